@@ -12,7 +12,8 @@ fn main() {
 
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
     let bindings = cbindgen::Builder::new()
-        .with_crate(&crate_dir)
+        // Only the C layer: the core's public items are for Rust users, not the header.
+        .with_src(crate_dir.join("src/capi/mod.rs"))
         .with_config(config)
         .generate()
         .expect("cbindgen can generate ftp.h");

@@ -73,6 +73,11 @@
 #include <stdbool.h>
 
 /**
+ * Pass as `rest` to transfer calls to send no REST command.
+ */
+#define FTP_NO_REST -1
+
+/**
  * Major version of the header. The ABI (SONAME libftp.so.MAJOR) changes only with it.
  */
 #define FTP_VERSION_MAJOR 1
@@ -92,9 +97,569 @@
  */
 #define FTP_VERSION_NUM 10000
 
+/**
+ * Result of a libftp call. FTP_OK is 0; values are fixed forever, new ones are appended.
+ */
+typedef enum {
+  /**
+   * Success.
+   */
+  FTP_OK = 0,
+  /**
+   * The server sent a well-formed reply the call did not expect (ftplib's error_reply).
+   */
+  FTP_E_REPLY = 1,
+  /**
+   * The server answered 4xx: a transient failure (ftplib's error_temp).
+   */
+  FTP_E_TEMP = 2,
+  /**
+   * The server answered 5xx: a permanent failure (ftplib's error_perm).
+   */
+  FTP_E_PERM = 3,
+  /**
+   * The server broke the protocol: malformed, oversized or out-of-range replies, or
+   * a reply code outside 1xx-5xx (ftplib's error_proto).
+   */
+  FTP_E_PROTO = 4,
+  /**
+   * A network or file I/O error.
+   */
+  FTP_E_IO = 5,
+  /**
+   * A connect, reply or data timeout expired.
+   */
+  FTP_E_TIMEOUT = 6,
+  /**
+   * The server closed the connection.
+   */
+  FTP_E_CLOSED = 7,
+  /**
+   * The host name could not be resolved.
+   */
+  FTP_E_RESOLVE = 8,
+  /**
+   * A callback returned non-zero; the transfer was aborted, the session is usable.
+   */
+  FTP_E_CANCELLED = 9,
+  /**
+   * An argument is unusable: CR, LF or NUL in a command or path, text that is not
+   * UTF-8, an address that does not parse, an out-of-range value.
+   */
+  FTP_E_INVALID = 10,
+  /**
+   * A required pointer argument was NULL.
+   */
+  FTP_E_NULL = 11,
+  /**
+   * The call does not fit the session's state (not connected, connection unusable
+   * after an error, a data transfer still open).
+   */
+  FTP_E_STATE = 12,
+  /**
+   * Called from inside one of this session's own callbacks.
+   */
+  FTP_E_RECURSIVE = 13,
+  /**
+   * Another thread is using this session right now.
+   */
+  FTP_E_BUSY = 14,
+  /**
+   * An internal error (a Rust panic) was caught; the session is unusable, free it.
+   */
+  FTP_E_PANIC = 15,
+} ftp_result;
+
+/**
+ * Kind of a protocol trace line given to an ftp_log_cb.
+ */
+typedef enum {
+  /**
+   * A command sent (debug level 1 and up).
+   */
+  FTP_LOG_CMD = 0,
+  /**
+   * A whole reply received, lines joined by '\n' (debug level 1 and up).
+   */
+  FTP_LOG_RESP = 1,
+  /**
+   * One line sent (debug level 2).
+   */
+  FTP_LOG_PUT = 2,
+  /**
+   * One line received (debug level 2).
+   */
+  FTP_LOG_GET = 3,
+} ftp_log_kind;
+
+/**
+ * A data connection opened by ftp_transfercmd(), read or written by the caller.
+ * Opaque; free with ftp_data_free().
+ */
+typedef struct ftp_data ftp_data;
+
+/**
+ * One MLSD entry, valid only during the ftp_mlsd_cb call. Opaque: read it with the
+ * ftp_mlsd_entry_* functions.
+ */
+typedef struct ftp_mlsd_entry ftp_mlsd_entry;
+
+/**
+ * An FTP session (a connection and its settings). Opaque; create with ftp_new(),
+ * destroy with ftp_free().
+ */
+typedef struct ftp_session ftp_session;
+
+/**
+ * Receives one MLSD entry. Return 0 to go on, non-zero to cancel the listing.
+ */
+typedef int (*ftp_mlsd_cb)(void *userdata, const ftp_mlsd_entry *entry);
+
+/**
+ * Receives one line of a text transfer or listing, without its line ending. `line`
+ * is NUL-terminated for convenience, but `len` is authoritative (a hostile server can
+ * put NUL bytes in a line); valid only during the call. Return 0 to go on, non-zero to
+ * cancel.
+ */
+typedef int (*ftp_line_cb)(void *userdata, const char *line, size_t len);
+
+/**
+ * Receives the protocol trace. `line` is NUL-terminated, valid only during the call,
+ * with passwords already replaced by '*'. Must not call into the session.
+ */
+typedef void (*ftp_log_cb)(void *userdata, ftp_log_kind kind, const char *line);
+
+/**
+ * Receives a block of downloaded (or, for uploads, just-sent) bytes. `buf` is valid
+ * only during the call. Return 0 to go on, non-zero to cancel the transfer.
+ */
+typedef int (*ftp_data_cb)(void *userdata, const uint8_t *buf, size_t len);
+
+/**
+ * Supplies bytes to upload: write up to `cap` bytes to `buf`, store the count in
+ * `*len_out` (0 means end of data) and return 0; return non-zero to cancel.
+ */
+typedef int (*ftp_read_cb)(void *userdata, uint8_t *buf, size_t cap, size_t *len_out);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Renames `from` to `to` (RNFR, which must get 3xx, then RNTO; ftplib's rename).
+ *
+ * @return FTP_OK; FTP_E_PERM (e.g. 550 no such file); FTP_E_REPLY if RNFR gets no 3xx.
+ */
+ftp_result ftp_rename(ftp_session *h, const char *from, const char *to);
+
+/**
+ * Deletes a file (DELE; ftplib's delete). Only 250 and 200 count as success
+ * (FTP_E_REPLY otherwise).
+ */
+ftp_result ftp_delete(ftp_session *h, const char *path);
+
+/**
+ * Changes the working directory (ftplib's cwd): ".." sends CDUP (then "CWD .." if the
+ * server answers 500); "" means ".".
+ */
+ftp_result ftp_cwd(ftp_session *h, const char *dir);
+
+/**
+ * Creates a directory (MKD; ftplib's mkd).
+ *
+ * @param path_out receives the directory's path from the 257 reply ("" if the server
+ *        answered another 2xx), owned by the session and valid until the next call on
+ *        it; may be NULL. The path is the server's bytes (not necessarily UTF-8).
+ * @return FTP_OK; FTP_E_PERM (e.g. 550 exists); FTP_E_PROTO for a garbled 257 reply.
+ */
+ftp_result ftp_mkd(ftp_session *h, const char *dir, const char **path_out);
+
+/**
+ * The working directory (PWD; ftplib's pwd).
+ *
+ * @param path_out receives the path, as for ftp_mkd() (required).
+ */
+ftp_result ftp_pwd(ftp_session *h, const char **path_out);
+
+/**
+ * Removes a directory (RMD; ftplib's rmd).
+ */
+ftp_result ftp_rmd(ftp_session *h, const char *dir);
+
+/**
+ * The size of a file (ftplib's size): sends TYPE I (servers refuse SIZE in ASCII mode),
+ * then SIZE.
+ *
+ * @param size_out receives the size, or -1 when the server does not say (a 2xx other
+ *        than 213, or SIZE not implemented: 500/502/504) (required).
+ * @return FTP_OK; FTP_E_PERM (e.g. 550 no such file); FTP_E_PROTO for a 213 reply that
+ *         is not a number or does not fit in int64_t.
+ */
+ftp_result ftp_size(ftp_session *h, const char *path, int64_t *size_out);
+
+/**
+ * Lists a directory with MLSD (ftplib's mlsd), streaming each entry to `callback`.
+ *
+ * @param path the directory, or NULL or "" for the working directory.
+ * @param facts NULL-terminated array of fact names to ask for with "OPTS MLST
+ *        a;b;" before listing (e.g. {"type", "size", "modify", NULL}), or NULL to
+ *        leave the server's defaults.
+ * @param callback receives each entry (required).
+ * @return FTP_OK; FTP_E_PERM (500/502 when the server has no MLSD); FTP_E_CANCELLED;
+ *         connection errors as for transfers.
+ */
+ftp_result ftp_mlsd(ftp_session *h,
+                    const char *path,
+                    const char *const *facts,
+                    ftp_mlsd_cb callback,
+                    void *userdata);
+
+/**
+ * The entry's name as bytes (not necessarily UTF-8; NUL-terminated after `len` bytes).
+ *
+ * @param len_out receives the length; may be NULL.
+ * @return the name, valid during the callback; NULL if entry is NULL.
+ */
+const char *ftp_mlsd_entry_name(const ftp_mlsd_entry *entry, size_t *len_out);
+
+/**
+ * The value of a fact by name, case-insensitively ("type", "size", "modify", "perm",
+ * "unique", "unix.mode"...).
+ *
+ * @return the value, valid during the callback; NULL if absent or on NULL arguments.
+ */
+const char *ftp_mlsd_entry_fact(const ftp_mlsd_entry *entry, const char *name);
+
+/**
+ * How many facts the entry has (0 if entry is NULL).
+ */
+size_t ftp_mlsd_entry_fact_count(const ftp_mlsd_entry *entry);
+
+/**
+ * The fact at `index` (0 .. count-1): its lower-cased name and its value, both valid
+ * during the callback.
+ *
+ * @return FTP_OK; FTP_E_INVALID if index is out of range; FTP_E_NULL.
+ */
+ftp_result ftp_mlsd_entry_fact_at(const ftp_mlsd_entry *entry,
+                                  size_t index,
+                                  const char **name_out,
+                                  const char **value_out);
+
+/**
+ * Lists names with NLST (ftplib's nlst), one callback per name.
+ *
+ * @param args arguments appended to NLST (e.g. a directory), or NULL.
+ * @param callback receives each name (required).
+ */
+ftp_result ftp_nlst(ftp_session *h, const char *args, ftp_line_cb callback, void *userdata);
+
+/**
+ * Lists a directory with LIST (ftplib's dir), one callback per line, in the server's
+ * own format.
+ *
+ * @param args arguments appended to LIST (e.g. a directory), or NULL.
+ * @param callback receives each line; NULL prints them to stdout (as ftplib does).
+ */
+ftp_result ftp_dir(ftp_session *h, const char *args, ftp_line_cb callback, void *userdata);
+
+/**
+ * A static description of a result code ("unknown error code" for values not listed).
+ * Never NULL; do not free. Thread-safe.
+ *
+ * @param code an ftp_result value (an int, so any value is safe to pass).
+ */
+const char *ftp_strerror(int code);
+
+/**
+ * Creates a session, not yet connected: passive mode, no timeout, debug level 0.
+ *
+ * @return a new session, to be freed with ftp_free(); NULL only if memory ran out.
+ */
+ftp_session *ftp_new(void);
+
+/**
+ * Frees a session, closing its connection without sending QUIT (call ftp_quit() first
+ * for a polite goodbye). ftp_free(NULL) does nothing. Must not be called while another
+ * thread or a callback is using the session (the call is then ignored).
+ *
+ * @param h the session, or NULL.
+ */
+void ftp_free(ftp_session *h);
+
+/**
+ * Connects to an FTP server and reads its welcome (ftplib's FTP.connect). Any previous
+ * connection of the session is closed first. Names that resolve to several addresses
+ * are tried in turn.
+ *
+ * @param h the session.
+ * @param host host name or IP address (UTF-8, no CR/LF).
+ * @param port TCP port; 0 means 21.
+ * @param timeout_ms timeout in milliseconds for connecting and for every later read or
+ *        write on this connection and its data connections; 0 means no timeout (block).
+ * @param source_address local IP address to bind control and data connections to, or
+ *        NULL for any.
+ * @return FTP_OK; FTP_E_RESOLVE, FTP_E_IO (refused...), FTP_E_TIMEOUT, FTP_E_TEMP
+ *         (e.g. 421 at welcome), FTP_E_PERM, FTP_E_CLOSED, FTP_E_PROTO, FTP_E_INVALID.
+ */
+ftp_result ftp_connect(ftp_session *h,
+                       const char *host,
+                       uint16_t port,
+                       uint32_t timeout_ms,
+                       const char *source_address);
+
+/**
+ * The welcome reply of the current connection (ftplib's getwelcome), all its lines
+ * joined by '\n'.
+ *
+ * @return the text, owned by the session and valid until the next call on it; NULL if
+ *         not connected, or if h is NULL or in use.
+ */
+const char *ftp_getwelcome(ftp_session *h);
+
+/**
+ * Logs in (ftplib's FTP.login): USER, then PASS if the server asks (3xx), then ACCT if
+ * it asks again.
+ *
+ * @param user user name, or NULL or "" for "anonymous".
+ * @param passwd password, or NULL for ""; for anonymous, "" and "-" become
+ *        "anonymous@" and "-anonymous@" as in ftplib.
+ * @param acct account for servers that answer 332, or NULL.
+ * @return FTP_OK; FTP_E_PERM (530 login incorrect), FTP_E_TEMP (421), FTP_E_REPLY (a
+ *         final reply that is not 2xx), FTP_E_INVALID (CR/LF/NUL, not UTF-8).
+ */
+ftp_result ftp_login(ftp_session *h, const char *user, const char *passwd, const char *acct);
+
+/**
+ * Sets the protocol trace level (ftplib's set_debuglevel): 0 off, 1 one line per
+ * command and per reply, 2 every line in both directions. Passwords are masked. The
+ * trace goes to the callback set with ftp_set_log_callback(), or to stderr.
+ *
+ * @param level 0, 1 or 2 (larger values mean 2).
+ * @return FTP_OK, or FTP_E_INVALID for a negative level.
+ */
+ftp_result ftp_set_debuglevel(ftp_session *h, int level);
+
+/**
+ * Sends the protocol trace to `cb` instead of stderr (NULL restores stderr). The
+ * callback runs on the thread making the call that produced the line.
+ *
+ * @param cb the callback, or NULL.
+ * @param userdata passed back to cb as its first argument.
+ */
+ftp_result ftp_set_log_callback(ftp_session *h, ftp_log_cb cb, void *userdata);
+
+/**
+ * Sends a command and reads its reply (ftplib's sendcmd). The reply is available
+ * through ftp_session_last_reply_code() and ftp_session_last_reply_text().
+ *
+ * @param cmd the command line without CRLF (UTF-8; CR, LF, NUL refused before sending).
+ * @return FTP_OK for 1xx-3xx replies; FTP_E_TEMP for 4xx; FTP_E_PERM for 5xx;
+ *         FTP_E_PROTO for anything else.
+ */
+ftp_result ftp_sendcmd(ftp_session *h, const char *cmd);
+
+/**
+ * Like ftp_sendcmd(), but any reply other than 2xx is an error (ftplib's voidcmd):
+ * FTP_E_REPLY for 1xx/3xx.
+ */
+ftp_result ftp_voidcmd(ftp_session *h, const char *cmd);
+
+/**
+ * Reads the reply that ends a transfer started with ftp_transfercmd() (ftplib's
+ * voidresp): call it after ftp_data_free(). FTP_E_REPLY if the reply is not 2xx.
+ */
+ftp_result ftp_voidresp(ftp_session *h);
+
+/**
+ * Aborts a transfer in progress (ftplib's abort): sends ABOR preceded by Telnet IP and
+ * Synch (urgent data), then reads the reply: 225 or 226, or 426 followed by 226 (both
+ * are read). When a data connection from ftp_transfercmd() was open, replies queued
+ * before the ABOR reply are skipped too, so the session stays in step.
+ *
+ * @return FTP_OK; FTP_E_PROTO if the reply is not one of those.
+ */
+ftp_result ftp_abort(ftp_session *h);
+
+/**
+ * Chooses passive (true, the default) or active mode for later transfers (ftplib's
+ * set_pasv). Passive: EPSV, and PASV if the server refuses EPSV on IPv4. Active: the
+ * library listens on the control connection's local address and sends PORT (IPv4) or
+ * EPRT (IPv6); only the server's address may connect.
+ */
+ftp_result ftp_set_pasv(ftp_session *h, bool passive);
+
+/**
+ * Whether to connect to the address a PASV (227) reply names (ftplib's
+ * trust_server_pasv_ipv4_address). Off by default: the control connection's peer
+ * address is used with the port from the reply, so a hostile server cannot point
+ * the data connection at another host.
+ */
+ftp_result ftp_set_trust_server_pasv_ipv4_address(ftp_session *h, bool trust);
+
+/**
+ * Sends QUIT and closes the connection, even when QUIT fails (ftplib's quit).
+ *
+ * @return FTP_OK, or the QUIT error (the connection is closed either way); FTP_E_STATE
+ *         if not connected.
+ */
+ftp_result ftp_quit(ftp_session *h);
+
+/**
+ * Closes the connection without sending anything (ftplib's close). The session keeps
+ * its settings and can ftp_connect() again. Closing a closed session is FTP_OK.
+ */
+ftp_result ftp_close(ftp_session *h);
+
+/**
+ * The code of the last reply read from the server (e.g. 226), or 0 if none yet, or if
+ * h is NULL or in use.
+ */
+int ftp_session_last_reply_code(ftp_session *h);
+
+/**
+ * The text of the last reply read, all lines joined by '\n' with their codes (like
+ * ftplib's reply strings); NUL bytes from the server appear as '?'.
+ *
+ * @return owned by the session, valid until the next call on it; "" if no reply yet;
+ *         NULL if h is NULL or in use.
+ */
+const char *ftp_session_last_reply_text(ftp_session *h);
+
+/**
+ * A message saying what the last call on this session failed on, with the details
+ * ("PASV reply has 7 fields, expected 6: ..."); "" if the last call succeeded.
+ *
+ * @return owned by the session, valid until the next call on it; NULL if h is NULL or
+ *         in use.
+ */
+const char *ftp_session_last_error(ftp_session *h);
+
+/**
+ * Downloads in binary mode (ftplib's retrbinary): sends TYPE I, opens a data
+ * connection, sends REST `rest` (unless FTP_NO_REST) and `cmd`, hands every block to
+ * `callback`, then reads the final reply.
+ *
+ * @param cmd the command, e.g. "RETR file.bin" (UTF-8; no CR/LF/NUL).
+ * @param callback receives the data (required).
+ * @param blocksize largest block passed to callback; 0 means 8192.
+ * @param rest restart offset for REST, or FTP_NO_REST.
+ * @param userdata passed to callback.
+ * @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero (the transfer was
+ *         aborted, the session is usable); FTP_E_PERM/FTP_E_TEMP for refusals (550 no
+ *         such file, 425 cannot open data connection...); FTP_E_IO/FTP_E_TIMEOUT/
+ *         FTP_E_CLOSED for connection failures; FTP_E_STATE if not connected.
+ */
+ftp_result ftp_retr_binary(ftp_session *h,
+                           const char *cmd,
+                           ftp_data_cb callback,
+                           size_t blocksize,
+                           int64_t rest,
+                           void *userdata);
+
+/**
+ * Downloads in ASCII mode line by line (ftplib's retrlines): sends TYPE A and `cmd`
+ * (e.g. "RETR notes.txt", "LIST", "NLST"), hands each line without its CRLF/LF to
+ * `callback`, then reads the final reply. Lines longer than 8192 bytes fail with
+ * FTP_E_PROTO.
+ *
+ * @param callback receives each line; NULL prints each line and '\n' to stdout (as
+ *        ftplib does).
+ * @return as ftp_retr_binary().
+ */
+ftp_result ftp_retr_lines(ftp_session *h, const char *cmd, ftp_line_cb callback, void *userdata);
+
+/**
+ * Uploads in binary mode (ftplib's storbinary): sends TYPE I, opens a data connection,
+ * sends REST `rest` (unless FTP_NO_REST) and `cmd`, sends what `reader` supplies in
+ * blocks of up to `blocksize`, calling `callback` (if any) after each block, closes the
+ * data connection and reads the final reply.
+ *
+ * @param cmd e.g. "STOR file.bin" or "APPE log.txt".
+ * @param reader supplies the bytes (required).
+ * @param blocksize buffer size offered to reader; 0 means 8192.
+ * @param callback called with each block sent, or NULL.
+ * @param rest restart offset for REST, or FTP_NO_REST.
+ * @param userdata passed to reader and callback.
+ * @return FTP_OK; FTP_E_CANCELLED if reader or callback returned non-zero; FTP_E_PERM
+ *         (e.g. 552 storage exceeded, 553 name not allowed); others as ftp_retr_binary().
+ */
+ftp_result ftp_stor_binary(ftp_session *h,
+                           const char *cmd,
+                           ftp_read_cb reader,
+                           size_t blocksize,
+                           ftp_data_cb callback,
+                           int64_t rest,
+                           void *userdata);
+
+/**
+ * Uploads text line by line (ftplib's storlines): sends TYPE A and `cmd`, splits what
+ * `reader` supplies at LF and sends each line ending in CRLF (a line ending in a lone
+ * CR or LF gets CRLF instead; a last line without an ending gets one). Lines longer
+ * than 8192 bytes fail with FTP_E_INVALID.
+ *
+ * @param callback called with each line as sent (with its CRLF), or NULL.
+ * @return as ftp_stor_binary().
+ */
+ftp_result ftp_stor_lines(ftp_session *h,
+                          const char *cmd,
+                          ftp_read_cb reader,
+                          ftp_data_cb callback,
+                          void *userdata);
+
+/**
+ * Opens a data connection and sends `cmd` (ftplib's ntransfercmd): the data connection
+ * is set up first (passive connect, or active PORT/EPRT), then REST `rest` if given,
+ * then the command, whose reply must be 1xx (a 2xx before it is skipped).
+ *
+ * The caller then reads (downloads) or writes (uploads) with ftp_data_read() /
+ * ftp_data_write(), frees the connection with ftp_data_free() and reads the final
+ * reply with ftp_voidresp() - or calls ftp_abort(). Until then, other commands on the
+ * session fail with FTP_E_STATE. TYPE is not changed: send "TYPE I" first if needed.
+ *
+ * @param cmd e.g. "RETR big.iso" or "STOR up.bin".
+ * @param rest restart offset, or FTP_NO_REST.
+ * @param data_out receives the data connection on success.
+ * @param size_out receives the size announced by a 150 reply "(N bytes)", or -1 if
+ *        none; may be NULL.
+ * @return FTP_OK; FTP_E_REPLY if the command's reply is not 1xx; FTP_E_PERM/TEMP for
+ *         refusals; connection errors as elsewhere.
+ */
+ftp_result ftp_ntransfercmd(ftp_session *h,
+                            const char *cmd,
+                            int64_t rest,
+                            ftp_data **data_out,
+                            int64_t *size_out);
+
+/**
+ * ftp_ntransfercmd() without the size (ftplib's transfercmd).
+ */
+ftp_result ftp_transfercmd(ftp_session *h, const char *cmd, int64_t rest, ftp_data **data_out);
+
+/**
+ * Reads up to `cap` bytes from a data connection.
+ *
+ * @param buf where to store the bytes (may be NULL only if cap is 0).
+ * @param len_out receives the count; 0 means the server has closed the connection
+ *        (end of the file).
+ * @return FTP_OK, FTP_E_IO, FTP_E_TIMEOUT, FTP_E_NULL.
+ */
+ftp_result ftp_data_read(ftp_data *d, uint8_t *buf, size_t cap, size_t *len_out);
+
+/**
+ * Writes all `len` bytes to a data connection.
+ *
+ * @return FTP_OK, FTP_E_IO (e.g. the server closed the connection), FTP_E_TIMEOUT,
+ *         FTP_E_NULL.
+ */
+ftp_result ftp_data_write(ftp_data *d, const uint8_t *buf, size_t len);
+
+/**
+ * Closes and frees a data connection; for an upload this tells the server the file is
+ * complete. Then call ftp_voidresp() for the final reply. ftp_data_free(NULL) does
+ * nothing.
+ */
+void ftp_data_free(ftp_data *d);
 
 /**
  * The library's version as a static string, e.g. "1.0.0".

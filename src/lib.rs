@@ -1,4 +1,21 @@
-//! libftp: an FTP client. The Rust core (`Ftp` and its modules) knows nothing of C;
-//! `capi` is the thin C layer that `include/ftp.h` is generated from.
+//! libftp: an FTP client. The Rust core (`Ftp` and the modules behind it) knows nothing of
+//! C; `capi` is the thin C layer that `include/ftp.h` is generated from.
 
 pub mod capi;
+mod control;
+mod data;
+mod error;
+mod listing;
+mod net;
+mod parse;
+mod reply;
+mod session;
+mod transfer;
+
+pub use control::{LogKind, LogSink};
+pub use data::DataConn;
+pub use error::{Error, ErrorKind, Result};
+pub use listing::MlsdEntry;
+pub use reply::{MAX_LINE, MAX_REPLY, Reply};
+pub use session::{DEFAULT_PORT, Ftp, Options};
+pub use transfer::{CancelRead, DEFAULT_BLOCKSIZE, Flow, MAX_BLOCKSIZE};

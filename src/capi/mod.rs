@@ -1,3 +1,21 @@
-//! The C ABI. Thin and mechanical: argument checks, type conversion, error mapping.
+//! The C ABI. Thin and mechanical: argument checks, type conversion, error mapping; the
+//! protocol lives in the core. Every function body runs inside `handle::with_session`
+//! (or `no_panic` where there is no session), so no panic crosses into C.
 
-pub mod version;
+#![allow(non_camel_case_types)]
+
+mod args;
+mod commands;
+mod handle;
+mod result;
+mod session;
+mod transfer;
+mod version;
+
+pub use args::FTP_NO_REST;
+pub use commands::*;
+pub use handle::ftp_session;
+pub use result::*;
+pub use session::*;
+pub use transfer::*;
+pub use version::*;

@@ -1,0 +1,46 @@
+//! Converting C arguments: strings, optional strings, rest offsets, callbacks' userdata.
+
+use super::result::Failure;
+use crate::Error;
+use std::ffi::{CStr, c_char, c_void};
+
+/// Pass as `rest` to transfer calls to send no REST command.
+pub const FTP_NO_REST: i64 = -1;
+
+/// A required NUL-terminated UTF-8 string argument.
+pub(crate) fn text<'a>(p: *const c_char, name: &'static str) -> Result<&'a str, Failure> {
+    opt_text(p, name)?.ok_or(Failure::Null(name))
+}
+
+/// An optional (NULL allowed) NUL-terminated UTF-8 string argument.
+pub(crate) fn opt_text<'a>(p: *const c_char, name: &'static str) -> Result<Option<&'a str>, Failure> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-NULL string arguments are NUL-terminated and live for the call (contract).
+    let s = unsafe { CStr::from_ptr(p) };
+    s.to_str()
+        .map(Some)
+        .map_err(|_| Failure::Core(Error::Invalid(format!("{name} is not valid UTF-8"))))
+}
+
+/// `rest` argument: FTP_NO_REST (or any negative value) for none.
+pub(crate) fn rest(value: i64) -> Option<u64> {
+    u64::try_from(value).ok()
+}
+
+/// The caller's userdata pointer, carried into closures the core may keep (log sink).
+#[derive(Clone, Copy)]
+pub(crate) struct UserData(pub *mut c_void);
+
+// SAFETY: the pointer is only handed back to the caller's own callbacks, on whatever
+// thread is using the session; the header makes the caller responsible for that.
+unsafe impl Send for UserData {}
+
+/// Writes `value` through an optional output pointer.
+pub(crate) fn put<T>(out: *mut T, value: T) {
+    // SAFETY: a non-NULL output pointer points to writable memory for a T (contract).
+    if let Some(slot) = unsafe { out.as_mut() } {
+        *slot = value;
+    }
+}

@@ -1,0 +1,166 @@
+//! The session handle and the one boundary every handle call goes through: NULL check,
+//! one-user-at-a-time guard (FTP_E_BUSY / FTP_E_RECURSIVE), panic catching, and
+//! recording the outcome (last error message) on the handle.
+
+use super::result::{Failure, ftp_result};
+use crate::Ftp;
+use std::cell::UnsafeCell;
+use std::ffi::{CString, c_char};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// An FTP session (a connection and its settings). Opaque; create with ftp_new(),
+/// destroy with ftp_free().
+pub struct ftp_session {
+    busy: AtomicBool,
+    /// Identifies the thread inside the current call, to tell recursion from a race.
+    owner: AtomicUsize,
+    poisoned: AtomicBool,
+    state: UnsafeCell<State>,
+}
+
+// SAFETY: all access to `state` goes through `enter`, which admits one caller at a time
+// via the `busy` flag; the handle itself is just atomics plus that guarded cell.
+unsafe impl Sync for ftp_session {}
+// SAFETY: see Sync; the state holds no thread-bound data (callback pointers are the
+// caller's responsibility, as documented in the header).
+unsafe impl Send for ftp_session {}
+
+/// What a handle holds behind the guard.
+#[derive(Default)]
+pub(crate) struct State {
+    pub ftp: Ftp,
+    last_error: CString,
+    /// Storage for strings handed out (welcome, reply text, paths): each valid until
+    /// the next call on the handle.
+    pub strings: Strings,
+}
+
+#[derive(Default)]
+pub(crate) struct Strings {
+    pub reply_text: CString,
+    pub welcome: CString,
+    pub path: CString,
+}
+
+/// Converts bytes to a C string, replacing NUL bytes (which C cannot carry) with '?'.
+pub(crate) fn c_string(bytes: impl Into<Vec<u8>>) -> CString {
+    let mut v = bytes.into();
+    for b in v.iter_mut() {
+        if *b == 0 {
+            *b = b'?';
+        }
+    }
+    CString::new(v).expect("NUL bytes were replaced")
+}
+
+impl ftp_session {
+    pub(crate) fn new() -> ftp_session {
+        ftp_session {
+            busy: AtomicBool::new(false),
+            owner: AtomicUsize::new(0),
+            poisoned: AtomicBool::new(false),
+            state: UnsafeCell::new(State::default()),
+        }
+    }
+}
+
+thread_local! {
+    static THREAD_TAG: u8 = const { 0 };
+}
+
+/// A per-thread non-zero number (the address of a thread-local).
+fn thread_tag() -> usize {
+    THREAD_TAG.with(|t| t as *const u8 as usize)
+}
+
+/// Runs `f` on the handle's state under the guard. Returns FTP_OK or the failure's code,
+/// and stores the failure's message as the handle's last error.
+pub(crate) fn with_session(h: *const ftp_session, f: impl FnOnce(&mut State) -> Result<(), Failure>) -> ftp_result {
+    match enter(h, |state| {
+        state.last_error = CString::default();
+        match f(state) {
+            Ok(()) => ftp_result::FTP_OK,
+            Err(fail) => {
+                state.last_error = c_string(fail.message());
+                fail.code()
+            }
+        }
+    }) {
+        Ok(code) => code,
+        Err(code) => code,
+    }
+}
+
+/// Like `with_session` for read-only getters: `None` when the handle is NULL, busy,
+/// poisoned, or the call is recursive.
+pub(crate) fn peek<T>(h: *const ftp_session, f: impl FnOnce(&mut State) -> T) -> Option<T> {
+    enter(h, f).ok()
+}
+
+/// The guard itself. `Err(code)` when the call could not enter.
+fn enter<T>(h: *const ftp_session, f: impl FnOnce(&mut State) -> T) -> Result<T, ftp_result> {
+    // SAFETY: the caller passes either NULL or a pointer from ftp_new() not yet freed
+    // (documented contract); only shared access to the atomics happens through it.
+    let Some(session) = (unsafe { h.as_ref() }) else {
+        return Err(ftp_result::FTP_E_NULL);
+    };
+    let me = thread_tag();
+    if session.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+        return Err(if session.owner.load(Ordering::Relaxed) == me {
+            ftp_result::FTP_E_RECURSIVE
+        } else {
+            ftp_result::FTP_E_BUSY
+        });
+    }
+    session.owner.store(me, Ordering::Relaxed);
+    let result = if session.poisoned.load(Ordering::Relaxed) {
+        Err(ftp_result::FTP_E_PANIC)
+    } else {
+        // SAFETY: the busy flag was taken above, so this is the only live reference to
+        // the state until it is released below.
+        let state = unsafe { &mut *session.state.get() };
+        match catch_unwind(AssertUnwindSafe(|| f(state))) {
+            Ok(v) => Ok(v),
+            Err(payload) => {
+                session.poisoned.store(true, Ordering::Relaxed);
+                let what = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown".into());
+                state.last_error = c_string(format!("internal error (panic: {what}); the session is unusable"));
+                Err(ftp_result::FTP_E_PANIC)
+            }
+        }
+    };
+    session.owner.store(0, Ordering::Relaxed);
+    session.busy.store(false, Ordering::Release);
+    result
+}
+
+/// Catches panics in calls that have no handle to record them on.
+pub(crate) fn no_panic<T>(fallback: T, f: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
+}
+
+/// The handle's last error message ("" after a successful call).
+pub(crate) fn last_error_ptr(state: &State) -> *const c_char {
+    state.last_error.as_ptr()
+}
+
+/// Frees a handle made by `ftp_session::new` (boxed). Returns false when it is in use.
+pub(crate) fn free_session(h: *mut ftp_session) -> bool {
+    if h.is_null() {
+        return true;
+    }
+    // SAFETY: non-NULL pointers passed here come from Box::into_raw in ftp_new (contract).
+    let session = unsafe { &*h };
+    if session.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+        return false;
+    }
+    // SAFETY: we hold the busy flag, so no other reference exists; the box is ours to drop.
+    let boxed = unsafe { Box::from_raw(h) };
+    no_panic((), move || drop(boxed));
+    true
+}

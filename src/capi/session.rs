@@ -1,0 +1,291 @@
+//! Session lifetime, connecting, logging in, plain commands and settings.
+
+use super::args::{UserData, opt_text, text};
+use super::handle::{self, c_string, ftp_session, no_panic, peek, with_session};
+use super::result::{Failure, ftp_result};
+use crate::{Error, LogKind};
+use std::ffi::{c_char, c_int, c_void};
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// Kind of a protocol trace line given to an ftp_log_cb.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ftp_log_kind {
+    /// A command sent (debug level 1 and up).
+    FTP_LOG_CMD = 0,
+    /// A whole reply received, lines joined by '\n' (debug level 1 and up).
+    FTP_LOG_RESP = 1,
+    /// One line sent (debug level 2).
+    FTP_LOG_PUT = 2,
+    /// One line received (debug level 2).
+    FTP_LOG_GET = 3,
+}
+
+/// Receives the protocol trace. `line` is NUL-terminated, valid only during the call,
+/// with passwords already replaced by '*'. Must not call into the session.
+pub type ftp_log_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, kind: ftp_log_kind, line: *const c_char)>;
+
+/// Creates a session, not yet connected: passive mode, no timeout, debug level 0.
+///
+/// @return a new session, to be freed with ftp_free(); NULL only if memory ran out.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_new() -> *mut ftp_session {
+    no_panic(std::ptr::null_mut(), || Box::into_raw(Box::new(ftp_session::new())))
+}
+
+/// Frees a session, closing its connection without sending QUIT (call ftp_quit() first
+/// for a polite goodbye). ftp_free(NULL) does nothing. Must not be called while another
+/// thread or a callback is using the session (the call is then ignored).
+///
+/// @param h the session, or NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_free(h: *mut ftp_session) {
+    no_panic((), || {
+        handle::free_session(h);
+    })
+}
+
+/// Connects to an FTP server and reads its welcome (ftplib's FTP.connect). Any previous
+/// connection of the session is closed first. Names that resolve to several addresses
+/// are tried in turn.
+///
+/// @param h the session.
+/// @param host host name or IP address (UTF-8, no CR/LF).
+/// @param port TCP port; 0 means 21.
+/// @param timeout_ms timeout in milliseconds for connecting and for every later read or
+///        write on this connection and its data connections; 0 means no timeout (block).
+/// @param source_address local IP address to bind control and data connections to, or
+///        NULL for any.
+/// @return FTP_OK; FTP_E_RESOLVE, FTP_E_IO (refused...), FTP_E_TIMEOUT, FTP_E_TEMP
+///         (e.g. 421 at welcome), FTP_E_PERM, FTP_E_CLOSED, FTP_E_PROTO, FTP_E_INVALID.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_connect(
+    h: *mut ftp_session,
+    host: *const c_char,
+    port: u16,
+    timeout_ms: u32,
+    source_address: *const c_char,
+) -> ftp_result {
+    with_session(h, |s| {
+        let host = text(host, "host")?;
+        let source = match opt_text(source_address, "source_address")? {
+            Some(a) => Some(a.parse::<IpAddr>().map_err(|_| {
+                Failure::Core(Error::Invalid(format!("source_address {a:?} is not an IP address")))
+            })?),
+            None => None,
+        };
+        let timeout = (timeout_ms > 0).then(|| Duration::from_millis(u64::from(timeout_ms)));
+        s.ftp.connect(host, port, timeout, source)?;
+        Ok(())
+    })
+}
+
+/// The welcome reply of the current connection (ftplib's getwelcome), all its lines
+/// joined by '\n'.
+///
+/// @return the text, owned by the session and valid until the next call on it; NULL if
+///         not connected, or if h is NULL or in use.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_getwelcome(h: *mut ftp_session) -> *const c_char {
+    peek(h, |s| match s.ftp.welcome() {
+        Some(r) => {
+            s.strings.welcome = c_string(r.text());
+            s.strings.welcome.as_ptr()
+        }
+        None => std::ptr::null(),
+    })
+    .unwrap_or(std::ptr::null())
+}
+
+/// Logs in (ftplib's FTP.login): USER, then PASS if the server asks (3xx), then ACCT if
+/// it asks again.
+///
+/// @param user user name, or NULL or "" for "anonymous".
+/// @param passwd password, or NULL for ""; for anonymous, "" and "-" become
+///        "anonymous@" and "-anonymous@" as in ftplib.
+/// @param acct account for servers that answer 332, or NULL.
+/// @return FTP_OK; FTP_E_PERM (530 login incorrect), FTP_E_TEMP (421), FTP_E_REPLY (a
+///         final reply that is not 2xx), FTP_E_INVALID (CR/LF/NUL, not UTF-8).
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_login(h: *mut ftp_session, user: *const c_char, passwd: *const c_char, acct: *const c_char) -> ftp_result {
+    with_session(h, |s| {
+        let user = opt_text(user, "user")?;
+        let passwd = opt_text(passwd, "passwd")?;
+        let acct = opt_text(acct, "acct")?;
+        s.ftp.login(user, passwd, acct)?;
+        Ok(())
+    })
+}
+
+/// Sets the protocol trace level (ftplib's set_debuglevel): 0 off, 1 one line per
+/// command and per reply, 2 every line in both directions. Passwords are masked. The
+/// trace goes to the callback set with ftp_set_log_callback(), or to stderr.
+///
+/// @param level 0, 1 or 2 (larger values mean 2).
+/// @return FTP_OK, or FTP_E_INVALID for a negative level.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_set_debuglevel(h: *mut ftp_session, level: c_int) -> ftp_result {
+    with_session(h, |s| {
+        if level < 0 {
+            return Err(Error::Invalid(format!("debug level {level} is negative")).into());
+        }
+        s.ftp.set_debuglevel(level.min(2) as u8);
+        Ok(())
+    })
+}
+
+/// Sends the protocol trace to `cb` instead of stderr (NULL restores stderr). The
+/// callback runs on the thread making the call that produced the line.
+///
+/// @param cb the callback, or NULL.
+/// @param userdata passed back to cb as its first argument.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_set_log_callback(h: *mut ftp_session, cb: ftp_log_cb, userdata: *mut c_void) -> ftp_result {
+    with_session(h, |s| {
+        let ud = UserData(userdata);
+        let sink = cb.map(|f| {
+            Box::new(move |kind: LogKind, line: &str| {
+                let ud = ud;
+                let kind = match kind {
+                    LogKind::Cmd => ftp_log_kind::FTP_LOG_CMD,
+                    LogKind::Resp => ftp_log_kind::FTP_LOG_RESP,
+                    LogKind::Put => ftp_log_kind::FTP_LOG_PUT,
+                    LogKind::Get => ftp_log_kind::FTP_LOG_GET,
+                };
+                let line = c_string(line);
+                // SAFETY: `f` is the caller's callback, called with its own userdata and a
+                // NUL-terminated string that lives for the call.
+                unsafe { f(ud.0, kind, line.as_ptr()) }
+            }) as Box<dyn FnMut(LogKind, &str) + Send>
+        });
+        s.ftp.set_log_sink(sink);
+        Ok(())
+    })
+}
+
+/// Sends a command and reads its reply (ftplib's sendcmd). The reply is available
+/// through ftp_session_last_reply_code() and ftp_session_last_reply_text().
+///
+/// @param cmd the command line without CRLF (UTF-8; CR, LF, NUL refused before sending).
+/// @return FTP_OK for 1xx-3xx replies; FTP_E_TEMP for 4xx; FTP_E_PERM for 5xx;
+///         FTP_E_PROTO for anything else.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_sendcmd(h: *mut ftp_session, cmd: *const c_char) -> ftp_result {
+    with_session(h, |s| {
+        s.ftp.sendcmd(text(cmd, "cmd")?)?;
+        Ok(())
+    })
+}
+
+/// Like ftp_sendcmd(), but any reply other than 2xx is an error (ftplib's voidcmd):
+/// FTP_E_REPLY for 1xx/3xx.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_voidcmd(h: *mut ftp_session, cmd: *const c_char) -> ftp_result {
+    with_session(h, |s| {
+        s.ftp.voidcmd(text(cmd, "cmd")?)?;
+        Ok(())
+    })
+}
+
+/// Reads the reply that ends a transfer started with ftp_transfercmd() (ftplib's
+/// voidresp): call it after ftp_data_free(). FTP_E_REPLY if the reply is not 2xx.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_voidresp(h: *mut ftp_session) -> ftp_result {
+    with_session(h, |s| {
+        s.ftp.voidresp()?;
+        Ok(())
+    })
+}
+
+/// Aborts a transfer in progress (ftplib's abort): sends ABOR preceded by Telnet IP and
+/// Synch (urgent data), then reads the reply: 225 or 226, or 426 followed by 226 (both
+/// are read). When a data connection from ftp_transfercmd() was open, replies queued
+/// before the ABOR reply are skipped too, so the session stays in step.
+///
+/// @return FTP_OK; FTP_E_PROTO if the reply is not one of those.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_abort(h: *mut ftp_session) -> ftp_result {
+    with_session(h, |s| {
+        s.ftp.abort()?;
+        Ok(())
+    })
+}
+
+/// Chooses passive (true, the default) or active mode for later transfers (ftplib's
+/// set_pasv). Passive: EPSV, and PASV if the server refuses EPSV on IPv4. Active: the
+/// library listens on the control connection's local address and sends PORT (IPv4) or
+/// EPRT (IPv6); only the server's address may connect.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_set_pasv(h: *mut ftp_session, passive: bool) -> ftp_result {
+    with_session(h, |s| {
+        s.ftp.set_pasv(passive);
+        Ok(())
+    })
+}
+
+/// Whether to connect to the address a PASV (227) reply names (ftplib's
+/// trust_server_pasv_ipv4_address). Off by default: the control connection's peer
+/// address is used with the port from the reply, so a hostile server cannot point
+/// the data connection at another host.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_set_trust_server_pasv_ipv4_address(h: *mut ftp_session, trust: bool) -> ftp_result {
+    with_session(h, |s| {
+        s.ftp.set_trust_pasv_host(trust);
+        Ok(())
+    })
+}
+
+/// Sends QUIT and closes the connection, even when QUIT fails (ftplib's quit).
+///
+/// @return FTP_OK, or the QUIT error (the connection is closed either way); FTP_E_STATE
+///         if not connected.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_quit(h: *mut ftp_session) -> ftp_result {
+    with_session(h, |s| {
+        s.ftp.quit()?;
+        Ok(())
+    })
+}
+
+/// Closes the connection without sending anything (ftplib's close). The session keeps
+/// its settings and can ftp_connect() again. Closing a closed session is FTP_OK.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_close(h: *mut ftp_session) -> ftp_result {
+    with_session(h, |s| {
+        s.ftp.close();
+        Ok(())
+    })
+}
+
+/// The code of the last reply read from the server (e.g. 226), or 0 if none yet, or if
+/// h is NULL or in use.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_session_last_reply_code(h: *mut ftp_session) -> c_int {
+    peek(h, |s| s.ftp.last_reply().map_or(0, |r| c_int::from(r.code))).unwrap_or(0)
+}
+
+/// The text of the last reply read, all lines joined by '\n' with their codes (like
+/// ftplib's reply strings); NUL bytes from the server appear as '?'.
+///
+/// @return owned by the session, valid until the next call on it; "" if no reply yet;
+///         NULL if h is NULL or in use.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_session_last_reply_text(h: *mut ftp_session) -> *const c_char {
+    peek(h, |s| {
+        let text = s.ftp.last_reply().map(|r| r.text()).unwrap_or_default();
+        s.strings.reply_text = c_string(text);
+        s.strings.reply_text.as_ptr()
+    })
+    .unwrap_or(std::ptr::null())
+}
+
+/// A message saying what the last call on this session failed on, with the details
+/// ("PASV reply has 7 fields, expected 6: ..."); "" if the last call succeeded.
+///
+/// @return owned by the session, valid until the next call on it; NULL if h is NULL or
+///         in use.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_session_last_error(h: *mut ftp_session) -> *const c_char {
+    peek(h, |s| handle::last_error_ptr(s)).unwrap_or(std::ptr::null())
+}

@@ -1,0 +1,261 @@
+//! The control connection: sending command lines, reading replies, the protocol trace.
+//! Any framing failure (I/O error, timeout, EOF, malformed or oversized reply) marks the
+//! connection broken, because later replies can no longer be matched to commands.
+
+use crate::error::{Error, Result};
+use crate::net;
+use crate::reply::{self, LineError, LineReader, Reply, ReplyError};
+use std::io::Write;
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+/// What a trace line is: ftplib's debug level 1 shows `Cmd`/`Resp`, level 2 adds
+/// `Put`/`Get` (every line in both directions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogKind {
+    /// A command sent (level 1).
+    Cmd,
+    /// A whole reply received (level 1).
+    Resp,
+    /// A line sent (level 2).
+    Put,
+    /// A line received (level 2).
+    Get,
+}
+
+/// Receives the protocol trace. Passwords are already masked.
+pub type LogSink = Box<dyn FnMut(LogKind, &str) + Send>;
+
+/// The trace: a level (0 off, 1 commands and replies, 2 every line) and a sink.
+/// Without a sink, the trace goes to stderr, as ftplib prints it.
+#[derive(Default)]
+pub struct Logger {
+    pub level: u8,
+    pub sink: Option<LogSink>,
+}
+
+impl Logger {
+    fn emit(&mut self, min_level: u8, kind: LogKind, text: &str) {
+        if self.level < min_level {
+            return;
+        }
+        match &mut self.sink {
+            Some(sink) => sink(kind, text),
+            None => {
+                let tag = match kind {
+                    LogKind::Cmd => "*cmd*",
+                    LogKind::Resp => "*resp*",
+                    LogKind::Put => "*put*",
+                    LogKind::Get => "*get*",
+                };
+                eprintln!("{tag} {text:?}");
+            }
+        }
+    }
+}
+
+/// `PASS secret` → `PASS ******` (ftplib's sanitize), so traces never show passwords.
+pub fn mask_password(line: &str) -> String {
+    if line.len() >= 5 && line[..5].eq_ignore_ascii_case("pass ") {
+        format!("{}{}", &line[..5], "*".repeat(line.len() - 5))
+    } else {
+        line.to_string()
+    }
+}
+
+/// Refuses text that would let a caller inject a second command into the line.
+pub fn check_line(what: &str, text: &str) -> Result<()> {
+    if let Some(b) = text.bytes().find(|&b| b == b'\r' || b == b'\n' || b == 0) {
+        let name = match b {
+            b'\r' => "CR",
+            b'\n' => "LF",
+            _ => "NUL",
+        };
+        return Err(Error::Invalid(format!("{what} contains a {name} byte")));
+    }
+    Ok(())
+}
+
+/// An open control connection.
+struct Conn {
+    reader: LineReader<TcpStream>,
+    peer: SocketAddr,
+    local: SocketAddr,
+    broken: Option<String>,
+}
+
+/// The control channel of a session: the connection when there is one, plus what
+/// outlives connections (the trace settings and the last reply).
+#[derive(Default)]
+pub struct Control {
+    conn: Option<Conn>,
+    pub log: Logger,
+    /// The last reply read, kept for callers that want its code and text.
+    pub last_reply: Option<Reply>,
+}
+
+impl Control {
+    /// Takes over a freshly connected stream.
+    pub fn attach(&mut self, stream: TcpStream) -> Result<()> {
+        let peer = stream.peer_addr().map_err(|e| Error::io("control connection peer address", e))?;
+        let local = stream.local_addr().map_err(|e| Error::io("control connection local address", e))?;
+        self.conn = Some(Conn { reader: LineReader::new(stream), peer, local, broken: None });
+        Ok(())
+    }
+
+    /// Closes the connection (if any); trace settings and last reply stay.
+    pub fn detach(&mut self) -> Option<TcpStream> {
+        self.conn.take().map(|c| c.reader.into_inner())
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.conn.is_some()
+    }
+
+    fn conn(&mut self) -> Result<&mut Conn> {
+        let conn = self.conn.as_mut().ok_or_else(|| Error::State("not connected".into()))?;
+        if let Some(why) = &conn.broken {
+            return Err(Error::State(format!("control connection unusable after: {why}")));
+        }
+        Ok(conn)
+    }
+
+    fn conn_ref(&self) -> Result<&Conn> {
+        self.conn.as_ref().ok_or_else(|| Error::State("not connected".into()))
+    }
+
+    pub fn peer(&self) -> Result<SocketAddr> {
+        Ok(self.conn_ref()?.peer)
+    }
+
+    pub fn local(&self) -> Result<SocketAddr> {
+        Ok(self.conn_ref()?.local)
+    }
+
+    pub fn stream(&self) -> Result<&TcpStream> {
+        Ok(self.conn_ref()?.reader.get_ref())
+    }
+
+    pub fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
+        let conn = self.conn_ref()?;
+        net::set_timeouts(conn.reader.get_ref(), timeout).map_err(|e| Error::io("set control timeout", e))
+    }
+
+    /// Marks the connection out of step and passes the error on.
+    fn fail(&mut self, err: Error) -> Error {
+        if let Some(conn) = &mut self.conn
+            && conn.broken.is_none()
+        {
+            conn.broken = Some(err.to_string());
+        }
+        err
+    }
+
+    /// Sends one command line (CRLF appended). `line` must not contain CR, LF or NUL.
+    pub fn send(&mut self, line: &str) -> Result<()> {
+        check_line("command", line)?;
+        self.conn()?;
+        let shown = mask_password(line);
+        self.log.emit(1, LogKind::Cmd, &shown);
+        self.log.emit(2, LogKind::Put, &shown);
+        let mut buf = Vec::with_capacity(line.len() + 2);
+        buf.extend_from_slice(line.as_bytes());
+        buf.extend_from_slice(b"\r\n");
+        let verb = line.split(' ').next().unwrap_or("").to_string();
+        let res = self.conn()?.reader.get_mut().write_all(&buf);
+        res.map_err(|e| self.fail(Error::io(format!("send {verb}"), e)))
+    }
+
+    /// Sends ABOR the RFC 959 way: Telnet IP, then Synch (IAC marked urgent, then DM),
+    /// then the command, so servers busy in a transfer notice it.
+    pub fn send_abort_urgent(&mut self) -> Result<()> {
+        const IAC: u8 = 255;
+        const IP: u8 = 244;
+        const DM: u8 = 242;
+        self.conn()?;
+        self.log.emit(1, LogKind::Cmd, "ABOR (after Telnet IP and Synch)");
+        self.log.emit(2, LogKind::Put, "IAC IP IAC(urgent) DM ABOR");
+        let stream = self.conn()?.reader.get_ref();
+        let res = net::send_urgent(stream, &[IAC, IP, IAC]).and_then(|()| {
+            let mut s: &TcpStream = stream;
+            s.write_all(&[DM, b'A', b'B', b'O', b'R', b'\r', b'\n'])
+        });
+        res.map_err(|e| self.fail(Error::io("send ABOR", e)))
+    }
+
+    /// Reads one reply of any class.
+    pub fn read_reply(&mut self) -> Result<Reply> {
+        let conn = self.conn()?;
+        match reply::read_reply(&mut conn.reader) {
+            Ok(r) => {
+                if self.log.level >= 2 {
+                    for line in &r.lines {
+                        self.log.emit(2, LogKind::Get, &String::from_utf8_lossy(line));
+                    }
+                }
+                self.log.emit(1, LogKind::Resp, &r.text());
+                self.last_reply = Some(r.clone());
+                Ok(r)
+            }
+            Err(e) => {
+                conn.reader.discard_buffer();
+                let err = match e {
+                    ReplyError::Line(LineError::Eof { partial: 0 }) => {
+                        Error::Closed("server closed the control connection".into())
+                    }
+                    ReplyError::Line(LineError::Eof { partial }) => {
+                        Error::Closed(format!("server closed the control connection after {partial} bytes of a reply"))
+                    }
+                    ReplyError::Line(LineError::TooLong) => {
+                        Error::Proto(format!("reply line longer than {} bytes", reply::MAX_LINE))
+                    }
+                    ReplyError::Line(LineError::Io(e)) => Error::io("read reply", e),
+                    ReplyError::Malformed(line) => Error::Proto(format!(
+                        "malformed reply line {:?}",
+                        String::from_utf8_lossy(&line[..line.len().min(80)])
+                    )),
+                    ReplyError::TooLarge => Error::Proto(format!("reply larger than {} bytes", reply::MAX_REPLY)),
+                };
+                Err(self.fail(err))
+            }
+        }
+    }
+
+    /// Reads a reply and classifies it like ftplib's getresp: 1xx-3xx are returned,
+    /// 4xx and 5xx are reply errors, codes outside 1-5 protocol errors.
+    pub fn get_response(&mut self) -> Result<Reply> {
+        let r = self.read_reply()?;
+        match r.class() {
+            1..=3 => Ok(r),
+            4 | 5 => Err(Error::from_reply(r)),
+            _ => Err(Error::Proto(format!("reply code {} is not 1xx-5xx: {}", r.code, r))),
+        }
+    }
+
+    /// ftplib's sendcmd: send a command, return its reply (1xx-3xx) or the error.
+    pub fn command(&mut self, line: &str) -> Result<Reply> {
+        self.send(line)?;
+        self.get_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_passwords_any_case() {
+        assert_eq!(mask_password("PASS secret"), "PASS ******");
+        assert_eq!(mask_password("pass ab"), "pass **");
+        assert_eq!(mask_password("USER bob"), "USER bob");
+        assert_eq!(mask_password("PASS"), "PASS");
+    }
+
+    #[test]
+    fn refuses_line_breaks_and_nul() {
+        assert!(check_line("path", "a\r\nDELE x").is_err());
+        assert!(check_line("path", "a\nb").is_err());
+        assert!(check_line("path", "a\0b").is_err());
+        assert!(check_line("path", "ok name with spaces").is_ok());
+    }
+}

@@ -1,0 +1,138 @@
+//! Data connections: passive (EPSV/PASV) and active (PORT/EPRT) setup, and the stream
+//! handed to transfers.
+
+use crate::error::{Error, Result};
+use crate::net::{self, Ready};
+use crate::parse;
+use crate::session::{Ftp, is_reply_error};
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::time::Instant;
+
+/// An open data connection.
+pub struct DataConn {
+    stream: TcpStream,
+}
+
+impl DataConn {
+    pub(crate) fn new(stream: TcpStream) -> DataConn {
+        DataConn { stream }
+    }
+
+    /// Signals the end of an upload (half-close) while still allowing reads.
+    pub fn finish_writing(&mut self) -> io::Result<()> {
+        self.stream.shutdown(Shutdown::Write)
+    }
+}
+
+impl Read for DataConn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.read(buf)
+    }
+}
+
+impl Write for DataConn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+/// A data connection being set up: passive ones are connected before the command,
+/// active ones wait for the server after it.
+pub(crate) enum Pending {
+    Connected(TcpStream),
+    Listening(TcpListener),
+}
+
+impl Ftp {
+    /// Asks for a passive port and returns the address to connect to. On IPv6 only EPSV
+    /// exists; on IPv4 EPSV is tried first and PASV used if the server refuses it.
+    pub(crate) fn makepasv(&mut self) -> Result<SocketAddr> {
+        let peer = self.ctrl.peer()?;
+        if peer.is_ipv6() || !self.epsv_refused {
+            match self.ctrl.command("EPSV") {
+                Ok(r) if r.code == 229 => {
+                    let port = parse::parse_229(r.first_line())?;
+                    return Ok(SocketAddr::new(peer.ip(), port));
+                }
+                Ok(r) => return Err(Error::Reply(r)),
+                Err(e) if peer.is_ipv4() && is_reply_error(&e) => self.epsv_refused = true,
+                Err(e) => return Err(e),
+            }
+        }
+        let r = self.ctrl.command("PASV")?;
+        if r.code != 227 {
+            return Err(Error::Reply(r));
+        }
+        let (host, port) = parse::parse_227(r.first_line())?;
+        let ip = if self.opts.trust_pasv_host { IpAddr::V4(host) } else { peer.ip() };
+        Ok(SocketAddr::new(ip, port))
+    }
+
+    /// Listens on the control connection's local address and tells the server with
+    /// PORT (IPv4) or EPRT (IPv6).
+    pub(crate) fn makeport(&mut self) -> Result<TcpListener> {
+        let local = self.ctrl.local()?;
+        let listener = net::listen_on(local.ip())?;
+        let port = listener.local_addr().map_err(|e| Error::io("active mode listener address", e))?.port();
+        let cmd = match local.ip() {
+            IpAddr::V4(ip) => {
+                let o = ip.octets();
+                format!("PORT {},{},{},{},{},{}", o[0], o[1], o[2], o[3], port >> 8, port & 0xff)
+            }
+            IpAddr::V6(ip) => format!("EPRT |2|{ip}|{port}|"),
+        };
+        let r = self.ctrl.command(&cmd)?;
+        if r.class() != 2 {
+            return Err(Error::Reply(r));
+        }
+        Ok(listener)
+    }
+
+    /// Opens the data side before the transfer command is sent.
+    pub(crate) fn open_data(&mut self) -> Result<Pending> {
+        if self.opts.passive {
+            let addr = self.makepasv()?;
+            let s = net::connect_addr(addr, self.opts.timeout, self.opts.source_address)?;
+            Ok(Pending::Connected(s))
+        } else {
+            Ok(Pending::Listening(self.makeport()?))
+        }
+    }
+
+    /// Waits for the server to connect in active mode. Connections from any address but
+    /// the control peer's are refused; a reply arriving instead (e.g. 425) ends the wait.
+    pub(crate) fn accept_data(&mut self, listener: TcpListener) -> Result<TcpStream> {
+        let peer_ip = self.ctrl.peer()?.ip();
+        let deadline = self.opts.timeout.map(|t| Instant::now() + t);
+        loop {
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if left.is_some_and(|l| l.is_zero()) {
+                return Err(Error::Timeout("waiting for the server to open the active-mode data connection".into()));
+            }
+            let ready = net::wait_readable(&listener, self.ctrl.stream()?, left)
+                .map_err(|e| Error::io("wait for data connection", e))?;
+            match ready {
+                None => continue,
+                Some(Ready::Second) => {
+                    let r = self.ctrl.read_reply()?;
+                    return Err(Error::from_reply(r));
+                }
+                Some(Ready::First) => {
+                    let (stream, from) = listener.accept().map_err(|e| Error::io("accept data connection", e))?;
+                    if from.ip() != peer_ip {
+                        // Someone else raced the server to our port: refuse and keep waiting.
+                        drop(stream);
+                        continue;
+                    }
+                    net::set_timeouts(&stream, self.opts.timeout).map_err(|e| Error::io("data connection", e))?;
+                    return Ok(stream);
+                }
+            }
+        }
+    }
+}

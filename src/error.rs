@@ -1,0 +1,115 @@
+//! The core's error type. It keeps the server's reply (code and text) where there is one,
+//! so callers can tell "550 No such file" from a dropped connection.
+
+use crate::reply::Reply;
+use std::io;
+
+/// What went wrong, classified like Python's ftplib (`error_reply`, `error_temp`,
+/// `error_perm`, `error_proto`) plus the failures ftplib leaves to `OSError`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A well-formed reply the operation did not expect (ftplib's `error_reply`).
+    #[error("unexpected reply: {0}")]
+    Reply(Reply),
+    /// A 4xx reply: transient failure (ftplib's `error_temp`).
+    #[error("temporary failure: {0}")]
+    Temp(Reply),
+    /// A 5xx reply: permanent failure (ftplib's `error_perm`).
+    #[error("permanent failure: {0}")]
+    Perm(Reply),
+    /// The server broke the protocol: a reply that is not 1xx-5xx, a malformed line,
+    /// an unparsable PASV/EPSV/257 answer, a line or reply over the size limit.
+    #[error("protocol error: {0}")]
+    Proto(String),
+    /// An operating-system I/O error, with what was being done.
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: io::Error,
+    },
+    /// A connect, reply or data timeout expired.
+    #[error("timed out: {0}")]
+    Timeout(String),
+    /// The server closed the connection.
+    #[error("connection closed: {0}")]
+    Closed(String),
+    /// The host name could not be resolved.
+    #[error("cannot resolve host {host:?}: {detail}")]
+    Resolve { host: String, detail: String },
+    /// A callback asked to stop.
+    #[error("cancelled by callback")]
+    Cancelled,
+    /// The caller passed something unusable (CR/LF/NUL in a command, bad option...).
+    #[error("invalid argument: {0}")]
+    Invalid(String),
+    /// The call does not fit the session's state (not connected, transfer open...).
+    #[error("bad state: {0}")]
+    State(String),
+}
+
+/// The class of an [`Error`], for mapping to codes (the C layer) and for tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    Reply,
+    Temp,
+    Perm,
+    Proto,
+    Io,
+    Timeout,
+    Closed,
+    Resolve,
+    Cancelled,
+    Invalid,
+    State,
+}
+
+impl Error {
+    /// The error's class.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Reply(_) => ErrorKind::Reply,
+            Error::Temp(_) => ErrorKind::Temp,
+            Error::Perm(_) => ErrorKind::Perm,
+            Error::Proto(_) => ErrorKind::Proto,
+            Error::Io { .. } => ErrorKind::Io,
+            Error::Timeout(_) => ErrorKind::Timeout,
+            Error::Closed(_) => ErrorKind::Closed,
+            Error::Resolve { .. } => ErrorKind::Resolve,
+            Error::Cancelled => ErrorKind::Cancelled,
+            Error::Invalid(_) => ErrorKind::Invalid,
+            Error::State(_) => ErrorKind::State,
+        }
+    }
+
+    /// The server reply this error carries, if it is a reply error.
+    pub fn reply(&self) -> Option<&Reply> {
+        match self {
+            Error::Reply(r) | Error::Temp(r) | Error::Perm(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Wraps an I/O error with what was being done; timeouts and resets get their own class.
+    pub fn io(context: impl Into<String>, source: io::Error) -> Error {
+        let context = context.into();
+        match source.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout(context),
+            io::ErrorKind::UnexpectedEof => Error::Closed(context),
+            _ => Error::Io { context, source },
+        }
+    }
+
+    /// Classifies a reply that ended an operation: 4xx, 5xx, not 1-5, or just unexpected.
+    pub fn from_reply(reply: Reply) -> Error {
+        match reply.code / 100 {
+            4 => Error::Temp(reply),
+            5 => Error::Perm(reply),
+            1..=3 => Error::Reply(reply),
+            _ => Error::Proto(format!("reply code {} is not 1xx-5xx", reply.code)),
+        }
+    }
+}
+
+/// Result alias for the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

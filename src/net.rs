@@ -1,0 +1,111 @@
+//! Sockets: connecting (with timeout and source address), listening for active mode,
+//! and waiting on several sockets at once. socket2 gives bind-before-connect and urgent
+//! data, which std's TcpStream lacks.
+
+use crate::error::{Error, Result};
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+use std::io;
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::os::fd::AsRawFd;
+use std::time::Duration;
+
+/// Resolves `host:port` and connects to each address in turn until one answers.
+pub fn connect_host(host: &str, port: u16, timeout: Option<Duration>, source: Option<IpAddr>) -> Result<TcpStream> {
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| Error::Resolve { host: host.to_string(), detail: e.to_string() })?
+        .collect();
+    if addrs.is_empty() {
+        return Err(Error::Resolve { host: host.to_string(), detail: "no addresses".into() });
+    }
+    let mut last = None;
+    for addr in addrs {
+        // A source address of the other family cannot be used; skip those targets.
+        if source.is_some_and(|s| s.is_ipv4() != addr.is_ipv4()) {
+            continue;
+        }
+        match connect_addr(addr, timeout, source) {
+            Ok(s) => return Ok(s),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        Error::Invalid(format!("source address {} does not match the address family of {host}", source.unwrap()))
+    }))
+}
+
+/// Connects to one address, optionally binding the local side to `source` (port 0) first.
+pub fn connect_addr(addr: SocketAddr, timeout: Option<Duration>, source: Option<IpAddr>) -> Result<TcpStream> {
+    let ctx = || format!("connect to {addr}");
+    let sock = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(|e| Error::io(ctx(), e))?;
+    if let Some(ip) = source {
+        sock.bind(&SockAddr::from(SocketAddr::new(ip, 0)))
+            .map_err(|e| Error::io(format!("bind source address {ip}"), e))?;
+    }
+    let res = match timeout {
+        Some(t) => sock.connect_timeout(&SockAddr::from(addr), t),
+        None => sock.connect(&SockAddr::from(addr)),
+    };
+    res.map_err(|e| Error::io(ctx(), e))?;
+    let stream: TcpStream = sock.into();
+    stream.set_nodelay(true).map_err(|e| Error::io(ctx(), e))?;
+    set_timeouts(&stream, timeout).map_err(|e| Error::io(ctx(), e))?;
+    Ok(stream)
+}
+
+/// Applies the same timeout to reads and writes (None blocks forever).
+pub fn set_timeouts(stream: &TcpStream, timeout: Option<Duration>) -> io::Result<()> {
+    stream.set_read_timeout(timeout)?;
+    stream.set_write_timeout(timeout)
+}
+
+/// A listener on `ip`, any port, for an active-mode data connection.
+pub fn listen_on(ip: IpAddr) -> Result<TcpListener> {
+    TcpListener::bind(SocketAddr::new(ip, 0)).map_err(|e| Error::io(format!("listen on {ip} for active mode"), e))
+}
+
+/// Sends `bytes` as TCP urgent data (the last byte carries the urgent mark).
+pub fn send_urgent(stream: &TcpStream, bytes: &[u8]) -> io::Result<()> {
+    let sock = socket2::SockRef::from(stream);
+    let mut sent = 0;
+    while sent < bytes.len() {
+        sent += sock.send_out_of_band(&bytes[sent..])?;
+    }
+    Ok(())
+}
+
+/// Which of two sockets became readable first.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ready {
+    First,
+    Second,
+}
+
+/// Waits until `first` or `second` is readable (for a listener: has a connection),
+/// up to `timeout` (None: forever). `first` wins when both are ready.
+pub fn wait_readable(first: &impl AsRawFd, second: &impl AsRawFd, timeout: Option<Duration>) -> io::Result<Option<Ready>> {
+    let mut fds = [
+        libc::pollfd { fd: first.as_raw_fd(), events: libc::POLLIN, revents: 0 },
+        libc::pollfd { fd: second.as_raw_fd(), events: libc::POLLIN, revents: 0 },
+    ];
+    let ms = timeout.map_or(-1, |t| t.as_millis().clamp(1, i32::MAX as u128) as i32);
+    loop {
+        // SAFETY: `fds` is a valid, initialised array of two pollfd for the duration of
+        // the call, and its length is passed alongside it.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if n == 0 {
+            return Ok(None);
+        }
+        if fds[0].revents != 0 {
+            return Ok(Some(Ready::First));
+        }
+        return Ok(Some(Ready::Second));
+    }
+}

@@ -1,0 +1,192 @@
+//! Parsers for the replies whose text carries data: 227 (PASV), 229 (EPSV), 257 (PWD/MKD),
+//! 150 (expected size) and 213 (SIZE). Each checks its bounds instead of trusting the server.
+
+use crate::error::{Error, Result};
+use std::net::Ipv4Addr;
+
+/// 227 reply → (address, port). Takes the first six comma-separated numbers anywhere in
+/// the first line, like ftplib, but requires each to be 0..=255 and the port to be non-zero.
+pub fn parse_227(line: &[u8]) -> Result<(Ipv4Addr, u16)> {
+    let text = String::from_utf8_lossy(line);
+    let body = text.get(4..).unwrap_or("");
+    let mut best: Option<Vec<&str>> = None;
+    // Find the first run of digits-and-commas that holds at least six numbers.
+    for run in body.split(|c: char| !(c.is_ascii_digit() || c == ',')) {
+        let nums: Vec<&str> = run.split(',').collect();
+        if nums.len() >= 6 && nums[..6].iter().all(|n| !n.is_empty()) {
+            best = Some(nums);
+            break;
+        }
+    }
+    let nums = best.ok_or_else(|| Error::Proto(format!("PASV reply has no h1,h2,h3,h4,p1,p2 numbers: {}", text.trim_end())))?;
+    if nums.len() != 6 {
+        return Err(Error::Proto(format!("PASV reply has {} fields, expected 6: {}", nums.len(), text.trim_end())));
+    }
+    let mut v = [0u8; 6];
+    for (slot, n) in v.iter_mut().zip(&nums) {
+        *slot = n
+            .parse::<u8>()
+            .map_err(|_| Error::Proto(format!("PASV reply field {n:?} is not 0..255: {}", text.trim_end())))?;
+    }
+    let port = u16::from(v[4]) << 8 | u16::from(v[5]);
+    if port == 0 {
+        return Err(Error::Proto(format!("PASV reply names port 0: {}", text.trim_end())));
+    }
+    Ok((Ipv4Addr::new(v[0], v[1], v[2], v[3]), port))
+}
+
+/// 229 reply → port. The text holds `(<d><d><d>port<d>)` where `<d>` is any delimiter
+/// character; the address is always the control connection's peer.
+pub fn parse_229(line: &[u8]) -> Result<u16> {
+    let text = String::from_utf8_lossy(line);
+    let bad = |why: &str| Error::Proto(format!("EPSV reply {why}: {}", text.trim_end()));
+    let open = text.find('(').ok_or_else(|| bad("has no '('"))?;
+    let inner = &text[open + 1..];
+    let close = inner.find(')').ok_or_else(|| bad("has no ')'"))?;
+    let inner = &inner[..close];
+    let delim = inner.chars().next().ok_or_else(|| bad("is empty between the parentheses"))?;
+    let parts: Vec<&str> = inner.split(delim).collect();
+    if parts.len() != 5 || !parts[0].is_empty() || !parts[1].is_empty() || !parts[4].is_empty() {
+        return Err(bad("is not (|||port|)"));
+    }
+    let port: u32 = parts[3].parse().map_err(|_| bad("port is not a number"))?;
+    if port == 0 || port > 65535 {
+        return Err(bad("port is out of range"));
+    }
+    Ok(port as u16)
+}
+
+/// 257 reply → the quoted path, with `""` standing for one `"`. The first line must be
+/// 257; rubbish before the first quote is skipped; no quote at all gives an empty path
+/// (what ftplib returns for servers that do not quote). A missing closing quote or a
+/// control byte in the path is an error.
+pub fn parse_257(line: &[u8]) -> Result<Vec<u8>> {
+    let shown = || String::from_utf8_lossy(line).escape_debug().to_string();
+    if !line.starts_with(b"257") {
+        return Err(Error::Proto(format!("expected a 257 reply: {}", shown())));
+    }
+    let rest = &line[3..];
+    let Some(open) = rest.iter().position(|&b| b == b'"') else {
+        return Ok(Vec::new());
+    };
+    let mut path = Vec::new();
+    let mut i = open + 1;
+    loop {
+        match rest.get(i) {
+            None => return Err(Error::Proto(format!("257 reply has no closing quote: {}", shown()))),
+            Some(b'"') if rest.get(i + 1) == Some(&b'"') => {
+                path.push(b'"');
+                i += 2;
+            }
+            Some(b'"') => return Ok(path),
+            Some(&b) if b < 0x20 || b == 0x7f => {
+                return Err(Error::Proto(format!("257 reply has a control byte in the path: {}", shown())));
+            }
+            Some(&b) => {
+                path.push(b);
+                i += 1;
+            }
+        }
+    }
+}
+
+/// 150 reply → the transfer size announced as "(N bytes)", if any (ftplib's parse150).
+pub fn parse_150_size(line: &[u8]) -> Option<u64> {
+    let text = String::from_utf8_lossy(line);
+    let lower = text.to_ascii_lowercase();
+    let end = lower.find(" bytes)")?;
+    let start = lower[..end].rfind('(')? + 1;
+    lower[start..end].trim().parse().ok()
+}
+
+/// 213 reply to SIZE → the size. Anything but digits after the code is an error.
+pub fn parse_213_size(line: &[u8]) -> Result<u64> {
+    let text = String::from_utf8_lossy(line);
+    let digits = text.get(4..).unwrap_or("").trim();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::Proto(format!("SIZE reply is not a number: {}", text.escape_debug())));
+    }
+    digits
+        .parse()
+        .map_err(|_| Error::Proto(format!("SIZE reply is larger than 2^64: {}", text.escape_debug())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn pasv_ok_forms() {
+        assert_eq!(parse_227(b"227 Entering Passive Mode (127,0,0,1,195,80).").unwrap(), (Ipv4Addr::LOCALHOST, 50000));
+        assert_eq!(parse_227(b"227 =10,1,2,3,0,21").unwrap(), (Ipv4Addr::new(10, 1, 2, 3), 21));
+        assert_eq!(parse_227(b"227 Passive 192,168,0,1,4,1 ok").unwrap().1, 1025);
+    }
+
+    #[test]
+    fn pasv_rejects_bad_numbers() {
+        for bad in [
+            &b"227 (300,0,0,1,4,1)"[..],
+            b"227 (127,0,0,1,0,0)",
+            b"227 (127,0,0,1,4)",
+            b"227 (127,0,0,1,4,1,7)",
+            b"227 Entering Passive Mode",
+            b"227 (127,0,0,1,999999999999,1)",
+            b"227 (127,,0,1,4,1)",
+        ] {
+            let e = parse_227(bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Proto, "{:?}", String::from_utf8_lossy(bad));
+        }
+        let e = parse_227(b"227 (127,0,0,1,4,1,7)").unwrap_err();
+        assert!(e.to_string().contains("7 fields"), "{e}");
+    }
+
+    #[test]
+    fn epsv_forms() {
+        assert_eq!(parse_229(b"229 Entering Extended Passive Mode (|||6446|)").unwrap(), 6446);
+        assert_eq!(parse_229(b"229 ok (!!!21!)").unwrap(), 21);
+        for bad in [
+            &b"229 (|||4242)"[..],
+            b"229 (|||0|)",
+            b"229 (|||65536|)",
+            b"229 (|||abc|)",
+            b"229 no parens",
+            b"229 ()",
+            b"229 (||4242|)",
+            b"229 (|1|::1|4242|)",
+        ] {
+            assert_eq!(parse_229(bad).unwrap_err().kind(), ErrorKind::Proto, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn reply_257_forms() {
+        assert_eq!(parse_257(b"257 \"/home/x\" is current directory").unwrap(), b"/home/x");
+        assert_eq!(parse_257(b"257 \"/a \"\"q\"\" b\" created").unwrap(), b"/a \"q\" b");
+        assert_eq!(parse_257(b"257 MKD command successful: \"/new\"").unwrap(), b"/new");
+        assert_eq!(parse_257(b"257 \"\"").unwrap(), b"");
+        assert_eq!(parse_257(b"257 /no/quotes").unwrap(), b"");
+        assert_eq!(parse_257(b"257 \"/caf\xc3\xa9\xff\"").unwrap(), b"/caf\xc3\xa9\xff");
+        assert!(parse_257(b"257 \"/unterminated").is_err());
+        assert!(parse_257(b"257 \"/a\x01b\"").is_err());
+        assert!(parse_257(b"250 \"/x\"").is_err());
+    }
+
+    #[test]
+    fn size_from_150() {
+        assert_eq!(parse_150_size(b"150 Opening BINARY mode data connection for big.bin (8388608 bytes)."), Some(8388608));
+        assert_eq!(parse_150_size(b"150 Opening data connection (12 Bytes)"), Some(12));
+        assert_eq!(parse_150_size(b"150 File status okay."), None);
+        assert_eq!(parse_150_size(b"150 (x bytes)"), None);
+    }
+
+    #[test]
+    fn size_213() {
+        assert_eq!(parse_213_size(b"213 1234").unwrap(), 1234);
+        assert_eq!(parse_213_size(b"213 18446744073709551615").unwrap(), u64::MAX);
+        assert!(parse_213_size(b"213 18446744073709551616").is_err());
+        assert!(parse_213_size(b"213 12ab").is_err());
+        assert!(parse_213_size(b"213 -1").is_err());
+        assert!(parse_213_size(b"213").is_err());
+    }
+}

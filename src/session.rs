@@ -1,0 +1,327 @@
+//! `Ftp`: one FTP session, with Python ftplib's `FTP` methods. Transfers live in
+//! `transfer.rs`, data-connection setup in `data.rs`; this file holds connecting,
+//! logging in, plain commands and the directory/file commands.
+
+use crate::control::{Control, LogKind, check_line};
+use crate::error::{Error, ErrorKind, Result};
+use crate::net;
+use crate::parse;
+use crate::reply::Reply;
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// The FTP port, used when the caller gives port 0.
+pub const DEFAULT_PORT: u16 = 21;
+
+/// Settings that outlive a connection.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Passive mode (the default) or active (PORT/EPRT).
+    pub passive: bool,
+    /// Use the address a 227 reply names instead of the control connection's peer.
+    pub trust_pasv_host: bool,
+    /// Timeout for connecting and for each read or write (None: block).
+    pub timeout: Option<Duration>,
+    /// Local address to bind control and data connections to.
+    pub source_address: Option<IpAddr>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { passive: true, trust_pasv_host: false, timeout: None, source_address: None }
+    }
+}
+
+/// One FTP session (ftplib's `FTP` class).
+#[derive(Default)]
+pub struct Ftp {
+    pub(crate) ctrl: Control,
+    pub(crate) opts: Options,
+    welcome: Option<Reply>,
+    /// EPSV was refused on this connection: go straight to PASV from now on.
+    pub(crate) epsv_refused: bool,
+    /// A data connection handed to the caller (transfercmd) awaits its final reply.
+    pub(crate) transfer_open: bool,
+}
+
+impl Ftp {
+    pub fn new() -> Ftp {
+        Ftp::default()
+    }
+
+    /// The options in force (passive mode, timeout, ...).
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    /// Connects and reads the welcome (ftplib's `connect`). Port 0 means 21. Any previous
+    /// connection is closed first. A 120 ("ready in n minutes") is followed by the 220.
+    pub fn connect(&mut self, host: &str, port: u16, timeout: Option<Duration>, source: Option<IpAddr>) -> Result<Reply> {
+        check_line("host", host)?;
+        self.close();
+        self.opts.timeout = timeout;
+        self.opts.source_address = source;
+        let port = if port == 0 { DEFAULT_PORT } else { port };
+        let stream = net::connect_host(host, port, timeout, source)?;
+        self.ctrl.attach(stream)?;
+        let welcome = self.ctrl.get_response().and_then(|r| {
+            if r.code == 120 { self.ctrl.get_response() } else { Ok(r) }
+        });
+        match welcome {
+            Ok(r) if r.class() == 2 => {
+                self.welcome = Some(r.clone());
+                Ok(r)
+            }
+            Ok(r) => {
+                self.close();
+                Err(Error::Reply(r))
+            }
+            Err(e) => {
+                self.close();
+                Err(e)
+            }
+        }
+    }
+
+    /// The welcome reply of the current connection (ftplib's `getwelcome`).
+    pub fn welcome(&self) -> Option<&Reply> {
+        self.welcome.as_ref()
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.ctrl.is_connected()
+    }
+
+    /// The last reply read on the control connection.
+    pub fn last_reply(&self) -> Option<&Reply> {
+        self.ctrl.last_reply.as_ref()
+    }
+
+    /// Trace level: 0 off, 1 one line per command and reply, 2 every line both ways.
+    pub fn set_debuglevel(&mut self, level: u8) {
+        self.ctrl.log.level = level;
+    }
+
+    pub fn debuglevel(&self) -> u8 {
+        self.ctrl.log.level
+    }
+
+    /// Where the trace goes (None: stderr). Passwords arrive masked.
+    pub fn set_log_sink(&mut self, sink: Option<Box<dyn FnMut(LogKind, &str) + Send>>) {
+        self.ctrl.log.sink = sink;
+    }
+
+    /// Passive (true, the default) or active mode for later transfers.
+    pub fn set_pasv(&mut self, passive: bool) {
+        self.opts.passive = passive;
+    }
+
+    /// Trust the host a 227 reply names (off by default: the control peer is used).
+    pub fn set_trust_pasv_host(&mut self, trust: bool) {
+        self.opts.trust_pasv_host = trust;
+    }
+
+    /// Changes the timeout of the current and later connections.
+    pub fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
+        self.opts.timeout = timeout;
+        if self.ctrl.is_connected() { self.ctrl.set_timeout(timeout) } else { Ok(()) }
+    }
+
+    /// Refuses commands while a caller-held data connection awaits its final reply.
+    pub(crate) fn idle(&self) -> Result<()> {
+        if self.transfer_open {
+            return Err(Error::State(
+                "a data transfer is open: finish it (voidresp) or abort it first".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sends a command and returns its reply; 4xx/5xx are errors (ftplib's `sendcmd`).
+    pub fn sendcmd(&mut self, cmd: &str) -> Result<Reply> {
+        check_line("command", cmd)?;
+        self.idle()?;
+        self.ctrl.command(cmd)
+    }
+
+    /// Like `sendcmd`, but anything other than 2xx is an error (ftplib's `voidcmd`).
+    pub fn voidcmd(&mut self, cmd: &str) -> Result<Reply> {
+        let r = self.sendcmd(cmd)?;
+        if r.class() != 2 {
+            return Err(Error::Reply(r));
+        }
+        Ok(r)
+    }
+
+    /// Reads the reply that ends a transfer (ftplib's `voidresp`): 2xx or an error.
+    pub fn voidresp(&mut self) -> Result<Reply> {
+        self.transfer_open = false;
+        let r = self.ctrl.get_response()?;
+        if r.class() != 2 {
+            return Err(Error::Reply(r));
+        }
+        Ok(r)
+    }
+
+    /// Logs in (ftplib's `login`): USER, then PASS on 3xx, then ACCT on 3xx.
+    /// User defaults to "anonymous"; the anonymous password defaults to "anonymous@"
+    /// (and "-" becomes "-anonymous@", as in ftplib).
+    pub fn login(&mut self, user: Option<&str>, passwd: Option<&str>, acct: Option<&str>) -> Result<Reply> {
+        let user = user.filter(|u| !u.is_empty()).unwrap_or("anonymous");
+        let mut passwd = passwd.unwrap_or("").to_string();
+        let acct = acct.unwrap_or("");
+        check_line("user", user)?;
+        check_line("password", &passwd)?;
+        check_line("account", acct)?;
+        if user == "anonymous" && (passwd.is_empty() || passwd == "-") {
+            passwd.push_str("anonymous@");
+        }
+        let mut r = self.sendcmd(&format!("USER {user}"))?;
+        if r.class() == 3 {
+            r = self.sendcmd(&format!("PASS {passwd}"))?;
+        }
+        if r.class() == 3 {
+            r = self.sendcmd(&format!("ACCT {acct}"))?;
+        }
+        if r.class() != 2 {
+            return Err(Error::Reply(r));
+        }
+        Ok(r)
+    }
+
+    /// Renames `from` to `to` (RNFR, which must get 3xx, then RNTO).
+    pub fn rename(&mut self, from: &str, to: &str) -> Result<Reply> {
+        check_line("path", from)?;
+        check_line("path", to)?;
+        let r = self.sendcmd(&format!("RNFR {from}"))?;
+        if r.class() != 3 {
+            return Err(Error::Reply(r));
+        }
+        self.voidcmd(&format!("RNTO {to}"))
+    }
+
+    /// Deletes a file (DELE); only 250 or 200 count as success, as in ftplib.
+    pub fn delete(&mut self, path: &str) -> Result<Reply> {
+        check_line("path", path)?;
+        let r = self.sendcmd(&format!("DELE {path}"))?;
+        if r.code == 250 || r.code == 200 {
+            Ok(r)
+        } else {
+            Err(Error::Reply(r))
+        }
+    }
+
+    /// Changes directory. ".." sends CDUP (and CWD .. if CDUP gets 500); "" means ".".
+    pub fn cwd(&mut self, dir: &str) -> Result<Reply> {
+        check_line("path", dir)?;
+        if dir == ".." {
+            match self.voidcmd("CDUP") {
+                Err(Error::Perm(r)) if r.code == 500 => {}
+                other => return other,
+            }
+        }
+        let dir = if dir.is_empty() { "." } else { dir };
+        self.voidcmd(&format!("CWD {dir}"))
+    }
+
+    /// Creates a directory; returns the path from the 257 reply (empty if the server
+    /// answered with another 2xx code).
+    pub fn mkd(&mut self, dir: &str) -> Result<Vec<u8>> {
+        check_line("path", dir)?;
+        let r = self.voidcmd(&format!("MKD {dir}"))?;
+        if r.code != 257 {
+            return Ok(Vec::new());
+        }
+        parse::parse_257(r.first_line())
+    }
+
+    /// The current directory (PWD), parsed from the 257 reply.
+    pub fn pwd(&mut self) -> Result<Vec<u8>> {
+        let r = self.voidcmd("PWD")?;
+        if r.code != 257 {
+            return Ok(Vec::new());
+        }
+        parse::parse_257(r.first_line())
+    }
+
+    /// Removes a directory (RMD).
+    pub fn rmd(&mut self, dir: &str) -> Result<Reply> {
+        check_line("path", dir)?;
+        self.voidcmd(&format!("RMD {dir}"))
+    }
+
+    /// The size of a file (TYPE I, then SIZE). None when the server answers with another
+    /// 2xx than 213, or does not implement SIZE (500, 502, 504).
+    pub fn size(&mut self, path: &str) -> Result<Option<u64>> {
+        check_line("path", path)?;
+        self.voidcmd("TYPE I")?;
+        match self.sendcmd(&format!("SIZE {path}")) {
+            Ok(r) if r.code == 213 => parse::parse_213_size(r.first_line()).map(Some),
+            Ok(_) => Ok(None),
+            Err(Error::Perm(r)) if matches!(r.code, 500 | 502 | 504) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends QUIT and closes the connection whatever the answer (ftplib's `quit`).
+    pub fn quit(&mut self) -> Result<Reply> {
+        if !self.ctrl.is_connected() {
+            return Err(Error::State("not connected".into()));
+        }
+        self.transfer_open = false;
+        let res = self.ctrl.command("QUIT").and_then(|r| {
+            if r.class() == 2 { Ok(r) } else { Err(Error::Reply(r)) }
+        });
+        self.close();
+        res
+    }
+
+    /// Closes the connection without a word to the server (ftplib's `close`).
+    pub fn close(&mut self) {
+        self.ctrl.detach();
+        self.welcome = None;
+        self.epsv_refused = false;
+        self.transfer_open = false;
+    }
+
+    /// Aborts a transfer (ftplib's `abort`): ABOR (after Telnet IP and Synch as urgent
+    /// data on a plain connection), then its reply: 225 or 226, or 426 followed by 226.
+    /// If a caller-held data connection was open, queued replies are skipped too.
+    pub fn abort(&mut self) -> Result<Reply> {
+        let was_open = self.transfer_open;
+        self.transfer_open = false;
+        self.ctrl.send_abort_urgent()?;
+        let mut r = self.ctrl.read_reply()?;
+        if r.code == 426 || r.code == 451 {
+            r = self.ctrl.read_reply()?;
+        }
+        if !matches!(r.code, 225 | 226) {
+            return Err(Error::Proto(format!("unexpected reply to ABOR: {r}")));
+        }
+        if was_open {
+            self.resync()?;
+        }
+        Ok(r)
+    }
+
+    /// Sends NOOP and skips replies until its 200: after an abort, the server may have
+    /// queued a transfer's final reply before the ABOR reply, or not.
+    pub(crate) fn resync(&mut self) -> Result<()> {
+        self.ctrl.send("NOOP")?;
+        for _ in 0..8 {
+            let r = self.ctrl.read_reply()?;
+            if r.code == 200 {
+                return Ok(());
+            }
+            if r.code == 421 {
+                return Err(Error::Temp(r));
+            }
+        }
+        Err(Error::Proto("no reply to NOOP after an aborted transfer".into()))
+    }
+}
+
+/// True for errors that a reply (not the connection) caused.
+pub(crate) fn is_reply_error(e: &Error) -> bool {
+    matches!(e.kind(), ErrorKind::Reply | ErrorKind::Temp | ErrorKind::Perm)
+}

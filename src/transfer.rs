@@ -1,0 +1,290 @@
+//! Transfers (ftplib's transfercmd, retrbinary, retrlines, storbinary, storlines) and
+//! the listings built on them (mlsd, nlst, dir).
+
+use crate::control::check_line;
+use crate::data::{DataConn, Pending};
+use crate::error::{Error, Result};
+use crate::listing::MlsdEntry;
+use crate::parse;
+use crate::reply::{LineError, LineReader, MAX_LINE, Reply};
+use crate::session::{Ftp, is_reply_error};
+use std::io::{self, Read, Write};
+use std::ops::ControlFlow;
+
+/// Default block size for binary transfers (ftplib's 8192).
+pub const DEFAULT_BLOCKSIZE: usize = 8192;
+/// Largest block size accepted; larger requests are clamped.
+pub const MAX_BLOCKSIZE: usize = 16 << 20;
+
+/// What a transfer callback returns: go on, or stop (cancel) the transfer.
+pub type Flow = ControlFlow<()>;
+
+/// Put inside an `io::Error` by an upload source to cancel the transfer
+/// (the C layer's read callback uses it); any other read error is an I/O failure.
+#[derive(Debug)]
+pub struct CancelRead;
+
+impl std::fmt::Display for CancelRead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("upload source asked to stop")
+    }
+}
+
+impl std::error::Error for CancelRead {}
+
+fn source_error(e: io::Error) -> Error {
+    if e.get_ref().is_some_and(|inner| inner.is::<CancelRead>()) {
+        Error::Cancelled
+    } else {
+        Error::Io { context: "read upload source".into(), source: e }
+    }
+}
+
+impl Ftp {
+    /// Opens a data connection and sends `cmd` (ftplib's `ntransfercmd`): passive connect
+    /// or active PORT/EPRT first, then `REST rest` if given, then the command, whose reply
+    /// must be 1xx (a 2xx first is skipped). Returns the connection and the size a 150
+    /// reply announced. The caller reads or writes, drops the connection, then calls
+    /// `voidresp` (or `abort`).
+    pub fn ntransfercmd(&mut self, cmd: &str, rest: Option<u64>) -> Result<(DataConn, Option<u64>)> {
+        check_line("command", cmd)?;
+        self.idle()?;
+        let pending = self.open_data()?;
+        if let Some(offset) = rest {
+            self.ctrl.command(&format!("REST {offset}"))?;
+        }
+        let mut r = self.ctrl.command(cmd)?;
+        if r.class() == 2 {
+            r = self.ctrl.get_response()?;
+        }
+        if r.class() != 1 {
+            return Err(Error::Reply(r));
+        }
+        let stream = match pending {
+            Pending::Connected(s) => s,
+            Pending::Listening(l) => match self.accept_data(l) {
+                Ok(s) => s,
+                Err(e) => {
+                    // The server said 1xx, so a final reply is coming: don't leave it queued.
+                    if !is_reply_error(&e) {
+                        self.transfer_open = true;
+                        self.abandon(None);
+                    }
+                    return Err(e);
+                }
+            },
+        };
+        let size = if r.code == 150 { parse::parse_150_size(r.first_line()) } else { None };
+        self.transfer_open = true;
+        Ok((DataConn::new(stream), size))
+    }
+
+    /// `ntransfercmd` without the size (ftplib's `transfercmd`).
+    pub fn transfercmd(&mut self, cmd: &str, rest: Option<u64>) -> Result<DataConn> {
+        Ok(self.ntransfercmd(cmd, rest)?.0)
+    }
+
+    /// Ends a transfer that failed or was cancelled on our side: ABOR, close the data
+    /// connection, then NOOP and skip replies up to its 200 so the session stays in step.
+    /// If that fails too, the control connection is closed.
+    pub(crate) fn abandon(&mut self, conn: Option<DataConn>) {
+        let ok = self.ctrl.send_abort_urgent().is_ok();
+        drop(conn);
+        self.transfer_open = false;
+        if !ok || self.resync().is_err() {
+            self.close();
+        }
+    }
+
+    /// Downloads with `cmd` in binary mode (TYPE I), passing each block of up to
+    /// `blocksize` bytes to `callback` (ftplib's `retrbinary`). Returns the final reply.
+    pub fn retrbinary(
+        &mut self,
+        cmd: &str,
+        blocksize: usize,
+        rest: Option<u64>,
+        mut callback: impl FnMut(&[u8]) -> Flow,
+    ) -> Result<Reply> {
+        check_line("command", cmd)?;
+        self.voidcmd("TYPE I")?;
+        let mut conn = self.transfercmd(cmd, rest)?;
+        let mut buf = vec![0u8; blocksize.clamp(1, MAX_BLOCKSIZE)];
+        loop {
+            let n = match conn.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.abandon(Some(conn));
+                    return Err(Error::io("read data connection", e));
+                }
+            };
+            if callback(&buf[..n]).is_break() {
+                self.abandon(Some(conn));
+                return Err(Error::Cancelled);
+            }
+        }
+        drop(conn);
+        self.voidresp()
+    }
+
+    /// Downloads with `cmd` in ASCII mode (TYPE A), passing each line without its line
+    /// ending to `callback` (ftplib's `retrlines`). Lines over 8192 bytes are an error.
+    pub fn retrlines(&mut self, cmd: &str, mut callback: impl FnMut(&[u8]) -> Flow) -> Result<Reply> {
+        check_line("command", cmd)?;
+        self.voidcmd("TYPE A")?;
+        let conn = self.transfercmd(cmd, None)?;
+        let mut reader = LineReader::new(conn);
+        let mut line = Vec::new();
+        loop {
+            let last = match reader.read_line(MAX_LINE, &mut line) {
+                Ok(()) => false,
+                Err(LineError::Eof { partial: 0 }) => break,
+                Err(LineError::Eof { .. }) => true,
+                Err(LineError::TooLong) => {
+                    self.abandon(Some(reader.into_inner()));
+                    return Err(Error::Proto(format!("data line longer than {MAX_LINE} bytes")));
+                }
+                Err(LineError::Io(e)) => {
+                    self.abandon(Some(reader.into_inner()));
+                    return Err(Error::io("read data connection", e));
+                }
+            };
+            if callback(&line).is_break() {
+                self.abandon(Some(reader.into_inner()));
+                return Err(Error::Cancelled);
+            }
+            if last {
+                break;
+            }
+        }
+        drop(reader);
+        self.voidresp()
+    }
+
+    /// Uploads what `source` yields with `cmd` in binary mode (TYPE I), in blocks of up
+    /// to `blocksize`, calling `callback` after each block is sent (ftplib's `storbinary`).
+    pub fn storbinary(
+        &mut self,
+        cmd: &str,
+        source: &mut dyn Read,
+        blocksize: usize,
+        rest: Option<u64>,
+        mut callback: impl FnMut(&[u8]) -> Flow,
+    ) -> Result<Reply> {
+        check_line("command", cmd)?;
+        self.voidcmd("TYPE I")?;
+        let mut conn = self.transfercmd(cmd, rest)?;
+        let mut buf = vec![0u8; blocksize.clamp(1, MAX_BLOCKSIZE)];
+        loop {
+            let n = match source.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.abandon(Some(conn));
+                    return Err(source_error(e));
+                }
+            };
+            if let Err(e) = conn.write_all(&buf[..n]) {
+                return Err(self.upload_failed(conn, e));
+            }
+            if callback(&buf[..n]).is_break() {
+                self.abandon(Some(conn));
+                return Err(Error::Cancelled);
+            }
+        }
+        drop(conn);
+        self.voidresp()
+    }
+
+    /// Uploads lines from `source` with `cmd` in ASCII mode (TYPE A), each sent with CRLF
+    /// (ftplib's `storlines`: a line ending in a lone CR or LF gets CRLF instead, a last
+    /// line without ending gets CRLF added). `callback` sees each line as sent.
+    pub fn storlines(&mut self, cmd: &str, source: &mut dyn Read, mut callback: impl FnMut(&[u8]) -> Flow) -> Result<Reply> {
+        check_line("command", cmd)?;
+        self.voidcmd("TYPE A")?;
+        let mut conn = self.transfercmd(cmd, None)?;
+        let mut pending: Vec<u8> = Vec::new();
+        let mut out: Vec<u8> = Vec::with_capacity(64 * 1024);
+        let mut chunk = vec![0u8; 64 * 1024];
+        let mut eof = false;
+        while !eof || !pending.is_empty() {
+            if !eof && !pending.contains(&b'\n') && pending.len() <= MAX_LINE {
+                match source.read(&mut chunk) {
+                    Ok(0) => eof = true,
+                    Ok(n) => pending.extend_from_slice(&chunk[..n]),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        self.abandon(Some(conn));
+                        return Err(source_error(e));
+                    }
+                }
+                continue;
+            }
+            let end = pending.iter().position(|&b| b == b'\n').map_or(pending.len(), |p| p + 1);
+            if end > MAX_LINE {
+                self.abandon(Some(conn));
+                return Err(Error::Invalid(format!("line to upload is longer than {MAX_LINE} bytes")));
+            }
+            let mut line: Vec<u8> = pending.drain(..end).collect();
+            if !line.ends_with(b"\r\n") {
+                if matches!(line.last(), Some(b'\r' | b'\n')) {
+                    line.pop();
+                }
+                line.extend_from_slice(b"\r\n");
+            }
+            out.extend_from_slice(&line);
+            if callback(&line).is_break() {
+                self.abandon(Some(conn));
+                return Err(Error::Cancelled);
+            }
+            if out.len() >= 32 * 1024 || (eof && pending.is_empty()) {
+                if let Err(e) = conn.write_all(&out) {
+                    return Err(self.upload_failed(conn, e));
+                }
+                out.clear();
+            }
+        }
+        drop(conn);
+        self.voidresp()
+    }
+
+    /// A write to the data connection failed: usually the server gave up and says why on
+    /// the control connection, so that reply is the better error.
+    fn upload_failed(&mut self, conn: DataConn, e: io::Error) -> Error {
+        drop(conn);
+        match self.voidresp() {
+            Err(reply_err) if is_reply_error(&reply_err) => reply_err,
+            Ok(_) => Error::io("write data connection", e),
+            Err(other) => other,
+        }
+    }
+
+    /// MLSD listing (ftplib's `mlsd`): sends `OPTS MLST fact;...;` first when facts are
+    /// given, then streams each entry to `callback`.
+    pub fn mlsd(&mut self, path: &str, facts: &[&str], mut callback: impl FnMut(&MlsdEntry) -> Flow) -> Result<Reply> {
+        check_line("path", path)?;
+        for f in facts {
+            check_line("fact", f)?;
+        }
+        if !facts.is_empty() {
+            let list: String = facts.iter().map(|f| format!("{f};")).collect();
+            self.sendcmd(&format!("OPTS MLST {list}"))?;
+        }
+        let cmd = if path.is_empty() { "MLSD".to_string() } else { format!("MLSD {path}") };
+        self.retrlines(&cmd, |line| callback(&MlsdEntry::parse(line)))
+    }
+
+    /// NLST with optional arguments; each name goes to `callback` (ftplib's `nlst`).
+    pub fn nlst(&mut self, args: &str, callback: impl FnMut(&[u8]) -> Flow) -> Result<Reply> {
+        let cmd = if args.is_empty() { "NLST".to_string() } else { format!("NLST {args}") };
+        self.retrlines(&cmd, callback)
+    }
+
+    /// LIST with optional arguments; each line goes to `callback` (ftplib's `dir`).
+    pub fn dir(&mut self, args: &str, callback: impl FnMut(&[u8]) -> Flow) -> Result<Reply> {
+        let cmd = if args.is_empty() { "LIST".to_string() } else { format!("LIST {args}") };
+        self.retrlines(&cmd, callback)
+    }
+}
