@@ -9,13 +9,13 @@ use std::io;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A well-formed reply the operation did not expect (ftplib's `error_reply`).
-    #[error("unexpected reply: {0}")]
+    #[error("unexpected reply {0}")]
     Reply(Reply),
     /// A 4xx reply: transient failure (ftplib's `error_temp`).
-    #[error("temporary failure: {0}")]
+    #[error("server replied {0}")]
     Temp(Reply),
     /// A 5xx reply: permanent failure (ftplib's `error_perm`).
-    #[error("permanent failure: {0}")]
+    #[error("server replied {0}")]
     Perm(Reply),
     /// The server broke the protocol: a reply that is not 1xx-5xx, a malformed line,
     /// an unparsable PASV/EPSV/257 answer, a line or reply over the size limit.

@@ -1,0 +1,59 @@
+/* ftpget: download one file.  Usage: ftpget [-v] URL [OUT]   (OUT "-" = stdout;
+ * default: the file's base name). */
+#include "exutil.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int write_block(void *userdata, const uint8_t *buf, size_t len) {
+    return fwrite(buf, 1, len, (FILE *)userdata) == len ? 0 : 1; /* non-zero cancels */
+}
+
+int main(int argc, char **argv) {
+    bool verbose = false;
+    int i = 1;
+    if (i < argc && strcmp(argv[i], "-v") == 0) {
+        verbose = true;
+        i++;
+    }
+    if (argc - i < 1 || argc - i > 2) {
+        fprintf(stderr, "usage: ftpget [-v] ftp://[user[:pass]@]host[:port]/path [OUT|-]\n");
+        return 2;
+    }
+    struct ex_url u;
+    if (!ex_parse_url(argv[i], &u)) return 2;
+    if (u.path[0] == '\0') {
+        fprintf(stderr, "ftpget: the URL names no file\n");
+        return 2;
+    }
+    const char *out = argc - i == 2 ? argv[i + 1] : NULL;
+    if (!out) {
+        const char *base = strrchr(u.path, '/');
+        out = base ? base + 1 : u.path;
+    }
+    ftp_session *h = ex_open(&u, verbose);
+    if (!h) return 1;
+    FILE *f = strcmp(out, "-") == 0 ? stdout : fopen(out, "wb");
+    if (!f) {
+        perror(out);
+        ftp_free(h);
+        return 1;
+    }
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "RETR %s", u.path);
+    ftp_result rc = ftp_retr_binary(h, cmd, write_block, 65536, FTP_NO_REST, f);
+    int status = 0;
+    if (rc != FTP_OK) {
+        ex_fail("ftpget", u.path, h, rc);
+        status = 1;
+    }
+    if (f != stdout && fclose(f) != 0) {
+        perror(out);
+        status = 1;
+    } else if (f == stdout && fflush(stdout) != 0) {
+        status = 1;
+    }
+    ftp_quit(h);
+    ftp_free(h);
+    return status;
+}
