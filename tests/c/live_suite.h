@@ -1,0 +1,495 @@
+/* The suite every real server runs: each ftplib method through ftp.h, with bytes
+ * compared against the files on disk and reply codes checked. Included by the
+ * test_live_<server>.c files, which say which server from the env file to use. */
+#ifndef LIVE_SUITE_H
+#define LIVE_SUITE_H
+
+#include "harness.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct server {
+    const char *name;
+    const char *host;
+    uint16_t port;
+    const char *user, *pass;
+    const char *user_root; /* where the test user's uploads land on disk */
+    const char *anon_root; /* the anonymous read-only tree */
+    bool has_mlsd;
+};
+
+static ftp_session *open_anon(const struct server *s) {
+    ftp_session *h = ftp_new();
+    CHECK(h != NULL);
+    CHECK_OK(h, ftp_connect(h, s->host, s->port, 10000, NULL));
+    CHECK_OK(h, ftp_login(h, NULL, NULL, NULL));
+    return h;
+}
+
+static ftp_session *open_user(const struct server *s) {
+    ftp_session *h = ftp_new();
+    CHECK_OK(h, ftp_connect(h, s->host, s->port, 10000, NULL));
+    CHECK_OK(h, ftp_login(h, s->user, s->pass, NULL));
+    return h;
+}
+
+static uint8_t *anon_file(const struct server *s, const char *name, size_t *len) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", s->anon_root, name);
+    uint8_t *data = t_read_file(path, len);
+    if (!data) t_fail(__FILE__, __LINE__, "cannot read %s", path);
+    return data;
+}
+
+static void test_connect_login_welcome(const struct server *s) {
+    ftp_session *h = ftp_new();
+    CHECK(ftp_getwelcome(h) == NULL);
+    CHECK_OK(h, ftp_connect(h, s->host, s->port, 10000, NULL));
+    const char *w = ftp_getwelcome(h);
+    CHECK(w != NULL && strncmp(w, "220", 3) == 0);
+    CHECK(ftp_session_last_reply_code(h) == 220);
+    CHECK_OK(h, ftp_login(h, NULL, NULL, NULL));
+    CHECK(ftp_session_last_reply_code(h) == 230);
+    CHECK_OK(h, ftp_quit(h));
+    CHECK(ftp_session_last_reply_code(h) == 221);
+    CHECK_RC(h, ftp_pwd(h, &(const char *){NULL}), FTP_E_STATE);
+    /* The handle is reusable after quit; a bound source address works. */
+    CHECK_OK(h, ftp_connect(h, s->host, s->port, 10000, "127.0.0.1"));
+    CHECK_RC(h, ftp_login(h, s->user, "wrong-password", NULL), FTP_E_PERM);
+    CHECK(ftp_session_last_reply_code(h) == 530);
+    ftp_free(h);
+}
+
+static void test_download(const struct server *s, bool passive) {
+    ftp_session *h = open_anon(s);
+    CHECK_OK(h, ftp_set_pasv(h, passive));
+    size_t want_len;
+    uint8_t *want = anon_file(s, "big.bin", &want_len);
+    struct t_buf got = {0};
+    CHECK_OK(h, ftp_retr_binary(h, "RETR big.bin", t_collect, 0, FTP_NO_REST, &got));
+    CHECK(ftp_session_last_reply_code(h) == 226);
+    CHECK(want && got.len == want_len && memcmp(got.data, want, want_len) == 0);
+    CHECK(want_len == (size_t)strtoull(t_need("BIG_SIZE"), NULL, 10));
+    /* REST: the rest of the file from an offset. */
+    t_buf_free(&got);
+    CHECK_OK(h, ftp_retr_binary(h, "RETR big.bin", t_collect, 100000, 1000000, &got));
+    CHECK(want && got.len == want_len - 1000000 && memcmp(got.data, want + 1000000, got.len) == 0);
+    t_buf_free(&got);
+    /* A missing file is a 550, and the session stays usable. */
+    CHECK_RC(h, ftp_retr_binary(h, "RETR no-such-file", t_collect, 0, FTP_NO_REST, &got), FTP_E_PERM);
+    CHECK(ftp_session_last_reply_code(h) == 550);
+    CHECK_OK(h, ftp_voidcmd(h, "NOOP"));
+    free(want);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+static void test_retr_lines(const struct server *s) {
+    ftp_session *h = open_anon(s);
+    size_t want_len;
+    uint8_t *want = anon_file(s, "lines.txt", &want_len);
+    struct t_buf got = {0};
+    CHECK_OK(h, ftp_retr_lines(h, "RETR lines.txt", t_collect_line, &got));
+    /* lines.txt has LF endings on disk; retrlines gives each line without its ending. */
+    CHECK(want && got.len == want_len && memcmp(got.data, want, want_len) == 0);
+    CHECK(!t_contains(got.data, got.len, "\r"));
+    free(want);
+    t_buf_free(&got);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+static void test_size_and_ntransfercmd(const struct server *s) {
+    ftp_session *h = open_anon(s);
+    int64_t size = -2;
+    CHECK_OK(h, ftp_size(h, "big.bin", &size));
+    CHECK(size == (int64_t)strtoll(t_need("BIG_SIZE"), NULL, 10));
+    CHECK_RC(h, ftp_size(h, "no-such-file", &size), FTP_E_PERM);
+    CHECK(ftp_session_last_reply_code(h) == 550);
+
+    /* transfercmd: the caller reads the data connection, then reads the final reply. */
+    CHECK_OK(h, ftp_voidcmd(h, "TYPE I"));
+    ftp_data *d = NULL;
+    int64_t announced = -2;
+    CHECK_OK(h, ftp_ntransfercmd(h, "RETR hello.txt", FTP_NO_REST, &d, &announced));
+    CHECK(announced == 13 || announced == -1); /* servers may or may not say "(13 bytes)" */
+    if (strcmp(s->name, "vsftpd") == 0) CHECK(announced == 13);
+    CHECK_RC(h, ftp_pwd(h, &(const char *){NULL}), FTP_E_STATE); /* transfer still open */
+    struct t_buf got = {0};
+    uint8_t buf[4];
+    size_t n;
+    do {
+        CHECK_OK(NULL, ftp_data_read(d, buf, sizeof buf, &n));
+        t_buf_add(&got, buf, n);
+    } while (n > 0 && got.len < 1000);
+    ftp_data_free(d);
+    CHECK_OK(h, ftp_voidresp(h));
+    CHECK(got.len == 13 && memcmp(got.data, "hello, world\n", 13) == 0);
+    t_buf_free(&got);
+
+    /* transfercmd with REST. */
+    d = NULL;
+    CHECK_OK(h, ftp_transfercmd(h, "RETR hello.txt", 7, &d));
+    do {
+        CHECK_OK(NULL, ftp_data_read(d, buf, sizeof buf, &n));
+        t_buf_add(&got, buf, n);
+    } while (n > 0 && got.len < 1000);
+    ftp_data_free(d);
+    CHECK_OK(h, ftp_voidresp(h));
+    CHECK(got.len == 6 && memcmp(got.data, "world\n", 6) == 0);
+    t_buf_free(&got);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+struct cancel_ctx {
+    ftp_session *h;
+    size_t seen;
+    ftp_result inner;
+};
+
+static int cancel_after_first(void *userdata, const uint8_t *buf, size_t len) {
+    (void)buf;
+    struct cancel_ctx *c = userdata;
+    c->seen += len;
+    c->inner = ftp_pwd(c->h, &(const char *){NULL}); /* calling back in is refused */
+    return 1;
+}
+
+static void test_abort_and_cancel(const struct server *s) {
+    ftp_session *h = open_anon(s);
+    /* A callback's non-zero return cancels; the session stays in step. */
+    struct cancel_ctx c = {h, 0, FTP_OK};
+    CHECK_RC(h, ftp_retr_binary(h, "RETR big.bin", cancel_after_first, 0, FTP_NO_REST, &c), FTP_E_CANCELLED);
+    CHECK(c.inner == FTP_E_RECURSIVE);
+    CHECK(c.seen > 0 && c.seen < 8 * 1024 * 1024);
+    const char *pwd = NULL;
+    CHECK_OK(h, ftp_pwd(h, &pwd));
+    CHECK(ftp_session_last_reply_code(h) == 257);
+    CHECK(pwd && strcmp(pwd, "/") == 0);
+
+    /* ftp_abort in the middle of a caller-driven transfer. */
+    CHECK_OK(h, ftp_voidcmd(h, "TYPE I"));
+    ftp_data *d = NULL;
+    CHECK_OK(h, ftp_transfercmd(h, "RETR big.bin", FTP_NO_REST, &d));
+    uint8_t buf[1000];
+    size_t n = 0;
+    CHECK_OK(NULL, ftp_data_read(d, buf, sizeof buf, &n));
+    CHECK(n > 0);
+    CHECK_OK(h, ftp_abort(h));
+    int code = ftp_session_last_reply_code(h);
+    CHECK(code == 225 || code == 226 || code == 200);
+    ftp_data_free(d);
+    CHECK_OK(h, ftp_sendcmd(h, "NOOP"));
+    CHECK(ftp_session_last_reply_code(h) == 200);
+    /* And a full download still works afterwards. */
+    struct t_buf got = {0};
+    CHECK_OK(h, ftp_retr_binary(h, "RETR hello.txt", t_collect, 0, FTP_NO_REST, &got));
+    CHECK(got.len == 13);
+    t_buf_free(&got);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+static void test_commands(const struct server *s) {
+    ftp_session *h = ftp_new();
+    CHECK_OK(h, ftp_connect(h, s->host, s->port, 10000, NULL));
+    CHECK_OK(h, ftp_login(h, NULL, NULL, NULL));
+    CHECK_OK(h, ftp_sendcmd(h, "NOOP"));
+    CHECK(ftp_session_last_reply_code(h) == 200);
+    CHECK_RC(h, ftp_sendcmd(h, "XYZZY"), FTP_E_PERM);
+    CHECK(ftp_session_last_reply_code(h) / 100 == 5);
+    CHECK(strstr(ftp_session_last_error(h), "XYZZY") != NULL || strlen(ftp_session_last_error(h)) > 0);
+    CHECK_OK(h, ftp_cwd(h, "dir1"));
+    const char *pwd = NULL;
+    CHECK_OK(h, ftp_pwd(h, &pwd));
+    CHECK(pwd && strcmp(pwd, "/dir1") == 0);
+    CHECK_OK(h, ftp_cwd(h, "sub"));
+    CHECK_OK(h, ftp_cwd(h, "..")); /* CDUP */
+    CHECK_OK(h, ftp_pwd(h, &pwd));
+    CHECK(pwd && strcmp(pwd, "/dir1") == 0);
+    CHECK_RC(h, ftp_cwd(h, "no-such-dir"), FTP_E_PERM);
+    CHECK(ftp_session_last_reply_code(h) == 550);
+
+    struct t_buf names = {0};
+    CHECK_OK(h, ftp_nlst(h, NULL, t_collect_line, &names));
+    CHECK(t_contains(names.data, names.len, "a.txt\n") && t_contains(names.data, names.len, "b.txt\n"));
+    t_buf_free(&names);
+    struct t_buf lines = {0};
+    CHECK_OK(h, ftp_dir(h, NULL, t_collect_line, &lines));
+    CHECK(t_contains(lines.data, lines.len, "a.txt") && t_contains(lines.data, lines.len, "sub"));
+    t_buf_free(&lines);
+    CHECK_OK(h, ftp_cwd(h, "/"));
+    CHECK_OK(h, ftp_dir(h, "dir1", t_collect_line, &lines));
+    CHECK(t_contains(lines.data, lines.len, "b.txt"));
+    t_buf_free(&lines);
+    CHECK_OK(h, ftp_nlst(h, "dir1", t_collect_line, &names));
+    CHECK(t_contains(names.data, names.len, "a.txt"));
+    t_buf_free(&names);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+struct mlsd_seen {
+    int files, dirs;
+    bool saw_big, big_size_ok, saw_space;
+};
+
+static int on_mlsd(void *userdata, const ftp_mlsd_entry *e) {
+    struct mlsd_seen *m = userdata;
+    size_t len;
+    const char *name = ftp_mlsd_entry_name(e, &len);
+    const char *type = ftp_mlsd_entry_fact(e, "TYPE");
+    if (type && strcmp(type, "file") == 0) m->files++;
+    if (type && strcmp(type, "dir") == 0) m->dirs++;
+    if (len == 7 && memcmp(name, "big.bin", 7) == 0) {
+        m->saw_big = true;
+        const char *size = ftp_mlsd_entry_fact(e, "size");
+        m->big_size_ok = size && strcmp(size, t_need("BIG_SIZE")) == 0;
+        const char *k, *v;
+        bool found = false;
+        for (size_t i = 0; i < ftp_mlsd_entry_fact_count(e); i++) {
+            if (ftp_mlsd_entry_fact_at(e, i, &k, &v) == FTP_OK && strcmp(k, "size") == 0) found = true;
+        }
+        if (!found) m->big_size_ok = false;
+        if (ftp_mlsd_entry_fact_at(e, 999, &k, &v) != FTP_E_INVALID) m->big_size_ok = false;
+    }
+    if (strcmp(name, "with space.txt") == 0) m->saw_space = true;
+    return 0;
+}
+
+static void test_mlsd(const struct server *s) {
+    ftp_session *h = open_anon(s);
+    struct mlsd_seen m = {0};
+    const char *facts[] = {"type", "size", "modify", NULL};
+    if (s->has_mlsd) {
+        CHECK_OK(h, ftp_mlsd(h, NULL, facts, on_mlsd, &m));
+        CHECK(m.saw_big && m.big_size_ok && m.saw_space);
+        CHECK(m.files >= 4 && m.dirs >= 1);
+        memset(&m, 0, sizeof m);
+        CHECK_OK(h, ftp_mlsd(h, "dir1", NULL, on_mlsd, &m));
+        CHECK(m.files == 2 && m.dirs == 1);
+    } else {
+        /* No MLSD on this server: a permanent error with the server's 500/502. */
+        CHECK_RC(h, ftp_mlsd(h, NULL, NULL, on_mlsd, &m), FTP_E_PERM);
+        int code = ftp_session_last_reply_code(h);
+        CHECK(code == 500 || code == 502);
+        CHECK_OK(h, ftp_voidcmd(h, "NOOP"));
+    }
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+static bool file_equals(const char *path, const void *data, size_t len) {
+    size_t got_len;
+    uint8_t *got = t_read_file(path, &got_len);
+    bool same = got && got_len == len && memcmp(got, data, len) == 0;
+    free(got);
+    return same;
+}
+
+static int count_lines_sent(void *userdata, const uint8_t *buf, size_t len) {
+    int *n = userdata;
+    if (len >= 2 && buf[len - 2] == '\r' && buf[len - 1] == '\n') (*n)++;
+    return 0;
+}
+
+struct lines_src {
+    struct t_src src;
+    int sent_crlf;
+};
+
+static int lines_read(void *userdata, uint8_t *buf, size_t cap, size_t *len_out) {
+    return t_src_read(&((struct lines_src *)userdata)->src, buf, cap, len_out);
+}
+
+static int lines_sent(void *userdata, const uint8_t *buf, size_t len) {
+    return count_lines_sent(&((struct lines_src *)userdata)->sent_crlf, buf, len);
+}
+
+static void test_upload_and_dirs(const struct server *s) {
+    ftp_session *h = open_user(s);
+    char dir[64], path[4096];
+    snprintf(dir, sizeof dir, "t-%d", (int)getpid());
+    const char *made = NULL;
+    CHECK_OK(h, ftp_mkd(h, dir, &made));
+    CHECK(made && strstr(made, dir) != NULL);
+    CHECK(ftp_session_last_reply_code(h) == 257);
+    CHECK_RC(h, ftp_mkd(h, dir, NULL), FTP_E_PERM); /* exists */
+    CHECK_OK(h, ftp_cwd(h, dir));
+
+    size_t big_len;
+    uint8_t *big = anon_file(s, "big.bin", &big_len);
+    struct t_src src = {big, big_len, 0, 0};
+    CHECK_OK(h, ftp_stor_binary(h, "STOR up.bin", t_src_read, 65536, NULL, FTP_NO_REST, &src));
+    CHECK(ftp_session_last_reply_code(h) == 226);
+    snprintf(path, sizeof path, "%s/%s/up.bin", s->user_root, dir);
+    CHECK(file_equals(path, big, big_len));
+
+    /* REST + STOR resumes an upload at an offset. */
+    struct t_src half = {big, big_len / 2, 0, 0};
+    CHECK_OK(h, ftp_stor_binary(h, "STOR resumed.bin", t_src_read, 0, NULL, FTP_NO_REST, &half));
+    struct t_src rest = {big + big_len / 2, big_len - big_len / 2, 0, 0};
+    CHECK_OK(h, ftp_stor_binary(h, "STOR resumed.bin", t_src_read, 0, NULL, (int64_t)(big_len / 2), &rest));
+    snprintf(path, sizeof path, "%s/%s/resumed.bin", s->user_root, dir);
+    CHECK(file_equals(path, big, big_len));
+
+    /* storlines: every line goes out with CRLF, whatever it had. */
+    static const char text[] = "one\ntwo\r\nthree\rfour";
+    struct lines_src ls = {{(const uint8_t *)text, sizeof text - 1, 0, 3}, 0};
+    CHECK_OK(h, ftp_stor_lines(h, "STOR text.txt", lines_read, lines_sent, &ls));
+    CHECK(ls.sent_crlf == 3); /* "one", "two", "three\rfour" */
+    snprintf(path, sizeof path, "%s/%s/text.txt", s->user_root, dir);
+    size_t tlen;
+    uint8_t *t = t_read_file(path, &tlen);
+    /* Servers store ASCII uploads with CRLF or convert to LF; either way the lines match. */
+    static const char crlf[] = "one\r\ntwo\r\nthree\rfour\r\n", lf[] = "one\ntwo\nthree\rfour\n";
+    CHECK(t && ((tlen == sizeof crlf - 1 && memcmp(t, crlf, tlen) == 0) ||
+                (tlen == sizeof lf - 1 && memcmp(t, lf, tlen) == 0)));
+    free(t);
+
+    int64_t size = 0;
+    CHECK_OK(h, ftp_rename(h, "up.bin", "moved.bin"));
+    CHECK_OK(h, ftp_size(h, "moved.bin", &size));
+    CHECK(size == (int64_t)big_len);
+    CHECK_RC(h, ftp_size(h, "up.bin", &size), FTP_E_PERM);
+    CHECK_RC(h, ftp_rename(h, "no-such-file", "x"), FTP_E_PERM);
+    CHECK_OK(h, ftp_delete(h, "moved.bin"));
+    CHECK_OK(h, ftp_delete(h, "resumed.bin"));
+    CHECK_OK(h, ftp_delete(h, "text.txt"));
+    CHECK_RC(h, ftp_delete(h, "moved.bin"), FTP_E_PERM);
+    snprintf(path, sizeof path, "%s/%s/moved.bin", s->user_root, dir);
+    CHECK(access(path, F_OK) != 0);
+
+    CHECK_OK(h, ftp_cwd(h, ".."));
+    CHECK_OK(h, ftp_rmd(h, dir));
+    CHECK_RC(h, ftp_rmd(h, dir), FTP_E_PERM);
+    snprintf(path, sizeof path, "%s/%s", s->user_root, dir);
+    CHECK(access(path, F_OK) != 0);
+
+    /* Active-mode upload too. */
+    CHECK_OK(h, ftp_set_pasv(h, false));
+    struct t_src again = {big, big_len, 0, 0};
+    CHECK_OK(h, ftp_stor_binary(h, "STOR active.bin", t_src_read, 0, NULL, FTP_NO_REST, &again));
+    snprintf(path, sizeof path, "%s/active.bin", s->user_root);
+    CHECK(file_equals(path, big, big_len));
+    CHECK_OK(h, ftp_delete(h, "active.bin"));
+    free(big);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+struct log_seen {
+    struct t_buf all;
+    int cmd, resp, put, get;
+};
+
+static void on_log(void *userdata, ftp_log_kind kind, const char *line) {
+    struct log_seen *l = userdata;
+    if (kind == FTP_LOG_CMD) l->cmd++;
+    if (kind == FTP_LOG_RESP) l->resp++;
+    if (kind == FTP_LOG_PUT) l->put++;
+    if (kind == FTP_LOG_GET) l->get++;
+    t_buf_add(&l->all, line, strlen(line));
+    t_buf_add(&l->all, "\n", 1);
+}
+
+static void test_debug_log(const struct server *s) {
+    struct log_seen l = {{0}, 0, 0, 0, 0};
+    ftp_session *h = ftp_new();
+    CHECK_OK(h, ftp_set_log_callback(h, on_log, &l));
+    CHECK_OK(h, ftp_set_debuglevel(h, 1));
+    CHECK_OK(h, ftp_connect(h, s->host, s->port, 10000, NULL));
+    CHECK_OK(h, ftp_login(h, s->user, s->pass, NULL));
+    CHECK(l.cmd == 2 && l.resp == 3 && l.put == 0 && l.get == 0);
+    CHECK(t_contains(l.all.data, l.all.len, "PASS *"));
+    CHECK(!t_contains(l.all.data, l.all.len, s->pass));
+    CHECK_OK(h, ftp_set_debuglevel(h, 2));
+    CHECK_OK(h, ftp_voidcmd(h, "NOOP"));
+    CHECK(l.put == 1 && l.get >= 1 && l.cmd == 3);
+    CHECK_OK(h, ftp_set_debuglevel(h, 0));
+    int before = l.cmd + l.resp + l.put + l.get;
+    CHECK_OK(h, ftp_voidcmd(h, "NOOP"));
+    CHECK(l.cmd + l.resp + l.put + l.get == before);
+    CHECK_RC(h, ftp_set_debuglevel(h, -1), FTP_E_INVALID);
+    ftp_quit(h);
+    ftp_free(h);
+    t_buf_free(&l.all);
+}
+
+struct race {
+    ftp_session *h;
+    volatile int in_callback;
+    volatile int release;
+    ftp_result other;
+};
+
+static int hold_in_callback(void *userdata, const uint8_t *buf, size_t len) {
+    (void)buf;
+    (void)len;
+    struct race *r = userdata;
+    r->in_callback = 1;
+    while (!r->release) usleep(1000);
+    return 0;
+}
+
+static void *other_thread(void *arg) {
+    struct race *r = arg;
+    while (!r->in_callback) usleep(1000);
+    r->other = ftp_voidcmd(r->h, "NOOP"); /* the session is busy in the first thread */
+    r->release = 1;
+    return NULL;
+}
+
+static void test_threads(const struct server *s) {
+    ftp_session *h = open_anon(s);
+    struct race r = {h, 0, 0, FTP_OK};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, other_thread, &r) == 0);
+    CHECK_OK(h, ftp_retr_binary(h, "RETR hello.txt", hold_in_callback, 0, FTP_NO_REST, &r));
+    pthread_join(t, NULL);
+    CHECK(r.other == FTP_E_BUSY);
+    CHECK_OK(h, ftp_voidcmd(h, "NOOP"));
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+static void test_injection_refused(const struct server *s) {
+    ftp_session *h = open_user(s);
+    int code = ftp_session_last_reply_code(h);
+    CHECK_RC(h, ftp_delete(h, "x\r\nRMD /"), FTP_E_INVALID);
+    CHECK_RC(h, ftp_sendcmd(h, "NOOP\nQUIT"), FTP_E_INVALID);
+    CHECK_RC(h, ftp_retr_binary(h, "RETR a\rb", t_collect, 0, FTP_NO_REST, NULL), FTP_E_INVALID);
+    CHECK(strstr(ftp_session_last_error(h), "CR") != NULL);
+    CHECK(ftp_session_last_reply_code(h) == code); /* nothing was sent, no reply read */
+    CHECK_OK(h, ftp_voidcmd(h, "NOOP"));
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+static int run_suite(struct server *s) {
+    s->host = s->host ? s->host : "127.0.0.1";
+    s->user = t_need("FTP_USER");
+    s->pass = t_need("FTP_PASS");
+    s->anon_root = t_need("ANON_ROOT");
+    test_connect_login_welcome(s);
+    test_download(s, true);
+    test_download(s, false);
+    test_retr_lines(s);
+    test_size_and_ntransfercmd(s);
+    test_abort_and_cancel(s);
+    test_commands(s);
+    test_mlsd(s);
+    test_upload_and_dirs(s);
+    test_debug_log(s);
+    test_threads(s);
+    test_injection_refused(s);
+    return t_done(s->name);
+}
+
+#endif

@@ -1,0 +1,94 @@
+/* The C API without a server: NULL handling, argument checks, codes, versions. */
+#include "harness.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+static int dummy_data(void *u, const uint8_t *b, size_t n) { (void)u; (void)b; (void)n; return 0; }
+
+/* A loopback port with nothing listening: bind, note the port, close. */
+static uint16_t closed_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    bind(fd, (struct sockaddr *)&a, sizeof a);
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+int main(void) {
+    /* Versions: header and library agree. */
+    char v[32];
+    snprintf(v, sizeof v, "%d.%d.%d", FTP_VERSION_MAJOR, FTP_VERSION_MINOR, FTP_VERSION_PATCH);
+    CHECK(strcmp(ftp_version(), v) == 0);
+    CHECK(ftp_version_num() == FTP_VERSION_NUM);
+
+    /* Every code has a distinct static text; unknown codes too. */
+    for (int c = FTP_OK; c <= FTP_E_PANIC; c++) {
+        CHECK(ftp_strerror(c) != NULL && strcmp(ftp_strerror(c), "unknown error code") != 0);
+        for (int d = FTP_OK; d < c; d++) CHECK(strcmp(ftp_strerror(c), ftp_strerror(d)) != 0);
+    }
+    CHECK(strcmp(ftp_strerror(-5), "unknown error code") == 0);
+    CHECK(strcmp(ftp_strerror(9999), "unknown error code") == 0);
+
+    /* NULL handles: an error code, never a crash. */
+    ftp_free(NULL);
+    ftp_data_free(NULL);
+    CHECK_RC(NULL, ftp_connect(NULL, "127.0.0.1", 21, 0, NULL), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_login(NULL, NULL, NULL, NULL), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_sendcmd(NULL, "NOOP"), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_voidcmd(NULL, "NOOP"), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_abort(NULL), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_quit(NULL), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_close(NULL), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_set_pasv(NULL, true), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_retr_binary(NULL, "RETR x", dummy_data, 0, FTP_NO_REST, NULL), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_data_read(NULL, (uint8_t[1]){0}, 1, &(size_t){0}), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_data_write(NULL, (const uint8_t *)"x", 1), FTP_E_NULL);
+    CHECK(ftp_getwelcome(NULL) == NULL);
+    CHECK(ftp_session_last_error(NULL) == NULL);
+    CHECK(ftp_session_last_reply_text(NULL) == NULL);
+    CHECK(ftp_session_last_reply_code(NULL) == 0);
+    CHECK(ftp_mlsd_entry_name(NULL, NULL) == NULL);
+    CHECK(ftp_mlsd_entry_fact_count(NULL) == 0);
+
+    ftp_session *h = ftp_new();
+    CHECK(h != NULL);
+    /* NULL arguments name themselves in the message. */
+    CHECK_RC(h, ftp_connect(h, NULL, 21, 0, NULL), FTP_E_NULL);
+    CHECK(strstr(ftp_session_last_error(h), "host") != NULL);
+    CHECK_RC(h, ftp_retr_binary(h, "RETR x", NULL, 0, FTP_NO_REST, NULL), FTP_E_NULL);
+    CHECK(strstr(ftp_session_last_error(h), "callback") != NULL);
+    CHECK_RC(h, ftp_stor_binary(h, "STOR x", NULL, 0, NULL, FTP_NO_REST, NULL), FTP_E_NULL);
+    CHECK_RC(h, ftp_pwd(h, NULL), FTP_E_NULL);
+    CHECK_RC(h, ftp_size(h, "x", NULL), FTP_E_NULL);
+
+    /* CR/LF/NUL and non-UTF-8 are refused before anything else is looked at. */
+    CHECK_RC(h, ftp_sendcmd(h, "NOOP\r\nQUIT"), FTP_E_INVALID);
+    CHECK(strstr(ftp_session_last_error(h), "CR") != NULL);
+    CHECK_RC(h, ftp_cwd(h, "a\nb"), FTP_E_INVALID);
+    CHECK_RC(h, ftp_delete(h, "\xff\xfe"), FTP_E_INVALID);
+    CHECK(strstr(ftp_session_last_error(h), "UTF-8") != NULL);
+    CHECK_RC(h, ftp_login(h, "bob\r\n", "x", NULL), FTP_E_INVALID);
+
+    /* Not connected. */
+    CHECK_RC(h, ftp_sendcmd(h, "NOOP"), FTP_E_STATE);
+    CHECK(strstr(ftp_session_last_error(h), "not connected") != NULL);
+    CHECK_RC(h, ftp_quit(h), FTP_E_STATE);
+    CHECK_OK(h, ftp_close(h));
+    CHECK(strcmp(ftp_session_last_error(h), "") == 0); /* cleared by the successful call */
+
+    /* Connection refused, bad source address. */
+    CHECK_RC(h, ftp_connect(h, "127.0.0.1", closed_port(), 2000, NULL), FTP_E_IO);
+    CHECK(strstr(ftp_session_last_error(h), "refused") != NULL);
+    CHECK_RC(h, ftp_connect(h, "127.0.0.1", 21, 2000, "not-an-ip"), FTP_E_INVALID);
+    ftp_free(h);
+    return t_done("api");
+}

@@ -1,0 +1,24 @@
+/* The live suite against pyftpdlib (MLSD), and over IPv6 when ::1 is available. */
+#include "live_suite.h"
+
+int main(void) {
+    struct server s = {0};
+    s.name = "pyftpdlib";
+    s.port = (uint16_t)atoi(t_need("PYFTPD_PORT"));
+    s.user_root = t_need("PYFTPD_USER_ROOT");
+    s.has_mlsd = true;
+    int rc = run_suite(&s);
+    const char *port6 = t_env("PYFTPD6_PORT");
+    if (port6) {
+        /* EPSV and EPRT over IPv6 loopback. */
+        struct server s6 = s;
+        s6.name = "pyftpdlib-ipv6";
+        s6.host = "::1";
+        s6.port = (uint16_t)atoi(port6);
+        test_download(&s6, true);
+        test_download(&s6, false);
+        test_upload_and_dirs(&s6);
+        rc = t_done("pyftpdlib+ipv6");
+    }
+    return rc;
+}

@@ -1,0 +1,11 @@
+/* The live suite against vsftpd (no MLSD: LIST fallback territory). */
+#include "live_suite.h"
+
+int main(void) {
+    struct server s = {0};
+    s.name = "vsftpd";
+    s.port = (uint16_t)atoi(t_need("VSFTPD_PORT"));
+    s.user_root = t_need("VSFTPD_USER_ROOT");
+    s.has_mlsd = false;
+    return run_suite(&s);
+}
