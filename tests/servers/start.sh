@@ -1,0 +1,162 @@
+#!/bin/bash
+# Starts the real FTP servers the live tests use, all on loopback, and writes WORKDIR/env
+# (KEY=value lines the C tests read through $LIBFTP_TEST_ENV).
+#   vsftpd   127.0.0.1  anonymous (read-only ANON_ROOT) + local user FTP_USER (read-write)
+#   pyftpdlib 127.0.0.1 (and ::1 where the machine has IPv6 loopback), same users
+# Needs root (vsftpd drops privileges per session; the test user is a system user).
+# Usage: start.sh WORKDIR
+set -euo pipefail
+[ $# -eq 1 ] || { echo "usage: $0 WORKDIR" >&2; exit 2; }
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+bin=${LIBFTP_SERVERS:-$repo/.servers}/root
+work=$1
+
+bash "$here/stop.sh" "$work" 2>/dev/null || true
+rm -rf "$work"
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+chmod 755 "$work"
+
+user=ftptest
+pass=ftptest-pw
+fail() { echo "start.sh: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || fail "must run as root (vsftpd and the test user need it)"
+[ -x "$bin/usr/sbin/vsftpd" ] || fail "vsftpd not unpacked; run tests/servers/fetch.sh"
+python3 -c 'import pyftpdlib' 2>/dev/null || fail "pyftpdlib missing; pip install pyftpdlib"
+
+# --- users -------------------------------------------------------------------------
+# vsftpd changes to a user's home directory before anything else, so both homes are set
+# to this run's directories each time.
+id "$user" >/dev/null 2>&1 || useradd -M -s /bin/sh "$user"
+usermod -d "$work/vsftpd-user" "$user"
+echo "$user:$pass" | chpasswd
+# vsftpd's anonymous sessions run as this unprivileged user of our own.
+id ftptest-anon >/dev/null 2>&1 || useradd -r -M -s /usr/sbin/nologin ftptest-anon
+usermod -d "$work/anon" ftptest-anon
+# Our own PAM service, so nothing the system's vsftpd package might install is touched.
+cat > /etc/pam.d/libftp-vsftpd <<'PAM'
+auth     required pam_unix.so
+account  required pam_unix.so
+session  required pam_permit.so
+PAM
+
+# --- data --------------------------------------------------------------------------
+anon=$work/anon
+mkdir -p "$anon/dir1/sub" "$work/empty" "$work/vsftpd-user" "$work/pyftpd-user"
+printf 'hello, world\n' > "$anon/hello.txt"
+printf 'first line\nsecond line\n\nfourth line after an empty one\nlast line\n' > "$anon/lines.txt"
+printf 'a\n' > "$anon/dir1/a.txt"
+printf 'b\n' > "$anon/dir1/b.txt"
+printf 'c\n' > "$anon/dir1/sub/c.txt"
+printf 'space\n' > "$anon/with space.txt"
+# 8 MiB of deterministic, incompressible-looking bytes.
+python3 - "$anon/big.bin" <<'PY'
+import hashlib, sys
+with open(sys.argv[1], "wb") as f:
+    for i in range(8 * 1024 * 1024 // 32):
+        f.write(hashlib.sha256(i.to_bytes(8, "little")).digest())
+PY
+chown -R root:root "$anon"
+chmod -R a+rX,go-w "$anon"
+chown "$user" "$work/vsftpd-user"
+big_size=$(stat -c %s "$anon/big.bin")
+big_sha=$(sha256sum "$anon/big.bin" | cut -d' ' -f1)
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# --- vsftpd ------------------------------------------------------------------------
+vs_port=$(free_port)
+cat > "$work/vsftpd.conf" <<CONF
+listen=YES
+listen_ipv6=NO
+listen_address=127.0.0.1
+listen_port=$vs_port
+background=NO
+seccomp_sandbox=NO
+isolate=NO
+isolate_network=NO
+secure_chroot_dir=$work/empty
+pam_service_name=libftp-vsftpd
+anonymous_enable=YES
+anon_root=$anon
+no_anon_password=YES
+ftp_username=ftptest-anon
+local_enable=YES
+local_root=$work/vsftpd-user
+write_enable=YES
+local_umask=022
+pasv_enable=YES
+port_enable=YES
+connect_from_port_20=NO
+xferlog_enable=YES
+xferlog_std_format=NO
+log_ftp_protocol=YES
+vsftpd_log_file=$work/vsftpd.log
+CONF
+"$bin/usr/sbin/vsftpd" "$work/vsftpd.conf" > "$work/vsftpd.out" 2>&1 &
+echo $! > "$work/vsftpd.pid"
+
+# --- pyftpdlib ---------------------------------------------------------------------
+start_pyftpd() { # NAME HOST
+  python3 "$here/pyftpd.py" --host "$2" --user "$user" --password "$pass" \
+    --home "$work/pyftpd-user" --anon-root "$anon" --port-file "$work/$1.port" \
+    --log "$work/$1.log" > "$work/$1.out" 2>&1 &
+  echo $! > "$work/$1.pid"
+}
+start_pyftpd pyftpd 127.0.0.1
+have_v6=no
+if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' 2>/dev/null; then
+  have_v6=yes
+  start_pyftpd pyftpd6 ::1
+fi
+
+# --- wait until every server greets ------------------------------------------------
+greets() { # HOST PORT
+  python3 - "$1" "$2" <<'PY'
+import socket, sys
+try:
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2)
+    s.settimeout(2)
+    ok = s.recv(512).startswith(b"220")
+    s.sendall(b"QUIT\r\n")
+    sys.exit(0 if ok else 1)
+except OSError:
+    sys.exit(1)
+PY
+}
+wait_for() { # NAME HOST PORTFILE-OR-PORT
+  local name=$1 host=$2 port=$3
+  for _ in $(seq 100); do
+    if [ -f "$port" ]; then port=$(cat "$port"); fi
+    if [ -n "$port" ] && [ ! -f "$port" ] && [[ "$port" =~ ^[0-9]+$ ]] && greets "$host" "$port"; then
+      echo "$port"; return 0
+    fi
+    kill -0 "$(cat "$work/$name.pid")" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "start.sh: $name did not come up; its output:" >&2
+  cat "$work/$name.out" >&2 || true
+  return 1
+}
+wait_for vsftpd 127.0.0.1 "$vs_port" >/dev/null
+py_port=$(wait_for pyftpd 127.0.0.1 "$work/pyftpd.port")
+py6_port=
+[ $have_v6 = yes ] && py6_port=$(wait_for pyftpd6 ::1 "$work/pyftpd6.port")
+
+cat > "$work/env" <<ENV
+WORKDIR=$work
+FTP_USER=$user
+FTP_PASS=$pass
+ANON_ROOT=$anon
+BIG_SIZE=$big_size
+BIG_SHA256=$big_sha
+VSFTPD_PORT=$vs_port
+VSFTPD_USER_ROOT=$work/vsftpd-user
+VSFTPD_LOG=$work/vsftpd.log
+PYFTPD_PORT=$py_port
+PYFTPD_USER_ROOT=$work/pyftpd-user
+PYFTPD_LOG=$work/pyftpd.log
+ENV
+[ -n "$py6_port" ] && echo "PYFTPD6_PORT=$py6_port" >> "$work/env"
+echo "servers up: vsftpd 127.0.0.1:$vs_port, pyftpdlib 127.0.0.1:$py_port${py6_port:+, [::1]:$py6_port}"
