@@ -51,6 +51,8 @@
  *   - A 120 welcome ("service ready in n minutes") is followed by reading the 220.
  *   - ftp_abort() reads both replies of "426 then 226"; a cancelled transfer also
  *     sends NOOP and skips replies up to its 200, so later replies stay in step.
+ *     It also resets a data connection left open by ftp_transfercmd(), so servers
+ *     that handle ABOR only between writes (vsftpd's default) answer at once.
  *   - ftp_size() sends TYPE I first and reports "unknown" (not an error) when the
  *     server does not implement SIZE (500, 502, 504).
  *   - 257 replies (ftp_pwd, ftp_mkd): the path is the first quoted string with ""
@@ -476,6 +478,11 @@ ftp_result ftp_voidresp(ftp_session *h);
  * Synch (urgent data), then reads the reply: 225 or 226, or 426 followed by 226 (both
  * are read). When a data connection from ftp_transfercmd() was open, replies queued
  * before the ABOR reply are skipped too, so the session stays in step.
+ *
+ * Unlike ftplib, the open data connection is also reset (its ftp_data handle then reads
+ * end-of-file; still free it with ftp_data_free()). Servers that only look for ABOR
+ * between writes, vsftpd by default among them, otherwise stay blocked on a full socket
+ * and never answer.
  *
  * @return FTP_OK; FTP_E_PROTO if the reply is not one of those.
  */

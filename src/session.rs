@@ -7,7 +7,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::net;
 use crate::parse;
 use crate::reply::Reply;
-use std::net::IpAddr;
+use std::net::{IpAddr, TcpStream};
 use std::time::Duration;
 
 /// The FTP port, used when the caller gives port 0.
@@ -41,7 +41,26 @@ pub struct Ftp {
     /// EPSV was refused on this connection: go straight to PASV from now on.
     pub(crate) epsv_refused: bool,
     /// A data connection handed to the caller (transfercmd) awaits its final reply.
-    pub(crate) transfer_open: bool,
+    pub(crate) transfer: Option<OpenTransfer>,
+}
+
+/// What the session keeps of a data connection it handed to the caller.
+pub(crate) struct OpenTransfer {
+    /// A second handle on the caller's socket, so `abort` can cut the connection.
+    pub(crate) data: Option<TcpStream>,
+}
+
+impl OpenTransfer {
+    /// Resets the data connection under the caller's feet. A server that handles ABOR
+    /// only between writes (vsftpd's default) stays blocked on a full socket otherwise,
+    /// and ABOR is never answered; with the connection reset its write fails at once.
+    /// A caller blocked reading the connection wakes with end-of-file.
+    fn cut(self) {
+        if let Some(s) = self.data {
+            let _ = socket2::SockRef::from(&s).set_linger(Some(Duration::ZERO));
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
 }
 
 impl Ftp {
@@ -129,7 +148,7 @@ impl Ftp {
 
     /// Refuses commands while a caller-held data connection awaits its final reply.
     pub(crate) fn idle(&self) -> Result<()> {
-        if self.transfer_open {
+        if self.transfer.is_some() {
             return Err(Error::State(
                 "a data transfer is open: finish it (voidresp) or abort it first".into(),
             ));
@@ -155,7 +174,7 @@ impl Ftp {
 
     /// Reads the reply that ends a transfer (ftplib's `voidresp`): 2xx or an error.
     pub fn voidresp(&mut self) -> Result<Reply> {
-        self.transfer_open = false;
+        self.transfer = None;
         let r = self.ctrl.get_response()?;
         if r.class() != 2 {
             return Err(Error::Reply(r));
@@ -268,7 +287,7 @@ impl Ftp {
         if !self.ctrl.is_connected() {
             return Err(Error::State("not connected".into()));
         }
-        self.transfer_open = false;
+        self.transfer = None;
         let res = self.ctrl.command("QUIT").and_then(|r| {
             if r.class() == 2 { Ok(r) } else { Err(Error::Reply(r)) }
         });
@@ -281,16 +300,19 @@ impl Ftp {
         self.ctrl.detach();
         self.welcome = None;
         self.epsv_refused = false;
-        self.transfer_open = false;
+        self.transfer = None;
     }
 
     /// Aborts a transfer (ftplib's `abort`): ABOR (after Telnet IP and Synch as urgent
     /// data on a plain connection), then its reply: 225 or 226, or 426 followed by 226.
     /// If a caller-held data connection was open, queued replies are skipped too.
     pub fn abort(&mut self) -> Result<Reply> {
-        let was_open = self.transfer_open;
-        self.transfer_open = false;
+        let open = self.transfer.take();
+        let was_open = open.is_some();
         self.ctrl.send_abort_urgent()?;
+        if let Some(t) = open {
+            t.cut();
+        }
         let mut r = self.ctrl.read_reply()?;
         if r.code == 426 || r.code == 451 {
             r = self.ctrl.read_reply()?;

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::listing::MlsdEntry;
 use crate::parse;
 use crate::reply::{LineError, LineReader, MAX_LINE, Reply};
-use crate::session::{Ftp, is_reply_error};
+use crate::session::{Ftp, OpenTransfer, is_reply_error};
 use std::io::{self, Read, Write};
 use std::ops::ControlFlow;
 
@@ -67,7 +67,7 @@ impl Ftp {
                 Err(e) => {
                     // The server said 1xx, so a final reply is coming: don't leave it queued.
                     if !is_reply_error(&e) {
-                        self.transfer_open = true;
+                        self.transfer = Some(OpenTransfer { data: None });
                         self.abandon(None);
                     }
                     return Err(e);
@@ -75,7 +75,7 @@ impl Ftp {
             },
         };
         let size = if r.code == 150 { parse::parse_150_size(r.first_line()) } else { None };
-        self.transfer_open = true;
+        self.transfer = Some(OpenTransfer { data: stream.try_clone().ok() });
         Ok((DataConn::new(stream), size))
     }
 
@@ -90,7 +90,7 @@ impl Ftp {
     pub(crate) fn abandon(&mut self, conn: Option<DataConn>) {
         let ok = self.ctrl.send_abort_urgent().is_ok();
         drop(conn);
-        self.transfer_open = false;
+        self.transfer = None;
         if !ok || self.resync().is_err() {
             self.close();
         }

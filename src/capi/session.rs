@@ -203,6 +203,11 @@ pub extern "C" fn ftp_voidresp(h: *mut ftp_session) -> ftp_result {
 /// are read). When a data connection from ftp_transfercmd() was open, replies queued
 /// before the ABOR reply are skipped too, so the session stays in step.
 ///
+/// Unlike ftplib, the open data connection is also reset (its ftp_data handle then reads
+/// end-of-file; still free it with ftp_data_free()). Servers that only look for ABOR
+/// between writes, vsftpd by default among them, otherwise stay blocked on a full socket
+/// and never answer.
+///
 /// @return FTP_OK; FTP_E_PROTO if the reply is not one of those.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_abort(h: *mut ftp_session) -> ftp_result {
