@@ -1,0 +1,362 @@
+//! A scripted fake FTP server for integration tests.
+//!
+//! A script is a list of [`Step`]s run in order by a thread on 127.0.0.1 (ephemeral port).
+//! The thread records every command line it reads and every byte received on data
+//! connections; the test joins it with [`FakeServer::finish`] to get the [`Transcript`].
+//! A step that does not match what the client did ends the script with an error, which
+//! `finish` turns into a panic naming the step. Every blocking operation has a timeout so
+//! a broken test fails instead of hanging.
+
+use socket2::SockRef;
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+/// How long the server waits for anything (a command, a connection, data).
+pub const IO_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest command line the server buffers before calling it a script failure.
+const MAX_COMMAND: usize = 64 * 1024;
+
+/// One thing the server does or expects.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Sends the text followed by CRLF (the text may hold inner "\r\n" for multi-line replies).
+    Reply(String),
+    /// Sends bytes exactly as given (no CRLF added).
+    Raw(Vec<u8>),
+    /// Sends each piece separately with a short pause between, so the client sees them in
+    /// different reads (to test line endings split across packets).
+    SendSplit(Vec<Vec<u8>>),
+    /// Reads one command line; it must end in CRLF and equal the text.
+    Expect(String),
+    /// Reads one command line; it must end in CRLF and start with the text.
+    ExpectPrefix(String),
+    /// Reads one line (up to and including LF); its raw bytes must equal these.
+    ExpectRaw(Vec<u8>),
+    /// The client must close the control connection without sending anything more.
+    ExpectEof,
+    /// Opens a data listener on 127.0.0.1 and replies 227 naming `host` ("h1,h2,h3,h4")
+    /// with the listener's real port.
+    Pasv(String),
+    /// Like `Pasv`, with the listener bound to the given loopback address.
+    PasvOn(Ipv4Addr, String),
+    /// Opens a data listener on 127.0.0.1 and replies 229 with its port.
+    Epsv,
+    /// Accepts the client's data connection on the last passive listener.
+    DataAccept,
+    /// Connects to the address named by the last PORT or EPRT command.
+    ActiveConnect,
+    /// Sends bytes on the data connection.
+    DataSend(Vec<u8>),
+    /// Sends pieces on the data connection with pauses between them.
+    DataSendSplit(Vec<Vec<u8>>),
+    /// Reads the data connection until EOF and records the bytes.
+    DataRecvAll,
+    /// Closes the data connection.
+    DataClose,
+    /// Closes the control connection (FIN).
+    Close,
+    /// Resets the control connection (RST, via SO_LINGER 0).
+    Reset,
+    /// Waits this many milliseconds.
+    Sleep(u64),
+}
+
+/// What the server saw.
+#[derive(Debug, Default, Clone)]
+pub struct Transcript {
+    /// Command lines without their CRLF (lossy UTF-8).
+    pub commands: Vec<String>,
+    /// Command lines exactly as received, line ending included.
+    pub raw: Vec<Vec<u8>>,
+    /// Bytes received on each data connection read with `DataRecvAll`.
+    pub data: Vec<Vec<u8>>,
+    /// The server-side address of each data connection (which address the client reached).
+    pub data_local: Vec<SocketAddr>,
+}
+
+/// A running fake server.
+pub struct FakeServer {
+    pub addr: SocketAddr,
+    pub port: u16,
+    transcript: Arc<Mutex<Transcript>>,
+    handle: Option<JoinHandle<Result<(), String>>>,
+}
+
+impl FakeServer {
+    /// Binds 127.0.0.1:0 and runs `script` for the first client that connects.
+    pub fn start(script: Vec<Step>) -> FakeServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind fake server");
+        let addr = listener.local_addr().unwrap();
+        let transcript = Arc::new(Mutex::new(Transcript::default()));
+        let shared = Arc::clone(&transcript);
+        let handle = thread::Builder::new()
+            .name(format!("fake-ftp-{}", addr.port()))
+            .spawn(move || {
+                let res = run(listener, script, &shared);
+                if let Err(msg) = &res {
+                    // Shown with the failing test's output even if the client panics first.
+                    eprintln!("fake server: {msg}");
+                }
+                res
+            })
+            .expect("spawn fake server");
+        FakeServer { addr, port: addr.port(), transcript, handle: Some(handle) }
+    }
+
+    /// Waits for the script to end and returns the transcript; panics if the script failed.
+    pub fn finish(mut self) -> Transcript {
+        let res = self.handle.take().unwrap().join();
+        let transcript = self.transcript.lock().unwrap().clone();
+        match res {
+            Ok(Ok(())) => transcript,
+            Ok(Err(msg)) => panic!("fake server script failed: {msg}\ncommands seen: {:?}", transcript.commands),
+            Err(_) => panic!("fake server thread panicked; commands seen: {:?}", transcript.commands),
+        }
+    }
+}
+
+/// The control connection with a small line buffer.
+struct Control {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Control {
+    /// One line up to and including LF; None at EOF with nothing buffered.
+    fn read_line(&mut self) -> Result<Option<Vec<u8>>, String> {
+        loop {
+            if let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
+                return Ok(Some(self.buf.drain(..=pos).collect()));
+            }
+            if self.buf.len() > MAX_COMMAND {
+                return Err(format!("command line longer than {MAX_COMMAND} bytes"));
+            }
+            let mut chunk = [0u8; 4096];
+            match self.stream.read(&mut chunk) {
+                Ok(0) if self.buf.is_empty() => return Ok(None),
+                Ok(0) => {
+                    return Err(format!("client closed mid-line after {:?}", String::from_utf8_lossy(&self.buf)));
+                }
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(format!("reading a command: {e}")),
+            }
+        }
+    }
+}
+
+struct State {
+    ctrl: Option<Control>,
+    pasv: Option<TcpListener>,
+    data: Option<TcpStream>,
+}
+
+fn run(listener: TcpListener, script: Vec<Step>, transcript: &Mutex<Transcript>) -> Result<(), String> {
+    let stream = accept_timeout(&listener).map_err(|e| format!("no client connected: {e}"))?;
+    // ABOR arrives partly as urgent data: keep it in the normal stream so it can be read.
+    SockRef::from(&stream).set_out_of_band_inline(true).map_err(|e| e.to_string())?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    stream.set_read_timeout(Some(IO_TIMEOUT)).map_err(|e| e.to_string())?;
+    stream.set_write_timeout(Some(IO_TIMEOUT)).map_err(|e| e.to_string())?;
+    let mut st = State { ctrl: Some(Control { stream, buf: Vec::new() }), pasv: None, data: None };
+    for (i, step) in script.into_iter().enumerate() {
+        let shown = format!("{step:?}");
+        let shown = if shown.len() > 120 { format!("{}...", &shown[..120]) } else { shown };
+        do_step(&mut st, step, transcript).map_err(|e| format!("step {i} {shown}: {e}"))?;
+    }
+    Ok(())
+}
+
+fn ctrl(st: &mut State) -> Result<&mut Control, String> {
+    st.ctrl.as_mut().ok_or_else(|| "control connection already closed".to_string())
+}
+
+fn data(st: &mut State) -> Result<&mut TcpStream, String> {
+    st.data.as_mut().ok_or_else(|| "no data connection".to_string())
+}
+
+/// Reads a command line and records it.
+fn read_command(st: &mut State, transcript: &Mutex<Transcript>) -> Result<Vec<u8>, String> {
+    let line = ctrl(st)?.read_line()?.ok_or("client closed the control connection")?;
+    let mut t = transcript.lock().unwrap();
+    t.raw.push(line.clone());
+    let text = line.strip_suffix(b"\r\n").or_else(|| line.strip_suffix(b"\n")).unwrap_or(&line);
+    t.commands.push(String::from_utf8_lossy(text).into_owned());
+    Ok(line)
+}
+
+fn crlf_text(line: &[u8]) -> Result<String, String> {
+    match line.strip_suffix(b"\r\n") {
+        Some(t) => Ok(String::from_utf8_lossy(t).into_owned()),
+        None => Err(format!("command not ended by CRLF: {:?}", String::from_utf8_lossy(line))),
+    }
+}
+
+fn do_step(st: &mut State, step: Step, transcript: &Mutex<Transcript>) -> Result<(), String> {
+    match step {
+        Step::Reply(text) => send(st, format!("{text}\r\n").as_bytes()),
+        Step::Raw(bytes) => send(st, &bytes),
+        Step::SendSplit(pieces) => {
+            for p in pieces {
+                send(st, &p)?;
+                thread::sleep(Duration::from_millis(30));
+            }
+            Ok(())
+        }
+        Step::Expect(want) => {
+            let got = crlf_text(&read_command(st, transcript)?)?;
+            if got != want { Err(format!("expected command {want:?}, got {got:?}")) } else { Ok(()) }
+        }
+        Step::ExpectPrefix(want) => {
+            let got = crlf_text(&read_command(st, transcript)?)?;
+            if !got.starts_with(&want) {
+                Err(format!("expected a command starting {want:?}, got {got:?}"))
+            } else {
+                Ok(())
+            }
+        }
+        Step::ExpectRaw(want) => {
+            let got = read_command(st, transcript)?;
+            if got != want { Err(format!("expected raw line {want:?}, got {got:?}")) } else { Ok(()) }
+        }
+        Step::ExpectEof => match ctrl(st)?.read_line()? {
+            None => Ok(()),
+            Some(line) => Err(format!("expected the client to close, got {:?}", String::from_utf8_lossy(&line))),
+        },
+        Step::Pasv(host) => pasv(st, Ipv4Addr::LOCALHOST, &host),
+        Step::PasvOn(ip, host) => pasv(st, ip, &host),
+        Step::Epsv => {
+            let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind data listener: {e}"))?;
+            let port = l.local_addr().unwrap().port();
+            st.pasv = Some(l);
+            send(st, format!("229 Entering Extended Passive Mode (|||{port}|)\r\n").as_bytes())
+        }
+        Step::DataAccept => {
+            let l = st.pasv.take().ok_or("no passive listener open")?;
+            let s = accept_timeout(&l).map_err(|e| format!("client did not open the data connection: {e}"))?;
+            set_data_timeouts(&s)?;
+            transcript.lock().unwrap().data_local.push(s.local_addr().unwrap());
+            st.data = Some(s);
+            Ok(())
+        }
+        Step::ActiveConnect => {
+            let target = {
+                let t = transcript.lock().unwrap();
+                let last = t.commands.iter().rev().find(|c| c.starts_with("PORT ") || c.starts_with("EPRT "));
+                let last = last.ok_or("no PORT or EPRT command seen")?.clone();
+                parse_port_command(&last)?
+            };
+            let s = TcpStream::connect_timeout(&target, IO_TIMEOUT).map_err(|e| format!("connect to {target}: {e}"))?;
+            set_data_timeouts(&s)?;
+            transcript.lock().unwrap().data_local.push(s.local_addr().unwrap());
+            st.data = Some(s);
+            Ok(())
+        }
+        Step::DataSend(bytes) => data(st)?.write_all(&bytes).map_err(|e| format!("data send: {e}")),
+        Step::DataSendSplit(pieces) => {
+            for p in pieces {
+                data(st)?.write_all(&p).map_err(|e| format!("data send: {e}"))?;
+                thread::sleep(Duration::from_millis(30));
+            }
+            Ok(())
+        }
+        Step::DataRecvAll => {
+            let mut got = Vec::new();
+            data(st)?.read_to_end(&mut got).map_err(|e| format!("data receive: {e}"))?;
+            transcript.lock().unwrap().data.push(got);
+            Ok(())
+        }
+        Step::DataClose => {
+            let s = st.data.take().ok_or("no data connection to close")?;
+            let _ = s.shutdown(Shutdown::Both);
+            Ok(())
+        }
+        Step::Close => {
+            let c = st.ctrl.take().ok_or("control connection already closed")?;
+            let _ = c.stream.shutdown(Shutdown::Both);
+            Ok(())
+        }
+        Step::Reset => {
+            let c = st.ctrl.take().ok_or("control connection already closed")?;
+            SockRef::from(&c.stream).set_linger(Some(Duration::ZERO)).map_err(|e| e.to_string())?;
+            drop(c);
+            Ok(())
+        }
+        Step::Sleep(ms) => {
+            thread::sleep(Duration::from_millis(ms));
+            Ok(())
+        }
+    }
+}
+
+fn send(st: &mut State, bytes: &[u8]) -> Result<(), String> {
+    let c = ctrl(st)?;
+    c.stream.write_all(bytes).map_err(|e| format!("send on control connection: {e}"))
+}
+
+fn pasv(st: &mut State, ip: Ipv4Addr, host: &str) -> Result<(), String> {
+    let l = TcpListener::bind(SocketAddr::new(IpAddr::V4(ip), 0))
+        .map_err(|e| format!("bind data listener on {ip}: {e}"))?;
+    let port = l.local_addr().unwrap().port();
+    st.pasv = Some(l);
+    let reply = format!("227 Entering Passive Mode ({host},{},{}).\r\n", port >> 8, port & 0xff);
+    send(st, reply.as_bytes())
+}
+
+fn set_data_timeouts(s: &TcpStream) -> Result<(), String> {
+    s.set_nonblocking(false).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(IO_TIMEOUT)).map_err(|e| e.to_string())?;
+    s.set_write_timeout(Some(IO_TIMEOUT)).map_err(|e| e.to_string())?;
+    s.set_nodelay(true).map_err(|e| e.to_string())
+}
+
+/// `accept` that gives up after IO_TIMEOUT.
+fn accept_timeout(l: &TcpListener) -> io::Result<TcpStream> {
+    l.set_nonblocking(true)?;
+    let deadline = Instant::now() + IO_TIMEOUT;
+    loop {
+        match l.accept() {
+            Ok((s, _)) => {
+                s.set_nonblocking(false)?;
+                return Ok(s);
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if Instant::now() >= deadline {
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, "accept timed out"));
+                }
+                thread::sleep(Duration::from_millis(2));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// "PORT h1,h2,h3,h4,p1,p2" or "EPRT |1|ip|port|" → the address to connect to.
+pub fn parse_port_command(cmd: &str) -> Result<SocketAddr, String> {
+    if let Some(args) = cmd.strip_prefix("PORT ") {
+        let n: Vec<u8> = args
+            .split(',')
+            .map(|x| x.trim().parse::<u8>())
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("bad PORT {args:?}: {e}"))?;
+        if n.len() != 6 {
+            return Err(format!("PORT needs 6 numbers: {args:?}"));
+        }
+        let ip = Ipv4Addr::new(n[0], n[1], n[2], n[3]);
+        return Ok(SocketAddr::new(IpAddr::V4(ip), u16::from(n[4]) << 8 | u16::from(n[5])));
+    }
+    if let Some(args) = cmd.strip_prefix("EPRT ") {
+        let d = args.chars().next().ok_or("empty EPRT")?;
+        let parts: Vec<&str> = args.split(d).collect();
+        if parts.len() != 5 {
+            return Err(format!("bad EPRT {args:?}"));
+        }
+        let ip: IpAddr = parts[2].parse().map_err(|e| format!("bad EPRT address: {e}"))?;
+        let port: u16 = parts[3].parse().map_err(|e| format!("bad EPRT port: {e}"))?;
+        return Ok(SocketAddr::new(ip, port));
+    }
+    Err(format!("not a PORT/EPRT command: {cmd:?}"))
+}
