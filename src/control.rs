@@ -132,6 +132,11 @@ impl Control {
         Ok(self.conn_ref()?.local)
     }
 
+    /// True when a reply (or part of one) has already been read from the socket.
+    pub fn has_buffered_reply(&self) -> bool {
+        self.conn.as_ref().is_some_and(|c| c.reader.has_buffered())
+    }
+
     pub fn stream(&self) -> Result<&TcpStream> {
         Ok(self.conn_ref()?.reader.get_ref())
     }

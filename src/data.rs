@@ -7,7 +7,7 @@ use crate::parse;
 use crate::session::{Ftp, is_reply_error};
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// An open data connection.
 pub struct DataConn {
@@ -114,8 +114,17 @@ impl Ftp {
             if left.is_some_and(|l| l.is_zero()) {
                 return Err(Error::Timeout("waiting for the server to open the active-mode data connection".into()));
             }
-            let ready = net::wait_readable(&listener, self.ctrl.stream()?, left)
-                .map_err(|e| Error::io("wait for data connection", e))?;
+            // A reply that came in the same packet as the 150 is already buffered: the
+            // socket would never signal it. A connection already queued still wins.
+            let ready = if self.ctrl.has_buffered_reply() {
+                match net::wait_readable(&listener, self.ctrl.stream()?, Some(Duration::ZERO)) {
+                    Ok(Some(Ready::First)) => Some(Ready::First),
+                    _ => Some(Ready::Second),
+                }
+            } else {
+                net::wait_readable(&listener, self.ctrl.stream()?, left)
+                    .map_err(|e| Error::io("wait for data connection", e))?
+            };
             match ready {
                 None => continue,
                 Some(Ready::Second) => {

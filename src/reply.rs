@@ -102,6 +102,17 @@ impl<R: Read> LineReader<R> {
         self.after_cr = false;
     }
 
+    /// True when bytes of a next line are already buffered, so waiting on the socket
+    /// for them would wait for nothing (a lone LF ending a split CRLF does not count).
+    pub fn has_buffered(&self) -> bool {
+        let pending = &self.buf[self.start..self.end];
+        match pending {
+            [] => false,
+            [b'\n'] => !self.after_cr,
+            _ => true,
+        }
+    }
+
     pub fn into_inner(self) -> R {
         self.inner
     }

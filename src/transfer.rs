@@ -239,12 +239,15 @@ impl Ftp {
                 self.abandon(Some(conn));
                 return Err(Error::Cancelled);
             }
-            if out.len() >= 32 * 1024 || (eof && pending.is_empty()) {
+            if out.len() >= 32 * 1024 {
                 if let Err(e) = conn.write_all(&out) {
                     return Err(self.upload_failed(conn, e));
                 }
                 out.clear();
             }
+        }
+        if let Err(e) = conn.write_all(&out) {
+            return Err(self.upload_failed(conn, e));
         }
         drop(conn);
         self.voidresp()
