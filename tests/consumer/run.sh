@@ -1,0 +1,117 @@
+#!/bin/bash
+# run.sh MODE BUILD_DIR SOURCE_DIR    (MODE: pkgconfig | cmake)
+#
+# Installs the built project (cmake --install BUILD_DIR) into a fresh temporary
+# prefix, builds tests/consumer/main.c out of tree against that prefix, either with
+# pkg-config or with find_package(libftp), runs it and checks that the libftp.so it
+# loaded is the one inside the prefix (not some other libftp.so on the system).
+# pkgconfig mode also links a second consumer statically with libftp.a using
+# `pkg-config --static`.
+#
+# Environment: CMAKE, CC, PKG_CONFIG (defaults cmake, cc, pkg-config);
+# KEEP_TMP=1 keeps the temporary directory.
+set -euo pipefail
+
+mode=${1:?usage: run.sh pkgconfig|cmake BUILD_DIR SOURCE_DIR}
+build_dir=${2:?usage: run.sh pkgconfig|cmake BUILD_DIR SOURCE_DIR}
+source_dir=${3:?usage: run.sh pkgconfig|cmake BUILD_DIR SOURCE_DIR}
+CMAKE=${CMAKE:-cmake}
+CC=${CC:-cc}
+PKG_CONFIG=${PKG_CONFIG:-pkg-config}
+
+case "$mode" in
+  pkgconfig|cmake) ;;
+  *) echo "run.sh: unknown mode '$mode' (pkgconfig or cmake)" >&2; exit 2 ;;
+esac
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/libftp-consumer-$mode.XXXXXX")
+if [ "${KEEP_TMP:-0}" = 1 ]; then
+  echo "run.sh: keeping $tmp"
+else
+  trap 'rm -rf "$tmp"' EXIT
+fi
+prefix=$tmp/prefix
+real_prefix=$(mkdir -p "$prefix" && cd "$prefix" && pwd -P)
+
+fail() { echo "run.sh ($mode): FAIL: $*" >&2; exit 1; }
+
+echo "== install $build_dir -> $prefix"
+"$CMAKE" --install "$build_dir" --prefix "$prefix" >"$tmp/install.log" 2>&1 ||
+  { cat "$tmp/install.log" >&2; fail "cmake --install failed"; }
+
+# GNUInstallDirs may have chosen lib, lib64 or lib/<multiarch>: find what was installed.
+pc=$(find "$prefix" -path '*/pkgconfig/libftp.pc' -print -quit)
+[ -n "$pc" ] || fail "no pkgconfig/libftp.pc under $prefix"
+pcdir=$(dirname "$pc")
+libdir=$(dirname "$pcdir")
+for f in "$libdir/libftp.so" "$libdir/libftp.so.1" "$libdir/libftp.a" \
+         "$libdir/cmake/libftp/libftpConfig.cmake" "$libdir/cmake/libftp/libftpConfigVersion.cmake" \
+         "$prefix/include/ftp.h"; do
+  [ -e "$f" ] || fail "$f was not installed"
+done
+echo "   libdir: ${libdir#"$prefix"/}"
+
+# Runs a consumer and checks the libftp it reports comes from the prefix.
+run_consumer() {
+  local exe=$1 expect=$2 out path
+  echo "== run $exe"
+  out=$("$exe") || { printf '%s\n' "$out"; fail "$exe exited with an error"; }
+  printf '%s\n' "$out"
+  path=$(printf '%s\n' "$out" | sed -n 's/^libftp path: //p')
+  [ -n "$path" ] || fail "$exe did not print the libftp path"
+  case "$expect" in
+    prefix)
+      case "$path" in
+        "$real_prefix"/*) echo "   OK: libftp loaded from the install prefix" ;;
+        *) fail "libftp loaded from $path, not from the install prefix $real_prefix" ;;
+      esac ;;
+    static)
+      [ "$path" = "$(cd "$(dirname "$exe")" && pwd -P)/$(basename "$exe")" ] ||
+        fail "statically linked consumer found ftp_version in $path, not in itself"
+      echo "   OK: libftp linked statically into the executable" ;;
+  esac
+}
+
+src=$source_dir/tests/consumer/main.c
+
+if [ "$mode" = pkgconfig ]; then
+  export PKG_CONFIG_PATH="$pcdir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+  "$PKG_CONFIG" --exists --print-errors libftp || fail "pkg-config does not find libftp"
+  [ "$("$PKG_CONFIG" --modversion libftp)" = 1.0.0 ] || fail "pkg-config version is not 1.0.0"
+  cflags=$("$PKG_CONFIG" --cflags libftp)
+  libs=$("$PKG_CONFIG" --libs libftp)
+  pc_libdir=$("$PKG_CONFIG" --variable=libdir libftp)
+  pc_libdir=$(cd "$pc_libdir" && pwd -P) || fail "pkg-config libdir does not exist"
+  echo "   cflags: $cflags"
+  echo "   libs:   $libs"
+
+  echo "== build (shared) with pkg-config"
+  # shellcheck disable=SC2086  # word splitting of the flags is intended
+  "$CC" -o "$tmp/consumer" "$src" $cflags $libs -ldl -Wl,-rpath,"$pc_libdir"
+  run_consumer "$tmp/consumer" prefix
+
+  echo "== build (static libftp.a) with pkg-config --static"
+  static_libs=$("$PKG_CONFIG" --static --libs libftp)
+  echo "   libs:   $static_libs"
+  # Use the archive for -lftp only; the system libraries stay shared.
+  static_libs=$(printf '%s\n' "$static_libs" | sed 's/\(^\| \)-lftp\( \|$\)/\1-Wl,-Bstatic -lftp -Wl,-Bdynamic\2/')
+  # shellcheck disable=SC2086
+  "$CC" -o "$tmp/consumer-static" "$src" $cflags $static_libs -ldl
+  LIBFTP_CONSUMER_STATIC=1 run_consumer "$tmp/consumer-static" static
+else
+  echo "== configure and build with find_package(libftp)"
+  "$CMAKE" -S "$source_dir/tests/consumer" -B "$tmp/build" \
+    -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$CC" \
+    -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_BUILD_TYPE=Release >"$tmp/configure.log" 2>&1 ||
+    { cat "$tmp/configure.log" >&2; fail "configuring the consumer failed"; }
+  found=$(sed -n 's/^libftp_DIR:PATH=//p' "$tmp/build/CMakeCache.txt")
+  echo "   libftp_DIR: $found"
+  case "$(cd "$found" && pwd -P)" in
+    "$real_prefix"/*) ;;
+    *) fail "find_package(libftp) found $found, not the install prefix" ;;
+  esac
+  "$CMAKE" --build "$tmp/build" >"$tmp/build.log" 2>&1 ||
+    { cat "$tmp/build.log" >&2; fail "building the consumer failed"; }
+  run_consumer "$tmp/build/consumer" prefix
+fi
+echo "run.sh ($mode): OK"
