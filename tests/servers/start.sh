@@ -36,7 +36,7 @@ id ftptest-anon >/dev/null 2>&1 || useradd -r -M -s /usr/sbin/nologin ftptest-an
 usermod -d "$work/anon" ftptest-anon
 # Our own PAM service, so nothing the system's vsftpd package might install is touched.
 cat > /etc/pam.d/libftp-vsftpd <<'PAM'
-auth     required pam_unix.so
+auth     required pam_unix.so nodelay
 account  required pam_unix.so
 session  required pam_permit.so
 PAM
@@ -92,6 +92,7 @@ connect_from_port_20=NO
 xferlog_enable=YES
 xferlog_std_format=NO
 log_ftp_protocol=YES
+delay_failed_login=0
 vsftpd_log_file=$work/vsftpd.log
 CONF
 "$bin/usr/sbin/vsftpd" "$work/vsftpd.conf" > "$work/vsftpd.out" 2>&1 &
