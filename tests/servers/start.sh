@@ -16,7 +16,11 @@ bash "$here/stop.sh" "$work" 2>/dev/null || true
 rm -rf "$work"
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
-chmod 755 "$work"
+# The servers' files live where the unprivileged FTP users can reach them, which a
+# checkout under a private directory (mktemp -d, a home) may not be. stop.sh removes it.
+data=$(mktemp -d /tmp/libftp-ftpdata.XXXXXX)
+chmod 755 "$data"
+echo "$data" > "$work/data-dir"
 
 user=ftptest
 pass=ftptest-pw
@@ -29,11 +33,11 @@ python3 -c 'import pyftpdlib' 2>/dev/null || fail "pyftpdlib missing; pip instal
 # vsftpd changes to a user's home directory before anything else, so both homes are set
 # to this run's directories each time.
 id "$user" >/dev/null 2>&1 || useradd -M -s /bin/sh "$user"
-usermod -d "$work/vsftpd-user" "$user"
+usermod -d "$data/vsftpd-user" "$user"
 echo "$user:$pass" | chpasswd
 # vsftpd's anonymous sessions run as this unprivileged user of our own.
 id ftptest-anon >/dev/null 2>&1 || useradd -r -M -s /usr/sbin/nologin ftptest-anon
-usermod -d "$work/anon" ftptest-anon
+usermod -d "$data/anon" ftptest-anon
 # Our own PAM service, so nothing the system's vsftpd package might install is touched.
 cat > /etc/pam.d/libftp-vsftpd <<'PAM'
 auth     required pam_unix.so nodelay
@@ -42,8 +46,8 @@ session  required pam_permit.so
 PAM
 
 # --- data --------------------------------------------------------------------------
-anon=$work/anon
-mkdir -p "$anon/dir1/sub" "$work/empty" "$work/vsftpd-user" "$work/pyftpd-user"
+anon=$data/anon
+mkdir -p "$anon/dir1/sub" "$data/empty" "$data/vsftpd-user" "$data/pyftpd-user"
 printf 'hello, world\n' > "$anon/hello.txt"
 printf 'first line\nsecond line\n\nfourth line after an empty one\nlast line\n' > "$anon/lines.txt"
 printf 'a\n' > "$anon/dir1/a.txt"
@@ -59,7 +63,7 @@ with open(sys.argv[1], "wb") as f:
 PY
 chown -R root:root "$anon"
 chmod -R a+rX,go-w "$anon"
-chown "$user" "$work/vsftpd-user"
+chown "$user" "$data/vsftpd-user"
 big_size=$(stat -c %s "$anon/big.bin")
 big_sha=$(sha256sum "$anon/big.bin" | cut -d' ' -f1)
 
@@ -76,14 +80,14 @@ background=NO
 seccomp_sandbox=NO
 isolate=NO
 isolate_network=NO
-secure_chroot_dir=$work/empty
+secure_chroot_dir=$data/empty
 pam_service_name=libftp-vsftpd
 anonymous_enable=YES
 anon_root=$anon
 no_anon_password=YES
 ftp_username=ftptest-anon
 local_enable=YES
-local_root=$work/vsftpd-user
+local_root=$data/vsftpd-user
 write_enable=YES
 local_umask=022
 pasv_enable=YES
@@ -101,7 +105,7 @@ echo $! > "$work/vsftpd.pid"
 # --- pyftpdlib ---------------------------------------------------------------------
 start_pyftpd() { # NAME HOST
   python3 "$here/pyftpd.py" --host "$2" --user "$user" --password "$pass" \
-    --home "$work/pyftpd-user" --anon-root "$anon" --port-file "$work/$1.port" \
+    --home "$data/pyftpd-user" --anon-root "$anon" --port-file "$work/$1.port" \
     --log "$work/$1.log" > "$work/$1.out" 2>&1 &
   echo $! > "$work/$1.pid"
 }
@@ -153,10 +157,10 @@ ANON_ROOT=$anon
 BIG_SIZE=$big_size
 BIG_SHA256=$big_sha
 VSFTPD_PORT=$vs_port
-VSFTPD_USER_ROOT=$work/vsftpd-user
+VSFTPD_USER_ROOT=$data/vsftpd-user
 VSFTPD_LOG=$work/vsftpd.log
 PYFTPD_PORT=$py_port
-PYFTPD_USER_ROOT=$work/pyftpd-user
+PYFTPD_USER_ROOT=$data/pyftpd-user
 PYFTPD_LOG=$work/pyftpd.log
 ENV
 [ -n "$py6_port" ] && echo "PYFTPD6_PORT=$py6_port" >> "$work/env"

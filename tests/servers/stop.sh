@@ -11,4 +11,9 @@ for f in "$1"/*.pid; do
   kill -9 "$pid" 2>/dev/null
   rm -f "$f"
 done
+if [ -f "$1/data-dir" ]; then
+  data=$(cat "$1/data-dir")
+  case "$data" in /tmp/libftp-ftpdata.*) rm -rf "$data" ;; esac
+  rm -f "$1/data-dir"
+fi
 exit 0
