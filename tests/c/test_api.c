@@ -49,6 +49,7 @@ int main(void) {
     CHECK_RC(NULL, ftp_quit(NULL), FTP_E_NULL);
     CHECK_RC(NULL, ftp_close(NULL), FTP_E_NULL);
     CHECK_RC(NULL, ftp_set_pasv(NULL, true), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_set_trust_server_pasv_ipv4_address(NULL, true), FTP_E_NULL);
     CHECK_RC(NULL, ftp_retr_binary(NULL, "RETR x", dummy_data, 0, FTP_NO_REST, NULL), FTP_E_NULL);
     CHECK_RC(NULL, ftp_data_read(NULL, (uint8_t[1]){0}, 1, &(size_t){0}), FTP_E_NULL);
     CHECK_RC(NULL, ftp_data_write(NULL, (const uint8_t *)"x", 1), FTP_E_NULL);
@@ -61,6 +62,8 @@ int main(void) {
 
     ftp_session *h = ftp_new();
     CHECK(h != NULL);
+    CHECK_OK(h, ftp_set_trust_server_pasv_ipv4_address(h, true));
+    CHECK_OK(h, ftp_set_trust_server_pasv_ipv4_address(h, false));
     /* NULL arguments name themselves in the message. */
     CHECK_RC(h, ftp_connect(h, NULL, 21, 0, NULL), FTP_E_NULL);
     CHECK(strstr(ftp_session_last_error(h), "host") != NULL);
