@@ -37,7 +37,8 @@ pub fn connect_host(host: &str, port: u16, timeout: Option<Duration>, source: Op
 /// Connects to one address, optionally binding the local side to `source` (port 0) first.
 pub fn connect_addr(addr: SocketAddr, timeout: Option<Duration>, source: Option<IpAddr>) -> Result<TcpStream> {
     let ctx = || format!("connect to {addr}");
-    let sock = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(|e| Error::io(ctx(), e))?;
+    let sock =
+        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(|e| Error::io(ctx(), e))?;
     if let Some(ip) = source {
         sock.bind(&SockAddr::from(SocketAddr::new(ip, 0)))
             .map_err(|e| Error::io(format!("bind source address {ip}"), e))?;
@@ -83,7 +84,11 @@ pub enum Ready {
 
 /// Waits until `first` or `second` is readable (for a listener: has a connection),
 /// up to `timeout` (None: forever). `first` wins when both are ready.
-pub fn wait_readable(first: &impl AsRawFd, second: &impl AsRawFd, timeout: Option<Duration>) -> io::Result<Option<Ready>> {
+pub fn wait_readable(
+    first: &impl AsRawFd,
+    second: &impl AsRawFd,
+    timeout: Option<Duration>,
+) -> io::Result<Option<Ready>> {
     let mut fds = [
         libc::pollfd { fd: first.as_raw_fd(), events: libc::POLLIN, revents: 0 },
         libc::pollfd { fd: second.as_raw_fd(), events: libc::POLLIN, revents: 0 },

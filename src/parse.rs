@@ -18,7 +18,8 @@ pub fn parse_227(line: &[u8]) -> Result<(Ipv4Addr, u16)> {
             break;
         }
     }
-    let nums = best.ok_or_else(|| Error::Proto(format!("PASV reply has no h1,h2,h3,h4,p1,p2 numbers: {}", text.trim_end())))?;
+    let nums =
+        best.ok_or_else(|| Error::Proto(format!("PASV reply has no h1,h2,h3,h4,p1,p2 numbers: {}", text.trim_end())))?;
     if nums.len() != 6 {
         return Err(Error::Proto(format!("PASV reply has {} fields, expected 6: {}", nums.len(), text.trim_end())));
     }
@@ -106,9 +107,7 @@ pub fn parse_213_size(line: &[u8]) -> Result<u64> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::Proto(format!("SIZE reply is not a number: {}", text.escape_debug())));
     }
-    digits
-        .parse()
-        .map_err(|_| Error::Proto(format!("SIZE reply is larger than 2^64: {}", text.escape_debug())))
+    digits.parse().map_err(|_| Error::Proto(format!("SIZE reply is larger than 2^64: {}", text.escape_debug())))
 }
 
 #[cfg(test)]
@@ -174,7 +173,10 @@ mod tests {
 
     #[test]
     fn size_from_150() {
-        assert_eq!(parse_150_size(b"150 Opening BINARY mode data connection for big.bin (8388608 bytes)."), Some(8388608));
+        assert_eq!(
+            parse_150_size(b"150 Opening BINARY mode data connection for big.bin (8388608 bytes)."),
+            Some(8388608)
+        );
         assert_eq!(parse_150_size(b"150 Opening data connection (12 Bytes)"), Some(12));
         assert_eq!(parse_150_size(b"150 File status okay."), None);
         assert_eq!(parse_150_size(b"150 (x bytes)"), None);

@@ -65,7 +65,9 @@ impl fmt::Display for Reply {
 #[derive(Debug)]
 pub enum LineError {
     /// End of stream; `partial` holds bytes received without a line ending.
-    Eof { partial: usize },
+    Eof {
+        partial: usize,
+    },
     /// The line exceeded the limit.
     TooLong,
     Io(io::Error),
@@ -254,7 +256,8 @@ mod tests {
 
     #[test]
     fn multi_line_ends_only_at_code_space() {
-        let r = parse(b"211-Features:\r\n MDTM\r\n211-still going\r\n212 other code\r\n211x no\r\n211 End\r\n").unwrap();
+        let r =
+            parse(b"211-Features:\r\n MDTM\r\n211-still going\r\n212 other code\r\n211x no\r\n211 End\r\n").unwrap();
         assert_eq!(r.code, 211);
         assert_eq!(r.lines.len(), 6);
         assert_eq!(r.text().lines().last(), Some("211 End"));

@@ -2,7 +2,7 @@
 //! `transfer.rs`, data-connection setup in `data.rs`; this file holds connecting,
 //! logging in, plain commands and the directory/file commands.
 
-use crate::control::{Control, LogKind, check_line};
+use crate::control::{Control, LogSink, check_line};
 use crate::error::{Error, ErrorKind, Result};
 use crate::net;
 use crate::parse;
@@ -75,7 +75,13 @@ impl Ftp {
 
     /// Connects and reads the welcome (ftplib's `connect`). Port 0 means 21. Any previous
     /// connection is closed first. A 120 ("ready in n minutes") is followed by the 220.
-    pub fn connect(&mut self, host: &str, port: u16, timeout: Option<Duration>, source: Option<IpAddr>) -> Result<Reply> {
+    pub fn connect(
+        &mut self,
+        host: &str,
+        port: u16,
+        timeout: Option<Duration>,
+        source: Option<IpAddr>,
+    ) -> Result<Reply> {
         check_line("host", host)?;
         self.close();
         self.opts.timeout = timeout;
@@ -83,9 +89,8 @@ impl Ftp {
         let port = if port == 0 { DEFAULT_PORT } else { port };
         let stream = net::connect_host(host, port, timeout, source)?;
         self.ctrl.attach(stream)?;
-        let welcome = self.ctrl.get_response().and_then(|r| {
-            if r.code == 120 { self.ctrl.get_response() } else { Ok(r) }
-        });
+        let welcome =
+            self.ctrl.get_response().and_then(|r| if r.code == 120 { self.ctrl.get_response() } else { Ok(r) });
         match welcome {
             Ok(r) if r.class() == 2 => {
                 self.welcome = Some(r.clone());
@@ -126,7 +131,7 @@ impl Ftp {
     }
 
     /// Where the trace goes (None: stderr). Passwords arrive masked.
-    pub fn set_log_sink(&mut self, sink: Option<Box<dyn FnMut(LogKind, &str) + Send>>) {
+    pub fn set_log_sink(&mut self, sink: Option<LogSink>) {
         self.ctrl.log.sink = sink;
     }
 
@@ -149,9 +154,7 @@ impl Ftp {
     /// Refuses commands while a caller-held data connection awaits its final reply.
     pub(crate) fn idle(&self) -> Result<()> {
         if self.transfer.is_some() {
-            return Err(Error::State(
-                "a data transfer is open: finish it (voidresp) or abort it first".into(),
-            ));
+            return Err(Error::State("a data transfer is open: finish it (voidresp) or abort it first".into()));
         }
         Ok(())
     }
@@ -223,11 +226,7 @@ impl Ftp {
     pub fn delete(&mut self, path: &str) -> Result<Reply> {
         check_line("path", path)?;
         let r = self.sendcmd(&format!("DELE {path}"))?;
-        if r.code == 250 || r.code == 200 {
-            Ok(r)
-        } else {
-            Err(Error::Reply(r))
-        }
+        if r.code == 250 || r.code == 200 { Ok(r) } else { Err(Error::Reply(r)) }
     }
 
     /// Changes directory. ".." sends CDUP (and CWD .. if CDUP gets 500); "" means ".".
@@ -288,9 +287,7 @@ impl Ftp {
             return Err(Error::State("not connected".into()));
         }
         self.transfer = None;
-        let res = self.ctrl.command("QUIT").and_then(|r| {
-            if r.class() == 2 { Ok(r) } else { Err(Error::Reply(r)) }
-        });
+        let res = self.ctrl.command("QUIT").and_then(|r| if r.class() == 2 { Ok(r) } else { Err(Error::Reply(r)) });
         self.close();
         res
     }

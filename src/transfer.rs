@@ -201,7 +201,12 @@ impl Ftp {
     /// Uploads lines from `source` with `cmd` in ASCII mode (TYPE A), each sent with CRLF
     /// (ftplib's `storlines`: a line ending in a lone CR or LF gets CRLF instead, a last
     /// line without ending gets CRLF added). `callback` sees each line as sent.
-    pub fn storlines(&mut self, cmd: &str, source: &mut dyn Read, mut callback: impl FnMut(&[u8]) -> Flow) -> Result<Reply> {
+    pub fn storlines(
+        &mut self,
+        cmd: &str,
+        source: &mut dyn Read,
+        mut callback: impl FnMut(&[u8]) -> Flow,
+    ) -> Result<Reply> {
         check_line("command", cmd)?;
         self.voidcmd("TYPE A")?;
         let mut conn = self.transfercmd(cmd, None)?;

@@ -19,9 +19,7 @@ pub(crate) fn opt_text<'a>(p: *const c_char, name: &'static str) -> Result<Optio
     }
     // SAFETY: non-NULL string arguments are NUL-terminated and live for the call (contract).
     let s = unsafe { CStr::from_ptr(p) };
-    s.to_str()
-        .map(Some)
-        .map_err(|_| Failure::Core(Error::Invalid(format!("{name} is not valid UTF-8"))))
+    s.to_str().map(Some).map_err(|_| Failure::Core(Error::Invalid(format!("{name} is not valid UTF-8"))))
 }
 
 /// `rest` argument: FTP_NO_REST (or any negative value) for none.

@@ -237,7 +237,12 @@ pub extern "C" fn ftp_mlsd_entry_fact_at(
 /// @param args arguments appended to NLST (e.g. a directory), or NULL.
 /// @param callback receives each name (required).
 #[unsafe(no_mangle)]
-pub extern "C" fn ftp_nlst(h: *mut ftp_session, args: *const c_char, callback: ftp_line_cb, userdata: *mut c_void) -> ftp_result {
+pub extern "C" fn ftp_nlst(
+    h: *mut ftp_session,
+    args: *const c_char,
+    callback: ftp_line_cb,
+    userdata: *mut c_void,
+) -> ftp_result {
     with_session(h, |s| {
         let args = opt_text(args, "args")?.unwrap_or("");
         if callback.is_none() {
@@ -254,7 +259,12 @@ pub extern "C" fn ftp_nlst(h: *mut ftp_session, args: *const c_char, callback: f
 /// @param args arguments appended to LIST (e.g. a directory), or NULL.
 /// @param callback receives each line; NULL prints them to stdout (as ftplib does).
 #[unsafe(no_mangle)]
-pub extern "C" fn ftp_dir(h: *mut ftp_session, args: *const c_char, callback: ftp_line_cb, userdata: *mut c_void) -> ftp_result {
+pub extern "C" fn ftp_dir(
+    h: *mut ftp_session,
+    args: *const c_char,
+    callback: ftp_line_cb,
+    userdata: *mut c_void,
+) -> ftp_result {
     with_session(h, |s| {
         let args = opt_text(args, "args")?.unwrap_or("");
         s.ftp.dir(args, super::transfer::line_sink(callback, UserData(userdata)))?;

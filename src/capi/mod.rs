@@ -3,6 +3,9 @@
 //! (or `no_panic` where there is no session), so no panic crosses into C.
 
 #![allow(non_camel_case_types)]
+// These functions are the C boundary: callers pass raw pointers by design. Each one is
+// checked for NULL here and its validity rules are documented in ftp.h.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 mod args;
 mod commands;

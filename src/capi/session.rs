@@ -70,9 +70,10 @@ pub extern "C" fn ftp_connect(
     with_session(h, |s| {
         let host = text(host, "host")?;
         let source = match opt_text(source_address, "source_address")? {
-            Some(a) => Some(a.parse::<IpAddr>().map_err(|_| {
-                Failure::Core(Error::Invalid(format!("source_address {a:?} is not an IP address")))
-            })?),
+            Some(a) => Some(
+                a.parse::<IpAddr>()
+                    .map_err(|_| Failure::Core(Error::Invalid(format!("source_address {a:?} is not an IP address"))))?,
+            ),
             None => None,
         };
         let timeout = (timeout_ms > 0).then(|| Duration::from_millis(u64::from(timeout_ms)));
@@ -108,7 +109,12 @@ pub extern "C" fn ftp_getwelcome(h: *mut ftp_session) -> *const c_char {
 /// @return FTP_OK; FTP_E_PERM (530 login incorrect), FTP_E_TEMP (421), FTP_E_REPLY (a
 ///         final reply that is not 2xx), FTP_E_INVALID (CR/LF/NUL, not UTF-8).
 #[unsafe(no_mangle)]
-pub extern "C" fn ftp_login(h: *mut ftp_session, user: *const c_char, passwd: *const c_char, acct: *const c_char) -> ftp_result {
+pub extern "C" fn ftp_login(
+    h: *mut ftp_session,
+    user: *const c_char,
+    passwd: *const c_char,
+    acct: *const c_char,
+) -> ftp_result {
     with_session(h, |s| {
         let user = opt_text(user, "user")?;
         let passwd = opt_text(passwd, "passwd")?;

@@ -20,14 +20,18 @@ pub type ftp_line_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, line: 
 
 /// Supplies bytes to upload: write up to `cap` bytes to `buf`, store the count in
 /// `*len_out` (0 means end of data) and return 0; return non-zero to cancel.
-pub type ftp_read_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, buf: *mut u8, cap: usize, len_out: *mut usize) -> c_int>;
+pub type ftp_read_cb =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, buf: *mut u8, cap: usize, len_out: *mut usize) -> c_int>;
 
 fn flow(rc: c_int) -> Flow {
     if rc == 0 { Flow::Continue(()) } else { Flow::Break(()) }
 }
 
 /// Calls a data callback with a block.
-fn data_sink(cb: unsafe extern "C" fn(*mut c_void, *const u8, usize) -> c_int, ud: UserData) -> impl FnMut(&[u8]) -> Flow {
+fn data_sink(
+    cb: unsafe extern "C" fn(*mut c_void, *const u8, usize) -> c_int,
+    ud: UserData,
+) -> impl FnMut(&[u8]) -> Flow {
     // SAFETY: the caller's callback gets its own userdata and a buffer valid for the call.
     move |block: &[u8]| flow(unsafe { cb(ud.0, block.as_ptr(), block.len()) })
 }
@@ -117,7 +121,12 @@ pub extern "C" fn ftp_retr_binary(
 ///        ftplib does).
 /// @return as ftp_retr_binary().
 #[unsafe(no_mangle)]
-pub extern "C" fn ftp_retr_lines(h: *mut ftp_session, cmd: *const c_char, callback: ftp_line_cb, userdata: *mut c_void) -> ftp_result {
+pub extern "C" fn ftp_retr_lines(
+    h: *mut ftp_session,
+    cmd: *const c_char,
+    callback: ftp_line_cb,
+    userdata: *mut c_void,
+) -> ftp_result {
     with_session(h, |s| {
         let cmd = text(cmd, "cmd")?;
         s.ftp.retrlines(cmd, line_sink(callback, UserData(userdata)))?;
@@ -235,7 +244,12 @@ pub extern "C" fn ftp_ntransfercmd(
 
 /// ftp_ntransfercmd() without the size (ftplib's transfercmd).
 #[unsafe(no_mangle)]
-pub extern "C" fn ftp_transfercmd(h: *mut ftp_session, cmd: *const c_char, rest: i64, data_out: *mut *mut ftp_data) -> ftp_result {
+pub extern "C" fn ftp_transfercmd(
+    h: *mut ftp_session,
+    cmd: *const c_char,
+    rest: i64,
+    data_out: *mut *mut ftp_data,
+) -> ftp_result {
     ftp_ntransfercmd(h, cmd, rest, data_out, std::ptr::null_mut())
 }
 
