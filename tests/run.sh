@@ -12,6 +12,13 @@ build=${BUILD_DIR:-$repo/build}
 bash "$repo/tests/setup-debian.sh"
 cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release
 cmake --build "$build" -j"$(nproc)"
-(cd "$repo" && CARGO_TARGET_DIR="$build/cargo" cargo test --release)
+(
+  cd "$repo"
+  export CARGO_TARGET_DIR="$build/cargo"
+  cargo test --release
+  # Lints where the toolchain has them (rustup's default profile does).
+  if cargo fmt --version >/dev/null 2>&1; then cargo fmt --check; fi
+  if cargo clippy --version >/dev/null 2>&1; then cargo clippy --release --all-targets -- -D warnings; fi
+)
 (cd "$build" && ctest --output-on-failure -j1)
 echo "tests/run.sh: all tests passed"
