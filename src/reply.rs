@@ -184,11 +184,21 @@ pub enum ReplyError {
     TooLarge,
 }
 
+/// One line of a reply. A last line cut short by the server closing the connection
+/// counts as a line (ftplib does the same): some servers close right after "221 Bye"
+/// without its CRLF.
+fn read_reply_line<R: Read>(reader: &mut LineReader<R>, out: &mut Vec<u8>) -> Result<(), ReplyError> {
+    match reader.read_line(MAX_LINE, out) {
+        Err(LineError::Eof { partial }) if partial > 0 => Ok(()),
+        r => r.map_err(ReplyError::Line),
+    }
+}
+
 /// Reads one reply: a single line `NNN text`, or `NNN-text` followed by any lines until
 /// one that starts with the same code and a space (or is just the code).
 pub fn read_reply<R: Read>(reader: &mut LineReader<R>) -> Result<Reply, ReplyError> {
     let mut line = Vec::new();
-    reader.read_line(MAX_LINE, &mut line).map_err(ReplyError::Line)?;
+    read_reply_line(reader, &mut line)?;
     let (code, multi) = parse_first_line(&line).ok_or_else(|| ReplyError::Malformed(line.clone()))?;
     let mut total = line.len();
     let mut lines = vec![line];
@@ -196,7 +206,7 @@ pub fn read_reply<R: Read>(reader: &mut LineReader<R>) -> Result<Reply, ReplyErr
         let tag = lines[0][..3].to_vec();
         loop {
             let mut next = Vec::new();
-            reader.read_line(MAX_LINE, &mut next).map_err(ReplyError::Line)?;
+            read_reply_line(reader, &mut next)?;
             total += next.len() + 1;
             if total > MAX_REPLY {
                 return Err(ReplyError::TooLarge);
@@ -328,8 +338,16 @@ mod tests {
 
     #[test]
     fn eof_mid_reply() {
-        assert!(matches!(parse(b"211-start\r\n more"), Err(ReplyError::Line(LineError::Eof { partial: 5 }))));
+        assert!(matches!(parse(b"211-start\r\n more"), Err(ReplyError::Line(LineError::Eof { partial: 0 }))));
         assert!(matches!(parse(b""), Err(ReplyError::Line(LineError::Eof { partial: 0 }))));
+    }
+
+    #[test]
+    fn last_line_without_ending_before_close_is_a_reply() {
+        let r = parse(b"221 Bye").unwrap();
+        assert_eq!((r.code, r.first_line()), (221, &b"221 Bye"[..]));
+        let r = parse(b"211-a\r\n211 end").unwrap();
+        assert_eq!(r.lines.len(), 2);
     }
 
     #[test]

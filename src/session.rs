@@ -301,8 +301,11 @@ impl Ftp {
     }
 
     /// Aborts a transfer (ftplib's `abort`): ABOR (after Telnet IP and Synch as urgent
-    /// data on a plain connection), then its reply: 225 or 226, or 426 followed by 226.
-    /// If a caller-held data connection was open, queued replies are skipped too.
+    /// data on a plain connection), then its reply: 225 or 226, or 426/451 (the
+    /// transfer's failure) usually followed by 226. Some servers send nothing after the
+    /// 426, so NOOP is sent to find the end without waiting for a reply that never comes.
+    /// If a caller-held data connection was open, queued replies are skipped too. The
+    /// reply returned (and kept as the last reply) is the 225/226, else the 426/451.
     pub fn abort(&mut self) -> Result<Reply> {
         let open = self.transfer.take();
         let was_open = open.is_some();
@@ -310,30 +313,30 @@ impl Ftp {
         if let Some(t) = open {
             t.cut();
         }
-        let mut r = self.ctrl.read_reply()?;
-        if r.code == 426 || r.code == 451 {
-            r = self.ctrl.read_reply()?;
-        }
-        if !matches!(r.code, 225 | 226) {
-            return Err(Error::Proto(format!("unexpected reply to ABOR: {r}")));
-        }
-        if was_open {
-            self.resync()?;
-        }
+        let first = self.ctrl.read_reply()?;
+        let r = match first.code {
+            225 | 226 if was_open => self.resync()?.unwrap_or(first),
+            225 | 226 => first,
+            426 | 451 => self.resync()?.unwrap_or(first),
+            _ => return Err(Error::Proto(format!("unexpected reply to ABOR: {first}"))),
+        };
+        self.ctrl.last_reply = Some(r.clone());
         Ok(r)
     }
 
     /// Sends NOOP and skips replies until its 200: after an abort, the server may have
-    /// queued a transfer's final reply before the ABOR reply, or not.
-    pub(crate) fn resync(&mut self) -> Result<()> {
+    /// queued a transfer's final reply before the ABOR reply, or not. Returns the last
+    /// 225/226 skipped, which ends the aborted transfer.
+    pub(crate) fn resync(&mut self) -> Result<Option<Reply>> {
         self.ctrl.send("NOOP")?;
+        let mut end = None;
         for _ in 0..8 {
             let r = self.ctrl.read_reply()?;
-            if r.code == 200 {
-                return Ok(());
-            }
-            if r.code == 421 {
-                return Err(Error::Temp(r));
+            match r.code {
+                200 => return Ok(end),
+                421 => return Err(Error::Temp(r)),
+                225 | 226 => end = Some(r),
+                _ => {}
             }
         }
         Err(Error::Proto("no reply to NOOP after an aborted transfer".into()))

@@ -384,6 +384,7 @@ fn size_sends_type_i_then_size() {
         ("a", "213 1234"),
         ("b", "500 SIZE not understood"),
         ("c", "502 SIZE not implemented"),
+        ("c2", "504 SIZE not for this type"),
         ("d", "250 some other 2xx"),
         ("e", "550 no such file"),
         ("f", "213 12ab"),
@@ -396,6 +397,7 @@ fn size_sends_type_i_then_size() {
     assert_eq!(ftp.size("a").unwrap(), Some(1234));
     assert_eq!(ftp.size("b").unwrap(), None);
     assert_eq!(ftp.size("c").unwrap(), None);
+    assert_eq!(ftp.size("c2").unwrap(), None);
     assert_eq!(ftp.size("d").unwrap(), None);
     let e = ftp.size("e").unwrap_err();
     assert_eq!((e.kind(), e.reply().unwrap().code), (ErrorKind::Perm, 550));
@@ -1029,6 +1031,42 @@ fn abort_sends_ip_synch_and_reads_426_then_226() {
 }
 
 #[test]
+fn abort_426_without_a_following_reply_does_not_wait() {
+    // Some servers answer ABOR with the transfer's 426 only. The client must not wait for a
+    // 226 that never comes (the client timeout is 5 s; NOOP settles it at once).
+    let mut s = vec![expect("EPSV"), Step::Epsv, expect("RETR big"), reply("150 sending"), Step::DataAccept];
+    s.extend([Step::DataSend(pattern(1000)), Step::ExpectRaw(ABOR_LINE.to_vec())]);
+    s.extend([reply("426 transfer aborted"), expect("NOOP"), reply("200 in step"), Step::DataClose]);
+    s.extend(quit());
+    let (server, mut ftp) = session(s);
+    let conn = ftp.transfercmd("RETR big", None).unwrap();
+    let started = std::time::Instant::now();
+    let r = ftp.abort().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(r.code, 426);
+    assert_eq!(ftp.last_reply().map(|r| r.code), Some(426));
+    drop(conn);
+    done(server, ftp);
+}
+
+#[test]
+fn abort_451_then_226_returns_the_226() {
+    let mut s = vec![Step::ExpectRaw(ABOR_LINE.to_vec()), reply("451 local error"), reply("226 aborted")];
+    s.extend([expect("NOOP"), reply("200 in step")]);
+    s.extend(quit());
+    let (server, mut ftp) = session(s);
+    assert_eq!(ftp.abort().unwrap().code, 226);
+    done(server, ftp);
+}
+
+#[test]
+fn quit_accepts_221_without_line_ending_before_close() {
+    let (server, mut ftp) = session(vec![expect("QUIT"), raw(b"221 Bye"), Step::Close]);
+    assert_eq!(ftp.quit().unwrap().code, 221);
+    server.finish();
+}
+
+#[test]
 fn abort_without_transfer_accepts_225_and_rejects_others() {
     let mut s = vec![Step::ExpectRaw(ABOR_LINE.to_vec()), reply("225 no transfer to abort")];
     s.extend([Step::ExpectRaw(ABOR_LINE.to_vec()), reply("502 ABOR not implemented")]);
@@ -1248,7 +1286,7 @@ fn mlsd_parses_facts_and_names_with_spaces() {
         b"Type=file;Size=10;Modify=20240101120000; my file.txt\r\ntype=dir;perm=el; sub dir\r\ntype=cdir; .\r\n";
     let mut s = exchange("OPTS MLST type;size;modify;", "200 MLST OPTS type;size;modify;");
     s.extend(passive_download("TYPE A", "MLSD /pub", listing));
-    s.extend(passive_download("TYPE A", "MLSD", b"type=file; x\r\n"));
+    s.extend(passive_download("TYPE A", "MLSD", b"type=file; x\r\nnospace\r\ntype=file;size=3 last\r\n"));
     s.extend(quit());
     let (server, mut ftp) = session(s);
     let mut entries = Vec::new();
@@ -1270,7 +1308,16 @@ fn mlsd_parses_facts_and_names_with_spaces() {
     assert_eq!(entries[1].name, b"sub dir");
     assert_eq!(entries[1].fact("PERM"), Some("el"));
     assert_eq!(entries[2].name, b".");
-    ftp.mlsd("", &[], |_| Flow::Continue(())).unwrap();
+    // A line without a space is all name; facts without a final ';' keep their last value.
+    let mut more = Vec::new();
+    ftp.mlsd("", &[], |e| {
+        more.push(e.clone());
+        Flow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(more.len(), 3);
+    assert_eq!((more[1].name.as_slice(), more[1].facts.len()), (&b"nospace"[..], 0));
+    assert_eq!((more[2].name.as_slice(), more[2].fact("size")), (&b"last"[..], Some("3")));
     let t = done(server, ftp);
     assert_eq!(
         cmds(&t),
