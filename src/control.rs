@@ -48,7 +48,8 @@ impl Logger {
                     LogKind::Put => "*put*",
                     LogKind::Get => "*get*",
                 };
-                eprintln!("{tag} {text:?}");
+                // A closed stderr must not turn tracing into a panic.
+                let _ = writeln!(std::io::stderr().lock(), "{tag} {text:?}");
             }
         }
     }
@@ -56,10 +57,10 @@ impl Logger {
 
 /// `PASS secret` → `PASS ******` (ftplib's sanitize), so traces never show passwords.
 pub fn mask_password(line: &str) -> String {
-    if line.len() >= 5 && line[..5].eq_ignore_ascii_case("pass ") {
-        format!("{}{}", &line[..5], "*".repeat(line.len() - 5))
-    } else {
-        line.to_string()
+    // `get` rather than slicing: byte 5 may fall inside a multi-byte character.
+    match line.get(..5) {
+        Some(verb) if verb.eq_ignore_ascii_case("pass ") => format!("{verb}{}", "*".repeat(line[5..].chars().count())),
+        _ => line.to_string(),
     }
 }
 
@@ -160,9 +161,11 @@ impl Control {
     pub fn send(&mut self, line: &str) -> Result<()> {
         check_line("command", line)?;
         self.conn()?;
-        let shown = mask_password(line);
-        self.log.emit(1, LogKind::Cmd, &shown);
-        self.log.emit(2, LogKind::Put, &shown);
+        if self.log.level > 0 {
+            let shown = mask_password(line);
+            self.log.emit(1, LogKind::Cmd, &shown);
+            self.log.emit(2, LogKind::Put, &shown);
+        }
         let mut buf = Vec::with_capacity(line.len() + 2);
         buf.extend_from_slice(line.as_bytes());
         buf.extend_from_slice(b"\r\n");
@@ -254,6 +257,10 @@ mod tests {
         assert_eq!(mask_password("pass ab"), "pass **");
         assert_eq!(mask_password("USER bob"), "USER bob");
         assert_eq!(mask_password("PASS"), "PASS");
+        // Multi-byte characters around byte 5 must not panic.
+        assert_eq!(mask_password("CWD é"), "CWD é");
+        assert_eq!(mask_password("éééé"), "éééé");
+        assert_eq!(mask_password("PASS pässwörd"), "PASS ********");
     }
 
     #[test]

@@ -25,6 +25,14 @@ impl DataConn {
     }
 }
 
+impl Drop for DataConn {
+    /// Shut down, not just close: the session may hold a second handle on the socket (for
+    /// `abort`), and a close alone would then send the server no end-of-file.
+    fn drop(&mut self) {
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+}
+
 impl Read for DataConn {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.stream.read(buf)

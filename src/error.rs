@@ -46,6 +46,11 @@ pub enum Error {
     /// The call does not fit the session's state (not connected, transfer open...).
     #[error("bad state: {0}")]
     State(String),
+    /// A transfer failed or was cancelled (`first`), and ending it cleanly failed too
+    /// (`cleanup`), so the connection was closed. Classified by `cleanup`: the session
+    /// is no longer usable, which matters more than why the transfer stopped.
+    #[error("{first}; ending the transfer then failed ({cleanup}), so the connection was closed")]
+    Abandoned { first: Box<Error>, cleanup: Box<Error> },
 }
 
 /// The class of an [`Error`], for mapping to codes (the C layer) and for tests.
@@ -79,6 +84,7 @@ impl Error {
             Error::Cancelled => ErrorKind::Cancelled,
             Error::Invalid(_) => ErrorKind::Invalid,
             Error::State(_) => ErrorKind::State,
+            Error::Abandoned { cleanup, .. } => cleanup.kind(),
         }
     }
 

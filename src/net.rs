@@ -70,7 +70,8 @@ pub fn send_urgent(stream: &TcpStream, bytes: &[u8]) -> io::Result<()> {
     let sock = socket2::SockRef::from(stream);
     let mut sent = 0;
     while sent < bytes.len() {
-        sent += sock.send_out_of_band(&bytes[sent..])?;
+        // MSG_NOSIGNAL as std uses for every other write: a closed peer is an error, not SIGPIPE.
+        sent += sock.send_with_flags(&bytes[sent..], libc::MSG_OOB | libc::MSG_NOSIGNAL)?;
     }
     Ok(())
 }

@@ -318,7 +318,13 @@ impl Ftp {
             225 | 226 if was_open => self.resync()?.unwrap_or(first),
             225 | 226 => first,
             426 | 451 => self.resync()?.unwrap_or(first),
-            _ => return Err(Error::Proto(format!("unexpected reply to ABOR: {first}"))),
+            _ => {
+                // The transfer's own final reply may still be queued: skip it first.
+                if was_open {
+                    self.resync()?;
+                }
+                return Err(Error::Proto(format!("unexpected reply to ABOR: {first}")));
+            }
         };
         self.ctrl.last_reply = Some(r.clone());
         Ok(r)

@@ -66,11 +66,10 @@ impl Ftp {
                 Ok(s) => s,
                 Err(e) => {
                     // The server said 1xx, so a final reply is coming: don't leave it queued.
-                    if !is_reply_error(&e) {
-                        self.transfer = Some(OpenTransfer { data: None });
-                        self.abandon(None);
+                    if is_reply_error(&e) {
+                        return Err(e);
                     }
-                    return Err(e);
+                    return Err(self.abandon(None, e));
                 }
             },
         };
@@ -84,15 +83,25 @@ impl Ftp {
         Ok(self.ntransfercmd(cmd, rest)?.0)
     }
 
-    /// Ends a transfer that failed or was cancelled on our side: ABOR, close the data
-    /// connection, then NOOP and skip replies up to its 200 so the session stays in step.
-    /// If that fails too, the control connection is closed.
-    pub(crate) fn abandon(&mut self, conn: Option<DataConn>) {
-        let ok = self.ctrl.send_abort_urgent().is_ok();
+    /// Ends a transfer that failed or was cancelled on our side (`why`): ABOR, close the
+    /// data connection, then NOOP and skip replies up to its 200 so the session stays in
+    /// step. Returns `why`, or, if that cleanup failed and the connection had to be
+    /// closed, an error saying both. The last reply stays the transfer's own (its 426 or
+    /// 226 when the server sent one), not the NOOP's.
+    pub(crate) fn abandon(&mut self, conn: Option<DataConn>, why: Error) -> Error {
+        let before = self.ctrl.last_reply.clone();
+        let sent = self.ctrl.send_abort_urgent();
         drop(conn);
         self.transfer = None;
-        if !ok || self.resync().is_err() {
-            self.close();
+        match sent.and_then(|()| self.resync()) {
+            Ok(end) => {
+                self.ctrl.last_reply = end.or(before);
+                why
+            }
+            Err(cleanup) => {
+                self.close();
+                Error::Abandoned { first: Box::new(why), cleanup: Box::new(cleanup) }
+            }
         }
     }
 
@@ -115,13 +124,11 @@ impl Ftp {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    self.abandon(Some(conn));
-                    return Err(Error::io("read data connection", e));
+                    return Err(self.abandon(Some(conn), Error::io("read data connection", e)));
                 }
             };
             if callback(&buf[..n]).is_break() {
-                self.abandon(Some(conn));
-                return Err(Error::Cancelled);
+                return Err(self.abandon(Some(conn), Error::Cancelled));
             }
         }
         drop(conn);
@@ -142,17 +149,17 @@ impl Ftp {
                 Err(LineError::Eof { partial: 0 }) => break,
                 Err(LineError::Eof { .. }) => true,
                 Err(LineError::TooLong) => {
-                    self.abandon(Some(reader.into_inner()));
-                    return Err(Error::Proto(format!("data line longer than {MAX_LINE} bytes")));
+                    return Err(self.abandon(
+                        Some(reader.into_inner()),
+                        Error::Proto(format!("data line longer than {MAX_LINE} bytes")),
+                    ));
                 }
                 Err(LineError::Io(e)) => {
-                    self.abandon(Some(reader.into_inner()));
-                    return Err(Error::io("read data connection", e));
+                    return Err(self.abandon(Some(reader.into_inner()), Error::io("read data connection", e)));
                 }
             };
             if callback(&line).is_break() {
-                self.abandon(Some(reader.into_inner()));
-                return Err(Error::Cancelled);
+                return Err(self.abandon(Some(reader.into_inner()), Error::Cancelled));
             }
             if last {
                 break;
@@ -182,16 +189,14 @@ impl Ftp {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    self.abandon(Some(conn));
-                    return Err(source_error(e));
+                    return Err(self.abandon(Some(conn), source_error(e)));
                 }
             };
             if let Err(e) = conn.write_all(&buf[..n]) {
                 return Err(self.upload_failed(conn, e));
             }
             if callback(&buf[..n]).is_break() {
-                self.abandon(Some(conn));
-                return Err(Error::Cancelled);
+                return Err(self.abandon(Some(conn), Error::Cancelled));
             }
         }
         drop(conn);
@@ -221,16 +226,16 @@ impl Ftp {
                     Ok(n) => pending.extend_from_slice(&chunk[..n]),
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => {
-                        self.abandon(Some(conn));
-                        return Err(source_error(e));
+                        return Err(self.abandon(Some(conn), source_error(e)));
                     }
                 }
                 continue;
             }
             let end = pending.iter().position(|&b| b == b'\n').map_or(pending.len(), |p| p + 1);
             if end > MAX_LINE {
-                self.abandon(Some(conn));
-                return Err(Error::Invalid(format!("line to upload is longer than {MAX_LINE} bytes")));
+                return Err(
+                    self.abandon(Some(conn), Error::Invalid(format!("line to upload is longer than {MAX_LINE} bytes")))
+                );
             }
             let mut line: Vec<u8> = pending.drain(..end).collect();
             if !line.ends_with(b"\r\n") {
@@ -241,8 +246,7 @@ impl Ftp {
             }
             out.extend_from_slice(&line);
             if callback(&line).is_break() {
-                self.abandon(Some(conn));
-                return Err(Error::Cancelled);
+                return Err(self.abandon(Some(conn), Error::Cancelled));
             }
             if out.len() >= 32 * 1024 {
                 if let Err(e) = conn.write_all(&out) {

@@ -1369,5 +1369,70 @@ fn callback_can_cancel_a_download() {
     let (server, mut ftp) = session(s);
     let e = ftp.retrbinary("RETR f", 100, None, |_| Flow::Break(())).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Cancelled);
+    // The last reply is the transfer's end, not the library's own NOOP.
+    assert_eq!(ftp.last_reply().map(|r| r.code), Some(226));
     done(server, ftp);
+}
+
+#[test]
+fn cancel_whose_abort_fails_says_so_and_closes() {
+    // The server drops the connection instead of answering ABOR: the caller must learn the
+    // session is gone, not get a plain "cancelled" and a dead session on the next call.
+    let mut s = exchange("TYPE I", "200 binary");
+    s.extend(passive_open("RETR f"));
+    s.extend([Step::DataSend(pattern(5000)), Step::ExpectRaw(ABOR_LINE.to_vec()), Step::Close]);
+    let (server, mut ftp) = session(s);
+    let e = ftp.retrbinary("RETR f", 100, None, |_| Flow::Break(())).unwrap_err();
+    assert_ne!(e.kind(), ErrorKind::Cancelled);
+    let msg = e.to_string();
+    assert!(msg.starts_with("cancelled by callback") && msg.contains("connection was closed"), "{msg}");
+    assert!(!ftp.is_connected());
+    server.finish();
+}
+
+#[test]
+fn abort_refused_while_a_transfer_is_open_keeps_replies_in_step() {
+    let mut s = vec![expect("EPSV"), Step::Epsv, expect("RETR big"), reply("150 sending"), Step::DataAccept];
+    s.extend([Step::DataSend(pattern(100)), Step::ExpectRaw(ABOR_LINE.to_vec()), Step::DataClose]);
+    // 502 to ABOR, then the transfer's own 226: the NOOP resync must swallow the 226.
+    s.extend([reply("502 no ABOR here"), reply("226 done anyway"), expect("NOOP"), reply("200 ok")]);
+    s.extend(exchange("DELE x", "250 deleted"));
+    s.extend(quit());
+    let (server, mut ftp) = session(s);
+    let conn = ftp.transfercmd("RETR big", None).unwrap();
+    assert_eq!(ftp.abort().unwrap_err().kind(), ErrorKind::Proto);
+    drop(conn);
+    assert_eq!(ftp.delete("x").unwrap().code, 250);
+    done(server, ftp);
+}
+
+#[test]
+fn dropping_a_transfercmd_upload_sends_eof_before_voidresp() {
+    // The session keeps a second handle on the data socket (for abort); dropping the
+    // caller's connection must still end the upload, or the server waits forever.
+    let mut s = exchange("TYPE I", "200 binary");
+    s.extend(passive_open("STOR f"));
+    s.extend([Step::DataRecvAll, reply("226 stored")]);
+    s.extend(quit());
+    let (server, mut ftp) = session(s);
+    ftp.voidcmd("TYPE I").unwrap();
+    let mut conn = ftp.transfercmd("STOR f", None).unwrap();
+    std::io::Write::write_all(&mut conn, b"payload").unwrap();
+    drop(conn);
+    assert_eq!(ftp.voidresp().unwrap().code, 226);
+    let t = done(server, ftp);
+    assert_eq!(t.data[0], b"payload");
+}
+
+#[test]
+fn non_ascii_paths_are_sent_and_traced_without_panicking() {
+    let mut s = exchange("CWD é", "250 ok");
+    s.extend(exchange("MKD ünïcödé", "257 \"/ünïcödé\" created"));
+    s.extend(quit());
+    let (server, mut ftp, trace) = traced_session(1, s);
+    ftp.cwd("é").unwrap();
+    assert_eq!(ftp.mkd("ünïcödé").unwrap(), "/ünïcödé".as_bytes());
+    let t = done(server, ftp);
+    assert_eq!(&cmds(&t)[..2], ["CWD é", "MKD ünïcödé"]);
+    assert!(trace.lock().unwrap().iter().any(|(_, l)| l == "CWD é"));
 }
