@@ -11,7 +11,11 @@
  *   ftp_strerror() names a code. After any call, the handle keeps the last reply
  *   from the server (ftp_session_last_reply_code / _text) and a message saying what
  *   failed (ftp_session_last_error). Output parameters are written only on success.
- *   Error codes are never renumbered; new ones are appended.
+ *   Error codes are never renumbered; new ones are appended. Besides the codes
+ *   each function lists, any call on a session can return FTP_E_NULL (a NULL
+ *   pointer argument), FTP_E_BUSY (the session is in use by another thread),
+ *   FTP_E_RECURSIVE (called from one of the session's own callbacks) and
+ *   FTP_E_PANIC (an internal bug; the session is then unusable).
  *
  * Strings and ownership
  *   Strings passed in are NUL-terminated; commands, paths, user names and passwords
@@ -26,9 +30,12 @@
  *   Every callback takes the caller's `void *userdata` as its first argument. A
  *   callback that returns non-zero cancels the operation: the library aborts the
  *   transfer (ABOR), resynchronises the control connection and returns
- *   FTP_E_CANCELLED with the session still usable. A callback must not call back
- *   into the same session (refused with FTP_E_RECURSIVE) and must not unwind
- *   through the library (no longjmp, no C++ exception escaping the callback).
+ *   FTP_E_CANCELLED with the session still usable. Only if that cleanup itself
+ *   fails (the server drops the connection, say) is the session closed; the call
+ *   then returns the cleanup's code (FTP_E_CLOSED, FTP_E_TIMEOUT, FTP_E_IO) and a
+ *   message naming both. A callback must not call back into the same session
+ *   (refused with FTP_E_RECURSIVE; ftp_free from a callback is ignored) and must not
+ *   unwind through the library (no longjmp, no C++ exception escaping it).
  *
  * Threads
  *   A session may move between threads but must not be used by two threads at the
@@ -38,11 +45,15 @@
  *
  * Robustness
  *   No panic crosses this interface: an internal panic returns FTP_E_PANIC and
- *   marks the session unusable (only ftp_free is then accepted). NULL handles and
- *   pointers give FTP_E_NULL. Reply lines longer than 8192 bytes and replies larger
- *   than 1 MiB are protocol errors, never unbounded memory. After an I/O error, a
- *   timeout or a protocol error on the control connection the session is closed
- *   (FTP_E_STATE afterwards until ftp_connect), because replies may be out of step.
+ *   marks the session unusable (only ftp_free and the getters of the last reply,
+ *   error and welcome are then accepted). NULL handles and
+ *   pointers give FTP_E_NULL. Reply lines longer than 8192 bytes (not counting the
+ *   line ending) and replies larger than 1 MiB are protocol errors, never unbounded
+ *   memory. After an I/O error, a timeout, or a reply that cannot be framed
+ *   (malformed, oversized, cut off) on the control connection, the connection is
+ *   unusable (FTP_E_STATE afterwards until ftp_connect), because replies may be out
+ *   of step. A well-formed but unexpected reply (a code outside 1xx-5xx, a bad
+ *   227/229/257/213 answer) is FTP_E_PROTO and the session stays usable.
  *
  * Where libftp deliberately differs from Python's ftplib
  *   - Passive mode tries EPSV first on IPv4 too and falls back to PASV (like curl).
@@ -62,6 +73,28 @@
  *     control connection's peer.
  *   - Any local error or cancellation during a transfer aborts it, so the session
  *     stays usable; ftplib leaves the final reply unread.
+ *   - Every reply line must start with three digits followed by a space, '-' or the
+ *     end of the line (ftplib looks only at the first character).
+ *   - Replies, listing lines and names are kept as bytes; ftplib decodes them as
+ *     strict UTF-8 and fails on names in other encodings.
+ *   - A welcome that is not 2xx (after an optional 120) fails ftp_connect() and
+ *     closes the connection; ftplib accepts a 1xx or 3xx welcome.
+ *   - While a data connection from ftp_transfercmd() is open, other commands fail
+ *     with FTP_E_STATE until ftp_voidresp() or ftp_abort().
+ *   - EPSV (229) replies are checked: "(|||port|)", port 1..65535.
+ *   - Active mode: a reply such as 425 arriving instead of the server's
+ *     connection ends the wait at once; ftplib blocks in accept().
+ *   - ABOR is sent the RFC 959 way, Telnet IP and Synch (urgent data) first;
+ *     ftplib sends only "ABOR" as urgent data. 451 is treated like 426, and a 426
+ *     with nothing after it does not hang (NOOP settles it).
+ *   - ftp_mlsd() and ftp_nlst() pass entries to the callback as they arrive; if
+ *     the transfer then fails, those entries came from an incomplete listing
+ *     (ftplib returns nothing). Memory stays bounded for huge listings.
+ *   - MLSD lines: a line without a space is all name; a missing final ';' after
+ *     the facts keeps the last value whole (ftplib cuts it short).
+ *   - ftp_quit() closes the connection even when QUIT fails or gets no reply;
+ *     ftplib's quit() leaves it open.
+ *   - Without a log callback the trace goes to stderr (ftplib prints to stdout).
  */
 
 
@@ -75,7 +108,8 @@
 #include <stdbool.h>
 
 /**
- * Pass as `rest` to transfer calls to send no REST command.
+ * Pass as `rest` to transfer calls to send no REST command (other negative values
+ * are refused with FTP_E_INVALID).
  */
 #define FTP_NO_REST -1
 
@@ -167,7 +201,8 @@ typedef enum {
    */
   FTP_E_BUSY = 14,
   /**
-   * An internal error (a Rust panic) was caught; the session is unusable, free it.
+   * An internal error (a Rust panic) was caught; the session is unusable, free it
+   * (ftp_session_last_error() and the other getters still work, to say what happened).
    */
   FTP_E_PANIC = 15,
 } ftp_result;
@@ -196,13 +231,14 @@ typedef enum {
 
 /**
  * A data connection opened by ftp_transfercmd(), read or written by the caller.
- * Opaque; free with ftp_data_free().
+ * Opaque; free with ftp_data_free(). It holds no reference to its session, so it may
+ * be used on another thread than the session, and may outlive it.
  */
 typedef struct ftp_data ftp_data;
 
 /**
  * One MLSD entry, valid only during the ftp_mlsd_cb call. Opaque: read it with the
- * ftp_mlsd_entry_* functions.
+ * ftp_mlsd_entry_* functions, which may only be called inside that callback.
  */
 typedef struct ftp_mlsd_entry ftp_mlsd_entry;
 
@@ -226,8 +262,9 @@ typedef int (*ftp_mlsd_cb)(void *userdata, const ftp_mlsd_entry *entry);
 typedef int (*ftp_line_cb)(void *userdata, const char *line, size_t len);
 
 /**
- * Receives the protocol trace. `line` is NUL-terminated, valid only during the call,
- * with passwords already replaced by '*'. Must not call into the session.
+ * Receives the protocol trace. `line` is NUL-terminated and valid only during the call;
+ * passwords are already replaced by '*', and text from the server is converted as for
+ * ftp_session_last_reply_text(). Must not call into the session (FTP_E_RECURSIVE).
  */
 typedef void (*ftp_log_cb)(void *userdata, ftp_log_kind kind, const char *line);
 
@@ -239,7 +276,8 @@ typedef int (*ftp_data_cb)(void *userdata, const uint8_t *buf, size_t len);
 
 /**
  * Supplies bytes to upload: write up to `cap` bytes to `buf`, store the count in
- * `*len_out` (0 means end of data) and return 0; return non-zero to cancel.
+ * `*len_out` (0 means end of data) and return 0; return non-zero to cancel. A count
+ * larger than `cap` fails the upload with FTP_E_INVALID.
  */
 typedef int (*ftp_read_cb)(void *userdata, uint8_t *buf, size_t cap, size_t *len_out);
 
@@ -248,43 +286,72 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Renames `from` to `to` (RNFR, which must get 3xx, then RNTO; ftplib's rename).
+ * Renames a file or directory (ftplib's rename): RNFR `from`, which must get 3xx,
+ * then RNTO `to`.
  *
- * @return FTP_OK; FTP_E_PERM (e.g. 550 no such file); FTP_E_REPLY if RNFR gets no 3xx.
+ * @param h the session.
+ * @param from the current name (UTF-8; no CR/LF/NUL).
+ * @param to the new name (UTF-8; no CR/LF/NUL).
+ * @return FTP_OK; FTP_E_PERM (e.g. 550 no such file) or FTP_E_TEMP for a 5xx/4xx to
+ *         either command; FTP_E_REPLY if RNFR gets no 3xx or RNTO no 2xx; FTP_E_INVALID;
+ *         FTP_E_NULL; FTP_E_STATE if not connected, the connection is unusable or a
+ *         transfer is open; FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED/FTP_E_PROTO for
+ *         connection failures (and the general errors, see the top of this header).
  */
 ftp_result ftp_rename(ftp_session *h, const char *from, const char *to);
 
 /**
- * Deletes a file (DELE; ftplib's delete). Only 250 and 200 count as success
- * (FTP_E_REPLY otherwise).
+ * Deletes a file (DELE; ftplib's delete).
+ *
+ * @param h the session.
+ * @param path the file (UTF-8; no CR/LF/NUL).
+ * @return FTP_OK for 250 or 200; FTP_E_PERM (e.g. 550 no such file) for 5xx;
+ *         FTP_E_TEMP for 4xx; FTP_E_REPLY for any other 1xx-3xx; others as
+ *         ftp_rename().
  */
 ftp_result ftp_delete(ftp_session *h, const char *path);
 
 /**
  * Changes the working directory (ftplib's cwd): ".." sends CDUP (then "CWD .." if the
  * server answers 500); "" means ".".
+ *
+ * @param h the session.
+ * @param dir the directory (UTF-8; no CR/LF/NUL).
+ * @return FTP_OK; FTP_E_PERM (e.g. 550) or FTP_E_TEMP; FTP_E_REPLY for a 1xx/3xx;
+ *         others as ftp_rename().
  */
 ftp_result ftp_cwd(ftp_session *h, const char *dir);
 
 /**
  * Creates a directory (MKD; ftplib's mkd).
  *
+ * @param h the session.
+ * @param dir the directory to create (UTF-8; no CR/LF/NUL).
  * @param path_out receives the directory's path from the 257 reply ("" if the server
- *        answered another 2xx), owned by the session and valid until the next call on
- *        it; may be NULL. The path is the server's bytes (not necessarily UTF-8).
- * @return FTP_OK; FTP_E_PERM (e.g. 550 exists); FTP_E_PROTO for a garbled 257 reply.
+ *        answered another 2xx or did not quote the path), owned by the session and
+ *        valid until the next call on it; may be NULL. The path is the server's bytes,
+ *        not necessarily UTF-8 (control bytes in it are refused as FTP_E_PROTO).
+ * @return FTP_OK; FTP_E_PERM (e.g. 550 exists) or FTP_E_TEMP; FTP_E_REPLY for a
+ *         1xx/3xx; FTP_E_PROTO for a garbled 257 reply; others as ftp_rename().
  */
 ftp_result ftp_mkd(ftp_session *h, const char *dir, const char **path_out);
 
 /**
  * The working directory (PWD; ftplib's pwd).
  *
- * @param path_out receives the path, as for ftp_mkd() (required).
+ * @param h the session.
+ * @param path_out receives the path (required), as for ftp_mkd(): the server's bytes,
+ *        owned by the session and valid until the next call on it.
+ * @return as ftp_mkd().
  */
 ftp_result ftp_pwd(ftp_session *h, const char **path_out);
 
 /**
  * Removes a directory (RMD; ftplib's rmd).
+ *
+ * @param h the session.
+ * @param dir the directory (UTF-8; no CR/LF/NUL).
+ * @return as ftp_cwd().
  */
 ftp_result ftp_rmd(ftp_session *h, const char *dir);
 
@@ -292,23 +359,30 @@ ftp_result ftp_rmd(ftp_session *h, const char *dir);
  * The size of a file (ftplib's size): sends TYPE I (servers refuse SIZE in ASCII mode),
  * then SIZE.
  *
- * @param size_out receives the size, or -1 when the server does not say (a 2xx other
- *        than 213, or SIZE not implemented: 500/502/504) (required).
- * @return FTP_OK; FTP_E_PERM (e.g. 550 no such file); FTP_E_PROTO for a 213 reply that
- *         is not a number or does not fit in int64_t.
+ * @param h the session.
+ * @param path the file (UTF-8; no CR/LF/NUL).
+ * @param size_out receives the size (required), or -1 when the server does not say: a
+ *        1xx-3xx reply other than 213, or SIZE not implemented (500, 502, 504).
+ * @return FTP_OK; FTP_E_PERM (e.g. 550 no such file) or FTP_E_TEMP; FTP_E_REPLY if
+ *         TYPE I gets no 2xx; FTP_E_PROTO for a 213 reply that is not a number or does
+ *         not fit in int64_t; others as ftp_rename().
  */
 ftp_result ftp_size(ftp_session *h, const char *path, int64_t *size_out);
 
 /**
  * Lists a directory with MLSD (ftplib's mlsd), streaming each entry to `callback`.
  *
- * @param path the directory, or NULL or "" for the working directory.
+ * @param h the session.
+ * @param path the directory, or NULL or "" for the working directory (UTF-8; no
+ *        CR/LF/NUL).
  * @param facts NULL-terminated array of fact names to ask for with "OPTS MLST
  *        a;b;" before listing (e.g. {"type", "size", "modify", NULL}), or NULL to
  *        leave the server's defaults.
  * @param callback receives each entry (required).
- * @return FTP_OK; FTP_E_PERM (500/502 when the server has no MLSD); FTP_E_CANCELLED;
- *         connection errors as for transfers.
+ * @param userdata passed to callback as its first argument.
+ * @return FTP_OK; FTP_E_PERM (e.g. 500/502 when the server has no MLSD, or refuses
+ *         OPTS MLST); FTP_E_CANCELLED; FTP_E_PROTO for a line longer than 8192 bytes;
+ *         others as ftp_retr_binary().
  */
 ftp_result ftp_mlsd(ftp_session *h,
                     const char *path,
@@ -317,31 +391,46 @@ ftp_result ftp_mlsd(ftp_session *h,
                     void *userdata);
 
 /**
- * The entry's name as bytes (not necessarily UTF-8; NUL-terminated after `len` bytes).
+ * The entry's name: the server's bytes as sent (not necessarily UTF-8), followed by a
+ * NUL. A hostile server can put NUL bytes in a name, so use the length from `len_out`
+ * rather than strlen() when it matters.
  *
- * @param len_out receives the length; may be NULL.
+ * @param entry the entry passed to the running ftp_mlsd_cb.
+ * @param len_out receives the name's length in bytes, without the final NUL; may be NULL.
  * @return the name, valid during the callback; NULL if entry is NULL.
  */
 const char *ftp_mlsd_entry_name(const ftp_mlsd_entry *entry, size_t *len_out);
 
 /**
  * The value of a fact by name, case-insensitively ("type", "size", "modify", "perm",
- * "unique", "unix.mode"...).
+ * "unique", "unix.mode"...). Fact values are text: invalid UTF-8 in them has become
+ * U+FFFD, a NUL byte '?'.
  *
- * @return the value, valid during the callback; NULL if absent or on NULL arguments.
+ * @param entry the entry passed to the running ftp_mlsd_cb.
+ * @param name the fact's name (NUL-terminated).
+ * @return the value, valid during the callback; NULL if the entry has no such fact or
+ *         entry or name is NULL.
  */
 const char *ftp_mlsd_entry_fact(const ftp_mlsd_entry *entry, const char *name);
 
 /**
- * How many facts the entry has (0 if entry is NULL).
+ * How many facts the entry has.
+ *
+ * @param entry the entry passed to the running ftp_mlsd_cb.
+ * @return the count; 0 if entry is NULL.
  */
 size_t ftp_mlsd_entry_fact_count(const ftp_mlsd_entry *entry);
 
 /**
- * The fact at `index` (0 .. count-1): its lower-cased name and its value, both valid
- * during the callback.
+ * The fact at `index`: its lower-cased name and its value, as for
+ * ftp_mlsd_entry_fact().
  *
- * @return FTP_OK; FTP_E_INVALID if index is out of range; FTP_E_NULL.
+ * @param entry the entry passed to the running ftp_mlsd_cb.
+ * @param index 0 to ftp_mlsd_entry_fact_count() - 1, in the order the server sent them.
+ * @param name_out receives the fact's name, valid during the callback (required).
+ * @param value_out receives the fact's value, valid during the callback (required).
+ * @return FTP_OK; FTP_E_INVALID if index is out of range; FTP_E_NULL if a pointer
+ *         argument is NULL; FTP_E_PANIC after an internal error.
  */
 ftp_result ftp_mlsd_entry_fact_at(const ftp_mlsd_entry *entry,
                                   size_t index,
@@ -351,8 +440,12 @@ ftp_result ftp_mlsd_entry_fact_at(const ftp_mlsd_entry *entry,
 /**
  * Lists names with NLST (ftplib's nlst), one callback per name.
  *
- * @param args arguments appended to NLST (e.g. a directory), or NULL.
+ * @param h the session.
+ * @param args arguments appended to NLST (e.g. a directory), or NULL (UTF-8; no
+ *        CR/LF/NUL).
  * @param callback receives each name (required).
+ * @param userdata passed to callback as its first argument.
+ * @return as ftp_retr_lines().
  */
 ftp_result ftp_nlst(ftp_session *h, const char *args, ftp_line_cb callback, void *userdata);
 
@@ -360,49 +453,67 @@ ftp_result ftp_nlst(ftp_session *h, const char *args, ftp_line_cb callback, void
  * Lists a directory with LIST (ftplib's dir), one callback per line, in the server's
  * own format.
  *
- * @param args arguments appended to LIST (e.g. a directory), or NULL.
+ * @param h the session.
+ * @param args arguments appended to LIST (e.g. a directory), or NULL (UTF-8; no
+ *        CR/LF/NUL).
  * @param callback receives each line; NULL prints them to stdout (as ftplib does).
+ * @param userdata passed to callback as its first argument.
+ * @return as ftp_retr_lines() (FTP_E_IO if stdout cannot be written).
  */
 ftp_result ftp_dir(ftp_session *h, const char *args, ftp_line_cb callback, void *userdata);
 
 /**
- * A static description of a result code ("unknown error code" for values not listed).
- * Never NULL; do not free. Thread-safe.
+ * A static description of a result code, e.g. "permanent failure reported by the
+ * server (5xx)". Thread-safe; needs no session.
  *
- * @param code an ftp_result value (an int, so any value is safe to pass).
+ * @param code an ftp_result value; any int is safe to pass.
+ * @return a static NUL-terminated string, never NULL; do not free. Values that are
+ *         not an ftp_result give "unknown error code".
  */
 const char *ftp_strerror(int code);
 
 /**
  * Creates a session, not yet connected: passive mode, no timeout, debug level 0.
  *
- * @return a new session, to be freed with ftp_free(); NULL only if memory ran out.
+ * @return a new session, owned by the caller and freed with ftp_free(). Running out of
+ *         memory aborts the process (as Rust's allocator does) rather than returning
+ *         NULL; NULL only after an internal error.
  */
 ftp_session *ftp_new(void);
 
 /**
  * Frees a session, closing its connection without sending QUIT (call ftp_quit() first
- * for a polite goodbye). ftp_free(NULL) does nothing. Must not be called while another
- * thread or a callback is using the session (the call is then ignored).
+ * for a polite goodbye). Also accepted on a session made unusable by FTP_E_PANIC. A
+ * data connection from ftp_transfercmd() is not freed with it: see ftp_data_free().
  *
- * @param h the session, or NULL.
+ * Do not call it from inside one of the session's callbacks or while another thread is
+ * in a call on the session: the session is in use then, and ftp_free does nothing (the
+ * session stays allocated). Like free(), it must not race with a call that could start
+ * on another thread.
+ *
+ * @param h the session, or NULL (does nothing); not usable afterwards.
  */
 void ftp_free(ftp_session *h);
 
 /**
  * Connects to an FTP server and reads its welcome (ftplib's FTP.connect). Any previous
  * connection of the session is closed first. Names that resolve to several addresses
- * are tried in turn.
+ * are tried in turn. A 120 welcome ("ready in n minutes") is followed by the 220.
  *
  * @param h the session.
- * @param host host name or IP address (UTF-8, no CR/LF).
+ * @param host host name or IP address (UTF-8, no CR/LF/NUL; required).
  * @param port TCP port; 0 means 21.
  * @param timeout_ms timeout in milliseconds for connecting and for every later read or
  *        write on this connection and its data connections; 0 means no timeout (block).
  * @param source_address local IP address to bind control and data connections to, or
  *        NULL for any.
- * @return FTP_OK; FTP_E_RESOLVE, FTP_E_IO (refused...), FTP_E_TIMEOUT, FTP_E_TEMP
- *         (e.g. 421 at welcome), FTP_E_PERM, FTP_E_CLOSED, FTP_E_PROTO, FTP_E_INVALID.
+ * @return FTP_OK; FTP_E_RESOLVE; FTP_E_IO (refused, unreachable...); FTP_E_TIMEOUT;
+ *         FTP_E_CLOSED (closed before the welcome); FTP_E_TEMP/FTP_E_PERM for a 4xx/5xx
+ *         welcome (e.g. 421); FTP_E_REPLY for another welcome that is not 2xx;
+ *         FTP_E_PROTO for a malformed welcome; FTP_E_INVALID (bad host, source_address
+ *         not an IP address or of another family than host's addresses); FTP_E_NULL if
+ *         host is NULL (and the general errors, see the top of this header). On failure
+ *         the session is left unconnected.
  */
 ftp_result ftp_connect(ftp_session *h,
                        const char *host,
@@ -412,10 +523,12 @@ ftp_result ftp_connect(ftp_session *h,
 
 /**
  * The welcome reply of the current connection (ftplib's getwelcome), all its lines
- * joined by '\n'.
+ * joined by '\n', converted as for ftp_session_last_reply_text().
  *
+ * @param h the session.
  * @return the text, owned by the session and valid until the next call on it; NULL if
- *         not connected, or if h is NULL or in use.
+ *         not connected, or if h is NULL, in use by another thread or the call comes
+ *         from one of its callbacks.
  */
 const char *ftp_getwelcome(ftp_session *h);
 
@@ -423,12 +536,16 @@ const char *ftp_getwelcome(ftp_session *h);
  * Logs in (ftplib's FTP.login): USER, then PASS if the server asks (3xx), then ACCT if
  * it asks again.
  *
+ * @param h the session.
  * @param user user name, or NULL or "" for "anonymous".
  * @param passwd password, or NULL for ""; for anonymous, "" and "-" become
  *        "anonymous@" and "-anonymous@" as in ftplib.
  * @param acct account for servers that answer 332, or NULL.
- * @return FTP_OK; FTP_E_PERM (530 login incorrect), FTP_E_TEMP (421), FTP_E_REPLY (a
- *         final reply that is not 2xx), FTP_E_INVALID (CR/LF/NUL, not UTF-8).
+ * @return FTP_OK; FTP_E_PERM (530 login incorrect); FTP_E_TEMP (e.g. 421); FTP_E_REPLY
+ *         (a final reply that is not 2xx); FTP_E_INVALID (CR/LF/NUL, not UTF-8);
+ *         FTP_E_STATE if not connected, the connection is unusable or a transfer is
+ *         open; FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED/FTP_E_PROTO for connection failures
+ *         (and the general errors, see the top of this header).
  */
 ftp_result ftp_login(ftp_session *h, const char *user, const char *passwd, const char *acct);
 
@@ -437,17 +554,23 @@ ftp_result ftp_login(ftp_session *h, const char *user, const char *passwd, const
  * command and per reply, 2 every line in both directions. Passwords are masked. The
  * trace goes to the callback set with ftp_set_log_callback(), or to stderr.
  *
+ * @param h the session.
  * @param level 0, 1 or 2 (larger values mean 2).
- * @return FTP_OK, or FTP_E_INVALID for a negative level.
+ * @return FTP_OK; FTP_E_INVALID for a negative level (and the general errors, see the
+ *         top of this header).
  */
 ftp_result ftp_set_debuglevel(ftp_session *h, int level);
 
 /**
  * Sends the protocol trace to `cb` instead of stderr (NULL restores stderr). The
- * callback runs on the thread making the call that produced the line.
+ * callback runs on the thread making the call that produced the line, and stays set
+ * across connections until replaced.
  *
+ * @param h the session.
  * @param cb the callback, or NULL.
- * @param userdata passed back to cb as its first argument.
+ * @param userdata passed back to cb as its first argument; must stay valid while cb is
+ *        set.
+ * @return FTP_OK (or one of the general errors, see the top of this header).
  */
 ftp_result ftp_set_log_callback(ftp_session *h, ftp_log_cb cb, void *userdata);
 
@@ -455,36 +578,62 @@ ftp_result ftp_set_log_callback(ftp_session *h, ftp_log_cb cb, void *userdata);
  * Sends a command and reads its reply (ftplib's sendcmd). The reply is available
  * through ftp_session_last_reply_code() and ftp_session_last_reply_text().
  *
+ * @param h the session.
  * @param cmd the command line without CRLF (UTF-8; CR, LF, NUL refused before sending).
- * @return FTP_OK for 1xx-3xx replies; FTP_E_TEMP for 4xx; FTP_E_PERM for 5xx;
- *         FTP_E_PROTO for anything else.
+ * @return FTP_OK for a 1xx-3xx reply; FTP_E_TEMP for 4xx; FTP_E_PERM for 5xx;
+ *         FTP_E_PROTO for a malformed reply or a code outside 1xx-5xx; FTP_E_INVALID;
+ *         FTP_E_NULL if cmd is NULL; FTP_E_STATE if not connected, the connection is
+ *         unusable or a transfer is open; FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED for
+ *         connection failures (and the general errors, see the top of this header).
  */
 ftp_result ftp_sendcmd(ftp_session *h, const char *cmd);
 
 /**
- * Like ftp_sendcmd(), but any reply other than 2xx is an error (ftplib's voidcmd):
- * FTP_E_REPLY for 1xx/3xx.
+ * Like ftp_sendcmd(), but any reply other than 2xx is an error (ftplib's voidcmd).
+ *
+ * @param h the session.
+ * @param cmd the command line without CRLF (UTF-8; CR, LF, NUL refused before sending).
+ * @return as ftp_sendcmd(), and FTP_E_REPLY for a 1xx or 3xx reply.
  */
 ftp_result ftp_voidcmd(ftp_session *h, const char *cmd);
 
 /**
  * Reads the reply that ends a transfer started with ftp_transfercmd() (ftplib's
- * voidresp): call it after ftp_data_free(). FTP_E_REPLY if the reply is not 2xx.
+ * voidresp): call it after ftp_data_free(). It waits for a reply even when no transfer
+ * is open.
+ *
+ * @param h the session.
+ * @return FTP_OK for 2xx; FTP_E_TEMP for 4xx (e.g. 426 transfer aborted); FTP_E_PERM
+ *         for 5xx; FTP_E_REPLY for 1xx/3xx; FTP_E_PROTO for a malformed reply or a code
+ *         outside 1xx-5xx; FTP_E_STATE if not connected or the connection is unusable;
+ *         FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED for connection failures (and the general
+ *         errors, see the top of this header).
  */
 ftp_result ftp_voidresp(ftp_session *h);
 
 /**
  * Aborts a transfer in progress (ftplib's abort): sends ABOR preceded by Telnet IP and
- * Synch (urgent data), then reads the reply: 225 or 226, or 426 followed by 226 (both
- * are read). When a data connection from ftp_transfercmd() was open, replies queued
- * before the ABOR reply are skipped too, so the session stays in step.
+ * Synch (urgent data), then reads the reply. Accepted: 225 or 226; or 426 or 451 (the
+ * transfer's failure) usually followed by 225/226: NOOP is sent and replies are read up
+ * to its 200, so a server that sends nothing more is not waited for. With a data
+ * connection from ftp_transfercmd() open, a 225/226 is followed by the same NOOP step,
+ * which skips replies queued before the ABOR reply, so the session stays in step. The
+ * 225/226 (else the 426/451) is kept as the last reply.
  *
  * Unlike ftplib, the open data connection is also reset (its ftp_data handle then reads
  * end-of-file; still free it with ftp_data_free()). Servers that only look for ABOR
  * between writes, vsftpd by default among them, otherwise stay blocked on a full socket
- * and never answer.
+ * and never answer. It also wakes a thread blocked in ftp_data_read(): the session is
+ * not in use while its data connection is read, so another thread may call ftp_abort().
  *
- * @return FTP_OK; FTP_E_PROTO if the reply is not one of those.
+ * @param h the session.
+ * @return FTP_OK; FTP_E_PROTO if the reply is not one of those, or NOOP gets no 200
+ *         within 8 replies; FTP_E_TEMP if the server answers 421 (closing);
+ *         FTP_E_STATE if not connected or the connection is unusable;
+ *         FTP_E_CLOSED/FTP_E_TIMEOUT/FTP_E_IO for connection failures; FTP_E_RECURSIVE
+ *         from inside one of the session's callbacks (return non-zero from it instead);
+ *         FTP_E_BUSY from another thread while a call on the session runs (and the
+ *         general errors, see the top of this header).
  */
 ftp_result ftp_abort(ftp_session *h);
 
@@ -493,6 +642,10 @@ ftp_result ftp_abort(ftp_session *h);
  * set_pasv). Passive: EPSV, and PASV if the server refuses EPSV on IPv4. Active: the
  * library listens on the control connection's local address and sends PORT (IPv4) or
  * EPRT (IPv6); only the server's address may connect.
+ *
+ * @param h the session.
+ * @param passive true for passive mode, false for active mode.
+ * @return FTP_OK (or one of the general errors, see the top of this header).
  */
 ftp_result ftp_set_pasv(ftp_session *h, bool passive);
 
@@ -501,44 +654,68 @@ ftp_result ftp_set_pasv(ftp_session *h, bool passive);
  * trust_server_pasv_ipv4_address). Off by default: the control connection's peer
  * address is used with the port from the reply, so a hostile server cannot point
  * the data connection at another host.
+ *
+ * @param h the session.
+ * @param trust true to use the address in the 227 reply, false (the default) to use
+ *        the control connection's peer address.
+ * @return FTP_OK (or one of the general errors, see the top of this header).
  */
 ftp_result ftp_set_trust_server_pasv_ipv4_address(ftp_session *h, bool trust);
 
 /**
  * Sends QUIT and closes the connection, even when QUIT fails (ftplib's quit).
  *
- * @return FTP_OK, or the QUIT error (the connection is closed either way); FTP_E_STATE
- *         if not connected.
+ * @param h the session.
+ * @return FTP_OK; FTP_E_STATE if not connected (or the connection is unusable);
+ *         FTP_E_REPLY for a 1xx/3xx reply; FTP_E_TEMP/FTP_E_PERM for 4xx/5xx;
+ *         FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED/FTP_E_PROTO for connection failures (and
+ *         the general errors, see the top of this header). The connection is closed
+ *         whatever the result.
  */
 ftp_result ftp_quit(ftp_session *h);
 
 /**
  * Closes the connection without sending anything (ftplib's close). The session keeps
  * its settings and can ftp_connect() again. Closing a closed session is FTP_OK.
+ *
+ * @param h the session.
+ * @return FTP_OK (or one of the general errors, see the top of this header).
  */
 ftp_result ftp_close(ftp_session *h);
 
 /**
- * The code of the last reply read from the server (e.g. 226), or 0 if none yet, or if
- * h is NULL or in use.
+ * The code of the last reply read from the server (e.g. 226), kept across
+ * ftp_close() until another reply is read. Works on a session made unusable by
+ * FTP_E_PANIC.
+ *
+ * @param h the session.
+ * @return the code; 0 if no reply yet, or if h is NULL, in use by another thread or the
+ *         call comes from one of its callbacks.
  */
 int ftp_session_last_reply_code(ftp_session *h);
 
 /**
  * The text of the last reply read, all lines joined by '\n' with their codes (like
- * ftplib's reply strings); NUL bytes from the server appear as '?'.
+ * ftplib's reply strings). Invalid UTF-8 from the server appears as U+FFFD, NUL bytes
+ * as '?'. Works on a session made unusable by FTP_E_PANIC.
  *
+ * @param h the session.
  * @return owned by the session, valid until the next call on it; "" if no reply yet;
- *         NULL if h is NULL or in use.
+ *         NULL if h is NULL, in use by another thread or the call comes from one of its
+ *         callbacks.
  */
 const char *ftp_session_last_reply_text(ftp_session *h);
 
 /**
  * A message saying what the last call on this session failed on, with the details
- * ("PASV reply has 7 fields, expected 6: ..."); "" if the last call succeeded.
+ * ("PASV reply has 7 fields, expected 6: ..."); "" if it succeeded. Calls refused with
+ * FTP_E_NULL (h itself NULL), FTP_E_BUSY or FTP_E_RECURSIVE, and the getters, leave it
+ * unchanged. After FTP_E_PANIC it describes the panic and stays so.
  *
- * @return owned by the session, valid until the next call on it; NULL if h is NULL or
- *         in use.
+ * @param h the session.
+ * @return owned by the session, valid until the next call on it (and during that call,
+ *         so it may be passed to it as an argument); NULL if h is NULL, in use by
+ *         another thread or the call comes from one of its callbacks.
  */
 const char *ftp_session_last_error(ftp_session *h);
 
@@ -547,15 +724,22 @@ const char *ftp_session_last_error(ftp_session *h);
  * connection, sends REST `rest` (unless FTP_NO_REST) and `cmd`, hands every block to
  * `callback`, then reads the final reply.
  *
+ * @param h the session.
  * @param cmd the command, e.g. "RETR file.bin" (UTF-8; no CR/LF/NUL).
  * @param callback receives the data (required).
- * @param blocksize largest block passed to callback; 0 means 8192.
- * @param rest restart offset for REST, or FTP_NO_REST.
- * @param userdata passed to callback.
+ * @param blocksize largest block passed to callback; 0 means 8192; values over 16 MiB
+ *        count as 16 MiB.
+ * @param rest restart offset sent with REST (>= 0), or FTP_NO_REST.
+ * @param userdata passed to callback as its first argument.
  * @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero (the transfer was
- *         aborted, the session is usable); FTP_E_PERM/FTP_E_TEMP for refusals (550 no
- *         such file, 425 cannot open data connection...); FTP_E_IO/FTP_E_TIMEOUT/
- *         FTP_E_CLOSED for connection failures; FTP_E_STATE if not connected.
+ *         aborted, the session is usable); FTP_E_TEMP/FTP_E_PERM for 4xx/5xx replies
+ *         (425 cannot open data connection, 550 no such file...); FTP_E_REPLY for a
+ *         reply of an unexpected class (no 1xx to the command, a final reply that is
+ *         not 2xx); FTP_E_PROTO for malformed replies (e.g. an unparsable PASV reply);
+ *         FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED for connection failures; FTP_E_STATE if
+ *         not connected, the connection is unusable or a transfer from
+ *         ftp_transfercmd() is open; FTP_E_INVALID for a bad cmd or a rest below -1;
+ *         FTP_E_NULL (and the general errors, see the top of this header).
  */
 ftp_result ftp_retr_binary(ftp_session *h,
                            const char *cmd,
@@ -565,14 +749,18 @@ ftp_result ftp_retr_binary(ftp_session *h,
                            void *userdata);
 
 /**
- * Downloads in ASCII mode line by line (ftplib's retrlines): sends TYPE A and `cmd`
- * (e.g. "RETR notes.txt", "LIST", "NLST"), hands each line without its CRLF/LF to
- * `callback`, then reads the final reply. Lines longer than 8192 bytes fail with
- * FTP_E_PROTO.
+ * Downloads in ASCII mode line by line (ftplib's retrlines): sends TYPE A and `cmd`,
+ * hands each line without its CRLF/LF to `callback`, then reads the final reply.
  *
+ * @param h the session.
+ * @param cmd the command, e.g. "RETR notes.txt", "LIST" or "NLST" (UTF-8; no
+ *        CR/LF/NUL).
  * @param callback receives each line; NULL prints each line and '\n' to stdout (as
  *        ftplib does).
- * @return as ftp_retr_binary().
+ * @param userdata passed to callback as its first argument.
+ * @return as ftp_retr_binary(); also FTP_E_PROTO for a line longer than 8192 bytes
+ *         (not counting its line ending), and FTP_E_IO if stdout cannot be written
+ *         (NULL callback).
  */
 ftp_result ftp_retr_lines(ftp_session *h, const char *cmd, ftp_line_cb callback, void *userdata);
 
@@ -582,14 +770,19 @@ ftp_result ftp_retr_lines(ftp_session *h, const char *cmd, ftp_line_cb callback,
  * blocks of up to `blocksize`, calling `callback` (if any) after each block, closes the
  * data connection and reads the final reply.
  *
- * @param cmd e.g. "STOR file.bin" or "APPE log.txt".
+ * @param h the session.
+ * @param cmd e.g. "STOR file.bin" or "APPE log.txt" (UTF-8; no CR/LF/NUL).
  * @param reader supplies the bytes (required).
- * @param blocksize buffer size offered to reader; 0 means 8192.
- * @param callback called with each block sent, or NULL.
- * @param rest restart offset for REST, or FTP_NO_REST.
- * @param userdata passed to reader and callback.
- * @return FTP_OK; FTP_E_CANCELLED if reader or callback returned non-zero; FTP_E_PERM
- *         (e.g. 552 storage exceeded, 553 name not allowed); others as ftp_retr_binary().
+ * @param blocksize buffer size offered to reader; 0 means 8192; values over 16 MiB
+ *        count as 16 MiB.
+ * @param callback called with each block after it is sent, or NULL.
+ * @param rest restart offset sent with REST (>= 0), or FTP_NO_REST.
+ * @param userdata passed to reader and callback as their first argument.
+ * @return FTP_OK; FTP_E_CANCELLED if reader or callback returned non-zero;
+ *         FTP_E_INVALID also if reader stored a count larger than its cap; FTP_E_PERM
+ *         (e.g. 552 storage exceeded, 553 name not allowed); if sending fails, the
+ *         server's error reply when it gave one, else FTP_E_IO/FTP_E_TIMEOUT; others
+ *         as ftp_retr_binary().
  */
 ftp_result ftp_stor_binary(ftp_session *h,
                            const char *cmd,
@@ -602,11 +795,16 @@ ftp_result ftp_stor_binary(ftp_session *h,
 /**
  * Uploads text line by line (ftplib's storlines): sends TYPE A and `cmd`, splits what
  * `reader` supplies at LF and sends each line ending in CRLF (a line ending in a lone
- * CR or LF gets CRLF instead; a last line without an ending gets one). Lines longer
- * than 8192 bytes fail with FTP_E_INVALID.
+ * CR or LF gets CRLF instead; a last line without an ending gets one), closes the data
+ * connection and reads the final reply.
  *
+ * @param h the session.
+ * @param cmd e.g. "STOR notes.txt" (UTF-8; no CR/LF/NUL).
+ * @param reader supplies the text (required).
  * @param callback called with each line as sent (with its CRLF), or NULL.
- * @return as ftp_stor_binary().
+ * @param userdata passed to reader and callback as their first argument.
+ * @return as ftp_stor_binary(); also FTP_E_INVALID for a line longer than 8192 bytes
+ *         counting the line ending reader gave it (so at most 8191 bytes before a LF).
  */
 ftp_result ftp_stor_lines(ftp_session *h,
                           const char *cmd,
@@ -621,16 +819,19 @@ ftp_result ftp_stor_lines(ftp_session *h,
  *
  * The caller then reads (downloads) or writes (uploads) with ftp_data_read() /
  * ftp_data_write(), frees the connection with ftp_data_free() and reads the final
- * reply with ftp_voidresp() - or calls ftp_abort(). Until then, other commands on the
- * session fail with FTP_E_STATE. TYPE is not changed: send "TYPE I" first if needed.
+ * reply with ftp_voidresp(), or calls ftp_abort(). Until then, calls that send a
+ * command fail with FTP_E_STATE (ftp_voidresp, ftp_abort, ftp_quit, ftp_close and
+ * ftp_connect are accepted). TYPE is not changed: send "TYPE I" first if needed.
  *
- * @param cmd e.g. "RETR big.iso" or "STOR up.bin".
- * @param rest restart offset, or FTP_NO_REST.
- * @param data_out receives the data connection on success.
+ * @param h the session.
+ * @param cmd e.g. "RETR big.iso" or "STOR up.bin" (UTF-8; no CR/LF/NUL).
+ * @param rest restart offset sent with REST (>= 0), or FTP_NO_REST.
+ * @param data_out receives the data connection on success (required); the caller owns
+ *        it and frees it with ftp_data_free().
  * @param size_out receives the size announced by a 150 reply "(N bytes)", or -1 if
  *        none; may be NULL.
- * @return FTP_OK; FTP_E_REPLY if the command's reply is not 1xx; FTP_E_PERM/TEMP for
- *         refusals; connection errors as elsewhere.
+ * @return FTP_OK; FTP_E_REPLY if the command's reply is not 1xx; FTP_E_TEMP/FTP_E_PERM
+ *         for refusals; others as ftp_retr_binary() (but never FTP_E_CANCELLED).
  */
 ftp_result ftp_ntransfercmd(ftp_session *h,
                             const char *cmd,
@@ -640,31 +841,57 @@ ftp_result ftp_ntransfercmd(ftp_session *h,
 
 /**
  * ftp_ntransfercmd() without the size (ftplib's transfercmd).
+ *
+ * @param h the session.
+ * @param cmd e.g. "RETR big.iso" or "STOR up.bin" (UTF-8; no CR/LF/NUL).
+ * @param rest restart offset sent with REST (>= 0), or FTP_NO_REST.
+ * @param data_out receives the data connection on success (required); free it with
+ *        ftp_data_free().
+ * @return as ftp_ntransfercmd().
  */
 ftp_result ftp_transfercmd(ftp_session *h, const char *cmd, int64_t rest, ftp_data **data_out);
 
 /**
- * Reads up to `cap` bytes from a data connection.
+ * Reads up to `cap` bytes from a data connection, blocking until some arrive (within
+ * the timeout given to ftp_connect()). Failures are not recorded on the session.
  *
- * @param buf where to store the bytes (may be NULL only if cap is 0).
- * @param len_out receives the count; 0 means the server has closed the connection
- *        (end of the file).
- * @return FTP_OK, FTP_E_IO, FTP_E_TIMEOUT, FTP_E_NULL.
+ * Another thread may call ftp_abort() on the session meanwhile: that resets the
+ * connection, and a read blocked here returns FTP_OK with *len_out = 0.
+ *
+ * @param d the data connection from ftp_ntransfercmd() / ftp_transfercmd().
+ * @param buf where to store the bytes (required).
+ * @param cap the size of buf; must not be 0.
+ * @param len_out receives the count (required); 0 means the server has closed the
+ *        connection (end of the file), or ftp_abort() reset it.
+ * @return FTP_OK; FTP_E_IO; FTP_E_TIMEOUT; FTP_E_NULL if d, buf or len_out is NULL;
+ *         FTP_E_INVALID if cap is 0; FTP_E_BUSY if another thread is using d;
+ *         FTP_E_PANIC after an internal error.
  */
 ftp_result ftp_data_read(ftp_data *d, uint8_t *buf, size_t cap, size_t *len_out);
 
 /**
- * Writes all `len` bytes to a data connection.
+ * Writes all `len` bytes to a data connection, blocking until they are sent (within
+ * the timeout given to ftp_connect()). Failures are not recorded on the session.
  *
- * @return FTP_OK, FTP_E_IO (e.g. the server closed the connection), FTP_E_TIMEOUT,
- *         FTP_E_NULL.
+ * @param d the data connection from ftp_ntransfercmd() / ftp_transfercmd().
+ * @param buf the bytes (may be NULL only if len is 0).
+ * @param len how many bytes to send; 0 does nothing.
+ * @return FTP_OK; FTP_E_IO (e.g. the server closed the connection, or ftp_abort()
+ *         reset it); FTP_E_TIMEOUT; FTP_E_NULL; FTP_E_BUSY if another thread is using
+ *         d; FTP_E_PANIC after an internal error.
  */
 ftp_result ftp_data_write(ftp_data *d, const uint8_t *buf, size_t len);
 
 /**
  * Closes and frees a data connection; for an upload this tells the server the file is
- * complete. Then call ftp_voidresp() for the final reply. ftp_data_free(NULL) does
- * nothing.
+ * complete. Then call ftp_voidresp() for the final reply (or ftp_abort() to stop a
+ * download early). ftp_data_free(NULL) does nothing.
+ *
+ * It may be called before or after ftp_free() of the session, from any thread, but not
+ * while another thread is inside ftp_data_read() or ftp_data_write() on it (wake a
+ * blocked reader with ftp_abort() first).
+ *
+ * @param d the data connection, or NULL; invalid afterwards.
  */
 void ftp_data_free(ftp_data *d);
 
@@ -672,14 +899,17 @@ void ftp_data_free(ftp_data *d);
  * The library's version as a static string, e.g. "1.0.0".
  *
  * Compare with FTP_VERSION_MAJOR etc. to see whether the library found at run
- * time matches the header the program was built with. Never NULL; do not free.
- * Thread-safe.
+ * time matches the header the program was built with. Thread-safe; needs no session.
+ *
+ * @return a static NUL-terminated string, never NULL; do not free.
  */
 const char *ftp_version(void);
 
 /**
  * The library's version as one number, MAJOR * 10000 + MINOR * 100 + PATCH, to
- * compare with FTP_VERSION_NUM. Thread-safe.
+ * compare with FTP_VERSION_NUM. Thread-safe; needs no session.
+ *
+ * @return the version number, e.g. 10000 for 1.0.0.
  */
 uint32_t ftp_version_num(void);
 

@@ -1,7 +1,7 @@
 //! libftp: an FTP client. The Rust core (`Ftp` and the modules behind it) knows nothing of
 //! C; `capi` is the thin C layer that `include/ftp.h` is generated from.
 
-pub mod capi;
+mod capi;
 mod control;
 mod data;
 mod error;

@@ -4,7 +4,8 @@ use super::result::Failure;
 use crate::Error;
 use std::ffi::{CStr, c_char, c_void};
 
-/// Pass as `rest` to transfer calls to send no REST command.
+/// Pass as `rest` to transfer calls to send no REST command (other negative values
+/// are refused with FTP_E_INVALID).
 pub const FTP_NO_REST: i64 = -1;
 
 /// A required NUL-terminated UTF-8 string argument.
@@ -22,9 +23,14 @@ pub(crate) fn opt_text<'a>(p: *const c_char, name: &'static str) -> Result<Optio
     s.to_str().map(Some).map_err(|_| Failure::Core(Error::Invalid(format!("{name} is not valid UTF-8"))))
 }
 
-/// `rest` argument: FTP_NO_REST (or any negative value) for none.
-pub(crate) fn rest(value: i64) -> Option<u64> {
-    u64::try_from(value).ok()
+/// `rest` argument: FTP_NO_REST for none, else an offset (other negatives are refused).
+pub(crate) fn rest(value: i64) -> Result<Option<u64>, Failure> {
+    match value {
+        FTP_NO_REST => Ok(None),
+        _ => u64::try_from(value).map(Some).map_err(|_| {
+            Failure::Core(Error::Invalid(format!("rest {value} is negative (FTP_NO_REST, -1, means none)")))
+        }),
+    }
 }
 
 /// The caller's userdata pointer, carried into closures the core may keep (log sink).

@@ -1,15 +1,23 @@
 //! File and directory commands, and listings.
 
 use super::args::{UserData, opt_text, text};
-use super::handle::{c_string, ftp_session, with_session};
+use super::handle::{c_string, ftp_session, no_panic, with_session};
 use super::result::{Failure, ftp_result};
-use super::transfer::ftp_line_cb;
+use super::transfer::{ftp_line_cb, with_line_sink};
 use crate::{Error, Flow, MlsdEntry};
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
 
-/// Renames `from` to `to` (RNFR, which must get 3xx, then RNTO; ftplib's rename).
+/// Renames a file or directory (ftplib's rename): RNFR `from`, which must get 3xx,
+/// then RNTO `to`.
 ///
-/// @return FTP_OK; FTP_E_PERM (e.g. 550 no such file); FTP_E_REPLY if RNFR gets no 3xx.
+/// @param h the session.
+/// @param from the current name (UTF-8; no CR/LF/NUL).
+/// @param to the new name (UTF-8; no CR/LF/NUL).
+/// @return FTP_OK; FTP_E_PERM (e.g. 550 no such file) or FTP_E_TEMP for a 5xx/4xx to
+///         either command; FTP_E_REPLY if RNFR gets no 3xx or RNTO no 2xx; FTP_E_INVALID;
+///         FTP_E_NULL; FTP_E_STATE if not connected, the connection is unusable or a
+///         transfer is open; FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED/FTP_E_PROTO for
+///         connection failures (and the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_rename(h: *mut ftp_session, from: *const c_char, to: *const c_char) -> ftp_result {
     with_session(h, |s| {
@@ -18,8 +26,13 @@ pub extern "C" fn ftp_rename(h: *mut ftp_session, from: *const c_char, to: *cons
     })
 }
 
-/// Deletes a file (DELE; ftplib's delete). Only 250 and 200 count as success
-/// (FTP_E_REPLY otherwise).
+/// Deletes a file (DELE; ftplib's delete).
+///
+/// @param h the session.
+/// @param path the file (UTF-8; no CR/LF/NUL).
+/// @return FTP_OK for 250 or 200; FTP_E_PERM (e.g. 550 no such file) for 5xx;
+///         FTP_E_TEMP for 4xx; FTP_E_REPLY for any other 1xx-3xx; others as
+///         ftp_rename().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_delete(h: *mut ftp_session, path: *const c_char) -> ftp_result {
     with_session(h, |s| {
@@ -30,6 +43,11 @@ pub extern "C" fn ftp_delete(h: *mut ftp_session, path: *const c_char) -> ftp_re
 
 /// Changes the working directory (ftplib's cwd): ".." sends CDUP (then "CWD .." if the
 /// server answers 500); "" means ".".
+///
+/// @param h the session.
+/// @param dir the directory (UTF-8; no CR/LF/NUL).
+/// @return FTP_OK; FTP_E_PERM (e.g. 550) or FTP_E_TEMP; FTP_E_REPLY for a 1xx/3xx;
+///         others as ftp_rename().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_cwd(h: *mut ftp_session, dir: *const c_char) -> ftp_result {
     with_session(h, |s| {
@@ -46,10 +64,14 @@ fn hand_out_path(s: &mut super::handle::State, path: Vec<u8>, out: *mut *const c
 
 /// Creates a directory (MKD; ftplib's mkd).
 ///
+/// @param h the session.
+/// @param dir the directory to create (UTF-8; no CR/LF/NUL).
 /// @param path_out receives the directory's path from the 257 reply ("" if the server
-///        answered another 2xx), owned by the session and valid until the next call on
-///        it; may be NULL. The path is the server's bytes (not necessarily UTF-8).
-/// @return FTP_OK; FTP_E_PERM (e.g. 550 exists); FTP_E_PROTO for a garbled 257 reply.
+///        answered another 2xx or did not quote the path), owned by the session and
+///        valid until the next call on it; may be NULL. The path is the server's bytes,
+///        not necessarily UTF-8 (control bytes in it are refused as FTP_E_PROTO).
+/// @return FTP_OK; FTP_E_PERM (e.g. 550 exists) or FTP_E_TEMP; FTP_E_REPLY for a
+///         1xx/3xx; FTP_E_PROTO for a garbled 257 reply; others as ftp_rename().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_mkd(h: *mut ftp_session, dir: *const c_char, path_out: *mut *const c_char) -> ftp_result {
     with_session(h, |s| {
@@ -61,7 +83,10 @@ pub extern "C" fn ftp_mkd(h: *mut ftp_session, dir: *const c_char, path_out: *mu
 
 /// The working directory (PWD; ftplib's pwd).
 ///
-/// @param path_out receives the path, as for ftp_mkd() (required).
+/// @param h the session.
+/// @param path_out receives the path (required), as for ftp_mkd(): the server's bytes,
+///        owned by the session and valid until the next call on it.
+/// @return as ftp_mkd().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_pwd(h: *mut ftp_session, path_out: *mut *const c_char) -> ftp_result {
     with_session(h, |s| {
@@ -75,6 +100,10 @@ pub extern "C" fn ftp_pwd(h: *mut ftp_session, path_out: *mut *const c_char) -> 
 }
 
 /// Removes a directory (RMD; ftplib's rmd).
+///
+/// @param h the session.
+/// @param dir the directory (UTF-8; no CR/LF/NUL).
+/// @return as ftp_cwd().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_rmd(h: *mut ftp_session, dir: *const c_char) -> ftp_result {
     with_session(h, |s| {
@@ -86,10 +115,13 @@ pub extern "C" fn ftp_rmd(h: *mut ftp_session, dir: *const c_char) -> ftp_result
 /// The size of a file (ftplib's size): sends TYPE I (servers refuse SIZE in ASCII mode),
 /// then SIZE.
 ///
-/// @param size_out receives the size, or -1 when the server does not say (a 2xx other
-///        than 213, or SIZE not implemented: 500/502/504) (required).
-/// @return FTP_OK; FTP_E_PERM (e.g. 550 no such file); FTP_E_PROTO for a 213 reply that
-///         is not a number or does not fit in int64_t.
+/// @param h the session.
+/// @param path the file (UTF-8; no CR/LF/NUL).
+/// @param size_out receives the size (required), or -1 when the server does not say: a
+///        1xx-3xx reply other than 213, or SIZE not implemented (500, 502, 504).
+/// @return FTP_OK; FTP_E_PERM (e.g. 550 no such file) or FTP_E_TEMP; FTP_E_REPLY if
+///         TYPE I gets no 2xx; FTP_E_PROTO for a 213 reply that is not a number or does
+///         not fit in int64_t; others as ftp_rename().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_size(h: *mut ftp_session, path: *const c_char, size_out: *mut i64) -> ftp_result {
     with_session(h, |s| {
@@ -107,19 +139,20 @@ pub extern "C" fn ftp_size(h: *mut ftp_session, path: *const c_char, size_out: *
 }
 
 /// One MLSD entry, valid only during the ftp_mlsd_cb call. Opaque: read it with the
-/// ftp_mlsd_entry_* functions.
+/// ftp_mlsd_entry_* functions, which may only be called inside that callback.
 pub struct ftp_mlsd_entry {
-    name: Vec<u8>,
-    /// `name` followed by a NUL, for C callers who want a string.
-    name_c: CString,
+    /// The name's bytes as received, followed by a NUL (the name may hold NULs too).
+    name_z: Vec<u8>,
     facts: Vec<(CString, CString)>,
 }
 
 impl ftp_mlsd_entry {
     fn new(e: &MlsdEntry) -> ftp_mlsd_entry {
+        let mut name_z = Vec::with_capacity(e.name.len() + 1);
+        name_z.extend_from_slice(&e.name);
+        name_z.push(0);
         ftp_mlsd_entry {
-            name: e.name.clone(),
-            name_c: c_string(e.name.clone()),
+            name_z,
             facts: e.facts.iter().map(|(k, v)| (c_string(k.as_str()), c_string(v.as_str()))).collect(),
         }
     }
@@ -130,13 +163,17 @@ pub type ftp_mlsd_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, entry:
 
 /// Lists a directory with MLSD (ftplib's mlsd), streaming each entry to `callback`.
 ///
-/// @param path the directory, or NULL or "" for the working directory.
+/// @param h the session.
+/// @param path the directory, or NULL or "" for the working directory (UTF-8; no
+///        CR/LF/NUL).
 /// @param facts NULL-terminated array of fact names to ask for with "OPTS MLST
 ///        a;b;" before listing (e.g. {"type", "size", "modify", NULL}), or NULL to
 ///        leave the server's defaults.
 /// @param callback receives each entry (required).
-/// @return FTP_OK; FTP_E_PERM (500/502 when the server has no MLSD); FTP_E_CANCELLED;
-///         connection errors as for transfers.
+/// @param userdata passed to callback as its first argument.
+/// @return FTP_OK; FTP_E_PERM (e.g. 500/502 when the server has no MLSD, or refuses
+///         OPTS MLST); FTP_E_CANCELLED; FTP_E_PROTO for a line longer than 8192 bytes;
+///         others as ftp_retr_binary().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_mlsd(
     h: *mut ftp_session,
@@ -172,48 +209,69 @@ pub extern "C" fn ftp_mlsd(
     })
 }
 
-/// The entry's name as bytes (not necessarily UTF-8; NUL-terminated after `len` bytes).
+/// The entry's name: the server's bytes as sent (not necessarily UTF-8), followed by a
+/// NUL. A hostile server can put NUL bytes in a name, so use the length from `len_out`
+/// rather than strlen() when it matters.
 ///
-/// @param len_out receives the length; may be NULL.
+/// @param entry the entry passed to the running ftp_mlsd_cb.
+/// @param len_out receives the name's length in bytes, without the final NUL; may be NULL.
 /// @return the name, valid during the callback; NULL if entry is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_mlsd_entry_name(entry: *const ftp_mlsd_entry, len_out: *mut usize) -> *const c_char {
-    // SAFETY: entry is NULL or the pointer passed to the running callback (contract).
-    let Some(e) = (unsafe { entry.as_ref() }) else { return std::ptr::null() };
-    super::args::put(len_out, e.name.len());
-    e.name_c.as_ptr()
+    no_panic(std::ptr::null(), || {
+        // SAFETY: entry is NULL or the pointer passed to the running callback (contract).
+        let Some(e) = (unsafe { entry.as_ref() }) else { return std::ptr::null() };
+        super::args::put(len_out, e.name_z.len() - 1);
+        e.name_z.as_ptr().cast()
+    })
 }
 
 /// The value of a fact by name, case-insensitively ("type", "size", "modify", "perm",
-/// "unique", "unix.mode"...).
+/// "unique", "unix.mode"...). Fact values are text: invalid UTF-8 in them has become
+/// U+FFFD, a NUL byte '?'.
 ///
-/// @return the value, valid during the callback; NULL if absent or on NULL arguments.
+/// @param entry the entry passed to the running ftp_mlsd_cb.
+/// @param name the fact's name (NUL-terminated).
+/// @return the value, valid during the callback; NULL if the entry has no such fact or
+///         entry or name is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_mlsd_entry_fact(entry: *const ftp_mlsd_entry, name: *const c_char) -> *const c_char {
-    // SAFETY: entry is NULL or the pointer passed to the running callback (contract).
-    let Some(e) = (unsafe { entry.as_ref() }) else { return std::ptr::null() };
-    if name.is_null() {
-        return std::ptr::null();
-    }
-    // SAFETY: name is a NUL-terminated string (contract).
-    let wanted = unsafe { CStr::from_ptr(name) }.to_bytes();
-    e.facts
-        .iter()
-        .find(|(k, _)| k.as_bytes().eq_ignore_ascii_case(wanted))
-        .map_or(std::ptr::null(), |(_, v)| v.as_ptr())
+    no_panic(std::ptr::null(), || {
+        // SAFETY: entry is NULL or the pointer passed to the running callback (contract).
+        let Some(e) = (unsafe { entry.as_ref() }) else { return std::ptr::null() };
+        if name.is_null() {
+            return std::ptr::null();
+        }
+        // SAFETY: name is a NUL-terminated string (contract).
+        let wanted = unsafe { CStr::from_ptr(name) }.to_bytes();
+        e.facts
+            .iter()
+            .find(|(k, _)| k.as_bytes().eq_ignore_ascii_case(wanted))
+            .map_or(std::ptr::null(), |(_, v)| v.as_ptr())
+    })
 }
 
-/// How many facts the entry has (0 if entry is NULL).
+/// How many facts the entry has.
+///
+/// @param entry the entry passed to the running ftp_mlsd_cb.
+/// @return the count; 0 if entry is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_mlsd_entry_fact_count(entry: *const ftp_mlsd_entry) -> usize {
-    // SAFETY: entry is NULL or the pointer passed to the running callback (contract).
-    unsafe { entry.as_ref() }.map_or(0, |e| e.facts.len())
+    no_panic(0, || {
+        // SAFETY: entry is NULL or the pointer passed to the running callback (contract).
+        unsafe { entry.as_ref() }.map_or(0, |e| e.facts.len())
+    })
 }
 
-/// The fact at `index` (0 .. count-1): its lower-cased name and its value, both valid
-/// during the callback.
+/// The fact at `index`: its lower-cased name and its value, as for
+/// ftp_mlsd_entry_fact().
 ///
-/// @return FTP_OK; FTP_E_INVALID if index is out of range; FTP_E_NULL.
+/// @param entry the entry passed to the running ftp_mlsd_cb.
+/// @param index 0 to ftp_mlsd_entry_fact_count() - 1, in the order the server sent them.
+/// @param name_out receives the fact's name, valid during the callback (required).
+/// @param value_out receives the fact's value, valid during the callback (required).
+/// @return FTP_OK; FTP_E_INVALID if index is out of range; FTP_E_NULL if a pointer
+///         argument is NULL; FTP_E_PANIC after an internal error.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_mlsd_entry_fact_at(
     entry: *const ftp_mlsd_entry,
@@ -221,21 +279,27 @@ pub extern "C" fn ftp_mlsd_entry_fact_at(
     name_out: *mut *const c_char,
     value_out: *mut *const c_char,
 ) -> ftp_result {
-    // SAFETY: entry is NULL or the pointer passed to the running callback (contract).
-    let Some(e) = (unsafe { entry.as_ref() }) else { return ftp_result::FTP_E_NULL };
-    if name_out.is_null() || value_out.is_null() {
-        return ftp_result::FTP_E_NULL;
-    }
-    let Some((k, v)) = e.facts.get(index) else { return ftp_result::FTP_E_INVALID };
-    super::args::put(name_out, k.as_ptr());
-    super::args::put(value_out, v.as_ptr());
-    ftp_result::FTP_OK
+    no_panic(ftp_result::FTP_E_PANIC, || {
+        // SAFETY: entry is NULL or the pointer passed to the running callback (contract).
+        let Some(e) = (unsafe { entry.as_ref() }) else { return ftp_result::FTP_E_NULL };
+        if name_out.is_null() || value_out.is_null() {
+            return ftp_result::FTP_E_NULL;
+        }
+        let Some((k, v)) = e.facts.get(index) else { return ftp_result::FTP_E_INVALID };
+        super::args::put(name_out, k.as_ptr());
+        super::args::put(value_out, v.as_ptr());
+        ftp_result::FTP_OK
+    })
 }
 
 /// Lists names with NLST (ftplib's nlst), one callback per name.
 ///
-/// @param args arguments appended to NLST (e.g. a directory), or NULL.
+/// @param h the session.
+/// @param args arguments appended to NLST (e.g. a directory), or NULL (UTF-8; no
+///        CR/LF/NUL).
 /// @param callback receives each name (required).
+/// @param userdata passed to callback as its first argument.
+/// @return as ftp_retr_lines().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_nlst(
     h: *mut ftp_session,
@@ -248,7 +312,7 @@ pub extern "C" fn ftp_nlst(
         if callback.is_none() {
             return Err(Failure::Null("callback"));
         }
-        s.ftp.nlst(args, super::transfer::line_sink(callback, UserData(userdata)))?;
+        with_line_sink(callback, UserData(userdata), |sink| s.ftp.nlst(args, sink))?;
         Ok(())
     })
 }
@@ -256,8 +320,12 @@ pub extern "C" fn ftp_nlst(
 /// Lists a directory with LIST (ftplib's dir), one callback per line, in the server's
 /// own format.
 ///
-/// @param args arguments appended to LIST (e.g. a directory), or NULL.
+/// @param h the session.
+/// @param args arguments appended to LIST (e.g. a directory), or NULL (UTF-8; no
+///        CR/LF/NUL).
 /// @param callback receives each line; NULL prints them to stdout (as ftplib does).
+/// @param userdata passed to callback as its first argument.
+/// @return as ftp_retr_lines() (FTP_E_IO if stdout cannot be written).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_dir(
     h: *mut ftp_session,
@@ -267,7 +335,7 @@ pub extern "C" fn ftp_dir(
 ) -> ftp_result {
     with_session(h, |s| {
         let args = opt_text(args, "args")?.unwrap_or("");
-        s.ftp.dir(args, super::transfer::line_sink(callback, UserData(userdata)))?;
+        with_line_sink(callback, UserData(userdata), |sink| s.ftp.dir(args, sink))?;
         Ok(())
     })
 }

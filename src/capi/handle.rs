@@ -77,29 +77,29 @@ fn thread_tag() -> usize {
 /// Runs `f` on the handle's state under the guard. Returns FTP_OK or the failure's code,
 /// and stores the failure's message as the handle's last error.
 pub(crate) fn with_session(h: *const ftp_session, f: impl FnOnce(&mut State) -> Result<(), Failure>) -> ftp_result {
-    match enter(h, |state| {
-        state.last_error = CString::default();
-        match f(state) {
-            Ok(()) => ftp_result::FTP_OK,
-            Err(fail) => {
-                state.last_error = c_string(fail.message());
-                fail.code()
-            }
-        }
-    }) {
-        Ok(code) => code,
-        Err(code) => code,
-    }
+    let run = |state: &mut State| {
+        // The last error is replaced only after `f`: a caller may pass the string
+        // ftp_session_last_error() returned back in as an argument, so its buffer must
+        // outlive the call (the same holds for the handle's other strings).
+        let (code, message) = match f(state) {
+            Ok(()) => (ftp_result::FTP_OK, CString::default()),
+            Err(fail) => (fail.code(), c_string(fail.message())),
+        };
+        state.last_error = message;
+        code
+    };
+    enter(h, false, run).unwrap_or_else(|code| code)
 }
 
-/// Like `with_session` for read-only getters: `None` when the handle is NULL, busy,
-/// poisoned, or the call is recursive.
+/// Like `with_session` for read-only getters: `None` when the handle is NULL, busy or
+/// the call is recursive. A poisoned handle is let in, so the panic message can be read.
 pub(crate) fn peek<T>(h: *const ftp_session, f: impl FnOnce(&mut State) -> T) -> Option<T> {
-    enter(h, f).ok()
+    enter(h, true, f).ok()
 }
 
-/// The guard itself. `Err(code)` when the call could not enter.
-fn enter<T>(h: *const ftp_session, f: impl FnOnce(&mut State) -> T) -> Result<T, ftp_result> {
+/// The guard itself. `Err(code)` when the call could not enter; a poisoned handle only
+/// admits `poisoned_ok` callers.
+fn enter<T>(h: *const ftp_session, poisoned_ok: bool, f: impl FnOnce(&mut State) -> T) -> Result<T, ftp_result> {
     // SAFETY: the caller passes either NULL or a pointer from ftp_new() not yet freed
     // (documented contract); only shared access to the atomics happens through it.
     let Some(session) = (unsafe { h.as_ref() }) else {
@@ -114,7 +114,7 @@ fn enter<T>(h: *const ftp_session, f: impl FnOnce(&mut State) -> T) -> Result<T,
         });
     }
     session.owner.store(me, Ordering::Relaxed);
-    let result = if session.poisoned.load(Ordering::Relaxed) {
+    let result = if !poisoned_ok && session.poisoned.load(Ordering::Relaxed) {
         Err(ftp_result::FTP_E_PANIC)
     } else {
         // SAFETY: the busy flag was taken above, so this is the only live reference to
@@ -123,13 +123,16 @@ fn enter<T>(h: *const ftp_session, f: impl FnOnce(&mut State) -> T) -> Result<T,
         match catch_unwind(AssertUnwindSafe(|| f(state))) {
             Ok(v) => Ok(v),
             Err(payload) => {
-                session.poisoned.store(true, Ordering::Relaxed);
-                let what = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown".into());
-                state.last_error = c_string(format!("internal error (panic: {what}); the session is unusable"));
+                // Keep the first panic's message: a getter panicking later on the
+                // poisoned handle should not hide it.
+                if !session.poisoned.swap(true, Ordering::Relaxed) {
+                    let what = payload
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown".into());
+                    state.last_error = c_string(format!("internal error (panic: {what}); the session is unusable"));
+                }
                 Err(ftp_result::FTP_E_PANIC)
             }
         }

@@ -1,7 +1,8 @@
 //! Result codes and the one mapping from core errors to them.
 
+use super::handle::no_panic;
 use crate::error::{Error, ErrorKind};
-use std::ffi::{c_char, c_int};
+use std::ffi::{CStr, c_char, c_int};
 
 /// Result of a libftp call. FTP_OK is 0; values are fixed forever, new ones are appended.
 #[repr(C)]
@@ -40,7 +41,8 @@ pub enum ftp_result {
     FTP_E_RECURSIVE = 13,
     /// Another thread is using this session right now.
     FTP_E_BUSY = 14,
-    /// An internal error (a Rust panic) was caught; the session is unusable, free it.
+    /// An internal error (a Rust panic) was caught; the session is unusable, free it
+    /// (ftp_session_last_error() and the other getters still work, to say what happened).
     FTP_E_PANIC = 15,
 }
 
@@ -94,38 +96,79 @@ impl Failure {
     }
 }
 
-/// A static description of a result code ("unknown error code" for values not listed).
-/// Never NULL; do not free. Thread-safe.
+impl ftp_result {
+    /// Every code, in value order (a unit test checks the order); a new code goes here
+    /// too, and text() will not compile without its text.
+    const ALL: [ftp_result; 16] = [
+        FTP_OK,
+        FTP_E_REPLY,
+        FTP_E_TEMP,
+        FTP_E_PERM,
+        FTP_E_PROTO,
+        FTP_E_IO,
+        FTP_E_TIMEOUT,
+        FTP_E_CLOSED,
+        FTP_E_RESOLVE,
+        FTP_E_CANCELLED,
+        FTP_E_INVALID,
+        FTP_E_NULL,
+        FTP_E_STATE,
+        FTP_E_RECURSIVE,
+        FTP_E_BUSY,
+        FTP_E_PANIC,
+    ];
+
+    fn from_int(code: c_int) -> Option<ftp_result> {
+        Self::ALL.into_iter().find(|&r| r as c_int == code)
+    }
+
+    /// The text ftp_strerror() gives; a match on the enum, so no code can lack one.
+    fn text(self) -> &'static CStr {
+        match self {
+            FTP_OK => c"success",
+            FTP_E_REPLY => c"unexpected reply from the server",
+            FTP_E_TEMP => c"temporary failure reported by the server (4xx)",
+            FTP_E_PERM => c"permanent failure reported by the server (5xx)",
+            FTP_E_PROTO => c"FTP protocol error",
+            FTP_E_IO => c"I/O error",
+            FTP_E_TIMEOUT => c"timed out",
+            FTP_E_CLOSED => c"connection closed by the server",
+            FTP_E_RESOLVE => c"cannot resolve host name",
+            FTP_E_CANCELLED => c"cancelled by callback",
+            FTP_E_INVALID => c"invalid argument",
+            FTP_E_NULL => c"NULL argument",
+            FTP_E_STATE => c"operation not possible in the session's state",
+            FTP_E_RECURSIVE => c"called from inside the session's own callback",
+            FTP_E_BUSY => c"session in use by another thread",
+            FTP_E_PANIC => c"internal error (panic); the session is unusable",
+        }
+    }
+}
+
+/// A static description of a result code, e.g. "permanent failure reported by the
+/// server (5xx)". Thread-safe; needs no session.
 ///
-/// @param code an ftp_result value (an int, so any value is safe to pass).
+/// @param code an ftp_result value; any int is safe to pass.
+/// @return a static NUL-terminated string, never NULL; do not free. Values that are
+///         not an ftp_result give "unknown error code".
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_strerror(code: c_int) -> *const c_char {
-    let s: &'static str = match code {
-        0 => "success\0",
-        1 => "unexpected reply from the server\0",
-        2 => "temporary failure reported by the server (4xx)\0",
-        3 => "permanent failure reported by the server (5xx)\0",
-        4 => "FTP protocol error\0",
-        5 => "I/O error\0",
-        6 => "timed out\0",
-        7 => "connection closed by the server\0",
-        8 => "cannot resolve host name\0",
-        9 => "cancelled by callback\0",
-        10 => "invalid argument\0",
-        11 => "NULL argument\0",
-        12 => "operation not possible in the session's state\0",
-        13 => "called from inside the session's own callback\0",
-        14 => "session in use by another thread\0",
-        15 => "internal error (panic); the session is unusable\0",
-        _ => "unknown error code\0",
-    };
-    s.as_ptr().cast()
+    no_panic(UNKNOWN.as_ptr(), || ftp_result::from_int(code).map_or(UNKNOWN, ftp_result::text).as_ptr())
 }
+
+const UNKNOWN: &CStr = c"unknown error code";
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::ffi::CStr;
+
+    #[test]
+    fn all_lists_every_code_in_order() {
+        for (i, r) in ftp_result::ALL.iter().enumerate() {
+            assert_eq!(*r as usize, i);
+        }
+    }
 
     #[test]
     fn every_code_has_its_own_text() {

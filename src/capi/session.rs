@@ -22,23 +22,31 @@ pub enum ftp_log_kind {
     FTP_LOG_GET = 3,
 }
 
-/// Receives the protocol trace. `line` is NUL-terminated, valid only during the call,
-/// with passwords already replaced by '*'. Must not call into the session.
+/// Receives the protocol trace. `line` is NUL-terminated and valid only during the call;
+/// passwords are already replaced by '*', and text from the server is converted as for
+/// ftp_session_last_reply_text(). Must not call into the session (FTP_E_RECURSIVE).
 pub type ftp_log_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, kind: ftp_log_kind, line: *const c_char)>;
 
 /// Creates a session, not yet connected: passive mode, no timeout, debug level 0.
 ///
-/// @return a new session, to be freed with ftp_free(); NULL only if memory ran out.
+/// @return a new session, owned by the caller and freed with ftp_free(). Running out of
+///         memory aborts the process (as Rust's allocator does) rather than returning
+///         NULL; NULL only after an internal error.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_new() -> *mut ftp_session {
     no_panic(std::ptr::null_mut(), || Box::into_raw(Box::new(ftp_session::new())))
 }
 
 /// Frees a session, closing its connection without sending QUIT (call ftp_quit() first
-/// for a polite goodbye). ftp_free(NULL) does nothing. Must not be called while another
-/// thread or a callback is using the session (the call is then ignored).
+/// for a polite goodbye). Also accepted on a session made unusable by FTP_E_PANIC. A
+/// data connection from ftp_transfercmd() is not freed with it: see ftp_data_free().
 ///
-/// @param h the session, or NULL.
+/// Do not call it from inside one of the session's callbacks or while another thread is
+/// in a call on the session: the session is in use then, and ftp_free does nothing (the
+/// session stays allocated). Like free(), it must not race with a call that could start
+/// on another thread.
+///
+/// @param h the session, or NULL (does nothing); not usable afterwards.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_free(h: *mut ftp_session) {
     no_panic((), || {
@@ -48,17 +56,22 @@ pub extern "C" fn ftp_free(h: *mut ftp_session) {
 
 /// Connects to an FTP server and reads its welcome (ftplib's FTP.connect). Any previous
 /// connection of the session is closed first. Names that resolve to several addresses
-/// are tried in turn.
+/// are tried in turn. A 120 welcome ("ready in n minutes") is followed by the 220.
 ///
 /// @param h the session.
-/// @param host host name or IP address (UTF-8, no CR/LF).
+/// @param host host name or IP address (UTF-8, no CR/LF/NUL; required).
 /// @param port TCP port; 0 means 21.
 /// @param timeout_ms timeout in milliseconds for connecting and for every later read or
 ///        write on this connection and its data connections; 0 means no timeout (block).
 /// @param source_address local IP address to bind control and data connections to, or
 ///        NULL for any.
-/// @return FTP_OK; FTP_E_RESOLVE, FTP_E_IO (refused...), FTP_E_TIMEOUT, FTP_E_TEMP
-///         (e.g. 421 at welcome), FTP_E_PERM, FTP_E_CLOSED, FTP_E_PROTO, FTP_E_INVALID.
+/// @return FTP_OK; FTP_E_RESOLVE; FTP_E_IO (refused, unreachable...); FTP_E_TIMEOUT;
+///         FTP_E_CLOSED (closed before the welcome); FTP_E_TEMP/FTP_E_PERM for a 4xx/5xx
+///         welcome (e.g. 421); FTP_E_REPLY for another welcome that is not 2xx;
+///         FTP_E_PROTO for a malformed welcome; FTP_E_INVALID (bad host, source_address
+///         not an IP address or of another family than host's addresses); FTP_E_NULL if
+///         host is NULL (and the general errors, see the top of this header). On failure
+///         the session is left unconnected.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_connect(
     h: *mut ftp_session,
@@ -83,10 +96,12 @@ pub extern "C" fn ftp_connect(
 }
 
 /// The welcome reply of the current connection (ftplib's getwelcome), all its lines
-/// joined by '\n'.
+/// joined by '\n', converted as for ftp_session_last_reply_text().
 ///
+/// @param h the session.
 /// @return the text, owned by the session and valid until the next call on it; NULL if
-///         not connected, or if h is NULL or in use.
+///         not connected, or if h is NULL, in use by another thread or the call comes
+///         from one of its callbacks.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_getwelcome(h: *mut ftp_session) -> *const c_char {
     peek(h, |s| match s.ftp.welcome() {
@@ -102,12 +117,16 @@ pub extern "C" fn ftp_getwelcome(h: *mut ftp_session) -> *const c_char {
 /// Logs in (ftplib's FTP.login): USER, then PASS if the server asks (3xx), then ACCT if
 /// it asks again.
 ///
+/// @param h the session.
 /// @param user user name, or NULL or "" for "anonymous".
 /// @param passwd password, or NULL for ""; for anonymous, "" and "-" become
 ///        "anonymous@" and "-anonymous@" as in ftplib.
 /// @param acct account for servers that answer 332, or NULL.
-/// @return FTP_OK; FTP_E_PERM (530 login incorrect), FTP_E_TEMP (421), FTP_E_REPLY (a
-///         final reply that is not 2xx), FTP_E_INVALID (CR/LF/NUL, not UTF-8).
+/// @return FTP_OK; FTP_E_PERM (530 login incorrect); FTP_E_TEMP (e.g. 421); FTP_E_REPLY
+///         (a final reply that is not 2xx); FTP_E_INVALID (CR/LF/NUL, not UTF-8);
+///         FTP_E_STATE if not connected, the connection is unusable or a transfer is
+///         open; FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED/FTP_E_PROTO for connection failures
+///         (and the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_login(
     h: *mut ftp_session,
@@ -128,8 +147,10 @@ pub extern "C" fn ftp_login(
 /// command and per reply, 2 every line in both directions. Passwords are masked. The
 /// trace goes to the callback set with ftp_set_log_callback(), or to stderr.
 ///
+/// @param h the session.
 /// @param level 0, 1 or 2 (larger values mean 2).
-/// @return FTP_OK, or FTP_E_INVALID for a negative level.
+/// @return FTP_OK; FTP_E_INVALID for a negative level (and the general errors, see the
+///         top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_set_debuglevel(h: *mut ftp_session, level: c_int) -> ftp_result {
     with_session(h, |s| {
@@ -142,10 +163,14 @@ pub extern "C" fn ftp_set_debuglevel(h: *mut ftp_session, level: c_int) -> ftp_r
 }
 
 /// Sends the protocol trace to `cb` instead of stderr (NULL restores stderr). The
-/// callback runs on the thread making the call that produced the line.
+/// callback runs on the thread making the call that produced the line, and stays set
+/// across connections until replaced.
 ///
+/// @param h the session.
 /// @param cb the callback, or NULL.
-/// @param userdata passed back to cb as its first argument.
+/// @param userdata passed back to cb as its first argument; must stay valid while cb is
+///        set.
+/// @return FTP_OK (or one of the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_set_log_callback(h: *mut ftp_session, cb: ftp_log_cb, userdata: *mut c_void) -> ftp_result {
     with_session(h, |s| {
@@ -173,9 +198,13 @@ pub extern "C" fn ftp_set_log_callback(h: *mut ftp_session, cb: ftp_log_cb, user
 /// Sends a command and reads its reply (ftplib's sendcmd). The reply is available
 /// through ftp_session_last_reply_code() and ftp_session_last_reply_text().
 ///
+/// @param h the session.
 /// @param cmd the command line without CRLF (UTF-8; CR, LF, NUL refused before sending).
-/// @return FTP_OK for 1xx-3xx replies; FTP_E_TEMP for 4xx; FTP_E_PERM for 5xx;
-///         FTP_E_PROTO for anything else.
+/// @return FTP_OK for a 1xx-3xx reply; FTP_E_TEMP for 4xx; FTP_E_PERM for 5xx;
+///         FTP_E_PROTO for a malformed reply or a code outside 1xx-5xx; FTP_E_INVALID;
+///         FTP_E_NULL if cmd is NULL; FTP_E_STATE if not connected, the connection is
+///         unusable or a transfer is open; FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED for
+///         connection failures (and the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_sendcmd(h: *mut ftp_session, cmd: *const c_char) -> ftp_result {
     with_session(h, |s| {
@@ -184,8 +213,11 @@ pub extern "C" fn ftp_sendcmd(h: *mut ftp_session, cmd: *const c_char) -> ftp_re
     })
 }
 
-/// Like ftp_sendcmd(), but any reply other than 2xx is an error (ftplib's voidcmd):
-/// FTP_E_REPLY for 1xx/3xx.
+/// Like ftp_sendcmd(), but any reply other than 2xx is an error (ftplib's voidcmd).
+///
+/// @param h the session.
+/// @param cmd the command line without CRLF (UTF-8; CR, LF, NUL refused before sending).
+/// @return as ftp_sendcmd(), and FTP_E_REPLY for a 1xx or 3xx reply.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_voidcmd(h: *mut ftp_session, cmd: *const c_char) -> ftp_result {
     with_session(h, |s| {
@@ -195,7 +227,15 @@ pub extern "C" fn ftp_voidcmd(h: *mut ftp_session, cmd: *const c_char) -> ftp_re
 }
 
 /// Reads the reply that ends a transfer started with ftp_transfercmd() (ftplib's
-/// voidresp): call it after ftp_data_free(). FTP_E_REPLY if the reply is not 2xx.
+/// voidresp): call it after ftp_data_free(). It waits for a reply even when no transfer
+/// is open.
+///
+/// @param h the session.
+/// @return FTP_OK for 2xx; FTP_E_TEMP for 4xx (e.g. 426 transfer aborted); FTP_E_PERM
+///         for 5xx; FTP_E_REPLY for 1xx/3xx; FTP_E_PROTO for a malformed reply or a code
+///         outside 1xx-5xx; FTP_E_STATE if not connected or the connection is unusable;
+///         FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED for connection failures (and the general
+///         errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_voidresp(h: *mut ftp_session) -> ftp_result {
     with_session(h, |s| {
@@ -205,16 +245,27 @@ pub extern "C" fn ftp_voidresp(h: *mut ftp_session) -> ftp_result {
 }
 
 /// Aborts a transfer in progress (ftplib's abort): sends ABOR preceded by Telnet IP and
-/// Synch (urgent data), then reads the reply: 225 or 226, or 426 followed by 226 (both
-/// are read). When a data connection from ftp_transfercmd() was open, replies queued
-/// before the ABOR reply are skipped too, so the session stays in step.
+/// Synch (urgent data), then reads the reply. Accepted: 225 or 226; or 426 or 451 (the
+/// transfer's failure) usually followed by 225/226: NOOP is sent and replies are read up
+/// to its 200, so a server that sends nothing more is not waited for. With a data
+/// connection from ftp_transfercmd() open, a 225/226 is followed by the same NOOP step,
+/// which skips replies queued before the ABOR reply, so the session stays in step. The
+/// 225/226 (else the 426/451) is kept as the last reply.
 ///
 /// Unlike ftplib, the open data connection is also reset (its ftp_data handle then reads
 /// end-of-file; still free it with ftp_data_free()). Servers that only look for ABOR
 /// between writes, vsftpd by default among them, otherwise stay blocked on a full socket
-/// and never answer.
+/// and never answer. It also wakes a thread blocked in ftp_data_read(): the session is
+/// not in use while its data connection is read, so another thread may call ftp_abort().
 ///
-/// @return FTP_OK; FTP_E_PROTO if the reply is not one of those.
+/// @param h the session.
+/// @return FTP_OK; FTP_E_PROTO if the reply is not one of those, or NOOP gets no 200
+///         within 8 replies; FTP_E_TEMP if the server answers 421 (closing);
+///         FTP_E_STATE if not connected or the connection is unusable;
+///         FTP_E_CLOSED/FTP_E_TIMEOUT/FTP_E_IO for connection failures; FTP_E_RECURSIVE
+///         from inside one of the session's callbacks (return non-zero from it instead);
+///         FTP_E_BUSY from another thread while a call on the session runs (and the
+///         general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_abort(h: *mut ftp_session) -> ftp_result {
     with_session(h, |s| {
@@ -227,6 +278,10 @@ pub extern "C" fn ftp_abort(h: *mut ftp_session) -> ftp_result {
 /// set_pasv). Passive: EPSV, and PASV if the server refuses EPSV on IPv4. Active: the
 /// library listens on the control connection's local address and sends PORT (IPv4) or
 /// EPRT (IPv6); only the server's address may connect.
+///
+/// @param h the session.
+/// @param passive true for passive mode, false for active mode.
+/// @return FTP_OK (or one of the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_set_pasv(h: *mut ftp_session, passive: bool) -> ftp_result {
     with_session(h, |s| {
@@ -239,6 +294,11 @@ pub extern "C" fn ftp_set_pasv(h: *mut ftp_session, passive: bool) -> ftp_result
 /// trust_server_pasv_ipv4_address). Off by default: the control connection's peer
 /// address is used with the port from the reply, so a hostile server cannot point
 /// the data connection at another host.
+///
+/// @param h the session.
+/// @param trust true to use the address in the 227 reply, false (the default) to use
+///        the control connection's peer address.
+/// @return FTP_OK (or one of the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_set_trust_server_pasv_ipv4_address(h: *mut ftp_session, trust: bool) -> ftp_result {
     with_session(h, |s| {
@@ -249,8 +309,12 @@ pub extern "C" fn ftp_set_trust_server_pasv_ipv4_address(h: *mut ftp_session, tr
 
 /// Sends QUIT and closes the connection, even when QUIT fails (ftplib's quit).
 ///
-/// @return FTP_OK, or the QUIT error (the connection is closed either way); FTP_E_STATE
-///         if not connected.
+/// @param h the session.
+/// @return FTP_OK; FTP_E_STATE if not connected (or the connection is unusable);
+///         FTP_E_REPLY for a 1xx/3xx reply; FTP_E_TEMP/FTP_E_PERM for 4xx/5xx;
+///         FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED/FTP_E_PROTO for connection failures (and
+///         the general errors, see the top of this header). The connection is closed
+///         whatever the result.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_quit(h: *mut ftp_session) -> ftp_result {
     with_session(h, |s| {
@@ -261,6 +325,9 @@ pub extern "C" fn ftp_quit(h: *mut ftp_session) -> ftp_result {
 
 /// Closes the connection without sending anything (ftplib's close). The session keeps
 /// its settings and can ftp_connect() again. Closing a closed session is FTP_OK.
+///
+/// @param h the session.
+/// @return FTP_OK (or one of the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_close(h: *mut ftp_session) -> ftp_result {
     with_session(h, |s| {
@@ -269,18 +336,26 @@ pub extern "C" fn ftp_close(h: *mut ftp_session) -> ftp_result {
     })
 }
 
-/// The code of the last reply read from the server (e.g. 226), or 0 if none yet, or if
-/// h is NULL or in use.
+/// The code of the last reply read from the server (e.g. 226), kept across
+/// ftp_close() until another reply is read. Works on a session made unusable by
+/// FTP_E_PANIC.
+///
+/// @param h the session.
+/// @return the code; 0 if no reply yet, or if h is NULL, in use by another thread or the
+///         call comes from one of its callbacks.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_last_reply_code(h: *mut ftp_session) -> c_int {
     peek(h, |s| s.ftp.last_reply().map_or(0, |r| c_int::from(r.code))).unwrap_or(0)
 }
 
 /// The text of the last reply read, all lines joined by '\n' with their codes (like
-/// ftplib's reply strings); NUL bytes from the server appear as '?'.
+/// ftplib's reply strings). Invalid UTF-8 from the server appears as U+FFFD, NUL bytes
+/// as '?'. Works on a session made unusable by FTP_E_PANIC.
 ///
+/// @param h the session.
 /// @return owned by the session, valid until the next call on it; "" if no reply yet;
-///         NULL if h is NULL or in use.
+///         NULL if h is NULL, in use by another thread or the call comes from one of its
+///         callbacks.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_last_reply_text(h: *mut ftp_session) -> *const c_char {
     peek(h, |s| {
@@ -292,10 +367,14 @@ pub extern "C" fn ftp_session_last_reply_text(h: *mut ftp_session) -> *const c_c
 }
 
 /// A message saying what the last call on this session failed on, with the details
-/// ("PASV reply has 7 fields, expected 6: ..."); "" if the last call succeeded.
+/// ("PASV reply has 7 fields, expected 6: ..."); "" if it succeeded. Calls refused with
+/// FTP_E_NULL (h itself NULL), FTP_E_BUSY or FTP_E_RECURSIVE, and the getters, leave it
+/// unchanged. After FTP_E_PANIC it describes the panic and stays so.
 ///
-/// @return owned by the session, valid until the next call on it; NULL if h is NULL or
-///         in use.
+/// @param h the session.
+/// @return owned by the session, valid until the next call on it (and during that call,
+///         so it may be passed to it as an argument); NULL if h is NULL, in use by
+///         another thread or the call comes from one of its callbacks.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_last_error(h: *mut ftp_session) -> *const c_char {
     peek(h, |s| handle::last_error_ptr(s)).unwrap_or(std::ptr::null())

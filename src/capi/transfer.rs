@@ -3,7 +3,7 @@
 use super::args::{self, UserData, text};
 use super::handle::{ftp_session, no_panic, with_session};
 use super::result::{Failure, ftp_result};
-use crate::{CancelRead, DataConn, Flow};
+use crate::{CancelRead, DataConn, Error, Flow};
 use std::ffi::{c_char, c_int, c_void};
 use std::io::{self, Read, Write};
 use std::sync::{Mutex, TryLockError};
@@ -19,7 +19,8 @@ pub type ftp_data_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, buf: *
 pub type ftp_line_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, line: *const c_char, len: usize) -> c_int>;
 
 /// Supplies bytes to upload: write up to `cap` bytes to `buf`, store the count in
-/// `*len_out` (0 means end of data) and return 0; return non-zero to cancel.
+/// `*len_out` (0 means end of data) and return 0; return non-zero to cancel. A count
+/// larger than `cap` fails the upload with FTP_E_INVALID.
 pub type ftp_read_cb =
     Option<unsafe extern "C" fn(userdata: *mut c_void, buf: *mut u8, cap: usize, len_out: *mut usize) -> c_int>;
 
@@ -36,10 +37,17 @@ fn data_sink(
     move |block: &[u8]| flow(unsafe { cb(ud.0, block.as_ptr(), block.len()) })
 }
 
-/// Calls a line callback (or prints to stdout without one, like ftplib's default).
-pub(crate) fn line_sink(cb: ftp_line_cb, ud: UserData) -> impl FnMut(&[u8]) -> Flow {
+/// Runs `op` with a line sink: the caller's callback, or stdout without one (ftplib's
+/// default). The core only knows "stop", so a failed stdout write is remembered here
+/// and reported as the I/O error it is rather than as a cancel.
+pub(crate) fn with_line_sink<T>(
+    cb: ftp_line_cb,
+    ud: UserData,
+    op: impl FnOnce(&mut dyn FnMut(&[u8]) -> Flow) -> crate::Result<T>,
+) -> Result<T, Failure> {
+    let mut stdout_err: Option<io::Error> = None;
     let mut buf: Vec<u8> = Vec::new();
-    move |line: &[u8]| match cb {
+    let mut sink = |line: &[u8]| match cb {
         Some(f) => {
             buf.clear();
             buf.extend_from_slice(line);
@@ -50,9 +58,21 @@ pub(crate) fn line_sink(cb: ftp_line_cb, ud: UserData) -> impl FnMut(&[u8]) -> F
         }
         None => {
             let mut out = io::stdout().lock();
-            let ok = out.write_all(line).and_then(|()| out.write_all(b"\n"));
-            if ok.is_ok() { Flow::Continue(()) } else { Flow::Break(()) }
+            match out.write_all(line).and_then(|()| out.write_all(b"\n")) {
+                Ok(()) => Flow::Continue(()),
+                Err(e) => {
+                    stdout_err = Some(e);
+                    Flow::Break(())
+                }
+            }
         }
+    };
+    let result = op(&mut sink);
+    match (result, stdout_err) {
+        (Err(Error::Cancelled), Some(e)) => {
+            Err(Error::Io { context: "could not write the lines to stdout".into(), source: e }.into())
+        }
+        (result, _) => Ok(result?),
     }
 }
 
@@ -60,6 +80,23 @@ pub(crate) fn line_sink(cb: ftp_line_cb, ud: UserData) -> impl FnMut(&[u8]) -> F
 struct CallbackReader {
     cb: unsafe extern "C" fn(*mut c_void, *mut u8, usize, *mut usize) -> c_int,
     ud: UserData,
+    /// Set when the callback claimed more bytes than the buffer holds: the caller's
+    /// bug (FTP_E_INVALID), which the core can only see as a failed read.
+    overrun: Option<String>,
+}
+
+impl CallbackReader {
+    fn new(cb: ftp_read_cb, ud: UserData) -> Result<CallbackReader, Failure> {
+        Ok(CallbackReader { cb: cb.ok_or(Failure::Null("reader"))?, ud, overrun: None })
+    }
+
+    /// The upload's outcome, with an overrun reported as the invalid argument it is.
+    fn finish<T>(&self, result: crate::Result<T>) -> Result<(), Failure> {
+        match (result, &self.overrun) {
+            (Err(_), Some(msg)) => Err(Error::Invalid(msg.clone()).into()),
+            (result, _) => result.map(drop).map_err(Failure::from),
+        }
+    }
 }
 
 impl Read for CallbackReader {
@@ -72,10 +109,9 @@ impl Read for CallbackReader {
             return Err(io::Error::other(CancelRead));
         }
         if n > buf.len() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("read callback reported {n} bytes for a {}-byte buffer", buf.len()),
-            ));
+            let msg = format!("read callback reported {n} bytes for a {}-byte buffer", buf.len());
+            self.overrun = Some(msg.clone());
+            return Err(io::Error::new(io::ErrorKind::InvalidData, msg));
         }
         Ok(n)
     }
@@ -85,15 +121,22 @@ impl Read for CallbackReader {
 /// connection, sends REST `rest` (unless FTP_NO_REST) and `cmd`, hands every block to
 /// `callback`, then reads the final reply.
 ///
+/// @param h the session.
 /// @param cmd the command, e.g. "RETR file.bin" (UTF-8; no CR/LF/NUL).
 /// @param callback receives the data (required).
-/// @param blocksize largest block passed to callback; 0 means 8192.
-/// @param rest restart offset for REST, or FTP_NO_REST.
-/// @param userdata passed to callback.
+/// @param blocksize largest block passed to callback; 0 means 8192; values over 16 MiB
+///        count as 16 MiB.
+/// @param rest restart offset sent with REST (>= 0), or FTP_NO_REST.
+/// @param userdata passed to callback as its first argument.
 /// @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero (the transfer was
-///         aborted, the session is usable); FTP_E_PERM/FTP_E_TEMP for refusals (550 no
-///         such file, 425 cannot open data connection...); FTP_E_IO/FTP_E_TIMEOUT/
-///         FTP_E_CLOSED for connection failures; FTP_E_STATE if not connected.
+///         aborted, the session is usable); FTP_E_TEMP/FTP_E_PERM for 4xx/5xx replies
+///         (425 cannot open data connection, 550 no such file...); FTP_E_REPLY for a
+///         reply of an unexpected class (no 1xx to the command, a final reply that is
+///         not 2xx); FTP_E_PROTO for malformed replies (e.g. an unparsable PASV reply);
+///         FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED for connection failures; FTP_E_STATE if
+///         not connected, the connection is unusable or a transfer from
+///         ftp_transfercmd() is open; FTP_E_INVALID for a bad cmd or a rest below -1;
+///         FTP_E_NULL (and the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_retr_binary(
     h: *mut ftp_session,
@@ -106,20 +149,25 @@ pub extern "C" fn ftp_retr_binary(
     with_session(h, |s| {
         let cmd = text(cmd, "cmd")?;
         let cb = callback.ok_or(Failure::Null("callback"))?;
+        let rest = args::rest(rest)?;
         let bs = if blocksize == 0 { crate::DEFAULT_BLOCKSIZE } else { blocksize };
-        s.ftp.retrbinary(cmd, bs, args::rest(rest), data_sink(cb, UserData(userdata)))?;
+        s.ftp.retrbinary(cmd, bs, rest, data_sink(cb, UserData(userdata)))?;
         Ok(())
     })
 }
 
-/// Downloads in ASCII mode line by line (ftplib's retrlines): sends TYPE A and `cmd`
-/// (e.g. "RETR notes.txt", "LIST", "NLST"), hands each line without its CRLF/LF to
-/// `callback`, then reads the final reply. Lines longer than 8192 bytes fail with
-/// FTP_E_PROTO.
+/// Downloads in ASCII mode line by line (ftplib's retrlines): sends TYPE A and `cmd`,
+/// hands each line without its CRLF/LF to `callback`, then reads the final reply.
 ///
+/// @param h the session.
+/// @param cmd the command, e.g. "RETR notes.txt", "LIST" or "NLST" (UTF-8; no
+///        CR/LF/NUL).
 /// @param callback receives each line; NULL prints each line and '\n' to stdout (as
 ///        ftplib does).
-/// @return as ftp_retr_binary().
+/// @param userdata passed to callback as its first argument.
+/// @return as ftp_retr_binary(); also FTP_E_PROTO for a line longer than 8192 bytes
+///         (not counting its line ending), and FTP_E_IO if stdout cannot be written
+///         (NULL callback).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_retr_lines(
     h: *mut ftp_session,
@@ -129,7 +177,7 @@ pub extern "C" fn ftp_retr_lines(
 ) -> ftp_result {
     with_session(h, |s| {
         let cmd = text(cmd, "cmd")?;
-        s.ftp.retrlines(cmd, line_sink(callback, UserData(userdata)))?;
+        with_line_sink(callback, UserData(userdata), |sink| s.ftp.retrlines(cmd, sink))?;
         Ok(())
     })
 }
@@ -139,14 +187,19 @@ pub extern "C" fn ftp_retr_lines(
 /// blocks of up to `blocksize`, calling `callback` (if any) after each block, closes the
 /// data connection and reads the final reply.
 ///
-/// @param cmd e.g. "STOR file.bin" or "APPE log.txt".
+/// @param h the session.
+/// @param cmd e.g. "STOR file.bin" or "APPE log.txt" (UTF-8; no CR/LF/NUL).
 /// @param reader supplies the bytes (required).
-/// @param blocksize buffer size offered to reader; 0 means 8192.
-/// @param callback called with each block sent, or NULL.
-/// @param rest restart offset for REST, or FTP_NO_REST.
-/// @param userdata passed to reader and callback.
-/// @return FTP_OK; FTP_E_CANCELLED if reader or callback returned non-zero; FTP_E_PERM
-///         (e.g. 552 storage exceeded, 553 name not allowed); others as ftp_retr_binary().
+/// @param blocksize buffer size offered to reader; 0 means 8192; values over 16 MiB
+///        count as 16 MiB.
+/// @param callback called with each block after it is sent, or NULL.
+/// @param rest restart offset sent with REST (>= 0), or FTP_NO_REST.
+/// @param userdata passed to reader and callback as their first argument.
+/// @return FTP_OK; FTP_E_CANCELLED if reader or callback returned non-zero;
+///         FTP_E_INVALID also if reader stored a count larger than its cap; FTP_E_PERM
+///         (e.g. 552 storage exceeded, 553 name not allowed); if sending fails, the
+///         server's error reply when it gave one, else FTP_E_IO/FTP_E_TIMEOUT; others
+///         as ftp_retr_binary().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_stor_binary(
     h: *mut ftp_session,
@@ -160,24 +213,30 @@ pub extern "C" fn ftp_stor_binary(
     with_session(h, |s| {
         let cmd = text(cmd, "cmd")?;
         let ud = UserData(userdata);
-        let mut source = CallbackReader { cb: reader.ok_or(Failure::Null("reader"))?, ud };
+        let mut source = CallbackReader::new(reader, ud)?;
+        let rest = args::rest(rest)?;
         let bs = if blocksize == 0 { crate::DEFAULT_BLOCKSIZE } else { blocksize };
         let mut sent = callback.map(|cb| data_sink(cb, ud));
-        s.ftp.storbinary(cmd, &mut source, bs, args::rest(rest), |b| match &mut sent {
+        let result = s.ftp.storbinary(cmd, &mut source, bs, rest, |b| match &mut sent {
             Some(f) => f(b),
             None => Flow::Continue(()),
-        })?;
-        Ok(())
+        });
+        source.finish(result)
     })
 }
 
 /// Uploads text line by line (ftplib's storlines): sends TYPE A and `cmd`, splits what
 /// `reader` supplies at LF and sends each line ending in CRLF (a line ending in a lone
-/// CR or LF gets CRLF instead; a last line without an ending gets one). Lines longer
-/// than 8192 bytes fail with FTP_E_INVALID.
+/// CR or LF gets CRLF instead; a last line without an ending gets one), closes the data
+/// connection and reads the final reply.
 ///
+/// @param h the session.
+/// @param cmd e.g. "STOR notes.txt" (UTF-8; no CR/LF/NUL).
+/// @param reader supplies the text (required).
 /// @param callback called with each line as sent (with its CRLF), or NULL.
-/// @return as ftp_stor_binary().
+/// @param userdata passed to reader and callback as their first argument.
+/// @return as ftp_stor_binary(); also FTP_E_INVALID for a line longer than 8192 bytes
+///         counting the line ending reader gave it (so at most 8191 bytes before a LF).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_stor_lines(
     h: *mut ftp_session,
@@ -189,18 +248,19 @@ pub extern "C" fn ftp_stor_lines(
     with_session(h, |s| {
         let cmd = text(cmd, "cmd")?;
         let ud = UserData(userdata);
-        let mut source = CallbackReader { cb: reader.ok_or(Failure::Null("reader"))?, ud };
+        let mut source = CallbackReader::new(reader, ud)?;
         let mut sent = callback.map(|cb| data_sink(cb, ud));
-        s.ftp.storlines(cmd, &mut source, |b| match &mut sent {
+        let result = s.ftp.storlines(cmd, &mut source, |b| match &mut sent {
             Some(f) => f(b),
             None => Flow::Continue(()),
-        })?;
-        Ok(())
+        });
+        source.finish(result)
     })
 }
 
 /// A data connection opened by ftp_transfercmd(), read or written by the caller.
-/// Opaque; free with ftp_data_free().
+/// Opaque; free with ftp_data_free(). It holds no reference to its session, so it may
+/// be used on another thread than the session, and may outlive it.
 pub struct ftp_data {
     conn: Mutex<DataConn>,
 }
@@ -211,16 +271,19 @@ pub struct ftp_data {
 ///
 /// The caller then reads (downloads) or writes (uploads) with ftp_data_read() /
 /// ftp_data_write(), frees the connection with ftp_data_free() and reads the final
-/// reply with ftp_voidresp() - or calls ftp_abort(). Until then, other commands on the
-/// session fail with FTP_E_STATE. TYPE is not changed: send "TYPE I" first if needed.
+/// reply with ftp_voidresp(), or calls ftp_abort(). Until then, calls that send a
+/// command fail with FTP_E_STATE (ftp_voidresp, ftp_abort, ftp_quit, ftp_close and
+/// ftp_connect are accepted). TYPE is not changed: send "TYPE I" first if needed.
 ///
-/// @param cmd e.g. "RETR big.iso" or "STOR up.bin".
-/// @param rest restart offset, or FTP_NO_REST.
-/// @param data_out receives the data connection on success.
+/// @param h the session.
+/// @param cmd e.g. "RETR big.iso" or "STOR up.bin" (UTF-8; no CR/LF/NUL).
+/// @param rest restart offset sent with REST (>= 0), or FTP_NO_REST.
+/// @param data_out receives the data connection on success (required); the caller owns
+///        it and frees it with ftp_data_free().
 /// @param size_out receives the size announced by a 150 reply "(N bytes)", or -1 if
 ///        none; may be NULL.
-/// @return FTP_OK; FTP_E_REPLY if the command's reply is not 1xx; FTP_E_PERM/TEMP for
-///         refusals; connection errors as elsewhere.
+/// @return FTP_OK; FTP_E_REPLY if the command's reply is not 1xx; FTP_E_TEMP/FTP_E_PERM
+///         for refusals; others as ftp_retr_binary() (but never FTP_E_CANCELLED).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_ntransfercmd(
     h: *mut ftp_session,
@@ -234,7 +297,8 @@ pub extern "C" fn ftp_ntransfercmd(
         if data_out.is_null() {
             return Err(Failure::Null("data_out"));
         }
-        let (conn, size) = s.ftp.ntransfercmd(cmd, args::rest(rest))?;
+        let rest = args::rest(rest)?;
+        let (conn, size) = s.ftp.ntransfercmd(cmd, rest)?;
         let data = Box::into_raw(Box::new(ftp_data { conn: Mutex::new(conn) }));
         args::put(data_out, data);
         args::put(size_out, size.and_then(|n| i64::try_from(n).ok()).unwrap_or(-1));
@@ -243,6 +307,13 @@ pub extern "C" fn ftp_ntransfercmd(
 }
 
 /// ftp_ntransfercmd() without the size (ftplib's transfercmd).
+///
+/// @param h the session.
+/// @param cmd e.g. "RETR big.iso" or "STOR up.bin" (UTF-8; no CR/LF/NUL).
+/// @param rest restart offset sent with REST (>= 0), or FTP_NO_REST.
+/// @param data_out receives the data connection on success (required); free it with
+///        ftp_data_free().
+/// @return as ftp_ntransfercmd().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_transfercmd(
     h: *mut ftp_session,
@@ -266,29 +337,37 @@ fn with_data(d: *mut ftp_data, f: impl FnOnce(&mut DataConn) -> io::Result<()>) 
         };
         match f(&mut conn) {
             Ok(()) => ftp_result::FTP_OK,
-            Err(e) => crate::Error::io("data connection", e).kind().into(),
+            Err(e) => Error::io("data connection", e).kind().into(),
         }
     })
 }
 
-/// Reads up to `cap` bytes from a data connection.
+/// Reads up to `cap` bytes from a data connection, blocking until some arrive (within
+/// the timeout given to ftp_connect()). Failures are not recorded on the session.
 ///
-/// @param buf where to store the bytes (may be NULL only if cap is 0).
-/// @param len_out receives the count; 0 means the server has closed the connection
-///        (end of the file).
-/// @return FTP_OK, FTP_E_IO, FTP_E_TIMEOUT, FTP_E_NULL.
+/// Another thread may call ftp_abort() on the session meanwhile: that resets the
+/// connection, and a read blocked here returns FTP_OK with *len_out = 0.
+///
+/// @param d the data connection from ftp_ntransfercmd() / ftp_transfercmd().
+/// @param buf where to store the bytes (required).
+/// @param cap the size of buf; must not be 0.
+/// @param len_out receives the count (required); 0 means the server has closed the
+///        connection (end of the file), or ftp_abort() reset it.
+/// @return FTP_OK; FTP_E_IO; FTP_E_TIMEOUT; FTP_E_NULL if d, buf or len_out is NULL;
+///         FTP_E_INVALID if cap is 0; FTP_E_BUSY if another thread is using d;
+///         FTP_E_PANIC after an internal error.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_data_read(d: *mut ftp_data, buf: *mut u8, cap: usize, len_out: *mut usize) -> ftp_result {
-    if len_out.is_null() || (buf.is_null() && cap > 0) {
+    if d.is_null() || buf.is_null() || len_out.is_null() {
         return ftp_result::FTP_E_NULL;
     }
+    if cap == 0 {
+        // A 0-byte read would return 0, which means end of file: refuse the ambiguity.
+        return ftp_result::FTP_E_INVALID;
+    }
     with_data(d, |conn| {
-        let slice: &mut [u8] = if cap == 0 {
-            &mut []
-        } else {
-            // SAFETY: buf is non-NULL and points to `cap` writable bytes (contract).
-            unsafe { std::slice::from_raw_parts_mut(buf, cap) }
-        };
+        // SAFETY: buf is non-NULL and points to `cap` writable bytes (contract).
+        let slice = unsafe { std::slice::from_raw_parts_mut(buf, cap) };
         let n = loop {
             match conn.read(slice) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -300,10 +379,15 @@ pub extern "C" fn ftp_data_read(d: *mut ftp_data, buf: *mut u8, cap: usize, len_
     })
 }
 
-/// Writes all `len` bytes to a data connection.
+/// Writes all `len` bytes to a data connection, blocking until they are sent (within
+/// the timeout given to ftp_connect()). Failures are not recorded on the session.
 ///
-/// @return FTP_OK, FTP_E_IO (e.g. the server closed the connection), FTP_E_TIMEOUT,
-///         FTP_E_NULL.
+/// @param d the data connection from ftp_ntransfercmd() / ftp_transfercmd().
+/// @param buf the bytes (may be NULL only if len is 0).
+/// @param len how many bytes to send; 0 does nothing.
+/// @return FTP_OK; FTP_E_IO (e.g. the server closed the connection, or ftp_abort()
+///         reset it); FTP_E_TIMEOUT; FTP_E_NULL; FTP_E_BUSY if another thread is using
+///         d; FTP_E_PANIC after an internal error.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_data_write(d: *mut ftp_data, buf: *const u8, len: usize) -> ftp_result {
     if buf.is_null() && len > 0 {
@@ -320,14 +404,21 @@ pub extern "C" fn ftp_data_write(d: *mut ftp_data, buf: *const u8, len: usize) -
 }
 
 /// Closes and frees a data connection; for an upload this tells the server the file is
-/// complete. Then call ftp_voidresp() for the final reply. ftp_data_free(NULL) does
-/// nothing.
+/// complete. Then call ftp_voidresp() for the final reply (or ftp_abort() to stop a
+/// download early). ftp_data_free(NULL) does nothing.
+///
+/// It may be called before or after ftp_free() of the session, from any thread, but not
+/// while another thread is inside ftp_data_read() or ftp_data_write() on it (wake a
+/// blocked reader with ftp_abort() first).
+///
+/// @param d the data connection, or NULL; invalid afterwards.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_data_free(d: *mut ftp_data) {
-    if d.is_null() {
-        return;
-    }
-    // SAFETY: d comes from Box::into_raw in ftp_ntransfercmd and is freed once (contract).
-    let boxed = unsafe { Box::from_raw(d) };
-    no_panic((), move || drop(boxed));
+    no_panic((), || {
+        if d.is_null() {
+            return;
+        }
+        // SAFETY: d comes from Box::into_raw in ftp_ntransfercmd and is freed once (contract).
+        drop(unsafe { Box::from_raw(d) });
+    })
 }
