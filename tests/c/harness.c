@@ -1,3 +1,5 @@
+/* strdup, fileno and friends under -std=c99 */
+#define _POSIX_C_SOURCE 200809L
 #include "harness.h"
 
 #include <stdarg.h>

@@ -59,6 +59,10 @@ int main(void) {
     CHECK(ftp_session_last_reply_code(NULL) == 0);
     CHECK(ftp_mlsd_entry_name(NULL, NULL) == NULL);
     CHECK(ftp_mlsd_entry_fact_count(NULL) == 0);
+    CHECK(ftp_mlsd_entry_fact(NULL, "type") == NULL);
+    const char *fact_name, *fact_value;
+    CHECK(ftp_mlsd_entry_fact_at(NULL, 0, &fact_name, &fact_value) == FTP_E_NULL);
+    CHECK_RC(NULL, ftp_data_read(NULL, (uint8_t[1]){0}, 0, &(size_t){0}), FTP_E_NULL);
 
     ftp_session *h = ftp_new();
     CHECK(h != NULL);
@@ -85,6 +89,20 @@ int main(void) {
     CHECK_RC(h, ftp_sendcmd(h, "NOOP"), FTP_E_STATE);
     CHECK(strstr(ftp_session_last_error(h), "not connected") != NULL);
     CHECK_RC(h, ftp_quit(h), FTP_E_STATE);
+    /* A string the handle owns may be passed back in: it stays valid during the call. */
+    CHECK_RC(h, ftp_sendcmd(h, ftp_session_last_error(h)), FTP_E_STATE);
+    CHECK(strstr(ftp_session_last_error(h), "not connected") != NULL);
+    CHECK_RC(h, ftp_sendcmd(h, ftp_session_last_reply_text(h)), FTP_E_STATE);
+
+    /* rest: FTP_NO_REST or an offset; other negative values are refused, not ignored. */
+    CHECK_RC(h, ftp_retr_binary(h, "RETR x", dummy_data, 0, FTP_NO_REST, NULL), FTP_E_STATE);
+    CHECK_RC(h, ftp_retr_binary(h, "RETR x", dummy_data, 0, -2, NULL), FTP_E_INVALID);
+    CHECK(strstr(ftp_session_last_error(h), "-2") != NULL);
+    CHECK_RC(h, ftp_stor_binary(h, "STOR x", t_src_read, 0, NULL, INT64_MIN, NULL), FTP_E_INVALID);
+    ftp_data *d = NULL;
+    CHECK_RC(h, ftp_transfercmd(h, "RETR x", -5, &d), FTP_E_INVALID);
+    CHECK(d == NULL);
+
     CHECK_OK(h, ftp_close(h));
     CHECK(strcmp(ftp_session_last_error(h), "") == 0); /* cleared by the successful call */
 
