@@ -18,10 +18,13 @@
  *   FTP_E_PANIC (an internal bug; the session is then unusable).
  *
  * Strings and ownership
- *   Strings passed in are NUL-terminated; commands, paths, user names and passwords
- *   must be UTF-8 and must not contain CR, LF or NUL (refused with FTP_E_INVALID
- *   before anything is sent). Data from the server (file names, listing lines) is
- *   handed out as bytes with a length, since servers send names that are not UTF-8.
+ *   Strings passed in are NUL-terminated and must not contain CR or LF (refused
+ *   with FTP_E_INVALID before anything is sent). Commands, paths and listing
+ *   arguments are sent as the bytes given, in whatever encoding the server uses
+ *   (UTF-8 for most), so a name received from a listing can be passed back as is.
+ *   Host names, addresses, user names and passwords must be UTF-8. Data from the
+ *   server (file names, listing lines) is handed out as bytes with a length, since
+ *   servers send names that are not UTF-8.
  *   A `const char *` returned by a function on a handle belongs to the handle and
  *   stays valid until the next call on that handle (or ftp_free); copy it to keep
  *   it. Every ftp_new has a matching ftp_free; ftp_free(NULL) does nothing.
@@ -75,8 +78,9 @@
  *     stays usable; ftplib leaves the final reply unread.
  *   - Every reply line must start with three digits followed by a space, '-' or the
  *     end of the line (ftplib looks only at the first character).
- *   - Replies, listing lines and names are kept as bytes; ftplib decodes them as
- *     strict UTF-8 and fails on names in other encodings.
+ *   - Replies, listing lines and names are kept as bytes, and paths are sent as the
+ *     bytes given; ftplib decodes and encodes them as strict UTF-8 (its `encoding`)
+ *     and fails on names in other encodings.
  *   - A welcome that is not 2xx (after an optional 120) fails ftp_connect() and
  *     closes the connection; ftplib accepts a 1xx or 3xx welcome.
  *   - While a data connection from ftp_transfercmd() is open, other commands fail
@@ -290,8 +294,8 @@ extern "C" {
  * then RNTO `to`.
  *
  * @param h the session.
- * @param from the current name (UTF-8; no CR/LF/NUL).
- * @param to the new name (UTF-8; no CR/LF/NUL).
+ * @param from the current name (bytes as given; no CR/LF/NUL).
+ * @param to the new name (bytes as given; no CR/LF/NUL).
  * @return FTP_OK; FTP_E_PERM (e.g. 550 no such file) or FTP_E_TEMP for a 5xx/4xx to
  *         either command; FTP_E_REPLY if RNFR gets no 3xx or RNTO no 2xx; FTP_E_INVALID;
  *         FTP_E_NULL; FTP_E_STATE if not connected, the connection is unusable or a
@@ -304,7 +308,7 @@ ftp_result ftp_rename(ftp_session *h, const char *from, const char *to);
  * Deletes a file (DELE; ftplib's delete).
  *
  * @param h the session.
- * @param path the file (UTF-8; no CR/LF/NUL).
+ * @param path the file (bytes as given; no CR/LF/NUL).
  * @return FTP_OK for 250 or 200; FTP_E_PERM (e.g. 550 no such file) for 5xx;
  *         FTP_E_TEMP for 4xx; FTP_E_REPLY for any other 1xx-3xx; others as
  *         ftp_rename().
@@ -316,7 +320,7 @@ ftp_result ftp_delete(ftp_session *h, const char *path);
  * server answers 500); "" means ".".
  *
  * @param h the session.
- * @param dir the directory (UTF-8; no CR/LF/NUL).
+ * @param dir the directory (bytes as given; no CR/LF/NUL).
  * @return FTP_OK; FTP_E_PERM (e.g. 550) or FTP_E_TEMP; FTP_E_REPLY for a 1xx/3xx;
  *         others as ftp_rename().
  */
@@ -326,7 +330,7 @@ ftp_result ftp_cwd(ftp_session *h, const char *dir);
  * Creates a directory (MKD; ftplib's mkd).
  *
  * @param h the session.
- * @param dir the directory to create (UTF-8; no CR/LF/NUL).
+ * @param dir the directory to create (bytes as given; no CR/LF/NUL).
  * @param path_out receives the directory's path from the 257 reply ("" if the server
  *        answered another 2xx or did not quote the path), owned by the session and
  *        valid until the next call on it; may be NULL. The path is the server's bytes,
@@ -350,7 +354,7 @@ ftp_result ftp_pwd(ftp_session *h, const char **path_out);
  * Removes a directory (RMD; ftplib's rmd).
  *
  * @param h the session.
- * @param dir the directory (UTF-8; no CR/LF/NUL).
+ * @param dir the directory (bytes as given; no CR/LF/NUL).
  * @return as ftp_cwd().
  */
 ftp_result ftp_rmd(ftp_session *h, const char *dir);
@@ -360,7 +364,7 @@ ftp_result ftp_rmd(ftp_session *h, const char *dir);
  * then SIZE.
  *
  * @param h the session.
- * @param path the file (UTF-8; no CR/LF/NUL).
+ * @param path the file (bytes as given; no CR/LF/NUL).
  * @param size_out receives the size (required), or -1 when the server does not say: a
  *        1xx-3xx reply other than 213, or SIZE not implemented (500, 502, 504).
  * @return FTP_OK; FTP_E_PERM (e.g. 550 no such file) or FTP_E_TEMP; FTP_E_REPLY if
@@ -373,7 +377,7 @@ ftp_result ftp_size(ftp_session *h, const char *path, int64_t *size_out);
  * Lists a directory with MLSD (ftplib's mlsd), streaming each entry to `callback`.
  *
  * @param h the session.
- * @param path the directory, or NULL or "" for the working directory (UTF-8; no
+ * @param path the directory, or NULL or "" for the working directory (bytes as given; no
  *        CR/LF/NUL).
  * @param facts NULL-terminated array of fact names to ask for with "OPTS MLST
  *        a;b;" before listing (e.g. {"type", "size", "modify", NULL}), or NULL to
@@ -441,7 +445,7 @@ ftp_result ftp_mlsd_entry_fact_at(const ftp_mlsd_entry *entry,
  * Lists names with NLST (ftplib's nlst), one callback per name.
  *
  * @param h the session.
- * @param args arguments appended to NLST (e.g. a directory), or NULL (UTF-8; no
+ * @param args arguments appended to NLST (e.g. a directory), or NULL (bytes as given; no
  *        CR/LF/NUL).
  * @param callback receives each name (required).
  * @param userdata passed to callback as its first argument.
@@ -454,7 +458,7 @@ ftp_result ftp_nlst(ftp_session *h, const char *args, ftp_line_cb callback, void
  * own format.
  *
  * @param h the session.
- * @param args arguments appended to LIST (e.g. a directory), or NULL (UTF-8; no
+ * @param args arguments appended to LIST (e.g. a directory), or NULL (bytes as given; no
  *        CR/LF/NUL).
  * @param callback receives each line; NULL prints them to stdout (as ftplib does).
  * @param userdata passed to callback as its first argument.
@@ -579,7 +583,7 @@ ftp_result ftp_set_log_callback(ftp_session *h, ftp_log_cb cb, void *userdata);
  * through ftp_session_last_reply_code() and ftp_session_last_reply_text().
  *
  * @param h the session.
- * @param cmd the command line without CRLF (UTF-8; CR, LF, NUL refused before sending).
+ * @param cmd the command line without CRLF (bytes as given; CR, LF, NUL refused before sending).
  * @return FTP_OK for a 1xx-3xx reply; FTP_E_TEMP for 4xx; FTP_E_PERM for 5xx;
  *         FTP_E_PROTO for a malformed reply or a code outside 1xx-5xx; FTP_E_INVALID;
  *         FTP_E_NULL if cmd is NULL; FTP_E_STATE if not connected, the connection is
@@ -592,7 +596,7 @@ ftp_result ftp_sendcmd(ftp_session *h, const char *cmd);
  * Like ftp_sendcmd(), but any reply other than 2xx is an error (ftplib's voidcmd).
  *
  * @param h the session.
- * @param cmd the command line without CRLF (UTF-8; CR, LF, NUL refused before sending).
+ * @param cmd the command line without CRLF (bytes as given; CR, LF, NUL refused before sending).
  * @return as ftp_sendcmd(), and FTP_E_REPLY for a 1xx or 3xx reply.
  */
 ftp_result ftp_voidcmd(ftp_session *h, const char *cmd);
@@ -725,7 +729,7 @@ const char *ftp_session_last_error(ftp_session *h);
  * `callback`, then reads the final reply.
  *
  * @param h the session.
- * @param cmd the command, e.g. "RETR file.bin" (UTF-8; no CR/LF/NUL).
+ * @param cmd the command, e.g. "RETR file.bin" (bytes as given; no CR/LF/NUL).
  * @param callback receives the data (required).
  * @param blocksize largest block passed to callback; 0 means 8192; values over 16 MiB
  *        count as 16 MiB.
@@ -753,7 +757,7 @@ ftp_result ftp_retr_binary(ftp_session *h,
  * hands each line without its CRLF/LF to `callback`, then reads the final reply.
  *
  * @param h the session.
- * @param cmd the command, e.g. "RETR notes.txt", "LIST" or "NLST" (UTF-8; no
+ * @param cmd the command, e.g. "RETR notes.txt", "LIST" or "NLST" (bytes as given; no
  *        CR/LF/NUL).
  * @param callback receives each line; NULL prints each line and '\n' to stdout (as
  *        ftplib does).
@@ -771,7 +775,7 @@ ftp_result ftp_retr_lines(ftp_session *h, const char *cmd, ftp_line_cb callback,
  * data connection and reads the final reply.
  *
  * @param h the session.
- * @param cmd e.g. "STOR file.bin" or "APPE log.txt" (UTF-8; no CR/LF/NUL).
+ * @param cmd e.g. "STOR file.bin" or "APPE log.txt" (bytes as given; no CR/LF/NUL).
  * @param reader supplies the bytes (required).
  * @param blocksize buffer size offered to reader; 0 means 8192; values over 16 MiB
  *        count as 16 MiB.
@@ -799,7 +803,7 @@ ftp_result ftp_stor_binary(ftp_session *h,
  * connection and reads the final reply.
  *
  * @param h the session.
- * @param cmd e.g. "STOR notes.txt" (UTF-8; no CR/LF/NUL).
+ * @param cmd e.g. "STOR notes.txt" (bytes as given; no CR/LF/NUL).
  * @param reader supplies the text (required).
  * @param callback called with each line as sent (with its CRLF), or NULL.
  * @param userdata passed to reader and callback as their first argument.
@@ -824,7 +828,7 @@ ftp_result ftp_stor_lines(ftp_session *h,
  * ftp_connect are accepted). TYPE is not changed: send "TYPE I" first if needed.
  *
  * @param h the session.
- * @param cmd e.g. "RETR big.iso" or "STOR up.bin" (UTF-8; no CR/LF/NUL).
+ * @param cmd e.g. "RETR big.iso" or "STOR up.bin" (bytes as given; no CR/LF/NUL).
  * @param rest restart offset sent with REST (>= 0), or FTP_NO_REST.
  * @param data_out receives the data connection on success (required); the caller owns
  *        it and frees it with ftp_data_free().
@@ -843,7 +847,7 @@ ftp_result ftp_ntransfercmd(ftp_session *h,
  * ftp_ntransfercmd() without the size (ftplib's transfercmd).
  *
  * @param h the session.
- * @param cmd e.g. "RETR big.iso" or "STOR up.bin" (UTF-8; no CR/LF/NUL).
+ * @param cmd e.g. "RETR big.iso" or "STOR up.bin" (bytes as given; no CR/LF/NUL).
  * @param rest restart offset sent with REST (>= 0), or FTP_NO_REST.
  * @param data_out receives the data connection on success (required); free it with
  *        ftp_data_free().

@@ -64,9 +64,18 @@ pub fn mask_password(line: &str) -> String {
     }
 }
 
+/// `VERB argument` as bytes: arguments (paths, names) need not be UTF-8.
+pub fn verb_line(verb: &str, arg: &[u8]) -> Vec<u8> {
+    let mut line = Vec::with_capacity(verb.len() + 1 + arg.len());
+    line.extend_from_slice(verb.as_bytes());
+    line.push(b' ');
+    line.extend_from_slice(arg);
+    line
+}
+
 /// Refuses text that would let a caller inject a second command into the line.
-pub fn check_line(what: &str, text: &str) -> Result<()> {
-    if let Some(b) = text.bytes().find(|&b| b == b'\r' || b == b'\n' || b == 0) {
+pub fn check_line(what: &str, text: impl AsRef<[u8]>) -> Result<()> {
+    if let Some(&b) = text.as_ref().iter().find(|&&b| b == b'\r' || b == b'\n' || b == 0) {
         let name = match b {
             b'\r' => "CR",
             b'\n' => "LF",
@@ -157,19 +166,21 @@ impl Control {
         err
     }
 
-    /// Sends one command line (CRLF appended). `line` must not contain CR, LF or NUL.
-    pub fn send(&mut self, line: &str) -> Result<()> {
+    /// Sends one command line (CRLF appended). `line` must not contain CR, LF or NUL;
+    /// it is sent as the bytes given (servers differ in the encoding of names).
+    pub fn send(&mut self, line: impl AsRef<[u8]>) -> Result<()> {
+        let line = line.as_ref();
         check_line("command", line)?;
         self.conn()?;
         if self.log.level > 0 {
-            let shown = mask_password(line);
+            let shown = mask_password(&String::from_utf8_lossy(line));
             self.log.emit(1, LogKind::Cmd, &shown);
             self.log.emit(2, LogKind::Put, &shown);
         }
         let mut buf = Vec::with_capacity(line.len() + 2);
-        buf.extend_from_slice(line.as_bytes());
+        buf.extend_from_slice(line);
         buf.extend_from_slice(b"\r\n");
-        let verb = line.split(' ').next().unwrap_or("").to_string();
+        let verb = String::from_utf8_lossy(line.split(|&b| b == b' ').next().unwrap_or(b"")).into_owned();
         let res = self.conn()?.reader.get_mut().write_all(&buf);
         res.map_err(|e| self.fail(Error::io(format!("send {verb}"), e)))
     }
@@ -241,7 +252,7 @@ impl Control {
     }
 
     /// ftplib's sendcmd: send a command, return its reply (1xx-3xx) or the error.
-    pub fn command(&mut self, line: &str) -> Result<Reply> {
+    pub fn command(&mut self, line: impl AsRef<[u8]>) -> Result<Reply> {
         self.send(line)?;
         self.get_response()
     }

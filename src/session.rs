@@ -2,7 +2,7 @@
 //! `transfer.rs`, data-connection setup in `data.rs`; this file holds connecting,
 //! logging in, plain commands and the directory/file commands.
 
-use crate::control::{Control, LogSink, check_line};
+use crate::control::{Control, LogSink, check_line, verb_line};
 use crate::error::{Error, ErrorKind, Result};
 use crate::net;
 use crate::parse;
@@ -160,14 +160,15 @@ impl Ftp {
     }
 
     /// Sends a command and returns its reply; 4xx/5xx are errors (ftplib's `sendcmd`).
-    pub fn sendcmd(&mut self, cmd: &str) -> Result<Reply> {
+    pub fn sendcmd(&mut self, cmd: impl AsRef<[u8]>) -> Result<Reply> {
+        let cmd = cmd.as_ref();
         check_line("command", cmd)?;
         self.idle()?;
         self.ctrl.command(cmd)
     }
 
     /// Like `sendcmd`, but anything other than 2xx is an error (ftplib's `voidcmd`).
-    pub fn voidcmd(&mut self, cmd: &str) -> Result<Reply> {
+    pub fn voidcmd(&mut self, cmd: impl AsRef<[u8]>) -> Result<Reply> {
         let r = self.sendcmd(cmd)?;
         if r.class() != 2 {
             return Err(Error::Reply(r));
@@ -198,12 +199,12 @@ impl Ftp {
         if user == "anonymous" && (passwd.is_empty() || passwd == "-") {
             passwd.push_str("anonymous@");
         }
-        let mut r = self.sendcmd(&format!("USER {user}"))?;
+        let mut r = self.sendcmd(format!("USER {user}"))?;
         if r.class() == 3 {
-            r = self.sendcmd(&format!("PASS {passwd}"))?;
+            r = self.sendcmd(format!("PASS {passwd}"))?;
         }
         if r.class() == 3 {
-            r = self.sendcmd(&format!("ACCT {acct}"))?;
+            r = self.sendcmd(format!("ACCT {acct}"))?;
         }
         if r.class() != 2 {
             return Err(Error::Reply(r));
@@ -212,41 +213,45 @@ impl Ftp {
     }
 
     /// Renames `from` to `to` (RNFR, which must get 3xx, then RNTO).
-    pub fn rename(&mut self, from: &str, to: &str) -> Result<Reply> {
+    pub fn rename(&mut self, from: impl AsRef<[u8]>, to: impl AsRef<[u8]>) -> Result<Reply> {
+        let (from, to) = (from.as_ref(), to.as_ref());
         check_line("path", from)?;
         check_line("path", to)?;
-        let r = self.sendcmd(&format!("RNFR {from}"))?;
+        let r = self.sendcmd(verb_line("RNFR", from))?;
         if r.class() != 3 {
             return Err(Error::Reply(r));
         }
-        self.voidcmd(&format!("RNTO {to}"))
+        self.voidcmd(verb_line("RNTO", to))
     }
 
     /// Deletes a file (DELE); only 250 or 200 count as success, as in ftplib.
-    pub fn delete(&mut self, path: &str) -> Result<Reply> {
+    pub fn delete(&mut self, path: impl AsRef<[u8]>) -> Result<Reply> {
+        let path = path.as_ref();
         check_line("path", path)?;
-        let r = self.sendcmd(&format!("DELE {path}"))?;
+        let r = self.sendcmd(verb_line("DELE", path))?;
         if r.code == 250 || r.code == 200 { Ok(r) } else { Err(Error::Reply(r)) }
     }
 
     /// Changes directory. ".." sends CDUP (and CWD .. if CDUP gets 500); "" means ".".
-    pub fn cwd(&mut self, dir: &str) -> Result<Reply> {
+    pub fn cwd(&mut self, dir: impl AsRef<[u8]>) -> Result<Reply> {
+        let dir = dir.as_ref();
         check_line("path", dir)?;
-        if dir == ".." {
+        if dir == b".." {
             match self.voidcmd("CDUP") {
                 Err(Error::Perm(r)) if r.code == 500 => {}
                 other => return other,
             }
         }
-        let dir = if dir.is_empty() { "." } else { dir };
-        self.voidcmd(&format!("CWD {dir}"))
+        let dir = if dir.is_empty() { b"." } else { dir };
+        self.voidcmd(verb_line("CWD", dir))
     }
 
     /// Creates a directory; returns the path from the 257 reply (empty if the server
     /// answered with another 2xx code).
-    pub fn mkd(&mut self, dir: &str) -> Result<Vec<u8>> {
+    pub fn mkd(&mut self, dir: impl AsRef<[u8]>) -> Result<Vec<u8>> {
+        let dir = dir.as_ref();
         check_line("path", dir)?;
-        let r = self.voidcmd(&format!("MKD {dir}"))?;
+        let r = self.voidcmd(verb_line("MKD", dir))?;
         if r.code != 257 {
             return Ok(Vec::new());
         }
@@ -263,17 +268,19 @@ impl Ftp {
     }
 
     /// Removes a directory (RMD).
-    pub fn rmd(&mut self, dir: &str) -> Result<Reply> {
+    pub fn rmd(&mut self, dir: impl AsRef<[u8]>) -> Result<Reply> {
+        let dir = dir.as_ref();
         check_line("path", dir)?;
-        self.voidcmd(&format!("RMD {dir}"))
+        self.voidcmd(verb_line("RMD", dir))
     }
 
     /// The size of a file (TYPE I, then SIZE). None when the server answers with another
     /// 2xx than 213, or does not implement SIZE (500, 502, 504).
-    pub fn size(&mut self, path: &str) -> Result<Option<u64>> {
+    pub fn size(&mut self, path: impl AsRef<[u8]>) -> Result<Option<u64>> {
+        let path = path.as_ref();
         check_line("path", path)?;
         self.voidcmd("TYPE I")?;
-        match self.sendcmd(&format!("SIZE {path}")) {
+        match self.sendcmd(verb_line("SIZE", path)) {
             Ok(r) if r.code == 213 => parse::parse_213_size(r.first_line()).map(Some),
             Ok(_) => Ok(None),
             Err(Error::Perm(r)) if matches!(r.code, 500 | 502 | 504) => Ok(None),

@@ -1,7 +1,7 @@
 //! Transfers (ftplib's transfercmd, retrbinary, retrlines, storbinary, storlines) and
 //! the listings built on them (mlsd, nlst, dir).
 
-use crate::control::check_line;
+use crate::control::{check_line, verb_line};
 use crate::data::{DataConn, Pending};
 use crate::error::{Error, Result};
 use crate::listing::MlsdEntry;
@@ -46,12 +46,13 @@ impl Ftp {
     /// must be 1xx (a 2xx first is skipped). Returns the connection and the size a 150
     /// reply announced. The caller reads or writes, drops the connection, then calls
     /// `voidresp` (or `abort`).
-    pub fn ntransfercmd(&mut self, cmd: &str, rest: Option<u64>) -> Result<(DataConn, Option<u64>)> {
+    pub fn ntransfercmd(&mut self, cmd: impl AsRef<[u8]>, rest: Option<u64>) -> Result<(DataConn, Option<u64>)> {
+        let cmd = cmd.as_ref();
         check_line("command", cmd)?;
         self.idle()?;
         let pending = self.open_data()?;
         if let Some(offset) = rest {
-            self.ctrl.command(&format!("REST {offset}"))?;
+            self.ctrl.command(format!("REST {offset}"))?;
         }
         let mut r = self.ctrl.command(cmd)?;
         if r.class() == 2 {
@@ -79,7 +80,7 @@ impl Ftp {
     }
 
     /// `ntransfercmd` without the size (ftplib's `transfercmd`).
-    pub fn transfercmd(&mut self, cmd: &str, rest: Option<u64>) -> Result<DataConn> {
+    pub fn transfercmd(&mut self, cmd: impl AsRef<[u8]>, rest: Option<u64>) -> Result<DataConn> {
         Ok(self.ntransfercmd(cmd, rest)?.0)
     }
 
@@ -109,11 +110,12 @@ impl Ftp {
     /// `blocksize` bytes to `callback` (ftplib's `retrbinary`). Returns the final reply.
     pub fn retrbinary(
         &mut self,
-        cmd: &str,
+        cmd: impl AsRef<[u8]>,
         blocksize: usize,
         rest: Option<u64>,
         mut callback: impl FnMut(&[u8]) -> Flow,
     ) -> Result<Reply> {
+        let cmd = cmd.as_ref();
         check_line("command", cmd)?;
         self.voidcmd("TYPE I")?;
         let mut conn = self.transfercmd(cmd, rest)?;
@@ -137,7 +139,8 @@ impl Ftp {
 
     /// Downloads with `cmd` in ASCII mode (TYPE A), passing each line without its line
     /// ending to `callback` (ftplib's `retrlines`). Lines over 8192 bytes are an error.
-    pub fn retrlines(&mut self, cmd: &str, mut callback: impl FnMut(&[u8]) -> Flow) -> Result<Reply> {
+    pub fn retrlines(&mut self, cmd: impl AsRef<[u8]>, mut callback: impl FnMut(&[u8]) -> Flow) -> Result<Reply> {
+        let cmd = cmd.as_ref();
         check_line("command", cmd)?;
         self.voidcmd("TYPE A")?;
         let conn = self.transfercmd(cmd, None)?;
@@ -173,12 +176,13 @@ impl Ftp {
     /// to `blocksize`, calling `callback` after each block is sent (ftplib's `storbinary`).
     pub fn storbinary(
         &mut self,
-        cmd: &str,
+        cmd: impl AsRef<[u8]>,
         source: &mut dyn Read,
         blocksize: usize,
         rest: Option<u64>,
         mut callback: impl FnMut(&[u8]) -> Flow,
     ) -> Result<Reply> {
+        let cmd = cmd.as_ref();
         check_line("command", cmd)?;
         self.voidcmd("TYPE I")?;
         let mut conn = self.transfercmd(cmd, rest)?;
@@ -208,10 +212,11 @@ impl Ftp {
     /// line without ending gets CRLF added). `callback` sees each line as sent.
     pub fn storlines(
         &mut self,
-        cmd: &str,
+        cmd: impl AsRef<[u8]>,
         source: &mut dyn Read,
         mut callback: impl FnMut(&[u8]) -> Flow,
     ) -> Result<Reply> {
+        let cmd = cmd.as_ref();
         check_line("command", cmd)?;
         self.voidcmd("TYPE A")?;
         let mut conn = self.transfercmd(cmd, None)?;
@@ -275,28 +280,36 @@ impl Ftp {
 
     /// MLSD listing (ftplib's `mlsd`): sends `OPTS MLST fact;...;` first when facts are
     /// given, then streams each entry to `callback`.
-    pub fn mlsd(&mut self, path: &str, facts: &[&str], mut callback: impl FnMut(&MlsdEntry) -> Flow) -> Result<Reply> {
+    pub fn mlsd(
+        &mut self,
+        path: impl AsRef<[u8]>,
+        facts: &[&str],
+        mut callback: impl FnMut(&MlsdEntry) -> Flow,
+    ) -> Result<Reply> {
+        let path = path.as_ref();
         check_line("path", path)?;
         for f in facts {
             check_line("fact", f)?;
         }
         if !facts.is_empty() {
             let list: String = facts.iter().map(|f| format!("{f};")).collect();
-            self.sendcmd(&format!("OPTS MLST {list}"))?;
+            self.sendcmd(format!("OPTS MLST {list}"))?;
         }
-        let cmd = if path.is_empty() { "MLSD".to_string() } else { format!("MLSD {path}") };
-        self.retrlines(&cmd, |line| callback(&MlsdEntry::parse(line)))
+        self.retrlines(optional_arg("MLSD", path), |line| callback(&MlsdEntry::parse(line)))
     }
 
     /// NLST with optional arguments; each name goes to `callback` (ftplib's `nlst`).
-    pub fn nlst(&mut self, args: &str, callback: impl FnMut(&[u8]) -> Flow) -> Result<Reply> {
-        let cmd = if args.is_empty() { "NLST".to_string() } else { format!("NLST {args}") };
-        self.retrlines(&cmd, callback)
+    pub fn nlst(&mut self, args: impl AsRef<[u8]>, callback: impl FnMut(&[u8]) -> Flow) -> Result<Reply> {
+        self.retrlines(optional_arg("NLST", args.as_ref()), callback)
     }
 
     /// LIST with optional arguments; each line goes to `callback` (ftplib's `dir`).
-    pub fn dir(&mut self, args: &str, callback: impl FnMut(&[u8]) -> Flow) -> Result<Reply> {
-        let cmd = if args.is_empty() { "LIST".to_string() } else { format!("LIST {args}") };
-        self.retrlines(&cmd, callback)
+    pub fn dir(&mut self, args: impl AsRef<[u8]>, callback: impl FnMut(&[u8]) -> Flow) -> Result<Reply> {
+        self.retrlines(optional_arg("LIST", args.as_ref()), callback)
     }
+}
+
+/// `VERB` alone when `arg` is empty, else `VERB arg`.
+fn optional_arg(verb: &str, arg: &[u8]) -> Vec<u8> {
+    if arg.is_empty() { verb.as_bytes().to_vec() } else { verb_line(verb, arg) }
 }

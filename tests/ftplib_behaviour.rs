@@ -512,7 +512,7 @@ fn epsv_refused_falls_back_to_pasv_and_remembers() {
         let (server, mut ftp) = session(s);
         for (file, want) in [("a", b"AAA"), ("b", b"BBB")] {
             let mut got = Vec::new();
-            ftp.retrbinary(&format!("RETR {file}"), 8192, None, |b| {
+            ftp.retrbinary(format!("RETR {file}"), 8192, None, |b| {
                 got.extend_from_slice(b);
                 Flow::Continue(())
             })
@@ -1422,6 +1422,20 @@ fn dropping_a_transfercmd_upload_sends_eof_before_voidresp() {
     assert_eq!(ftp.voidresp().unwrap().code, 226);
     let t = done(server, ftp);
     assert_eq!(t.data[0], b"payload");
+}
+
+#[test]
+fn non_utf8_names_are_sent_as_the_bytes_given() {
+    // A Latin-1 name from a listing must be usable in later commands unchanged.
+    let mut s = vec![Step::ExpectRaw(b"DELE caf\xe9.txt\r\n".to_vec()), reply("250 deleted")];
+    s.extend([Step::ExpectRaw(b"RNFR \xff\r\n".to_vec()), reply("350 go on")]);
+    s.extend([Step::ExpectRaw(b"RNTO \xfe\r\n".to_vec()), reply("250 renamed")]);
+    s.extend(quit());
+    let (server, mut ftp) = session(s);
+    ftp.delete(b"caf\xe9.txt").unwrap();
+    ftp.rename(b"\xff", b"\xfe").unwrap();
+    assert_eq!(ftp.delete(b"a\r\nDELE b").unwrap_err().kind(), ErrorKind::Invalid);
+    done(server, ftp);
 }
 
 #[test]

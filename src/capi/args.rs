@@ -23,6 +23,18 @@ pub(crate) fn opt_text<'a>(p: *const c_char, name: &'static str) -> Result<Optio
     s.to_str().map(Some).map_err(|_| Failure::Core(Error::Invalid(format!("{name} is not valid UTF-8"))))
 }
 
+/// A required NUL-terminated string sent to the server as the bytes given (commands,
+/// paths): names from listings, in whatever encoding the server uses, can come back.
+pub(crate) fn bytes<'a>(p: *const c_char, name: &'static str) -> Result<&'a [u8], Failure> {
+    opt_bytes(p).ok_or(Failure::Null(name))
+}
+
+/// An optional (NULL allowed) NUL-terminated byte string argument.
+pub(crate) fn opt_bytes<'a>(p: *const c_char) -> Option<&'a [u8]> {
+    // SAFETY: non-NULL string arguments are NUL-terminated and live for the call (contract).
+    (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_bytes())
+}
+
 /// `rest` argument: FTP_NO_REST for none, else an offset (other negatives are refused).
 pub(crate) fn rest(value: i64) -> Result<Option<u64>, Failure> {
     match value {

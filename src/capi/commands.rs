@@ -1,6 +1,6 @@
 //! File and directory commands, and listings.
 
-use super::args::{UserData, opt_text, text};
+use super::args::{UserData, bytes, opt_bytes, text};
 use super::handle::{c_string, ftp_session, no_panic, with_session};
 use super::result::{Failure, ftp_result};
 use super::transfer::{ftp_line_cb, with_line_sink};
@@ -11,8 +11,8 @@ use std::ffi::{CStr, CString, c_char, c_int, c_void};
 /// then RNTO `to`.
 ///
 /// @param h the session.
-/// @param from the current name (UTF-8; no CR/LF/NUL).
-/// @param to the new name (UTF-8; no CR/LF/NUL).
+/// @param from the current name (bytes as given; no CR/LF/NUL).
+/// @param to the new name (bytes as given; no CR/LF/NUL).
 /// @return FTP_OK; FTP_E_PERM (e.g. 550 no such file) or FTP_E_TEMP for a 5xx/4xx to
 ///         either command; FTP_E_REPLY if RNFR gets no 3xx or RNTO no 2xx; FTP_E_INVALID;
 ///         FTP_E_NULL; FTP_E_STATE if not connected, the connection is unusable or a
@@ -21,7 +21,7 @@ use std::ffi::{CStr, CString, c_char, c_int, c_void};
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_rename(h: *mut ftp_session, from: *const c_char, to: *const c_char) -> ftp_result {
     with_session(h, |s| {
-        s.ftp.rename(text(from, "from")?, text(to, "to")?)?;
+        s.ftp.rename(bytes(from, "from")?, bytes(to, "to")?)?;
         Ok(())
     })
 }
@@ -29,14 +29,14 @@ pub extern "C" fn ftp_rename(h: *mut ftp_session, from: *const c_char, to: *cons
 /// Deletes a file (DELE; ftplib's delete).
 ///
 /// @param h the session.
-/// @param path the file (UTF-8; no CR/LF/NUL).
+/// @param path the file (bytes as given; no CR/LF/NUL).
 /// @return FTP_OK for 250 or 200; FTP_E_PERM (e.g. 550 no such file) for 5xx;
 ///         FTP_E_TEMP for 4xx; FTP_E_REPLY for any other 1xx-3xx; others as
 ///         ftp_rename().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_delete(h: *mut ftp_session, path: *const c_char) -> ftp_result {
     with_session(h, |s| {
-        s.ftp.delete(text(path, "path")?)?;
+        s.ftp.delete(bytes(path, "path")?)?;
         Ok(())
     })
 }
@@ -45,13 +45,13 @@ pub extern "C" fn ftp_delete(h: *mut ftp_session, path: *const c_char) -> ftp_re
 /// server answers 500); "" means ".".
 ///
 /// @param h the session.
-/// @param dir the directory (UTF-8; no CR/LF/NUL).
+/// @param dir the directory (bytes as given; no CR/LF/NUL).
 /// @return FTP_OK; FTP_E_PERM (e.g. 550) or FTP_E_TEMP; FTP_E_REPLY for a 1xx/3xx;
 ///         others as ftp_rename().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_cwd(h: *mut ftp_session, dir: *const c_char) -> ftp_result {
     with_session(h, |s| {
-        s.ftp.cwd(text(dir, "dir")?)?;
+        s.ftp.cwd(bytes(dir, "dir")?)?;
         Ok(())
     })
 }
@@ -65,7 +65,7 @@ fn hand_out_path(s: &mut super::handle::State, path: Vec<u8>, out: *mut *const c
 /// Creates a directory (MKD; ftplib's mkd).
 ///
 /// @param h the session.
-/// @param dir the directory to create (UTF-8; no CR/LF/NUL).
+/// @param dir the directory to create (bytes as given; no CR/LF/NUL).
 /// @param path_out receives the directory's path from the 257 reply ("" if the server
 ///        answered another 2xx or did not quote the path), owned by the session and
 ///        valid until the next call on it; may be NULL. The path is the server's bytes,
@@ -75,7 +75,7 @@ fn hand_out_path(s: &mut super::handle::State, path: Vec<u8>, out: *mut *const c
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_mkd(h: *mut ftp_session, dir: *const c_char, path_out: *mut *const c_char) -> ftp_result {
     with_session(h, |s| {
-        let path = s.ftp.mkd(text(dir, "dir")?)?;
+        let path = s.ftp.mkd(bytes(dir, "dir")?)?;
         hand_out_path(s, path, path_out);
         Ok(())
     })
@@ -102,12 +102,12 @@ pub extern "C" fn ftp_pwd(h: *mut ftp_session, path_out: *mut *const c_char) -> 
 /// Removes a directory (RMD; ftplib's rmd).
 ///
 /// @param h the session.
-/// @param dir the directory (UTF-8; no CR/LF/NUL).
+/// @param dir the directory (bytes as given; no CR/LF/NUL).
 /// @return as ftp_cwd().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_rmd(h: *mut ftp_session, dir: *const c_char) -> ftp_result {
     with_session(h, |s| {
-        s.ftp.rmd(text(dir, "dir")?)?;
+        s.ftp.rmd(bytes(dir, "dir")?)?;
         Ok(())
     })
 }
@@ -116,7 +116,7 @@ pub extern "C" fn ftp_rmd(h: *mut ftp_session, dir: *const c_char) -> ftp_result
 /// then SIZE.
 ///
 /// @param h the session.
-/// @param path the file (UTF-8; no CR/LF/NUL).
+/// @param path the file (bytes as given; no CR/LF/NUL).
 /// @param size_out receives the size (required), or -1 when the server does not say: a
 ///        1xx-3xx reply other than 213, or SIZE not implemented (500, 502, 504).
 /// @return FTP_OK; FTP_E_PERM (e.g. 550 no such file) or FTP_E_TEMP; FTP_E_REPLY if
@@ -125,7 +125,7 @@ pub extern "C" fn ftp_rmd(h: *mut ftp_session, dir: *const c_char) -> ftp_result
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_size(h: *mut ftp_session, path: *const c_char, size_out: *mut i64) -> ftp_result {
     with_session(h, |s| {
-        let path = text(path, "path")?;
+        let path = bytes(path, "path")?;
         if size_out.is_null() {
             return Err(Failure::Null("size_out"));
         }
@@ -164,7 +164,7 @@ pub type ftp_mlsd_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, entry:
 /// Lists a directory with MLSD (ftplib's mlsd), streaming each entry to `callback`.
 ///
 /// @param h the session.
-/// @param path the directory, or NULL or "" for the working directory (UTF-8; no
+/// @param path the directory, or NULL or "" for the working directory (bytes as given; no
 ///        CR/LF/NUL).
 /// @param facts NULL-terminated array of fact names to ask for with "OPTS MLST
 ///        a;b;" before listing (e.g. {"type", "size", "modify", NULL}), or NULL to
@@ -183,7 +183,7 @@ pub extern "C" fn ftp_mlsd(
     userdata: *mut c_void,
 ) -> ftp_result {
     with_session(h, |s| {
-        let path = opt_text(path, "path")?.unwrap_or("");
+        let path = opt_bytes(path).unwrap_or(b"");
         let cb = callback.ok_or(Failure::Null("callback"))?;
         let mut names: Vec<&str> = Vec::new();
         if !facts.is_null() {
@@ -295,7 +295,7 @@ pub extern "C" fn ftp_mlsd_entry_fact_at(
 /// Lists names with NLST (ftplib's nlst), one callback per name.
 ///
 /// @param h the session.
-/// @param args arguments appended to NLST (e.g. a directory), or NULL (UTF-8; no
+/// @param args arguments appended to NLST (e.g. a directory), or NULL (bytes as given; no
 ///        CR/LF/NUL).
 /// @param callback receives each name (required).
 /// @param userdata passed to callback as its first argument.
@@ -308,7 +308,7 @@ pub extern "C" fn ftp_nlst(
     userdata: *mut c_void,
 ) -> ftp_result {
     with_session(h, |s| {
-        let args = opt_text(args, "args")?.unwrap_or("");
+        let args = opt_bytes(args).unwrap_or(b"");
         if callback.is_none() {
             return Err(Failure::Null("callback"));
         }
@@ -321,7 +321,7 @@ pub extern "C" fn ftp_nlst(
 /// own format.
 ///
 /// @param h the session.
-/// @param args arguments appended to LIST (e.g. a directory), or NULL (UTF-8; no
+/// @param args arguments appended to LIST (e.g. a directory), or NULL (bytes as given; no
 ///        CR/LF/NUL).
 /// @param callback receives each line; NULL prints them to stdout (as ftplib does).
 /// @param userdata passed to callback as its first argument.
@@ -334,7 +334,7 @@ pub extern "C" fn ftp_dir(
     userdata: *mut c_void,
 ) -> ftp_result {
     with_session(h, |s| {
-        let args = opt_text(args, "args")?.unwrap_or("");
+        let args = opt_bytes(args).unwrap_or(b"");
         with_line_sink(callback, UserData(userdata), |sink| s.ftp.dir(args, sink))?;
         Ok(())
     })

@@ -1,6 +1,6 @@
 //! Session lifetime, connecting, logging in, plain commands and settings.
 
-use super::args::{UserData, opt_text, text};
+use super::args::{UserData, bytes, opt_text, text};
 use super::handle::{self, c_string, ftp_session, no_panic, peek, with_session};
 use super::result::{Failure, ftp_result};
 use crate::{Error, LogKind};
@@ -199,7 +199,7 @@ pub extern "C" fn ftp_set_log_callback(h: *mut ftp_session, cb: ftp_log_cb, user
 /// through ftp_session_last_reply_code() and ftp_session_last_reply_text().
 ///
 /// @param h the session.
-/// @param cmd the command line without CRLF (UTF-8; CR, LF, NUL refused before sending).
+/// @param cmd the command line without CRLF (bytes as given; CR, LF, NUL refused before sending).
 /// @return FTP_OK for a 1xx-3xx reply; FTP_E_TEMP for 4xx; FTP_E_PERM for 5xx;
 ///         FTP_E_PROTO for a malformed reply or a code outside 1xx-5xx; FTP_E_INVALID;
 ///         FTP_E_NULL if cmd is NULL; FTP_E_STATE if not connected, the connection is
@@ -208,7 +208,7 @@ pub extern "C" fn ftp_set_log_callback(h: *mut ftp_session, cb: ftp_log_cb, user
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_sendcmd(h: *mut ftp_session, cmd: *const c_char) -> ftp_result {
     with_session(h, |s| {
-        s.ftp.sendcmd(text(cmd, "cmd")?)?;
+        s.ftp.sendcmd(bytes(cmd, "cmd")?)?;
         Ok(())
     })
 }
@@ -216,12 +216,12 @@ pub extern "C" fn ftp_sendcmd(h: *mut ftp_session, cmd: *const c_char) -> ftp_re
 /// Like ftp_sendcmd(), but any reply other than 2xx is an error (ftplib's voidcmd).
 ///
 /// @param h the session.
-/// @param cmd the command line without CRLF (UTF-8; CR, LF, NUL refused before sending).
+/// @param cmd the command line without CRLF (bytes as given; CR, LF, NUL refused before sending).
 /// @return as ftp_sendcmd(), and FTP_E_REPLY for a 1xx or 3xx reply.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_voidcmd(h: *mut ftp_session, cmd: *const c_char) -> ftp_result {
     with_session(h, |s| {
-        s.ftp.voidcmd(text(cmd, "cmd")?)?;
+        s.ftp.voidcmd(bytes(cmd, "cmd")?)?;
         Ok(())
     })
 }

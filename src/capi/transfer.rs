@@ -1,6 +1,6 @@
 //! Transfers: callback-driven downloads and uploads, and caller-driven data connections.
 
-use super::args::{self, UserData, text};
+use super::args::{self, UserData, bytes};
 use super::handle::{ftp_session, no_panic, with_session};
 use super::result::{Failure, ftp_result};
 use crate::{CancelRead, DataConn, Error, Flow};
@@ -122,7 +122,7 @@ impl Read for CallbackReader {
 /// `callback`, then reads the final reply.
 ///
 /// @param h the session.
-/// @param cmd the command, e.g. "RETR file.bin" (UTF-8; no CR/LF/NUL).
+/// @param cmd the command, e.g. "RETR file.bin" (bytes as given; no CR/LF/NUL).
 /// @param callback receives the data (required).
 /// @param blocksize largest block passed to callback; 0 means 8192; values over 16 MiB
 ///        count as 16 MiB.
@@ -147,7 +147,7 @@ pub extern "C" fn ftp_retr_binary(
     userdata: *mut c_void,
 ) -> ftp_result {
     with_session(h, |s| {
-        let cmd = text(cmd, "cmd")?;
+        let cmd = bytes(cmd, "cmd")?;
         let cb = callback.ok_or(Failure::Null("callback"))?;
         let rest = args::rest(rest)?;
         let bs = if blocksize == 0 { crate::DEFAULT_BLOCKSIZE } else { blocksize };
@@ -160,7 +160,7 @@ pub extern "C" fn ftp_retr_binary(
 /// hands each line without its CRLF/LF to `callback`, then reads the final reply.
 ///
 /// @param h the session.
-/// @param cmd the command, e.g. "RETR notes.txt", "LIST" or "NLST" (UTF-8; no
+/// @param cmd the command, e.g. "RETR notes.txt", "LIST" or "NLST" (bytes as given; no
 ///        CR/LF/NUL).
 /// @param callback receives each line; NULL prints each line and '\n' to stdout (as
 ///        ftplib does).
@@ -176,7 +176,7 @@ pub extern "C" fn ftp_retr_lines(
     userdata: *mut c_void,
 ) -> ftp_result {
     with_session(h, |s| {
-        let cmd = text(cmd, "cmd")?;
+        let cmd = bytes(cmd, "cmd")?;
         with_line_sink(callback, UserData(userdata), |sink| s.ftp.retrlines(cmd, sink))?;
         Ok(())
     })
@@ -188,7 +188,7 @@ pub extern "C" fn ftp_retr_lines(
 /// data connection and reads the final reply.
 ///
 /// @param h the session.
-/// @param cmd e.g. "STOR file.bin" or "APPE log.txt" (UTF-8; no CR/LF/NUL).
+/// @param cmd e.g. "STOR file.bin" or "APPE log.txt" (bytes as given; no CR/LF/NUL).
 /// @param reader supplies the bytes (required).
 /// @param blocksize buffer size offered to reader; 0 means 8192; values over 16 MiB
 ///        count as 16 MiB.
@@ -211,7 +211,7 @@ pub extern "C" fn ftp_stor_binary(
     userdata: *mut c_void,
 ) -> ftp_result {
     with_session(h, |s| {
-        let cmd = text(cmd, "cmd")?;
+        let cmd = bytes(cmd, "cmd")?;
         let ud = UserData(userdata);
         let mut source = CallbackReader::new(reader, ud)?;
         let rest = args::rest(rest)?;
@@ -231,7 +231,7 @@ pub extern "C" fn ftp_stor_binary(
 /// connection and reads the final reply.
 ///
 /// @param h the session.
-/// @param cmd e.g. "STOR notes.txt" (UTF-8; no CR/LF/NUL).
+/// @param cmd e.g. "STOR notes.txt" (bytes as given; no CR/LF/NUL).
 /// @param reader supplies the text (required).
 /// @param callback called with each line as sent (with its CRLF), or NULL.
 /// @param userdata passed to reader and callback as their first argument.
@@ -246,7 +246,7 @@ pub extern "C" fn ftp_stor_lines(
     userdata: *mut c_void,
 ) -> ftp_result {
     with_session(h, |s| {
-        let cmd = text(cmd, "cmd")?;
+        let cmd = bytes(cmd, "cmd")?;
         let ud = UserData(userdata);
         let mut source = CallbackReader::new(reader, ud)?;
         let mut sent = callback.map(|cb| data_sink(cb, ud));
@@ -276,7 +276,7 @@ pub struct ftp_data {
 /// ftp_connect are accepted). TYPE is not changed: send "TYPE I" first if needed.
 ///
 /// @param h the session.
-/// @param cmd e.g. "RETR big.iso" or "STOR up.bin" (UTF-8; no CR/LF/NUL).
+/// @param cmd e.g. "RETR big.iso" or "STOR up.bin" (bytes as given; no CR/LF/NUL).
 /// @param rest restart offset sent with REST (>= 0), or FTP_NO_REST.
 /// @param data_out receives the data connection on success (required); the caller owns
 ///        it and frees it with ftp_data_free().
@@ -293,7 +293,7 @@ pub extern "C" fn ftp_ntransfercmd(
     size_out: *mut i64,
 ) -> ftp_result {
     with_session(h, |s| {
-        let cmd = text(cmd, "cmd")?;
+        let cmd = bytes(cmd, "cmd")?;
         if data_out.is_null() {
             return Err(Failure::Null("data_out"));
         }
@@ -309,7 +309,7 @@ pub extern "C" fn ftp_ntransfercmd(
 /// ftp_ntransfercmd() without the size (ftplib's transfercmd).
 ///
 /// @param h the session.
-/// @param cmd e.g. "RETR big.iso" or "STOR up.bin" (UTF-8; no CR/LF/NUL).
+/// @param cmd e.g. "RETR big.iso" or "STOR up.bin" (bytes as given; no CR/LF/NUL).
 /// @param rest restart offset sent with REST (>= 0), or FTP_NO_REST.
 /// @param data_out receives the data connection on success (required); free it with
 ///        ftp_data_free().

@@ -21,6 +21,7 @@ struct server {
     const char *user_root; /* where the test user's uploads land on disk */
     const char *anon_root; /* the anonymous read-only tree */
     bool has_mlsd;
+    bool raw_names; /* file names are the bytes sent (vsftpd), not decoded as UTF-8 */
 };
 
 static ftp_session *open_anon(const struct server *s) {
@@ -384,6 +385,32 @@ static void test_upload_and_dirs(const struct server *s) {
     ftp_free(h);
 }
 
+/* A name that is not UTF-8 (Latin-1 "café") goes to the server as the bytes given, and
+ * comes back the same from NLST, so listings and commands round-trip. */
+static int find_latin1(void *userdata, const char *line, size_t len) {
+    bool *found = userdata;
+    if (len == 8 && memcmp(line, "caf\xe9.txt", 8) == 0) *found = true;
+    return 0;
+}
+
+static void test_non_utf8_names(const struct server *s) {
+    if (!s->raw_names) return;
+    ftp_session *h = open_user(s);
+    struct t_src src = {(const uint8_t *)"latin-1\n", 8, 0, 0};
+    CHECK_OK(h, ftp_stor_binary(h, "STOR caf\xe9.txt", t_src_read, 0, NULL, FTP_NO_REST, &src));
+    char path[4096];
+    snprintf(path, sizeof path, "%s/caf\xe9.txt", s->user_root);
+    CHECK(file_equals(path, (const uint8_t *)"latin-1\n", 8));
+    bool found = false;
+    CHECK_OK(h, ftp_nlst(h, NULL, find_latin1, &found));
+    CHECK(found);
+    CHECK_OK(h, ftp_rename(h, "caf\xe9.txt", "caf\xe9-2.txt"));
+    CHECK_OK(h, ftp_delete(h, "caf\xe9-2.txt"));
+    CHECK(access(path, F_OK) != 0);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
 struct log_seen {
     struct t_buf all;
     int cmd, resp, put, get;
@@ -486,6 +513,7 @@ static int run_suite(struct server *s) {
     test_commands(s);
     test_mlsd(s);
     test_upload_and_dirs(s);
+    test_non_utf8_names(s);
     test_debug_log(s);
     test_threads(s);
     test_injection_refused(s);

@@ -81,7 +81,9 @@ int main(void) {
     CHECK_RC(h, ftp_sendcmd(h, "NOOP\r\nQUIT"), FTP_E_INVALID);
     CHECK(strstr(ftp_session_last_error(h), "CR") != NULL);
     CHECK_RC(h, ftp_cwd(h, "a\nb"), FTP_E_INVALID);
-    CHECK_RC(h, ftp_delete(h, "\xff\xfe"), FTP_E_INVALID);
+    /* Paths are bytes (servers' names need not be UTF-8); host and login must be UTF-8. */
+    CHECK_RC(h, ftp_delete(h, "\xff\xfe"), FTP_E_STATE);
+    CHECK_RC(h, ftp_login(h, "\xff\xfe", NULL, NULL), FTP_E_INVALID);
     CHECK(strstr(ftp_session_last_error(h), "UTF-8") != NULL);
     CHECK_RC(h, ftp_login(h, "bob\r\n", "x", NULL), FTP_E_INVALID);
 

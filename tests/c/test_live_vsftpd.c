@@ -7,5 +7,6 @@ int main(void) {
     s.port = (uint16_t)atoi(t_need("VSFTPD_PORT"));
     s.user_root = t_need("VSFTPD_USER_ROOT");
     s.has_mlsd = false;
+    s.raw_names = true;
     return run_suite(&s);
 }
