@@ -89,7 +89,8 @@
  *   - Active mode: a reply such as 425 arriving instead of the server's
  *     connection ends the wait at once; ftplib blocks in accept().
  *   - ABOR is sent the RFC 959 way, Telnet IP and Synch (urgent data) first;
- *     ftplib sends only "ABOR" as urgent data. 451 is treated like 426, and a 426
+ *     ftplib sends only "ABOR" as urgent data (vsftpd, proftpd and pyftpdlib all
+ *     accept it; tested). 451 is treated like 426, and a 426
  *     with nothing after it does not hang (NOOP settles it).
  *   - ftp_mlsd() and ftp_nlst() pass entries to the callback as they arrive; if
  *     the transfer then fails, those entries came from an incomplete listing

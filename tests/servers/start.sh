@@ -1,7 +1,8 @@
 #!/bin/bash
 # Starts the real FTP servers the live tests use, all on loopback, and writes WORKDIR/env
 # (KEY=value lines the C tests read through $LIBFTP_TEST_ENV).
-#   vsftpd   127.0.0.1  anonymous (read-only ANON_ROOT) + local user FTP_USER (read-write)
+#   vsftpd    127.0.0.1  anonymous (read-only ANON_ROOT) + system user FTP_USER (read-write)
+#   proftpd   127.0.0.1  the same, FTP_USER from its own password file, chrooted home
 #   pyftpdlib 127.0.0.1 (and ::1 where the machine has IPv6 loopback), same users
 # Needs root (vsftpd drops privileges per session; the test user is a system user).
 # Usage: start.sh WORKDIR
@@ -47,7 +48,7 @@ PAM
 
 # --- data --------------------------------------------------------------------------
 anon=$data/anon
-mkdir -p "$anon/dir1/sub" "$data/empty" "$data/vsftpd-user" "$data/pyftpd-user"
+mkdir -p "$anon/dir1/sub" "$data/empty" "$data/vsftpd-user" "$data/pyftpd-user" "$data/proftpd-user"
 printf 'hello, world\n' > "$anon/hello.txt"
 printf 'first line\nsecond line\n\nfourth line after an empty one\nlast line\n' > "$anon/lines.txt"
 printf 'a\n' > "$anon/dir1/a.txt"
@@ -63,7 +64,7 @@ with open(sys.argv[1], "wb") as f:
 PY
 chown -R root:root "$anon"
 chmod -R a+rX,go-w "$anon"
-chown "$user" "$data/vsftpd-user"
+chown "$user" "$data/vsftpd-user" "$data/proftpd-user"
 big_size=$(stat -c %s "$anon/big.bin")
 big_sha=$(sha256sum "$anon/big.bin" | cut -d' ' -f1)
 
@@ -101,6 +102,55 @@ vsftpd_log_file=$work/vsftpd.log
 CONF
 "$bin/usr/sbin/vsftpd" "$work/vsftpd.conf" > "$work/vsftpd.out" 2>&1 &
 echo $! > "$work/vsftpd.pid"
+
+# --- proftpd -----------------------------------------------------------------------
+# Its own user and group files (mod_auth_file), so the user's home can be this run's.
+pro_port=$(free_port)
+{
+  echo "$user:$(openssl passwd -6 "$pass"):$(id -u "$user"):$(id -g "$user")::$data/proftpd-user:/bin/sh"
+  echo "ftptest-anon:*:$(id -u ftptest-anon):$(id -g ftptest-anon)::$anon:/usr/sbin/nologin"
+} > "$work/proftpd.passwd"
+{
+  echo "$(id -gn "$user"):x:$(id -g "$user"):"
+  echo "$(id -gn ftptest-anon):x:$(id -g ftptest-anon):"
+} > "$work/proftpd.group"
+chmod 600 "$work/proftpd.passwd"
+cat > "$work/proftpd.conf" <<CONF
+ServerName "libftp test proftpd"
+ServerType standalone
+DefaultAddress 127.0.0.1
+SocketBindTight on
+Port $pro_port
+UseIPv6 off
+User nobody
+Group nogroup
+Umask 022
+WtmpLog off
+UseReverseDNS off
+ScoreboardFile $work/proftpd.scoreboard
+PidFile $work/proftpd.daemon-pid
+DelayTable none
+AuthOrder mod_auth_file.c
+AuthUserFile $work/proftpd.passwd
+AuthGroupFile $work/proftpd.group
+RequireValidShell off
+DefaultRoot ~
+AllowOverwrite on
+AllowStoreRestart on
+SystemLog $work/proftpd.system.log
+ExtendedLog $work/proftpd.log ALL
+<Anonymous $anon>
+  User ftptest-anon
+  Group $(id -gn ftptest-anon)
+  UserAlias anonymous ftptest-anon
+  RequireValidShell off
+  <Limit WRITE>
+    DenyAll
+  </Limit>
+</Anonymous>
+CONF
+"$bin/usr/sbin/proftpd" -n -c "$work/proftpd.conf" > "$work/proftpd.out" 2>&1 &
+echo $! > "$work/proftpd.pid"
 
 # --- pyftpdlib ---------------------------------------------------------------------
 start_pyftpd() { # NAME HOST
@@ -145,6 +195,7 @@ wait_for() { # NAME HOST PORTFILE-OR-PORT
   return 1
 }
 wait_for vsftpd 127.0.0.1 "$vs_port" >/dev/null
+wait_for proftpd 127.0.0.1 "$pro_port" >/dev/null
 py_port=$(wait_for pyftpd 127.0.0.1 "$work/pyftpd.port")
 py6_port=
 [ $have_v6 = yes ] && py6_port=$(wait_for pyftpd6 ::1 "$work/pyftpd6.port")
@@ -159,9 +210,12 @@ BIG_SHA256=$big_sha
 VSFTPD_PORT=$vs_port
 VSFTPD_USER_ROOT=$data/vsftpd-user
 VSFTPD_LOG=$work/vsftpd.log
+PROFTPD_PORT=$pro_port
+PROFTPD_USER_ROOT=$data/proftpd-user
+PROFTPD_LOG=$work/proftpd.log
 PYFTPD_PORT=$py_port
 PYFTPD_USER_ROOT=$data/pyftpd-user
 PYFTPD_LOG=$work/pyftpd.log
 ENV
 [ -n "$py6_port" ] && echo "PYFTPD6_PORT=$py6_port" >> "$work/env"
-echo "servers up: vsftpd 127.0.0.1:$vs_port, pyftpdlib 127.0.0.1:$py_port${py6_port:+, [::1]:$py6_port}"
+echo "servers up: vsftpd 127.0.0.1:$vs_port, proftpd 127.0.0.1:$pro_port, pyftpdlib 127.0.0.1:$py_port${py6_port:+, [::1]:$py6_port}"
