@@ -713,7 +713,9 @@ const char *ftp_session_last_reply_text(ftp_session *h);
 
 /**
  * A message saying what the last call on this session failed on, with the details
- * ("PASV reply has 7 fields, expected 6: ..."); "" if it succeeded. Calls refused with
+ * ("PASV reply has 7 fields, expected 6: ..."); "" if it succeeded. When the server
+ * refused something, the command comes first, a password masked: "RETR x: server
+ * replied 550 No such file." Calls refused with
  * FTP_E_NULL (h itself NULL), FTP_E_BUSY or FTP_E_RECURSIVE, and the getters, leave it
  * unchanged. After FTP_E_PANIC it describes the panic and stays so.
  *

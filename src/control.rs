@@ -102,6 +102,8 @@ pub struct Control {
     pub log: Logger,
     /// The last reply read, kept for callers that want its code and text.
     pub last_reply: Option<Reply>,
+    /// The last command sent (password masked), to say which command a reply refused.
+    pub last_command: Option<String>,
 }
 
 impl Control {
@@ -172,11 +174,10 @@ impl Control {
         let line = line.as_ref();
         check_line("command", line)?;
         self.conn()?;
-        if self.log.level > 0 {
-            let shown = mask_password(&String::from_utf8_lossy(line));
-            self.log.emit(1, LogKind::Cmd, &shown);
-            self.log.emit(2, LogKind::Put, &shown);
-        }
+        let shown = mask_password(&String::from_utf8_lossy(line));
+        self.log.emit(1, LogKind::Cmd, &shown);
+        self.log.emit(2, LogKind::Put, &shown);
+        self.last_command = Some(shown);
         let mut buf = Vec::with_capacity(line.len() + 2);
         buf.extend_from_slice(line);
         buf.extend_from_slice(b"\r\n");
@@ -194,6 +195,7 @@ impl Control {
         self.conn()?;
         self.log.emit(1, LogKind::Cmd, "ABOR (after Telnet IP and Synch)");
         self.log.emit(2, LogKind::Put, "IAC IP IAC(urgent) DM ABOR");
+        self.last_command = Some("ABOR".into());
         let stream = self.conn()?.reader.get_ref();
         let res = net::send_urgent(stream, &[IAC, IP, IAC]).and_then(|()| {
             let mut s: &TcpStream = stream;

@@ -116,7 +116,12 @@ impl Ftp {
         self.ctrl.is_connected()
     }
 
-    /// The last reply read on the control connection.
+    /// The last command sent (a password masked), to tell which command a reply answered.
+    pub fn last_command(&self) -> Option<&str> {
+        self.ctrl.last_command.as_deref()
+    }
+
+    /// The last reply read (any class), if any.
     pub fn last_reply(&self) -> Option<&Reply> {
         self.ctrl.last_reply.as_ref()
     }

@@ -83,7 +83,16 @@ pub(crate) fn with_session(h: *const ftp_session, f: impl FnOnce(&mut State) -> 
         // outlive the call (the same holds for the handle's other strings).
         let (code, message) = match f(state) {
             Ok(()) => (ftp_result::FTP_OK, CString::default()),
-            Err(fail) => (fail.code(), c_string(fail.message())),
+            Err(fail) => {
+                // "RETR x: server replied 550 ...": say which command the server refused.
+                let mut message = fail.message();
+                if let (Failure::Core(e), Some(cmd)) = (&fail, state.ftp.last_command())
+                    && e.reply().is_some()
+                {
+                    message = format!("{cmd}: {message}");
+                }
+                (fail.code(), c_string(message))
+            }
         };
         state.last_error = message;
         code

@@ -63,6 +63,9 @@ static void test_connect_login_welcome(const struct server *s) {
     CHECK_OK(h, ftp_connect(h, s->host, s->port, 10000, "127.0.0.1"));
     CHECK_RC(h, ftp_login(h, s->user, "wrong-password", NULL), FTP_E_PERM);
     CHECK(ftp_session_last_reply_code(h) == 530);
+    /* ... with the password masked. */
+    CHECK(strncmp(ftp_session_last_error(h), "PASS **************: ", 21) == 0);
+    CHECK(strstr(ftp_session_last_error(h), "wrong-password") == NULL);
     ftp_free(h);
 }
 
@@ -84,6 +87,8 @@ static void test_download(const struct server *s, bool passive) {
     /* A missing file is a 550, and the session stays usable. */
     CHECK_RC(h, ftp_retr_binary(h, "RETR no-such-file", t_collect, 0, FTP_NO_REST, &got), FTP_E_PERM);
     CHECK(ftp_session_last_reply_code(h) == 550);
+    /* The message names the refused command. */
+    CHECK(strncmp(ftp_session_last_error(h), "RETR no-such-file: ", 19) == 0);
     CHECK_OK(h, ftp_voidcmd(h, "NOOP"));
     free(want);
     ftp_quit(h);
