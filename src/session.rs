@@ -84,6 +84,9 @@ impl Ftp {
     ) -> Result<Reply> {
         check_line("host", host)?;
         self.close();
+        // Replies and commands of an earlier connection would only mislead now.
+        self.ctrl.last_reply = None;
+        self.ctrl.last_command = None;
         self.opts.timeout = timeout;
         self.opts.source_address = source;
         let port = if port == 0 { DEFAULT_PORT } else { port };
