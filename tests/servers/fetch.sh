@@ -15,14 +15,18 @@ for p in "${pkgs[@]}"; do [ -f "$p.stamp" ] || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 export DEBIAN_FRONTEND=noninteractive
-ls /var/lib/apt/lists/*Packages* >/dev/null 2>&1 || apt-get update -q
 # Runtime libraries the unpacked binaries link against.
-apt-get install -y -q libwrap0 libcap2 libpam0g libpam-modules libseccomp2 libssl3 openssl \
-  libmemcached11 libmemcachedutil2 libpcre2-posix3 libsodium23 libhiredis0.14 >/dev/null
-for p in "${missing[@]}"; do
-  rm -f "${p}"_*.deb
-  apt-get download "$p" 2>/dev/null || { apt-get update -q && apt-get download "$p"; }
-  dpkg -x "${p}"_*.deb root
-  touch "$p.stamp"
-done
+libs=(libwrap0 libcap2 libpam0g libpam-modules libseccomp2 libssl3 openssl
+  libmemcached11 libmemcachedutil2 libpcre2-posix3 libsodium23 libhiredis0.14)
+fetch() {
+  apt-get install -y -q "${libs[@]}" >/dev/null || return 1
+  for p in "${missing[@]}"; do
+    rm -f "${p}"_*.deb
+    apt-get download "$p" || return 1
+    dpkg -x "${p}"_*.deb root
+    touch "$p.stamp"
+  done
+}
+# Package lists may be missing or stale (a version no longer on the mirror): update once.
+fetch || { apt-get update -q && fetch; }
 echo "servers unpacked in $dest/root"
