@@ -124,6 +124,11 @@ impl Control {
         self.conn.is_some()
     }
 
+    /// Connected and still in step (no framing or I/O failure so far).
+    pub fn is_usable(&self) -> bool {
+        self.conn.as_ref().is_some_and(|c| c.broken.is_none())
+    }
+
     fn conn(&mut self) -> Result<&mut Conn> {
         let conn = self.conn.as_mut().ok_or_else(|| Error::State("not connected".into()))?;
         if let Some(why) = &conn.broken {
@@ -159,7 +164,7 @@ impl Control {
     }
 
     /// Marks the connection out of step and passes the error on.
-    fn fail(&mut self, err: Error) -> Error {
+    pub fn fail(&mut self, err: Error) -> Error {
         if let Some(conn) = &mut self.conn
             && conn.broken.is_none()
         {
@@ -177,11 +182,11 @@ impl Control {
         let shown = mask_password(&String::from_utf8_lossy(line));
         self.log.emit(1, LogKind::Cmd, &shown);
         self.log.emit(2, LogKind::Put, &shown);
+        let verb = shown.split(' ').next().unwrap_or("").to_string();
         self.last_command = Some(shown);
         let mut buf = Vec::with_capacity(line.len() + 2);
         buf.extend_from_slice(line);
         buf.extend_from_slice(b"\r\n");
-        let verb = String::from_utf8_lossy(line.split(|&b| b == b' ').next().unwrap_or(b"")).into_owned();
         let res = self.conn()?.reader.get_mut().write_all(&buf);
         res.map_err(|e| self.fail(Error::io(format!("send {verb}"), e)))
     }

@@ -329,18 +329,12 @@ impl Ftp {
             t.cut();
         }
         let first = self.ctrl.read_reply()?;
-        let r = match first.code {
-            225 | 226 if was_open => self.resync()?.unwrap_or(first),
-            225 | 226 => first,
-            426 | 451 => self.resync()?.unwrap_or(first),
-            _ => {
-                // The transfer's own final reply may still be queued: skip it first.
-                if was_open {
-                    self.resync()?;
-                }
-                return Err(Error::Proto(format!("unexpected reply to ABOR: {first}")));
-            }
-        };
+        // With a transfer open its final reply may be queued too, whatever ABOR got.
+        let end = if was_open || matches!(first.code, 426 | 451) { self.resync()? } else { None };
+        if !matches!(first.code, 225 | 226 | 426 | 451) {
+            return Err(Error::Proto(format!("unexpected reply to ABOR: {first}")));
+        }
+        let r = end.unwrap_or(first);
         self.ctrl.last_reply = Some(r.clone());
         Ok(r)
     }
@@ -360,7 +354,7 @@ impl Ftp {
                 _ => {}
             }
         }
-        Err(Error::Proto("no reply to NOOP after an aborted transfer".into()))
+        Err(self.ctrl.fail(Error::Proto("no reply to NOOP after an aborted transfer".into())))
     }
 }
 

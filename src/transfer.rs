@@ -3,7 +3,7 @@
 
 use crate::control::{check_line, verb_line};
 use crate::data::{DataConn, Pending};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::listing::MlsdEntry;
 use crate::parse;
 use crate::reply::{LineError, LineReader, MAX_LINE, Reply};
@@ -84,21 +84,20 @@ impl Ftp {
         Ok(self.ntransfercmd(cmd, rest)?.0)
     }
 
-    /// Ends a transfer that failed or was cancelled on our side (`why`): ABOR, close the
-    /// data connection, then NOOP and skip replies up to its 200 so the session stays in
-    /// step. Returns `why`, or, if that cleanup failed and the connection had to be
-    /// closed, an error saying both. The last reply stays the transfer's own (its 426 or
-    /// 226 when the server sent one), not the NOOP's.
+    /// Ends a transfer that failed or was cancelled on our side (`why`) the way `abort`
+    /// does: ABOR, reset the data connection, skip the transfer's replies up to a NOOP's
+    /// 200. Returns `why`, or, if that cleanup failed and the connection had to be
+    /// closed, an error saying both.
     pub(crate) fn abandon(&mut self, conn: Option<DataConn>, why: Error) -> Error {
-        let before = self.ctrl.last_reply.clone();
-        let sent = self.ctrl.send_abort_urgent();
+        // Counted as an open transfer even before its connection was accepted: a 1xx
+        // came, so a final reply is on its way.
+        self.transfer.get_or_insert(OpenTransfer { data: None });
+        let settled = self.abort();
         drop(conn);
-        self.transfer = None;
-        match sent.and_then(|()| self.resync()) {
-            Ok(end) => {
-                self.ctrl.last_reply = end.or(before);
-                why
-            }
+        match settled {
+            Ok(_) => why,
+            // ABOR itself was refused, but the NOOP step kept the replies in step.
+            Err(e) if e.kind() == ErrorKind::Proto && self.ctrl.is_usable() => why,
             Err(cleanup) => {
                 self.close();
                 Error::Abandoned { first: Box::new(why), cleanup: Box::new(cleanup) }
