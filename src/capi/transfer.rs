@@ -37,6 +37,12 @@ fn data_sink(
     move |block: &[u8]| flow(unsafe { cb(ud.0, block.as_ptr(), block.len()) })
 }
 
+/// The optional "bytes sent" callback of uploads: without one, every block goes on.
+fn optional_data_sink(cb: ftp_data_cb, ud: UserData) -> impl FnMut(&[u8]) -> Flow {
+    let mut sink = cb.map(|cb| data_sink(cb, ud));
+    move |block: &[u8]| sink.as_mut().map_or(Flow::Continue(()), |f| f(block))
+}
+
 /// Runs `op` with a line sink: the caller's callback, or stdout without one (ftplib's
 /// default). The core only knows "stop", so a failed stdout write is remembered here
 /// and reported as the I/O error it is rather than as a cancel.
@@ -216,11 +222,7 @@ pub extern "C" fn ftp_stor_binary(
         let mut source = CallbackReader::new(reader, ud)?;
         let rest = args::rest(rest)?;
         let bs = if blocksize == 0 { crate::DEFAULT_BLOCKSIZE } else { blocksize };
-        let mut sent = callback.map(|cb| data_sink(cb, ud));
-        let result = s.ftp.storbinary(cmd, &mut source, bs, rest, |b| match &mut sent {
-            Some(f) => f(b),
-            None => Flow::Continue(()),
-        });
+        let result = s.ftp.storbinary(cmd, &mut source, bs, rest, optional_data_sink(callback, ud));
         source.finish(result)
     })
 }
@@ -249,11 +251,7 @@ pub extern "C" fn ftp_stor_lines(
         let cmd = bytes(cmd, "cmd")?;
         let ud = UserData(userdata);
         let mut source = CallbackReader::new(reader, ud)?;
-        let mut sent = callback.map(|cb| data_sink(cb, ud));
-        let result = s.ftp.storlines(cmd, &mut source, |b| match &mut sent {
-            Some(f) => f(b),
-            None => Flow::Continue(()),
-        });
+        let result = s.ftp.storlines(cmd, &mut source, optional_data_sink(callback, ud));
         source.finish(result)
     })
 }
