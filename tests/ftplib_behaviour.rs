@@ -82,6 +82,17 @@ fn cont<T: ?Sized>(_: &T) -> Flow {
     Flow::Continue(())
 }
 
+/// retrbinary into a Vec: the bytes the client received.
+fn download(ftp: &mut Ftp, cmd: &str, rest: Option<u64>) -> Vec<u8> {
+    let mut got = Vec::new();
+    ftp.retrbinary(cmd, 8192, rest, |b| {
+        got.extend_from_slice(b);
+        Flow::Continue(())
+    })
+    .unwrap();
+    got
+}
+
 /// Test data holding every byte value (i * 7 mod 256 cycles through all 256), CR and LF included.
 fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 7 % 256) as u8).collect()
@@ -511,12 +522,7 @@ fn epsv_refused_falls_back_to_pasv_and_remembers() {
         s.extend(quit());
         let (server, mut ftp) = session(s);
         for (file, want) in [("a", b"AAA"), ("b", b"BBB")] {
-            let mut got = Vec::new();
-            ftp.retrbinary(format!("RETR {file}"), 8192, None, |b| {
-                got.extend_from_slice(b);
-                Flow::Continue(())
-            })
-            .unwrap();
+            let got = download(&mut ftp, &format!("RETR {file}"), None);
             assert_eq!(got, want);
         }
         let t = done(server, ftp);
@@ -647,12 +653,7 @@ fn rest_is_sent_after_data_setup_and_before_retr() {
     s.extend([Step::DataClose, reply("226 done")]);
     s.extend(quit());
     let (server, mut ftp) = session(s);
-    let mut got = Vec::new();
-    ftp.retrbinary("RETR f", 8192, Some(100), |b| {
-        got.extend_from_slice(b);
-        Flow::Continue(())
-    })
-    .unwrap();
+    let got = download(&mut ftp, "RETR f", Some(100));
     assert_eq!(got, b"tail");
     assert_eq!(cmds(&done(server, ftp)), ["TYPE I", "EPSV", "REST 100", "RETR f", "QUIT"]);
 }
@@ -699,12 +700,7 @@ fn a_2xx_before_the_1xx_is_skipped() {
     s.extend([Step::DataAccept, Step::DataSend(b"data".to_vec()), Step::DataClose, reply("226 done")]);
     s.extend(quit());
     let (server, mut ftp) = session(s);
-    let mut got = Vec::new();
-    ftp.retrbinary("RETR f", 8192, None, |b| {
-        got.extend_from_slice(b);
-        Flow::Continue(())
-    })
-    .unwrap();
+    let got = download(&mut ftp, "RETR f", None);
     assert_eq!(got, b"data");
     done(server, ftp);
 }
@@ -917,12 +913,7 @@ fn active_mode_sends_port_and_accepts_the_server() {
     s.extend(quit());
     let (server, mut ftp) = session(s);
     ftp.set_pasv(false);
-    let mut got = Vec::new();
-    ftp.retrbinary("RETR f", 8192, None, |b| {
-        got.extend_from_slice(b);
-        Flow::Continue(())
-    })
-    .unwrap();
+    let got = download(&mut ftp, "RETR f", None);
     assert!(got == data);
     ftp.storbinary("STOR g", &mut &b"uploaded"[..], 8192, None, cont).unwrap();
     let t = done(server, ftp);
@@ -1047,6 +1038,19 @@ fn abort_426_without_a_following_reply_does_not_wait() {
     assert_eq!(ftp.last_reply().map(|r| r.code), Some(426));
     drop(conn);
     done(server, ftp);
+}
+
+#[test]
+fn abort_whose_noop_is_never_answered_leaves_the_session_unusable() {
+    // Replies keep coming but none is the NOOP's 200: the replies are out of step for good.
+    let mut s = vec![Step::ExpectRaw(ABOR_LINE.to_vec()), reply("426 aborted"), expect("NOOP")];
+    s.extend((0..8).map(|i| reply(&format!("250 noise {i}"))));
+    s.extend([Step::ExpectEof]);
+    let (server, mut ftp) = session(s);
+    assert_eq!(ftp.abort().unwrap_err().kind(), ErrorKind::Proto);
+    assert_eq!(ftp.sendcmd("NOOP").unwrap_err().kind(), ErrorKind::State);
+    ftp.close();
+    server.finish();
 }
 
 #[test]
