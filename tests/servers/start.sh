@@ -180,25 +180,35 @@ except OSError:
     sys.exit(1)
 PY
 }
-wait_for() { # NAME HOST PORTFILE-OR-PORT
-  local name=$1 host=$2 port=$3
+fail_start() { # NAME WHY
+  echo "start.sh: $1 $2; its output:" >&2
+  cat "$work/$1.out" >&2 || true
+  exit 1
+}
+wait_for() { # NAME HOST PORT
   for _ in $(seq 100); do
-    if [ -f "$port" ]; then port=$(cat "$port"); fi
-    if [ -n "$port" ] && [ ! -f "$port" ] && [[ "$port" =~ ^[0-9]+$ ]] && greets "$host" "$port"; then
-      echo "$port"; return 0
-    fi
-    kill -0 "$(cat "$work/$name.pid")" 2>/dev/null || break
+    greets "$2" "$3" && return 0
+    kill -0 "$(cat "$work/$1.pid")" 2>/dev/null || break
     sleep 0.1
   done
-  echo "start.sh: $name did not come up; its output:" >&2
-  cat "$work/$name.out" >&2 || true
-  return 1
+  fail_start "$1" "did not come up"
 }
-wait_for vsftpd 127.0.0.1 "$vs_port" >/dev/null
-wait_for proftpd 127.0.0.1 "$pro_port" >/dev/null
-py_port=$(wait_for pyftpd 127.0.0.1 "$work/pyftpd.port")
+port_of() { # NAME: the port a pyftpd.py instance wrote once it was listening
+  for _ in $(seq 100); do
+    [ -s "$work/$1.port" ] && { cat "$work/$1.port"; return 0; }
+    sleep 0.1
+  done
+  fail_start "$1" "wrote no port"
+}
+wait_for vsftpd 127.0.0.1 "$vs_port"
+wait_for proftpd 127.0.0.1 "$pro_port"
+py_port=$(port_of pyftpd)
+wait_for pyftpd 127.0.0.1 "$py_port"
 py6_port=
-[ $have_v6 = yes ] && py6_port=$(wait_for pyftpd6 ::1 "$work/pyftpd6.port")
+if [ $have_v6 = yes ]; then
+  py6_port=$(port_of pyftpd6)
+  wait_for pyftpd6 ::1 "$py6_port"
+fi
 
 cat > "$work/env" <<ENV
 WORKDIR=$work
