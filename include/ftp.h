@@ -210,6 +210,33 @@ typedef enum {
    * (ftp_session_last_error() and the other getters still work, to say what happened).
    */
   FTP_E_PANIC = 15,
+  /**
+   * A TLS failure other than the certificate checks below: no common protocol
+   * version or cipher, a TLS alert or bad record, a server refusing a client
+   * certificate, a TLS data connection closed early (a truncated download, see
+   * "TLS" at the top of this header).
+   */
+  FTP_E_TLS = 16,
+  /**
+   * The server's certificate does not chain to a trusted CA (self-signed, unknown
+   * issuer): give the CA with ftp_tls_config_set_ca_file().
+   */
+  FTP_E_TLS_UNTRUSTED = 17,
+  /**
+   * The server's certificate is valid but does not name the host connected to
+   * (the host name, or the IP address given to ftp_connect()).
+   */
+  FTP_E_TLS_HOSTNAME = 18,
+  /**
+   * The server's certificate has expired or is not valid yet.
+   */
+  FTP_E_TLS_EXPIRED = 19,
+  /**
+   * TLS is required but the server will not do it: it refused AUTH TLS, answered in
+   * plain text on an implicit FTPS port, or claimed a login (230) before TLS. No
+   * credentials were sent.
+   */
+  FTP_E_TLS_REQUIRED = 20,
 } ftp_result;
 
 /**
@@ -235,6 +262,39 @@ typedef enum {
 } ftp_log_kind;
 
 /**
+ * How a session uses TLS (ftp_set_tls()).
+ */
+typedef enum {
+  /**
+   * Plain FTP (the default). ftp_auth() can still secure a connection by hand.
+   */
+  FTP_TLS_OFF = 0,
+  /**
+   * Explicit FTPS: ftp_connect() sends AUTH TLS after the welcome and fails if the
+   * server refuses; ftp_login() never sends credentials in clear text.
+   */
+  FTP_TLS_EXPLICIT = 1,
+  /**
+   * Implicit FTPS: TLS from the first byte; port 0 in ftp_connect() means 990.
+   */
+  FTP_TLS_IMPLICIT = 2,
+} ftp_tls_mode;
+
+/**
+ * A TLS protocol version, for ftp_tls_config_set_versions().
+ */
+typedef enum {
+  /**
+   * The default: TLS 1.2 as the minimum, no maximum (the newest OpenSSL has).
+   */
+  FTP_TLS_VERSION_DEFAULT = 0,
+  FTP_TLS_VERSION_1_0 = 10,
+  FTP_TLS_VERSION_1_1 = 11,
+  FTP_TLS_VERSION_1_2 = 12,
+  FTP_TLS_VERSION_1_3 = 13,
+} ftp_tls_version;
+
+/**
  * A data connection opened by ftp_transfercmd(), read or written by the caller.
  * Opaque; free with ftp_data_free(). It holds no reference to its session, so it may
  * be used on another thread than the session, and may outlive it.
@@ -252,6 +312,15 @@ typedef struct ftp_mlsd_entry ftp_mlsd_entry;
  * destroy with ftp_free().
  */
 typedef struct ftp_session ftp_session;
+
+/**
+ * TLS settings (like Python's ssl.SSLContext): trust anchors, verification, client
+ * certificate, protocol versions, ciphers, session reuse. Opaque; create with
+ * ftp_tls_config_new(), give to sessions with ftp_set_tls() (which copies it), free
+ * with ftp_tls_config_free(). The setters lock the object, so it may be used from
+ * several threads, but ftp_tls_config_free() must not race with other calls on it.
+ */
+typedef struct ftp_tls_config ftp_tls_config;
 
 /**
  * Receives one MLSD entry. Return 0 to go on, non-zero to cancel the listing.
@@ -725,6 +794,243 @@ const char *ftp_session_last_reply_text(ftp_session *h);
  *         another thread or the call comes from one of its callbacks.
  */
 const char *ftp_session_last_error(ftp_session *h);
+
+/**
+ * Creates a TLS configuration with the safe defaults: the server's certificate is
+ * verified against the system trust store and must name the host given to
+ * ftp_connect(); TLS 1.2 or newer; OpenSSL's default ciphers; data connections resume
+ * the control connection's session; data protected (PBSZ 0 + PROT P after login);
+ * no AUTH SSL fallback.
+ *
+ * @return a new configuration owned by the caller, freed with ftp_tls_config_free();
+ *         NULL only after an internal error.
+ */
+ftp_tls_config *ftp_tls_config_new(void);
+
+/**
+ * Frees a TLS configuration. Sessions given it with ftp_set_tls() keep their copy.
+ *
+ * @param cfg the configuration, or NULL (does nothing); not usable afterwards.
+ */
+void ftp_tls_config_free(ftp_tls_config *cfg);
+
+/**
+ * Trusts only the CA certificates in a PEM file (plus those of
+ * ftp_tls_config_set_ca_dir(), if set) instead of the system trust store, like curl's
+ * --cacert. The file is read now to check it, and again at each connection.
+ *
+ * @param cfg the configuration.
+ * @param path the PEM file (bytes, as open(2) takes them), or NULL to go back to the
+ *        system trust store.
+ * @return FTP_OK; FTP_E_IO if the file cannot be read; FTP_E_INVALID if it holds no
+ *         PEM certificate; FTP_E_NULL if cfg is NULL. On failure the setting is unchanged.
+ */
+ftp_result ftp_tls_config_set_ca_file(ftp_tls_config *cfg, const char *path);
+
+/**
+ * Trusts the CA certificates of an OpenSSL hashed directory (as made by `openssl
+ * rehash`) instead of the system trust store, like curl's --capath.
+ *
+ * @param cfg the configuration.
+ * @param path the directory (UTF-8), or NULL to go back to the system trust store.
+ * @return FTP_OK; FTP_E_INVALID if it is not a directory or not UTF-8; FTP_E_NULL if
+ *         cfg is NULL. On failure the setting is unchanged.
+ */
+ftp_result ftp_tls_config_set_ca_dir(ftp_tls_config *cfg, const char *path);
+
+/**
+ * INSECURE: turns certificate verification off (chain and host name), so any server,
+ * or anyone in between, is accepted. Only for test servers with self-signed
+ * certificates; prefer ftp_tls_config_set_ca_file() with the test CA.
+ *
+ * @param cfg the configuration.
+ * @param skip true to skip verification, false (the default) to verify.
+ * @return FTP_OK; FTP_E_NULL if cfg is NULL.
+ */
+ftp_result ftp_tls_config_insecure_skip_verify(ftp_tls_config *cfg, bool skip);
+
+/**
+ * A client certificate (or chain, leaf first) and its private key, both PEM files, for
+ * servers that ask for one. Both are read and checked against each other now.
+ *
+ * @param cfg the configuration.
+ * @param cert_file the certificate PEM file (bytes, as open(2) takes them), or NULL
+ *        together with key_file to remove the client certificate.
+ * @param key_file the unencrypted private key PEM file, or NULL with cert_file.
+ * @return FTP_OK; FTP_E_INVALID if a file cannot be read or parsed, or the key does
+ *         not belong to the certificate; FTP_E_NULL if cfg, or only one of the two
+ *         files, is NULL. On failure the setting is unchanged.
+ */
+ftp_result ftp_tls_config_set_client_cert(ftp_tls_config *cfg,
+                                          const char *cert_file,
+                                          const char *key_file);
+
+/**
+ * The oldest and newest TLS versions to accept. Versions the system OpenSSL's policy
+ * forbids (often 1.0 and 1.1) stay refused.
+ *
+ * @param cfg the configuration.
+ * @param min an ftp_tls_version; FTP_TLS_VERSION_DEFAULT means TLS 1.2.
+ * @param max an ftp_tls_version; FTP_TLS_VERSION_DEFAULT means no maximum.
+ * @return FTP_OK; FTP_E_INVALID for a value that is not an ftp_tls_version or a max
+ *         below min; FTP_E_NULL if cfg is NULL. On failure the setting is unchanged.
+ */
+ftp_result ftp_tls_config_set_versions(ftp_tls_config *cfg, int min, int max);
+
+/**
+ * The OpenSSL cipher list for TLS 1.2 and older, e.g. "ECDHE+AESGCM" (see ciphers(1)).
+ *
+ * @param cfg the configuration.
+ * @param list the cipher list (ASCII), or NULL for OpenSSL's default.
+ * @return FTP_OK; FTP_E_INVALID if OpenSSL accepts no cipher of it; FTP_E_NULL if cfg
+ *         is NULL. On failure the setting is unchanged.
+ */
+ftp_result ftp_tls_config_set_cipher_list(ftp_tls_config *cfg, const char *list);
+
+/**
+ * The TLS 1.3 ciphersuites, e.g. "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256".
+ *
+ * @param cfg the configuration.
+ * @param suites colon-separated suite names (ASCII), or NULL for OpenSSL's default.
+ * @return FTP_OK; FTP_E_INVALID if OpenSSL rejects it; FTP_E_NULL if cfg is NULL. On
+ *         failure the setting is unchanged.
+ */
+ftp_result ftp_tls_config_set_ciphersuites(ftp_tls_config *cfg, const char *suites);
+
+/**
+ * Whether data connections resume the control connection's TLS session (the
+ * default, and what vsftpd and proftpd require). Turning it off is only useful to
+ * check that a server enforces reuse.
+ *
+ * @param cfg the configuration.
+ * @param reuse true (the default) to resume, false to do a full handshake each time.
+ * @return FTP_OK; FTP_E_NULL if cfg is NULL.
+ */
+ftp_result ftp_tls_config_set_session_reuse(ftp_tls_config *cfg, bool reuse);
+
+/**
+ * Whether to try the obsolete "AUTH SSL" when the server answers "AUTH TLS" with 5xx
+ * (off by default).
+ *
+ * @param cfg the configuration.
+ * @param fallback true to try AUTH SSL, false (the default) not to.
+ * @return FTP_OK; FTP_E_NULL if cfg is NULL.
+ */
+ftp_result ftp_tls_config_set_auth_ssl_fallback(ftp_tls_config *cfg, bool fallback);
+
+/**
+ * Whether ftp_login() over TLS is followed by PBSZ 0 and PROT P, so that data
+ * connections are encrypted too (the default; ftplib leaves that to the caller).
+ * Either way ftp_prot_p() and ftp_prot_c() switch later.
+ *
+ * @param cfg the configuration.
+ * @param protect true (the default) to protect data after login, false to leave the
+ *        data channel in clear text until ftp_prot_p().
+ * @return FTP_OK; FTP_E_NULL if cfg is NULL.
+ */
+ftp_result ftp_tls_config_set_protect_data(ftp_tls_config *cfg, bool protect);
+
+/**
+ * What the last failed setter on this configuration failed on; "" after a success.
+ *
+ * @param cfg the configuration.
+ * @return owned by cfg, valid until the next call on it; NULL if cfg is NULL.
+ */
+const char *ftp_tls_config_last_error(const ftp_tls_config *cfg);
+
+/**
+ * Chooses plain FTP, explicit or implicit FTPS, and the TLS settings, for the next
+ * ftp_connect() (ftp_auth() uses the settings at once). The configuration is copied:
+ * later changes to it need another ftp_set_tls().
+ *
+ * @param h the session.
+ * @param mode an ftp_tls_mode.
+ * @param cfg the TLS settings, or NULL for the defaults of ftp_tls_config_new().
+ * @return FTP_OK; FTP_E_INVALID if mode is not an ftp_tls_mode (and the general
+ *         errors, see the top of this header).
+ */
+ftp_result ftp_set_tls(ftp_session *h, int mode, const ftp_tls_config *cfg);
+
+/**
+ * Secures the control connection (ftplib's FTP_TLS.auth): sends AUTH TLS (and AUTH SSL
+ * if the configuration allows the fallback), then does the TLS handshake, checking
+ * the server's certificate against the host given to ftp_connect(). Explicit mode
+ * does this inside ftp_connect(); call it by hand in FTP_TLS_OFF mode.
+ *
+ * @param h the session, connected, control connection not yet secured.
+ * @return FTP_OK; FTP_E_TLS_REQUIRED if the server refuses AUTH (the connection stays
+ *         usable in clear text); FTP_E_TLS_UNTRUSTED, FTP_E_TLS_HOSTNAME,
+ *         FTP_E_TLS_EXPIRED for a certificate that fails verification; FTP_E_TLS for
+ *         another handshake failure; FTP_E_PROTO if the server sent anything between
+ *         its AUTH reply and the handshake; after a handshake failure the connection is
+ *         closed. FTP_E_STATE if not connected or already secured; FTP_E_IO,
+ *         FTP_E_TIMEOUT, FTP_E_CLOSED (and the general errors, see the top of this header).
+ */
+ftp_result ftp_auth(ftp_session *h);
+
+/**
+ * Protects data connections (ftplib's FTP_TLS.prot_p): sends PBSZ 0, then PROT P;
+ * later data connections use TLS, resuming the control connection's session.
+ * ftp_login() over TLS already does this unless the configuration says otherwise.
+ *
+ * @param h the session; its control connection must have gone through TLS.
+ * @return FTP_OK; FTP_E_STATE if TLS was never started on this connection;
+ *         FTP_E_TEMP/FTP_E_PERM if the server refuses (and the errors of ftp_voidcmd()).
+ */
+ftp_result ftp_prot_p(ftp_session *h);
+
+/**
+ * Stops protecting data connections (ftplib's FTP_TLS.prot_c): sends PROT C; later
+ * data connections are clear text.
+ *
+ * @param h the session.
+ * @return FTP_OK; FTP_E_TEMP/FTP_E_PERM if the server refuses (and the errors of
+ *         ftp_voidcmd()).
+ */
+ftp_result ftp_prot_c(ftp_session *h);
+
+/**
+ * Clears the control channel (ftplib's FTP_TLS.ccc): sends CCC, then shuts TLS down
+ * properly (close_notify both ways); later commands go in clear text, for firewalls
+ * that inspect them. Data protection (PROT P) is unchanged. Log in before: in TLS
+ * mode, ftp_login() refuses a cleared control channel (FTP_E_TLS_REQUIRED).
+ *
+ * @param h the session, its control connection secured.
+ * @return FTP_OK; FTP_E_STATE if the control connection does not use TLS;
+ *         FTP_E_TEMP/FTP_E_PERM if the server refuses CCC (TLS stays on); FTP_E_TLS,
+ *         FTP_E_IO, FTP_E_CLOSED if the TLS shutdown fails, after which the connection
+ *         is unusable (and the general errors, see the top of this header).
+ */
+ftp_result ftp_ccc(ftp_session *h);
+
+/**
+ * The TLS version of the control connection, e.g. "TLSv1.3".
+ *
+ * @param h the session.
+ * @return a string owned by the session, valid until the next call on it; NULL if
+ *         the control connection does not use TLS (or h is NULL, in use by another
+ *         thread, or the call comes from one of its callbacks).
+ */
+const char *ftp_session_tls_version(ftp_session *h);
+
+/**
+ * The cipher of the control connection's TLS, e.g. "TLS_AES_256_GCM_SHA384".
+ *
+ * @param h the session.
+ * @return as ftp_session_tls_version().
+ */
+const char *ftp_session_tls_cipher(ftp_session *h);
+
+/**
+ * Whether the last TLS data connection of this connection resumed the control
+ * connection's TLS session (so that servers requiring reuse accepted it).
+ *
+ * @param h the session.
+ * @return 1 if it resumed, 0 if it did a full handshake, -1 if no TLS data connection
+ *         was made since ftp_connect() (or h is NULL, in use by another thread, or the
+ *         call comes from one of its callbacks).
+ */
+int ftp_session_data_tls_resumed(ftp_session *h);
 
 /**
  * Downloads in binary mode (ftplib's retrbinary): sends TYPE I, opens a data

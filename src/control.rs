@@ -5,6 +5,8 @@
 use crate::error::{Error, Result};
 use crate::net;
 use crate::reply::{self, LineError, LineReader, Reply, ReplyError};
+use crate::stream::Stream;
+use openssl::ssl::SslStream;
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -88,7 +90,10 @@ pub fn check_line(what: &str, text: impl AsRef<[u8]>) -> Result<()> {
 
 /// An open control connection.
 struct Conn {
-    reader: LineReader<TcpStream>,
+    reader: LineReader<Stream>,
+    /// A second handle on the socket, for what works below TLS: polling, timeouts,
+    /// urgent data, and getting the plain socket back after CCC.
+    tcp: TcpStream,
     peer: SocketAddr,
     local: SocketAddr,
     broken: Option<String>,
@@ -107,17 +112,76 @@ pub struct Control {
 }
 
 impl Control {
-    /// Takes over a freshly connected stream.
-    pub fn attach(&mut self, stream: TcpStream) -> Result<()> {
-        let peer = stream.peer_addr().map_err(|e| Error::io("control connection peer address", e))?;
-        let local = stream.local_addr().map_err(|e| Error::io("control connection local address", e))?;
-        self.conn = Some(Conn { reader: LineReader::new(stream), peer, local, broken: None });
+    /// Takes over a freshly connected stream (plain, or TLS for implicit FTPS).
+    pub fn attach(&mut self, stream: Stream) -> Result<()> {
+        let ctx = |what| move |e| Error::io(format!("control connection {what}"), e);
+        let tcp = stream.tcp().try_clone().map_err(ctx("socket"))?;
+        let peer = tcp.peer_addr().map_err(ctx("peer address"))?;
+        let local = tcp.local_addr().map_err(ctx("local address"))?;
+        self.conn = Some(Conn { reader: LineReader::new(stream), tcp, peer, local, broken: None });
         Ok(())
     }
 
     /// Closes the connection (if any); trace settings and last reply stay.
-    pub fn detach(&mut self) -> Option<TcpStream> {
-        self.conn.take().map(|c| c.reader.into_inner())
+    pub fn detach(&mut self) {
+        self.conn = None;
+    }
+
+    /// Starts TLS on the connection after the server accepted AUTH. Bytes that arrived
+    /// after the AUTH reply and before the handshake are refused, not kept as replies:
+    /// a man in the middle could have injected them (curl's CVE-2021-22947). If the
+    /// handshake fails the connection is closed.
+    pub fn start_tls(&mut self, handshake: impl FnOnce(TcpStream) -> Result<SslStream<TcpStream>>) -> Result<()> {
+        let conn = self.conn()?;
+        if conn.reader.get_ref().is_tls() {
+            return Err(Error::State("the control connection already uses TLS".into()));
+        }
+        if conn.reader.has_buffered() {
+            let n = conn.reader.buffered_len();
+            return Err(self.fail(Error::Proto(format!(
+                "the server sent {n} bytes after accepting AUTH and before the TLS handshake; \
+                 refusing them, since anyone on the path could have injected them"
+            ))));
+        }
+        let conn = self.conn.take().expect("checked by conn() above");
+        let Stream::Plain(tcp) = conn.reader.into_inner() else { unreachable!("checked is_tls above") };
+        let tls = handshake(tcp)?;
+        self.conn = Some(Conn { reader: LineReader::new(Stream::tls(tls)), ..conn });
+        Ok(())
+    }
+
+    /// Ends TLS on the connection (CCC, after the server's 200): close_notify both ways,
+    /// then plain text on the same TCP connection. On failure the connection is unusable.
+    pub fn end_tls(&mut self) -> Result<()> {
+        let conn = self.conn()?;
+        if !conn.reader.get_ref().is_tls() {
+            return Err(Error::State("the control connection does not use TLS".into()));
+        }
+        let res = conn.reader.get_mut().end_tls();
+        if let Err(e) = res {
+            return Err(self.fail(Error::io("TLS shutdown of the control connection (CCC)", e)));
+        }
+        let conn = self.conn.as_mut().expect("checked by conn() above");
+        let plain = conn.tcp.try_clone().map_err(|e| Error::io("control connection socket", e));
+        match plain {
+            Ok(tcp) => {
+                // The TLS layer's handle on the socket is closed; `tcp` keeps it open.
+                conn.reader = LineReader::new(Stream::Plain(tcp));
+                Ok(())
+            }
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// True when the control connection is TLS-protected now.
+    pub fn is_tls(&self) -> bool {
+        self.conn.as_ref().is_some_and(|c| c.reader.get_ref().is_tls())
+    }
+
+    /// The control connection's TLS version and cipher, when it uses TLS.
+    pub fn tls_info(&self) -> Option<(&'static str, Option<&'static str>)> {
+        let stream = self.conn.as_ref()?.reader.get_ref();
+        Some((stream.tls_version()?, stream.tls_cipher()))
     }
 
     pub fn is_connected(&self) -> bool {
@@ -151,16 +215,17 @@ impl Control {
 
     /// True when a reply (or part of one) has already been read from the socket.
     pub fn has_buffered_reply(&self) -> bool {
-        self.conn.as_ref().is_some_and(|c| c.reader.has_buffered())
+        self.conn.as_ref().is_some_and(|c| c.reader.has_buffered() || c.reader.get_ref().pending() > 0)
     }
 
+    /// The TCP socket (for polling), whether or not TLS runs over it.
     pub fn stream(&self) -> Result<&TcpStream> {
-        Ok(self.conn_ref()?.reader.get_ref())
+        Ok(&self.conn_ref()?.tcp)
     }
 
     pub fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
         let conn = self.conn_ref()?;
-        net::set_timeouts(conn.reader.get_ref(), timeout).map_err(|e| Error::io("set control timeout", e))
+        net::set_timeouts(&conn.tcp, timeout).map_err(|e| Error::io("set control timeout", e))
     }
 
     /// Marks the connection out of step and passes the error on.
@@ -192,16 +257,20 @@ impl Control {
     }
 
     /// Sends ABOR the RFC 959 way: Telnet IP, then Synch (IAC marked urgent, then DM),
-    /// then the command, so servers busy in a transfer notice it.
+    /// then the command, so servers busy in a transfer notice it. Over TLS urgent data
+    /// cannot be sent (it would corrupt the record stream), so ABOR goes as a plain
+    /// command, as ftplib's FTP_TLS does.
     pub fn send_abort_urgent(&mut self) -> Result<()> {
         const IAC: u8 = 255;
         const IP: u8 = 244;
         const DM: u8 = 242;
-        self.conn()?;
+        if self.conn()?.reader.get_ref().is_tls() {
+            return self.send("ABOR");
+        }
         self.log.emit(1, LogKind::Cmd, "ABOR (after Telnet IP and Synch)");
         self.log.emit(2, LogKind::Put, "IAC IP IAC(urgent) DM ABOR");
         self.last_command = Some("ABOR".into());
-        let stream = self.conn()?.reader.get_ref();
+        let stream = &self.conn()?.tcp;
         let res = net::send_urgent(stream, &[IAC, IP, IAC]).and_then(|()| {
             let mut s: &TcpStream = stream;
             s.write_all(&[DM, b'A', b'B', b'O', b'R', b'\r', b'\n'])

@@ -1,46 +1,109 @@
 //! Data connections: passive (EPSV/PASV) and active (PORT/EPRT) setup, and the stream
 //! handed to transfers.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TlsFailure};
 use crate::net::{self, Ready};
 use crate::parse;
 use crate::session::{Ftp, is_reply_error};
+use crate::stream::Stream;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-/// An open data connection.
+/// An open data connection, plain or TLS.
+///
+/// TLS end-of-file policy: a download whose server closes the connection without a TLS
+/// close_notify (vsftpd does) is accepted only when the byte count matches the size the
+/// server announced in its 150 reply; without an announced size the transfer's final
+/// reply decides (it comes over the authenticated control connection, so a 226 proves
+/// the file was complete). A mismatch is reported as a truncated download.
 pub struct DataConn {
-    stream: TcpStream,
+    stream: Stream,
+    /// The size the server announced, when the whole file is coming (no REST).
+    expected: Option<u64>,
+    received: u64,
+    wrote: bool,
+    finished: bool,
 }
 
+/// Longest wait for a close_notify to go out (an upload dropped without `finish`), or
+/// for the server to close after an upload's close_notify.
+const CLOSE_NOTIFY_WAIT: Duration = Duration::from_secs(10);
+
 impl DataConn {
-    pub(crate) fn new(stream: TcpStream) -> DataConn {
-        DataConn { stream }
+    pub(crate) fn new(stream: Stream, expected: Option<u64>) -> DataConn {
+        DataConn { stream, expected, received: 0, wrote: false, finished: false }
     }
 
-    /// Signals the end of an upload (half-close) while still allowing reads.
-    pub fn finish_writing(&mut self) -> io::Result<()> {
-        self.stream.shutdown(Shutdown::Write)
+    /// Ends an upload: close_notify on TLS, then a TCP half-close, so the server sees a
+    /// clean end of file. Over TLS it then reads until the server closes (briefly): the
+    /// TLS 1.3 tickets the server sent after the handshake are the sessions later data
+    /// connections resume, and they are only seen by reading.
+    pub fn finish(&mut self) -> io::Result<()> {
+        self.finished = true;
+        self.stream.send_close_notify()?;
+        self.stream.tcp().shutdown(Shutdown::Write)?;
+        if self.stream.is_tls() {
+            let tcp = self.stream.tcp();
+            let wait = tcp.read_timeout().ok().flatten().map_or(CLOSE_NOTIFY_WAIT, |t| t.min(CLOSE_NOTIFY_WAIT));
+            let _ = tcp.set_read_timeout(Some(wait));
+            let mut sink = [0u8; 4096];
+            // Bounded: a server has nothing to send on an upload's connection.
+            for _ in 0..64 {
+                match self.stream.read(&mut sink) {
+                    Ok(n) if n > 0 => {}
+                    _ => break,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// True when the connection is TLS-protected.
+    pub fn is_tls(&self) -> bool {
+        self.stream.is_tls()
     }
 }
 
 impl Drop for DataConn {
     /// Shut down, not just close: the session may hold a second handle on the socket (for
-    /// `abort`), and a close alone would then send the server no end-of-file.
+    /// `abort`), and a close alone would then send the server no end-of-file. An upload
+    /// over TLS that was not finished still gets its close_notify, within a bounded wait.
     fn drop(&mut self) {
-        let _ = self.stream.shutdown(Shutdown::Both);
+        if self.wrote && !self.finished && self.stream.is_tls() {
+            let tcp = self.stream.tcp();
+            let wait = tcp.write_timeout().ok().flatten().map_or(CLOSE_NOTIFY_WAIT, |t| t.min(CLOSE_NOTIFY_WAIT));
+            let _ = tcp.set_write_timeout(Some(wait));
+            let _ = self.stream.send_close_notify();
+        }
+        let _ = self.stream.tcp().shutdown(Shutdown::Both);
     }
 }
 
 impl Read for DataConn {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.stream.read(buf)
+        let n = self.stream.read(buf)?;
+        self.received += n as u64;
+        if n == 0
+            && self.stream.unclean_eof()
+            && let Some(expected) = self.expected
+            && expected != self.received
+        {
+            return Err(io::Error::other(Error::tls(
+                TlsFailure::Failed,
+                format!(
+                    "download truncated: the TLS data connection was closed without close_notify after {} of the {expected} bytes announced",
+                    self.received
+                ),
+            )));
+        }
+        Ok(n)
     }
 }
 
 impl Write for DataConn {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.wrote = true;
         self.stream.write(buf)
     }
 

@@ -51,6 +51,28 @@ pub enum Error {
     /// is no longer usable, which matters more than why the transfer stopped.
     #[error("{first}; ending the transfer then failed ({cleanup}), so the connection was closed")]
     Abandoned { first: Box<Error>, cleanup: Box<Error> },
+    /// A TLS failure: a handshake or certificate problem, a server that will not do TLS
+    /// when it is required, or a TLS data connection cut short.
+    #[error("{detail}")]
+    Tls { failure: TlsFailure, detail: String },
+}
+
+/// What kind of TLS failure an [`Error::Tls`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsFailure {
+    /// The handshake or a TLS record failed for another reason than the certificate
+    /// (no shared protocol version or cipher, bad record, alert from the server...), or
+    /// a TLS data connection ended without close_notify before all its bytes came.
+    Failed,
+    /// The server's certificate does not chain to a trusted CA (self-signed, unknown issuer).
+    Untrusted,
+    /// The certificate is valid but does not name the host connected to.
+    Hostname,
+    /// The certificate has expired or is not valid yet.
+    Expired,
+    /// TLS was required but the server refused AUTH, does not speak TLS on an implicit
+    /// port, or tried to log in before TLS (a 230 in clear text).
+    Required,
 }
 
 /// The class of an [`Error`], for mapping to codes (the C layer) and for tests.
@@ -67,6 +89,7 @@ pub enum ErrorKind {
     Cancelled,
     Invalid,
     State,
+    Tls(TlsFailure),
 }
 
 impl Error {
@@ -85,6 +108,7 @@ impl Error {
             Error::Invalid(_) => ErrorKind::Invalid,
             Error::State(_) => ErrorKind::State,
             Error::Abandoned { cleanup, .. } => cleanup.kind(),
+            Error::Tls { failure, .. } => ErrorKind::Tls(*failure),
         }
     }
 
@@ -99,11 +123,24 @@ impl Error {
     /// Wraps an I/O error with what was being done; timeouts and resets get their own class.
     pub fn io(context: impl Into<String>, source: io::Error) -> Error {
         let context = context.into();
+        // A stream may carry a classified failure inside an io::Error (a truncated TLS
+        // download); a TLS record error is a TLS failure, not an OS one.
+        let source = match source.downcast::<Error>() {
+            Ok(inner) => return inner,
+            Err(source) => source,
+        };
+        if let Some(ssl) = source.get_ref().and_then(|e| e.downcast_ref::<openssl::ssl::Error>()) {
+            return Error::tls(TlsFailure::Failed, format!("{context}: TLS error: {ssl}"));
+        }
         match source.kind() {
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout(context),
             io::ErrorKind::UnexpectedEof => Error::Closed(context),
             _ => Error::Io { context, source },
         }
+    }
+
+    pub fn tls(failure: TlsFailure, detail: impl Into<String>) -> Error {
+        Error::Tls { failure, detail: detail.into() }
     }
 
     /// Classifies a reply that ended an operation: 4xx, 5xx, not 1-5, or just unexpected.

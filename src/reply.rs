@@ -115,6 +115,11 @@ impl<R: Read> LineReader<R> {
         }
     }
 
+    /// How many bytes are buffered and not yet returned as lines.
+    pub fn buffered_len(&self) -> usize {
+        self.end - self.start
+    }
+
     pub fn into_inner(self) -> R {
         self.inner
     }

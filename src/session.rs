@@ -7,6 +7,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::net;
 use crate::parse;
 use crate::reply::Reply;
+use crate::stream::Stream;
+use crate::tls::{IMPLICIT_PORT, TlsConfig, TlsContext, TlsMode};
 use std::net::{IpAddr, TcpStream};
 use std::time::Duration;
 
@@ -24,11 +26,22 @@ pub struct Options {
     pub timeout: Option<Duration>,
     /// Local address to bind control and data connections to.
     pub source_address: Option<IpAddr>,
+    /// Plain FTP, explicit FTPS (AUTH TLS) or implicit FTPS, from the next connect on.
+    pub tls_mode: TlsMode,
+    /// TLS settings for the next connection.
+    pub tls: TlsConfig,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { passive: true, trust_pasv_host: false, timeout: None, source_address: None }
+        Options {
+            passive: true,
+            trust_pasv_host: false,
+            timeout: None,
+            source_address: None,
+            tls_mode: TlsMode::Off,
+            tls: TlsConfig::default(),
+        }
     }
 }
 
@@ -42,6 +55,15 @@ pub struct Ftp {
     pub(crate) epsv_refused: bool,
     /// A data connection handed to the caller (transfercmd) awaits its final reply.
     pub(crate) transfer: Option<OpenTransfer>,
+    /// The host name the caller connected to: the identity TLS certificates are checked
+    /// against, for the control and every data connection.
+    pub(crate) host: String,
+    /// The TLS context of this connection, once TLS has started on it.
+    pub(crate) tls: Option<TlsContext>,
+    /// PROT P is in force: data connections use TLS.
+    pub(crate) prot_p: bool,
+    /// Whether the last TLS data connection resumed the control connection's session.
+    pub(crate) data_resumed: Option<bool>,
 }
 
 /// What the session keeps of a data connection it handed to the caller.
@@ -73,8 +95,10 @@ impl Ftp {
         &self.opts
     }
 
-    /// Connects and reads the welcome (ftplib's `connect`). Port 0 means 21. Any previous
-    /// connection is closed first. A 120 ("ready in n minutes") is followed by the 220.
+    /// Connects and reads the welcome (ftplib's `connect`). Port 0 means 21 (990 for
+    /// implicit FTPS). Any previous connection is closed first. A 120 ("ready in n
+    /// minutes") is followed by the 220. In explicit FTPS mode, AUTH TLS follows the
+    /// welcome; in implicit mode TLS starts before it.
     pub fn connect(
         &mut self,
         host: &str,
@@ -89,14 +113,31 @@ impl Ftp {
         self.ctrl.last_command = None;
         self.opts.timeout = timeout;
         self.opts.source_address = source;
-        let port = if port == 0 { DEFAULT_PORT } else { port };
-        let stream = net::connect_host(host, port, timeout, source)?;
+        let mode = self.opts.tls_mode;
+        let port = match port {
+            0 if mode == TlsMode::Implicit => IMPLICIT_PORT,
+            0 => DEFAULT_PORT,
+            p => p,
+        };
+        self.host = host.to_string();
+        let tcp = net::connect_host(host, port, timeout, source)?;
+        let stream = if mode == TlsMode::Implicit {
+            Stream::tls(self.tls_context()?.connect_control(tcp)?)
+        } else {
+            Stream::Plain(tcp)
+        };
         self.ctrl.attach(stream)?;
         let welcome =
             self.ctrl.get_response().and_then(|r| if r.code == 120 { self.ctrl.get_response() } else { Ok(r) });
         match welcome {
             Ok(r) if r.class() == 2 => {
                 self.welcome = Some(r.clone());
+                if mode == TlsMode::Explicit
+                    && let Err(e) = self.secure_before_login(&r)
+                {
+                    self.close();
+                    return Err(e);
+                }
                 Ok(r)
             }
             Ok(r) => {
@@ -197,6 +238,10 @@ impl Ftp {
     /// Logs in (ftplib's `login`): USER, then PASS on 3xx, then ACCT on 3xx.
     /// User defaults to "anonymous"; the anonymous password defaults to "anonymous@"
     /// (and "-" becomes "-anonymous@", as in ftplib).
+    ///
+    /// With TLS asked for (explicit or implicit mode), nothing is sent unless the control
+    /// connection is encrypted: AUTH TLS first if it is not yet. After a login over TLS,
+    /// PBSZ 0 and PROT P follow unless the TLS settings turn data protection off.
     pub fn login(&mut self, user: Option<&str>, passwd: Option<&str>, acct: Option<&str>) -> Result<Reply> {
         let user = user.filter(|u| !u.is_empty()).unwrap_or("anonymous");
         let mut passwd = passwd.unwrap_or("").to_string();
@@ -207,6 +252,11 @@ impl Ftp {
         if user == "anonymous" && (passwd.is_empty() || passwd == "-") {
             passwd.push_str("anonymous@");
         }
+        if self.opts.tls_mode != TlsMode::Off && !self.ctrl.is_tls() {
+            self.idle()?;
+            let welcome = self.welcome.clone().ok_or_else(|| Error::State("not connected".into()))?;
+            self.secure_before_login(&welcome)?;
+        }
         let mut r = self.sendcmd(format!("USER {user}"))?;
         if r.class() == 3 {
             r = self.sendcmd(format!("PASS {passwd}"))?;
@@ -216,6 +266,11 @@ impl Ftp {
         }
         if r.class() != 2 {
             return Err(Error::Reply(r));
+        }
+        if self.ctrl.is_tls() && self.opts.tls.protect_data() && !self.prot_p {
+            self.prot_p()?;
+            // The login's reply stays the last one: it is what the caller asked for.
+            self.ctrl.last_reply = Some(r.clone());
         }
         Ok(r)
     }
@@ -313,6 +368,9 @@ impl Ftp {
         self.welcome = None;
         self.epsv_refused = false;
         self.transfer = None;
+        self.tls = None;
+        self.prot_p = false;
+        self.data_resumed = None;
     }
 
     /// Aborts a transfer (ftplib's `abort`): ABOR (after Telnet IP and Synch as urgent

@@ -75,8 +75,16 @@ impl Ftp {
             },
         };
         let size = if r.code == 150 { parse::parse_150_size(r.first_line()) } else { None };
+        // Registered before the TLS handshake, so a failed one is cleaned up by `abandon`
+        // (which cuts the connection the server may be blocked on).
         self.transfer = Some(OpenTransfer { data: stream.try_clone().ok() });
-        Ok((DataConn::new(stream), size))
+        let stream = match self.protect(stream) {
+            Ok(s) => s,
+            Err(e) => return Err(self.abandon(None, e)),
+        };
+        // Only a whole file's size can be compared with the bytes received.
+        let expected = size.filter(|_| rest.is_none_or(|r| r == 0));
+        Ok((DataConn::new(stream, expected), size))
     }
 
     /// `ntransfercmd` without the size (ftplib's `transfercmd`).
@@ -202,8 +210,7 @@ impl Ftp {
                 return Err(self.abandon(Some(conn), Error::Cancelled));
             }
         }
-        drop(conn);
-        self.voidresp()
+        self.end_upload(conn)
     }
 
     /// Uploads lines from `source` with `cmd` in ASCII mode (TYPE A), each sent with CRLF
@@ -260,6 +267,15 @@ impl Ftp {
             }
         }
         if let Err(e) = conn.write_all(&out) {
+            return Err(self.upload_failed(conn, e));
+        }
+        self.end_upload(conn)
+    }
+
+    /// Ends an upload cleanly (close_notify over TLS, then end-of-file) and reads the
+    /// final reply.
+    fn end_upload(&mut self, mut conn: DataConn) -> Result<Reply> {
+        if let Err(e) = conn.finish() {
             return Err(self.upload_failed(conn, e));
         }
         drop(conn);

@@ -41,6 +41,7 @@ pub(crate) struct Strings {
     pub reply_text: CString,
     pub welcome: CString,
     pub path: CString,
+    pub tls: CString,
 }
 
 /// Converts bytes to a C string, replacing NUL bytes (which C cannot carry) with '?'.

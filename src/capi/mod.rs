@@ -13,5 +13,6 @@ mod commands;
 mod handle;
 mod result;
 mod session;
+mod tls;
 mod transfer;
 mod version;

@@ -1,7 +1,7 @@
 //! Result codes and the one mapping from core errors to them.
 
 use super::handle::no_panic;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, TlsFailure};
 use std::ffi::{CStr, c_char, c_int};
 
 /// Result of a libftp call. FTP_OK is 0; values are fixed forever, new ones are appended.
@@ -44,6 +44,23 @@ pub enum ftp_result {
     /// An internal error (a Rust panic) was caught; the session is unusable, free it
     /// (ftp_session_last_error() and the other getters still work, to say what happened).
     FTP_E_PANIC = 15,
+    /// A TLS failure other than the certificate checks below: no common protocol
+    /// version or cipher, a TLS alert or bad record, a server refusing a client
+    /// certificate, a TLS data connection closed early (a truncated download, see
+    /// "TLS" at the top of this header).
+    FTP_E_TLS = 16,
+    /// The server's certificate does not chain to a trusted CA (self-signed, unknown
+    /// issuer): give the CA with ftp_tls_config_set_ca_file().
+    FTP_E_TLS_UNTRUSTED = 17,
+    /// The server's certificate is valid but does not name the host connected to
+    /// (the host name, or the IP address given to ftp_connect()).
+    FTP_E_TLS_HOSTNAME = 18,
+    /// The server's certificate has expired or is not valid yet.
+    FTP_E_TLS_EXPIRED = 19,
+    /// TLS is required but the server will not do it: it refused AUTH TLS, answered in
+    /// plain text on an implicit FTPS port, or claimed a login (230) before TLS. No
+    /// credentials were sent.
+    FTP_E_TLS_REQUIRED = 20,
 }
 
 use ftp_result::*;
@@ -62,6 +79,11 @@ impl From<ErrorKind> for ftp_result {
             ErrorKind::Cancelled => FTP_E_CANCELLED,
             ErrorKind::Invalid => FTP_E_INVALID,
             ErrorKind::State => FTP_E_STATE,
+            ErrorKind::Tls(TlsFailure::Failed) => FTP_E_TLS,
+            ErrorKind::Tls(TlsFailure::Untrusted) => FTP_E_TLS_UNTRUSTED,
+            ErrorKind::Tls(TlsFailure::Hostname) => FTP_E_TLS_HOSTNAME,
+            ErrorKind::Tls(TlsFailure::Expired) => FTP_E_TLS_EXPIRED,
+            ErrorKind::Tls(TlsFailure::Required) => FTP_E_TLS_REQUIRED,
         }
     }
 }
@@ -99,7 +121,7 @@ impl Failure {
 impl ftp_result {
     /// Every code, in value order (a unit test checks the order); a new code goes here
     /// too, and text() will not compile without its text.
-    const ALL: [ftp_result; 16] = [
+    const ALL: [ftp_result; 21] = [
         FTP_OK,
         FTP_E_REPLY,
         FTP_E_TEMP,
@@ -116,6 +138,11 @@ impl ftp_result {
         FTP_E_RECURSIVE,
         FTP_E_BUSY,
         FTP_E_PANIC,
+        FTP_E_TLS,
+        FTP_E_TLS_UNTRUSTED,
+        FTP_E_TLS_HOSTNAME,
+        FTP_E_TLS_EXPIRED,
+        FTP_E_TLS_REQUIRED,
     ];
 
     fn from_int(code: c_int) -> Option<ftp_result> {
@@ -141,6 +168,11 @@ impl ftp_result {
             FTP_E_RECURSIVE => c"called from inside the session's own callback",
             FTP_E_BUSY => c"session in use by another thread",
             FTP_E_PANIC => c"internal error (panic); the session is unusable",
+            FTP_E_TLS => c"TLS error",
+            FTP_E_TLS_UNTRUSTED => c"server certificate not trusted",
+            FTP_E_TLS_HOSTNAME => c"server certificate does not match the host name",
+            FTP_E_TLS_EXPIRED => c"server certificate expired or not yet valid",
+            FTP_E_TLS_REQUIRED => c"TLS required but not available from the server",
         }
     }
 }
@@ -173,7 +205,7 @@ mod tests {
     #[test]
     fn every_code_has_its_own_text() {
         let mut seen = std::collections::HashSet::new();
-        for code in 0..=FTP_E_PANIC as c_int {
+        for code in 0..=FTP_E_TLS_REQUIRED as c_int {
             let s = unsafe { CStr::from_ptr(ftp_strerror(code)) }.to_str().unwrap();
             assert_ne!(s, "unknown error code", "code {code}");
             assert!(seen.insert(s), "duplicate text for {code}");

@@ -7,6 +7,7 @@
 //! `finish` turns into a panic naming the step. Every blocking operation has a timeout so
 //! a broken test fails instead of hanging.
 
+use openssl::ssl::{ErrorCode, ShutdownResult, SslAcceptor, SslStream};
 use socket2::SockRef;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -62,6 +63,15 @@ pub enum Step {
     Reset,
     /// Waits this many milliseconds.
     Sleep(u64),
+    /// Starts TLS on the control connection (server side of the handshake), e.g. after
+    /// replying 234 to AUTH TLS. Needs a server made with `start_tls`.
+    StartTls,
+    /// Ends TLS on the control connection (CCC): close_notify both ways, then plain text.
+    EndTls,
+    /// Starts TLS on the data connection; records whether the client resumed a session.
+    DataStartTls,
+    /// Closes the data connection without a TLS close_notify (a plain TCP close).
+    DataCloseAbrupt,
 }
 
 /// What the server saw.
@@ -75,6 +85,76 @@ pub struct Transcript {
     pub data: Vec<Vec<u8>>,
     /// The server-side address of each data connection (which address the client reached).
     pub data_local: Vec<SocketAddr>,
+    /// For each TLS data connection: did the client resume a TLS session?
+    pub data_tls_resumed: Vec<bool>,
+    /// For each TLS data connection read with `DataRecvAll`: did it end with close_notify?
+    pub data_tls_clean_eof: Vec<bool>,
+}
+
+/// A connection, plain or TLS (server side).
+enum Conn {
+    Plain(TcpStream),
+    Tls(Box<SslStream<TcpStream>>),
+}
+
+impl Conn {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Conn::Plain(s) => s,
+            Conn::Tls(s) => s.get_ref(),
+        }
+    }
+
+    fn start_tls(self, acceptor: &SslAcceptor) -> Result<Conn, String> {
+        match self {
+            Conn::Plain(s) => acceptor
+                .accept(s)
+                .map(|s| Conn::Tls(Box::new(s)))
+                .map_err(|e| format!("server-side TLS handshake: {e}")),
+            Conn::Tls(_) => Err("TLS already started".into()),
+        }
+    }
+
+    /// Reads to EOF; for TLS, also says whether the end was a close_notify.
+    fn read_all(&mut self, out: &mut Vec<u8>) -> Result<Option<bool>, String> {
+        match self {
+            Conn::Plain(s) => s.read_to_end(out).map(|_| None).map_err(|e| e.to_string()),
+            Conn::Tls(s) => {
+                let mut buf = [0u8; 16384];
+                loop {
+                    match s.ssl_read(&mut buf) {
+                        Ok(n) => out.extend_from_slice(&buf[..n]),
+                        Err(e) if e.code() == ErrorCode::ZERO_RETURN => return Ok(Some(true)),
+                        Err(e) if e.code() == ErrorCode::WANT_READ && e.io_error().is_none() => {}
+                        Err(e) if e.io_error().is_none() => return Ok(Some(false)),
+                        Err(e) => return Err(e.to_string()),
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.read(buf),
+            Conn::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.write(buf),
+            Conn::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A running fake server.
@@ -88,6 +168,16 @@ pub struct FakeServer {
 impl FakeServer {
     /// Binds 127.0.0.1:0 and runs `script` for the first client that connects.
     pub fn start(script: Vec<Step>) -> FakeServer {
+        FakeServer::start_with(script, None, false)
+    }
+
+    /// Like `start`, able to do TLS with `acceptor`; `implicit` starts TLS at once
+    /// (implicit FTPS), before the script runs.
+    pub fn start_tls(script: Vec<Step>, acceptor: SslAcceptor, implicit: bool) -> FakeServer {
+        FakeServer::start_with(script, Some(acceptor), implicit)
+    }
+
+    fn start_with(script: Vec<Step>, tls: Option<SslAcceptor>, implicit: bool) -> FakeServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind fake server");
         let addr = listener.local_addr().unwrap();
         let transcript = Arc::new(Mutex::new(Transcript::default()));
@@ -95,7 +185,7 @@ impl FakeServer {
         let handle = thread::Builder::new()
             .name(format!("fake-ftp-{}", addr.port()))
             .spawn(move || {
-                let res = run(listener, script, &shared);
+                let res = run(listener, script, tls, implicit, &shared);
                 if let Err(msg) = &res {
                     // Shown with the failing test's output even if the client panics first.
                     eprintln!("fake server: {msg}");
@@ -104,6 +194,13 @@ impl FakeServer {
             })
             .expect("spawn fake server");
         FakeServer { addr, port: addr.port(), transcript, handle: Some(handle) }
+    }
+
+    /// Waits for the script to end and returns the transcript, whether or not the script
+    /// ran to its end (for tests where the client gives up on purpose, e.g. mid-handshake).
+    pub fn finish_any(mut self) -> Transcript {
+        let _ = self.handle.take().unwrap().join();
+        self.transcript.lock().unwrap().clone()
     }
 
     /// Waits for the script to end and returns the transcript; panics if the script failed.
@@ -120,7 +217,7 @@ impl FakeServer {
 
 /// The control connection with a small line buffer.
 struct Control {
-    stream: TcpStream,
+    stream: Conn,
     buf: Vec<u8>,
 }
 
@@ -151,17 +248,28 @@ impl Control {
 struct State {
     ctrl: Option<Control>,
     pasv: Option<TcpListener>,
-    data: Option<TcpStream>,
+    data: Option<Conn>,
+    tls: Option<SslAcceptor>,
 }
 
-fn run(listener: TcpListener, script: Vec<Step>, transcript: &Mutex<Transcript>) -> Result<(), String> {
+fn run(
+    listener: TcpListener,
+    script: Vec<Step>,
+    tls: Option<SslAcceptor>,
+    implicit: bool,
+    transcript: &Mutex<Transcript>,
+) -> Result<(), String> {
     let stream = accept_timeout(&listener).map_err(|e| format!("no client connected: {e}"))?;
     // ABOR arrives partly as urgent data: keep it in the normal stream so it can be read.
     SockRef::from(&stream).set_out_of_band_inline(true).map_err(|e| e.to_string())?;
     stream.set_nodelay(true).map_err(|e| e.to_string())?;
     stream.set_read_timeout(Some(IO_TIMEOUT)).map_err(|e| e.to_string())?;
     stream.set_write_timeout(Some(IO_TIMEOUT)).map_err(|e| e.to_string())?;
-    let mut st = State { ctrl: Some(Control { stream, buf: Vec::new() }), pasv: None, data: None };
+    let mut st =
+        State { ctrl: Some(Control { stream: Conn::Plain(stream), buf: Vec::new() }), pasv: None, data: None, tls };
+    if implicit {
+        do_step(&mut st, Step::StartTls, transcript).map_err(|e| format!("implicit TLS: {e}"))?;
+    }
     for (i, step) in script.into_iter().enumerate() {
         let shown = format!("{step:?}");
         let shown = if shown.len() > 120 { format!("{}...", &shown[..120]) } else { shown };
@@ -174,7 +282,7 @@ fn ctrl(st: &mut State) -> Result<&mut Control, String> {
     st.ctrl.as_mut().ok_or_else(|| "control connection already closed".to_string())
 }
 
-fn data(st: &mut State) -> Result<&mut TcpStream, String> {
+fn data(st: &mut State) -> Result<&mut Conn, String> {
     st.data.as_mut().ok_or_else(|| "no data connection".to_string())
 }
 
@@ -239,7 +347,7 @@ fn do_step(st: &mut State, step: Step, transcript: &Mutex<Transcript>) -> Result
             let s = accept_timeout(&l).map_err(|e| format!("client did not open the data connection: {e}"))?;
             set_data_timeouts(&s)?;
             transcript.lock().unwrap().data_local.push(s.local_addr().unwrap());
-            st.data = Some(s);
+            st.data = Some(Conn::Plain(s));
             Ok(())
         }
         Step::ActiveConnect => {
@@ -252,7 +360,7 @@ fn do_step(st: &mut State, step: Step, transcript: &Mutex<Transcript>) -> Result
             let s = TcpStream::connect_timeout(&target, IO_TIMEOUT).map_err(|e| format!("connect to {target}: {e}"))?;
             set_data_timeouts(&s)?;
             transcript.lock().unwrap().data_local.push(s.local_addr().unwrap());
-            st.data = Some(s);
+            st.data = Some(Conn::Plain(s));
             Ok(())
         }
         Step::DataSend(bytes) => data(st)?.write_all(&bytes).map_err(|e| format!("data send: {e}")),
@@ -265,23 +373,67 @@ fn do_step(st: &mut State, step: Step, transcript: &Mutex<Transcript>) -> Result
         }
         Step::DataRecvAll => {
             let mut got = Vec::new();
-            data(st)?.read_to_end(&mut got).map_err(|e| format!("data receive: {e}"))?;
-            transcript.lock().unwrap().data.push(got);
+            let clean = data(st)?.read_all(&mut got).map_err(|e| format!("data receive: {e}"))?;
+            let mut t = transcript.lock().unwrap();
+            t.data.push(got);
+            t.data_tls_clean_eof.extend(clean);
             Ok(())
         }
         Step::DataClose => {
+            let mut s = st.data.take().ok_or("no data connection to close")?;
+            if let Conn::Tls(t) = &mut s {
+                let _ = t.shutdown();
+            }
+            let _ = s.tcp().shutdown(Shutdown::Both);
+            Ok(())
+        }
+        Step::DataCloseAbrupt => {
             let s = st.data.take().ok_or("no data connection to close")?;
-            let _ = s.shutdown(Shutdown::Both);
+            let _ = s.tcp().shutdown(Shutdown::Both);
+            Ok(())
+        }
+        Step::StartTls => {
+            let acceptor = st.tls.clone().ok_or("server made without TLS (use start_tls)")?;
+            let c = st.ctrl.take().ok_or("control connection already closed")?;
+            if !c.buf.is_empty() {
+                return Err(format!("client sent {:?} before the TLS handshake", String::from_utf8_lossy(&c.buf)));
+            }
+            st.ctrl = Some(Control { stream: c.stream.start_tls(&acceptor)?, buf: Vec::new() });
+            Ok(())
+        }
+        Step::EndTls => {
+            let c = ctrl(st)?;
+            let Conn::Tls(t) = &mut c.stream else { return Err("control connection is not TLS".into()) };
+            loop {
+                match t.shutdown() {
+                    Ok(ShutdownResult::Received) => break,
+                    Ok(ShutdownResult::Sent) => {}
+                    Err(e) if e.code() == ErrorCode::ZERO_RETURN => break,
+                    Err(e) if e.code() == ErrorCode::WANT_READ && e.io_error().is_none() => {}
+                    Err(e) => return Err(format!("TLS shutdown: {e}")),
+                }
+            }
+            let plain = t.get_ref().try_clone().map_err(|e| e.to_string())?;
+            c.stream = Conn::Plain(plain);
+            Ok(())
+        }
+        Step::DataStartTls => {
+            let acceptor = st.tls.clone().ok_or("server made without TLS (use start_tls)")?;
+            let s = st.data.take().ok_or("no data connection")?.start_tls(&acceptor)?;
+            if let Conn::Tls(t) = &s {
+                transcript.lock().unwrap().data_tls_resumed.push(t.ssl().session_reused());
+            }
+            st.data = Some(s);
             Ok(())
         }
         Step::Close => {
             let c = st.ctrl.take().ok_or("control connection already closed")?;
-            let _ = c.stream.shutdown(Shutdown::Both);
+            let _ = c.stream.tcp().shutdown(Shutdown::Both);
             Ok(())
         }
         Step::Reset => {
             let c = st.ctrl.take().ok_or("control connection already closed")?;
-            SockRef::from(&c.stream).set_linger(Some(Duration::ZERO)).map_err(|e| e.to_string())?;
+            SockRef::from(c.stream.tcp()).set_linger(Some(Duration::ZERO)).map_err(|e| e.to_string())?;
             drop(c);
             Ok(())
         }

@@ -1,0 +1,428 @@
+//! FTPS: the TLS configuration object (an ssl.SSLContext for FTP) and the session's
+//! FTP_TLS calls (AUTH, PROT P/C, CCC) and TLS getters.
+
+use super::args::{opt_bytes, opt_text};
+use super::handle::{c_string, ftp_session, no_panic, peek, with_session};
+use super::result::{Failure, ftp_result};
+use crate::{Error, TlsConfig, TlsMode, TlsVersion};
+use std::ffi::{CString, OsStr, c_char, c_int};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::sync::Mutex;
+
+/// How a session uses TLS (ftp_set_tls()).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ftp_tls_mode {
+    /// Plain FTP (the default). ftp_auth() can still secure a connection by hand.
+    FTP_TLS_OFF = 0,
+    /// Explicit FTPS: ftp_connect() sends AUTH TLS after the welcome and fails if the
+    /// server refuses; ftp_login() never sends credentials in clear text.
+    FTP_TLS_EXPLICIT = 1,
+    /// Implicit FTPS: TLS from the first byte; port 0 in ftp_connect() means 990.
+    FTP_TLS_IMPLICIT = 2,
+}
+
+/// A TLS protocol version, for ftp_tls_config_set_versions().
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ftp_tls_version {
+    /// The default: TLS 1.2 as the minimum, no maximum (the newest OpenSSL has).
+    FTP_TLS_VERSION_DEFAULT = 0,
+    FTP_TLS_VERSION_1_0 = 10,
+    FTP_TLS_VERSION_1_1 = 11,
+    FTP_TLS_VERSION_1_2 = 12,
+    FTP_TLS_VERSION_1_3 = 13,
+}
+
+/// TLS settings (like Python's ssl.SSLContext): trust anchors, verification, client
+/// certificate, protocol versions, ciphers, session reuse. Opaque; create with
+/// ftp_tls_config_new(), give to sessions with ftp_set_tls() (which copies it), free
+/// with ftp_tls_config_free(). The setters lock the object, so it may be used from
+/// several threads, but ftp_tls_config_free() must not race with other calls on it.
+pub struct ftp_tls_config {
+    inner: Mutex<ConfigState>,
+}
+
+#[derive(Default)]
+struct ConfigState {
+    config: TlsConfig,
+    last_error: CString,
+}
+
+/// Runs a setter on the config, recording its error message.
+fn with_config(cfg: *mut ftp_tls_config, f: impl FnOnce(&mut TlsConfig) -> Result<(), Failure>) -> ftp_result {
+    // SAFETY: cfg is NULL or a live pointer from ftp_tls_config_new (documented contract).
+    let Some(cfg) = (unsafe { cfg.as_ref() }) else {
+        return ftp_result::FTP_E_NULL;
+    };
+    no_panic(ftp_result::FTP_E_PANIC, || {
+        // A panic inside a setter leaves nothing half-written that matters: recover.
+        let mut state = cfg.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let (code, message) = match f(&mut state.config) {
+            Ok(()) => (ftp_result::FTP_OK, CString::default()),
+            Err(fail) => (fail.code(), c_string(fail.message())),
+        };
+        state.last_error = message;
+        code
+    })
+}
+
+/// A file system path argument: bytes, as open(2) takes them.
+fn opt_path<'a>(p: *const c_char) -> Option<&'a Path> {
+    opt_bytes(p).map(|b| Path::new(OsStr::from_bytes(b)))
+}
+
+fn version(value: c_int, name: &str) -> Result<Option<TlsVersion>, Failure> {
+    use ftp_tls_version::*;
+    let known = [
+        (FTP_TLS_VERSION_DEFAULT, None),
+        (FTP_TLS_VERSION_1_0, Some(TlsVersion::Tls1_0)),
+        (FTP_TLS_VERSION_1_1, Some(TlsVersion::Tls1_1)),
+        (FTP_TLS_VERSION_1_2, Some(TlsVersion::Tls1_2)),
+        (FTP_TLS_VERSION_1_3, Some(TlsVersion::Tls1_3)),
+    ];
+    match known.into_iter().find(|(c, _)| *c as c_int == value) {
+        Some((_, v)) => Ok(v),
+        None => Err(Failure::Core(Error::Invalid(format!("{name} {value} is not an ftp_tls_version")))),
+    }
+}
+
+fn tls_mode(value: c_int) -> Result<TlsMode, Failure> {
+    use ftp_tls_mode::*;
+    let known =
+        [(FTP_TLS_OFF, TlsMode::Off), (FTP_TLS_EXPLICIT, TlsMode::Explicit), (FTP_TLS_IMPLICIT, TlsMode::Implicit)];
+    match known.into_iter().find(|(c, _)| *c as c_int == value) {
+        Some((_, m)) => Ok(m),
+        None => Err(Failure::Core(Error::Invalid(format!("mode {value} is not an ftp_tls_mode")))),
+    }
+}
+
+/// Creates a TLS configuration with the safe defaults: the server's certificate is
+/// verified against the system trust store and must name the host given to
+/// ftp_connect(); TLS 1.2 or newer; OpenSSL's default ciphers; data connections resume
+/// the control connection's session; data protected (PBSZ 0 + PROT P after login);
+/// no AUTH SSL fallback.
+///
+/// @return a new configuration owned by the caller, freed with ftp_tls_config_free();
+///         NULL only after an internal error.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_new() -> *mut ftp_tls_config {
+    no_panic(std::ptr::null_mut(), || Box::into_raw(Box::new(ftp_tls_config { inner: Mutex::default() })))
+}
+
+/// Frees a TLS configuration. Sessions given it with ftp_set_tls() keep their copy.
+///
+/// @param cfg the configuration, or NULL (does nothing); not usable afterwards.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_free(cfg: *mut ftp_tls_config) {
+    no_panic((), || {
+        if !cfg.is_null() {
+            // SAFETY: cfg comes from Box::into_raw in ftp_tls_config_new and is freed
+            // once, with no call on it running (contract).
+            drop(unsafe { Box::from_raw(cfg) });
+        }
+    })
+}
+
+/// Trusts only the CA certificates in a PEM file (plus those of
+/// ftp_tls_config_set_ca_dir(), if set) instead of the system trust store, like curl's
+/// --cacert. The file is read now to check it, and again at each connection.
+///
+/// @param cfg the configuration.
+/// @param path the PEM file (bytes, as open(2) takes them), or NULL to go back to the
+///        system trust store.
+/// @return FTP_OK; FTP_E_IO if the file cannot be read; FTP_E_INVALID if it holds no
+///         PEM certificate; FTP_E_NULL if cfg is NULL. On failure the setting is unchanged.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_set_ca_file(cfg: *mut ftp_tls_config, path: *const c_char) -> ftp_result {
+    with_config(cfg, |c| Ok(c.set_ca_file(opt_path(path))?))
+}
+
+/// Trusts the CA certificates of an OpenSSL hashed directory (as made by `openssl
+/// rehash`) instead of the system trust store, like curl's --capath.
+///
+/// @param cfg the configuration.
+/// @param path the directory (UTF-8), or NULL to go back to the system trust store.
+/// @return FTP_OK; FTP_E_INVALID if it is not a directory or not UTF-8; FTP_E_NULL if
+///         cfg is NULL. On failure the setting is unchanged.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_set_ca_dir(cfg: *mut ftp_tls_config, path: *const c_char) -> ftp_result {
+    with_config(cfg, |c| Ok(c.set_ca_dir(opt_path(path))?))
+}
+
+/// INSECURE: turns certificate verification off (chain and host name), so any server,
+/// or anyone in between, is accepted. Only for test servers with self-signed
+/// certificates; prefer ftp_tls_config_set_ca_file() with the test CA.
+///
+/// @param cfg the configuration.
+/// @param skip true to skip verification, false (the default) to verify.
+/// @return FTP_OK; FTP_E_NULL if cfg is NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_insecure_skip_verify(cfg: *mut ftp_tls_config, skip: bool) -> ftp_result {
+    with_config(cfg, |c| {
+        c.set_verify(!skip);
+        Ok(())
+    })
+}
+
+/// A client certificate (or chain, leaf first) and its private key, both PEM files, for
+/// servers that ask for one. Both are read and checked against each other now.
+///
+/// @param cfg the configuration.
+/// @param cert_file the certificate PEM file (bytes, as open(2) takes them), or NULL
+///        together with key_file to remove the client certificate.
+/// @param key_file the unencrypted private key PEM file, or NULL with cert_file.
+/// @return FTP_OK; FTP_E_INVALID if a file cannot be read or parsed, or the key does
+///         not belong to the certificate; FTP_E_NULL if cfg, or only one of the two
+///         files, is NULL. On failure the setting is unchanged.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_set_client_cert(
+    cfg: *mut ftp_tls_config,
+    cert_file: *const c_char,
+    key_file: *const c_char,
+) -> ftp_result {
+    with_config(cfg, |c| {
+        let pair = match (opt_path(cert_file), opt_path(key_file)) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            (None, Some(_)) => return Err(Failure::Null("cert_file")),
+            (Some(_), None) => return Err(Failure::Null("key_file")),
+        };
+        Ok(c.set_client_cert(pair)?)
+    })
+}
+
+/// The oldest and newest TLS versions to accept. Versions the system OpenSSL's policy
+/// forbids (often 1.0 and 1.1) stay refused.
+///
+/// @param cfg the configuration.
+/// @param min an ftp_tls_version; FTP_TLS_VERSION_DEFAULT means TLS 1.2.
+/// @param max an ftp_tls_version; FTP_TLS_VERSION_DEFAULT means no maximum.
+/// @return FTP_OK; FTP_E_INVALID for a value that is not an ftp_tls_version or a max
+///         below min; FTP_E_NULL if cfg is NULL. On failure the setting is unchanged.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_set_versions(cfg: *mut ftp_tls_config, min: c_int, max: c_int) -> ftp_result {
+    with_config(cfg, |c| {
+        let min = version(min, "min")?.unwrap_or(TlsVersion::Tls1_2);
+        let max = version(max, "max")?;
+        Ok(c.set_versions(min, max)?)
+    })
+}
+
+/// The OpenSSL cipher list for TLS 1.2 and older, e.g. "ECDHE+AESGCM" (see ciphers(1)).
+///
+/// @param cfg the configuration.
+/// @param list the cipher list (ASCII), or NULL for OpenSSL's default.
+/// @return FTP_OK; FTP_E_INVALID if OpenSSL accepts no cipher of it; FTP_E_NULL if cfg
+///         is NULL. On failure the setting is unchanged.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_set_cipher_list(cfg: *mut ftp_tls_config, list: *const c_char) -> ftp_result {
+    with_config(cfg, |c| Ok(c.set_cipher_list(opt_text(list, "list")?)?))
+}
+
+/// The TLS 1.3 ciphersuites, e.g. "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256".
+///
+/// @param cfg the configuration.
+/// @param suites colon-separated suite names (ASCII), or NULL for OpenSSL's default.
+/// @return FTP_OK; FTP_E_INVALID if OpenSSL rejects it; FTP_E_NULL if cfg is NULL. On
+///         failure the setting is unchanged.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_set_ciphersuites(cfg: *mut ftp_tls_config, suites: *const c_char) -> ftp_result {
+    with_config(cfg, |c| Ok(c.set_ciphersuites(opt_text(suites, "suites")?)?))
+}
+
+/// Whether data connections resume the control connection's TLS session (the
+/// default, and what vsftpd and proftpd require). Turning it off is only useful to
+/// check that a server enforces reuse.
+///
+/// @param cfg the configuration.
+/// @param reuse true (the default) to resume, false to do a full handshake each time.
+/// @return FTP_OK; FTP_E_NULL if cfg is NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_set_session_reuse(cfg: *mut ftp_tls_config, reuse: bool) -> ftp_result {
+    with_config(cfg, |c| {
+        c.set_session_reuse(reuse);
+        Ok(())
+    })
+}
+
+/// Whether to try the obsolete "AUTH SSL" when the server answers "AUTH TLS" with 5xx
+/// (off by default).
+///
+/// @param cfg the configuration.
+/// @param fallback true to try AUTH SSL, false (the default) not to.
+/// @return FTP_OK; FTP_E_NULL if cfg is NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_set_auth_ssl_fallback(cfg: *mut ftp_tls_config, fallback: bool) -> ftp_result {
+    with_config(cfg, |c| {
+        c.set_auth_ssl_fallback(fallback);
+        Ok(())
+    })
+}
+
+/// Whether ftp_login() over TLS is followed by PBSZ 0 and PROT P, so that data
+/// connections are encrypted too (the default; ftplib leaves that to the caller).
+/// Either way ftp_prot_p() and ftp_prot_c() switch later.
+///
+/// @param cfg the configuration.
+/// @param protect true (the default) to protect data after login, false to leave the
+///        data channel in clear text until ftp_prot_p().
+/// @return FTP_OK; FTP_E_NULL if cfg is NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_set_protect_data(cfg: *mut ftp_tls_config, protect: bool) -> ftp_result {
+    with_config(cfg, |c| {
+        c.set_protect_data(protect);
+        Ok(())
+    })
+}
+
+/// What the last failed setter on this configuration failed on; "" after a success.
+///
+/// @param cfg the configuration.
+/// @return owned by cfg, valid until the next call on it; NULL if cfg is NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_last_error(cfg: *const ftp_tls_config) -> *const c_char {
+    // SAFETY: cfg is NULL or a live pointer from ftp_tls_config_new (documented contract).
+    let Some(cfg) = (unsafe { cfg.as_ref() }) else {
+        return std::ptr::null();
+    };
+    no_panic(std::ptr::null(), || cfg.inner.lock().unwrap_or_else(|p| p.into_inner()).last_error.as_ptr())
+}
+
+/// Chooses plain FTP, explicit or implicit FTPS, and the TLS settings, for the next
+/// ftp_connect() (ftp_auth() uses the settings at once). The configuration is copied:
+/// later changes to it need another ftp_set_tls().
+///
+/// @param h the session.
+/// @param mode an ftp_tls_mode.
+/// @param cfg the TLS settings, or NULL for the defaults of ftp_tls_config_new().
+/// @return FTP_OK; FTP_E_INVALID if mode is not an ftp_tls_mode (and the general
+///         errors, see the top of this header).
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_set_tls(h: *mut ftp_session, mode: c_int, cfg: *const ftp_tls_config) -> ftp_result {
+    with_session(h, |s| {
+        let mode = tls_mode(mode)?;
+        // SAFETY: cfg is NULL or a live pointer from ftp_tls_config_new (documented contract).
+        let config = match unsafe { cfg.as_ref() } {
+            Some(c) => c.inner.lock().unwrap_or_else(|p| p.into_inner()).config.clone(),
+            None => TlsConfig::default(),
+        };
+        s.ftp.set_tls(mode, config);
+        Ok(())
+    })
+}
+
+/// Secures the control connection (ftplib's FTP_TLS.auth): sends AUTH TLS (and AUTH SSL
+/// if the configuration allows the fallback), then does the TLS handshake, checking
+/// the server's certificate against the host given to ftp_connect(). Explicit mode
+/// does this inside ftp_connect(); call it by hand in FTP_TLS_OFF mode.
+///
+/// @param h the session, connected, control connection not yet secured.
+/// @return FTP_OK; FTP_E_TLS_REQUIRED if the server refuses AUTH (the connection stays
+///         usable in clear text); FTP_E_TLS_UNTRUSTED, FTP_E_TLS_HOSTNAME,
+///         FTP_E_TLS_EXPIRED for a certificate that fails verification; FTP_E_TLS for
+///         another handshake failure; FTP_E_PROTO if the server sent anything between
+///         its AUTH reply and the handshake; after a handshake failure the connection is
+///         closed. FTP_E_STATE if not connected or already secured; FTP_E_IO,
+///         FTP_E_TIMEOUT, FTP_E_CLOSED (and the general errors, see the top of this header).
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_auth(h: *mut ftp_session) -> ftp_result {
+    with_session(h, |s| {
+        s.ftp.auth()?;
+        Ok(())
+    })
+}
+
+/// Protects data connections (ftplib's FTP_TLS.prot_p): sends PBSZ 0, then PROT P;
+/// later data connections use TLS, resuming the control connection's session.
+/// ftp_login() over TLS already does this unless the configuration says otherwise.
+///
+/// @param h the session; its control connection must have gone through TLS.
+/// @return FTP_OK; FTP_E_STATE if TLS was never started on this connection;
+///         FTP_E_TEMP/FTP_E_PERM if the server refuses (and the errors of ftp_voidcmd()).
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_prot_p(h: *mut ftp_session) -> ftp_result {
+    with_session(h, |s| {
+        s.ftp.prot_p()?;
+        Ok(())
+    })
+}
+
+/// Stops protecting data connections (ftplib's FTP_TLS.prot_c): sends PROT C; later
+/// data connections are clear text.
+///
+/// @param h the session.
+/// @return FTP_OK; FTP_E_TEMP/FTP_E_PERM if the server refuses (and the errors of
+///         ftp_voidcmd()).
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_prot_c(h: *mut ftp_session) -> ftp_result {
+    with_session(h, |s| {
+        s.ftp.prot_c()?;
+        Ok(())
+    })
+}
+
+/// Clears the control channel (ftplib's FTP_TLS.ccc): sends CCC, then shuts TLS down
+/// properly (close_notify both ways); later commands go in clear text, for firewalls
+/// that inspect them. Data protection (PROT P) is unchanged. Log in before: in TLS
+/// mode, ftp_login() refuses a cleared control channel (FTP_E_TLS_REQUIRED).
+///
+/// @param h the session, its control connection secured.
+/// @return FTP_OK; FTP_E_STATE if the control connection does not use TLS;
+///         FTP_E_TEMP/FTP_E_PERM if the server refuses CCC (TLS stays on); FTP_E_TLS,
+///         FTP_E_IO, FTP_E_CLOSED if the TLS shutdown fails, after which the connection
+///         is unusable (and the general errors, see the top of this header).
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_ccc(h: *mut ftp_session) -> ftp_result {
+    with_session(h, |s| {
+        s.ftp.ccc()?;
+        Ok(())
+    })
+}
+
+/// The TLS version of the control connection, e.g. "TLSv1.3".
+///
+/// @param h the session.
+/// @return a string owned by the session, valid until the next call on it; NULL if
+///         the control connection does not use TLS (or h is NULL, in use by another
+///         thread, or the call comes from one of its callbacks).
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_session_tls_version(h: *mut ftp_session) -> *const c_char {
+    peek(h, |s| match s.ftp.tls_info() {
+        Some((version, _)) => {
+            s.strings.tls = c_string(version);
+            s.strings.tls.as_ptr()
+        }
+        None => std::ptr::null(),
+    })
+    .unwrap_or(std::ptr::null())
+}
+
+/// The cipher of the control connection's TLS, e.g. "TLS_AES_256_GCM_SHA384".
+///
+/// @param h the session.
+/// @return as ftp_session_tls_version().
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_session_tls_cipher(h: *mut ftp_session) -> *const c_char {
+    peek(h, |s| match s.ftp.tls_info().and_then(|(_, cipher)| cipher) {
+        Some(cipher) => {
+            s.strings.tls = c_string(cipher);
+            s.strings.tls.as_ptr()
+        }
+        None => std::ptr::null(),
+    })
+    .unwrap_or(std::ptr::null())
+}
+
+/// Whether the last TLS data connection of this connection resumed the control
+/// connection's TLS session (so that servers requiring reuse accepted it).
+///
+/// @param h the session.
+/// @return 1 if it resumed, 0 if it did a full handshake, -1 if no TLS data connection
+///         was made since ftp_connect() (or h is NULL, in use by another thread, or the
+///         call comes from one of its callbacks).
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_session_data_tls_resumed(h: *mut ftp_session) -> c_int {
+    peek(h, |s| s.ftp.data_session_resumed().map_or(-1, c_int::from)).unwrap_or(-1)
+}

@@ -1,0 +1,138 @@
+//! FTPS on a session (ftplib's `FTP_TLS`): AUTH, PBSZ/PROT, CCC, the TLS mode and
+//! settings, and protecting data connections. The TLS machinery itself is in `tls.rs`.
+
+use crate::error::{Error, Result, TlsFailure};
+use crate::reply::Reply;
+use crate::session::{Ftp, is_reply_error};
+use crate::stream::Stream;
+use crate::tls::{TlsConfig, TlsContext, TlsMode};
+use std::net::TcpStream;
+
+impl Ftp {
+    /// Chooses plain FTP, explicit or implicit FTPS, and the TLS settings, for the next
+    /// `connect` (`auth` uses the settings at once).
+    pub fn set_tls(&mut self, mode: TlsMode, config: TlsConfig) {
+        self.opts.tls_mode = mode;
+        self.opts.tls = config;
+    }
+
+    /// This connection's TLS context, built on first use.
+    pub(crate) fn tls_context(&mut self) -> Result<&TlsContext> {
+        if self.tls.is_none() {
+            self.tls = Some(TlsContext::new(&self.opts.tls, &self.host)?);
+        }
+        Ok(self.tls.as_ref().expect("set above"))
+    }
+
+    /// Secures the control connection (ftplib's `auth`): `AUTH TLS` (and `AUTH SSL` if
+    /// the settings allow the fallback and TLS was refused), then the handshake. A
+    /// refusal is `TlsFailure::Required`; the connection stays usable in clear text.
+    pub fn auth(&mut self) -> Result<Reply> {
+        self.idle()?;
+        if self.ctrl.is_tls() {
+            return Err(Error::State("the control connection already uses TLS".into()));
+        }
+        self.tls_context()?;
+        let mut res = self.ctrl.command("AUTH TLS");
+        if self.opts.tls.auth_ssl_fallback() && matches!(res, Err(Error::Perm(_))) {
+            res = self.ctrl.command("AUTH SSL");
+        }
+        let r = match res {
+            // 334 is what some old servers answer to AUTH SSL.
+            Ok(r) if r.code == 234 || r.code == 334 => r,
+            Ok(r) => {
+                return Err(Error::tls(TlsFailure::Required, format!("the server did not accept AUTH TLS: {r}")));
+            }
+            Err(e) if is_reply_error(&e) => {
+                let r = e.reply().map(ToString::to_string).unwrap_or_default();
+                return Err(Error::tls(TlsFailure::Required, format!("the server refused AUTH TLS: {r}")));
+            }
+            Err(e) => return Err(e),
+        };
+        let Ftp { ctrl, tls, .. } = self;
+        let ctx = tls.as_ref().expect("built above");
+        if let Err(e) = ctrl.start_tls(|tcp| ctx.connect_control(tcp)) {
+            self.close();
+            return Err(e);
+        }
+        Ok(r)
+    }
+
+    /// Makes sure no credentials go out in clear text when TLS was asked for: refuses a
+    /// server that says it logged us in (230) before TLS, and runs AUTH otherwise.
+    pub(crate) fn secure_before_login(&mut self, welcome: &Reply) -> Result<()> {
+        if self.ctrl.is_tls() {
+            return Ok(());
+        }
+        if self.tls.is_some() {
+            return Err(Error::tls(
+                TlsFailure::Required,
+                "the control connection is in clear text after CCC; log in before CCC",
+            ));
+        }
+        if welcome.code == 230 {
+            return Err(Error::tls(
+                TlsFailure::Required,
+                format!("the server claims a login (230) before TLS was set up: {welcome}"),
+            ));
+        }
+        self.auth().map(|_| ())
+    }
+
+    /// Turns data protection on (ftplib's `prot_p`): `PBSZ 0`, then `PROT P`. Needs a
+    /// control connection that went through TLS.
+    pub fn prot_p(&mut self) -> Result<Reply> {
+        if self.tls.is_none() {
+            return Err(Error::State("PROT P needs TLS on the control connection first (AUTH)".into()));
+        }
+        self.voidcmd("PBSZ 0")?;
+        let r = self.voidcmd("PROT P")?;
+        self.prot_p = true;
+        Ok(r)
+    }
+
+    /// Turns data protection off (ftplib's `prot_c`): `PROT C`.
+    pub fn prot_c(&mut self) -> Result<Reply> {
+        let r = self.voidcmd("PROT C")?;
+        self.prot_p = false;
+        Ok(r)
+    }
+
+    /// Clears the control channel (ftplib's `ccc`): `CCC`, then a full TLS shutdown;
+    /// later commands go in clear text (data protection is unchanged).
+    pub fn ccc(&mut self) -> Result<Reply> {
+        if !self.ctrl.is_tls() {
+            return Err(Error::State("the control connection does not use TLS".into()));
+        }
+        let r = self.voidcmd("CCC")?;
+        self.ctrl.end_tls()?;
+        Ok(r)
+    }
+
+    /// True while PROT P is in force.
+    pub fn is_data_protected(&self) -> bool {
+        self.prot_p
+    }
+
+    /// The control connection's TLS version (e.g. "TLSv1.3") and cipher, when it uses TLS.
+    pub fn tls_info(&self) -> Option<(&'static str, Option<&'static str>)> {
+        self.ctrl.tls_info()
+    }
+
+    /// Whether the last TLS data connection resumed the control connection's session
+    /// (None before the first one).
+    pub fn data_session_resumed(&self) -> Option<bool> {
+        self.data_resumed
+    }
+
+    /// Wraps a new data connection in TLS when PROT P is in force.
+    pub(crate) fn protect(&mut self, tcp: TcpStream) -> Result<Stream> {
+        if !self.prot_p {
+            return Ok(Stream::Plain(tcp));
+        }
+        let ctx = self.tls.as_ref().ok_or_else(|| Error::State("PROT P without a TLS context".into()))?;
+        let (ssl, resumed) = ctx.connect_data(tcp)?;
+        self.data_resumed = Some(resumed);
+        Ok(Stream::tls(ssl))
+    }
+}

@@ -1,0 +1,90 @@
+//! TLS for the fake server: a certificate made at run time (EC P-256, self-signed, for
+//! 127.0.0.1 and localhost) and acceptors built on it, plus the PEM file clients trust.
+
+use openssl::asn1::Asn1Time;
+use openssl::bn::BigNum;
+use openssl::ec::{EcGroup, EcKey};
+use openssl::hash::MessageDigest;
+use openssl::nid::Nid;
+use openssl::pkey::{PKey, Private};
+use openssl::ssl::{SslAcceptor, SslMethod, SslVersion};
+use openssl::x509::extension::SubjectAlternativeName;
+use openssl::x509::{X509, X509NameBuilder};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+struct Identity {
+    cert: X509,
+    key: PKey<Private>,
+}
+
+/// A self-signed certificate for `dns` (and 127.0.0.1 when `with_ip`).
+fn make_identity(dns: &str, with_ip: bool) -> Identity {
+    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
+    let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
+    let mut name = X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", dns).unwrap();
+    let name = name.build();
+    let mut b = X509::builder().unwrap();
+    b.set_version(2).unwrap();
+    b.set_serial_number(&BigNum::from_u32(1).unwrap().to_asn1_integer().unwrap()).unwrap();
+    b.set_subject_name(&name).unwrap();
+    b.set_issuer_name(&name).unwrap();
+    b.set_pubkey(&key).unwrap();
+    b.set_not_before(&Asn1Time::days_from_now(0).unwrap()).unwrap();
+    b.set_not_after(&Asn1Time::days_from_now(30).unwrap()).unwrap();
+    let mut san = SubjectAlternativeName::new();
+    san.dns(dns);
+    if with_ip {
+        san.ip("127.0.0.1");
+    }
+    let san = san.build(&b.x509v3_context(None, None)).unwrap();
+    b.append_extension(san).unwrap();
+    b.sign(&key, MessageDigest::sha256()).unwrap();
+    Identity { cert: b.build(), key }
+}
+
+struct Identities {
+    good: Identity,
+    wrong_host: Identity,
+    pem_file: PathBuf,
+}
+
+fn identities() -> &'static Identities {
+    static IDS: OnceLock<Identities> = OnceLock::new();
+    IDS.get_or_init(|| {
+        let good = make_identity("localhost", true);
+        let wrong_host = make_identity("wrong.example", false);
+        // Both are trust anchors: the wrong-host one is trusted, only its name is wrong.
+        let mut pem = good.cert.to_pem().unwrap();
+        pem.extend(wrong_host.cert.to_pem().unwrap());
+        let pem_file = std::env::temp_dir().join(format!("libftp-fake-server-{}.pem", std::process::id()));
+        std::fs::write(&pem_file, pem).unwrap();
+        Identities { good, wrong_host, pem_file }
+    })
+}
+
+/// The PEM file of the fake server's certificates, to give clients as their CA file.
+pub fn ca_file() -> PathBuf {
+    identities().pem_file.clone()
+}
+
+fn build(id: &Identity, max: Option<SslVersion>) -> SslAcceptor {
+    let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server()).unwrap();
+    b.set_private_key(&id.key).unwrap();
+    b.set_certificate(&id.cert).unwrap();
+    // Needed for TLS 1.2 session-ID resumption on the server side.
+    b.set_session_id_context(b"libftp-fake").unwrap();
+    b.set_max_proto_version(max).unwrap();
+    b.build()
+}
+
+/// A server-side TLS acceptor for 127.0.0.1 and localhost, optionally capped at `max`.
+pub fn acceptor(max: Option<SslVersion>) -> SslAcceptor {
+    build(&identities().good, max)
+}
+
+/// An acceptor whose (trusted) certificate names only wrong.example.
+pub fn wrong_host_acceptor() -> SslAcceptor {
+    build(&identities().wrong_host, None)
+}

@@ -1,0 +1,430 @@
+//! FTPS (ftplib's FTP_TLS, plus what it lacks) against the scripted fake server doing
+//! real TLS: the command sequence, session reuse on data connections, the end-of-file
+//! policy, CCC, and the downgrade and injection defences.
+
+mod common;
+
+use common::fake_server::{FakeServer, Step, Transcript};
+use common::tls;
+use ftp::{ErrorKind, Flow, Ftp, TlsConfig, TlsFailure, TlsMode, TlsVersion};
+use openssl::ssl::SslVersion;
+use std::time::Duration;
+
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn reply(text: &str) -> Step {
+    Step::Reply(text.to_string())
+}
+
+fn expect(cmd: &str) -> Step {
+    Step::Expect(cmd.to_string())
+}
+
+fn exchange(cmd: &str, answer: &str) -> Vec<Step> {
+    vec![expect(cmd), reply(answer)]
+}
+
+/// Client settings trusting the fake server's certificate.
+fn config() -> TlsConfig {
+    let mut c = TlsConfig::new();
+    c.set_ca_file(Some(&tls::ca_file())).unwrap();
+    c
+}
+
+/// AUTH TLS accepted and the handshake, then a login and the automatic PBSZ/PROT P.
+fn auth_and_login() -> Vec<Step> {
+    let mut s = exchange("AUTH TLS", "234 AUTH TLS ok");
+    s.push(Step::StartTls);
+    s.extend(exchange("USER bob", "331 password please"));
+    s.extend(exchange("PASS pw", "230 logged in"));
+    s.extend(exchange("PBSZ 0", "200 PBSZ=0"));
+    s.extend(exchange("PROT P", "200 protection private"));
+    s
+}
+
+/// A TLS download of `data`: the 150 reply text, then how the server ends the data connection.
+fn tls_download(announce: &str, data: &[u8], close: Step, end: &str) -> Vec<Step> {
+    let mut s = exchange("TYPE I", "200 binary");
+    s.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply(announce), Step::DataAccept, Step::DataStartTls]);
+    s.extend([Step::DataSend(data.to_vec()), close, reply(end)]);
+    s
+}
+
+fn quit() -> Vec<Step> {
+    exchange("QUIT", "221 bye")
+}
+
+/// A server running `script` after its welcome, and an explicit-FTPS client connected
+/// (AUTH done) with `cfg`.
+fn explicit(script: Vec<Step>, cfg: TlsConfig, max: Option<SslVersion>) -> (FakeServer, Ftp) {
+    let mut full = vec![reply("220 fake ready")];
+    full.extend(script);
+    let server = FakeServer::start_tls(full, tls::acceptor(max), false);
+    let mut ftp = Ftp::new();
+    ftp.set_tls(TlsMode::Explicit, cfg);
+    ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).expect("connect");
+    (server, ftp)
+}
+
+fn retr(ftp: &mut Ftp) -> ftp::Result<Vec<u8>> {
+    let mut got = Vec::new();
+    ftp.retrbinary("RETR f", 8192, None, |b| {
+        got.extend_from_slice(b);
+        Flow::Continue(())
+    })?;
+    Ok(got)
+}
+
+fn done(server: FakeServer, mut ftp: Ftp) -> Transcript {
+    ftp.quit().expect("QUIT");
+    server.finish()
+}
+
+fn tls_kind(e: &ftp::Error) -> Option<TlsFailure> {
+    match e.kind() {
+        ErrorKind::Tls(f) => Some(f),
+        _ => None,
+    }
+}
+
+#[test]
+fn explicit_download_resumes_the_control_session_tls13() {
+    let data = vec![7u8; 100_000];
+    let mut script = auth_and_login();
+    script.extend(tls_download("150 here (100000 bytes)", &data, Step::DataClose, "226 done"));
+    script.extend(tls_download("150 again (100000 bytes)", &data, Step::DataClose, "226 done"));
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    assert_eq!(ftp.tls_info().unwrap().0, "TLSv1.3");
+    assert!(ftp.is_data_protected());
+    assert_eq!(retr(&mut ftp).unwrap(), data);
+    assert_eq!(ftp.data_session_resumed(), Some(true));
+    assert_eq!(retr(&mut ftp).unwrap(), data);
+    let t = done(server, ftp);
+    assert_eq!(t.data_tls_resumed, vec![true, true], "the server saw both data connections resume");
+}
+
+#[test]
+fn explicit_download_resumes_the_control_session_tls12() {
+    let data = b"tls 1.2 bytes".to_vec();
+    let mut script = auth_and_login();
+    script.extend(tls_download("150 here (13 bytes)", &data, Step::DataClose, "226 done"));
+    script.extend(tls_download("150 here (13 bytes)", &data, Step::DataCloseAbrupt, "226 done"));
+    script.extend(tls_download("150 here (13 bytes)", &data, Step::DataClose, "226 done"));
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), Some(SslVersion::TLS1_2));
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    assert_eq!(ftp.tls_info().unwrap().0, "TLSv1.2");
+    for _ in 0..3 {
+        assert_eq!(retr(&mut ftp).unwrap(), data);
+    }
+    let t = done(server, ftp);
+    assert_eq!(t.data_tls_resumed, vec![true, true, true]);
+}
+
+#[test]
+fn session_reuse_can_be_turned_off() {
+    let data = b"full handshake".to_vec();
+    let mut script = auth_and_login();
+    script.extend(tls_download("150 here", &data, Step::DataClose, "226 done"));
+    script.extend(quit());
+    let mut cfg = config();
+    cfg.set_session_reuse(false);
+    let (server, mut ftp) = explicit(script, cfg, None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    assert_eq!(retr(&mut ftp).unwrap(), data);
+    assert_eq!(ftp.data_session_resumed(), Some(false));
+    let t = done(server, ftp);
+    assert_eq!(t.data_tls_resumed, vec![false]);
+}
+
+#[test]
+fn data_close_without_close_notify_is_accepted_when_the_size_matches() {
+    let data = vec![1u8; 5000];
+    let mut script = auth_and_login();
+    script.extend(tls_download("150 here (5000 bytes)", &data, Step::DataCloseAbrupt, "226 done"));
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    assert_eq!(retr(&mut ftp).unwrap(), data);
+    done(server, ftp);
+}
+
+#[test]
+fn data_close_without_close_notify_short_of_the_announced_size_is_truncation() {
+    let data = vec![1u8; 3000];
+    let mut script = auth_and_login();
+    script.extend(tls_download("150 here (5000 bytes)", &data, Step::DataCloseAbrupt, "226 done"));
+    // The client ends the transfer the abort way; the server already said 226.
+    script.extend([expect("ABOR"), reply("225 no transfer to abort"), expect("NOOP"), reply("200 ok")]);
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    let err = retr(&mut ftp).unwrap_err();
+    assert_eq!(tls_kind(&err), Some(TlsFailure::Failed), "{err}");
+    assert!(err.to_string().contains("truncated") && err.to_string().contains("3000 of the 5000"), "{err}");
+    done(server, ftp);
+}
+
+#[test]
+fn data_close_without_close_notify_and_no_size_is_decided_by_the_final_reply() {
+    let data = b"listing line\r\n".to_vec();
+    let mut script = auth_and_login();
+    script.extend(tls_download("150 here", &data, Step::DataCloseAbrupt, "226 done"));
+    script.extend(tls_download("150 here", &data, Step::DataCloseAbrupt, "426 connection lost"));
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    assert_eq!(retr(&mut ftp).unwrap(), data, "226: accepted");
+    let err = retr(&mut ftp).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Temp, "426: refused ({err})");
+    done(server, ftp);
+}
+
+#[test]
+fn upload_ends_with_close_notify() {
+    let mut script = auth_and_login();
+    script.extend(exchange("TYPE I", "200 binary"));
+    script.extend([
+        expect("EPSV"),
+        Step::Epsv,
+        expect("STOR up"),
+        reply("150 send it"),
+        Step::DataAccept,
+        Step::DataStartTls,
+        Step::DataRecvAll,
+        Step::DataClose,
+        reply("226 stored"),
+    ]);
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    let body = vec![9u8; 70_000];
+    ftp.storbinary("STOR up", &mut &body[..], 8192, None, |_| Flow::Continue(())).unwrap();
+    let t = done(server, ftp);
+    assert_eq!(t.data, vec![body]);
+    assert_eq!(t.data_tls_clean_eof, vec![true], "the server got close_notify before EOF");
+    assert_eq!(t.data_tls_resumed, vec![true]);
+}
+
+#[test]
+fn uploads_in_a_row_keep_resuming_with_single_use_tickets() {
+    // OpenSSL servers take each TLS 1.3 ticket once: the pool must be refilled by the
+    // uploads themselves, which only happens if the client reads their tickets.
+    let mut script = auth_and_login();
+    for _ in 0..4 {
+        script.extend(exchange("TYPE I", "200 binary"));
+        script.extend([expect("EPSV"), Step::Epsv, expect("STOR up"), reply("150 send it")]);
+        script.extend([Step::DataAccept, Step::DataStartTls, Step::DataRecvAll, Step::DataClose, reply("226 ok")]);
+    }
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    for _ in 0..4 {
+        ftp.storbinary("STOR up", &mut &b"abc"[..], 8192, None, |_| Flow::Continue(())).unwrap();
+    }
+    let t = done(server, ftp);
+    assert_eq!(t.data_tls_resumed, vec![true; 4]);
+}
+
+#[test]
+fn implicit_tls_starts_before_the_welcome() {
+    let data = b"implicit".to_vec();
+    let mut script = vec![reply("220 implicit ready")];
+    script.extend(exchange("USER bob", "331 password please"));
+    script.extend(exchange("PASS pw", "230 logged in"));
+    script.extend(exchange("PBSZ 0", "200 PBSZ=0"));
+    script.extend(exchange("PROT P", "200 protection private"));
+    script.extend(tls_download("150 here", &data, Step::DataClose, "226 done"));
+    script.extend(quit());
+    let server = FakeServer::start_tls(script, tls::acceptor(None), true);
+    let mut ftp = Ftp::new();
+    ftp.set_tls(TlsMode::Implicit, config());
+    let welcome = ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap();
+    assert_eq!(welcome.code, 220);
+    assert!(ftp.tls_info().is_some());
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    assert_eq!(retr(&mut ftp).unwrap(), data);
+    let t = done(server, ftp);
+    assert_eq!(t.data_tls_resumed, vec![true]);
+}
+
+#[test]
+fn prot_c_makes_data_connections_plain_again() {
+    let data = b"clear data".to_vec();
+    let mut script = auth_and_login();
+    script.extend(exchange("PROT C", "200 clear"));
+    script.extend(exchange("TYPE I", "200 binary"));
+    script.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 here"), Step::DataAccept]);
+    script.extend([Step::DataSend(data.clone()), Step::DataClose, reply("226 done")]);
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    ftp.prot_c().unwrap();
+    assert!(!ftp.is_data_protected());
+    assert_eq!(retr(&mut ftp).unwrap(), data);
+    let t = done(server, ftp);
+    assert!(t.data_tls_resumed.is_empty(), "no TLS on the data connection");
+}
+
+#[test]
+fn ccc_shuts_tls_down_and_goes_on_in_clear_text() {
+    let mut script = auth_and_login();
+    script.extend(exchange("CCC", "200 control channel cleared"));
+    script.push(Step::EndTls);
+    script.extend(exchange("NOOP", "200 clear text now"));
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    ftp.ccc().unwrap();
+    assert!(ftp.tls_info().is_none());
+    assert_eq!(ftp.voidcmd("NOOP").unwrap().code, 200);
+    let t = done(server, ftp);
+    assert!(t.commands.contains(&"NOOP".to_string()));
+}
+
+#[test]
+fn login_after_ccc_is_refused_in_tls_mode() {
+    let mut script = exchange("AUTH TLS", "234 ok");
+    script.push(Step::StartTls);
+    script.extend(exchange("CCC", "200 cleared"));
+    script.push(Step::EndTls);
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.ccc().unwrap();
+    let err = ftp.login(Some("bob"), Some("secret"), None).unwrap_err();
+    assert_eq!(tls_kind(&err), Some(TlsFailure::Required), "{err}");
+    let t = done(server, ftp);
+    assert!(!t.commands.iter().any(|c| c.starts_with("USER") || c.starts_with("PASS")), "{:?}", t.commands);
+}
+
+#[test]
+fn auth_refused_when_tls_is_required_sends_no_credentials() {
+    let script = vec![reply("220 plain only"), expect("AUTH TLS"), reply("500 AUTH not understood"), Step::ExpectEof];
+    let server = FakeServer::start_tls(script, tls::acceptor(None), false);
+    let mut ftp = Ftp::new();
+    ftp.set_tls(TlsMode::Explicit, config());
+    let err = ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap_err();
+    assert_eq!(tls_kind(&err), Some(TlsFailure::Required), "{err}");
+    assert!(err.to_string().contains("500 AUTH not understood"), "{err}");
+    assert!(!ftp.is_connected());
+    let t = server.finish();
+    assert_eq!(t.commands, vec!["AUTH TLS"]);
+}
+
+#[test]
+fn a_230_before_auth_is_a_downgrade_and_nothing_is_sent() {
+    let script = vec![reply("230 welcome, you are logged in"), Step::ExpectEof];
+    let server = FakeServer::start_tls(script, tls::acceptor(None), false);
+    let mut ftp = Ftp::new();
+    ftp.set_tls(TlsMode::Explicit, config());
+    let err = ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap_err();
+    assert_eq!(tls_kind(&err), Some(TlsFailure::Required), "{err}");
+    assert!(server.finish().commands.is_empty());
+}
+
+#[test]
+fn bytes_after_the_234_are_refused_not_read_as_replies() {
+    // CVE-2021-22947: a reply injected in clear text right after the 234 must not be
+    // taken for the answer to a command sent over TLS later.
+    let script = vec![
+        reply("220 fake ready"),
+        expect("AUTH TLS"),
+        Step::Raw(b"234 go ahead\r\n230 injected login\r\n".to_vec()),
+        Step::ExpectEof,
+    ];
+    let server = FakeServer::start_tls(script, tls::acceptor(None), false);
+    let mut ftp = Ftp::new();
+    ftp.set_tls(TlsMode::Explicit, config());
+    let err = ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Proto, "{err}");
+    assert!(err.to_string().contains("before the TLS handshake"), "{err}");
+    assert_eq!(server.finish().commands, vec!["AUTH TLS"]);
+}
+
+#[test]
+fn auth_ssl_fallback_only_when_asked() {
+    let mut script = exchange("AUTH TLS", "504 unknown security mechanism");
+    script.extend(exchange("AUTH SSL", "234 ok, SSL"));
+    script.push(Step::StartTls);
+    script.extend(quit());
+    let mut cfg = config();
+    cfg.set_auth_ssl_fallback(true);
+    let (server, ftp) = explicit(script, cfg, None);
+    assert!(ftp.tls_info().is_some());
+    let t = done(server, ftp);
+    assert_eq!(t.commands, vec!["AUTH TLS", "AUTH SSL", "QUIT"]);
+}
+
+#[test]
+fn manual_auth_in_plain_mode_like_ftp_tls() {
+    let mut script = vec![reply("220 fake ready")];
+    script.extend(exchange("AUTH TLS", "234 ok"));
+    script.push(Step::StartTls);
+    script.extend(exchange("USER anonymous", "230 in"));
+    script.extend(exchange("PBSZ 0", "200 ok"));
+    script.extend(exchange("PROT P", "200 ok"));
+    script.extend(quit());
+    let server = FakeServer::start_tls(script, tls::acceptor(None), false);
+    let mut ftp = Ftp::new();
+    let mut cfg = config();
+    cfg.set_versions(TlsVersion::Tls1_2, Some(TlsVersion::Tls1_3)).unwrap();
+    ftp.set_tls(TlsMode::Off, cfg);
+    ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap();
+    assert!(ftp.tls_info().is_none());
+    assert_eq!(ftp.auth().unwrap().code, 234);
+    assert_eq!(ftp.auth().unwrap_err().kind(), ErrorKind::State, "already secured");
+    ftp.login(None, None, None).unwrap();
+    done(server, ftp);
+}
+
+#[test]
+fn prot_p_needs_tls_first() {
+    let script = quit();
+    let mut full = vec![reply("220 fake ready")];
+    full.extend(script);
+    let server = FakeServer::start(full);
+    let mut ftp = Ftp::new();
+    ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap();
+    assert_eq!(ftp.prot_p().unwrap_err().kind(), ErrorKind::State);
+    let t = done(server, ftp);
+    assert_eq!(t.commands, vec!["QUIT"], "nothing sent for the refused PROT P");
+}
+
+#[test]
+fn an_untrusted_certificate_fails_the_handshake_with_its_own_class() {
+    let script = vec![reply("220 fake ready"), expect("AUTH TLS"), reply("234 ok"), Step::StartTls];
+    let server = FakeServer::start_tls(script, tls::acceptor(None), false);
+    let mut ftp = Ftp::new();
+    ftp.set_tls(TlsMode::Explicit, TlsConfig::new()); // system trust store only
+    let err = ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap_err();
+    assert_eq!(tls_kind(&err), Some(TlsFailure::Untrusted), "{err}");
+    assert!(err.to_string().contains("self-signed"), "{err}");
+    assert_eq!(server.finish_any().commands, vec!["AUTH TLS"]);
+}
+
+#[test]
+fn the_certificate_is_checked_against_the_host_connected_to() {
+    let script = vec![reply("220 fake ready"), expect("AUTH TLS"), reply("234 ok"), Step::StartTls];
+    let server = FakeServer::start_tls(script, tls::wrong_host_acceptor(), false);
+    let mut ftp = Ftp::new();
+    ftp.set_tls(TlsMode::Explicit, config());
+    let err = ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap_err();
+    assert_eq!(tls_kind(&err), Some(TlsFailure::Hostname), "{err}");
+    assert!(err.to_string().contains("\"127.0.0.1\""), "{err}");
+    assert!(server.finish_any().commands == vec!["AUTH TLS"]);
+}
+
+#[test]
+fn verification_can_be_skipped_explicitly() {
+    let mut script = vec![reply("220 fake ready"), expect("AUTH TLS"), reply("234 ok"), Step::StartTls];
+    script.extend(quit());
+    let server = FakeServer::start_tls(script, tls::wrong_host_acceptor(), false);
+    let mut ftp = Ftp::new();
+    let mut cfg = TlsConfig::new();
+    cfg.set_verify(false);
+    ftp.set_tls(TlsMode::Explicit, cfg);
+    ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap();
+    done(server, ftp);
+}
