@@ -46,6 +46,32 @@
  *   racing. Different sessions are independent. There is no global initialisation
  *   to call; the library initialises itself on first use, thread-safely.
  *
+ * TLS (FTPS, RFC 4217)
+ *   ftp_set_tls() picks explicit FTPS (AUTH TLS inside ftp_connect()) or implicit
+ *   FTPS (TLS from the first byte, port 990) and an ftp_tls_config (trust anchors,
+ *   client certificate, versions, ciphers). ftp_auth(), ftp_prot_p(), ftp_prot_c()
+ *   and ftp_ccc() are ftplib's FTP_TLS methods. Defaults are the safe ones: the
+ *   certificate is verified against the system trust store (or the CA file or
+ *   directory given) and must name the host given to ftp_connect() (an IP address
+ *   is checked against the certificate's IP addresses), which is also sent as SNI;
+ *   TLS 1.2 or newer; after a login over TLS, PBSZ 0 + PROT P protect the data too.
+ *   Data connections are checked against that same host, not the address in a PASV
+ *   reply, and resume the control connection's TLS session, which vsftpd and proftpd
+ *   require. Certificate failures have their own codes: FTP_E_TLS_UNTRUSTED,
+ *   FTP_E_TLS_HOSTNAME, FTP_E_TLS_EXPIRED; a server that will not do TLS gives
+ *   FTP_E_TLS_REQUIRED; other TLS failures FTP_E_TLS.
+ *   Downgrades: with TLS asked for, no credentials are ever sent in clear text. A
+ *   refused AUTH, or a 230 ("logged in") before TLS, fails with FTP_E_TLS_REQUIRED
+ *   and closes the connection. Bytes the server sends after accepting AUTH and
+ *   before the handshake are refused (FTP_E_PROTO), never taken as replies (an
+ *   attacker on the path could have injected them: curl's CVE-2021-22947).
+ *   End of data: uploads end with a TLS close_notify. A server that closes a TLS
+ *   download without close_notify (vsftpd does) is accepted when the bytes
+ *   received match the size its 150 reply announced, or, with no size announced,
+ *   when the final reply says the transfer completed (226: it comes over the
+ *   authenticated control connection). A shorter download is FTP_E_TLS
+ *   ("download truncated").
+ *
  * Robustness
  *   No panic crosses this interface: an internal panic returns FTP_E_PANIC and
  *   marks the session unusable (only ftp_free and the getters of the last reply,
@@ -100,6 +126,21 @@
  *   - ftp_quit() closes the connection even when QUIT fails or gets no reply;
  *     ftplib's quit() leaves it open.
  *   - Without a log callback the trace goes to stderr (ftplib prints to stdout).
+ *   - FTPS data connections resume the control connection's TLS session, so
+ *     servers that require it (vsftpd's default, proftpd) accept them; ftplib's
+ *     FTP_TLS fails there with "522 SSL connection failed: session reuse required".
+ *   - Certificates are verified by default, host name included; ftplib uses
+ *     whatever SSLContext it is given (verification off unless the caller sets it).
+ *   - After a login over TLS, PBSZ 0 + PROT P are sent unless the configuration
+ *     says otherwise (ftp_tls_config_set_protect_data); ftplib leaves data in
+ *     clear text until prot_p().
+ *   - In TLS mode a 230 or a refused AUTH ends the connection before any
+ *     credential is sent; bytes between the 234 and the handshake are refused.
+ *   - ftp_ccc() does a full TLS shutdown (close_notify both ways) before going on
+ *     in clear text, and ftp_login() then refuses to send credentials in clear.
+ *   - A TLS download that ends without close_notify is checked against the
+ *     announced size (see "TLS" above); ftplib accepts any end.
+ *   - Implicit FTPS (ftplib has none) and an AUTH SSL fallback (off by default).
  */
 
 
@@ -573,10 +614,13 @@ void ftp_free(ftp_session *h);
  * Connects to an FTP server and reads its welcome (ftplib's FTP.connect). Any previous
  * connection of the session is closed first. Names that resolve to several addresses
  * are tried in turn. A 120 welcome ("ready in n minutes") is followed by the 220.
+ * With ftp_set_tls(): in FTP_TLS_IMPLICIT mode TLS starts before the welcome; in
+ * FTP_TLS_EXPLICIT mode AUTH TLS follows it (see ftp_auth()). The TLS certificate is
+ * checked against `host`.
  *
  * @param h the session.
  * @param host host name or IP address (UTF-8, no CR/LF/NUL; required).
- * @param port TCP port; 0 means 21.
+ * @param port TCP port; 0 means 21 (990 in FTP_TLS_IMPLICIT mode).
  * @param timeout_ms timeout in milliseconds for connecting and for every later read or
  *        write on this connection and its data connections; 0 means no timeout (block).
  * @param source_address local IP address to bind control and data connections to, or
@@ -586,8 +630,11 @@ void ftp_free(ftp_session *h);
  *         welcome (e.g. 421); FTP_E_REPLY for another welcome that is not 2xx;
  *         FTP_E_PROTO for a malformed welcome; FTP_E_INVALID (bad host, source_address
  *         not an IP address or of another family than host's addresses); FTP_E_NULL if
- *         host is NULL (and the general errors, see the top of this header). On failure
- *         the session is left unconnected.
+ *         host is NULL; in TLS modes also FTP_E_TLS_REQUIRED (AUTH refused, a 230
+ *         welcome, or plain text on an implicit port), FTP_E_TLS_UNTRUSTED,
+ *         FTP_E_TLS_HOSTNAME, FTP_E_TLS_EXPIRED, FTP_E_TLS, and FTP_E_PROTO for bytes
+ *         sent between the AUTH reply and the handshake (and the general errors, see
+ *         the top of this header). On failure the session is left unconnected.
  */
 ftp_result ftp_connect(ftp_session *h,
                        const char *host,
@@ -608,7 +655,9 @@ const char *ftp_getwelcome(ftp_session *h);
 
 /**
  * Logs in (ftplib's FTP.login): USER, then PASS if the server asks (3xx), then ACCT if
- * it asks again.
+ * it asks again. In a TLS mode nothing is sent unless the control connection is
+ * encrypted (AUTH TLS first if needed, like FTP_TLS.login), and a login over TLS is
+ * followed by PBSZ 0 + PROT P unless the TLS configuration turns that off.
  *
  * @param h the session.
  * @param user user name, or NULL or "" for "anonymous".
@@ -618,8 +667,10 @@ const char *ftp_getwelcome(ftp_session *h);
  * @return FTP_OK; FTP_E_PERM (530 login incorrect); FTP_E_TEMP (e.g. 421); FTP_E_REPLY
  *         (a final reply that is not 2xx); FTP_E_INVALID (CR/LF/NUL, not UTF-8);
  *         FTP_E_STATE if not connected, the connection is unusable or a transfer is
- *         open; FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED/FTP_E_PROTO for connection failures
- *         (and the general errors, see the top of this header).
+ *         open; FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED/FTP_E_PROTO for connection failures;
+ *         in a TLS mode, the errors of ftp_auth() and ftp_prot_p(), and
+ *         FTP_E_TLS_REQUIRED after ftp_ccc() (and the general errors, see the top of
+ *         this header).
  */
 ftp_result ftp_login(ftp_session *h, const char *user, const char *passwd, const char *acct);
 
@@ -1049,7 +1100,9 @@ int ftp_session_data_tls_resumed(ftp_session *h);
  *         (425 cannot open data connection, 550 no such file...); FTP_E_REPLY for a
  *         reply of an unexpected class (no 1xx to the command, a final reply that is
  *         not 2xx); FTP_E_PROTO for malformed replies (e.g. an unparsable PASV reply);
- *         FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED for connection failures; FTP_E_STATE if
+ *         FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED for connection failures; with PROT P,
+ *         FTP_E_TLS for a failed data handshake or a truncated download (see "TLS" at
+ *         the top of this header); FTP_E_STATE if
  *         not connected, the connection is unusable or a transfer from
  *         ftp_transfercmd() is open; FTP_E_INVALID for a bad cmd or a rest below -1;
  *         FTP_E_NULL (and the general errors, see the top of this header).
@@ -1176,7 +1229,10 @@ ftp_result ftp_transfercmd(ftp_session *h, const char *cmd, int64_t rest, ftp_da
  * @param cap the size of buf; must not be 0.
  * @param len_out receives the count (required); 0 means the server has closed the
  *        connection (end of the file), or ftp_abort() reset it.
- * @return FTP_OK; FTP_E_IO; FTP_E_TIMEOUT; FTP_E_NULL if d, buf or len_out is NULL;
+ * @return FTP_OK; FTP_E_IO; FTP_E_TIMEOUT; FTP_E_TLS for a TLS error, or a TLS
+ *         download closed without close_notify short of the size the 150 reply
+ *         announced (truncated; with no size announced, end of file is reported and
+ *         ftp_voidresp()'s 226 vouches for it); FTP_E_NULL if d, buf or len_out is NULL;
  *         FTP_E_INVALID if cap is 0; FTP_E_BUSY if another thread is using d;
  *         FTP_E_PANIC after an internal error.
  */

@@ -32,22 +32,29 @@ impl Ftp {
         if self.ctrl.is_tls() {
             return Err(Error::State("the control connection already uses TLS".into()));
         }
-        self.tls_context()?;
+        // Built afresh: the settings may have changed since an earlier, refused AUTH.
+        self.tls = Some(TlsContext::new(&self.opts.tls, &self.host)?);
         let mut res = self.ctrl.command("AUTH TLS");
         if self.opts.tls.auth_ssl_fallback() && matches!(res, Err(Error::Perm(_))) {
             res = self.ctrl.command("AUTH SSL");
         }
-        let r = match res {
+        let refused = match res {
             // 334 is what some old servers answer to AUTH SSL.
-            Ok(r) if r.code == 234 || r.code == 334 => r,
-            Ok(r) => {
-                return Err(Error::tls(TlsFailure::Required, format!("the server did not accept AUTH TLS: {r}")));
-            }
+            Ok(r) if r.code == 234 || r.code == 334 => Ok(r),
+            Ok(r) => Err(Error::tls(TlsFailure::Required, format!("the server did not accept AUTH TLS: {r}"))),
             Err(e) if is_reply_error(&e) => {
                 let r = e.reply().map(ToString::to_string).unwrap_or_default();
-                return Err(Error::tls(TlsFailure::Required, format!("the server refused AUTH TLS: {r}")));
+                Err(Error::tls(TlsFailure::Required, format!("the server refused AUTH TLS: {r}")))
             }
-            Err(e) => return Err(e),
+            Err(e) => Err(e),
+        };
+        let r = match refused {
+            Ok(r) => r,
+            Err(e) => {
+                // No TLS on this connection after all (`tls` set means it had TLS).
+                self.tls = None;
+                return Err(e);
+            }
         };
         let Ftp { ctrl, tls, .. } = self;
         let ctx = tls.as_ref().expect("built above");

@@ -57,10 +57,13 @@ pub extern "C" fn ftp_free(h: *mut ftp_session) {
 /// Connects to an FTP server and reads its welcome (ftplib's FTP.connect). Any previous
 /// connection of the session is closed first. Names that resolve to several addresses
 /// are tried in turn. A 120 welcome ("ready in n minutes") is followed by the 220.
+/// With ftp_set_tls(): in FTP_TLS_IMPLICIT mode TLS starts before the welcome; in
+/// FTP_TLS_EXPLICIT mode AUTH TLS follows it (see ftp_auth()). The TLS certificate is
+/// checked against `host`.
 ///
 /// @param h the session.
 /// @param host host name or IP address (UTF-8, no CR/LF/NUL; required).
-/// @param port TCP port; 0 means 21.
+/// @param port TCP port; 0 means 21 (990 in FTP_TLS_IMPLICIT mode).
 /// @param timeout_ms timeout in milliseconds for connecting and for every later read or
 ///        write on this connection and its data connections; 0 means no timeout (block).
 /// @param source_address local IP address to bind control and data connections to, or
@@ -70,8 +73,11 @@ pub extern "C" fn ftp_free(h: *mut ftp_session) {
 ///         welcome (e.g. 421); FTP_E_REPLY for another welcome that is not 2xx;
 ///         FTP_E_PROTO for a malformed welcome; FTP_E_INVALID (bad host, source_address
 ///         not an IP address or of another family than host's addresses); FTP_E_NULL if
-///         host is NULL (and the general errors, see the top of this header). On failure
-///         the session is left unconnected.
+///         host is NULL; in TLS modes also FTP_E_TLS_REQUIRED (AUTH refused, a 230
+///         welcome, or plain text on an implicit port), FTP_E_TLS_UNTRUSTED,
+///         FTP_E_TLS_HOSTNAME, FTP_E_TLS_EXPIRED, FTP_E_TLS, and FTP_E_PROTO for bytes
+///         sent between the AUTH reply and the handshake (and the general errors, see
+///         the top of this header). On failure the session is left unconnected.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_connect(
     h: *mut ftp_session,
@@ -115,7 +121,9 @@ pub extern "C" fn ftp_getwelcome(h: *mut ftp_session) -> *const c_char {
 }
 
 /// Logs in (ftplib's FTP.login): USER, then PASS if the server asks (3xx), then ACCT if
-/// it asks again.
+/// it asks again. In a TLS mode nothing is sent unless the control connection is
+/// encrypted (AUTH TLS first if needed, like FTP_TLS.login), and a login over TLS is
+/// followed by PBSZ 0 + PROT P unless the TLS configuration turns that off.
 ///
 /// @param h the session.
 /// @param user user name, or NULL or "" for "anonymous".
@@ -125,8 +133,10 @@ pub extern "C" fn ftp_getwelcome(h: *mut ftp_session) -> *const c_char {
 /// @return FTP_OK; FTP_E_PERM (530 login incorrect); FTP_E_TEMP (e.g. 421); FTP_E_REPLY
 ///         (a final reply that is not 2xx); FTP_E_INVALID (CR/LF/NUL, not UTF-8);
 ///         FTP_E_STATE if not connected, the connection is unusable or a transfer is
-///         open; FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED/FTP_E_PROTO for connection failures
-///         (and the general errors, see the top of this header).
+///         open; FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED/FTP_E_PROTO for connection failures;
+///         in a TLS mode, the errors of ftp_auth() and ftp_prot_p(), and
+///         FTP_E_TLS_REQUIRED after ftp_ccc() (and the general errors, see the top of
+///         this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_login(
     h: *mut ftp_session,

@@ -139,7 +139,9 @@ impl Read for CallbackReader {
 ///         (425 cannot open data connection, 550 no such file...); FTP_E_REPLY for a
 ///         reply of an unexpected class (no 1xx to the command, a final reply that is
 ///         not 2xx); FTP_E_PROTO for malformed replies (e.g. an unparsable PASV reply);
-///         FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED for connection failures; FTP_E_STATE if
+///         FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED for connection failures; with PROT P,
+///         FTP_E_TLS for a failed data handshake or a truncated download (see "TLS" at
+///         the top of this header); FTP_E_STATE if
 ///         not connected, the connection is unusable or a transfer from
 ///         ftp_transfercmd() is open; FTP_E_INVALID for a bad cmd or a rest below -1;
 ///         FTP_E_NULL (and the general errors, see the top of this header).
@@ -351,7 +353,10 @@ fn with_data(d: *mut ftp_data, f: impl FnOnce(&mut DataConn) -> io::Result<()>) 
 /// @param cap the size of buf; must not be 0.
 /// @param len_out receives the count (required); 0 means the server has closed the
 ///        connection (end of the file), or ftp_abort() reset it.
-/// @return FTP_OK; FTP_E_IO; FTP_E_TIMEOUT; FTP_E_NULL if d, buf or len_out is NULL;
+/// @return FTP_OK; FTP_E_IO; FTP_E_TIMEOUT; FTP_E_TLS for a TLS error, or a TLS
+///         download closed without close_notify short of the size the 150 reply
+///         announced (truncated; with no size announced, end of file is reported and
+///         ftp_voidresp()'s 226 vouches for it); FTP_E_NULL if d, buf or len_out is NULL;
 ///         FTP_E_INVALID if cap is 0; FTP_E_BUSY if another thread is using d;
 ///         FTP_E_PANIC after an internal error.
 #[unsafe(no_mangle)]

@@ -58,7 +58,8 @@ fn identities() -> &'static Identities {
         // Both are trust anchors: the wrong-host one is trusted, only its name is wrong.
         let mut pem = good.cert.to_pem().unwrap();
         pem.extend(wrong_host.cert.to_pem().unwrap());
-        let pem_file = std::env::temp_dir().join(format!("libftp-fake-server-{}.pem", std::process::id()));
+        let pem_file =
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fake-server-{}.pem", std::process::id()));
         std::fs::write(&pem_file, pem).unwrap();
         Identities { good, wrong_host, pem_file }
     })

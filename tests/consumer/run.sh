@@ -98,6 +98,22 @@ if [ "$mode" = pkgconfig ]; then
   # shellcheck disable=SC2086
   "$CC" -o "$tmp/consumer-static" "$src" $cflags $static_libs -ldl
   LIBFTP_CONSUMER_STATIC=1 run_consumer "$tmp/consumer-static" static
+
+  # FTPS from the installed header alone, against vsftpd with require_ssl_reuse=YES.
+  echo "== build and run an FTPS download with pkg-config"
+  env_file=${LIBFTP_TEST_ENV:-}
+  if [ -z "$env_file" ] || [ ! -r "$env_file" ]; then
+    [ "${CI:-}" = true ] && fail "no servers env file (LIBFTP_TEST_ENV) for the FTPS consumer"
+    echo "   skipped: no servers running (LIBFTP_TEST_ENV)"
+  else
+    # shellcheck disable=SC1090
+    . "$env_file"
+    # shellcheck disable=SC2086
+    "$CC" -Wall -Wextra -Werror -o "$tmp/tls_get" "$source_dir/tests/consumer/tls_get.c" $cflags $libs \
+      -Wl,-rpath,"$pc_libdir"
+    "$tmp/tls_get" 127.0.0.1 "$VSFTPS_PORT" "$CA_FILE" hello.txt "$ANON_ROOT/hello.txt" ||
+      fail "the FTPS consumer failed"
+  fi
 else
   echo "== configure and build with find_package(libftp)"
   "$CMAKE" -S "$source_dir/tests/consumer" -B "$tmp/build" \
