@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -23,6 +24,70 @@ static uint16_t closed_port(void) {
     return ntohs(a.sin_port);
 }
 
+/* The TLS configuration and calls, without a server: argument checks and states. */
+static void test_tls_api(void) {
+    ftp_tls_config_free(NULL);
+    CHECK_RC(NULL, ftp_tls_config_set_ca_file(NULL, "x"), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_tls_config_insecure_skip_verify(NULL, true), FTP_E_NULL);
+    CHECK(ftp_tls_config_last_error(NULL) == NULL);
+    CHECK_RC(NULL, ftp_set_tls(NULL, FTP_TLS_EXPLICIT, NULL), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_auth(NULL), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_prot_p(NULL), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_prot_c(NULL), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_ccc(NULL), FTP_E_NULL);
+    CHECK(ftp_session_tls_version(NULL) == NULL);
+    CHECK(ftp_session_tls_cipher(NULL) == NULL);
+    CHECK(ftp_session_data_tls_resumed(NULL) == -1);
+
+    ftp_tls_config *cfg = ftp_tls_config_new();
+    CHECK(cfg != NULL);
+    CHECK(strcmp(ftp_tls_config_last_error(cfg), "") == 0);
+    /* Files are checked when set: missing, not PEM; the error says which. */
+    CHECK_RC(NULL, ftp_tls_config_set_ca_file(cfg, "/nonexistent/ca.pem"), FTP_E_IO);
+    CHECK(strstr(ftp_tls_config_last_error(cfg), "/nonexistent/ca.pem") != NULL);
+    char path[] = "/tmp/libftp-api-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0 && write(fd, "not a certificate\n", 18) == 18);
+    close(fd);
+    CHECK_RC(NULL, ftp_tls_config_set_ca_file(cfg, path), FTP_E_INVALID);
+    CHECK(strstr(ftp_tls_config_last_error(cfg), "PEM") != NULL);
+    CHECK_RC(NULL, ftp_tls_config_set_client_cert(cfg, path, path), FTP_E_INVALID);
+    CHECK_RC(NULL, ftp_tls_config_set_ca_dir(cfg, path), FTP_E_INVALID); /* not a directory */
+    unlink(path);
+    CHECK_OK(NULL, ftp_tls_config_set_ca_dir(cfg, "/tmp"));
+    CHECK_OK(NULL, ftp_tls_config_set_ca_dir(cfg, NULL));
+    CHECK_OK(NULL, ftp_tls_config_set_ca_file(cfg, NULL));
+    CHECK_OK(NULL, ftp_tls_config_set_client_cert(cfg, NULL, NULL));
+    CHECK_RC(NULL, ftp_tls_config_set_client_cert(cfg, NULL, "key.pem"), FTP_E_NULL);
+    /* Versions: known values, max not below min. */
+    CHECK_OK(NULL, ftp_tls_config_set_versions(cfg, FTP_TLS_VERSION_1_2, FTP_TLS_VERSION_1_3));
+    CHECK_RC(NULL, ftp_tls_config_set_versions(cfg, FTP_TLS_VERSION_1_3, FTP_TLS_VERSION_1_2), FTP_E_INVALID);
+    CHECK_RC(NULL, ftp_tls_config_set_versions(cfg, 99, FTP_TLS_VERSION_DEFAULT), FTP_E_INVALID);
+    CHECK_OK(NULL, ftp_tls_config_set_versions(cfg, FTP_TLS_VERSION_DEFAULT, FTP_TLS_VERSION_DEFAULT));
+    /* Cipher settings are checked by OpenSSL when set. */
+    CHECK_RC(NULL, ftp_tls_config_set_cipher_list(cfg, "NO-SUCH-CIPHER"), FTP_E_INVALID);
+    CHECK_OK(NULL, ftp_tls_config_set_cipher_list(cfg, "ECDHE+AESGCM"));
+    CHECK_RC(NULL, ftp_tls_config_set_ciphersuites(cfg, "TLS_NO_SUCH_SUITE"), FTP_E_INVALID);
+    CHECK_OK(NULL, ftp_tls_config_set_ciphersuites(cfg, "TLS_AES_128_GCM_SHA256"));
+    CHECK_OK(NULL, ftp_tls_config_set_session_reuse(cfg, true));
+    CHECK_OK(NULL, ftp_tls_config_set_auth_ssl_fallback(cfg, false));
+    CHECK_OK(NULL, ftp_tls_config_set_protect_data(cfg, true));
+
+    ftp_session *h = ftp_new();
+    CHECK_RC(h, ftp_set_tls(h, 7, cfg), FTP_E_INVALID);
+    CHECK_OK(h, ftp_set_tls(h, FTP_TLS_EXPLICIT, cfg));
+    ftp_tls_config_free(cfg); /* the session keeps its copy */
+    CHECK_OK(h, ftp_set_tls(h, FTP_TLS_IMPLICIT, NULL));
+    CHECK_RC(h, ftp_auth(h), FTP_E_STATE);
+    CHECK_RC(h, ftp_prot_p(h), FTP_E_STATE);
+    CHECK_RC(h, ftp_ccc(h), FTP_E_STATE);
+    CHECK(ftp_session_tls_version(h) == NULL);
+    CHECK(ftp_session_data_tls_resumed(h) == -1);
+    /* Implicit mode against a closed port: a plain connection error, nothing else. */
+    CHECK_RC(h, ftp_connect(h, "127.0.0.1", closed_port(), 2000, NULL), FTP_E_IO);
+    ftp_free(h);
+}
+
 int main(void) {
     /* Versions: header and library agree. */
     char v[32];
@@ -31,7 +96,7 @@ int main(void) {
     CHECK(ftp_version_num() == FTP_VERSION_NUM);
 
     /* Every code has a distinct static text; unknown codes too. */
-    for (int c = FTP_OK; c <= FTP_E_PANIC; c++) {
+    for (int c = FTP_OK; c <= FTP_E_TLS_REQUIRED; c++) {
         CHECK(ftp_strerror(c) != NULL && strcmp(ftp_strerror(c), "unknown error code") != 0);
         for (int d = FTP_OK; d < c; d++) CHECK(strcmp(ftp_strerror(c), ftp_strerror(d)) != 0);
     }
@@ -113,5 +178,6 @@ int main(void) {
     CHECK(strstr(ftp_session_last_error(h), "refused") != NULL);
     CHECK_RC(h, ftp_connect(h, "127.0.0.1", 21, 2000, "not-an-ip"), FTP_E_INVALID);
     ftp_free(h);
+    test_tls_api();
     return t_done("api");
 }
