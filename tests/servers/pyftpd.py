@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""A pyftpdlib server for libftp's tests: one read-write user and read-only anonymous.
+"""A pyftpdlib server for libftp's tests: one read-write user and read-only anonymous,
+optionally with FTPS (explicit TLS required, --certfile/--keyfile), clear data allowed
+or not (--tls-data-required) and client certificates required (--client-ca).
 
 It binds port 0 and writes the port it got to --port-file once it is listening, so the
 caller never races another process for a port.
@@ -14,6 +16,27 @@ from pyftpdlib.handlers import FTPHandler
 from pyftpdlib.servers import FTPServer
 
 
+def tls_handler(a):
+    from OpenSSL import SSL
+    from pyftpdlib.handlers import TLS_FTPHandler
+
+    ctx = SSL.Context(SSL.TLS_SERVER_METHOD)
+    ctx.set_options(SSL.OP_NO_SSLv2 | SSL.OP_NO_SSLv3 | SSL.OP_NO_COMPRESSION)
+    ctx.use_certificate_chain_file(a.certfile)
+    ctx.use_privatekey_file(a.keyfile)
+    # Data connections resume the control session; with client verification OpenSSL
+    # needs a session id context for that.
+    ctx.set_session_id(b"libftp-test")
+    if a.client_ca:
+        ctx.load_verify_locations(a.client_ca)
+        ctx.set_verify(SSL.VERIFY_PEER | SSL.VERIFY_FAIL_IF_NO_PEER_CERT, lambda conn, cert, err, depth, ok: ok)
+    handler = TLS_FTPHandler
+    handler.ssl_context = ctx
+    handler.tls_control_required = True
+    handler.tls_data_required = a.tls_data_required
+    return handler
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--host", default="127.0.0.1")
@@ -23,6 +46,10 @@ def main():
     ap.add_argument("--anon-root", required=True)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
+    ap.add_argument("--certfile")
+    ap.add_argument("--keyfile")
+    ap.add_argument("--tls-data-required", action="store_true")
+    ap.add_argument("--client-ca", help="require client certificates signed by this CA")
     a = ap.parse_args()
 
     if a.host not in ("127.0.0.1", "::1"):
@@ -33,6 +60,8 @@ def main():
     auth.add_anonymous(a.anon_root, perm="elr")
 
     handler = FTPHandler
+    if a.certfile:
+        handler = tls_handler(a)
     handler.authorizer = auth
     handler.banner = "libftp test server (pyftpdlib) ready"
     # Protocol log: the tests read it to check what the server saw.

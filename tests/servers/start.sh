@@ -4,6 +4,7 @@
 #   vsftpd    127.0.0.1  anonymous (read-only ANON_ROOT) + system user FTP_USER (read-write)
 #   proftpd   127.0.0.1  the same, FTP_USER from its own password file, chrooted home
 #   pyftpdlib 127.0.0.1 (and ::1 where the machine has IPv6 loopback), same users
+#   and the FTPS servers of start-tls.sh (vsftpd, proftpd, pure-ftpd, pyftpdlib)
 # Needs root (vsftpd drops privileges per session; the test user is a system user).
 # Usage: start.sh WORKDIR
 set -euo pipefail
@@ -153,10 +154,10 @@ CONF
 echo $! > "$work/proftpd.pid"
 
 # --- pyftpdlib ---------------------------------------------------------------------
-start_pyftpd() { # NAME HOST
+start_pyftpd() { # NAME HOST [pyftpd.py options...]
   python3 "$here/pyftpd.py" --host "$2" --user "$user" --password "$pass" \
     --home "$data/pyftpd-user" --anon-root "$anon" --port-file "$work/$1.port" \
-    --log "$work/$1.log" > "$work/$1.out" 2>&1 &
+    --log "$work/$1.log" "${@:3}" > "$work/$1.out" 2>&1 &
   echo $! > "$work/$1.pid"
 }
 start_pyftpd pyftpd 127.0.0.1
@@ -210,6 +211,9 @@ if [ $have_v6 = yes ]; then
   wait_for pyftpd6 ::1 "$py6_port"
 fi
 
+# shellcheck source=tests/servers/start-tls.sh
+. "$here/start-tls.sh"
+
 cat > "$work/env" <<ENV
 WORKDIR=$work
 FTP_USER=$user
@@ -228,4 +232,6 @@ PYFTPD_USER_ROOT=$data/pyftpd-user
 PYFTPD_LOG=$work/pyftpd.log
 ENV
 [ -n "$py6_port" ] && echo "PYFTPD6_PORT=$py6_port" >> "$work/env"
+cat "$work/env-tls" >> "$work/env"
 echo "servers up: vsftpd 127.0.0.1:$vs_port, proftpd 127.0.0.1:$pro_port, pyftpdlib 127.0.0.1:$py_port${py6_port:+, [::1]:$py6_port}"
+echo "FTPS servers up: vsftpd :$(cat "$work/vsftps.port") (implicit :$(cat "$work/vsftps-implicit.port")), proftpd :$proftps_port, pure-ftpd :$pure_port, pyftpdlib :${pyftps_ports[pyftps]}"
