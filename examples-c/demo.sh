@@ -1,6 +1,7 @@
 #!/bin/bash
-# "See it work": installs prerequisites, builds libftp and its examples, starts a local
-# vsftpd on 127.0.0.1, and lists, downloads and uploads with the example programs.
+# "See it work": installs prerequisites, builds libftp and its examples, starts local
+# FTP servers on 127.0.0.1, and lists, downloads and uploads with the example programs,
+# plainly and over FTPS.
 # Run as root on Debian: bash examples-c/demo.sh
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +26,9 @@ set -x
 "$build/ftpget" "$url/big.bin" "$build/big.bin"
 "$build/ftpput" "$build/big.bin" "$user_url/uploaded.bin"
 "$build/ftpls" -v "$user_url/"
+# The same over explicit FTPS, verifying the test server's certificate with its CA.
+"$build/ftpget" --tls --cacert "$CA_FILE" "ftp://127.0.0.1:$VSFTPS_PORT/big.bin" "$build/big-tls.bin"
 set +x
+cmp "$build/big.bin" "$build/big-tls.bin"
 cmp "$build/big.bin" "$VSFTPD_USER_ROOT/uploaded.bin"
 echo "demo.sh: downloaded and uploaded $(stat -c %s "$build/big.bin") bytes; they match."

@@ -1,5 +1,7 @@
-/* ftpget: download one file.  Usage: ftpget [-v] URL [OUT]   (OUT "-" = stdout;
- * default: the file's base name). */
+/* ftpget: download one file.  Usage: ftpget [OPTIONS] URL [OUT]   (OUT "-" = stdout;
+ * default: the file's base name). URL is ftp:// or ftps:// (implicit TLS); OPTIONS are
+ * -v and the TLS options of exutil.h (--tls for explicit FTPS, --cacert, --insecure,
+ * --cert/--key). */
 #include "exutil.h"
 
 #include <stdio.h>
@@ -10,18 +12,15 @@ static int write_block(void *userdata, const uint8_t *buf, size_t len) {
 }
 
 int main(int argc, char **argv) {
-    bool verbose = false;
-    int i = 1;
-    if (i < argc && strcmp(argv[i], "-v") == 0) {
-        verbose = true;
-        i++;
-    }
+    struct ex_opts opts;
+    int i = ex_parse_opts(argc, argv, &opts);
+    if (i < 0) return 2;
     if (argc - i < 1 || argc - i > 2) {
-        fprintf(stderr, "usage: ftpget [-v] ftp://[user[:pass]@]host[:port]/path [OUT|-]\n");
+        fprintf(stderr, "usage: ftpget " EX_OPTS_USAGE " ftp[s]://[user[:pass]@]host[:port]/path [OUT|-]\n");
         return 2;
     }
     struct ex_url u;
-    if (!ex_parse_url(argv[i], &u)) return 2;
+    if (!ex_parse_url(argv[i], &u) || !ex_check_tls(&opts, &u)) return 2;
     if (u.path[0] == '\0') {
         fprintf(stderr, "ftpget: the URL names no file\n");
         return 2;
@@ -31,7 +30,7 @@ int main(int argc, char **argv) {
         const char *base = strrchr(u.path, '/');
         out = base ? base + 1 : u.path;
     }
-    ftp_session *h = ex_open(&u, verbose);
+    ftp_session *h = ex_open(&u, &opts);
     if (!h) return 1;
     FILE *f = strcmp(out, "-") == 0 ? stdout : fopen(out, "wb");
     if (!f) {

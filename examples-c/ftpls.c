@@ -1,4 +1,4 @@
-/* ftpls: list a directory.  Usage: ftpls [-v] URL
+/* ftpls: list a directory.  Usage: ftpls [OPTIONS] URL   (OPTIONS and URL as for ftpget)
  * Uses MLSD ("type size name" per entry); falls back to LIST where the server has no
  * MLSD (500/502). */
 #include "exutil.h"
@@ -27,19 +27,16 @@ static int print_line(void *userdata, const char *line, size_t len) {
 }
 
 int main(int argc, char **argv) {
-    bool verbose = false;
-    int i = 1;
-    if (i < argc && strcmp(argv[i], "-v") == 0) {
-        verbose = true;
-        i++;
-    }
+    struct ex_opts opts;
+    int i = ex_parse_opts(argc, argv, &opts);
+    if (i < 0) return 2;
     if (argc - i != 1) {
-        fprintf(stderr, "usage: ftpls [-v] ftp://[user[:pass]@]host[:port]/[dir]\n");
+        fprintf(stderr, "usage: ftpls " EX_OPTS_USAGE " ftp[s]://[user[:pass]@]host[:port]/[dir]\n");
         return 2;
     }
     struct ex_url u;
-    if (!ex_parse_url(argv[i], &u)) return 2;
-    ftp_session *h = ex_open(&u, verbose);
+    if (!ex_parse_url(argv[i], &u) || !ex_check_tls(&opts, &u)) return 2;
+    ftp_session *h = ex_open(&u, &opts);
     if (!h) return 1;
     ftp_result rc = ftp_mlsd(h, u.path, NULL, print_entry, NULL);
     if (rc == FTP_E_PERM) {

@@ -1,5 +1,5 @@
-/* ftpput: upload one file.  Usage: ftpput [-v] FILE URL   (a URL ending in '/' gets
- * FILE's base name appended). */
+/* ftpput: upload one file.  Usage: ftpput [OPTIONS] FILE URL   (a URL ending in '/'
+ * gets FILE's base name appended; OPTIONS and URL as for ftpget). */
 #include "exutil.h"
 
 #include <stdio.h>
@@ -12,19 +12,16 @@ static int read_block(void *userdata, uint8_t *buf, size_t cap, size_t *len_out)
 }
 
 int main(int argc, char **argv) {
-    bool verbose = false;
-    int i = 1;
-    if (i < argc && strcmp(argv[i], "-v") == 0) {
-        verbose = true;
-        i++;
-    }
+    struct ex_opts opts;
+    int i = ex_parse_opts(argc, argv, &opts);
+    if (i < 0) return 2;
     if (argc - i != 2) {
-        fprintf(stderr, "usage: ftpput [-v] FILE ftp://[user[:pass]@]host[:port]/path\n");
+        fprintf(stderr, "usage: ftpput " EX_OPTS_USAGE " FILE ftp[s]://[user[:pass]@]host[:port]/path\n");
         return 2;
     }
     const char *file = argv[i];
     struct ex_url u;
-    if (!ex_parse_url(argv[i + 1], &u)) return 2;
+    if (!ex_parse_url(argv[i + 1], &u) || !ex_check_tls(&opts, &u)) return 2;
     size_t plen = strlen(u.path);
     if (plen == 0 || u.path[plen - 1] == '/') {
         const char *base = strrchr(file, '/');
@@ -40,7 +37,7 @@ int main(int argc, char **argv) {
         perror(file);
         return 1;
     }
-    ftp_session *h = ex_open(&u, verbose);
+    ftp_session *h = ex_open(&u, &opts);
     if (!h) {
         fclose(f);
         return 1;

@@ -35,12 +35,16 @@ static bool decode(char *dst, size_t cap, const char *src, size_t len) {
 
 bool ex_parse_url(const char *url, struct ex_url *out) {
     memset(out, 0, sizeof *out);
-    out->port = 21;
-    if (strncmp(url, "ftp://", 6) != 0) {
-        fprintf(stderr, "not an ftp:// URL: %s\n", url);
+    const char *p;
+    if (strncmp(url, "ftp://", 6) == 0) {
+        p = url + 6;
+    } else if (strncmp(url, "ftps://", 7) == 0) {
+        p = url + 7;
+        out->implicit_tls = true;
+    } else {
+        fprintf(stderr, "not an ftp:// or ftps:// URL: %s\n", url);
         return false;
     }
-    const char *p = url + 6;
     const char *slash = strchr(p, '/');
     const char *auth_end = slash ? slash : p + strlen(p);
     const char *at = NULL;
@@ -91,15 +95,78 @@ void ex_fail(const char *prog, const char *what, ftp_session *h, ftp_result rc) 
     fprintf(stderr, "%s: %s: %s%s%s\n", prog, what, ftp_strerror(rc), msg && *msg ? ": " : "", msg ? msg : "");
 }
 
-ftp_session *ex_open(const struct ex_url *u, bool verbose) {
+int ex_parse_opts(int argc, char **argv, struct ex_opts *o) {
+    memset(o, 0, sizeof *o);
+    int i = 1;
+    for (; i < argc && strncmp(argv[i], "-", 1) == 0 && strcmp(argv[i], "-") != 0; i++) {
+        const char *a = argv[i];
+        const char **value = NULL;
+        if (strcmp(a, "-v") == 0) o->verbose = true;
+        else if (strcmp(a, "--tls") == 0) o->tls = true;
+        else if (strcmp(a, "--insecure") == 0) o->insecure = true;
+        else if (strcmp(a, "--cacert") == 0) value = &o->cacert;
+        else if (strcmp(a, "--cert") == 0) value = &o->cert;
+        else if (strcmp(a, "--key") == 0) value = &o->key;
+        else {
+            fprintf(stderr, "unknown option %s\n", a);
+            return -1;
+        }
+        if (value) {
+            if (++i >= argc) {
+                fprintf(stderr, "%s needs a file name\n", a);
+                return -1;
+            }
+            *value = argv[i];
+        }
+    }
+    if (!o->cert != !o->key) {
+        fprintf(stderr, "--cert and --key go together\n");
+        return -1;
+    }
+    return i;
+}
+
+bool ex_check_tls(const struct ex_opts *o, const struct ex_url *u) {
+    if ((o->cacert || o->insecure || o->cert) && !o->tls && !u->implicit_tls) {
+        fprintf(stderr, "TLS options need --tls or an ftps:// URL\n");
+        return false;
+    }
+    return true;
+}
+
+/* Applies the TLS options to a session: explicit or implicit mode and a configuration. */
+static ftp_result setup_tls(ftp_session *h, const struct ex_url *u, const struct ex_opts *o) {
+    ftp_tls_config *cfg = ftp_tls_config_new();
+    if (!cfg) return FTP_E_PANIC;
+    ftp_result rc = FTP_OK;
+    if (o->cacert) rc = ftp_tls_config_set_ca_file(cfg, o->cacert);
+    if (rc == FTP_OK && o->cert) rc = ftp_tls_config_set_client_cert(cfg, o->cert, o->key);
+    if (rc == FTP_OK && o->insecure) {
+        fprintf(stderr, "warning: --insecure: the server's certificate is not checked\n");
+        rc = ftp_tls_config_insecure_skip_verify(cfg, true);
+    }
+    if (rc != FTP_OK) {
+        fprintf(stderr, "TLS settings: %s: %s\n", ftp_strerror(rc), ftp_tls_config_last_error(cfg));
+    } else {
+        rc = ftp_set_tls(h, u->implicit_tls ? FTP_TLS_IMPLICIT : FTP_TLS_EXPLICIT, cfg);
+    }
+    ftp_tls_config_free(cfg);
+    return rc;
+}
+
+ftp_session *ex_open(const struct ex_url *u, const struct ex_opts *o) {
     ftp_session *h = ftp_new();
     if (!h) {
         fprintf(stderr, "out of memory\n");
         return NULL;
     }
-    if (verbose) {
+    if (o->verbose) {
         ftp_set_log_callback(h, trace, NULL);
         ftp_set_debuglevel(h, 1);
+    }
+    if ((o->tls || u->implicit_tls) && setup_tls(h, u, o) != FTP_OK) {
+        ftp_free(h);
+        return NULL;
     }
     ftp_result rc = ftp_connect(h, u->host, (uint16_t)u->port, 30000, NULL);
     if (rc != FTP_OK) {

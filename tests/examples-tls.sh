@@ -1,0 +1,76 @@
+#!/bin/bash
+# The example tools over FTPS against the live servers: --tls and ftps:// URLs, --cacert,
+# --insecure, --cert/--key, and the failures a user sees without them.
+# Usage: examples-tls.sh ENV_FILE BUILD_DIR   (ENV_FILE written by tests/servers/start.sh)
+set -euo pipefail
+env_file=${1:?usage: examples-tls.sh ENV_FILE BUILD_DIR}
+build=${2:?usage: examples-tls.sh ENV_FILE BUILD_DIR}
+# shellcheck disable=SC1090
+. "$env_file"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+checks=0
+ok() { checks=$((checks + 1)); echo "ok: $*"; }
+fail() { echo "examples-tls: FAIL: $*" >&2; exit 1; }
+# Runs a tool that must fail with status 1 and a message matching a pattern.
+must_fail() { # PATTERN COMMAND...
+  local pattern=$1 status=0
+  shift
+  "$@" > "$tmp/out" 2> "$tmp/err" || status=$?
+  [ "$status" = 1 ] || fail "$* exited $status, want 1; stderr: $(cat "$tmp/err")"
+  grep -q -- "$pattern" "$tmp/err" || fail "$*: stderr lacks '$pattern': $(cat "$tmp/err")"
+}
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+vs=127.0.0.1:$VSFTPS_PORT
+"$build/ftpget" --tls --cacert "$CA_FILE" "ftp://$vs/big.bin" "$tmp/big1"
+[ "$(sha "$tmp/big1")" = "$BIG_SHA256" ] || fail "explicit FTPS download differs"
+ok "ftpget --tls --cacert: big.bin from vsftpd (require_ssl_reuse)"
+
+"$build/ftpget" --cacert "$CA_FILE" "ftps://127.0.0.1:$VSFTPS_IMPLICIT_PORT/big.bin" "$tmp/big2"
+[ "$(sha "$tmp/big2")" = "$BIG_SHA256" ] || fail "implicit FTPS download differs"
+ok "ftpget ftps:// (implicit): big.bin"
+
+name=examples-tls-$$.bin
+"$build/ftpput" --tls --cacert "$CA_FILE" "$tmp/big1" "ftp://$FTP_USER:$FTP_PASS@$vs/$name"
+cmp "$tmp/big1" "$VSFTPS_USER_ROOT/$name" || fail "explicit FTPS upload differs"
+rm -f "$VSFTPS_USER_ROOT/$name"
+ok "ftpput --tls: upload arrives byte-identical"
+
+"$build/ftpls" --tls --cacert "$CA_FILE" "ftp://$vs/" > "$tmp/ls"
+grep -q 'big.bin' "$tmp/ls" || fail "ftpls --tls does not list big.bin: $(cat "$tmp/ls")"
+ok "ftpls --tls lists the root"
+
+must_fail "not trusted" "$build/ftpget" --tls "ftp://$vs/hello.txt" "$tmp/x"
+ok "without --cacert: refused, certificate not trusted"
+"$build/ftpget" --tls --insecure "ftp://$vs/hello.txt" "$tmp/hello" 2> "$tmp/err"
+grep -q "insecure" "$tmp/err" || fail "--insecure gave no warning"
+[ "$(cat "$tmp/hello")" = "hello, world" ] || fail "--insecure download differs"
+ok "--insecure: works, with a warning"
+
+must_fail "not trusted" "$build/ftpget" --tls --cacert "$CA_FILE" \
+  "ftp://127.0.0.1:$PYFTPS_UNTRUSTED_PORT/hello.txt" "$tmp/x"
+"$build/ftpget" --tls --insecure "ftp://127.0.0.1:$PYFTPS_UNTRUSTED_PORT/hello.txt" "$tmp/x" 2>/dev/null
+ok "untrusted server: refused with --cacert, accepted with --insecure"
+
+must_fail "expired" "$build/ftpget" --tls --cacert "$CA_FILE" "ftp://127.0.0.1:$PYFTPS_EXPIRED_PORT/hello.txt" "$tmp/x"
+must_fail "host name" "$build/ftpget" --tls --cacert "$CA_FILE" \
+  "ftp://127.0.0.1:$PYFTPS_WRONGHOST_PORT/hello.txt" "$tmp/x"
+must_fail "TLS required" "$build/ftpget" --tls --cacert "$CA_FILE" "ftp://127.0.0.1:$VSFTPD_PORT/hello.txt" "$tmp/x"
+ok "expired, wrong host and plain servers: each refused with its own message"
+
+cc=127.0.0.1:$PYFTPS_CLIENTCERT_PORT
+"$build/ftpget" --tls --cacert "$CA_FILE" --cert "$CLIENT_CERT" --key "$CLIENT_KEY" "ftp://$cc/hello.txt" "$tmp/cc"
+[ "$(cat "$tmp/cc")" = "hello, world" ] || fail "client-certificate download differs"
+must_fail "TLS" "$build/ftpget" --tls --cacert "$CA_FILE" "ftp://$cc/hello.txt" "$tmp/x"
+ok "client certificate: accepted with --cert/--key, refused without"
+
+status=0
+"$build/ftpget" --cacert "$CA_FILE" "ftp://$vs/hello.txt" "$tmp/x" 2> "$tmp/err" || status=$?
+[ "$status" = 2 ] && grep -q "need --tls" "$tmp/err" || fail "TLS options without --tls: status $status"
+status=0
+"$build/ftpget" --tls --cert "$CLIENT_CERT" "ftp://$vs/hello.txt" "$tmp/x" 2> "$tmp/err" || status=$?
+[ "$status" = 2 ] || fail "--cert without --key: status $status"
+ok "usage errors: TLS options without TLS, --cert without --key"
+
+echo "examples-tls: $checks checks passed"
