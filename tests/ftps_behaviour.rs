@@ -123,6 +123,36 @@ fn explicit_download_resumes_the_control_session_tls12() {
     assert_eq!(t.data_tls_resumed, vec![true, true, true]);
 }
 
+/// A server whose control handshake issues no ticket; `late` issues one after login.
+fn tickets_after_login(late: bool, data: &[u8]) -> Vec<Step> {
+    let mut s = exchange("AUTH TLS", "234 AUTH TLS ok");
+    s.push(Step::StartTlsNoTickets);
+    s.extend(exchange("USER bob", "331 password please"));
+    s.push(expect("PASS pw"));
+    if late {
+        s.push(Step::IssueTicket);
+    }
+    s.push(reply("230 logged in"));
+    s.extend(exchange("PBSZ 0", "200 PBSZ=0"));
+    s.extend(exchange("PROT P", "200 protection private"));
+    s.extend(tls_download("150 here", data, Step::DataClose, "226 done"));
+    s.extend(quit());
+    s
+}
+
+#[test]
+fn a_ticket_issued_after_login_is_used_for_data() {
+    let data = b"late ticket".to_vec();
+    for late in [true, false] {
+        let (server, mut ftp) = explicit(tickets_after_login(late, &data), config(), None);
+        ftp.login(Some("bob"), Some("pw"), None).unwrap();
+        assert_eq!(retr(&mut ftp).unwrap(), data);
+        let t = done(server, ftp);
+        // Without any ticket there is nothing to resume: that shows the late one is used.
+        assert_eq!(t.data_tls_resumed, vec![late], "late ticket: {late}");
+    }
+}
+
 #[test]
 fn session_reuse_can_be_turned_off() {
     let data = b"full handshake".to_vec();

@@ -7,7 +7,8 @@
 //! `finish` turns into a panic naming the step. Every blocking operation has a timeout so
 //! a broken test fails instead of hanging.
 
-use openssl::ssl::{ErrorCode, ShutdownResult, SslAcceptor, SslStream};
+use foreign_types::ForeignTypeRef;
+use openssl::ssl::{ErrorCode, ShutdownResult, Ssl, SslAcceptor, SslStream};
 use socket2::SockRef;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -66,12 +67,22 @@ pub enum Step {
     /// Starts TLS on the control connection (server side of the handshake), e.g. after
     /// replying 234 to AUTH TLS. Needs a server made with `start_tls`.
     StartTls,
+    /// Like `StartTls`, but the handshake issues no TLS 1.3 session ticket.
+    StartTlsNoTickets,
+    /// Issues a TLS 1.3 session ticket on the control connection now (it goes out with
+    /// the next reply), as servers that hand out tickets only after login do.
+    IssueTicket,
     /// Ends TLS on the control connection (CCC): close_notify both ways, then plain text.
     EndTls,
     /// Starts TLS on the data connection; records whether the client resumed a session.
     DataStartTls,
     /// Closes the data connection without a TLS close_notify (a plain TCP close).
     DataCloseAbrupt,
+}
+
+unsafe extern "C" {
+    /// OpenSSL 3: queue a TLS 1.3 session ticket (the openssl crate does not bind it).
+    fn SSL_new_session_ticket(s: *mut openssl_sys::SSL) -> std::ffi::c_int;
 }
 
 /// What the server saw.
@@ -105,14 +116,13 @@ impl Conn {
         }
     }
 
-    fn start_tls(self, acceptor: &SslAcceptor) -> Result<Conn, String> {
-        match self {
-            Conn::Plain(s) => acceptor
-                .accept(s)
-                .map(|s| Conn::Tls(Box::new(s)))
-                .map_err(|e| format!("server-side TLS handshake: {e}")),
-            Conn::Tls(_) => Err("TLS already started".into()),
+    fn start_tls(self, acceptor: &SslAcceptor, tickets: bool) -> Result<Conn, String> {
+        let Conn::Plain(s) = self else { return Err("TLS already started".into()) };
+        let mut ssl = Ssl::new(acceptor.context()).map_err(|e| e.to_string())?;
+        if !tickets {
+            ssl.set_num_tickets(0).map_err(|e| e.to_string())?;
         }
+        ssl.accept(s).map(|s| Conn::Tls(Box::new(s))).map_err(|e| format!("server-side TLS handshake: {e}"))
     }
 
     /// Reads to EOF; for TLS, also says whether the end was a close_notify.
@@ -392,14 +402,22 @@ fn do_step(st: &mut State, step: Step, transcript: &Mutex<Transcript>) -> Result
             let _ = s.tcp().shutdown(Shutdown::Both);
             Ok(())
         }
-        Step::StartTls => {
+        Step::StartTls | Step::StartTlsNoTickets => {
             let acceptor = st.tls.clone().ok_or("server made without TLS (use start_tls)")?;
             let c = st.ctrl.take().ok_or("control connection already closed")?;
             if !c.buf.is_empty() {
                 return Err(format!("client sent {:?} before the TLS handshake", String::from_utf8_lossy(&c.buf)));
             }
-            st.ctrl = Some(Control { stream: c.stream.start_tls(&acceptor)?, buf: Vec::new() });
+            let tickets = matches!(step, Step::StartTls);
+            st.ctrl = Some(Control { stream: c.stream.start_tls(&acceptor, tickets)?, buf: Vec::new() });
             Ok(())
+        }
+        Step::IssueTicket => {
+            let c = ctrl(st)?;
+            let Conn::Tls(t) = &c.stream else { return Err("control connection is not TLS".into()) };
+            // SAFETY: the pointer is the live SSL of this stream, used for this one call.
+            let rc = unsafe { SSL_new_session_ticket(ForeignTypeRef::as_ptr(t.ssl())) };
+            if rc != 1 { Err("SSL_new_session_ticket failed".into()) } else { Ok(()) }
         }
         Step::EndTls => {
             let c = ctrl(st)?;
@@ -419,7 +437,7 @@ fn do_step(st: &mut State, step: Step, transcript: &Mutex<Transcript>) -> Result
         }
         Step::DataStartTls => {
             let acceptor = st.tls.clone().ok_or("server made without TLS (use start_tls)")?;
-            let s = st.data.take().ok_or("no data connection")?.start_tls(&acceptor)?;
+            let s = st.data.take().ok_or("no data connection")?.start_tls(&acceptor, true)?;
             if let Conn::Tls(t) = &s {
                 transcript.lock().unwrap().data_tls_resumed.push(t.ssl().session_reused());
             }

@@ -111,7 +111,7 @@ if [ "$mode" = pkgconfig ]; then
     # shellcheck disable=SC2086
     "$CC" -Wall -Wextra -Werror -o "$tmp/tls_get" "$source_dir/tests/consumer/tls_get.c" $cflags $libs \
       -Wl,-rpath,"$pc_libdir"
-    "$tmp/tls_get" 127.0.0.1 "$VSFTPS_PORT" "$CA_FILE" hello.txt "$ANON_ROOT/hello.txt" ||
+    "$tmp/tls_get" 127.0.0.1 "$VSFTPS_PORT" "$CA_FILE" big.bin "$ANON_ROOT/big.bin" ||
       fail "the FTPS consumer failed"
   fi
 else
