@@ -447,6 +447,35 @@ fn the_certificate_is_checked_against_the_host_connected_to() {
 }
 
 #[test]
+fn sni_and_the_name_check_use_the_host_name_given_for_control_and_data() {
+    let data = b"by name".to_vec();
+    let mut script = vec![reply("220 fake ready")];
+    script.extend(auth_and_login());
+    script.extend(tls_download("150 here", &data, Step::DataClose, "226 done"));
+    script.extend(quit());
+    let server = FakeServer::start_tls(script, tls::acceptor(None), false);
+    let mut ftp = Ftp::new();
+    ftp.set_tls(TlsMode::Explicit, config());
+    // "localhost" may resolve to ::1 first, where nothing listens: then 127.0.0.1 is tried.
+    ftp.connect("localhost", server.port, Some(CLIENT_TIMEOUT), None).unwrap();
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    assert_eq!(retr(&mut ftp).unwrap(), data);
+    let t = done(server, ftp);
+    let localhost = Some("localhost".to_string());
+    assert_eq!(t.tls_sni, vec![localhost.clone(), localhost], "SNI on the control and the data connection");
+}
+
+#[test]
+fn no_sni_for_an_ip_address() {
+    let mut script = exchange("AUTH TLS", "234 ok");
+    script.push(Step::StartTls);
+    script.extend(quit());
+    let (server, ftp) = explicit(script, config(), None);
+    let t = done(server, ftp);
+    assert_eq!(t.tls_sni, vec![None], "RFC 6066: no IP addresses in SNI");
+}
+
+#[test]
 fn verification_can_be_skipped_explicitly() {
     let mut script = vec![reply("220 fake ready"), expect("AUTH TLS"), reply("234 ok"), Step::StartTls];
     script.extend(quit());

@@ -189,8 +189,9 @@ static void test_vsftpd_implicit_anon(void) {
     ftp_free(h);
 }
 
-/* Each verification failure has its own code and a message naming the problem. */
-static void expect_failure(const char *what, const char *port_key, ftp_tls_config *cfg, ftp_result want,
+/* Connects in explicit mode with cfg: the result must be `want` and the message must
+ * contain `needle`. Each verification failure has its own code and message. */
+static void expect_connect(const char *what, const char *port_key, ftp_tls_config *cfg, ftp_result want,
                            const char *needle) {
     const char *p = t_need(port_key);
     fprintf(stderr, "-- %s\n", what);
@@ -203,19 +204,25 @@ static void expect_failure(const char *what, const char *port_key, ftp_tls_confi
 
 static void test_verification_failures(void) {
     ftp_tls_config *cfg = trusting_config();
-    expect_failure("untrusted", "PYFTPS_UNTRUSTED_PORT", cfg, FTP_E_TLS_UNTRUSTED, "certificate");
-    expect_failure("wrong host", "PYFTPS_WRONGHOST_PORT", cfg, FTP_E_TLS_HOSTNAME, "not valid for \"127.0.0.1\"");
-    expect_failure("expired", "PYFTPS_EXPIRED_PORT", cfg, FTP_E_TLS_EXPIRED, "expired");
-    expect_failure("not yet valid", "PYFTPS_NOTYET_PORT", cfg, FTP_E_TLS_EXPIRED, "not yet valid");
+    expect_connect("untrusted", "PYFTPS_UNTRUSTED_PORT", cfg, FTP_E_TLS_UNTRUSTED, "certificate");
+    expect_connect("wrong host", "PYFTPS_WRONGHOST_PORT", cfg, FTP_E_TLS_HOSTNAME, "not valid for \"127.0.0.1\"");
+    expect_connect("expired", "PYFTPS_EXPIRED_PORT", cfg, FTP_E_TLS_EXPIRED, "expired");
+    expect_connect("not yet valid", "PYFTPS_NOTYET_PORT", cfg, FTP_E_TLS_EXPIRED, "not yet valid");
     /* A plain server when TLS is required: AUTH refused, nothing else sent. */
-    expect_failure("no TLS (explicit)", "VSFTPD_PORT", cfg, FTP_E_TLS_REQUIRED, "AUTH TLS");
+    expect_connect("no TLS (explicit)", "VSFTPD_PORT", cfg, FTP_E_TLS_REQUIRED, "AUTH TLS");
     /* The system trust store does not know the test CA. */
     ftp_tls_config *system = ftp_tls_config_new();
-    expect_failure("test CA not given", "VSFTPS_PORT", system, FTP_E_TLS_UNTRUSTED, "certificate verification failed");
+    expect_connect("test CA not given", "VSFTPS_PORT", system, FTP_E_TLS_UNTRUSTED, "certificate verification failed");
     /* ... unless verification is turned off, which the name says is insecure. */
     CHECK_OK(NULL, ftp_tls_config_insecure_skip_verify(system, true));
-    expect_failure("insecure", "PYFTPS_EXPIRED_PORT", system, FTP_OK, "");
+    expect_connect("insecure", "PYFTPS_EXPIRED_PORT", system, FTP_OK, "");
     ftp_tls_config_free(system);
+
+    /* The CA given as a hashed directory instead of a file. */
+    ftp_tls_config *dir = ftp_tls_config_new();
+    CHECK_OK(NULL, ftp_tls_config_set_ca_dir(dir, t_need("CA_DIR")));
+    expect_connect("CA directory", "VSFTPS_PORT", dir, FTP_OK, "");
+    ftp_tls_config_free(dir);
 
     /* Implicit mode against a plain port: the server answers in clear text. */
     ftp_session *h = tls_connect(FTP_TLS_IMPLICIT, (uint16_t)atoi(t_need("VSFTPD_PORT")), cfg, FTP_E_TLS_REQUIRED);

@@ -100,6 +100,8 @@ pub struct Transcript {
     pub data_tls_resumed: Vec<bool>,
     /// For each TLS data connection read with `DataRecvAll`: did it end with close_notify?
     pub data_tls_clean_eof: Vec<bool>,
+    /// The SNI host name of each TLS handshake (control and data), in order.
+    pub tls_sni: Vec<Option<String>>,
 }
 
 /// A connection, plain or TLS (server side).
@@ -409,7 +411,9 @@ fn do_step(st: &mut State, step: Step, transcript: &Mutex<Transcript>) -> Result
                 return Err(format!("client sent {:?} before the TLS handshake", String::from_utf8_lossy(&c.buf)));
             }
             let tickets = matches!(step, Step::StartTls);
-            st.ctrl = Some(Control { stream: c.stream.start_tls(&acceptor, tickets)?, buf: Vec::new() });
+            let stream = c.stream.start_tls(&acceptor, tickets)?;
+            transcript.lock().unwrap().tls_sni.push(sni(&stream));
+            st.ctrl = Some(Control { stream, buf: Vec::new() });
             Ok(())
         }
         Step::IssueTicket => {
@@ -439,7 +443,9 @@ fn do_step(st: &mut State, step: Step, transcript: &Mutex<Transcript>) -> Result
             let acceptor = st.tls.clone().ok_or("server made without TLS (use start_tls)")?;
             let s = st.data.take().ok_or("no data connection")?.start_tls(&acceptor, true)?;
             if let Conn::Tls(t) = &s {
-                transcript.lock().unwrap().data_tls_resumed.push(t.ssl().session_reused());
+                let mut tr = transcript.lock().unwrap();
+                tr.data_tls_resumed.push(t.ssl().session_reused());
+                tr.tls_sni.push(sni(&s));
             }
             st.data = Some(s);
             Ok(())
@@ -459,6 +465,14 @@ fn do_step(st: &mut State, step: Step, transcript: &Mutex<Transcript>) -> Result
             thread::sleep(Duration::from_millis(ms));
             Ok(())
         }
+    }
+}
+
+/// The host name the client sent with SNI, if any.
+fn sni(c: &Conn) -> Option<String> {
+    match c {
+        Conn::Tls(t) => t.ssl().servername(openssl::ssl::NameType::HOST_NAME).map(str::to_string),
+        Conn::Plain(_) => None,
     }
 }
 

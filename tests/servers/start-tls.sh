@@ -11,6 +11,10 @@
 
 certs=$work/certs
 python3 "$here/make-certs.py" "$certs"
+# The CA as an OpenSSL hashed directory too (for ftp_tls_config_set_ca_dir).
+mkdir -p "$certs/ca-dir"
+cp "$certs/ca.pem" "$certs/ca-dir/"
+openssl rehash "$certs/ca-dir"
 
 # --- vsftpd, explicit and implicit ---------------------------------------------------
 start_vsftps() { # NAME EXTRA-CONFIG-LINE
@@ -100,6 +104,7 @@ done
 cat > "$work/env-tls" <<ENV
 CERT_DIR=$certs
 CA_FILE=$certs/ca.pem
+CA_DIR=$certs/ca-dir
 CLIENT_CERT=$certs/client.pem
 CLIENT_KEY=$certs/client.key
 VSFTPS_PORT=$(cat "$work/vsftps.port")
