@@ -258,7 +258,8 @@ pub extern "C" fn ftp_stor_lines(
     })
 }
 
-/// A data connection opened by ftp_transfercmd(), read or written by the caller.
+/// A data connection opened by ftp_transfercmd(), read or written by the caller (over
+/// TLS when PROT P is in force: the bytes read and written are the plain ones).
 /// Opaque; free with ftp_data_free(). It holds no reference to its session, so it may
 /// be used on another thread than the session, and may outlive it.
 pub struct ftp_data {
@@ -407,8 +408,10 @@ pub extern "C" fn ftp_data_write(d: *mut ftp_data, buf: *const u8, len: usize) -
 }
 
 /// Closes and frees a data connection; for an upload this tells the server the file is
-/// complete. Then call ftp_voidresp() for the final reply (or ftp_abort() to stop a
-/// download early). ftp_data_free(NULL) does nothing.
+/// complete (with PROT P, after a TLS close_notify, waiting at most 10 seconds, or the
+/// session's timeout if shorter, for it to go out). Then call ftp_voidresp() for the
+/// final reply (or ftp_abort() to stop a download early). ftp_data_free(NULL) does
+/// nothing.
 ///
 /// It may be called before or after ftp_free() of the session, from any thread, but not
 /// while another thread is inside ftp_data_read() or ftp_data_write() on it (wake a
