@@ -26,8 +26,7 @@ pub struct DataConn {
     finished: bool,
 }
 
-/// Longest wait for a close_notify to go out (an upload dropped without `finish`), or
-/// for the server to close after an upload's close_notify.
+/// Longest wait for an upload's close_notify to go out, and then for the server to close.
 const CLOSE_NOTIFY_WAIT: Duration = Duration::from_secs(10);
 
 impl DataConn {
@@ -36,24 +35,29 @@ impl DataConn {
     }
 
     /// Ends an upload: close_notify on TLS, then a TCP half-close, so the server sees a
-    /// clean end of file. Over TLS it then reads until the server closes (briefly): the
-    /// TLS 1.3 tickets the server sent after the handshake are the sessions later data
-    /// connections resume, and they are only seen by reading.
+    /// clean end of file. Over TLS it then reads until the server closes: the TLS 1.3
+    /// tickets the server sent after the handshake are the sessions later data
+    /// connections resume (servers take each once), and they are only seen by reading.
+    /// Both waits are bounded by CLOSE_NOTIFY_WAIT.
     pub fn finish(&mut self) -> io::Result<()> {
         self.finished = true;
+        if !self.stream.is_tls() {
+            return self.stream.tcp().shutdown(Shutdown::Write);
+        }
+        let tcp = self.stream.tcp();
+        let bounded = |t: io::Result<Option<Duration>>| {
+            Some(t.ok().flatten().map_or(CLOSE_NOTIFY_WAIT, |t| t.min(CLOSE_NOTIFY_WAIT)))
+        };
+        tcp.set_write_timeout(bounded(tcp.write_timeout()))?;
+        tcp.set_read_timeout(bounded(tcp.read_timeout()))?;
         self.stream.send_close_notify()?;
         self.stream.tcp().shutdown(Shutdown::Write)?;
-        if self.stream.is_tls() {
-            let tcp = self.stream.tcp();
-            let wait = tcp.read_timeout().ok().flatten().map_or(CLOSE_NOTIFY_WAIT, |t| t.min(CLOSE_NOTIFY_WAIT));
-            let _ = tcp.set_read_timeout(Some(wait));
-            let mut sink = [0u8; 4096];
-            // Bounded: a server has nothing to send on an upload's connection.
-            for _ in 0..64 {
-                match self.stream.read(&mut sink) {
-                    Ok(n) if n > 0 => {}
-                    _ => break,
-                }
+        let mut sink = [0u8; 4096];
+        // Bounded: a server has nothing to send on an upload's connection.
+        for _ in 0..64 {
+            match self.stream.read(&mut sink) {
+                Ok(n) if n > 0 => {}
+                _ => break,
             }
         }
         Ok(())
@@ -68,13 +72,10 @@ impl DataConn {
 impl Drop for DataConn {
     /// Shut down, not just close: the session may hold a second handle on the socket (for
     /// `abort`), and a close alone would then send the server no end-of-file. An upload
-    /// over TLS that was not finished still gets its close_notify, within a bounded wait.
+    /// that was not finished (a caller's, from transfercmd) is finished here.
     fn drop(&mut self) {
-        if self.wrote && !self.finished && self.stream.is_tls() {
-            let tcp = self.stream.tcp();
-            let wait = tcp.write_timeout().ok().flatten().map_or(CLOSE_NOTIFY_WAIT, |t| t.min(CLOSE_NOTIFY_WAIT));
-            let _ = tcp.set_write_timeout(Some(wait));
-            let _ = self.stream.send_close_notify();
+        if self.wrote && !self.finished {
+            let _ = self.finish();
         }
         let _ = self.stream.tcp().shutdown(Shutdown::Both);
     }

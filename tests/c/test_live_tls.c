@@ -154,6 +154,16 @@ static void test_vsftpd_reuse(void) {
             CHECK_OK(h, ftp_stor_binary(h, "STOR reuse.txt", t_src_read, 0, NULL, FTP_NO_REST, &src));
             CHECK(ftp_session_data_tls_resumed(h) == 1);
         }
+        /* Caller-driven uploads: ftp_data_free ends them (close_notify) the same way. */
+        for (int i = 0; i < 3; i++) {
+            ftp_data *d = NULL;
+            CHECK_OK(h, ftp_voidcmd(h, "TYPE I"));
+            CHECK_OK(h, ftp_transfercmd(h, "STOR reuse.txt", FTP_NO_REST, &d));
+            CHECK_OK(NULL, ftp_data_write(d, (const uint8_t *)"small upload\n", 13));
+            ftp_data_free(d);
+            CHECK_OK(h, ftp_voidresp(h));
+            CHECK(ftp_session_data_tls_resumed(h) == 1);
+        }
         for (int i = 0; i < 4; i++) {
             CHECK_OK(h, ftp_retr_binary(h, "RETR reuse.txt", t_collect, 0, FTP_NO_REST, &got));
             CHECK(ftp_session_data_tls_resumed(h) == 1);
