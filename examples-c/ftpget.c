@@ -19,31 +19,37 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: ftpget " EX_OPTS_USAGE " ftp[s]://[user[:pass]@]host[:port]/path [OUT|-]\n");
         return 2;
     }
-    struct ex_url u;
-    if (!ex_parse_url(argv[i], &u) || !ex_check_tls(&opts, &u)) return 2;
-    if (u.path[0] == '\0') {
-        fprintf(stderr, "ftpget: the URL names no file\n");
+    ftp_url *u = ex_parse_url(argv[i]);
+    if (!u) return 2;
+    const char *path = ex_path(u);
+    if (!ex_check_tls(&opts, u) || path[0] == '\0') {
+        if (path[0] == '\0') fprintf(stderr, "ftpget: the URL names no file\n");
+        ftp_url_free(u);
         return 2;
     }
     const char *out = argc - i == 2 ? argv[i + 1] : NULL;
     if (!out) {
-        const char *base = strrchr(u.path, '/');
-        out = base ? base + 1 : u.path;
+        const char *base = strrchr(path, '/');
+        out = base ? base + 1 : path;
     }
-    ftp_session *h = ex_open(&u, &opts);
-    if (!h) return 1;
+    ftp_session *h = ex_open(u, &opts);
+    if (!h) {
+        ftp_url_free(u);
+        return 1;
+    }
     FILE *f = strcmp(out, "-") == 0 ? stdout : fopen(out, "wb");
     if (!f) {
         perror(out);
         ftp_free(h);
+        ftp_url_free(u);
         return 1;
     }
     char cmd[4200];
-    snprintf(cmd, sizeof cmd, "RETR %s", u.path);
+    snprintf(cmd, sizeof cmd, "RETR %s", path);
     ftp_result rc = ftp_retr_binary(h, cmd, write_block, 65536, FTP_NO_REST, f);
     int status = 0;
     if (rc != FTP_OK) {
-        ex_fail("ftpget", u.path, h, rc);
+        ex_fail("ftpget", path, h, rc);
         status = 1;
     }
     if (f != stdout && fclose(f) != 0) {
@@ -54,5 +60,6 @@ int main(int argc, char **argv) {
     }
     ftp_quit(h);
     ftp_free(h);
+    ftp_url_free(u);
     return status;
 }

@@ -34,21 +34,30 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: ftpls " EX_OPTS_USAGE " ftp[s]://[user[:pass]@]host[:port]/[dir]\n");
         return 2;
     }
-    struct ex_url u;
-    if (!ex_parse_url(argv[i], &u) || !ex_check_tls(&opts, &u)) return 2;
-    ftp_session *h = ex_open(&u, &opts);
-    if (!h) return 1;
-    ftp_result rc = ftp_mlsd(h, u.path, NULL, print_entry, NULL);
+    ftp_url *u = ex_parse_url(argv[i]);
+    if (!u) return 2;
+    if (!ex_check_tls(&opts, u)) {
+        ftp_url_free(u);
+        return 2;
+    }
+    const char *path = ex_path(u);
+    ftp_session *h = ex_open(u, &opts);
+    if (!h) {
+        ftp_url_free(u);
+        return 1;
+    }
+    ftp_result rc = ftp_mlsd(h, path, NULL, print_entry, NULL);
     if (rc == FTP_E_PERM) {
         int code = ftp_session_last_reply_code(h);
-        if (code == 500 || code == 502) rc = ftp_dir(h, u.path[0] ? u.path : NULL, print_line, NULL);
+        if (code == 500 || code == 502) rc = ftp_dir(h, path[0] ? path : NULL, print_line, NULL);
     }
     int status = 0;
     if (rc != FTP_OK) {
-        ex_fail("ftpls", u.path[0] ? u.path : ".", h, rc);
+        ex_fail("ftpls", path[0] ? path : ".", h, rc);
         status = 1;
     }
     ftp_quit(h);
     ftp_free(h);
+    ftp_url_free(u);
     return status;
 }

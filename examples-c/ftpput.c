@@ -20,34 +20,41 @@ int main(int argc, char **argv) {
         return 2;
     }
     const char *file = argv[i];
-    struct ex_url u;
-    if (!ex_parse_url(argv[i + 1], &u) || !ex_check_tls(&opts, &u)) return 2;
-    size_t plen = strlen(u.path);
-    if (plen == 0 || u.path[plen - 1] == '/') {
-        const char *base = strrchr(file, '/');
-        base = base ? base + 1 : file;
-        if (plen + strlen(base) >= sizeof u.path) {
-            fprintf(stderr, "ftpput: path too long\n");
-            return 2;
-        }
-        strcat(u.path, base);
+    ftp_url *u = ex_parse_url(argv[i + 1]);
+    if (!u) return 2;
+    if (!ex_check_tls(&opts, u)) {
+        ftp_url_free(u);
+        return 2;
+    }
+    char path[4096];
+    const char *upath = ex_path(u);
+    size_t plen = strlen(upath);
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    bool add_base = plen == 0 || upath[plen - 1] == '/';
+    if ((size_t)snprintf(path, sizeof path, "%s%s", upath, add_base ? base : "") >= sizeof path) {
+        fprintf(stderr, "ftpput: path too long\n");
+        ftp_url_free(u);
+        return 2;
     }
     FILE *f = fopen(file, "rb");
     if (!f) {
         perror(file);
+        ftp_url_free(u);
         return 1;
     }
-    ftp_session *h = ex_open(&u, &opts);
+    ftp_session *h = ex_open(u, &opts);
+    ftp_url_free(u);
     if (!h) {
         fclose(f);
         return 1;
     }
     char cmd[4200];
-    snprintf(cmd, sizeof cmd, "STOR %s", u.path);
+    snprintf(cmd, sizeof cmd, "STOR %s", path);
     ftp_result rc = ftp_stor_binary(h, cmd, read_block, 65536, NULL, FTP_NO_REST, f);
     int status = 0;
     if (rc != FTP_OK) {
-        ex_fail("ftpput", u.path, h, rc);
+        ex_fail("ftpput", path, h, rc);
         status = 1;
     }
     fclose(f);

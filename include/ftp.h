@@ -365,6 +365,14 @@ typedef struct ftp_session ftp_session;
 typedef struct ftp_tls_config ftp_tls_config;
 
 /**
+ * A parsed ftp:// or ftps:// URL. Opaque; create with ftp_url_new(), fill with
+ * ftp_url_parse(), free with ftp_url_free(). Strings it hands out stay valid until the
+ * next ftp_url_parse() on it or ftp_url_free(); it may be read from several threads,
+ * but not while another thread parses into it.
+ */
+typedef struct ftp_url ftp_url;
+
+/**
  * Receives one MLSD entry. Return 0 to go on, non-zero to cancel the listing.
  */
 typedef int (*ftp_mlsd_cb)(void *userdata, const ftp_mlsd_entry *entry);
@@ -1266,6 +1274,118 @@ ftp_result ftp_data_write(ftp_data *d, const uint8_t *buf, size_t len);
  * @param d the data connection, or NULL; invalid afterwards.
  */
 void ftp_data_free(ftp_data *d);
+
+/**
+ * Creates an empty URL object (no URL parsed yet).
+ *
+ * @return a new object owned by the caller, freed with ftp_url_free(); NULL only after
+ *         an internal error.
+ */
+ftp_url *ftp_url_new(void);
+
+/**
+ * Frees a URL object.
+ *
+ * @param u the object, or NULL (does nothing); not usable afterwards.
+ */
+void ftp_url_free(ftp_url *u);
+
+/**
+ * Parses `ftp[s]://[user[:password]@]host[:port]/path[;type=a|i|d]` into u (RFC 1738,
+ * as curl reads it): user, password and path are percent-decoded; an IPv6 host is
+ * written in brackets; ftps:// means implicit TLS. Encoded CR, LF or NUL bytes, a bad
+ * %-escape, a port outside 1..65535, a query or fragment are refused.
+ *
+ * @param u the URL object.
+ * @param url the URL (NUL-terminated; user, password and host must decode to UTF-8).
+ * @return FTP_OK; FTP_E_INVALID with the reason in ftp_url_last_error() (which never
+ *         repeats the password); FTP_E_NULL if u or url is NULL. On failure u keeps
+ *         its previous contents.
+ */
+ftp_result ftp_url_parse(ftp_url *u, const char *url);
+
+/**
+ * Why the last ftp_url_parse() on u failed; "" after a success.
+ *
+ * @param u the URL object.
+ * @return owned by u, valid until its next parse; NULL if u is NULL.
+ */
+const char *ftp_url_last_error(const ftp_url *u);
+
+/**
+ * The host (an IPv6 address without its brackets).
+ *
+ * @param u the URL object.
+ * @return owned by u; NULL if u is NULL or holds no URL yet.
+ */
+const char *ftp_url_host(const ftp_url *u);
+
+/**
+ * The decoded user name.
+ *
+ * @param u the URL object.
+ * @return owned by u; NULL if the URL names no user (anonymous), or u is NULL or empty.
+ */
+const char *ftp_url_user(const ftp_url *u);
+
+/**
+ * The decoded password.
+ *
+ * @param u the URL object.
+ * @return owned by u; NULL if the URL has none (no ':' after the user), or u is NULL or
+ *         empty; "" for "user:@host".
+ */
+const char *ftp_url_password(const ftp_url *u);
+
+/**
+ * The port to connect to: the URL's, or the scheme's default (21, 990 for ftps://).
+ *
+ * @param u the URL object.
+ * @return the port; 0 if u is NULL or holds no URL yet.
+ */
+uint16_t ftp_url_port(const ftp_url *u);
+
+/**
+ * Whether the URL is ftps:// (implicit TLS).
+ *
+ * @param u the URL object.
+ * @return true for ftps://; false otherwise, or if u is NULL or empty.
+ */
+bool ftp_url_is_ftps(const ftp_url *u);
+
+/**
+ * The decoded path after the host's '/', as bytes (names need not be UTF-8), "" for
+ * the login directory. "dir/file" is relative to the login directory, as in RFC 1738.
+ *
+ * @param u the URL object.
+ * @param len_out receives the length (a path cannot contain NUL); may be NULL.
+ * @return NUL-terminated bytes owned by u; NULL if u is NULL or empty.
+ */
+const char *ftp_url_path(const ftp_url *u, size_t *len_out);
+
+/**
+ * The `;type=` code of the path: 'a' (ASCII), 'i' (binary), 'd' (directory listing).
+ *
+ * @param u the URL object.
+ * @return the code as a lower-case character, or 0 if the URL has none (or u is NULL).
+ */
+int ftp_url_type(const ftp_url *u);
+
+/**
+ * Connects and logs in as the URL says: implicit TLS for ftps:// (with the TLS
+ * configuration given to ftp_set_tls(), if any), the session's own mode (plain, or
+ * explicit FTPS after ftp_set_tls(h, FTP_TLS_EXPLICIT, ...)) for ftp://; then
+ * ftp_login() with the URL's user and password, or anonymously. The path is the
+ * caller's to use (ftp_url_path()).
+ *
+ * @param h the session.
+ * @param u a parsed URL.
+ * @param timeout_ms as for ftp_connect().
+ * @return FTP_OK; the errors of ftp_connect() and ftp_login() (after a failed login the
+ *         connection is closed); FTP_E_INVALID if u holds no URL, or it is ftp:// while
+ *         the session is set to implicit FTPS; FTP_E_NULL if u is NULL.
+ */
+ftp_result ftp_connect_url(ftp_session *h, const ftp_url *u, uint32_t timeout_ms);
 
 /**
  * The library's version as a static string, e.g. "1.0.0".

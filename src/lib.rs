@@ -14,6 +14,7 @@ mod session;
 mod stream;
 mod tls;
 mod transfer;
+mod url;
 
 pub use control::{LogKind, LogSink};
 pub use data::DataConn;
@@ -23,3 +24,4 @@ pub use reply::{MAX_LINE, MAX_REPLY, Reply};
 pub use session::{DEFAULT_PORT, Ftp, Options};
 pub use tls::{IMPLICIT_PORT, TlsConfig, TlsMode, TlsVersion};
 pub use transfer::{CancelRead, DEFAULT_BLOCKSIZE, Flow, MAX_BLOCKSIZE};
+pub use url::FtpUrl;

@@ -1,88 +1,22 @@
 #include "exutil.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int hexval(int c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    c = tolower(c);
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
+ftp_url *ex_parse_url(const char *url) {
+    ftp_url *u = ftp_url_new();
+    if (!u) return NULL;
+    if (ftp_url_parse(u, url) != FTP_OK) {
+        fprintf(stderr, "%s\n", ftp_url_last_error(u));
+        ftp_url_free(u);
+        return NULL;
+    }
+    return u;
 }
 
-/* Copies [src, src+len) into dst (size cap) decoding %XX; false on overflow, bad
- * escapes or an encoded NUL. */
-static bool decode(char *dst, size_t cap, const char *src, size_t len) {
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        int c = (unsigned char)src[i];
-        if (c == '%') {
-            if (i + 2 >= len) return false;
-            int hi = hexval(src[i + 1]), lo = hexval(src[i + 2]);
-            if (hi < 0 || lo < 0) return false;
-            c = hi * 16 + lo;
-            if (c == 0) return false;
-            i += 2;
-        }
-        if (o + 1 >= cap) return false;
-        dst[o++] = (char)c;
-    }
-    dst[o] = '\0';
-    return true;
-}
-
-bool ex_parse_url(const char *url, struct ex_url *out) {
-    memset(out, 0, sizeof *out);
-    const char *p;
-    if (strncmp(url, "ftp://", 6) == 0) {
-        p = url + 6;
-    } else if (strncmp(url, "ftps://", 7) == 0) {
-        p = url + 7;
-        out->implicit_tls = true;
-    } else {
-        fprintf(stderr, "not an ftp:// or ftps:// URL: %s\n", url);
-        return false;
-    }
-    const char *slash = strchr(p, '/');
-    const char *auth_end = slash ? slash : p + strlen(p);
-    const char *at = NULL;
-    for (const char *q = p; q < auth_end; q++)
-        if (*q == '@') at = q; /* the last '@' before the path ends the userinfo */
-    if (at) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-        const char *user_end = colon ? colon : at;
-        if (!decode(out->user, sizeof out->user, p, (size_t)(user_end - p))) goto bad;
-        if (colon && !decode(out->pass, sizeof out->pass, colon + 1, (size_t)(at - colon - 1))) goto bad;
-        out->has_user = true;
-        p = at + 1;
-    }
-    const char *host_end;
-    if (*p == '[') { /* [IPv6] */
-        const char *close = memchr(p, ']', (size_t)(auth_end - p));
-        if (!close) goto bad;
-        if ((size_t)(close - p - 1) >= sizeof out->host) goto bad;
-        memcpy(out->host, p + 1, (size_t)(close - p - 1));
-        host_end = close + 1;
-    } else {
-        host_end = memchr(p, ':', (size_t)(auth_end - p));
-        if (!host_end) host_end = auth_end;
-        if ((size_t)(host_end - p) >= sizeof out->host || host_end == p) goto bad;
-        memcpy(out->host, p, (size_t)(host_end - p));
-    }
-    if (host_end < auth_end) {
-        if (*host_end != ':') goto bad;
-        char *end;
-        unsigned long port = strtoul(host_end + 1, &end, 10);
-        if (end != auth_end || port == 0 || port > 65535) goto bad;
-        out->port = (unsigned)port;
-    }
-    if (slash && !decode(out->path, sizeof out->path, slash + 1, strlen(slash + 1))) goto bad;
-    return true;
-bad:
-    fprintf(stderr, "malformed URL: %s\n", url);
-    return false;
+const char *ex_path(const ftp_url *u) {
+    return ftp_url_path(u, NULL);
 }
 
 static void trace(void *userdata, ftp_log_kind kind, const char *line) {
@@ -126,8 +60,8 @@ int ex_parse_opts(int argc, char **argv, struct ex_opts *o) {
     return i;
 }
 
-bool ex_check_tls(const struct ex_opts *o, const struct ex_url *u) {
-    if ((o->cacert || o->insecure || o->cert) && !o->tls && !u->implicit_tls) {
+bool ex_check_tls(const struct ex_opts *o, const ftp_url *u) {
+    if ((o->cacert || o->insecure || o->cert) && !o->tls && !ftp_url_is_ftps(u)) {
         fprintf(stderr, "TLS options need --tls or an ftps:// URL\n");
         return false;
     }
@@ -135,7 +69,7 @@ bool ex_check_tls(const struct ex_opts *o, const struct ex_url *u) {
 }
 
 /* Applies the TLS options to a session: explicit or implicit mode and a configuration. */
-static ftp_result setup_tls(ftp_session *h, const struct ex_url *u, const struct ex_opts *o) {
+static ftp_result setup_tls(ftp_session *h, const ftp_url *u, const struct ex_opts *o) {
     ftp_tls_config *cfg = ftp_tls_config_new();
     if (!cfg) return FTP_E_PANIC;
     ftp_result rc = FTP_OK;
@@ -148,13 +82,13 @@ static ftp_result setup_tls(ftp_session *h, const struct ex_url *u, const struct
     if (rc != FTP_OK) {
         fprintf(stderr, "TLS settings: %s: %s\n", ftp_strerror(rc), ftp_tls_config_last_error(cfg));
     } else {
-        rc = ftp_set_tls(h, u->implicit_tls ? FTP_TLS_IMPLICIT : FTP_TLS_EXPLICIT, cfg);
+        rc = ftp_set_tls(h, ftp_url_is_ftps(u) ? FTP_TLS_IMPLICIT : FTP_TLS_EXPLICIT, cfg);
     }
     ftp_tls_config_free(cfg);
     return rc;
 }
 
-ftp_session *ex_open(const struct ex_url *u, const struct ex_opts *o) {
+ftp_session *ex_open(const ftp_url *u, const struct ex_opts *o) {
     ftp_session *h = ftp_new();
     if (!h) {
         fprintf(stderr, "out of memory\n");
@@ -164,19 +98,14 @@ ftp_session *ex_open(const struct ex_url *u, const struct ex_opts *o) {
         ftp_set_log_callback(h, trace, NULL);
         ftp_set_debuglevel(h, 1);
     }
-    if ((o->tls || u->implicit_tls) && setup_tls(h, u, o) != FTP_OK) {
+    if ((o->tls || ftp_url_is_ftps(u)) && setup_tls(h, u, o) != FTP_OK) {
         ftp_free(h);
         return NULL;
     }
-    ftp_result rc = ftp_connect(h, u->host, (uint16_t)u->port, 30000, NULL);
+    ftp_result rc = ftp_connect_url(h, u, 30000);
     if (rc != FTP_OK) {
-        ex_fail("connect", u->host, h, rc);
-        ftp_free(h);
-        return NULL;
-    }
-    rc = ftp_login(h, u->has_user ? u->user : NULL, u->has_user ? u->pass : NULL, NULL);
-    if (rc != FTP_OK) {
-        ex_fail("login", u->has_user ? u->user : "anonymous", h, rc);
+        const char *user = ftp_url_user(u);
+        ex_fail("connect", user ? user : ftp_url_host(u), h, rc);
         ftp_free(h);
         return NULL;
     }

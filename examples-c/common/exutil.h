@@ -1,24 +1,13 @@
-/* Shared helpers for the example tools: URL parsing, connecting, error reporting. */
+/* Shared helpers for the example tools: options, connecting from a URL, error reporting. */
 #ifndef EXUTIL_H
 #define EXUTIL_H
 
 #include <ftp.h>
 #include <stdbool.h>
 
-/* ftp:// or ftps:// (implicit TLS) [user[:pass]@]host[:port]/path, percent-decoded. */
-struct ex_url {
-    char user[256];
-    char pass[256];
-    char host[256];
-    unsigned port; /* 0: the default (21, or 990 for ftps://) */
-    char path[4096]; /* relative to the login directory, without the leading '/' */
-    bool has_user;
-    bool implicit_tls; /* ftps:// */
-};
-
-/* Parses url into out; prints why and returns false when it is not an ftp:// or
- * ftps:// URL. */
-bool ex_parse_url(const char *url, struct ex_url *out);
+/* Parses an ftp:// or ftps:// URL with the library's parser; prints why and returns
+ * NULL when it is not one. Free with ftp_url_free(). */
+ftp_url *ex_parse_url(const char *url);
 
 /* The options every tool takes, before its other arguments. */
 struct ex_opts {
@@ -36,11 +25,14 @@ struct ex_opts {
 int ex_parse_opts(int argc, char **argv, struct ex_opts *o);
 
 /* Checks that TLS options come with --tls or an ftps:// URL (prints why not). */
-bool ex_check_tls(const struct ex_opts *o, const struct ex_url *u);
+bool ex_check_tls(const struct ex_opts *o, const ftp_url *u);
+
+/* The URL's path ("" for the login directory). */
+const char *ex_path(const ftp_url *u);
 
 /* Creates a session, connects (with TLS as the URL and options say) and logs in as the
  * URL says (anonymous without a user). Prints the error and returns NULL on failure. */
-ftp_session *ex_open(const struct ex_url *u, const struct ex_opts *o);
+ftp_session *ex_open(const ftp_url *u, const struct ex_opts *o);
 
 /* Prints "prog: what: <code text>: <session message>" to stderr. */
 void ex_fail(const char *prog, const char *what, ftp_session *h, ftp_result rc);

@@ -15,4 +15,5 @@ mod result;
 mod session;
 mod tls;
 mod transfer;
+mod url;
 mod version;

@@ -66,6 +66,20 @@ static void test_connect_login_welcome(const struct server *s) {
     /* ... with the password masked. */
     CHECK(strncmp(ftp_session_last_error(h), "PASS **************: ", 21) == 0);
     CHECK(strstr(ftp_session_last_error(h), "wrong-password") == NULL);
+
+    /* From a URL: user and password, the port; the IPv6 host in brackets. */
+    char url[512];
+    bool v6 = strchr(s->host, ':') != NULL;
+    snprintf(url, sizeof url, "ftp://%s:%s@%s%s%s:%u/", s->user, s->pass, v6 ? "[" : "", s->host,
+             v6 ? "]" : "", (unsigned)s->port);
+    ftp_url *u = ftp_url_new();
+    CHECK_OK(NULL, ftp_url_parse(u, url));
+    CHECK_OK(h, ftp_connect_url(h, u, 10000));
+    CHECK(ftp_session_last_reply_code(h) == 230);
+    CHECK(strcmp(ftp_url_path(u, NULL), "") == 0);
+    CHECK_OK(h, ftp_pwd(h, &(const char *){NULL}));
+    CHECK_OK(h, ftp_quit(h));
+    ftp_url_free(u);
     ftp_free(h);
 }
 

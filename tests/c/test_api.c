@@ -88,6 +88,51 @@ static void test_tls_api(void) {
     ftp_free(h);
 }
 
+/* URLs: parsing, accessors and refusals, without a server. */
+static void test_url_api(void) {
+    ftp_url_free(NULL);
+    CHECK_RC(NULL, ftp_url_parse(NULL, "ftp://h/"), FTP_E_NULL);
+    CHECK(ftp_url_host(NULL) == NULL && ftp_url_port(NULL) == 0 && ftp_url_type(NULL) == 0);
+    CHECK(ftp_url_last_error(NULL) == NULL && ftp_url_path(NULL, NULL) == NULL && !ftp_url_is_ftps(NULL));
+    ftp_url *u = ftp_url_new();
+    CHECK(u != NULL && ftp_url_host(u) == NULL && ftp_url_port(u) == 0);
+    CHECK_RC(NULL, ftp_url_parse(u, NULL), FTP_E_NULL);
+    CHECK_OK(NULL, ftp_url_parse(u, "ftp://bob:p%40ss%3Aword@example.org:2121/pub/caf%C3%A9%20x.txt;type=i"));
+    CHECK(strcmp(ftp_url_host(u), "example.org") == 0);
+    CHECK(strcmp(ftp_url_user(u), "bob") == 0);
+    CHECK(strcmp(ftp_url_password(u), "p@ss:word") == 0);
+    CHECK(ftp_url_port(u) == 2121 && !ftp_url_is_ftps(u) && ftp_url_type(u) == 'i');
+    size_t len = 0;
+    const char *path = ftp_url_path(u, &len);
+    CHECK(path && strcmp(path, "pub/caf\xc3\xa9 x.txt") == 0 && len == strlen(path));
+    CHECK_OK(NULL, ftp_url_parse(u, "ftps://[::1]/"));
+    CHECK(strcmp(ftp_url_host(u), "::1") == 0 && ftp_url_port(u) == 990 && ftp_url_is_ftps(u));
+    CHECK(ftp_url_user(u) == NULL && ftp_url_password(u) == NULL && ftp_url_type(u) == 0);
+    CHECK(strcmp(ftp_url_path(u, &len), "") == 0 && len == 0);
+    CHECK_OK(NULL, ftp_url_parse(u, "ftp://h"));
+    CHECK(ftp_url_port(u) == 21);
+    /* Refusals keep the previous URL and say why, never showing the password. */
+    CHECK_RC(NULL, ftp_url_parse(u, "ftp://bob:secret@h/a%0d%0aDELE%20b"), FTP_E_INVALID);
+    CHECK(strstr(ftp_url_last_error(u), "CR") != NULL && strstr(ftp_url_last_error(u), "secret") == NULL);
+    CHECK(strcmp(ftp_url_host(u), "h") == 0);
+    CHECK_RC(NULL, ftp_url_parse(u, "http://h/"), FTP_E_INVALID);
+    CHECK_RC(NULL, ftp_url_parse(u, "ftp://h:70000/"), FTP_E_INVALID);
+    CHECK_RC(NULL, ftp_url_parse(u, "ftp://[::1/"), FTP_E_INVALID);
+    CHECK_OK(NULL, ftp_url_parse(u, "ftp://h/ok"));
+    CHECK(strcmp(ftp_url_last_error(u), "") == 0);
+
+    ftp_session *h = ftp_new();
+    CHECK_RC(h, ftp_connect_url(h, NULL, 0), FTP_E_NULL);
+    ftp_url *empty = ftp_url_new();
+    CHECK_RC(h, ftp_connect_url(h, empty, 0), FTP_E_INVALID);
+    ftp_url_free(empty);
+    /* An ftp:// URL on a session set to implicit FTPS is refused before connecting. */
+    CHECK_OK(h, ftp_set_tls(h, FTP_TLS_IMPLICIT, NULL));
+    CHECK_RC(h, ftp_connect_url(h, u, 0), FTP_E_INVALID);
+    ftp_free(h);
+    ftp_url_free(u);
+}
+
 int main(void) {
     /* Versions: header and library agree. */
     char v[32];
@@ -179,5 +224,6 @@ int main(void) {
     CHECK_RC(h, ftp_connect(h, "127.0.0.1", 21, 2000, "not-an-ip"), FTP_E_INVALID);
     ftp_free(h);
     test_tls_api();
+    test_url_api();
     return t_done("api");
 }

@@ -197,6 +197,27 @@ static void test_vsftpd_implicit_anon(void) {
     }
     CHECK_OK(h, ftp_quit(h));
     ftp_free(h);
+
+    /* The same from an ftps:// URL, with a user and a password percent-encoded whole. */
+    char pass[256] = "", url[512];
+    for (const char *c = t_need("FTP_PASS"); *c && strlen(pass) + 4 < sizeof pass; c++)
+        snprintf(pass + strlen(pass), 4, "%%%02X", (unsigned char)*c);
+    snprintf(url, sizeof url, "ftps://%s:%s@127.0.0.1:%s/", t_need("FTP_USER"), pass,
+             t_need("VSFTPS_IMPLICIT_PORT"));
+    ftp_url *u = ftp_url_new();
+    CHECK_OK(NULL, ftp_url_parse(u, url));
+    cfg = trusting_config();
+    h = ftp_new();
+    CHECK_OK(h, ftp_set_tls(h, FTP_TLS_OFF, cfg));
+    ftp_tls_config_free(cfg);
+    CHECK_OK(h, ftp_connect_url(h, u, 10000));
+    CHECK(ftp_session_last_reply_code(h) == 230);
+    CHECK(ftp_session_tls_version(h) != NULL);
+    const char *pwd = NULL;
+    CHECK_OK(h, ftp_pwd(h, &pwd));
+    CHECK_OK(h, ftp_quit(h));
+    ftp_free(h);
+    ftp_url_free(u);
 }
 
 /* Connects in explicit mode with cfg: the result must be `want` and the message must

@@ -1,0 +1,207 @@
+//! FTP URLs: the parsed-URL object, its accessors, and connecting from one.
+
+use super::args::text;
+use super::handle::{c_string, ftp_session, no_panic, with_session};
+use super::result::ftp_result;
+use crate::{FtpUrl, IMPLICIT_PORT};
+use std::ffi::{CString, c_char, c_int};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// A parsed ftp:// or ftps:// URL. Opaque; create with ftp_url_new(), fill with
+/// ftp_url_parse(), free with ftp_url_free(). Strings it hands out stay valid until the
+/// next ftp_url_parse() on it or ftp_url_free(); it may be read from several threads,
+/// but not while another thread parses into it.
+pub struct ftp_url {
+    inner: Mutex<UrlState>,
+}
+
+#[derive(Default)]
+struct UrlState {
+    url: Option<FtpUrl>,
+    host: CString,
+    user: Option<CString>,
+    password: Option<CString>,
+    path: CString,
+    last_error: CString,
+}
+
+fn state(u: &ftp_url) -> MutexGuard<'_, UrlState> {
+    u.inner.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Runs `f` on a URL object; `fallback` for NULL or an internal error.
+fn with_url<T>(u: *const ftp_url, fallback: T, f: impl FnOnce(&mut UrlState) -> T) -> T {
+    // SAFETY: u is NULL or a live pointer from ftp_url_new (documented contract).
+    match unsafe { u.as_ref() } {
+        Some(u) => no_panic(fallback, || f(&mut state(u))),
+        None => fallback,
+    }
+}
+
+/// Creates an empty URL object (no URL parsed yet).
+///
+/// @return a new object owned by the caller, freed with ftp_url_free(); NULL only after
+///         an internal error.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_url_new() -> *mut ftp_url {
+    no_panic(std::ptr::null_mut(), || Box::into_raw(Box::new(ftp_url { inner: Mutex::default() })))
+}
+
+/// Frees a URL object.
+///
+/// @param u the object, or NULL (does nothing); not usable afterwards.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_url_free(u: *mut ftp_url) {
+    no_panic((), || {
+        if !u.is_null() {
+            // SAFETY: u comes from Box::into_raw in ftp_url_new and is freed once (contract).
+            drop(unsafe { Box::from_raw(u) });
+        }
+    })
+}
+
+/// Parses `ftp[s]://[user[:password]@]host[:port]/path[;type=a|i|d]` into u (RFC 1738,
+/// as curl reads it): user, password and path are percent-decoded; an IPv6 host is
+/// written in brackets; ftps:// means implicit TLS. Encoded CR, LF or NUL bytes, a bad
+/// %-escape, a port outside 1..65535, a query or fragment are refused.
+///
+/// @param u the URL object.
+/// @param url the URL (NUL-terminated; user, password and host must decode to UTF-8).
+/// @return FTP_OK; FTP_E_INVALID with the reason in ftp_url_last_error() (which never
+///         repeats the password); FTP_E_NULL if u or url is NULL. On failure u keeps
+///         its previous contents.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_url_parse(u: *mut ftp_url, url: *const c_char) -> ftp_result {
+    with_url(u, ftp_result::FTP_E_NULL, |st| {
+        let parsed = match text(url, "url") {
+            Ok(url) => FtpUrl::parse(url).map_err(super::result::Failure::from),
+            Err(f) => Err(f),
+        };
+        match parsed {
+            Ok(p) => {
+                st.host = c_string(p.host.as_bytes());
+                st.user = p.user.as_deref().map(|s| c_string(s.as_bytes()));
+                st.password = p.password.as_deref().map(|s| c_string(s.as_bytes()));
+                st.path = c_string(p.path.clone());
+                st.url = Some(p);
+                st.last_error = CString::default();
+                ftp_result::FTP_OK
+            }
+            Err(fail) => {
+                st.last_error = c_string(fail.message());
+                fail.code()
+            }
+        }
+    })
+}
+
+/// Why the last ftp_url_parse() on u failed; "" after a success.
+///
+/// @param u the URL object.
+/// @return owned by u, valid until its next parse; NULL if u is NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_url_last_error(u: *const ftp_url) -> *const c_char {
+    with_url(u, std::ptr::null(), |st| st.last_error.as_ptr())
+}
+
+/// The host (an IPv6 address without its brackets).
+///
+/// @param u the URL object.
+/// @return owned by u; NULL if u is NULL or holds no URL yet.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_url_host(u: *const ftp_url) -> *const c_char {
+    with_url(u, std::ptr::null(), |st| if st.url.is_some() { st.host.as_ptr() } else { std::ptr::null() })
+}
+
+/// The decoded user name.
+///
+/// @param u the URL object.
+/// @return owned by u; NULL if the URL names no user (anonymous), or u is NULL or empty.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_url_user(u: *const ftp_url) -> *const c_char {
+    with_url(u, std::ptr::null(), |st| st.user.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()))
+}
+
+/// The decoded password.
+///
+/// @param u the URL object.
+/// @return owned by u; NULL if the URL has none (no ':' after the user), or u is NULL or
+///         empty; "" for "user:@host".
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_url_password(u: *const ftp_url) -> *const c_char {
+    with_url(u, std::ptr::null(), |st| st.password.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()))
+}
+
+/// The port to connect to: the URL's, or the scheme's default (21, 990 for ftps://).
+///
+/// @param u the URL object.
+/// @return the port; 0 if u is NULL or holds no URL yet.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_url_port(u: *const ftp_url) -> u16 {
+    with_url(u, 0, |st| match &st.url {
+        Some(p) if p.port != 0 => p.port,
+        Some(p) if p.implicit_tls => IMPLICIT_PORT,
+        Some(_) => crate::DEFAULT_PORT,
+        None => 0,
+    })
+}
+
+/// Whether the URL is ftps:// (implicit TLS).
+///
+/// @param u the URL object.
+/// @return true for ftps://; false otherwise, or if u is NULL or empty.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_url_is_ftps(u: *const ftp_url) -> bool {
+    with_url(u, false, |st| st.url.as_ref().is_some_and(|p| p.implicit_tls))
+}
+
+/// The decoded path after the host's '/', as bytes (names need not be UTF-8), "" for
+/// the login directory. "dir/file" is relative to the login directory, as in RFC 1738.
+///
+/// @param u the URL object.
+/// @param len_out receives the length (a path cannot contain NUL); may be NULL.
+/// @return NUL-terminated bytes owned by u; NULL if u is NULL or empty.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_url_path(u: *const ftp_url, len_out: *mut usize) -> *const c_char {
+    with_url(u, std::ptr::null(), |st| {
+        if st.url.is_none() {
+            return std::ptr::null();
+        }
+        super::args::put(len_out, st.path.as_bytes().len());
+        st.path.as_ptr()
+    })
+}
+
+/// The `;type=` code of the path: 'a' (ASCII), 'i' (binary), 'd' (directory listing).
+///
+/// @param u the URL object.
+/// @return the code as a lower-case character, or 0 if the URL has none (or u is NULL).
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_url_type(u: *const ftp_url) -> c_int {
+    with_url(u, 0, |st| st.url.as_ref().and_then(|p| p.typecode).map_or(0, |c| c as c_int))
+}
+
+/// Connects and logs in as the URL says: implicit TLS for ftps:// (with the TLS
+/// configuration given to ftp_set_tls(), if any), the session's own mode (plain, or
+/// explicit FTPS after ftp_set_tls(h, FTP_TLS_EXPLICIT, ...)) for ftp://; then
+/// ftp_login() with the URL's user and password, or anonymously. The path is the
+/// caller's to use (ftp_url_path()).
+///
+/// @param h the session.
+/// @param u a parsed URL.
+/// @param timeout_ms as for ftp_connect().
+/// @return FTP_OK; the errors of ftp_connect() and ftp_login() (after a failed login the
+///         connection is closed); FTP_E_INVALID if u holds no URL, or it is ftp:// while
+///         the session is set to implicit FTPS; FTP_E_NULL if u is NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_connect_url(h: *mut ftp_session, u: *const ftp_url, timeout_ms: u32) -> ftp_result {
+    with_session(h, |s| {
+        // SAFETY: u is NULL or a live pointer from ftp_url_new (documented contract).
+        let u = unsafe { u.as_ref() }.ok_or(super::result::Failure::Null("u"))?;
+        let url = state(u).url.clone().ok_or_else(|| crate::Error::Invalid("the URL object holds no URL".into()))?;
+        let timeout = (timeout_ms > 0).then(|| Duration::from_millis(u64::from(timeout_ms)));
+        s.ftp.connect_url(&url, timeout)?;
+        Ok(())
+    })
+}
