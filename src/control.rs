@@ -188,6 +188,11 @@ impl Control {
         self.conn.is_some()
     }
 
+    /// Ok when connected and in step, else the State error saying why not.
+    pub fn check_usable(&mut self) -> Result<()> {
+        self.conn().map(|_| ())
+    }
+
     /// Connected and still in step (no framing or I/O failure so far).
     pub fn is_usable(&self) -> bool {
         self.conn.as_ref().is_some_and(|c| c.broken.is_none())

@@ -29,6 +29,7 @@ impl Ftp {
     /// refusal is `TlsFailure::Required`; the connection stays usable in clear text.
     pub fn auth(&mut self) -> Result<Reply> {
         self.idle()?;
+        self.ctrl.check_usable()?;
         if self.ctrl.is_tls() {
             return Err(Error::State("the control connection already uses TLS".into()));
         }

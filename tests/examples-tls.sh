@@ -62,7 +62,9 @@ ok "expired, wrong host and plain servers: each refused with its own message"
 cc=127.0.0.1:$PYFTPS_CLIENTCERT_PORT
 "$build/ftpget" --tls --cacert "$CA_FILE" --cert "$CLIENT_CERT" --key "$CLIENT_KEY" "ftp://$cc/hello.txt" "$tmp/cc"
 [ "$(cat "$tmp/cc")" = "hello, world" ] || fail "client-certificate download differs"
-must_fail "TLS" "$build/ftpget" --tls --cacert "$CA_FILE" "ftp://$cc/hello.txt" "$tmp/x"
+# TLS 1.3 checks the client certificate after the client's handshake ends: the refusal
+# comes as an alert or, if the server's reset wins the race, as a reset on the next send.
+must_fail "TLS\|reset" "$build/ftpget" --tls --cacert "$CA_FILE" "ftp://$cc/hello.txt" "$tmp/x"
 ok "client certificate: accepted with --cert/--key, refused without"
 
 status=0
