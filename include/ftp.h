@@ -141,6 +141,8 @@
  *   - A TLS download that ends without close_notify is checked against the
  *     announced size (see "TLS" above); ftplib accepts any end.
  *   - Implicit FTPS (ftplib has none) and an AUTH SSL fallback (off by default).
+ *   - ftp_login() is followed by FEAT, and by OPTS UTF8 ON when the server lists UTF8
+ *     (ftplib sends neither); ftp_set_feat_after_login() turns that off.
  */
 
 
@@ -585,6 +587,174 @@ ftp_result ftp_nlst(ftp_session *h, const char *args, ftp_line_cb callback, void
  * @return as ftp_retr_lines() (FTP_E_IO if stdout cannot be written).
  */
 ftp_result ftp_dir(ftp_session *h, const char *args, ftp_line_cb callback, void *userdata);
+
+/**
+ * Sends FEAT now and keeps what the server lists (see ftp_has_feature()). ftp_login()
+ * already does this unless ftp_set_feat_after_login() turned it off; a server without
+ * FEAT (500/502) simply has no features.
+ *
+ * @param h the session.
+ * @return FTP_OK; FTP_E_TEMP/FTP_E_PERM for other refusals; FTP_E_STATE if not
+ *         connected (and the connection errors and general errors, see the top of
+ *         this header).
+ */
+ftp_result ftp_feat(ftp_session *h);
+
+/**
+ * Whether the server listed a feature in its FEAT reply, e.g. "MLST", "UTF8", "EPSV",
+ * "SIZE", "MDTM", "MFMT", "REST STREAM" (a name with parameters matches both). FEAT is
+ * sent first if this connection has not asked yet.
+ *
+ * @param h the session.
+ * @param name the feature (ASCII, any case).
+ * @return true if listed; false if not, or on any failure (NULL arguments, not
+ *         connected, FEAT failing: ftp_session_last_error() says which).
+ */
+bool ftp_has_feature(ftp_session *h, const char *name);
+
+/**
+ * The parameters the FEAT reply gave a feature, e.g. "type*;size*;modify*;" for
+ * "MLST" (facts marked '*' are on). FEAT is sent first if needed.
+ *
+ * @param h the session.
+ * @param name the feature (ASCII, any case).
+ * @return the parameters ("" if none), owned by the session and valid until the next
+ *         call on it; NULL if the feature is not listed or on failure.
+ */
+const char *ftp_feature_params(ftp_session *h, const char *name);
+
+/**
+ * Whether ftp_login() is followed by FEAT and, when the server lists UTF8, by
+ * "OPTS UTF8 ON" (RFC 2640). On by default; ftplib sends neither.
+ *
+ * @param h the session.
+ * @param on true (the default) or false.
+ * @return FTP_OK (or one of the general errors, see the top of this header).
+ */
+ftp_result ftp_set_feat_after_login(ftp_session *h, bool on);
+
+/**
+ * Sends NOOP. Servers close sessions idle for longer than their timeout (often 300
+ * seconds): a NOOP every minute or so keeps an idle session open, and tells whether it
+ * still is.
+ *
+ * @param h the session.
+ * @return FTP_OK; FTP_E_STATE if not connected; FTP_E_CLOSED if the server has gone
+ *         (and the other errors of ftp_voidcmd()).
+ */
+ftp_result ftp_noop(ftp_session *h);
+
+/**
+ * Asks the server's system type (SYST), e.g. "UNIX Type: L8".
+ *
+ * @param h the session.
+ * @param out receives the reply text after the code, owned by the session and valid
+ *        until the next call on it (required).
+ * @return FTP_OK; the errors of ftp_voidcmd(); FTP_E_NULL if out is NULL.
+ */
+ftp_result ftp_syst(ftp_session *h, const char **out);
+
+/**
+ * Sends "SITE args" (server-specific commands, e.g. "CHMOD 600 file"); a 2xx is success.
+ *
+ * @param h the session.
+ * @param args the SITE arguments (bytes as given; no CR/LF/NUL).
+ * @return FTP_OK; the errors of ftp_voidcmd().
+ */
+ftp_result ftp_site(ftp_session *h, const char *args);
+
+/**
+ * Sends STAT (server status) or "STAT path" (a listing over the control connection,
+ * no data connection needed) and passes each line of the reply between its first and
+ * last line to `callback` (a one-line reply: its text).
+ *
+ * @param h the session.
+ * @param path what to list, or NULL for the server's status.
+ * @param callback receives each line (as ftp_line_cb); NULL prints them to stdout.
+ * @param userdata passed to callback.
+ * @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero; the errors of
+ *         ftp_voidcmd().
+ */
+ftp_result ftp_stat(ftp_session *h, const char *path, ftp_line_cb callback, void *userdata);
+
+/**
+ * Sends account information (ACCT), for servers that want it after login or for a
+ * command (ftp_login() sends it itself when the server answers 332).
+ *
+ * @param h the session.
+ * @param account the account (UTF-8, no CR/LF).
+ * @return FTP_OK; FTP_E_REPLY for a 1xx/3xx; the errors of ftp_voidcmd().
+ */
+ftp_result ftp_acct(ftp_session *h, const char *account);
+
+/**
+ * Names the virtual host to serve (HOST, RFC 7151), after ftp_connect() and before
+ * ftp_login(), for servers that host several sites on one address.
+ *
+ * @param h the session.
+ * @param name the host name (UTF-8, no CR/LF).
+ * @return FTP_OK; FTP_E_PERM if the server does not know HOST or the name (500/502/504);
+ *         the errors of ftp_voidcmd().
+ */
+ftp_result ftp_host(ftp_session *h, const char *name);
+
+/**
+ * Asks the server to reserve space before an upload (ALLO size); 200 and 202 ("not
+ * needed") are both success.
+ *
+ * @param h the session.
+ * @param size the number of bytes.
+ * @return FTP_OK; the errors of ftp_voidcmd().
+ */
+ftp_result ftp_allo(ftp_session *h, uint64_t size);
+
+/**
+ * A file's modification time (MDTM), as UTC.
+ *
+ * @param h the session.
+ * @param path the file (bytes as given; no CR/LF/NUL).
+ * @param secs_out receives seconds since 1970-01-01 00:00 UTC (required).
+ * @param nanos_out receives the fraction of a second in nanoseconds, when the server
+ *        gives one (else 0); may be NULL.
+ * @return FTP_OK; FTP_E_PERM (550: no such file, or a directory); FTP_E_PROTO if the
+ *         reply is not a valid YYYYMMDDHHMMSS[.sss] time; the errors of ftp_voidcmd().
+ */
+ftp_result ftp_mdtm(ftp_session *h, const char *path, int64_t *secs_out, uint32_t *nanos_out);
+
+/**
+ * Sets a file's modification time (MFMT, whole seconds, UTC), where the server lists
+ * MFMT in FEAT.
+ *
+ * @param h the session.
+ * @param path the file (bytes as given; no CR/LF/NUL).
+ * @param secs seconds since 1970-01-01 00:00 UTC (years 1970 to 9999).
+ * @return FTP_OK; FTP_E_INVALID for a time out of range; FTP_E_PERM (e.g. 500 where
+ *         MFMT is unknown, 550 no such file); the errors of ftp_voidcmd().
+ */
+ftp_result ftp_mfmt(ftp_session *h, const char *path, int64_t secs);
+
+/**
+ * Changes directory one level at a time: "a/b/c" sends CWD a, CWD b, CWD c (a leading
+ * '/' first sends "CWD /"), for servers that refuse paths in CWD. On failure the
+ * working directory is where the last successful CWD left it.
+ *
+ * @param h the session.
+ * @param path the directory path (bytes as given; no CR/LF/NUL); "" sends "CWD .".
+ * @return FTP_OK; the errors of ftp_cwd().
+ */
+ftp_result ftp_cwd_each(ftp_session *h, const char *path);
+
+/**
+ * Creates a directory and its missing parents, like `mkdir -p`: each level is entered
+ * if it exists and created (MKD) if not; existing directories are not an error. The
+ * working directory is the same afterwards (PWD before, CWD back after).
+ *
+ * @param h the session.
+ * @param path the directory path, relative or absolute (bytes as given; no CR/LF/NUL).
+ * @return FTP_OK; FTP_E_PERM/FTP_E_TEMP if a level can be neither entered nor created
+ *         (e.g. a file of that name, no permission); the errors of ftp_voidcmd().
+ */
+ftp_result ftp_mkd_all(ftp_session *h, const char *path);
 
 /**
  * A static description of a result code, e.g. "permanent failure reported by the

@@ -2,9 +2,11 @@
 //! C; `capi` is the thin C layer that `include/ftp.h` is generated from.
 
 mod capi;
+mod commands;
 mod control;
 mod data;
 mod error;
+mod features;
 mod ftps;
 mod listing;
 mod net;
@@ -16,9 +18,11 @@ mod tls;
 mod transfer;
 mod url;
 
+pub use commands::FileTime;
 pub use control::{LogKind, LogSink};
 pub use data::DataConn;
 pub use error::{Error, ErrorKind, Result, TlsFailure};
+pub use features::Features;
 pub use listing::MlsdEntry;
 pub use reply::{MAX_LINE, MAX_REPLY, Reply};
 pub use session::{DEFAULT_PORT, Ftp, Options};

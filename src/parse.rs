@@ -1,5 +1,6 @@
 //! Parsers for the replies whose text carries data: 227 (PASV), 229 (EPSV), 257 (PWD/MKD),
-//! 150 (expected size) and 213 (SIZE). Each checks its bounds instead of trusting the server.
+//! 150 (expected size), 213 (SIZE, MDTM times). Each checks its bounds instead of trusting
+//! the server.
 
 use crate::error::{Error, Result};
 use std::net::Ipv4Addr;
@@ -190,5 +191,107 @@ mod tests {
         assert!(parse_213_size(b"213 12ab").is_err());
         assert!(parse_213_size(b"213 -1").is_err());
         assert!(parse_213_size(b"213").is_err());
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+/// The date of a day count since 1970-01-01 (the inverse of `days_from_civil`).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// An RFC 3659 time-val, `YYYYMMDDHHMMSS[.sss...]` (UTC), as seconds since the epoch
+/// and nanoseconds; None unless every field is in range.
+pub fn parse_time_val(text: &[u8]) -> Option<crate::commands::FileTime> {
+    let text = std::str::from_utf8(text).ok()?.trim();
+    let (whole, frac) = match text.split_once('.') {
+        Some((_, "")) => return None,
+        Some(parts) => parts,
+        None => (text, ""),
+    };
+    if whole.len() != 14 || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 9 {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| whole[r].parse::<i64>().ok();
+    let (y, mo, d, h, mi, s) = (n(0..4)?, n(4..6)?, n(6..8)?, n(8..10)?, n(10..12)?, n(12..14)?);
+    let month_days = [
+        31,
+        if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&mo) || d < 1 || d > month_days[(mo - 1) as usize] || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    let secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+    let nanos = if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse::<u32>().ok()? };
+    Some(crate::commands::FileTime { secs, nanos })
+}
+
+/// Seconds since the epoch as an RFC 3659 time-val `YYYYMMDDHHMMSS` (years 1970..9999).
+pub fn format_time_val(secs: i64) -> Option<String> {
+    if !(0..=253402300799).contains(&secs) {
+        return None;
+    }
+    let (y, m, d) = civil_from_days(secs.div_euclid(86400));
+    let t = secs.rem_euclid(86400);
+    Some(format!("{y:04}{m:02}{d:02}{:02}{:02}{:02}", t / 3600, t / 60 % 60, t % 60))
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::*;
+
+    #[test]
+    fn time_vals_round_trip_and_check_ranges() {
+        let t = parse_time_val(b"20010203040506").unwrap();
+        assert_eq!((t.secs, t.nanos), (981173106, 0));
+        assert_eq!(format_time_val(t.secs).unwrap(), "20010203040506");
+        assert_eq!(parse_time_val(b"19700101000000").unwrap().secs, 0);
+        assert_eq!(parse_time_val(b"20240229235959.5").unwrap().nanos, 500_000_000);
+        assert_eq!(parse_time_val(b"20400101000000.123456789").unwrap().nanos, 123_456_789);
+        assert_eq!(format_time_val(parse_time_val(b"20400101000000").unwrap().secs).unwrap(), "20400101000000");
+        for bad in [
+            &b"2023022912000"[..],
+            b"20230229120000",
+            b"20231301000000",
+            b"2023010100000x",
+            b"20230101246000",
+            b"20230101000000.",
+            b"20230101000000.1234567890",
+            b"",
+        ] {
+            assert!(parse_time_val(bad).is_none(), "{:?}", String::from_utf8_lossy(bad));
+        }
+        assert!(format_time_val(-1).is_none());
+        assert!(format_time_val(253402300800).is_none());
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::control::{Control, LogSink, check_line, verb_line};
 use crate::error::{Error, ErrorKind, Result};
+use crate::features::Features;
 use crate::net;
 use crate::parse;
 use crate::reply::Reply;
@@ -30,6 +31,8 @@ pub struct Options {
     pub tls_mode: TlsMode,
     /// TLS settings for the next connection.
     pub tls: TlsConfig,
+    /// After a login: FEAT, and OPTS UTF8 ON when offered (on by default).
+    pub feat_after_login: bool,
 }
 
 impl Default for Options {
@@ -41,6 +44,7 @@ impl Default for Options {
             source_address: None,
             tls_mode: TlsMode::Off,
             tls: TlsConfig::default(),
+            feat_after_login: true,
         }
     }
 }
@@ -64,6 +68,8 @@ pub struct Ftp {
     pub(crate) prot_p: bool,
     /// Whether the last TLS data connection resumed the control connection's session.
     pub(crate) data_resumed: Option<bool>,
+    /// What FEAT said on this connection (fetched after login or on demand).
+    pub(crate) features: Option<Features>,
 }
 
 /// What the session keeps of a data connection it handed to the caller.
@@ -189,6 +195,11 @@ impl Ftp {
         self.opts.passive = passive;
     }
 
+    /// Whether login is followed by FEAT and, when offered, OPTS UTF8 ON (the default).
+    pub fn set_feat_after_login(&mut self, on: bool) {
+        self.opts.feat_after_login = on;
+    }
+
     /// Trust the host a 227 reply names (off by default: the control peer is used).
     pub fn set_trust_pasv_host(&mut self, trust: bool) {
         self.opts.trust_pasv_host = trust;
@@ -269,9 +280,14 @@ impl Ftp {
         }
         if self.ctrl.is_tls() && self.opts.tls.protect_data() && !self.prot_p {
             self.prot_p()?;
-            // The login's reply stays the last one: it is what the caller asked for.
-            self.ctrl.last_reply = Some(r.clone());
         }
+        // Features may differ once logged in: ask again.
+        self.features = None;
+        if self.opts.feat_after_login {
+            self.after_login_features()?;
+        }
+        // The login's reply stays the last one: it is what the caller asked for.
+        self.ctrl.last_reply = Some(r.clone());
         Ok(r)
     }
 
@@ -371,6 +387,7 @@ impl Ftp {
         self.tls = None;
         self.prot_p = false;
         self.data_resumed = None;
+        self.features = None;
     }
 
     /// Aborts a transfer (ftplib's `abort`): ABOR (after Telnet IP and Synch as urgent

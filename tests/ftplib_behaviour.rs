@@ -14,6 +14,15 @@ const WELCOME: &str = "220 fake ready";
 /// that a broken test fails instead of hanging.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A client that, like ftplib, sends nothing after a login that was not asked for (no
+/// FEAT / OPTS UTF8), so scripts show ftplib's exact sequences; `features_after_login`
+/// tests the default.
+fn client() -> Ftp {
+    let mut ftp = Ftp::new();
+    ftp.set_feat_after_login(false);
+    ftp
+}
+
 // ---- script helpers -------------------------------------------------------------------
 
 fn reply(text: &str) -> Step {
@@ -63,7 +72,7 @@ fn session(script: Vec<Step>) -> (FakeServer, Ftp) {
     let mut full = vec![reply(WELCOME)];
     full.extend(script);
     let server = FakeServer::start(full);
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).expect("connect to fake server");
     (server, ftp)
 }
@@ -112,7 +121,7 @@ fn connect_reads_welcome() {
 #[test]
 fn connect_skips_120_before_220() {
     let server = FakeServer::start([vec![raw(b"120 ready in 1 minute\r\n220 now ready\r\n")], quit()].concat());
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     let w = ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap();
     assert_eq!((w.code, w.text().as_str()), (220, "220 now ready"));
     assert_eq!(cmds(&done(server, ftp)), ["QUIT"]);
@@ -124,7 +133,7 @@ fn multiline_welcome_ends_only_at_code_space() {
     // ftplib would stop at "220foo" (same code followed by anything but '-').
     let welcome = "220-first\r\n220-foo\r\n220foo\r\n 220 indented\r\n230 other code\r\n220 last";
     let server = FakeServer::start([vec![reply(welcome)], quit()].concat());
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     let w = ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap();
     assert_eq!(w.code, 220);
     assert_eq!(w.lines.len(), 6);
@@ -137,7 +146,7 @@ fn multiline_welcome_ends_only_at_code_space() {
 #[test]
 fn connect_refused_welcome_is_error_and_not_connected() {
     let server = FakeServer::start(vec![reply("421 too many users"), Step::Close]);
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     let e = ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Temp);
     assert_eq!(e.reply().unwrap().code, 421);
@@ -163,7 +172,7 @@ fn reply_line_endings_lf_cr_and_split_crlf() {
 #[test]
 fn connect_stalled_welcome_times_out() {
     let server = FakeServer::start(vec![Step::Sleep(700)]);
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     let e = ftp.connect("127.0.0.1", server.port, Some(Duration::from_millis(300)), None).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert!(!ftp.is_connected());
@@ -890,7 +899,7 @@ fn epsv_refusal_is_forgotten_on_reconnect() {
 #[test]
 fn connect_to_closed_port_is_io_error() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     let e = ftp.connect("127.0.0.1", port, Some(CLIENT_TIMEOUT), None).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Io, "{e}");
     assert!(!ftp.is_connected());
@@ -1178,7 +1187,7 @@ fn connection_reset_is_io_error() {
 #[test]
 fn stalled_server_times_out() {
     let server = FakeServer::start(vec![reply(WELCOME), expect("NOOP"), Step::Sleep(700)]);
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     ftp.connect("127.0.0.1", server.port, Some(Duration::from_millis(300)), None).unwrap();
     let e = ftp.sendcmd("NOOP").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
@@ -1193,7 +1202,7 @@ fn stalled_data_connection_times_out() {
     s.extend(passive_open("RETR f"));
     s.extend([Step::DataSend(b"some".to_vec()), Step::Sleep(700)]);
     let server = FakeServer::start([vec![reply(WELCOME)], s].concat());
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     ftp.connect("127.0.0.1", server.port, Some(Duration::from_millis(300)), None).unwrap();
     let e = ftp.retrbinary("RETR f", 8192, None, cont).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
@@ -1210,7 +1219,7 @@ fn traced_session(level: u8, script: Vec<Step>) -> (FakeServer, Ftp, Trace) {
     let mut full = vec![reply(WELCOME)];
     full.extend(script);
     let server = FakeServer::start(full);
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     ftp.set_debuglevel(level);
     ftp.set_log_sink(Some(Box::new(move |kind, text: &str| sink.lock().unwrap().push((kind, text.to_string())))));
     ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap();

@@ -12,6 +12,15 @@ use std::time::Duration;
 
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A client that, like ftplib, sends nothing after a login that was not asked for (no
+/// FEAT / OPTS UTF8), so scripts show ftplib's exact sequences; `features_after_login`
+/// tests the default.
+fn client() -> Ftp {
+    let mut ftp = Ftp::new();
+    ftp.set_feat_after_login(false);
+    ftp
+}
+
 fn reply(text: &str) -> Step {
     Step::Reply(text.to_string())
 }
@@ -60,7 +69,7 @@ fn explicit(script: Vec<Step>, cfg: TlsConfig, max: Option<SslVersion>) -> (Fake
     let mut full = vec![reply("220 fake ready")];
     full.extend(script);
     let server = FakeServer::start_tls(full, tls::acceptor(max), false);
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     ftp.set_tls(TlsMode::Explicit, cfg);
     ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).expect("connect");
     (server, ftp)
@@ -269,7 +278,7 @@ fn implicit_tls_starts_before_the_welcome() {
     script.extend(tls_download("150 here", &data, Step::DataClose, "226 done"));
     script.extend(quit());
     let server = FakeServer::start_tls(script, tls::acceptor(None), true);
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     ftp.set_tls(TlsMode::Implicit, config());
     let welcome = ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap();
     assert_eq!(welcome.code, 220);
@@ -333,7 +342,7 @@ fn login_after_ccc_is_refused_in_tls_mode() {
 fn auth_refused_when_tls_is_required_sends_no_credentials() {
     let script = vec![reply("220 plain only"), expect("AUTH TLS"), reply("500 AUTH not understood"), Step::ExpectEof];
     let server = FakeServer::start_tls(script, tls::acceptor(None), false);
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     ftp.set_tls(TlsMode::Explicit, config());
     let err = ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap_err();
     assert_eq!(tls_kind(&err), Some(TlsFailure::Required), "{err}");
@@ -347,7 +356,7 @@ fn auth_refused_when_tls_is_required_sends_no_credentials() {
 fn a_230_before_auth_is_a_downgrade_and_nothing_is_sent() {
     let script = vec![reply("230 welcome, you are logged in"), Step::ExpectEof];
     let server = FakeServer::start_tls(script, tls::acceptor(None), false);
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     ftp.set_tls(TlsMode::Explicit, config());
     let err = ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap_err();
     assert_eq!(tls_kind(&err), Some(TlsFailure::Required), "{err}");
@@ -365,7 +374,7 @@ fn bytes_after_the_234_are_refused_not_read_as_replies() {
         Step::ExpectEof,
     ];
     let server = FakeServer::start_tls(script, tls::acceptor(None), false);
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     ftp.set_tls(TlsMode::Explicit, config());
     let err = ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Proto, "{err}");
@@ -397,7 +406,7 @@ fn manual_auth_in_plain_mode_like_ftp_tls() {
     script.extend(exchange("PROT P", "200 ok"));
     script.extend(quit());
     let server = FakeServer::start_tls(script, tls::acceptor(None), false);
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     let mut cfg = config();
     cfg.set_versions(TlsVersion::Tls1_2, Some(TlsVersion::Tls1_3)).unwrap();
     ftp.set_tls(TlsMode::Off, cfg);
@@ -415,7 +424,7 @@ fn prot_p_needs_tls_first() {
     let mut full = vec![reply("220 fake ready")];
     full.extend(script);
     let server = FakeServer::start(full);
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap();
     assert_eq!(ftp.prot_p().unwrap_err().kind(), ErrorKind::State);
     let t = done(server, ftp);
@@ -426,7 +435,7 @@ fn prot_p_needs_tls_first() {
 fn an_untrusted_certificate_fails_the_handshake_with_its_own_class() {
     let script = vec![reply("220 fake ready"), expect("AUTH TLS"), reply("234 ok"), Step::StartTls];
     let server = FakeServer::start_tls(script, tls::acceptor(None), false);
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     ftp.set_tls(TlsMode::Explicit, TlsConfig::new()); // system trust store only
     let err = ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap_err();
     assert_eq!(tls_kind(&err), Some(TlsFailure::Untrusted), "{err}");
@@ -438,7 +447,7 @@ fn an_untrusted_certificate_fails_the_handshake_with_its_own_class() {
 fn the_certificate_is_checked_against_the_host_connected_to() {
     let script = vec![reply("220 fake ready"), expect("AUTH TLS"), reply("234 ok"), Step::StartTls];
     let server = FakeServer::start_tls(script, tls::wrong_host_acceptor(), false);
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     ftp.set_tls(TlsMode::Explicit, config());
     let err = ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap_err();
     assert_eq!(tls_kind(&err), Some(TlsFailure::Hostname), "{err}");
@@ -454,7 +463,7 @@ fn sni_and_the_name_check_use_the_host_name_given_for_control_and_data() {
     script.extend(tls_download("150 here", &data, Step::DataClose, "226 done"));
     script.extend(quit());
     let server = FakeServer::start_tls(script, tls::acceptor(None), false);
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     ftp.set_tls(TlsMode::Explicit, config());
     // "localhost" may resolve to ::1 first, where nothing listens: then 127.0.0.1 is tried.
     ftp.connect("localhost", server.port, Some(CLIENT_TIMEOUT), None).unwrap();
@@ -480,7 +489,7 @@ fn verification_can_be_skipped_explicitly() {
     let mut script = vec![reply("220 fake ready"), expect("AUTH TLS"), reply("234 ok"), Step::StartTls];
     script.extend(quit());
     let server = FakeServer::start_tls(script, tls::wrong_host_acceptor(), false);
-    let mut ftp = Ftp::new();
+    let mut ftp = client();
     let mut cfg = TlsConfig::new();
     cfg.set_verify(false);
     ftp.set_tls(TlsMode::Explicit, cfg);

@@ -42,6 +42,7 @@ pub(crate) struct Strings {
     pub welcome: CString,
     pub path: CString,
     pub tls: CString,
+    pub feature: CString,
 }
 
 /// Converts bytes to a C string, replacing NUL bytes (which C cannot carry) with '?'.

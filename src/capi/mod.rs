@@ -10,6 +10,7 @@
 
 mod args;
 mod commands;
+mod extended;
 mod handle;
 mod result;
 mod session;

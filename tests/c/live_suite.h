@@ -449,6 +449,8 @@ static void test_debug_log(const struct server *s) {
     struct log_seen l = {{0}, 0, 0, 0, 0};
     ftp_session *h = ftp_new();
     CHECK_OK(h, ftp_set_log_callback(h, on_log, &l));
+    /* Exact counts below: the login alone, without the FEAT that follows by default. */
+    CHECK_OK(h, ftp_set_feat_after_login(h, false));
     CHECK_OK(h, ftp_set_debuglevel(h, 1));
     CHECK_OK(h, ftp_connect(h, s->host, s->port, 10000, NULL));
     CHECK_OK(h, ftp_login(h, s->user, s->pass, NULL));
@@ -518,6 +520,77 @@ static void test_injection_refused(const struct server *s) {
     ftp_free(h);
 }
 
+/* Beyond ftplib: FEAT, SYST, STAT, SITE, ALLO, NOOP, MDTM/MFMT, CWD by levels, MKD -p. */
+static void test_extended_commands(const struct server *s) {
+    ftp_session *h = open_user(s);
+    CHECK(ftp_session_last_reply_code(h) == 230);
+    CHECK(ftp_has_feature(h, "SIZE") && ftp_has_feature(h, "size"));
+    CHECK(ftp_has_feature(h, "MDTM"));
+    CHECK(ftp_has_feature(h, "MLST") == s->has_mlsd);
+    CHECK((ftp_feature_params(h, "MLST") != NULL) == s->has_mlsd);
+    CHECK(!ftp_has_feature(h, "NO-SUCH-FEATURE"));
+    CHECK_OK(h, ftp_feat(h));
+    CHECK_OK(h, ftp_noop(h));
+    const char *syst = NULL;
+    CHECK_OK(h, ftp_syst(h, &syst));
+    CHECK(syst && strstr(syst, "UNIX") != NULL);
+    struct t_buf lines = {0};
+    CHECK_OK(h, ftp_stat(h, NULL, t_collect_line, &lines));
+    CHECK(lines.len > 0);
+    t_buf_free(&lines);
+    CHECK_OK(h, ftp_site(h, "HELP"));
+    CHECK_OK(h, ftp_allo(h, 1000));
+
+    /* MDTM of an upload agrees with the file on disk; MFMT where offered. */
+    char dir[64], path[4096];
+    snprintf(dir, sizeof dir, "x-%d", (int)getpid());
+    struct t_src src = {(const uint8_t *)"timed\n", 6, 0, 0};
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "STOR %s.txt", dir);
+    CHECK_OK(h, ftp_stor_binary(h, cmd, t_src_read, 0, NULL, FTP_NO_REST, &src));
+    snprintf(cmd, sizeof cmd, "%s.txt", dir);
+    snprintf(path, sizeof path, "%s/%s.txt", s->user_root, dir);
+    struct stat st;
+    int64_t secs = -1;
+    uint32_t nanos = 1;
+    CHECK_OK(h, ftp_mdtm(h, cmd, &secs, &nanos));
+    CHECK(stat(path, &st) == 0 && secs == (int64_t)st.st_mtime);
+    if (ftp_has_feature(h, "MFMT")) {
+        CHECK_OK(h, ftp_mfmt(h, cmd, 981173106)); /* 2001-02-03 04:05:06 UTC */
+        CHECK_OK(h, ftp_mdtm(h, cmd, &secs, NULL));
+        CHECK(secs == 981173106);
+        CHECK(stat(path, &st) == 0 && st.st_mtime == 981173106);
+    } else {
+        CHECK_RC(h, ftp_mfmt(h, cmd, 981173106), FTP_E_PERM);
+    }
+    CHECK_RC(h, ftp_mdtm(h, "no-such-file", &secs, NULL), FTP_E_PERM);
+    CHECK_OK(h, ftp_delete(h, cmd));
+
+    /* mkdir -p, twice (the second finds everything there), then CWD by levels. */
+    char tree[128];
+    snprintf(tree, sizeof tree, "%s/p/q r", dir);
+    CHECK_OK(h, ftp_mkd_all(h, tree));
+    snprintf(path, sizeof path, "%s/%s", s->user_root, tree);
+    CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+    CHECK_OK(h, ftp_mkd_all(h, tree));
+    const char *pwd = NULL, *home = NULL;
+    CHECK_OK(h, ftp_pwd(h, &home));
+    char home_copy[4096];
+    snprintf(home_copy, sizeof home_copy, "%s", home ? home : "");
+    CHECK_OK(h, ftp_cwd_each(h, tree));
+    CHECK_OK(h, ftp_pwd(h, &pwd));
+    CHECK(pwd && strlen(pwd) >= 6 && strcmp(pwd + strlen(pwd) - 6, "/p/q r") == 0);
+    CHECK_OK(h, ftp_cwd_each(h, home_copy));
+    CHECK_OK(h, ftp_pwd(h, &pwd));
+    CHECK(pwd && strcmp(pwd, home_copy) == 0);
+    CHECK_OK(h, ftp_rmd(h, tree));
+    snprintf(tree, sizeof tree, "%s/p", dir);
+    CHECK_OK(h, ftp_rmd(h, tree));
+    CHECK_OK(h, ftp_rmd(h, dir));
+    ftp_quit(h);
+    ftp_free(h);
+}
+
 static int run_suite(struct server *s) {
     s->host = s->host ? s->host : "127.0.0.1";
     s->user = t_need("FTP_USER");
@@ -536,6 +609,7 @@ static int run_suite(struct server *s) {
     test_debug_log(s);
     test_threads(s);
     test_injection_refused(s);
+    test_extended_commands(s);
     return t_done(s->name);
 }
 

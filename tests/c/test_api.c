@@ -173,6 +173,11 @@ int main(void) {
     const char *fact_name, *fact_value;
     CHECK(ftp_mlsd_entry_fact_at(NULL, 0, &fact_name, &fact_value) == FTP_E_NULL);
     CHECK_RC(NULL, ftp_data_read(NULL, (uint8_t[1]){0}, 0, &(size_t){0}), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_feat(NULL), FTP_E_NULL);
+    CHECK(!ftp_has_feature(NULL, "SIZE") && ftp_feature_params(NULL, "MLST") == NULL);
+    CHECK_RC(NULL, ftp_noop(NULL), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_mdtm(NULL, "f", &(int64_t){0}, NULL), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_mkd_all(NULL, "a/b"), FTP_E_NULL);
 
     ftp_session *h = ftp_new();
     CHECK(h != NULL);
@@ -196,6 +201,16 @@ int main(void) {
     CHECK_RC(h, ftp_login(h, "\xff\xfe", NULL, NULL), FTP_E_INVALID);
     CHECK(strstr(ftp_session_last_error(h), "UTF-8") != NULL);
     CHECK_RC(h, ftp_login(h, "bob\r\n", "x", NULL), FTP_E_INVALID);
+
+    /* Beyond ftplib: argument checks come first, then the state. */
+    CHECK_RC(h, ftp_mdtm(h, "f", NULL, NULL), FTP_E_NULL);
+    CHECK_RC(h, ftp_syst(h, NULL), FTP_E_NULL);
+    CHECK_RC(h, ftp_site(h, "CHMOD 600 f\r\nDELE g"), FTP_E_INVALID);
+    CHECK_RC(h, ftp_mkd_all(h, "a\nb"), FTP_E_INVALID);
+    CHECK_RC(h, ftp_mfmt(h, "f", -1), FTP_E_INVALID);
+    CHECK(!ftp_has_feature(h, "SIZE"));
+    CHECK(strstr(ftp_session_last_error(h), "not connected") != NULL);
+    CHECK_RC(h, ftp_noop(h), FTP_E_STATE);
 
     /* Not connected. */
     CHECK_RC(h, ftp_sendcmd(h, "NOOP"), FTP_E_STATE);

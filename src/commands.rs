@@ -1,0 +1,145 @@
+//! Commands beyond ftplib's methods: NOOP, SYST, SITE, STAT, ACCT, HOST (RFC 7151),
+//! ALLO, MDTM and MFMT (RFC 3659 times, as UTC), and directory paths walked one
+//! level at a time (CWD into several levels, MKD of a whole path).
+
+use crate::control::{check_line, verb_line};
+use crate::error::{Error, Result};
+use crate::parse;
+use crate::reply::Reply;
+use crate::session::Ftp;
+
+/// A modification time: seconds since 1970-01-01 UTC and nanoseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FileTime {
+    pub secs: i64,
+    pub nanos: u32,
+}
+
+impl Ftp {
+    /// NOOP: keeps an idle connection alive (servers drop idle sessions after their
+    /// timeout, often 300 s) and checks that it still answers.
+    pub fn noop(&mut self) -> Result<Reply> {
+        self.voidcmd("NOOP")
+    }
+
+    /// SYST: the server's system type, e.g. "UNIX Type: L8" (the reply text after the code).
+    pub fn syst(&mut self) -> Result<Vec<u8>> {
+        let r = self.voidcmd("SYST")?;
+        Ok(r.first_line().get(4..).unwrap_or_default().to_vec())
+    }
+
+    /// SITE with the given arguments (server-specific, e.g. "CHMOD 644 file").
+    pub fn site(&mut self, args: impl AsRef<[u8]>) -> Result<Reply> {
+        let args = args.as_ref();
+        check_line("SITE arguments", args)?;
+        self.voidcmd(verb_line("SITE", args))
+    }
+
+    /// STAT, or STAT `path`: the lines of the server's (multi-line) reply between its
+    /// first and last line, or the single line's text.
+    pub fn stat(&mut self, path: impl AsRef<[u8]>) -> Result<Vec<Vec<u8>>> {
+        let path = path.as_ref();
+        check_line("path", path)?;
+        let r = if path.is_empty() { self.voidcmd("STAT")? } else { self.voidcmd(verb_line("STAT", path))? };
+        if r.lines.len() <= 1 {
+            return Ok(vec![r.first_line().get(4..).unwrap_or_default().to_vec()]);
+        }
+        Ok(r.lines[1..r.lines.len() - 1].to_vec())
+    }
+
+    /// ACCT: sends account information (for servers that ask with 332, or later).
+    pub fn acct(&mut self, account: &str) -> Result<Reply> {
+        check_line("account", account)?;
+        let r = self.sendcmd(format!("ACCT {account}"))?;
+        if r.class() != 2 { Err(Error::Reply(r)) } else { Ok(r) }
+    }
+
+    /// HOST (RFC 7151): names the virtual host to serve, before login.
+    pub fn host_cmd(&mut self, name: &str) -> Result<Reply> {
+        check_line("host", name)?;
+        self.voidcmd(format!("HOST {name}"))
+    }
+
+    /// ALLO: asks the server to reserve `size` bytes before an upload. A server that
+    /// does not need it answers 202, which is success too.
+    pub fn allo(&mut self, size: u64) -> Result<Reply> {
+        self.voidcmd(format!("ALLO {size}"))
+    }
+
+    /// MDTM: a file's modification time, as UTC.
+    pub fn mdtm(&mut self, path: impl AsRef<[u8]>) -> Result<FileTime> {
+        let path = path.as_ref();
+        check_line("path", path)?;
+        let r = self.voidcmd(verb_line("MDTM", path))?;
+        if r.code != 213 {
+            return Err(Error::Reply(r));
+        }
+        let text = r.first_line().get(4..).unwrap_or_default();
+        parse::parse_time_val(text).ok_or_else(|| {
+            Error::Proto(format!("MDTM reply is not YYYYMMDDHHMMSS[.sss]: {}", String::from_utf8_lossy(r.first_line())))
+        })
+    }
+
+    /// MFMT: sets a file's modification time (UTC, whole seconds).
+    pub fn mfmt(&mut self, path: impl AsRef<[u8]>, time: FileTime) -> Result<Reply> {
+        let path = path.as_ref();
+        check_line("path", path)?;
+        let stamp = parse::format_time_val(time.secs)
+            .ok_or_else(|| Error::Invalid(format!("time {} is outside years 1970..9999", time.secs)))?;
+        let mut line = format!("MFMT {stamp} ").into_bytes();
+        line.extend_from_slice(path);
+        self.voidcmd(line)
+    }
+
+    /// Changes directory one level at a time ("a/b/c": CWD a, CWD b, CWD c; a leading
+    /// '/' first goes to the root), for servers that do not take paths in CWD. On
+    /// failure the working directory is wherever the last successful CWD left it.
+    pub fn cwd_each(&mut self, path: impl AsRef<[u8]>) -> Result<Reply> {
+        let path = path.as_ref();
+        check_line("path", path)?;
+        let mut last = None;
+        if path.starts_with(b"/") {
+            last = Some(self.voidcmd("CWD /")?);
+        }
+        for part in path.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
+            last = Some(self.voidcmd(verb_line("CWD", part))?);
+        }
+        match last {
+            Some(r) => Ok(r),
+            None => self.voidcmd("CWD ."),
+        }
+    }
+
+    /// Creates a directory and any missing parents (like `mkdir -p`): each level is
+    /// entered if it exists and made (MKD) if not. The working directory is restored
+    /// afterwards. Existing directories are not an error.
+    pub fn mkd_all(&mut self, path: impl AsRef<[u8]>) -> Result<()> {
+        let path = path.as_ref();
+        check_line("path", path)?;
+        let home = self.pwd()?;
+        let walk = self.mkd_walk(path);
+        // Back to where we were, whatever happened (the original error wins).
+        let back = if home.is_empty() { Ok(()) } else { self.voidcmd(verb_line("CWD", &home)).map(|_| ()) };
+        walk.and(back)
+    }
+
+    fn mkd_walk(&mut self, path: &[u8]) -> Result<()> {
+        if path.starts_with(b"/") {
+            self.voidcmd("CWD /")?;
+        }
+        for part in path.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
+            if self.voidcmd(verb_line("CWD", part)).is_ok() {
+                continue;
+            }
+            if let Err(e) = self.mkd(part) {
+                // Another client may have made it meanwhile: entering it decides.
+                if self.voidcmd(verb_line("CWD", part)).is_ok() {
+                    continue;
+                }
+                return Err(e);
+            }
+            self.voidcmd(verb_line("CWD", part))?;
+        }
+        Ok(())
+    }
+}

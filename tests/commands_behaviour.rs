@@ -1,0 +1,198 @@
+//! Commands beyond ftplib (FEAT after login, NOOP, SYST, SITE, STAT, ACCT, HOST, ALLO,
+//! MDTM, MFMT, CWD by levels, MKD of a whole path) against the scripted fake server:
+//! what the client sent and what it made of the replies.
+
+mod common;
+
+use common::fake_server::{FakeServer, Step, Transcript};
+use ftp::{ErrorKind, FileTime, Ftp};
+use std::time::Duration;
+
+fn reply(text: &str) -> Step {
+    Step::Reply(text.to_string())
+}
+
+fn exchange(cmd: &str, answer: &str) -> Vec<Step> {
+    vec![Step::Expect(cmd.to_string()), reply(answer)]
+}
+
+/// A connected client (FEAT after login as `feat`), the server running `script` then QUIT.
+fn session(script: Vec<Vec<Step>>, feat: bool) -> (FakeServer, Ftp) {
+    let mut full = vec![reply("220 fake ready")];
+    full.extend(script.into_iter().flatten());
+    full.extend(exchange("QUIT", "221 bye"));
+    let server = FakeServer::start(full);
+    let mut ftp = Ftp::new();
+    ftp.set_feat_after_login(feat);
+    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+    (server, ftp)
+}
+
+fn done(server: FakeServer, mut ftp: Ftp) -> Transcript {
+    ftp.quit().unwrap();
+    server.finish()
+}
+
+const FEAT_REPLY: &str =
+    "211-Features:\r\n MDTM\r\n MLST type*;size*;modify*;\r\n REST STREAM\r\n SIZE\r\n UTF8\r\n211 End";
+
+#[test]
+fn login_asks_feat_and_turns_utf8_on_when_offered() {
+    let (server, mut ftp) = session(
+        vec![
+            exchange("USER anonymous", "331 pw"),
+            exchange("PASS anonymous@", "230 in"),
+            exchange("FEAT", FEAT_REPLY),
+            exchange("OPTS UTF8 ON", "200 always in UTF8 mode"),
+        ],
+        true,
+    );
+    let r = ftp.login(None, None, None).unwrap();
+    assert_eq!(r.code, 230);
+    assert_eq!(ftp.last_reply().unwrap().code, 230, "the login's reply stays the last one");
+    // Queries use what was fetched: no second FEAT.
+    let f = ftp.features().unwrap();
+    assert!(f.has("MLST") && f.has("rest stream") && f.has("UTF8") && !f.has("MFMT"));
+    assert_eq!(f.params("MLST"), Some("type*;size*;modify*;"));
+    let t = done(server, ftp);
+    assert_eq!(t.commands, vec!["USER anonymous", "PASS anonymous@", "FEAT", "OPTS UTF8 ON", "QUIT"]);
+}
+
+#[test]
+fn a_server_without_feat_has_no_features_and_gets_no_opts() {
+    let (server, mut ftp) =
+        session(vec![exchange("USER anonymous", "230 in"), exchange("FEAT", "500 FEAT not understood")], true);
+    ftp.login(None, None, None).unwrap();
+    assert!(!ftp.features().unwrap().has("UTF8"));
+    let t = done(server, ftp);
+    assert_eq!(t.commands, vec!["USER anonymous", "FEAT", "QUIT"]);
+}
+
+#[test]
+fn features_on_demand_once_per_login() {
+    let (server, mut ftp) =
+        session(vec![exchange("FEAT", "211-Ext:\r\n MFMT\r\n EPSV\r\n211 end"), exchange("NOOP", "200 ok")], false);
+    assert!(ftp.features().unwrap().has("mfmt"));
+    assert!(ftp.features().unwrap().has("EPSV"));
+    ftp.noop().unwrap();
+    let t = done(server, ftp);
+    assert_eq!(t.commands, vec!["FEAT", "NOOP", "QUIT"]);
+}
+
+#[test]
+fn a_refused_opts_utf8_is_not_a_login_failure() {
+    let (server, mut ftp) = session(
+        vec![
+            exchange("USER anonymous", "230 in"),
+            exchange("FEAT", "211-x\r\n UTF8\r\n211 end"),
+            exchange("OPTS UTF8 ON", "501 no"),
+        ],
+        true,
+    );
+    assert_eq!(ftp.login(None, None, None).unwrap().code, 230);
+    done(server, ftp);
+}
+
+#[test]
+fn mdtm_gives_utc_and_refuses_garbage() {
+    let (server, mut ftp) = session(
+        vec![
+            exchange("MDTM a.txt", "213 20010203040506"),
+            exchange("MDTM b.txt", "213 20240229235959.25"),
+            exchange("MDTM c.txt", "213 20231301000000"),
+            exchange("MDTM d.txt", "213 yesterday"),
+            exchange("MDTM e.txt", "550 no such file"),
+        ],
+        false,
+    );
+    assert_eq!(ftp.mdtm("a.txt").unwrap(), FileTime { secs: 981173106, nanos: 0 });
+    assert_eq!(ftp.mdtm("b.txt").unwrap(), FileTime { secs: 1709251199, nanos: 250_000_000 });
+    assert_eq!(ftp.mdtm("c.txt").unwrap_err().kind(), ErrorKind::Proto);
+    assert_eq!(ftp.mdtm("d.txt").unwrap_err().kind(), ErrorKind::Proto);
+    assert_eq!(ftp.mdtm("e.txt").unwrap_err().kind(), ErrorKind::Perm);
+    done(server, ftp);
+}
+
+#[test]
+fn mfmt_sends_the_utc_stamp() {
+    let (server, mut ftp) =
+        session(vec![exchange("MFMT 20010203040506 dir/f x.txt", "213 Modify=20010203040506;")], false);
+    ftp.mfmt("dir/f x.txt", FileTime { secs: 981173106, nanos: 0 }).unwrap();
+    assert_eq!(ftp.mfmt("f", FileTime { secs: -5, nanos: 0 }).unwrap_err().kind(), ErrorKind::Invalid);
+    assert_eq!(ftp.mfmt("a\r\nDELE b", FileTime { secs: 0, nanos: 0 }).unwrap_err().kind(), ErrorKind::Invalid);
+    let t = done(server, ftp);
+    assert_eq!(t.commands.len(), 2, "nothing sent for the refused ones: {:?}", t.commands);
+}
+
+#[test]
+fn simple_commands() {
+    let (server, mut ftp) = session(
+        vec![
+            exchange("NOOP", "200 ok"),
+            exchange("SYST", "215 UNIX Type: L8"),
+            exchange("SITE CHMOD 600 f", "200 done"),
+            exchange("ALLO 1048576", "202 not needed"),
+            exchange("ACCT dept42", "230 account ok"),
+            exchange("HOST ftp.example.org", "220 host ready"),
+            exchange("STAT", "211 all fine"),
+            exchange("STAT dir", "213-Status of dir:\r\n-rw-r--r-- 1 u g 5 Jan 1 2020 a\r\n drwx x\r\n213 End"),
+        ],
+        false,
+    );
+    ftp.noop().unwrap();
+    assert_eq!(ftp.syst().unwrap(), b"UNIX Type: L8");
+    ftp.site("CHMOD 600 f").unwrap();
+    assert_eq!(ftp.allo(1 << 20).unwrap().code, 202);
+    ftp.acct("dept42").unwrap();
+    ftp.host_cmd("ftp.example.org").unwrap();
+    assert_eq!(ftp.stat("").unwrap(), vec![b"all fine".to_vec()]);
+    assert_eq!(ftp.stat("dir").unwrap(), vec![b"-rw-r--r-- 1 u g 5 Jan 1 2020 a".to_vec(), b" drwx x".to_vec()]);
+    done(server, ftp);
+}
+
+#[test]
+fn cwd_each_walks_one_level_at_a_time() {
+    let (server, mut ftp) = session(
+        vec![
+            exchange("CWD /", "250 ok"),
+            exchange("CWD a", "250 ok"),
+            exchange("CWD b c", "250 ok"),
+            exchange("CWD x", "250 ok"),
+            exchange("CWD missing", "550 no"),
+        ],
+        false,
+    );
+    ftp.cwd_each("/a//b c/").unwrap();
+    assert_eq!(ftp.cwd_each("x/missing/y").unwrap_err().kind(), ErrorKind::Perm);
+    let t = done(server, ftp);
+    assert!(!t.commands.contains(&"CWD y".to_string()), "stops at the first failure");
+}
+
+#[test]
+fn mkd_all_creates_missing_levels_and_comes_back() {
+    let (server, mut ftp) = session(
+        vec![
+            exchange("PWD", "257 \"/home/u\" is cwd"),
+            exchange("CWD a", "250 exists"),
+            exchange("CWD b", "550 no such dir"),
+            exchange("MKD b", "257 \"/home/u/a/b\" created"),
+            exchange("CWD b", "250 ok"),
+            exchange("CWD c", "550 no"),
+            exchange("MKD c", "550 exists (made by another client meanwhile)"),
+            exchange("CWD c", "250 ok"),
+            exchange("CWD /home/u", "250 back"),
+            // A level that is a file: neither entered nor made.
+            exchange("PWD", "257 \"/home/u\""),
+            exchange("CWD f", "550 not a directory"),
+            exchange("MKD f", "550 file exists"),
+            exchange("CWD f", "550 not a directory"),
+            exchange("CWD /home/u", "250 back"),
+        ],
+        false,
+    );
+    ftp.mkd_all("a/b/c").unwrap();
+    let err = ftp.mkd_all("f/g").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Perm);
+    assert!(err.to_string().contains("file exists"), "{err}");
+    done(server, ftp);
+}
