@@ -162,6 +162,11 @@
 #define FTP_NO_REST -1
 
 /**
+ * Pass to ftp_set_timeouts() to follow the timeout_ms given to ftp_connect().
+ */
+#define FTP_TIMEOUT_DEFAULT -1
+
+/**
  * Major version of the header. The ABI (SONAME libftp.so.MAJOR) changes only with it.
  */
 #define FTP_VERSION_MAJOR 1
@@ -1024,6 +1029,38 @@ const char *ftp_session_last_reply_text(ftp_session *h);
  *         another thread or the call comes from one of its callbacks.
  */
 const char *ftp_session_last_error(ftp_session *h);
+
+/**
+ * Sets the three timeouts separately, for the current connection and later ones.
+ * Each is in milliseconds: 0 means none (block), FTP_TIMEOUT_DEFAULT means the
+ * timeout_ms given to ftp_connect() (the initial setting of all three).
+ *
+ * @param h the session.
+ * @param connect_ms establishing control and data connections, and waiting for the
+ *        server's connection in active mode.
+ * @param reply_ms each read or write on the control connection: how long the server
+ *        may take to answer a command.
+ * @param data_ms each read or write on a data connection: how long a transfer may
+ *        stall before it fails with FTP_E_TIMEOUT (and is aborted).
+ * @return FTP_OK; FTP_E_INVALID for a negative value other than FTP_TIMEOUT_DEFAULT
+ *         (and the general errors, see the top of this header).
+ */
+ftp_result ftp_set_timeouts(ftp_session *h, int64_t connect_ms, int64_t reply_ms, int64_t data_ms);
+
+/**
+ * Turns TCP keep-alive on (or off) for later control and data connections: probes
+ * after `idle_s` seconds without traffic, then every `interval_s` seconds, so that a
+ * NAT box or firewall does not drop the control connection while a long transfer
+ * keeps it silent. To keep an idle session open on the server's side too (servers
+ * time out idle sessions, often after 300 s), send ftp_noop() every minute or so.
+ *
+ * @param h the session.
+ * @param on true to enable, false (the default) to leave it off.
+ * @param idle_s seconds of silence before the first probe (1 or more when on).
+ * @param interval_s seconds between probes (1 or more when on).
+ * @return FTP_OK; FTP_E_INVALID for a 0 interval when on (and the general errors).
+ */
+ftp_result ftp_set_keepalive(ftp_session *h, bool on, uint32_t idle_s, uint32_t interval_s);
 
 /**
  * Creates a TLS configuration with the safe defaults: the server's certificate is

@@ -165,11 +165,18 @@ impl Ftp {
         Ok(listener)
     }
 
+    /// The data timeout and keep-alive, on a new data connection.
+    fn data_socket_options(&self, s: &TcpStream) -> Result<()> {
+        net::set_timeouts(s, self.opts.data_timeout()).map_err(|e| Error::io("data connection", e))?;
+        net::set_keepalive(s, self.opts.keepalive).map_err(|e| Error::io("data connection keep-alive", e))
+    }
+
     /// Opens the data side before the transfer command is sent.
     pub(crate) fn open_data(&mut self) -> Result<Pending> {
         if self.opts.passive {
             let addr = self.makepasv()?;
-            let s = net::connect_addr(addr, self.opts.timeout, self.opts.source_address)?;
+            let s = net::connect_addr(addr, self.opts.connect_timeout(), self.opts.source_address)?;
+            self.data_socket_options(&s)?;
             Ok(Pending::Connected(s))
         } else {
             Ok(Pending::Listening(self.makeport()?))
@@ -180,7 +187,7 @@ impl Ftp {
     /// the control peer's are refused; a reply arriving instead (e.g. 425) ends the wait.
     pub(crate) fn accept_data(&mut self, listener: TcpListener) -> Result<TcpStream> {
         let peer_ip = self.ctrl.peer()?.ip();
-        let deadline = self.opts.timeout.map(|t| Instant::now() + t);
+        let deadline = self.opts.connect_timeout().map(|t| Instant::now() + t);
         loop {
             let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             if left.is_some_and(|l| l.is_zero()) {
@@ -210,7 +217,7 @@ impl Ftp {
                         drop(stream);
                         continue;
                     }
-                    net::set_timeouts(&stream, self.opts.timeout).map_err(|e| Error::io("data connection", e))?;
+                    self.data_socket_options(&stream)?;
                     return Ok(stream);
                 }
             }

@@ -54,6 +54,20 @@ pub fn connect_addr(addr: SocketAddr, timeout: Option<Duration>, source: Option<
     Ok(stream)
 }
 
+/// TCP keep-alive settings: first probe after `idle` without traffic, then every `interval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keepalive {
+    pub idle: Duration,
+    pub interval: Duration,
+}
+
+/// Turns keep-alive on with these settings, or leaves the socket's default (off).
+pub fn set_keepalive(stream: &TcpStream, keepalive: Option<Keepalive>) -> io::Result<()> {
+    let Some(k) = keepalive else { return Ok(()) };
+    let params = socket2::TcpKeepalive::new().with_time(k.idle).with_interval(k.interval);
+    socket2::SockRef::from(stream).set_tcp_keepalive(&params)
+}
+
 /// Applies the same timeout to reads and writes (None blocks forever).
 pub fn set_timeouts(stream: &TcpStream, timeout: Option<Duration>) -> io::Result<()> {
     stream.set_read_timeout(timeout)?;
@@ -113,5 +127,24 @@ pub fn wait_readable(
             return Ok(Some(Ready::First));
         }
         return Ok(Some(Ready::Second));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keepalive_settings_reach_the_socket() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let s = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let sock = socket2::SockRef::from(&s);
+        set_keepalive(&s, None).unwrap();
+        assert!(!sock.keepalive().unwrap(), "off unless asked");
+        let k = Keepalive { idle: Duration::from_secs(45), interval: Duration::from_secs(7) };
+        set_keepalive(&s, Some(k)).unwrap();
+        assert!(sock.keepalive().unwrap());
+        assert_eq!(sock.keepalive_time().unwrap(), Duration::from_secs(45));
+        assert_eq!(sock.keepalive_interval().unwrap(), Duration::from_secs(7));
     }
 }

@@ -5,7 +5,7 @@
 use crate::control::{Control, LogSink, check_line, verb_line};
 use crate::error::{Error, ErrorKind, Result};
 use crate::features::Features;
-use crate::net;
+use crate::net::{self, Keepalive};
 use crate::parse;
 use crate::reply::Reply;
 use crate::stream::Stream;
@@ -23,8 +23,13 @@ pub struct Options {
     pub passive: bool,
     /// Use the address a 227 reply names instead of the control connection's peer.
     pub trust_pasv_host: bool,
-    /// Timeout for connecting and for each read or write (None: block).
+    /// The timeout given to `connect`: for connecting and for each read or write
+    /// (None: block), unless `timeouts` says otherwise for one of them.
     pub timeout: Option<Duration>,
+    /// Separate connect, reply and data timeouts, where set.
+    pub timeouts: Timeouts,
+    /// TCP keep-alive on control and data connections (off by default).
+    pub keepalive: Option<Keepalive>,
     /// Local address to bind control and data connections to.
     pub source_address: Option<IpAddr>,
     /// Plain FTP, explicit FTPS (AUTH TLS) or implicit FTPS, from the next connect on.
@@ -35,12 +40,40 @@ pub struct Options {
     pub feat_after_login: bool,
 }
 
+/// Separate timeouts for the three kinds of waiting. A field left `None` follows the
+/// timeout given to `connect`; `Some(None)` means no timeout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Establishing a control or data connection (and the server's active-mode connect).
+    pub connect: Option<Option<Duration>>,
+    /// Each read or write on the control connection: how long a reply may take.
+    pub reply: Option<Option<Duration>>,
+    /// Each read or write on a data connection: how long a transfer may stall.
+    pub data: Option<Option<Duration>>,
+}
+
+impl Options {
+    pub fn connect_timeout(&self) -> Option<Duration> {
+        self.timeouts.connect.unwrap_or(self.timeout)
+    }
+
+    pub fn reply_timeout(&self) -> Option<Duration> {
+        self.timeouts.reply.unwrap_or(self.timeout)
+    }
+
+    pub fn data_timeout(&self) -> Option<Duration> {
+        self.timeouts.data.unwrap_or(self.timeout)
+    }
+}
+
 impl Default for Options {
     fn default() -> Self {
         Options {
             passive: true,
             trust_pasv_host: false,
             timeout: None,
+            timeouts: Timeouts::default(),
+            keepalive: None,
             source_address: None,
             tls_mode: TlsMode::Off,
             tls: TlsConfig::default(),
@@ -126,7 +159,9 @@ impl Ftp {
             p => p,
         };
         self.host = host.to_string();
-        let tcp = net::connect_host(host, port, timeout, source)?;
+        let tcp = net::connect_host(host, port, self.opts.connect_timeout(), source)?;
+        net::set_timeouts(&tcp, self.opts.reply_timeout()).map_err(|e| Error::io("control connection", e))?;
+        net::set_keepalive(&tcp, self.opts.keepalive).map_err(|e| Error::io("control connection keep-alive", e))?;
         let stream = if mode == TlsMode::Implicit {
             Stream::tls(self.tls_context()?.connect_control(tcp)?)
         } else {
@@ -205,10 +240,29 @@ impl Ftp {
         self.opts.trust_pasv_host = trust;
     }
 
-    /// Changes the timeout of the current and later connections.
+    /// Changes the timeout of the current and later connections (the one `connect`
+    /// takes; separate timeouts set with `set_timeouts` still win).
     pub fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
         self.opts.timeout = timeout;
-        if self.ctrl.is_connected() { self.ctrl.set_timeout(timeout) } else { Ok(()) }
+        self.apply_reply_timeout()
+    }
+
+    /// Sets the connect, reply and data timeouts separately (for the current and later
+    /// connections).
+    pub fn set_timeouts(&mut self, timeouts: Timeouts) -> Result<()> {
+        self.opts.timeouts = timeouts;
+        self.apply_reply_timeout()
+    }
+
+    fn apply_reply_timeout(&mut self) -> Result<()> {
+        if self.ctrl.is_connected() { self.ctrl.set_timeout(self.opts.reply_timeout()) } else { Ok(()) }
+    }
+
+    /// TCP keep-alive probes on control and data connections after `idle` without
+    /// traffic, every `interval` (None: off), so that NAT boxes and firewalls do not drop
+    /// an idle control connection during a long transfer. Applies to later connections.
+    pub fn set_keepalive(&mut self, keepalive: Option<Keepalive>) {
+        self.opts.keepalive = keepalive;
     }
 
     /// Refuses commands while a caller-held data connection awaits its final reply.

@@ -391,3 +391,70 @@ pub extern "C" fn ftp_session_last_reply_text(h: *mut ftp_session) -> *const c_c
 pub extern "C" fn ftp_session_last_error(h: *mut ftp_session) -> *const c_char {
     peek(h, |s| handle::last_error_ptr(s)).unwrap_or(std::ptr::null())
 }
+
+/// Pass to ftp_set_timeouts() to follow the timeout_ms given to ftp_connect().
+pub const FTP_TIMEOUT_DEFAULT: i64 = -1;
+
+/// A timeout argument in milliseconds: FTP_TIMEOUT_DEFAULT, 0 (none) or positive.
+fn timeout_arg(ms: i64, name: &str) -> Result<Option<Option<Duration>>, Failure> {
+    match ms {
+        FTP_TIMEOUT_DEFAULT => Ok(None),
+        0 => Ok(Some(None)),
+        ms if ms > 0 => Ok(Some(Some(Duration::from_millis(ms as u64)))),
+        _ => Err(Failure::Core(Error::Invalid(format!(
+            "{name} {ms} is negative (FTP_TIMEOUT_DEFAULT, -1, follows ftp_connect)"
+        )))),
+    }
+}
+
+/// Sets the three timeouts separately, for the current connection and later ones.
+/// Each is in milliseconds: 0 means none (block), FTP_TIMEOUT_DEFAULT means the
+/// timeout_ms given to ftp_connect() (the initial setting of all three).
+///
+/// @param h the session.
+/// @param connect_ms establishing control and data connections, and waiting for the
+///        server's connection in active mode.
+/// @param reply_ms each read or write on the control connection: how long the server
+///        may take to answer a command.
+/// @param data_ms each read or write on a data connection: how long a transfer may
+///        stall before it fails with FTP_E_TIMEOUT (and is aborted).
+/// @return FTP_OK; FTP_E_INVALID for a negative value other than FTP_TIMEOUT_DEFAULT
+///         (and the general errors, see the top of this header).
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_set_timeouts(h: *mut ftp_session, connect_ms: i64, reply_ms: i64, data_ms: i64) -> ftp_result {
+    with_session(h, |s| {
+        let t = crate::Timeouts {
+            connect: timeout_arg(connect_ms, "connect_ms")?,
+            reply: timeout_arg(reply_ms, "reply_ms")?,
+            data: timeout_arg(data_ms, "data_ms")?,
+        };
+        s.ftp.set_timeouts(t)?;
+        Ok(())
+    })
+}
+
+/// Turns TCP keep-alive on (or off) for later control and data connections: probes
+/// after `idle_s` seconds without traffic, then every `interval_s` seconds, so that a
+/// NAT box or firewall does not drop the control connection while a long transfer
+/// keeps it silent. To keep an idle session open on the server's side too (servers
+/// time out idle sessions, often after 300 s), send ftp_noop() every minute or so.
+///
+/// @param h the session.
+/// @param on true to enable, false (the default) to leave it off.
+/// @param idle_s seconds of silence before the first probe (1 or more when on).
+/// @param interval_s seconds between probes (1 or more when on).
+/// @return FTP_OK; FTP_E_INVALID for a 0 interval when on (and the general errors).
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_set_keepalive(h: *mut ftp_session, on: bool, idle_s: u32, interval_s: u32) -> ftp_result {
+    with_session(h, |s| {
+        if on && (idle_s == 0 || interval_s == 0) {
+            return Err(Failure::Core(Error::Invalid("keep-alive idle and interval must be at least 1 second".into())));
+        }
+        let k = on.then(|| crate::Keepalive {
+            idle: Duration::from_secs(u64::from(idle_s)),
+            interval: Duration::from_secs(u64::from(interval_s)),
+        });
+        s.ftp.set_keepalive(k);
+        Ok(())
+    })
+}

@@ -520,9 +520,14 @@ static void test_injection_refused(const struct server *s) {
     ftp_free(h);
 }
 
-/* Beyond ftplib: FEAT, SYST, STAT, SITE, ALLO, NOOP, MDTM/MFMT, CWD by levels, MKD -p. */
+/* Beyond ftplib: FEAT, SYST, STAT, SITE, ALLO, NOOP, MDTM/MFMT, CWD by levels, MKD -p;
+ * on a session with separate timeouts and TCP keep-alive. */
 static void test_extended_commands(const struct server *s) {
-    ftp_session *h = open_user(s);
+    ftp_session *h = ftp_new();
+    CHECK_OK(h, ftp_set_timeouts(h, 5000, 10000, 10000));
+    CHECK_OK(h, ftp_set_keepalive(h, true, 30, 5));
+    CHECK_OK(h, ftp_connect(h, s->host, s->port, 0, NULL));
+    CHECK_OK(h, ftp_login(h, s->user, s->pass, NULL));
     CHECK(ftp_session_last_reply_code(h) == 230);
     CHECK(ftp_has_feature(h, "SIZE") && ftp_has_feature(h, "size"));
     CHECK(ftp_has_feature(h, "MDTM"));

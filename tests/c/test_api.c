@@ -212,6 +212,15 @@ int main(void) {
     CHECK(strstr(ftp_session_last_error(h), "not connected") != NULL);
     CHECK_RC(h, ftp_noop(h), FTP_E_STATE);
 
+    /* Timeouts and keep-alive: values checked, settings kept for the next connection. */
+    CHECK_RC(h, ftp_set_timeouts(h, -2, 0, 0), FTP_E_INVALID);
+    CHECK(strstr(ftp_session_last_error(h), "connect_ms") != NULL);
+    CHECK_OK(h, ftp_set_timeouts(h, FTP_TIMEOUT_DEFAULT, 5000, 0));
+    CHECK_RC(h, ftp_set_keepalive(h, true, 0, 5), FTP_E_INVALID);
+    CHECK_OK(h, ftp_set_keepalive(h, true, 60, 10));
+    CHECK_OK(h, ftp_set_keepalive(h, false, 0, 0));
+    CHECK_RC(NULL, ftp_set_timeouts(NULL, 0, 0, 0), FTP_E_NULL);
+
     /* Not connected. */
     CHECK_RC(h, ftp_sendcmd(h, "NOOP"), FTP_E_STATE);
     CHECK(strstr(ftp_session_last_error(h), "not connected") != NULL);

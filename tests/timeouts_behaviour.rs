@@ -1,0 +1,94 @@
+//! Separate connect, reply and data timeouts against the scripted fake server: each
+//! fires on its own kind of wait, and the session is left as it should be.
+
+mod common;
+
+use common::fake_server::{FakeServer, Step};
+use ftp::{ErrorKind, Flow, Ftp, Timeouts};
+use std::time::Duration;
+
+const ABOR_LINE: &[u8] = b"\xff\xf4\xff\xf2ABOR\r\n";
+
+fn reply(text: &str) -> Step {
+    Step::Reply(text.to_string())
+}
+
+fn exchange(cmd: &str, answer: &str) -> Vec<Step> {
+    vec![Step::Expect(cmd.to_string()), reply(answer)]
+}
+
+fn ms(n: u64) -> Option<Option<Duration>> {
+    Some(Some(Duration::from_millis(n)))
+}
+
+fn client(timeouts: Timeouts, port: u16) -> Ftp {
+    let mut ftp = Ftp::new();
+    ftp.set_timeouts(timeouts).unwrap();
+    ftp.connect("127.0.0.1", port, Some(Duration::from_secs(10)), None).unwrap();
+    ftp
+}
+
+#[test]
+fn a_stalled_transfer_hits_the_data_timeout_not_the_reply_timeout() {
+    let mut script = vec![reply("220 ready")];
+    script.extend(exchange("TYPE I", "200 binary"));
+    script.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("RETR f".into()), reply("150 go")]);
+    script.extend([Step::DataAccept, Step::DataSend(b"some".to_vec()), Step::Sleep(600)]);
+    // The client gives up on the data and aborts; the session stays usable.
+    script.extend([Step::ExpectRaw(ABOR_LINE.to_vec()), Step::DataClose, reply("426 aborted"), reply("226 ok")]);
+    script.extend(exchange("NOOP", "200 ok"));
+    script.extend(exchange("QUIT", "221 bye"));
+    let server = FakeServer::start(script);
+    let mut ftp = client(Timeouts { data: ms(200), reply: ms(10_000), connect: None }, server.port);
+    let e = ftp.retrbinary("RETR f", 8192, None, |_| Flow::Continue(())).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(e.to_string().contains("data connection"), "{e}");
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
+fn a_slow_reply_hits_the_reply_timeout_not_the_data_timeout() {
+    let server = FakeServer::start(vec![reply("220 ready"), Step::Expect("NOOP".into()), Step::Sleep(600)]);
+    let mut ftp = client(Timeouts { data: ms(10_000), reply: ms(200), connect: None }, server.port);
+    let e = ftp.noop().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(e.to_string().contains("reply"), "{e}");
+    server.finish();
+}
+
+#[test]
+fn set_timeouts_applies_to_the_open_connection() {
+    let server = FakeServer::start(vec![reply("220 ready"), Step::Expect("NOOP".into()), Step::Sleep(600)]);
+    let mut ftp = Ftp::new();
+    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(10)), None).unwrap();
+    ftp.set_timeouts(Timeouts { reply: ms(200), ..Timeouts::default() }).unwrap();
+    assert_eq!(ftp.noop().unwrap_err().kind(), ErrorKind::Timeout);
+    server.finish();
+}
+
+#[test]
+fn connecting_to_a_server_that_never_accepts_hits_the_connect_timeout() {
+    // A listener whose accept queue is full: further SYNs go unanswered.
+    let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    sock.bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into()).unwrap();
+    sock.listen(0).unwrap();
+    let addr = sock.local_addr().unwrap().as_socket().unwrap();
+    // Fill the queue with plain sockets until one can no longer connect.
+    let mut fillers = Vec::new();
+    while fillers.len() < 64 {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            Ok(s) => fillers.push(s),
+            Err(_) => break,
+        }
+    }
+    assert!(fillers.len() < 64, "the accept queue never filled");
+    let mut ftp = Ftp::new();
+    // Reply and data timeouts stay at 10 s: only the connect timeout can end this soon.
+    ftp.set_timeouts(Timeouts { connect: ms(300), ..Timeouts::default() }).unwrap();
+    let start = std::time::Instant::now();
+    let e = ftp.connect("127.0.0.1", addr.port(), Some(Duration::from_secs(10)), None).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(e.to_string().contains("connect to"), "{e}");
+    assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
+}
