@@ -46,7 +46,9 @@ int main(int argc, char **argv) {
     }
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "RETR %s", path);
+    ex_progress(h);
     ftp_result rc = ftp_retr_binary(h, cmd, write_block, 65536, FTP_NO_REST, f);
+    ex_progress_done(h);
     int status = 0;
     if (rc != FTP_OK) {
         ex_fail("ftpget", path, h, rc);

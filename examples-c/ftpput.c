@@ -51,7 +51,9 @@ int main(int argc, char **argv) {
     }
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "STOR %s", path);
+    ex_progress(h);
     ftp_result rc = ftp_stor_binary(h, cmd, read_block, 65536, NULL, FTP_NO_REST, f);
+    ex_progress_done(h);
     int status = 0;
     if (rc != FTP_OK) {
         ex_fail("ftpput", path, h, rc);

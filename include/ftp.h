@@ -285,6 +285,12 @@ typedef enum {
    * credentials were sent.
    */
   FTP_E_TLS_REQUIRED = 20,
+  /**
+   * ftp_interrupt() stopped the call. A transfer was aborted and the session is
+   * usable; a call waiting on the control connection had it shut down, and the
+   * session is closed.
+   */
+  FTP_E_INTERRUPTED = 21,
 } ftp_result;
 
 /**
@@ -411,6 +417,14 @@ typedef int (*ftp_data_cb)(void *userdata, const uint8_t *buf, size_t len);
  * larger than `cap` fails the upload with FTP_E_INVALID.
  */
 typedef int (*ftp_read_cb)(void *userdata, uint8_t *buf, size_t cap, size_t *len_out);
+
+/**
+ * Receives transfer progress: `bytes` moved so far, `total` expected (-1 when unknown:
+ * the server announced no size), and the average `rate` in bytes per second. Return 0
+ * to go on, non-zero to cancel the transfer (FTP_E_CANCELLED, the session stays usable).
+ * Must not call into the session (FTP_E_RECURSIVE).
+ */
+typedef int (*ftp_progress_cb)(void *userdata, uint64_t bytes, int64_t total, double rate);
 
 #ifdef __cplusplus
 extern "C" {
@@ -1481,6 +1495,36 @@ ftp_result ftp_data_write(ftp_data *d, const uint8_t *buf, size_t len);
  * @param d the data connection, or NULL; invalid afterwards.
  */
 void ftp_data_free(ftp_data *d);
+
+/**
+ * Reports the progress of the callback-driven transfers (ftp_retr_binary,
+ * ftp_retr_lines, ftp_stor_binary, ftp_stor_lines and the listings): at most once
+ * every `interval_ms`, plus once when all bytes have moved. The total comes from the
+ * server's 150 reply "(N bytes)", less a REST offset.
+ *
+ * @param h the session.
+ * @param callback the callback, or NULL to stop reporting.
+ * @param userdata passed to callback as its first argument.
+ * @param interval_ms the least time between two reports; 0 reports after every block.
+ * @return FTP_OK (or one of the general errors, see the top of this header).
+ */
+ftp_result ftp_set_progress_callback(ftp_session *h,
+                                     ftp_progress_cb callback,
+                                     void *userdata,
+                                     uint32_t interval_ms);
+
+/**
+ * Stops what the session is doing right now, from any thread (the one thread-safe call
+ * on a busy session): a transfer is aborted (ABOR, as for a cancel) and its call
+ * returns FTP_E_INTERRUPTED with the session usable; a call waiting for a reply has the
+ * control connection shut down and fails (FTP_E_INTERRUPTED or a connection error),
+ * leaving the session closed. With no call running it does nothing lasting: each
+ * transfer starts afresh. Safe from a signal handler's thread, not from the handler.
+ *
+ * @param h the session; it must not be freed meanwhile (ftp_free after the call returns).
+ * @return FTP_OK; FTP_E_NULL if h is NULL.
+ */
+ftp_result ftp_interrupt(ftp_session *h);
 
 /**
  * Creates an empty URL object (no URL parsed yet).

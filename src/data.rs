@@ -63,6 +63,13 @@ impl DataConn {
         Ok(())
     }
 
+    /// Closes the connection at once with a reset: no close_notify, no end-of-file, as
+    /// for a transfer being aborted.
+    pub(crate) fn discard(mut self) {
+        self.finished = true;
+        let _ = socket2::SockRef::from(self.stream.tcp()).set_linger(Some(Duration::ZERO));
+    }
+
     /// True when the connection is TLS-protected.
     pub fn is_tls(&self) -> bool {
         self.stream.is_tls()

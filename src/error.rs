@@ -40,6 +40,9 @@ pub enum Error {
     /// A callback asked to stop.
     #[error("cancelled by callback")]
     Cancelled,
+    /// Another thread interrupted the call (`Interrupter::interrupt`).
+    #[error("interrupted")]
+    Interrupted,
     /// The caller passed something unusable (CR/LF/NUL in a command, bad option...).
     #[error("invalid argument: {0}")]
     Invalid(String),
@@ -87,6 +90,7 @@ pub enum ErrorKind {
     Closed,
     Resolve,
     Cancelled,
+    Interrupted,
     Invalid,
     State,
     Tls(TlsFailure),
@@ -105,6 +109,7 @@ impl Error {
             Error::Closed(_) => ErrorKind::Closed,
             Error::Resolve { .. } => ErrorKind::Resolve,
             Error::Cancelled => ErrorKind::Cancelled,
+            Error::Interrupted => ErrorKind::Interrupted,
             Error::Invalid(_) => ErrorKind::Invalid,
             Error::State(_) => ErrorKind::State,
             Error::Abandoned { cleanup, .. } => cleanup.kind(),

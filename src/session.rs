@@ -7,6 +7,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::features::Features;
 use crate::net::{self, Keepalive};
 use crate::parse;
+use crate::progress::{DEFAULT_PROGRESS_INTERVAL, Interrupter, ProgressSink};
 use crate::reply::Reply;
 use crate::stream::Stream;
 use crate::tls::{IMPLICIT_PORT, TlsConfig, TlsContext, TlsMode};
@@ -83,7 +84,6 @@ impl Default for Options {
 }
 
 /// One FTP session (ftplib's `FTP` class).
-#[derive(Default)]
 pub struct Ftp {
     pub(crate) ctrl: Control,
     pub(crate) opts: Options,
@@ -103,6 +103,11 @@ pub struct Ftp {
     pub(crate) data_resumed: Option<bool>,
     /// What FEAT said on this connection (fetched after login or on demand).
     pub(crate) features: Option<Features>,
+    /// Receives progress reports during transfers.
+    pub(crate) progress: Option<ProgressSink>,
+    pub(crate) progress_interval: Duration,
+    /// Lets another thread stop a blocked call.
+    pub(crate) interrupter: Interrupter,
 }
 
 /// What the session keeps of a data connection it handed to the caller.
@@ -124,9 +129,41 @@ impl OpenTransfer {
     }
 }
 
+impl Default for Ftp {
+    fn default() -> Ftp {
+        Ftp {
+            ctrl: Control::default(),
+            opts: Options::default(),
+            welcome: None,
+            epsv_refused: false,
+            transfer: None,
+            host: String::new(),
+            tls: None,
+            prot_p: false,
+            data_resumed: None,
+            features: None,
+            progress: None,
+            progress_interval: DEFAULT_PROGRESS_INTERVAL,
+            interrupter: Interrupter::default(),
+        }
+    }
+}
+
 impl Ftp {
     pub fn new() -> Ftp {
         Ftp::default()
+    }
+
+    /// Reports transfer progress to `sink` (None: no reports), at most once per
+    /// `interval` plus once at the end; the sink's `Flow::Break` cancels the transfer.
+    pub fn set_progress(&mut self, sink: Option<ProgressSink>, interval: Duration) {
+        self.progress = sink;
+        self.progress_interval = interval;
+    }
+
+    /// A handle another thread can use to stop the transfer or wait this session is in.
+    pub fn interrupter(&self) -> Interrupter {
+        self.interrupter.clone()
     }
 
     /// The options in force (passive mode, timeout, ...).
@@ -168,6 +205,7 @@ impl Ftp {
             Stream::Plain(tcp)
         };
         self.ctrl.attach(stream)?;
+        self.interrupter.set_control(self.ctrl.stream().ok());
         let welcome =
             self.ctrl.get_response().and_then(|r| if r.code == 120 { self.ctrl.get_response() } else { Ok(r) });
         match welcome {
@@ -293,6 +331,7 @@ impl Ftp {
     /// Reads the reply that ends a transfer (ftplib's `voidresp`): 2xx or an error.
     pub fn voidresp(&mut self) -> Result<Reply> {
         self.transfer = None;
+        self.interrupter.set_data(None);
         let r = self.ctrl.get_response()?;
         if r.class() != 2 {
             return Err(Error::Reply(r));
@@ -435,6 +474,8 @@ impl Ftp {
     /// Closes the connection without a word to the server (ftplib's `close`).
     pub fn close(&mut self) {
         self.ctrl.detach();
+        self.interrupter.set_control(None);
+        self.interrupter.set_data(None);
         self.welcome = None;
         self.epsv_refused = false;
         self.transfer = None;
@@ -451,12 +492,24 @@ impl Ftp {
     /// If a caller-held data connection was open, queued replies are skipped too. The
     /// reply returned (and kept as the last reply) is the 225/226, else the 426/451.
     pub fn abort(&mut self) -> Result<Reply> {
+        self.abort_closing(None)
+    }
+
+    /// `abort`, closing the library's own end of the data connection (`conn`) right
+    /// after ABOR goes out: with every handle on the socket closed, the reset reaches a
+    /// server blocked writing to it (proftpd), which then answers the ABOR.
+    pub(crate) fn abort_closing(&mut self, conn: Option<crate::data::DataConn>) -> Result<Reply> {
         let open = self.transfer.take();
         let was_open = open.is_some();
-        self.ctrl.send_abort_urgent()?;
+        let sent = self.ctrl.send_abort_urgent();
+        if let Some(c) = conn {
+            c.discard();
+        }
         if let Some(t) = open {
             t.cut();
         }
+        sent?;
+        self.interrupter.set_data(None);
         let first = self.ctrl.read_reply()?;
         // With a transfer open its final reply may be queued too, whatever ABOR got.
         let end = if was_open || matches!(first.code, 426 | 451) { self.resync()? } else { None };

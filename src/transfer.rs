@@ -6,6 +6,7 @@ use crate::data::{DataConn, Pending};
 use crate::error::{Error, ErrorKind, Result};
 use crate::listing::MlsdEntry;
 use crate::parse;
+use crate::progress::{Meter, Stop};
 use crate::reply::{LineError, LineReader, MAX_LINE, Reply};
 use crate::session::{Ftp, OpenTransfer, is_reply_error};
 use std::io::{self, Read, Write};
@@ -78,6 +79,7 @@ impl Ftp {
         // Registered before the TLS handshake, so a failed one is cleaned up by `abandon`
         // (which cuts the connection the server may be blocked on).
         self.transfer = Some(OpenTransfer { data: stream.try_clone().ok() });
+        self.interrupter.set_data(Some(&stream));
         let stream = match self.protect(stream) {
             Ok(s) => s,
             Err(e) => return Err(self.abandon(None, e)),
@@ -100,8 +102,7 @@ impl Ftp {
         // Counted as an open transfer even before its connection was accepted: a 1xx
         // came, so a final reply is on its way.
         self.transfer.get_or_insert(OpenTransfer { data: None });
-        let settled = self.abort();
-        drop(conn);
+        let settled = self.abort_closing(conn);
         match settled {
             Ok(_) => why,
             // ABOR itself was refused, but the NOOP step kept the replies in step.
@@ -111,6 +112,40 @@ impl Ftp {
                 Error::Abandoned { first: Box::new(why), cleanup: Box::new(cleanup) }
             }
         }
+    }
+
+    /// Runs a transfer with a meter: progress reports and interrupts. The progress sink
+    /// is lent to the meter and given back whatever happens.
+    fn metered<T>(&mut self, f: impl FnOnce(&mut Ftp, &mut Meter) -> Result<T>) -> Result<T> {
+        self.interrupter.reset();
+        let mut meter = Meter::new(self.progress.take(), self.progress_interval, self.interrupter.clone());
+        let result = f(self, &mut meter);
+        self.progress = meter.sink.take();
+        result
+    }
+
+    /// Opens the data connection for a metered transfer; the total to report is the
+    /// announced size less any REST offset.
+    fn metered_open(&mut self, meter: &mut Meter, cmd: &[u8], rest: Option<u64>) -> Result<DataConn> {
+        let (conn, size) = self.ntransfercmd(cmd, rest)?;
+        meter.set_total(size.map(|s| s.saturating_sub(rest.unwrap_or(0))));
+        Ok(conn)
+    }
+
+    /// Ends a transfer stopped by its meter (progress sink or interrupt).
+    fn stopped(&mut self, conn: DataConn, stop: Stop) -> Error {
+        let why = match stop {
+            Stop::Cancelled => Error::Cancelled,
+            Stop::Interrupted => Error::Interrupted,
+        };
+        self.abandon(Some(conn), why)
+    }
+
+    /// A data connection failed: an interrupt shuts it down on purpose, which is not an
+    /// I/O error.
+    fn data_failed(&mut self, meter: &Meter, conn: DataConn, e: Error) -> Error {
+        let why = if meter.interrupted() { Error::Interrupted } else { e };
+        self.abandon(Some(conn), why)
     }
 
     /// Downloads with `cmd` in binary mode (TYPE I), passing each block of up to
@@ -125,23 +160,29 @@ impl Ftp {
         let cmd = cmd.as_ref();
         check_line("command", cmd)?;
         self.voidcmd("TYPE I")?;
-        let mut conn = self.transfercmd(cmd, rest)?;
-        let mut buf = vec![0u8; blocksize.clamp(1, MAX_BLOCKSIZE)];
-        loop {
-            let n = match conn.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    return Err(self.abandon(Some(conn), Error::io("read data connection", e)));
+        self.metered(|this, meter| {
+            let mut conn = this.metered_open(meter, cmd, rest)?;
+            let mut buf = vec![0u8; blocksize.clamp(1, MAX_BLOCKSIZE)];
+            loop {
+                let n = match conn.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(this.data_failed(meter, conn, Error::io("read data connection", e))),
+                };
+                if callback(&buf[..n]).is_break() {
+                    return Err(this.abandon(Some(conn), Error::Cancelled));
                 }
-            };
-            if callback(&buf[..n]).is_break() {
-                return Err(self.abandon(Some(conn), Error::Cancelled));
+                if let Err(stop) = meter.add(n) {
+                    return Err(this.stopped(conn, stop));
+                }
             }
-        }
-        drop(conn);
-        self.voidresp()
+            if let Err(stop) = meter.finish() {
+                return Err(this.stopped(conn, stop));
+            }
+            drop(conn);
+            this.voidresp()
+        })
     }
 
     /// Downloads with `cmd` in ASCII mode (TYPE A), passing each line without its line
@@ -150,33 +191,41 @@ impl Ftp {
         let cmd = cmd.as_ref();
         check_line("command", cmd)?;
         self.voidcmd("TYPE A")?;
-        let conn = self.transfercmd(cmd, None)?;
-        let mut reader = LineReader::new(conn);
-        let mut line = Vec::new();
-        loop {
-            let last = match reader.read_line(MAX_LINE, &mut line) {
-                Ok(()) => false,
-                Err(LineError::Eof { partial: 0 }) => break,
-                Err(LineError::Eof { .. }) => true,
-                Err(LineError::TooLong) => {
-                    return Err(self.abandon(
-                        Some(reader.into_inner()),
-                        Error::Proto(format!("data line longer than {MAX_LINE} bytes")),
-                    ));
+        self.metered(|this, meter| {
+            let conn = this.metered_open(meter, cmd, None)?;
+            let mut reader = LineReader::new(conn);
+            let mut line = Vec::new();
+            loop {
+                let last = match reader.read_line(MAX_LINE, &mut line) {
+                    Ok(()) => false,
+                    Err(LineError::Eof { partial: 0 }) => break,
+                    Err(LineError::Eof { .. }) => true,
+                    Err(LineError::TooLong) => {
+                        let e = Error::Proto(format!("data line longer than {MAX_LINE} bytes"));
+                        return Err(this.abandon(Some(reader.into_inner()), e));
+                    }
+                    Err(LineError::Io(e)) => {
+                        let e = Error::io("read data connection", e);
+                        return Err(this.data_failed(meter, reader.into_inner(), e));
+                    }
+                };
+                if callback(&line).is_break() {
+                    return Err(this.abandon(Some(reader.into_inner()), Error::Cancelled));
                 }
-                Err(LineError::Io(e)) => {
-                    return Err(self.abandon(Some(reader.into_inner()), Error::io("read data connection", e)));
+                // The line and its ending (at least one byte) crossed the connection.
+                if let Err(stop) = meter.add(line.len() + 1) {
+                    return Err(this.stopped(reader.into_inner(), stop));
                 }
-            };
-            if callback(&line).is_break() {
-                return Err(self.abandon(Some(reader.into_inner()), Error::Cancelled));
+                if last {
+                    break;
+                }
             }
-            if last {
-                break;
+            if let Err(stop) = meter.finish() {
+                return Err(this.stopped(reader.into_inner(), stop));
             }
-        }
-        drop(reader);
-        self.voidresp()
+            drop(reader);
+            this.voidresp()
+        })
     }
 
     /// Uploads what `source` yields with `cmd` in binary mode (TYPE I), in blocks of up
@@ -192,25 +241,34 @@ impl Ftp {
         let cmd = cmd.as_ref();
         check_line("command", cmd)?;
         self.voidcmd("TYPE I")?;
-        let mut conn = self.transfercmd(cmd, rest)?;
-        let mut buf = vec![0u8; blocksize.clamp(1, MAX_BLOCKSIZE)];
-        loop {
-            let n = match source.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    return Err(self.abandon(Some(conn), source_error(e)));
+        self.metered(|this, meter| {
+            let mut conn = this.metered_open(meter, cmd, rest)?;
+            let mut buf = vec![0u8; blocksize.clamp(1, MAX_BLOCKSIZE)];
+            loop {
+                let n = match source.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(this.abandon(Some(conn), source_error(e))),
+                };
+                if let Err(e) = conn.write_all(&buf[..n]) {
+                    if meter.interrupted() {
+                        return Err(this.stopped(conn, Stop::Interrupted));
+                    }
+                    return Err(this.upload_failed(conn, e));
                 }
-            };
-            if let Err(e) = conn.write_all(&buf[..n]) {
-                return Err(self.upload_failed(conn, e));
+                if callback(&buf[..n]).is_break() {
+                    return Err(this.abandon(Some(conn), Error::Cancelled));
+                }
+                if let Err(stop) = meter.add(n) {
+                    return Err(this.stopped(conn, stop));
+                }
             }
-            if callback(&buf[..n]).is_break() {
-                return Err(self.abandon(Some(conn), Error::Cancelled));
+            if let Err(stop) = meter.finish() {
+                return Err(this.stopped(conn, stop));
             }
-        }
-        self.end_upload(conn)
+            this.end_upload(conn)
+        })
     }
 
     /// Uploads lines from `source` with `cmd` in ASCII mode (TYPE A), each sent with CRLF
@@ -225,51 +283,59 @@ impl Ftp {
         let cmd = cmd.as_ref();
         check_line("command", cmd)?;
         self.voidcmd("TYPE A")?;
-        let mut conn = self.transfercmd(cmd, None)?;
-        let mut pending: Vec<u8> = Vec::new();
-        let mut out: Vec<u8> = Vec::with_capacity(64 * 1024);
-        let mut chunk = vec![0u8; 64 * 1024];
-        let mut eof = false;
-        while !eof || !pending.is_empty() {
-            if !eof && !pending.contains(&b'\n') && pending.len() <= MAX_LINE {
-                match source.read(&mut chunk) {
-                    Ok(0) => eof = true,
-                    Ok(n) => pending.extend_from_slice(&chunk[..n]),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        return Err(self.abandon(Some(conn), source_error(e)));
+        self.metered(|this, meter| {
+            let mut conn = this.metered_open(meter, cmd, None)?;
+            let mut pending: Vec<u8> = Vec::new();
+            let mut out: Vec<u8> = Vec::with_capacity(64 * 1024);
+            let mut chunk = vec![0u8; 64 * 1024];
+            let mut eof = false;
+            while !eof || !pending.is_empty() {
+                if !eof && !pending.contains(&b'\n') && pending.len() <= MAX_LINE {
+                    match source.read(&mut chunk) {
+                        Ok(0) => eof = true,
+                        Ok(n) => pending.extend_from_slice(&chunk[..n]),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(this.abandon(Some(conn), source_error(e))),
                     }
+                    continue;
                 }
-                continue;
-            }
-            let end = pending.iter().position(|&b| b == b'\n').map_or(pending.len(), |p| p + 1);
-            if end > MAX_LINE {
-                return Err(
-                    self.abandon(Some(conn), Error::Invalid(format!("line to upload is longer than {MAX_LINE} bytes")))
-                );
-            }
-            let mut line: Vec<u8> = pending.drain(..end).collect();
-            if !line.ends_with(b"\r\n") {
-                if matches!(line.last(), Some(b'\r' | b'\n')) {
-                    line.pop();
+                let end = pending.iter().position(|&b| b == b'\n').map_or(pending.len(), |p| p + 1);
+                if end > MAX_LINE {
+                    let e = Error::Invalid(format!("line to upload is longer than {MAX_LINE} bytes"));
+                    return Err(this.abandon(Some(conn), e));
                 }
-                line.extend_from_slice(b"\r\n");
-            }
-            out.extend_from_slice(&line);
-            if callback(&line).is_break() {
-                return Err(self.abandon(Some(conn), Error::Cancelled));
-            }
-            if out.len() >= 32 * 1024 {
-                if let Err(e) = conn.write_all(&out) {
-                    return Err(self.upload_failed(conn, e));
+                let mut line: Vec<u8> = pending.drain(..end).collect();
+                if !line.ends_with(b"\r\n") {
+                    if matches!(line.last(), Some(b'\r' | b'\n')) {
+                        line.pop();
+                    }
+                    line.extend_from_slice(b"\r\n");
                 }
-                out.clear();
+                out.extend_from_slice(&line);
+                if callback(&line).is_break() {
+                    return Err(this.abandon(Some(conn), Error::Cancelled));
+                }
+                if out.len() >= 32 * 1024 {
+                    if let Err(e) = conn.write_all(&out) {
+                        if meter.interrupted() {
+                            return Err(this.stopped(conn, Stop::Interrupted));
+                        }
+                        return Err(this.upload_failed(conn, e));
+                    }
+                    if let Err(stop) = meter.add(out.len()) {
+                        return Err(this.stopped(conn, stop));
+                    }
+                    out.clear();
+                }
             }
-        }
-        if let Err(e) = conn.write_all(&out) {
-            return Err(self.upload_failed(conn, e));
-        }
-        self.end_upload(conn)
+            if let Err(e) = conn.write_all(&out) {
+                return Err(this.upload_failed(conn, e));
+            }
+            if let Err(stop) = meter.add(out.len()).and_then(|()| meter.finish()) {
+                return Err(this.stopped(conn, stop));
+            }
+            this.end_upload(conn)
+        })
     }
 
     /// Ends an upload cleanly (close_notify over TLS, then end-of-file) and reads the

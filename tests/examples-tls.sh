@@ -1,6 +1,6 @@
 #!/bin/bash
 # The example tools over FTPS against the live servers: --tls and ftps:// URLs, --cacert,
-# --insecure, --cert/--key, and the failures a user sees without them.
+# --insecure, --cert/--key, the failures a user sees without them, and the progress bar.
 # Usage: examples-tls.sh ENV_FILE BUILD_DIR   (ENV_FILE written by tests/servers/start.sh)
 set -euo pipefail
 env_file=${1:?usage: examples-tls.sh ENV_FILE BUILD_DIR}
@@ -74,5 +74,12 @@ status=0
 "$build/ftpget" --tls --cert "$CLIENT_CERT" "ftp://$vs/hello.txt" "$tmp/x" 2> "$tmp/err" || status=$?
 [ "$status" = 2 ] || fail "--cert without --key: status $status"
 ok "usage errors: TLS options without TLS, --cert without --key"
+
+# A progress bar on a terminal (script(1) gives the tool one), nothing otherwise.
+script -qec "$build/ftpget --tls --cacert $CA_FILE ftp://$vs/big.bin $tmp/big3" /dev/null > "$tmp/tty" 2>&1
+grep -q "100%.*8.0 MiB / 8.0 MiB" "$tmp/tty" || fail "no progress bar on a terminal: $(tr '\r' '\n' < "$tmp/tty" | tail -2)"
+"$build/ftpget" --tls --cacert "$CA_FILE" "ftp://$vs/big.bin" "$tmp/big4" 2> "$tmp/err"
+[ ! -s "$tmp/err" ] || fail "output on a non-terminal stderr: $(cat "$tmp/err")"
+ok "progress bar on a terminal only"
 
 echo "examples-tls: $checks checks passed"

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 ftp_url *ex_parse_url(const char *url) {
     ftp_url *u = ftp_url_new();
@@ -86,6 +87,46 @@ static ftp_result setup_tls(ftp_session *h, const ftp_url *u, const struct ex_op
     }
     ftp_tls_config_free(cfg);
     return rc;
+}
+
+/* "12.3 MiB" and the like. */
+static void human(char *out, size_t cap, double bytes) {
+    const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int i = 0;
+    while (bytes >= 1024 && i < 4) {
+        bytes /= 1024;
+        i++;
+    }
+    snprintf(out, cap, i ? "%.1f %s" : "%.0f %s", bytes, units[i]);
+}
+
+/* A one-line progress bar on stderr, redrawn in place, like curl's. */
+static int draw_progress(void *userdata, uint64_t bytes, int64_t total, double rate) {
+    (void)userdata;
+    char done[32], all[32], speed[32];
+    human(done, sizeof done, (double)bytes);
+    human(speed, sizeof speed, rate);
+    if (total > 0) {
+        human(all, sizeof all, (double)total);
+        double left = rate > 0 ? ((double)total - (double)bytes) / rate : 0;
+        int pct = (int)(100.0 * (double)bytes / (double)total);
+        fprintf(stderr, "\r%3d%% %10s / %-10s %10s/s  ETA %d:%02d ", pct, done, all, speed, (int)left / 60,
+                (int)left % 60);
+    } else {
+        fprintf(stderr, "\r%10s %10s/s ", done, speed);
+    }
+    return 0;
+}
+
+void ex_progress(ftp_session *h) {
+    if (isatty(STDERR_FILENO)) ftp_set_progress_callback(h, draw_progress, NULL, 200);
+}
+
+void ex_progress_done(ftp_session *h) {
+    if (isatty(STDERR_FILENO)) {
+        ftp_set_progress_callback(h, NULL, NULL, 0);
+        fputc('\n', stderr);
+    }
 }
 
 ftp_session *ex_open(const ftp_url *u, const struct ex_opts *o) {

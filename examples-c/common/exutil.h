@@ -34,6 +34,11 @@ const char *ex_path(const ftp_url *u);
  * URL says (anonymous without a user). Prints the error and returns NULL on failure. */
 ftp_session *ex_open(const ftp_url *u, const struct ex_opts *o);
 
+/* A progress bar on stderr (bytes, percent, rate, ETA) for the session's transfers,
+ * only when stderr is a terminal, as curl does; ex_progress_done ends its line. */
+void ex_progress(ftp_session *h);
+void ex_progress_done(ftp_session *h);
+
 /* Prints "prog: what: <code text>: <session message>" to stderr. */
 void ex_fail(const char *prog, const char *what, ftp_session *h, ftp_result rc);
 

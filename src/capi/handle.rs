@@ -3,7 +3,7 @@
 //! recording the outcome (last error message) on the handle.
 
 use super::result::{Failure, ftp_result};
-use crate::Ftp;
+use crate::{Ftp, Interrupter};
 use std::cell::UnsafeCell;
 use std::ffi::{CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -12,6 +12,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 /// An FTP session (a connection and its settings). Opaque; create with ftp_new(),
 /// destroy with ftp_free().
 pub struct ftp_session {
+    /// Outside the guard: ftp_interrupt() works while another thread is in a call.
+    interrupter: Interrupter,
     busy: AtomicBool,
     /// Identifies the thread inside the current call, to tell recursion from a race.
     owner: AtomicUsize,
@@ -58,12 +60,18 @@ pub(crate) fn c_string(bytes: impl Into<Vec<u8>>) -> CString {
 
 impl ftp_session {
     pub(crate) fn new() -> ftp_session {
+        let state = State::default();
         ftp_session {
+            interrupter: state.ftp.interrupter(),
             busy: AtomicBool::new(false),
             owner: AtomicUsize::new(0),
             poisoned: AtomicBool::new(false),
-            state: UnsafeCell::new(State::default()),
+            state: UnsafeCell::new(state),
         }
+    }
+
+    pub(crate) fn interrupter(&self) -> &Interrupter {
+        &self.interrupter
     }
 }
 

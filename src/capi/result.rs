@@ -61,6 +61,10 @@ pub enum ftp_result {
     /// plain text on an implicit FTPS port, or claimed a login (230) before TLS. No
     /// credentials were sent.
     FTP_E_TLS_REQUIRED = 20,
+    /// ftp_interrupt() stopped the call. A transfer was aborted and the session is
+    /// usable; a call waiting on the control connection had it shut down, and the
+    /// session is closed.
+    FTP_E_INTERRUPTED = 21,
 }
 
 use ftp_result::*;
@@ -77,6 +81,7 @@ impl From<ErrorKind> for ftp_result {
             ErrorKind::Closed => FTP_E_CLOSED,
             ErrorKind::Resolve => FTP_E_RESOLVE,
             ErrorKind::Cancelled => FTP_E_CANCELLED,
+            ErrorKind::Interrupted => FTP_E_INTERRUPTED,
             ErrorKind::Invalid => FTP_E_INVALID,
             ErrorKind::State => FTP_E_STATE,
             ErrorKind::Tls(TlsFailure::Failed) => FTP_E_TLS,
@@ -121,7 +126,7 @@ impl Failure {
 impl ftp_result {
     /// Every code, in value order (a unit test checks the order); a new code goes here
     /// too, and text() will not compile without its text.
-    const ALL: [ftp_result; 21] = [
+    const ALL: [ftp_result; 22] = [
         FTP_OK,
         FTP_E_REPLY,
         FTP_E_TEMP,
@@ -143,6 +148,7 @@ impl ftp_result {
         FTP_E_TLS_HOSTNAME,
         FTP_E_TLS_EXPIRED,
         FTP_E_TLS_REQUIRED,
+        FTP_E_INTERRUPTED,
     ];
 
     fn from_int(code: c_int) -> Option<ftp_result> {
@@ -173,6 +179,7 @@ impl ftp_result {
             FTP_E_TLS_HOSTNAME => c"server certificate does not match the host name",
             FTP_E_TLS_EXPIRED => c"server certificate expired or not yet valid",
             FTP_E_TLS_REQUIRED => c"TLS required but not available from the server",
+            FTP_E_INTERRUPTED => c"interrupted by ftp_interrupt()",
         }
     }
 }
@@ -205,7 +212,7 @@ mod tests {
     #[test]
     fn every_code_has_its_own_text() {
         let mut seen = std::collections::HashSet::new();
-        for code in 0..=FTP_E_TLS_REQUIRED as c_int {
+        for code in 0..=FTP_E_INTERRUPTED as c_int {
             let s = unsafe { CStr::from_ptr(ftp_strerror(code)) }.to_str().unwrap();
             assert_ne!(s, "unknown error code", "code {code}");
             assert!(seen.insert(s), "duplicate text for {code}");

@@ -428,3 +428,65 @@ pub extern "C" fn ftp_data_free(d: *mut ftp_data) {
         drop(unsafe { Box::from_raw(d) });
     })
 }
+
+/// Receives transfer progress: `bytes` moved so far, `total` expected (-1 when unknown:
+/// the server announced no size), and the average `rate` in bytes per second. Return 0
+/// to go on, non-zero to cancel the transfer (FTP_E_CANCELLED, the session stays usable).
+/// Must not call into the session (FTP_E_RECURSIVE).
+pub type ftp_progress_cb =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, bytes: u64, total: i64, rate: f64) -> c_int>;
+
+/// Reports the progress of the callback-driven transfers (ftp_retr_binary,
+/// ftp_retr_lines, ftp_stor_binary, ftp_stor_lines and the listings): at most once
+/// every `interval_ms`, plus once when all bytes have moved. The total comes from the
+/// server's 150 reply "(N bytes)", less a REST offset.
+///
+/// @param h the session.
+/// @param callback the callback, or NULL to stop reporting.
+/// @param userdata passed to callback as its first argument.
+/// @param interval_ms the least time between two reports; 0 reports after every block.
+/// @return FTP_OK (or one of the general errors, see the top of this header).
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_set_progress_callback(
+    h: *mut ftp_session,
+    callback: ftp_progress_cb,
+    userdata: *mut c_void,
+    interval_ms: u32,
+) -> ftp_result {
+    with_session(h, |s| {
+        let ud = UserData(userdata);
+        let sink = callback.map(|cb| -> crate::ProgressSink {
+            Box::new(move |p: &crate::Progress| {
+                // Use the whole (Send) wrapper, so the closure does not capture the raw pointer.
+                let ud: UserData = ud;
+                let total = p.total.and_then(|t| i64::try_from(t).ok()).unwrap_or(-1);
+                // SAFETY: the caller's callback with its own userdata (contract).
+                flow(unsafe { cb(ud.0, p.bytes, total, p.rate) })
+            })
+        });
+        s.ftp.set_progress(sink, std::time::Duration::from_millis(u64::from(interval_ms)));
+        Ok(())
+    })
+}
+
+/// Stops what the session is doing right now, from any thread (the one thread-safe call
+/// on a busy session): a transfer is aborted (ABOR, as for a cancel) and its call
+/// returns FTP_E_INTERRUPTED with the session usable; a call waiting for a reply has the
+/// control connection shut down and fails (FTP_E_INTERRUPTED or a connection error),
+/// leaving the session closed. With no call running it does nothing lasting: each
+/// transfer starts afresh. Safe from a signal handler's thread, not from the handler.
+///
+/// @param h the session; it must not be freed meanwhile (ftp_free after the call returns).
+/// @return FTP_OK; FTP_E_NULL if h is NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_interrupt(h: *mut ftp_session) -> ftp_result {
+    // SAFETY: h is NULL or a live pointer from ftp_new (contract); only the interrupter,
+    // which is thread-safe and outside the guard, is touched.
+    let Some(session) = (unsafe { h.as_ref() }) else {
+        return ftp_result::FTP_E_NULL;
+    };
+    no_panic(ftp_result::FTP_E_PANIC, || {
+        session.interrupter().interrupt();
+        ftp_result::FTP_OK
+    })
+}

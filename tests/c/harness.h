@@ -61,6 +61,8 @@ void t_buf_free(struct t_buf *b);
 
 /* ftp_data_cb appending to a struct t_buf. */
 int t_collect(void *userdata, const uint8_t *buf, size_t len);
+/* ftp_data_cb that drops the bytes (userdata unused). */
+int t_collect_discard(void *userdata, const uint8_t *buf, size_t len);
 /* ftp_line_cb appending line + '\n' to a struct t_buf. */
 int t_collect_line(void *userdata, const char *line, size_t len);
 

@@ -596,6 +596,75 @@ static void test_extended_commands(const struct server *s) {
     ftp_free(h);
 }
 
+struct progress_seen {
+    int calls;
+    uint64_t last_bytes;
+    int64_t last_total;
+    bool backwards;
+    uint64_t stop_at; /* 0: never */
+};
+
+static int on_progress(void *userdata, uint64_t bytes, int64_t total, double rate) {
+    struct progress_seen *p = userdata;
+    (void)rate;
+    if (bytes < p->last_bytes) p->backwards = true;
+    p->calls++;
+    p->last_bytes = bytes;
+    p->last_total = total;
+    return p->stop_at && bytes >= p->stop_at;
+}
+
+struct interrupter_arg {
+    ftp_session *h;
+    int delay_ms;
+};
+
+static void *interrupt_later(void *arg) {
+    struct interrupter_arg *a = arg;
+    usleep((useconds_t)a->delay_ms * 1000);
+    ftp_interrupt(a->h);
+    return NULL;
+}
+
+static int slow_sink(void *userdata, const uint8_t *buf, size_t len) {
+    (void)userdata, (void)buf, (void)len;
+    usleep(2000); /* a slow consumer, so the transfer is still running when interrupted */
+    return 0;
+}
+
+/* Progress reports, a cancel through them, and ftp_interrupt from another thread. */
+static void test_progress_and_interrupt(const struct server *s) {
+    uint64_t big_size = strtoull(t_need("BIG_SIZE"), NULL, 10);
+    ftp_session *h = open_anon(s);
+    struct progress_seen p = {0, 0, 0, false, 0};
+    CHECK_OK(h, ftp_set_progress_callback(h, on_progress, &p, 0));
+    CHECK_OK(h, ftp_retr_binary(h, "RETR big.bin", t_collect_discard, 65536, FTP_NO_REST, NULL));
+    CHECK(p.calls > 1 && !p.backwards && p.last_bytes == big_size);
+    CHECK(p.last_total == -1 || p.last_total == (int64_t)big_size);
+    if (strcmp(s->name, "vsftpd") == 0) CHECK(p.last_total == (int64_t)big_size);
+
+    memset(&p, 0, sizeof p);
+    p.stop_at = 1000000;
+    CHECK_RC(h, ftp_retr_binary(h, "RETR big.bin", t_collect_discard, 65536, FTP_NO_REST, NULL), FTP_E_CANCELLED);
+    CHECK(p.last_bytes >= 1000000 && p.last_bytes < big_size);
+    CHECK_OK(h, ftp_set_progress_callback(h, NULL, NULL, 0));
+    CHECK_OK(h, ftp_noop(h));
+
+    pthread_t t;
+    struct interrupter_arg a = {h, 100};
+    CHECK(pthread_create(&t, NULL, interrupt_later, &a) == 0);
+    CHECK_RC(h, ftp_retr_binary(h, "RETR big.bin", slow_sink, 8192, FTP_NO_REST, NULL), FTP_E_INTERRUPTED);
+    pthread_join(t, NULL);
+    CHECK(strstr(ftp_session_last_error(h), "interrupted") != NULL);
+    CHECK_OK(h, ftp_noop(h));
+    struct t_buf got = {0};
+    CHECK_OK(h, ftp_retr_binary(h, "RETR hello.txt", t_collect, 0, FTP_NO_REST, &got));
+    CHECK(got.len == 13);
+    t_buf_free(&got);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
 static int run_suite(struct server *s) {
     s->host = s->host ? s->host : "127.0.0.1";
     s->user = t_need("FTP_USER");
@@ -615,6 +684,7 @@ static int run_suite(struct server *s) {
     test_threads(s);
     test_injection_refused(s);
     test_extended_commands(s);
+    test_progress_and_interrupt(s);
     return t_done(s->name);
 }
 

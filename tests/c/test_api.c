@@ -141,7 +141,7 @@ int main(void) {
     CHECK(ftp_version_num() == FTP_VERSION_NUM);
 
     /* Every code has a distinct static text; unknown codes too. */
-    for (int c = FTP_OK; c <= FTP_E_TLS_REQUIRED; c++) {
+    for (int c = FTP_OK; c <= FTP_E_INTERRUPTED; c++) {
         CHECK(ftp_strerror(c) != NULL && strcmp(ftp_strerror(c), "unknown error code") != 0);
         for (int d = FTP_OK; d < c; d++) CHECK(strcmp(ftp_strerror(c), ftp_strerror(d)) != 0);
     }
@@ -220,6 +220,10 @@ int main(void) {
     CHECK_OK(h, ftp_set_keepalive(h, true, 60, 10));
     CHECK_OK(h, ftp_set_keepalive(h, false, 0, 0));
     CHECK_RC(NULL, ftp_set_timeouts(NULL, 0, 0, 0), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_interrupt(NULL), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_set_progress_callback(NULL, NULL, NULL, 0), FTP_E_NULL);
+    CHECK_OK(h, ftp_interrupt(h)); /* nothing running: nothing happens */
+    CHECK_OK(h, ftp_set_progress_callback(h, NULL, NULL, 100));
 
     /* Not connected. */
     CHECK_RC(h, ftp_sendcmd(h, "NOOP"), FTP_E_STATE);

@@ -1,0 +1,179 @@
+//! Progress reports during transfers, at a bounded rate, and interrupting a blocked call
+//! from another thread.
+
+use crate::transfer::Flow;
+use std::net::{Shutdown, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// Where a transfer stands.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// Bytes moved so far on the data connection (after any REST offset).
+    pub bytes: u64,
+    /// The bytes expected in all, when known (the 150 reply's size, less a REST offset).
+    pub total: Option<u64>,
+    /// Time since the transfer started.
+    pub elapsed: Duration,
+    /// Average rate so far, in bytes per second.
+    pub rate: f64,
+}
+
+/// Receives progress reports; `Flow::Break` cancels the transfer.
+pub type ProgressSink = Box<dyn FnMut(&Progress) -> Flow + Send>;
+
+/// The shortest time between two reports unless the caller chooses another.
+pub const DEFAULT_PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Lets another thread stop what a session is blocked in. Cloning shares it.
+#[derive(Clone, Default)]
+pub struct Interrupter(Arc<InterruptState>);
+
+#[derive(Default)]
+struct InterruptState {
+    requested: AtomicBool,
+    sockets: Mutex<Sockets>,
+}
+
+/// Second handles on the session's sockets, so `interrupt` can wake a blocked read or
+/// write without touching the session itself.
+#[derive(Default)]
+struct Sockets {
+    control: Option<TcpStream>,
+    data: Option<TcpStream>,
+}
+
+impl Interrupter {
+    fn sockets(&self) -> MutexGuard<'_, Sockets> {
+        self.0.sockets.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Stops the call in progress: a transfer's data connection is shut down (the
+    /// transfer is then aborted the usual way and the session stays usable); with no
+    /// data connection, the control connection is (the session is then closed).
+    pub fn interrupt(&self) {
+        self.0.requested.store(true, Ordering::SeqCst);
+        let sockets = self.sockets();
+        if let Some(s) = sockets.data.as_ref().or(sockets.control.as_ref()) {
+            let _ = s.shutdown(Shutdown::Both);
+        }
+    }
+
+    /// True once `interrupt` was called since the last `reset`.
+    pub fn requested(&self) -> bool {
+        self.0.requested.load(Ordering::SeqCst)
+    }
+
+    /// Forgets an earlier interrupt (at the start of each call).
+    pub fn reset(&self) {
+        self.0.requested.store(false, Ordering::SeqCst);
+    }
+
+    pub(crate) fn set_control(&self, s: Option<&TcpStream>) {
+        self.sockets().control = s.and_then(|s| s.try_clone().ok());
+    }
+
+    pub(crate) fn set_data(&self, s: Option<&TcpStream>) {
+        self.sockets().data = s.and_then(|s| s.try_clone().ok());
+    }
+}
+
+/// Counts a transfer's bytes, reports progress no more often than `interval`, and says
+/// when to stop (the sink asked to, or the session was interrupted).
+pub(crate) struct Meter {
+    pub sink: Option<ProgressSink>,
+    interval: Duration,
+    interrupter: Interrupter,
+    start: Instant,
+    last: Option<Instant>,
+    bytes: u64,
+    total: Option<u64>,
+}
+
+/// Why a meter says stop.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Stop {
+    Cancelled,
+    Interrupted,
+}
+
+impl Meter {
+    pub fn new(sink: Option<ProgressSink>, interval: Duration, interrupter: Interrupter) -> Meter {
+        Meter { sink, interval, interrupter, start: Instant::now(), last: None, bytes: 0, total: None }
+    }
+
+    pub fn set_total(&mut self, total: Option<u64>) {
+        self.total = total;
+    }
+
+    pub fn interrupted(&self) -> bool {
+        self.interrupter.requested()
+    }
+
+    fn report(&mut self, now: Instant) -> Result<(), Stop> {
+        let Some(sink) = self.sink.as_mut() else { return Ok(()) };
+        self.last = Some(now);
+        let elapsed = now - self.start;
+        let secs = elapsed.as_secs_f64();
+        let rate = if secs > 0.0 { self.bytes as f64 / secs } else { 0.0 };
+        let p = Progress { bytes: self.bytes, total: self.total, elapsed, rate };
+        if sink(&p).is_break() { Err(Stop::Cancelled) } else { Ok(()) }
+    }
+
+    /// Counts `n` more bytes; reports if the interval has passed since the last report.
+    pub fn add(&mut self, n: usize) -> Result<(), Stop> {
+        if self.interrupted() {
+            return Err(Stop::Interrupted);
+        }
+        self.bytes += n as u64;
+        let now = Instant::now();
+        if self.last.is_none_or(|l| now - l >= self.interval) {
+            self.report(now)?;
+        }
+        Ok(())
+    }
+
+    /// The final report, with every byte counted.
+    pub fn finish(&mut self) -> Result<(), Stop> {
+        if self.interrupted() {
+            return Err(Stop::Interrupted);
+        }
+        self.report(Instant::now())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_are_rate_limited_and_the_last_one_is_complete() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s2 = Arc::clone(&seen);
+        let sink: ProgressSink = Box::new(move |p| {
+            s2.lock().unwrap().push((p.bytes, p.total));
+            Flow::Continue(())
+        });
+        let mut m = Meter::new(Some(sink), Duration::from_secs(3600), Interrupter::default());
+        m.set_total(Some(3000));
+        for _ in 0..3 {
+            m.add(1000).unwrap();
+        }
+        m.finish().unwrap();
+        assert_eq!(*seen.lock().unwrap(), vec![(1000, Some(3000)), (3000, Some(3000))]);
+    }
+
+    #[test]
+    fn a_sink_or_an_interrupt_stops_it() {
+        let mut m = Meter::new(Some(Box::new(|_: &Progress| Flow::Break(()))), Duration::ZERO, Interrupter::default());
+        assert_eq!(m.add(1), Err(Stop::Cancelled));
+        let i = Interrupter::default();
+        let mut m = Meter::new(None, Duration::ZERO, i.clone());
+        m.add(1).unwrap();
+        i.interrupt();
+        assert_eq!(m.add(1), Err(Stop::Interrupted));
+        i.reset();
+        assert!(m.add(1).is_ok());
+    }
+}

@@ -1,0 +1,157 @@
+//! Progress reports and interrupts against the scripted fake server.
+
+mod common;
+
+use common::fake_server::{FakeServer, Step};
+use ftp::{ErrorKind, Flow, Ftp, Progress};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const ABOR_LINE: &[u8] = b"\xff\xf4\xff\xf2ABOR\r\n";
+
+fn reply(text: &str) -> Step {
+    Step::Reply(text.to_string())
+}
+
+fn exchange(cmd: &str, answer: &str) -> Vec<Step> {
+    vec![Step::Expect(cmd.to_string()), reply(answer)]
+}
+
+/// TYPE I, EPSV and RETR f answered by `announce`, the data connection accepted.
+fn retr_open(announce: &str) -> Vec<Step> {
+    let mut s = exchange("TYPE I", "200 binary");
+    s.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("RETR f".into()), reply(announce)]);
+    s.push(Step::DataAccept);
+    s
+}
+
+/// The end of an aborted transfer (ABOR, then the NOOP that resynchronises), then two
+/// NOOPs of the test's own (the session is still usable) and QUIT.
+fn aborted_then_noop() -> Vec<Step> {
+    let mut s = vec![Step::ExpectRaw(ABOR_LINE.to_vec()), Step::DataClose, reply("426 aborted"), reply("226 ok")];
+    s.extend(exchange("NOOP", "200 resync"));
+    s.extend(exchange("NOOP", "200 ok"));
+    s.extend(exchange("NOOP", "200 still here"));
+    s.extend(exchange("QUIT", "221 bye"));
+    s
+}
+
+fn connected(script: Vec<Step>) -> (FakeServer, Ftp) {
+    let mut full = vec![reply("220 ready")];
+    full.extend(script);
+    let server = FakeServer::start(full);
+    let mut ftp = Ftp::new();
+    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+    (server, ftp)
+}
+
+type Seen = Arc<Mutex<Vec<Progress>>>;
+
+fn recording(ftp: &mut Ftp, interval: Duration, stop_after: Option<u64>) -> Seen {
+    let seen: Seen = Arc::default();
+    let s2 = Arc::clone(&seen);
+    ftp.set_progress(
+        Some(Box::new(move |p: &Progress| {
+            s2.lock().unwrap().push(*p);
+            match stop_after {
+                Some(n) if p.bytes >= n => Flow::Break(()),
+                _ => Flow::Continue(()),
+            }
+        })),
+        interval,
+    );
+    seen
+}
+
+#[test]
+fn progress_counts_bytes_against_the_announced_size() {
+    let data = vec![5u8; 300_000];
+    let mut script = retr_open("150 here (300000 bytes)");
+    script.extend([Step::DataSend(data.clone()), Step::DataClose, reply("226 done")]);
+    script.extend(exchange("QUIT", "221 bye"));
+    let (server, mut ftp) = connected(script);
+    let seen = recording(&mut ftp, Duration::ZERO, None);
+    let mut got = 0;
+    ftp.retrbinary("RETR f", 8192, None, |b| {
+        got += b.len();
+        Flow::Continue(())
+    })
+    .unwrap();
+    let seen = seen.lock().unwrap();
+    assert!(seen.len() >= 2, "{} reports", seen.len());
+    assert!(seen.windows(2).all(|w| w[0].bytes <= w[1].bytes), "never backwards");
+    let last = seen.last().unwrap();
+    assert_eq!((last.bytes, last.total, got), (300_000, Some(300_000), 300_000));
+    assert!(last.rate > 0.0);
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
+fn reports_are_rate_limited() {
+    let mut script = retr_open("150 here");
+    script.extend([Step::DataSend(vec![1u8; 200_000]), Step::DataClose, reply("226 done")]);
+    script.extend(exchange("QUIT", "221 bye"));
+    let (server, mut ftp) = connected(script);
+    let seen = recording(&mut ftp, Duration::from_secs(3600), None);
+    ftp.retrbinary("RETR f", 1024, None, |_| Flow::Continue(())).unwrap();
+    let seen = seen.lock().unwrap();
+    // The first block and the end: nothing in between within the hour.
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!((seen[1].bytes, seen[1].total), (200_000, None));
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
+fn progress_returning_stop_cancels_and_the_session_goes_on() {
+    let mut script = retr_open("150 here (1000000 bytes)");
+    script.push(Step::DataSend(vec![1u8; 100_000]));
+    script.extend(aborted_then_noop());
+    let (server, mut ftp) = connected(script);
+    let _seen = recording(&mut ftp, Duration::ZERO, Some(10_000));
+    let e = ftp.retrbinary("RETR f", 8192, None, |_| Flow::Continue(())).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
+    ftp.noop().unwrap();
+    ftp.noop().unwrap();
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
+fn another_thread_interrupts_a_stalled_transfer_and_the_session_goes_on() {
+    let mut script = retr_open("150 here (1000000 bytes)");
+    script.extend([Step::DataSend(vec![1u8; 1000]), Step::Sleep(300)]);
+    script.extend(aborted_then_noop());
+    let (server, mut ftp) = connected(script);
+    let interrupter = ftp.interrupter();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        interrupter.interrupt();
+    });
+    let e = ftp.retrbinary("RETR f", 8192, None, |_| Flow::Continue(())).unwrap_err();
+    t.join().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Interrupted, "{e}");
+    ftp.noop().unwrap();
+    // The interrupt is spent: the next transfer-free call is not affected either.
+    ftp.noop().unwrap();
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
+fn interrupting_a_wait_for_a_reply_closes_the_session() {
+    let (server, mut ftp) = connected(vec![Step::Expect("NOOP".into()), Step::Sleep(500)]);
+    let interrupter = ftp.interrupter();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        interrupter.interrupt();
+    });
+    let start = std::time::Instant::now();
+    let e = ftp.noop().unwrap_err();
+    t.join().unwrap();
+    assert!(start.elapsed() < Duration::from_secs(4), "woken by the interrupt, not a timeout");
+    assert!(matches!(e.kind(), ErrorKind::Closed | ErrorKind::Io), "{e}");
+    assert_eq!(ftp.noop().unwrap_err().kind(), ErrorKind::State);
+    server.finish_any();
+}
