@@ -294,6 +294,38 @@ typedef enum {
 } ftp_result;
 
 /**
+ * What a directory entry is (ftp_entry_kind()).
+ */
+typedef enum {
+  /**
+   * The line fit no known listing format: the name is the whole line.
+   */
+  FTP_ENTRY_UNKNOWN = 0,
+  FTP_ENTRY_FILE = 1,
+  FTP_ENTRY_DIR = 2,
+  /**
+   * The listed directory itself (MLSD "cdir", LIST ".").
+   */
+  FTP_ENTRY_CDIR = 3,
+  /**
+   * Its parent (MLSD "pdir", LIST "..").
+   */
+  FTP_ENTRY_PDIR = 4,
+  /**
+   * A symbolic link (see ftp_entry_link_target()).
+   */
+  FTP_ENTRY_LINK = 5,
+  /**
+   * A device, FIFO or socket.
+   */
+  FTP_ENTRY_SPECIAL = 6,
+  /**
+   * Another type the server named (e.g. an MLSD "OS.x=y" type).
+   */
+  FTP_ENTRY_OTHER = 7,
+} ftp_entry_type;
+
+/**
  * Kind of a protocol trace line given to an ftp_log_cb.
  */
 typedef enum {
@@ -357,6 +389,18 @@ typedef enum {
 typedef struct ftp_data ftp_data;
 
 /**
+ * One directory entry. Opaque; read it with the ftp_entry_* functions. Entries passed
+ * to an ftp_entry_cb are valid during the call; entries of an ftp_entry_list until
+ * ftp_entry_list_free().
+ */
+typedef struct ftp_entry ftp_entry;
+
+/**
+ * A whole listing, kept in memory. Opaque; free with ftp_entry_list_free().
+ */
+typedef struct ftp_entry_list ftp_entry_list;
+
+/**
  * One MLSD entry, valid only during the ftp_mlsd_cb call. Opaque: read it with the
  * ftp_mlsd_entry_* functions, which may only be called inside that callback.
  */
@@ -397,6 +441,12 @@ typedef int (*ftp_mlsd_cb)(void *userdata, const ftp_mlsd_entry *entry);
  * cancel.
  */
 typedef int (*ftp_line_cb)(void *userdata, const char *line, size_t len);
+
+/**
+ * Receives one entry of a listing, valid only during the call. Return 0 to go on,
+ * non-zero to cancel (FTP_E_CANCELLED).
+ */
+typedef int (*ftp_entry_cb)(void *userdata, const ftp_entry *entry);
 
 /**
  * Receives the protocol trace. `line` is NUL-terminated and valid only during the call;
@@ -606,6 +656,159 @@ ftp_result ftp_nlst(ftp_session *h, const char *args, ftp_line_cb callback, void
  * @return as ftp_retr_lines() (FTP_E_IO if stdout cannot be written).
  */
 ftp_result ftp_dir(ftp_session *h, const char *args, ftp_line_cb callback, void *userdata);
+
+/**
+ * Lists a directory as entries: MLSD where the server lists MLST in FEAT, otherwise
+ * (or when MLSD is refused with 500/502) LIST, parsed as Unix `ls -l` (symlinks,
+ * devices, both date forms, with or without a group column) or DOS/IIS lines; a line
+ * in no known format gives an FTP_ENTRY_UNKNOWN entry holding the whole line. LIST
+ * times are the server's local time read as UTC, to the minute at best.
+ *
+ * @param h the session.
+ * @param path the directory (bytes as given; no CR/LF/NUL), or NULL for the current one.
+ * @param callback receives each entry (required); "total N" lines are skipped.
+ * @param userdata passed to callback as its first argument.
+ * @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero; the errors of
+ *         ftp_retr_lines() and ftp_feat().
+ */
+ftp_result ftp_list(ftp_session *h, const char *path, ftp_entry_cb callback, void *userdata);
+
+/**
+ * Lists a directory like ftp_list() and returns all its entries at once.
+ *
+ * @param h the session.
+ * @param path the directory (bytes as given), or NULL for the current one.
+ * @param out receives the list on success (required); the caller frees it with
+ *        ftp_entry_list_free().
+ * @return as ftp_list() (never FTP_E_CANCELLED); FTP_E_NULL if out is NULL.
+ */
+ftp_result ftp_list_get(ftp_session *h, const char *path, ftp_entry_list **out);
+
+/**
+ * The number of entries in a list.
+ *
+ * @param list the list, or NULL (0).
+ */
+size_t ftp_entry_list_len(const ftp_entry_list *list);
+
+/**
+ * The i-th entry of a list.
+ *
+ * @param list the list.
+ * @param i the index, below ftp_entry_list_len().
+ * @return the entry, owned by the list; NULL if list is NULL or i is out of range.
+ */
+const ftp_entry *ftp_entry_list_get(const ftp_entry_list *list, size_t i);
+
+/**
+ * Frees a list and its entries.
+ *
+ * @param list the list, or NULL (does nothing); not usable afterwards.
+ */
+void ftp_entry_list_free(ftp_entry_list *list);
+
+/**
+ * The entry's name: the server's bytes (not necessarily UTF-8), NUL-terminated.
+ *
+ * @param e the entry.
+ * @param len_out receives the length (the name cannot contain NUL); may be NULL.
+ * @return owned by the entry; NULL if e is NULL.
+ */
+const char *ftp_entry_name(const ftp_entry *e, size_t *len_out);
+
+/**
+ * What the entry is.
+ *
+ * @param e the entry.
+ * @return an ftp_entry_type; FTP_ENTRY_UNKNOWN if e is NULL.
+ */
+ftp_entry_type ftp_entry_kind(const ftp_entry *e);
+
+/**
+ * The entry's size in bytes, when the listing gives one.
+ *
+ * @param e the entry.
+ * @param size_out receives the size (required).
+ * @return true if known; false if not (or e or size_out is NULL).
+ */
+bool ftp_entry_size(const ftp_entry *e, uint64_t *size_out);
+
+/**
+ * The entry's modification time as UTC (from MLSD "modify", or LIST's date, which is
+ * the server's local time taken as UTC).
+ *
+ * @param e the entry.
+ * @param secs_out receives seconds since 1970-01-01 00:00 UTC (required).
+ * @param nanos_out receives the fraction in nanoseconds; may be NULL.
+ * @return true if known; false if not (or e or secs_out is NULL).
+ */
+bool ftp_entry_mtime(const ftp_entry *e, int64_t *secs_out, uint32_t *nanos_out);
+
+/**
+ * Unix permission bits (MLSD "unix.mode", or LIST's rwx string), e.g. 0644.
+ *
+ * @param e the entry.
+ * @return the bits, or -1 if unknown (or e is NULL).
+ */
+int ftp_entry_mode(const ftp_entry *e);
+
+/**
+ * MLSD's "perm" fact (e.g. "adfrw"), NULL if not given. Owned by the entry.
+ *
+ * @param e the entry.
+ */
+const char *ftp_entry_perm(const ftp_entry *e);
+
+/**
+ * MLSD's "unique" fact (the file's identity on the server), NULL if not given.
+ *
+ * @param e the entry.
+ */
+const char *ftp_entry_unique(const ftp_entry *e);
+
+/**
+ * The owner (MLSD unix.owner/unix.uid, or LIST's owner column), NULL if not given.
+ *
+ * @param e the entry.
+ */
+const char *ftp_entry_owner(const ftp_entry *e);
+
+/**
+ * The group (MLSD unix.group/unix.gid, or LIST's group column), NULL if not given.
+ *
+ * @param e the entry.
+ */
+const char *ftp_entry_group(const ftp_entry *e);
+
+/**
+ * Where a symbolic link points (LIST's "name -> target", MLSD's "OS.unix=slink:target").
+ *
+ * @param e the entry.
+ * @param len_out receives the length; may be NULL.
+ * @return the target's bytes, owned by the entry; NULL if not given (or e is NULL).
+ */
+const char *ftp_entry_link_target(const ftp_entry *e, size_t *len_out);
+
+/**
+ * The raw text behind the entry: MLSD's facts ("type=file;size=5;") or the whole LIST
+ * line, as received (NUL bytes shown as '?').
+ *
+ * @param e the entry.
+ * @param len_out receives the length; may be NULL.
+ * @return owned by the entry; NULL if e is NULL.
+ */
+const char *ftp_entry_raw(const ftp_entry *e, size_t *len_out);
+
+/**
+ * Parses one LIST line without a server (for listings obtained otherwise), as
+ * ftp_list() would.
+ *
+ * @param line the line, without its line ending (bytes; NUL-terminated).
+ * @param out receives a one-entry list on success (free with ftp_entry_list_free()),
+ *        or an empty list for lines that are not entries ("total 12").
+ * @return FTP_OK; FTP_E_NULL if line or out is NULL.
+ */
+ftp_result ftp_parse_list_line(const char *line, ftp_entry_list **out);
 
 /**
  * Sends FEAT now and keeps what the server lists (see ftp_has_feature()). ftp_login()

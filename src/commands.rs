@@ -15,6 +15,14 @@ pub struct FileTime {
     pub nanos: u32,
 }
 
+impl FileTime {
+    /// The current time.
+    pub fn now() -> FileTime {
+        let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        FileTime { secs: d.as_secs() as i64, nanos: d.subsec_nanos() }
+    }
+}
+
 impl Ftp {
     /// NOOP: keeps an idle connection alive (servers drop idle sessions after their
     /// timeout, often 300 s) and checks that it still answers.

@@ -217,6 +217,11 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// The (proleptic Gregorian, UTC) year of a time in seconds since the epoch.
+pub fn civil_year(secs: i64) -> i64 {
+    civil_from_days(secs.div_euclid(86400)).0
+}
+
 /// An RFC 3659 time-val, `YYYYMMDDHHMMSS[.sss...]` (UTC), as seconds since the epoch
 /// and nanoseconds; None unless every field is in range.
 pub fn parse_time_val(text: &[u8]) -> Option<crate::commands::FileTime> {

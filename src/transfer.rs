@@ -1,8 +1,10 @@
 //! Transfers (ftplib's transfercmd, retrbinary, retrlines, storbinary, storlines) and
 //! the listings built on them (mlsd, nlst, dir).
 
+use crate::commands::FileTime;
 use crate::control::{check_line, verb_line};
 use crate::data::{DataConn, Pending};
+use crate::entry::Entry;
 use crate::error::{Error, ErrorKind, Result};
 use crate::listing::MlsdEntry;
 use crate::parse;
@@ -387,6 +389,27 @@ impl Ftp {
     /// LIST with optional arguments; each line goes to `callback` (ftplib's `dir`).
     pub fn dir(&mut self, args: impl AsRef<[u8]>, callback: impl FnMut(&[u8]) -> Flow) -> Result<Reply> {
         self.retrlines(optional_arg("LIST", args.as_ref()), callback)
+    }
+}
+
+impl Ftp {
+    /// A directory listing as parsed entries: MLSD where the server lists MLST in FEAT
+    /// (asked once per login), otherwise (or if MLSD is refused with 500/502) LIST with
+    /// the Unix and DOS parsers. `path` may be empty for the working directory.
+    pub fn list_entries(&mut self, path: impl AsRef<[u8]>, mut callback: impl FnMut(&Entry) -> Flow) -> Result<Reply> {
+        let path = path.as_ref();
+        check_line("path", path)?;
+        if self.features()?.has("MLST") {
+            match self.retrlines(optional_arg("MLSD", path), |line| callback(&Entry::from_mlsd(line))) {
+                Err(Error::Perm(r)) if matches!(r.code, 500 | 502) => {}
+                other => return other,
+            }
+        }
+        let now = FileTime::now();
+        self.retrlines(optional_arg("LIST", path), |line| match Entry::from_list(line, now) {
+            Some(e) => callback(&e),
+            None => Flow::Continue(()),
+        })
     }
 }
 

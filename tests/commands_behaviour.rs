@@ -196,3 +196,54 @@ fn mkd_all_creates_missing_levels_and_comes_back() {
     assert!(err.to_string().contains("file exists"), "{err}");
     done(server, ftp);
 }
+
+/// A passive LIST/MLSD exchange sending `lines`.
+fn listing(cmd: &str, lines: &str) -> Vec<Step> {
+    let mut s = exchange("TYPE A", "200 ascii");
+    s.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect(cmd.into()), reply("150 here")]);
+    s.extend([Step::DataAccept, Step::DataSend(lines.as_bytes().to_vec()), Step::DataClose, reply("226 done")]);
+    s
+}
+
+fn names(ftp: &mut Ftp, path: &str) -> Vec<(String, ftp::EntryType, Option<u64>)> {
+    let mut out = Vec::new();
+    ftp.list_entries(path, |e| {
+        out.push((String::from_utf8_lossy(&e.name).into_owned(), e.kind, e.size));
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    out
+}
+
+#[test]
+fn entries_come_from_mlsd_when_offered_and_from_list_otherwise() {
+    use ftp::EntryType::*;
+    let (server, mut ftp) = session(
+        vec![
+            exchange("FEAT", "211-x\r\n MLST type*;size*;\r\n211 end"),
+            listing("MLSD", "type=cdir; .\r\ntype=file;size=5; a b\r\ntype=dir; d\r\n"),
+            // The same server refusing MLSD for a path: LIST is the fallback.
+            exchange("TYPE A", "200 ascii"),
+            vec![Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("MLSD sub".into()), reply("500 no MLSD here")],
+            listing("LIST sub", "total 8\r\n-rw-r--r-- 1 u g 7 Jan  1  2020 f.txt\r\nodd line\r\n"),
+        ],
+        false,
+    );
+    assert_eq!(
+        names(&mut ftp, ""),
+        vec![(".".into(), CurrentDir, None), ("a b".into(), File, Some(5)), ("d".into(), Dir, None)]
+    );
+    assert_eq!(names(&mut ftp, "sub"), vec![("f.txt".into(), File, Some(7)), ("odd line".into(), Unknown, None)]);
+    done(server, ftp);
+}
+
+#[test]
+fn without_mlst_in_feat_list_is_used_at_once() {
+    let (server, mut ftp) = session(
+        vec![exchange("FEAT", "500 what"), listing("LIST", "01-16-24  02:15PM       <DIR>          Program Files\r\n")],
+        false,
+    );
+    assert_eq!(names(&mut ftp, ""), vec![("Program Files".into(), ftp::EntryType::Dir, None)]);
+    let t = done(server, ftp);
+    assert!(!t.commands.iter().any(|c| c.starts_with("MLSD")), "{:?}", t.commands);
+}

@@ -10,6 +10,7 @@
 
 mod args;
 mod commands;
+mod entry;
 mod extended;
 mod handle;
 mod result;

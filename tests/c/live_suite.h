@@ -665,6 +665,43 @@ static void test_progress_and_interrupt(const struct server *s) {
     ftp_free(h);
 }
 
+/* Listings as data: MLSD where offered, LIST parsed otherwise; checked against disk. */
+static void test_list_entries(const struct server *s) {
+    ftp_session *h = open_anon(s);
+    ftp_entry_list *l = NULL;
+    CHECK_OK(h, ftp_list_get(h, NULL, &l));
+    bool big = false, dir = false, space = false;
+    char path[4096];
+    for (size_t i = 0; i < ftp_entry_list_len(l); i++) {
+        const ftp_entry *e = ftp_entry_list_get(l, i);
+        const char *name = ftp_entry_name(e, NULL);
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", s->anon_root, name);
+        if (strcmp(name, "big.bin") == 0) {
+            uint64_t size = 0;
+            int64_t secs = 0;
+            big = ftp_entry_kind(e) == FTP_ENTRY_FILE && ftp_entry_size(e, &size) &&
+                  size == strtoull(t_need("BIG_SIZE"), NULL, 10) && ftp_entry_mtime(e, &secs, NULL) &&
+                  stat(path, &st) == 0 && (s->has_mlsd ? secs == (int64_t)st.st_mtime : secs / 60 == st.st_mtime / 60);
+            CHECK(ftp_entry_mode(e) == -1 || (ftp_entry_mode(e) & 0777) == (int)(st.st_mode & 0777));
+            if (s->has_mlsd) CHECK(ftp_entry_perm(e) != NULL);
+        }
+        if (strcmp(name, "dir1") == 0) dir = ftp_entry_kind(e) == FTP_ENTRY_DIR;
+        if (strcmp(name, "with space.txt") == 0) space = ftp_entry_kind(e) == FTP_ENTRY_FILE;
+        CHECK(ftp_entry_kind(e) != FTP_ENTRY_UNKNOWN);
+    }
+    CHECK(big && dir && space);
+    ftp_entry_list_free(l);
+    CHECK_OK(h, ftp_list_get(h, "dir1", &l));
+    int files = 0;
+    for (size_t i = 0; i < ftp_entry_list_len(l); i++)
+        files += ftp_entry_kind(ftp_entry_list_get(l, i)) == FTP_ENTRY_FILE;
+    CHECK(files == 2);
+    ftp_entry_list_free(l);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
 static int run_suite(struct server *s) {
     s->host = s->host ? s->host : "127.0.0.1";
     s->user = t_need("FTP_USER");
@@ -685,6 +722,7 @@ static int run_suite(struct server *s) {
     test_injection_refused(s);
     test_extended_commands(s);
     test_progress_and_interrupt(s);
+    test_list_entries(s);
     return t_done(s->name);
 }
 

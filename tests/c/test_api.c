@@ -133,6 +133,53 @@ static void test_url_api(void) {
     ftp_url_free(u);
 }
 
+/* LIST lines parsed without a server, through the entry accessors. */
+static void test_list_parsing(void) {
+    ftp_entry_list *l = NULL;
+    CHECK_RC(NULL, ftp_parse_list_line(NULL, &l), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_parse_list_line("x", NULL), FTP_E_NULL);
+    CHECK(ftp_entry_list_len(NULL) == 0 && ftp_entry_list_get(NULL, 0) == NULL);
+    CHECK(ftp_entry_name(NULL, NULL) == NULL && ftp_entry_kind(NULL) == FTP_ENTRY_UNKNOWN);
+    CHECK(!ftp_entry_size(NULL, &(uint64_t){0}) && ftp_entry_mode(NULL) == -1);
+    ftp_entry_list_free(NULL);
+
+    CHECK_OK(NULL, ftp_parse_list_line("lrwxrwxrwx 1 root wheel 11 Feb  3  2001 my link -> ../target", &l));
+    CHECK(ftp_entry_list_len(l) == 1 && ftp_entry_list_get(l, 1) == NULL);
+    const ftp_entry *e = ftp_entry_list_get(l, 0);
+    size_t len = 0;
+    CHECK(strcmp(ftp_entry_name(e, &len), "my link") == 0 && len == 7);
+    CHECK(ftp_entry_kind(e) == FTP_ENTRY_LINK);
+    CHECK(strcmp(ftp_entry_link_target(e, &len), "../target") == 0 && len == 9);
+    uint64_t size = 0;
+    int64_t secs = 0;
+    CHECK(ftp_entry_size(e, &size) && size == 11);
+    CHECK(ftp_entry_mtime(e, &secs, NULL) && secs == 981158400); /* 2001-02-03 00:00 UTC */
+    CHECK(ftp_entry_mode(e) == 0777);
+    CHECK(strcmp(ftp_entry_owner(e), "root") == 0 && strcmp(ftp_entry_group(e), "wheel") == 0);
+    CHECK(ftp_entry_perm(e) == NULL && ftp_entry_unique(e) == NULL);
+    CHECK(strncmp(ftp_entry_raw(e, &len), "lrwxrwxrwx", 10) == 0);
+    ftp_entry_list_free(l);
+
+    CHECK_OK(NULL, ftp_parse_list_line("12-31-23  11:59AM              12345 file name.txt", &l));
+    e = ftp_entry_list_get(l, 0);
+    CHECK(ftp_entry_kind(e) == FTP_ENTRY_FILE && ftp_entry_size(e, &size) && size == 12345);
+    CHECK(strcmp(ftp_entry_name(e, NULL), "file name.txt") == 0);
+    ftp_entry_list_free(l);
+    CHECK_OK(NULL, ftp_parse_list_line("total 1234", &l));
+    CHECK(ftp_entry_list_len(l) == 0);
+    ftp_entry_list_free(l);
+    CHECK_OK(NULL, ftp_parse_list_line("not a listing line", &l));
+    CHECK(ftp_entry_kind(ftp_entry_list_get(l, 0)) == FTP_ENTRY_UNKNOWN);
+    CHECK(!ftp_entry_size(ftp_entry_list_get(l, 0), &size));
+    ftp_entry_list_free(l);
+
+    ftp_session *h = ftp_new();
+    CHECK_RC(h, ftp_list(h, NULL, NULL, NULL), FTP_E_NULL);
+    CHECK_RC(h, ftp_list_get(h, NULL, NULL), FTP_E_NULL);
+    CHECK_RC(h, ftp_list_get(h, NULL, &l), FTP_E_STATE);
+    ftp_free(h);
+}
+
 int main(void) {
     /* Versions: header and library agree. */
     char v[32];
@@ -253,5 +300,6 @@ int main(void) {
     ftp_free(h);
     test_tls_api();
     test_url_api();
+    test_list_parsing();
     return t_done("api");
 }

@@ -1,0 +1,319 @@
+//! Directory listings as data: entries streamed to a callback or collected in a list.
+
+use super::args::{UserData, bytes, opt_bytes, put};
+use super::handle::{c_string, ftp_session, no_panic, with_session};
+use super::result::{Failure, ftp_result};
+use crate::{Entry, EntryType, Flow};
+use std::ffi::{CString, c_char, c_int, c_void};
+
+/// What a directory entry is (ftp_entry_kind()).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ftp_entry_type {
+    /// The line fit no known listing format: the name is the whole line.
+    FTP_ENTRY_UNKNOWN = 0,
+    FTP_ENTRY_FILE = 1,
+    FTP_ENTRY_DIR = 2,
+    /// The listed directory itself (MLSD "cdir", LIST ".").
+    FTP_ENTRY_CDIR = 3,
+    /// Its parent (MLSD "pdir", LIST "..").
+    FTP_ENTRY_PDIR = 4,
+    /// A symbolic link (see ftp_entry_link_target()).
+    FTP_ENTRY_LINK = 5,
+    /// A device, FIFO or socket.
+    FTP_ENTRY_SPECIAL = 6,
+    /// Another type the server named (e.g. an MLSD "OS.x=y" type).
+    FTP_ENTRY_OTHER = 7,
+}
+
+/// One directory entry. Opaque; read it with the ftp_entry_* functions. Entries passed
+/// to an ftp_entry_cb are valid during the call; entries of an ftp_entry_list until
+/// ftp_entry_list_free().
+pub struct ftp_entry {
+    entry: Entry,
+    name: CString,
+    perm: Option<CString>,
+    unique: Option<CString>,
+    owner: Option<CString>,
+    group: Option<CString>,
+    link: Option<CString>,
+    raw: CString,
+}
+
+impl ftp_entry {
+    fn new(e: &Entry) -> ftp_entry {
+        let opt = |s: &Option<String>| s.as_deref().map(|v| c_string(v.as_bytes()));
+        ftp_entry {
+            name: c_string(e.name.clone()),
+            perm: opt(&e.perm),
+            unique: opt(&e.unique),
+            owner: opt(&e.owner),
+            group: opt(&e.group),
+            link: e.link_target.clone().map(c_string),
+            raw: c_string(e.raw.clone()),
+            entry: e.clone(),
+        }
+    }
+}
+
+/// Receives one entry of a listing, valid only during the call. Return 0 to go on,
+/// non-zero to cancel (FTP_E_CANCELLED).
+pub type ftp_entry_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, entry: *const ftp_entry) -> c_int>;
+
+/// Lists a directory as entries: MLSD where the server lists MLST in FEAT, otherwise
+/// (or when MLSD is refused with 500/502) LIST, parsed as Unix `ls -l` (symlinks,
+/// devices, both date forms, with or without a group column) or DOS/IIS lines; a line
+/// in no known format gives an FTP_ENTRY_UNKNOWN entry holding the whole line. LIST
+/// times are the server's local time read as UTC, to the minute at best.
+///
+/// @param h the session.
+/// @param path the directory (bytes as given; no CR/LF/NUL), or NULL for the current one.
+/// @param callback receives each entry (required); "total N" lines are skipped.
+/// @param userdata passed to callback as its first argument.
+/// @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero; the errors of
+///         ftp_retr_lines() and ftp_feat().
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_list(
+    h: *mut ftp_session,
+    path: *const c_char,
+    callback: ftp_entry_cb,
+    userdata: *mut c_void,
+) -> ftp_result {
+    with_session(h, |s| {
+        let cb = callback.ok_or(Failure::Null("callback"))?;
+        let ud = UserData(userdata);
+        let path = opt_bytes(path).unwrap_or_default();
+        s.ftp.list_entries(path, |e| {
+            let entry = ftp_entry::new(e);
+            // SAFETY: the caller's callback, its userdata, an entry valid for the call.
+            if unsafe { cb(ud.0, &entry) } == 0 { Flow::Continue(()) } else { Flow::Break(()) }
+        })?;
+        Ok(())
+    })
+}
+
+/// A whole listing, kept in memory. Opaque; free with ftp_entry_list_free().
+pub struct ftp_entry_list {
+    entries: Vec<ftp_entry>,
+}
+
+/// Lists a directory like ftp_list() and returns all its entries at once.
+///
+/// @param h the session.
+/// @param path the directory (bytes as given), or NULL for the current one.
+/// @param out receives the list on success (required); the caller frees it with
+///        ftp_entry_list_free().
+/// @return as ftp_list() (never FTP_E_CANCELLED); FTP_E_NULL if out is NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_list_get(h: *mut ftp_session, path: *const c_char, out: *mut *mut ftp_entry_list) -> ftp_result {
+    with_session(h, |s| {
+        if out.is_null() {
+            return Err(Failure::Null("out"));
+        }
+        let path = opt_bytes(path).unwrap_or_default();
+        let mut entries = Vec::new();
+        s.ftp.list_entries(path, |e| {
+            entries.push(ftp_entry::new(e));
+            Flow::Continue(())
+        })?;
+        put(out, Box::into_raw(Box::new(ftp_entry_list { entries })));
+        Ok(())
+    })
+}
+
+/// The number of entries in a list.
+///
+/// @param list the list, or NULL (0).
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_entry_list_len(list: *const ftp_entry_list) -> usize {
+    // SAFETY: list is NULL or a live list from ftp_list_get (contract).
+    unsafe { list.as_ref() }.map_or(0, |l| l.entries.len())
+}
+
+/// The i-th entry of a list.
+///
+/// @param list the list.
+/// @param i the index, below ftp_entry_list_len().
+/// @return the entry, owned by the list; NULL if list is NULL or i is out of range.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_entry_list_get(list: *const ftp_entry_list, i: usize) -> *const ftp_entry {
+    // SAFETY: list is NULL or a live list from ftp_list_get (contract).
+    unsafe { list.as_ref() }.and_then(|l| l.entries.get(i)).map_or(std::ptr::null(), |e| e as *const ftp_entry)
+}
+
+/// Frees a list and its entries.
+///
+/// @param list the list, or NULL (does nothing); not usable afterwards.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_entry_list_free(list: *mut ftp_entry_list) {
+    no_panic((), || {
+        if !list.is_null() {
+            // SAFETY: list comes from Box::into_raw in ftp_list_get and is freed once.
+            drop(unsafe { Box::from_raw(list) });
+        }
+    })
+}
+
+fn entry<'a>(e: *const ftp_entry) -> Option<&'a ftp_entry> {
+    // SAFETY: e is NULL or an entry valid for this call (contract).
+    unsafe { e.as_ref() }
+}
+
+fn opt_ptr(s: &Option<CString>) -> *const c_char {
+    s.as_ref().map_or(std::ptr::null(), |c| c.as_ptr())
+}
+
+/// The entry's name: the server's bytes (not necessarily UTF-8), NUL-terminated.
+///
+/// @param e the entry.
+/// @param len_out receives the length (the name cannot contain NUL); may be NULL.
+/// @return owned by the entry; NULL if e is NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_entry_name(e: *const ftp_entry, len_out: *mut usize) -> *const c_char {
+    entry(e).map_or(std::ptr::null(), |e| {
+        put(len_out, e.name.as_bytes().len());
+        e.name.as_ptr()
+    })
+}
+
+/// What the entry is.
+///
+/// @param e the entry.
+/// @return an ftp_entry_type; FTP_ENTRY_UNKNOWN if e is NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_entry_kind(e: *const ftp_entry) -> ftp_entry_type {
+    use ftp_entry_type::*;
+    entry(e).map_or(FTP_ENTRY_UNKNOWN, |e| match e.entry.kind {
+        EntryType::File => FTP_ENTRY_FILE,
+        EntryType::Dir => FTP_ENTRY_DIR,
+        EntryType::CurrentDir => FTP_ENTRY_CDIR,
+        EntryType::ParentDir => FTP_ENTRY_PDIR,
+        EntryType::Link => FTP_ENTRY_LINK,
+        EntryType::Special => FTP_ENTRY_SPECIAL,
+        EntryType::Other => FTP_ENTRY_OTHER,
+        EntryType::Unknown => FTP_ENTRY_UNKNOWN,
+    })
+}
+
+/// The entry's size in bytes, when the listing gives one.
+///
+/// @param e the entry.
+/// @param size_out receives the size (required).
+/// @return true if known; false if not (or e or size_out is NULL).
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_entry_size(e: *const ftp_entry, size_out: *mut u64) -> bool {
+    match (entry(e).and_then(|e| e.entry.size), size_out.is_null()) {
+        (Some(size), false) => {
+            put(size_out, size);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The entry's modification time as UTC (from MLSD "modify", or LIST's date, which is
+/// the server's local time taken as UTC).
+///
+/// @param e the entry.
+/// @param secs_out receives seconds since 1970-01-01 00:00 UTC (required).
+/// @param nanos_out receives the fraction in nanoseconds; may be NULL.
+/// @return true if known; false if not (or e or secs_out is NULL).
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_entry_mtime(e: *const ftp_entry, secs_out: *mut i64, nanos_out: *mut u32) -> bool {
+    match (entry(e).and_then(|e| e.entry.modified), secs_out.is_null()) {
+        (Some(t), false) => {
+            put(secs_out, t.secs);
+            put(nanos_out, t.nanos);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Unix permission bits (MLSD "unix.mode", or LIST's rwx string), e.g. 0644.
+///
+/// @param e the entry.
+/// @return the bits, or -1 if unknown (or e is NULL).
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_entry_mode(e: *const ftp_entry) -> c_int {
+    entry(e).and_then(|e| e.entry.mode).map_or(-1, |m| m as c_int)
+}
+
+/// MLSD's "perm" fact (e.g. "adfrw"), NULL if not given. Owned by the entry.
+///
+/// @param e the entry.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_entry_perm(e: *const ftp_entry) -> *const c_char {
+    entry(e).map_or(std::ptr::null(), |e| opt_ptr(&e.perm))
+}
+
+/// MLSD's "unique" fact (the file's identity on the server), NULL if not given.
+///
+/// @param e the entry.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_entry_unique(e: *const ftp_entry) -> *const c_char {
+    entry(e).map_or(std::ptr::null(), |e| opt_ptr(&e.unique))
+}
+
+/// The owner (MLSD unix.owner/unix.uid, or LIST's owner column), NULL if not given.
+///
+/// @param e the entry.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_entry_owner(e: *const ftp_entry) -> *const c_char {
+    entry(e).map_or(std::ptr::null(), |e| opt_ptr(&e.owner))
+}
+
+/// The group (MLSD unix.group/unix.gid, or LIST's group column), NULL if not given.
+///
+/// @param e the entry.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_entry_group(e: *const ftp_entry) -> *const c_char {
+    entry(e).map_or(std::ptr::null(), |e| opt_ptr(&e.group))
+}
+
+/// Where a symbolic link points (LIST's "name -> target", MLSD's "OS.unix=slink:target").
+///
+/// @param e the entry.
+/// @param len_out receives the length; may be NULL.
+/// @return the target's bytes, owned by the entry; NULL if not given (or e is NULL).
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_entry_link_target(e: *const ftp_entry, len_out: *mut usize) -> *const c_char {
+    entry(e).and_then(|e| e.link.as_ref()).map_or(std::ptr::null(), |l| {
+        put(len_out, l.as_bytes().len());
+        l.as_ptr()
+    })
+}
+
+/// The raw text behind the entry: MLSD's facts ("type=file;size=5;") or the whole LIST
+/// line, as received (NUL bytes shown as '?').
+///
+/// @param e the entry.
+/// @param len_out receives the length; may be NULL.
+/// @return owned by the entry; NULL if e is NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_entry_raw(e: *const ftp_entry, len_out: *mut usize) -> *const c_char {
+    entry(e).map_or(std::ptr::null(), |e| {
+        put(len_out, e.raw.as_bytes().len());
+        e.raw.as_ptr()
+    })
+}
+
+/// Parses one LIST line without a server (for listings obtained otherwise), as
+/// ftp_list() would.
+///
+/// @param line the line, without its line ending (bytes; NUL-terminated).
+/// @param out receives a one-entry list on success (free with ftp_entry_list_free()),
+///        or an empty list for lines that are not entries ("total 12").
+/// @return FTP_OK; FTP_E_NULL if line or out is NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_parse_list_line(line: *const c_char, out: *mut *mut ftp_entry_list) -> ftp_result {
+    no_panic(ftp_result::FTP_E_PANIC, || {
+        let Ok(line) = bytes(line, "line") else { return ftp_result::FTP_E_NULL };
+        if out.is_null() {
+            return ftp_result::FTP_E_NULL;
+        }
+        let entries = Entry::from_list(line, crate::FileTime::now()).iter().map(ftp_entry::new).collect();
+        put(out, Box::into_raw(Box::new(ftp_entry_list { entries })));
+        ftp_result::FTP_OK
+    })
+}
