@@ -162,6 +162,26 @@
 #define FTP_NO_REST -1
 
 /**
+ * Flag: continue a partial transfer (see ftp_retr_file() and ftp_stor_file()).
+ */
+#define FTP_FILE_RESUME 1
+
+/**
+ * Flag: give the copy the original's modification time.
+ */
+#define FTP_FILE_PRESERVE_MTIME 2
+
+/**
+ * Flag: download into "PATH.part" and rename it to PATH once complete.
+ */
+#define FTP_FILE_ATOMIC 4
+
+/**
+ * Flag: check the final size against the server's (SIZE).
+ */
+#define FTP_FILE_VERIFY_SIZE 8
+
+/**
  * Pass to ftp_set_timeouts() to follow the timeout_ms given to ftp_connect().
  */
 #define FTP_TIMEOUT_DEFAULT -1
@@ -977,6 +997,93 @@ ftp_result ftp_cwd_each(ftp_session *h, const char *path);
  *         (e.g. a file of that name, no permission); the errors of ftp_voidcmd().
  */
 ftp_result ftp_mkd_all(ftp_session *h, const char *path);
+
+/**
+ * Downloads a file to a local path, in binary mode, with 256 KiB blocks.
+ *
+ * FTP_FILE_RESUME continues from the local file's size (REST), or from "PATH.part"'s
+ * with FTP_FILE_ATOMIC; a local file longer than the remote one is started again, one
+ * of the same size is left as it is. FTP_FILE_ATOMIC writes "PATH.part" and renames it
+ * to PATH at the end, so PATH never holds a partial file (a failed download leaves the
+ * ".part" file for a later resume). FTP_FILE_VERIFY_SIZE compares the result with the
+ * server's SIZE. FTP_FILE_PRESERVE_MTIME sets the local file's time from MDTM. The
+ * progress callback, cancellation and ftp_interrupt() apply as to ftp_retr_binary().
+ *
+ * @param h the session.
+ * @param remote the server's file (bytes as given; no CR/LF/NUL).
+ * @param local_path where to write (bytes, as open(2) takes them); created if missing.
+ * @param flags FTP_FILE_* values or'ed together, or 0.
+ * @param bytes_out receives the bytes transferred (not those a resume kept); may be NULL.
+ * @return FTP_OK; FTP_E_IO for local file errors (the message names the file); the
+ *         errors of ftp_retr_binary(), ftp_size() and ftp_mdtm(); FTP_E_PROTO if the
+ *         sizes differ after the download; FTP_E_INVALID for unknown flags.
+ */
+ftp_result ftp_retr_file(ftp_session *h,
+                         const char *remote,
+                         const char *local_path,
+                         uint32_t flags,
+                         uint64_t *bytes_out);
+
+/**
+ * Uploads a local file, in binary mode, with 256 KiB blocks.
+ *
+ * FTP_FILE_RESUME asks the server's size (SIZE) and sends the rest: REST + STOR where
+ * the server lists "REST STREAM" in FEAT, APPE otherwise; a remote file longer than
+ * the local one is replaced, one of the same size left alone. FTP_FILE_VERIFY_SIZE
+ * compares the server's SIZE afterwards. FTP_FILE_PRESERVE_MTIME sends the local
+ * modification time with MFMT where the server lists MFMT (and does nothing where it
+ * does not). FTP_FILE_ATOMIC has no effect on uploads.
+ *
+ * @param h the session.
+ * @param local_path the file to send (bytes, as open(2) takes them).
+ * @param remote the server's name for it (bytes as given; no CR/LF/NUL).
+ * @param flags FTP_FILE_* values or'ed together, or 0.
+ * @param bytes_out receives the bytes transferred; may be NULL.
+ * @return FTP_OK; FTP_E_IO for local file errors; the errors of ftp_stor_binary(),
+ *         ftp_size() and ftp_mfmt(); FTP_E_PROTO if the sizes differ afterwards;
+ *         FTP_E_INVALID for unknown flags.
+ */
+ftp_result ftp_stor_file(ftp_session *h,
+                         const char *local_path,
+                         const char *remote,
+                         uint32_t flags,
+                         uint64_t *bytes_out);
+
+/**
+ * Downloads a file into an open file descriptor, writing at its current position
+ * (REST `rest` is sent when given: position the descriptor to match).
+ *
+ * @param h the session.
+ * @param remote the server's file (bytes as given; no CR/LF/NUL).
+ * @param fd an open descriptor, writable; it stays open and the caller's.
+ * @param rest restart offset (>= 0), or FTP_NO_REST.
+ * @param bytes_out receives the bytes transferred; may be NULL.
+ * @return FTP_OK; FTP_E_IO for write errors; FTP_E_INVALID for a negative fd; the
+ *         errors of ftp_retr_binary().
+ */
+ftp_result ftp_retr_fd(ftp_session *h,
+                       const char *remote,
+                       int fd,
+                       int64_t rest_offset,
+                       uint64_t *bytes_out);
+
+/**
+ * Uploads from an open file descriptor, from its current position to its end
+ * (REST `rest` + STOR when rest is given).
+ *
+ * @param h the session.
+ * @param fd an open descriptor, readable; it stays open and the caller's.
+ * @param remote the server's name for the file (bytes as given; no CR/LF/NUL).
+ * @param rest restart offset (>= 0), or FTP_NO_REST.
+ * @param bytes_out receives the bytes transferred; may be NULL.
+ * @return FTP_OK; FTP_E_IO for read errors; FTP_E_INVALID for a negative fd; the
+ *         errors of ftp_stor_binary().
+ */
+ftp_result ftp_stor_fd(ftp_session *h,
+                       int fd,
+                       const char *remote,
+                       int64_t rest_offset,
+                       uint64_t *bytes_out);
 
 /**
  * A static description of a result code, e.g. "permanent failure reported by the

@@ -12,6 +12,7 @@ mod args;
 mod commands;
 mod entry;
 mod extended;
+mod files;
 mod handle;
 mod result;
 mod session;

@@ -6,6 +6,7 @@
 
 #include "harness.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -702,6 +703,78 @@ static void test_list_entries(const struct server *s) {
     ftp_free(h);
 }
 
+/* Whole-file helpers: upload with size check and mtime, atomic download with mtime,
+ * resumed download and upload, and the fd variants; bytes compared on both sides. */
+static void test_file_helpers(const struct server *s) {
+    size_t big_len;
+    uint8_t *big = anon_file(s, "big.bin", &big_len);
+    if (!big) return;
+    char dir[] = "/tmp/libftp-files-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char local[4200], local2[4200], remote[64], on_disk[4200];
+    snprintf(local, sizeof local, "%s/src.bin", dir);
+    snprintf(local2, sizeof local2, "%s/copy.bin", dir);
+    snprintf(remote, sizeof remote, "fh-%d.bin", (int)getpid());
+    snprintf(on_disk, sizeof on_disk, "%s/%s", s->user_root, remote);
+    CHECK(t_write_file(local, big, big_len));
+    struct timespec old[2] = {{981173106, 0}, {981173106, 0}}; /* 2001-02-03 04:05:06 UTC */
+    CHECK(utimensat(AT_FDCWD, local, old, 0) == 0);
+
+    ftp_session *h = open_user(s);
+    uint64_t n = 0;
+    CHECK_OK(h, ftp_stor_file(h, local, remote, FTP_FILE_VERIFY_SIZE | FTP_FILE_PRESERVE_MTIME, &n));
+    CHECK(n == big_len && file_equals(on_disk, big, big_len));
+    struct stat st;
+    if (ftp_has_feature(h, "MFMT")) CHECK(stat(on_disk, &st) == 0 && st.st_mtime == 981173106);
+
+    /* Atomic download with the server's time; no .part left behind. */
+    CHECK_OK(h, ftp_retr_file(h, remote, local2, FTP_FILE_ATOMIC | FTP_FILE_VERIFY_SIZE | FTP_FILE_PRESERVE_MTIME, &n));
+    CHECK(n == big_len && file_equals(local2, big, big_len));
+    struct stat remote_st;
+    CHECK(stat(local2, &st) == 0 && stat(on_disk, &remote_st) == 0 && st.st_mtime == remote_st.st_mtime);
+    char part[4300];
+    snprintf(part, sizeof part, "%s.part", local2);
+    CHECK(access(part, F_OK) != 0);
+
+    /* Resumed download: a .part with the first megabyte is continued with REST. */
+    unlink(local2);
+    CHECK(t_write_file(part, big, 1000000));
+    CHECK_OK(h, ftp_retr_file(h, remote, local2, FTP_FILE_ATOMIC | FTP_FILE_RESUME | FTP_FILE_VERIFY_SIZE, &n));
+    CHECK(n == big_len - 1000000 && file_equals(local2, big, big_len));
+
+    /* Resumed upload: half is there, the rest follows. */
+    CHECK_OK(h, ftp_delete(h, remote));
+    struct t_src half = {big, big_len / 2, 0, 0};
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "STOR %s", remote);
+    CHECK_OK(h, ftp_stor_binary(h, cmd, t_src_read, 0, NULL, FTP_NO_REST, &half));
+    CHECK_OK(h, ftp_stor_file(h, local, remote, FTP_FILE_RESUME | FTP_FILE_VERIFY_SIZE, &n));
+    CHECK(n == big_len - big_len / 2 && file_equals(on_disk, big, big_len));
+
+    /* File descriptors: download into one, upload from one. */
+    int fd = open(local2, O_RDWR | O_TRUNC);
+    CHECK(fd >= 0);
+    CHECK_OK(h, ftp_retr_fd(h, remote, fd, FTP_NO_REST, &n));
+    CHECK(n == big_len && file_equals(local2, big, big_len));
+    CHECK(lseek(fd, 0, SEEK_SET) == 0);
+    CHECK_OK(h, ftp_stor_fd(h, fd, remote, FTP_NO_REST, &n));
+    CHECK(n == big_len && file_equals(on_disk, big, big_len));
+    CHECK(fcntl(fd, F_GETFD) != -1); /* still open: the caller's */
+    close(fd);
+    CHECK_RC(h, ftp_retr_fd(h, remote, -1, FTP_NO_REST, NULL), FTP_E_INVALID);
+    CHECK_RC(h, ftp_retr_file(h, remote, local2, 0x100, NULL), FTP_E_INVALID);
+    CHECK_RC(h, ftp_retr_file(h, remote, "/nonexistent-dir/x", 0, NULL), FTP_E_IO);
+    CHECK(strstr(ftp_session_last_error(h), "/nonexistent-dir/x") != NULL);
+
+    CHECK_OK(h, ftp_delete(h, remote));
+    ftp_quit(h);
+    ftp_free(h);
+    unlink(local);
+    unlink(local2);
+    rmdir(dir);
+    free(big);
+}
+
 static int run_suite(struct server *s) {
     s->host = s->host ? s->host : "127.0.0.1";
     s->user = t_need("FTP_USER");
@@ -723,6 +796,7 @@ static int run_suite(struct server *s) {
     test_extended_commands(s);
     test_progress_and_interrupt(s);
     test_list_entries(s);
+    test_file_helpers(s);
     return t_done(s->name);
 }
 

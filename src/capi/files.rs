@@ -1,0 +1,173 @@
+//! Whole-file transfers: to and from a path or an open file descriptor.
+
+use super::args::{bytes, put, rest};
+use super::handle::{ftp_session, with_session};
+use super::result::{Failure, ftp_result};
+use crate::{Error, FileOptions};
+use std::ffi::{OsStr, c_char, c_int};
+use std::fs::File;
+use std::mem::ManuallyDrop;
+use std::os::fd::FromRawFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+/// Flag: continue a partial transfer (see ftp_retr_file() and ftp_stor_file()).
+pub const FTP_FILE_RESUME: u32 = 1;
+/// Flag: give the copy the original's modification time.
+pub const FTP_FILE_PRESERVE_MTIME: u32 = 2;
+/// Flag: download into "PATH.part" and rename it to PATH once complete.
+pub const FTP_FILE_ATOMIC: u32 = 4;
+/// Flag: check the final size against the server's (SIZE).
+pub const FTP_FILE_VERIFY_SIZE: u32 = 8;
+
+fn options(flags: u32) -> Result<FileOptions, Failure> {
+    let known = FTP_FILE_RESUME | FTP_FILE_PRESERVE_MTIME | FTP_FILE_ATOMIC | FTP_FILE_VERIFY_SIZE;
+    if flags & !known != 0 {
+        return Err(Failure::Core(Error::Invalid(format!("unknown flags {:#x}", flags & !known))));
+    }
+    Ok(FileOptions {
+        resume: flags & FTP_FILE_RESUME != 0,
+        preserve_mtime: flags & FTP_FILE_PRESERVE_MTIME != 0,
+        atomic: flags & FTP_FILE_ATOMIC != 0,
+        verify_size: flags & FTP_FILE_VERIFY_SIZE != 0,
+    })
+}
+
+fn path<'a>(p: *const c_char, name: &'static str) -> Result<&'a Path, Failure> {
+    Ok(Path::new(OsStr::from_bytes(bytes(p, name)?)))
+}
+
+/// The caller's descriptor as a File that is never closed here.
+fn borrowed_file(fd: c_int) -> Result<ManuallyDrop<File>, Failure> {
+    if fd < 0 {
+        return Err(Failure::Core(Error::Invalid(format!("file descriptor {fd} is negative"))));
+    }
+    // SAFETY: the caller passes an open descriptor it keeps owning (contract); wrapping
+    // it in ManuallyDrop means it is never closed by us.
+    Ok(ManuallyDrop::new(unsafe { File::from_raw_fd(fd) }))
+}
+
+/// Downloads a file to a local path, in binary mode, with 256 KiB blocks.
+///
+/// FTP_FILE_RESUME continues from the local file's size (REST), or from "PATH.part"'s
+/// with FTP_FILE_ATOMIC; a local file longer than the remote one is started again, one
+/// of the same size is left as it is. FTP_FILE_ATOMIC writes "PATH.part" and renames it
+/// to PATH at the end, so PATH never holds a partial file (a failed download leaves the
+/// ".part" file for a later resume). FTP_FILE_VERIFY_SIZE compares the result with the
+/// server's SIZE. FTP_FILE_PRESERVE_MTIME sets the local file's time from MDTM. The
+/// progress callback, cancellation and ftp_interrupt() apply as to ftp_retr_binary().
+///
+/// @param h the session.
+/// @param remote the server's file (bytes as given; no CR/LF/NUL).
+/// @param local_path where to write (bytes, as open(2) takes them); created if missing.
+/// @param flags FTP_FILE_* values or'ed together, or 0.
+/// @param bytes_out receives the bytes transferred (not those a resume kept); may be NULL.
+/// @return FTP_OK; FTP_E_IO for local file errors (the message names the file); the
+///         errors of ftp_retr_binary(), ftp_size() and ftp_mdtm(); FTP_E_PROTO if the
+///         sizes differ after the download; FTP_E_INVALID for unknown flags.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_retr_file(
+    h: *mut ftp_session,
+    remote: *const c_char,
+    local_path: *const c_char,
+    flags: u32,
+    bytes_out: *mut u64,
+) -> ftp_result {
+    with_session(h, |s| {
+        let remote = bytes(remote, "remote")?;
+        let local = path(local_path, "local_path")?;
+        let n = s.ftp.retr_file(remote, local, options(flags)?)?;
+        put(bytes_out, n);
+        Ok(())
+    })
+}
+
+/// Uploads a local file, in binary mode, with 256 KiB blocks.
+///
+/// FTP_FILE_RESUME asks the server's size (SIZE) and sends the rest: REST + STOR where
+/// the server lists "REST STREAM" in FEAT, APPE otherwise; a remote file longer than
+/// the local one is replaced, one of the same size left alone. FTP_FILE_VERIFY_SIZE
+/// compares the server's SIZE afterwards. FTP_FILE_PRESERVE_MTIME sends the local
+/// modification time with MFMT where the server lists MFMT (and does nothing where it
+/// does not). FTP_FILE_ATOMIC has no effect on uploads.
+///
+/// @param h the session.
+/// @param local_path the file to send (bytes, as open(2) takes them).
+/// @param remote the server's name for it (bytes as given; no CR/LF/NUL).
+/// @param flags FTP_FILE_* values or'ed together, or 0.
+/// @param bytes_out receives the bytes transferred; may be NULL.
+/// @return FTP_OK; FTP_E_IO for local file errors; the errors of ftp_stor_binary(),
+///         ftp_size() and ftp_mfmt(); FTP_E_PROTO if the sizes differ afterwards;
+///         FTP_E_INVALID for unknown flags.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_stor_file(
+    h: *mut ftp_session,
+    local_path: *const c_char,
+    remote: *const c_char,
+    flags: u32,
+    bytes_out: *mut u64,
+) -> ftp_result {
+    with_session(h, |s| {
+        let local = path(local_path, "local_path")?;
+        let remote = bytes(remote, "remote")?;
+        let n = s.ftp.stor_file(local, remote, options(flags)?)?;
+        put(bytes_out, n);
+        Ok(())
+    })
+}
+
+/// Downloads a file into an open file descriptor, writing at its current position
+/// (REST `rest` is sent when given: position the descriptor to match).
+///
+/// @param h the session.
+/// @param remote the server's file (bytes as given; no CR/LF/NUL).
+/// @param fd an open descriptor, writable; it stays open and the caller's.
+/// @param rest restart offset (>= 0), or FTP_NO_REST.
+/// @param bytes_out receives the bytes transferred; may be NULL.
+/// @return FTP_OK; FTP_E_IO for write errors; FTP_E_INVALID for a negative fd; the
+///         errors of ftp_retr_binary().
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_retr_fd(
+    h: *mut ftp_session,
+    remote: *const c_char,
+    fd: c_int,
+    rest_offset: i64,
+    bytes_out: *mut u64,
+) -> ftp_result {
+    with_session(h, |s| {
+        let remote = bytes(remote, "remote")?;
+        let rest = rest(rest_offset)?;
+        let mut file = borrowed_file(fd)?;
+        let n = s.ftp.retr_to(remote, &mut file, rest)?;
+        put(bytes_out, n);
+        Ok(())
+    })
+}
+
+/// Uploads from an open file descriptor, from its current position to its end
+/// (REST `rest` + STOR when rest is given).
+///
+/// @param h the session.
+/// @param fd an open descriptor, readable; it stays open and the caller's.
+/// @param remote the server's name for the file (bytes as given; no CR/LF/NUL).
+/// @param rest restart offset (>= 0), or FTP_NO_REST.
+/// @param bytes_out receives the bytes transferred; may be NULL.
+/// @return FTP_OK; FTP_E_IO for read errors; FTP_E_INVALID for a negative fd; the
+///         errors of ftp_stor_binary().
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_stor_fd(
+    h: *mut ftp_session,
+    fd: c_int,
+    remote: *const c_char,
+    rest_offset: i64,
+    bytes_out: *mut u64,
+) -> ftp_result {
+    with_session(h, |s| {
+        let remote = bytes(remote, "remote")?;
+        let rest = rest(rest_offset)?;
+        let mut file = borrowed_file(fd)?;
+        let n = s.ftp.stor_from_file(&mut file, remote, rest)?;
+        put(bytes_out, n);
+        Ok(())
+    })
+}

@@ -1,0 +1,130 @@
+//! Whole-file transfers against the scripted fake server: the commands a resume sends
+//! (SIZE, REST, APPE), the atomic ".part" file, and the final size check.
+
+mod common;
+
+use common::fake_server::{FakeServer, Step, Transcript};
+use ftp::{ErrorKind, FileOptions, Ftp};
+use std::time::Duration;
+
+fn reply(text: &str) -> Step {
+    Step::Reply(text.to_string())
+}
+
+fn exchange(cmd: &str, answer: &str) -> Vec<Step> {
+    vec![Step::Expect(cmd.to_string()), reply(answer)]
+}
+
+fn session(script: Vec<Vec<Step>>) -> (FakeServer, Ftp) {
+    let mut full = vec![reply("220 ready")];
+    full.extend(script.into_iter().flatten());
+    full.extend(exchange("QUIT", "221 bye"));
+    let server = FakeServer::start(full);
+    let mut ftp = Ftp::new();
+    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+    (server, ftp)
+}
+
+fn done(server: FakeServer, mut ftp: Ftp) -> Transcript {
+    ftp.quit().unwrap();
+    server.finish()
+}
+
+/// TYPE I, SIZE answered with `size`.
+fn size(name: &str, size: &str) -> Vec<Step> {
+    [exchange("TYPE I", "200 binary"), exchange(&format!("SIZE {name}"), size)].concat()
+}
+
+/// A passive binary transfer of `cmd`, after REST `rest` when given.
+fn transfer(cmd: &str, rest: Option<u64>, send: Option<&[u8]>) -> Vec<Step> {
+    let mut s = exchange("TYPE I", "200 binary");
+    s.extend([Step::Expect("EPSV".into()), Step::Epsv]);
+    if let Some(r) = rest {
+        s.extend(exchange(&format!("REST {r}"), "350 restarting"));
+    }
+    s.extend([Step::Expect(cmd.into()), reply("150 go"), Step::DataAccept]);
+    match send {
+        Some(data) => s.extend([Step::DataSend(data.to_vec()), Step::DataClose]),
+        None => s.extend([Step::DataRecvAll, Step::DataClose]),
+    }
+    s.push(reply("226 done"));
+    s
+}
+
+fn tmpdir(name: &str) -> std::path::PathBuf {
+    let d = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("files-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn resumed_atomic_download_continues_the_part_file_and_renames_it() {
+    let dir = tmpdir("retr");
+    let local = dir.join("f.bin");
+    std::fs::write(dir.join("f.bin.part"), b"0123").unwrap();
+    let (server, mut ftp) = session(vec![size("f.bin", "213 10"), transfer("RETR f.bin", Some(4), Some(b"456789"))]);
+    let opts = FileOptions { resume: true, atomic: true, verify_size: true, ..FileOptions::default() };
+    assert_eq!(ftp.retr_file("f.bin", &local, opts).unwrap(), 6);
+    assert_eq!(std::fs::read(&local).unwrap(), b"0123456789");
+    assert!(!dir.join("f.bin.part").exists());
+    done(server, ftp);
+}
+
+#[test]
+fn a_download_short_of_the_size_is_an_error_and_keeps_the_part() {
+    let dir = tmpdir("short");
+    let local = dir.join("f.bin");
+    let (server, mut ftp) = session(vec![size("f.bin", "213 10"), transfer("RETR f.bin", None, Some(b"0123"))]);
+    let opts = FileOptions { atomic: true, verify_size: true, ..FileOptions::default() };
+    let e = ftp.retr_file("f.bin", &local, opts).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Proto, "{e}");
+    assert!(e.to_string().contains("holds 4 bytes") && e.to_string().contains("says 10"), "{e}");
+    assert!(!local.exists() && dir.join("f.bin.part").exists());
+    done(server, ftp);
+}
+
+#[test]
+fn resumed_upload_uses_rest_with_rest_stream_and_appe_without() {
+    let dir = tmpdir("stor");
+    let local = dir.join("up.bin");
+    std::fs::write(&local, b"abcdefgh").unwrap();
+    let (server, mut ftp) = session(vec![
+        size("up.bin", "213 3"),
+        exchange("FEAT", "211-x\r\n REST STREAM\r\n211 end"),
+        transfer("STOR up.bin", Some(3), None),
+        size("up.bin", "213 8"),
+    ]);
+    let opts = FileOptions { resume: true, verify_size: true, ..FileOptions::default() };
+    assert_eq!(ftp.stor_file(&local, "up.bin", opts).unwrap(), 5);
+    let t = done(server, ftp);
+    assert_eq!(t.data, vec![b"defgh".to_vec()]);
+
+    let (server, mut ftp) =
+        session(vec![size("up.bin", "213 6"), exchange("FEAT", "500 no FEAT"), transfer("APPE up.bin", None, None)]);
+    let opts = FileOptions { resume: true, ..FileOptions::default() };
+    assert_eq!(ftp.stor_file(&local, "up.bin", opts).unwrap(), 2);
+    assert_eq!(done(server, ftp).data, vec![b"gh".to_vec()]);
+}
+
+#[test]
+fn nothing_moves_when_the_other_side_is_complete() {
+    let dir = tmpdir("complete");
+    let local = dir.join("c.bin");
+    std::fs::write(&local, b"12345").unwrap();
+    let (server, mut ftp) = session(vec![size("c.bin", "213 5"), size("c.bin", "213 5")]);
+    let opts = FileOptions { resume: true, ..FileOptions::default() };
+    assert_eq!(ftp.retr_file("c.bin", &local, opts).unwrap(), 0);
+    assert_eq!(ftp.stor_file(&local, "c.bin", opts).unwrap(), 0);
+    let t = done(server, ftp);
+    assert!(!t.commands.iter().any(|c| c.starts_with("RETR") || c.starts_with("STOR")), "{:?}", t.commands);
+}
+
+#[test]
+fn a_local_write_failure_names_the_file() {
+    let (server, mut ftp) = session(vec![]);
+    let e = ftp.retr_file("x", std::path::Path::new("/nonexistent-dir/x"), FileOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io, "{e}");
+    assert!(e.to_string().contains("/nonexistent-dir/x"), "{e}");
+    done(server, ftp);
+}
