@@ -1387,6 +1387,20 @@ ftp_result ftp_set_timeouts(ftp_session *h, int64_t connect_ms, int64_t reply_ms
 ftp_result ftp_set_keepalive(ftp_session *h, bool on, uint32_t idle_s, uint32_t interval_s);
 
 /**
+ * The address to announce in active mode (PORT for IPv4, EPRT for IPv6) instead of the
+ * control connection's local address, for a client behind NAT whose router forwards
+ * the data ports to it. The listener still binds the local address, and only the
+ * server may connect to it.
+ *
+ * @param h the session.
+ * @param address an IPv4 or IPv6 address (text), or NULL to announce the local address
+ *        again (the default).
+ * @return FTP_OK; FTP_E_INVALID if address is not an IP address (and the general
+ *         errors, see the top of this header).
+ */
+ftp_result ftp_set_active_address(ftp_session *h, const char *address);
+
+/**
  * Creates a TLS configuration with the safe defaults: the server's certificate is
  * verified against the system trust store and must name the host given to
  * ftp_connect(); TLS 1.2 or newer; OpenSSL's default ciphers; data connections resume

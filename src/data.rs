@@ -154,11 +154,14 @@ impl Ftp {
 
     /// Listens on the control connection's local address and tells the server with
     /// PORT (IPv4) or EPRT (IPv6).
+    /// With an external address set (a client behind NAT), that address is announced
+    /// instead, while the listener stays on the local one.
     pub(crate) fn makeport(&mut self) -> Result<TcpListener> {
         let local = self.ctrl.local()?;
         let listener = net::listen_on(local.ip())?;
         let port = listener.local_addr().map_err(|e| Error::io("active mode listener address", e))?.port();
-        let cmd = match local.ip() {
+        let announced = self.opts.active_address.unwrap_or(local.ip());
+        let cmd = match announced {
             IpAddr::V4(ip) => {
                 let o = ip.octets();
                 format!("PORT {},{},{},{},{},{}", o[0], o[1], o[2], o[3], port >> 8, port & 0xff)

@@ -33,6 +33,8 @@ pub struct Options {
     pub keepalive: Option<Keepalive>,
     /// Local address to bind control and data connections to.
     pub source_address: Option<IpAddr>,
+    /// The address announced in active mode (PORT/EPRT) instead of the local one.
+    pub active_address: Option<IpAddr>,
     /// Plain FTP, explicit FTPS (AUTH TLS) or implicit FTPS, from the next connect on.
     pub tls_mode: TlsMode,
     /// TLS settings for the next connection.
@@ -76,6 +78,7 @@ impl Default for Options {
             timeouts: Timeouts::default(),
             keepalive: None,
             source_address: None,
+            active_address: None,
             tls_mode: TlsMode::Off,
             tls: TlsConfig::default(),
             feat_after_login: true,
@@ -271,6 +274,12 @@ impl Ftp {
     /// Whether login is followed by FEAT and, when offered, OPTS UTF8 ON (the default).
     pub fn set_feat_after_login(&mut self, on: bool) {
         self.opts.feat_after_login = on;
+    }
+
+    /// The address to announce in active mode instead of the control connection's local
+    /// one, for a client behind NAT that forwards the ports (None: the local address).
+    pub fn set_active_address(&mut self, address: Option<IpAddr>) {
+        self.opts.active_address = address;
     }
 
     /// Trust the host a 227 reply names (off by default: the control peer is used).

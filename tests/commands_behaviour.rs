@@ -247,3 +247,21 @@ fn without_mlst_in_feat_list_is_used_at_once() {
     let t = done(server, ftp);
     assert!(!t.commands.iter().any(|c| c.starts_with("MLSD")), "{:?}", t.commands);
 }
+
+#[test]
+fn active_mode_announces_the_external_address_but_listens_locally() {
+    // 192.0.2.7 (TEST-NET-1) is only announced, never connected to: the server refuses.
+    let (server, mut ftp) = session(
+        vec![
+            exchange("TYPE I", "200 binary"),
+            vec![Step::ExpectPrefix("PORT 192,0,2,7,".into()), reply("200 PORT ok")],
+            exchange("RETR f", "425 cannot open data connection"),
+        ],
+        false,
+    );
+    ftp.set_pasv(false);
+    ftp.set_active_address(Some("192.0.2.7".parse().unwrap()));
+    let e = ftp.retrbinary("RETR f", 8192, None, |_| std::ops::ControlFlow::Continue(())).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Temp, "{e}");
+    done(server, ftp);
+}

@@ -458,3 +458,28 @@ pub extern "C" fn ftp_set_keepalive(h: *mut ftp_session, on: bool, idle_s: u32, 
         Ok(())
     })
 }
+
+/// The address to announce in active mode (PORT for IPv4, EPRT for IPv6) instead of the
+/// control connection's local address, for a client behind NAT whose router forwards
+/// the data ports to it. The listener still binds the local address, and only the
+/// server may connect to it.
+///
+/// @param h the session.
+/// @param address an IPv4 or IPv6 address (text), or NULL to announce the local address
+///        again (the default).
+/// @return FTP_OK; FTP_E_INVALID if address is not an IP address (and the general
+///         errors, see the top of this header).
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_set_active_address(h: *mut ftp_session, address: *const c_char) -> ftp_result {
+    with_session(h, |s| {
+        let ip = match opt_text(address, "address")? {
+            Some(a) => Some(
+                a.parse::<IpAddr>()
+                    .map_err(|_| Failure::Core(Error::Invalid(format!("address {a:?} is not an IP address"))))?,
+            ),
+            None => None,
+        };
+        s.ftp.set_active_address(ip);
+        Ok(())
+    })
+}

@@ -268,6 +268,9 @@ int main(void) {
     CHECK_OK(h, ftp_set_keepalive(h, false, 0, 0));
     CHECK_RC(NULL, ftp_set_timeouts(NULL, 0, 0, 0), FTP_E_NULL);
     CHECK_RC(NULL, ftp_interrupt(NULL), FTP_E_NULL);
+    CHECK_RC(h, ftp_set_active_address(h, "not an address"), FTP_E_INVALID);
+    CHECK_OK(h, ftp_set_active_address(h, "203.0.113.9"));
+    CHECK_OK(h, ftp_set_active_address(h, NULL));
     CHECK_RC(NULL, ftp_set_progress_callback(NULL, NULL, NULL, 0), FTP_E_NULL);
     CHECK_OK(h, ftp_interrupt(h)); /* nothing running: nothing happens */
     CHECK_OK(h, ftp_set_progress_callback(h, NULL, NULL, 100));
