@@ -182,6 +182,21 @@
 #define FTP_FILE_VERIFY_SIZE 8
 
 /**
+ * Flag: delete from the copy what the source no longer has.
+ */
+#define FTP_MIRROR_DELETE 1
+
+/**
+ * Flag: report what would be done, change nothing.
+ */
+#define FTP_MIRROR_DRY_RUN 2
+
+/**
+ * Flag: transfer what symbolic links point to (as files) instead of leaving them out.
+ */
+#define FTP_MIRROR_FOLLOW_SYMLINKS 4
+
+/**
  * Pass to ftp_set_timeouts() to follow the timeout_ms given to ftp_connect().
  */
 #define FTP_TIMEOUT_DEFAULT -1
@@ -346,6 +361,45 @@ typedef enum {
 } ftp_entry_type;
 
 /**
+ * One step of a mirror (ftp_mirror_cb).
+ */
+typedef enum {
+  /**
+   * A file is downloaded (new or changed).
+   */
+  FTP_MIRROR_GET = 0,
+  /**
+   * A file is uploaded (new or changed).
+   */
+  FTP_MIRROR_PUT = 1,
+  /**
+   * A directory is created.
+   */
+  FTP_MIRROR_MKDIR = 2,
+  /**
+   * Something the source no longer has is deleted from the copy.
+   */
+  FTP_MIRROR_REMOVE = 3,
+  /**
+   * Up to date (same size and time): nothing to do.
+   */
+  FTP_MIRROR_UNCHANGED = 4,
+  /**
+   * Left out: it matched a skip pattern.
+   */
+  FTP_MIRROR_SKIPPED = 5,
+  /**
+   * Left out: a symbolic link (without FTP_MIRROR_FOLLOW_SYMLINKS).
+   */
+  FTP_MIRROR_SKIPPED_LINK = 6,
+  /**
+   * Refused: a name from the server that could escape the target directory ("..",
+   * "/", "\\", NUL) or a local name that cannot be sent (CR, LF).
+   */
+  FTP_MIRROR_REFUSED = 7,
+} ftp_mirror_action;
+
+/**
  * Kind of a protocol trace line given to an ftp_log_cb.
  */
 typedef enum {
@@ -467,6 +521,18 @@ typedef int (*ftp_line_cb)(void *userdata, const char *line, size_t len);
  * non-zero to cancel (FTP_E_CANCELLED).
  */
 typedef int (*ftp_entry_cb)(void *userdata, const ftp_entry *entry);
+
+/**
+ * Hears of each step of a mirror before it is done (or instead of it, in a dry run):
+ * `path` is relative to the mirrored directory ('/'-separated bytes, `len` long,
+ * NUL-terminated, valid during the call), `size` the file's size or -1. Return 0 to go
+ * on, non-zero to stop the mirror (FTP_E_CANCELLED).
+ */
+typedef int (*ftp_mirror_cb)(void *userdata,
+                             ftp_mirror_action action,
+                             const char *path,
+                             size_t len,
+                             int64_t size);
 
 /**
  * Receives the protocol trace. `line` is NUL-terminated and valid only during the call;
@@ -1084,6 +1150,69 @@ ftp_result ftp_stor_fd(ftp_session *h,
                        const char *remote,
                        int64_t rest_offset,
                        uint64_t *bytes_out);
+
+/**
+ * Mirrors a server directory into a local one (Python's ftpmirror.py, done properly):
+ * walks the remote tree (MLSD, or LIST where the server lacks it), downloads files
+ * that are new or whose size or modification time differ (each into "NAME.part",
+ * renamed when complete, then given the listing's time so a re-run finds it
+ * unchanged), creates directories, and with FTP_MIRROR_DELETE removes local entries
+ * the server no longer lists. Names from the server are checked: "..", names with
+ * '/', '\\' or NUL are refused, so nothing is written outside `local_dir`.
+ *
+ * @param h the session, logged in.
+ * @param remote_dir the directory to mirror (bytes as given; no CR/LF/NUL); "" for
+ *        the current one.
+ * @param local_dir where the copy goes (bytes, as open(2) takes them); created if missing.
+ * @param flags FTP_MIRROR_* values or'ed together, or 0.
+ * @param skip NULL, or a NULL-terminated array of shell patterns ('*', '?', "[a-z]")
+ *        matched against each name and each relative path; matches are left out (and
+ *        never deleted).
+ * @param callback hears of every step first (may be NULL).
+ * @param userdata passed to callback.
+ * @param files_out receives the number of files transferred (may be NULL).
+ * @param bytes_out receives the bytes transferred (may be NULL).
+ * @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero; FTP_E_IO for local
+ *         file errors (the message names the file); the errors of ftp_list() and
+ *         ftp_retr_file(); FTP_E_INVALID for unknown flags.
+ */
+ftp_result ftp_mirror(ftp_session *h,
+                      const char *remote_dir,
+                      const char *local_dir,
+                      uint32_t flags,
+                      const char *const *skip,
+                      ftp_mirror_cb callback,
+                      void *userdata,
+                      uint64_t *files_out,
+                      uint64_t *bytes_out);
+
+/**
+ * The reverse mirror: uploads a local tree into a server directory (created with its
+ * parents if missing): files that are new or whose size differs (or, where the server
+ * takes MFMT, whose time differs) are uploaded and given their local time; missing
+ * directories are made; with FTP_MIRROR_DELETE, remote files the local tree lacks are
+ * deleted. Parameters and results as for ftp_mirror(), source and target swapped.
+ *
+ * @param h the session, logged in.
+ * @param local_dir the tree to send (bytes, as open(2) takes them).
+ * @param remote_dir where it goes on the server (bytes as given; no CR/LF/NUL).
+ * @param flags FTP_MIRROR_* values or'ed together, or 0.
+ * @param skip NULL, or a NULL-terminated array of shell patterns to leave out.
+ * @param callback hears of every step first (may be NULL).
+ * @param userdata passed to callback.
+ * @param files_out receives the number of files transferred (may be NULL).
+ * @param bytes_out receives the bytes transferred (may be NULL).
+ * @return as ftp_mirror(); FTP_E_INVALID if local_dir is not a directory.
+ */
+ftp_result ftp_mirror_upload(ftp_session *h,
+                             const char *local_dir,
+                             const char *remote_dir,
+                             uint32_t flags,
+                             const char *const *skip,
+                             ftp_mirror_cb callback,
+                             void *userdata,
+                             uint64_t *files_out,
+                             uint64_t *bytes_out);
 
 /**
  * A static description of a result code, e.g. "permanent failure reported by the

@@ -14,6 +14,7 @@ mod entry;
 mod extended;
 mod files;
 mod handle;
+mod mirror;
 mod result;
 mod session;
 mod tls;

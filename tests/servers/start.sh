@@ -56,6 +56,10 @@ printf 'a\n' > "$anon/dir1/a.txt"
 printf 'b\n' > "$anon/dir1/b.txt"
 printf 'c\n' > "$anon/dir1/sub/c.txt"
 printf 'space\n' > "$anon/with space.txt"
+# Deeper and non-ASCII names, for the mirror tests.
+mkdir -p "$anon/dir1/sub/deeper dir"
+printf 'accents\n' > "$anon/dir1/sub/café ü.txt"
+printf 'deep\n' > "$anon/dir1/sub/deeper dir/x y.txt"
 # 8 MiB of deterministic, incompressible-looking bytes.
 python3 - "$anon/big.bin" <<'PY'
 import hashlib, sys

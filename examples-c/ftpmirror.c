@@ -1,0 +1,98 @@
+/* ftpmirror: mirror a server directory into a local one, or (-r) a local tree up to
+ * the server.  Usage: ftpmirror URL DIR [-v] [-q] [-r] [-n] [-d] [-s PATTERN]...
+ *   -v protocol trace   -q no per-file lines   -r reverse (upload DIR to URL)
+ *   -n dry run          -d delete what the source no longer has
+ *   -s PATTERN skip names or paths matching a shell pattern (repeatable)
+ * URL is ftp:// or ftps://; the TLS options of the other tools work too. */
+#include "exutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *verb(ftp_mirror_action a) {
+    switch (a) {
+    case FTP_MIRROR_GET: return "get";
+    case FTP_MIRROR_PUT: return "put";
+    case FTP_MIRROR_MKDIR: return "mkdir";
+    case FTP_MIRROR_REMOVE: return "remove";
+    case FTP_MIRROR_UNCHANGED: return "same";
+    case FTP_MIRROR_SKIPPED: return "skip";
+    case FTP_MIRROR_SKIPPED_LINK: return "skip-link";
+    case FTP_MIRROR_REFUSED: return "REFUSED";
+    }
+    return "?";
+}
+
+static int show(void *userdata, ftp_mirror_action a, const char *path, size_t len, int64_t size) {
+    bool quiet = *(bool *)userdata;
+    if (quiet && a != FTP_MIRROR_REFUSED) return 0;
+    if (a == FTP_MIRROR_UNCHANGED) return 0;
+    printf("%-9s ", verb(a));
+    fwrite(path, 1, len, stdout);
+    if (size >= 0) printf(" (%lld bytes)", (long long)size);
+    putchar('\n');
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    /* Options may come anywhere: split them from the two positional arguments. */
+    char **opt_argv = calloc((size_t)argc + 1, sizeof *opt_argv);
+    const char **skip = calloc((size_t)argc + 1, sizeof *skip);
+    const char *pos[2] = {NULL, NULL};
+    int npos = 0, nopt = 1, nskip = 0;
+    bool quiet = false, reverse = false;
+    unsigned flags = 0;
+    if (!opt_argv || !skip) return 1;
+    opt_argv[0] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-q") == 0) quiet = true;
+        else if (strcmp(a, "-r") == 0) reverse = true;
+        else if (strcmp(a, "-n") == 0) flags |= FTP_MIRROR_DRY_RUN;
+        else if (strcmp(a, "-d") == 0) flags |= FTP_MIRROR_DELETE;
+        else if (strcmp(a, "-s") == 0 && i + 1 < argc) skip[nskip++] = argv[++i];
+        else if (a[0] == '-') {
+            opt_argv[nopt++] = argv[i];
+            bool takes_value = strcmp(a, "--cacert") == 0 || strcmp(a, "--cert") == 0 || strcmp(a, "--key") == 0;
+            if (takes_value && i + 1 < argc) opt_argv[nopt++] = argv[++i];
+        } else if (npos < 2) pos[npos++] = a;
+        else npos = 3;
+    }
+    struct ex_opts opts;
+    if (npos != 2 || ex_parse_opts(nopt, opt_argv, &opts) != nopt) {
+        fprintf(stderr, "usage: ftpmirror ftp[s]://[user[:pass]@]host[:port]/dir DIR [-v] [-q] [-r] [-n] [-d] "
+                        "[-s PATTERN]... " EX_OPTS_USAGE "\n");
+        return 2;
+    }
+    ftp_url *u = ex_parse_url(pos[0]);
+    if (!u) return 2;
+    if (!ex_check_tls(&opts, u)) {
+        ftp_url_free(u);
+        return 2;
+    }
+    ftp_session *h = ex_open(u, &opts);
+    if (!h) {
+        ftp_url_free(u);
+        return 1;
+    }
+    uint64_t files = 0, bytes = 0;
+    const char *remote = ex_path(u);
+    ftp_result rc = reverse
+        ? ftp_mirror_upload(h, pos[1], remote, flags, skip, show, &quiet, &files, &bytes)
+        : ftp_mirror(h, remote, pos[1], flags, skip, show, &quiet, &files, &bytes);
+    int status = 0;
+    if (rc != FTP_OK) {
+        ex_fail("ftpmirror", reverse ? pos[1] : (remote[0] ? remote : "."), h, rc);
+        status = 1;
+    } else {
+        printf("%s%llu files, %llu bytes %s\n", flags & FTP_MIRROR_DRY_RUN ? "(dry run) " : "",
+               (unsigned long long)files, (unsigned long long)bytes, reverse ? "uploaded" : "downloaded");
+    }
+    ftp_quit(h);
+    ftp_free(h);
+    ftp_url_free(u);
+    free(opt_argv);
+    free(skip);
+    return status;
+}

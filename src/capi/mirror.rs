@@ -1,0 +1,200 @@
+//! Mirroring a tree down from the server or up to it.
+
+use super::args::{UserData, bytes, put};
+use super::handle::{ftp_session, with_session};
+use super::result::{Failure, ftp_result};
+use crate::{Error, Flow, MirrorAction, MirrorOptions, MirrorStats, SymlinkPolicy};
+use std::ffi::{CStr, OsStr, c_char, c_int, c_void};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+/// Flag: delete from the copy what the source no longer has.
+pub const FTP_MIRROR_DELETE: u32 = 1;
+/// Flag: report what would be done, change nothing.
+pub const FTP_MIRROR_DRY_RUN: u32 = 2;
+/// Flag: transfer what symbolic links point to (as files) instead of leaving them out.
+pub const FTP_MIRROR_FOLLOW_SYMLINKS: u32 = 4;
+
+/// One step of a mirror (ftp_mirror_cb).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ftp_mirror_action {
+    /// A file is downloaded (new or changed).
+    FTP_MIRROR_GET = 0,
+    /// A file is uploaded (new or changed).
+    FTP_MIRROR_PUT = 1,
+    /// A directory is created.
+    FTP_MIRROR_MKDIR = 2,
+    /// Something the source no longer has is deleted from the copy.
+    FTP_MIRROR_REMOVE = 3,
+    /// Up to date (same size and time): nothing to do.
+    FTP_MIRROR_UNCHANGED = 4,
+    /// Left out: it matched a skip pattern.
+    FTP_MIRROR_SKIPPED = 5,
+    /// Left out: a symbolic link (without FTP_MIRROR_FOLLOW_SYMLINKS).
+    FTP_MIRROR_SKIPPED_LINK = 6,
+    /// Refused: a name from the server that could escape the target directory ("..",
+    /// "/", "\\", NUL) or a local name that cannot be sent (CR, LF).
+    FTP_MIRROR_REFUSED = 7,
+}
+
+/// Hears of each step of a mirror before it is done (or instead of it, in a dry run):
+/// `path` is relative to the mirrored directory ('/'-separated bytes, `len` long,
+/// NUL-terminated, valid during the call), `size` the file's size or -1. Return 0 to go
+/// on, non-zero to stop the mirror (FTP_E_CANCELLED).
+pub type ftp_mirror_cb = Option<
+    unsafe extern "C" fn(
+        userdata: *mut c_void,
+        action: ftp_mirror_action,
+        path: *const c_char,
+        len: usize,
+        size: i64,
+    ) -> c_int,
+>;
+
+fn action(a: MirrorAction) -> ftp_mirror_action {
+    use ftp_mirror_action::*;
+    match a {
+        MirrorAction::Get => FTP_MIRROR_GET,
+        MirrorAction::Put => FTP_MIRROR_PUT,
+        MirrorAction::MakeDir => FTP_MIRROR_MKDIR,
+        MirrorAction::Delete => FTP_MIRROR_REMOVE,
+        MirrorAction::Unchanged => FTP_MIRROR_UNCHANGED,
+        MirrorAction::Skipped => FTP_MIRROR_SKIPPED,
+        MirrorAction::SkippedLink => FTP_MIRROR_SKIPPED_LINK,
+        MirrorAction::Refused => FTP_MIRROR_REFUSED,
+    }
+}
+
+fn options(flags: u32, skip: *const *const c_char) -> Result<MirrorOptions, Failure> {
+    let known = FTP_MIRROR_DELETE | FTP_MIRROR_DRY_RUN | FTP_MIRROR_FOLLOW_SYMLINKS;
+    if flags & !known != 0 {
+        return Err(Failure::Core(Error::Invalid(format!("unknown flags {:#x}", flags & !known))));
+    }
+    let mut patterns = Vec::new();
+    if !skip.is_null() {
+        for i in 0.. {
+            // SAFETY: skip is a NULL-terminated array of NUL-terminated strings (contract).
+            let p = unsafe { *skip.add(i) };
+            if p.is_null() {
+                break;
+            }
+            // SAFETY: as above.
+            patterns.push(unsafe { CStr::from_ptr(p) }.to_bytes().to_vec());
+        }
+    }
+    Ok(MirrorOptions {
+        delete: flags & FTP_MIRROR_DELETE != 0,
+        dry_run: flags & FTP_MIRROR_DRY_RUN != 0,
+        skip: patterns,
+        symlinks: if flags & FTP_MIRROR_FOLLOW_SYMLINKS != 0 { SymlinkPolicy::Follow } else { SymlinkPolicy::Skip },
+    })
+}
+
+/// Calls the C callback for each step.
+fn sink(cb: ftp_mirror_cb, ud: UserData) -> impl FnMut(MirrorAction, &[u8], Option<u64>) -> Flow {
+    let mut buf = Vec::new();
+    move |a, path, size| {
+        let ud: UserData = ud;
+        let Some(cb) = cb else { return Flow::Continue(()) };
+        buf.clear();
+        buf.extend_from_slice(path);
+        buf.push(0);
+        let size = size.and_then(|s| i64::try_from(s).ok()).unwrap_or(-1);
+        // SAFETY: the caller's callback, its userdata, a NUL-terminated path for the call.
+        let rc = unsafe { cb(ud.0, action(a), buf.as_ptr().cast(), path.len(), size) };
+        if rc == 0 { Flow::Continue(()) } else { Flow::Break(()) }
+    }
+}
+
+fn put_stats(stats: MirrorStats, files_out: *mut u64, bytes_out: *mut u64) {
+    put(files_out, stats.files_transferred);
+    put(bytes_out, stats.bytes_transferred);
+}
+
+/// Mirrors a server directory into a local one (Python's ftpmirror.py, done properly):
+/// walks the remote tree (MLSD, or LIST where the server lacks it), downloads files
+/// that are new or whose size or modification time differ (each into "NAME.part",
+/// renamed when complete, then given the listing's time so a re-run finds it
+/// unchanged), creates directories, and with FTP_MIRROR_DELETE removes local entries
+/// the server no longer lists. Names from the server are checked: "..", names with
+/// '/', '\\' or NUL are refused, so nothing is written outside `local_dir`.
+///
+/// @param h the session, logged in.
+/// @param remote_dir the directory to mirror (bytes as given; no CR/LF/NUL); "" for
+///        the current one.
+/// @param local_dir where the copy goes (bytes, as open(2) takes them); created if missing.
+/// @param flags FTP_MIRROR_* values or'ed together, or 0.
+/// @param skip NULL, or a NULL-terminated array of shell patterns ('*', '?', "[a-z]")
+///        matched against each name and each relative path; matches are left out (and
+///        never deleted).
+/// @param callback hears of every step first (may be NULL).
+/// @param userdata passed to callback.
+/// @param files_out receives the number of files transferred (may be NULL).
+/// @param bytes_out receives the bytes transferred (may be NULL).
+/// @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero; FTP_E_IO for local
+///         file errors (the message names the file); the errors of ftp_list() and
+///         ftp_retr_file(); FTP_E_INVALID for unknown flags.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn ftp_mirror(
+    h: *mut ftp_session,
+    remote_dir: *const c_char,
+    local_dir: *const c_char,
+    flags: u32,
+    skip: *const *const c_char,
+    callback: ftp_mirror_cb,
+    userdata: *mut c_void,
+    files_out: *mut u64,
+    bytes_out: *mut u64,
+) -> ftp_result {
+    with_session(h, |s| {
+        let remote = bytes(remote_dir, "remote_dir")?;
+        let local = Path::new(OsStr::from_bytes(bytes(local_dir, "local_dir")?));
+        let opts = options(flags, skip)?;
+        let mut f = sink(callback, UserData(userdata));
+        let stats = s.ftp.mirror_download(remote, local, &opts, &mut f)?;
+        put_stats(stats, files_out, bytes_out);
+        Ok(())
+    })
+}
+
+/// The reverse mirror: uploads a local tree into a server directory (created with its
+/// parents if missing): files that are new or whose size differs (or, where the server
+/// takes MFMT, whose time differs) are uploaded and given their local time; missing
+/// directories are made; with FTP_MIRROR_DELETE, remote files the local tree lacks are
+/// deleted. Parameters and results as for ftp_mirror(), source and target swapped.
+///
+/// @param h the session, logged in.
+/// @param local_dir the tree to send (bytes, as open(2) takes them).
+/// @param remote_dir where it goes on the server (bytes as given; no CR/LF/NUL).
+/// @param flags FTP_MIRROR_* values or'ed together, or 0.
+/// @param skip NULL, or a NULL-terminated array of shell patterns to leave out.
+/// @param callback hears of every step first (may be NULL).
+/// @param userdata passed to callback.
+/// @param files_out receives the number of files transferred (may be NULL).
+/// @param bytes_out receives the bytes transferred (may be NULL).
+/// @return as ftp_mirror(); FTP_E_INVALID if local_dir is not a directory.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn ftp_mirror_upload(
+    h: *mut ftp_session,
+    local_dir: *const c_char,
+    remote_dir: *const c_char,
+    flags: u32,
+    skip: *const *const c_char,
+    callback: ftp_mirror_cb,
+    userdata: *mut c_void,
+    files_out: *mut u64,
+    bytes_out: *mut u64,
+) -> ftp_result {
+    with_session(h, |s| {
+        let local = Path::new(OsStr::from_bytes(bytes(local_dir, "local_dir")?));
+        let remote = bytes(remote_dir, "remote_dir")?;
+        let opts = options(flags, skip)?;
+        let mut f = sink(callback, UserData(userdata));
+        let stats = s.ftp.mirror_upload(local, remote, &opts, &mut f)?;
+        put_stats(stats, files_out, bytes_out);
+        Ok(())
+    })
+}

@@ -1,0 +1,502 @@
+//! Mirroring a directory tree (what Python's Tools/scripts/ftpmirror.py did): download
+//! new or changed files, optionally delete what the server no longer has, and the
+//! reverse, uploading a local tree. Names from the server are checked so nothing is
+//! ever written outside the target directory.
+
+use crate::control::check_line;
+use crate::entry::{Entry, EntryType};
+use crate::error::{Error, Result};
+use crate::files::FileOptions;
+use crate::session::Ftp;
+use crate::transfer::Flow;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+/// What a mirror does with symbolic links the listing shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SymlinkPolicy {
+    /// Leave them out (the default).
+    #[default]
+    Skip,
+    /// Transfer what they point to, as a regular file (links to directories are skipped).
+    Follow,
+}
+
+/// How to mirror.
+#[derive(Debug, Clone, Default)]
+pub struct MirrorOptions {
+    /// Remove what the source no longer has from the copy.
+    pub delete: bool,
+    /// Say what would be done, change nothing.
+    pub dry_run: bool,
+    /// Shell patterns (`*`, `?`, `[...]`) of names or relative paths to leave out.
+    pub skip: Vec<Vec<u8>>,
+    pub symlinks: SymlinkPolicy,
+}
+
+/// One step of a mirror, reported before it is done (or instead, in a dry run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MirrorAction {
+    /// A file is downloaded (new or changed).
+    Get,
+    /// A file is uploaded (new or changed).
+    Put,
+    /// A directory is created.
+    MakeDir,
+    /// A file or directory the source no longer has is deleted from the copy.
+    Delete,
+    /// Up to date: same size and modification time.
+    Unchanged,
+    /// Matched a skip pattern.
+    Skipped,
+    /// A symbolic link left out (SymlinkPolicy::Skip).
+    SkippedLink,
+    /// A name from the server that could escape the target (`..`, `/`, `\`, NUL) or
+    /// is not a file name at all: refused.
+    Refused,
+}
+
+/// What a mirror did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MirrorStats {
+    pub files_transferred: u64,
+    pub bytes_transferred: u64,
+    pub unchanged: u64,
+    pub deleted: u64,
+    pub dirs_created: u64,
+    pub skipped: u64,
+    pub refused: u64,
+}
+
+/// Receives each step with the path relative to the mirrored directory.
+pub type MirrorSink<'a> = dyn FnMut(MirrorAction, &[u8], Option<u64>) -> Flow + 'a;
+
+/// A name that can be used as one path component, or None.
+fn safe_name(name: &[u8]) -> Option<&[u8]> {
+    let bad = name.is_empty()
+        || name == b"."
+        || name == b".."
+        || name.iter().any(|&b| b == b'/' || b == b'\\' || b == 0 || b == b'\r' || b == b'\n');
+    (!bad).then_some(name)
+}
+
+/// Shell-style match: `*` any run, `?` one byte, `[abc]`/`[a-z]`/`[!x]` a class.
+pub fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let (mut star_p, mut star_t) = (None, 0);
+    while t < text.len() {
+        if p < pattern.len() {
+            match pattern[p] {
+                b'*' => {
+                    star_p = Some(p);
+                    star_t = t;
+                    p += 1;
+                    continue;
+                }
+                b'?' => {
+                    p += 1;
+                    t += 1;
+                    continue;
+                }
+                b'[' => {
+                    if let Some((matched, len)) = class(&pattern[p..], text[t])
+                        && matched
+                    {
+                        p += len;
+                        t += 1;
+                        continue;
+                    }
+                }
+                c if c == text[t] => {
+                    p += 1;
+                    t += 1;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        match star_p {
+            Some(sp) => {
+                p = sp + 1;
+                star_t += 1;
+                t = star_t;
+            }
+            None => return false,
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
+}
+
+/// A `[...]` class at the start of `pat`: whether `c` matches, and the class's length.
+fn class(pat: &[u8], c: u8) -> Option<(bool, usize)> {
+    let mut i = 1;
+    let negate = matches!(pat.get(1), Some(b'!' | b'^'));
+    if negate {
+        i += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    while i < pat.len() && (pat[i] != b']' || first) {
+        first = false;
+        if i + 2 < pat.len() && pat[i + 1] == b'-' && pat[i + 2] != b']' {
+            matched |= (pat[i]..=pat[i + 2]).contains(&c);
+            i += 3;
+        } else {
+            matched |= pat[i] == c;
+            i += 1;
+        }
+    }
+    (i < pat.len()).then_some((matched != negate, i + 1))
+}
+
+fn join(rel: &[u8], name: &[u8]) -> Vec<u8> {
+    if rel.is_empty() {
+        return name.to_vec();
+    }
+    let mut v = rel.to_vec();
+    v.push(b'/');
+    v.extend_from_slice(name);
+    v
+}
+
+fn local_path(base: &Path, rel: &[u8]) -> PathBuf {
+    base.join(OsStr::from_bytes(rel))
+}
+
+fn mtime_secs(meta: &std::fs::Metadata) -> Option<i64> {
+    meta.modified().ok()?.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs() as i64)
+}
+
+fn io(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
+    let context = format!("{what} {}", path.display());
+    move |e| Error::io(context, e)
+}
+
+struct Run<'s, 'c> {
+    opts: &'s MirrorOptions,
+    sink: &'s mut MirrorSink<'c>,
+    stats: MirrorStats,
+}
+
+impl Run<'_, '_> {
+    fn report(&mut self, action: MirrorAction, rel: &[u8], size: Option<u64>) -> Result<()> {
+        if (self.sink)(action, rel, size).is_break() { Err(Error::Cancelled) } else { Ok(()) }
+    }
+
+    fn skipped(&self, rel: &[u8], name: &[u8]) -> bool {
+        self.opts.skip.iter().any(|p| glob_match(p, name) || glob_match(p, rel))
+    }
+}
+
+impl Ftp {
+    /// Mirrors the server's `remote_dir` into `local_dir` (created if missing): new files
+    /// and files whose size or modification time differ are downloaded (atomically, then
+    /// given the listing's time), directories recursed into, and with `delete` local
+    /// entries the server does not have are removed. `sink` hears of every step first;
+    /// `Flow::Break` stops the mirror (an error of kind Cancelled).
+    pub fn mirror_download(
+        &mut self,
+        remote_dir: impl AsRef<[u8]>,
+        local_dir: &Path,
+        opts: &MirrorOptions,
+        sink: &mut MirrorSink<'_>,
+    ) -> Result<MirrorStats> {
+        let remote_dir = remote_dir.as_ref();
+        check_line("path", remote_dir)?;
+        self.cwd(remote_dir)?;
+        let base = self.pwd()?;
+        if !opts.dry_run {
+            std::fs::create_dir_all(local_dir).map_err(io("create", local_dir))?;
+        }
+        let mut run = Run { opts, sink, stats: MirrorStats::default() };
+        let result = self.mirror_down_dir(&base, b"", local_dir, &mut run);
+        result.map(|()| run.stats)
+    }
+
+    fn remote_entries(&mut self, base: &[u8], rel: &[u8]) -> Result<Vec<Entry>> {
+        let mut dir = base.to_vec();
+        if !rel.is_empty() {
+            if !dir.ends_with(b"/") {
+                dir.push(b'/');
+            }
+            dir.extend_from_slice(rel);
+        }
+        self.cwd(&dir)?;
+        let mut entries = Vec::new();
+        self.list_entries(b"", |e| {
+            entries.push(e.clone());
+            Flow::Continue(())
+        })?;
+        Ok(entries)
+    }
+
+    fn mirror_down_dir(&mut self, base: &[u8], rel: &[u8], local_base: &Path, run: &mut Run) -> Result<()> {
+        let entries = self.remote_entries(base, rel)?;
+        let mut seen: Vec<Vec<u8>> = Vec::new();
+        let mut subdirs = Vec::new();
+        for e in entries {
+            if matches!(e.kind, EntryType::CurrentDir | EntryType::ParentDir) {
+                continue;
+            }
+            let Some(name) = safe_name(&e.name) else {
+                run.stats.refused += 1;
+                run.report(MirrorAction::Refused, &join(rel, &e.name), None)?;
+                continue;
+            };
+            let path = join(rel, name);
+            if run.skipped(&path, name) {
+                run.stats.skipped += 1;
+                run.report(MirrorAction::Skipped, &path, e.size)?;
+                seen.push(name.to_vec());
+                continue;
+            }
+            match e.kind {
+                EntryType::Dir => {
+                    seen.push(name.to_vec());
+                    subdirs.push(path);
+                }
+                EntryType::Link if run.opts.symlinks == SymlinkPolicy::Skip => {
+                    run.stats.skipped += 1;
+                    run.report(MirrorAction::SkippedLink, &path, None)?;
+                }
+                EntryType::File | EntryType::Link => {
+                    seen.push(name.to_vec());
+                    self.mirror_get(&e, name, &path, local_base, run)?;
+                }
+                _ => {}
+            }
+        }
+        if run.opts.delete {
+            self.delete_local_extras(rel, local_base, &seen, run)?;
+        }
+        for path in subdirs {
+            let local = local_path(local_base, &path);
+            if !local.is_dir() {
+                run.stats.dirs_created += 1;
+                run.report(MirrorAction::MakeDir, &path, None)?;
+                if !run.opts.dry_run {
+                    std::fs::create_dir_all(&local).map_err(io("create", &local))?;
+                }
+            }
+            self.mirror_down_dir(base, &path, local_base, run)?;
+        }
+        Ok(())
+    }
+
+    fn mirror_get(&mut self, e: &Entry, name: &[u8], rel: &[u8], local_base: &Path, run: &mut Run) -> Result<()> {
+        let local = local_path(local_base, rel);
+        let meta = std::fs::symlink_metadata(&local).ok();
+        let unchanged = meta.as_ref().is_some_and(|m| {
+            m.is_file()
+                && e.size.is_none_or(|s| s == m.len())
+                && e.modified.is_none_or(|t| mtime_secs(m) == Some(t.secs))
+        });
+        if unchanged {
+            run.stats.unchanged += 1;
+            return run.report(MirrorAction::Unchanged, rel, e.size);
+        }
+        run.report(MirrorAction::Get, rel, e.size)?;
+        run.stats.files_transferred += 1;
+        if run.opts.dry_run {
+            return Ok(());
+        }
+        if meta.as_ref().is_some_and(|m| m.is_dir()) {
+            std::fs::remove_dir_all(&local).map_err(io("remove", &local))?;
+        }
+        let opts = FileOptions { atomic: true, verify_size: false, ..FileOptions::default() };
+        let n = self.retr_file(name, &local, opts)?;
+        run.stats.bytes_transferred += n;
+        if let Some(size) = e.size {
+            let have = std::fs::metadata(&local).map_err(io("stat", &local))?.len();
+            if have != size {
+                return Err(Error::Proto(format!("{} holds {have} bytes, the listing said {size}", local.display())));
+            }
+        }
+        // The listing's time, so the next run compares like with like (LIST gives minutes).
+        if let Some(t) = e.modified {
+            let f = std::fs::File::options().write(true).open(&local).map_err(io("open", &local))?;
+            f.set_modified(UNIX_EPOCH + std::time::Duration::from_secs(t.secs.max(0) as u64))
+                .map_err(io("set the time of", &local))?;
+        }
+        Ok(())
+    }
+
+    fn delete_local_extras(&mut self, rel: &[u8], local_base: &Path, seen: &[Vec<u8>], run: &mut Run) -> Result<()> {
+        let dir = local_path(local_base, rel);
+        let Ok(read) = std::fs::read_dir(&dir) else { return Ok(()) };
+        let mut extras: Vec<Vec<u8>> = read
+            .filter_map(|d| d.ok())
+            .map(|d| d.file_name().as_bytes().to_vec())
+            .filter(|n| !seen.contains(n) && !n.ends_with(b".part"))
+            .collect();
+        extras.sort();
+        for name in extras {
+            let path = join(rel, &name);
+            if run.skipped(&path, &name) {
+                continue;
+            }
+            run.stats.deleted += 1;
+            run.report(MirrorAction::Delete, &path, None)?;
+            if !run.opts.dry_run {
+                let p = local_path(local_base, &path);
+                let is_dir = std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir());
+                let r = if is_dir { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
+                r.map_err(io("remove", &p))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The reverse mirror: uploads `local_dir` into the server's `remote_dir` (created
+    /// if missing): new files and files whose size differs (or, where the server gives
+    /// times, whose time differs) are uploaded, with their time sent by MFMT where the
+    /// server lists it; with `delete`, remote files the local tree lacks are deleted.
+    /// Symbolic links follow the same policy as downloads.
+    pub fn mirror_upload(
+        &mut self,
+        local_dir: &Path,
+        remote_dir: impl AsRef<[u8]>,
+        opts: &MirrorOptions,
+        sink: &mut MirrorSink<'_>,
+    ) -> Result<MirrorStats> {
+        let remote_dir = remote_dir.as_ref();
+        check_line("path", remote_dir)?;
+        if !local_dir.is_dir() {
+            return Err(Error::Invalid(format!("{} is not a directory", local_dir.display())));
+        }
+        if !opts.dry_run {
+            self.mkd_all(remote_dir)?;
+        }
+        self.cwd(remote_dir)?;
+        let base = self.pwd()?;
+        let mut run = Run { opts, sink, stats: MirrorStats::default() };
+        self.mirror_up_dir(&base, b"", local_dir, &mut run).map(|()| run.stats)
+    }
+
+    fn mirror_up_dir(&mut self, base: &[u8], rel: &[u8], local_base: &Path, run: &mut Run) -> Result<()> {
+        let remote: Vec<Entry> = self.remote_entries(base, rel)?;
+        let dir = local_path(local_base, rel);
+        let mut names: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+            .map_err(io("read", &dir))?
+            .filter_map(|d| d.ok())
+            .map(|d| d.file_name().as_bytes().to_vec())
+            .collect();
+        names.sort();
+        let mut subdirs = Vec::new();
+        for name in &names {
+            let path = join(rel, name);
+            if check_line("name", name).is_err() {
+                run.stats.refused += 1;
+                run.report(MirrorAction::Refused, &path, None)?;
+                continue;
+            }
+            if run.skipped(&path, name) {
+                run.stats.skipped += 1;
+                run.report(MirrorAction::Skipped, &path, None)?;
+                continue;
+            }
+            let local = local_path(local_base, &path);
+            let Ok(lmeta) = std::fs::symlink_metadata(&local) else { continue };
+            let meta = if lmeta.file_type().is_symlink() {
+                if run.opts.symlinks == SymlinkPolicy::Skip {
+                    run.stats.skipped += 1;
+                    run.report(MirrorAction::SkippedLink, &path, None)?;
+                    continue;
+                }
+                match std::fs::metadata(&local) {
+                    Ok(m) if m.is_file() => m,
+                    _ => continue,
+                }
+            } else {
+                lmeta
+            };
+            let there = remote.iter().find(|e| e.name == *name);
+            if meta.is_dir() {
+                if !there.is_some_and(|e| e.kind == EntryType::Dir) {
+                    run.stats.dirs_created += 1;
+                    run.report(MirrorAction::MakeDir, &path, None)?;
+                    if !run.opts.dry_run {
+                        self.mkd(name)?;
+                    }
+                }
+                subdirs.push(path);
+                continue;
+            }
+            if !meta.is_file() {
+                continue;
+            }
+            let unchanged = there.is_some_and(|e| {
+                e.kind == EntryType::File
+                    && e.size == Some(meta.len())
+                    && e.modified.is_none_or(|t| !self.has_mfmt_cached() || mtime_secs(&meta) == Some(t.secs))
+            });
+            if unchanged {
+                run.stats.unchanged += 1;
+                run.report(MirrorAction::Unchanged, &path, Some(meta.len()))?;
+                continue;
+            }
+            run.report(MirrorAction::Put, &path, Some(meta.len()))?;
+            run.stats.files_transferred += 1;
+            if !run.opts.dry_run {
+                let opts = FileOptions { preserve_mtime: true, ..FileOptions::default() };
+                run.stats.bytes_transferred += self.stor_file(&local, name, opts)?;
+            }
+        }
+        if run.opts.delete {
+            for e in &remote {
+                if matches!(e.kind, EntryType::CurrentDir | EntryType::ParentDir)
+                    || names.contains(&e.name)
+                    || safe_name(&e.name).is_none()
+                {
+                    continue;
+                }
+                let path = join(rel, &e.name);
+                if run.skipped(&path, &e.name) || e.kind != EntryType::File {
+                    continue;
+                }
+                run.stats.deleted += 1;
+                run.report(MirrorAction::Delete, &path, None)?;
+                if !run.opts.dry_run {
+                    self.delete(&e.name)?;
+                }
+            }
+        }
+        for path in subdirs {
+            self.mirror_up_dir(base, &path, local_base, run)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the server takes MFMT (so remote times can match local ones).
+    fn has_mfmt_cached(&self) -> bool {
+        self.features.as_ref().is_some_and(|f| f.has("MFMT"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match(b"*.bin", b"big.bin"));
+        assert!(!glob_match(b"*.bin", b"big.txt"));
+        assert!(glob_match(b"dir1/*", b"dir1/a.txt"));
+        assert!(glob_match(b"?.txt", b"a.txt") && !glob_match(b"?.txt", b"ab.txt"));
+        assert!(glob_match(b"[ab].txt", b"b.txt") && !glob_match(b"[!ab].txt", b"b.txt"));
+        assert!(glob_match(b"[a-c]*", b"cat") && !glob_match(b"[a-c]*", b"dog"));
+        assert!(glob_match(b"*", b"") && glob_match(b"a*b*c", b"aXXbYYc") && !glob_match(b"a*b*c", b"aXXbYY"));
+    }
+
+    #[test]
+    fn only_plain_names_are_safe() {
+        for bad in [&b""[..], b".", b"..", b"../x", b"a/b", b"a\\b", b"a\0b", b"/etc"] {
+            assert!(safe_name(bad).is_none(), "{:?}", String::from_utf8_lossy(bad));
+        }
+        for good in [&b"a"[..], b"...", b"with space", b"caf\xc3\xa9", b".hidden"] {
+            assert!(safe_name(good).is_some());
+        }
+    }
+}

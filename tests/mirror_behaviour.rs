@@ -1,0 +1,59 @@
+//! Mirroring against the scripted fake server: names that could escape the target are
+//! refused and nothing is written outside it.
+
+mod common;
+
+use common::fake_server::{FakeServer, Step};
+use ftp::{Flow, Ftp, MirrorAction, MirrorOptions};
+use std::time::Duration;
+
+fn reply(text: &str) -> Step {
+    Step::Reply(text.to_string())
+}
+
+fn exchange(cmd: &str, answer: &str) -> Vec<Step> {
+    vec![Step::Expect(cmd.to_string()), reply(answer)]
+}
+
+#[test]
+fn hostile_names_from_the_server_are_refused() {
+    let listing = "type=file;size=4; ../escape\r\ntype=file;size=4; a/b\r\ntype=file;size=4; back\\slash\r\n\
+                   type=dir; ..\r\ntype=pdir; ..\r\ntype=file;size=2; ok.txt\r\n";
+    let mut script = vec![reply("220 ready")];
+    script.extend(exchange("CWD /pub", "250 ok"));
+    script.extend(exchange("PWD", "257 \"/pub\""));
+    script.extend(exchange("CWD /pub", "250 ok"));
+    script.extend(exchange("FEAT", "211-x\r\n MLST type*;size*;\r\n211 end"));
+    script.extend(exchange("TYPE A", "200 ascii"));
+    script.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("MLSD".into()), reply("150 here")]);
+    script.extend([Step::DataAccept, Step::DataSend(listing.as_bytes().to_vec()), Step::DataClose, reply("226 ok")]);
+    script.extend(exchange("TYPE I", "200 binary"));
+    script.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("RETR ok.txt".into()), reply("150 go")]);
+    script.extend([Step::DataAccept, Step::DataSend(b"ok".to_vec()), Step::DataClose, reply("226 ok")]);
+    script.extend(exchange("QUIT", "221 bye"));
+    let server = FakeServer::start(script);
+    let mut ftp = Ftp::new();
+    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+
+    let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("mirror-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let target = root.join("target");
+    let mut seen = Vec::new();
+    let stats = ftp
+        .mirror_download("/pub", &target, &MirrorOptions::default(), &mut |a, path, _| {
+            seen.push((a, String::from_utf8_lossy(path).into_owned()));
+            Flow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(stats.refused, 4, "{seen:?}");
+    assert_eq!(stats.files_transferred, 1);
+    assert!(seen.contains(&(MirrorAction::Refused, "../escape".into())));
+    assert!(seen.contains(&(MirrorAction::Get, "ok.txt".into())));
+    // Only ok.txt exists, inside the target; nothing beside it.
+    let mut inside: Vec<_> = std::fs::read_dir(&target).unwrap().map(|d| d.unwrap().file_name()).collect();
+    inside.sort();
+    assert_eq!(inside, vec![std::ffi::OsString::from("ok.txt")]);
+    assert_eq!(std::fs::read_dir(&root).unwrap().count(), 1, "nothing written next to the target");
+    ftp.quit().unwrap();
+    server.finish();
+}
