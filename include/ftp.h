@@ -117,7 +117,9 @@
  *   - ABOR is sent the RFC 959 way, Telnet IP and Synch (urgent data) first;
  *     ftplib sends only "ABOR" as urgent data (vsftpd, proftpd and pyftpdlib all
  *     accept it; tested). 451 is treated like 426, and a 426
- *     with nothing after it does not hang (NOOP settles it).
+ *     with nothing after it does not hang (NOOP settles it); nor does pure-ftpd's
+ *     lone "150 ..." summary. The data connection is reset (RST), even one the
+ *     caller still holds, so a server blocked writing to it answers at once.
  *   - ftp_mlsd() and ftp_nlst() pass entries to the callback as they arrive; if
  *     the transfer then fails, those entries came from an incomplete listing
  *     (ftplib returns nothing). Memory stays bounded for huge listings.

@@ -90,6 +90,22 @@ pub fn send_urgent(stream: &TcpStream, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Resets a TCP connection (RST) through any of its descriptors, without closing them:
+/// a peer blocked writing to it fails at once, and a local reader wakes up. Closing the
+/// last descriptor with SO_LINGER 0 would do the same, but the caller of a transfer may
+/// still hold one. Linux disconnects a TCP socket on connect() to AF_UNSPEC.
+pub fn reset(stream: &TcpStream) {
+    let _ = socket2::SockRef::from(stream).set_linger(Some(Duration::ZERO));
+    let addr = libc::sockaddr { sa_family: libc::AF_UNSPEC as libc::sa_family_t, sa_data: [0; 14] };
+    // SAFETY: a valid descriptor (borrowed from `stream` for the call) and a
+    // sockaddr of the size passed; connect() only reads it.
+    let rc =
+        unsafe { libc::connect(stream.as_raw_fd(), &addr, std::mem::size_of::<libc::sockaddr>() as libc::socklen_t) };
+    if rc != 0 {
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+    }
+}
+
 /// Which of two sockets became readable first.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Ready {

@@ -126,8 +126,7 @@ impl OpenTransfer {
     /// A caller blocked reading the connection wakes with end-of-file.
     fn cut(self) {
         if let Some(s) = self.data {
-            let _ = socket2::SockRef::from(&s).set_linger(Some(Duration::ZERO));
-            let _ = s.shutdown(std::net::Shutdown::Both);
+            net::reset(&s);
         }
     }
 }
@@ -521,8 +520,11 @@ impl Ftp {
         self.interrupter.set_data(None);
         let first = self.ctrl.read_reply()?;
         // With a transfer open its final reply may be queued too, whatever ABOR got.
-        let end = if was_open || matches!(first.code, 426 | 451) { self.resync()? } else { None };
-        if !matches!(first.code, 225 | 226 | 426 | 451) {
+        // pure-ftpd answers an ABOR during a download with only a 1xx summary
+        // ("150 0.501 seconds ...") and no final reply: the NOOP settles it too.
+        let preliminary = first.class() == 1;
+        let end = if was_open || preliminary || matches!(first.code, 426 | 451) { self.resync()? } else { None };
+        if !preliminary && !matches!(first.code, 225 | 226 | 426 | 451) {
             return Err(Error::Proto(format!("unexpected reply to ABOR: {first}")));
         }
         let r = end.unwrap_or(first);

@@ -1008,6 +1008,26 @@ fn ntransfercmd_parses_size_from_150() {
 const ABOR_LINE: &[u8] = b"\xff\xf4\xff\xf2ABOR\r\n";
 
 #[test]
+fn abort_answered_by_a_lone_150_summary_is_settled_by_noop() {
+    // pure-ftpd's answer to ABOR during a download: one 150 line, no final reply.
+    use std::io::Read;
+    let mut s = vec![expect("EPSV"), Step::Epsv, expect("RETR big"), reply("150 sending"), Step::DataAccept];
+    s.extend([Step::DataSend(pattern(1000)), Step::ExpectRaw(ABOR_LINE.to_vec())]);
+    s.extend([reply("150 0.501 seconds (measured here), 7.48 Mbytes per second")]);
+    s.extend([expect("NOOP"), reply("200 Zzz..."), Step::DataClose]);
+    s.extend(exchange("NOOP", "200 ok"));
+    s.extend(quit());
+    let (server, mut ftp) = session(s);
+    let mut conn = ftp.transfercmd("RETR big", None).unwrap();
+    let mut first = [0u8; 10];
+    conn.read_exact(&mut first).unwrap();
+    assert_eq!(ftp.abort().unwrap().code, 150);
+    drop(conn);
+    ftp.voidcmd("NOOP").unwrap();
+    done(server, ftp);
+}
+
+#[test]
 fn abort_sends_ip_synch_and_reads_426_then_226() {
     use std::io::Read;
     let mut s = vec![expect("EPSV"), Step::Epsv, expect("RETR big"), reply("150 sending"), Step::DataAccept];

@@ -16,7 +16,7 @@ fail() { echo "mirror: FAIL: $*" >&2; exit 1; }
 mirror() { "$build/ftpmirror" "$@"; }
 
 for server in vsftpd:$VSFTPD_PORT:$VSFTPD_USER_ROOT proftpd:$PROFTPD_PORT:$PROFTPD_USER_ROOT \
-              pyftpdlib:$PYFTPD_PORT:$PYFTPD_USER_ROOT; do
+              pyftpdlib:$PYFTPD_PORT:$PYFTPD_USER_ROOT pure-ftpd:$PUREFTPD_PORT:$PUREFTPD_USER_ROOT; do
   IFS=: read -r name port user_root <<< "$server"
   url=ftp://127.0.0.1:$port
   dst=$tmp/$name
@@ -48,7 +48,6 @@ for server in vsftpd:$VSFTPD_PORT:$VSFTPD_USER_ROOT proftpd:$PROFTPD_PORT:$PROFT
     fail "$name: skip patterns not applied"
   ok "$name: skip patterns by name and by path"
 
-  up=$url
   up=ftp://$FTP_USER:$FTP_PASS@127.0.0.1:$port/mirror-up-$$
   mirror -r "$up" "$dst" -q > /dev/null
   diff -r "$dst" "$user_root/mirror-up-$$" > /dev/null || fail "$name: reverse mirror differs"

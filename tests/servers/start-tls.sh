@@ -4,7 +4,8 @@
 #   vsftpd    explicit, TLS required for logins and data, require_ssl_reuse=YES
 #   vsftpd    implicit (TLS from the first byte), same policy
 #   proftpd   mod_tls, TLS required for login and data, session reuse required (default)
-#   pure-ftpd TLS required on the control connection (-Y 2), clear data allowed
+#   pure-ftpd TLS required on the control connection (-Y 2), clear data allowed; and a
+#             plain instance with anonymous access for the live suite
 #   pyftpdlib TLS required for control and data; and, anonymous only, one each with an
 #             expired, a not-yet-valid, a wrong-host and an untrusted certificate, and
 #             one that requires a client certificate
@@ -74,6 +75,15 @@ pure_port=$(free_port)
   -2 "$certs/server.pem,$certs/server.key" -O "clf:$work/pureftps.log" > "$work/pureftps.out" 2>&1 &
 echo $! > "$work/pureftps.pid"
 
+# The same server in plain FTP, with anonymous access (as the system user "ftp", whose
+# home is the anonymous tree), for the live suite.
+id ftp >/dev/null 2>&1 || useradd -r -M -s /usr/sbin/nologin ftp
+usermod -d "$anon" ftp
+pure_plain_port=$(free_port)
+"$bin/usr/sbin/pure-ftpd" -S "127.0.0.1,$pure_plain_port" -l unix -A -j -H \
+  -O "clf:$work/pureftpd.log" > "$work/pureftpd.out" 2>&1 &
+echo $! > "$work/pureftpd.pid"
+
 # --- pyftpdlib -----------------------------------------------------------------------
 start_pyftpd pyftps 127.0.0.1 --certfile "$certs/server.pem" --keyfile "$certs/server.key" --tls-data-required
 for bad in expired notyet wronghost untrusted; do
@@ -95,6 +105,7 @@ done
 listening 127.0.0.1 "$(cat "$work/vsftps-implicit.port")" || fail_start vsftps-implicit "did not come up"
 wait_for proftps 127.0.0.1 "$proftps_port"
 wait_for pureftps 127.0.0.1 "$pure_port"
+wait_for pureftpd 127.0.0.1 "$pure_plain_port"
 declare -A pyftps_ports
 for name in pyftps pyftps-expired pyftps-notyet pyftps-wronghost pyftps-untrusted pyftps-clientcert; do
   pyftps_ports[$name]=$(port_of "$name")
@@ -119,6 +130,9 @@ PROFTPS_USER_ROOT=$data/proftpd-user
 PUREFTPS_PORT=$pure_port
 PUREFTPS_LOG=$work/pureftps.log
 PUREFTPS_USER_ROOT=$data/vsftpd-user
+PUREFTPD_PORT=$pure_plain_port
+PUREFTPD_LOG=$work/pureftpd.log
+PUREFTPD_USER_ROOT=$data/vsftpd-user
 PYFTPS_PORT=${pyftps_ports[pyftps]}
 PYFTPS_LOG=$work/pyftps.log
 PYFTPS_USER_ROOT=$data/pyftpd-user
