@@ -78,7 +78,10 @@ impl Entry {
                 "pdir" => EntryType::ParentDir,
                 _ if lower.starts_with("os.unix=slink") || lower.starts_with("os.unix=symlink") => {
                     // "OS.unix=slink:/target" (RFC 3659 example) names the target.
-                    e.link_target = t.split_once(':').map(|(_, target)| target.as_bytes().to_vec());
+                    e.link_target = t
+                        .split_once(':')
+                        .map(|(_, target)| target.as_bytes().to_vec())
+                        .filter(|target| !target.is_empty());
                     EntryType::Link
                 }
                 _ => EntryType::Other,

@@ -18,8 +18,18 @@ pub fn connect_host(host: &str, port: u16, timeout: Option<Duration>, source: Op
     if addrs.is_empty() {
         return Err(Error::Resolve { host: host.to_string(), detail: "no addresses".into() });
     }
+    connect_first(&addrs, host, timeout, source)
+}
+
+/// Connects to the first of `addrs` that answers (IPv6 and IPv4 alike).
+fn connect_first(
+    addrs: &[SocketAddr],
+    host: &str,
+    timeout: Option<Duration>,
+    source: Option<IpAddr>,
+) -> Result<TcpStream> {
     let mut last = None;
-    for addr in addrs {
+    for &addr in addrs {
         // A source address of the other family cannot be used; skip those targets.
         if source.is_some_and(|s| s.is_ipv4() != addr.is_ipv4()) {
             continue;
@@ -149,6 +159,22 @@ pub fn wait_readable(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_are_tried_in_turn() {
+        // A port just released: nothing listens there, so connecting is refused.
+        let dead = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let good = listener.local_addr().unwrap();
+        let s = connect_first(&[dead, good], "h", Some(Duration::from_secs(2)), None).unwrap();
+        assert_eq!(s.peer_addr().unwrap(), good);
+        let e = connect_first(&[dead], "h", Some(Duration::from_secs(2)), None).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Io, "{e}");
+        // A source address of the other family skips that target.
+        let v6: SocketAddr = "[::1]:9".parse().unwrap();
+        let s = connect_first(&[v6, good], "h", None, Some("127.0.0.1".parse().unwrap())).unwrap();
+        assert_eq!(s.peer_addr().unwrap(), good);
+    }
 
     #[test]
     fn keepalive_settings_reach_the_socket() {

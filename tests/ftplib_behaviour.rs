@@ -1059,7 +1059,9 @@ fn abort_426_without_a_following_reply_does_not_wait() {
     s.extend([reply("426 transfer aborted"), expect("NOOP"), reply("200 in step"), Step::DataClose]);
     s.extend(quit());
     let (server, mut ftp) = session(s);
-    let conn = ftp.transfercmd("RETR big", None).unwrap();
+    let mut conn = ftp.transfercmd("RETR big", None).unwrap();
+    // Take the data first: the abort resets the connection, which must not race the send.
+    std::io::Read::read_exact(&mut conn, &mut [0u8; 1000]).unwrap();
     let started = std::time::Instant::now();
     let r = ftp.abort().unwrap();
     assert!(started.elapsed() < Duration::from_secs(3));
@@ -1432,8 +1434,12 @@ fn abort_refused_while_a_transfer_is_open_keeps_replies_in_step() {
     s.extend(exchange("DELE x", "250 deleted"));
     s.extend(quit());
     let (server, mut ftp) = session(s);
-    let conn = ftp.transfercmd("RETR big", None).unwrap();
-    assert_eq!(ftp.abort().unwrap_err().kind(), ErrorKind::Proto);
+    let mut conn = ftp.transfercmd("RETR big", None).unwrap();
+    // Read what was sent first: the abort resets the connection, and the server's send
+    // must not race it.
+    std::io::Read::read_exact(&mut conn, &mut [0u8; 100]).unwrap();
+    let e = ftp.abort().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Proto, "{e}");
     drop(conn);
     assert_eq!(ftp.delete("x").unwrap().code, 250);
     done(server, ftp);
