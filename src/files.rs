@@ -73,7 +73,10 @@ impl Ftp {
         let moved = if remote_size == Some(offset) && offset > 0 {
             0 // already complete
         } else {
-            self.retr_into(remote, &mut file, (offset > 0).then_some(offset), &target)?
+            self.size_hint = remote_size;
+            let moved = self.retr_into(remote, &mut file, (offset > 0).then_some(offset), &target);
+            self.size_hint = None;
+            moved?
         };
         file.flush().map_err(local_err("write", &target))?;
         if let Some(size) = remote_size.filter(|_| opts.verify_size) {

@@ -111,6 +111,9 @@ pub struct Ftp {
     pub(crate) progress_interval: Duration,
     /// Lets another thread stop a blocked call.
     pub(crate) interrupter: Interrupter,
+    /// The size SIZE gave for the next download, for progress reports when the 150
+    /// reply announces none.
+    pub(crate) size_hint: Option<u64>,
 }
 
 /// What the session keeps of a data connection it handed to the caller.
@@ -147,6 +150,7 @@ impl Default for Ftp {
             progress: None,
             progress_interval: DEFAULT_PROGRESS_INTERVAL,
             interrupter: Interrupter::default(),
+            size_hint: None,
         }
     }
 }

@@ -129,8 +129,9 @@ impl Ftp {
     /// Opens the data connection for a metered transfer; the total to report is the
     /// announced size less any REST offset.
     fn metered_open(&mut self, meter: &mut Meter, cmd: &[u8], rest: Option<u64>) -> Result<DataConn> {
+        let hint = self.size_hint.take();
         let (conn, size) = self.ntransfercmd(cmd, rest)?;
-        meter.set_total(size.map(|s| s.saturating_sub(rest.unwrap_or(0))));
+        meter.set_total(size.or(hint).map(|s| s.saturating_sub(rest.unwrap_or(0))));
         Ok(conn)
     }
 

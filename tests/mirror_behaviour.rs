@@ -57,3 +57,58 @@ fn hostile_names_from_the_server_are_refused() {
     ftp.quit().unwrap();
     server.finish();
 }
+
+/// A server whose FEAT has no MLST, listing `listing` with LIST in /pub.
+fn list_script(listing: &str, then: Vec<Step>) -> Vec<Step> {
+    let mut s = vec![reply("220 ready")];
+    s.extend(exchange("CWD /pub", "250 ok"));
+    s.extend(exchange("PWD", "257 \"/pub\""));
+    s.extend(exchange("CWD /pub", "250 ok"));
+    s.extend(exchange("FEAT", "500 no"));
+    s.extend(exchange("TYPE A", "200 ascii"));
+    s.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("LIST".into()), reply("150 here")]);
+    s.extend([Step::DataAccept, Step::DataSend(listing.as_bytes().to_vec()), Step::DataClose, reply("226 ok")]);
+    s.extend(then);
+    s.extend(exchange("QUIT", "221 bye"));
+    s
+}
+
+#[test]
+fn symlinks_are_skipped_by_default_and_fetched_when_followed() {
+    let listing = "lrwxrwxrwx 1 u g 3 Jan  1  2020 link -> one\r\n";
+    let target =
+        |n: &str| std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("links-{n}-{}", std::process::id()));
+    for follow in [false, true] {
+        let mut then = Vec::new();
+        if follow {
+            then.extend(exchange("TYPE I", "200 binary"));
+            then.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("RETR link".into()), reply("150 go")]);
+            then.extend([Step::DataAccept, Step::DataSend(b"one".to_vec()), Step::DataClose, reply("226 ok")]);
+        }
+        let server = FakeServer::start(list_script(listing, then));
+        let mut ftp = Ftp::new();
+        ftp.set_feat_after_login(false);
+        ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+        let dir = target(if follow { "follow" } else { "skip" });
+        let _ = std::fs::remove_dir_all(&dir);
+        let opts = MirrorOptions {
+            symlinks: if follow { ftp::SymlinkPolicy::Follow } else { ftp::SymlinkPolicy::Skip },
+            ..MirrorOptions::default()
+        };
+        let mut actions = Vec::new();
+        ftp.mirror_download("/pub", &dir, &opts, &mut |a, _, _| {
+            actions.push(a);
+            Flow::Continue(())
+        })
+        .unwrap();
+        if follow {
+            assert_eq!(actions, vec![MirrorAction::Get]);
+            assert_eq!(std::fs::read(dir.join("link")).unwrap(), b"one");
+        } else {
+            assert_eq!(actions, vec![MirrorAction::SkippedLink]);
+            assert!(!dir.join("link").exists());
+        }
+        ftp.quit().unwrap();
+        server.finish();
+    }
+}

@@ -155,3 +155,21 @@ fn interrupting_a_wait_for_a_reply_closes_the_session() {
     assert_eq!(ftp.noop().unwrap_err().kind(), ErrorKind::State);
     server.finish_any();
 }
+
+#[test]
+fn a_whole_file_download_takes_the_total_from_size_when_the_150_has_none() {
+    let mut script = exchange("TYPE I", "200 binary");
+    script.extend(exchange("SIZE f", "213 5000"));
+    script.extend(retr_open("150 here"));
+    script.extend([Step::DataSend(vec![1u8; 5000]), Step::DataClose, reply("226 done")]);
+    script.extend(exchange("QUIT", "221 bye"));
+    let (server, mut ftp) = connected(script);
+    let seen = recording(&mut ftp, Duration::ZERO, None);
+    let local = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("hint-{}", std::process::id()));
+    let opts = ftp::FileOptions { verify_size: true, ..ftp::FileOptions::default() };
+    assert_eq!(ftp.retr_file("f", &local, opts).unwrap(), 5000);
+    let last = *seen.lock().unwrap().last().unwrap();
+    assert_eq!((last.bytes, last.total), (5000, Some(5000)));
+    ftp.quit().unwrap();
+    server.finish();
+}
