@@ -148,7 +148,11 @@ impl Ftp {
                 _ if rest_stream => ("STOR", Some(offset)),
                 _ => ("APPE", None),
             };
-            self.stor_from(verb, remote, &mut file, rest)?
+            // Progress totals: the meter subtracts a REST offset itself.
+            self.size_hint = Some(if rest.is_some() { local_size } else { local_size - offset });
+            let moved = self.stor_from(verb, remote, &mut file, rest);
+            self.size_hint = None;
+            moved?
         };
         if opts.verify_size {
             let size = self.size(remote)?;

@@ -173,3 +173,20 @@ fn a_whole_file_download_takes_the_total_from_size_when_the_150_has_none() {
     ftp.quit().unwrap();
     server.finish();
 }
+
+#[test]
+fn a_whole_file_upload_reports_the_local_size_as_total() {
+    let mut script = exchange("TYPE I", "200 binary");
+    script.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("STOR up".into()), reply("150 go")]);
+    script.extend([Step::DataAccept, Step::DataRecvAll, Step::DataClose, reply("226 ok")]);
+    script.extend(exchange("QUIT", "221 bye"));
+    let (server, mut ftp) = connected(script);
+    let seen = recording(&mut ftp, Duration::ZERO, None);
+    let local = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("up-{}", std::process::id()));
+    std::fs::write(&local, vec![3u8; 7000]).unwrap();
+    assert_eq!(ftp.stor_file(&local, "up", ftp::FileOptions::default()).unwrap(), 7000);
+    let last = *seen.lock().unwrap().last().unwrap();
+    assert_eq!((last.bytes, last.total), (7000, Some(7000)));
+    ftp.quit().unwrap();
+    server.finish();
+}
