@@ -9,7 +9,7 @@ Writes PEM files (NAME.pem certificate, NAME.key private key):
   expired     signed by ca, valid 2000-01-01 .. 2001-01-01
   notyet      signed by ca, valid from five years from now
   wronghost   signed by ca, for wrong.example only
-  untrusted   self-signed, for localhost and 127.0.0.1 (not chaining to ca)
+  untrusted   self-signed, for localhost, 127.0.0.1 and ::1 (not chaining to ca)
   client      signed by ca, a client certificate (clientAuth)
 """
 import datetime
@@ -81,7 +81,7 @@ def main():
                                 datetime.datetime(2001, 1, 1, tzinfo=utc)))
     write(out, "notyet", *make("localhost", ca, LOOPBACK, NOW + 5 * 365 * DAY, NOW + 10 * 365 * DAY))
     write(out, "wronghost", *make("wrong.example", ca, [x509.DNSName("wrong.example")]))
-    write(out, "untrusted", *make("localhost", None, LOOPBACK[:2]))
+    write(out, "untrusted", *make("localhost", None, LOOPBACK))
     write(out, "client", *make("libftp-test-client", ca, client=True))
     # The servers may read them after dropping privileges; this is a throwaway test dir.
     for f in os.listdir(out):

@@ -18,6 +18,8 @@ bash "$here/stop.sh" "$work" 2>/dev/null || true
 rm -rf "$work"
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
+# A failed start stops whatever did come up (the logs in WORKDIR stay for reading).
+trap 'rc=$?; [ $rc -eq 0 ] || bash "$here/stop.sh" "$work" >/dev/null 2>&1; exit $rc' EXIT
 # The servers' files live where the unprivileged FTP users can reach them, which a
 # checkout under a private directory (mktemp -d, a home) may not be. stop.sh removes it.
 data=$(mktemp -d /tmp/libftp-ftpdata.XXXXXX)
@@ -27,6 +29,11 @@ echo "$data" > "$work/data-dir"
 user=ftptest
 pass=ftptest-pw
 fail() { echo "start.sh: $*" >&2; exit 1; }
+# python3 is often a pyenv shim that costs ~0.1 s per start, and this script starts it
+# dozens of times: call the interpreter it resolves to directly. (Servers started in the
+# background use "$py" itself, so that $! is the server's pid, not a subshell's.)
+py=$(python3 -c 'import sys; print(sys.executable)') || fail "python3 not found"
+python3() { "$py" "$@"; }
 [ "$(id -u)" = 0 ] || fail "must run as root (vsftpd and the test user need it)"
 [ -x "$bin/usr/sbin/vsftpd" ] || fail "vsftpd not unpacked; run tests/servers/fetch.sh"
 python3 -c 'import pyftpdlib' 2>/dev/null || fail "pyftpdlib missing; pip install pyftpdlib"
@@ -159,7 +166,7 @@ echo $! > "$work/proftpd.pid"
 
 # --- pyftpdlib ---------------------------------------------------------------------
 start_pyftpd() { # NAME HOST [pyftpd.py options...]
-  python3 "$here/pyftpd.py" --host "$2" --user "$user" --password "$pass" \
+  "$py" "$here/pyftpd.py" --host "$2" --user "$user" --password "$pass" \
     --home "$data/pyftpd-user" --anon-root "$anon" --port-file "$work/$1.port" \
     --log "$work/$1.log" "${@:3}" > "$work/$1.out" 2>&1 &
   echo $! > "$work/$1.pid"
