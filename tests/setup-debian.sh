@@ -5,7 +5,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 need_apt=()
-for p in cmake pkg-config libssl-dev g++ curl binutils python3-pip ca-certificates; do
+for p in cmake pkg-config libssl-dev g++ curl binutils python3-pip ca-certificates \
+         golang-go valgrind dpkg-dev debhelper fakeroot; do
   dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -14,9 +15,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -q "${need_apt[@]}"
 fi
 
-if ! python3 -c 'import pyftpdlib, OpenSSL' >/dev/null 2>&1; then
-  python3 -m pip install -q pyftpdlib pyopenssl 2>/dev/null ||
-    python3 -m pip install -q --break-system-packages pyftpdlib pyopenssl
+if ! python3 -c 'import pyftpdlib, OpenSSL, ziglang' >/dev/null 2>&1; then
+  python3 -m pip install -q pyftpdlib pyopenssl ziglang 2>/dev/null ||
+    python3 -m pip install -q --break-system-packages pyftpdlib pyopenssl ziglang
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then
