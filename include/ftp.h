@@ -145,6 +145,12 @@
  *   - Implicit FTPS (ftplib has none) and an AUTH SSL fallback (off by default).
  *   - ftp_login() is followed by FEAT, and by OPTS UTF8 ON when the server lists UTF8
  *     (ftplib sends neither); ftp_set_feat_after_login() turns that off.
+ *   - Fewer round trips: TYPE is sent only when a transfer needs another type than
+ *     the last one set (ftplib sends it before every transfer), and a needed TYPE
+ *     goes in one write with the EPSV/PASV or SIZE after it. ftp_set_type_caching()
+ *     and ftp_set_pipelining() turn these off.
+ *   - Whole-file transfers over plain connections use splice(2)/sendfile(2)
+ *     (ftp_set_zero_copy()); ftplib copies through 8 KiB Python buffers.
  */
 
 
@@ -1982,6 +1988,45 @@ ftp_result ftp_set_progress_callback(ftp_session *h,
  * @return FTP_OK; FTP_E_NULL if h is NULL.
  */
 ftp_result ftp_interrupt(ftp_session *h);
+
+/**
+ * Whether a TYPE command the next transfer needs is sent in the same write as the
+ * command after it (EPSV, PASV or SIZE) rather than after its reply, saving a round
+ * trip. Only commands whose failure changes nothing are pipelined: both replies are
+ * read in order and a refused TYPE is reported as before. On by default; ftplib
+ * never pipelines. Turn it off for a server that drops pipelined commands.
+ *
+ * @param h the session.
+ * @param on true (the default) or false.
+ * @return FTP_OK (or one of the general errors, see the top of this header).
+ */
+ftp_result ftp_set_pipelining(ftp_session *h, bool on);
+
+/**
+ * Whether the session remembers the representation type (TYPE A or I) it last set
+ * and sends TYPE only when a transfer needs the other one. On by default; ftplib
+ * sends TYPE before every transfer. The remembered type is forgotten on connect, and
+ * when the caller sends TYPE, REIN or USER itself (ftp_sendcmd, ftp_voidcmd, ftp_login).
+ *
+ * @param h the session.
+ * @param on true (the default) or false (TYPE before every transfer).
+ * @return FTP_OK (or one of the general errors, see the top of this header).
+ */
+ftp_result ftp_set_type_caching(ftp_session *h, bool on);
+
+/**
+ * Whether whole-file transfers (ftp_retr_file, ftp_retr_fd, ftp_stor_file,
+ * ftp_stor_fd) over a plain (not TLS) data connection move the bytes inside the
+ * kernel: splice(2) from the socket into a regular file, sendfile(2) from a regular
+ * file to the socket. Other cases (TLS, pipes, files opened with O_APPEND) use
+ * read/write with a 256 KiB buffer. On by default; progress reports, interrupts and
+ * timeouts work the same either way.
+ *
+ * @param h the session.
+ * @param on true (the default) or false (always read/write).
+ * @return FTP_OK (or one of the general errors, see the top of this header).
+ */
+ftp_result ftp_set_zero_copy(ftp_session *h, bool on);
 
 /**
  * Creates an empty URL object (no URL parsed yet).

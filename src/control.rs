@@ -246,19 +246,29 @@ impl Control {
     /// Sends one command line (CRLF appended). `line` must not contain CR, LF or NUL;
     /// it is sent as the bytes given (servers differ in the encoding of names).
     pub fn send(&mut self, line: impl AsRef<[u8]>) -> Result<()> {
-        let line = line.as_ref();
-        check_line("command", line)?;
+        self.send_many(&[line.as_ref()])
+    }
+
+    /// Sends several command lines in one write (pipelining: the caller then reads one
+    /// reply per line, in order). Nothing is sent if any line is refused.
+    pub fn send_many(&mut self, lines: &[&[u8]]) -> Result<()> {
+        for line in lines {
+            check_line("command", line)?;
+        }
         self.conn()?;
-        let shown = mask_password(&String::from_utf8_lossy(line));
-        self.log.emit(1, LogKind::Cmd, &shown);
-        self.log.emit(2, LogKind::Put, &shown);
-        let verb = shown.split(' ').next().unwrap_or("").to_string();
-        self.last_command = Some(shown);
-        let mut buf = Vec::with_capacity(line.len() + 2);
-        buf.extend_from_slice(line);
-        buf.extend_from_slice(b"\r\n");
+        let mut buf = Vec::with_capacity(lines.iter().map(|l| l.len() + 2).sum());
+        let mut verbs = Vec::new();
+        for line in lines {
+            let shown = mask_password(&String::from_utf8_lossy(line));
+            self.log.emit(1, LogKind::Cmd, &shown);
+            self.log.emit(2, LogKind::Put, &shown);
+            verbs.push(shown.split(' ').next().unwrap_or("").to_string());
+            self.last_command = Some(shown);
+            buf.extend_from_slice(line);
+            buf.extend_from_slice(b"\r\n");
+        }
         let res = self.conn()?.reader.get_mut().write_all(&buf);
-        res.map_err(|e| self.fail(Error::io(format!("send {verb}"), e)))
+        res.map_err(|e| self.fail(Error::io(format!("send {}", verbs.join("+")), e)))
     }
 
     /// Sends ABOR the RFC 959 way: Telnet IP, then Synch (IAC marked urgent, then DM),

@@ -74,6 +74,19 @@ impl DataConn {
     pub fn is_tls(&self) -> bool {
         self.stream.is_tls()
     }
+
+    /// The socket of a plain (not TLS) connection, for zero-copy moves; bytes moved
+    /// through it must be reported with `moved_out` on uploads.
+    pub(crate) fn plain_fd(&self) -> Option<std::os::fd::RawFd> {
+        use std::os::fd::AsRawFd;
+        (!self.stream.is_tls()).then(|| self.stream.tcp().as_raw_fd())
+    }
+
+    /// Records that bytes went out past `write` (sendfile), so the upload is ended
+    /// properly if the connection is dropped.
+    pub(crate) fn moved_out(&mut self) {
+        self.wrote = true;
+    }
 }
 
 impl Drop for DataConn {
@@ -130,10 +143,11 @@ pub(crate) enum Pending {
 impl Ftp {
     /// Asks for a passive port and returns the address to connect to. On IPv6 only EPSV
     /// exists; on IPv4 EPSV is tried first and PASV used if the server refuses it.
-    pub(crate) fn makepasv(&mut self) -> Result<SocketAddr> {
+    /// `ty`: the representation type the transfer needs, sent with the first command.
+    pub(crate) fn makepasv(&mut self, mut ty: Option<&'static str>) -> Result<SocketAddr> {
         let peer = self.ctrl.peer()?;
         if peer.is_ipv6() || !self.epsv_refused {
-            match self.ctrl.command("EPSV") {
+            match self.typed_command(ty.take(), b"EPSV")? {
                 Ok(r) if r.code == 229 => {
                     let port = parse::parse_229(r.first_line())?;
                     return Ok(SocketAddr::new(peer.ip(), port));
@@ -143,7 +157,7 @@ impl Ftp {
                 Err(e) => return Err(e),
             }
         }
-        let r = self.ctrl.command("PASV")?;
+        let r = self.typed_command(ty, b"PASV")??;
         if r.code != 227 {
             return Err(Error::Reply(r));
         }
@@ -182,13 +196,17 @@ impl Ftp {
     }
 
     /// Opens the data side before the transfer command is sent.
-    pub(crate) fn open_data(&mut self) -> Result<Pending> {
+    /// `ty`: the representation type the transfer needs (None: leave it as it is).
+    pub(crate) fn open_data(&mut self, ty: Option<&'static str>) -> Result<Pending> {
         if self.opts.passive {
-            let addr = self.makepasv()?;
+            let addr = self.makepasv(ty)?;
             let s = net::connect_addr(addr, self.opts.connect_timeout(), self.opts.source_address)?;
             self.data_socket_options(&s)?;
             Ok(Pending::Connected(s))
         } else {
+            if let Some(ty) = ty {
+                self.set_type(ty)?;
+            }
             Ok(Pending::Listening(self.makeport()?))
         }
     }

@@ -21,6 +21,7 @@ mod stream;
 mod tls;
 mod transfer;
 mod url;
+mod zerocopy;
 
 pub use commands::FileTime;
 pub use control::{LogKind, LogSink};

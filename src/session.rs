@@ -41,6 +41,15 @@ pub struct Options {
     pub tls: TlsConfig,
     /// After a login: FEAT, and OPTS UTF8 ON when offered (on by default).
     pub feat_after_login: bool,
+    /// Send a needed TYPE in the same write as the command after it (EPSV, PASV or
+    /// SIZE), saving a round trip (on by default).
+    pub pipelining: bool,
+    /// Remember the representation type and send TYPE only when a transfer needs
+    /// another one (on by default).
+    pub cache_type: bool,
+    /// Whole-file transfers over plain connections use splice(2)/sendfile(2) instead
+    /// of read/write where the file allows (on by default).
+    pub zero_copy: bool,
 }
 
 /// Separate timeouts for the three kinds of waiting. A field left `None` follows the
@@ -82,6 +91,9 @@ impl Default for Options {
             tls_mode: TlsMode::Off,
             tls: TlsConfig::default(),
             feat_after_login: true,
+            pipelining: true,
+            cache_type: true,
+            zero_copy: true,
         }
     }
 }
@@ -114,6 +126,10 @@ pub struct Ftp {
     /// The size SIZE gave for the next download, for progress reports when the 150
     /// reply announces none.
     pub(crate) size_hint: Option<u64>,
+    /// The representation type the server is known to be in ("A" or "I"): TYPE is sent
+    /// only when a transfer needs another one. Forgotten on reconnect, on login and
+    /// when the caller sends TYPE, REIN or USER itself.
+    pub(crate) current_type: Option<&'static str>,
 }
 
 /// What the session keeps of a data connection it handed to the caller.
@@ -151,6 +167,7 @@ impl Default for Ftp {
             progress_interval: DEFAULT_PROGRESS_INTERVAL,
             interrupter: Interrupter::default(),
             size_hint: None,
+            current_type: None,
         }
     }
 }
@@ -274,6 +291,25 @@ impl Ftp {
         self.opts.passive = passive;
     }
 
+    /// Whether a needed TYPE goes out in one write with the command after it (EPSV,
+    /// PASV or SIZE) instead of waiting for its reply first (on by default).
+    pub fn set_pipelining(&mut self, on: bool) {
+        self.opts.pipelining = on;
+    }
+
+    /// Whether whole-file transfers over plain connections move bytes with
+    /// splice/sendfile (true, the default) or read/write.
+    pub fn set_zero_copy(&mut self, on: bool) {
+        self.opts.zero_copy = on;
+    }
+
+    /// Whether TYPE is sent only when the server may be in another type (true, the
+    /// default) or before every transfer, as ftplib does.
+    pub fn set_type_caching(&mut self, on: bool) {
+        self.opts.cache_type = on;
+        self.current_type = None;
+    }
+
     /// Whether login is followed by FEAT and, when offered, OPTS UTF8 ON (the default).
     pub fn set_feat_after_login(&mut self, on: bool) {
         self.opts.feat_after_login = on;
@@ -328,7 +364,53 @@ impl Ftp {
         let cmd = cmd.as_ref();
         check_line("command", cmd)?;
         self.idle()?;
+        let verb = cmd.split(|&b| b == b' ').next().unwrap_or_default();
+        if [&b"TYPE"[..], b"REIN", b"USER"].iter().any(|v| verb.eq_ignore_ascii_case(v)) {
+            self.current_type = None;
+        }
         self.ctrl.command(cmd)
+    }
+
+    /// Sends `line` after making sure the server is in representation type `ty`: TYPE
+    /// goes first when the server may be in another, in the same write when pipelining
+    /// is on (both replies are then read, in order, whatever the first says). The outer
+    /// error is TYPE's (or the connection's); the inner result is `line`'s reply,
+    /// classified as `Control::command` does.
+    pub(crate) fn typed_command(&mut self, ty: Option<&'static str>, line: &[u8]) -> Result<Result<Reply>> {
+        let Some(ty) = ty.filter(|&t| !self.opts.cache_type || self.current_type != Some(t)) else {
+            return Ok(self.ctrl.command(line));
+        };
+        self.current_type = None;
+        let type_line = format!("TYPE {ty}");
+        if !self.opts.pipelining {
+            self.voidcmd(&type_line)?;
+            self.current_type = Some(ty);
+            return Ok(self.ctrl.command(line));
+        }
+        self.ctrl.send_many(&[type_line.as_bytes(), line])?;
+        let refused = match self.ctrl.get_response() {
+            Ok(r) if r.class() == 2 => None,
+            Ok(r) => Some(Error::Reply(r)),
+            Err(e) if is_reply_error(&e) => Some(e),
+            Err(e) => return Err(e),
+        };
+        let reply = self.ctrl.get_response();
+        if let Some(e) = refused {
+            // `reply` was read only to keep the replies in step.
+            return Err(e);
+        }
+        self.current_type = Some(ty);
+        Ok(reply)
+    }
+
+    /// Makes sure the server is in representation type `ty` (TYPE only when needed).
+    pub(crate) fn set_type(&mut self, ty: &'static str) -> Result<()> {
+        if !self.opts.cache_type || self.current_type != Some(ty) {
+            self.current_type = None;
+            self.voidcmd(format!("TYPE {ty}"))?;
+            self.current_type = Some(ty);
+        }
+        Ok(())
     }
 
     /// Like `sendcmd`, but anything other than 2xx is an error (ftplib's `voidcmd`).
@@ -458,13 +540,13 @@ impl Ftp {
         self.voidcmd(verb_line("RMD", dir))
     }
 
-    /// The size of a file (TYPE I, then SIZE). None when the server answers with another
+    /// The size of a file (TYPE I if needed, then SIZE). None when the server answers with another
     /// 2xx than 213, or does not implement SIZE (500, 502, 504).
     pub fn size(&mut self, path: impl AsRef<[u8]>) -> Result<Option<u64>> {
         let path = path.as_ref();
         check_line("path", path)?;
-        self.voidcmd("TYPE I")?;
-        match self.sendcmd(verb_line("SIZE", path)) {
+        self.idle()?;
+        match self.typed_command(Some("I"), &verb_line("SIZE", path))? {
             Ok(r) if r.code == 213 => parse::parse_213_size(r.first_line()).map(Some),
             Ok(_) => Ok(None),
             Err(Error::Perm(r)) if matches!(r.code, 500 | 502 | 504) => Ok(None),
@@ -495,6 +577,7 @@ impl Ftp {
         self.prot_p = false;
         self.data_resumed = None;
         self.features = None;
+        self.current_type = None;
     }
 
     /// Aborts a transfer (ftplib's `abort`): ABOR (after Telnet IP and Synch as urgent

@@ -19,6 +19,21 @@ pub const DEFAULT_BLOCKSIZE: usize = 8192;
 /// Largest block size accepted; larger requests are clamped.
 pub const MAX_BLOCKSIZE: usize = 16 << 20;
 
+const TYPE_BINARY: &str = "I";
+const TYPE_ASCII: &str = "A";
+
+/// One step of a transfer's data loop.
+pub(crate) enum Step {
+    /// `n` bytes crossed the data connection.
+    Moved(usize),
+    /// The data is all there (download: end of file; upload: the source is done).
+    End,
+    /// The data connection failed.
+    DataFailed(io::Error),
+    /// Stop the transfer for this reason (cancelled, a local file error, ...).
+    Stop(Error),
+}
+
 /// What a transfer callback returns: go on, or stop (cancel) the transfer.
 pub type Flow = ControlFlow<()>;
 
@@ -50,10 +65,20 @@ impl Ftp {
     /// reply announced. The caller reads or writes, drops the connection, then calls
     /// `voidresp` (or `abort`).
     pub fn ntransfercmd(&mut self, cmd: impl AsRef<[u8]>, rest: Option<u64>) -> Result<(DataConn, Option<u64>)> {
-        let cmd = cmd.as_ref();
+        self.ntransfercmd_typed(cmd.as_ref(), rest, None)
+    }
+
+    /// `ntransfercmd` that first puts the server in representation type `ty` (TYPE only
+    /// when it may be in another, pipelined with EPSV/PASV when that is on).
+    fn ntransfercmd_typed(
+        &mut self,
+        cmd: &[u8],
+        rest: Option<u64>,
+        ty: Option<&'static str>,
+    ) -> Result<(DataConn, Option<u64>)> {
         check_line("command", cmd)?;
         self.idle()?;
-        let pending = self.open_data()?;
+        let pending = self.open_data(ty)?;
         if let Some(offset) = rest {
             self.ctrl.command(format!("REST {offset}"))?;
         }
@@ -128,9 +153,9 @@ impl Ftp {
 
     /// Opens the data connection for a metered transfer; the total to report is the
     /// announced size less any REST offset.
-    fn metered_open(&mut self, meter: &mut Meter, cmd: &[u8], rest: Option<u64>) -> Result<DataConn> {
+    fn metered_open(&mut self, meter: &mut Meter, cmd: &[u8], ty: &'static str, rest: Option<u64>) -> Result<DataConn> {
         let hint = self.size_hint.take();
-        let (conn, size) = self.ntransfercmd(cmd, rest)?;
+        let (conn, size) = self.ntransfercmd_typed(cmd, rest, Some(ty))?;
         meter.set_total(size.or(hint).map(|s| s.saturating_sub(rest.unwrap_or(0))));
         Ok(conn)
     }
@@ -160,24 +185,40 @@ impl Ftp {
         rest: Option<u64>,
         mut callback: impl FnMut(&[u8]) -> Flow,
     ) -> Result<Reply> {
-        let cmd = cmd.as_ref();
+        let mut buf = vec![0u8; blocksize.clamp(1, MAX_BLOCKSIZE)];
+        self.download(cmd.as_ref(), rest, |conn| match conn.read(&mut buf) {
+            Ok(0) => Step::End,
+            Ok(n) if callback(&buf[..n]).is_break() => Step::Stop(Error::Cancelled),
+            Ok(n) => Step::Moved(n),
+            Err(e) => Step::DataFailed(e),
+        })
+    }
+
+    /// A binary download (TYPE I) whose bytes `step` moves out of the data connection,
+    /// one step at a time, until it reports the end. Progress, interrupts and every
+    /// failure are handled here, for the buffered and the zero-copy paths alike.
+    pub(crate) fn download(
+        &mut self,
+        cmd: &[u8],
+        rest: Option<u64>,
+        mut step: impl FnMut(&mut DataConn) -> Step,
+    ) -> Result<Reply> {
         check_line("command", cmd)?;
-        self.voidcmd("TYPE I")?;
         self.metered(|this, meter| {
-            let mut conn = this.metered_open(meter, cmd, rest)?;
-            let mut buf = vec![0u8; blocksize.clamp(1, MAX_BLOCKSIZE)];
+            let mut conn = this.metered_open(meter, cmd, TYPE_BINARY, rest)?;
             loop {
-                let n = match conn.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(this.data_failed(meter, conn, Error::io("read data connection", e))),
-                };
-                if callback(&buf[..n]).is_break() {
-                    return Err(this.abandon(Some(conn), Error::Cancelled));
-                }
-                if let Err(stop) = meter.add(n) {
-                    return Err(this.stopped(conn, stop));
+                match step(&mut conn) {
+                    Step::End => break,
+                    Step::Moved(n) => {
+                        if let Err(stop) = meter.add(n) {
+                            return Err(this.stopped(conn, stop));
+                        }
+                    }
+                    Step::DataFailed(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Step::DataFailed(e) => {
+                        return Err(this.data_failed(meter, conn, Error::io("read data connection", e)));
+                    }
+                    Step::Stop(why) => return Err(this.abandon(Some(conn), why)),
                 }
             }
             if let Err(stop) = meter.finish() {
@@ -193,9 +234,8 @@ impl Ftp {
     pub fn retrlines(&mut self, cmd: impl AsRef<[u8]>, mut callback: impl FnMut(&[u8]) -> Flow) -> Result<Reply> {
         let cmd = cmd.as_ref();
         check_line("command", cmd)?;
-        self.voidcmd("TYPE A")?;
         self.metered(|this, meter| {
-            let conn = this.metered_open(meter, cmd, None)?;
+            let conn = this.metered_open(meter, cmd, TYPE_ASCII, None)?;
             let mut reader = LineReader::new(conn);
             let mut line = Vec::new();
             loop {
@@ -241,30 +281,50 @@ impl Ftp {
         rest: Option<u64>,
         mut callback: impl FnMut(&[u8]) -> Flow,
     ) -> Result<Reply> {
-        let cmd = cmd.as_ref();
-        check_line("command", cmd)?;
-        self.voidcmd("TYPE I")?;
-        self.metered(|this, meter| {
-            let mut conn = this.metered_open(meter, cmd, rest)?;
-            let mut buf = vec![0u8; blocksize.clamp(1, MAX_BLOCKSIZE)];
-            loop {
-                let n = match source.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => n,
+        let mut buf = vec![0u8; blocksize.clamp(1, MAX_BLOCKSIZE)];
+        self.upload(cmd.as_ref(), rest, |conn| {
+            let n = loop {
+                match source.read(&mut buf) {
+                    Ok(n) => break n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(this.abandon(Some(conn), source_error(e))),
-                };
-                if let Err(e) = conn.write_all(&buf[..n]) {
-                    if meter.interrupted() {
-                        return Err(this.stopped(conn, Stop::Interrupted));
+                    Err(e) => return Step::Stop(source_error(e)),
+                }
+            };
+            if n == 0 {
+                return Step::End;
+            }
+            if let Err(e) = conn.write_all(&buf[..n]) {
+                return Step::DataFailed(e);
+            }
+            if callback(&buf[..n]).is_break() {
+                return Step::Stop(Error::Cancelled);
+            }
+            Step::Moved(n)
+        })
+    }
+
+    /// A binary upload (TYPE I) whose bytes `step` moves into the data connection, one
+    /// step at a time, until it reports the end; then the upload is ended cleanly.
+    pub(crate) fn upload(
+        &mut self,
+        cmd: &[u8],
+        rest: Option<u64>,
+        mut step: impl FnMut(&mut DataConn) -> Step,
+    ) -> Result<Reply> {
+        check_line("command", cmd)?;
+        self.metered(|this, meter| {
+            let mut conn = this.metered_open(meter, cmd, TYPE_BINARY, rest)?;
+            loop {
+                match step(&mut conn) {
+                    Step::End => break,
+                    Step::Moved(n) => {
+                        if let Err(stop) = meter.add(n) {
+                            return Err(this.stopped(conn, stop));
+                        }
                     }
-                    return Err(this.upload_failed(conn, e));
-                }
-                if callback(&buf[..n]).is_break() {
-                    return Err(this.abandon(Some(conn), Error::Cancelled));
-                }
-                if let Err(stop) = meter.add(n) {
-                    return Err(this.stopped(conn, stop));
+                    Step::DataFailed(_) if meter.interrupted() => return Err(this.stopped(conn, Stop::Interrupted)),
+                    Step::DataFailed(e) => return Err(this.upload_failed(conn, e)),
+                    Step::Stop(why) => return Err(this.abandon(Some(conn), why)),
                 }
             }
             if let Err(stop) = meter.finish() {
@@ -285,9 +345,8 @@ impl Ftp {
     ) -> Result<Reply> {
         let cmd = cmd.as_ref();
         check_line("command", cmd)?;
-        self.voidcmd("TYPE A")?;
         self.metered(|this, meter| {
-            let mut conn = this.metered_open(meter, cmd, None)?;
+            let mut conn = this.metered_open(meter, cmd, TYPE_ASCII, None)?;
             let mut pending: Vec<u8> = Vec::new();
             let mut out: Vec<u8> = Vec::with_capacity(64 * 1024);
             let mut chunk = vec![0u8; 64 * 1024];

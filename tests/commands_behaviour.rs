@@ -24,6 +24,7 @@ fn session(script: Vec<Vec<Step>>, feat: bool) -> (FakeServer, Ftp) {
     let server = FakeServer::start(full);
     let mut ftp = Ftp::new();
     ftp.set_feat_after_login(feat);
+    ftp.set_type_caching(false);
     ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
     (server, ftp)
 }

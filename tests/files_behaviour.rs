@@ -21,6 +21,8 @@ fn session(script: Vec<Vec<Step>>) -> (FakeServer, Ftp) {
     full.extend(exchange("QUIT", "221 bye"));
     let server = FakeServer::start(full);
     let mut ftp = Ftp::new();
+    // The scripts show a TYPE before every transfer.
+    ftp.set_type_caching(false);
     ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
     (server, ftp)
 }

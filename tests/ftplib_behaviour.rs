@@ -20,6 +20,9 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
 fn client() -> Ftp {
     let mut ftp = Ftp::new();
     ftp.set_feat_after_login(false);
+    // ftplib sends TYPE before every transfer and waits for its reply.
+    ftp.set_pipelining(false);
+    ftp.set_type_caching(false);
     ftp
 }
 

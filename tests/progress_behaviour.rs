@@ -41,6 +41,7 @@ fn connected(script: Vec<Step>) -> (FakeServer, Ftp) {
     full.extend(script);
     let server = FakeServer::start(full);
     let mut ftp = Ftp::new();
+    ftp.set_type_caching(false);
     ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
     (server, ftp)
 }

@@ -19,5 +19,6 @@ mod result;
 mod session;
 mod tls;
 mod transfer;
+mod tuning;
 mod url;
 mod version;
