@@ -142,6 +142,8 @@ UseReverseDNS off
 ScoreboardFile $work/proftpd.scoreboard
 PidFile $work/proftpd.daemon-pid
 DelayTable none
+# mod_delay would pad every login to ~0.4 s after the first (timing-attack defence)
+DelayEngine off
 AuthOrder mod_auth_file.c
 AuthUserFile $work/proftpd.passwd
 AuthGroupFile $work/proftpd.group

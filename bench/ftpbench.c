@@ -1,0 +1,170 @@
+/* ftpbench: the C driver bench/run.py times, one scenario per run, through libftp's C API.
+ *
+ *   ftpbench [OPTIONS] get-null URL [BLOCKSIZE]  download, bytes discarded by the callback
+ *   ftpbench [OPTIONS] get-file URL LOCAL        ftp_retr_file (zero-copy where it can)
+ *   ftpbench [OPTIONS] put-file LOCAL URL        ftp_stor_file
+ *   ftpbench [OPTIONS] get-many URL N            N files DIR/s0000.bin... over one session
+ *   ftpbench [OPTIONS] list URL                  ftp_list_get (MLSD, parsed) of a directory
+ *   ftpbench raw-tcp FILE [BLOCKSIZE]            the machine's limit: FILE sent over loopback
+ *                                                TCP with sendfile, read and discarded
+ *
+ * OPTIONS are those of the examples (--tls, --cacert FILE, ...). Prints "bytes=N" (and
+ * "files=N" / "entries=N") on success; exits non-zero with the error otherwise. */
+#include "exutil.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int discard(void *userdata, const uint8_t *buf, size_t len) {
+    (void)buf;
+    *(uint64_t *)userdata += len;
+    return 0;
+}
+
+static int usage(void) {
+    fprintf(stderr,
+            "usage: ftpbench " EX_OPTS_USAGE " get-null URL [BLOCKSIZE] | get-file URL LOCAL |\n"
+            "       put-file LOCAL URL | get-many URL N | list URL\n"
+            "       ftpbench raw-tcp FILE [BLOCKSIZE]\n");
+    return 2;
+}
+
+/* ---- the raw TCP baseline ---------------------------------------------------------- */
+
+struct sender {
+    int listener;
+    int file;
+    off_t size;
+};
+
+static void *send_file(void *arg) {
+    struct sender *s = arg;
+    int c = accept(s->listener, NULL, NULL);
+    if (c < 0) return NULL;
+    off_t off = 0;
+    while (off < s->size) {
+        ssize_t n = sendfile(c, s->file, &off, (size_t)(s->size - off));
+        if (n <= 0) break;
+    }
+    close(c);
+    return NULL;
+}
+
+static int raw_tcp(const char *path, size_t blocksize) {
+    struct sender s;
+    s.file = open(path, O_RDONLY);
+    struct stat st;
+    if (s.file < 0 || fstat(s.file, &st) != 0) {
+        perror(path);
+        return 1;
+    }
+    s.size = st.st_size;
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof a;
+    s.listener = socket(AF_INET, SOCK_STREAM, 0);
+    if (s.listener < 0 || bind(s.listener, (struct sockaddr *)&a, sizeof a) != 0 || listen(s.listener, 1) != 0 ||
+        getsockname(s.listener, (struct sockaddr *)&a, &alen) != 0) {
+        perror("listen");
+        return 1;
+    }
+    pthread_t t;
+    if (pthread_create(&t, NULL, send_file, &s) != 0) return 1;
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof a) != 0) {
+        perror("connect");
+        return 1;
+    }
+    char *buf = malloc(blocksize);
+    if (!buf) return 1;
+    uint64_t total = 0;
+    for (;;) {
+        ssize_t n = read(c, buf, blocksize);
+        if (n <= 0) break;
+        total += (uint64_t)n;
+    }
+    pthread_join(t, NULL);
+    close(c);
+    close(s.listener);
+    close(s.file);
+    free(buf);
+    printf("bytes=%llu\n", (unsigned long long)total);
+    return total == (uint64_t)st.st_size ? 0 : 1;
+}
+
+/* ---- FTP scenarios ------------------------------------------------------------------- */
+
+int main(int argc, char **argv) {
+    struct ex_opts opts;
+    int i = ex_parse_opts(argc, argv, &opts);
+    if (i < 0) return 2;
+    if (argc - i < 2) return usage();
+    const char *mode = argv[i];
+    if (strcmp(mode, "raw-tcp") == 0)
+        return raw_tcp(argv[i + 1], argc - i > 2 ? (size_t)strtoull(argv[i + 2], NULL, 10) : 1 << 20);
+
+    const char *url_arg = strcmp(mode, "put-file") == 0 ? (argc - i > 2 ? argv[i + 2] : NULL) : argv[i + 1];
+    if (!url_arg) return usage();
+    ftp_url *u = ex_parse_url(url_arg);
+    if (!u) return 2;
+    if (!ex_check_tls(&opts, u)) return 2;
+    const char *path = ex_path(u);
+    ftp_session *h = ex_open(u, &opts);
+    if (!h) return 1;
+
+    ftp_result rc = FTP_OK;
+    uint64_t bytes = 0;
+    char cmd[4200];
+    if (strcmp(mode, "get-null") == 0) {
+        size_t blocksize = argc - i > 2 ? (size_t)strtoull(argv[i + 2], NULL, 10) : 1 << 20;
+        snprintf(cmd, sizeof cmd, "RETR %s", path);
+        rc = ftp_retr_binary(h, cmd, discard, blocksize, FTP_NO_REST, &bytes);
+    } else if (strcmp(mode, "get-file") == 0 && argc - i > 2) {
+        rc = ftp_retr_file(h, path, argv[i + 2], 0, &bytes);
+    } else if (strcmp(mode, "put-file") == 0) {
+        rc = ftp_stor_file(h, argv[i + 1], path, 0, &bytes);
+    } else if (strcmp(mode, "get-many") == 0 && argc - i > 2) {
+        long n = strtol(argv[i + 2], NULL, 10);
+        for (long k = 0; k < n && rc == FTP_OK; k++) {
+            snprintf(cmd, sizeof cmd, "RETR %s/s%04ld.bin", path, k);
+            rc = ftp_retr_binary(h, cmd, discard, 65536, FTP_NO_REST, &bytes);
+        }
+        if (rc == FTP_OK) printf("files=%ld\n", n);
+    } else if (strcmp(mode, "list") == 0) {
+        ftp_entry_list *list = NULL;
+        rc = ftp_list_get(h, path, &list);
+        if (rc == FTP_OK) {
+            size_t n = ftp_entry_list_len(list);
+            for (size_t k = 0; k < n; k++) {
+                uint64_t size = 0;
+                if (ftp_entry_size(ftp_entry_list_get(list, k), &size)) bytes += size;
+            }
+            printf("entries=%zu\n", n);
+            ftp_entry_list_free(list);
+        }
+    } else {
+        ftp_free(h);
+        ftp_url_free(u);
+        return usage();
+    }
+    if (rc != FTP_OK) {
+        ex_fail("ftpbench", mode, h, rc);
+    } else {
+        printf("bytes=%llu\n", (unsigned long long)bytes);
+        rc = ftp_quit(h);
+    }
+    ftp_free(h);
+    ftp_url_free(u);
+    return rc == FTP_OK ? 0 : 1;
+}

@@ -1,0 +1,412 @@
+#!/usr/bin/env python3
+"""libftp's benchmark: libftp (the C driver bench/ftpbench.c, through the C API) against
+curl (the CLI, i.e. libcurl) and CPython's ftplib, on vsftpd and proftpd on loopback.
+
+    python3 bench/run.py            # full run (as root): writes bench/RESULTS.md + SVG plots
+    python3 bench/run.py --smoke    # small sizes, one run each, results in a temp dir (CI)
+
+It builds the driver (cmake, ./build unless --build-dir), starts the test servers
+(tests/servers/start.sh), creates the data, runs every scenario several times and prints
+median wall time, median CPU seconds (user+sys), peak RSS and libftp/curl ratios, as a
+table and as "BENCH ..." lines. Nothing here asserts a timing: the targets are reported.
+"""
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+MIB = 1 << 20
+GIB = 1 << 30
+TOOLS = ("libftp", "curl", "ftplib")
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def read_env(path):
+    env = {}
+    with open(path) as f:
+        for line in f:
+            if "=" in line:
+                k, v = line.rstrip("\n").split("=", 1)
+                env[k] = v
+    return env
+
+
+RUSAGE = None  # the path of ftpbench_rusage, set once built
+
+
+def measure(argv, expect=None):
+    """Runs argv once under ftpbench_rusage: (wall seconds, user+sys CPU seconds, peak
+    RSS in KiB). With `expect`, argv's output must contain it."""
+    p = subprocess.run([RUSAGE] + argv, stdout=subprocess.PIPE if expect else subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+    err = p.stderr.decode(errors="replace")
+    if p.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s" % (" ".join(argv), p.returncode, err))
+    if expect and expect.encode() not in p.stdout:
+        raise RuntimeError("%s: expected %r in its output, got %r" % (" ".join(argv), expect, p.stdout[-200:]))
+    line = [l for l in err.splitlines() if l.startswith("rusage ")][-1]
+    f = dict(kv.split("=") for kv in line.split()[1:])
+    return float(f["wall"]), float(f["cpu"]), int(f["maxrss_kib"])
+
+
+def make_file(path, size, sparse=False):
+    with open(path, "wb") as f:
+        if sparse:
+            f.truncate(size)
+            return
+        block = os.urandom(MIB)
+        for _ in range(size // MIB):
+            f.write(block)
+        f.write(block[: size % MIB])
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.smoke = args.smoke
+        self.runs = args.runs or (1 if self.smoke else 5)
+        self.size = 32 * MIB if self.smoke else GIB
+        self.size_large = 64 * MIB if self.smoke else 4 * GIB
+        self.nsmall = 50 if self.smoke else 1000
+        self.rows = []  # dicts: scenario, tool, wall, cpu, rss, bytes, files
+        self.sweep = []  # (blocksize, MB/s)
+
+    # ---- setup --------------------------------------------------------------------------
+    def build(self):
+        b = self.args.build_dir
+        sh(["cmake", "-S", REPO, "-B", b, "-DCMAKE_BUILD_TYPE=Release"], stdout=subprocess.DEVNULL)
+        sh(["cmake", "--build", b, "--target", "ftpbench", "ftpbench_rusage", "-j%d" % os.cpu_count()],
+           stdout=subprocess.DEVNULL)
+        self.ftpbench = os.path.join(b, "ftpbench")
+        global RUSAGE
+        RUSAGE = os.path.join(b, "ftpbench_rusage")
+
+    def start_servers(self):
+        self.work = tempfile.mkdtemp(prefix="libftp-bench-")
+        sh(["bash", os.path.join(REPO, "tests/servers/start.sh"), os.path.join(self.work, "srv")],
+           stdout=subprocess.DEVNULL)
+        self.env = read_env(os.path.join(self.work, "srv", "env"))
+
+    def stop_servers(self):
+        subprocess.run(["bash", os.path.join(REPO, "tests/servers/stop.sh"), os.path.join(self.work, "srv")],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def make_data(self):
+        e = self.env
+        # vsftpd serves the user's home; proftpd its own (for MLSD, which vsftpd lacks).
+        self.vs_dir = os.path.join(e["VSFTPD_USER_ROOT"], "bench")
+        self.pro_dir = os.path.join(e["PROFTPD_USER_ROOT"], "bench")
+        for d in (self.vs_dir, self.pro_dir):
+            os.makedirs(os.path.join(d, "small"), exist_ok=True)
+            for k in range(self.nsmall):
+                with open(os.path.join(d, "small", "s%04d.bin" % k), "wb") as f:
+                    f.write(os.urandom(4096))
+        make_file(os.path.join(self.vs_dir, "big.bin"), self.size)
+        make_file(os.path.join(self.vs_dir, "large.bin"), self.size_large, sparse=True)
+        # The upload source and the download target live on tmpfs, as the scenarios say.
+        shm = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+        self.local_dir = tempfile.mkdtemp(prefix="libftp-bench-", dir=shm)
+        self.upload_src = os.path.join(self.local_dir, "src.bin")
+        shutil.copyfile(os.path.join(self.vs_dir, "big.bin"), self.upload_src)
+        self.download_dst = os.path.join(self.local_dir, "dst.bin")
+        owner = os.stat(e["VSFTPD_USER_ROOT"])
+        for root in (self.vs_dir, self.pro_dir):
+            for dirpath, _, files in os.walk(root):
+                os.chown(dirpath, owner.st_uid, owner.st_gid)
+                for f in files:
+                    os.chown(os.path.join(dirpath, f), owner.st_uid, owner.st_gid)
+        # Warm the page cache so every tool reads the same cached bytes.
+        for name in ("big.bin", "large.bin"):
+            with open(os.path.join(self.vs_dir, name), "rb") as f:
+                while f.read(8 * MIB):
+                    pass
+
+    def url(self, port, path, tls=False):
+        e = self.env
+        return "ftp://%s:%s@127.0.0.1:%s/bench/%s" % (e["FTP_USER"], e["FTP_PASS"], port, path)
+
+    # ---- commands per tool ----------------------------------------------------------------
+    def commands(self):
+        e = self.env
+        vs, vss, pro = e["VSFTPD_PORT"], e["VSFTPS_PORT"], e["PROFTPD_PORT"]
+        ca = e["CA_FILE"]
+        fb = [self.ftpbench]
+        fbt = [self.ftpbench, "--tls", "--cacert", ca]
+        py = [sys.executable, os.path.join(HERE, "ftplib_driver.py")]
+        curl = ["curl", "-sS", "--fail"]
+        curlt = curl + ["--ssl-reqd", "--cacert", ca]
+        big, up = self.url(vs, "big.bin"), self.url(vs, "up.bin")
+        tbig, tup = self.url(vss, "big.bin"), self.url(vss, "up-tls.bin")
+        small = self.url(vs, "small")
+        glob = self.url(vs, "small/s[0000-%04d].bin" % (self.nsmall - 1))
+        lst = self.url(pro, "small/")
+        dst, src = self.download_dst, self.upload_src
+        n = str(self.nsmall)
+        # scenario -> {tool: argv}, bytes moved, files moved
+        return [
+            ("download to callback", {"libftp": fb + ["get-null", big], "curl": curl + ["-o", "/dev/null", big],
+                                      "ftplib": py + ["get-null", big]}, self.size, 1),
+            ("download to file", {"libftp": fb + ["get-file", big, dst], "curl": curl + ["-o", dst, big],
+                                  "ftplib": py + ["get-file", big, dst]}, self.size, 1),
+            ("upload from file", {"libftp": fb + ["put-file", src, up], "curl": curl + ["-T", src, up],
+                                  "ftplib": py + ["put-file", src, up]}, self.size, 1),
+            # ftplib cannot resume TLS sessions, which vsftpd requires by default.
+            ("FTPS download", {"libftp": fbt + ["get-null", tbig], "curl": curlt + ["-o", "/dev/null", tbig]},
+             self.size, 1),
+            ("FTPS upload", {"libftp": fbt + ["put-file", src, tup], "curl": curlt + ["-T", src, tup]},
+             self.size, 1),
+            ("%d small files" % self.nsmall, {"libftp": fb + ["get-many", small, n], "curl": curl + [glob],
+                                               "ftplib": py + ["get-many", small, n]}, 4096 * self.nsmall,
+             self.nsmall),
+            # curl only fetches the MLSD text; libftp and ftplib also parse every entry.
+            ("MLSD list of %d" % self.nsmall, {"libftp": fb + ["list", lst], "curl": curl + ["-X", "MLSD", lst],
+                                                "ftplib": py + ["list", lst]}, 0, self.nsmall),
+            ("peak RSS, %d MiB" % (self.size // MIB), {"libftp": fb + ["get-null", big],
+                                                       "curl": curl + ["-o", "/dev/null", big]}, self.size, 1),
+            ("peak RSS, %d MiB" % (self.size_large // MIB),
+             {"libftp": fb + ["get-null", self.url(vs, "large.bin")],
+              "curl": curl + ["-o", "/dev/null", self.url(vs, "large.bin")]}, self.size_large, 1),
+        ]
+
+    # ---- running -------------------------------------------------------------------------
+    def run_one(self, scenario, tool, argv, nbytes, nfiles):
+        expect = "bytes=" if tool != "curl" else None
+        samples = [measure(argv, expect) for _ in range(self.runs)]
+        row = {
+            "scenario": scenario, "tool": tool, "bytes": nbytes, "files": nfiles,
+            "wall": statistics.median(s[0] for s in samples),
+            "cpu": statistics.median(s[1] for s in samples),
+            "rss": max(s[2] for s in samples),
+        }
+        self.rows.append(row)
+        print("BENCH scenario=%r tool=%s runs=%d wall_s=%.4f cpu_s=%.4f rss_kib=%d mb_s=%.1f" % (
+            scenario, tool, self.runs, row["wall"], row["cpu"], row["rss"], nbytes / MIB / row["wall"]), flush=True)
+
+    def run(self):
+        base = [self.ftpbench, "raw-tcp", os.path.join(self.vs_dir, "big.bin")]
+        self.run_one("raw loopback TCP (baseline)", "tcp", base, self.size, 1)
+        for scenario, tools, nbytes, nfiles in self.commands():
+            for tool in TOOLS:
+                if tool in tools:
+                    self.run_one(scenario, tool, tools[tool], nbytes, nfiles)
+        # libftp's read loop against its buffer size (the callback download).
+        big = self.url(self.env["VSFTPD_PORT"], "big.bin")
+        for bs in (16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20):
+            walls = [measure([self.ftpbench, "get-null", big, str(bs)], "bytes=")[0] for _ in range(self.runs)]
+            mbs = self.size / MIB / statistics.median(walls)
+            self.sweep.append((bs, mbs))
+            print("BENCH scenario='blocksize' tool=libftp blocksize=%d mb_s=%.1f" % (bs, mbs), flush=True)
+
+    # ---- reporting -----------------------------------------------------------------------
+    def get(self, scenario, tool):
+        return next((r for r in self.rows if r["scenario"] == scenario and r["tool"] == tool), None)
+
+    def targets(self):
+        """(scenario, what, measured ratio, target, met) for the issue's targets."""
+        out = []
+        tcp = self.get("raw loopback TCP (baseline)", "tcp")
+
+        def ratio(scenario, key, tool="curl"):
+            a, b = self.get(scenario, "libftp"), self.get(scenario, tool)
+            return a[key] / b[key] if a and b and b[key] else None
+
+        def add(scenario, what, r, target, le=True):
+            if r is not None:
+                out.append((scenario, what, r, target, r <= target if le else r >= target))
+
+        add("download to file", "wall vs curl", ratio("download to file", "wall"), 0.7)
+        add("download to file", "CPU vs curl", ratio("download to file", "cpu"), 0.6)
+        lf = self.get("download to file", "libftp")
+        if lf and tcp:
+            add("download to file", "wall vs raw TCP", lf["wall"] / tcp["wall"], 1.5)
+        add("download to callback", "wall vs curl", ratio("download to callback", "wall"), 0.9)
+        add("upload from file", "wall vs curl", ratio("upload from file", "wall"), 0.9)
+        add("FTPS download", "wall vs curl", ratio("FTPS download", "wall"), 1.0)
+        add("FTPS upload", "wall vs curl", ratio("FTPS upload", "wall"), 1.0)
+        small = "%d small files" % self.nsmall
+        r = ratio(small, "wall")
+        add(small, "files/s vs curl", 1 / r if r else None, 1.3, le=False)
+        for s in ("peak RSS, %d MiB" % (self.size // MIB), "peak RSS, %d MiB" % (self.size_large // MIB)):
+            row = self.get(s, "libftp")
+            if row:
+                add(s, "peak RSS (MiB)", row["rss"] / 1024, 16)
+        return out
+
+    def table(self):
+        lines = ["| scenario | tool | wall s (median) | CPU s | peak RSS MiB | MB/s or files/s | libftp/curl wall | libftp/curl CPU |",
+                 "|---|---|---:|---:|---:|---:|---:|---:|"]
+        for r in self.rows:
+            lib, curl = self.get(r["scenario"], "libftp"), self.get(r["scenario"], "curl")
+            if r["files"] > 1:
+                rate = "%.0f files/s" % (r["files"] / r["wall"])
+            else:
+                rate = "%.0f MB/s" % (r["bytes"] / MIB / r["wall"])
+            rw = rc = ""
+            if r["tool"] == "libftp" and curl:
+                rw = "%.2f" % (lib["wall"] / curl["wall"])
+                rc = "%.2f" % (lib["cpu"] / curl["cpu"]) if curl["cpu"] else ""
+            lines.append("| %s | %s | %.3f | %.3f | %.1f | %s | %s | %s |" % (
+                r["scenario"], r["tool"], r["wall"], r["cpu"], r["rss"] / 1024, rate, rw, rc))
+        return "\n".join(lines)
+
+    def machine(self):
+        def first(cmd):
+            try:
+                return subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[0]
+            except (OSError, IndexError):
+                return "?"
+        cpu = "?"
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GIB
+        vsftpd = os.path.join(REPO, "tests/servers/bin/vsftpd/usr/sbin/vsftpd")
+        return [
+            "- CPU: %s, %d cores; memory %.0f GiB; kernel %s" % (cpu, os.cpu_count(), mem, platform.release()),
+            "- curl: %s" % first(["curl", "--version"]),
+            "- Python: %s (ftplib)" % platform.python_version(),
+            "- OpenSSL: %s" % first(["openssl", "version"]),
+            "- servers: vsftpd and proftpd from Debian (tests/servers), on 127.0.0.1",
+            "- %d runs per cell, median shown; peak RSS is the maximum over the runs" % self.runs,
+        ]
+
+    def svg_bars(self, path):
+        """Throughput per scenario (MB/s, or files/s for the many-files rows) per tool."""
+        scen = [s for s in dict.fromkeys(r["scenario"] for r in self.rows) if not s.startswith("peak RSS")]
+        colors = {"libftp": "#1f77b4", "curl": "#ff7f0e", "ftplib": "#2ca02c", "tcp": "#7f7f7f"}
+
+        def value(r):
+            return r["files"] / r["wall"] if r["files"] > 1 else r["bytes"] / MIB / r["wall"]
+
+        rowh, barh, left, width = 58, 14, 230, 520
+        h = 40 + rowh * len(scen) + 30
+        out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">'
+               % (left + width + 120, h),
+               '<text x="10" y="20" font-size="14">libftp, curl and ftplib: throughput per scenario '
+               '(bars scaled per row; MB/s, or files/s)</text>']
+        for i, s in enumerate(scen):
+            rows = [r for r in self.rows if r["scenario"] == s]
+            top = 40 + i * rowh
+            out.append('<text x="10" y="%d">%s</text>' % (top + 20, s))
+            peak = max(value(r) for r in rows) or 1
+            for j, r in enumerate(rows):
+                w = max(1, int(width * value(r) / peak))
+                y = top + j * barh
+                out.append('<rect x="%d" y="%d" width="%d" height="%d" fill="%s"/>' % (left, y, w, barh - 2, colors[r["tool"]]))
+                unit = "files/s" if r["files"] > 1 else "MB/s"
+                out.append('<text x="%d" y="%d" font-size="10">%s %.0f %s</text>' % (left + w + 4, y + 10, r["tool"], value(r), unit))
+        out.append("</svg>")
+        with open(path, "w") as f:
+            f.write("\n".join(out) + "\n")
+
+    def svg_sweep(self, path):
+        """libftp's callback-download throughput against its buffer size."""
+        if not self.sweep:
+            return
+        w, h, pad = 520, 300, 60
+        peak = max(m for _, m in self.sweep) * 1.1
+        xs = [pad + i * (w - 2 * pad) / (len(self.sweep) - 1) for i in range(len(self.sweep))]
+        ys = [h - pad - (m / peak) * (h - 2 * pad) for _, m in self.sweep]
+        out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">' % (w, h),
+               '<text x="10" y="20" font-size="14">libftp download throughput (MB/s) against buffer size</text>',
+               '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (pad, h - pad, w - pad, h - pad),
+               '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (pad, pad, pad, h - pad),
+               '<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="%s"/>'
+               % " ".join("%.0f,%.0f" % p for p in zip(xs, ys))]
+        for (bs, m), x, y in zip(self.sweep, xs, ys):
+            out.append('<circle cx="%.0f" cy="%.0f" r="3" fill="#1f77b4"/>' % (x, y))
+            out.append('<text x="%.0f" y="%.0f" text-anchor="middle">%.0f</text>' % (x, y - 8, m))
+            label = "%d KiB" % (bs >> 10) if bs < MIB else "%d MiB" % (bs >> 20)
+            out.append('<text x="%.0f" y="%d" text-anchor="middle">%s</text>' % (x, h - pad + 18, label))
+        out.append("</svg>")
+        with open(path, "w") as f:
+            f.write("\n".join(out) + "\n")
+
+    def report(self, out_dir):
+        os.makedirs(out_dir, exist_ok=True)
+        self.svg_bars(os.path.join(out_dir, "throughput.svg"))
+        self.svg_sweep(os.path.join(out_dir, "blocksize.svg"))
+        tgt = ["| scenario | measure | measured | target | met |", "|---|---|---:|---:|---|"]
+        for s, what, r, target, met in self.targets():
+            op = ">=" if "files/s" in what else "<="
+            tgt.append("| %s | %s | %.2f | %s %.1f | %s |" % (s, what, r, op, target, "yes" if met else "**no**"))
+        sweep = ", ".join("%s: %.0f MB/s" % ("%d KiB" % (b >> 10) if b < MIB else "%d MiB" % (b >> 20), m)
+                          for b, m in self.sweep)
+        text = "\n".join([
+            "# libftp benchmark results",
+            "",
+            "Generated by `python3 bench/run.py%s` on %s. Do not edit by hand: run it again." % (
+                " --smoke" if self.smoke else "", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+            "",
+            "## Machine",
+            "",
+            *self.machine(),
+            "",
+            "## Targets",
+            "",
+            *tgt,
+            "",
+            "## All measurements",
+            "",
+            "Transfers of %d MiB (%d MiB for the second RSS row); %d files of 4 KiB. The MLSD row lists"
+            " a directory on proftpd (vsftpd has no MLSD); curl only fetches that listing, libftp and"
+            " ftplib parse every entry. ftplib has no FTPS rows: it cannot resume TLS sessions, which"
+            " vsftpd requires." % (self.size // MIB, self.size_large // MIB, self.nsmall),
+            "",
+            self.table(),
+            "",
+            "libftp's callback download against its buffer size: %s." % sweep,
+            "",
+            "![throughput](throughput.svg)",
+            "",
+            "![buffer size](blocksize.svg)",
+            "",
+        ])
+        with open(os.path.join(out_dir, "RESULTS.md"), "w") as f:
+            f.write(text)
+        print(self.table())
+        print("\n".join(tgt))
+        print("bench: results in %s" % os.path.join(out_dir, "RESULTS.md"))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--smoke", action="store_true", help="small sizes and one run each (for CI)")
+    ap.add_argument("--runs", type=int, help="runs per scenario (default 5, smoke 1)")
+    ap.add_argument("--build-dir", default=os.path.join(REPO, "build"))
+    ap.add_argument("--out", help="where RESULTS.md and the plots go (default bench/, smoke: a temp dir)")
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("bench/run.py: run as root (the test servers need it)")
+    for tool in ("curl", "cmake"):
+        if not shutil.which(tool):
+            sys.exit("bench/run.py: %s not found (bash tests/setup-debian.sh installs it)" % tool)
+    b = Bench(args)
+    b.build()
+    b.start_servers()
+    try:
+        b.make_data()
+        b.run()
+    finally:
+        b.stop_servers()
+        if hasattr(b, "local_dir"):
+            shutil.rmtree(b.local_dir, ignore_errors=True)
+    out = args.out or (tempfile.mkdtemp(prefix="libftp-bench-out-") if args.smoke else HERE)
+    b.report(out)
+
+
+if __name__ == "__main__":
+    main()
