@@ -147,8 +147,9 @@
  *     (ftplib sends neither); ftp_set_feat_after_login() turns that off.
  *   - Fewer round trips: TYPE is sent only when a transfer needs another type than
  *     the last one set (ftplib sends it before every transfer), and a needed TYPE
- *     goes in one write with the EPSV/PASV or SIZE after it. ftp_set_type_caching()
- *     and ftp_set_pipelining() turn these off.
+ *     goes in one write with the EPSV/PASV or SIZE after it, and EPSV in one write
+ *     with the transfer command once it has worked. ftp_set_type_caching() and
+ *     ftp_set_pipelining() turn these off.
  *   - Whole-file transfers over plain connections use splice(2)/sendfile(2)
  *     (ftp_set_zero_copy()); ftplib copies through 8 KiB Python buffers.
  */
@@ -1990,11 +1991,14 @@ ftp_result ftp_set_progress_callback(ftp_session *h,
 ftp_result ftp_interrupt(ftp_session *h);
 
 /**
- * Whether a TYPE command the next transfer needs is sent in the same write as the
- * command after it (EPSV, PASV or SIZE) rather than after its reply, saving a round
- * trip. Only commands whose failure changes nothing are pipelined: both replies are
- * read in order and a refused TYPE is reported as before. On by default; ftplib
- * never pipelines. Turn it off for a server that drops pipelined commands.
+ * Whether commands are pipelined, each saving a round trip: a TYPE the next
+ * transfer needs goes in the same write as the command after it (EPSV, PASV or
+ * SIZE), and once EPSV has worked on the connection, EPSV goes in one write with the
+ * transfer command (RETR, STOR, LIST, ...) when no TYPE or REST has to precede it.
+ * Only commands whose failure changes nothing are pipelined: every reply is read in
+ * order and a refusal is reported as before (a refused transfer command wins over
+ * the data connection the server then never accepts). On by default; ftplib never
+ * pipelines. Turn it off for a server that drops pipelined commands.
  *
  * @param h the session.
  * @param on true (the default) or false.

@@ -4,6 +4,7 @@
 use crate::error::{Error, Result, TlsFailure};
 use crate::net::{self, Ready};
 use crate::parse;
+use crate::reply::Reply;
 use crate::session::{Ftp, is_reply_error};
 use crate::stream::Stream;
 use std::io::{self, Read, Write};
@@ -150,6 +151,7 @@ impl Ftp {
             match self.typed_command(ty.take(), b"EPSV")? {
                 Ok(r) if r.code == 229 => {
                     let port = parse::parse_229(r.first_line())?;
+                    self.epsv_works = true;
                     return Ok(SocketAddr::new(peer.ip(), port));
                 }
                 Ok(r) => return Err(Error::Reply(r)),
@@ -208,6 +210,49 @@ impl Ftp {
                 self.set_type(ty)?;
             }
             Ok(Pending::Listening(self.makeport()?))
+        }
+    }
+
+    /// Whether `open_data_pipelined` may be used: passive mode with pipelining on, an
+    /// EPSV that already worked on this connection, no REST and no TYPE to send first
+    /// (a refused REST or TYPE would let the transfer command run with the wrong offset
+    /// or type, so those are never pipelined with it).
+    pub(crate) fn can_pipeline_transfer(&self, rest: Option<u64>, ty: Option<&'static str>) -> bool {
+        let type_ok = ty.is_none_or(|t| self.opts.cache_type && self.current_type == Some(t));
+        self.opts.passive && self.opts.pipelining && self.epsv_works && !self.epsv_refused && rest.is_none() && type_ok
+    }
+
+    /// Sends EPSV and the transfer command `cmd` in one write, connects to the port the
+    /// 229 names, and returns the data connection and `cmd`'s first reply. This saves a
+    /// round trip per transfer. A server that refuses `cmd` (e.g. 550) may close the
+    /// port before we connect: its reply then wins over the connection error.
+    pub(crate) fn open_data_pipelined(&mut self, cmd: &[u8]) -> Result<(TcpStream, Reply)> {
+        let peer = self.ctrl.peer()?;
+        self.ctrl.send_many(&[b"EPSV", cmd])?;
+        let addr = match self.ctrl.get_response() {
+            Ok(r) if r.code == 229 => parse::parse_229(r.first_line()).map(|port| SocketAddr::new(peer.ip(), port)),
+            Ok(r) => Err(Error::Reply(r)),
+            Err(e) => Err(e),
+        };
+        let connected = match addr {
+            Ok(addr) => net::connect_addr(addr, self.opts.connect_timeout(), self.opts.source_address),
+            Err(e) if !self.ctrl.is_usable() => return Err(e),
+            Err(e) => Err(e),
+        };
+        match connected {
+            Ok(s) => {
+                self.data_socket_options(&s)?;
+                let r = self.ctrl.get_response()?;
+                Ok((s, r))
+            }
+            // `cmd`'s reply is still due: read it so later replies stay in step.
+            Err(e) => match self.ctrl.get_response() {
+                Ok(r) if r.class() == 1 => Err(self.abandon(None, e)),
+                Ok(_) => Err(e),
+                Err(refused) if is_reply_error(&refused) && is_reply_error(&e) => Err(e),
+                Err(refused) if is_reply_error(&refused) => Err(refused),
+                Err(broken) => Err(broken),
+            },
         }
     }
 

@@ -105,6 +105,8 @@ pub struct Ftp {
     welcome: Option<Reply>,
     /// EPSV was refused on this connection: go straight to PASV from now on.
     pub(crate) epsv_refused: bool,
+    /// EPSV has worked on this connection: it may be pipelined with the transfer command.
+    pub(crate) epsv_works: bool,
     /// A data connection handed to the caller (transfercmd) awaits its final reply.
     pub(crate) transfer: Option<OpenTransfer>,
     /// The host name the caller connected to: the identity TLS certificates are checked
@@ -157,6 +159,7 @@ impl Default for Ftp {
             opts: Options::default(),
             welcome: None,
             epsv_refused: false,
+            epsv_works: false,
             transfer: None,
             host: String::new(),
             tls: None,
@@ -572,6 +575,7 @@ impl Ftp {
         self.interrupter.set_data(None);
         self.welcome = None;
         self.epsv_refused = false;
+        self.epsv_works = false;
         self.transfer = None;
         self.tls = None;
         self.prot_p = false;

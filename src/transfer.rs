@@ -78,11 +78,17 @@ impl Ftp {
     ) -> Result<(DataConn, Option<u64>)> {
         check_line("command", cmd)?;
         self.idle()?;
-        let pending = self.open_data(ty)?;
-        if let Some(offset) = rest {
-            self.ctrl.command(format!("REST {offset}"))?;
-        }
-        let mut r = self.ctrl.command(cmd)?;
+        let (pending, mut r) = if self.can_pipeline_transfer(rest, ty) {
+            let (s, r) = self.open_data_pipelined(cmd)?;
+            (Pending::Connected(s), r)
+        } else {
+            let pending = self.open_data(ty)?;
+            if let Some(offset) = rest {
+                self.ctrl.command(format!("REST {offset}"))?;
+            }
+            let r = self.ctrl.command(cmd)?;
+            (pending, r)
+        };
         if r.class() == 2 {
             r = self.ctrl.get_response()?;
         }

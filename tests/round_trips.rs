@@ -1,6 +1,6 @@
 //! Fewer round trips and the zero-copy data path, against the scripted fake server:
 //! TYPE sent only when the type changes, TYPE pipelined with EPSV/SIZE (and what happens
-//! when the pipelined TYPE is refused), and splice/sendfile transfers moving exactly the
+//! when the pipelined TYPE is refused), EPSV pipelined with the transfer command, and splice/sendfile transfers moving exactly the
 //! bytes the read/write path moves.
 
 mod common;
@@ -178,6 +178,78 @@ fn type_caching_off_sends_type_before_every_transfer() {
     ftp.set_type_caching(false);
     retr(&mut ftp, "a");
     retr(&mut ftp, "b");
+    quit(server, ftp);
+}
+
+/// After one EPSV has worked, EPSV and the transfer command go in one write: the server
+/// here answers EPSV only once it has both lines, which deadlocks a client that waits.
+fn pipelined_transfer(cmd: &str) -> Vec<Step> {
+    vec![expect("EPSV"), expect(cmd), Step::Epsv]
+}
+
+#[test]
+fn epsv_and_the_transfer_command_are_pipelined_once_epsv_worked() {
+    let mut script = vec![pipelined_epsv("I"), download("RETR a", b"first")];
+    script.push(pipelined_transfer("RETR b"));
+    script.push(download("RETR b", b"second")[1..].to_vec());
+    script.push(pipelined_transfer("STOR c"));
+    script.push(upload("STOR c")[1..].to_vec());
+    script.push(exchange("QUIT", "221 bye"));
+    let (server, mut ftp) = session(script, Duration::from_secs(5));
+    assert_eq!(retr(&mut ftp, "a"), b"first");
+    assert_eq!(retr(&mut ftp, "b"), b"second");
+    ftp.storbinary("STOR c", &mut &b"uploaded"[..], 8192, None, |_| ControlFlow::Continue(())).unwrap();
+    let t = quit(server, ftp);
+    assert_eq!(t.data, vec![b"uploaded".to_vec()]);
+}
+
+#[test]
+fn without_pipelining_the_transfer_command_waits_for_the_229() {
+    let script = vec![pipelined_epsv("I"), download("RETR a", b"x"), pipelined_transfer("RETR b")];
+    let (server, mut ftp) = session(script, Duration::from_millis(500));
+    assert_eq!(retr(&mut ftp, "a"), b"x");
+    ftp.set_pipelining(false);
+    let err = ftp.retrbinary("RETR b", 8192, None, |_| ControlFlow::Continue(())).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    drop(ftp);
+    let t = server.finish_any();
+    assert_eq!(t.commands.last().map(String::as_str), Some("EPSV"), "{:?}", t.commands);
+}
+
+#[test]
+fn a_refused_pipelined_command_is_reported_rather_than_the_closed_port() {
+    let script = vec![
+        pipelined_epsv("I"),
+        download("RETR a", b"x"),
+        pipelined_transfer("RETR missing"),
+        // The server gives up on the port at once and refuses the file.
+        vec![Step::PasvClose, reply("550 no such file")],
+        exchange("NOOP", "200 in step"),
+        exchange("QUIT", "221 bye"),
+    ];
+    let (server, mut ftp) = session(script, Duration::from_secs(5));
+    retr(&mut ftp, "a");
+    let err = ftp.retrbinary("RETR missing", 8192, None, |_| ControlFlow::Continue(())).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Perm, "{err}");
+    assert!(err.to_string().contains("550"), "{err}");
+    assert_eq!(ftp.sendcmd("NOOP").unwrap().code, 200);
+    quit(server, ftp);
+}
+
+#[test]
+fn a_refused_pipelined_epsv_reads_both_replies() {
+    let script = vec![
+        pipelined_epsv("I"),
+        download("RETR a", b"x"),
+        vec![expect("EPSV"), expect("RETR b"), reply("500 EPSV not now"), reply("425 use EPSV first")],
+        exchange("NOOP", "200 in step"),
+        exchange("QUIT", "221 bye"),
+    ];
+    let (server, mut ftp) = session(script, Duration::from_secs(5));
+    retr(&mut ftp, "a");
+    let err = ftp.retrbinary("RETR b", 8192, None, |_| ControlFlow::Continue(())).unwrap_err();
+    assert!(err.to_string().contains("500"), "{err}");
+    assert_eq!(ftp.sendcmd("NOOP").unwrap().code, 200);
     quit(server, ftp);
 }
 

@@ -4,11 +4,14 @@
 use super::handle::{ftp_session, with_session};
 use super::result::ftp_result;
 
-/// Whether a TYPE command the next transfer needs is sent in the same write as the
-/// command after it (EPSV, PASV or SIZE) rather than after its reply, saving a round
-/// trip. Only commands whose failure changes nothing are pipelined: both replies are
-/// read in order and a refused TYPE is reported as before. On by default; ftplib
-/// never pipelines. Turn it off for a server that drops pipelined commands.
+/// Whether commands are pipelined, each saving a round trip: a TYPE the next
+/// transfer needs goes in the same write as the command after it (EPSV, PASV or
+/// SIZE), and once EPSV has worked on the connection, EPSV goes in one write with the
+/// transfer command (RETR, STOR, LIST, ...) when no TYPE or REST has to precede it.
+/// Only commands whose failure changes nothing are pipelined: every reply is read in
+/// order and a refusal is reported as before (a refused transfer command wins over
+/// the data connection the server then never accepts). On by default; ftplib never
+/// pipelines. Turn it off for a server that drops pipelined commands.
 ///
 /// @param h the session.
 /// @param on true (the default) or false.

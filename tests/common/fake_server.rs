@@ -58,6 +58,10 @@ pub enum Step {
     DataRecvAll,
     /// Closes the data connection.
     DataClose,
+    /// Resets the data connection (RST, via SO_LINGER 0).
+    DataReset,
+    /// Closes the last passive listener without accepting: the client's connect is refused.
+    PasvClose,
     /// Closes the control connection (FIN).
     Close,
     /// Resets the control connection (RST, via SO_LINGER 0).
@@ -397,6 +401,16 @@ fn do_step(st: &mut State, step: Step, transcript: &Mutex<Transcript>) -> Result
                 let _ = t.shutdown();
             }
             let _ = s.tcp().shutdown(Shutdown::Both);
+            Ok(())
+        }
+        Step::DataReset => {
+            let s = st.data.take().ok_or("no data connection to reset")?;
+            SockRef::from(s.tcp()).set_linger(Some(Duration::ZERO)).map_err(|e| e.to_string())?;
+            drop(s);
+            Ok(())
+        }
+        Step::PasvClose => {
+            st.pasv.take().ok_or("no passive listener to close")?;
             Ok(())
         }
         Step::DataCloseAbrupt => {
