@@ -11,6 +11,9 @@ use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
+/// Stray replies dropped before one command at most; more is a server gone mad.
+const MAX_UNSOLICITED: usize = 16;
+
 /// What a trace line is: ftplib's debug level 1 shows `Cmd`/`Resp`, level 2 adds
 /// `Put`/`Get` (every line in both directions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -344,8 +347,37 @@ impl Control {
 
     /// ftplib's sendcmd: send a command, return its reply (1xx-3xx) or the error.
     pub fn command(&mut self, line: impl AsRef<[u8]>) -> Result<Reply> {
-        self.send(line)?;
+        self.send_fresh(&[line.as_ref()])?;
         self.get_response()
+    }
+
+    /// `send_many` for lines that start a new exchange: replies that arrived while no
+    /// command was outstanding are dropped first, so a server's stray or duplicated
+    /// reply is never taken as the answer to the next command (ftplib would stay one
+    /// reply behind from then on). A stray 421 means the server is closing: reported.
+    pub fn send_fresh(&mut self, lines: &[&[u8]]) -> Result<()> {
+        self.drop_unsolicited()?;
+        self.send_many(lines)
+    }
+
+    fn drop_unsolicited(&mut self) -> Result<()> {
+        // Over TLS a readable socket may hold only a session ticket, and reading it
+        // would block: there, only bytes already decrypted count.
+        let waiting = |c: &Self| {
+            c.has_buffered_reply()
+                || c.conn.as_ref().is_some_and(|k| !k.reader.get_ref().is_tls() && net::has_input(&k.tcp))
+        };
+        for _ in 0..MAX_UNSOLICITED {
+            if !waiting(self) {
+                return Ok(());
+            }
+            let r = self.read_reply()?;
+            self.log.emit(1, LogKind::Resp, &format!("dropped a reply nobody asked for: {}", r.code));
+            if r.code == 421 {
+                return Err(self.fail(Error::Temp(r)));
+            }
+        }
+        Err(self.fail(Error::Proto(format!("the server sent more than {MAX_UNSOLICITED} replies nobody asked for"))))
     }
 }
 

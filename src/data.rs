@@ -228,7 +228,7 @@ impl Ftp {
     /// port before we connect: its reply then wins over the connection error.
     pub(crate) fn open_data_pipelined(&mut self, cmd: &[u8]) -> Result<(TcpStream, Reply)> {
         let peer = self.ctrl.peer()?;
-        self.ctrl.send_many(&[b"EPSV", cmd])?;
+        self.ctrl.send_fresh(&[b"EPSV", cmd])?;
         let addr = match self.ctrl.get_response() {
             Ok(r) if r.code == 229 => parse::parse_229(r.first_line()).map(|port| SocketAddr::new(peer.ip(), port)),
             Ok(r) => Err(Error::Reply(r)),

@@ -156,6 +156,16 @@ pub fn wait_readable(
     }
 }
 
+/// True when `stream` has bytes (or the peer's EOF) waiting to be read, without
+/// blocking and without consuming anything.
+pub fn has_input(stream: &TcpStream) -> bool {
+    let mut byte = 0u8;
+    // SAFETY: a one-byte buffer that lives across the call; MSG_PEEK leaves the data
+    // queued and MSG_DONTWAIT makes the call return at once.
+    let n = unsafe { libc::recv(stream.as_raw_fd(), (&raw mut byte).cast(), 1, libc::MSG_PEEK | libc::MSG_DONTWAIT) };
+    n >= 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

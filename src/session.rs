@@ -390,7 +390,7 @@ impl Ftp {
             self.current_type = Some(ty);
             return Ok(self.ctrl.command(line));
         }
-        self.ctrl.send_many(&[type_line.as_bytes(), line])?;
+        self.ctrl.send_fresh(&[type_line.as_bytes(), line])?;
         let refused = match self.ctrl.get_response() {
             Ok(r) if r.class() == 2 => None,
             Ok(r) => Some(Error::Reply(r)),

@@ -186,3 +186,30 @@ pub(crate) fn free_session(h: *mut ftp_session) -> bool {
     no_panic((), move || drop(boxed));
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // C code cannot make the library panic (that is the point), so the guard is
+    // exercised here with a call that does.
+    #[test]
+    fn a_panic_inside_a_call_is_an_error_code_and_poisons_only_that_handle() {
+        let h = Box::into_raw(Box::new(ftp_session::new()));
+        let other = Box::into_raw(Box::new(ftp_session::new()));
+        assert_eq!(with_session(h, |_| panic!("deliberate test panic")), ftp_result::FTP_E_PANIC);
+        // Every later call on it is refused, without running, but the message stays readable.
+        let mut ran = false;
+        let rc = with_session(h, |_| {
+            ran = true;
+            Ok(())
+        });
+        assert_eq!((rc, ran), (ftp_result::FTP_E_PANIC, false));
+        let msg = peek(h, |s| s.last_error.to_string_lossy().into_owned()).unwrap();
+        assert!(msg.contains("deliberate test panic") && msg.contains("unusable"), "{msg}");
+        // Another handle in the same process is unaffected; both can be freed.
+        assert_eq!(with_session(other, |_| Ok(())), ftp_result::FTP_OK);
+        assert!(free_session(h));
+        assert!(free_session(other));
+    }
+}

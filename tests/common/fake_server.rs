@@ -50,6 +50,9 @@ pub enum Step {
     DataAccept,
     /// Connects to the address named by the last PORT or EPRT command.
     ActiveConnect,
+    /// A third party (bound to this loopback address) connects to the address named by
+    /// the last PORT or EPRT command; the client must drop that connection unread.
+    IntruderConnect(Ipv4Addr),
     /// Sends bytes on the data connection.
     DataSend(Vec<u8>),
     /// Sends pieces on the data connection with pauses between them.
@@ -106,6 +109,8 @@ pub struct Transcript {
     pub data_tls_clean_eof: Vec<bool>,
     /// The SNI host name of each TLS handshake (control and data), in order.
     pub tls_sni: Vec<Option<String>>,
+    /// Third-party data connections (`IntruderConnect`) the client dropped.
+    pub intruders_dropped: usize,
 }
 
 /// A connection, plain or TLS (server side).
@@ -366,13 +371,25 @@ fn do_step(st: &mut State, step: Step, transcript: &Mutex<Transcript>) -> Result
             st.data = Some(Conn::Plain(s));
             Ok(())
         }
+        Step::IntruderConnect(ip) => {
+            let target = active_target(transcript)?;
+            let sock =
+                socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).map_err(|e| e.to_string())?;
+            sock.bind(&SocketAddr::new(IpAddr::V4(ip), 0).into()).map_err(|e| format!("bind {ip}: {e}"))?;
+            sock.connect_timeout(&target.into(), IO_TIMEOUT).map_err(|e| format!("intruder connect: {e}"))?;
+            let mut s: TcpStream = sock.into();
+            set_data_timeouts(&s)?;
+            match s.read(&mut [0u8; 1]) {
+                Ok(0) => {}
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {}
+                Ok(_) => return Err("the client sent data to a third party".into()),
+                Err(e) => return Err(format!("the client kept a third party's data connection: {e}")),
+            }
+            transcript.lock().unwrap().intruders_dropped += 1;
+            Ok(())
+        }
         Step::ActiveConnect => {
-            let target = {
-                let t = transcript.lock().unwrap();
-                let last = t.commands.iter().rev().find(|c| c.starts_with("PORT ") || c.starts_with("EPRT "));
-                let last = last.ok_or("no PORT or EPRT command seen")?.clone();
-                parse_port_command(&last)?
-            };
+            let target = active_target(transcript)?;
             let s = TcpStream::connect_timeout(&target, IO_TIMEOUT).map_err(|e| format!("connect to {target}: {e}"))?;
             set_data_timeouts(&s)?;
             transcript.lock().unwrap().data_local.push(s.local_addr().unwrap());
@@ -533,6 +550,13 @@ fn accept_timeout(l: &TcpListener) -> io::Result<TcpStream> {
 }
 
 /// "PORT h1,h2,h3,h4,p1,p2" or "EPRT |1|ip|port|" → the address to connect to.
+/// The address named by the last PORT or EPRT command the client sent.
+fn active_target(transcript: &Mutex<Transcript>) -> Result<SocketAddr, String> {
+    let t = transcript.lock().unwrap();
+    let last = t.commands.iter().rev().find(|c| c.starts_with("PORT ") || c.starts_with("EPRT "));
+    parse_port_command(last.ok_or("no PORT or EPRT command seen")?)
+}
+
 pub fn parse_port_command(cmd: &str) -> Result<SocketAddr, String> {
     if let Some(args) = cmd.strip_prefix("PORT ") {
         let n: Vec<u8> = args
