@@ -122,6 +122,9 @@ int main(int argc, char **argv) {
     const char *path = ex_path(u);
     ftp_session *h = ex_open(u, &opts);
     if (!h) return 1;
+    /* FTPBENCH_ZERO_COPY=DOWN,UP (0 or 1 each) overrides the defaults, to compare paths. */
+    const char *zc = getenv("FTPBENCH_ZERO_COPY");
+    if (zc && strlen(zc) == 3) ftp_set_zero_copy(h, zc[0] == '1', zc[2] == '1');
 
     ftp_result rc = FTP_OK;
     uint64_t bytes = 0;

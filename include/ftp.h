@@ -150,8 +150,9 @@
  *     goes in one write with the EPSV/PASV or SIZE after it, and EPSV in one write
  *     with the transfer command once it has worked. ftp_set_type_caching() and
  *     ftp_set_pipelining() turn these off.
- *   - Whole-file transfers over plain connections use splice(2)/sendfile(2)
- *     (ftp_set_zero_copy()); ftplib copies through 8 KiB Python buffers.
+ *   - Whole-file downloads over plain connections splice(2) into the file, and
+ *     uploads can sendfile(2) (ftp_set_zero_copy()); ftplib copies through 8 KiB
+ *     Python buffers.
  */
 
 
@@ -2019,18 +2020,21 @@ ftp_result ftp_set_pipelining(ftp_session *h, bool on);
 ftp_result ftp_set_type_caching(ftp_session *h, bool on);
 
 /**
- * Whether whole-file transfers (ftp_retr_file, ftp_retr_fd, ftp_stor_file,
- * ftp_stor_fd) over a plain (not TLS) data connection move the bytes inside the
- * kernel: splice(2) from the socket into a regular file, sendfile(2) from a regular
- * file to the socket. Other cases (TLS, pipes, files opened with O_APPEND) use
- * read/write with a 256 KiB buffer. On by default; progress reports, interrupts and
- * timeouts work the same either way.
+ * Whether whole-file transfers over a plain (not TLS) data connection move the bytes
+ * inside the kernel. Downloads (ftp_retr_file, ftp_retr_fd) splice(2) the socket into
+ * a regular file: on by default (about half curl's time and a third of its CPU in
+ * bench/RESULTS.md). Uploads (ftp_stor_file, ftp_stor_fd) sendfile(2) a regular file
+ * to the socket: off by default, because on the benchmark machine it was slower than
+ * read/write (the receiver still copies; try it where the sender's CPU is the limit).
+ * Other cases (TLS, pipes, files opened with O_APPEND) always use read/write with a
+ * 256 KiB buffer. Progress reports, interrupts and timeouts work the same either way.
  *
  * @param h the session.
- * @param on true (the default) or false (always read/write).
+ * @param download splice downloads into files (default true).
+ * @param upload sendfile uploads from files (default false).
  * @return FTP_OK (or one of the general errors, see the top of this header).
  */
-ftp_result ftp_set_zero_copy(ftp_session *h, bool on);
+ftp_result ftp_set_zero_copy(ftp_session *h, bool download, bool upload);
 
 /**
  * Creates an empty URL object (no URL parsed yet).

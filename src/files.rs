@@ -113,7 +113,7 @@ impl Ftp {
     fn retr_into(&mut self, remote: &[u8], out: &mut File, rest: Option<u64>, shown: &Path) -> Result<u64> {
         let cmd = crate::control::verb_line("RETR", remote);
         let mut moved = 0u64;
-        let zero_copy = self.opts.zero_copy && zerocopy::splice_target(out);
+        let zero_copy = self.opts.zero_copy_download && zerocopy::splice_target(out);
         let mut splicer =
             if zero_copy { Some(zerocopy::Splicer::new().map_err(|e| Error::io("pipe", e))?) } else { None };
         let mut buf = Vec::new();
@@ -201,7 +201,7 @@ impl Ftp {
     fn stor_from(&mut self, verb: &str, remote: &[u8], input: &mut File, rest: Option<u64>) -> Result<u64> {
         let cmd = crate::control::verb_line(verb, remote);
         let mut moved = 0u64;
-        let zero_copy = self.opts.zero_copy && zerocopy::sendfile_source(input);
+        let zero_copy = self.opts.zero_copy_upload && zerocopy::sendfile_source(input);
         let mut buf = Vec::new();
         let in_fd = input.as_raw_fd();
         self.upload(&cmd, rest, |conn| {

@@ -23,6 +23,10 @@ mod transfer;
 mod url;
 mod zerocopy;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use commands::FileTime;
 pub use control::{LogKind, LogSink};
 pub use data::DataConn;

@@ -47,9 +47,12 @@ pub struct Options {
     /// Remember the representation type and send TYPE only when a transfer needs
     /// another one (on by default).
     pub cache_type: bool,
-    /// Whole-file transfers over plain connections use splice(2)/sendfile(2) instead
-    /// of read/write where the file allows (on by default).
-    pub zero_copy: bool,
+    /// Whole-file downloads over plain connections splice(2) the socket into the file
+    /// where the file allows (on by default).
+    pub zero_copy_download: bool,
+    /// Whole-file uploads over plain connections sendfile(2) the file to the socket
+    /// where the file allows (off by default: slower than read/write in the bench).
+    pub zero_copy_upload: bool,
 }
 
 /// Separate timeouts for the three kinds of waiting. A field left `None` follows the
@@ -93,7 +96,8 @@ impl Default for Options {
             feat_after_login: true,
             pipelining: true,
             cache_type: true,
-            zero_copy: true,
+            zero_copy_download: true,
+            zero_copy_upload: false,
         }
     }
 }
@@ -300,10 +304,11 @@ impl Ftp {
         self.opts.pipelining = on;
     }
 
-    /// Whether whole-file transfers over plain connections move bytes with
-    /// splice/sendfile (true, the default) or read/write.
-    pub fn set_zero_copy(&mut self, on: bool) {
-        self.opts.zero_copy = on;
+    /// Whether whole-file transfers over plain connections move bytes inside the
+    /// kernel: downloads with splice (default on), uploads with sendfile (default off).
+    pub fn set_zero_copy(&mut self, download: bool, upload: bool) {
+        self.opts.zero_copy_download = download;
+        self.opts.zero_copy_upload = upload;
     }
 
     /// Whether TYPE is sent only when the server may be in another type (true, the

@@ -273,7 +273,7 @@ fn zero_copy_and_read_write_paths_move_the_same_bytes() {
         script.extend([vec![expect("EPSV"), Step::Epsv], upload("STOR copy")]);
         script.push(exchange("QUIT", "221 bye"));
         let (server, mut ftp) = session(script, Duration::from_secs(5));
-        ftp.set_zero_copy(zero_copy);
+        ftp.set_zero_copy(zero_copy, zero_copy);
 
         let path = temp_path(&format!("zc-{zero_copy}"));
         let mut file = std::fs::File::options().create(true).truncate(true).read(true).write(true).open(&path).unwrap();

@@ -39,6 +39,7 @@ int ex_parse_opts(int argc, char **argv, struct ex_opts *o) {
         if (strcmp(a, "-v") == 0) o->verbose = true;
         else if (strcmp(a, "--tls") == 0) o->tls = true;
         else if (strcmp(a, "--insecure") == 0) o->insecure = true;
+        else if (strcmp(a, "--active") == 0) o->active = true;
         else if (strcmp(a, "--cacert") == 0) value = &o->cacert;
         else if (strcmp(a, "--cert") == 0) value = &o->cert;
         else if (strcmp(a, "--key") == 0) value = &o->key;
@@ -139,6 +140,7 @@ ftp_session *ex_open(const ftp_url *u, const struct ex_opts *o) {
         ftp_set_log_callback(h, trace, NULL);
         ftp_set_debuglevel(h, 1);
     }
+    if (o->active) ftp_set_pasv(h, false);
     if ((o->tls || ftp_url_is_ftps(u)) && setup_tls(h, u, o) != FTP_OK) {
         ftp_free(h);
         return NULL;

@@ -16,9 +16,10 @@ struct ex_opts {
     bool insecure;     /* --insecure: no certificate verification */
     const char *cacert; /* --cacert FILE: trust this CA instead of the system store */
     const char *cert, *key; /* --cert FILE --key FILE: client certificate */
+    bool active;       /* --active: active mode (PORT/EPRT) instead of passive */
 };
 
-#define EX_OPTS_USAGE "[-v] [--tls] [--cacert FILE] [--insecure] [--cert FILE --key FILE]"
+#define EX_OPTS_USAGE "[-v] [--tls] [--cacert FILE] [--insecure] [--cert FILE --key FILE] [--active]"
 
 /* Parses the options at the start of argv into o; returns the index of the first
  * other argument, or -1 after printing why the options are wrong. */

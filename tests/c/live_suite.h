@@ -741,11 +741,14 @@ static void test_file_helpers(const struct server *s) {
     snprintf(part, sizeof part, "%s.part", local2);
     CHECK(access(part, F_OK) != 0);
 
-    /* The read/write path gives the same bytes as splice/sendfile. */
-    CHECK_OK(h, ftp_set_zero_copy(h, false));
+    /* The read/write path gives the same bytes as splice, and sendfile uploads the
+     * same bytes as read/write. */
+    CHECK_OK(h, ftp_set_zero_copy(h, false, true));
     CHECK_OK(h, ftp_retr_file(h, remote, local2, 0, &n));
     CHECK(n == big_len && file_equals(local2, big, big_len));
-    CHECK_OK(h, ftp_set_zero_copy(h, true));
+    CHECK_OK(h, ftp_stor_file(h, local2, remote, 0, &n));
+    CHECK(n == big_len);
+    CHECK_OK(h, ftp_set_zero_copy(h, true, false));
 
     /* Resumed download: a .part with the first megabyte is continued with REST. */
     unlink(local2);

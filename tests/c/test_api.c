@@ -205,7 +205,7 @@ int main(void) {
     CHECK_RC(NULL, ftp_abort(NULL), FTP_E_NULL);
     CHECK_RC(NULL, ftp_set_pipelining(NULL, true), FTP_E_NULL);
     CHECK_RC(NULL, ftp_set_type_caching(NULL, true), FTP_E_NULL);
-    CHECK_RC(NULL, ftp_set_zero_copy(NULL, true), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_set_zero_copy(NULL, true, true), FTP_E_NULL);
     CHECK_RC(NULL, ftp_quit(NULL), FTP_E_NULL);
     CHECK_RC(NULL, ftp_close(NULL), FTP_E_NULL);
     CHECK_RC(NULL, ftp_set_pasv(NULL, true), FTP_E_NULL);

@@ -22,7 +22,8 @@ work=$(cd "$work" && pwd)
 trap 'rc=$?; [ $rc -eq 0 ] || bash "$here/stop.sh" "$work" >/dev/null 2>&1; exit $rc' EXIT
 # The servers' files live where the unprivileged FTP users can reach them, which a
 # checkout under a private directory (mktemp -d, a home) may not be. stop.sh removes it.
-data=$(mktemp -d /tmp/libftp-ftpdata.XXXXXX)
+# LIBFTP_DATA_PARENT: where that directory goes (the bench puts it on tmpfs).
+data=$(mktemp -d "${LIBFTP_DATA_PARENT:-/tmp}/libftp-ftpdata.XXXXXX")
 chmod 755 "$data"
 echo "$data" > "$work/data-dir"
 
