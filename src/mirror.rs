@@ -491,6 +491,19 @@ mod tests {
     }
 
     #[test]
+    fn hostile_globs_end_and_stay_in_bounds() {
+        // Unclosed and odd classes (curl's CVE-2017-8817 read past such a pattern).
+        for p in [&b"["[..], b"[!", b"[a-", b"[]", b"[\\", b"a[", b"*["] {
+            let _ = glob_match(p, b"a[");
+            let _ = glob_match(p, b"");
+        }
+        // Many stars against a long near-miss: no recursion, so no stack to exhaust
+        // (CVE-2020-8285 was a recursion in curl's wildcard code).
+        let pattern = b"*a".repeat(2000);
+        assert!(!glob_match(&pattern, &b"a".repeat(1999)));
+    }
+
+    #[test]
     fn only_plain_names_are_safe() {
         for bad in [&b""[..], b".", b"..", b"../x", b"a/b", b"a\\b", b"a\0b", b"/etc"] {
             assert!(safe_name(bad).is_none(), "{:?}", String::from_utf8_lossy(bad));

@@ -20,6 +20,15 @@ void t_fail(const char *file, int line, const char *fmt, ...) {
     fputc('\n', stderr);
 }
 
+/* Copies handed out by t_need, freed at exit (so leak checkers see no leak). */
+static char *needed[256];
+static size_t n_needed;
+
+static void free_needed(void) {
+    for (size_t i = 0; i < n_needed; i++) free(needed[i]);
+    n_needed = 0;
+}
+
 int t_done(const char *name) {
     printf("%s: %d checks\n", name, t_checks);
     printf("%d passed, %d failed\n", t_checks - t_failures, t_failures);
@@ -61,7 +70,12 @@ const char *t_env(const char *key) {
 
 const char *t_need(const char *key) {
     const char *v = t_env(key);
-    if (v) return strdup(v);
+    if (v) {
+        char *copy = strdup(v);
+        if (n_needed == 0) atexit(free_needed);
+        if (copy && n_needed < sizeof needed / sizeof *needed) needed[n_needed++] = copy;
+        return copy;
+    }
     const char *ci = getenv("CI");
     if (ci && strcmp(ci, "true") == 0) {
         fprintf(stderr, "FAIL: server setting %s missing (LIBFTP_TEST_ENV=%s) under CI\n", key,

@@ -113,6 +113,7 @@ static void test_url_api(void) {
     CHECK(ftp_url_port(u) == 21);
     /* Refusals keep the previous URL and say why, never showing the password. */
     CHECK_RC(NULL, ftp_url_parse(u, "ftp://bob:secret@h/a%0d%0aDELE%20b"), FTP_E_INVALID);
+    CHECK_RC(NULL, ftp_url_parse(u, "ftp://h/a%00b"), FTP_E_INVALID); /* curl's CVE-2018-1000120 */
     CHECK(strstr(ftp_url_last_error(u), "CR") != NULL && strstr(ftp_url_last_error(u), "secret") == NULL);
     CHECK(strcmp(ftp_url_host(u), "h") == 0);
     CHECK_RC(NULL, ftp_url_parse(u, "http://h/"), FTP_E_INVALID);
