@@ -1,0 +1,47 @@
+# The C tests again, under AddressSanitizer + UBSan (LIBFTP_SANITIZE: each test_X also
+# builds as test_X_asan) and under valgrind memcheck (LIBFTP_VALGRIND: ctest
+# test_X_valgrind). Both must report no error and no leak. The library itself is the
+# ordinary release build: the sanitizers check what the C side does with it (every
+# pointer and buffer crossing the API) and, since Rust allocates with malloc, leaks and
+# heap misuse on either side.
+option(LIBFTP_SANITIZE "Also build and run the C tests with -fsanitize=address,undefined" OFF)
+option(LIBFTP_VALGRIND "Also run the C tests under valgrind memcheck" OFF)
+
+if(LIBFTP_BUILD_TESTS AND (LIBFTP_SANITIZE OR LIBFTP_VALGRIND))
+  set(LIBFTP_SUPPRESSIONS "${CMAKE_SOURCE_DIR}/tests/sanitizers")
+  foreach(src IN LISTS LIBFTP_C_TESTS)
+    get_filename_component(name "${src}" NAME_WE)
+    set(live_env "")
+    if(name MATCHES "^test_live_")
+      set(live_env "LIBFTP_TEST_ENV=${LIBFTP_SERVERS_DIR}/env")
+    endif()
+
+    if(LIBFTP_SANITIZE)
+      add_executable(${name}_asan "${src}" "${CMAKE_SOURCE_DIR}/tests/c/harness.c")
+      target_include_directories(${name}_asan PRIVATE "${CMAKE_SOURCE_DIR}/tests/c")
+      target_compile_options(${name}_asan PRIVATE -Wall -Wextra -Werror -g -O1
+        -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+      target_link_options(${name}_asan PRIVATE -fsanitize=address,undefined)
+      target_link_libraries(${name}_asan PRIVATE ftp Threads::Threads)
+      add_test(NAME ${name}_asan COMMAND ${name}_asan)
+      set_tests_properties(${name}_asan PROPERTIES SKIP_RETURN_CODE 77
+        ENVIRONMENT "${live_env};ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1;LSAN_OPTIONS=suppressions=${LIBFTP_SUPPRESSIONS}/lsan.supp:print_suppressions=0")
+      if(live_env)
+        set_tests_properties(${name}_asan PROPERTIES FIXTURES_REQUIRED servers)
+      endif()
+    endif()
+
+    if(LIBFTP_VALGRIND)
+      find_program(VALGRIND valgrind REQUIRED)
+      add_test(NAME ${name}_valgrind
+        COMMAND "${VALGRIND}" --quiet --error-exitcode=99 --leak-check=full
+                --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
+                --suppressions=${LIBFTP_SUPPRESSIONS}/valgrind.supp
+                $<TARGET_FILE:${name}>)
+      set_tests_properties(${name}_valgrind PROPERTIES SKIP_RETURN_CODE 77 ENVIRONMENT "${live_env}")
+      if(live_env)
+        set_tests_properties(${name}_valgrind PROPERTIES FIXTURES_REQUIRED servers)
+      endif()
+    endif()
+  endforeach()
+endif()
