@@ -1,12 +1,15 @@
 #!/bin/bash
-# run.sh MODE BUILD_DIR SOURCE_DIR    (MODE: pkgconfig | cmake)
+# run.sh MODE BUILD_DIR SOURCE_DIR    (MODE: pkgconfig | cmake | destdir)
 #
 # Installs the built project (cmake --install BUILD_DIR) into a fresh temporary
 # prefix, builds tests/consumer/main.c out of tree against that prefix, either with
 # pkg-config or with find_package(libftp), runs it and checks that the libftp.so it
 # loaded is the one inside the prefix (not some other libftp.so on the system).
 # pkgconfig mode also links a second consumer statically with libftp.a using
-# `pkg-config --static`.
+# `pkg-config --static`. destdir mode installs as a distro package build does
+# (--prefix /usr, DESTDIR=staging), checks the tree (SONAME symlinks, man pages,
+# nothing outside the staging directory) and builds with pkg-config and with
+# find_package from the staging tree only.
 #
 # Environment: CMAKE, CC, PKG_CONFIG (defaults cmake, cc, pkg-config);
 # KEEP_TMP=1 keeps the temporary directory.
@@ -20,8 +23,8 @@ CC=${CC:-cc}
 PKG_CONFIG=${PKG_CONFIG:-pkg-config}
 
 case "$mode" in
-  pkgconfig|cmake) ;;
-  *) echo "run.sh: unknown mode '$mode' (pkgconfig or cmake)" >&2; exit 2 ;;
+  pkgconfig|cmake|destdir) ;;
+  *) echo "run.sh: unknown mode '$mode' (pkgconfig, cmake or destdir)" >&2; exit 2 ;;
 esac
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/libftp-consumer-$mode.XXXXXX")
@@ -30,14 +33,25 @@ if [ "${KEEP_TMP:-0}" = 1 ]; then
 else
   trap 'rm -rf "$tmp"' EXIT
 fi
-prefix=$tmp/prefix
-real_prefix=$(mkdir -p "$prefix" && cd "$prefix" && pwd -P)
-
 fail() { echo "run.sh ($mode): FAIL: $*" >&2; exit 1; }
 
-echo "== install $build_dir -> $prefix"
-"$CMAKE" --install "$build_dir" --prefix "$prefix" >"$tmp/install.log" 2>&1 ||
-  { cat "$tmp/install.log" >&2; fail "cmake --install failed"; }
+if [ "$mode" = destdir ]; then
+  stage=$tmp/stage
+  mkdir -p "$stage"
+  echo "== install $build_dir -> DESTDIR=$stage, prefix /usr"
+  DESTDIR=$stage "$CMAKE" --install "$build_dir" --prefix /usr >"$tmp/install.log" 2>&1 ||
+    { cat "$tmp/install.log" >&2; fail "cmake --install with DESTDIR failed"; }
+  outside=$(find "$stage" -mindepth 1 -maxdepth 1 ! -name usr)
+  [ -z "$outside" ] || fail "installed outside DESTDIR/usr: $outside"
+  prefix=$stage/usr
+else
+  prefix=$tmp/prefix
+  mkdir -p "$prefix"
+  echo "== install $build_dir -> $prefix"
+  "$CMAKE" --install "$build_dir" --prefix "$prefix" >"$tmp/install.log" 2>&1 ||
+    { cat "$tmp/install.log" >&2; fail "cmake --install failed"; }
+fi
+real_prefix=$(cd "$prefix" && pwd -P)
 
 # GNUInstallDirs may have chosen lib, lib64 or lib/<multiarch>: find what was installed.
 pc=$(find "$prefix" -path '*/pkgconfig/libftp.pc' -print -quit)
@@ -50,6 +64,17 @@ for f in "$libdir/libftp.so" "$libdir/libftp.so.1" "$libdir/libftp.a" \
   [ -e "$f" ] || fail "$f was not installed"
 done
 echo "   libdir: ${libdir#"$prefix"/}"
+# The SONAME chain a distro expects: libftp.so -> libftp.so.1 -> libftp.so.1.x.y (a file).
+[ -L "$libdir/libftp.so" ] && [ "$(readlink "$libdir/libftp.so")" = libftp.so.1 ] ||
+  fail "libftp.so is not a symlink to libftp.so.1"
+real_so=$(readlink "$libdir/libftp.so.1")
+case "$real_so" in libftp.so.1.*) ;; *) fail "libftp.so.1 points at '$real_so'" ;; esac
+[ -f "$libdir/$real_so" ] && [ ! -L "$libdir/$real_so" ] || fail "$real_so is not a regular file"
+if [ "$mode" = destdir ]; then
+  for page in ftp.3 ftp_connect.3 ftp_retr_file.3; do
+    [ -f "$prefix/share/man/man3/$page" ] || fail "man page $page was not installed"
+  done
+fi
 
 # Runs a consumer and checks the libftp it reports comes from the prefix.
 run_consumer() {
@@ -74,7 +99,29 @@ run_consumer() {
 
 src=$source_dir/tests/consumer/main.c
 
-if [ "$mode" = pkgconfig ]; then
+if [ "$mode" = destdir ]; then
+  # The staging tree first (openssl.pc still comes from the system); the libdir check
+  # below proves which libftp.pc was used.
+  export PKG_CONFIG_PATH="$pcdir"
+  "$PKG_CONFIG" --exists --print-errors libftp || fail "pkg-config does not find libftp in the staging tree"
+  cflags=$("$PKG_CONFIG" --cflags libftp)
+  libs=$("$PKG_CONFIG" --libs libftp)
+  pc_libdir=$(cd "$("$PKG_CONFIG" --variable=libdir libftp)" && pwd -P) || fail "pkg-config libdir does not exist"
+  case "$pc_libdir" in "$real_prefix"/*) ;; *) fail "pkg-config libdir $pc_libdir is outside the staging tree" ;; esac
+  echo "== build with pkg-config from the staging tree ($cflags $libs)"
+  # shellcheck disable=SC2086
+  "$CC" -o "$tmp/consumer" "$src" $cflags $libs -ldl -Wl,-rpath,"$pc_libdir"
+  run_consumer "$tmp/consumer" prefix
+  echo "== build with find_package(libftp) from the staging tree"
+  "$CMAKE" -S "$source_dir/tests/consumer" -B "$tmp/build" \
+    -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$CC" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF \
+    -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF -DCMAKE_BUILD_TYPE=Release >"$tmp/configure.log" 2>&1 ||
+    { cat "$tmp/configure.log" >&2; fail "configuring the consumer failed"; }
+  found=$(sed -n 's/^libftp_DIR:PATH=//p' "$tmp/build/CMakeCache.txt")
+  case "$(cd "$found" && pwd -P)" in "$real_prefix"/*) ;; *) fail "find_package(libftp) found $found" ;; esac
+  "$CMAKE" --build "$tmp/build" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; fail "building failed"; }
+  run_consumer "$tmp/build/consumer" prefix
+elif [ "$mode" = pkgconfig ]; then
   export PKG_CONFIG_PATH="$pcdir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
   "$PKG_CONFIG" --exists --print-errors libftp || fail "pkg-config does not find libftp"
   [ "$("$PKG_CONFIG" --modversion libftp)" = 1.0.0 ] || fail "pkg-config version is not 1.0.0"
