@@ -1,0 +1,11 @@
+# Other languages: the C++17 RAII test, the Go and Zig bindings' tests and the docs'
+# quick starts (each built and run against the real servers).
+if(LIBFTP_BUILD_TESTS)
+  add_executable(test_raii "${CMAKE_SOURCE_DIR}/tests/cxx/test_raii.cpp")
+  set_target_properties(test_raii PROPERTIES CXX_STANDARD 17 CXX_STANDARD_REQUIRED ON CXX_EXTENSIONS OFF)
+  target_compile_options(test_raii PRIVATE -Wall -Wextra -pedantic -Werror)
+  target_link_libraries(test_raii PRIVATE ftp)
+  add_test(NAME test_raii COMMAND test_raii)
+  set_tests_properties(test_raii PROPERTIES SKIP_RETURN_CODE 77 FIXTURES_REQUIRED servers
+    ENVIRONMENT "LIBFTP_TEST_ENV=${LIBFTP_SERVERS_DIR}/env")
+endif()
