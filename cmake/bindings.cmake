@@ -9,3 +9,18 @@ if(LIBFTP_BUILD_TESTS)
   set_tests_properties(test_raii PROPERTIES SKIP_RETURN_CODE 77 FIXTURES_REQUIRED servers
     ENVIRONMENT "LIBFTP_TEST_ENV=${LIBFTP_SERVERS_DIR}/env")
 endif()
+
+# Go and Zig bindings and the docs' quick starts, each against an install of this
+# build in a temporary prefix, found through pkg-config (tests/bindings.sh).
+if(LIBFTP_BUILD_TESTS)
+  foreach(what go zig docs)
+    set(name "${what}_binding")
+    if(what STREQUAL "docs")
+      set(name "docs_quickstarts")
+    endif()
+    add_test(NAME ${name}
+      COMMAND bash "${CMAKE_SOURCE_DIR}/tests/bindings.sh" ${what} "${CMAKE_BINARY_DIR}")
+    set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED servers
+      ENVIRONMENT "LIBFTP_TEST_ENV=${LIBFTP_SERVERS_DIR}/env")
+  endforeach()
+endif()

@@ -1,0 +1,305 @@
+package ftp_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/libftp/libftp/bindings/go/ftp"
+)
+
+// servers reads the env file tests/servers/start.sh writes ($LIBFTP_TEST_ENV). Without
+// it the tests skip, except under CI=true where they fail.
+func servers(t *testing.T) map[string]string {
+	t.Helper()
+	path := os.Getenv("LIBFTP_TEST_ENV")
+	f, err := os.Open(path)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no servers env file (LIBFTP_TEST_ENV=%q) under CI: %v", path, err)
+		}
+		t.Skipf("no servers (LIBFTP_TEST_ENV): %v", err)
+	}
+	defer f.Close()
+	env := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
+			env[k] = v
+		}
+	}
+	return env
+}
+
+func dial(t *testing.T, ctx context.Context, port string, opts ...ftp.Option) *ftp.Conn {
+	t.Helper()
+	c, err := ftp.Dial(ctx, "127.0.0.1:"+port, append([]ftp.Option{ftp.WithTimeout(10 * time.Second)}, opts...)...)
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestRetrReadsTheWholeFileAndTheFinalReply(t *testing.T) {
+	env := servers(t)
+	want, err := os.ReadFile(filepath.Join(env["ANON_ROOT"], "big.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, context.Background(), env["VSFTPD_PORT"])
+	if err := c.Login("", ""); err != nil {
+		t.Fatalf("Login: %v", err)
+	}
+	if !strings.Contains(c.Welcome(), "220") {
+		t.Errorf("welcome %q", c.Welcome())
+	}
+	r, err := c.Retr("big.bin")
+	if err != nil {
+		t.Fatalf("Retr: %v", err)
+	}
+	got, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("ReadAll: %v", err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("got %d bytes, want the %d of big.bin", len(got), len(want))
+	}
+	// Through a callback too, and the session goes on after an early Close.
+	var buf bytes.Buffer
+	if err := c.RetrTo("hello.txt", &buf); err != nil || buf.String() != "hello, world\n" {
+		t.Fatalf("RetrTo: %q, %v", buf.String(), err)
+	}
+	r, err = c.Retr("big.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(r, make([]byte, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatalf("early Close: %v", err)
+	}
+	if n, err := c.Size("big.bin"); err != nil || n != int64(len(want)) {
+		t.Fatalf("Size after an aborted Retr: %d, %v", n, err)
+	}
+	if err := c.Quit(); err != nil {
+		t.Fatalf("Quit: %v", err)
+	}
+}
+
+func TestErrorsCarryTheCodeAndTheReply(t *testing.T) {
+	env := servers(t)
+	c := dial(t, context.Background(), env["VSFTPD_PORT"])
+	if err := c.Login("", ""); err != nil {
+		t.Fatal(err)
+	}
+	err := c.RetrTo("no-such-file", io.Discard)
+	var fe *ftp.Error
+	if !errors.Is(err, ftp.ErrPerm) || !errors.As(err, &fe) || fe.ReplyCode != 550 {
+		t.Fatalf("missing file: %v (want ErrPerm with reply 550)", err)
+	}
+	if err := c.Cwd("a\r\nDELE x"); !errors.Is(err, ftp.ErrInvalid) {
+		t.Fatalf("CR/LF in a path: %v", err)
+	}
+	if err := c.Cwd("a\x00b"); !errors.Is(err, ftp.ErrInvalid) {
+		t.Fatalf("NUL in a path: %v", err)
+	}
+	// A failing writer's error comes back as is.
+	boom := errors.New("disk full")
+	if err := c.RetrTo("big.bin", failingWriter{boom}); !errors.Is(err, boom) {
+		t.Fatalf("writer error: %v", err)
+	}
+	if _, err := c.Pwd(); err != nil {
+		t.Fatalf("the session is usable after a cancelled download: %v", err)
+	}
+}
+
+type failingWriter struct{ err error }
+
+func (w failingWriter) Write([]byte) (int, error) { return 0, w.err }
+
+func TestStorMkdRenameListAndMLSD(t *testing.T) {
+	env := servers(t)
+	for _, srv := range []struct{ name, port, root string }{
+		{"vsftpd", env["VSFTPD_PORT"], env["VSFTPD_USER_ROOT"]},
+		{"proftpd", env["PROFTPD_PORT"], env["PROFTPD_USER_ROOT"]},
+	} {
+		t.Run(srv.name, func(t *testing.T) {
+			c := dial(t, context.Background(), srv.port)
+			if err := c.Login(env["FTP_USER"], env["FTP_PASS"]); err != nil {
+				t.Fatal(err)
+			}
+			data := bytes.Repeat([]byte("0123456789abcdef"), 40000)
+			dir := "go-" + srv.name
+			os.RemoveAll(filepath.Join(srv.root, dir)) // left by an earlier, failed run
+			if err := c.Mkd(dir); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Stor(dir+"/up.bin", bytes.NewReader(data)); err != nil {
+				t.Fatalf("Stor: %v", err)
+			}
+			if err := c.Rename(dir+"/up.bin", dir+"/moved.bin"); err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(filepath.Join(srv.root, dir, "moved.bin"))
+			if err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("the server has %d bytes (%v), want %d", len(got), err, len(data))
+			}
+			// List uses MLSD where the server has it (proftpd), with "." and "..".
+			all, err := c.List(dir)
+			var entries []ftp.Entry
+			for _, e := range all {
+				if e.Type != ftp.TypeCDir && e.Type != ftp.TypePDir {
+					entries = append(entries, e)
+				}
+			}
+			if err != nil || len(entries) != 1 || entries[0].Name != "moved.bin" ||
+				entries[0].Size != int64(len(data)) || entries[0].Type != ftp.TypeFile || entries[0].ModTime.IsZero() {
+				t.Fatalf("List: %+v, %v", entries, err)
+			}
+			if srv.name == "proftpd" {
+				m, err := c.MLSD(dir)
+				var file *ftp.MLSDEntry
+				for i := range m {
+					if m[i].Name == "moved.bin" {
+						file = &m[i]
+					}
+				}
+				if err != nil || file == nil || file.Type() != "file" || file.Size() != int64(len(data)) {
+					t.Fatalf("MLSD: %+v, %v", m, err)
+				}
+			}
+			// A failing reader stops the upload with its error.
+			boom := errors.New("source broke")
+			if err := c.Stor(dir+"/broken.bin", io.MultiReader(bytes.NewReader(data[:1000]), failingReader{boom})); !errors.Is(err, boom) {
+				t.Fatalf("reader error: %v", err)
+			}
+			for _, f := range []string{"moved.bin", "broken.bin"} {
+				_ = c.Delete(dir + "/" + f)
+			}
+			if err := c.Rmd(dir); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+type failingReader struct{ err error }
+
+func (r failingReader) Read([]byte) (int, error) { return 0, r.err }
+
+func TestFTPS(t *testing.T) {
+	env := servers(t)
+	want, _ := os.ReadFile(filepath.Join(env["ANON_ROOT"], "big.bin"))
+	c := dial(t, context.Background(), env["VSFTPS_PORT"], ftp.WithTLS(ftp.TLSConfig{CAFile: env["CA_FILE"]}))
+	if err := c.Login("", ""); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := c.RetrTo("big.bin", &buf); err != nil || !bytes.Equal(buf.Bytes(), want) {
+		t.Fatalf("FTPS download: %d bytes, %v", buf.Len(), err)
+	}
+	// Without the test CA the certificate is not trusted.
+	_, err := ftp.Dial(context.Background(), "127.0.0.1:"+env["VSFTPS_PORT"], ftp.WithTLS(ftp.TLSConfig{}))
+	if !errors.Is(err, ftp.ErrUntrusted) {
+		t.Fatalf("untrusted certificate: %v", err)
+	}
+}
+
+func TestProgressAndActiveMode(t *testing.T) {
+	env := servers(t)
+	var last uint64
+	var total int64
+	c := dial(t, context.Background(), env["VSFTPD_PORT"], ftp.WithActive(),
+		ftp.WithProgress(func(done uint64, tot int64) bool { last, total = done, tot; return true }))
+	if err := c.Login("", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RetrTo("big.bin", io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if size, _ := c.Size("big.bin"); last != uint64(size) || total != size {
+		t.Fatalf("progress ended at %d of %d, want %d", last, total, size)
+	}
+}
+
+// A server that accepts and never says anything: cancelling the context ends Dial.
+func TestContextCancelInterruptsDial(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = ftp.Dial(ctx, ln.Addr().String(), ftp.WithTimeout(20*time.Second))
+	if !errors.Is(err, context.Canceled) || time.Since(start) > 5*time.Second {
+		t.Fatalf("Dial after cancel: %v after %v", err, time.Since(start))
+	}
+}
+
+// Cancelling the context mid-transfer interrupts it; the error says both why and what.
+func TestContextCancelInterruptsATransfer(t *testing.T) {
+	env := servers(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := dial(t, ctx, env["VSFTPD_PORT"])
+	if err := c.Login("", ""); err != nil {
+		t.Fatal(err)
+	}
+	err := c.RetrTo("big.bin", cancelAfter{cancel})
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, ftp.ErrInterrupted) {
+		t.Fatalf("RetrTo after cancel: %v", err)
+	}
+	if _, err := c.Pwd(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a call after cancel: %v", err)
+	}
+	// A Retr reader blocked on a cancelled context ends too.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	c2 := dial(t, ctx2, env["VSFTPD_PORT"])
+	if err := c2.Login("", ""); err != nil {
+		t.Fatal(err)
+	}
+	r, err := c2.Retr("big.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel2()
+	_, err = io.ReadAll(r)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Read after cancel: %v", err)
+	}
+	if err := r.Close(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Close after cancel: %v", err)
+	}
+}
+
+type cancelAfter struct{ cancel context.CancelFunc }
+
+func (w cancelAfter) Write(p []byte) (int, error) {
+	w.cancel()
+	time.Sleep(50 * time.Millisecond) // let the watcher interrupt before the next block
+	return len(p), nil
+}

@@ -1,0 +1,3 @@
+module github.com/libftp/libftp/bindings/go
+
+go 1.19

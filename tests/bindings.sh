@@ -1,0 +1,118 @@
+#!/bin/bash
+# bindings.sh go|zig|docs BUILD_DIR
+# Installs the built library into a temporary prefix (as a user would, found through
+# pkg-config only), then:
+#   go    go vet and go test (with -race) of bindings/go against the test servers
+#   zig   zig build test of bindings/zig against vsftpd
+#   docs  extracts every C, C++, Go and Zig block of docs/*.md and README.md, builds each,
+#         and runs the quick starts of docs/ against vsftpd (they must print hello.txt)
+# The servers come from $LIBFTP_TEST_ENV (tests/servers/start.sh).
+set -euo pipefail
+mode=${1:?usage: bindings.sh go|zig|docs BUILD_DIR}
+build=$(cd "${2:?usage: bindings.sh go|zig|docs BUILD_DIR}" && pwd)
+repo=$(cd "$(dirname "$0")/.." && pwd)
+env_file=$(realpath "${LIBFTP_TEST_ENV:?LIBFTP_TEST_ENV must name the servers env file}")
+export LIBFTP_TEST_ENV=$env_file
+# shellcheck disable=SC1090
+. "$env_file"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/libftp-$mode.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/install.log"
+pcdir=$(dirname "$(find "$tmp/prefix" -name libftp.pc -print -quit)")
+libdir=$(dirname "$pcdir")
+export PKG_CONFIG_PATH="$pcdir"
+# Programs find the library of this prefix at run time (not another libftp.so).
+export CGO_LDFLAGS="-Wl,-rpath,$libdir"
+export GOFLAGS=-mod=mod GOPROXY=off GOCACHE=${GOCACHE:-$HOME/.cache/go-build}
+
+case "$mode" in
+go)
+  cd "$repo/bindings/go"
+  unformatted=$(gofmt -l .)
+  [ -z "$unformatted" ] || { echo "bindings.sh: not gofmt'ed: $unformatted" >&2; exit 1; }
+  go vet ./...
+  go test -count=1 -race -v ./... 2>&1 | tee "$tmp/go.log"
+  grep -q '^ok' "$tmp/go.log"
+  grep -q -- '--- SKIP' "$tmp/go.log" && { echo "bindings.sh: a Go test skipped" >&2; exit 1; }
+  echo "bindings.sh: go: $(grep -c -- '^--- PASS' "$tmp/go.log") tests passed"
+  ;;
+zig)
+  cd "$repo/bindings/zig"
+  python3 -m ziglang build test --summary all -Dport="$VSFTPD_PORT" -Dbig-size="$BIG_SIZE" \
+    -Dbig-sha256="$BIG_SHA256" -Duser="$FTP_USER" -Dpass="$FTP_PASS" 2>&1 | tee "$tmp/zig.log"
+  grep -Eq 'tests? passed' "$tmp/zig.log" || { echo "bindings.sh: zig tests did not run" >&2; exit 1; }
+  ;;
+docs)
+  # Pull out the fenced blocks: docs/*.md are quick starts (built and run), README.md's
+  # C examples connect to port 21 or are fragments, so they are built only.
+  python3 - "$tmp/blocks" "$repo"/docs/*.md "$repo/README.md" <<'PY'
+import os, re, sys
+out = sys.argv[1]
+os.makedirs(out)
+ext = {"c": "c", "cpp": "cpp", "go": "go", "zig": "zig"}
+n = 0
+for md in sys.argv[2:]:
+    kind = "readme" if md.endswith("README.md") else "doc"
+    for lang, body in re.findall(r"^```(\w+)\n(.*?)^```", open(md).read(), re.S | re.M):
+        if lang in ext:
+            n += 1
+            if lang == "c" and "main(" not in body:
+                # A fragment (README's FTPS lines): compiled inside a function using h.
+                body = "#include <ftp.h>\nvoid fragment(ftp_session *h);\nvoid fragment(ftp_session *h) {\n" + body + "}\n"
+            with open(f"{out}/{kind}{n:02d}.{ext[lang]}", "w") as f:
+                f.write(body)
+print(f"docs: {n} code blocks")
+PY
+  pkg_cflags=$(pkg-config --cflags libftp)
+  pkg_libs=$(pkg-config --libs libftp)
+  ran=0
+  expect_hello() { # NAME OUTPUT
+    grep -qx 'hello, world' <<<"$2" || { echo "bindings.sh: $1 printed: $2" >&2; exit 1; }
+    echo "docs: $1 built and ran"
+    ran=$((ran + 1))
+  }
+  for f in "$tmp"/blocks/*; do
+    name=$(basename "$f")
+    case "$f" in
+    *.c)
+      # shellcheck disable=SC2086
+      if grep -q 'main(' "$f"; then
+        cc -std=c11 -Wall -Wextra -Werror -o "$f.bin" "$f" $pkg_cflags $pkg_libs -Wl,-rpath,"$libdir"
+      else
+        cc -std=c11 -Wall -Wextra -Werror -c -o "$f.o" "$f" $pkg_cflags
+      fi
+      [[ $name == doc* ]] && expect_hello "$name" "$("$f.bin" 127.0.0.1 "$VSFTPD_PORT")"
+      [[ $name == readme* ]] && echo "docs: $name built"
+      ;;
+    *.cpp)
+      # shellcheck disable=SC2086
+      c++ -std=c++17 -Wall -Wextra -Werror -o "$f.bin" "$f" $pkg_cflags $pkg_libs -Wl,-rpath,"$libdir"
+      expect_hello "$name" "$("$f.bin" 127.0.0.1 "$VSFTPD_PORT")"
+      ;;
+    *.go)
+      mod=$tmp/gomod-$name
+      mkdir -p "$mod"
+      cp "$f" "$mod/main.go"
+      cat >"$mod/go.mod" <<MOD
+module quickstart
+
+go 1.19
+
+require github.com/libftp/libftp/bindings/go v0.0.0
+replace github.com/libftp/libftp/bindings/go => $repo/bindings/go
+MOD
+      (cd "$mod" && go vet . && go build -o "$f.bin" .)
+      expect_hello "$name" "$("$f.bin" 127.0.0.1 "$VSFTPD_PORT")"
+      ;;
+    *.zig)
+      out=$(cd "$repo/bindings/zig" && python3 -m ziglang build quickstart -Dquickstart="$f" -Darg=127.0.0.1 -Darg="$VSFTPD_PORT" 2>&1)
+      expect_hello "$name" "$out"
+      ;;
+    esac
+  done
+  [ "$ran" -ge 4 ] || { echo "bindings.sh: only $ran quick starts ran" >&2; exit 1; }
+  echo "bindings.sh: docs: $ran quick starts built and ran"
+  ;;
+*) echo "bindings.sh: unknown mode $mode" >&2; exit 2 ;;
+esac
