@@ -1075,7 +1075,7 @@ ftp_result ftp_cwd_each(ftp_session *h, const char *path);
 ftp_result ftp_mkd_all(ftp_session *h, const char *path);
 
 /**
- * Downloads a file to a local path, in binary mode, with 256 KiB blocks.
+ * Downloads a file to a local path, in binary mode, with 64 KiB blocks.
  *
  * FTP_FILE_RESUME continues from the local file's size (REST), or from "PATH.part"'s
  * with FTP_FILE_ATOMIC; a local file longer than the remote one is started again, one
@@ -1101,7 +1101,7 @@ ftp_result ftp_retr_file(ftp_session *h,
                          uint64_t *bytes_out);
 
 /**
- * Uploads a local file, in binary mode, with 256 KiB blocks.
+ * Uploads a local file, in binary mode, with 64 KiB blocks.
  *
  * FTP_FILE_RESUME asks the server's size (SIZE) and sends the rest: REST + STOR where
  * the server lists "REST STREAM" in FEAT, APPE otherwise; a remote file longer than
@@ -2027,7 +2027,7 @@ ftp_result ftp_set_type_caching(ftp_session *h, bool on);
  * to the socket: off by default, because on the benchmark machine it was slower than
  * read/write (the receiver still copies; try it where the sender's CPU is the limit).
  * Other cases (TLS, pipes, files opened with O_APPEND) always use read/write with a
- * 256 KiB buffer. Progress reports, interrupts and timeouts work the same either way.
+ * 64 KiB buffer. Progress reports, interrupts and timeouts work the same either way.
  *
  * @param h the session.
  * @param download splice downloads into files (default true).

@@ -47,7 +47,7 @@ fn borrowed_file(fd: c_int) -> Result<ManuallyDrop<File>, Failure> {
     Ok(ManuallyDrop::new(unsafe { File::from_raw_fd(fd) }))
 }
 
-/// Downloads a file to a local path, in binary mode, with 256 KiB blocks.
+/// Downloads a file to a local path, in binary mode, with 64 KiB blocks.
 ///
 /// FTP_FILE_RESUME continues from the local file's size (REST), or from "PATH.part"'s
 /// with FTP_FILE_ATOMIC; a local file longer than the remote one is started again, one
@@ -82,7 +82,7 @@ pub extern "C" fn ftp_retr_file(
     })
 }
 
-/// Uploads a local file, in binary mode, with 256 KiB blocks.
+/// Uploads a local file, in binary mode, with 64 KiB blocks.
 ///
 /// FTP_FILE_RESUME asks the server's size (SIZE) and sends the rest: REST + STOR where
 /// the server lists "REST STREAM" in FEAT, APPE otherwise; a remote file longer than

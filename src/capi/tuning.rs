@@ -47,7 +47,7 @@ pub extern "C" fn ftp_set_type_caching(h: *mut ftp_session, on: bool) -> ftp_res
 /// to the socket: off by default, because on the benchmark machine it was slower than
 /// read/write (the receiver still copies; try it where the sender's CPU is the limit).
 /// Other cases (TLS, pipes, files opened with O_APPEND) always use read/write with a
-/// 256 KiB buffer. Progress reports, interrupts and timeouts work the same either way.
+/// 64 KiB buffer. Progress reports, interrupts and timeouts work the same either way.
 ///
 /// @param h the session.
 /// @param download splice downloads into files (default true).

@@ -13,7 +13,8 @@ for f in "$1"/*.pid; do
 done
 if [ -f "$1/data-dir" ]; then
   data=$(cat "$1/data-dir")
-  case "$data" in /tmp/libftp-ftpdata.*) rm -rf "$data" ;; esac
+  # Only what start.sh made (under /tmp, or LIBFTP_DATA_PARENT such as /dev/shm).
+  case "$(basename "$data")" in libftp-ftpdata.*) rm -rf "$data" ;; esac
   rm -f "$1/data-dir"
 fi
 exit 0

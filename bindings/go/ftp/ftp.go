@@ -371,7 +371,7 @@ func (c *Conn) RetrTo(path string, w io.Writer) error {
 	box := newBox(sink)
 	defer freeBox(box)
 	err := c.withStrings("Retr", []string{"RETR " + path}, func(s []*C.char) C.ftp_result {
-		return C.ftp_retr_binary(c.h, s[0], (C.ftp_data_cb)(unsafe.Pointer(C.goftpData)), 256*1024, C.FTP_NO_REST, box)
+		return C.ftp_retr_binary(c.h, s[0], (C.ftp_data_cb)(unsafe.Pointer(C.goftpData)), 64*1024, C.FTP_NO_REST, box)
 	})
 	if sink.err != nil {
 		return sink.err
@@ -385,7 +385,7 @@ func (c *Conn) Stor(path string, r io.Reader) error {
 	box := newBox(src)
 	defer freeBox(box)
 	err := c.withStrings("Stor", []string{"STOR " + path}, func(s []*C.char) C.ftp_result {
-		return C.ftp_stor_binary(c.h, s[0], (C.ftp_read_cb)(unsafe.Pointer(C.goftpRead)), 256*1024, nil, C.FTP_NO_REST, box)
+		return C.ftp_stor_binary(c.h, s[0], (C.ftp_read_cb)(unsafe.Pointer(C.goftpRead)), 64*1024, nil, C.FTP_NO_REST, box)
 	})
 	if src.err != nil {
 		return src.err

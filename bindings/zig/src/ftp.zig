@@ -135,7 +135,7 @@ pub const Session = struct {
                 return if (onData(ctx, buf[0..len])) 0 else 1;
             }
         };
-        try check(c.ftp_retr_binary(self.h, cmd.ptr, &trampoline.cb, 256 * 1024, c.FTP_NO_REST, @ptrCast(@constCast(context))));
+        try check(c.ftp_retr_binary(self.h, cmd.ptr, &trampoline.cb, 64 * 1024, c.FTP_NO_REST, @ptrCast(@constCast(context))));
     }
 
     /// Downloads a whole file into memory the caller owns.
@@ -175,7 +175,7 @@ pub const Session = struct {
             }
         };
         var source: Source = .{ .rest = bytes };
-        try check(c.ftp_stor_binary(self.h, cmd.ptr, &Source.read, 256 * 1024, null, c.FTP_NO_REST, &source));
+        try check(c.ftp_stor_binary(self.h, cmd.ptr, &Source.read, 64 * 1024, null, c.FTP_NO_REST, &source));
     }
 
     /// Says goodbye (QUIT) and closes the connection; the session can connect again.
