@@ -99,43 +99,56 @@ run_consumer() {
 
 src=$source_dir/tests/consumer/main.c
 
-if [ "$mode" = destdir ]; then
-  # The staging tree first (openssl.pc still comes from the system); the libdir check
-  # below proves which libftp.pc was used.
-  export PKG_CONFIG_PATH="$pcdir"
-  "$PKG_CONFIG" --exists --print-errors libftp || fail "pkg-config does not find libftp in the staging tree"
-  cflags=$("$PKG_CONFIG" --cflags libftp)
-  libs=$("$PKG_CONFIG" --libs libftp)
-  pc_libdir=$(cd "$("$PKG_CONFIG" --variable=libdir libftp)" && pwd -P) || fail "pkg-config libdir does not exist"
-  case "$pc_libdir" in "$real_prefix"/*) ;; *) fail "pkg-config libdir $pc_libdir is outside the staging tree" ;; esac
-  echo "== build with pkg-config from the staging tree ($cflags $libs)"
-  # shellcheck disable=SC2086
-  "$CC" -o "$tmp/consumer" "$src" $cflags $libs -ldl -Wl,-rpath,"$pc_libdir"
-  run_consumer "$tmp/consumer" prefix
-  echo "== build with find_package(libftp) from the staging tree"
-  "$CMAKE" -S "$source_dir/tests/consumer" -B "$tmp/build" \
-    -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$CC" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF \
-    -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF -DCMAKE_BUILD_TYPE=Release >"$tmp/configure.log" 2>&1 ||
-    { cat "$tmp/configure.log" >&2; fail "configuring the consumer failed"; }
-  found=$(sed -n 's/^libftp_DIR:PATH=//p' "$tmp/build/CMakeCache.txt")
-  case "$(cd "$found" && pwd -P)" in "$real_prefix"/*) ;; *) fail "find_package(libftp) found $found" ;; esac
-  "$CMAKE" --build "$tmp/build" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; fail "building failed"; }
-  run_consumer "$tmp/build/consumer" prefix
-elif [ "$mode" = pkgconfig ]; then
+# pkg-config finds the installed libftp.pc first (openssl.pc still comes from the
+# system); its libdir must lie inside the install, so no other libftp.pc was used.
+pkgconfig_flags() {
   export PKG_CONFIG_PATH="$pcdir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
   "$PKG_CONFIG" --exists --print-errors libftp || fail "pkg-config does not find libftp"
   [ "$("$PKG_CONFIG" --modversion libftp)" = 1.0.0 ] || fail "pkg-config version is not 1.0.0"
   cflags=$("$PKG_CONFIG" --cflags libftp)
   libs=$("$PKG_CONFIG" --libs libftp)
-  pc_libdir=$("$PKG_CONFIG" --variable=libdir libftp)
-  pc_libdir=$(cd "$pc_libdir" && pwd -P) || fail "pkg-config libdir does not exist"
+  pc_libdir=$(cd "$("$PKG_CONFIG" --variable=libdir libftp)" && pwd -P) || fail "pkg-config libdir does not exist"
+  case "$pc_libdir" in "$real_prefix"/*) ;; *) fail "pkg-config libdir $pc_libdir is outside the install" ;; esac
   echo "   cflags: $cflags"
   echo "   libs:   $libs"
+}
 
+build_with_pkgconfig() {
   echo "== build (shared) with pkg-config"
   # shellcheck disable=SC2086  # word splitting of the flags is intended
   "$CC" -o "$tmp/consumer" "$src" $cflags $libs -ldl -Wl,-rpath,"$pc_libdir"
   run_consumer "$tmp/consumer" prefix
+}
+
+build_with_cmake() {
+  echo "== configure and build with find_package(libftp)"
+  "$CMAKE" -S "$source_dir/tests/consumer" -B "$tmp/build" \
+    -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$CC" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF \
+    -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF -DCMAKE_BUILD_TYPE=Release >"$tmp/configure.log" 2>&1 ||
+    { cat "$tmp/configure.log" >&2; fail "configuring the consumer failed"; }
+  found=$(sed -n 's/^libftp_DIR:PATH=//p' "$tmp/build/CMakeCache.txt")
+  echo "   libftp_DIR: $found"
+  case "$(cd "$found" && pwd -P)" in
+    "$real_prefix"/*) ;;
+    *) fail "find_package(libftp) found $found, not the install prefix" ;;
+  esac
+  "$CMAKE" --build "$tmp/build" >"$tmp/build.log" 2>&1 ||
+    { cat "$tmp/build.log" >&2; fail "building the consumer failed"; }
+  run_consumer "$tmp/build/consumer" prefix
+}
+
+case "$mode" in
+destdir)
+  pkgconfig_flags
+  build_with_pkgconfig
+  build_with_cmake
+  ;;
+cmake)
+  build_with_cmake
+  ;;
+pkgconfig)
+  pkgconfig_flags
+  build_with_pkgconfig
 
   echo "== build (static libftp.a) with pkg-config --static"
   static_libs=$("$PKG_CONFIG" --static --libs libftp)
@@ -161,20 +174,6 @@ elif [ "$mode" = pkgconfig ]; then
     "$tmp/tls_get" 127.0.0.1 "$VSFTPS_PORT" "$CA_FILE" big.bin "$ANON_ROOT/big.bin" ||
       fail "the FTPS consumer failed"
   fi
-else
-  echo "== configure and build with find_package(libftp)"
-  "$CMAKE" -S "$source_dir/tests/consumer" -B "$tmp/build" \
-    -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$CC" \
-    -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_BUILD_TYPE=Release >"$tmp/configure.log" 2>&1 ||
-    { cat "$tmp/configure.log" >&2; fail "configuring the consumer failed"; }
-  found=$(sed -n 's/^libftp_DIR:PATH=//p' "$tmp/build/CMakeCache.txt")
-  echo "   libftp_DIR: $found"
-  case "$(cd "$found" && pwd -P)" in
-    "$real_prefix"/*) ;;
-    *) fail "find_package(libftp) found $found, not the install prefix" ;;
-  esac
-  "$CMAKE" --build "$tmp/build" >"$tmp/build.log" 2>&1 ||
-    { cat "$tmp/build.log" >&2; fail "building the consumer failed"; }
-  run_consumer "$tmp/build/consumer" prefix
-fi
+  ;;
+esac
 echo "run.sh ($mode): OK"
