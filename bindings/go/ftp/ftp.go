@@ -235,13 +235,26 @@ func (c *Conn) watch() {
 func (c *Conn) call(op string, f func() C.ftp_result) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.usable(op); err != nil {
+		return err
+	}
+	return c.err(op, f())
+}
+
+// usable says why no call can start (closed, or the context is done); c.mu is held.
+func (c *Conn) usable(op string) error {
 	if c.h == nil {
 		return &Error{Op: op, Code: ErrState, Message: "the connection is closed"}
 	}
-	if err := c.ctx.Err(); err != nil {
+	return ctxError(op, c.ctx)
+}
+
+// ctxError is the error of a call cut short by its context, nil while ctx is live.
+func ctxError(op string, ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
 		return &Error{Op: op, Code: ErrInterrupted, Message: err.Error(), ctxErr: err}
 	}
-	return c.err(op, f())
+	return nil
 }
 
 func (c *Conn) err(op string, rc C.ftp_result) error {
@@ -400,11 +413,8 @@ func (c *Conn) Retr(path string) (io.ReadCloser, error) {
 	var d *C.ftp_data
 	c.mu.Lock()
 	err := func() error {
-		if c.h == nil {
-			return &Error{Op: "Retr", Code: ErrState, Message: "the connection is closed"}
-		}
-		if err := c.ctx.Err(); err != nil {
-			return &Error{Op: "Retr", Code: ErrInterrupted, Message: err.Error(), ctxErr: err}
+		if err := c.usable("Retr"); err != nil {
+			return err
 		}
 		if err := hasNUL("Retr", path); err != nil {
 			return err
@@ -444,8 +454,10 @@ func (r *reader) Read(p []byte) (int, error) {
 	}
 	var n C.size_t
 	rc := C.ftp_data_read(r.d, (*C.uint8_t)(unsafe.Pointer(&p[0])), C.size_t(len(p)), &n)
-	if ctxErr := r.c.ctx.Err(); ctxErr != nil && n == 0 {
-		return 0, &Error{Op: "Read", Code: ErrInterrupted, Message: ctxErr.Error(), ctxErr: ctxErr}
+	if n == 0 {
+		if err := ctxError("Read", r.c.ctx); err != nil {
+			return 0, err // ftp_abort from the watcher ended the read
+		}
 	}
 	if rc != C.FTP_OK {
 		return 0, &Error{Op: "Read", Code: Code(rc), Message: Code(rc).Error()}
@@ -471,8 +483,8 @@ func (r *reader) Close() error {
 	}
 	rc := C.ftp_abort(c.h) // resets the data connection and reads ABOR's replies
 	C.ftp_data_free(r.d)
-	if err := c.ctx.Err(); err != nil {
-		return &Error{Op: "Retr", Code: ErrInterrupted, Message: err.Error(), ctxErr: err}
+	if err := ctxError("Retr", c.ctx); err != nil {
+		return err
 	}
 	return c.err("Retr", rc)
 }
