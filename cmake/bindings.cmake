@@ -6,8 +6,8 @@ if(LIBFTP_BUILD_TESTS)
   target_compile_options(test_raii PRIVATE -Wall -Wextra -pedantic -Werror)
   target_link_libraries(test_raii PRIVATE ftp)
   add_test(NAME test_raii COMMAND test_raii)
-  set_tests_properties(test_raii PROPERTIES SKIP_RETURN_CODE 77 FIXTURES_REQUIRED servers
-    ENVIRONMENT "LIBFTP_TEST_ENV=${LIBFTP_SERVERS_DIR}/env")
+  set_tests_properties(test_raii PROPERTIES SKIP_RETURN_CODE 77)
+  libftp_uses_servers(test_raii)
 endif()
 
 # Go and Zig bindings and the docs' quick starts, each against an install of this
@@ -20,7 +20,6 @@ if(LIBFTP_BUILD_TESTS)
     endif()
     add_test(NAME ${name}
       COMMAND bash "${CMAKE_SOURCE_DIR}/tests/bindings.sh" ${what} "${CMAKE_BINARY_DIR}")
-    set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED servers
-      ENVIRONMENT "LIBFTP_TEST_ENV=${LIBFTP_SERVERS_DIR}/env")
+    libftp_uses_servers(${name})
   endforeach()
 endif()
