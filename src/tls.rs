@@ -11,7 +11,7 @@
 
 use crate::error::{Error, Result, TlsFailure};
 use openssl::ssl::{
-    HandshakeError, SslConnector, SslContextBuilder, SslFiletype, SslMethod, SslSession, SslSessionCacheMode,
+    HandshakeError, SslConnector, SslContextBuilder, SslFiletype, SslMethod, SslRef, SslSession, SslSessionCacheMode,
     SslStream, SslVerifyMode, SslVersion,
 };
 use openssl::x509::store::{X509Lookup, X509StoreBuilder};
@@ -336,6 +336,7 @@ impl TlsContext {
     /// address a PASV reply named). Returns the stream and whether the session was resumed.
     pub fn connect_data(&self, tcp: TcpStream) -> Result<(SslStream<TcpStream>, bool)> {
         let mut c = self.configure()?;
+        read_ahead(&mut c);
         if self.reuse
             && let Some(s) = self.sessions.take()
         {
@@ -346,6 +347,29 @@ impl TlsContext {
         let s = c.connect(&self.host, tcp).map_err(|e| handshake_error(e, &self.host, "data"))?;
         let resumed = s.ssl().session_reused();
         Ok((s, resumed))
+    }
+}
+
+// Functions of libssl (1.1.0 and later) that openssl-sys does not bind.
+unsafe extern "C" {
+    fn SSL_set_read_ahead(ssl: *mut openssl_sys::SSL, yes: libc::c_int);
+    fn SSL_set_default_read_buffer_len(ssl: *mut openssl_sys::SSL, len: libc::size_t);
+}
+
+/// The record buffer of a data connection: about four 16 KiB TLS records.
+const DATA_READ_BUFFER: usize = 64 * 1024;
+
+/// Lets a data connection read several TLS records per system call. Without read-ahead
+/// OpenSSL reads each record with two calls (its 5-byte header, then its body). Only
+/// data connections get it: after CCC the control connection goes on in clear text,
+/// and bytes read ahead past the TLS close would be lost.
+fn read_ahead(c: &mut SslRef) {
+    use foreign_types::ForeignTypeRef;
+    // SAFETY: `c` is a live SSL object this function has exclusive access to; both calls
+    // only set fields that OpenSSL reads when the connection starts reading.
+    unsafe {
+        SSL_set_read_ahead(c.as_ptr(), 1);
+        SSL_set_default_read_buffer_len(c.as_ptr(), DATA_READ_BUFFER);
     }
 }
 
