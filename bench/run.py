@@ -53,6 +53,17 @@ def machine_busy():
     return sum(int(fields[i]) for i in (1, 2, 3, 6, 7)) / os.sysconf("SC_CLK_TCK")
 
 
+def reported_mib():
+    """MiB of freed memory this VM has handed back to its host so far (Linux free page
+    reporting), or None where the kernel does not report. Pages handed back cost a host
+    fault when they are used again: the tmpfs writes of the file scenarios pay it."""
+    try:
+        with open("/sys/module/page_reporting/parameters/reported_kib") as f:
+            return int(f.read()) / 1024
+    except (OSError, ValueError):
+        return None
+
+
 def measure(argv, expect=None):
     """Runs argv once under ftpbench_rusage: (wall seconds, user+sys CPU seconds, peak
     RSS in KiB, CPU seconds the rest of the machine spent meanwhile). The last is
@@ -204,6 +215,7 @@ class Bench:
         """Runs every tool of a scenario self.runs times, interleaved (run 1 of each tool,
         then run 2 of each...), so a slow spell of the machine hits all tools alike."""
         samples = {tool: [] for tool in tools}
+        reported = reported_mib()
         for _ in range(self.runs):
             for tool, argv in tools.items():
                 if "upload" in scenario:
@@ -225,7 +237,10 @@ class Bench:
                 "rss": max(s[2] for s in runs),
                 "other": statistics.median(s[3] for s in runs),
                 "walls": sorted(s[0] for s in runs),
+                "rounds": [s[0] for s in runs],  # in run order, paired across tools
             }
+            if reported is not None:
+                row["reported_mib"] = reported_mib() - reported
             self.rows.append(row)
             print("BENCH scenario=%r tool=%s runs=%d wall_s=%.4f cpu_s=%.4f rss_kib=%d mb_s=%.1f" % (
                 scenario, tool, self.runs, row["wall"], row["cpu"], row["rss"], nbytes / MIB / row["wall"]),
@@ -288,6 +303,22 @@ class Bench:
             w = self.get(scenario, tool)["walls"]
             return "%.2f to %.2f s" % (w[0], w[-1])
 
+        def paired(lib, curl):
+            """Round by round (each round runs the tools back to back): how often libftp
+            finished first, and the median of the per-round ratios."""
+            pairs = [a / b for a, b in zip(lib["rounds"], curl["rounds"]) if b]
+            return (" Round by round, libftp finished first in %d of %d rounds; the median"
+                    " per-round ratio is %.2f." % (sum(r < 1 for r in pairs), len(pairs),
+                                                  statistics.median(pairs))) if pairs else ""
+
+        def page_faults(row):
+            mib = row.get("reported_mib")
+            if not mib or mib < 1024:
+                return ""
+            return (" During this scenario the VM handed %.0f GiB of freed memory back to its"
+                    " host (free page reporting), so fresh tmpfs pages, the server's or the"
+                    " client's, often cost a host fault: the runs' spread is mostly that." % (mib / 1024))
+
         out = []
         for scenario, what in sorted(missed):
             lib, curl = self.get(scenario, "libftp"), self.get(scenario, "curl")
@@ -320,13 +351,15 @@ class Bench:
                                curl["wall"] / tcp["wall"], why))
                 if spliced:
                     out.append("  Raw loopback TCP spliced into the same file, in the same rounds, took"
-                               " %.2f s (%s): libftp's download to the file took %.2fx that." % (
-                                   spliced["wall"], spread(scenario, "tcp"), lib["wall"] / spliced["wall"]))
+                               " %.2f s (%s): libftp's download to the file took %.2fx that.%s" % (
+                                   spliced["wall"], spread(scenario, "tcp"), lib["wall"] / spliced["wall"],
+                                   page_faults(lib)))
             else:
                 out.append("- %s (%s): run to run, libftp took %s and curl %s (medians %.2f and %.2f s);"
-                           " libftp's CPU is %.2fx curl's. %s" % (
+                           " libftp's CPU is %.2fx curl's.%s %s%s" % (
                                scenario, what, spread(scenario, "libftp"), spread(scenario, "curl"),
-                               lib["wall"], curl["wall"], lib["cpu"] / curl["cpu"], self.server_load(lib)))
+                               lib["wall"], curl["wall"], lib["cpu"] / curl["cpu"], paired(lib, curl),
+                               self.server_load(lib), page_faults(lib)))
         return ["## Where a target is missed", "", *out, ""] if out else []
 
     @staticmethod
