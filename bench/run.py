@@ -263,6 +263,15 @@ class Bench:
     def get(self, scenario, tool):
         return next((r for r in self.rows if r["scenario"] == scenario and r["tool"] == tool), None)
 
+    def per_round(self, scenario):
+        """libftp/curl wall ratios round by round (each round runs the tools back to back,
+        so a slow spell of the machine hits both): pairing cancels what drifts between
+        rounds, which the ratio of the two medians does not."""
+        lib, curl = self.get(scenario, "libftp"), self.get(scenario, "curl")
+        if not lib or not curl:
+            return []
+        return [a / b for a, b in zip(lib["rounds"], curl["rounds"]) if b]
+
     def targets(self):
         """(scenario, what, measured ratio, target, met) for the issue's targets."""
         out = []
@@ -303,10 +312,9 @@ class Bench:
             w = self.get(scenario, tool)["walls"]
             return "%.2f to %.2f s" % (w[0], w[-1])
 
-        def paired(lib, curl):
-            """Round by round (each round runs the tools back to back): how often libftp
-            finished first, and the median of the per-round ratios."""
-            pairs = [a / b for a, b in zip(lib["rounds"], curl["rounds"]) if b]
+        def paired(scenario):
+            """How often libftp finished first, and the median per-round ratio."""
+            pairs = self.per_round(scenario)
             return (" Round by round, libftp finished first in %d of %d rounds; the median"
                     " per-round ratio is %.2f." % (sum(r < 1 for r in pairs), len(pairs),
                                                   statistics.median(pairs))) if pairs else ""
@@ -358,7 +366,7 @@ class Bench:
                 out.append("- %s (%s): run to run, libftp took %s and curl %s (medians %.2f and %.2f s);"
                            " libftp's CPU is %.2fx curl's.%s %s%s" % (
                                scenario, what, spread(scenario, "libftp"), spread(scenario, "curl"),
-                               lib["wall"], curl["wall"], lib["cpu"] / curl["cpu"], paired(lib, curl),
+                               lib["wall"], curl["wall"], lib["cpu"] / curl["cpu"], paired(scenario),
                                self.server_load(lib), page_faults(lib)))
         return ["## Where a target is missed", "", *out, ""] if out else []
 
@@ -469,10 +477,16 @@ class Bench:
         os.makedirs(out_dir, exist_ok=True)
         self.svg_bars(os.path.join(out_dir, "throughput.svg"))
         self.svg_sweep(os.path.join(out_dir, "blocksize.svg"))
-        tgt = ["| scenario | measure | measured | target | met |", "|---|---|---:|---:|---|"]
+        tgt = ["| scenario | measure | measured (ratio of medians) | per-round median | target | met |",
+               "|---|---|---:|---:|---:|---|"]
         for s, what, r, target, met in self.targets():
             op = ">=" if "files/s" in what else "<="
-            tgt.append("| %s | %s | %.2f | %s %.1f | %s |" % (s, what, r, op, target, "yes" if met else "**no**"))
+            pairs = self.per_round(s) if "vs curl" in what and "CPU" not in what else []
+            if pairs and "files/s" in what:
+                pairs = [1 / p for p in pairs]
+            paired = "%.2f" % statistics.median(pairs) if pairs else ""
+            tgt.append("| %s | %s | %.2f | %s | %s %.1f | %s |" % (s, what, r, paired, op, target,
+                                                                  "yes" if met else "**no**"))
         notes = self.notes()
         sweep = ", ".join("%s: %.0f MB/s" % ("%d KiB" % (b >> 10) if b < MIB else "%d MiB" % (b >> 20), m)
                           for b, m in self.sweep)
@@ -487,6 +501,10 @@ class Bench:
             *self.machine(),
             "",
             "## Targets",
+            "",
+            "\"met\" judges the ratio of the medians. The per-round median pairs each libftp run"
+            " with the curl run right after it and takes the median of those ratios, which"
+            " cancels a slow spell of the machine that hits both runs of a round.",
             "",
             *tgt,
             "",
