@@ -227,11 +227,13 @@ class Bench:
     # ---- running -------------------------------------------------------------------------
     def run_scenario(self, scenario, tools, nbytes, nfiles):
         """Runs every tool of a scenario self.runs times, interleaved (run 1 of each tool,
-        then run 2 of each...), so a slow spell of the machine hits all tools alike."""
+        then run 2 of each...), so a slow spell of the machine hits all tools alike. The
+        order rotates from round to round, so that no tool always goes first."""
         samples = {tool: [] for tool in tools}
         reported = reported_mib()
+        order = list(tools.items())
         for k in range(self.runs):
-            for tool, argv in tools.items():
+            for tool, argv in order[k % len(order):] + order[:k % len(order)]:
                 if "upload" in scenario or "to file" in scenario:
                     # Deleting the last run's file (1 GiB of tmpfs) is done here rather
                     # than inside the next tool's timing; then every run starts alike.
@@ -528,7 +530,7 @@ class Bench:
             "## Targets",
             "",
             "\"met\" judges the ratio of the medians. The per-round median pairs each libftp run"
-            " with the curl run right after it and takes the median of those ratios, which"
+            " with the curl run of the same round and takes the median of those ratios, which"
             " cancels a slow spell of the machine that hits both runs of a round.",
             "",
             *tgt,
