@@ -230,7 +230,6 @@ class Bench:
         then run 2 of each...), so a slow spell of the machine hits all tools alike. The
         order rotates from round to round, so that no tool always goes first."""
         samples = {tool: [] for tool in tools}
-        reported = reported_mib()
         order = list(tools.items())
         for k in range(self.runs):
             for tool, argv in order[k % len(order):] + order[:k % len(order)]:
@@ -262,8 +261,11 @@ class Bench:
                 "walls": sorted(s[0] for s in runs),
                 "rounds": [s[0] for s in runs],  # in run order, paired across tools
             }
-            if reported is not None:
-                row["reported_mib"] = reported_mib() - reported
+            handed = [s[4] for s in runs if s[4] is not None]
+            if handed:
+                # Only what was handed back while this tool's own runs went on: the
+                # warm-up's memory, handed back between runs, touches no run.
+                row["reported_mib"] = sum(handed)
             self.rows.append(row)
             print("BENCH scenario=%r tool=%s runs=%d wall_s=%.4f cpu_s=%.4f rss_kib=%d mb_s=%.1f" % (
                 scenario, tool, self.runs, row["wall"], row["cpu"], row["rss"], nbytes / MIB / row["wall"]),
@@ -348,12 +350,14 @@ class Bench:
                                                   statistics.median(pairs))) if pairs else ""
 
         def page_faults(row):
-            mib = row.get("reported_mib")
-            if not mib or mib < 1024:
+            curl = self.get(row["scenario"], "curl") or {}
+            lib_mib, curl_mib = row.get("reported_mib") or 0, curl.get("reported_mib") or 0
+            if max(lib_mib, curl_mib) < 1024:
                 return ""
-            return (" During this scenario the VM handed %.0f GiB of freed memory back to its"
-                    " host (free page reporting), so fresh tmpfs pages, the server's or the"
-                    " client's, often cost a host fault: the runs' spread is mostly that." % (mib / 1024))
+            return (" While libftp's runs went on, the VM handed %.1f GiB of freed memory back to its"
+                    " host (free page reporting; %.1f GiB during curl's), and a page handed back"
+                    " costs a host fault when it is next used, the server's or the client's." % (
+                        lib_mib / 1024, curl_mib / 1024))
 
         out = []
         for scenario, what in sorted(missed):
@@ -392,16 +396,25 @@ class Bench:
                                self.server_load(lib), page_faults(lib)))
         return ["## Where a target is missed", "", *out, ""] if out else []
 
-    @staticmethod
-    def server_load(row):
+    def server_load(self, row):
         """What the rest of the machine (the server, and the kernel's work for it) did
-        while libftp ran: a sentence for the notes."""
+        while libftp ran, beside the same for curl: a sentence for the notes."""
         share = row["other"] / row["wall"] if row["wall"] else 0
         text = ("Meanwhile the rest of the machine (the server, and the kernel's loopback work"
                 " for it) was busy %.2f s of libftp's %.2f s" % (row["other"], row["wall"]))
-        if share >= 0.75:
-            return text + ": the server sets the pace, and libftp waits for it."
-        return text + "."
+        curl = self.get(row["scenario"], "curl")
+        if curl:
+            text += " (%.2f s of curl's %.2f s)" % (curl["other"], curl["wall"])
+        if share < 0.75:
+            return text + "."
+        text += ": the server sets the pace, and libftp waits for it."
+        if row["scenario"].startswith("FTPS"):
+            # Seen with strace on Debian's vsftpd 3.0.3: its session process and its SSL
+            # helper process pass every data chunk to each other over a unix socket.
+            text += (" vsftpd hands every byte of a TLS data connection between two of its"
+                     " processes over a unix socket, one of which does the TLS: that work is"
+                     " the same whichever client is at the other end.")
+        return text
 
     def table(self):
         lines = ["| scenario | tool | wall s (median) | CPU s | rest of machine CPU s | peak RSS MiB | MB/s or files/s | libftp/curl wall | libftp/curl CPU |",
