@@ -94,16 +94,28 @@ impl Ftp {
 
     /// After a login: FEAT, then `OPTS UTF8 ON` when UTF8 is offered (RFC 2640), so
     /// servers that need it send and accept UTF-8 names. A refused OPTS is not an error.
+    /// The login itself went through, so a FEAT refused now only means no features
+    /// (but a 421 means the server is closing: reported).
     pub(crate) fn after_login_features(&mut self) -> Result<()> {
-        if self.features()?.has("UTF8") {
+        let utf8 = match self.features() {
+            Ok(f) => f.has("UTF8"),
+            Err(e) if refusal(&e) => false,
+            Err(e) => return Err(e),
+        };
+        if utf8 {
             match self.sendcmd("OPTS UTF8 ON") {
                 Ok(_) => {}
-                Err(e) if crate::session::is_reply_error(&e) => {}
+                Err(e) if refusal(&e) => {}
                 Err(e) => return Err(e),
             }
         }
         Ok(())
     }
+}
+
+/// A reply error other than 421 (the server closing).
+fn refusal(e: &Error) -> bool {
+    crate::session::is_reply_error(e) && e.reply().is_some_and(|r| r.code != 421)
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@ use std::net::TcpStream;
 
 impl Ftp {
     /// Chooses plain FTP, explicit or implicit FTPS, and the TLS settings, for the next
-    /// `connect` (`auth` uses the settings at once).
+    /// `connect` (`auth` uses the settings at once, and `login` on a connection still in
+    /// clear text runs AUTH first).
     pub fn set_tls(&mut self, mode: TlsMode, config: TlsConfig) {
         self.opts.tls_mode = mode;
         self.opts.tls = config;

@@ -5,7 +5,7 @@
 
 use crate::control::check_line;
 use crate::entry::{Entry, EntryType};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::files::FileOptions;
 use crate::session::Ftp;
 use crate::transfer::Flow;
@@ -195,7 +195,8 @@ impl Ftp {
     /// and files whose size or modification time differ are downloaded (atomically, then
     /// given the listing's time), directories recursed into, and with `delete` local
     /// entries the server does not have are removed. `sink` hears of every step first;
-    /// `Flow::Break` stops the mirror (an error of kind Cancelled).
+    /// `Flow::Break` stops the mirror (an error of kind Cancelled). The working directory
+    /// is the same afterwards.
     pub fn mirror_download(
         &mut self,
         remote_dir: impl AsRef<[u8]>,
@@ -205,14 +206,15 @@ impl Ftp {
     ) -> Result<MirrorStats> {
         let remote_dir = remote_dir.as_ref();
         check_line("path", remote_dir)?;
-        self.cwd(remote_dir)?;
-        let base = self.pwd()?;
-        if !opts.dry_run {
-            std::fs::create_dir_all(local_dir).map_err(io("create", local_dir))?;
-        }
-        let mut run = Run { opts, sink, stats: MirrorStats::default() };
-        let result = self.mirror_down_dir(&base, b"", local_dir, &mut run);
-        result.map(|()| run.stats)
+        self.staying_put(|ftp| {
+            ftp.cwd(remote_dir)?;
+            let base = ftp.pwd()?;
+            if !opts.dry_run {
+                std::fs::create_dir_all(local_dir).map_err(io("create", local_dir))?;
+            }
+            let mut run = Run { opts, sink, stats: MirrorStats::default() };
+            ftp.mirror_down_dir(&base, b"", local_dir, &mut run).map(|()| run.stats)
+        })
     }
 
     fn remote_entries(&mut self, base: &[u8], rel: &[u8]) -> Result<Vec<Entry>> {
@@ -353,7 +355,9 @@ impl Ftp {
     /// if missing): new files and files whose size differs (or, where the server gives
     /// times, whose time differs) are uploaded, with their time sent by MFMT where the
     /// server lists it; with `delete`, remote files the local tree lacks are deleted.
-    /// Symbolic links follow the same policy as downloads.
+    /// Symbolic links follow the same policy as downloads. The working directory is the
+    /// same afterwards. A dry run creates nothing, so it takes a missing `remote_dir` or
+    /// subdirectory as empty.
     pub fn mirror_upload(
         &mut self,
         local_dir: &Path,
@@ -369,14 +373,24 @@ impl Ftp {
         if !opts.dry_run {
             self.mkd_all(remote_dir)?;
         }
-        self.cwd(remote_dir)?;
-        let base = self.pwd()?;
-        let mut run = Run { opts, sink, stats: MirrorStats::default() };
-        self.mirror_up_dir(&base, b"", local_dir, &mut run).map(|()| run.stats)
+        self.staying_put(|ftp| {
+            let base = match ftp.cwd(remote_dir) {
+                Ok(_) => Some(ftp.pwd()?),
+                // Only a dry run gets here without the directory having been made.
+                Err(e) if opts.dry_run && e.kind() == ErrorKind::Perm => None,
+                Err(e) => return Err(e),
+            };
+            let mut run = Run { opts, sink, stats: MirrorStats::default() };
+            ftp.mirror_up_dir(base.as_deref(), b"", local_dir, &mut run).map(|()| run.stats)
+        })
     }
 
-    fn mirror_up_dir(&mut self, base: &[u8], rel: &[u8], local_base: &Path, run: &mut Run) -> Result<()> {
-        let remote: Vec<Entry> = self.remote_entries(base, rel)?;
+    /// `base` is None when the remote tree does not exist yet (a dry run's new directory).
+    fn mirror_up_dir(&mut self, base: Option<&[u8]>, rel: &[u8], local_base: &Path, run: &mut Run) -> Result<()> {
+        let remote: Vec<Entry> = match base {
+            Some(base) => self.remote_entries(base, rel)?,
+            None => Vec::new(),
+        };
         let dir = local_path(local_base, rel);
         let mut names: Vec<Vec<u8>> = std::fs::read_dir(&dir)
             .map_err(io("read", &dir))?
@@ -414,14 +428,15 @@ impl Ftp {
             };
             let there = remote.iter().find(|e| e.name == *name);
             if meta.is_dir() {
-                if !there.is_some_and(|e| e.kind == EntryType::Dir) {
+                let exists = there.is_some_and(|e| e.kind == EntryType::Dir);
+                if !exists {
                     run.stats.dirs_created += 1;
                     run.report(MirrorAction::MakeDir, &path, None)?;
                     if !run.opts.dry_run {
                         self.mkd(name)?;
                     }
                 }
-                subdirs.push(path);
+                subdirs.push((path, exists || !run.opts.dry_run));
                 continue;
             }
             if !meta.is_file() {
@@ -463,8 +478,8 @@ impl Ftp {
                 }
             }
         }
-        for path in subdirs {
-            self.mirror_up_dir(base, &path, local_base, run)?;
+        for (path, exists) in subdirs {
+            self.mirror_up_dir(base.filter(|_| exists), &path, local_base, run)?;
         }
         Ok(())
     }

@@ -42,6 +42,8 @@ struct InterruptState {
 struct Sockets {
     control: Option<TcpStream>,
     data: Option<TcpStream>,
+    /// Set between calls by a caller that tracks them: an interrupt then does nothing.
+    idle: bool,
 }
 
 impl Interrupter {
@@ -52,12 +54,24 @@ impl Interrupter {
     /// Stops the call in progress: a transfer's data connection is shut down (the
     /// transfer is then aborted the usual way and the session stays usable); with no
     /// data connection, the control connection is (the session is then closed).
+    /// Between calls marked with `set_idle(true)` it does nothing at all.
     pub fn interrupt(&self) {
-        self.0.requested.store(true, Ordering::SeqCst);
+        // Checked and acted on under the lock, so a call ending meanwhile (set_idle
+        // takes the same lock) never has its connection shut down afterwards.
         let sockets = self.sockets();
+        if sockets.idle {
+            return;
+        }
+        self.0.requested.store(true, Ordering::SeqCst);
         if let Some(s) = sockets.data.as_ref().or(sockets.control.as_ref()) {
             let _ = s.shutdown(Shutdown::Both);
         }
+    }
+
+    /// Marks whether the session is between calls. A layer that knows when calls run
+    /// (the C API does) sets it, so a late interrupt cannot close an idle session.
+    pub fn set_idle(&self, idle: bool) {
+        self.sockets().idle = idle;
     }
 
     /// True once `interrupt` was called since the last `reset`.
@@ -175,5 +189,25 @@ mod tests {
         assert_eq!(m.add(1), Err(Stop::Interrupted));
         i.reset();
         assert!(m.add(1).is_ok());
+    }
+
+    #[test]
+    fn an_interrupt_between_calls_does_nothing() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut server, _) = listener.accept().unwrap();
+        let i = Interrupter::default();
+        i.set_control(Some(&client));
+        i.set_idle(true);
+        i.interrupt();
+        assert!(!i.requested());
+        // The connection is intact: bytes still flow both ways.
+        std::io::Write::write_all(&mut &client, b"x").unwrap();
+        let mut b = [0u8; 1];
+        std::io::Read::read_exact(&mut server, &mut b).unwrap();
+        i.set_idle(false);
+        i.interrupt();
+        assert!(i.requested());
+        assert_eq!(std::io::Read::read(&mut server, &mut b).unwrap(), 0, "shut down by the interrupt");
     }
 }

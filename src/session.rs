@@ -461,7 +461,15 @@ impl Ftp {
         if self.opts.tls_mode != TlsMode::Off && !self.ctrl.is_tls() {
             self.idle()?;
             let welcome = self.welcome.clone().ok_or_else(|| Error::State("not connected".into()))?;
-            self.secure_before_login(&welcome)?;
+            let after_ccc = self.tls.is_some();
+            if let Err(e) = self.secure_before_login(&welcome) {
+                // A server that will not do TLS is left, as connect() leaves it; after
+                // CCC the clear text was the caller's choice, and only the login is refused.
+                if !after_ccc {
+                    self.close();
+                }
+                return Err(e);
+            }
         }
         let mut r = self.sendcmd(format!("USER {user}"))?;
         if r.class() == 3 {
@@ -615,6 +623,11 @@ impl Ftp {
         sent?;
         self.interrupter.set_data(None);
         let first = self.ctrl.read_reply()?;
+        if first.code == 421 {
+            // The server is closing (ftplib would call this a protocol error).
+            self.ctrl.last_reply = Some(first.clone());
+            return Err(self.ctrl.fail(Error::Temp(first)));
+        }
         // With a transfer open its final reply may be queued too, whatever ABOR got.
         // pure-ftpd answers an ABOR during a download with only a 1xx summary
         // ("150 0.501 seconds ...") and no final reply: the NOOP settles it too.

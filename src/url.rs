@@ -153,18 +153,23 @@ impl FtpUrl {
 impl Ftp {
     /// Connects and logs in as a URL says: implicit TLS for `ftps://` (with the session's
     /// TLS settings), the session's own mode (plain or explicit FTPS) for `ftp://`; the
-    /// URL's user and password, or anonymous. The path is left to the caller.
+    /// URL's user and password, or anonymous. The path is left to the caller. An
+    /// `ftps://` URL holds for this connection only: the session's mode is kept.
     pub fn connect_url(&mut self, url: &FtpUrl, timeout: Option<Duration>) -> Result<Reply> {
+        let mode = self.opts.tls_mode;
         if url.implicit_tls {
             self.opts.tls_mode = TlsMode::Implicit;
-        } else if self.opts.tls_mode == TlsMode::Implicit {
+        } else if mode == TlsMode::Implicit {
             return Err(Error::Invalid("an ftp:// URL on a session set to implicit FTPS (use ftps://)".into()));
         }
-        self.connect(&url.host, url.port, timeout, self.opts.source_address)?;
-        let r = self.login(url.user.as_deref(), url.password.as_deref(), None);
-        if r.is_err() {
-            self.close();
-        }
+        let r = self.connect(&url.host, url.port, timeout, self.opts.source_address).and_then(|_| {
+            let r = self.login(url.user.as_deref(), url.password.as_deref(), None);
+            if r.is_err() {
+                self.close();
+            }
+            r
+        });
+        self.opts.tls_mode = mode;
         r
     }
 }

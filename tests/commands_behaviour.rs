@@ -95,6 +95,25 @@ fn a_refused_opts_utf8_is_not_a_login_failure() {
 }
 
 #[test]
+fn a_feat_refused_after_the_login_is_not_a_login_failure_but_a_421_is() {
+    let (server, mut ftp) = session(
+        vec![exchange("USER anonymous", "230 in"), exchange("FEAT", "550 not for you"), exchange("NOOP", "200 ok")],
+        true,
+    );
+    assert_eq!(ftp.login(None, None, None).unwrap().code, 230);
+    ftp.noop().unwrap();
+    done(server, ftp);
+
+    let (server, mut ftp) = session(
+        vec![exchange("USER anonymous", "230 in"), exchange("FEAT", "421 going down"), vec![Step::Close]],
+        true,
+    );
+    let e = ftp.login(None, None, None).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Temp, "{e}");
+    server.finish_any();
+}
+
+#[test]
 fn mdtm_gives_utc_and_refuses_garbage() {
     let (server, mut ftp) = session(
         vec![

@@ -1117,6 +1117,17 @@ fn abort_without_transfer_accepts_225_and_rejects_others() {
     done(server, ftp);
 }
 
+#[test]
+fn abort_answered_421_is_a_temporary_error_and_ends_the_session() {
+    let s = vec![Step::ExpectRaw(ABOR_LINE.to_vec()), reply("421 shutting down"), Step::Close];
+    let (server, mut ftp) = session(s);
+    let e = ftp.abort().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Temp, "{e}");
+    assert_eq!(e.reply().map(|r| r.code), Some(421));
+    assert_eq!(ftp.voidcmd("NOOP").unwrap_err().kind(), ErrorKind::State);
+    server.finish_any();
+}
+
 // ---- hardening ----------------------------------------------------------------------------------------
 
 #[test]

@@ -356,6 +356,20 @@ fn auth_refused_when_tls_is_required_sends_no_credentials() {
 }
 
 #[test]
+fn tls_chosen_after_a_plain_connect_makes_login_auth_and_a_refusal_close() {
+    let script = vec![reply("220 plain only"), expect("AUTH TLS"), reply("500 AUTH not understood"), Step::ExpectEof];
+    let server = FakeServer::start_tls(script, tls::acceptor(None), false);
+    let mut ftp = client();
+    ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap();
+    ftp.set_tls(TlsMode::Explicit, config());
+    let err = ftp.login(Some("bob"), Some("secret"), None).unwrap_err();
+    assert_eq!(tls_kind(&err), Some(TlsFailure::Required), "{err}");
+    assert!(!ftp.is_connected(), "a server that refuses TLS is left, as in connect");
+    let t = server.finish();
+    assert_eq!(t.commands, vec!["AUTH TLS"]);
+}
+
+#[test]
 fn a_230_before_auth_is_a_downgrade_and_nothing_is_sent() {
     let script = vec![reply("230 welcome, you are logged in"), Step::ExpectEof];
     let server = FakeServer::start_tls(script, tls::acceptor(None), false);

@@ -20,6 +20,7 @@ fn hostile_names_from_the_server_are_refused() {
     let listing = "type=file;size=4; ../escape\r\ntype=file;size=4; a/b\r\ntype=file;size=4; back\\slash\r\n\
                    type=dir; ..\r\ntype=pdir; ..\r\ntype=file;size=2; ok.txt\r\n";
     let mut script = vec![reply("220 ready")];
+    script.extend(exchange("PWD", "257 \"/home\""));
     script.extend(exchange("CWD /pub", "250 ok"));
     script.extend(exchange("PWD", "257 \"/pub\""));
     script.extend(exchange("CWD /pub", "250 ok"));
@@ -30,6 +31,8 @@ fn hostile_names_from_the_server_are_refused() {
     script.extend(exchange("TYPE I", "200 binary"));
     script.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("RETR ok.txt".into()), reply("150 go")]);
     script.extend([Step::DataAccept, Step::DataSend(b"ok".to_vec()), Step::DataClose, reply("226 ok")]);
+    // Back where it started.
+    script.extend(exchange("CWD /home", "250 ok"));
     script.extend(exchange("QUIT", "221 bye"));
     let server = FakeServer::start(script);
     let mut ftp = Ftp::new();
@@ -61,6 +64,7 @@ fn hostile_names_from_the_server_are_refused() {
 /// A server whose FEAT has no MLST, listing `listing` with LIST in /pub.
 fn list_script(listing: &str, then: Vec<Step>) -> Vec<Step> {
     let mut s = vec![reply("220 ready")];
+    s.extend(exchange("PWD", "257 \"/home\""));
     s.extend(exchange("CWD /pub", "250 ok"));
     s.extend(exchange("PWD", "257 \"/pub\""));
     s.extend(exchange("CWD /pub", "250 ok"));
@@ -69,6 +73,7 @@ fn list_script(listing: &str, then: Vec<Step>) -> Vec<Step> {
     s.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("LIST".into()), reply("150 here")]);
     s.extend([Step::DataAccept, Step::DataSend(listing.as_bytes().to_vec()), Step::DataClose, reply("226 ok")]);
     s.extend(then);
+    s.extend(exchange("CWD /home", "250 ok"));
     s.extend(exchange("QUIT", "221 bye"));
     s
 }
@@ -111,4 +116,40 @@ fn symlinks_are_skipped_by_default_and_fetched_when_followed() {
         ftp.quit().unwrap();
         server.finish();
     }
+}
+
+#[test]
+fn a_dry_run_upload_into_a_missing_directory_reports_everything_and_sends_no_change() {
+    let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("dry-up-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    std::fs::write(root.join("a.txt"), b"aa").unwrap();
+    std::fs::write(root.join("sub/b.txt"), b"bbb").unwrap();
+    let mut script = vec![reply("220 ready")];
+    script.extend(exchange("PWD", "257 \"/home\""));
+    script.extend(exchange("CWD /new", "550 no such directory"));
+    script.extend(exchange("CWD /home", "250 ok"));
+    script.extend(exchange("QUIT", "221 bye"));
+    let server = FakeServer::start(script);
+    let mut ftp = Ftp::new();
+    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+    let opts = MirrorOptions { dry_run: true, ..MirrorOptions::default() };
+    let mut seen = Vec::new();
+    let stats = ftp
+        .mirror_upload(&root, "/new", &opts, &mut |a, path, size| {
+            seen.push((a, String::from_utf8_lossy(path).into_owned(), size));
+            Flow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(
+        seen,
+        vec![
+            (MirrorAction::Put, "a.txt".into(), Some(2)),
+            (MirrorAction::MakeDir, "sub".into(), None),
+            (MirrorAction::Put, "sub/b.txt".into(), Some(3)),
+        ]
+    );
+    assert_eq!((stats.files_transferred, stats.dirs_created, stats.bytes_transferred), (2, 1, 0));
+    ftp.quit().unwrap();
+    server.finish();
 }

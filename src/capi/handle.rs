@@ -61,6 +61,8 @@ pub(crate) fn c_string(bytes: impl Into<Vec<u8>>) -> CString {
 impl ftp_session {
     pub(crate) fn new() -> ftp_session {
         let state = State::default();
+        // ftp_interrupt() acts only while a call runs (with_session marks them).
+        state.ftp.interrupter().set_idle(true);
         ftp_session {
             interrupter: state.ftp.interrupter(),
             busy: AtomicBool::new(false),
@@ -91,7 +93,11 @@ pub(crate) fn with_session(h: *const ftp_session, f: impl FnOnce(&mut State) -> 
         // The last error is replaced only after `f`: a caller may pass the string
         // ftp_session_last_error() returned back in as an argument, so its buffer must
         // outlive the call (the same holds for the handle's other strings).
-        let (code, message) = match f(state) {
+        let interrupter = state.ftp.interrupter();
+        interrupter.set_idle(false);
+        let outcome = f(state);
+        interrupter.set_idle(true);
+        let (code, message) = match outcome {
             Ok(()) => (ftp_result::FTP_OK, CString::default()),
             Err(fail) => {
                 // "RETR x: server replied 550 ...": say which command the server refused.
