@@ -15,7 +15,9 @@
  *   each function lists, any call on a session can return FTP_E_NULL (a NULL
  *   pointer argument), FTP_E_BUSY (the session is in use by another thread),
  *   FTP_E_RECURSIVE (called from one of the session's own callbacks) and
- *   FTP_E_PANIC (an internal bug; the session is then unusable).
+ *   FTP_E_PANIC (an internal bug; the session is then unusable). Calls on an
+ *   ftp_tls_config, ftp_url or ftp_data can return FTP_E_PANIC too (getters NULL
+ *   or 0 instead); that object is then unusable, and can only be freed.
  *
  * Strings and ownership
  *   Strings passed in are NUL-terminated and must not contain CR or LF (refused
@@ -128,6 +130,15 @@
  *   - ftp_quit() closes the connection even when QUIT fails or gets no reply;
  *     ftplib's quit() leaves it open.
  *   - Without a log callback the trace goes to stderr (ftplib prints to stdout).
+ *   - Replies that arrive while no command is outstanding (a server's stray or
+ *     repeated reply) are read and dropped before the next command is sent, so they
+ *     are never taken as its answer (ftplib would then stay one reply behind). A
+ *     stray 421 ends the session with FTP_E_TEMP; more than 16 stray replies in a
+ *     row are FTP_E_PROTO. Each one dropped is logged at debug level 1.
+ *   - The 8192-byte limit on a reply or text line counts the line without its line
+ *     ending; ftplib counts the CR LF too (so it allows 8190 bytes before them).
+ *   - ftp_abort() answered with 421 is FTP_E_TEMP and ends the session; ftplib
+ *     calls any reply other than 225, 226 and 426 a protocol error.
  *   - FTPS data connections resume the control connection's TLS session, so
  *     servers that require it (vsftpd's default, proftpd) accept them; ftplib's
  *     FTP_TLS fails there with "522 SSL connection failed: session reuse required".
@@ -781,9 +792,11 @@ ftp_result ftp_list(ftp_session *h, const char *path, ftp_entry_cb callback, voi
 ftp_result ftp_list_get(ftp_session *h, const char *path, ftp_entry_list **out);
 
 /**
- * The number of entries in a list.
+ * The number of entries in a list. Lists are plain data: any thread may read one, and
+ * several may at once, until it is freed.
  *
- * @param list the list, or NULL (0).
+ * @param list the list, or NULL.
+ * @return the number of entries; 0 if list is NULL.
  */
 size_t ftp_entry_list_len(const ftp_entry_list *list);
 
@@ -804,10 +817,12 @@ const ftp_entry *ftp_entry_list_get(const ftp_entry_list *list, size_t i);
 void ftp_entry_list_free(ftp_entry_list *list);
 
 /**
- * The entry's name: the server's bytes (not necessarily UTF-8), NUL-terminated.
+ * The entry's name: the server's bytes as sent (not necessarily UTF-8), followed by a
+ * NUL. A hostile server can put NUL bytes in a name, so use the length from `len_out`
+ * rather than strlen() when it matters.
  *
  * @param e the entry.
- * @param len_out receives the length (the name cannot contain NUL); may be NULL.
+ * @param len_out receives the name's length in bytes, without the final NUL; may be NULL.
  * @return owned by the entry; NULL if e is NULL.
  */
 const char *ftp_entry_name(const ftp_entry *e, size_t *len_out);
@@ -849,30 +864,34 @@ bool ftp_entry_mtime(const ftp_entry *e, int64_t *secs_out, uint32_t *nanos_out)
 int ftp_entry_mode(const ftp_entry *e);
 
 /**
- * MLSD's "perm" fact (e.g. "adfrw"), NULL if not given. Owned by the entry.
+ * MLSD's "perm" fact (e.g. "adfrw").
  *
  * @param e the entry.
+ * @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
  */
 const char *ftp_entry_perm(const ftp_entry *e);
 
 /**
- * MLSD's "unique" fact (the file's identity on the server), NULL if not given.
+ * MLSD's "unique" fact (the file's identity on the server).
  *
  * @param e the entry.
+ * @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
  */
 const char *ftp_entry_unique(const ftp_entry *e);
 
 /**
- * The owner (MLSD unix.owner/unix.uid, or LIST's owner column), NULL if not given.
+ * The owner (MLSD unix.owner/unix.uid, or LIST's owner column).
  *
  * @param e the entry.
+ * @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
  */
 const char *ftp_entry_owner(const ftp_entry *e);
 
 /**
- * The group (MLSD unix.group/unix.gid, or LIST's group column), NULL if not given.
+ * The group (MLSD unix.group/unix.gid, or LIST's group column).
  *
  * @param e the entry.
+ * @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
  */
 const char *ftp_entry_group(const ftp_entry *e);
 
@@ -880,8 +899,10 @@ const char *ftp_entry_group(const ftp_entry *e);
  * Where a symbolic link points (LIST's "name -> target", MLSD's "OS.unix=slink:target").
  *
  * @param e the entry.
- * @param len_out receives the length; may be NULL.
- * @return the target's bytes, owned by the entry; NULL if not given (or e is NULL).
+ * @param len_out receives the length in bytes, without the final NUL (the bytes are
+ *        the server's, NULs included, as for ftp_entry_name()); may be NULL.
+ * @return the target's bytes then a NUL, owned by the entry; NULL if not given (or e is
+ *         NULL).
  */
 const char *ftp_entry_link_target(const ftp_entry *e, size_t *len_out);
 
@@ -1127,12 +1148,12 @@ ftp_result ftp_stor_file(ftp_session *h,
 
 /**
  * Downloads a file into an open file descriptor, writing at its current position
- * (REST `rest` is sent when given: position the descriptor to match).
+ * (REST `rest_offset` is sent when given: position the descriptor to match).
  *
  * @param h the session.
  * @param remote the server's file (bytes as given; no CR/LF/NUL).
  * @param fd an open descriptor, writable; it stays open and the caller's.
- * @param rest restart offset (>= 0), or FTP_NO_REST.
+ * @param rest_offset restart offset (>= 0), or FTP_NO_REST.
  * @param bytes_out receives the bytes transferred; may be NULL.
  * @return FTP_OK; FTP_E_IO for write errors; FTP_E_INVALID for a negative fd; the
  *         errors of ftp_retr_binary().
@@ -1145,12 +1166,12 @@ ftp_result ftp_retr_fd(ftp_session *h,
 
 /**
  * Uploads from an open file descriptor, from its current position to its end
- * (REST `rest` + STOR when rest is given).
+ * (REST `rest_offset` + STOR when rest_offset is given).
  *
  * @param h the session.
  * @param fd an open descriptor, readable; it stays open and the caller's.
  * @param remote the server's name for the file (bytes as given; no CR/LF/NUL).
- * @param rest restart offset (>= 0), or FTP_NO_REST.
+ * @param rest_offset restart offset (>= 0), or FTP_NO_REST.
  * @param bytes_out receives the bytes transferred; may be NULL.
  * @return FTP_OK; FTP_E_IO for read errors; FTP_E_INVALID for a negative fd; the
  *         errors of ftp_stor_binary().
@@ -1168,7 +1189,8 @@ ftp_result ftp_stor_fd(ftp_session *h,
  * renamed when complete, then given the listing's time so a re-run finds it
  * unchanged), creates directories, and with FTP_MIRROR_DELETE removes local entries
  * the server no longer lists. Names from the server are checked: "..", names with
- * '/', '\\' or NUL are refused, so nothing is written outside `local_dir`.
+ * '/', '\\' or NUL are refused, so nothing is written outside `local_dir`. The
+ * working directory is the same afterwards (PWD first, CWD back at the end).
  *
  * @param h the session, logged in.
  * @param remote_dir the directory to mirror (bytes as given; no CR/LF/NUL); "" for
@@ -1201,7 +1223,9 @@ ftp_result ftp_mirror(ftp_session *h,
  * parents if missing): files that are new or whose size differs (or, where the server
  * takes MFMT, whose time differs) are uploaded and given their local time; missing
  * directories are made; with FTP_MIRROR_DELETE, remote files the local tree lacks are
- * deleted. Parameters and results as for ftp_mirror(), source and target swapped.
+ * deleted. Parameters and results as for ftp_mirror(), source and target swapped;
+ * the working directory is the same afterwards. A dry run creates nothing, so it
+ * reports every file below a directory the server lacks as one to upload.
  *
  * @param h the session, logged in.
  * @param local_dir the tree to send (bytes, as open(2) takes them).
@@ -1304,7 +1328,9 @@ const char *ftp_getwelcome(ftp_session *h);
  * Logs in (ftplib's FTP.login): USER, then PASS if the server asks (3xx), then ACCT if
  * it asks again. In a TLS mode nothing is sent unless the control connection is
  * encrypted (AUTH TLS first if needed, like FTP_TLS.login), and a login over TLS is
- * followed by PBSZ 0 + PROT P unless the TLS configuration turns that off.
+ * followed by PBSZ 0 + PROT P unless the TLS configuration turns that off. Then FEAT
+ * and, where offered, OPTS UTF8 ON (see ftp_set_feat_after_login()): a refusal of
+ * either leaves the login standing, but a 421 to them is FTP_E_TEMP.
  *
  * @param h the session.
  * @param user user name, or NULL or "" for "anonymous".
@@ -1684,7 +1710,9 @@ const char *ftp_tls_config_last_error(const ftp_tls_config *cfg);
 
 /**
  * Chooses plain FTP, explicit or implicit FTPS, and the TLS settings, for the next
- * ftp_connect() (ftp_auth() uses the settings at once). The configuration is copied:
+ * ftp_connect() (ftp_auth() uses the settings at once, and after explicit or implicit
+ * is chosen on a connection already open in clear text, ftp_login() runs AUTH first,
+ * closing the connection if the server refuses it). The configuration is copied:
  * later changes to it need another ftp_set_tls().
  *
  * @param h the session.
@@ -1912,7 +1940,9 @@ ftp_result ftp_transfercmd(ftp_session *h, const char *cmd, int64_t rest, ftp_da
 
 /**
  * Reads up to `cap` bytes from a data connection, blocking until some arrive (within
- * the timeout given to ftp_connect()). Failures are not recorded on the session.
+ * the data timeout of ftp_set_timeouts(), which defaults to the one given to
+ * ftp_connect()). Failures are not recorded on the session but on d
+ * (ftp_data_last_error()).
  *
  * Another thread may call ftp_abort() on the session meanwhile: that resets the
  * connection, and a read blocked here returns FTP_OK with *len_out = 0.
@@ -1933,7 +1963,9 @@ ftp_result ftp_data_read(ftp_data *d, uint8_t *buf, size_t cap, size_t *len_out)
 
 /**
  * Writes all `len` bytes to a data connection, blocking until they are sent (within
- * the timeout given to ftp_connect()). Failures are not recorded on the session.
+ * the data timeout of ftp_set_timeouts(), which defaults to the one given to
+ * ftp_connect()). Failures are not recorded on the session but on d
+ * (ftp_data_last_error()).
  *
  * @param d the data connection from ftp_ntransfercmd() / ftp_transfercmd().
  * @param buf the bytes (may be NULL only if len is 0).
@@ -1943,6 +1975,16 @@ ftp_result ftp_data_read(ftp_data *d, uint8_t *buf, size_t cap, size_t *len_out)
  *         d; FTP_E_PANIC after an internal error.
  */
 ftp_result ftp_data_write(ftp_data *d, const uint8_t *buf, size_t len);
+
+/**
+ * Why the last ftp_data_read() or ftp_data_write() on d failed, e.g. "data
+ * connection: TLS download truncated: ..."; "" after a success.
+ *
+ * @param d the data connection.
+ * @return a NUL-terminated string owned by d, valid until the next call on d; NULL if
+ *         d is NULL or another thread is inside a call on d.
+ */
+const char *ftp_data_last_error(const ftp_data *d);
 
 /**
  * Closes and frees a data connection; for an upload this tells the server the file is
@@ -1983,8 +2025,9 @@ ftp_result ftp_set_progress_callback(ftp_session *h,
  * on a busy session): a transfer is aborted (ABOR, as for a cancel) and its call
  * returns FTP_E_INTERRUPTED with the session usable; a call waiting for a reply has the
  * control connection shut down and fails (FTP_E_INTERRUPTED or a connection error),
- * leaving the session closed. With no call running it does nothing lasting: each
- * transfer starts afresh. Safe from a signal handler's thread, not from the handler.
+ * leaving the session closed. With no call running it does nothing at all: an
+ * interrupt that comes after its call has returned neither closes the session nor
+ * stops the next call. Safe from a signal handler's thread, not from the handler.
  *
  * @param h the session; it must not be freed meanwhile (ftp_free after the call returns).
  * @return FTP_OK; FTP_E_NULL if h is NULL.
@@ -2137,7 +2180,8 @@ int ftp_url_type(const ftp_url *u);
  * configuration given to ftp_set_tls(), if any), the session's own mode (plain, or
  * explicit FTPS after ftp_set_tls(h, FTP_TLS_EXPLICIT, ...)) for ftp://; then
  * ftp_login() with the URL's user and password, or anonymously. The path is the
- * caller's to use (ftp_url_path()).
+ * caller's to use (ftp_url_path()). ftps:// holds for this connection only: the mode set
+ * with ftp_set_tls() applies again to the next ftp_connect() or ftp:// URL.
  *
  * @param h the session.
  * @param u a parsed URL.

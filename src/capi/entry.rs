@@ -31,25 +31,28 @@ pub enum ftp_entry_type {
 /// ftp_entry_list_free().
 pub struct ftp_entry {
     entry: Entry,
-    name: CString,
+    /// The name's bytes as sent, then a NUL (the bytes may hold NULs of their own).
+    name: Vec<u8>,
     perm: Option<CString>,
     unique: Option<CString>,
     owner: Option<CString>,
     group: Option<CString>,
-    link: Option<CString>,
+    /// As `name`.
+    link: Option<Vec<u8>>,
     raw: CString,
 }
 
 impl ftp_entry {
     fn new(e: &Entry) -> ftp_entry {
         let opt = |s: &Option<String>| s.as_deref().map(|v| c_string(v.as_bytes()));
+        let terminated = |b: &[u8]| [b, b"\0"].concat();
         ftp_entry {
-            name: c_string(e.name.clone()),
+            name: terminated(&e.name),
             perm: opt(&e.perm),
             unique: opt(&e.unique),
             owner: opt(&e.owner),
             group: opt(&e.group),
-            link: e.link_target.clone().map(c_string),
+            link: e.link_target.as_deref().map(terminated),
             raw: c_string(e.raw.clone()),
             entry: e.clone(),
         }
@@ -121,13 +124,15 @@ pub extern "C" fn ftp_list_get(h: *mut ftp_session, path: *const c_char, out: *m
     })
 }
 
-/// The number of entries in a list.
+/// The number of entries in a list. Lists are plain data: any thread may read one, and
+/// several may at once, until it is freed.
 ///
-/// @param list the list, or NULL (0).
+/// @param list the list, or NULL.
+/// @return the number of entries; 0 if list is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_list_len(list: *const ftp_entry_list) -> usize {
     // SAFETY: list is NULL or a live list from ftp_list_get (contract).
-    unsafe { list.as_ref() }.map_or(0, |l| l.entries.len())
+    no_panic(0, || unsafe { list.as_ref() }.map_or(0, |l| l.entries.len()))
 }
 
 /// The i-th entry of a list.
@@ -137,8 +142,10 @@ pub extern "C" fn ftp_entry_list_len(list: *const ftp_entry_list) -> usize {
 /// @return the entry, owned by the list; NULL if list is NULL or i is out of range.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_list_get(list: *const ftp_entry_list, i: usize) -> *const ftp_entry {
-    // SAFETY: list is NULL or a live list from ftp_list_get (contract).
-    unsafe { list.as_ref() }.and_then(|l| l.entries.get(i)).map_or(std::ptr::null(), |e| e as *const ftp_entry)
+    no_panic(std::ptr::null(), || {
+        // SAFETY: list is NULL or a live list from ftp_list_get (contract).
+        unsafe { list.as_ref() }.and_then(|l| l.entries.get(i)).map_or(std::ptr::null(), |e| e as *const ftp_entry)
+    })
 }
 
 /// Frees a list and its entries.
@@ -154,26 +161,32 @@ pub extern "C" fn ftp_entry_list_free(list: *mut ftp_entry_list) {
     })
 }
 
-fn entry<'a>(e: *const ftp_entry) -> Option<&'a ftp_entry> {
+/// The boundary of the entry getters: `fallback` when e is NULL or on a panic.
+fn with_entry<T: Copy>(e: *const ftp_entry, fallback: T, f: impl FnOnce(&ftp_entry) -> T) -> T {
     // SAFETY: e is NULL or an entry valid for this call (contract).
-    unsafe { e.as_ref() }
+    no_panic(fallback, || unsafe { e.as_ref() }.map_or(fallback, f))
+}
+
+/// A NUL-terminated byte string's start, with its length (without the NUL) put in len_out.
+fn bytes_out(b: &[u8], len_out: *mut usize) -> *const c_char {
+    put(len_out, b.len() - 1);
+    b.as_ptr().cast()
 }
 
 fn opt_ptr(s: &Option<CString>) -> *const c_char {
     s.as_ref().map_or(std::ptr::null(), |c| c.as_ptr())
 }
 
-/// The entry's name: the server's bytes (not necessarily UTF-8), NUL-terminated.
+/// The entry's name: the server's bytes as sent (not necessarily UTF-8), followed by a
+/// NUL. A hostile server can put NUL bytes in a name, so use the length from `len_out`
+/// rather than strlen() when it matters.
 ///
 /// @param e the entry.
-/// @param len_out receives the length (the name cannot contain NUL); may be NULL.
+/// @param len_out receives the name's length in bytes, without the final NUL; may be NULL.
 /// @return owned by the entry; NULL if e is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_name(e: *const ftp_entry, len_out: *mut usize) -> *const c_char {
-    entry(e).map_or(std::ptr::null(), |e| {
-        put(len_out, e.name.as_bytes().len());
-        e.name.as_ptr()
-    })
+    with_entry(e, std::ptr::null(), |e| bytes_out(&e.name, len_out))
 }
 
 /// What the entry is.
@@ -183,7 +196,7 @@ pub extern "C" fn ftp_entry_name(e: *const ftp_entry, len_out: *mut usize) -> *c
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_kind(e: *const ftp_entry) -> ftp_entry_type {
     use ftp_entry_type::*;
-    entry(e).map_or(FTP_ENTRY_UNKNOWN, |e| match e.entry.kind {
+    with_entry(e, FTP_ENTRY_UNKNOWN, |e| match e.entry.kind {
         EntryType::File => FTP_ENTRY_FILE,
         EntryType::Dir => FTP_ENTRY_DIR,
         EntryType::CurrentDir => FTP_ENTRY_CDIR,
@@ -202,13 +215,13 @@ pub extern "C" fn ftp_entry_kind(e: *const ftp_entry) -> ftp_entry_type {
 /// @return true if known; false if not (or e or size_out is NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_size(e: *const ftp_entry, size_out: *mut u64) -> bool {
-    match (entry(e).and_then(|e| e.entry.size), size_out.is_null()) {
+    with_entry(e, false, |e| match (e.entry.size, size_out.is_null()) {
         (Some(size), false) => {
             put(size_out, size);
             true
         }
         _ => false,
-    }
+    })
 }
 
 /// The entry's modification time as UTC (from MLSD "modify", or LIST's date, which is
@@ -220,14 +233,14 @@ pub extern "C" fn ftp_entry_size(e: *const ftp_entry, size_out: *mut u64) -> boo
 /// @return true if known; false if not (or e or secs_out is NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_mtime(e: *const ftp_entry, secs_out: *mut i64, nanos_out: *mut u32) -> bool {
-    match (entry(e).and_then(|e| e.entry.modified), secs_out.is_null()) {
+    with_entry(e, false, |e| match (e.entry.modified, secs_out.is_null()) {
         (Some(t), false) => {
             put(secs_out, t.secs);
             put(nanos_out, t.nanos);
             true
         }
         _ => false,
-    }
+    })
 }
 
 /// Unix permission bits (MLSD "unix.mode", or LIST's rwx string), e.g. 0644.
@@ -236,52 +249,55 @@ pub extern "C" fn ftp_entry_mtime(e: *const ftp_entry, secs_out: *mut i64, nanos
 /// @return the bits, or -1 if unknown (or e is NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_mode(e: *const ftp_entry) -> c_int {
-    entry(e).and_then(|e| e.entry.mode).map_or(-1, |m| m as c_int)
+    with_entry(e, -1, |e| e.entry.mode.map_or(-1, |m| m as c_int))
 }
 
-/// MLSD's "perm" fact (e.g. "adfrw"), NULL if not given. Owned by the entry.
+/// MLSD's "perm" fact (e.g. "adfrw").
 ///
 /// @param e the entry.
+/// @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_perm(e: *const ftp_entry) -> *const c_char {
-    entry(e).map_or(std::ptr::null(), |e| opt_ptr(&e.perm))
+    with_entry(e, std::ptr::null(), |e| opt_ptr(&e.perm))
 }
 
-/// MLSD's "unique" fact (the file's identity on the server), NULL if not given.
+/// MLSD's "unique" fact (the file's identity on the server).
 ///
 /// @param e the entry.
+/// @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_unique(e: *const ftp_entry) -> *const c_char {
-    entry(e).map_or(std::ptr::null(), |e| opt_ptr(&e.unique))
+    with_entry(e, std::ptr::null(), |e| opt_ptr(&e.unique))
 }
 
-/// The owner (MLSD unix.owner/unix.uid, or LIST's owner column), NULL if not given.
+/// The owner (MLSD unix.owner/unix.uid, or LIST's owner column).
 ///
 /// @param e the entry.
+/// @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_owner(e: *const ftp_entry) -> *const c_char {
-    entry(e).map_or(std::ptr::null(), |e| opt_ptr(&e.owner))
+    with_entry(e, std::ptr::null(), |e| opt_ptr(&e.owner))
 }
 
-/// The group (MLSD unix.group/unix.gid, or LIST's group column), NULL if not given.
+/// The group (MLSD unix.group/unix.gid, or LIST's group column).
 ///
 /// @param e the entry.
+/// @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_group(e: *const ftp_entry) -> *const c_char {
-    entry(e).map_or(std::ptr::null(), |e| opt_ptr(&e.group))
+    with_entry(e, std::ptr::null(), |e| opt_ptr(&e.group))
 }
 
 /// Where a symbolic link points (LIST's "name -> target", MLSD's "OS.unix=slink:target").
 ///
 /// @param e the entry.
-/// @param len_out receives the length; may be NULL.
-/// @return the target's bytes, owned by the entry; NULL if not given (or e is NULL).
+/// @param len_out receives the length in bytes, without the final NUL (the bytes are
+///        the server's, NULs included, as for ftp_entry_name()); may be NULL.
+/// @return the target's bytes then a NUL, owned by the entry; NULL if not given (or e is
+///         NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_link_target(e: *const ftp_entry, len_out: *mut usize) -> *const c_char {
-    entry(e).and_then(|e| e.link.as_ref()).map_or(std::ptr::null(), |l| {
-        put(len_out, l.as_bytes().len());
-        l.as_ptr()
-    })
+    with_entry(e, std::ptr::null(), |e| e.link.as_deref().map_or(std::ptr::null(), |l| bytes_out(l, len_out)))
 }
 
 /// The raw text behind the entry: MLSD's facts ("type=file;size=5;") or the whole LIST
@@ -292,7 +308,7 @@ pub extern "C" fn ftp_entry_link_target(e: *const ftp_entry, len_out: *mut usize
 /// @return owned by the entry; NULL if e is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_raw(e: *const ftp_entry, len_out: *mut usize) -> *const c_char {
-    entry(e).map_or(std::ptr::null(), |e| {
+    with_entry(e, std::ptr::null(), |e| {
         put(len_out, e.raw.as_bytes().len());
         e.raw.as_ptr()
     })

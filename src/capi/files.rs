@@ -117,12 +117,12 @@ pub extern "C" fn ftp_stor_file(
 }
 
 /// Downloads a file into an open file descriptor, writing at its current position
-/// (REST `rest` is sent when given: position the descriptor to match).
+/// (REST `rest_offset` is sent when given: position the descriptor to match).
 ///
 /// @param h the session.
 /// @param remote the server's file (bytes as given; no CR/LF/NUL).
 /// @param fd an open descriptor, writable; it stays open and the caller's.
-/// @param rest restart offset (>= 0), or FTP_NO_REST.
+/// @param rest_offset restart offset (>= 0), or FTP_NO_REST.
 /// @param bytes_out receives the bytes transferred; may be NULL.
 /// @return FTP_OK; FTP_E_IO for write errors; FTP_E_INVALID for a negative fd; the
 ///         errors of ftp_retr_binary().
@@ -145,12 +145,12 @@ pub extern "C" fn ftp_retr_fd(
 }
 
 /// Uploads from an open file descriptor, from its current position to its end
-/// (REST `rest` + STOR when rest is given).
+/// (REST `rest_offset` + STOR when rest_offset is given).
 ///
 /// @param h the session.
 /// @param fd an open descriptor, readable; it stays open and the caller's.
 /// @param remote the server's name for the file (bytes as given; no CR/LF/NUL).
-/// @param rest restart offset (>= 0), or FTP_NO_REST.
+/// @param rest_offset restart offset (>= 0), or FTP_NO_REST.
 /// @param bytes_out receives the bytes transferred; may be NULL.
 /// @return FTP_OK; FTP_E_IO for read errors; FTP_E_INVALID for a negative fd; the
 ///         errors of ftp_stor_binary().

@@ -118,7 +118,8 @@ fn put_stats(stats: MirrorStats, files_out: *mut u64, bytes_out: *mut u64) {
 /// renamed when complete, then given the listing's time so a re-run finds it
 /// unchanged), creates directories, and with FTP_MIRROR_DELETE removes local entries
 /// the server no longer lists. Names from the server are checked: "..", names with
-/// '/', '\\' or NUL are refused, so nothing is written outside `local_dir`.
+/// '/', '\\' or NUL are refused, so nothing is written outside `local_dir`. The
+/// working directory is the same afterwards (PWD first, CWD back at the end).
 ///
 /// @param h the session, logged in.
 /// @param remote_dir the directory to mirror (bytes as given; no CR/LF/NUL); "" for
@@ -163,7 +164,9 @@ pub extern "C" fn ftp_mirror(
 /// parents if missing): files that are new or whose size differs (or, where the server
 /// takes MFMT, whose time differs) are uploaded and given their local time; missing
 /// directories are made; with FTP_MIRROR_DELETE, remote files the local tree lacks are
-/// deleted. Parameters and results as for ftp_mirror(), source and target swapped.
+/// deleted. Parameters and results as for ftp_mirror(), source and target swapped;
+/// the working directory is the same afterwards. A dry run creates nothing, so it
+/// reports every file below a directory the server lacks as one to upload.
 ///
 /// @param h the session, logged in.
 /// @param local_dir the tree to send (bytes, as open(2) takes them).

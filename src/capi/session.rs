@@ -123,7 +123,9 @@ pub extern "C" fn ftp_getwelcome(h: *mut ftp_session) -> *const c_char {
 /// Logs in (ftplib's FTP.login): USER, then PASS if the server asks (3xx), then ACCT if
 /// it asks again. In a TLS mode nothing is sent unless the control connection is
 /// encrypted (AUTH TLS first if needed, like FTP_TLS.login), and a login over TLS is
-/// followed by PBSZ 0 + PROT P unless the TLS configuration turns that off.
+/// followed by PBSZ 0 + PROT P unless the TLS configuration turns that off. Then FEAT
+/// and, where offered, OPTS UTF8 ON (see ftp_set_feat_after_login()): a refusal of
+/// either leaves the login standing, but a 421 to them is FTP_E_TEMP.
 ///
 /// @param h the session.
 /// @param user user name, or NULL or "" for "anonymous".

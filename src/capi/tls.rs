@@ -57,8 +57,11 @@ fn with_config(cfg: *mut ftp_tls_config, f: impl FnOnce(&mut TlsConfig) -> Resul
         return ftp_result::FTP_E_NULL;
     };
     no_panic(ftp_result::FTP_E_PANIC, || {
-        // A panic inside a setter leaves nothing half-written that matters: recover.
-        let mut state = cfg.inner.lock().unwrap_or_else(|p| p.into_inner());
+        // A panic inside a setter poisons the lock: like a session, the object is then
+        // unusable (only its last error can still be read, and it can be freed).
+        let Ok(mut state) = cfg.inner.lock() else {
+            return ftp_result::FTP_E_PANIC;
+        };
         let (code, message) = match f(&mut state.config) {
             Ok(()) => (ftp_result::FTP_OK, CString::default()),
             Err(fail) => (fail.code(), c_string(fail.message())),
@@ -291,7 +294,9 @@ pub extern "C" fn ftp_tls_config_last_error(cfg: *const ftp_tls_config) -> *cons
 }
 
 /// Chooses plain FTP, explicit or implicit FTPS, and the TLS settings, for the next
-/// ftp_connect() (ftp_auth() uses the settings at once). The configuration is copied:
+/// ftp_connect() (ftp_auth() uses the settings at once, and after explicit or implicit
+/// is chosen on a connection already open in clear text, ftp_login() runs AUTH first,
+/// closing the connection if the server refuses it). The configuration is copied:
 /// later changes to it need another ftp_set_tls().
 ///
 /// @param h the session.
@@ -305,7 +310,13 @@ pub extern "C" fn ftp_set_tls(h: *mut ftp_session, mode: c_int, cfg: *const ftp_
         let mode = tls_mode(mode)?;
         // SAFETY: cfg is NULL or a live pointer from ftp_tls_config_new (documented contract).
         let config = match unsafe { cfg.as_ref() } {
-            Some(c) => c.inner.lock().unwrap_or_else(|p| p.into_inner()).config.clone(),
+            Some(c) => match c.inner.lock() {
+                Ok(state) => state.config.clone(),
+                Err(_) => {
+                    let why = "the TLS configuration is unusable after an internal error";
+                    return Err(crate::Error::Invalid(why.into()).into());
+                }
+            },
             None => TlsConfig::default(),
         };
         s.ftp.set_tls(mode, config);

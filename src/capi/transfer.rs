@@ -1,10 +1,10 @@
 //! Transfers: callback-driven downloads and uploads, and caller-driven data connections.
 
 use super::args::{self, UserData, bytes};
-use super::handle::{ftp_session, no_panic, with_session};
+use super::handle::{c_string, ftp_session, no_panic, with_session};
 use super::result::{Failure, ftp_result};
 use crate::{CancelRead, DataConn, Error, Flow};
-use std::ffi::{c_char, c_int, c_void};
+use std::ffi::{CString, c_char, c_int, c_void};
 use std::io::{self, Read, Write};
 use std::sync::{Mutex, TryLockError};
 
@@ -263,7 +263,13 @@ pub extern "C" fn ftp_stor_lines(
 /// Opaque; free with ftp_data_free(). It holds no reference to its session, so it may
 /// be used on another thread than the session, and may outlive it.
 pub struct ftp_data {
-    conn: Mutex<DataConn>,
+    state: Mutex<DataState>,
+}
+
+struct DataState {
+    conn: DataConn,
+    /// Why the last read or write failed ("" after a success): ftp_data_last_error().
+    last_error: CString,
 }
 
 /// Opens a data connection and sends `cmd` (ftplib's ntransfercmd): the data connection
@@ -300,7 +306,8 @@ pub extern "C" fn ftp_ntransfercmd(
         }
         let rest = args::rest(rest)?;
         let (conn, size) = s.ftp.ntransfercmd(cmd, rest)?;
-        let data = Box::into_raw(Box::new(ftp_data { conn: Mutex::new(conn) }));
+        let state = DataState { conn, last_error: CString::default() };
+        let data = Box::into_raw(Box::new(ftp_data { state: Mutex::new(state) }));
         args::put(data_out, data);
         args::put(size_out, size.and_then(|n| i64::try_from(n).ok()).unwrap_or(-1));
         Ok(())
@@ -325,26 +332,37 @@ pub extern "C" fn ftp_transfercmd(
     ftp_ntransfercmd(h, cmd, rest, data_out, std::ptr::null_mut())
 }
 
-fn with_data(d: *mut ftp_data, f: impl FnOnce(&mut DataConn) -> io::Result<()>) -> ftp_result {
+/// The boundary of the ftp_data calls: NULL check, one user at a time, panic catching,
+/// and the outcome's message kept for ftp_data_last_error().
+fn with_data(d: *mut ftp_data, f: impl FnOnce(&mut DataConn) -> Result<(), Failure>) -> ftp_result {
     // SAFETY: d is NULL or a live pointer from ftp_ntransfercmd (contract).
     let Some(data) = (unsafe { d.as_ref() }) else {
         return ftp_result::FTP_E_NULL;
     };
     no_panic(ftp_result::FTP_E_PANIC, || {
-        let mut conn = match data.conn.try_lock() {
-            Ok(c) => c,
+        let mut state = match data.state.try_lock() {
+            Ok(s) => s,
             Err(TryLockError::WouldBlock) => return ftp_result::FTP_E_BUSY,
             Err(TryLockError::Poisoned(_)) => return ftp_result::FTP_E_PANIC,
         };
-        match f(&mut conn) {
-            Ok(()) => ftp_result::FTP_OK,
-            Err(e) => Error::io("data connection", e).kind().into(),
-        }
+        let (code, message) = match f(&mut state.conn) {
+            Ok(()) => (ftp_result::FTP_OK, CString::default()),
+            Err(fail) => (fail.code(), c_string(fail.message())),
+        };
+        state.last_error = message;
+        code
     })
 }
 
+/// An I/O failure on the data connection, classified (TLS, timeout, reset...).
+fn data_failure(e: io::Error) -> Failure {
+    Failure::Core(Error::io("data connection", e))
+}
+
 /// Reads up to `cap` bytes from a data connection, blocking until some arrive (within
-/// the timeout given to ftp_connect()). Failures are not recorded on the session.
+/// the data timeout of ftp_set_timeouts(), which defaults to the one given to
+/// ftp_connect()). Failures are not recorded on the session but on d
+/// (ftp_data_last_error()).
 ///
 /// Another thread may call ftp_abort() on the session meanwhile: that resets the
 /// connection, and a read blocked here returns FTP_OK with *len_out = 0.
@@ -362,20 +380,23 @@ fn with_data(d: *mut ftp_data, f: impl FnOnce(&mut DataConn) -> io::Result<()>) 
 ///         FTP_E_PANIC after an internal error.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_data_read(d: *mut ftp_data, buf: *mut u8, cap: usize, len_out: *mut usize) -> ftp_result {
-    if d.is_null() || buf.is_null() || len_out.is_null() {
-        return ftp_result::FTP_E_NULL;
-    }
-    if cap == 0 {
-        // A 0-byte read would return 0, which means end of file: refuse the ambiguity.
-        return ftp_result::FTP_E_INVALID;
-    }
     with_data(d, |conn| {
+        if buf.is_null() {
+            return Err(Failure::Null("buf"));
+        }
+        if len_out.is_null() {
+            return Err(Failure::Null("len_out"));
+        }
+        if cap == 0 {
+            // A 0-byte read would return 0, which means end of file: refuse the ambiguity.
+            return Err(Error::Invalid("cap is 0: a read of 0 bytes would look like end of file".into()).into());
+        }
         // SAFETY: buf is non-NULL and points to `cap` writable bytes (contract).
         let slice = unsafe { std::slice::from_raw_parts_mut(buf, cap) };
         let n = loop {
             match conn.read(slice) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                other => break other?,
+                other => break other.map_err(data_failure)?,
             }
         };
         args::put(len_out, n);
@@ -384,7 +405,9 @@ pub extern "C" fn ftp_data_read(d: *mut ftp_data, buf: *mut u8, cap: usize, len_
 }
 
 /// Writes all `len` bytes to a data connection, blocking until they are sent (within
-/// the timeout given to ftp_connect()). Failures are not recorded on the session.
+/// the data timeout of ftp_set_timeouts(), which defaults to the one given to
+/// ftp_connect()). Failures are not recorded on the session but on d
+/// (ftp_data_last_error()).
 ///
 /// @param d the data connection from ftp_ntransfercmd() / ftp_transfercmd().
 /// @param buf the bytes (may be NULL only if len is 0).
@@ -394,16 +417,36 @@ pub extern "C" fn ftp_data_read(d: *mut ftp_data, buf: *mut u8, cap: usize, len_
 ///         d; FTP_E_PANIC after an internal error.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_data_write(d: *mut ftp_data, buf: *const u8, len: usize) -> ftp_result {
-    if buf.is_null() && len > 0 {
-        return ftp_result::FTP_E_NULL;
-    }
     with_data(d, |conn| {
         if len == 0 {
             return Ok(());
         }
+        if buf.is_null() {
+            return Err(Failure::Null("buf"));
+        }
         // SAFETY: buf is non-NULL and points to `len` readable bytes (contract).
         let slice = unsafe { std::slice::from_raw_parts(buf, len) };
-        conn.write_all(slice)
+        conn.write_all(slice).map_err(data_failure)
+    })
+}
+
+/// Why the last ftp_data_read() or ftp_data_write() on d failed, e.g. "data
+/// connection: TLS download truncated: ..."; "" after a success.
+///
+/// @param d the data connection.
+/// @return a NUL-terminated string owned by d, valid until the next call on d; NULL if
+///         d is NULL or another thread is inside a call on d.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_data_last_error(d: *const ftp_data) -> *const c_char {
+    // SAFETY: d is NULL or a live pointer from ftp_ntransfercmd (contract).
+    let Some(data) = (unsafe { d.as_ref() }) else {
+        return std::ptr::null();
+    };
+    no_panic(std::ptr::null(), || match data.state.try_lock() {
+        Ok(state) => state.last_error.as_ptr(),
+        // After a panic the message is still worth reading.
+        Err(TryLockError::Poisoned(p)) => p.into_inner().last_error.as_ptr(),
+        Err(TryLockError::WouldBlock) => std::ptr::null(),
     })
 }
 
@@ -475,8 +518,9 @@ pub extern "C" fn ftp_set_progress_callback(
 /// on a busy session): a transfer is aborted (ABOR, as for a cancel) and its call
 /// returns FTP_E_INTERRUPTED with the session usable; a call waiting for a reply has the
 /// control connection shut down and fails (FTP_E_INTERRUPTED or a connection error),
-/// leaving the session closed. With no call running it does nothing lasting: each
-/// transfer starts afresh. Safe from a signal handler's thread, not from the handler.
+/// leaving the session closed. With no call running it does nothing at all: an
+/// interrupt that comes after its call has returned neither closes the session nor
+/// stops the next call. Safe from a signal handler's thread, not from the handler.
 ///
 /// @param h the session; it must not be freed meanwhile (ftp_free after the call returns).
 /// @return FTP_OK; FTP_E_NULL if h is NULL.

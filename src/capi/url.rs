@@ -26,15 +26,18 @@ struct UrlState {
     last_error: CString,
 }
 
-fn state(u: &ftp_url) -> MutexGuard<'_, UrlState> {
-    u.inner.lock().unwrap_or_else(|p| p.into_inner())
+/// The object's state; None once a panic inside a call poisoned it: like a session,
+/// it is then unusable.
+fn state(u: &ftp_url) -> Option<MutexGuard<'_, UrlState>> {
+    u.inner.lock().ok()
 }
 
-/// Runs `f` on a URL object; `fallback` for NULL or an internal error.
-fn with_url<T>(u: *const ftp_url, fallback: T, f: impl FnOnce(&mut UrlState) -> T) -> T {
+/// Runs `f` on a URL object; `fallback` for NULL, an internal error, or an object that
+/// an internal error made unusable.
+fn with_url<T: Copy>(u: *const ftp_url, fallback: T, f: impl FnOnce(&mut UrlState) -> T) -> T {
     // SAFETY: u is NULL or a live pointer from ftp_url_new (documented contract).
     match unsafe { u.as_ref() } {
-        Some(u) => no_panic(fallback, || f(&mut state(u))),
+        Some(u) => no_panic(fallback, || state(u).map_or(fallback, |mut st| f(&mut st))),
         None => fallback,
     }
 }
@@ -73,7 +76,10 @@ pub extern "C" fn ftp_url_free(u: *mut ftp_url) {
 ///         its previous contents.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_parse(u: *mut ftp_url, url: *const c_char) -> ftp_result {
-    with_url(u, ftp_result::FTP_E_NULL, |st| {
+    if u.is_null() {
+        return ftp_result::FTP_E_NULL;
+    }
+    with_url(u, ftp_result::FTP_E_PANIC, |st| {
         let parsed = match text(url, "url") {
             Ok(url) => FtpUrl::parse(url).map_err(super::result::Failure::from),
             Err(f) => Err(f),
@@ -186,7 +192,8 @@ pub extern "C" fn ftp_url_type(u: *const ftp_url) -> c_int {
 /// configuration given to ftp_set_tls(), if any), the session's own mode (plain, or
 /// explicit FTPS after ftp_set_tls(h, FTP_TLS_EXPLICIT, ...)) for ftp://; then
 /// ftp_login() with the URL's user and password, or anonymously. The path is the
-/// caller's to use (ftp_url_path()).
+/// caller's to use (ftp_url_path()). ftps:// holds for this connection only: the mode set
+/// with ftp_set_tls() applies again to the next ftp_connect() or ftp:// URL.
 ///
 /// @param h the session.
 /// @param u a parsed URL.
@@ -199,7 +206,11 @@ pub extern "C" fn ftp_connect_url(h: *mut ftp_session, u: *const ftp_url, timeou
     with_session(h, |s| {
         // SAFETY: u is NULL or a live pointer from ftp_url_new (documented contract).
         let u = unsafe { u.as_ref() }.ok_or(super::result::Failure::Null("u"))?;
-        let url = state(u).url.clone().ok_or_else(|| crate::Error::Invalid("the URL object holds no URL".into()))?;
+        let url = state(u)
+            .ok_or_else(|| crate::Error::Invalid("the URL object is unusable after an internal error".into()))?
+            .url
+            .clone()
+            .ok_or_else(|| crate::Error::Invalid("the URL object holds no URL".into()))?;
         let timeout = (timeout_ms > 0).then(|| Duration::from_millis(u64::from(timeout_ms)));
         s.ftp.connect_url(&url, timeout)?;
         Ok(())

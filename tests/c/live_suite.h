@@ -144,8 +144,14 @@ static void test_size_and_ntransfercmd(const struct server *s) {
     struct t_buf got = {0};
     uint8_t buf[4];
     size_t n;
+    /* A failure is recorded on the data connection, and the next success clears it. */
+    CHECK_RC(NULL, ftp_data_read(d, buf, 0, &n), FTP_E_INVALID);
+    CHECK(strstr(ftp_data_last_error(d), "cap is 0") != NULL);
+    CHECK_RC(NULL, ftp_data_read(d, NULL, sizeof buf, &n), FTP_E_NULL);
+    CHECK(strcmp(ftp_data_last_error(d), "buf is NULL") == 0);
     do {
         CHECK_OK(NULL, ftp_data_read(d, buf, sizeof buf, &n));
+        CHECK(strcmp(ftp_data_last_error(d), "") == 0);
         t_buf_add(&got, buf, n);
     } while (n > 0 && got.len < 1000);
     ftp_data_free(d);
@@ -661,6 +667,9 @@ static void test_progress_and_interrupt(const struct server *s) {
     CHECK_RC(h, ftp_retr_binary(h, "RETR big.bin", slow_sink, 8192, FTP_NO_REST, NULL), FTP_E_INTERRUPTED);
     pthread_join(t, NULL);
     CHECK(strstr(ftp_session_last_error(h), "interrupted") != NULL);
+    CHECK_OK(h, ftp_noop(h));
+    /* Between calls an interrupt does nothing: the connection and the next call go on. */
+    CHECK_OK(h, ftp_interrupt(h));
     CHECK_OK(h, ftp_noop(h));
     struct t_buf got = {0};
     CHECK_OK(h, ftp_retr_binary(h, "RETR hello.txt", t_collect, 0, FTP_NO_REST, &got));

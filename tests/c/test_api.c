@@ -214,6 +214,7 @@ int main(void) {
     CHECK_RC(NULL, ftp_retr_binary(NULL, "RETR x", dummy_data, 0, FTP_NO_REST, NULL), FTP_E_NULL);
     CHECK_RC(NULL, ftp_data_read(NULL, (uint8_t[1]){0}, 1, &(size_t){0}), FTP_E_NULL);
     CHECK_RC(NULL, ftp_data_write(NULL, (const uint8_t *)"x", 1), FTP_E_NULL);
+    CHECK(ftp_data_last_error(NULL) == NULL);
     CHECK(ftp_getwelcome(NULL) == NULL);
     CHECK(ftp_session_last_error(NULL) == NULL);
     CHECK(ftp_session_last_reply_text(NULL) == NULL);

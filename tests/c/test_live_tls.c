@@ -216,6 +216,13 @@ static void test_vsftpd_implicit_anon(void) {
     const char *pwd = NULL;
     CHECK_OK(h, ftp_pwd(h, &pwd));
     CHECK_OK(h, ftp_quit(h));
+    /* ftps:// held for that connection only: an ftp:// URL next is plain FTP again. */
+    snprintf(url, sizeof url, "ftp://127.0.0.1:%s/", t_need("VSFTPD_PORT"));
+    CHECK_OK(NULL, ftp_url_parse(u, url));
+    CHECK_OK(h, ftp_connect_url(h, u, 10000));
+    CHECK(ftp_session_tls_version(h) == NULL);
+    CHECK_OK(h, ftp_pwd(h, &pwd));
+    CHECK_OK(h, ftp_quit(h));
     ftp_free(h);
     ftp_url_free(u);
 }

@@ -460,7 +460,11 @@ func (r *reader) Read(p []byte) (int, error) {
 		}
 	}
 	if rc != C.FTP_OK {
-		return 0, &Error{Op: "Read", Code: Code(rc), Message: Code(rc).Error()}
+		msg := Code(rc).Error()
+		if m := C.ftp_data_last_error(r.d); m != nil && *m != 0 {
+			msg = C.GoString(m) // e.g. a TLS download cut short, with the detail
+		}
+		return 0, &Error{Op: "Read", Code: Code(rc), Message: msg}
 	}
 	if n == 0 {
 		r.eof = true
