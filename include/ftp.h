@@ -29,7 +29,10 @@
  *   servers send names that are not UTF-8.
  *   A `const char *` returned by a function on a handle belongs to the handle and
  *   stays valid until the next call on that handle (or ftp_free); copy it to keep
- *   it. Every ftp_new has a matching ftp_free; ftp_free(NULL) does nothing.
+ *   it. The getters that only read (ftp_session_last_error, _last_reply_text,
+ *   ftp_getwelcome, ftp_session_tls_version, _tls_cipher) do not count as calls
+ *   here: the strings of several of them may be used together, as in one printf.
+ *   Every ftp_new has a matching ftp_free; ftp_free(NULL) does nothing.
  *
  * Callbacks
  *   Every callback takes the caller's `void *userdata` as its first argument. A
@@ -193,7 +196,9 @@
 #define FTP_FILE_PRESERVE_MTIME 2
 
 /**
- * Flag: download into "PATH.part" and rename it to PATH once complete.
+ * Flag: download into "PATH.part" and rename it to PATH once complete. A failed
+ * download keeps the part for FTP_FILE_RESUME, unless nothing arrived; a symbolic link
+ * found at PATH.part is refused, never followed.
  */
 #define FTP_FILE_ATOMIC 4
 
@@ -410,12 +415,15 @@ typedef enum {
    */
   FTP_MIRROR_SKIPPED = 5,
   /**
-   * Left out: a symbolic link (without FTP_MIRROR_FOLLOW_SYMLINKS).
+   * Left out: a symbolic link (without FTP_MIRROR_FOLLOW_SYMLINKS, or with it, a
+   * link the server will not send as a file: one to a directory).
    */
   FTP_MIRROR_SKIPPED_LINK = 6,
   /**
    * Refused: a name from the server that could escape the target directory ("..",
-   * "/", "\\", NUL) or a local name that cannot be sent (CR, LF).
+   * "/", "\\", NUL), a local name that cannot be sent (CR, LF), or a local entry
+   * other than a directory (a symbolic link, say) where the server has a directory:
+   * it is left as it is, never followed.
    */
   FTP_MIRROR_REFUSED = 7,
 } ftp_mirror_action;
@@ -787,7 +795,9 @@ ftp_result ftp_list(ftp_session *h, const char *path, ftp_entry_cb callback, voi
  * @param path the directory (bytes as given), or NULL for the current one.
  * @param out receives the list on success (required); the caller frees it with
  *        ftp_entry_list_free().
- * @return as ftp_list() (never FTP_E_CANCELLED); FTP_E_NULL if out is NULL.
+ * @return as ftp_list() (never FTP_E_CANCELLED); FTP_E_PROTO for a listing of more
+ *         than 1,000,000 entries (a bound ftplib does not have: use ftp_list() to
+ *         stream a bigger one); FTP_E_NULL if out is NULL.
  */
 ftp_result ftp_list_get(ftp_session *h, const char *path, ftp_entry_list **out);
 
@@ -1206,7 +1216,10 @@ ftp_result ftp_stor_fd(ftp_session *h,
  * @param bytes_out receives the bytes transferred (may be NULL).
  * @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero; FTP_E_IO for local
  *         file errors (the message names the file); the errors of ftp_list() and
- *         ftp_retr_file(); FTP_E_INVALID for unknown flags.
+ *         ftp_retr_file(); FTP_E_PROTO if a PWD reply names no directory, a
+ *         directory lists more than 1,000,000 entries, or the tree is more than 100
+ *         directories deep (bounds ftplib's ftpmirror.py lacks; a loop, most likely);
+ *         FTP_E_INVALID for unknown flags.
  */
 ftp_result ftp_mirror(ftp_session *h,
                       const char *remote_dir,
@@ -1547,7 +1560,7 @@ ftp_result ftp_set_timeouts(ftp_session *h, int64_t connect_ms, int64_t reply_ms
  * @param on true to enable, false (the default) to leave it off.
  * @param idle_s seconds of silence before the first probe (1 or more when on).
  * @param interval_s seconds between probes (1 or more when on).
- * @return FTP_OK; FTP_E_INVALID for a 0 interval when on (and the general errors).
+ * @return FTP_OK; FTP_E_INVALID for a 0 idle_s or interval_s when on (and the general errors).
  */
 ftp_result ftp_set_keepalive(ftp_session *h, bool on, uint32_t idle_s, uint32_t interval_s);
 
@@ -2005,8 +2018,8 @@ void ftp_data_free(ftp_data *d);
  * Reports the progress of the callback-driven transfers (ftp_retr_binary,
  * ftp_retr_lines, ftp_stor_binary, ftp_stor_lines and the listings): at most once
  * every `interval_ms`, plus once when all bytes have moved. The total comes from the
- * server's 150 reply "(N bytes)", or for ftp_retr_file() from SIZE when the 150 has
- * none, less a REST offset. ftp_retr_file(), ftp_stor_file(), the fd variants and
+ * server's 150 reply "(N bytes)", or for ftp_retr_file() with FTP_FILE_RESUME or
+ * FTP_FILE_VERIFY_SIZE from SIZE when the 150 has none, less a REST offset. ftp_retr_file(), ftp_stor_file(), the fd variants and
  * ftp_mirror() report through it too.
  *
  * @param h the session.
@@ -2065,7 +2078,7 @@ ftp_result ftp_set_type_caching(ftp_session *h, bool on);
 /**
  * Whether whole-file transfers over a plain (not TLS) data connection move the bytes
  * inside the kernel. Downloads (ftp_retr_file, ftp_retr_fd) splice(2) the socket into
- * a regular file: on by default (about half curl's time and a third of its CPU in
+ * a regular file: on by default (about half curl's time and under half its CPU in
  * bench/RESULTS.md). Uploads (ftp_stor_file, ftp_stor_fd) sendfile(2) a regular file
  * to the socket: off by default, because on the benchmark machine it was slower than
  * read/write (the receiver still copies; try it where the sender's CPU is the limit).

@@ -130,10 +130,21 @@ impl Ftp {
     /// Runs `f`, which may change directory, then goes back to the working directory
     /// it started in, whatever happened (an error of `f` wins over one going back).
     pub(crate) fn staying_put<T>(&mut self, f: impl FnOnce(&mut Ftp) -> Result<T>) -> Result<T> {
-        let home = self.pwd()?;
+        let home = self.pwd_path()?;
         let outcome = f(self);
-        let back = if home.is_empty() { Ok(()) } else { self.voidcmd(verb_line("CWD", &home)).map(|_| ()) };
+        let back = self.voidcmd(verb_line("CWD", &home)).map(|_| ());
         outcome.and_then(|v| back.map(|()| v))
+    }
+
+    /// The working directory, which must be known: `pwd` gives "" (as ftplib does) when
+    /// the reply names none, and a path built on "" would lead somewhere else.
+    pub(crate) fn pwd_path(&mut self) -> Result<Vec<u8>> {
+        let path = self.pwd()?;
+        if path.is_empty() {
+            let reply = self.last_reply().map(ToString::to_string).unwrap_or_default();
+            return Err(Error::Proto(format!("the PWD reply names no directory: {reply}")));
+        }
+        Ok(path)
     }
 
     fn mkd_walk(&mut self, path: &[u8]) -> Result<()> {

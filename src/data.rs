@@ -46,22 +46,40 @@ impl DataConn {
             return self.stream.tcp().shutdown(Shutdown::Write);
         }
         let tcp = self.stream.tcp();
-        let bounded = |t: io::Result<Option<Duration>>| {
-            Some(t.ok().flatten().map_or(CLOSE_NOTIFY_WAIT, |t| t.min(CLOSE_NOTIFY_WAIT)))
-        };
-        tcp.set_write_timeout(bounded(tcp.write_timeout()))?;
-        tcp.set_read_timeout(bounded(tcp.read_timeout()))?;
+        let bounded =
+            |t: io::Result<Option<Duration>>| t.ok().flatten().map_or(CLOSE_NOTIFY_WAIT, |t| t.min(CLOSE_NOTIFY_WAIT));
+        tcp.set_write_timeout(Some(bounded(tcp.write_timeout())))?;
+        let deadline = Instant::now() + bounded(tcp.read_timeout());
         self.stream.send_close_notify()?;
         self.stream.tcp().shutdown(Shutdown::Write)?;
+        // The whole wait is bounded, not each read: a server trickling bytes or records
+        // (tickets, say) would otherwise restart a read timeout again and again.
+        self.stream.tcp().set_nonblocking(true)?;
+        self.drain_until(deadline);
+        self.stream.tcp().set_nonblocking(false)
+    }
+
+    /// Reads and drops what the server sends until it closes, an error, or `deadline`
+    /// (the socket is non-blocking meanwhile).
+    fn drain_until(&mut self, deadline: Instant) {
         let mut sink = [0u8; 4096];
-        // Bounded: a server has nothing to send on an upload's connection.
-        for _ in 0..64 {
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
             match self.stream.read(&mut sink) {
-                Ok(n) if n > 0 => {}
-                _ => break,
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    let tcp = self.stream.tcp();
+                    if !matches!(net::wait_readable(tcp, tcp, Some(left)), Ok(Some(_))) {
+                        return;
+                    }
+                }
+                Err(_) => return,
             }
         }
-        Ok(())
     }
 
     /// Closes the connection at once with a reset: no close_notify, no end-of-file, as
@@ -260,7 +278,8 @@ impl Ftp {
     /// the control peer's are refused; a reply arriving instead (e.g. 425) ends the wait.
     pub(crate) fn accept_data(&mut self, listener: TcpListener) -> Result<TcpStream> {
         let peer_ip = self.ctrl.peer()?.ip();
-        let deadline = self.opts.connect_timeout().map(|t| Instant::now() + t);
+        // checked_add: a timeout too long to add (Duration::MAX) is no deadline at all.
+        let deadline = self.opts.connect_timeout().and_then(|t| Instant::now().checked_add(t));
         loop {
             let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             if left.is_some_and(|l| l.is_zero()) {

@@ -11,6 +11,7 @@ use crate::zerocopy::{self, MoveError};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -41,10 +42,14 @@ fn local_err(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
     move |e| Error::io(context, e)
 }
 
-fn part_path(local: &Path) -> PathBuf {
-    let mut name = local.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+/// "NAME.part" beside `local`; a path naming no file ("dir/..", "/") has none.
+fn part_path(local: &Path) -> Result<PathBuf> {
+    let Some(name) = local.file_name() else {
+        return Err(Error::Invalid(format!("{} names no file to download into", local.display())));
+    };
+    let mut name = name.to_os_string();
     name.push(".part");
-    local.with_file_name(name)
+    Ok(local.with_file_name(name))
 }
 
 fn system_time(t: FileTime) -> SystemTime {
@@ -61,7 +66,7 @@ impl Ftp {
     pub fn retr_file(&mut self, remote: impl AsRef<[u8]>, local: &Path, opts: FileOptions) -> Result<u64> {
         let remote = remote.as_ref();
         check_line("path", remote)?;
-        let target = if opts.atomic { part_path(local) } else { local.to_path_buf() };
+        let target = if opts.atomic { part_path(local)? } else { local.to_path_buf() };
         let remote_size = if opts.resume || opts.verify_size { self.size(remote)? } else { None };
         let mut offset = if opts.resume { std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0) } else { 0 };
         if remote_size.is_some_and(|size| offset > size) {
@@ -71,6 +76,9 @@ impl Ftp {
             .create(true)
             .write(true)
             .truncate(offset == 0)
+            // The .part name is ours, not the caller's: a symbolic link planted there is
+            // refused rather than followed to whatever it points at.
+            .custom_flags(if opts.atomic { libc::O_NOFOLLOW } else { 0 })
             .open(&target)
             .map_err(local_err("open", &target))?;
         file.seek(SeekFrom::Start(offset)).map_err(local_err("seek in", &target))?;
@@ -80,7 +88,18 @@ impl Ftp {
             self.size_hint = remote_size;
             let moved = self.retr_into(remote, &mut file, (offset > 0).then_some(offset), &target);
             self.size_hint = None;
-            moved?
+            match moved {
+                Ok(n) => n,
+                Err(e) => {
+                    // A part file that got nothing (RETR refused, say) is no use to a
+                    // resume: not left behind.
+                    if opts.atomic && offset == 0 && file.metadata().is_ok_and(|m| m.len() == 0) {
+                        drop(file);
+                        let _ = std::fs::remove_file(&target);
+                    }
+                    return Err(e);
+                }
+            }
         };
         file.flush().map_err(local_err("write", &target))?;
         if let Some(size) = remote_size.filter(|_| opts.verify_size) {
@@ -245,7 +264,9 @@ mod tests {
 
     #[test]
     fn part_names_and_times() {
-        assert_eq!(part_path(Path::new("/a/b.iso")), Path::new("/a/b.iso.part"));
+        assert_eq!(part_path(Path::new("/a/b.iso")).unwrap(), Path::new("/a/b.iso.part"));
+        assert_eq!(part_path(Path::new("/")).unwrap_err().kind(), crate::ErrorKind::Invalid);
+        assert_eq!(part_path(Path::new("a/..")).unwrap_err().kind(), crate::ErrorKind::Invalid);
         assert_eq!(system_time(FileTime { secs: 10, nanos: 5 }), UNIX_EPOCH + Duration::new(10, 5));
         assert_eq!(system_time(FileTime { secs: -10, nanos: 0 }), UNIX_EPOCH - Duration::from_secs(10));
     }

@@ -51,10 +51,12 @@ pub enum MirrorAction {
     Unchanged,
     /// Matched a skip pattern.
     Skipped,
-    /// A symbolic link left out (SymlinkPolicy::Skip).
+    /// A symbolic link left out (SymlinkPolicy::Skip, or a followed link the server
+    /// will not send as a file: one to a directory).
     SkippedLink,
     /// A name from the server that could escape the target (`..`, `/`, `\`, NUL) or
-    /// is not a file name at all: refused.
+    /// is not a file name at all, or a local entry other than a directory (a symbolic
+    /// link, say) where the server has a directory: refused, left as it is.
     Refused,
 }
 
@@ -151,6 +153,19 @@ fn class(pat: &[u8], c: u8) -> Option<(bool, usize)> {
     (i < pat.len()).then_some((matched != negate, i + 1))
 }
 
+/// The deepest a mirrored tree may go. Deeper is taken for a loop (a server listing a
+/// link to a parent as a directory) and is an error, before the stack or paths give out.
+pub const MAX_MIRROR_DEPTH: usize = 100;
+
+fn check_depth(rel: &[u8]) -> Result<()> {
+    let depth = if rel.is_empty() { 0 } else { rel.iter().filter(|&&b| b == b'/').count() + 1 };
+    if depth > MAX_MIRROR_DEPTH {
+        let path = String::from_utf8_lossy(rel);
+        return Err(Error::Proto(format!("{path}: more than {MAX_MIRROR_DEPTH} directories deep (a loop?)")));
+    }
+    Ok(())
+}
+
 fn join(rel: &[u8], name: &[u8]) -> Vec<u8> {
     if rel.is_empty() {
         return name.to_vec();
@@ -208,7 +223,7 @@ impl Ftp {
         check_line("path", remote_dir)?;
         self.staying_put(|ftp| {
             ftp.cwd(remote_dir)?;
-            let base = ftp.pwd()?;
+            let base = ftp.pwd_path()?;
             if !opts.dry_run {
                 std::fs::create_dir_all(local_dir).map_err(io("create", local_dir))?;
             }
@@ -226,15 +241,11 @@ impl Ftp {
             dir.extend_from_slice(rel);
         }
         self.cwd(&dir)?;
-        let mut entries = Vec::new();
-        self.list_entries(b"", |e| {
-            entries.push(e.clone());
-            Flow::Continue(())
-        })?;
-        Ok(entries)
+        self.list_all(b"")
     }
 
     fn mirror_down_dir(&mut self, base: &[u8], rel: &[u8], local_base: &Path, run: &mut Run) -> Result<()> {
+        check_depth(rel)?;
         let entries = self.remote_entries(base, rel)?;
         let mut seen: Vec<Vec<u8>> = Vec::new();
         let mut subdirs = Vec::new();
@@ -275,11 +286,22 @@ impl Ftp {
         }
         for path in subdirs {
             let local = local_path(local_base, &path);
-            if !local.is_dir() {
-                run.stats.dirs_created += 1;
-                run.report(MirrorAction::MakeDir, &path, None)?;
-                if !run.opts.dry_run {
-                    std::fs::create_dir_all(&local).map_err(io("create", &local))?;
+            match std::fs::symlink_metadata(&local) {
+                Ok(m) if m.is_dir() => {}
+                // Anything else where the server has a directory, a symbolic link above
+                // all, is neither followed nor replaced: nothing outside the target is
+                // written or deleted.
+                Ok(_) => {
+                    run.stats.refused += 1;
+                    run.report(MirrorAction::Refused, &path, None)?;
+                    continue;
+                }
+                Err(_) => {
+                    run.stats.dirs_created += 1;
+                    run.report(MirrorAction::MakeDir, &path, None)?;
+                    if !run.opts.dry_run {
+                        std::fs::create_dir(&local).map_err(io("create", &local))?;
+                    }
                 }
             }
             self.mirror_down_dir(base, &path, local_base, run)?;
@@ -290,34 +312,49 @@ impl Ftp {
     fn mirror_get(&mut self, e: &Entry, name: &[u8], rel: &[u8], local_base: &Path, run: &mut Run) -> Result<()> {
         let local = local_path(local_base, rel);
         let meta = std::fs::symlink_metadata(&local).ok();
-        let unchanged = meta.as_ref().is_some_and(|m| {
-            m.is_file()
-                && e.size.is_none_or(|s| s == m.len())
-                && e.modified.is_none_or(|t| mtime_secs(m) == Some(t.secs))
-        });
+        // A link's size and time in a listing are the link's own, not its target's: a
+        // followed link is fetched every time.
+        let link = e.kind == EntryType::Link;
+        let (size, modified) = if link { (None, None) } else { (e.size, e.modified) };
+        let unchanged = !link
+            && meta.as_ref().is_some_and(|m| {
+                m.is_file()
+                    && size.is_none_or(|s| s == m.len())
+                    && modified.is_none_or(|t| mtime_secs(m) == Some(t.secs))
+            });
         if unchanged {
             run.stats.unchanged += 1;
-            return run.report(MirrorAction::Unchanged, rel, e.size);
+            return run.report(MirrorAction::Unchanged, rel, size);
         }
-        run.report(MirrorAction::Get, rel, e.size)?;
-        run.stats.files_transferred += 1;
+        run.report(MirrorAction::Get, rel, size)?;
         if run.opts.dry_run {
+            run.stats.files_transferred += 1;
             return Ok(());
         }
         if meta.as_ref().is_some_and(|m| m.is_dir()) {
             std::fs::remove_dir_all(&local).map_err(io("remove", &local))?;
         }
         let opts = FileOptions { atomic: true, verify_size: false, ..FileOptions::default() };
-        let n = self.retr_file(name, &local, opts)?;
+        let n = match self.retr_file(name, &local, opts) {
+            Ok(n) => n,
+            // A link the server will not send as a file leads to a directory (or
+            // nowhere): left out, as the policy says.
+            Err(err) if link && err.kind() == ErrorKind::Perm => {
+                run.stats.skipped += 1;
+                return run.report(MirrorAction::SkippedLink, rel, None);
+            }
+            Err(err) => return Err(err),
+        };
+        run.stats.files_transferred += 1;
         run.stats.bytes_transferred += n;
-        if let Some(size) = e.size {
+        if let Some(size) = size {
             let have = std::fs::metadata(&local).map_err(io("stat", &local))?.len();
             if have != size {
                 return Err(Error::Proto(format!("{} holds {have} bytes, the listing said {size}", local.display())));
             }
         }
         // The listing's time, so the next run compares like with like (LIST gives minutes).
-        if let Some(t) = e.modified {
+        if let Some(t) = modified {
             let f = std::fs::File::options().write(true).open(&local).map_err(io("open", &local))?;
             f.set_modified(UNIX_EPOCH + std::time::Duration::from_secs(t.secs.max(0) as u64))
                 .map_err(io("set the time of", &local))?;
@@ -375,7 +412,7 @@ impl Ftp {
         }
         self.staying_put(|ftp| {
             let base = match ftp.cwd(remote_dir) {
-                Ok(_) => Some(ftp.pwd()?),
+                Ok(_) => Some(ftp.pwd_path()?),
                 // Only a dry run gets here without the directory having been made.
                 Err(e) if opts.dry_run && e.kind() == ErrorKind::Perm => None,
                 Err(e) => return Err(e),
@@ -387,6 +424,7 @@ impl Ftp {
 
     /// `base` is None when the remote tree does not exist yet (a dry run's new directory).
     fn mirror_up_dir(&mut self, base: Option<&[u8]>, rel: &[u8], local_base: &Path, run: &mut Run) -> Result<()> {
+        check_depth(rel)?;
         let remote: Vec<Entry> = match base {
             Some(base) => self.remote_entries(base, rel)?,
             None => Vec::new(),

@@ -458,7 +458,33 @@ impl Ftp {
     }
 }
 
+/// The most entries a listing gathered in memory may have (`list_all`, the mirrors): a
+/// server that streams entries without end gets an error, not all of the memory.
+pub const MAX_LISTED: usize = 1_000_000;
+
 impl Ftp {
+    /// `list_entries` gathered into a vector; more than `MAX_LISTED` entries is a
+    /// protocol error.
+    pub fn list_all(&mut self, path: impl AsRef<[u8]>) -> Result<Vec<Entry>> {
+        let mut entries = Vec::new();
+        let mut too_many = false;
+        let listed = self.list_entries(path, |e| {
+            if entries.len() == MAX_LISTED {
+                too_many = true;
+                return ControlFlow::Break(());
+            }
+            entries.push(e.clone());
+            ControlFlow::Continue(())
+        });
+        match listed {
+            Err(e) if too_many && e.kind() == ErrorKind::Cancelled => {
+                Err(Error::Proto(format!("the listing has more than {MAX_LISTED} entries")))
+            }
+            Err(e) => Err(e),
+            Ok(_) => Ok(entries),
+        }
+    }
+
     /// A directory listing as parsed entries: MLSD where the server lists MLST in FEAT
     /// (asked once per login), otherwise (or if MLSD is refused with 500/502) LIST with
     /// the Unix and DOS parsers. `path` may be empty for the working directory.

@@ -251,6 +251,27 @@ fn upload_ends_with_close_notify() {
 }
 
 #[test]
+fn the_wait_after_an_upload_is_bounded_as_a_whole_even_against_a_trickle() {
+    // After the upload the server sends a byte every 50 ms for 5 s: each read returns
+    // quickly, so only a deadline for the whole wait stops the client early.
+    let mut script = auth_and_login();
+    script.extend(exchange("TYPE I", "200 binary"));
+    script.extend([expect("EPSV"), Step::Epsv, expect("STOR up"), reply("150 send it")]);
+    script.extend([Step::DataAccept, Step::DataStartTls, Step::DataRecvAll]);
+    script.extend([Step::DataTrickle { count: 100, interval: 50 }, Step::DataClose, reply("226 stored")]);
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    ftp.set_timeout(Some(Duration::from_secs(1))).unwrap();
+    let start = std::time::Instant::now();
+    ftp.storbinary("STOR up", &mut &b"abc"[..], 8192, None, |_| Flow::Continue(())).unwrap();
+    let took = start.elapsed();
+    assert!(took < Duration::from_millis(2500), "the wait took {took:?}, its bound is the 1 s timeout");
+    let t = done(server, ftp);
+    assert_eq!(t.data, vec![b"abc".to_vec()]);
+}
+
+#[test]
 fn uploads_in_a_row_keep_resuming_with_single_use_tickets() {
     // OpenSSL servers take each TLS 1.3 ticket once: the pool must be refilled by the
     // uploads themselves, which only happens if the client reads their tickets.

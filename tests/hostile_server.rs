@@ -806,3 +806,25 @@ fn a_257_with_control_bytes_in_the_path_is_a_protocol_error() {
         assert_eq!(pwd_reply(bad).0.unwrap_err().kind(), ErrorKind::Proto, "{bad:?}");
     }
 }
+
+#[test]
+fn a_listing_without_end_is_cut_at_the_bound_not_taken_into_memory() {
+    // One entry more than a gathered listing may hold.
+    let listing = b"type=file;size=1; f\r\n".repeat(ftp::MAX_LISTED + 1);
+    let server = start(
+        "220 ready",
+        vec![
+            exchange("FEAT", "211-x\r\n MLST type*;size*;\r\n211 end"),
+            vec![expect("TYPE A"), expect("EPSV"), reply("200 ascii"), Step::Epsv, expect("MLSD")],
+            vec![reply("150 here"), Step::DataAccept, Step::DataSend(listing), Step::DataClose],
+            abor_settled(),
+            quit(),
+        ],
+    );
+    let mut ftp = client(&server, Duration::from_secs(20));
+    let e = ftp.list_all("").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Proto, "{e}");
+    assert!(e.to_string().contains("more than 1000000 entries"), "{e}");
+    ftp.quit().unwrap();
+    server.finish();
+}

@@ -153,3 +153,146 @@ fn a_dry_run_upload_into_a_missing_directory_reports_everything_and_sends_no_cha
     ftp.quit().unwrap();
     server.finish();
 }
+
+/// A client connected to a server that runs `script` after its welcome.
+fn connected(script: Vec<Step>) -> (FakeServer, Ftp) {
+    let mut full = vec![reply("220 ready")];
+    full.extend(script);
+    let server = FakeServer::start(full);
+    let mut ftp = Ftp::new();
+    ftp.set_feat_after_login(false);
+    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+    (server, ftp)
+}
+
+/// An MLSD listing of the working directory; `first` adds the FEAT and TYPE A that
+/// only the first listing of a session sends.
+fn mlsd(listing: &str, first: bool) -> Vec<Step> {
+    let mut s = Vec::new();
+    if first {
+        s.extend(exchange("FEAT", "211-x\r\n MLST type*;size*;\r\n211 end"));
+        s.extend(exchange("TYPE A", "200 ascii"));
+    }
+    s.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("MLSD".into()), reply("150 here")]);
+    s.extend([Step::DataAccept, Step::DataSend(listing.as_bytes().to_vec()), Step::DataClose, reply("226 ok")]);
+    s
+}
+
+fn temp_dir(what: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{what}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_pwd_reply_without_a_path_stops_a_mirror_before_it_starts() {
+    // Paths built on an empty directory would lead into the server's root instead.
+    let (server, mut ftp) =
+        connected([exchange("PWD", "257 /srv is the current directory"), exchange("QUIT", "221 bye")].concat());
+    let e = ftp
+        .mirror_download("/pub", &temp_dir("nopwd"), &MirrorOptions::default(), &mut |_, _, _| Flow::Continue(()))
+        .unwrap_err();
+    assert_eq!(e.kind(), ftp::ErrorKind::Proto, "{e}");
+    assert!(e.to_string().contains("names no directory"), "{e}");
+    ftp.quit().unwrap();
+    assert_eq!(server.finish().commands, vec!["PWD", "QUIT"]);
+}
+
+#[test]
+fn a_local_symlink_where_the_server_has_a_directory_is_refused_not_followed() {
+    let root = temp_dir("symdir");
+    let outside = root.join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("keep.txt"), b"precious").unwrap();
+    let target = root.join("target");
+    std::fs::create_dir_all(&target).unwrap();
+    std::os::unix::fs::symlink(&outside, target.join("data")).unwrap();
+
+    let mut script = exchange("PWD", "257 \"/home\"");
+    script.extend(exchange("CWD /pub", "250 ok"));
+    script.extend(exchange("PWD", "257 \"/pub\""));
+    script.extend(exchange("CWD /pub", "250 ok"));
+    script.extend(mlsd("type=dir; data\r\n", true));
+    script.extend(exchange("CWD /home", "250 ok"));
+    script.extend(exchange("QUIT", "221 bye"));
+    let (server, mut ftp) = connected(script);
+    let opts = MirrorOptions { delete: true, ..MirrorOptions::default() };
+    let mut seen = Vec::new();
+    let stats = ftp
+        .mirror_download("/pub", &target, &opts, &mut |a, p, _| {
+            seen.push((a, String::from_utf8_lossy(p).into_owned()));
+            Flow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(seen, vec![(MirrorAction::Refused, "data".to_string())]);
+    assert_eq!(stats.refused, 1);
+    assert_eq!(std::fs::read(outside.join("keep.txt")).unwrap(), b"precious", "nothing deleted through the link");
+    assert!(std::fs::symlink_metadata(target.join("data")).unwrap().file_type().is_symlink());
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
+fn a_tree_deeper_than_the_bound_is_an_error_not_a_stack_overflow() {
+    // A server that lists a directory "a" inside every directory, as a loop would.
+    let mut script = exchange("PWD", "257 \"/home\"");
+    script.extend(exchange("CWD /pub", "250 ok"));
+    script.extend(exchange("PWD", "257 \"/pub\""));
+    let mut dir = String::from("/pub");
+    for level in 0..=ftp::MAX_MIRROR_DEPTH {
+        script.extend(exchange(&format!("CWD {dir}"), "250 ok"));
+        script.extend(mlsd("type=dir; a\r\n", level == 0));
+        dir.push_str("/a");
+    }
+    script.extend(exchange("CWD /home", "250 ok"));
+    script.extend(exchange("QUIT", "221 bye"));
+    let (server, mut ftp) = connected(script);
+    let opts = MirrorOptions { dry_run: true, ..MirrorOptions::default() };
+    let e = ftp.mirror_download("/pub", &temp_dir("deep"), &opts, &mut |_, _, _| Flow::Continue(())).unwrap_err();
+    assert_eq!(e.kind(), ftp::ErrorKind::Proto, "{e}");
+    assert!(e.to_string().contains("directories deep"), "{e}");
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
+fn followed_links_ignore_the_links_own_size_and_a_link_to_a_directory_is_left_out() {
+    // LIST gives a link's own length (7, "big.bin"), not its target's (1000 bytes).
+    let listing = "lrwxrwxrwx 1 u g 7 Jan  1  2020 big -> big.bin\r\nlrwxrwxrwx 1 u g 3 Jan  1  2020 sub -> dir\r\n";
+    let mut then = exchange("TYPE I", "200 binary");
+    then.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("RETR big".into()), reply("150 go")]);
+    then.extend([Step::DataAccept, Step::DataSend(vec![7u8; 1000]), Step::DataClose, reply("226 ok")]);
+    then.extend([
+        Step::Expect("EPSV".into()),
+        Step::Epsv,
+        Step::Expect("RETR sub".into()),
+        reply("550 not a plain file"),
+    ]);
+    let server = FakeServer::start(list_script(listing, then));
+    let mut ftp = Ftp::new();
+    ftp.set_feat_after_login(false);
+    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+    let dir = temp_dir("follow-size");
+    let opts = MirrorOptions { symlinks: ftp::SymlinkPolicy::Follow, ..MirrorOptions::default() };
+    let mut seen = Vec::new();
+    let stats = ftp
+        .mirror_download("/pub", &dir, &opts, &mut |a, p, _| {
+            seen.push((a, String::from_utf8_lossy(p).into_owned()));
+            Flow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(
+        seen,
+        vec![
+            (MirrorAction::Get, "big".to_string()),
+            (MirrorAction::Get, "sub".to_string()),
+            (MirrorAction::SkippedLink, "sub".to_string()),
+        ]
+    );
+    assert_eq!((stats.files_transferred, stats.bytes_transferred, stats.skipped), (1, 1000, 1));
+    assert_eq!(std::fs::read(dir.join("big")).unwrap().len(), 1000);
+    assert!(!dir.join("sub").exists() && !dir.join("sub.part").exists());
+    ftp.quit().unwrap();
+    server.finish();
+}

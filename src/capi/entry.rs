@@ -106,7 +106,9 @@ pub struct ftp_entry_list {
 /// @param path the directory (bytes as given), or NULL for the current one.
 /// @param out receives the list on success (required); the caller frees it with
 ///        ftp_entry_list_free().
-/// @return as ftp_list() (never FTP_E_CANCELLED); FTP_E_NULL if out is NULL.
+/// @return as ftp_list() (never FTP_E_CANCELLED); FTP_E_PROTO for a listing of more
+///         than 1,000,000 entries (a bound ftplib does not have: use ftp_list() to
+///         stream a bigger one); FTP_E_NULL if out is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_list_get(h: *mut ftp_session, path: *const c_char, out: *mut *mut ftp_entry_list) -> ftp_result {
     with_session(h, |s| {
@@ -114,11 +116,7 @@ pub extern "C" fn ftp_list_get(h: *mut ftp_session, path: *const c_char, out: *m
             return Err(Failure::Null("out"));
         }
         let path = opt_bytes(path).unwrap_or_default();
-        let mut entries = Vec::new();
-        s.ftp.list_entries(path, |e| {
-            entries.push(ftp_entry::new(e));
-            Flow::Continue(())
-        })?;
+        let entries = s.ftp.list_all(path)?.iter().map(ftp_entry::new).collect();
         put(out, Box::into_raw(Box::new(ftp_entry_list { entries })));
         Ok(())
     })

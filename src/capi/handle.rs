@@ -43,8 +43,21 @@ pub(crate) struct Strings {
     pub reply_text: CString,
     pub welcome: CString,
     pub path: CString,
-    pub tls: CString,
+    pub tls_version: CString,
+    pub tls_cipher: CString,
     pub feature: CString,
+}
+
+impl Strings {
+    /// Stores a getter's string in its own slot and returns it. The slot is replaced
+    /// only when the text changed, so a pointer an earlier read of the same getter
+    /// returned stays valid (several reads may appear in one printf).
+    pub(crate) fn keep(slot: &mut CString, text: CString) -> *const c_char {
+        if *slot != text {
+            *slot = text;
+        }
+        slot.as_ptr()
+    }
 }
 
 /// Converts bytes to a C string, replacing NUL bytes (which C cannot carry) with '?'.

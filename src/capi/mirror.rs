@@ -31,10 +31,13 @@ pub enum ftp_mirror_action {
     FTP_MIRROR_UNCHANGED = 4,
     /// Left out: it matched a skip pattern.
     FTP_MIRROR_SKIPPED = 5,
-    /// Left out: a symbolic link (without FTP_MIRROR_FOLLOW_SYMLINKS).
+    /// Left out: a symbolic link (without FTP_MIRROR_FOLLOW_SYMLINKS, or with it, a
+    /// link the server will not send as a file: one to a directory).
     FTP_MIRROR_SKIPPED_LINK = 6,
     /// Refused: a name from the server that could escape the target directory ("..",
-    /// "/", "\\", NUL) or a local name that cannot be sent (CR, LF).
+    /// "/", "\\", NUL), a local name that cannot be sent (CR, LF), or a local entry
+    /// other than a directory (a symbolic link, say) where the server has a directory:
+    /// it is left as it is, never followed.
     FTP_MIRROR_REFUSED = 7,
 }
 
@@ -135,7 +138,10 @@ fn put_stats(stats: MirrorStats, files_out: *mut u64, bytes_out: *mut u64) {
 /// @param bytes_out receives the bytes transferred (may be NULL).
 /// @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero; FTP_E_IO for local
 ///         file errors (the message names the file); the errors of ftp_list() and
-///         ftp_retr_file(); FTP_E_INVALID for unknown flags.
+///         ftp_retr_file(); FTP_E_PROTO if a PWD reply names no directory, a
+///         directory lists more than 1,000,000 entries, or the tree is more than 100
+///         directories deep (bounds ftplib's ftpmirror.py lacks; a loop, most likely);
+///         FTP_E_INVALID for unknown flags.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub extern "C" fn ftp_mirror(

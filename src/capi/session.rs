@@ -1,7 +1,7 @@
 //! Session lifetime, connecting, logging in, plain commands and settings.
 
 use super::args::{UserData, bytes, opt_text, text};
-use super::handle::{self, c_string, ftp_session, no_panic, peek, with_session};
+use super::handle::{self, Strings, c_string, ftp_session, no_panic, peek, with_session};
 use super::result::{Failure, ftp_result};
 use crate::{Error, LogKind};
 use std::ffi::{c_char, c_int, c_void};
@@ -111,10 +111,7 @@ pub extern "C" fn ftp_connect(
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_getwelcome(h: *mut ftp_session) -> *const c_char {
     peek(h, |s| match s.ftp.welcome() {
-        Some(r) => {
-            s.strings.welcome = c_string(r.text());
-            s.strings.welcome.as_ptr()
-        }
+        Some(r) => Strings::keep(&mut s.strings.welcome, c_string(r.text())),
         None => std::ptr::null(),
     })
     .unwrap_or(std::ptr::null())
@@ -372,8 +369,7 @@ pub extern "C" fn ftp_session_last_reply_code(h: *mut ftp_session) -> c_int {
 pub extern "C" fn ftp_session_last_reply_text(h: *mut ftp_session) -> *const c_char {
     peek(h, |s| {
         let text = s.ftp.last_reply().map(|r| r.text()).unwrap_or_default();
-        s.strings.reply_text = c_string(text);
-        s.strings.reply_text.as_ptr()
+        Strings::keep(&mut s.strings.reply_text, c_string(text))
     })
     .unwrap_or(std::ptr::null())
 }
@@ -445,7 +441,7 @@ pub extern "C" fn ftp_set_timeouts(h: *mut ftp_session, connect_ms: i64, reply_m
 /// @param on true to enable, false (the default) to leave it off.
 /// @param idle_s seconds of silence before the first probe (1 or more when on).
 /// @param interval_s seconds between probes (1 or more when on).
-/// @return FTP_OK; FTP_E_INVALID for a 0 interval when on (and the general errors).
+/// @return FTP_OK; FTP_E_INVALID for a 0 idle_s or interval_s when on (and the general errors).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_set_keepalive(h: *mut ftp_session, on: bool, idle_s: u32, interval_s: u32) -> ftp_result {
     with_session(h, |s| {

@@ -2,7 +2,7 @@
 //! FTP_TLS calls (AUTH, PROT P/C, CCC) and TLS getters.
 
 use super::args::{opt_bytes, opt_text};
-use super::handle::{c_string, ftp_session, no_panic, peek, with_session};
+use super::handle::{Strings, c_string, ftp_session, no_panic, peek, with_session};
 use super::result::{Failure, ftp_result};
 use crate::{Error, TlsConfig, TlsMode, TlsVersion};
 use std::ffi::{CString, OsStr, c_char, c_int};
@@ -401,10 +401,7 @@ pub extern "C" fn ftp_ccc(h: *mut ftp_session) -> ftp_result {
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_tls_version(h: *mut ftp_session) -> *const c_char {
     peek(h, |s| match s.ftp.tls_info() {
-        Some((version, _)) => {
-            s.strings.tls = c_string(version);
-            s.strings.tls.as_ptr()
-        }
+        Some((version, _)) => Strings::keep(&mut s.strings.tls_version, c_string(version)),
         None => std::ptr::null(),
     })
     .unwrap_or(std::ptr::null())
@@ -417,10 +414,7 @@ pub extern "C" fn ftp_session_tls_version(h: *mut ftp_session) -> *const c_char 
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_tls_cipher(h: *mut ftp_session) -> *const c_char {
     peek(h, |s| match s.ftp.tls_info().and_then(|(_, cipher)| cipher) {
-        Some(cipher) => {
-            s.strings.tls = c_string(cipher);
-            s.strings.tls.as_ptr()
-        }
+        Some(cipher) => Strings::keep(&mut s.strings.tls_cipher, c_string(cipher)),
         None => std::ptr::null(),
     })
     .unwrap_or(std::ptr::null())

@@ -482,8 +482,8 @@ pub type ftp_progress_cb =
 /// Reports the progress of the callback-driven transfers (ftp_retr_binary,
 /// ftp_retr_lines, ftp_stor_binary, ftp_stor_lines and the listings): at most once
 /// every `interval_ms`, plus once when all bytes have moved. The total comes from the
-/// server's 150 reply "(N bytes)", or for ftp_retr_file() from SIZE when the 150 has
-/// none, less a REST offset. ftp_retr_file(), ftp_stor_file(), the fd variants and
+/// server's 150 reply "(N bytes)", or for ftp_retr_file() with FTP_FILE_RESUME or
+/// FTP_FILE_VERIFY_SIZE from SIZE when the 150 has none, less a REST offset. ftp_retr_file(), ftp_stor_file(), the fd variants and
 /// ftp_mirror() report through it too.
 ///
 /// @param h the session.

@@ -1,5 +1,5 @@
 //! Settings that trade ftplib's exact command sequences for speed: pipelining, TYPE
-//! caching and zero-copy file transfers. All are on by default.
+//! caching and zero-copy file transfers. All are on by default except zero-copy uploads.
 
 use super::handle::{ftp_session, with_session};
 use super::result::ftp_result;
@@ -42,7 +42,7 @@ pub extern "C" fn ftp_set_type_caching(h: *mut ftp_session, on: bool) -> ftp_res
 
 /// Whether whole-file transfers over a plain (not TLS) data connection move the bytes
 /// inside the kernel. Downloads (ftp_retr_file, ftp_retr_fd) splice(2) the socket into
-/// a regular file: on by default (about half curl's time and a third of its CPU in
+/// a regular file: on by default (about half curl's time and under half its CPU in
 /// bench/RESULTS.md). Uploads (ftp_stor_file, ftp_stor_fd) sendfile(2) a regular file
 /// to the socket: off by default, because on the benchmark machine it was slower than
 /// read/write (the receiver still copies; try it where the sender's CPU is the limit).

@@ -57,6 +57,9 @@ pub enum Step {
     DataSend(Vec<u8>),
     /// Sends pieces on the data connection with pauses between them.
     DataSendSplit(Vec<Vec<u8>>),
+    /// Sends one byte every `interval` ms, `count` times, stopping quietly once the
+    /// client has closed the connection.
+    DataTrickle { count: usize, interval: u64 },
     /// Reads the data connection until EOF and records the bytes.
     DataRecvAll,
     /// Closes the data connection.
@@ -401,6 +404,16 @@ fn do_step(st: &mut State, step: Step, transcript: &Mutex<Transcript>) -> Result
             for p in pieces {
                 data(st)?.write_all(&p).map_err(|e| format!("data send: {e}"))?;
                 thread::sleep(Duration::from_millis(30));
+            }
+            Ok(())
+        }
+        Step::DataTrickle { count, interval } => {
+            let d = data(st)?;
+            for _ in 0..count {
+                if d.write_all(b"x").and_then(|()| d.flush()).is_err() {
+                    break;
+                }
+                thread::sleep(Duration::from_millis(interval));
             }
             Ok(())
         }
