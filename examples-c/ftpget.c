@@ -45,7 +45,14 @@ int main(int argc, char **argv) {
         return 1;
     }
     char cmd[4200];
-    snprintf(cmd, sizeof cmd, "RETR %s", path);
+    int n = snprintf(cmd, sizeof cmd, "RETR %s", path);
+    if (n < 0 || (size_t)n >= sizeof cmd) { /* cut short, it would name another file */
+        fprintf(stderr, "ftpget: path too long: %s\n", path);
+        if (f != stdout) fclose(f);
+        ftp_free(h);
+        ftp_url_free(u);
+        return 2;
+    }
     ex_progress(h);
     ftp_result rc = ftp_retr_binary(h, cmd, write_block, 65536, FTP_NO_REST, f);
     ex_progress_done(h);

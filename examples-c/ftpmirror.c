@@ -43,7 +43,10 @@ int main(int argc, char **argv) {
     int npos = 0, nopt = 1, nskip = 0;
     bool quiet = false, reverse = false;
     unsigned flags = 0;
-    if (!opt_argv || !skip) return 1;
+    int status = 1;
+    ftp_url *u = NULL;
+    ftp_session *h = NULL;
+    if (!opt_argv || !skip) goto done;
     opt_argv[0] = argv[0];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -63,33 +66,30 @@ int main(int argc, char **argv) {
     if (npos != 2 || ex_parse_opts(nopt, opt_argv, &opts) != nopt) {
         fprintf(stderr, "usage: ftpmirror ftp[s]://[user[:pass]@]host[:port]/dir DIR [-v] [-q] [-r] [-n] [-d] "
                         "[-s PATTERN]... " EX_OPTS_USAGE "\n");
-        return 2;
+        status = 2;
+        goto done;
     }
-    ftp_url *u = ex_parse_url(pos[0]);
-    if (!u) return 2;
-    if (!ex_check_tls(&opts, u)) {
-        ftp_url_free(u);
-        return 2;
+    u = ex_parse_url(pos[0]);
+    if (!u || !ex_check_tls(&opts, u)) {
+        status = 2;
+        goto done;
     }
-    ftp_session *h = ex_open(u, &opts);
-    if (!h) {
-        ftp_url_free(u);
-        return 1;
-    }
+    h = ex_open(u, &opts);
+    if (!h) goto done;
     uint64_t files = 0, bytes = 0;
     const char *remote = ex_path(u);
     ftp_result rc = reverse
         ? ftp_mirror_upload(h, pos[1], remote, flags, skip, show, &quiet, &files, &bytes)
         : ftp_mirror(h, remote, pos[1], flags, skip, show, &quiet, &files, &bytes);
-    int status = 0;
     if (rc != FTP_OK) {
         ex_fail("ftpmirror", reverse ? pos[1] : (remote[0] ? remote : "."), h, rc);
-        status = 1;
     } else {
         printf("%s%llu files, %llu bytes %s\n", flags & FTP_MIRROR_DRY_RUN ? "(dry run) " : "",
                (unsigned long long)files, (unsigned long long)bytes, reverse ? "uploaded" : "downloaded");
+        status = 0;
     }
     ftp_quit(h);
+done: /* one way out, so every path frees what it made (each free accepts NULL) */
     ftp_free(h);
     ftp_url_free(u);
     free(opt_argv);

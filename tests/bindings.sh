@@ -59,7 +59,7 @@ for md in sys.argv[2:]:
             n += 1
             if lang == "c" and "main(" not in body:
                 # A fragment (README's FTPS lines): compiled inside a function using h.
-                body = "#include <ftp.h>\nvoid fragment(ftp_session *h);\nvoid fragment(ftp_session *h) {\n" + body + "}\n"
+                body = "#include <ftp.h>\n#include <stdio.h>\nvoid fragment(ftp_session *h);\nvoid fragment(ftp_session *h) {\n" + body + "}\n"
             with open(f"{out}/{kind}{n:02d}.{ext[lang]}", "w") as f:
                 f.write(body)
 print(f"docs: {n} code blocks")
