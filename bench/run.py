@@ -405,9 +405,7 @@ class Bench:
         curl = self.get(row["scenario"], "curl")
         if curl:
             text += " (%.2f s of curl's %.2f s)" % (curl["other"], curl["wall"])
-        if share < 0.75:
-            return text + "."
-        text += ": the server sets the pace, and libftp waits for it."
+        text += ": the server sets the pace, and libftp waits for it." if share >= 0.75 else "."
         if row["scenario"].startswith("FTPS"):
             # Seen with strace on Debian's vsftpd 3.0.3: its session process and its SSL
             # helper process pass every data chunk to each other over a unix socket.
