@@ -82,12 +82,13 @@
  *   marks the session unusable (only ftp_free and the getters of the last reply,
  *   error and welcome are then accepted). NULL handles and
  *   pointers give FTP_E_NULL. Reply lines longer than 8192 bytes (not counting the
- *   line ending) and replies larger than 1 MiB are protocol errors, never unbounded
- *   memory. After an I/O error, a timeout, or a reply that cannot be framed
- *   (malformed, oversized, cut off) on the control connection, the connection is
- *   unusable (FTP_E_STATE afterwards until ftp_connect), because replies may be out
- *   of step. A well-formed but unexpected reply (a code outside 1xx-5xx, a bad
- *   227/229/257/213 answer) is FTP_E_PROTO and the session stays usable.
+ *   line ending) and replies larger than 1 MiB or of more than 65,536 lines are
+ *   protocol errors, never unbounded memory. After an I/O error, a timeout, or a
+ *   reply that cannot be framed (malformed, oversized, cut off) on the control
+ *   connection, the connection is unusable (FTP_E_STATE afterwards until
+ *   ftp_connect), because replies may be out of step. A well-formed but unexpected
+ *   reply (a code outside 1xx-5xx, a bad 227/229/257/213 answer) is FTP_E_PROTO and
+ *   the session stays usable.
  *
  * Where libftp deliberately differs from Python's ftplib
  *   - Passive mode tries EPSV first on IPv4 too and falls back to PASV (like curl).

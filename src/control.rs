@@ -327,7 +327,11 @@ impl Control {
                         "malformed reply line {:?}",
                         String::from_utf8_lossy(&line[..line.len().min(80)])
                     )),
-                    ReplyError::TooLarge => Error::Proto(format!("reply larger than {} bytes", reply::MAX_REPLY)),
+                    ReplyError::TooLarge => Error::Proto(format!(
+                        "reply larger than {} bytes or {} lines",
+                        reply::MAX_REPLY,
+                        reply::MAX_REPLY_LINES
+                    )),
                 };
                 Err(self.fail(err))
             }

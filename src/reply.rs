@@ -7,6 +7,9 @@ use std::io::{self, Read};
 pub const MAX_LINE: usize = 8192;
 /// Largest whole reply accepted (all lines of a multi-line reply together).
 pub const MAX_REPLY: usize = 1 << 20;
+/// Most lines a reply may have: each line costs memory beyond its bytes, so a million
+/// one-byte lines would cost many times MAX_REPLY.
+pub const MAX_REPLY_LINES: usize = 65_536;
 
 /// One server reply: its three-digit code and its lines as received (line endings removed).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,7 +188,7 @@ pub enum ReplyError {
     Line(LineError),
     /// A line that is not `NNN<SP>text`, `NNN-text` or `NNN`.
     Malformed(Vec<u8>),
-    /// The whole reply went over [`MAX_REPLY`].
+    /// The whole reply went over [`MAX_REPLY`] bytes or [`MAX_REPLY_LINES`] lines.
     TooLarge,
 }
 
@@ -213,7 +216,7 @@ pub fn read_reply<R: Read>(reader: &mut LineReader<R>) -> Result<Reply, ReplyErr
             let mut next = Vec::new();
             read_reply_line(reader, &mut next)?;
             total += next.len() + 1;
-            if total > MAX_REPLY {
+            if total > MAX_REPLY || lines.len() >= MAX_REPLY_LINES {
                 return Err(ReplyError::TooLarge);
             }
             let ends = next.len() >= 3 && next[..3] == tag[..] && (next.len() == 3 || next[3] == b' ');
@@ -330,6 +333,19 @@ mod tests {
         ok.extend(std::iter::repeat_n(b'x', MAX_LINE - 4));
         ok.extend_from_slice(b"\r\n");
         assert_eq!(parse(&ok).unwrap().first_line().len(), MAX_LINE);
+    }
+
+    #[test]
+    fn a_reply_of_many_tiny_lines_is_capped_by_its_line_count() {
+        // 100,000 lines of one byte: far under MAX_REPLY in bytes, not in memory.
+        let mut data = b"211-start\r\n".to_vec();
+        data.extend(b"x\r\n".repeat(100_000));
+        data.extend_from_slice(b"211 end\r\n");
+        assert!(matches!(parse(&data), Err(ReplyError::TooLarge)));
+        let mut ok = b"211-start\r\n".to_vec();
+        ok.extend(b"x\r\n".repeat(MAX_REPLY_LINES - 2));
+        ok.extend_from_slice(b"211 end\r\n");
+        assert_eq!(parse(&ok).unwrap().lines.len(), MAX_REPLY_LINES);
     }
 
     #[test]
