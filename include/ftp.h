@@ -417,7 +417,8 @@ typedef enum {
   FTP_MIRROR_SKIPPED = 5,
   /**
    * Left out: a symbolic link (without FTP_MIRROR_FOLLOW_SYMLINKS, or with it, a
-   * link the server will not send as a file: one to a directory).
+   * link the server will not send as a file, one to a directory, or a link where
+   * the local copy has a directory, which is kept).
    */
   FTP_MIRROR_SKIPPED_LINK = 6,
   /**
@@ -2126,7 +2127,8 @@ ftp_result ftp_url_parse(ftp_url *u, const char *url);
  * Why the last ftp_url_parse() on u failed; "" after a success.
  *
  * @param u the URL object.
- * @return owned by u, valid until its next parse; NULL if u is NULL.
+ * @return owned by u, valid until its next parse; NULL if u is NULL or an internal
+ *         error made it unusable.
  */
 const char *ftp_url_last_error(const ftp_url *u);
 

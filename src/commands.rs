@@ -124,11 +124,17 @@ impl Ftp {
     pub fn mkd_all(&mut self, path: impl AsRef<[u8]>) -> Result<()> {
         let path = path.as_ref();
         check_line("path", path)?;
-        self.staying_put(|ftp| ftp.mkd_walk(path))
+        let home = self.pwd()?;
+        let walk = self.mkd_walk(path);
+        // Back to where we were, whatever happened (the original error wins). With no
+        // directory in the PWD reply there is nowhere known to go back to.
+        let back = if home.is_empty() { Ok(()) } else { self.voidcmd(verb_line("CWD", &home)).map(|_| ()) };
+        walk.and(back)
     }
 
     /// Runs `f`, which may change directory, then goes back to the working directory
     /// it started in, whatever happened (an error of `f` wins over one going back).
+    /// The PWD reply must name that directory (`pwd_path`).
     pub(crate) fn staying_put<T>(&mut self, f: impl FnOnce(&mut Ftp) -> Result<T>) -> Result<T> {
         let home = self.pwd_path()?;
         let outcome = f(self);

@@ -99,7 +99,10 @@ impl Ftp {
     pub(crate) fn after_login_features(&mut self) -> Result<()> {
         let utf8 = match self.features() {
             Ok(f) => f.has("UTF8"),
-            Err(e) if refusal(&e) => false,
+            Err(e) if refusal(&e) => {
+                self.features = Some(Features::default());
+                false
+            }
             Err(e) => return Err(e),
         };
         if utf8 {

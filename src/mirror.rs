@@ -52,7 +52,8 @@ pub enum MirrorAction {
     /// Matched a skip pattern.
     Skipped,
     /// A symbolic link left out (SymlinkPolicy::Skip, or a followed link the server
-    /// will not send as a file: one to a directory).
+    /// will not send as a file, one to a directory, or one where the local copy has a
+    /// directory, which is kept).
     SkippedLink,
     /// A name from the server that could escape the target (`..`, `/`, `\`, NUL) or
     /// is not a file name at all, or a local entry other than a directory (a symbolic
@@ -285,6 +286,7 @@ impl Ftp {
             self.delete_local_extras(rel, local_base, &seen, run)?;
         }
         for path in subdirs {
+            check_depth(&path)?;
             let local = local_path(local_base, &path);
             match std::fs::symlink_metadata(&local) {
                 Ok(m) if m.is_dir() => {}
@@ -325,6 +327,12 @@ impl Ftp {
         if unchanged {
             run.stats.unchanged += 1;
             return run.report(MirrorAction::Unchanged, rel, size);
+        }
+        if link && meta.as_ref().is_some_and(|m| m.is_dir()) {
+            // Most likely the server turned a directory into a link to one: the local
+            // tree is kept, as links to directories are left out.
+            run.stats.skipped += 1;
+            return run.report(MirrorAction::SkippedLink, rel, None);
         }
         run.report(MirrorAction::Get, rel, size)?;
         if run.opts.dry_run {
@@ -466,6 +474,7 @@ impl Ftp {
             };
             let there = remote.iter().find(|e| e.name == *name);
             if meta.is_dir() {
+                check_depth(&path)?;
                 let exists = there.is_some_and(|e| e.kind == EntryType::Dir);
                 if !exists {
                     run.stats.dirs_created += 1;

@@ -56,8 +56,9 @@ impl Interrupter {
     /// data connection, the control connection is (the session is then closed).
     /// Between calls marked with `set_idle(true)` it does nothing at all.
     pub fn interrupt(&self) {
-        // Checked and acted on under the lock, so a call ending meanwhile (set_idle
-        // takes the same lock) never has its connection shut down afterwards.
+        // Checked and acted on under the lock that set_idle takes: once a call has
+        // marked its end, no interrupt reaches its connection. One that comes while the
+        // call is returning still can (the call's result stands, the session is closed).
         let sockets = self.sockets();
         if sockets.idle {
             return;

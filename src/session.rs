@@ -3,7 +3,7 @@
 //! logging in, plain commands and the directory/file commands.
 
 use crate::control::{Control, LogSink, check_line, verb_line};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, TlsFailure};
 use crate::features::Features;
 use crate::net::{self, Keepalive};
 use crate::parse;
@@ -458,14 +458,16 @@ impl Ftp {
         if user == "anonymous" && (passwd.is_empty() || passwd == "-") {
             passwd.push_str("anonymous@");
         }
-        if self.opts.tls_mode != TlsMode::Off && !self.ctrl.is_tls() {
+        // A connection that had TLS (an ftps:// URL, then CCC) asked for it too.
+        let after_ccc = self.tls.is_some();
+        if (self.opts.tls_mode != TlsMode::Off || after_ccc) && !self.ctrl.is_tls() {
             self.idle()?;
             let welcome = self.welcome.clone().ok_or_else(|| Error::State("not connected".into()))?;
-            let after_ccc = self.tls.is_some();
             if let Err(e) = self.secure_before_login(&welcome) {
-                // A server that will not do TLS is left, as connect() leaves it; after
-                // CCC the clear text was the caller's choice, and only the login is refused.
-                if !after_ccc {
+                // A server that will not do TLS is left, as connect() leaves it. After
+                // CCC the clear text was the caller's choice, and a local TLS setup
+                // error is the caller's to fix: there only the login is refused.
+                if !after_ccc && e.kind() == ErrorKind::Tls(TlsFailure::Required) {
                     self.close();
                 }
                 return Err(e);

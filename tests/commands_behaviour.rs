@@ -101,6 +101,8 @@ fn a_feat_refused_after_the_login_is_not_a_login_failure_but_a_421_is() {
         true,
     );
     assert_eq!(ftp.login(None, None, None).unwrap().code, 230);
+    // Remembered as no features: not asked again.
+    assert!(!ftp.features().unwrap().has("MLST"));
     ftp.noop().unwrap();
     done(server, ftp);
 
@@ -186,6 +188,22 @@ fn cwd_each_walks_one_level_at_a_time() {
     assert_eq!(ftp.cwd_each("x/missing/y").unwrap_err().kind(), ErrorKind::Perm);
     let t = done(server, ftp);
     assert!(!t.commands.contains(&"CWD y".to_string()), "stops at the first failure");
+}
+
+#[test]
+fn mkd_all_without_a_path_in_the_pwd_reply_makes_the_levels_and_stays() {
+    let (server, mut ftp) = session(
+        vec![
+            exchange("PWD", "257 /home/u is cwd"),
+            exchange("CWD a", "550 no"),
+            exchange("MKD a", "257 \"a\" created"),
+            exchange("CWD a", "250 ok"),
+        ],
+        false,
+    );
+    ftp.mkd_all("a").unwrap();
+    let t = done(server, ftp);
+    assert_eq!(t.commands, vec!["PWD", "CWD a", "MKD a", "CWD a", "QUIT"]);
 }
 
 #[test]

@@ -314,6 +314,29 @@ fn implicit_tls_starts_before_the_welcome() {
 }
 
 #[test]
+fn after_an_ftps_url_and_ccc_a_new_login_is_refused_in_clear_text() {
+    // The session's own mode is plain: the ftps:// URL asked for TLS for this connection.
+    let mut script = vec![reply("220 implicit ready")];
+    script.extend(exchange("USER bob", "331 password please"));
+    script.extend(exchange("PASS pw", "230 logged in"));
+    script.extend(exchange("PBSZ 0", "200 PBSZ=0"));
+    script.extend(exchange("PROT P", "200 protection private"));
+    script.extend(exchange("CCC", "200 cleared"));
+    script.push(Step::EndTls);
+    script.extend(quit());
+    let server = FakeServer::start_tls(script, tls::acceptor(None), true);
+    let mut ftp = client();
+    ftp.set_tls(TlsMode::Off, config());
+    let url = ftp::FtpUrl::parse(&format!("ftps://bob:pw@127.0.0.1:{}/", server.port)).unwrap();
+    ftp.connect_url(&url, Some(CLIENT_TIMEOUT)).unwrap();
+    ftp.ccc().unwrap();
+    let err = ftp.login(Some("bob"), Some("secret"), None).unwrap_err();
+    assert_eq!(tls_kind(&err), Some(TlsFailure::Required), "{err}");
+    let t = done(server, ftp);
+    assert_eq!(t.commands.iter().filter(|c| c.starts_with("USER")).count(), 1, "{:?}", t.commands);
+}
+
+#[test]
 fn prot_c_makes_data_connections_plain_again() {
     let data = b"clear data".to_vec();
     let mut script = auth_and_login();

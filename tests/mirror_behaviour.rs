@@ -248,10 +248,15 @@ fn a_tree_deeper_than_the_bound_is_an_error_not_a_stack_overflow() {
     script.extend(exchange("CWD /home", "250 ok"));
     script.extend(exchange("QUIT", "221 bye"));
     let (server, mut ftp) = connected(script);
-    let opts = MirrorOptions { dry_run: true, ..MirrorOptions::default() };
-    let e = ftp.mirror_download("/pub", &temp_dir("deep"), &opts, &mut |_, _, _| Flow::Continue(())).unwrap_err();
+    let target = temp_dir("deep");
+    let e =
+        ftp.mirror_download("/pub", &target, &MirrorOptions::default(), &mut |_, _, _| Flow::Continue(())).unwrap_err();
     assert_eq!(e.kind(), ftp::ErrorKind::Proto, "{e}");
     assert!(e.to_string().contains("directories deep"), "{e}");
+    // Made down to the bound, and not one level further.
+    let deepest = target.join(vec!["a"; ftp::MAX_MIRROR_DEPTH].join("/"));
+    assert!(deepest.is_dir());
+    assert!(!deepest.join("a").exists());
     ftp.quit().unwrap();
     server.finish();
 }
@@ -293,6 +298,29 @@ fn followed_links_ignore_the_links_own_size_and_a_link_to_a_directory_is_left_ou
     assert_eq!((stats.files_transferred, stats.bytes_transferred, stats.skipped), (1, 1000, 1));
     assert_eq!(std::fs::read(dir.join("big")).unwrap().len(), 1000);
     assert!(!dir.join("sub").exists() && !dir.join("sub.part").exists());
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
+fn a_followed_link_where_a_local_directory_is_leaves_the_directory() {
+    // The server turned the directory "latest" into a link to one.
+    let dir = temp_dir("link-over-dir");
+    std::fs::create_dir_all(dir.join("latest")).unwrap();
+    std::fs::write(dir.join("latest/kept.txt"), b"kept").unwrap();
+    let server = FakeServer::start(list_script("lrwxrwxrwx 1 u g 3 Jan  1  2020 latest -> 1.2\r\n", Vec::new()));
+    let mut ftp = Ftp::new();
+    ftp.set_feat_after_login(false);
+    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+    let opts = MirrorOptions { symlinks: ftp::SymlinkPolicy::Follow, ..MirrorOptions::default() };
+    let mut seen = Vec::new();
+    ftp.mirror_download("/pub", &dir, &opts, &mut |a, p, _| {
+        seen.push((a, String::from_utf8_lossy(p).into_owned()));
+        Flow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(seen, vec![(MirrorAction::SkippedLink, "latest".to_string())]);
+    assert_eq!(std::fs::read(dir.join("latest/kept.txt")).unwrap(), b"kept");
     ftp.quit().unwrap();
     server.finish();
 }

@@ -32,7 +32,8 @@ pub enum ftp_mirror_action {
     /// Left out: it matched a skip pattern.
     FTP_MIRROR_SKIPPED = 5,
     /// Left out: a symbolic link (without FTP_MIRROR_FOLLOW_SYMLINKS, or with it, a
-    /// link the server will not send as a file: one to a directory).
+    /// link the server will not send as a file, one to a directory, or a link where
+    /// the local copy has a directory, which is kept).
     FTP_MIRROR_SKIPPED_LINK = 6,
     /// Refused: a name from the server that could escape the target directory ("..",
     /// "/", "\\", NUL), a local name that cannot be sent (CR, LF), or a local entry

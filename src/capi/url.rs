@@ -105,7 +105,8 @@ pub extern "C" fn ftp_url_parse(u: *mut ftp_url, url: *const c_char) -> ftp_resu
 /// Why the last ftp_url_parse() on u failed; "" after a success.
 ///
 /// @param u the URL object.
-/// @return owned by u, valid until its next parse; NULL if u is NULL.
+/// @return owned by u, valid until its next parse; NULL if u is NULL or an internal
+///         error made it unusable.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_last_error(u: *const ftp_url) -> *const c_char {
     with_url(u, std::ptr::null(), |st| st.last_error.as_ptr())

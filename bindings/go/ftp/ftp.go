@@ -218,16 +218,30 @@ func (c *Conn) setup(cfg *config) error {
 }
 
 // watch interrupts the running call when the context is done; a download held open
-// by a Retr reader is aborted, which wakes a blocked Read.
+// by a Retr reader is aborted, which wakes a blocked Read. ftp_interrupt does nothing
+// between calls, and a call may have passed its context check just before the context
+// ended: so the interrupt is repeated until Close.
 func (c *Conn) watch() {
 	defer c.watcher.Done()
 	select {
 	case <-c.ctx.Done():
-		C.ftp_interrupt(c.h)
-		if atomic.LoadInt32(&c.dataOpen) == 1 {
-			C.ftp_abort(c.h)
-		}
 	case <-c.stop:
+		return
+	}
+	aborted := false
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		C.ftp_interrupt(c.h)
+		if !aborted && atomic.LoadInt32(&c.dataOpen) == 1 {
+			C.ftp_abort(c.h)
+			aborted = true
+		}
+		select {
+		case <-tick.C:
+		case <-c.stop:
+			return
+		}
 	}
 }
 
