@@ -124,12 +124,9 @@ impl Ftp {
     pub fn mkd_all(&mut self, path: impl AsRef<[u8]>) -> Result<()> {
         let path = path.as_ref();
         check_line("path", path)?;
+        // With no directory in the PWD reply there is nowhere known to go back to.
         let home = self.pwd()?;
-        let walk = self.mkd_walk(path);
-        // Back to where we were, whatever happened (the original error wins). With no
-        // directory in the PWD reply there is nowhere known to go back to.
-        let back = if home.is_empty() { Ok(()) } else { self.voidcmd(verb_line("CWD", &home)).map(|_| ()) };
-        walk.and(back)
+        self.then_back_to(&home, |ftp| ftp.mkd_walk(path))
     }
 
     /// Runs `f`, which may change directory, then goes back to the working directory
@@ -137,8 +134,13 @@ impl Ftp {
     /// The PWD reply must name that directory (`pwd_path`).
     pub(crate) fn staying_put<T>(&mut self, f: impl FnOnce(&mut Ftp) -> Result<T>) -> Result<T> {
         let home = self.pwd_path()?;
+        self.then_back_to(&home, f)
+    }
+
+    /// Runs `f`, then CWD `home` ("" stays wherever `f` left it).
+    fn then_back_to<T>(&mut self, home: &[u8], f: impl FnOnce(&mut Ftp) -> Result<T>) -> Result<T> {
         let outcome = f(self);
-        let back = self.voidcmd(verb_line("CWD", &home)).map(|_| ());
+        let back = if home.is_empty() { Ok(()) } else { self.voidcmd(verb_line("CWD", home)).map(|_| ()) };
         outcome.and_then(|v| back.map(|()| v))
     }
 

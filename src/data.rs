@@ -72,8 +72,7 @@ impl DataConn {
                 Ok(0) => return,
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    let tcp = self.stream.tcp();
-                    if !matches!(net::wait_readable(tcp, tcp, Some(left)), Ok(Some(_))) {
+                    if !net::wait_input(self.stream.tcp(), left).unwrap_or(false) {
                         return;
                     }
                 }

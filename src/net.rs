@@ -156,6 +156,12 @@ pub fn wait_readable(
     }
 }
 
+/// Waits until `stream` is readable, up to `timeout`: false when the time ran out.
+pub fn wait_input(stream: &impl AsRawFd, timeout: Duration) -> io::Result<bool> {
+    // One socket in both places of the pair: which "won" does not matter here.
+    wait_readable(stream, stream, Some(timeout)).map(|ready| ready.is_some())
+}
+
 /// True when `stream` has bytes (or the peer's EOF) waiting to be read, without
 /// blocking and without consuming anything.
 pub fn has_input(stream: &TcpStream) -> bool {

@@ -15,12 +15,22 @@ fn exchange(cmd: &str, answer: &str) -> Vec<Step> {
     vec![Step::Expect(cmd.to_string()), reply(answer)]
 }
 
+/// A client connected to a server that runs `script` after its welcome.
+fn connected(script: Vec<Step>) -> (FakeServer, Ftp) {
+    let mut full = vec![reply("220 ready")];
+    full.extend(script);
+    let server = FakeServer::start(full);
+    let mut ftp = Ftp::new();
+    ftp.set_feat_after_login(false);
+    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+    (server, ftp)
+}
+
 #[test]
 fn hostile_names_from_the_server_are_refused() {
     let listing = "type=file;size=4; ../escape\r\ntype=file;size=4; a/b\r\ntype=file;size=4; back\\slash\r\n\
                    type=dir; ..\r\ntype=pdir; ..\r\ntype=file;size=2; ok.txt\r\n";
-    let mut script = vec![reply("220 ready")];
-    script.extend(exchange("PWD", "257 \"/home\""));
+    let mut script = exchange("PWD", "257 \"/home\"");
     script.extend(exchange("CWD /pub", "250 ok"));
     script.extend(exchange("PWD", "257 \"/pub\""));
     script.extend(exchange("CWD /pub", "250 ok"));
@@ -34,9 +44,7 @@ fn hostile_names_from_the_server_are_refused() {
     // Back where it started.
     script.extend(exchange("CWD /home", "250 ok"));
     script.extend(exchange("QUIT", "221 bye"));
-    let server = FakeServer::start(script);
-    let mut ftp = Ftp::new();
-    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+    let (server, mut ftp) = connected(script);
 
     let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("mirror-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
@@ -61,10 +69,9 @@ fn hostile_names_from_the_server_are_refused() {
     server.finish();
 }
 
-/// A server whose FEAT has no MLST, listing `listing` with LIST in /pub.
+/// After the welcome: a server whose FEAT has no MLST, listing `listing` with LIST in /pub.
 fn list_script(listing: &str, then: Vec<Step>) -> Vec<Step> {
-    let mut s = vec![reply("220 ready")];
-    s.extend(exchange("PWD", "257 \"/home\""));
+    let mut s = exchange("PWD", "257 \"/home\"");
     s.extend(exchange("CWD /pub", "250 ok"));
     s.extend(exchange("PWD", "257 \"/pub\""));
     s.extend(exchange("CWD /pub", "250 ok"));
@@ -90,10 +97,7 @@ fn symlinks_are_skipped_by_default_and_fetched_when_followed() {
             then.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("RETR link".into()), reply("150 go")]);
             then.extend([Step::DataAccept, Step::DataSend(b"one".to_vec()), Step::DataClose, reply("226 ok")]);
         }
-        let server = FakeServer::start(list_script(listing, then));
-        let mut ftp = Ftp::new();
-        ftp.set_feat_after_login(false);
-        ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+        let (server, mut ftp) = connected(list_script(listing, then));
         let dir = target(if follow { "follow" } else { "skip" });
         let _ = std::fs::remove_dir_all(&dir);
         let opts = MirrorOptions {
@@ -125,14 +129,11 @@ fn a_dry_run_upload_into_a_missing_directory_reports_everything_and_sends_no_cha
     std::fs::create_dir_all(root.join("sub")).unwrap();
     std::fs::write(root.join("a.txt"), b"aa").unwrap();
     std::fs::write(root.join("sub/b.txt"), b"bbb").unwrap();
-    let mut script = vec![reply("220 ready")];
-    script.extend(exchange("PWD", "257 \"/home\""));
+    let mut script = exchange("PWD", "257 \"/home\"");
     script.extend(exchange("CWD /new", "550 no such directory"));
     script.extend(exchange("CWD /home", "250 ok"));
     script.extend(exchange("QUIT", "221 bye"));
-    let server = FakeServer::start(script);
-    let mut ftp = Ftp::new();
-    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+    let (server, mut ftp) = connected(script);
     let opts = MirrorOptions { dry_run: true, ..MirrorOptions::default() };
     let mut seen = Vec::new();
     let stats = ftp
@@ -152,17 +153,6 @@ fn a_dry_run_upload_into_a_missing_directory_reports_everything_and_sends_no_cha
     assert_eq!((stats.files_transferred, stats.dirs_created, stats.bytes_transferred), (2, 1, 0));
     ftp.quit().unwrap();
     server.finish();
-}
-
-/// A client connected to a server that runs `script` after its welcome.
-fn connected(script: Vec<Step>) -> (FakeServer, Ftp) {
-    let mut full = vec![reply("220 ready")];
-    full.extend(script);
-    let server = FakeServer::start(full);
-    let mut ftp = Ftp::new();
-    ftp.set_feat_after_login(false);
-    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
-    (server, ftp)
 }
 
 /// An MLSD listing of the working directory; `first` adds the FEAT and TYPE A that
@@ -274,10 +264,7 @@ fn followed_links_ignore_the_links_own_size_and_a_link_to_a_directory_is_left_ou
         Step::Expect("RETR sub".into()),
         reply("550 not a plain file"),
     ]);
-    let server = FakeServer::start(list_script(listing, then));
-    let mut ftp = Ftp::new();
-    ftp.set_feat_after_login(false);
-    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+    let (server, mut ftp) = connected(list_script(listing, then));
     let dir = temp_dir("follow-size");
     let opts = MirrorOptions { symlinks: ftp::SymlinkPolicy::Follow, ..MirrorOptions::default() };
     let mut seen = Vec::new();
@@ -308,10 +295,7 @@ fn a_followed_link_where_a_local_directory_is_leaves_the_directory() {
     let dir = temp_dir("link-over-dir");
     std::fs::create_dir_all(dir.join("latest")).unwrap();
     std::fs::write(dir.join("latest/kept.txt"), b"kept").unwrap();
-    let server = FakeServer::start(list_script("lrwxrwxrwx 1 u g 3 Jan  1  2020 latest -> 1.2\r\n", Vec::new()));
-    let mut ftp = Ftp::new();
-    ftp.set_feat_after_login(false);
-    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+    let (server, mut ftp) = connected(list_script("lrwxrwxrwx 1 u g 3 Jan  1  2020 latest -> 1.2\r\n", Vec::new()));
     let opts = MirrorOptions { symlinks: ftp::SymlinkPolicy::Follow, ..MirrorOptions::default() };
     let mut seen = Vec::new();
     ftp.mirror_download("/pub", &dir, &opts, &mut |a, p, _| {

@@ -53,6 +53,25 @@ pub(crate) struct UserData(pub *mut c_void);
 // thread is using the session; the header makes the caller responsible for that.
 unsafe impl Send for UserData {}
 
+/// Bytes from the server as C reads them: the bytes as received, then a NUL. The bytes
+/// may hold NULs of their own, so the length goes out beside the pointer.
+pub(crate) struct BytesZ(Vec<u8>);
+
+impl BytesZ {
+    pub(crate) fn new(bytes: &[u8]) -> BytesZ {
+        let mut v = Vec::with_capacity(bytes.len() + 1);
+        v.extend_from_slice(bytes);
+        v.push(0);
+        BytesZ(v)
+    }
+
+    /// The first byte, with the length (without the NUL) put in `len_out`.
+    pub(crate) fn out(&self, len_out: *mut usize) -> *const c_char {
+        put(len_out, self.0.len() - 1);
+        self.0.as_ptr().cast()
+    }
+}
+
 /// Writes `value` through an optional output pointer.
 pub(crate) fn put<T>(out: *mut T, value: T) {
     // SAFETY: a non-NULL output pointer points to writable memory for a T (contract).

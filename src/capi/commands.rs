@@ -1,6 +1,6 @@
 //! File and directory commands, and listings.
 
-use super::args::{UserData, bytes, opt_bytes, text};
+use super::args::{BytesZ, UserData, bytes, opt_bytes, text};
 use super::handle::{c_string, ftp_session, no_panic, with_session};
 use super::result::{Failure, ftp_result};
 use super::transfer::{ftp_line_cb, with_line_sink};
@@ -141,18 +141,14 @@ pub extern "C" fn ftp_size(h: *mut ftp_session, path: *const c_char, size_out: *
 /// One MLSD entry, valid only during the ftp_mlsd_cb call. Opaque: read it with the
 /// ftp_mlsd_entry_* functions, which may only be called inside that callback.
 pub struct ftp_mlsd_entry {
-    /// The name's bytes as received, followed by a NUL (the name may hold NULs too).
-    name_z: Vec<u8>,
+    name: BytesZ,
     facts: Vec<(CString, CString)>,
 }
 
 impl ftp_mlsd_entry {
     fn new(e: &MlsdEntry) -> ftp_mlsd_entry {
-        let mut name_z = Vec::with_capacity(e.name.len() + 1);
-        name_z.extend_from_slice(&e.name);
-        name_z.push(0);
         ftp_mlsd_entry {
-            name_z,
+            name: BytesZ::new(&e.name),
             facts: e.facts.iter().map(|(k, v)| (c_string(k.as_str()), c_string(v.as_str()))).collect(),
         }
     }
@@ -221,8 +217,7 @@ pub extern "C" fn ftp_mlsd_entry_name(entry: *const ftp_mlsd_entry, len_out: *mu
     no_panic(std::ptr::null(), || {
         // SAFETY: entry is NULL or the pointer passed to the running callback (contract).
         let Some(e) = (unsafe { entry.as_ref() }) else { return std::ptr::null() };
-        super::args::put(len_out, e.name_z.len() - 1);
-        e.name_z.as_ptr().cast()
+        e.name.out(len_out)
     })
 }
 

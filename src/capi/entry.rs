@@ -1,6 +1,6 @@
 //! Directory listings as data: entries streamed to a callback or collected in a list.
 
-use super::args::{UserData, bytes, opt_bytes, put};
+use super::args::{BytesZ, UserData, bytes, opt_bytes, put};
 use super::handle::{c_string, ftp_session, no_panic, with_session};
 use super::result::{Failure, ftp_result};
 use crate::{Entry, EntryType, Flow};
@@ -31,28 +31,25 @@ pub enum ftp_entry_type {
 /// ftp_entry_list_free().
 pub struct ftp_entry {
     entry: Entry,
-    /// The name's bytes as sent, then a NUL (the bytes may hold NULs of their own).
-    name: Vec<u8>,
+    name: BytesZ,
     perm: Option<CString>,
     unique: Option<CString>,
     owner: Option<CString>,
     group: Option<CString>,
-    /// As `name`.
-    link: Option<Vec<u8>>,
+    link: Option<BytesZ>,
     raw: CString,
 }
 
 impl ftp_entry {
     fn new(e: &Entry) -> ftp_entry {
         let opt = |s: &Option<String>| s.as_deref().map(|v| c_string(v.as_bytes()));
-        let terminated = |b: &[u8]| [b, b"\0"].concat();
         ftp_entry {
-            name: terminated(&e.name),
+            name: BytesZ::new(&e.name),
             perm: opt(&e.perm),
             unique: opt(&e.unique),
             owner: opt(&e.owner),
             group: opt(&e.group),
-            link: e.link_target.as_deref().map(terminated),
+            link: e.link_target.as_deref().map(BytesZ::new),
             raw: c_string(e.raw.clone()),
             entry: e.clone(),
         }
@@ -165,12 +162,6 @@ fn with_entry<T: Copy>(e: *const ftp_entry, fallback: T, f: impl FnOnce(&ftp_ent
     no_panic(fallback, || unsafe { e.as_ref() }.map_or(fallback, f))
 }
 
-/// A NUL-terminated byte string's start, with its length (without the NUL) put in len_out.
-fn bytes_out(b: &[u8], len_out: *mut usize) -> *const c_char {
-    put(len_out, b.len() - 1);
-    b.as_ptr().cast()
-}
-
 fn opt_ptr(s: &Option<CString>) -> *const c_char {
     s.as_ref().map_or(std::ptr::null(), |c| c.as_ptr())
 }
@@ -184,7 +175,7 @@ fn opt_ptr(s: &Option<CString>) -> *const c_char {
 /// @return owned by the entry; NULL if e is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_name(e: *const ftp_entry, len_out: *mut usize) -> *const c_char {
-    with_entry(e, std::ptr::null(), |e| bytes_out(&e.name, len_out))
+    with_entry(e, std::ptr::null(), |e| e.name.out(len_out))
 }
 
 /// What the entry is.
@@ -295,7 +286,7 @@ pub extern "C" fn ftp_entry_group(e: *const ftp_entry) -> *const c_char {
 ///         NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_link_target(e: *const ftp_entry, len_out: *mut usize) -> *const c_char {
-    with_entry(e, std::ptr::null(), |e| e.link.as_deref().map_or(std::ptr::null(), |l| bytes_out(l, len_out)))
+    with_entry(e, std::ptr::null(), |e| e.link.as_ref().map_or(std::ptr::null(), |l| l.out(len_out)))
 }
 
 /// The raw text behind the entry: MLSD's facts ("type=file;size=5;") or the whole LIST

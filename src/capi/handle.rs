@@ -180,6 +180,17 @@ fn enter<T>(h: *const ftp_session, poisoned_ok: bool, f: impl FnOnce(&mut State)
     result
 }
 
+/// A call's code, its message kept in `last_error` ("" on success): for the handles
+/// other than sessions (TLS configurations, data connections).
+pub(crate) fn record(outcome: Result<(), Failure>, last_error: &mut CString) -> ftp_result {
+    let (code, message) = match outcome {
+        Ok(()) => (ftp_result::FTP_OK, CString::default()),
+        Err(fail) => (fail.code(), c_string(fail.message())),
+    };
+    *last_error = message;
+    code
+}
+
 /// Catches panics in calls that have no handle to record them on.
 pub(crate) fn no_panic<T>(fallback: T, f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)

@@ -2,7 +2,7 @@
 //! FTP_TLS calls (AUTH, PROT P/C, CCC) and TLS getters.
 
 use super::args::{opt_bytes, opt_text};
-use super::handle::{Strings, c_string, ftp_session, no_panic, peek, with_session};
+use super::handle::{Strings, c_string, ftp_session, no_panic, peek, record, with_session};
 use super::result::{Failure, ftp_result};
 use crate::{Error, TlsConfig, TlsMode, TlsVersion};
 use std::ffi::{CString, OsStr, c_char, c_int};
@@ -62,12 +62,8 @@ fn with_config(cfg: *mut ftp_tls_config, f: impl FnOnce(&mut TlsConfig) -> Resul
         let Ok(mut state) = cfg.inner.lock() else {
             return ftp_result::FTP_E_PANIC;
         };
-        let (code, message) = match f(&mut state.config) {
-            Ok(()) => (ftp_result::FTP_OK, CString::default()),
-            Err(fail) => (fail.code(), c_string(fail.message())),
-        };
-        state.last_error = message;
-        code
+        let state = &mut *state;
+        record(f(&mut state.config), &mut state.last_error)
     })
 }
 

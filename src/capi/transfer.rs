@@ -1,7 +1,7 @@
 //! Transfers: callback-driven downloads and uploads, and caller-driven data connections.
 
 use super::args::{self, UserData, bytes};
-use super::handle::{c_string, ftp_session, no_panic, with_session};
+use super::handle::{ftp_session, no_panic, record, with_session};
 use super::result::{Failure, ftp_result};
 use crate::{CancelRead, DataConn, Error, Flow};
 use std::ffi::{CString, c_char, c_int, c_void};
@@ -345,12 +345,8 @@ fn with_data(d: *mut ftp_data, f: impl FnOnce(&mut DataConn) -> Result<(), Failu
             Err(TryLockError::WouldBlock) => return ftp_result::FTP_E_BUSY,
             Err(TryLockError::Poisoned(_)) => return ftp_result::FTP_E_PANIC,
         };
-        let (code, message) = match f(&mut state.conn) {
-            Ok(()) => (ftp_result::FTP_OK, CString::default()),
-            Err(fail) => (fail.code(), c_string(fail.message())),
-        };
-        state.last_error = message;
-        code
+        let state = &mut *state;
+        record(f(&mut state.conn), &mut state.last_error)
     })
 }
 
