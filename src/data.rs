@@ -25,6 +25,28 @@ pub struct DataConn {
     received: u64,
     wrote: bool,
     finished: bool,
+    /// Set once bulk reads (`read_batched`) have tuned the socket.
+    batching: Option<Batching>,
+}
+
+/// Bulk downloads ask the kernel to wake the reader once per BATCH_BYTES rather than
+/// per segment. On loopback the sender's CPU runs the receiver's wake-ups, and with
+/// vsftpd that CPU is the limit: batching took a 1 GiB download from about 0.55 s to
+/// about 0.4 s (bench/RESULTS.md). A batch that does not fill is taken after BATCH_WAIT,
+/// so a slow server costs at most that much latency per read.
+const BATCH_BYTES: usize = 1 << 20;
+const BATCH_WAIT: Duration = Duration::from_millis(10);
+
+/// The receive buffer bulk downloads ask for on loopback (Linux doubles it). The
+/// kernel's autotuning sizes the buffer for the path's bandwidth-delay product, which on
+/// loopback is tiny; a fixed buffer of several batches keeps the sender going while the
+/// reader drains one. Elsewhere autotuning stays: a fixed size could cap a long path.
+const LOOPBACK_RCVBUF: usize = 4 << 20;
+
+/// The data timeout batching replaced with BATCH_WAIT, and when bytes last came.
+struct Batching {
+    timeout: Option<Duration>,
+    last_data: Instant,
 }
 
 /// Longest wait for an upload's close_notify to go out, and then for the server to close.
@@ -32,7 +54,7 @@ const CLOSE_NOTIFY_WAIT: Duration = Duration::from_secs(10);
 
 impl DataConn {
     pub(crate) fn new(stream: Stream, expected: Option<u64>) -> DataConn {
-        DataConn { stream, expected, received: 0, wrote: false, finished: false }
+        DataConn { stream, expected, received: 0, wrote: false, finished: false, batching: None }
     }
 
     /// Ends an upload: close_notify on TLS, then a TCP half-close, so the server sees a
@@ -86,6 +108,51 @@ impl DataConn {
     pub(crate) fn discard(mut self) {
         self.finished = true;
         let _ = socket2::SockRef::from(self.stream.tcp()).set_linger(Some(Duration::ZERO));
+    }
+
+    /// A read for bulk downloads: the first call tunes the socket to wake the reader
+    /// once per batch (see BATCH_BYTES); the data timeout still holds between bytes.
+    pub(crate) fn read_batched(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.batching.is_none() {
+            self.batching = Some(self.start_batching());
+        }
+        loop {
+            match self.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    let b = self.batching.as_ref().expect("set above");
+                    if b.timeout.is_some_and(|t| b.last_data.elapsed() >= t) {
+                        return Err(e);
+                    }
+                }
+                Ok(n) => {
+                    if let Some(b) = self.batching.as_mut() {
+                        b.last_data = Instant::now();
+                    }
+                    return Ok(n);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn start_batching(&self) -> Batching {
+        let tcp = self.stream.tcp();
+        let Ok(timeout) = tcp.read_timeout() else {
+            // Unknown timeout: leave the socket alone and pass every timeout on.
+            return Batching { timeout: Some(Duration::ZERO), last_data: Instant::now() };
+        };
+        if tcp.peer_addr().is_ok_and(|a| a.ip().is_loopback()) {
+            // Tuning only: a refusal leaves autotuning, which works.
+            let _ = socket2::SockRef::from(tcp).set_recv_buffer_size(LOOPBACK_RCVBUF);
+        }
+        // Without the low mark the socket keeps its data timeout and reads as before.
+        if net::set_recv_lowat(tcp, BATCH_BYTES).is_ok() {
+            let wait = timeout.map_or(BATCH_WAIT, |t| t.min(BATCH_WAIT));
+            if tcp.set_read_timeout(Some(wait)).is_err() {
+                let _ = net::set_recv_lowat(tcp, 1);
+            }
+        }
+        Batching { timeout, last_data: Instant::now() }
     }
 
     /// True when the connection is TLS-protected.

@@ -149,7 +149,7 @@ impl Ftp {
                 // TLS, or an output splice cannot write to: read and write.
                 _ => {
                     buf.resize(FILE_BLOCKSIZE, 0);
-                    match conn.read(&mut buf) {
+                    match conn.read_batched(&mut buf) {
                         Ok(0) => Step::End,
                         Ok(n) => match out.write_all(&buf[..n]) {
                             Ok(()) => Step::Moved(n),

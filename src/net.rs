@@ -162,6 +162,24 @@ pub fn wait_input(stream: &impl AsRawFd, timeout: Duration) -> io::Result<bool> 
     wait_readable(stream, stream, Some(timeout)).map(|ready| ready.is_some())
 }
 
+/// Sets SO_RCVLOWAT: the kernel wakes a reader of `stream` only once `bytes` are queued
+/// (or the peer closed, or the receive window is nearly full). A blocked read still
+/// returns what has come when its SO_RCVTIMEO runs out.
+pub fn set_recv_lowat(stream: &TcpStream, bytes: usize) -> io::Result<()> {
+    let value = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    // SAFETY: the option value is a c_int that lives across the call, with its size.
+    let rc = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVLOWAT,
+            (&raw const value).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
 /// True when `stream` has bytes (or the peer's EOF) waiting to be read, without
 /// blocking and without consuming anything.
 pub fn has_input(stream: &TcpStream) -> bool {

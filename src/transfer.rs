@@ -192,7 +192,7 @@ impl Ftp {
         mut callback: impl FnMut(&[u8]) -> Flow,
     ) -> Result<Reply> {
         let mut buf = vec![0u8; blocksize.clamp(1, MAX_BLOCKSIZE)];
-        self.download(cmd.as_ref(), rest, |conn| match conn.read(&mut buf) {
+        self.download(cmd.as_ref(), rest, |conn| match conn.read_batched(&mut buf) {
             Ok(0) => Step::End,
             Ok(n) if callback(&buf[..n]).is_break() => Step::Stop(Error::Cancelled),
             Ok(n) => Step::Moved(n),

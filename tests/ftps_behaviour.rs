@@ -557,3 +557,28 @@ fn verification_can_be_skipped_explicitly() {
     ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap();
     done(server, ftp);
 }
+
+#[test]
+fn slow_tls_data_is_handed_over_as_it_comes() {
+    // Bulk reads wait for a batch of bytes, but not for long: each TLS record the server
+    // sends after a pause reaches the callback on its own, and the end needs no timeout.
+    let mut script = auth_and_login();
+    script.extend(exchange("TYPE I", "200 binary"));
+    script.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 here (11 bytes)")]);
+    script.extend([Step::DataAccept, Step::DataStartTls]);
+    for piece in ["one", "two", "three"] {
+        script.extend([Step::DataSend(piece.as_bytes().to_vec()), Step::Sleep(400)]);
+    }
+    script.extend([Step::DataClose, reply("226 done")]);
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    let mut pieces = Vec::new();
+    ftp.retrbinary("RETR f", 65536, None, |b| {
+        pieces.push(b.to_vec());
+        Flow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(pieces, [&b"one"[..], b"two", b"three"]);
+    done(server, ftp);
+}

@@ -92,3 +92,42 @@ fn connecting_to_a_server_that_never_accepts_hits_the_connect_timeout() {
     assert!(e.to_string().contains("connect to"), "{e}");
     assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
 }
+
+/// A download of pieces the server sends `pause_ms` apart; returns each callback's bytes.
+fn trickled_download(data_timeout: Option<Duration>, pause_ms: u64) -> Vec<Vec<u8>> {
+    let mut script = vec![reply("220 ready")];
+    script.extend(exchange("TYPE I", "200 binary"));
+    script.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("RETR f".into()), reply("150 go")]);
+    script.push(Step::DataAccept);
+    for piece in ["one", "two", "three"] {
+        script.extend([Step::DataSend(piece.as_bytes().to_vec()), Step::Sleep(pause_ms)]);
+    }
+    script.extend([Step::DataClose, reply("226 done")]);
+    script.extend(exchange("QUIT", "221 bye"));
+    let server = FakeServer::start(script);
+    let mut ftp = client(Timeouts { data: Some(data_timeout), reply: ms(10_000), connect: None }, server.port);
+    let mut pieces = Vec::new();
+    ftp.retrbinary("RETR f", 65536, None, |b| {
+        pieces.push(b.to_vec());
+        Flow::Continue(())
+    })
+    .unwrap();
+    ftp.quit().unwrap();
+    server.finish();
+    pieces
+}
+
+#[test]
+fn bulk_reads_hand_over_slow_data_as_it_comes() {
+    // Downloads ask the kernel to wake the reader per batch of bytes; a batch that does
+    // not fill is still handed over promptly, with or without a data timeout.
+    for timeout in [None, Some(Duration::from_secs(10))] {
+        assert_eq!(trickled_download(timeout, 400), [&b"one"[..], b"two", b"three"], "timeout {timeout:?}");
+    }
+}
+
+#[test]
+fn bulk_reads_keep_the_data_timeout_between_bytes() {
+    // Pauses shorter than the data timeout (but far longer than a batch's wait) are fine.
+    assert_eq!(trickled_download(Some(Duration::from_millis(700)), 250), [&b"one"[..], b"two", b"three"]);
+}
