@@ -9,6 +9,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::files::FileOptions;
 use crate::session::Ftp;
 use crate::transfer::Flow;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -248,7 +249,8 @@ impl Ftp {
     fn mirror_down_dir(&mut self, base: &[u8], rel: &[u8], local_base: &Path, run: &mut Run) -> Result<()> {
         check_depth(rel)?;
         let entries = self.remote_entries(base, rel)?;
-        let mut seen: Vec<Vec<u8>> = Vec::new();
+        // Name lookups are hashed: a directory can hold hundreds of thousands of entries.
+        let mut seen: HashSet<Vec<u8>> = HashSet::new();
         let mut subdirs = Vec::new();
         for e in entries {
             if matches!(e.kind, EntryType::CurrentDir | EntryType::ParentDir) {
@@ -263,12 +265,12 @@ impl Ftp {
             if run.skipped(&path, name) {
                 run.stats.skipped += 1;
                 run.report(MirrorAction::Skipped, &path, e.size)?;
-                seen.push(name.to_vec());
+                seen.insert(name.to_vec());
                 continue;
             }
             match e.kind {
                 EntryType::Dir => {
-                    seen.push(name.to_vec());
+                    seen.insert(name.to_vec());
                     subdirs.push(path);
                 }
                 EntryType::Link if run.opts.symlinks == SymlinkPolicy::Skip => {
@@ -276,7 +278,7 @@ impl Ftp {
                     run.report(MirrorAction::SkippedLink, &path, None)?;
                 }
                 EntryType::File | EntryType::Link => {
-                    seen.push(name.to_vec());
+                    seen.insert(name.to_vec());
                     self.mirror_get(&e, name, &path, local_base, run)?;
                 }
                 _ => {}
@@ -370,7 +372,13 @@ impl Ftp {
         Ok(())
     }
 
-    fn delete_local_extras(&mut self, rel: &[u8], local_base: &Path, seen: &[Vec<u8>], run: &mut Run) -> Result<()> {
+    fn delete_local_extras(
+        &mut self,
+        rel: &[u8],
+        local_base: &Path,
+        seen: &HashSet<Vec<u8>>,
+        run: &mut Run,
+    ) -> Result<()> {
         let dir = local_path(local_base, rel);
         let Ok(read) = std::fs::read_dir(&dir) else { return Ok(()) };
         let mut extras: Vec<Vec<u8>> = read
@@ -444,6 +452,11 @@ impl Ftp {
             .map(|d| d.file_name().as_bytes().to_vec())
             .collect();
         names.sort();
+        // The first entry of each name, as a scan would find it; hashed for big directories.
+        let mut by_name: HashMap<&[u8], &Entry> = HashMap::with_capacity(remote.len());
+        for e in &remote {
+            by_name.entry(e.name.as_slice()).or_insert(e);
+        }
         let mut subdirs = Vec::new();
         for name in &names {
             let path = join(rel, name);
@@ -472,7 +485,7 @@ impl Ftp {
             } else {
                 lmeta
             };
-            let there = remote.iter().find(|e| e.name == *name);
+            let there = by_name.get(name.as_slice()).copied();
             if meta.is_dir() {
                 check_depth(&path)?;
                 let exists = there.is_some_and(|e| e.kind == EntryType::Dir);
@@ -509,7 +522,7 @@ impl Ftp {
         if run.opts.delete {
             for e in &remote {
                 if matches!(e.kind, EntryType::CurrentDir | EntryType::ParentDir)
-                    || names.contains(&e.name)
+                    || names.binary_search(&e.name).is_ok()
                     || safe_name(&e.name).is_none()
                 {
                     continue;
