@@ -168,9 +168,9 @@
  *   - Whole-file downloads over plain connections splice(2) into the file, and
  *     uploads can sendfile(2) (ftp_set_zero_copy()); ftplib copies through 8 KiB
  *     Python buffers.
- *   - Other downloads (ftp_retr_binary(), TLS, files splice cannot write) read in
- *     bulk: woken once about 1 MiB has arrived or 10 ms have passed, not per packet
- *     as ftplib's reads are; the data timeout still runs from the last byte.
+ *   - Other plain downloads (ftp_retr_binary(), files splice cannot write) read
+ *     in bulk: woken once about 1 MiB has arrived or 10 ms have passed, not per
+ *     packet as ftplib's reads are; the data timeout still runs from the last byte.
  */
 
 
@@ -1827,7 +1827,8 @@ int ftp_session_data_tls_resumed(ftp_session *h);
  * connection, sends REST `rest` (unless FTP_NO_REST) and `cmd`, hands every block to
  * `callback`, then reads the final reply.
  *
- * Bytes are read in bulk: the kernel wakes the reader once about 1 MiB has arrived
+ * Over a plain (not TLS) data connection bytes are read in bulk: the kernel wakes the
+ * reader once about 1 MiB has arrived
  * rather than per packet, and a read that has waited 10 ms hands over whatever has
  * come. A slow server's bytes therefore reach `callback` at most 10 ms late, the data
  * timeout still runs from the last byte received, and on a fast link the reading

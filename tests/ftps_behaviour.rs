@@ -560,8 +560,8 @@ fn verification_can_be_skipped_explicitly() {
 
 #[test]
 fn slow_tls_data_is_handed_over_as_it_comes() {
-    // Bulk reads wait for a batch of bytes, but not for long: each TLS record the server
-    // sends after a pause reaches the callback on its own, and the end needs no timeout.
+    // Plain downloads batch their reads; TLS ones read as data comes: each TLS record
+    // the server sends after a pause reaches the callback on its own.
     let mut script = auth_and_login();
     script.extend(exchange("TYPE I", "200 binary"));
     script.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 here (11 bytes)")]);

@@ -127,7 +127,8 @@ impl Read for CallbackReader {
 /// connection, sends REST `rest` (unless FTP_NO_REST) and `cmd`, hands every block to
 /// `callback`, then reads the final reply.
 ///
-/// Bytes are read in bulk: the kernel wakes the reader once about 1 MiB has arrived
+/// Over a plain (not TLS) data connection bytes are read in bulk: the kernel wakes the
+/// reader once about 1 MiB has arrived
 /// rather than per packet, and a read that has waited 10 ms hands over whatever has
 /// come. A slow server's bytes therefore reach `callback` at most 10 ms late, the data
 /// timeout still runs from the last byte received, and on a fast link the reading
