@@ -3,9 +3,8 @@
 
 mod common;
 
-use common::fake_server::{FakeServer, Step};
+use common::fake_server::{FakeServer, Step, connected_with};
 use ftp::{Flow, Ftp, MirrorAction, MirrorOptions};
-use std::time::Duration;
 
 fn reply(text: &str) -> Step {
     Step::Reply(text.to_string())
@@ -17,13 +16,21 @@ fn exchange(cmd: &str, answer: &str) -> Vec<Step> {
 
 /// A client connected to a server that runs `script` after its welcome.
 fn connected(script: Vec<Step>) -> (FakeServer, Ftp) {
-    let mut full = vec![reply("220 ready")];
-    full.extend(script);
-    let server = FakeServer::start(full);
-    let mut ftp = Ftp::new();
-    ftp.set_feat_after_login(false);
-    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
-    (server, ftp)
+    connected_with(script, |ftp| ftp.set_feat_after_login(false))
+}
+
+/// Mirrors the server's /pub into `dir`: the result, and each action with its path.
+fn download(
+    ftp: &mut Ftp,
+    dir: &std::path::Path,
+    opts: &MirrorOptions,
+) -> (ftp::Result<ftp::MirrorStats>, Vec<(MirrorAction, String)>) {
+    let mut seen = Vec::new();
+    let result = ftp.mirror_download("/pub", dir, opts, &mut |a, p, _| {
+        seen.push((a, String::from_utf8_lossy(p).into_owned()));
+        Flow::Continue(())
+    });
+    (result, seen)
 }
 
 #[test]
@@ -49,13 +56,8 @@ fn hostile_names_from_the_server_are_refused() {
     let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("mirror-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     let target = root.join("target");
-    let mut seen = Vec::new();
-    let stats = ftp
-        .mirror_download("/pub", &target, &MirrorOptions::default(), &mut |a, path, _| {
-            seen.push((a, String::from_utf8_lossy(path).into_owned()));
-            Flow::Continue(())
-        })
-        .unwrap();
+    let (stats, seen) = download(&mut ftp, &target, &MirrorOptions::default());
+    let stats = stats.unwrap();
     assert_eq!(stats.refused, 4, "{seen:?}");
     assert_eq!(stats.files_transferred, 1);
     assert!(seen.contains(&(MirrorAction::Refused, "../escape".into())));
@@ -208,13 +210,8 @@ fn a_local_symlink_where_the_server_has_a_directory_is_refused_not_followed() {
     script.extend(exchange("QUIT", "221 bye"));
     let (server, mut ftp) = connected(script);
     let opts = MirrorOptions { delete: true, ..MirrorOptions::default() };
-    let mut seen = Vec::new();
-    let stats = ftp
-        .mirror_download("/pub", &target, &opts, &mut |a, p, _| {
-            seen.push((a, String::from_utf8_lossy(p).into_owned()));
-            Flow::Continue(())
-        })
-        .unwrap();
+    let (stats, seen) = download(&mut ftp, &target, &opts);
+    let stats = stats.unwrap();
     assert_eq!(seen, vec![(MirrorAction::Refused, "data".to_string())]);
     assert_eq!(stats.refused, 1);
     assert_eq!(std::fs::read(outside.join("keep.txt")).unwrap(), b"precious", "nothing deleted through the link");
@@ -267,13 +264,8 @@ fn followed_links_ignore_the_links_own_size_and_a_link_to_a_directory_is_left_ou
     let (server, mut ftp) = connected(list_script(listing, then));
     let dir = temp_dir("follow-size");
     let opts = MirrorOptions { symlinks: ftp::SymlinkPolicy::Follow, ..MirrorOptions::default() };
-    let mut seen = Vec::new();
-    let stats = ftp
-        .mirror_download("/pub", &dir, &opts, &mut |a, p, _| {
-            seen.push((a, String::from_utf8_lossy(p).into_owned()));
-            Flow::Continue(())
-        })
-        .unwrap();
+    let (stats, seen) = download(&mut ftp, &dir, &opts);
+    let stats = stats.unwrap();
     assert_eq!(
         seen,
         vec![
@@ -297,12 +289,8 @@ fn a_followed_link_where_a_local_directory_is_leaves_the_directory() {
     std::fs::write(dir.join("latest/kept.txt"), b"kept").unwrap();
     let (server, mut ftp) = connected(list_script("lrwxrwxrwx 1 u g 3 Jan  1  2020 latest -> 1.2\r\n", Vec::new()));
     let opts = MirrorOptions { symlinks: ftp::SymlinkPolicy::Follow, ..MirrorOptions::default() };
-    let mut seen = Vec::new();
-    ftp.mirror_download("/pub", &dir, &opts, &mut |a, p, _| {
-        seen.push((a, String::from_utf8_lossy(p).into_owned()));
-        Flow::Continue(())
-    })
-    .unwrap();
+    let (stats, seen) = download(&mut ftp, &dir, &opts);
+    stats.unwrap();
     assert_eq!(seen, vec![(MirrorAction::SkippedLink, "latest".to_string())]);
     assert_eq!(std::fs::read(dir.join("latest/kept.txt")).unwrap(), b"kept");
     ftp.quit().unwrap();

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::fake_server::{FakeServer, Step};
+use common::fake_server::{FakeServer, Step, connected_with};
 use ftp::{ErrorKind, Flow, Ftp, Progress};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -37,13 +37,7 @@ fn aborted_then_noop() -> Vec<Step> {
 }
 
 fn connected(script: Vec<Step>) -> (FakeServer, Ftp) {
-    let mut full = vec![reply("220 ready")];
-    full.extend(script);
-    let server = FakeServer::start(full);
-    let mut ftp = Ftp::new();
-    ftp.set_type_caching(false);
-    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
-    (server, ftp)
+    connected_with(script, |ftp| ftp.set_type_caching(false))
 }
 
 type Seen = Arc<Mutex<Vec<Progress>>>;

@@ -595,3 +595,15 @@ pub fn parse_port_command(cmd: &str) -> Result<SocketAddr, String> {
     }
     Err(format!("not a PORT/EPRT command: {cmd:?}"))
 }
+
+/// A server that sends "220 ready" and then runs `script`, and a client connected to it
+/// (5 s timeout) after `setup` has configured it.
+pub fn connected_with(script: Vec<Step>, setup: impl FnOnce(&mut ftp::Ftp)) -> (FakeServer, ftp::Ftp) {
+    let mut full = vec![Step::Reply("220 ready".to_string())];
+    full.extend(script);
+    let server = FakeServer::start(full);
+    let mut ftp = ftp::Ftp::new();
+    setup(&mut ftp);
+    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+    (server, ftp)
+}
