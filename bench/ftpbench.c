@@ -9,6 +9,8 @@
  *                                                TCP with sendfile, read and discarded
  *   ftpbench raw-tcp-file FILE OUT               the same bytes spliced into the file OUT: the
  *                                                machine's limit for a download to a file
+ *   ftpbench write-file OUT SIZE                 SIZE bytes written from memory into OUT, no
+ *                                                network at all: the floor of any download there
  *
  * OPTIONS are those of the examples (--tls, --cacert FILE, ...). Prints "bytes=N" (and
  * "files=N" / "entries=N") on success; exits non-zero with the error otherwise. */
@@ -41,7 +43,7 @@ static int usage(void) {
     fprintf(stderr,
             "usage: ftpbench " EX_OPTS_USAGE " get-null URL [BLOCKSIZE] | get-file URL LOCAL |\n"
             "       put-file LOCAL URL | get-many URL N | list URL\n"
-            "       ftpbench raw-tcp FILE [BLOCKSIZE] | raw-tcp-file FILE OUT\n");
+            "       ftpbench raw-tcp FILE [BLOCKSIZE] | raw-tcp-file FILE OUT | write-file OUT SIZE\n");
     return 2;
 }
 
@@ -154,6 +156,32 @@ static int raw_tcp(const char *path, size_t blocksize, const char *out_path) {
     return rc == 0 && total == (uint64_t)st.st_size ? 0 : 1;
 }
 
+/* Writes `size` bytes from a 1 MiB buffer into OUT, created or truncated: what the file
+ * alone costs (tmpfs allocates and fills every page), with no socket in the way. */
+static int write_file(const char *out_path, uint64_t size) {
+    int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    char *buf = malloc(1 << 20);
+    if (out < 0 || !buf) {
+        perror(out_path);
+        return 1;
+    }
+    memset(buf, 1, 1 << 20);
+    uint64_t total = 0;
+    while (total < size) {
+        size_t want = size - total < (1 << 20) ? (size_t)(size - total) : (size_t)(1 << 20);
+        ssize_t n = write(out, buf, want);
+        if (n <= 0) {
+            perror("write");
+            break;
+        }
+        total += (uint64_t)n;
+    }
+    free(buf);
+    if (close(out) != 0) return 1;
+    printf("bytes=%llu\n", (unsigned long long)total);
+    return total == size ? 0 : 1;
+}
+
 /* ---- FTP scenarios ------------------------------------------------------------------- */
 
 int main(int argc, char **argv) {
@@ -165,6 +193,8 @@ int main(int argc, char **argv) {
     if (strcmp(mode, "raw-tcp") == 0)
         return raw_tcp(argv[i + 1], argc - i > 2 ? (size_t)strtoull(argv[i + 2], NULL, 10) : BLOCKSIZE, NULL);
     if (strcmp(mode, "raw-tcp-file") == 0 && argc - i > 2) return raw_tcp(argv[i + 1], BLOCKSIZE, argv[i + 2]);
+    if (strcmp(mode, "write-file") == 0 && argc - i > 2)
+        return write_file(argv[i + 1], (uint64_t)strtoull(argv[i + 2], NULL, 10));
 
     const char *url_arg = strcmp(mode, "put-file") == 0 ? (argc - i > 2 ? argv[i + 2] : NULL) : argv[i + 1];
     if (!url_arg) return usage();
