@@ -4,34 +4,22 @@
 
 mod common;
 
-use common::fake_server::{FakeServer, Step, Transcript};
+use common::fake_server::{FakeServer, Step};
+use common::script::{done, exchange, expect, quit, reply};
 use ftp::{ErrorKind, FileTime, Ftp};
 use std::time::Duration;
-
-fn reply(text: &str) -> Step {
-    Step::Reply(text.to_string())
-}
-
-fn exchange(cmd: &str, answer: &str) -> Vec<Step> {
-    vec![Step::Expect(cmd.to_string()), reply(answer)]
-}
 
 /// A connected client (FEAT after login as `feat`), the server running `script` then QUIT.
 fn session(script: Vec<Vec<Step>>, feat: bool) -> (FakeServer, Ftp) {
     let mut full = vec![reply("220 fake ready")];
     full.extend(script.into_iter().flatten());
-    full.extend(exchange("QUIT", "221 bye"));
+    full.extend(quit());
     let server = FakeServer::start(full);
     let mut ftp = Ftp::new();
     ftp.set_feat_after_login(feat);
     ftp.set_type_caching(false);
     ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
     (server, ftp)
-}
-
-fn done(server: FakeServer, mut ftp: Ftp) -> Transcript {
-    ftp.quit().unwrap();
-    server.finish()
 }
 
 const FEAT_REPLY: &str =
@@ -238,7 +226,7 @@ fn mkd_all_creates_missing_levels_and_comes_back() {
 /// A passive LIST/MLSD exchange sending `lines`.
 fn listing(cmd: &str, lines: &str) -> Vec<Step> {
     let mut s = exchange("TYPE A", "200 ascii");
-    s.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect(cmd.into()), reply("150 here")]);
+    s.extend([expect("EPSV"), Step::Epsv, expect(cmd), reply("150 here")]);
     s.extend([Step::DataAccept, Step::DataSend(lines.as_bytes().to_vec()), Step::DataClose, reply("226 done")]);
     s
 }
@@ -262,7 +250,7 @@ fn entries_come_from_mlsd_when_offered_and_from_list_otherwise() {
             listing("MLSD", "type=cdir; .\r\ntype=file;size=5; a b\r\ntype=dir; d\r\n"),
             // The same server refusing MLSD for a path: LIST is the fallback.
             exchange("TYPE A", "200 ascii"),
-            vec![Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("MLSD sub".into()), reply("500 no MLSD here")],
+            vec![expect("EPSV"), Step::Epsv, expect("MLSD sub"), reply("500 no MLSD here")],
             listing("LIST sub", "total 8\r\n-rw-r--r-- 1 u g 7 Jan  1  2020 f.txt\r\nodd line\r\n"),
         ],
         false,

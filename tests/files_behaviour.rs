@@ -3,33 +3,21 @@
 
 mod common;
 
-use common::fake_server::{FakeServer, Step, Transcript};
+use common::fake_server::{FakeServer, Step};
+use common::script::{done, exchange, expect, quit, reply};
 use ftp::{ErrorKind, FileOptions, Ftp};
 use std::time::Duration;
-
-fn reply(text: &str) -> Step {
-    Step::Reply(text.to_string())
-}
-
-fn exchange(cmd: &str, answer: &str) -> Vec<Step> {
-    vec![Step::Expect(cmd.to_string()), reply(answer)]
-}
 
 fn session(script: Vec<Vec<Step>>) -> (FakeServer, Ftp) {
     let mut full = vec![reply("220 ready")];
     full.extend(script.into_iter().flatten());
-    full.extend(exchange("QUIT", "221 bye"));
+    full.extend(quit());
     let server = FakeServer::start(full);
     let mut ftp = Ftp::new();
     // The scripts show a TYPE before every transfer.
     ftp.set_type_caching(false);
     ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
     (server, ftp)
-}
-
-fn done(server: FakeServer, mut ftp: Ftp) -> Transcript {
-    ftp.quit().unwrap();
-    server.finish()
 }
 
 /// TYPE I, SIZE answered with `size`.
@@ -40,11 +28,11 @@ fn size(name: &str, size: &str) -> Vec<Step> {
 /// A passive binary transfer of `cmd`, after REST `rest` when given.
 fn transfer(cmd: &str, rest: Option<u64>, send: Option<&[u8]>) -> Vec<Step> {
     let mut s = exchange("TYPE I", "200 binary");
-    s.extend([Step::Expect("EPSV".into()), Step::Epsv]);
+    s.extend([expect("EPSV"), Step::Epsv]);
     if let Some(r) = rest {
         s.extend(exchange(&format!("REST {r}"), "350 restarting"));
     }
-    s.extend([Step::Expect(cmd.into()), reply("150 go"), Step::DataAccept]);
+    s.extend([expect(cmd), reply("150 go"), Step::DataAccept]);
     match send {
         Some(data) => s.extend([Step::DataSend(data.to_vec()), Step::DataClose]),
         None => s.extend([Step::DataRecvAll, Step::DataClose]),

@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::fake_server::{FakeServer, Step, Transcript};
+use common::fake_server::{FakeServer, Step};
+use common::script::{cmds, done, exchange, expect, pattern, quit, raw, reply};
 use ftp::{ErrorKind, Flow, Ftp, LogKind, MlsdEntry};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Mutex};
@@ -27,27 +28,6 @@ fn client() -> Ftp {
 }
 
 // ---- script helpers -------------------------------------------------------------------
-
-fn reply(text: &str) -> Step {
-    Step::Reply(text.to_string())
-}
-
-fn expect(cmd: &str) -> Step {
-    Step::Expect(cmd.to_string())
-}
-
-fn raw(bytes: &[u8]) -> Step {
-    Step::Raw(bytes.to_vec())
-}
-
-/// `cmd` answered by `answer`.
-fn exchange(cmd: &str, answer: &str) -> Vec<Step> {
-    vec![expect(cmd), reply(answer)]
-}
-
-fn quit() -> Vec<Step> {
-    exchange("QUIT", "221 bye")
-}
 
 /// The EPSV exchange and the data connection being accepted after `cmd`'s 150.
 fn passive_open(cmd: &str) -> Vec<Step> {
@@ -80,16 +60,6 @@ fn session(script: Vec<Step>) -> (FakeServer, Ftp) {
     (server, ftp)
 }
 
-/// Ends a session with QUIT (the script must end with `quit()`) and returns the transcript.
-fn done(server: FakeServer, mut ftp: Ftp) -> Transcript {
-    ftp.quit().expect("QUIT");
-    server.finish()
-}
-
-fn cmds(t: &Transcript) -> Vec<&str> {
-    t.commands.iter().map(String::as_str).collect()
-}
-
 fn cont<T: ?Sized>(_: &T) -> Flow {
     Flow::Continue(())
 }
@@ -103,11 +73,6 @@ fn download(ftp: &mut Ftp, cmd: &str, rest: Option<u64>) -> Vec<u8> {
     })
     .unwrap();
     got
-}
-
-/// Test data holding every byte value (i * 7 mod 256 cycles through all 256), CR and LF included.
-fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i * 7 % 256) as u8).collect()
 }
 
 // ---- connecting and reading replies -----------------------------------------------------

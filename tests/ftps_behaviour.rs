@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::fake_server::{FakeServer, Step, Transcript};
+use common::fake_server::{FakeServer, Step};
+use common::script::{done, exchange, expect, quit, raw, reply};
 use common::tls;
 use ftp::{ErrorKind, Flow, Ftp, TlsConfig, TlsFailure, TlsMode, TlsVersion};
 use openssl::ssl::SslVersion;
@@ -22,18 +23,6 @@ fn client() -> Ftp {
     ftp.set_pipelining(false);
     ftp.set_type_caching(false);
     ftp
-}
-
-fn reply(text: &str) -> Step {
-    Step::Reply(text.to_string())
-}
-
-fn expect(cmd: &str) -> Step {
-    Step::Expect(cmd.to_string())
-}
-
-fn exchange(cmd: &str, answer: &str) -> Vec<Step> {
-    vec![expect(cmd), reply(answer)]
 }
 
 /// Client settings trusting the fake server's certificate.
@@ -62,10 +51,6 @@ fn tls_download(announce: &str, data: &[u8], close: Step, end: &str) -> Vec<Step
     s
 }
 
-fn quit() -> Vec<Step> {
-    exchange("QUIT", "221 bye")
-}
-
 /// A server running `script` after its welcome, and an explicit-FTPS client connected
 /// (AUTH done) with `cfg`.
 fn explicit(script: Vec<Step>, cfg: TlsConfig, max: Option<SslVersion>) -> (FakeServer, Ftp) {
@@ -85,11 +70,6 @@ fn retr(ftp: &mut Ftp) -> ftp::Result<Vec<u8>> {
         Flow::Continue(())
     })?;
     Ok(got)
-}
-
-fn done(server: FakeServer, mut ftp: Ftp) -> Transcript {
-    ftp.quit().expect("QUIT");
-    server.finish()
 }
 
 fn tls_kind(e: &ftp::Error) -> Option<TlsFailure> {
@@ -431,7 +411,7 @@ fn bytes_after_the_234_are_refused_not_read_as_replies() {
     let script = vec![
         reply("220 fake ready"),
         expect("AUTH TLS"),
-        Step::Raw(b"234 go ahead\r\n230 injected login\r\n".to_vec()),
+        raw(b"234 go ahead\r\n230 injected login\r\n"),
         Step::ExpectEof,
     ];
     let server = FakeServer::start_tls(script, tls::acceptor(None), false);

@@ -7,6 +7,7 @@
 mod common;
 
 use common::fake_server::{FakeServer, Step, Transcript};
+use common::script::{cmds, done, exchange, expect, pattern, quit, raw, reply};
 use ftp::{ErrorKind, Ftp};
 use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr};
@@ -20,26 +21,6 @@ const SHORT: Duration = Duration::from_millis(400);
 const ABOR_LINE: &[u8] = b"\xff\xf4\xff\xf2ABOR\r\n";
 
 type Flow = ControlFlow<()>;
-
-fn reply(text: &str) -> Step {
-    Step::Reply(text.to_string())
-}
-
-fn raw(bytes: &[u8]) -> Step {
-    Step::Raw(bytes.to_vec())
-}
-
-fn expect(cmd: &str) -> Step {
-    Step::Expect(cmd.to_string())
-}
-
-fn exchange(cmd: &str, answer: &str) -> Vec<Step> {
-    vec![expect(cmd), reply(answer)]
-}
-
-fn quit() -> Vec<Step> {
-    exchange("QUIT", "221 bye")
-}
 
 /// The session's first passive transfer up to the accepted data connection: TYPE I
 /// pipelined with EPSV, then `cmd` and its 150.
@@ -85,15 +66,6 @@ fn session(script: Vec<Vec<Step>>) -> (FakeServer, Ftp) {
     (server, ftp)
 }
 
-fn done(server: FakeServer, mut ftp: Ftp) -> Transcript {
-    ftp.quit().expect("QUIT");
-    server.finish()
-}
-
-fn cmds(t: &Transcript) -> Vec<&str> {
-    t.commands.iter().map(String::as_str).collect()
-}
-
 /// retrbinary into a Vec: (the bytes received, the result).
 fn download(ftp: &mut Ftp, cmd: &str, rest: Option<u64>) -> (Vec<u8>, ftp::Result<ftp::Reply>) {
     let mut got = Vec::new();
@@ -102,10 +74,6 @@ fn download(ftp: &mut Ftp, cmd: &str, rest: Option<u64>) -> (Vec<u8>, ftp::Resul
         Flow::Continue(())
     });
     (got, r)
-}
-
-fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i * 13 % 251) as u8).collect()
 }
 
 /// The session is still in step: NOOP gets its own reply.

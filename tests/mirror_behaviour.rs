@@ -4,15 +4,8 @@
 mod common;
 
 use common::fake_server::{FakeServer, Step, connected_with};
+use common::script::{exchange, expect, quit, reply};
 use ftp::{Flow, Ftp, MirrorAction, MirrorOptions};
-
-fn reply(text: &str) -> Step {
-    Step::Reply(text.to_string())
-}
-
-fn exchange(cmd: &str, answer: &str) -> Vec<Step> {
-    vec![Step::Expect(cmd.to_string()), reply(answer)]
-}
 
 /// A client connected to a server that runs `script` after its welcome.
 fn connected(script: Vec<Step>) -> (FakeServer, Ftp) {
@@ -43,14 +36,14 @@ fn hostile_names_from_the_server_are_refused() {
     script.extend(exchange("CWD /pub", "250 ok"));
     script.extend(exchange("FEAT", "211-x\r\n MLST type*;size*;\r\n211 end"));
     script.extend(exchange("TYPE A", "200 ascii"));
-    script.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("MLSD".into()), reply("150 here")]);
+    script.extend([expect("EPSV"), Step::Epsv, expect("MLSD"), reply("150 here")]);
     script.extend([Step::DataAccept, Step::DataSend(listing.as_bytes().to_vec()), Step::DataClose, reply("226 ok")]);
     script.extend(exchange("TYPE I", "200 binary"));
-    script.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("RETR ok.txt".into()), reply("150 go")]);
+    script.extend([expect("EPSV"), Step::Epsv, expect("RETR ok.txt"), reply("150 go")]);
     script.extend([Step::DataAccept, Step::DataSend(b"ok".to_vec()), Step::DataClose, reply("226 ok")]);
     // Back where it started.
     script.extend(exchange("CWD /home", "250 ok"));
-    script.extend(exchange("QUIT", "221 bye"));
+    script.extend(quit());
     let (server, mut ftp) = connected(script);
 
     let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("mirror-{}", std::process::id()));
@@ -79,11 +72,11 @@ fn list_script(listing: &str, then: Vec<Step>) -> Vec<Step> {
     s.extend(exchange("CWD /pub", "250 ok"));
     s.extend(exchange("FEAT", "500 no"));
     s.extend(exchange("TYPE A", "200 ascii"));
-    s.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("LIST".into()), reply("150 here")]);
+    s.extend([expect("EPSV"), Step::Epsv, expect("LIST"), reply("150 here")]);
     s.extend([Step::DataAccept, Step::DataSend(listing.as_bytes().to_vec()), Step::DataClose, reply("226 ok")]);
     s.extend(then);
     s.extend(exchange("CWD /home", "250 ok"));
-    s.extend(exchange("QUIT", "221 bye"));
+    s.extend(quit());
     s
 }
 
@@ -96,7 +89,7 @@ fn symlinks_are_skipped_by_default_and_fetched_when_followed() {
         let mut then = Vec::new();
         if follow {
             then.extend(exchange("TYPE I", "200 binary"));
-            then.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("RETR link".into()), reply("150 go")]);
+            then.extend([expect("EPSV"), Step::Epsv, expect("RETR link"), reply("150 go")]);
             then.extend([Step::DataAccept, Step::DataSend(b"one".to_vec()), Step::DataClose, reply("226 ok")]);
         }
         let (server, mut ftp) = connected(list_script(listing, then));
@@ -134,7 +127,7 @@ fn a_dry_run_upload_into_a_missing_directory_reports_everything_and_sends_no_cha
     let mut script = exchange("PWD", "257 \"/home\"");
     script.extend(exchange("CWD /new", "550 no such directory"));
     script.extend(exchange("CWD /home", "250 ok"));
-    script.extend(exchange("QUIT", "221 bye"));
+    script.extend(quit());
     let (server, mut ftp) = connected(script);
     let opts = MirrorOptions { dry_run: true, ..MirrorOptions::default() };
     let mut seen = Vec::new();
@@ -165,7 +158,7 @@ fn mlsd(listing: &str, first: bool) -> Vec<Step> {
         s.extend(exchange("FEAT", "211-x\r\n MLST type*;size*;\r\n211 end"));
         s.extend(exchange("TYPE A", "200 ascii"));
     }
-    s.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("MLSD".into()), reply("150 here")]);
+    s.extend([expect("EPSV"), Step::Epsv, expect("MLSD"), reply("150 here")]);
     s.extend([Step::DataAccept, Step::DataSend(listing.as_bytes().to_vec()), Step::DataClose, reply("226 ok")]);
     s
 }
@@ -180,8 +173,7 @@ fn temp_dir(what: &str) -> std::path::PathBuf {
 #[test]
 fn a_pwd_reply_without_a_path_stops_a_mirror_before_it_starts() {
     // Paths built on an empty directory would lead into the server's root instead.
-    let (server, mut ftp) =
-        connected([exchange("PWD", "257 /srv is the current directory"), exchange("QUIT", "221 bye")].concat());
+    let (server, mut ftp) = connected([exchange("PWD", "257 /srv is the current directory"), quit()].concat());
     let e = ftp
         .mirror_download("/pub", &temp_dir("nopwd"), &MirrorOptions::default(), &mut |_, _, _| Flow::Continue(()))
         .unwrap_err();
@@ -207,7 +199,7 @@ fn a_local_symlink_where_the_server_has_a_directory_is_refused_not_followed() {
     script.extend(exchange("CWD /pub", "250 ok"));
     script.extend(mlsd("type=dir; data\r\n", true));
     script.extend(exchange("CWD /home", "250 ok"));
-    script.extend(exchange("QUIT", "221 bye"));
+    script.extend(quit());
     let (server, mut ftp) = connected(script);
     let opts = MirrorOptions { delete: true, ..MirrorOptions::default() };
     let (stats, seen) = download(&mut ftp, &target, &opts);
@@ -233,7 +225,7 @@ fn a_tree_deeper_than_the_bound_is_an_error_not_a_stack_overflow() {
         dir.push_str("/a");
     }
     script.extend(exchange("CWD /home", "250 ok"));
-    script.extend(exchange("QUIT", "221 bye"));
+    script.extend(quit());
     let (server, mut ftp) = connected(script);
     let target = temp_dir("deep");
     let e =
@@ -253,14 +245,9 @@ fn followed_links_ignore_the_links_own_size_and_a_link_to_a_directory_is_left_ou
     // LIST gives a link's own length (7, "big.bin"), not its target's (1000 bytes).
     let listing = "lrwxrwxrwx 1 u g 7 Jan  1  2020 big -> big.bin\r\nlrwxrwxrwx 1 u g 3 Jan  1  2020 sub -> dir\r\n";
     let mut then = exchange("TYPE I", "200 binary");
-    then.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("RETR big".into()), reply("150 go")]);
+    then.extend([expect("EPSV"), Step::Epsv, expect("RETR big"), reply("150 go")]);
     then.extend([Step::DataAccept, Step::DataSend(vec![7u8; 1000]), Step::DataClose, reply("226 ok")]);
-    then.extend([
-        Step::Expect("EPSV".into()),
-        Step::Epsv,
-        Step::Expect("RETR sub".into()),
-        reply("550 not a plain file"),
-    ]);
+    then.extend([expect("EPSV"), Step::Epsv, expect("RETR sub"), reply("550 not a plain file")]);
     let (server, mut ftp) = connected(list_script(listing, then));
     let dir = temp_dir("follow-size");
     let opts = MirrorOptions { symlinks: ftp::SymlinkPolicy::Follow, ..MirrorOptions::default() };

@@ -3,24 +3,17 @@
 mod common;
 
 use common::fake_server::{FakeServer, Step, connected_with};
+use common::script::{exchange, expect, quit, reply};
 use ftp::{ErrorKind, Flow, Ftp, Progress};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const ABOR_LINE: &[u8] = b"\xff\xf4\xff\xf2ABOR\r\n";
 
-fn reply(text: &str) -> Step {
-    Step::Reply(text.to_string())
-}
-
-fn exchange(cmd: &str, answer: &str) -> Vec<Step> {
-    vec![Step::Expect(cmd.to_string()), reply(answer)]
-}
-
 /// TYPE I, EPSV and RETR f answered by `announce`, the data connection accepted.
 fn retr_open(announce: &str) -> Vec<Step> {
     let mut s = exchange("TYPE I", "200 binary");
-    s.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("RETR f".into()), reply(announce)]);
+    s.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply(announce)]);
     s.push(Step::DataAccept);
     s
 }
@@ -32,7 +25,7 @@ fn aborted_then_noop() -> Vec<Step> {
     s.extend(exchange("NOOP", "200 resync"));
     s.extend(exchange("NOOP", "200 ok"));
     s.extend(exchange("NOOP", "200 still here"));
-    s.extend(exchange("QUIT", "221 bye"));
+    s.extend(quit());
     s
 }
 
@@ -63,7 +56,7 @@ fn progress_counts_bytes_against_the_announced_size() {
     let data = vec![5u8; 300_000];
     let mut script = retr_open("150 here (300000 bytes)");
     script.extend([Step::DataSend(data.clone()), Step::DataClose, reply("226 done")]);
-    script.extend(exchange("QUIT", "221 bye"));
+    script.extend(quit());
     let (server, mut ftp) = connected(script);
     let seen = recording(&mut ftp, Duration::ZERO, None);
     let mut got = 0;
@@ -86,7 +79,7 @@ fn progress_counts_bytes_against_the_announced_size() {
 fn reports_are_rate_limited() {
     let mut script = retr_open("150 here");
     script.extend([Step::DataSend(vec![1u8; 200_000]), Step::DataClose, reply("226 done")]);
-    script.extend(exchange("QUIT", "221 bye"));
+    script.extend(quit());
     let (server, mut ftp) = connected(script);
     let seen = recording(&mut ftp, Duration::from_secs(3600), None);
     ftp.retrbinary("RETR f", 1024, None, |_| Flow::Continue(())).unwrap();
@@ -136,7 +129,7 @@ fn another_thread_interrupts_a_stalled_transfer_and_the_session_goes_on() {
 
 #[test]
 fn interrupting_a_wait_for_a_reply_closes_the_session() {
-    let (server, mut ftp) = connected(vec![Step::Expect("NOOP".into()), Step::Sleep(500)]);
+    let (server, mut ftp) = connected(vec![expect("NOOP"), Step::Sleep(500)]);
     let interrupter = ftp.interrupter();
     let t = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(100));
@@ -157,7 +150,7 @@ fn a_whole_file_download_takes_the_total_from_size_when_the_150_has_none() {
     script.extend(exchange("SIZE f", "213 5000"));
     script.extend(retr_open("150 here"));
     script.extend([Step::DataSend(vec![1u8; 5000]), Step::DataClose, reply("226 done")]);
-    script.extend(exchange("QUIT", "221 bye"));
+    script.extend(quit());
     let (server, mut ftp) = connected(script);
     let seen = recording(&mut ftp, Duration::ZERO, None);
     let local = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("hint-{}", std::process::id()));
@@ -172,9 +165,9 @@ fn a_whole_file_download_takes_the_total_from_size_when_the_150_has_none() {
 #[test]
 fn a_whole_file_upload_reports_the_local_size_as_total() {
     let mut script = exchange("TYPE I", "200 binary");
-    script.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("STOR up".into()), reply("150 go")]);
+    script.extend([expect("EPSV"), Step::Epsv, expect("STOR up"), reply("150 go")]);
     script.extend([Step::DataAccept, Step::DataRecvAll, Step::DataClose, reply("226 ok")]);
-    script.extend(exchange("QUIT", "221 bye"));
+    script.extend(quit());
     let (server, mut ftp) = connected(script);
     let seen = recording(&mut ftp, Duration::ZERO, None);
     let local = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("up-{}", std::process::id()));

@@ -5,23 +5,12 @@
 
 mod common;
 
-use common::fake_server::{FakeServer, Step, Transcript};
+use common::fake_server::{FakeServer, Step};
+use common::script::{done, exchange, expect, quit, reply};
 use ftp::{ErrorKind, Ftp};
 use std::io::{Seek, SeekFrom, Write};
 use std::ops::ControlFlow;
 use std::time::Duration;
-
-fn reply(text: &str) -> Step {
-    Step::Reply(text.to_string())
-}
-
-fn expect(cmd: &str) -> Step {
-    Step::Expect(cmd.to_string())
-}
-
-fn exchange(cmd: &str, answer: &str) -> Vec<Step> {
-    vec![expect(cmd), reply(answer)]
-}
 
 /// A client with the defaults (pipelining and TYPE caching on), FEAT after login off.
 fn session(script: Vec<Vec<Step>>, timeout: Duration) -> (FakeServer, Ftp) {
@@ -32,11 +21,6 @@ fn session(script: Vec<Vec<Step>>, timeout: Duration) -> (FakeServer, Ftp) {
     ftp.set_feat_after_login(false);
     ftp.connect("127.0.0.1", server.port, Some(timeout), None).unwrap();
     (server, ftp)
-}
-
-fn quit(server: FakeServer, mut ftp: Ftp) -> Transcript {
-    ftp.quit().unwrap();
-    server.finish()
 }
 
 /// TYPE and EPSV arrive together: the server answers TYPE only once it has both lines,
@@ -93,7 +77,7 @@ fn type_is_sent_once_per_change_and_pipelined_with_epsv() {
         exchange("TYPE A", "200 ascii"),
         pipelined_epsv("I"),
         download("RETR d", b"ddd"),
-        exchange("QUIT", "221 bye"),
+        quit(),
     ];
     let (server, mut ftp) = session(script, Duration::from_secs(5));
     assert_eq!(retr(&mut ftp, "a"), b"aaa");
@@ -108,7 +92,7 @@ fn type_is_sent_once_per_change_and_pipelined_with_epsv() {
     assert_eq!(retr(&mut ftp, "c"), b"ccc");
     ftp.voidcmd("TYPE A").unwrap();
     assert_eq!(retr(&mut ftp, "d"), b"ddd");
-    let t = quit(server, ftp);
+    let t = done(server, ftp);
     assert_eq!(t.commands.iter().filter(|c| c.starts_with("TYPE")).count(), 5, "{:?}", t.commands);
 }
 
@@ -137,14 +121,14 @@ fn a_refused_pipelined_type_is_reported_and_replies_stay_in_step() {
         ],
         // The session is in step: NOOP gets its own reply, not the 229.
         exchange("NOOP", "200 noop ok"),
-        exchange("QUIT", "221 bye"),
+        quit(),
     ];
     let (server, mut ftp) = session(script, Duration::from_secs(5));
     let err = ftp.retrbinary("RETR a", 8192, None, |_| ControlFlow::Continue(())).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Perm, "{err}");
     assert!(err.to_string().contains("504"), "{err}");
     assert_eq!(ftp.sendcmd("NOOP").unwrap().code, 200);
-    let t = quit(server, ftp);
+    let t = done(server, ftp);
     assert!(!t.commands.iter().any(|c| c.starts_with("RETR")), "{:?}", t.commands);
 }
 
@@ -156,29 +140,24 @@ fn size_is_pipelined_with_type_and_the_type_is_kept() {
         exchange("SIZE g", "213 5"),
         vec![expect("EPSV"), Step::Epsv],
         download("RETR g", b"12345"),
-        exchange("QUIT", "221 bye"),
+        quit(),
     ];
     let (server, mut ftp) = session(script, Duration::from_secs(5));
     assert_eq!(ftp.size("f").unwrap(), Some(1234));
     assert_eq!(ftp.size("g").unwrap(), Some(5));
     assert_eq!(retr(&mut ftp, "g"), b"12345");
-    quit(server, ftp);
+    done(server, ftp);
 }
 
 #[test]
 fn type_caching_off_sends_type_before_every_transfer() {
-    let script = vec![
-        pipelined_epsv("I"),
-        download("RETR a", b"a"),
-        pipelined_epsv("I"),
-        download("RETR b", b"b"),
-        exchange("QUIT", "221 bye"),
-    ];
+    let script =
+        vec![pipelined_epsv("I"), download("RETR a", b"a"), pipelined_epsv("I"), download("RETR b", b"b"), quit()];
     let (server, mut ftp) = session(script, Duration::from_secs(5));
     ftp.set_type_caching(false);
     retr(&mut ftp, "a");
     retr(&mut ftp, "b");
-    quit(server, ftp);
+    done(server, ftp);
 }
 
 /// After one EPSV has worked, EPSV and the transfer command go in one write: the server
@@ -194,12 +173,12 @@ fn epsv_and_the_transfer_command_are_pipelined_once_epsv_worked() {
     script.push(download("RETR b", b"second")[1..].to_vec());
     script.push(pipelined_transfer("STOR c"));
     script.push(upload("STOR c")[1..].to_vec());
-    script.push(exchange("QUIT", "221 bye"));
+    script.push(quit());
     let (server, mut ftp) = session(script, Duration::from_secs(5));
     assert_eq!(retr(&mut ftp, "a"), b"first");
     assert_eq!(retr(&mut ftp, "b"), b"second");
     ftp.storbinary("STOR c", &mut &b"uploaded"[..], 8192, None, |_| ControlFlow::Continue(())).unwrap();
-    let t = quit(server, ftp);
+    let t = done(server, ftp);
     assert_eq!(t.data, vec![b"uploaded".to_vec()]);
 }
 
@@ -225,7 +204,7 @@ fn a_refused_pipelined_command_is_reported_rather_than_the_closed_port() {
         // The server gives up on the port at once and refuses the file.
         vec![Step::PasvClose, reply("550 no such file")],
         exchange("NOOP", "200 in step"),
-        exchange("QUIT", "221 bye"),
+        quit(),
     ];
     let (server, mut ftp) = session(script, Duration::from_secs(5));
     retr(&mut ftp, "a");
@@ -233,7 +212,7 @@ fn a_refused_pipelined_command_is_reported_rather_than_the_closed_port() {
     assert_eq!(err.kind(), ErrorKind::Perm, "{err}");
     assert!(err.to_string().contains("550"), "{err}");
     assert_eq!(ftp.sendcmd("NOOP").unwrap().code, 200);
-    quit(server, ftp);
+    done(server, ftp);
 }
 
 #[test]
@@ -243,14 +222,14 @@ fn a_refused_pipelined_epsv_reads_both_replies() {
         download("RETR a", b"x"),
         vec![expect("EPSV"), expect("RETR b"), reply("500 EPSV not now"), reply("425 use EPSV first")],
         exchange("NOOP", "200 in step"),
-        exchange("QUIT", "221 bye"),
+        quit(),
     ];
     let (server, mut ftp) = session(script, Duration::from_secs(5));
     retr(&mut ftp, "a");
     let err = ftp.retrbinary("RETR b", 8192, None, |_| ControlFlow::Continue(())).unwrap_err();
     assert!(err.to_string().contains("500"), "{err}");
     assert_eq!(ftp.sendcmd("NOOP").unwrap().code, 200);
-    quit(server, ftp);
+    done(server, ftp);
 }
 
 fn temp_path(name: &str) -> std::path::PathBuf {
@@ -271,7 +250,7 @@ fn zero_copy_and_read_write_paths_move_the_same_bytes() {
         ]);
         // Upload the file back, whole, with STOR.
         script.extend([vec![expect("EPSV"), Step::Epsv], upload("STOR copy")]);
-        script.push(exchange("QUIT", "221 bye"));
+        script.push(quit());
         let (server, mut ftp) = session(script, Duration::from_secs(5));
         ftp.set_zero_copy(zero_copy, zero_copy);
 
@@ -288,7 +267,7 @@ fn zero_copy_and_read_write_paths_move_the_same_bytes() {
 
         file.seek(SeekFrom::Start(0)).unwrap();
         assert_eq!(ftp.stor_from_file(&mut file, "copy", None).unwrap(), data.len() as u64);
-        let t = quit(server, ftp);
+        let t = done(server, ftp);
         assert_eq!(t.data.len(), 1);
         assert!(t.data[0] == data, "upload with zero_copy={zero_copy} differs");
         std::fs::remove_file(&path).unwrap();
@@ -298,7 +277,7 @@ fn zero_copy_and_read_write_paths_move_the_same_bytes() {
 #[test]
 fn an_appending_file_falls_back_to_read_write() {
     let data = payload(300_000);
-    let script = vec![pipelined_epsv("I"), download("RETR f", &data), exchange("QUIT", "221 bye")];
+    let script = vec![pipelined_epsv("I"), download("RETR f", &data), quit()];
     let (server, mut ftp) = session(script, Duration::from_secs(5));
     let path = temp_path("append");
     std::fs::write(&path, b"head").unwrap();
@@ -308,7 +287,7 @@ fn an_appending_file_falls_back_to_read_write() {
     let mut want = b"head".to_vec();
     want.extend_from_slice(&data);
     assert_eq!(std::fs::read(&path).unwrap(), want);
-    quit(server, ftp);
+    done(server, ftp);
     std::fs::remove_file(&path).unwrap();
 }
 
@@ -320,7 +299,7 @@ fn a_zero_copy_download_cut_short_by_the_server_is_reported() {
         pipelined_epsv("I"),
         vec![expect("RETR f"), reply("150 go"), Step::DataAccept, Step::DataSend(data), Step::DataClose],
         vec![reply("426 connection closed; transfer aborted")],
-        exchange("QUIT", "221 bye"),
+        quit(),
     ];
     let (server, mut ftp) = session(script, Duration::from_secs(5));
     let path = temp_path("cut");
@@ -328,6 +307,6 @@ fn a_zero_copy_download_cut_short_by_the_server_is_reported() {
     let err = ftp.retr_to("f", &mut file, None).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Temp, "{err}");
     assert_eq!(ftp.last_reply().unwrap().code, 426);
-    quit(server, ftp);
+    done(server, ftp);
     std::fs::remove_file(&path).unwrap();
 }

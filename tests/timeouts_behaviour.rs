@@ -4,18 +4,11 @@
 mod common;
 
 use common::fake_server::{FakeServer, Step};
+use common::script::{exchange, expect, quit, reply};
 use ftp::{ErrorKind, Flow, Ftp, Timeouts};
 use std::time::Duration;
 
 const ABOR_LINE: &[u8] = b"\xff\xf4\xff\xf2ABOR\r\n";
-
-fn reply(text: &str) -> Step {
-    Step::Reply(text.to_string())
-}
-
-fn exchange(cmd: &str, answer: &str) -> Vec<Step> {
-    vec![Step::Expect(cmd.to_string()), reply(answer)]
-}
 
 fn ms(n: u64) -> Option<Option<Duration>> {
     Some(Some(Duration::from_millis(n)))
@@ -32,12 +25,12 @@ fn client(timeouts: Timeouts, port: u16) -> Ftp {
 fn a_stalled_transfer_hits_the_data_timeout_not_the_reply_timeout() {
     let mut script = vec![reply("220 ready")];
     script.extend(exchange("TYPE I", "200 binary"));
-    script.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("RETR f".into()), reply("150 go")]);
+    script.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 go")]);
     script.extend([Step::DataAccept, Step::DataSend(b"some".to_vec()), Step::Sleep(600)]);
     // The client gives up on the data and aborts; the session stays usable.
     script.extend([Step::ExpectRaw(ABOR_LINE.to_vec()), Step::DataClose, reply("426 aborted"), reply("226 ok")]);
     script.extend(exchange("NOOP", "200 ok"));
-    script.extend(exchange("QUIT", "221 bye"));
+    script.extend(quit());
     let server = FakeServer::start(script);
     let mut ftp = client(Timeouts { data: ms(200), reply: ms(10_000), connect: None }, server.port);
     let e = ftp.retrbinary("RETR f", 8192, None, |_| Flow::Continue(())).unwrap_err();
@@ -49,7 +42,7 @@ fn a_stalled_transfer_hits_the_data_timeout_not_the_reply_timeout() {
 
 #[test]
 fn a_slow_reply_hits_the_reply_timeout_not_the_data_timeout() {
-    let server = FakeServer::start(vec![reply("220 ready"), Step::Expect("NOOP".into()), Step::Sleep(600)]);
+    let server = FakeServer::start(vec![reply("220 ready"), expect("NOOP"), Step::Sleep(600)]);
     let mut ftp = client(Timeouts { data: ms(10_000), reply: ms(200), connect: None }, server.port);
     let e = ftp.noop().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
@@ -59,7 +52,7 @@ fn a_slow_reply_hits_the_reply_timeout_not_the_data_timeout() {
 
 #[test]
 fn set_timeouts_applies_to_the_open_connection() {
-    let server = FakeServer::start(vec![reply("220 ready"), Step::Expect("NOOP".into()), Step::Sleep(600)]);
+    let server = FakeServer::start(vec![reply("220 ready"), expect("NOOP"), Step::Sleep(600)]);
     let mut ftp = Ftp::new();
     ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(10)), None).unwrap();
     ftp.set_timeouts(Timeouts { reply: ms(200), ..Timeouts::default() }).unwrap();
@@ -97,13 +90,13 @@ fn connecting_to_a_server_that_never_accepts_hits_the_connect_timeout() {
 fn trickled_download(data_timeout: Option<Duration>, pause_ms: u64) -> Vec<Vec<u8>> {
     let mut script = vec![reply("220 ready")];
     script.extend(exchange("TYPE I", "200 binary"));
-    script.extend([Step::Expect("EPSV".into()), Step::Epsv, Step::Expect("RETR f".into()), reply("150 go")]);
+    script.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 go")]);
     script.push(Step::DataAccept);
     for piece in ["one", "two", "three"] {
         script.extend([Step::DataSend(piece.as_bytes().to_vec()), Step::Sleep(pause_ms)]);
     }
     script.extend([Step::DataClose, reply("226 done")]);
-    script.extend(exchange("QUIT", "221 bye"));
+    script.extend(quit());
     let server = FakeServer::start(script);
     let mut ftp = client(Timeouts { data: Some(data_timeout), reply: ms(10_000), connect: None }, server.port);
     let mut pieces = Vec::new();
