@@ -171,6 +171,9 @@
  *   - Other plain downloads (ftp_retr_binary(), files splice cannot write) read
  *     in bulk: woken once about 1 MiB has arrived or 10 ms have passed, not per
  *     packet as ftplib's reads are; the data timeout still runs from the last byte.
+ *   - Over TLS, a run of records without data (session tickets, key updates) longer
+ *     than the read timeout is FTP_E_TIMEOUT; ftplib, like OpenSSL left to itself,
+ *     reads such records for as long as the server sends them.
  */
 
 

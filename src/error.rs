@@ -138,6 +138,10 @@ impl Error {
             return Error::tls(TlsFailure::Failed, format!("{context}: TLS error: {ssl}"));
         }
         match source.kind() {
+            // A timeout the code raised itself says why; the OS's own says nothing more.
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut if source.get_ref().is_some() => {
+                Error::Timeout(format!("{context}: {source}"))
+            }
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout(context),
             io::ErrorKind::UnexpectedEof => Error::Closed(context),
             _ => Error::Io { context, source },

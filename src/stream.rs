@@ -5,6 +5,7 @@ use crate::tls::SSL_R_UNEXPECTED_EOF_WHILE_READING;
 use openssl::ssl::{ErrorCode, ShutdownResult, ShutdownState, SslStream};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::time::Instant;
 
 pub(crate) enum Stream {
     Plain(TcpStream),
@@ -48,8 +49,32 @@ fn is_unexpected_eof(e: &openssl::ssl::Error) -> bool {
     }
 }
 
+/// Bounds a run of TLS records that carry no data (session tickets, key updates). The
+/// socket's timeout never fires while such records keep arriving, so a server sending
+/// them without end would hold a read forever; the read timeout bounds the run instead,
+/// as it bounds a silence.
+#[derive(Default)]
+struct NonDataRecords {
+    since: Option<Instant>,
+}
+
+impl NonDataRecords {
+    fn seen(&mut self, tcp: &TcpStream) -> io::Result<()> {
+        let since = *self.since.get_or_insert_with(Instant::now);
+        match tcp.read_timeout() {
+            Ok(Some(limit)) if since.elapsed() >= limit => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the server sent TLS records without data for longer than the read timeout",
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
 impl Stream {
+    /// A TLS stream over a connection whose handshake is done.
     pub fn tls(ssl: SslStream<TcpStream>) -> Stream {
+        crate::tls::return_after_non_data_records(ssl.ssl());
         Stream::Tls(Box::new(TlsStream { ssl, unclean_eof: false }))
     }
 
@@ -108,12 +133,15 @@ impl Stream {
     /// is an error: it would be lost.
     pub fn end_tls(&mut self) -> io::Result<()> {
         let Stream::Tls(t) = self else { return Ok(()) };
+        let mut records = NonDataRecords::default();
         loop {
             match t.ssl.shutdown() {
                 Ok(ShutdownResult::Received) => return Ok(()),
                 Ok(ShutdownResult::Sent) => {}
                 Err(e) if e.code() == ErrorCode::ZERO_RETURN => return Ok(()),
-                Err(e) if e.code() == ErrorCode::WANT_READ && e.io_error().is_none() => {}
+                Err(e) if e.code() == ErrorCode::WANT_READ && e.io_error().is_none() => {
+                    records.seen(t.ssl.get_ref())?
+                }
                 Err(e) if is_unexpected_eof(&e) => {
                     return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed during TLS shutdown"));
                 }
@@ -132,6 +160,7 @@ impl Read for Stream {
         if buf.is_empty() {
             return Ok(0);
         }
+        let mut records = NonDataRecords::default();
         loop {
             match t.ssl.ssl_read(buf) {
                 Ok(n) => return Ok(n),
@@ -141,7 +170,9 @@ impl Read for Stream {
                     return Ok(0);
                 }
                 // A TLS 1.3 ticket or other non-data record: read on.
-                Err(e) if e.code() == ErrorCode::WANT_READ && e.io_error().is_none() => {}
+                Err(e) if e.code() == ErrorCode::WANT_READ && e.io_error().is_none() => {
+                    records.seen(t.ssl.get_ref())?
+                }
                 Err(e) => return Err(tls_io_error(e)),
             }
         }

@@ -373,6 +373,22 @@ fn read_ahead(c: &mut SslRef) {
     }
 }
 
+/// SSL_CTRL_CLEAR_MODE, which openssl-sys does not name.
+const SSL_CTRL_CLEAR_MODE: libc::c_int = 78;
+
+/// Makes SSL_read and SSL_shutdown return (WANT_READ) after a record that carries no data
+/// instead of reading on inside OpenSSL, where no bound applies; the stream's read loop
+/// bounds such runs (see `NonDataRecords`). Set once the handshake is done, as the
+/// handshake code expects OpenSSL to retry by itself.
+pub(crate) fn return_after_non_data_records(c: &SslRef) {
+    use foreign_types::ForeignTypeRef;
+    // SAFETY: `c` is a live SSL object; the call only clears a mode bit that later reads
+    // and shutdowns consult.
+    unsafe {
+        openssl_sys::SSL_ctrl(c.as_ptr(), SSL_CTRL_CLEAR_MODE, openssl_sys::SSL_MODE_AUTO_RETRY, std::ptr::null_mut());
+    }
+}
+
 /// OpenSSL 3's reason code for "unexpected eof while reading" (SSL_R_UNEXPECTED_EOF_WHILE_READING),
 /// which openssl-sys does not name.
 pub(crate) const SSL_R_UNEXPECTED_EOF_WHILE_READING: i32 = 294;

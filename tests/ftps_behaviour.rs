@@ -146,6 +146,23 @@ fn a_ticket_issued_after_login_is_used_for_data() {
 }
 
 #[test]
+fn endless_session_tickets_end_in_a_timeout() {
+    // Tickets keep bytes arriving, so no read ever meets a silence: the read timeout must
+    // bound the run of records without data, or USER would wait for the whole flood.
+    let mut s = exchange("AUTH TLS", "234 AUTH TLS ok");
+    s.extend([Step::StartTls, expect("USER bob"), Step::TicketFlood(3000), reply("331 too late")]);
+    let server = FakeServer::start_tls([vec![reply("220 fake ready")], s].concat(), tls::acceptor(None), false);
+    let mut ftp = client();
+    ftp.set_tls(TlsMode::Explicit, config());
+    ftp.connect("127.0.0.1", server.port, Some(Duration::from_millis(300)), None).expect("connect");
+    let err = ftp.login(Some("bob"), Some("pw"), None).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(err.to_string().contains("TLS records without data"), "{err}");
+    drop(ftp);
+    assert_eq!(server.finish_any().commands, ["AUTH TLS", "USER bob"]);
+}
+
+#[test]
 fn session_reuse_can_be_turned_off() {
     let data = b"full handshake".to_vec();
     let mut script = auth_and_login();

@@ -82,6 +82,9 @@ pub enum Step {
     /// Issues a TLS 1.3 session ticket on the control connection now (it goes out with
     /// the next reply), as servers that hand out tickets only after login do.
     IssueTicket,
+    /// Sends TLS 1.3 session tickets on the control connection, one after another and no
+    /// data, for this many milliseconds or until the client goes away.
+    TicketFlood(u64),
     /// Ends TLS on the control connection (CCC): close_notify both ways, then plain text.
     EndTls,
     /// Starts TLS on the data connection; records whether the client resumed a session.
@@ -466,6 +469,22 @@ fn do_step(st: &mut State, step: Step, transcript: &Mutex<Transcript>) -> Result
             // SAFETY: the pointer is the live SSL of this stream, used for this one call.
             let rc = unsafe { SSL_new_session_ticket(ForeignTypeRef::as_ptr(t.ssl())) };
             if rc != 1 { Err("SSL_new_session_ticket failed".into()) } else { Ok(()) }
+        }
+        Step::TicketFlood(ms) => {
+            let c = ctrl(st)?;
+            let Conn::Tls(t) = &mut c.stream else { return Err("control connection is not TLS".into()) };
+            let end = Instant::now() + Duration::from_millis(ms);
+            while Instant::now() < end {
+                // SAFETY: the pointer is the live SSL of this stream, used for this one call.
+                if unsafe { SSL_new_session_ticket(ForeignTypeRef::as_ptr(t.ssl())) } != 1 {
+                    return Err("SSL_new_session_ticket failed".into());
+                }
+                // The handshake call sends the queued ticket; it fails once the client has gone.
+                if t.do_handshake().is_err() {
+                    break;
+                }
+            }
+            Ok(())
         }
         Step::EndTls => {
             let c = ctrl(st)?;
