@@ -29,9 +29,10 @@ pub struct FtpUrl {
 }
 
 fn bad(url: &str, why: &str) -> Error {
-    // The URL may hold a password: say what is wrong without echoing it.
+    // The URL may hold a password: say what is wrong without echoing it. Everything up
+    // to the last '@' goes, since a password may hold '@' (and a malformed one '/').
     let scheme_end = url.find("://").map_or(0, |i| i + 3);
-    let shown = match url[scheme_end..].find('@') {
+    let shown = match url[scheme_end..].rfind('@') {
         Some(at) => format!("{}…@{}", &url[..scheme_end], &url[scheme_end + at + 1..]),
         None => url.to_string(),
     };
@@ -247,5 +248,10 @@ mod tests {
         let e = FtpUrl::parse("ftp://bob:hunter2@h:99999/").unwrap_err();
         assert!(!e.to_string().contains("hunter2"), "{e}");
         assert!(e.to_string().contains("port"), "{e}");
+        // '@' inside the password, and a '/' that cuts the authority short.
+        for url in ["ftp://bob:hun@ter2@h:99999/", "ftp://bob:hun/ter2@h:x/", "ftp://bob:hunter2@h:x/a@b"] {
+            let e = FtpUrl::parse(url).unwrap_err().to_string();
+            assert!(!e.contains("hun") && !e.contains("ter2"), "{url}: {e}");
+        }
     }
 }
