@@ -64,7 +64,18 @@ impl Ftp {
     /// Downloads `remote` into the file at `local`. Returns the bytes transferred (not
     /// counting what a resume kept).
     pub fn retr_file(&mut self, remote: impl AsRef<[u8]>, local: &Path, opts: FileOptions) -> Result<u64> {
-        let remote = remote.as_ref();
+        self.retr_file_expecting(remote.as_ref(), local, opts, None)
+    }
+
+    /// `retr_file`, checking the result against `expected` bytes (a listing's size)
+    /// before an atomic download replaces the file.
+    pub(crate) fn retr_file_expecting(
+        &mut self,
+        remote: &[u8],
+        local: &Path,
+        opts: FileOptions,
+        expected: Option<u64>,
+    ) -> Result<u64> {
         check_line("path", remote)?;
         let target = if opts.atomic { part_path(local)? } else { local.to_path_buf() };
         let remote_size = if opts.resume || opts.verify_size { self.size(remote)? } else { None };
@@ -72,10 +83,12 @@ impl Ftp {
         if remote_size.is_some_and(|size| offset > size) {
             offset = 0; // the local part is longer than the file: start again
         }
+        // Not truncated here: what a resume would keep stays until the server has
+        // agreed to send (see `cut_at` in retr_into).
         let mut file = OpenOptions::new()
             .create(true)
             .write(true)
-            .truncate(offset == 0)
+            .truncate(false)
             // The .part name is ours, not the caller's: a symbolic link planted there is
             // refused rather than followed to whatever it points at.
             .custom_flags(if opts.atomic { libc::O_NOFOLLOW } else { 0 })
@@ -86,8 +99,10 @@ impl Ftp {
             0 // already complete
         } else {
             self.size_hint = remote_size;
-            let moved = self.retr_into(remote, &mut file, (offset > 0).then_some(offset), &target);
+            self.strict_rest = true;
+            let moved = self.retr_into(remote, &mut file, (offset > 0).then_some(offset), Some(offset), &target);
             self.size_hint = None;
+            self.strict_rest = false;
             match moved {
                 Ok(n) => n,
                 Err(e) => {
@@ -102,11 +117,15 @@ impl Ftp {
             }
         };
         file.flush().map_err(local_err("write", &target))?;
-        if let Some(size) = remote_size.filter(|_| opts.verify_size) {
+        let want = remote_size
+            .filter(|_| opts.verify_size)
+            .map(|s| (s, "the server says"))
+            .or(expected.map(|s| (s, "the listing said")));
+        if let Some((size, source)) = want {
             let have = file.metadata().map_err(local_err("stat", &target))?.len();
             if have != size {
                 return Err(Error::Proto(format!(
-                    "{} holds {have} bytes after the download, the server says {size}",
+                    "{} holds {have} bytes after the download, {source} {size}",
                     target.display()
                 )));
             }
@@ -127,10 +146,19 @@ impl Ftp {
     pub fn retr_to(&mut self, remote: impl AsRef<[u8]>, out: &mut File, rest: Option<u64>) -> Result<u64> {
         let remote = remote.as_ref();
         check_line("path", remote)?;
-        self.retr_into(remote, out, rest, Path::new("the output file"))
+        self.retr_into(remote, out, rest, None, Path::new("the output file"))
     }
 
-    fn retr_into(&mut self, remote: &[u8], out: &mut File, rest: Option<u64>, shown: &Path) -> Result<u64> {
+    /// The download itself; with `cut_at`, the file is cut to that length once the data
+    /// connection is open, so a refused RETR leaves it as it was.
+    fn retr_into(
+        &mut self,
+        remote: &[u8],
+        out: &mut File,
+        rest: Option<u64>,
+        mut cut_at: Option<u64>,
+        shown: &Path,
+    ) -> Result<u64> {
         let cmd = crate::control::verb_line("RETR", remote);
         let mut moved = 0u64;
         let zero_copy = self.opts.zero_copy_download && zerocopy::splice_target(out);
@@ -139,6 +167,11 @@ impl Ftp {
         let mut buf = Vec::new();
         let out_fd = out.as_raw_fd();
         self.download(&cmd, rest, |conn| {
+            if let Some(len) = cut_at.take()
+                && let Err(e) = out.set_len(len)
+            {
+                return Step::Stop(local_err("truncate", shown)(e));
+            }
             let step = match (&mut splicer, conn.plain_fd()) {
                 (Some(splicer), Some(sock)) => match splicer.step(sock, out_fd) {
                     Ok(0) => Step::End,
@@ -189,8 +222,10 @@ impl Ftp {
             };
             // Progress totals: the meter subtracts a REST offset itself.
             self.size_hint = Some(if rest.is_some() { local_size } else { local_size - offset });
+            self.strict_rest = true;
             let moved = self.stor_from(verb, remote, &mut file, rest);
             self.size_hint = None;
+            self.strict_rest = false;
             moved?
         };
         if opts.verify_size {

@@ -132,6 +132,10 @@ pub struct Ftp {
     /// The size SIZE gave for the next download, for progress reports when the 150
     /// reply announces none.
     pub(crate) size_hint: Option<u64>,
+    /// REST must be answered 350 for the next transfer (the whole-file helpers): a
+    /// server that ignored the offset would send or take the whole file, which the
+    /// resumed file would then hold in the wrong place. ftplib accepts any 2xx/3xx.
+    pub(crate) strict_rest: bool,
     /// The representation type the server is known to be in ("A" or "I"): TYPE is sent
     /// only when a transfer needs another one. Forgotten on reconnect, on login and
     /// when the caller sends TYPE, REIN or USER itself.
@@ -174,6 +178,7 @@ impl Default for Ftp {
             progress_interval: DEFAULT_PROGRESS_INTERVAL,
             interrupter: Interrupter::default(),
             size_hint: None,
+            strict_rest: false,
             current_type: None,
         }
     }

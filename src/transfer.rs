@@ -84,7 +84,10 @@ impl Ftp {
         } else {
             let pending = self.open_data(ty)?;
             if let Some(offset) = rest {
-                self.ctrl.command(format!("REST {offset}"))?;
+                let r = self.ctrl.command(format!("REST {offset}"))?;
+                if self.strict_rest && r.code != 350 {
+                    return Err(Error::Reply(r));
+                }
             }
             let r = self.ctrl.command(cmd)?;
             (pending, r)

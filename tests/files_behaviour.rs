@@ -118,3 +118,51 @@ fn a_local_write_failure_names_the_file() {
     assert!(e.to_string().contains("/nonexistent-dir/x"), "{e}");
     done(server, ftp);
 }
+
+#[test]
+fn a_resume_whose_rest_is_not_answered_350_stops_before_any_byte_moves() {
+    // A server that ignored the offset would send the whole file, which would land
+    // after the part already held.
+    let dir = tmpdir("rest-200");
+    let local = dir.join("f.bin");
+    std::fs::write(&local, b"0123").unwrap();
+    let mut script = size("f.bin", "213 10");
+    script.extend(exchange("TYPE I", "200 binary"));
+    script.extend([expect("EPSV"), Step::Epsv]);
+    script.extend(exchange("REST 4", "200 whatever you say"));
+    script.extend(exchange("NOOP", "200 still here"));
+    let (server, mut ftp) = session(vec![script]);
+    let e = ftp.retr_file("f.bin", &local, FileOptions { resume: true, ..FileOptions::default() }).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Reply, "{e}");
+    assert_eq!(e.reply().unwrap().code, 200);
+    assert_eq!(std::fs::read(&local).unwrap(), b"0123");
+    // The session is still in step.
+    assert_eq!(ftp.sendcmd("NOOP").unwrap().code, 200);
+    let t = done(server, ftp);
+    assert!(!t.commands.iter().any(|c| c.starts_with("RETR")), "{:?}", t.commands);
+}
+
+#[test]
+fn a_refused_download_leaves_the_local_file_as_it_was() {
+    // The server's size is shorter than the local part, so the resume starts again
+    // from 0; the part is cut only once the server agrees to send.
+    let dir = tmpdir("refused");
+    let local = dir.join("f.bin");
+    std::fs::write(&local, b"0123456789").unwrap();
+    let mut script = size("f.bin", "213 0");
+    script.extend(exchange("TYPE I", "200 binary"));
+    script.extend([expect("EPSV"), Step::Epsv]);
+    script.extend(exchange("RETR f.bin", "550 not now"));
+    let (server, mut ftp) = session(vec![script]);
+    let e = ftp.retr_file("f.bin", &local, FileOptions { resume: true, ..FileOptions::default() }).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Perm, "{e}");
+    assert_eq!(std::fs::read(&local).unwrap(), b"0123456789");
+    // Once the server sends, the stale tail goes.
+    let mut script = size("f.bin", "213 3");
+    script.extend(transfer("RETR f.bin", None, Some(b"abc")));
+    drop(done(server, ftp));
+    let (server, mut ftp) = session(vec![script]);
+    ftp.retr_file("f.bin", &local, FileOptions { resume: true, ..FileOptions::default() }).unwrap();
+    assert_eq!(std::fs::read(&local).unwrap(), b"abc");
+    done(server, ftp);
+}
