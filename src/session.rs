@@ -658,7 +658,8 @@ impl Ftp {
             let r = self.ctrl.read_reply()?;
             match r.code {
                 200 => return Ok(end),
-                421 => return Err(Error::Temp(r)),
+                // The server is closing: the session ends, as with the ABOR's own 421.
+                421 => return Err(self.ctrl.fail(Error::Temp(r))),
                 225 | 226 => end = Some(r),
                 _ => {}
             }

@@ -1093,6 +1093,23 @@ fn abort_answered_421_is_a_temporary_error_and_ends_the_session() {
     server.finish_any();
 }
 
+#[test]
+fn a_421_to_the_noop_after_an_abort_also_ends_the_session() {
+    let s = vec![
+        Step::ExpectRaw(ABOR_LINE.to_vec()),
+        reply("426 transfer aborted"),
+        expect("NOOP"),
+        reply("421 shutting down"),
+        Step::Close,
+    ];
+    let (server, mut ftp) = session(s);
+    let e = ftp.abort().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Temp, "{e}");
+    assert_eq!(e.reply().map(|r| r.code), Some(421));
+    assert_eq!(ftp.voidcmd("NOOP").unwrap_err().kind(), ErrorKind::State);
+    server.finish_any();
+}
+
 // ---- hardening ----------------------------------------------------------------------------------------
 
 #[test]
