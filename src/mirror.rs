@@ -252,8 +252,15 @@ impl Ftp {
         // Name lookups are hashed: a directory can hold hundreds of thousands of entries.
         let mut seen: HashSet<Vec<u8>> = HashSet::new();
         let mut subdirs = Vec::new();
+        // A LIST line in no known format gives no name for certain (its "name" is the
+        // whole line): what the server has is then unknown, and nothing is deleted.
+        let mut all_named = true;
         for e in entries {
             if matches!(e.kind, EntryType::CurrentDir | EntryType::ParentDir) {
+                continue;
+            }
+            if e.kind == EntryType::Unknown && e.name == e.raw {
+                all_named = false;
                 continue;
             }
             let Some(name) = safe_name(&e.name) else {
@@ -268,23 +275,23 @@ impl Ftp {
                 seen.insert(name.to_vec());
                 continue;
             }
+            // Every name listed is kept locally, whatever its type: a local file is
+            // deleted only when the server lists nothing of that name. A name listed
+            // twice is taken once (the first entry wins).
+            if !seen.insert(name.to_vec()) {
+                continue;
+            }
             match e.kind {
-                EntryType::Dir => {
-                    seen.insert(name.to_vec());
-                    subdirs.push(path);
-                }
+                EntryType::Dir => subdirs.push(path),
                 EntryType::Link if run.opts.symlinks == SymlinkPolicy::Skip => {
                     run.stats.skipped += 1;
                     run.report(MirrorAction::SkippedLink, &path, None)?;
                 }
-                EntryType::File | EntryType::Link => {
-                    seen.insert(name.to_vec());
-                    self.mirror_get(&e, name, &path, local_base, run)?;
-                }
+                EntryType::File | EntryType::Link => self.mirror_get(&e, name, &path, local_base, run)?,
                 _ => {}
             }
         }
-        if run.opts.delete {
+        if run.opts.delete && all_named {
             self.delete_local_extras(rel, local_base, &seen, run)?;
         }
         for path in subdirs {
@@ -336,16 +343,24 @@ impl Ftp {
             run.stats.skipped += 1;
             return run.report(MirrorAction::SkippedLink, rel, None);
         }
+        let local_dir = meta.as_ref().is_some_and(|m| m.is_dir());
+        if local_dir && !run.opts.delete {
+            // A file on the server where a directory is here: the directory goes only
+            // when deleting was asked for.
+            run.stats.refused += 1;
+            return run.report(MirrorAction::Refused, rel, None);
+        }
         run.report(MirrorAction::Get, rel, size)?;
         if run.opts.dry_run {
             run.stats.files_transferred += 1;
             return Ok(());
         }
-        if meta.as_ref().is_some_and(|m| m.is_dir()) {
+        if local_dir {
             std::fs::remove_dir_all(&local).map_err(io("remove", &local))?;
         }
+        // The size check against the listing happens before NAME is replaced.
         let opts = FileOptions { atomic: true, verify_size: false, ..FileOptions::default() };
-        let n = match self.retr_file(name, &local, opts) {
+        let n = match self.retr_file_expecting(name, &local, opts, size) {
             Ok(n) => n,
             // A link the server will not send as a file leads to a directory (or
             // nowhere): left out, as the policy says.
@@ -357,12 +372,6 @@ impl Ftp {
         };
         run.stats.files_transferred += 1;
         run.stats.bytes_transferred += n;
-        if let Some(size) = size {
-            let have = std::fs::metadata(&local).map_err(io("stat", &local))?.len();
-            if have != size {
-                return Err(Error::Proto(format!("{} holds {have} bytes, the listing said {size}", local.display())));
-            }
-        }
         // The listing's time, so the next run compares like with like (LIST gives minutes).
         if let Some(t) = modified {
             let f = std::fs::File::options().write(true).open(&local).map_err(io("open", &local))?;

@@ -283,3 +283,110 @@ fn a_followed_link_where_a_local_directory_is_leaves_the_directory() {
     ftp.quit().unwrap();
     server.finish();
 }
+
+/// After the welcome: /pub listed by MLSD as `listing`, then `then`, then back home.
+fn mlsd_script(listing: &str, then: Vec<Step>) -> Vec<Step> {
+    let mut s = exchange("PWD", "257 \"/home\"");
+    s.extend(exchange("CWD /pub", "250 ok"));
+    s.extend(exchange("PWD", "257 \"/pub\""));
+    s.extend(exchange("CWD /pub", "250 ok"));
+    s.extend(mlsd(listing, true));
+    s.extend(then);
+    s.extend(exchange("CWD /home", "250 ok"));
+    s.extend(quit());
+    s
+}
+
+/// TYPE I (when `first`), EPSV and RETR `name`, answered with `data` and `end`.
+fn retr(name: &str, data: &[u8], end: &str, first: bool) -> Vec<Step> {
+    let mut s = if first { exchange("TYPE I", "200 binary") } else { Vec::new() };
+    s.extend([expect("EPSV"), Step::Epsv, expect(&format!("RETR {name}")), reply("150 go")]);
+    s.extend([Step::DataAccept, Step::DataSend(data.to_vec()), Step::DataClose, reply(end)]);
+    s
+}
+
+#[test]
+fn a_file_on_the_server_replaces_a_local_directory_only_when_deleting() {
+    for delete in [false, true] {
+        let then = if delete { retr("docs", b"file", "226 ok", true) } else { Vec::new() };
+        let (server, mut ftp) = connected(mlsd_script("type=file;size=4; docs\r\n", then));
+        let dir = temp_dir(if delete { "dir-to-file-delete" } else { "dir-to-file" });
+        std::fs::create_dir_all(dir.join("docs")).unwrap();
+        std::fs::write(dir.join("docs/only-here.txt"), b"local").unwrap();
+        let opts = MirrorOptions { delete, ..MirrorOptions::default() };
+        let (stats, seen) = download(&mut ftp, &dir, &opts);
+        stats.unwrap();
+        if delete {
+            assert_eq!(seen, vec![(MirrorAction::Get, "docs".to_string())]);
+            assert_eq!(std::fs::read(dir.join("docs")).unwrap(), b"file");
+        } else {
+            assert_eq!(seen, vec![(MirrorAction::Refused, "docs".to_string())]);
+            assert_eq!(std::fs::read(dir.join("docs/only-here.txt")).unwrap(), b"local");
+        }
+        ftp.quit().unwrap();
+        server.finish();
+    }
+}
+
+#[test]
+fn deleting_keeps_local_files_the_listing_names_in_a_form_not_understood() {
+    // An ISO-date LIST line parses as neither Unix nor DOS: which name it lists is
+    // unknown, so no local file of that directory is the server's to delete. A
+    // directory whose lines all parse still deletes what it does not list.
+    let understood = "-rw-r--r-- 1 u g 5 Jan 16  2024 kept.txt\r\n";
+    for listing in ["-rw-r--r-- 1 u g 5 2024-01-16 14:15 kept.txt\r\n", understood] {
+        let known = listing == understood;
+        let then = if known { retr("kept.txt", b"fresh", "226 ok", true) } else { Vec::new() };
+        let (server, mut ftp) = connected(list_script(listing, then));
+        let dir = temp_dir("unknown-kept");
+        std::fs::write(dir.join("kept.txt"), b"local").unwrap();
+        std::fs::write(dir.join("gone.txt"), b"extra").unwrap();
+        let opts = MirrorOptions { delete: true, ..MirrorOptions::default() };
+        let (stats, seen) = download(&mut ftp, &dir, &opts);
+        let stats = stats.unwrap();
+        if known {
+            let want = [(MirrorAction::Get, "kept.txt".to_string()), (MirrorAction::Delete, "gone.txt".to_string())];
+            assert_eq!(seen, want);
+            assert_eq!(std::fs::read(dir.join("kept.txt")).unwrap(), b"fresh");
+        } else {
+            assert_eq!(seen, []);
+            assert_eq!(std::fs::read(dir.join("kept.txt")).unwrap(), b"local");
+        }
+        assert_eq!(stats.deleted, u64::from(known));
+        assert_eq!(dir.join("gone.txt").exists(), !known);
+        ftp.quit().unwrap();
+        server.finish();
+    }
+}
+
+#[test]
+fn a_name_listed_twice_is_mirrored_once() {
+    let listing = "type=file;size=3; a\r\ntype=file;size=3; a\r\ntype=dir; d\r\ntype=dir; d\r\n";
+    let mut then = retr("a", b"aaa", "226 ok", true);
+    then.extend(exchange("CWD /pub/d", "250 ok"));
+    then.extend(exchange("TYPE A", "200 ascii"));
+    then.extend(mlsd("", false));
+    let (server, mut ftp) = connected(mlsd_script(listing, then));
+    let dir = temp_dir("twice");
+    let (stats, seen) = download(&mut ftp, &dir, &MirrorOptions::default());
+    let stats = stats.unwrap();
+    assert_eq!(seen, vec![(MirrorAction::Get, "a".to_string()), (MirrorAction::MakeDir, "d".to_string())]);
+    assert_eq!((stats.files_transferred, stats.dirs_created), (1, 1));
+    ftp.quit().unwrap();
+    let t = server.finish();
+    assert_eq!(t.commands.iter().filter(|c| c.starts_with("RETR")).count(), 1, "{:?}", t.commands);
+}
+
+#[test]
+fn a_download_short_of_the_listed_size_leaves_the_old_copy_in_place() {
+    let (server, mut ftp) = connected(mlsd_script("type=file;size=10; f\r\n", retr("f", b"short", "226 ok", true)));
+    let dir = temp_dir("short-mirror");
+    std::fs::write(dir.join("f"), b"old").unwrap();
+    let (stats, _) = download(&mut ftp, &dir, &MirrorOptions::default());
+    let e = stats.unwrap_err();
+    assert_eq!(e.kind(), ftp::ErrorKind::Proto, "{e}");
+    assert!(e.to_string().contains("the listing said 10"), "{e}");
+    assert_eq!(std::fs::read(dir.join("f")).unwrap(), b"old", "the good copy is not replaced by a short one");
+    ftp.quit().unwrap();
+    server.finish();
+}

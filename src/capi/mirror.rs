@@ -121,7 +121,11 @@ fn put_stats(stats: MirrorStats, files_out: *mut u64, bytes_out: *mut u64) {
 /// that are new or whose size or modification time differ (each into "NAME.part",
 /// renamed when complete, then given the listing's time so a re-run finds it
 /// unchanged), creates directories, and with FTP_MIRROR_DELETE removes local entries
-/// the server no longer lists. Names from the server are checked: "..", names with
+/// the server no longer lists. A file is checked against the listed size before it
+/// replaces the old copy. A file on the server where a local directory is replaces
+/// the directory only with FTP_MIRROR_DELETE (otherwise it is reported as refused). A
+/// LIST line in no known format names nothing for certain, so no local entry of that
+/// directory is deleted. A name listed twice is taken once. Names from the server are checked: "..", names with
 /// '/', '\\' or NUL are refused, so nothing is written outside `local_dir`. The
 /// working directory is the same afterwards (PWD first, CWD back at the end).
 ///
