@@ -1118,7 +1118,10 @@ ftp_result ftp_mkd_all(ftp_session *h, const char *path);
  *
  * FTP_FILE_RESUME continues from the local file's size (REST), or from "PATH.part"'s
  * with FTP_FILE_ATOMIC; a local file longer than the remote one is started again, one
- * of the same size is left as it is. FTP_FILE_ATOMIC writes "PATH.part" and renames it
+ * of the same size is left as it is. REST must be answered 350 (FTP_E_REPLY otherwise,
+ * before any byte moves; ftp_transfercmd(), like ftplib, takes any 2xx/3xx). The local
+ * file is cut to the resume point only once the server sends, so a refused RETR leaves
+ * it as it was. FTP_FILE_ATOMIC writes "PATH.part" and renames it
  * to PATH at the end, so PATH never holds a partial file (a failed download leaves the
  * ".part" file for a later resume). FTP_FILE_VERIFY_SIZE compares the result with the
  * server's SIZE. FTP_FILE_PRESERVE_MTIME sets the local file's time from MDTM. The
@@ -1143,7 +1146,8 @@ ftp_result ftp_retr_file(ftp_session *h,
  * Uploads a local file, in binary mode, with 64 KiB blocks.
  *
  * FTP_FILE_RESUME asks the server's size (SIZE) and sends the rest: REST + STOR where
- * the server lists "REST STREAM" in FEAT, APPE otherwise; a remote file longer than
+ * the server lists "REST STREAM" in FEAT (REST must be answered 350, FTP_E_REPLY
+ * otherwise), APPE otherwise; a remote file longer than
  * the local one is replaced, one of the same size left alone. FTP_FILE_VERIFY_SIZE
  * compares the server's SIZE afterwards. FTP_FILE_PRESERVE_MTIME sends the local
  * modification time with MFMT where the server lists MFMT (and does nothing where it
