@@ -91,7 +91,9 @@ impl Entry {
         e.modified = m.fact("modify").and_then(|t| parse_time_val(t.as_bytes()));
         e.perm = m.fact("perm").map(str::to_string);
         e.unique = m.fact("unique").map(str::to_string);
-        e.mode = m.fact("unix.mode").and_then(|v| u32::from_str_radix(v, 8).ok());
+        // Permission bits only: a server's file-type bits (0100644) or junk above them
+        // would reach a caller's chmod.
+        e.mode = m.fact("unix.mode").and_then(|v| u32::from_str_radix(v, 8).ok()).map(|m| m & 0o7777);
         e.owner = m.fact("unix.owner").or_else(|| m.fact("unix.uid")).map(str::to_string);
         e.group = m.fact("unix.group").or_else(|| m.fact("unix.gid")).map(str::to_string);
         e
@@ -389,6 +391,10 @@ mod tests {
         assert_eq!((e.name.as_slice(), e.kind, e.size), (&b"a b"[..], EntryType::File, Some(1234567)));
         assert_eq!(e.modified, Some(FileTime { secs: 981173106, nanos: 500_000_000 }));
         assert_eq!((e.perm.as_deref(), e.unique.as_deref(), e.mode), (Some("adfrw"), Some("803g3"), Some(0o640)));
+        for (fact, mode) in [("0100644", Some(0o644)), ("37777777777", Some(0o7777)), ("99", None)] {
+            let e = Entry::from_mlsd(format!("type=file;unix.mode={fact}; f").as_bytes());
+            assert_eq!(e.mode, mode, "{fact}");
+        }
         assert_eq!((e.owner.as_deref(), e.group.as_deref()), (Some("ftp"), Some("users")));
         assert_eq!(Entry::from_mlsd(b"type=cdir; .").kind, EntryType::CurrentDir);
         assert_eq!(Entry::from_mlsd(b"Type=pdir; ..").kind, EntryType::ParentDir);

@@ -103,7 +103,7 @@ pub struct ftp_entry_list {
 /// @param path the directory (bytes as given), or NULL for the current one.
 /// @param out receives the list on success (required); the caller frees it with
 ///        ftp_entry_list_free().
-/// @return as ftp_list() (never FTP_E_CANCELLED); FTP_E_PROTO for a listing of more
+/// @return as ftp_list() (FTP_E_CANCELLED only from the progress callback); FTP_E_PROTO for a listing of more
 ///         than 1,000,000 entries (a bound ftplib does not have: use ftp_list() to
 ///         stream a bigger one); FTP_E_NULL if out is NULL.
 #[unsafe(no_mangle)]
@@ -235,7 +235,7 @@ pub extern "C" fn ftp_entry_mtime(e: *const ftp_entry, secs_out: *mut i64, nanos
 /// Unix permission bits (MLSD "unix.mode", or LIST's rwx string), e.g. 0644.
 ///
 /// @param e the entry.
-/// @return the bits, or -1 if unknown (or e is NULL).
+/// @return the permission bits (0 to 07777), or -1 if unknown (or e is NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_mode(e: *const ftp_entry) -> c_int {
     with_entry(e, -1, |e| e.entry.mode.map_or(-1, |m| m as c_int))
