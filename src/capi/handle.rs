@@ -164,12 +164,7 @@ fn enter<T>(h: *const ftp_session, poisoned_ok: bool, f: impl FnOnce(&mut State)
                 // Keep the first panic's message: a getter panicking later on the
                 // poisoned handle should not hide it.
                 if !session.poisoned.swap(true, Ordering::Relaxed) {
-                    let what = payload
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "unknown".into());
-                    state.last_error = c_string(format!("internal error (panic: {what}); the session is unusable"));
+                    state.last_error = panic_message(&*payload, "session");
                 }
                 Err(ftp_result::FTP_E_PANIC)
             }
@@ -189,6 +184,34 @@ pub(crate) fn record(outcome: Result<(), Failure>, last_error: &mut CString) -> 
     };
     *last_error = message;
     code
+}
+
+/// "internal error (panic: WHY); the OBJECT is unusable".
+fn panic_message(payload: &(dyn std::any::Any + Send), object: &str) -> CString {
+    let why = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown".into());
+    c_string(format!("internal error (panic: {why}); the {object} is unusable"))
+}
+
+/// Runs `f` on the state of a handle other than a session, with its lock held. A panic
+/// leaves its message in the handle's last error, then goes on (poisoning the lock, so
+/// the object is unusable) to the caller's `no_panic`.
+pub(crate) fn noting_panic<S, T>(
+    state: &mut S,
+    object: &str,
+    last_error: impl FnOnce(&mut S) -> &mut CString,
+    f: impl FnOnce(&mut S) -> T,
+) -> T {
+    match catch_unwind(AssertUnwindSafe(|| f(state))) {
+        Ok(v) => v,
+        Err(payload) => {
+            *last_error(state) = panic_message(&*payload, object);
+            std::panic::resume_unwind(payload)
+        }
+    }
 }
 
 /// Catches panics in calls that have no handle to record them on.

@@ -2,7 +2,7 @@
 //! FTP_TLS calls (AUTH, PROT P/C, CCC) and TLS getters.
 
 use super::args::{opt_bytes, opt_text};
-use super::handle::{Strings, c_string, ftp_session, no_panic, peek, record, with_session};
+use super::handle::{Strings, c_string, ftp_session, no_panic, noting_panic, peek, record, with_session};
 use super::result::{Failure, ftp_result};
 use crate::{Error, TlsConfig, TlsMode, TlsVersion};
 use std::ffi::{CString, OsStr, c_char, c_int};
@@ -62,8 +62,12 @@ fn with_config(cfg: *mut ftp_tls_config, f: impl FnOnce(&mut TlsConfig) -> Resul
         let Ok(mut state) = cfg.inner.lock() else {
             return ftp_result::FTP_E_PANIC;
         };
-        let state = &mut *state;
-        record(f(&mut state.config), &mut state.last_error)
+        noting_panic(
+            &mut *state,
+            "TLS configuration",
+            |s| &mut s.last_error,
+            |s| record(f(&mut s.config), &mut s.last_error),
+        )
     })
 }
 
@@ -426,4 +430,21 @@ pub extern "C" fn ftp_session_tls_cipher(h: *mut ftp_session) -> *const c_char {
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_data_tls_resumed(h: *mut ftp_session) -> c_int {
     peek(h, |s| s.ftp.data_session_resumed().map_or(-1, c_int::from)).unwrap_or(-1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // C code cannot make the library panic, so a call that does stands in for a bug.
+    #[test]
+    fn a_panic_in_a_setter_leaves_its_message_and_the_configuration_unusable() {
+        let cfg = ftp_tls_config_new();
+        assert_eq!(with_config(cfg, |_| panic!("deliberate test panic")), ftp_result::FTP_E_PANIC);
+        // SAFETY: the pointer is the live message owned by cfg.
+        let msg = unsafe { std::ffi::CStr::from_ptr(ftp_tls_config_last_error(cfg)) }.to_string_lossy().into_owned();
+        assert!(msg.contains("deliberate test panic") && msg.contains("TLS configuration is unusable"), "{msg}");
+        assert_eq!(with_config(cfg, |_| Ok(())), ftp_result::FTP_E_PANIC);
+        ftp_tls_config_free(cfg);
+    }
 }

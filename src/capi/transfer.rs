@@ -1,7 +1,7 @@
 //! Transfers: callback-driven downloads and uploads, and caller-driven data connections.
 
 use super::args::{self, UserData, bytes};
-use super::handle::{ftp_session, no_panic, record, with_session};
+use super::handle::{ftp_session, no_panic, noting_panic, record, with_session};
 use super::result::{Failure, ftp_result};
 use crate::{CancelRead, DataConn, Error, Flow};
 use std::ffi::{CString, c_char, c_int, c_void};
@@ -353,8 +353,12 @@ fn with_data(d: *mut ftp_data, f: impl FnOnce(&mut DataConn) -> Result<(), Failu
             Err(TryLockError::WouldBlock) => return ftp_result::FTP_E_BUSY,
             Err(TryLockError::Poisoned(_)) => return ftp_result::FTP_E_PANIC,
         };
-        let state = &mut *state;
-        record(f(&mut state.conn), &mut state.last_error)
+        noting_panic(
+            &mut *state,
+            "data connection",
+            |s| &mut s.last_error,
+            |s| record(f(&mut s.conn), &mut s.last_error),
+        )
     })
 }
 
@@ -395,6 +399,8 @@ pub extern "C" fn ftp_data_read(d: *mut ftp_data, buf: *mut u8, cap: usize, len_
             // A 0-byte read would return 0, which means end of file: refuse the ambiguity.
             return Err(Error::Invalid("cap is 0: a read of 0 bytes would look like end of file".into()).into());
         }
+        // No object can be larger; a slice of more would be undefined behaviour.
+        let cap = cap.min(isize::MAX as usize);
         // SAFETY: buf is non-NULL and points to `cap` writable bytes (contract).
         let slice = unsafe { std::slice::from_raw_parts_mut(buf, cap) };
         let n = loop {
@@ -427,6 +433,9 @@ pub extern "C" fn ftp_data_write(d: *mut ftp_data, buf: *const u8, len: usize) -
         }
         if buf.is_null() {
             return Err(Failure::Null("buf"));
+        }
+        if len > isize::MAX as usize {
+            return Err(Error::Invalid("len is larger than any object can be".into()).into());
         }
         // SAFETY: buf is non-NULL and points to `len` readable bytes (contract).
         let slice = unsafe { std::slice::from_raw_parts(buf, len) };

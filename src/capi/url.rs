@@ -1,7 +1,7 @@
 //! FTP URLs: the parsed-URL object, its accessors, and connecting from one.
 
 use super::args::text;
-use super::handle::{c_string, ftp_session, no_panic, with_session};
+use super::handle::{c_string, ftp_session, no_panic, noting_panic, with_session};
 use super::result::ftp_result;
 use crate::{FtpUrl, IMPLICIT_PORT};
 use std::ffi::{CString, c_char, c_int};
@@ -37,7 +37,9 @@ fn state(u: &ftp_url) -> Option<MutexGuard<'_, UrlState>> {
 fn with_url<T: Copy>(u: *const ftp_url, fallback: T, f: impl FnOnce(&mut UrlState) -> T) -> T {
     // SAFETY: u is NULL or a live pointer from ftp_url_new (documented contract).
     match unsafe { u.as_ref() } {
-        Some(u) => no_panic(fallback, || state(u).map_or(fallback, |mut st| f(&mut st))),
+        Some(u) => no_panic(fallback, || {
+            state(u).map_or(fallback, |mut st| noting_panic(&mut *st, "URL object", |s| &mut s.last_error, f))
+        }),
         None => fallback,
     }
 }
@@ -105,11 +107,14 @@ pub extern "C" fn ftp_url_parse(u: *mut ftp_url, url: *const c_char) -> ftp_resu
 /// Why the last ftp_url_parse() on u failed; "" after a success.
 ///
 /// @param u the URL object.
-/// @return owned by u, valid until its next parse; NULL if u is NULL or an internal
-///         error made it unusable.
+/// @return owned by u, valid until its next parse; NULL if u is NULL. After an
+///         internal error it says what happened.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_last_error(u: *const ftp_url) -> *const c_char {
-    with_url(u, std::ptr::null(), |st| st.last_error.as_ptr())
+    // SAFETY: u is NULL or a live pointer from ftp_url_new (documented contract).
+    let Some(u) = (unsafe { u.as_ref() }) else { return std::ptr::null() };
+    // Read through a poisoned lock: the message is what says the object is unusable.
+    no_panic(std::ptr::null(), || u.inner.lock().unwrap_or_else(|p| p.into_inner()).last_error.as_ptr())
 }
 
 /// The host (an IPv6 address without its brackets).
@@ -216,4 +221,21 @@ pub extern "C" fn ftp_connect_url(h: *mut ftp_session, u: *const ftp_url, timeou
         s.ftp.connect_url(&url, timeout)?;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // C code cannot make the library panic, so a call that does stands in for a bug.
+    #[test]
+    fn a_panic_on_a_url_object_leaves_its_message_and_the_object_unusable() {
+        let u = ftp_url_new();
+        assert_eq!(with_url(u, ftp_result::FTP_E_PANIC, |_| panic!("deliberate test panic")), ftp_result::FTP_E_PANIC);
+        // SAFETY: the pointer is the live message owned by u.
+        let msg = unsafe { std::ffi::CStr::from_ptr(ftp_url_last_error(u)) }.to_string_lossy().into_owned();
+        assert!(msg.contains("deliberate test panic") && msg.contains("URL object is unusable"), "{msg}");
+        assert_eq!(ftp_url_parse(u, c"ftp://h/".as_ptr()), ftp_result::FTP_E_PANIC);
+        ftp_url_free(u);
+    }
 }
