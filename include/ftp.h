@@ -15,7 +15,9 @@
  *   each function lists, any call on a session can return FTP_E_NULL (a NULL
  *   pointer argument), FTP_E_BUSY (the session is in use by another thread),
  *   FTP_E_RECURSIVE (called from one of the session's own callbacks) and
- *   FTP_E_PANIC (an internal bug; the session is then unusable). Calls on an
+ *   FTP_E_PANIC (an internal bug; the session is then unusable); a call that talks
+ *   to the server can also return FTP_E_INTERRUPTED (ftp_interrupt() from another
+ *   thread). Calls on an
  *   ftp_tls_config, ftp_url or ftp_data can return FTP_E_PANIC too (getters NULL
  *   or 0 instead); that object is then unusable, and can only be freed.
  *
@@ -693,9 +695,9 @@ ftp_result ftp_size(ftp_session *h, const char *path, int64_t *size_out);
  * @param h the session.
  * @param path the directory, or NULL or "" for the working directory (bytes as given; no
  *        CR/LF/NUL).
- * @param facts NULL-terminated array of fact names to ask for with "OPTS MLST
- *        a;b;" before listing (e.g. {"type", "size", "modify", NULL}), or NULL to
- *        leave the server's defaults.
+ * @param facts NULL-terminated array of fact names (UTF-8; ASCII in practice) to ask
+ *        for with "OPTS MLST a;b;" before listing (e.g. {"type", "size", "modify",
+ *        NULL}), or NULL to leave the server's defaults.
  * @param callback receives each entry (required).
  * @param userdata passed to callback as its first argument.
  * @return FTP_OK; FTP_E_PERM (e.g. 500/502 when the server has no MLSD, or refuses
@@ -803,11 +805,13 @@ ftp_result ftp_list(ftp_session *h, const char *path, ftp_entry_cb callback, voi
  * @param path the directory (bytes as given), or NULL for the current one.
  * @param out receives the list on success (required); the caller frees it with
  *        ftp_entry_list_free().
- * @return as ftp_list() (never FTP_E_CANCELLED); FTP_E_PROTO for a listing of more
+ * @return as ftp_list() (FTP_E_CANCELLED only from the progress callback); FTP_E_PROTO for a listing of more
  *         than 1,000,000 entries (a bound ftplib does not have: use ftp_list() to
  *         stream a bigger one); FTP_E_NULL if out is NULL.
  */
-ftp_result ftp_list_get(ftp_session *h, const char *path, ftp_entry_list **out);
+ftp_result ftp_list_get(ftp_session *h,
+                        const char *path,
+                        ftp_entry_list **out);
 
 /**
  * The number of entries in a list. Lists are plain data: any thread may read one, and
@@ -877,7 +881,7 @@ bool ftp_entry_mtime(const ftp_entry *e, int64_t *secs_out, uint32_t *nanos_out)
  * Unix permission bits (MLSD "unix.mode", or LIST's rwx string), e.g. 0644.
  *
  * @param e the entry.
- * @return the bits, or -1 if unknown (or e is NULL).
+ * @return the permission bits (0 to 07777), or -1 if unknown (or e is NULL).
  */
 int ftp_entry_mode(const ftp_entry *e);
 
@@ -964,8 +968,10 @@ ftp_result ftp_feat(ftp_session *h);
  *
  * @param h the session.
  * @param name the feature (ASCII, any case).
- * @return true if listed; false if not, or on any failure (NULL arguments, not
- *         connected, FEAT failing: ftp_session_last_error() says which).
+ * @return true if listed; false if not, or on any failure. ftp_session_last_error()
+ *         names a failure of the call itself (NULL name, not connected, FEAT
+ *         failing); a NULL h, a session busy in another thread and a call from the
+ *         session's own callback give false and leave the session's message alone.
  */
 bool ftp_has_feature(ftp_session *h, const char *name);
 
@@ -976,7 +982,8 @@ bool ftp_has_feature(ftp_session *h, const char *name);
  * @param h the session.
  * @param name the feature (ASCII, any case).
  * @return the parameters ("" if none), owned by the session and valid until the next
- *         call on it; NULL if the feature is not listed or on failure.
+ *         call on it; NULL if the feature is not listed or on failure (failures as
+ *         for ftp_has_feature()).
  */
 const char *ftp_feature_params(ftp_session *h, const char *name);
 
@@ -1104,7 +1111,9 @@ ftp_result ftp_cwd_each(ftp_session *h, const char *path);
 /**
  * Creates a directory and its missing parents, like `mkdir -p`: each level is entered
  * if it exists and created (MKD) if not; existing directories are not an error. The
- * working directory is the same afterwards (PWD before, CWD back after).
+ * working directory is the same afterwards (PWD before, CWD back after; a PWD reply
+ * that names no directory leaves none to go back to, and the session stays in the
+ * last level entered).
  *
  * @param h the session.
  * @param path the directory path, relative or absolute (bytes as given; no CR/LF/NUL).
@@ -1574,9 +1583,10 @@ ftp_result ftp_set_timeouts(ftp_session *h, int64_t connect_ms, int64_t reply_ms
  *
  * @param h the session.
  * @param on true to enable, false (the default) to leave it off.
- * @param idle_s seconds of silence before the first probe (1 or more when on).
- * @param interval_s seconds between probes (1 or more when on).
- * @return FTP_OK; FTP_E_INVALID for a 0 idle_s or interval_s when on (and the general errors).
+ * @param idle_s seconds of silence before the first probe (1 to 32767 when on).
+ * @param interval_s seconds between probes (1 to 32767 when on).
+ * @return FTP_OK; FTP_E_INVALID for idle_s or interval_s outside 1 to 32767 when on
+ *         (and the general errors).
  */
 ftp_result ftp_set_keepalive(ftp_session *h, bool on, uint32_t idle_s, uint32_t interval_s);
 
@@ -2149,8 +2159,8 @@ ftp_result ftp_url_parse(ftp_url *u, const char *url);
  * Why the last ftp_url_parse() on u failed; "" after a success.
  *
  * @param u the URL object.
- * @return owned by u, valid until its next parse; NULL if u is NULL or an internal
- *         error made it unusable.
+ * @return owned by u, valid until its next parse; NULL if u is NULL. After an
+ *         internal error it says what happened.
  */
 const char *ftp_url_last_error(const ftp_url *u);
 

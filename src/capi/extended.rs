@@ -31,8 +31,10 @@ pub extern "C" fn ftp_feat(h: *mut ftp_session) -> ftp_result {
 ///
 /// @param h the session.
 /// @param name the feature (ASCII, any case).
-/// @return true if listed; false if not, or on any failure (NULL arguments, not
-///         connected, FEAT failing: ftp_session_last_error() says which).
+/// @return true if listed; false if not, or on any failure. ftp_session_last_error()
+///         names a failure of the call itself (NULL name, not connected, FEAT
+///         failing); a NULL h, a session busy in another thread and a call from the
+///         session's own callback give false and leave the session's message alone.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_has_feature(h: *mut ftp_session, name: *const c_char) -> bool {
     let mut found = false;
@@ -50,7 +52,8 @@ pub extern "C" fn ftp_has_feature(h: *mut ftp_session, name: *const c_char) -> b
 /// @param h the session.
 /// @param name the feature (ASCII, any case).
 /// @return the parameters ("" if none), owned by the session and valid until the next
-///         call on it; NULL if the feature is not listed or on failure.
+///         call on it; NULL if the feature is not listed or on failure (failures as
+///         for ftp_has_feature()).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_feature_params(h: *mut ftp_session, name: *const c_char) -> *const c_char {
     let mut out = std::ptr::null();
@@ -261,7 +264,9 @@ pub extern "C" fn ftp_cwd_each(h: *mut ftp_session, path: *const c_char) -> ftp_
 
 /// Creates a directory and its missing parents, like `mkdir -p`: each level is entered
 /// if it exists and created (MKD) if not; existing directories are not an error. The
-/// working directory is the same afterwards (PWD before, CWD back after).
+/// working directory is the same afterwards (PWD before, CWD back after; a PWD reply
+/// that names no directory leaves none to go back to, and the session stays in the
+/// last level entered).
 ///
 /// @param h the session.
 /// @param path the directory path, relative or absolute (bytes as given; no CR/LF/NUL).

@@ -439,14 +439,20 @@ pub extern "C" fn ftp_set_timeouts(h: *mut ftp_session, connect_ms: i64, reply_m
 ///
 /// @param h the session.
 /// @param on true to enable, false (the default) to leave it off.
-/// @param idle_s seconds of silence before the first probe (1 or more when on).
-/// @param interval_s seconds between probes (1 or more when on).
-/// @return FTP_OK; FTP_E_INVALID for a 0 idle_s or interval_s when on (and the general errors).
+/// @param idle_s seconds of silence before the first probe (1 to 32767 when on).
+/// @param interval_s seconds between probes (1 to 32767 when on).
+/// @return FTP_OK; FTP_E_INVALID for idle_s or interval_s outside 1 to 32767 when on
+///         (and the general errors).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_set_keepalive(h: *mut ftp_session, on: bool, idle_s: u32, interval_s: u32) -> ftp_result {
+    // Linux refuses TCP_KEEPIDLE and TCP_KEEPINTVL above this: refused here rather
+    // than by the next ftp_connect().
+    const MAX_KEEPALIVE_S: u32 = 32767;
     with_session(h, |s| {
-        if on && (idle_s == 0 || interval_s == 0) {
-            return Err(Failure::Core(Error::Invalid("keep-alive idle and interval must be at least 1 second".into())));
+        if on && !((1..=MAX_KEEPALIVE_S).contains(&idle_s) && (1..=MAX_KEEPALIVE_S).contains(&interval_s)) {
+            return Err(Failure::Core(Error::Invalid(format!(
+                "keep-alive idle and interval must be 1 to {MAX_KEEPALIVE_S} seconds"
+            ))));
         }
         let k = on.then(|| crate::Keepalive {
             idle: Duration::from_secs(u64::from(idle_s)),

@@ -269,6 +269,8 @@ int main(void) {
     CHECK(strstr(ftp_session_last_error(h), "connect_ms") != NULL);
     CHECK_OK(h, ftp_set_timeouts(h, FTP_TIMEOUT_DEFAULT, 5000, 0));
     CHECK_RC(h, ftp_set_keepalive(h, true, 0, 5), FTP_E_INVALID);
+    CHECK_RC(h, ftp_set_keepalive(h, true, 32768, 5), FTP_E_INVALID);
+    CHECK_RC(h, ftp_set_keepalive(h, true, 60, 40000), FTP_E_INVALID);
     CHECK_OK(h, ftp_set_keepalive(h, true, 60, 10));
     CHECK_OK(h, ftp_set_keepalive(h, false, 0, 0));
     CHECK_RC(NULL, ftp_set_timeouts(NULL, 0, 0, 0), FTP_E_NULL);
