@@ -805,13 +805,12 @@ ftp_result ftp_list(ftp_session *h, const char *path, ftp_entry_cb callback, voi
  * @param path the directory (bytes as given), or NULL for the current one.
  * @param out receives the list on success (required); the caller frees it with
  *        ftp_entry_list_free().
- * @return as ftp_list() (FTP_E_CANCELLED only from the progress callback); FTP_E_PROTO for a listing of more
- *         than 1,000,000 entries (a bound ftplib does not have: use ftp_list() to
+ * @return as ftp_list() (FTP_E_CANCELLED only from the progress callback);
+ *         FTP_E_PROTO for a listing of more than 1,000,000 entries or more than 256
+ *         MiB of names and lines (bounds ftplib does not have: use ftp_list() to
  *         stream a bigger one); FTP_E_NULL if out is NULL.
  */
-ftp_result ftp_list_get(ftp_session *h,
-                        const char *path,
-                        ftp_entry_list **out);
+ftp_result ftp_list_get(ftp_session *h, const char *path, ftp_entry_list **out);
 
 /**
  * The number of entries in a list. Lists are plain data: any thread may read one, and
@@ -1242,7 +1241,7 @@ ftp_result ftp_stor_fd(ftp_session *h,
  * @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero; FTP_E_IO for local
  *         file errors (the message names the file); the errors of ftp_list() and
  *         ftp_retr_file(); FTP_E_PROTO if a PWD reply names no directory, a
- *         directory lists more than 1,000,000 entries, or the tree is more than 100
+ *         directory lists more than 1,000,000 entries or 256 MiB, or the tree is more than 100
  *         directories deep (bounds ftplib's ftpmirror.py lacks; a loop, most likely);
  *         FTP_E_INVALID for unknown flags.
  */

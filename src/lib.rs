@@ -41,5 +41,5 @@ pub use progress::{DEFAULT_PROGRESS_INTERVAL, Interrupter, Progress, ProgressSin
 pub use reply::{MAX_LINE, MAX_REPLY, MAX_REPLY_LINES, Reply};
 pub use session::{DEFAULT_PORT, Ftp, Options, Timeouts};
 pub use tls::{IMPLICIT_PORT, TlsConfig, TlsMode, TlsVersion};
-pub use transfer::{CancelRead, DEFAULT_BLOCKSIZE, Flow, MAX_BLOCKSIZE, MAX_LISTED};
+pub use transfer::{CancelRead, DEFAULT_BLOCKSIZE, Flow, MAX_BLOCKSIZE, MAX_LISTED, MAX_LISTED_BYTES};
 pub use url::FtpUrl;

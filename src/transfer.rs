@@ -465,23 +465,33 @@ impl Ftp {
 /// server that streams entries without end gets an error, not all of the memory.
 pub const MAX_LISTED: usize = 1_000_000;
 
+/// The most bytes of names and lines a gathered listing may hold: entries of 8 KiB
+/// lines would otherwise reach gigabytes well before `MAX_LISTED`.
+pub const MAX_LISTED_BYTES: usize = 256 << 20;
+
 impl Ftp {
-    /// `list_entries` gathered into a vector; more than `MAX_LISTED` entries is a
-    /// protocol error.
+    /// `list_entries` gathered into a vector; more than `MAX_LISTED` entries, or more
+    /// than `MAX_LISTED_BYTES` of names and lines, is a protocol error.
     pub fn list_all(&mut self, path: impl AsRef<[u8]>) -> Result<Vec<Entry>> {
         let mut entries = Vec::new();
-        let mut too_many = false;
+        let mut held = 0usize;
+        let mut too_many = None;
         let listed = self.list_entries(path, |e| {
+            held += e.name.len() + e.raw.len() + e.link_target.as_ref().map_or(0, Vec::len);
             if entries.len() == MAX_LISTED {
-                too_many = true;
+                too_many = Some(format!("more than {MAX_LISTED} entries"));
+            } else if held > MAX_LISTED_BYTES {
+                too_many = Some(format!("more than {} MiB of names and lines", MAX_LISTED_BYTES >> 20));
+            }
+            if too_many.is_some() {
                 return ControlFlow::Break(());
             }
             entries.push(e.clone());
             ControlFlow::Continue(())
         });
         match listed {
-            Err(e) if too_many && e.kind() == ErrorKind::Cancelled => {
-                Err(Error::Proto(format!("the listing has more than {MAX_LISTED} entries")))
+            Err(e) if too_many.is_some() && e.kind() == ErrorKind::Cancelled => {
+                Err(Error::Proto(format!("the listing has {}", too_many.unwrap_or_default())))
             }
             Err(e) => Err(e),
             Ok(_) => Ok(entries),

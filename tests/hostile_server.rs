@@ -796,3 +796,26 @@ fn a_listing_without_end_is_cut_at_the_bound_not_taken_into_memory() {
     ftp.quit().unwrap();
     server.finish();
 }
+
+#[test]
+fn a_listing_of_huge_names_is_cut_at_the_byte_bound() {
+    // Few entries, each an 8 KiB name: the entry count alone would let gigabytes in.
+    let line = [b"type=file;size=1; ".as_slice(), &[b'n'; 8000], b"\r\n"].concat();
+    let listing = line.repeat(ftp::MAX_LISTED_BYTES / 8000 + 1);
+    let server = start(
+        "220 ready",
+        vec![
+            exchange("FEAT", "211-x\r\n MLST type*;size*;\r\n211 end"),
+            vec![expect("TYPE A"), expect("EPSV"), reply("200 ascii"), Step::Epsv, expect("MLSD")],
+            vec![reply("150 here"), Step::DataAccept, Step::DataSend(listing), Step::DataClose],
+            abor_settled(),
+            quit(),
+        ],
+    );
+    let mut ftp = client(&server, Duration::from_secs(20));
+    let e = ftp.list_all("").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Proto, "{e}");
+    assert!(e.to_string().contains("more than 256 MiB"), "{e}");
+    ftp.quit().unwrap();
+    server.finish();
+}

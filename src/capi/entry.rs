@@ -103,8 +103,9 @@ pub struct ftp_entry_list {
 /// @param path the directory (bytes as given), or NULL for the current one.
 /// @param out receives the list on success (required); the caller frees it with
 ///        ftp_entry_list_free().
-/// @return as ftp_list() (FTP_E_CANCELLED only from the progress callback); FTP_E_PROTO for a listing of more
-///         than 1,000,000 entries (a bound ftplib does not have: use ftp_list() to
+/// @return as ftp_list() (FTP_E_CANCELLED only from the progress callback);
+///         FTP_E_PROTO for a listing of more than 1,000,000 entries or more than 256
+///         MiB of names and lines (bounds ftplib does not have: use ftp_list() to
 ///         stream a bigger one); FTP_E_NULL if out is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_list_get(h: *mut ftp_session, path: *const c_char, out: *mut *mut ftp_entry_list) -> ftp_result {

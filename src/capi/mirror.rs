@@ -144,7 +144,7 @@ fn put_stats(stats: MirrorStats, files_out: *mut u64, bytes_out: *mut u64) {
 /// @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero; FTP_E_IO for local
 ///         file errors (the message names the file); the errors of ftp_list() and
 ///         ftp_retr_file(); FTP_E_PROTO if a PWD reply names no directory, a
-///         directory lists more than 1,000,000 entries, or the tree is more than 100
+///         directory lists more than 1,000,000 entries or 256 MiB, or the tree is more than 100
 ///         directories deep (bounds ftplib's ftpmirror.py lacks; a loop, most likely);
 ///         FTP_E_INVALID for unknown flags.
 #[unsafe(no_mangle)]
