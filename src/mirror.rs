@@ -159,6 +159,9 @@ fn class(pat: &[u8], c: u8) -> Option<(bool, usize)> {
 /// link to a parent as a directory) and is an error, before the stack or paths give out.
 pub const MAX_MIRROR_DEPTH: usize = 100;
 
+/// The longest file name Linux file systems take (NAME_MAX).
+const MAX_NAME: usize = 255;
+
 fn check_depth(rel: &[u8]) -> Result<()> {
     let depth = if rel.is_empty() { 0 } else { rel.iter().filter(|&&b| b == b'/').count() + 1 };
     if depth > MAX_MIRROR_DEPTH {
@@ -249,13 +252,14 @@ impl Ftp {
     fn mirror_down_dir(&mut self, base: &[u8], rel: &[u8], local_base: &Path, run: &mut Run) -> Result<()> {
         check_depth(rel)?;
         let entries = self.remote_entries(base, rel)?;
+        let listed: HashSet<&[u8]> = entries.iter().map(|e| e.name.as_slice()).collect();
         // Name lookups are hashed: a directory can hold hundreds of thousands of entries.
         let mut seen: HashSet<Vec<u8>> = HashSet::new();
         let mut subdirs = Vec::new();
         // A LIST line in no known format gives no name for certain (its "name" is the
         // whole line): what the server has is then unknown, and nothing is deleted.
         let mut all_named = true;
-        for e in entries {
+        for e in &entries {
             if matches!(e.kind, EntryType::CurrentDir | EntryType::ParentDir) {
                 continue;
             }
@@ -287,7 +291,14 @@ impl Ftp {
                     run.stats.skipped += 1;
                     run.report(MirrorAction::SkippedLink, &path, None)?;
                 }
-                EntryType::File | EntryType::Link => self.mirror_get(&e, name, &path, local_base, run)?,
+                EntryType::File | EntryType::Link => {
+                    // "NAME.part" is the download's own name for NAME: where the server
+                    // lists that name too, or NAME is too long to take the suffix, the
+                    // file is written in place instead.
+                    let part = [name, b".part"].concat();
+                    let atomic = !listed.contains(part.as_slice()) && part.len() <= MAX_NAME;
+                    self.mirror_get(e, name, &path, local_base, atomic, run)?
+                }
                 _ => {}
             }
         }
@@ -320,7 +331,15 @@ impl Ftp {
         Ok(())
     }
 
-    fn mirror_get(&mut self, e: &Entry, name: &[u8], rel: &[u8], local_base: &Path, run: &mut Run) -> Result<()> {
+    fn mirror_get(
+        &mut self,
+        e: &Entry,
+        name: &[u8],
+        rel: &[u8],
+        local_base: &Path,
+        atomic: bool,
+        run: &mut Run,
+    ) -> Result<()> {
         let local = local_path(local_base, rel);
         let meta = std::fs::symlink_metadata(&local).ok();
         // A link's size and time in a listing are the link's own, not its target's: a
@@ -359,7 +378,7 @@ impl Ftp {
             std::fs::remove_dir_all(&local).map_err(io("remove", &local))?;
         }
         // The size check against the listing happens before NAME is replaced.
-        let opts = FileOptions { atomic: true, verify_size: false, ..FileOptions::default() };
+        let opts = FileOptions { atomic, verify_size: false, ..FileOptions::default() };
         let n = match self.retr_file_expecting(name, &local, opts, size) {
             Ok(n) => n,
             // A link the server will not send as a file leads to a directory (or

@@ -390,3 +390,20 @@ fn a_download_short_of_the_listed_size_leaves_the_old_copy_in_place() {
     ftp.quit().unwrap();
     server.finish();
 }
+
+#[test]
+fn a_listed_name_part_is_not_taken_for_the_download_of_name() {
+    // Both files are mirrored whole; "a" is written in place since "a.part" is the
+    // server's own file here.
+    let listing = "type=file;size=4; a.part\r\ntype=file;size=3; a\r\n";
+    let mut then = retr("a.part", b"part", "226 ok", true);
+    then.extend(retr("a", b"aaa", "226 ok", false));
+    let (server, mut ftp) = connected(mlsd_script(listing, then));
+    let dir = temp_dir("part-clash");
+    let (stats, _) = download(&mut ftp, &dir, &MirrorOptions::default());
+    assert_eq!(stats.unwrap().files_transferred, 2);
+    assert_eq!(std::fs::read(dir.join("a.part")).unwrap(), b"part");
+    assert_eq!(std::fs::read(dir.join("a")).unwrap(), b"aaa");
+    ftp.quit().unwrap();
+    server.finish();
+}
