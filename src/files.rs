@@ -64,17 +64,19 @@ impl Ftp {
     /// Downloads `remote` into the file at `local`. Returns the bytes transferred (not
     /// counting what a resume kept).
     pub fn retr_file(&mut self, remote: impl AsRef<[u8]>, local: &Path, opts: FileOptions) -> Result<u64> {
-        self.retr_file_expecting(remote.as_ref(), local, opts, None)
+        self.retr_file_listed(remote.as_ref(), local, opts, None, None)
     }
 
-    /// `retr_file`, checking the result against `expected` bytes (a listing's size)
-    /// before an atomic download replaces the file.
-    pub(crate) fn retr_file_expecting(
+    /// `retr_file` with what a listing said of the file: the result must hold
+    /// `expected` bytes, and gets the time `modified`, both before an atomic download
+    /// replaces NAME (and on the open file, never through a path swapped meanwhile).
+    pub(crate) fn retr_file_listed(
         &mut self,
         remote: &[u8],
         local: &Path,
         opts: FileOptions,
         expected: Option<u64>,
+        modified: Option<FileTime>,
     ) -> Result<u64> {
         check_line("path", remote)?;
         let target = if opts.atomic { part_path(local)? } else { local.to_path_buf() };
@@ -130,8 +132,8 @@ impl Ftp {
                 )));
             }
         }
-        if opts.preserve_mtime {
-            let t = self.mdtm(remote)?;
+        let time = if opts.preserve_mtime { Some(self.mdtm(remote)?) } else { modified };
+        if let Some(t) = time {
             file.set_modified(system_time(t)).map_err(local_err("set the modification time of", &target))?;
         }
         drop(file);

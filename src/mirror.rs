@@ -377,9 +377,10 @@ impl Ftp {
         if local_dir {
             std::fs::remove_dir_all(&local).map_err(io("remove", &local))?;
         }
-        // The size check against the listing happens before NAME is replaced.
+        // The listing's size is checked, and its time set (so the next run compares like
+        // with like: LIST gives minutes), before NAME is replaced.
         let opts = FileOptions { atomic, verify_size: false, ..FileOptions::default() };
-        let n = match self.retr_file_expecting(name, &local, opts, size) {
+        let n = match self.retr_file_listed(name, &local, opts, size, modified) {
             Ok(n) => n,
             // A link the server will not send as a file leads to a directory (or
             // nowhere): left out, as the policy says.
@@ -391,12 +392,6 @@ impl Ftp {
         };
         run.stats.files_transferred += 1;
         run.stats.bytes_transferred += n;
-        // The listing's time, so the next run compares like with like (LIST gives minutes).
-        if let Some(t) = modified {
-            let f = std::fs::File::options().write(true).open(&local).map_err(io("open", &local))?;
-            f.set_modified(UNIX_EPOCH + std::time::Duration::from_secs(t.secs.max(0) as u64))
-                .map_err(io("set the time of", &local))?;
-        }
         Ok(())
     }
 
