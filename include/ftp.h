@@ -1223,7 +1223,9 @@ ftp_result ftp_stor_fd(ftp_session *h,
  * the directory only with FTP_MIRROR_DELETE (otherwise it is reported as refused). A
  * LIST line in no known format names nothing for certain, so no local entry of that
  * directory is deleted. A name listed twice is taken once. Where the server also lists
- * "NAME.part", or NAME is too long for the suffix, NAME is written in place. Names from the server are checked: "..", names with
+ * "NAME.part", or NAME is too long for the suffix, NAME is written in place.
+ * A directory whose MLSD "unique" fact is that of one being walked (a loop) is
+ * reported as refused and not entered. Names from the server are checked: "..", names with
  * '/', '\\' or NUL are refused, so nothing is written outside `local_dir`. The
  * working directory is the same afterwards (PWD first, CWD back at the end).
  *

@@ -198,6 +198,9 @@ struct Run<'s, 'c> {
     opts: &'s MirrorOptions,
     sink: &'s mut MirrorSink<'c>,
     stats: MirrorStats,
+    /// MLSD "unique" ids of the directories being walked (downloads): a directory
+    /// listed with the id of one of them is a loop, not entered.
+    walking: Vec<String>,
 }
 
 impl Run<'_, '_> {
@@ -232,7 +235,7 @@ impl Ftp {
             if !opts.dry_run {
                 std::fs::create_dir_all(local_dir).map_err(io("create", local_dir))?;
             }
-            let mut run = Run { opts, sink, stats: MirrorStats::default() };
+            let mut run = Run { opts, sink, stats: MirrorStats::default(), walking: Vec::new() };
             ftp.mirror_down_dir(&base, b"", local_dir, &mut run).map(|()| run.stats)
         })
     }
@@ -253,13 +256,33 @@ impl Ftp {
         check_depth(rel)?;
         let entries = self.remote_entries(base, rel)?;
         let listed: HashSet<&[u8]> = entries.iter().map(|e| e.name.as_slice()).collect();
+        // This directory's own id, where the listing gives one ("type=cdir;unique=...").
+        let here = entries.iter().find(|e| e.kind == EntryType::CurrentDir).and_then(|e| e.unique.clone());
+        let pushed = here.is_some();
+        run.walking.extend(here);
+        let walked = self.mirror_down_entries(base, rel, &entries, &listed, local_base, run);
+        if pushed {
+            run.walking.pop();
+        }
+        walked
+    }
+
+    fn mirror_down_entries(
+        &mut self,
+        base: &[u8],
+        rel: &[u8],
+        entries: &[Entry],
+        listed: &HashSet<&[u8]>,
+        local_base: &Path,
+        run: &mut Run,
+    ) -> Result<()> {
         // Name lookups are hashed: a directory can hold hundreds of thousands of entries.
         let mut seen: HashSet<Vec<u8>> = HashSet::new();
         let mut subdirs = Vec::new();
         // A LIST line in no known format gives no name for certain (its "name" is the
         // whole line): what the server has is then unknown, and nothing is deleted.
         let mut all_named = true;
-        for e in &entries {
+        for e in entries {
             if matches!(e.kind, EntryType::CurrentDir | EntryType::ParentDir) {
                 continue;
             }
@@ -286,7 +309,7 @@ impl Ftp {
                 continue;
             }
             match e.kind {
-                EntryType::Dir => subdirs.push(path),
+                EntryType::Dir => subdirs.push((path, e.unique.clone())),
                 EntryType::Link if run.opts.symlinks == SymlinkPolicy::Skip => {
                     run.stats.skipped += 1;
                     run.report(MirrorAction::SkippedLink, &path, None)?;
@@ -305,8 +328,15 @@ impl Ftp {
         if run.opts.delete && all_named {
             self.delete_local_extras(rel, local_base, &seen, run)?;
         }
-        for path in subdirs {
+        for (path, unique) in subdirs {
             check_depth(&path)?;
+            // The server's id for a directory already being walked: a loop (a link
+            // shown as a directory, most likely), refused rather than walked again.
+            if unique.as_ref().is_some_and(|u| run.walking.contains(u)) {
+                run.stats.refused += 1;
+                run.report(MirrorAction::Refused, &path, None)?;
+                continue;
+            }
             let local = local_path(local_base, &path);
             match std::fs::symlink_metadata(&local) {
                 Ok(m) if m.is_dir() => {}
@@ -326,7 +356,13 @@ impl Ftp {
                     }
                 }
             }
-            self.mirror_down_dir(base, &path, local_base, run)?;
+            let pushed = unique.is_some();
+            run.walking.extend(unique);
+            let walked = self.mirror_down_dir(base, &path, local_base, run);
+            if pushed {
+                run.walking.pop();
+            }
+            walked?;
         }
         Ok(())
     }
@@ -456,7 +492,7 @@ impl Ftp {
                 Err(e) if opts.dry_run && e.kind() == ErrorKind::Perm => None,
                 Err(e) => return Err(e),
             };
-            let mut run = Run { opts, sink, stats: MirrorStats::default() };
+            let mut run = Run { opts, sink, stats: MirrorStats::default(), walking: Vec::new() };
             ftp.mirror_up_dir(base.as_deref(), b"", local_dir, &mut run).map(|()| run.stats)
         })
     }

@@ -407,3 +407,27 @@ fn a_listed_name_part_is_not_taken_for_the_download_of_name() {
     ftp.quit().unwrap();
     server.finish();
 }
+
+#[test]
+fn a_directory_with_the_unique_id_of_one_being_walked_is_a_loop_and_refused() {
+    // /pub/a lists a link back to /pub and one to itself, both shown as directories;
+    // MLSD's "unique" fact gives them away. Without it the walk would branch until the
+    // depth bound, twice per level.
+    let mut then = exchange("CWD /pub/a", "250 ok");
+    then.extend(mlsd("type=cdir;unique=A; .\r\ntype=dir;unique=R; up\r\ntype=dir;unique=A; self\r\n", false));
+    let (server, mut ftp) = connected(mlsd_script("type=cdir;unique=R; .\r\ntype=dir;unique=A; a\r\n", then));
+    let dir = temp_dir("unique-loop");
+    let (stats, seen) = download(&mut ftp, &dir, &MirrorOptions::default());
+    assert_eq!(stats.unwrap().refused, 2);
+    assert_eq!(
+        seen,
+        vec![
+            (MirrorAction::MakeDir, "a".to_string()),
+            (MirrorAction::Refused, "a/up".to_string()),
+            (MirrorAction::Refused, "a/self".to_string()),
+        ]
+    );
+    assert!(!dir.join("a/up").exists() && !dir.join("a/self").exists());
+    ftp.quit().unwrap();
+    server.finish();
+}
