@@ -1222,10 +1222,10 @@ ftp_result ftp_stor_fd(ftp_session *h,
  * replaces the old copy. A file on the server where a local directory is replaces
  * the directory only with FTP_MIRROR_DELETE (otherwise it is reported as refused). A
  * LIST line in no known format names nothing for certain, so no local entry of that
- * directory is deleted. A name listed twice is taken once. Where the server also lists
- * "NAME.part", or NAME is too long for the suffix, NAME is written in place.
- * A directory whose MLSD "unique" fact is that of one being walked (a loop) is
- * reported as refused and not entered. Names from the server are checked: "..", names with
+ * directory is deleted. A name listed twice is taken once. Where the server also
+ * lists "NAME.part", or NAME is too long for the suffix, NAME is written in place. A
+ * directory whose MLSD "unique" fact is that of one being walked (a loop) is reported
+ * as refused and not entered. Names from the server are checked: "..", names with
  * '/', '\\' or NUL are refused, so nothing is written outside `local_dir`. The
  * working directory is the same afterwards (PWD first, CWD back at the end).
  *
@@ -1244,8 +1244,8 @@ ftp_result ftp_stor_fd(ftp_session *h,
  * @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero; FTP_E_IO for local
  *         file errors (the message names the file); the errors of ftp_list() and
  *         ftp_retr_file(); FTP_E_PROTO if a PWD reply names no directory, a
- *         directory lists more than 1,000,000 entries or 256 MiB, or the tree is more than 100
- *         directories deep (bounds ftplib's ftpmirror.py lacks; a loop, most likely);
+ *         directory lists more than 1,000,000 entries or 256 MiB, or the tree is
+ *         more than 100 directories deep (bounds ftplib's ftpmirror.py lacks; a loop, most likely);
  *         FTP_E_INVALID for unknown flags.
  */
 ftp_result ftp_mirror(ftp_session *h,
@@ -1851,9 +1851,8 @@ int ftp_session_data_tls_resumed(ftp_session *h);
  * `callback`, then reads the final reply.
  *
  * Over a plain (not TLS) data connection bytes are read in bulk: the kernel wakes the
- * reader once about 1 MiB has arrived
- * rather than per packet, and a read that has waited 10 ms hands over whatever has
- * come. A slow server's bytes therefore reach `callback` at most 10 ms late, the data
+ * reader once about 1 MiB has arrived rather than per packet, and a read that has
+ * waited 10 ms hands over whatever has come. A slow server's bytes therefore reach `callback` at most 10 ms late, the data
  * timeout still runs from the last byte received, and on a fast link the reading
  * costs far fewer wake-ups. On loopback the data socket also gets a fixed 4 MiB
  * receive buffer (autotuning sizes it for long paths).

@@ -100,12 +100,8 @@ impl Ftp {
         let moved = if remote_size == Some(offset) && offset > 0 {
             0 // already complete
         } else {
-            self.size_hint = remote_size;
-            self.strict_rest = true;
-            let moved = self.retr_into(remote, &mut file, (offset > 0).then_some(offset), Some(offset), &target);
-            self.size_hint = None;
-            self.strict_rest = false;
-            match moved {
+            let rest = (offset > 0).then_some(offset);
+            match self.whole_file(remote_size, |ftp| ftp.retr_into(remote, &mut file, rest, Some(offset), &target)) {
                 Ok(n) => n,
                 Err(e) => {
                     // A part file that got nothing (RETR refused, say) is no use to a
@@ -141,6 +137,17 @@ impl Ftp {
             std::fs::rename(&target, local).map_err(local_err("rename to", local))?;
         }
         Ok(moved)
+    }
+
+    /// Runs the transfer of a whole-file helper: `size_hint` as the progress total where
+    /// the 150 reply gives none, and REST held to 350 (`strict_rest`).
+    fn whole_file<T>(&mut self, size_hint: Option<u64>, f: impl FnOnce(&mut Ftp) -> Result<T>) -> Result<T> {
+        self.size_hint = size_hint;
+        self.strict_rest = true;
+        let outcome = f(self);
+        self.size_hint = None;
+        self.strict_rest = false;
+        outcome
     }
 
     /// Downloads `remote` into an open file at its current position (REST `rest` first
@@ -223,12 +230,8 @@ impl Ftp {
                 _ => ("APPE", None),
             };
             // Progress totals: the meter subtracts a REST offset itself.
-            self.size_hint = Some(if rest.is_some() { local_size } else { local_size - offset });
-            self.strict_rest = true;
-            let moved = self.stor_from(verb, remote, &mut file, rest);
-            self.size_hint = None;
-            self.strict_rest = false;
-            moved?
+            let total = if rest.is_some() { local_size } else { local_size - offset };
+            self.whole_file(Some(total), |ftp| ftp.stor_from(verb, remote, &mut file, rest))?
         };
         if opts.verify_size {
             let size = self.size(remote)?;

@@ -236,7 +236,7 @@ impl Ftp {
                 std::fs::create_dir_all(local_dir).map_err(io("create", local_dir))?;
             }
             let mut run = Run { opts, sink, stats: MirrorStats::default(), walking: Vec::new() };
-            ftp.mirror_down_dir(&base, b"", local_dir, &mut run).map(|()| run.stats)
+            ftp.mirror_down_dir(&base, b"", None, local_dir, &mut run).map(|()| run.stats)
         })
     }
 
@@ -252,12 +252,20 @@ impl Ftp {
         self.list_all(b"")
     }
 
-    fn mirror_down_dir(&mut self, base: &[u8], rel: &[u8], local_base: &Path, run: &mut Run) -> Result<()> {
+    /// Mirrors the directory `rel`; `id` is the MLSD unique id its parent's listing gave it.
+    fn mirror_down_dir(
+        &mut self,
+        base: &[u8],
+        rel: &[u8],
+        id: Option<String>,
+        local_base: &Path,
+        run: &mut Run,
+    ) -> Result<()> {
         check_depth(rel)?;
         let entries = self.remote_entries(base, rel)?;
         let listed: HashSet<&[u8]> = entries.iter().map(|e| e.name.as_slice()).collect();
-        // This directory's own id, where the listing gives one ("type=cdir;unique=...").
-        let here = entries.iter().find(|e| e.kind == EntryType::CurrentDir).and_then(|e| e.unique.clone());
+        // Its own listing's id ("type=cdir;unique=...") where the parent's gave none.
+        let here = id.or_else(|| entries.iter().find(|e| e.kind == EntryType::CurrentDir)?.unique.clone());
         let pushed = here.is_some();
         run.walking.extend(here);
         let walked = self.mirror_down_entries(base, rel, &entries, &listed, local_base, run);
@@ -356,13 +364,7 @@ impl Ftp {
                     }
                 }
             }
-            let pushed = unique.is_some();
-            run.walking.extend(unique);
-            let walked = self.mirror_down_dir(base, &path, local_base, run);
-            if pushed {
-                run.walking.pop();
-            }
-            walked?;
+            self.mirror_down_dir(base, &path, unique, local_base, run)?;
         }
         Ok(())
     }

@@ -125,10 +125,10 @@ fn put_stats(stats: MirrorStats, files_out: *mut u64, bytes_out: *mut u64) {
 /// replaces the old copy. A file on the server where a local directory is replaces
 /// the directory only with FTP_MIRROR_DELETE (otherwise it is reported as refused). A
 /// LIST line in no known format names nothing for certain, so no local entry of that
-/// directory is deleted. A name listed twice is taken once. Where the server also lists
-/// "NAME.part", or NAME is too long for the suffix, NAME is written in place.
-/// A directory whose MLSD "unique" fact is that of one being walked (a loop) is
-/// reported as refused and not entered. Names from the server are checked: "..", names with
+/// directory is deleted. A name listed twice is taken once. Where the server also
+/// lists "NAME.part", or NAME is too long for the suffix, NAME is written in place. A
+/// directory whose MLSD "unique" fact is that of one being walked (a loop) is reported
+/// as refused and not entered. Names from the server are checked: "..", names with
 /// '/', '\\' or NUL are refused, so nothing is written outside `local_dir`. The
 /// working directory is the same afterwards (PWD first, CWD back at the end).
 ///
@@ -147,8 +147,8 @@ fn put_stats(stats: MirrorStats, files_out: *mut u64, bytes_out: *mut u64) {
 /// @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero; FTP_E_IO for local
 ///         file errors (the message names the file); the errors of ftp_list() and
 ///         ftp_retr_file(); FTP_E_PROTO if a PWD reply names no directory, a
-///         directory lists more than 1,000,000 entries or 256 MiB, or the tree is more than 100
-///         directories deep (bounds ftplib's ftpmirror.py lacks; a loop, most likely);
+///         directory lists more than 1,000,000 entries or 256 MiB, or the tree is
+///         more than 100 directories deep (bounds ftplib's ftpmirror.py lacks; a loop, most likely);
 ///         FTP_E_INVALID for unknown flags.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
