@@ -119,6 +119,15 @@ fn a_local_write_failure_names_the_file() {
     done(server, ftp);
 }
 
+/// A resumed download of f.bin whose SIZE is answered `size`, up to its EPSV, then `then`.
+fn resume_until_epsv<const N: usize>(size_reply: &str, then: [Vec<Step>; N]) -> Vec<Step> {
+    let mut s = size("f.bin", size_reply);
+    s.extend(exchange("TYPE I", "200 binary"));
+    s.extend([expect("EPSV"), Step::Epsv]);
+    s.extend(then.into_iter().flatten());
+    s
+}
+
 #[test]
 fn a_resume_whose_rest_is_not_answered_350_stops_before_any_byte_moves() {
     // A server that ignored the offset would send the whole file, which would land
@@ -126,11 +135,8 @@ fn a_resume_whose_rest_is_not_answered_350_stops_before_any_byte_moves() {
     let dir = tmpdir("rest-200");
     let local = dir.join("f.bin");
     std::fs::write(&local, b"0123").unwrap();
-    let mut script = size("f.bin", "213 10");
-    script.extend(exchange("TYPE I", "200 binary"));
-    script.extend([expect("EPSV"), Step::Epsv]);
-    script.extend(exchange("REST 4", "200 whatever you say"));
-    script.extend(exchange("NOOP", "200 still here"));
+    let script =
+        resume_until_epsv("213 10", [exchange("REST 4", "200 whatever you say"), exchange("NOOP", "200 still here")]);
     let (server, mut ftp) = session(vec![script]);
     let e = ftp.retr_file("f.bin", &local, FileOptions { resume: true, ..FileOptions::default() }).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Reply, "{e}");
@@ -149,11 +155,7 @@ fn a_refused_download_leaves_the_local_file_as_it_was() {
     let dir = tmpdir("refused");
     let local = dir.join("f.bin");
     std::fs::write(&local, b"0123456789").unwrap();
-    let mut script = size("f.bin", "213 0");
-    script.extend(exchange("TYPE I", "200 binary"));
-    script.extend([expect("EPSV"), Step::Epsv]);
-    script.extend(exchange("RETR f.bin", "550 not now"));
-    let (server, mut ftp) = session(vec![script]);
+    let (server, mut ftp) = session(vec![resume_until_epsv("213 0", [exchange("RETR f.bin", "550 not now")])]);
     let e = ftp.retr_file("f.bin", &local, FileOptions { resume: true, ..FileOptions::default() }).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Perm, "{e}");
     assert_eq!(std::fs::read(&local).unwrap(), b"0123456789");

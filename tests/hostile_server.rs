@@ -775,10 +775,8 @@ fn a_257_with_control_bytes_in_the_path_is_a_protocol_error() {
     }
 }
 
-#[test]
-fn a_listing_without_end_is_cut_at_the_bound_not_taken_into_memory() {
-    // One entry more than a gathered listing may hold.
-    let listing = b"type=file;size=1; f\r\n".repeat(ftp::MAX_LISTED + 1);
+/// `list_all` of an MLSD listing the server sends as `listing`, expected to fail.
+fn gathered_listing_error(listing: Vec<u8>) -> ftp::Error {
     let server = start(
         "220 ready",
         vec![
@@ -791,31 +789,24 @@ fn a_listing_without_end_is_cut_at_the_bound_not_taken_into_memory() {
     );
     let mut ftp = client(&server, Duration::from_secs(20));
     let e = ftp.list_all("").unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Proto, "{e}");
-    assert!(e.to_string().contains("more than 1000000 entries"), "{e}");
     ftp.quit().unwrap();
     server.finish();
+    e
+}
+
+#[test]
+fn a_listing_without_end_is_cut_at_the_bound_not_taken_into_memory() {
+    // One entry more than a gathered listing may hold.
+    let e = gathered_listing_error(b"type=file;size=1; f\r\n".repeat(ftp::MAX_LISTED + 1));
+    assert_eq!(e.kind(), ErrorKind::Proto, "{e}");
+    assert!(e.to_string().contains("more than 1000000 entries"), "{e}");
 }
 
 #[test]
 fn a_listing_of_huge_names_is_cut_at_the_byte_bound() {
     // Few entries, each an 8 KiB name: the entry count alone would let gigabytes in.
     let line = [b"type=file;size=1; ".as_slice(), &[b'n'; 8000], b"\r\n"].concat();
-    let listing = line.repeat(ftp::MAX_LISTED_BYTES / 8000 + 1);
-    let server = start(
-        "220 ready",
-        vec![
-            exchange("FEAT", "211-x\r\n MLST type*;size*;\r\n211 end"),
-            vec![expect("TYPE A"), expect("EPSV"), reply("200 ascii"), Step::Epsv, expect("MLSD")],
-            vec![reply("150 here"), Step::DataAccept, Step::DataSend(listing), Step::DataClose],
-            abor_settled(),
-            quit(),
-        ],
-    );
-    let mut ftp = client(&server, Duration::from_secs(20));
-    let e = ftp.list_all("").unwrap_err();
+    let e = gathered_listing_error(line.repeat(ftp::MAX_LISTED_BYTES / 8000 + 1));
     assert_eq!(e.kind(), ErrorKind::Proto, "{e}");
     assert!(e.to_string().contains("more than 256 MiB"), "{e}");
-    ftp.quit().unwrap();
-    server.finish();
 }

@@ -26,25 +26,60 @@ fn download(
     (result, seen)
 }
 
+/// After the welcome: a mirror of /pub from /home whose first listing is `listing`,
+/// then `then`, then the CWD back home and QUIT.
+fn walk(listing: Vec<Step>, then: Vec<Step>) -> Vec<Step> {
+    let mut s = exchange("PWD", "257 \"/home\"");
+    s.extend(exchange("CWD /pub", "250 ok"));
+    s.extend(exchange("PWD", "257 \"/pub\""));
+    s.extend(exchange("CWD /pub", "250 ok"));
+    s.extend(listing);
+    s.extend(then);
+    s.extend(exchange("CWD /home", "250 ok"));
+    s.extend(quit());
+    s
+}
+
+/// `walk` with a server whose FEAT has no MLST, listing /pub as `listing` with LIST.
+fn list_script(listing: &str, then: Vec<Step>) -> Vec<Step> {
+    let mut s = exchange("FEAT", "500 no");
+    s.extend(exchange("TYPE A", "200 ascii"));
+    s.extend([expect("EPSV"), Step::Epsv, expect("LIST"), reply("150 here")]);
+    s.extend([Step::DataAccept, Step::DataSend(listing.as_bytes().to_vec()), Step::DataClose, reply("226 ok")]);
+    walk(s, then)
+}
+
+/// An MLSD listing of the working directory; `first` adds the FEAT and TYPE A that
+/// only the first listing of a session sends.
+fn mlsd(listing: &str, first: bool) -> Vec<Step> {
+    let mut s = Vec::new();
+    if first {
+        s.extend(exchange("FEAT", "211-x\r\n MLST type*;size*;\r\n211 end"));
+        s.extend(exchange("TYPE A", "200 ascii"));
+    }
+    s.extend([expect("EPSV"), Step::Epsv, expect("MLSD"), reply("150 here")]);
+    s.extend([Step::DataAccept, Step::DataSend(listing.as_bytes().to_vec()), Step::DataClose, reply("226 ok")]);
+    s
+}
+
+/// `walk` with /pub listed by MLSD as `listing`.
+fn mlsd_script(listing: &str, then: Vec<Step>) -> Vec<Step> {
+    walk(mlsd(listing, true), then)
+}
+
+/// TYPE I (when `first`), EPSV and RETR `name`, answered with `data` and `end`.
+fn retr(name: &str, data: &[u8], end: &str, first: bool) -> Vec<Step> {
+    let mut s = if first { exchange("TYPE I", "200 binary") } else { Vec::new() };
+    s.extend([expect("EPSV"), Step::Epsv, expect(&format!("RETR {name}")), reply("150 go")]);
+    s.extend([Step::DataAccept, Step::DataSend(data.to_vec()), Step::DataClose, reply(end)]);
+    s
+}
+
 #[test]
 fn hostile_names_from_the_server_are_refused() {
     let listing = "type=file;size=4; ../escape\r\ntype=file;size=4; a/b\r\ntype=file;size=4; back\\slash\r\n\
                    type=dir; ..\r\ntype=pdir; ..\r\ntype=file;size=2; ok.txt\r\n";
-    let mut script = exchange("PWD", "257 \"/home\"");
-    script.extend(exchange("CWD /pub", "250 ok"));
-    script.extend(exchange("PWD", "257 \"/pub\""));
-    script.extend(exchange("CWD /pub", "250 ok"));
-    script.extend(exchange("FEAT", "211-x\r\n MLST type*;size*;\r\n211 end"));
-    script.extend(exchange("TYPE A", "200 ascii"));
-    script.extend([expect("EPSV"), Step::Epsv, expect("MLSD"), reply("150 here")]);
-    script.extend([Step::DataAccept, Step::DataSend(listing.as_bytes().to_vec()), Step::DataClose, reply("226 ok")]);
-    script.extend(exchange("TYPE I", "200 binary"));
-    script.extend([expect("EPSV"), Step::Epsv, expect("RETR ok.txt"), reply("150 go")]);
-    script.extend([Step::DataAccept, Step::DataSend(b"ok".to_vec()), Step::DataClose, reply("226 ok")]);
-    // Back where it started.
-    script.extend(exchange("CWD /home", "250 ok"));
-    script.extend(quit());
-    let (server, mut ftp) = connected(script);
+    let (server, mut ftp) = connected(mlsd_script(listing, retr("ok.txt", b"ok", "226 ok", true)));
 
     let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("mirror-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
@@ -62,22 +97,6 @@ fn hostile_names_from_the_server_are_refused() {
     assert_eq!(std::fs::read_dir(&root).unwrap().count(), 1, "nothing written next to the target");
     ftp.quit().unwrap();
     server.finish();
-}
-
-/// After the welcome: a server whose FEAT has no MLST, listing `listing` with LIST in /pub.
-fn list_script(listing: &str, then: Vec<Step>) -> Vec<Step> {
-    let mut s = exchange("PWD", "257 \"/home\"");
-    s.extend(exchange("CWD /pub", "250 ok"));
-    s.extend(exchange("PWD", "257 \"/pub\""));
-    s.extend(exchange("CWD /pub", "250 ok"));
-    s.extend(exchange("FEAT", "500 no"));
-    s.extend(exchange("TYPE A", "200 ascii"));
-    s.extend([expect("EPSV"), Step::Epsv, expect("LIST"), reply("150 here")]);
-    s.extend([Step::DataAccept, Step::DataSend(listing.as_bytes().to_vec()), Step::DataClose, reply("226 ok")]);
-    s.extend(then);
-    s.extend(exchange("CWD /home", "250 ok"));
-    s.extend(quit());
-    s
 }
 
 #[test]
@@ -150,19 +169,6 @@ fn a_dry_run_upload_into_a_missing_directory_reports_everything_and_sends_no_cha
     server.finish();
 }
 
-/// An MLSD listing of the working directory; `first` adds the FEAT and TYPE A that
-/// only the first listing of a session sends.
-fn mlsd(listing: &str, first: bool) -> Vec<Step> {
-    let mut s = Vec::new();
-    if first {
-        s.extend(exchange("FEAT", "211-x\r\n MLST type*;size*;\r\n211 end"));
-        s.extend(exchange("TYPE A", "200 ascii"));
-    }
-    s.extend([expect("EPSV"), Step::Epsv, expect("MLSD"), reply("150 here")]);
-    s.extend([Step::DataAccept, Step::DataSend(listing.as_bytes().to_vec()), Step::DataClose, reply("226 ok")]);
-    s
-}
-
 fn temp_dir(what: &str) -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{what}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -193,14 +199,7 @@ fn a_local_symlink_where_the_server_has_a_directory_is_refused_not_followed() {
     std::fs::create_dir_all(&target).unwrap();
     std::os::unix::fs::symlink(&outside, target.join("data")).unwrap();
 
-    let mut script = exchange("PWD", "257 \"/home\"");
-    script.extend(exchange("CWD /pub", "250 ok"));
-    script.extend(exchange("PWD", "257 \"/pub\""));
-    script.extend(exchange("CWD /pub", "250 ok"));
-    script.extend(mlsd("type=dir; data\r\n", true));
-    script.extend(exchange("CWD /home", "250 ok"));
-    script.extend(quit());
-    let (server, mut ftp) = connected(script);
+    let (server, mut ftp) = connected(mlsd_script("type=dir; data\r\n", Vec::new()));
     let opts = MirrorOptions { delete: true, ..MirrorOptions::default() };
     let (stats, seen) = download(&mut ftp, &target, &opts);
     let stats = stats.unwrap();
@@ -215,18 +214,14 @@ fn a_local_symlink_where_the_server_has_a_directory_is_refused_not_followed() {
 #[test]
 fn a_tree_deeper_than_the_bound_is_an_error_not_a_stack_overflow() {
     // A server that lists a directory "a" inside every directory, as a loop would.
-    let mut script = exchange("PWD", "257 \"/home\"");
-    script.extend(exchange("CWD /pub", "250 ok"));
-    script.extend(exchange("PWD", "257 \"/pub\""));
+    let mut deeper = Vec::new();
     let mut dir = String::from("/pub");
-    for level in 0..=ftp::MAX_MIRROR_DEPTH {
-        script.extend(exchange(&format!("CWD {dir}"), "250 ok"));
-        script.extend(mlsd("type=dir; a\r\n", level == 0));
+    for _ in 1..=ftp::MAX_MIRROR_DEPTH {
         dir.push_str("/a");
+        deeper.extend(exchange(&format!("CWD {dir}"), "250 ok"));
+        deeper.extend(mlsd("type=dir; a\r\n", false));
     }
-    script.extend(exchange("CWD /home", "250 ok"));
-    script.extend(quit());
-    let (server, mut ftp) = connected(script);
+    let (server, mut ftp) = connected(mlsd_script("type=dir; a\r\n", deeper));
     let target = temp_dir("deep");
     let e =
         ftp.mirror_download("/pub", &target, &MirrorOptions::default(), &mut |_, _, _| Flow::Continue(())).unwrap_err();
@@ -282,27 +277,6 @@ fn a_followed_link_where_a_local_directory_is_leaves_the_directory() {
     assert_eq!(std::fs::read(dir.join("latest/kept.txt")).unwrap(), b"kept");
     ftp.quit().unwrap();
     server.finish();
-}
-
-/// After the welcome: /pub listed by MLSD as `listing`, then `then`, then back home.
-fn mlsd_script(listing: &str, then: Vec<Step>) -> Vec<Step> {
-    let mut s = exchange("PWD", "257 \"/home\"");
-    s.extend(exchange("CWD /pub", "250 ok"));
-    s.extend(exchange("PWD", "257 \"/pub\""));
-    s.extend(exchange("CWD /pub", "250 ok"));
-    s.extend(mlsd(listing, true));
-    s.extend(then);
-    s.extend(exchange("CWD /home", "250 ok"));
-    s.extend(quit());
-    s
-}
-
-/// TYPE I (when `first`), EPSV and RETR `name`, answered with `data` and `end`.
-fn retr(name: &str, data: &[u8], end: &str, first: bool) -> Vec<Step> {
-    let mut s = if first { exchange("TYPE I", "200 binary") } else { Vec::new() };
-    s.extend([expect("EPSV"), Step::Epsv, expect(&format!("RETR {name}")), reply("150 go")]);
-    s.extend([Step::DataAccept, Step::DataSend(data.to_vec()), Step::DataClose, reply(end)]);
-    s
 }
 
 #[test]
