@@ -206,8 +206,9 @@
 
 /**
  * Flag: download into "PATH.part" and rename it to PATH once complete. A failed
- * download keeps the part for FTP_FILE_RESUME, unless nothing arrived; a symbolic link
- * found at PATH.part is refused, never followed.
+ * download keeps the part for FTP_FILE_RESUME, unless nothing arrived. PATH.part is
+ * the library's name: anything found there but a plain file with one link (a symbolic
+ * or hard link, a FIFO) is removed and created afresh, never written through.
  */
 #define FTP_FILE_ATOMIC 4
 

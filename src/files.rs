@@ -11,7 +11,7 @@ use crate::zerocopy::{self, MoveError};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -52,6 +52,38 @@ fn part_path(local: &Path) -> Result<PathBuf> {
     Ok(local.with_file_name(name))
 }
 
+/// Opens "NAME.part" for writing, keeping what it holds. The name is ours, not the
+/// caller's: anything there but a plain file with one link (a symbolic or hard link
+/// that would carry the write into another file, a FIFO that would block the open) is
+/// removed and the name created afresh, never written through.
+fn open_part(path: &Path) -> Result<File> {
+    let found = OpenOptions::new().write(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path);
+    match found {
+        Ok(file) if file.metadata().is_ok_and(|m| m.file_type().is_file() && m.nlink() == 1) => {
+            // O_NONBLOCK only kept the open from waiting on a FIFO.
+            // SAFETY: fcntl on a descriptor this function owns, with plain flags.
+            let flags = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETFL) };
+            if flags < 0 || unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
+                return Err(local_err("open", path)(std::io::Error::last_os_error()));
+            }
+            return Ok(file);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        // Not a plain file, or a link (ELOOP: symbolic; ENXIO: a FIFO or socket).
+        Ok(_) => std::fs::remove_file(path).map_err(local_err("remove", path))?,
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ELOOP | libc::ENXIO)) => {
+            std::fs::remove_file(path).map_err(local_err("remove", path))?
+        }
+        Err(e) => return Err(local_err("open", path)(e)),
+    }
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(local_err("create", path))
+}
+
 fn system_time(t: FileTime) -> SystemTime {
     if t.secs >= 0 {
         UNIX_EPOCH + Duration::new(t.secs as u64, t.nanos)
@@ -81,21 +113,19 @@ impl Ftp {
         check_line("path", remote)?;
         let target = if opts.atomic { part_path(local)? } else { local.to_path_buf() };
         let remote_size = if opts.resume || opts.verify_size { self.size(remote)? } else { None };
-        let mut offset = if opts.resume { std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0) } else { 0 };
+        // Not truncated here: what a resume would keep stays until the server has
+        // agreed to send (see `cut_at` in retr_into).
+        let mut file = if opts.atomic {
+            open_part(&target)?
+        } else {
+            let mut open = OpenOptions::new();
+            open.create(true).write(true).truncate(false);
+            open.open(&target).map_err(local_err("open", &target))?
+        };
+        let mut offset = if opts.resume { file.metadata().map_err(local_err("stat", &target))?.len() } else { 0 };
         if remote_size.is_some_and(|size| offset > size) {
             offset = 0; // the local part is longer than the file: start again
         }
-        // Not truncated here: what a resume would keep stays until the server has
-        // agreed to send (see `cut_at` in retr_into).
-        let mut file = OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(false)
-            // The .part name is ours, not the caller's: a symbolic link planted there is
-            // refused rather than followed to whatever it points at.
-            .custom_flags(if opts.atomic { libc::O_NOFOLLOW } else { 0 })
-            .open(&target)
-            .map_err(local_err("open", &target))?;
         file.seek(SeekFrom::Start(offset)).map_err(local_err("seek in", &target))?;
         let moved = if remote_size == Some(offset) && offset > 0 {
             0 // already complete

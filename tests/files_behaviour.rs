@@ -6,6 +6,7 @@ mod common;
 use common::fake_server::{FakeServer, Step};
 use common::script::{done, exchange, expect, quit, reply};
 use ftp::{ErrorKind, FileOptions, Ftp};
+use std::path::Path;
 use std::time::Duration;
 
 fn session(script: Vec<Vec<Step>>) -> (FakeServer, Ftp) {
@@ -42,7 +43,7 @@ fn transfer(cmd: &str, rest: Option<u64>, send: Option<&[u8]>) -> Vec<Step> {
 }
 
 fn tmpdir(name: &str) -> std::path::PathBuf {
-    let d = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("files-{name}-{}", std::process::id()));
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("files-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -113,7 +114,7 @@ fn nothing_moves_when_the_other_side_is_complete() {
 #[test]
 fn a_local_write_failure_names_the_file() {
     let (server, mut ftp) = session(vec![]);
-    let e = ftp.retr_file("x", std::path::Path::new("/nonexistent-dir/x"), FileOptions::default()).unwrap_err();
+    let e = ftp.retr_file("x", Path::new("/nonexistent-dir/x"), FileOptions::default()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Io, "{e}");
     assert!(e.to_string().contains("/nonexistent-dir/x"), "{e}");
     done(server, ftp);
@@ -167,4 +168,41 @@ fn a_refused_download_leaves_the_local_file_as_it_was() {
     ftp.retr_file("f.bin", &local, FileOptions { resume: true, ..FileOptions::default() }).unwrap();
     assert_eq!(std::fs::read(&local).unwrap(), b"abc");
     done(server, ftp);
+}
+
+#[test]
+fn whatever_is_planted_at_the_part_name_is_replaced_never_written_through() {
+    // "f.bin.part" is the library's name. A hard link or a symbolic link there would
+    // carry the download (or a resume's REST offset) into another file; a FIFO would
+    // hang the open.
+    let dir = tmpdir("planted");
+    let local = dir.join("f.bin");
+    let part = dir.join("f.bin.part");
+    let victim = dir.join("victim");
+    type Plant = fn(&Path, &Path);
+    let plants: [(&str, Plant); 3] = [
+        ("hard link", |victim, part| std::fs::hard_link(victim, part).unwrap()),
+        ("symbolic link", |victim, part| std::os::unix::fs::symlink(victim, part).unwrap()),
+        ("fifo", |_, part| {
+            let path = std::ffi::CString::new(part.as_os_str().as_encoded_bytes()).unwrap();
+            assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+        }),
+    ];
+    for (what, plant) in plants {
+        for resume in [false, true] {
+            std::fs::write(&victim, b"0123").unwrap();
+            let _ = std::fs::remove_file(&local);
+            plant(&victim, &part);
+            // A resume starts from 0: what was planted is not the download's part.
+            let mut script = if resume { size("f.bin", "213 10") } else { Vec::new() };
+            script.extend(transfer("RETR f.bin", None, Some(b"abcdefghij")));
+            let (server, mut ftp) = session(vec![script]);
+            let opts = FileOptions { resume, atomic: true, ..FileOptions::default() };
+            assert_eq!(ftp.retr_file("f.bin", &local, opts).unwrap(), 10, "{what}, resume {resume}");
+            assert_eq!(std::fs::read(&local).unwrap(), b"abcdefghij", "{what}, resume {resume}");
+            assert_eq!(std::fs::read(&victim).unwrap(), b"0123", "{what}, resume {resume}");
+            assert!(std::fs::symlink_metadata(&part).is_err(), "{what}, resume {resume}");
+            done(server, ftp);
+        }
+    }
 }
