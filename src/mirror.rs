@@ -12,6 +12,7 @@ use crate::transfer::Flow;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -57,8 +58,9 @@ pub enum MirrorAction {
     /// directory, which is kept).
     SkippedLink,
     /// A name from the server that could escape the target (`..`, `/`, `\`, NUL) or
-    /// is not a file name at all, or a local entry other than a directory (a symbolic
-    /// link, say) where the server has a directory: refused, left as it is.
+    /// is not a file name at all, a local entry other than a directory (a symbolic
+    /// link, say) where the server has a directory, or a local entry another listed
+    /// name has (case folded): refused, left as it is.
     Refused,
 }
 
@@ -194,6 +196,29 @@ fn io(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
     move |e| Error::io(context, e)
 }
 
+/// Which listed name each local file or directory of one directory belongs to. Where
+/// the file system ignores case (vfat, exFAT, casefolded ext4), "README" and "readme"
+/// are one local entry: the first name listed keeps it and the others are refused,
+/// rather than each overwriting the other on every run. A file with more than one
+/// link is left out: hard links (from a dedup tool, say) are names of their own.
+#[derive(Default)]
+struct LocalOwners(HashMap<(u64, u64), Vec<u8>>);
+
+impl LocalOwners {
+    /// Whether `name` may use the local entry `meta` describes (claiming it if free).
+    fn claim(&mut self, meta: Option<&std::fs::Metadata>, name: &[u8]) -> bool {
+        match meta.filter(|m| m.is_dir() || m.nlink() == 1) {
+            Some(m) => self.0.entry((m.dev(), m.ino())).or_insert_with(|| name.to_vec()) == name,
+            None => true,
+        }
+    }
+
+    /// `claim` for the local entry at `path`, as it is now.
+    fn claim_path(&mut self, path: &Path, name: &[u8]) -> bool {
+        self.claim(std::fs::symlink_metadata(path).ok().as_ref(), name)
+    }
+}
+
 struct Run<'s, 'c> {
     opts: &'s MirrorOptions,
     sink: &'s mut MirrorSink<'c>,
@@ -287,6 +312,11 @@ impl Ftp {
         // Name lookups are hashed: a directory can hold hundreds of thousands of entries.
         let mut seen: HashSet<Vec<u8>> = HashSet::new();
         let mut subdirs = Vec::new();
+        // Local entries go to the first name listed for them, before any is written.
+        let mut owners = LocalOwners::default();
+        for name in entries.iter().filter_map(|e| safe_name(&e.name)) {
+            owners.claim_path(&local_path(local_base, &join(rel, name)), name);
+        }
         // A LIST line in no known format gives no name for certain (its "name" is the
         // whole line): what the server has is then unknown, and nothing is deleted.
         let mut all_named = true;
@@ -316,8 +346,15 @@ impl Ftp {
             if !seen.insert(name.to_vec()) {
                 continue;
             }
+            let local = local_path(local_base, &path);
+            if matches!(e.kind, EntryType::File | EntryType::Link) && !owners.claim_path(&local, name) {
+                // Another listed name has this local entry (the file system folds case).
+                run.stats.refused += 1;
+                run.report(MirrorAction::Refused, &path, None)?;
+                continue;
+            }
             match e.kind {
-                EntryType::Dir => subdirs.push((path, e.unique.clone())),
+                EntryType::Dir => subdirs.push((path, name, e.unique.clone())),
                 EntryType::Link if run.opts.symlinks == SymlinkPolicy::Skip => {
                     run.stats.skipped += 1;
                     run.report(MirrorAction::SkippedLink, &path, None)?;
@@ -328,7 +365,9 @@ impl Ftp {
                     // file is written in place instead.
                     let part = [name, b".part"].concat();
                     let atomic = !listed.contains(part.as_slice()) && part.len() <= MAX_NAME;
-                    self.mirror_get(e, name, &path, local_base, atomic, run)?
+                    self.mirror_get(e, name, &path, &local, atomic, run)?;
+                    // The new file is this name's: another that folds to it is refused.
+                    owners.claim_path(&local, name);
                 }
                 _ => {}
             }
@@ -336,7 +375,7 @@ impl Ftp {
         if run.opts.delete && all_named {
             self.delete_local_extras(rel, local_base, &seen, run)?;
         }
-        for (path, unique) in subdirs {
+        for (path, name, unique) in subdirs {
             check_depth(&path)?;
             // The server's id for a directory already being walked: a loop (a link
             // shown as a directory, most likely), refused rather than walked again.
@@ -347,10 +386,10 @@ impl Ftp {
             }
             let local = local_path(local_base, &path);
             match std::fs::symlink_metadata(&local) {
-                Ok(m) if m.is_dir() => {}
+                Ok(m) if m.is_dir() && owners.claim(Some(&m), name) => {}
                 // Anything else where the server has a directory, a symbolic link above
                 // all, is neither followed nor replaced: nothing outside the target is
-                // written or deleted.
+                // written or deleted. So is a directory another listed name has.
                 Ok(_) => {
                     run.stats.refused += 1;
                     run.report(MirrorAction::Refused, &path, None)?;
@@ -361,6 +400,7 @@ impl Ftp {
                     run.report(MirrorAction::MakeDir, &path, None)?;
                     if !run.opts.dry_run {
                         std::fs::create_dir(&local).map_err(io("create", &local))?;
+                        owners.claim_path(&local, name);
                     }
                 }
             }
@@ -374,12 +414,11 @@ impl Ftp {
         e: &Entry,
         name: &[u8],
         rel: &[u8],
-        local_base: &Path,
+        local: &Path,
         atomic: bool,
         run: &mut Run,
     ) -> Result<()> {
-        let local = local_path(local_base, rel);
-        let meta = std::fs::symlink_metadata(&local).ok();
+        let meta = std::fs::symlink_metadata(local).ok();
         // A link's size and time in a listing are the link's own, not its target's: a
         // followed link is fetched every time.
         let link = e.kind == EntryType::Link;
@@ -413,12 +452,12 @@ impl Ftp {
             return Ok(());
         }
         if local_dir {
-            std::fs::remove_dir_all(&local).map_err(io("remove", &local))?;
+            std::fs::remove_dir_all(local).map_err(io("remove", local))?;
         }
         // The listing's size is checked, and its time set (so the next run compares like
         // with like: LIST gives minutes), before NAME is replaced.
         let opts = FileOptions { atomic, verify_size: false, ..FileOptions::default() };
-        let n = match self.retr_file_listed(name, &local, opts, size, modified) {
+        let n = match self.retr_file_listed(name, local, opts, size, modified) {
             Ok(n) => n,
             // A link the server will not send as a file leads to a directory (or
             // nowhere): left out, as the policy says.

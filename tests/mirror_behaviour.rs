@@ -405,3 +405,85 @@ fn a_directory_with_the_unique_id_of_one_being_walked_is_a_loop_and_refused() {
     ftp.quit().unwrap();
     server.finish();
 }
+
+/// Bind mounts, undone when dropped: two names for one file or directory, as a file
+/// system that ignores case gives "README" and "readme".
+struct Aliases(Vec<std::path::PathBuf>);
+
+impl Aliases {
+    /// Makes `alias` show `target`; false where mounting is not allowed (not root).
+    fn add(&mut self, target: &std::path::Path, alias: &std::path::Path) -> bool {
+        let ok = std::process::Command::new("mount")
+            .arg("--bind")
+            .args([target, alias])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            self.0.push(alias.to_path_buf());
+        }
+        ok
+    }
+}
+
+impl Drop for Aliases {
+    fn drop(&mut self) {
+        for alias in self.0.iter().rev() {
+            let _ = std::process::Command::new("umount").arg(alias).status();
+        }
+    }
+}
+
+#[test]
+fn a_name_whose_local_entry_another_listed_name_has_is_refused() {
+    let dir = temp_dir("case-folded");
+    std::fs::write(dir.join("README"), b"old").unwrap();
+    let readme = std::fs::File::options().write(true).open(dir.join("README")).unwrap();
+    readme.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_577_836_800)).unwrap();
+    std::fs::write(dir.join("readme"), b"").unwrap();
+    std::fs::create_dir(dir.join("Docs")).unwrap();
+    std::fs::create_dir(dir.join("docs")).unwrap();
+    let mut aliases = Aliases(Vec::new());
+    if !(aliases.add(&dir.join("README"), &dir.join("readme")) && aliases.add(&dir.join("Docs"), &dir.join("docs"))) {
+        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "bind mounts are needed (run as root)");
+        eprintln!("skipped: bind mounts need root");
+        return;
+    }
+    // README is up to date; "readme" would overwrite it, and "docs" would be walked
+    // into Docs (with deleting on, each would delete what the other has).
+    let listing = "type=file;size=3;modify=20200101000000; README\r\ntype=file;size=5; readme\r\n\
+                   type=dir; Docs\r\ntype=dir; docs\r\n";
+    let mut then = exchange("CWD /pub/Docs", "250 ok");
+    then.extend(mlsd("", false));
+    let (server, mut ftp) = connected(mlsd_script(listing, then));
+    let opts = MirrorOptions { delete: true, ..MirrorOptions::default() };
+    let (stats, seen) = download(&mut ftp, &dir, &opts);
+    assert_eq!(stats.unwrap().refused, 2, "{seen:?}");
+    assert_eq!(
+        seen,
+        vec![
+            (MirrorAction::Unchanged, "README".to_string()),
+            (MirrorAction::Refused, "readme".to_string()),
+            (MirrorAction::Refused, "docs".to_string()),
+        ]
+    );
+    assert_eq!(std::fs::read(dir.join("README")).unwrap(), b"old");
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
+fn hard_linked_local_copies_are_names_of_their_own() {
+    // A mirror deduplicated with hard links (hardlink(1), rdfind) stays up to date.
+    let dir = temp_dir("hard-linked");
+    std::fs::write(dir.join("a"), b"same").unwrap();
+    let a = std::fs::File::options().write(true).open(dir.join("a")).unwrap();
+    a.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_577_836_800)).unwrap();
+    std::fs::hard_link(dir.join("a"), dir.join("b")).unwrap();
+    let listing = "type=file;size=4;modify=20200101000000; a\r\ntype=file;size=4;modify=20200101000000; b\r\n";
+    let (server, mut ftp) = connected(mlsd_script(listing, Vec::new()));
+    let (stats, seen) = download(&mut ftp, &dir, &MirrorOptions::default());
+    assert_eq!(stats.unwrap().unchanged, 2, "{seen:?}");
+    ftp.quit().unwrap();
+    server.finish();
+}

@@ -37,8 +37,10 @@ pub enum ftp_mirror_action {
     FTP_MIRROR_SKIPPED_LINK = 6,
     /// Refused: a name from the server that could escape the target directory ("..",
     /// "/", "\\", NUL), a local name that cannot be sent (CR, LF), or a local entry
-    /// other than a directory (a symbolic link, say) where the server has a directory:
-    /// it is left as it is, never followed.
+    /// other than a directory (a symbolic link, say) where the server has a directory,
+    /// or a name whose local file or directory another listed name already has (on a
+    /// file system that ignores case, "readme" after "README"): it is left as it is,
+    /// never followed.
     FTP_MIRROR_REFUSED = 7,
 }
 
@@ -128,7 +130,9 @@ fn put_stats(stats: MirrorStats, files_out: *mut u64, bytes_out: *mut u64) {
 /// directory is deleted. A name listed twice is taken once. Where the server also
 /// lists "NAME.part", or NAME is too long for the suffix, NAME is written in place. A
 /// directory whose MLSD "unique" fact is that of one being walked (a loop) is reported
-/// as refused and not entered. Names from the server are checked: "..", names with
+/// as refused and not entered. Where the local file system ignores case, the first
+/// of "README" and "readme" listed is mirrored and the other refused. Names from the
+/// server are checked: "..", names with
 /// '/', '\\' or NUL are refused, so nothing is written outside `local_dir`. The
 /// working directory is the same afterwards (PWD first, CWD back at the end).
 ///
