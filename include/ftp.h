@@ -1222,17 +1222,17 @@ ftp_result ftp_stor_fd(ftp_session *h,
  * renamed when complete, then given the listing's time so a re-run finds it
  * unchanged), creates directories, and with FTP_MIRROR_DELETE removes local entries
  * the server no longer lists. A file is checked against the listed size before it
- * replaces the old copy. A file on the server where a local directory is replaces
- * the directory only with FTP_MIRROR_DELETE (otherwise it is reported as refused). A
- * LIST line in no known format names nothing for certain, so no local entry of that
- * directory is deleted. A name listed twice is taken once. Where the server also
- * lists "NAME.part", or NAME is too long for the suffix, NAME is written in place. A
- * directory whose MLSD "unique" fact is that of one being walked (a loop) is reported
- * as refused and not entered. Where the local file system ignores case, the first
- * of "README" and "readme" listed is mirrored and the other refused. Names from the
- * server are checked: "..", names with
- * '/', '\\' or NUL are refused, so nothing is written outside `local_dir`. The
- * working directory is the same afterwards (PWD first, CWD back at the end).
+ * replaces the old copy. A file on the server where a local directory is replaces the
+ * directory only with FTP_MIRROR_DELETE (otherwise it is reported as refused). A LIST
+ * line in no known format names nothing for certain, so no local entry of that
+ * directory is deleted. A name listed twice is taken once. Where the server also lists
+ * "NAME.part", a local directory has that name, or NAME is too long for the suffix,
+ * NAME is written in place. A directory whose MLSD "unique" fact is that of one being
+ * walked (a loop) is reported as refused and not entered. Where the local file system
+ * ignores case, the first of "README" and "readme" listed is mirrored and the other
+ * refused. Names from the server are checked: "..", names with '/', '\\' or NUL are
+ * refused, so nothing is written outside `local_dir`. The working directory is the
+ * same afterwards (PWD first, CWD back at the end).
  *
  * @param h the session, logged in.
  * @param remote_dir the directory to mirror (bytes as given; no CR/LF/NUL); "" for

@@ -361,10 +361,13 @@ impl Ftp {
                 }
                 EntryType::File | EntryType::Link => {
                     // "NAME.part" is the download's own name for NAME: where the server
-                    // lists that name too, or NAME is too long to take the suffix, the
-                    // file is written in place instead.
+                    // lists that name too, a local directory has it, or NAME is too
+                    // long to take the suffix, the file is written in place instead.
                     let part = [name, b".part"].concat();
-                    let atomic = !listed.contains(part.as_slice()) && part.len() <= MAX_NAME;
+                    let atomic = !listed.contains(part.as_slice())
+                        && part.len() <= MAX_NAME
+                        && !std::fs::symlink_metadata(local_path(local_base, &join(rel, &part)))
+                            .is_ok_and(|m| m.is_dir());
                     self.mirror_get(e, name, &path, &local, atomic, run)?;
                     // The new file is this name's: another that folds to it is refused.
                     owners.claim_path(&local, name);

@@ -383,6 +383,20 @@ fn a_listed_name_part_is_not_taken_for_the_download_of_name() {
 }
 
 #[test]
+fn a_local_directory_named_name_part_does_not_stop_the_download_of_name() {
+    let (server, mut ftp) = connected(mlsd_script("type=file;size=3; a\r\n", retr("a", b"aaa", "226 ok", true)));
+    let dir = temp_dir("part-dir");
+    std::fs::create_dir(dir.join("a.part")).unwrap();
+    std::fs::write(dir.join("a.part").join("kept"), b"k").unwrap();
+    let (stats, seen) = download(&mut ftp, &dir, &MirrorOptions::default());
+    assert_eq!(stats.unwrap().files_transferred, 1, "{seen:?}");
+    assert_eq!(std::fs::read(dir.join("a")).unwrap(), b"aaa");
+    assert_eq!(std::fs::read(dir.join("a.part").join("kept")).unwrap(), b"k");
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
 fn a_directory_with_the_unique_id_of_one_being_walked_is_a_loop_and_refused() {
     // /pub/a lists a link back to /pub and one to itself, both shown as directories;
     // MLSD's "unique" fact gives them away. Without it the walk would branch until the
