@@ -173,9 +173,13 @@
  *   - Other plain downloads (ftp_retr_binary(), files splice cannot write) read
  *     in bulk: woken once about 1 MiB has arrived or 10 ms have passed, not per
  *     packet as ftplib's reads are; the data timeout still runs from the last byte.
- *   - Over TLS, a run of records without data (session tickets, key updates) longer
- *     than the read timeout is FTP_E_TIMEOUT; ftplib, like OpenSSL left to itself,
- *     reads such records for as long as the server sends them.
+ *   - The reply timeout bounds a whole reply, so a server dripping one a byte at a
+ *     time cannot hold a command longer; ftplib's timeout bounds each read only.
+ *   - Over TLS, a run of records without data (session tickets, key updates) is
+ *     FTP_E_TIMEOUT once it lasts longer than the timeout (the data timeout on data
+ *     connections, the reply timeout on the control connection); ftplib, like
+ *     OpenSSL left to itself, reads such records for as long as the server sends
+ *     them.
  */
 
 
@@ -1337,8 +1341,9 @@ void ftp_free(ftp_session *h);
  * @param h the session.
  * @param host host name or IP address (UTF-8, no CR/LF/NUL; required).
  * @param port TCP port; 0 means 21 (990 in FTP_TLS_IMPLICIT mode).
- * @param timeout_ms timeout in milliseconds for connecting and for every later read or
- *        write on this connection and its data connections; 0 means no timeout (block).
+ * @param timeout_ms timeout in milliseconds for connecting, for each whole reply, and
+ *        for every later write and each data connection read (see ftp_set_timeouts());
+ *        0 means no timeout (block).
  * @param source_address local IP address to bind control and data connections to, or
  *        NULL for any.
  * @return FTP_OK; FTP_E_RESOLVE; FTP_E_IO (refused, unreachable...); FTP_E_TIMEOUT;
@@ -1572,8 +1577,9 @@ const char *ftp_session_last_error(ftp_session *h);
  * @param h the session.
  * @param connect_ms establishing control and data connections, and waiting for the
  *        server's connection in active mode.
- * @param reply_ms each read or write on the control connection: how long the server
- *        may take to answer a command.
+ * @param reply_ms how long the server may take to send a whole reply, however slowly
+ *        its bytes come (ftplib's timeout bounds each read instead), and each write
+ *        of a command.
  * @param data_ms each read or write on a data connection: how long a transfer may
  *        stall before it fails with FTP_E_TIMEOUT (and is aborted).
  * @return FTP_OK; FTP_E_INVALID for a negative value other than FTP_TIMEOUT_DEFAULT

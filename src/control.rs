@@ -7,9 +7,9 @@ use crate::net;
 use crate::reply::{self, LineError, LineReader, Reply, ReplyError};
 use crate::stream::Stream;
 use openssl::ssl::SslStream;
-use std::io::Write;
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Stray replies dropped before one command at most; more is a server gone mad.
 const MAX_UNSOLICITED: usize = 16;
@@ -91,9 +91,52 @@ pub fn check_line(what: &str, text: impl AsRef<[u8]>) -> Result<()> {
     Ok(())
 }
 
+/// The control connection's stream, holding reads to the deadline of the reply being
+/// read. The reply timeout bounds a whole reply, not each read: a server dripping a
+/// reply a byte at a time could otherwise hold a command for a timeout per byte. The
+/// socket is non-blocking while a deadline is set, since over TLS one read may wait
+/// on the socket many times.
+struct ReplyStream {
+    stream: Stream,
+    deadline: Option<Instant>,
+}
+
+impl Read for ReplyStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(deadline) = self.deadline else { return self.stream.read(buf) };
+        loop {
+            match self.stream.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                done => return done,
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || !net::wait_input(self.stream.tcp(), left)? {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the whole reply did not come within the reply timeout",
+                ));
+            }
+        }
+    }
+}
+
+impl Write for ReplyStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+fn line_reader(stream: Stream) -> LineReader<ReplyStream> {
+    LineReader::new(ReplyStream { stream, deadline: None })
+}
+
 /// An open control connection.
 struct Conn {
-    reader: LineReader<Stream>,
+    reader: LineReader<ReplyStream>,
     /// A second handle on the socket, for what works below TLS: polling, timeouts,
     /// urgent data, and getting the plain socket back after CCC.
     tcp: TcpStream,
@@ -121,7 +164,7 @@ impl Control {
         let tcp = stream.tcp().try_clone().map_err(ctx("socket"))?;
         let peer = tcp.peer_addr().map_err(ctx("peer address"))?;
         let local = tcp.local_addr().map_err(ctx("local address"))?;
-        self.conn = Some(Conn { reader: LineReader::new(stream), tcp, peer, local, broken: None });
+        self.conn = Some(Conn { reader: line_reader(stream), tcp, peer, local, broken: None });
         Ok(())
     }
 
@@ -136,7 +179,7 @@ impl Control {
     /// handshake fails the connection is closed.
     pub fn start_tls(&mut self, handshake: impl FnOnce(TcpStream) -> Result<SslStream<TcpStream>>) -> Result<()> {
         let conn = self.conn()?;
-        if conn.reader.get_ref().is_tls() {
+        if conn.reader.get_ref().stream.is_tls() {
             return Err(Error::State("the control connection already uses TLS".into()));
         }
         if conn.reader.has_buffered() {
@@ -147,9 +190,9 @@ impl Control {
             ))));
         }
         let conn = self.conn.take().expect("checked by conn() above");
-        let Stream::Plain(tcp) = conn.reader.into_inner() else { unreachable!("checked is_tls above") };
+        let Stream::Plain(tcp) = conn.reader.into_inner().stream else { unreachable!("checked is_tls above") };
         let tls = handshake(tcp)?;
-        self.conn = Some(Conn { reader: LineReader::new(Stream::tls(tls)), ..conn });
+        self.conn = Some(Conn { reader: line_reader(Stream::tls(tls)), ..conn });
         Ok(())
     }
 
@@ -157,10 +200,10 @@ impl Control {
     /// then plain text on the same TCP connection. On failure the connection is unusable.
     pub fn end_tls(&mut self) -> Result<()> {
         let conn = self.conn()?;
-        if !conn.reader.get_ref().is_tls() {
+        if !conn.reader.get_ref().stream.is_tls() {
             return Err(Error::State("the control connection does not use TLS".into()));
         }
-        let res = conn.reader.get_mut().end_tls();
+        let res = conn.reader.get_mut().stream.end_tls();
         if let Err(e) = res {
             return Err(self.fail(Error::io("TLS shutdown of the control connection (CCC)", e)));
         }
@@ -169,7 +212,7 @@ impl Control {
         match plain {
             Ok(tcp) => {
                 // The TLS layer's handle on the socket is closed; `tcp` keeps it open.
-                conn.reader = LineReader::new(Stream::Plain(tcp));
+                conn.reader = line_reader(Stream::Plain(tcp));
                 Ok(())
             }
             Err(e) => Err(self.fail(e)),
@@ -178,12 +221,12 @@ impl Control {
 
     /// True when the control connection is TLS-protected now.
     pub fn is_tls(&self) -> bool {
-        self.conn.as_ref().is_some_and(|c| c.reader.get_ref().is_tls())
+        self.conn.as_ref().is_some_and(|c| c.reader.get_ref().stream.is_tls())
     }
 
     /// The control connection's TLS version and cipher, when it uses TLS.
     pub fn tls_info(&self) -> Option<(&'static str, Option<&'static str>)> {
-        let stream = self.conn.as_ref()?.reader.get_ref();
+        let stream = &self.conn.as_ref()?.reader.get_ref().stream;
         Some((stream.tls_version()?, stream.tls_cipher()))
     }
 
@@ -223,7 +266,7 @@ impl Control {
 
     /// True when a reply (or part of one) has already been read from the socket.
     pub fn has_buffered_reply(&self) -> bool {
-        self.conn.as_ref().is_some_and(|c| c.reader.has_buffered() || c.reader.get_ref().pending() > 0)
+        self.conn.as_ref().is_some_and(|c| c.reader.has_buffered() || c.reader.get_ref().stream.pending() > 0)
     }
 
     /// The TCP socket (for polling), whether or not TLS runs over it.
@@ -282,7 +325,7 @@ impl Control {
         const IAC: u8 = 255;
         const IP: u8 = 244;
         const DM: u8 = 242;
-        if self.conn()?.reader.get_ref().is_tls() {
+        if self.conn()?.reader.get_ref().stream.is_tls() {
             return self.send("ABOR");
         }
         self.log.emit(1, LogKind::Cmd, "ABOR (after Telnet IP and Synch)");
@@ -299,7 +342,17 @@ impl Control {
     /// Reads one reply of any class.
     pub fn read_reply(&mut self) -> Result<Reply> {
         let conn = self.conn()?;
-        match reply::read_reply(&mut conn.reader) {
+        let deadline = conn.tcp.read_timeout().ok().flatten().and_then(|t| Instant::now().checked_add(t));
+        let timed = deadline.is_some() && conn.tcp.set_nonblocking(true).is_ok();
+        conn.reader.get_mut().deadline = deadline.filter(|_| timed);
+        let read = reply::read_reply(&mut conn.reader);
+        if timed {
+            conn.reader.get_mut().deadline = None;
+            if let Err(e) = conn.tcp.set_nonblocking(false) {
+                return Err(self.fail(Error::io("control connection socket", e)));
+            }
+        }
+        match read {
             Ok(r) => {
                 if self.log.level >= 2 {
                     for line in &r.lines {
@@ -369,7 +422,7 @@ impl Control {
         // would block: there, only bytes already decrypted count.
         let waiting = |c: &Self| {
             c.has_buffered_reply()
-                || c.conn.as_ref().is_some_and(|k| !k.reader.get_ref().is_tls() && net::has_input(&k.tcp))
+                || c.conn.as_ref().is_some_and(|k| !k.reader.get_ref().stream.is_tls() && net::has_input(&k.tcp))
         };
         for _ in 0..MAX_UNSOLICITED {
             if !waiting(self) {

@@ -61,7 +61,8 @@ pub struct Options {
 pub struct Timeouts {
     /// Establishing a control or data connection (and the server's active-mode connect).
     pub connect: Option<Option<Duration>>,
-    /// Each read or write on the control connection: how long a reply may take.
+    /// How long a whole reply may take to come (however slowly its bytes drip), and each
+    /// write of a command.
     pub reply: Option<Option<Duration>>,
     /// Each read or write on a data connection: how long a transfer may stall.
     pub data: Option<Option<Duration>>,

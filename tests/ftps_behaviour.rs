@@ -147,8 +147,8 @@ fn a_ticket_issued_after_login_is_used_for_data() {
 
 #[test]
 fn endless_session_tickets_end_in_a_timeout() {
-    // Tickets keep bytes arriving, so no read ever meets a silence: the read timeout must
-    // bound the run of records without data, or USER would wait for the whole flood.
+    // Tickets keep bytes arriving, so no read ever meets a silence: the reply timeout
+    // must bound the whole reply, or USER would wait for the whole flood.
     let mut s = exchange("AUTH TLS", "234 AUTH TLS ok");
     s.extend([Step::StartTls, expect("USER bob"), Step::TicketFlood(3000), reply("331 too late")]);
     let server = FakeServer::start_tls([vec![reply("220 fake ready")], s].concat(), tls::acceptor(None), false);
@@ -157,9 +157,26 @@ fn endless_session_tickets_end_in_a_timeout() {
     ftp.connect("127.0.0.1", server.port, Some(Duration::from_millis(300)), None).expect("connect");
     let err = ftp.login(Some("bob"), Some("pw"), None).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
-    assert!(err.to_string().contains("TLS records without data"), "{err}");
+    assert!(err.to_string().contains("within the reply timeout"), "{err}");
     drop(ftp);
     assert_eq!(server.finish_any().commands, ["AUTH TLS", "USER bob"]);
+
+    // On a data connection the data timeout bounds a run of them.
+    let mut s = auth_and_login();
+    s.extend(exchange("TYPE I", "200 binary"));
+    s.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 here"), Step::DataAccept, Step::DataStartTls]);
+    s.extend([Step::DataSend(b"some".to_vec()), Step::DataTicketFlood(1500), expect("ABOR"), Step::DataClose]);
+    s.extend([reply("426 aborted"), reply("226 ok"), expect("NOOP"), reply("200 in step")]);
+    s.extend(quit());
+    let (server, mut ftp) = explicit(s, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    ftp.set_timeouts(ftp::Timeouts { data: Some(Some(Duration::from_millis(300))), ..ftp::Timeouts::default() })
+        .unwrap();
+    let err = retr(&mut ftp).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(err.to_string().contains("TLS records without data"), "{err}");
+    // The transfer was aborted and the session is still in step.
+    assert!(done(server, ftp).commands.ends_with(&["ABOR".into(), "NOOP".into(), "QUIT".into()]));
 }
 
 #[test]

@@ -124,3 +124,28 @@ fn bulk_reads_keep_the_data_timeout_between_bytes() {
     // Pauses shorter than the data timeout (but far longer than a batch's wait) are fine.
     assert_eq!(trickled_download(Some(Duration::from_millis(700)), 250), [&b"one"[..], b"two", b"three"]);
 }
+
+#[test]
+fn a_reply_dripped_a_byte_at_a_time_is_bounded_by_the_reply_timeout() {
+    // Every byte comes well within the timeout, so no single read times out; the whole
+    // reply (2.4 s of bytes) must not take longer than the reply timeout all the same.
+    let slow = "200 every byte in time, the whole far too late\r\n";
+    let pieces: Vec<Vec<u8>> = slow.bytes().map(|b| vec![b]).collect();
+    let script = vec![reply("220 ready"), expect("NOOP"), Step::SendSplit(pieces)];
+    let server = FakeServer::start(script);
+    let mut ftp = client(Timeouts { reply: ms(400), ..Timeouts::default() }, server.port);
+    let e = ftp.sendcmd("NOOP").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(e.to_string().contains("within the reply timeout"), "{e}");
+    drop(ftp);
+    server.finish_any();
+
+    // A reply that comes whole in time is read as before.
+    let script =
+        [vec![reply("220 ready"), expect("NOOP"), Step::SendSplit(vec![b"200 ".to_vec(), b"ok\r\n".to_vec()])], quit()];
+    let server = FakeServer::start(script.concat());
+    let mut ftp = client(Timeouts { reply: ms(400), ..Timeouts::default() }, server.port);
+    assert_eq!(ftp.sendcmd("NOOP").unwrap().code, 200);
+    ftp.quit().unwrap();
+    server.finish();
+}

@@ -64,8 +64,9 @@ pub extern "C" fn ftp_free(h: *mut ftp_session) {
 /// @param h the session.
 /// @param host host name or IP address (UTF-8, no CR/LF/NUL; required).
 /// @param port TCP port; 0 means 21 (990 in FTP_TLS_IMPLICIT mode).
-/// @param timeout_ms timeout in milliseconds for connecting and for every later read or
-///        write on this connection and its data connections; 0 means no timeout (block).
+/// @param timeout_ms timeout in milliseconds for connecting, for each whole reply, and
+///        for every later write and each data connection read (see ftp_set_timeouts());
+///        0 means no timeout (block).
 /// @param source_address local IP address to bind control and data connections to, or
 ///        NULL for any.
 /// @return FTP_OK; FTP_E_RESOLVE; FTP_E_IO (refused, unreachable...); FTP_E_TIMEOUT;
@@ -412,8 +413,9 @@ fn timeout_arg(ms: i64, name: &str) -> Result<Option<Option<Duration>>, Failure>
 /// @param h the session.
 /// @param connect_ms establishing control and data connections, and waiting for the
 ///        server's connection in active mode.
-/// @param reply_ms each read or write on the control connection: how long the server
-///        may take to answer a command.
+/// @param reply_ms how long the server may take to send a whole reply, however slowly
+///        its bytes come (ftplib's timeout bounds each read instead), and each write
+///        of a command.
 /// @param data_ms each read or write on a data connection: how long a transfer may
 ///        stall before it fails with FTP_E_TIMEOUT (and is aborted).
 /// @return FTP_OK; FTP_E_INVALID for a negative value other than FTP_TIMEOUT_DEFAULT

@@ -85,6 +85,8 @@ pub enum Step {
     /// Sends TLS 1.3 session tickets on the control connection, one after another and no
     /// data, for this many milliseconds or until the client goes away.
     TicketFlood(u64),
+    /// `TicketFlood` on the data connection (after `DataStartTls`).
+    DataTicketFlood(u64),
     /// Ends TLS on the control connection (CCC): close_notify both ways, then plain text.
     EndTls,
     /// Starts TLS on the data connection; records whether the client resumed a session.
@@ -309,6 +311,22 @@ fn ctrl(st: &mut State) -> Result<&mut Control, String> {
     st.ctrl.as_mut().ok_or_else(|| "control connection already closed".to_string())
 }
 
+/// Sends session tickets and nothing else for `ms` milliseconds or until the client goes.
+fn flood_tickets(t: &mut SslStream<TcpStream>, ms: u64) -> Result<(), String> {
+    let end = Instant::now() + Duration::from_millis(ms);
+    while Instant::now() < end {
+        // SAFETY: the pointer is the live SSL of this stream, used for this one call.
+        if unsafe { SSL_new_session_ticket(ForeignTypeRef::as_ptr(t.ssl())) } != 1 {
+            return Err("SSL_new_session_ticket failed".into());
+        }
+        // The handshake call sends the queued ticket; it fails once the client has gone.
+        if t.do_handshake().is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
 fn data(st: &mut State) -> Result<&mut Conn, String> {
     st.data.as_mut().ok_or_else(|| "no data connection".to_string())
 }
@@ -473,18 +491,11 @@ fn do_step(st: &mut State, step: Step, transcript: &Mutex<Transcript>) -> Result
         Step::TicketFlood(ms) => {
             let c = ctrl(st)?;
             let Conn::Tls(t) = &mut c.stream else { return Err("control connection is not TLS".into()) };
-            let end = Instant::now() + Duration::from_millis(ms);
-            while Instant::now() < end {
-                // SAFETY: the pointer is the live SSL of this stream, used for this one call.
-                if unsafe { SSL_new_session_ticket(ForeignTypeRef::as_ptr(t.ssl())) } != 1 {
-                    return Err("SSL_new_session_ticket failed".into());
-                }
-                // The handshake call sends the queued ticket; it fails once the client has gone.
-                if t.do_handshake().is_err() {
-                    break;
-                }
-            }
-            Ok(())
+            flood_tickets(t, ms)
+        }
+        Step::DataTicketFlood(ms) => {
+            let Conn::Tls(t) = data(st)? else { return Err("data connection is not TLS".into()) };
+            flood_tickets(t, ms)
         }
         Step::EndTls => {
             let c = ctrl(st)?;
