@@ -173,8 +173,10 @@
  *   - Other plain downloads (ftp_retr_binary(), files splice cannot write) read
  *     in bulk: woken once about 1 MiB has arrived or 10 ms have passed, not per
  *     packet as ftplib's reads are; the data timeout still runs from the last byte.
- *   - The reply timeout bounds a whole reply, so a server dripping one a byte at a
- *     time cannot hold a command longer; ftplib's timeout bounds each read only.
+ *   - The reply timeout bounds a whole reply, and a whole TLS handshake on the
+ *     control connection (the data timeout one on a data connection), so a server
+ *     dripping bytes one at a time cannot hold a call longer; ftplib's timeout
+ *     bounds each read only.
  *   - Over TLS, a run of records without data (session tickets, key updates) is
  *     FTP_E_TIMEOUT once it lasts longer than the timeout (the data timeout on data
  *     connections, the reply timeout on the control connection); ftplib, like
@@ -1578,10 +1580,11 @@ const char *ftp_session_last_error(ftp_session *h);
  * @param connect_ms establishing control and data connections, and waiting for the
  *        server's connection in active mode.
  * @param reply_ms how long the server may take to send a whole reply, however slowly
- *        its bytes come (ftplib's timeout bounds each read instead), and each write
- *        of a command.
+ *        its bytes come (ftplib's timeout bounds each read instead); also bounds each
+ *        write of a command and the control connection's TLS handshake as a whole.
  * @param data_ms each read or write on a data connection: how long a transfer may
- *        stall before it fails with FTP_E_TIMEOUT (and is aborted).
+ *        stall before it fails with FTP_E_TIMEOUT (and is aborted); also bounds a data
+ *        connection's TLS handshake as a whole.
  * @return FTP_OK; FTP_E_INVALID for a negative value other than FTP_TIMEOUT_DEFAULT
  *         (and the general errors, see the top of this header).
  */

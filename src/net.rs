@@ -123,6 +123,24 @@ pub enum Ready {
     Second,
 }
 
+/// poll(2) on `fds` up to `timeout` (None: forever), again after a signal: how many are
+/// ready.
+fn poll(fds: &mut [libc::pollfd], timeout: Option<Duration>) -> io::Result<usize> {
+    let ms = timeout.map_or(-1, |t| t.as_millis().clamp(1, i32::MAX as u128) as i32);
+    loop {
+        // SAFETY: `fds` is a valid, initialised slice of pollfd for the duration of the
+        // call, and its length is passed alongside it.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+        if n >= 0 {
+            return Ok(n as usize);
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
 /// Waits until `first` or `second` is readable (for a listener: has a connection),
 /// up to `timeout` (None: forever). `first` wins when both are ready.
 pub fn wait_readable(
@@ -134,32 +152,23 @@ pub fn wait_readable(
         libc::pollfd { fd: first.as_raw_fd(), events: libc::POLLIN, revents: 0 },
         libc::pollfd { fd: second.as_raw_fd(), events: libc::POLLIN, revents: 0 },
     ];
-    let ms = timeout.map_or(-1, |t| t.as_millis().clamp(1, i32::MAX as u128) as i32);
-    loop {
-        // SAFETY: `fds` is a valid, initialised array of two pollfd for the duration of
-        // the call, and its length is passed alongside it.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        if n == 0 {
-            return Ok(None);
-        }
-        if fds[0].revents != 0 {
-            return Ok(Some(Ready::First));
-        }
-        return Ok(Some(Ready::Second));
+    if poll(&mut fds, timeout)? == 0 {
+        return Ok(None);
     }
+    Ok(Some(if fds[0].revents != 0 { Ready::First } else { Ready::Second }))
+}
+
+/// Waits until `stream` is readable (or, with `output`, writable), up to `timeout`:
+/// false when the time ran out.
+pub fn wait_ready(stream: &impl AsRawFd, output: bool, timeout: Duration) -> io::Result<bool> {
+    let events = if output { libc::POLLOUT } else { libc::POLLIN };
+    let mut fds = [libc::pollfd { fd: stream.as_raw_fd(), events, revents: 0 }];
+    Ok(poll(&mut fds, Some(timeout))? > 0)
 }
 
 /// Waits until `stream` is readable, up to `timeout`: false when the time ran out.
 pub fn wait_input(stream: &impl AsRawFd, timeout: Duration) -> io::Result<bool> {
-    // One socket in both places of the pair: which "won" does not matter here.
-    wait_readable(stream, stream, Some(timeout)).map(|ready| ready.is_some())
+    wait_ready(stream, false, timeout)
 }
 
 /// Sets SO_RCVLOWAT: the kernel wakes a reader of `stream` only once `bytes` are queued

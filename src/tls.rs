@@ -10,9 +10,10 @@
 //! resumed connection brings a fresh ticket), as curl does.
 
 use crate::error::{Error, Result, TlsFailure};
+use crate::net;
 use openssl::ssl::{
-    HandshakeError, SslConnector, SslContextBuilder, SslFiletype, SslMethod, SslRef, SslSession, SslSessionCacheMode,
-    SslStream, SslVerifyMode, SslVersion,
+    ConnectConfiguration, ErrorCode, HandshakeError, SslConnector, SslContextBuilder, SslFiletype, SslMethod, SslRef,
+    SslSession, SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
 };
 use openssl::x509::store::{X509Lookup, X509StoreBuilder};
 use openssl::x509::{X509, X509VerifyResult};
@@ -20,6 +21,7 @@ use std::collections::VecDeque;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 /// The implicit FTPS port, used when the caller gives port 0 in implicit mode.
 pub const IMPLICIT_PORT: u16 = 990;
@@ -317,7 +319,7 @@ impl TlsContext {
         })
     }
 
-    fn configure(&self) -> Result<openssl::ssl::ConnectConfiguration> {
+    fn configure(&self) -> Result<ConnectConfiguration> {
         let mut c = self.connector.configure().map_err(|e| setup_error("TLS setup", e))?;
         if !self.verify {
             c.set_verify_hostname(false);
@@ -327,7 +329,7 @@ impl TlsContext {
 
     /// Handshakes on the control connection (after AUTH, or at once for implicit FTPS).
     pub fn connect_control(&self, tcp: TcpStream) -> Result<SslStream<TcpStream>> {
-        self.configure()?.connect(&self.host, tcp).map_err(|e| handshake_error(e, &self.host, "control"))
+        handshake(self.configure()?, &self.host, tcp, "control")
     }
 
     /// Handshakes on a data connection, resuming the control connection's session (or
@@ -344,7 +346,7 @@ impl TlsContext {
             // SSL_set_session requires.
             unsafe { c.set_session(&s) }.map_err(|e| setup_error("TLS session reuse", e))?;
         }
-        let s = c.connect(&self.host, tcp).map_err(|e| handshake_error(e, &self.host, "data"))?;
+        let s = handshake(c, &self.host, tcp, "data")?;
         let resumed = s.ssl().session_reused();
         Ok((s, resumed))
     }
@@ -392,6 +394,38 @@ pub(crate) fn return_after_non_data_records(c: &SslRef) {
 /// OpenSSL 3's reason code for "unexpected eof while reading" (SSL_R_UNEXPECTED_EOF_WHILE_READING),
 /// which openssl-sys does not name.
 pub(crate) const SSL_R_UNEXPECTED_EOF_WHILE_READING: i32 = 294;
+
+/// Runs a handshake within the socket's read timeout as a whole. That timeout alone
+/// bounds each read, so a server dripping its handshake (a certificate chain may be
+/// 100 KB) could hold it for a timeout per byte; the socket is non-blocking meanwhile
+/// and each wait is for the time left.
+fn handshake(c: ConnectConfiguration, host: &str, tcp: TcpStream, which: &str) -> Result<SslStream<TcpStream>> {
+    let Some(deadline) = tcp.read_timeout().ok().flatten().and_then(|t| Instant::now().checked_add(t)) else {
+        return c.connect(host, tcp).map_err(|e| handshake_error(e, host, which));
+    };
+    let socket_error = |e| Error::io(format!("TLS handshake on the {which} connection to {host}"), e);
+    tcp.set_nonblocking(true).map_err(socket_error)?;
+    let mut attempt = c.connect(host, tcp);
+    loop {
+        match attempt {
+            Ok(s) => {
+                s.get_ref().set_nonblocking(false).map_err(socket_error)?;
+                return Ok(s);
+            }
+            Err(HandshakeError::WouldBlock(mid)) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let output = mid.error().code() == ErrorCode::WANT_WRITE;
+                if left.is_zero() || !net::wait_ready(mid.get_ref(), output, left).map_err(socket_error)? {
+                    return Err(Error::Timeout(format!(
+                        "TLS handshake on the {which} connection to {host}: not done within the timeout"
+                    )));
+                }
+                attempt = mid.handshake();
+            }
+            Err(e) => return Err(handshake_error(e, host, which)),
+        }
+    }
+}
 
 /// Turns a failed handshake into an error that says what failed, classified so that
 /// callers can tell an untrusted certificate from a wrong name or an expired one.

@@ -596,3 +596,48 @@ fn slow_tls_data_is_handed_over_as_it_comes() {
     assert_eq!(pieces, [&b"one"[..], b"two", b"three"]);
     done(server, ftp);
 }
+
+/// The start of a TLS record promising 16 KiB, then `n` bytes of it, one at a time.
+fn dripped_record(n: usize) -> Vec<Vec<u8>> {
+    let mut pieces = vec![vec![0x16, 0x03, 0x03, 0x40, 0x00]];
+    pieces.extend(std::iter::repeat_n(vec![0u8], n));
+    pieces
+}
+
+#[test]
+fn a_handshake_dripped_a_byte_at_a_time_is_bounded_by_the_timeout() {
+    // Each byte comes well within the timeout; 3 s of them must not hold the handshake
+    // longer than the timeout as a whole. (The pause lets the client read the 234 alone:
+    // bytes that come with it would be refused before any handshake.)
+    let script = [
+        vec![reply("220 fake ready")],
+        exchange("AUTH TLS", "234 go"),
+        vec![Step::Sleep(150), Step::SendSplit(dripped_record(100))],
+    ];
+    let server = FakeServer::start(script.concat());
+    let mut ftp = client();
+    ftp.set_tls(TlsMode::Explicit, config());
+    let err = ftp.connect("127.0.0.1", server.port, Some(Duration::from_millis(400)), None).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(err.to_string().contains("TLS handshake on the control connection"), "{err}");
+    drop(ftp);
+    server.finish_any();
+
+    // On a data connection, the data timeout bounds it.
+    let mut s = auth_and_login();
+    s.extend(exchange("TYPE I", "200 binary"));
+    s.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 here"), Step::DataAccept]);
+    let header = dripped_record(0).concat();
+    s.extend([Step::DataSend(header), Step::DataTrickle { count: 100, interval: 30 }, expect("ABOR"), Step::DataClose]);
+    s.extend([reply("426 aborted"), reply("226 ok"), expect("NOOP"), reply("200 in step")]);
+    s.extend(quit());
+    let (server, mut ftp) = explicit(s, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    ftp.set_timeouts(ftp::Timeouts { data: Some(Some(Duration::from_millis(400))), ..ftp::Timeouts::default() })
+        .unwrap();
+    let err = retr(&mut ftp).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(err.to_string().contains("TLS handshake on the data connection"), "{err}");
+    // The transfer was abandoned and the session is still in step.
+    assert!(done(server, ftp).commands.ends_with(&["ABOR".into(), "NOOP".into(), "QUIT".into()]));
+}

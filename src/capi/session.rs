@@ -414,10 +414,11 @@ fn timeout_arg(ms: i64, name: &str) -> Result<Option<Option<Duration>>, Failure>
 /// @param connect_ms establishing control and data connections, and waiting for the
 ///        server's connection in active mode.
 /// @param reply_ms how long the server may take to send a whole reply, however slowly
-///        its bytes come (ftplib's timeout bounds each read instead), and each write
-///        of a command.
+///        its bytes come (ftplib's timeout bounds each read instead); also bounds each
+///        write of a command and the control connection's TLS handshake as a whole.
 /// @param data_ms each read or write on a data connection: how long a transfer may
-///        stall before it fails with FTP_E_TIMEOUT (and is aborted).
+///        stall before it fails with FTP_E_TIMEOUT (and is aborted); also bounds a data
+///        connection's TLS handshake as a whole.
 /// @return FTP_OK; FTP_E_INVALID for a negative value other than FTP_TIMEOUT_DEFAULT
 ///         (and the general errors, see the top of this header).
 #[unsafe(no_mangle)]
