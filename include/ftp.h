@@ -214,7 +214,8 @@
  * Flag: download into "PATH.part" and rename it to PATH once complete. A failed
  * download keeps the part for FTP_FILE_RESUME, unless nothing arrived. PATH.part is
  * the library's name: anything found there but a plain file with one link (a symbolic
- * or hard link, a FIFO) is removed and created afresh, never written through.
+ * or hard link, a FIFO) is removed and created afresh, never written through (a
+ * directory there is FTP_E_IO).
  */
 #define FTP_FILE_ATOMIC 4
 
@@ -441,8 +442,8 @@ typedef enum {
    * "/", "\\", NUL), a local name that cannot be sent (CR, LF), or a local entry
    * other than a directory (a symbolic link, say) where the server has a directory,
    * or a name whose local file or directory another listed name already has (on a
-   * file system that ignores case, "readme" after "README"): it is left as it is,
-   * never followed.
+   * file system that ignores case, "readme" after "README"; hard-linked files do
+   * not count): it is left as it is, never followed.
    */
   FTP_MIRROR_REFUSED = 7,
 } ftp_mirror_action;
@@ -1236,9 +1237,11 @@ ftp_result ftp_stor_fd(ftp_session *h,
  * NAME is written in place. A directory whose MLSD "unique" fact is that of one being
  * walked (a loop) is reported as refused and not entered. Where the local file system
  * ignores case, the first of "README" and "readme" listed is mirrored and the other
- * refused. Names from the server are checked: "..", names with '/', '\\' or NUL are
- * refused, so nothing is written outside `local_dir`. The working directory is the
- * same afterwards (PWD first, CWD back at the end).
+ * refused, and a local entry a listed name reaches under another spelling is not
+ * deleted as unlisted (hard-linked local files are names of their own). A symbolic or hard link found where a file is written is
+ * replaced, never written through. Names from the server are checked: "..", names with
+ * '/', '\\' or NUL are refused, so nothing is written outside `local_dir`. The working
+ * directory is the same afterwards (PWD first, CWD back at the end).
  *
  * @param h the session, logged in.
  * @param remote_dir the directory to mirror (bytes as given; no CR/LF/NUL); "" for

@@ -52,12 +52,18 @@ fn part_path(local: &Path) -> Result<PathBuf> {
     Ok(local.with_file_name(name))
 }
 
-/// Opens "NAME.part" for writing, keeping what it holds. The name is ours, not the
-/// caller's: anything there but a plain file with one link (a symbolic or hard link
-/// that would carry the write into another file, a FIFO that would block the open) is
-/// removed and the name created afresh, never written through.
-fn open_part(path: &Path) -> Result<File> {
-    let found = OpenOptions::new().write(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path);
+/// Opens for writing, keeping what it holds, a file whose name is the library's own
+/// ("NAME.part", a mirror's copy): anything there but a plain file with one link (a
+/// symbolic or hard link that would carry the write into another file, a FIFO that
+/// would block the open) is removed and the name created afresh, never written through.
+fn open_ours(path: &Path) -> Result<File> {
+    let open = |flags| OpenOptions::new().write(true).custom_flags(libc::O_NOFOLLOW | flags).open(path);
+    let found = match open(libc::O_NONBLOCK) {
+        // A lease another process holds (an NFS delegation, a Samba oplock) refuses a
+        // non-blocking open: wait for it as a plain open would.
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => open(0),
+        found => found,
+    };
     match found {
         Ok(file) if file.metadata().is_ok_and(|m| m.file_type().is_file() && m.nlink() == 1) => {
             // O_NONBLOCK only kept the open from waiting on a FIFO.
@@ -96,12 +102,14 @@ impl Ftp {
     /// Downloads `remote` into the file at `local`. Returns the bytes transferred (not
     /// counting what a resume kept).
     pub fn retr_file(&mut self, remote: impl AsRef<[u8]>, local: &Path, opts: FileOptions) -> Result<u64> {
-        self.retr_file_listed(remote.as_ref(), local, opts, None, None)
+        self.retr_file_listed(remote.as_ref(), local, opts, None, None, false)
     }
 
     /// `retr_file` with what a listing said of the file: the result must hold
     /// `expected` bytes, and gets the time `modified`, both before an atomic download
     /// replaces NAME (and on the open file, never through a path swapped meanwhile).
+    /// `ours`: `local` is the library's to replace (a mirror's copy), so a link found
+    /// there is replaced like one at NAME.part, not written through.
     pub(crate) fn retr_file_listed(
         &mut self,
         remote: &[u8],
@@ -109,14 +117,15 @@ impl Ftp {
         opts: FileOptions,
         expected: Option<u64>,
         modified: Option<FileTime>,
+        ours: bool,
     ) -> Result<u64> {
         check_line("path", remote)?;
         let target = if opts.atomic { part_path(local)? } else { local.to_path_buf() };
         let remote_size = if opts.resume || opts.verify_size { self.size(remote)? } else { None };
         // Not truncated here: what a resume would keep stays until the server has
         // agreed to send (see `cut_at` in retr_into).
-        let mut file = if opts.atomic {
-            open_part(&target)?
+        let mut file = if opts.atomic || ours {
+            open_ours(&target)?
         } else {
             let mut open = OpenOptions::new();
             open.create(true).write(true).truncate(false);

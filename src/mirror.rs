@@ -11,6 +11,7 @@ use crate::session::Ftp;
 use crate::transfer::Flow;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
+use std::fs::Metadata;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -205,10 +206,16 @@ fn io(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
 struct LocalOwners(HashMap<(u64, u64), Vec<u8>>);
 
 impl LocalOwners {
+    /// The identity of the entry `meta` describes, where it tells one entry from another
+    /// (not for hard-linked files, nor where the file system gives no inode numbers).
+    fn key(meta: Option<&Metadata>) -> Option<(u64, u64)> {
+        meta.filter(|m| m.ino() != 0 && (m.is_dir() || m.nlink() == 1)).map(|m| (m.dev(), m.ino()))
+    }
+
     /// Whether `name` may use the local entry `meta` describes (claiming it if free).
-    fn claim(&mut self, meta: Option<&std::fs::Metadata>, name: &[u8]) -> bool {
-        match meta.filter(|m| m.is_dir() || m.nlink() == 1) {
-            Some(m) => self.0.entry((m.dev(), m.ino())).or_insert_with(|| name.to_vec()) == name,
+    fn claim(&mut self, meta: Option<&Metadata>, name: &[u8]) -> bool {
+        match Self::key(meta) {
+            Some(key) => self.0.entry(key).or_insert_with(|| name.to_vec()) == name,
             None => true,
         }
     }
@@ -216,6 +223,24 @@ impl LocalOwners {
     /// `claim` for the local entry at `path`, as it is now.
     fn claim_path(&mut self, path: &Path, name: &[u8]) -> bool {
         self.claim(std::fs::symlink_metadata(path).ok().as_ref(), name)
+    }
+
+    /// Whether a listed name has the entry `meta` describes (under another spelling).
+    fn owned(&self, meta: Option<&Metadata>) -> bool {
+        Self::key(meta).is_some_and(|key| self.0.contains_key(&key))
+    }
+}
+
+/// A local path and what is there now (lstat: a link is not followed).
+struct Local {
+    path: PathBuf,
+    meta: Option<Metadata>,
+}
+
+impl Local {
+    fn at(path: PathBuf) -> Local {
+        let meta = std::fs::symlink_metadata(&path).ok();
+        Local { path, meta }
     }
 }
 
@@ -346,8 +371,8 @@ impl Ftp {
             if !seen.insert(name.to_vec()) {
                 continue;
             }
-            let local = local_path(local_base, &path);
-            if matches!(e.kind, EntryType::File | EntryType::Link) && !owners.claim_path(&local, name) {
+            let local = Local::at(local_path(local_base, &path));
+            if matches!(e.kind, EntryType::File | EntryType::Link) && !owners.claim(local.meta.as_ref(), name) {
                 // Another listed name has this local entry (the file system folds case).
                 run.stats.refused += 1;
                 run.report(MirrorAction::Refused, &path, None)?;
@@ -360,23 +385,17 @@ impl Ftp {
                     run.report(MirrorAction::SkippedLink, &path, None)?;
                 }
                 EntryType::File | EntryType::Link => {
-                    // "NAME.part" is the download's own name for NAME: where the server
-                    // lists that name too, a local directory has it, or NAME is too
-                    // long to take the suffix, the file is written in place instead.
-                    let part = [name, b".part"].concat();
-                    let atomic = !listed.contains(part.as_slice())
-                        && part.len() <= MAX_NAME
-                        && !std::fs::symlink_metadata(local_path(local_base, &join(rel, &part)))
-                            .is_ok_and(|m| m.is_dir());
-                    self.mirror_get(e, name, &path, &local, atomic, run)?;
-                    // The new file is this name's: another that folds to it is refused.
-                    owners.claim_path(&local, name);
+                    let part_listed = listed.contains([name, b".part"].concat().as_slice());
+                    if self.mirror_get(e, name, &path, &local, part_listed, run)? {
+                        // The new file is this name's: another that folds to it is refused.
+                        owners.claim_path(&local.path, name);
+                    }
                 }
                 _ => {}
             }
         }
         if run.opts.delete && all_named {
-            self.delete_local_extras(rel, local_base, &seen, run)?;
+            self.delete_local_extras(rel, local_base, &seen, &owners, run)?;
         }
         for (path, name, unique) in subdirs {
             check_depth(&path)?;
@@ -412,16 +431,18 @@ impl Ftp {
         Ok(())
     }
 
+    /// Mirrors one file; true when it was downloaded. `part_listed`: the server also
+    /// lists "NAME.part".
     fn mirror_get(
         &mut self,
         e: &Entry,
         name: &[u8],
         rel: &[u8],
-        local: &Path,
-        atomic: bool,
+        local: &Local,
+        part_listed: bool,
         run: &mut Run,
-    ) -> Result<()> {
-        let meta = std::fs::symlink_metadata(local).ok();
+    ) -> Result<bool> {
+        let meta = &local.meta;
         // A link's size and time in a listing are the link's own, not its target's: a
         // followed link is fetched every time.
         let link = e.kind == EntryType::Link;
@@ -434,45 +455,52 @@ impl Ftp {
             });
         if unchanged {
             run.stats.unchanged += 1;
-            return run.report(MirrorAction::Unchanged, rel, size);
+            return run.report(MirrorAction::Unchanged, rel, size).map(|()| false);
         }
         if link && meta.as_ref().is_some_and(|m| m.is_dir()) {
             // Most likely the server turned a directory into a link to one: the local
             // tree is kept, as links to directories are left out.
             run.stats.skipped += 1;
-            return run.report(MirrorAction::SkippedLink, rel, None);
+            return run.report(MirrorAction::SkippedLink, rel, None).map(|()| false);
         }
         let local_dir = meta.as_ref().is_some_and(|m| m.is_dir());
         if local_dir && !run.opts.delete {
             // A file on the server where a directory is here: the directory goes only
             // when deleting was asked for.
             run.stats.refused += 1;
-            return run.report(MirrorAction::Refused, rel, None);
+            return run.report(MirrorAction::Refused, rel, None).map(|()| false);
         }
         run.report(MirrorAction::Get, rel, size)?;
         if run.opts.dry_run {
             run.stats.files_transferred += 1;
-            return Ok(());
+            return Ok(false);
         }
         if local_dir {
-            std::fs::remove_dir_all(local).map_err(io("remove", local))?;
+            std::fs::remove_dir_all(&local.path).map_err(io("remove", &local.path))?;
         }
+        // "NAME.part" is the download's own name for NAME: where the server lists that
+        // name too, a local directory has it, or NAME is too long to take the suffix,
+        // NAME is written in place instead (never through a link found there).
+        let part = local.path.with_file_name(OsStr::from_bytes(&[name, b".part"].concat()));
+        let atomic = !part_listed
+            && name.len() + b".part".len() <= MAX_NAME
+            && !std::fs::symlink_metadata(part).is_ok_and(|m| m.is_dir());
         // The listing's size is checked, and its time set (so the next run compares like
         // with like: LIST gives minutes), before NAME is replaced.
         let opts = FileOptions { atomic, verify_size: false, ..FileOptions::default() };
-        let n = match self.retr_file_listed(name, local, opts, size, modified) {
+        let n = match self.retr_file_listed(name, &local.path, opts, size, modified, true) {
             Ok(n) => n,
             // A link the server will not send as a file leads to a directory (or
             // nowhere): left out, as the policy says.
             Err(err) if link && err.kind() == ErrorKind::Perm => {
                 run.stats.skipped += 1;
-                return run.report(MirrorAction::SkippedLink, rel, None);
+                return run.report(MirrorAction::SkippedLink, rel, None).map(|()| false);
             }
             Err(err) => return Err(err),
         };
         run.stats.files_transferred += 1;
         run.stats.bytes_transferred += n;
-        Ok(())
+        Ok(true)
     }
 
     fn delete_local_extras(
@@ -480,14 +508,18 @@ impl Ftp {
         rel: &[u8],
         local_base: &Path,
         seen: &HashSet<Vec<u8>>,
+        owners: &LocalOwners,
         run: &mut Run,
     ) -> Result<()> {
         let dir = local_path(local_base, rel);
         let Ok(read) = std::fs::read_dir(&dir) else { return Ok(()) };
+        // An entry a listed name has under another spelling (case folded) is kept.
+        let listed_as_other =
+            |n: &[u8]| owners.owned(std::fs::symlink_metadata(dir.join(OsStr::from_bytes(n))).ok().as_ref());
         let mut extras: Vec<Vec<u8>> = read
             .filter_map(|d| d.ok())
             .map(|d| d.file_name().as_bytes().to_vec())
-            .filter(|n| !seen.contains(n) && !n.ends_with(b".part"))
+            .filter(|n| !seen.contains(n) && !n.ends_with(b".part") && !listed_as_other(n))
             .collect();
         extras.sort();
         for name in extras {

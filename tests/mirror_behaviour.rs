@@ -501,3 +501,61 @@ fn hard_linked_local_copies_are_names_of_their_own() {
     ftp.quit().unwrap();
     server.finish();
 }
+
+#[test]
+fn a_local_entry_a_listed_name_reaches_under_another_spelling_is_not_deleted() {
+    // On a file system that ignores case, the server's README is the local "readme":
+    // deleting "readme" as unlisted would delete the copy just found up to date.
+    let dir = temp_dir("case-kept");
+    std::fs::write(dir.join("README"), b"old").unwrap();
+    let readme = std::fs::File::options().write(true).open(dir.join("README")).unwrap();
+    readme.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_577_836_800)).unwrap();
+    std::fs::write(dir.join("readme"), b"").unwrap();
+    std::fs::write(dir.join("gone"), b"x").unwrap();
+    let mut aliases = Aliases(Vec::new());
+    if !aliases.add(&dir.join("README"), &dir.join("readme")) {
+        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "bind mounts are needed (run as root)");
+        eprintln!("skipped: bind mounts need root");
+        return;
+    }
+    let (server, mut ftp) = connected(mlsd_script("type=file;size=3;modify=20200101000000; README\r\n", Vec::new()));
+    let opts = MirrorOptions { delete: true, ..MirrorOptions::default() };
+    let (stats, seen) = download(&mut ftp, &dir, &opts);
+    assert_eq!(stats.unwrap().deleted, 1, "{seen:?}");
+    assert_eq!(seen, vec![(MirrorAction::Unchanged, "README".to_string()), (MirrorAction::Delete, "gone".to_string())]);
+    assert_eq!(std::fs::read(dir.join("readme")).unwrap(), b"old");
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
+fn a_file_written_in_place_replaces_a_local_link_never_writes_through_it() {
+    // "a" is written in place (the server lists "a.part" too); a symbolic link at "a"
+    // would carry the download outside the target, a hard link into its other name.
+    let root = temp_dir("in-place-link");
+    let outside = root.join("outside");
+    let dir = root.join("target");
+    std::fs::create_dir(&dir).unwrap();
+    for hard in [false, true] {
+        std::fs::write(&outside, b"keep").unwrap();
+        let _ = std::fs::remove_file(dir.join("a"));
+        let _ = std::fs::remove_file(dir.join("a.part"));
+        if hard {
+            std::fs::hard_link(&outside, dir.join("a")).unwrap();
+        } else {
+            std::os::unix::fs::symlink(&outside, dir.join("a")).unwrap();
+        }
+        let listing = "type=file;size=4; a.part\r\ntype=file;size=3; a\r\n";
+        let mut then = retr("a.part", b"part", "226 ok", true);
+        then.extend(retr("a", b"new", "226 ok", false));
+        let (server, mut ftp) = connected(mlsd_script(listing, then));
+        let (stats, seen) = download(&mut ftp, &dir, &MirrorOptions::default());
+        assert_eq!(stats.unwrap().files_transferred, 2, "{seen:?}");
+        assert_eq!(std::fs::read(&outside).unwrap(), b"keep", "hard link: {hard}");
+        let a = std::fs::symlink_metadata(dir.join("a")).unwrap();
+        assert!(a.is_file() && std::os::unix::fs::MetadataExt::nlink(&a) == 1, "hard link: {hard}");
+        assert_eq!(std::fs::read(dir.join("a")).unwrap(), b"new");
+        ftp.quit().unwrap();
+        server.finish();
+    }
+}

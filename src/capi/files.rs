@@ -18,7 +18,8 @@ pub const FTP_FILE_PRESERVE_MTIME: u32 = 2;
 /// Flag: download into "PATH.part" and rename it to PATH once complete. A failed
 /// download keeps the part for FTP_FILE_RESUME, unless nothing arrived. PATH.part is
 /// the library's name: anything found there but a plain file with one link (a symbolic
-/// or hard link, a FIFO) is removed and created afresh, never written through.
+/// or hard link, a FIFO) is removed and created afresh, never written through (a
+/// directory there is FTP_E_IO).
 pub const FTP_FILE_ATOMIC: u32 = 4;
 /// Flag: check the final size against the server's (SIZE).
 pub const FTP_FILE_VERIFY_SIZE: u32 = 8;

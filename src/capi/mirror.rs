@@ -39,8 +39,8 @@ pub enum ftp_mirror_action {
     /// "/", "\\", NUL), a local name that cannot be sent (CR, LF), or a local entry
     /// other than a directory (a symbolic link, say) where the server has a directory,
     /// or a name whose local file or directory another listed name already has (on a
-    /// file system that ignores case, "readme" after "README"): it is left as it is,
-    /// never followed.
+    /// file system that ignores case, "readme" after "README"; hard-linked files do
+    /// not count): it is left as it is, never followed.
     FTP_MIRROR_REFUSED = 7,
 }
 
@@ -132,9 +132,11 @@ fn put_stats(stats: MirrorStats, files_out: *mut u64, bytes_out: *mut u64) {
 /// NAME is written in place. A directory whose MLSD "unique" fact is that of one being
 /// walked (a loop) is reported as refused and not entered. Where the local file system
 /// ignores case, the first of "README" and "readme" listed is mirrored and the other
-/// refused. Names from the server are checked: "..", names with '/', '\\' or NUL are
-/// refused, so nothing is written outside `local_dir`. The working directory is the
-/// same afterwards (PWD first, CWD back at the end).
+/// refused, and a local entry a listed name reaches under another spelling is not
+/// deleted as unlisted (hard-linked local files are names of their own). A symbolic or hard link found where a file is written is
+/// replaced, never written through. Names from the server are checked: "..", names with
+/// '/', '\\' or NUL are refused, so nothing is written outside `local_dir`. The working
+/// directory is the same afterwards (PWD first, CWD back at the end).
 ///
 /// @param h the session, logged in.
 /// @param remote_dir the directory to mirror (bytes as given; no CR/LF/NUL); "" for
