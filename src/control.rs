@@ -104,17 +104,20 @@ struct ReplyStream {
 impl Read for ReplyStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let Some(deadline) = self.deadline else { return self.stream.read(buf) };
+        let late = || io::Error::new(io::ErrorKind::TimedOut, "the whole reply did not come within the reply timeout");
         loop {
+            // Checked before each read too: over TLS, records without data can keep the
+            // socket from ever running dry.
+            if Instant::now() >= deadline {
+                return Err(late());
+            }
             match self.stream.read(buf) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 done => return done,
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() || !net::wait_input(self.stream.tcp(), left)? {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "the whole reply did not come within the reply timeout",
-                ));
+            if !net::wait_input(self.stream.tcp(), left)? {
+                return Err(late());
             }
         }
     }

@@ -7,7 +7,7 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::os::fd::AsRawFd;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Resolves `host:port` and connects to each address in turn until one answers.
 pub fn connect_host(host: &str, port: u16, timeout: Option<Duration>, source: Option<IpAddr>) -> Result<TcpStream> {
@@ -123,11 +123,13 @@ pub enum Ready {
     Second,
 }
 
-/// poll(2) on `fds` up to `timeout` (None: forever), again after a signal: how many are
-/// ready.
+/// poll(2) on `fds` up to `timeout` (None: forever), again after a signal for the time
+/// left: how many are ready.
 fn poll(fds: &mut [libc::pollfd], timeout: Option<Duration>) -> io::Result<usize> {
-    let ms = timeout.map_or(-1, |t| t.as_millis().clamp(1, i32::MAX as u128) as i32);
+    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
     loop {
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let ms = left.map_or(-1, |t| t.as_millis().clamp(1, i32::MAX as u128) as i32);
         // SAFETY: `fds` is a valid, initialised slice of pollfd for the duration of the
         // call, and its length is passed alongside it.
         let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
@@ -202,6 +204,42 @@ pub fn has_input(stream: &TcpStream) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    extern "C" fn ignore_signal(_: libc::c_int) {}
+
+    #[test]
+    fn a_wait_interrupted_by_signals_still_ends_at_its_timeout() {
+        // Signals every 20 ms, for 3 s, to a wait of 300 ms: restarting the wait with its
+        // whole timeout after each signal would last until the signals stop.
+        // SAFETY: a handler that does nothing, installed without SA_RESTART so that
+        // poll(2) returns EINTR; SIGUSR1 is used by nothing else in this test binary.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = ignore_signal as extern "C" fn(libc::c_int) as usize;
+            assert_eq!(libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()), 0);
+        }
+        // SAFETY: pthread_self has no preconditions.
+        let waiter = unsafe { libc::pthread_self() };
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let signaller = std::thread::spawn(move || {
+            let until = Instant::now() + Duration::from_secs(3);
+            while Instant::now() < until && !stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                // SAFETY: `waiter` is this test's thread, alive until `stop` is set.
+                unsafe { libc::pthread_kill(waiter, libc::SIGUSR1) };
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let quiet = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let started = Instant::now();
+        let ready = wait_input(&quiet, Duration::from_millis(300)).unwrap();
+        let took = started.elapsed();
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        signaller.join().unwrap();
+        assert!(!ready);
+        assert!(took < Duration::from_millis(2000), "{took:?}");
+    }
 
     #[test]
     fn addresses_are_tried_in_turn() {

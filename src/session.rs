@@ -24,8 +24,8 @@ pub struct Options {
     pub passive: bool,
     /// Use the address a 227 reply names instead of the control connection's peer.
     pub trust_pasv_host: bool,
-    /// The timeout given to `connect`: for connecting and for each read or write
-    /// (None: block), unless `timeouts` says otherwise for one of them.
+    /// The timeout given to `connect` (None: block), for each of the waits `Timeouts`
+    /// names, unless `timeouts` says otherwise for one of them.
     pub timeout: Option<Duration>,
     /// Separate connect, reply and data timeouts, where set.
     pub timeouts: Timeouts,
@@ -61,10 +61,11 @@ pub struct Options {
 pub struct Timeouts {
     /// Establishing a control or data connection (and the server's active-mode connect).
     pub connect: Option<Option<Duration>>,
-    /// How long a whole reply may take to come (however slowly its bytes drip), and each
-    /// write of a command.
+    /// How long a whole reply may take to come (however slowly its bytes drip), each
+    /// write of a command, and the control connection's TLS handshake as a whole.
     pub reply: Option<Option<Duration>>,
-    /// Each read or write on a data connection: how long a transfer may stall.
+    /// Each read or write on a data connection (how long a transfer may stall), and a
+    /// data connection's TLS handshake as a whole.
     pub data: Option<Option<Duration>>,
 }
 
