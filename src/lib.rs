@@ -37,7 +37,7 @@ pub use files::FileOptions;
 pub use listing::MlsdEntry;
 pub use mirror::{MAX_MIRROR_DEPTH, MirrorAction, MirrorOptions, MirrorSink, MirrorStats, SymlinkPolicy, glob_match};
 pub use net::Keepalive;
-pub use progress::{DEFAULT_PROGRESS_INTERVAL, Interrupter, Progress, ProgressSink};
+pub use progress::{DEFAULT_PROGRESS_INTERVAL, Interrupter, Progress, ProgressSink, SETTLE_GRACE};
 pub use reply::{MAX_LINE, MAX_REPLY, MAX_REPLY_LINES, Reply};
 pub use session::{DEFAULT_PORT, Ftp, Options, Timeouts};
 pub use tls::{IMPLICIT_PORT, TlsConfig, TlsMode, TlsVersion};

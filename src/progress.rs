@@ -44,7 +44,17 @@ struct Sockets {
     data: Option<TcpStream>,
     /// Set between calls by a caller that tracks them: an interrupt then does nothing.
     idle: bool,
+    /// When an interrupt shut down a transfer's data connection: the transfer is being
+    /// aborted (ABOR and its replies), which a further interrupt must not turn into a
+    /// closed session, at least for SETTLE_GRACE.
+    settling_since: Option<Instant>,
 }
+
+/// How long a transfer an interrupt stopped may take to settle (ABOR and its replies)
+/// before a further interrupt shuts down the control connection too. Callers that
+/// repeat an interrupt until the call returns (the Go binding does, every 10 ms) then
+/// get the clean abort; one stuck on a silent server is still freed.
+pub const SETTLE_GRACE: Duration = Duration::from_secs(2);
 
 impl Interrupter {
     fn sockets(&self) -> MutexGuard<'_, Sockets> {
@@ -53,26 +63,39 @@ impl Interrupter {
 
     /// Stops the call in progress: a transfer's data connection is shut down (the
     /// transfer is then aborted the usual way and the session stays usable); with no
-    /// data connection, the control connection is (the session is then closed).
-    /// Between calls marked with `set_idle(true)` it does nothing at all.
+    /// data connection, the control connection is (the session is then closed), except
+    /// within SETTLE_GRACE of an interrupt that stopped a transfer. Between calls marked
+    /// with `set_idle(true)` it does nothing at all.
     pub fn interrupt(&self) {
         // Checked and acted on under the lock that set_idle takes: once a call has
         // marked its end, no interrupt reaches its connection. One that comes while the
         // call is returning still can (the call's result stands, the session is closed).
-        let sockets = self.sockets();
+        let mut sockets = self.sockets();
         if sockets.idle {
             return;
         }
         self.0.requested.store(true, Ordering::SeqCst);
-        if let Some(s) = sockets.data.as_ref().or(sockets.control.as_ref()) {
-            let _ = s.shutdown(Shutdown::Both);
+        if let Some(data) = sockets.data.as_ref() {
+            let _ = data.shutdown(Shutdown::Both);
+            sockets.settling_since.get_or_insert_with(Instant::now);
+            return;
+        }
+        if sockets.settling_since.is_some_and(|since| since.elapsed() < SETTLE_GRACE) {
+            return;
+        }
+        if let Some(control) = sockets.control.as_ref() {
+            let _ = control.shutdown(Shutdown::Both);
         }
     }
 
     /// Marks whether the session is between calls. A layer that knows when calls run
     /// (the C API does) sets it, so a late interrupt cannot close an idle session.
     pub fn set_idle(&self, idle: bool) {
-        self.sockets().idle = idle;
+        let mut sockets = self.sockets();
+        sockets.idle = idle;
+        if !idle {
+            sockets.settling_since = None;
+        }
     }
 
     /// True once `interrupt` was called since the last `reset`.
@@ -86,11 +109,18 @@ impl Interrupter {
     }
 
     pub(crate) fn set_control(&self, s: Option<&TcpStream>) {
-        self.sockets().control = s.and_then(|s| s.try_clone().ok());
+        let mut sockets = self.sockets();
+        sockets.control = s.and_then(|s| s.try_clone().ok());
+        sockets.settling_since = None;
     }
 
+    /// A new data connection (Some) ends any settling; its end (None) does not.
     pub(crate) fn set_data(&self, s: Option<&TcpStream>) {
-        self.sockets().data = s.and_then(|s| s.try_clone().ok());
+        let mut sockets = self.sockets();
+        if s.is_some() {
+            sockets.settling_since = None;
+        }
+        sockets.data = s.and_then(|s| s.try_clone().ok());
     }
 }
 

@@ -178,3 +178,62 @@ fn a_whole_file_upload_reports_the_local_size_as_total() {
     ftp.quit().unwrap();
     server.finish();
 }
+
+/// Interrupts `ftp` every 10 ms from 100 ms on, until the returned flag is set.
+fn interrupting(ftp: &Ftp) -> (Arc<std::sync::atomic::AtomicBool>, std::thread::JoinHandle<()>) {
+    let interrupter = ftp.interrupter();
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let finished = done.clone();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        while !finished.load(std::sync::atomic::Ordering::SeqCst) {
+            interrupter.interrupt();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    });
+    (done, t)
+}
+
+#[test]
+fn interrupts_repeated_past_the_grace_free_a_call_stuck_on_a_silent_server() {
+    // The server does not answer the ABOR for 4 s (and the reply timeout is 5 s): the
+    // repeated interrupt ends the wait once the grace has passed, not before.
+    let mut script = retr_open("150 here (1000000 bytes)");
+    script.extend([Step::DataSend(vec![1u8; 1000]), Step::Sleep(300)]);
+    script.extend([Step::ExpectRaw(ABOR_LINE.to_vec()), Step::DataClose, Step::Sleep(4000)]);
+    let (server, mut ftp) = connected(script);
+    let (done, t) = interrupting(&ftp);
+    let start = std::time::Instant::now();
+    let e = ftp.retrbinary("RETR f", 8192, None, |_| Flow::Continue(())).unwrap_err();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    t.join().unwrap();
+    let took = start.elapsed();
+    assert!(took >= ftp::SETTLE_GRACE && took < Duration::from_millis(3500), "{took:?}");
+    assert!(matches!(e.kind(), ErrorKind::Closed | ErrorKind::Io), "{e}");
+    assert!(e.to_string().starts_with("interrupted; ending the transfer then failed"), "{e}");
+    drop(ftp);
+    server.finish_any();
+}
+
+#[test]
+fn interrupts_repeated_while_the_transfer_settles_keep_the_session() {
+    // A caller repeating the interrupt until the call returns (the Go binding does, every
+    // 10 ms) must not turn the clean abort into a closed session: the server takes
+    // 300 ms to answer the ABOR, and the interrupts go on meanwhile.
+    let mut script = retr_open("150 here (1000000 bytes)");
+    script.extend([Step::DataSend(vec![1u8; 1000]), Step::Sleep(300)]);
+    script.extend([Step::ExpectRaw(ABOR_LINE.to_vec()), Step::DataClose, Step::Sleep(300)]);
+    script.extend([reply("426 aborted"), reply("226 ok")]);
+    script.extend(exchange("NOOP", "200 resync"));
+    script.extend(exchange("NOOP", "200 ok"));
+    script.extend(quit());
+    let (server, mut ftp) = connected(script);
+    let (done, t) = interrupting(&ftp);
+    let e = ftp.retrbinary("RETR f", 8192, None, |_| Flow::Continue(())).unwrap_err();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    t.join().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Interrupted, "{e}");
+    ftp.noop().unwrap();
+    ftp.quit().unwrap();
+    server.finish();
+}
