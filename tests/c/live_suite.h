@@ -628,17 +628,25 @@ static int on_progress(void *userdata, uint64_t bytes, int64_t total, double rat
 struct interrupter_arg {
     ftp_session *h;
     int delay_ms;
+    int receiving; /* set by slow_sink once data flows */
 };
 
+/* Interrupts delay_ms after the first data arrived: a fixed delay from the start
+ * could land before the 150 reply on a slow server, where an interrupt closes the
+ * session instead. */
 static void *interrupt_later(void *arg) {
     struct interrupter_arg *a = arg;
+    for (int waited = 0; !__atomic_load_n(&a->receiving, __ATOMIC_SEQ_CST) && waited < 10000; waited++)
+        usleep(1000); /* bounded: a call that fails before any data must not hang the test */
     usleep((useconds_t)a->delay_ms * 1000);
     ftp_interrupt(a->h);
     return NULL;
 }
 
 static int slow_sink(void *userdata, const uint8_t *buf, size_t len) {
-    (void)userdata, (void)buf, (void)len;
+    (void)buf, (void)len;
+    struct interrupter_arg *a = userdata;
+    __atomic_store_n(&a->receiving, 1, __ATOMIC_SEQ_CST);
     usleep(2000); /* a slow consumer, so the transfer is still running when interrupted */
     return 0;
 }
@@ -662,9 +670,9 @@ static void test_progress_and_interrupt(const struct server *s) {
     CHECK_OK(h, ftp_noop(h));
 
     pthread_t t;
-    struct interrupter_arg a = {h, 100};
+    struct interrupter_arg a = {h, 50, 0};
     CHECK(pthread_create(&t, NULL, interrupt_later, &a) == 0);
-    CHECK_RC(h, ftp_retr_binary(h, "RETR big.bin", slow_sink, 8192, FTP_NO_REST, NULL), FTP_E_INTERRUPTED);
+    CHECK_RC(h, ftp_retr_binary(h, "RETR big.bin", slow_sink, 8192, FTP_NO_REST, &a), FTP_E_INTERRUPTED);
     pthread_join(t, NULL);
     CHECK(strstr(ftp_session_last_error(h), "interrupted") != NULL);
     CHECK_OK(h, ftp_noop(h));
