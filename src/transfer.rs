@@ -332,6 +332,8 @@ impl Ftp {
                         }
                     }
                     Step::DataFailed(_) if meter.interrupted() => return Err(this.stopped(conn, Stop::Interrupted)),
+                    // A signal handler ran (sendfile is not restarted with a send timeout set).
+                    Step::DataFailed(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Step::DataFailed(e) => return Err(this.upload_failed(conn, e)),
                     Step::Stop(why) => return Err(this.abandon(Some(conn), why)),
                 }

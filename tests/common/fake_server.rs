@@ -62,6 +62,9 @@ pub enum Step {
     DataTrickle { count: usize, interval: u64 },
     /// Reads the data connection until EOF and records the bytes.
     DataRecvAll,
+    /// `DataRecvAll` after a pause of this many milliseconds, so the client's sends fill
+    /// the socket buffers and block.
+    DataRecvAllAfter(u64),
     /// Closes the data connection.
     DataClose,
     /// Resets the data connection (RST, via SO_LINGER 0).
@@ -437,6 +440,10 @@ fn do_step(st: &mut State, step: Step, transcript: &Mutex<Transcript>) -> Result
                 thread::sleep(Duration::from_millis(interval));
             }
             Ok(())
+        }
+        Step::DataRecvAllAfter(ms) => {
+            thread::sleep(Duration::from_millis(ms));
+            do_step(st, Step::DataRecvAll, transcript)
         }
         Step::DataRecvAll => {
             let mut got = Vec::new();

@@ -1,0 +1,114 @@
+//! Signals against the scripted fake server: a signal handler that runs while the
+//! library waits (SIGCHLD, a profiler's SIGPROF, a timer's SIGALRM) is not a failure.
+//! With a socket timeout set, Linux never restarts an interrupted recv or send, so each
+//! such signal surfaces as EINTR.
+
+mod common;
+
+use common::fake_server::{FakeServer, Step};
+use common::script::{exchange, expect, quit, reply};
+use ftp::{FileOptions, Flow, Ftp};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+extern "C" fn ignore_signal(_: libc::c_int) {}
+
+/// Sends SIGUSR1 (handled, without SA_RESTART) to the calling thread every 2 ms while
+/// `f` runs.
+fn under_signals<T>(f: impl FnOnce() -> T) -> T {
+    // SAFETY: a handler that does nothing, installed without SA_RESTART so that
+    // interrupted calls return EINTR; nothing else in this test binary uses SIGUSR1.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = ignore_signal as extern "C" fn(libc::c_int) as usize;
+        assert_eq!(libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()), 0);
+    }
+    // SAFETY: pthread_self has no preconditions.
+    let target = unsafe { libc::pthread_self() };
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = stop.clone();
+    let signaller = std::thread::spawn(move || {
+        while !stopped.load(Ordering::SeqCst) {
+            // SAFETY: the target thread lives until `stop` is set and this thread joined.
+            unsafe { libc::pthread_kill(target, libc::SIGUSR1) };
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    });
+    let out = f();
+    stop.store(true, Ordering::SeqCst);
+    signaller.join().unwrap();
+    out
+}
+
+/// `data` in 20 pieces with pauses between, so reads wait (and get interrupted).
+fn slowly(data: &[u8]) -> Step {
+    Step::DataSendSplit(data.chunks(data.len().div_ceil(20)).map(<[u8]>::to_vec).collect())
+}
+
+/// A passive transfer of `cmd` in type `ty`, the data sent slowly, the 226 split too.
+fn slow_transfer(ty: &str, cmd: &str, data: &[u8], first: bool) -> Vec<Step> {
+    let mut s = if first { exchange(&format!("TYPE {ty}"), "200 ok") } else { Vec::new() };
+    s.extend([expect("EPSV"), Step::Epsv, expect(cmd), reply("150 go"), Step::DataAccept, slowly(data)]);
+    s.extend([Step::DataClose, Step::SendSplit(vec![b"226 ".to_vec(), b"done\r\n".to_vec()])]);
+    s
+}
+
+#[test]
+fn signals_during_replies_and_transfers_are_not_failures() {
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let text = b"one\r\ntwo\r\nthree\r\n".repeat(50);
+    // More than loopback's socket buffers hold, so that sends block.
+    let big: Vec<u8> = (0..32u32 << 20).map(|i| (i % 251) as u8).collect();
+    let mut script = vec![reply("220 ready")];
+    script.extend([expect("NOOP"), Step::SendSplit(vec![b"200 ".to_vec(), b"fine\r\n".to_vec()])]);
+    script.extend(slow_transfer("I", "RETR a", &data, true));
+    script.extend(slow_transfer("A", "RETR t", &text, true));
+    script.extend(exchange("TYPE I", "200 ok"));
+    script.extend(exchange("SIZE a", "213 200000"));
+    script.extend(slow_transfer("I", "RETR a", &data, false));
+    // Uploads, read/write and sendfile(2): the server reads late, so sends block.
+    for cmd in ["STOR up", "STOR big"] {
+        script.extend([expect("EPSV"), Step::Epsv, expect(cmd), reply("150 go"), Step::DataAccept]);
+        script.extend([Step::DataRecvAllAfter(300), Step::DataClose, reply("226 done")]);
+    }
+    script.extend(quit());
+    let server = FakeServer::start(script);
+    let mut ftp = Ftp::new();
+    ftp.set_feat_after_login(false);
+    ftp.set_pipelining(false);
+    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("signals-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("big"), &big).unwrap();
+
+    under_signals(|| {
+        assert_eq!(ftp.sendcmd("NOOP").unwrap().code, 200);
+        // Read and write into a callback.
+        let mut got = Vec::new();
+        ftp.retrbinary("RETR a", 8192, None, |b| {
+            got.extend_from_slice(b);
+            Flow::Continue(())
+        })
+        .unwrap();
+        assert_eq!(got, data);
+        // Lines (ASCII).
+        let mut lines = 0;
+        ftp.retrlines("RETR t", |_| {
+            lines += 1;
+            Flow::Continue(())
+        })
+        .unwrap();
+        assert_eq!(lines, 150);
+        // splice(2) into a file.
+        let local = dir.join("a");
+        let opts = FileOptions { verify_size: true, ..FileOptions::default() };
+        assert_eq!(ftp.retr_file("a", &local, opts).unwrap(), data.len() as u64);
+        assert_eq!(std::fs::read(&local).unwrap(), data);
+        ftp.storbinary("STOR up", &mut big.as_slice(), 65536, None, |_| Flow::Continue(())).unwrap();
+        ftp.set_zero_copy(true, true);
+        ftp.stor_file(&dir.join("big"), "big", FileOptions::default()).unwrap();
+    });
+    ftp.quit().unwrap();
+    assert_eq!(server.finish().data, vec![big.clone(), big]);
+}
