@@ -5,7 +5,7 @@ use crate::tls::SSL_R_UNEXPECTED_EOF_WHILE_READING;
 use openssl::ssl::{ErrorCode, ShutdownResult, ShutdownState, SslStream};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub(crate) enum Stream {
     Plain(TcpStream),
@@ -151,8 +151,54 @@ impl Stream {
     }
 }
 
+/// After a signal handler interrupted a read or write (with a socket timeout set, Linux
+/// never restarts one): Ok to try again, or, once `timeout` has passed since `start`,
+/// WouldBlock as when the socket's own timeout runs out, so that signals coming more
+/// often than the timeout cannot keep a stall from being noticed.
+fn after_signal(timeout: io::Result<Option<Duration>>, start: Instant) -> io::Result<()> {
+    match timeout {
+        Ok(Some(limit)) if start.elapsed() >= limit => Err(io::Error::from(io::ErrorKind::WouldBlock)),
+        _ => Ok(()),
+    }
+}
+
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let start = Instant::now();
+        loop {
+            match self.read_once(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => after_signal(self.tcp().read_timeout(), start)?,
+                done => return done,
+            }
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let start = Instant::now();
+        loop {
+            let done = match self {
+                Stream::Plain(s) => s.write(buf),
+                Stream::Tls(t) => t.ssl.write(buf),
+            };
+            match done {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => after_signal(self.tcp().write_timeout(), start)?,
+                done => return done,
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(t) => t.ssl.flush(),
+        }
+    }
+}
+
+impl Stream {
+    fn read_once(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let t = match self {
             Stream::Plain(s) => return s.read(buf),
             Stream::Tls(t) => t,
@@ -175,22 +221,6 @@ impl Read for Stream {
                 }
                 Err(e) => return Err(tls_io_error(e)),
             }
-        }
-    }
-}
-
-impl Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.write(buf),
-            Stream::Tls(t) => t.ssl.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Stream::Plain(s) => s.flush(),
-            Stream::Tls(t) => t.ssl.flush(),
         }
     }
 }

@@ -112,3 +112,39 @@ fn signals_during_replies_and_transfers_are_not_failures() {
     ftp.quit().unwrap();
     assert_eq!(server.finish().data, vec![big.clone(), big]);
 }
+
+#[test]
+fn signals_coming_faster_than_the_data_timeout_do_not_hide_a_stall() {
+    // Each signal cuts a wait short; were each retry given the whole timeout again, a
+    // stalled transfer would wait for as long as the signals come.
+    const ABOR_LINE: &[u8] = b"\xff\xf4\xff\xf2ABOR\r\n";
+    let stalled = |cmd: &str, first: bool| {
+        let mut s = if first { exchange("TYPE I", "200 ok") } else { Vec::new() };
+        s.extend([expect("EPSV"), Step::Epsv, expect(cmd), reply("150 go"), Step::DataAccept]);
+        s.extend([Step::DataSend(vec![7u8; 1000]), Step::Sleep(1500), Step::DataClose, reply("226 done")]);
+        s.extend([Step::ExpectRaw(ABOR_LINE.to_vec()), reply("225 no transfer"), expect("NOOP"), reply("200 ok")]);
+        s
+    };
+    let mut script = vec![reply("220 ready")];
+    script.extend(stalled("RETR a", true));
+    script.extend(stalled("RETR a", false));
+    script.extend(quit());
+    let server = FakeServer::start(script);
+    let mut ftp = Ftp::new();
+    ftp.set_feat_after_login(false);
+    ftp.set_pipelining(false);
+    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+    ftp.set_timeouts(ftp::Timeouts { data: Some(Some(Duration::from_millis(300))), ..ftp::Timeouts::default() })
+        .unwrap();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("signals-stall-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    under_signals(|| {
+        // Read and write into a callback, then splice(2) into a file.
+        let e = ftp.retrbinary("RETR a", 8192, None, |_| Flow::Continue(())).unwrap_err();
+        assert_eq!(e.kind(), ftp::ErrorKind::Timeout, "{e}");
+        let e = ftp.retr_file("a", &dir.join("a"), FileOptions::default()).unwrap_err();
+        assert_eq!(e.kind(), ftp::ErrorKind::Timeout, "{e}");
+    });
+    ftp.quit().unwrap();
+    server.finish();
+}
