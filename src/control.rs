@@ -115,8 +115,7 @@ impl Read for ReplyStream {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 done => return done,
             }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if !net::wait_input(self.stream.tcp(), left)? {
+            if !net::wait_until(self.stream.tcp(), false, deadline)? {
                 return Err(late());
             }
         }

@@ -86,16 +86,12 @@ impl DataConn {
     /// (the socket is non-blocking meanwhile).
     fn drain_until(&mut self, deadline: Instant) {
         let mut sink = [0u8; 4096];
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return;
-            }
+        while Instant::now() < deadline {
             match self.stream.read(&mut sink) {
                 Ok(0) => return,
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    if !net::wait_input(self.stream.tcp(), left).unwrap_or(false) {
+                    if !net::wait_until(self.stream.tcp(), false, deadline).unwrap_or(false) {
                         return;
                     }
                 }
@@ -168,9 +164,8 @@ impl DataConn {
 
     /// The socket of a plain (not TLS) connection, for zero-copy moves; bytes moved
     /// through it must be reported with `moved_out` on uploads.
-    pub(crate) fn plain_fd(&self) -> Option<std::os::fd::RawFd> {
-        use std::os::fd::AsRawFd;
-        (!self.stream.is_tls()).then(|| self.stream.tcp().as_raw_fd())
+    pub(crate) fn plain_tcp(&self) -> Option<&TcpStream> {
+        (!self.stream.is_tls()).then(|| self.stream.tcp())
     }
 
     /// Records that bytes went out past `write` (sendfile), so the upload is ended

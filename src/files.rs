@@ -43,7 +43,7 @@ fn local_err(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
 }
 
 /// "NAME.part" beside `local`; a path naming no file ("dir/..", "/") has none.
-fn part_path(local: &Path) -> Result<PathBuf> {
+pub(crate) fn part_path(local: &Path) -> Result<PathBuf> {
     let Some(name) = local.file_name() else {
         return Err(Error::Invalid(format!("{} names no file to download into", local.display())));
     };
@@ -67,9 +67,14 @@ fn open_ours(path: &Path) -> Result<File> {
     match found {
         Ok(file) if file.metadata().is_ok_and(|m| m.file_type().is_file() && m.nlink() == 1) => {
             // O_NONBLOCK only kept the open from waiting on a FIFO.
-            // SAFETY: fcntl on a descriptor this function owns, with plain flags.
-            let flags = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETFL) };
-            if flags < 0 || unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
+            let fd = file.as_raw_fd();
+            // SAFETY: fcntl reading, then setting, the status flags of a descriptor that
+            // `file` keeps open.
+            let cleared = unsafe {
+                let flags = libc::fcntl(fd, libc::F_GETFL);
+                flags >= 0 && libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) >= 0
+            };
+            if !cleared {
                 return Err(local_err("open", path)(std::io::Error::last_os_error()));
             }
             return Ok(file);
@@ -220,7 +225,7 @@ impl Ftp {
             {
                 return Step::Stop(local_err("truncate", shown)(e));
             }
-            let step = match (&mut splicer, conn.plain_fd()) {
+            let step = match (&mut splicer, conn.plain_tcp()) {
                 (Some(splicer), Some(sock)) => match splicer.step(sock, out_fd) {
                     Ok(0) => Step::End,
                     Ok(n) => Step::Moved(n),
@@ -304,10 +309,11 @@ impl Ftp {
         let mut buf = Vec::new();
         let in_fd = input.as_raw_fd();
         self.upload(&cmd, rest, |conn| {
-            let step = match conn.plain_fd().filter(|_| zero_copy) {
+            let step = match conn.plain_tcp().filter(|_| zero_copy) {
                 Some(sock) => {
+                    let sent = zerocopy::send_file(sock, in_fd, zerocopy::SENDFILE_CHUNK);
                     conn.moved_out();
-                    match zerocopy::send_file(sock, in_fd, zerocopy::SENDFILE_CHUNK) {
+                    match sent {
                         Ok(0) => Step::End,
                         Ok(n) => Step::Moved(n),
                         Err(MoveError::Socket(e)) => Step::DataFailed(e),

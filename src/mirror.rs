@@ -6,7 +6,7 @@
 use crate::control::check_line;
 use crate::entry::{Entry, EntryType};
 use crate::error::{Error, ErrorKind, Result};
-use crate::files::FileOptions;
+use crate::files::{FileOptions, part_path};
 use crate::session::Ftp;
 use crate::transfer::Flow;
 use std::collections::{HashMap, HashSet};
@@ -481,10 +481,9 @@ impl Ftp {
         // "NAME.part" is the download's own name for NAME: where the server lists that
         // name too, a local directory has it, or NAME is too long to take the suffix,
         // NAME is written in place instead (never through a link found there).
-        let part = local.path.with_file_name(OsStr::from_bytes(&[name, b".part"].concat()));
         let atomic = !part_listed
             && name.len() + b".part".len() <= MAX_NAME
-            && !std::fs::symlink_metadata(part).is_ok_and(|m| m.is_dir());
+            && part_path(&local.path).is_ok_and(|part| !std::fs::symlink_metadata(part).is_ok_and(|m| m.is_dir()));
         // The listing's size is checked, and its time set (so the next run compares like
         // with like: LIST gives minutes), before NAME is replaced.
         let opts = FileOptions { atomic, verify_size: false, ..FileOptions::default() };

@@ -160,17 +160,29 @@ pub fn wait_readable(
     Ok(Some(if fds[0].revents != 0 { Ready::First } else { Ready::Second }))
 }
 
-/// Waits until `stream` is readable (or, with `output`, writable), up to `timeout`:
-/// false when the time ran out.
-pub fn wait_ready(stream: &impl AsRawFd, output: bool, timeout: Duration) -> io::Result<bool> {
+/// Waits until `stream` is readable (or, with `output`, writable) before `deadline`:
+/// false once it has passed. For waits bounded as a whole (a reply, a handshake, a
+/// drain), where the socket is non-blocking and each wait is for the time left.
+pub fn wait_until(stream: &impl AsRawFd, output: bool, deadline: Instant) -> io::Result<bool> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Ok(false);
+    }
     let events = if output { libc::POLLOUT } else { libc::POLLIN };
     let mut fds = [libc::pollfd { fd: stream.as_raw_fd(), events, revents: 0 }];
-    Ok(poll(&mut fds, Some(timeout))? > 0)
+    Ok(poll(&mut fds, Some(left))? > 0)
 }
 
-/// Waits until `stream` is readable, up to `timeout`: false when the time ran out.
-pub fn wait_input(stream: &impl AsRawFd, timeout: Duration) -> io::Result<bool> {
-    wait_ready(stream, false, timeout)
+/// After a signal handler interrupted a read or write on a socket (with a socket
+/// timeout set, Linux never restarts one): Ok to try again, or, once `timeout` has
+/// passed since `start` (the first try), WouldBlock as when the socket's own timeout
+/// runs out, so that signals coming more often than the timeout cannot keep a stall
+/// from being noticed.
+pub fn after_signal(timeout: io::Result<Option<Duration>>, start: Instant) -> io::Result<()> {
+    match timeout {
+        Ok(Some(limit)) if start.elapsed() >= limit => Err(io::Error::from(io::ErrorKind::WouldBlock)),
+        _ => Ok(()),
+    }
 }
 
 /// Sets SO_RCVLOWAT: the kernel wakes a reader of `stream` only once `bytes` are queued
@@ -233,7 +245,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let quiet = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let started = Instant::now();
-        let ready = wait_input(&quiet, Duration::from_millis(300)).unwrap();
+        let ready = wait_until(&quiet, false, started + Duration::from_millis(300)).unwrap();
         let took = started.elapsed();
         stop.store(true, std::sync::atomic::Ordering::SeqCst);
         signaller.join().unwrap();

@@ -1,11 +1,12 @@
 //! A connection's byte stream: plain TCP or TLS over it. Control and data connections
 //! read and write through this one type, so FTP and FTPS share every code path above it.
 
+use crate::net;
 use crate::tls::SSL_R_UNEXPECTED_EOF_WHILE_READING;
 use openssl::ssl::{ErrorCode, ShutdownResult, ShutdownState, SslStream};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub(crate) enum Stream {
     Plain(TcpStream),
@@ -151,23 +152,14 @@ impl Stream {
     }
 }
 
-/// After a signal handler interrupted a read or write (with a socket timeout set, Linux
-/// never restarts one): Ok to try again, or, once `timeout` has passed since `start`,
-/// WouldBlock as when the socket's own timeout runs out, so that signals coming more
-/// often than the timeout cannot keep a stall from being noticed.
-fn after_signal(timeout: io::Result<Option<Duration>>, start: Instant) -> io::Result<()> {
-    match timeout {
-        Ok(Some(limit)) if start.elapsed() >= limit => Err(io::Error::from(io::ErrorKind::WouldBlock)),
-        _ => Ok(()),
-    }
-}
-
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let start = Instant::now();
         loop {
             match self.read_once(buf) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => after_signal(self.tcp().read_timeout(), start)?,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    net::after_signal(self.tcp().read_timeout(), start)?
+                }
                 done => return done,
             }
         }
@@ -183,7 +175,9 @@ impl Write for Stream {
                 Stream::Tls(t) => t.ssl.write(buf),
             };
             match done {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => after_signal(self.tcp().write_timeout(), start)?,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    net::after_signal(self.tcp().write_timeout(), start)?
+                }
                 done => return done,
             }
         }

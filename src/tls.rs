@@ -413,9 +413,8 @@ fn handshake(c: ConnectConfiguration, host: &str, tcp: TcpStream, which: &str) -
                 return Ok(s);
             }
             Err(HandshakeError::WouldBlock(mid)) => {
-                let left = deadline.saturating_duration_since(Instant::now());
                 let output = mid.error().code() == ErrorCode::WANT_WRITE;
-                if left.is_zero() || !net::wait_ready(mid.get_ref(), output, left).map_err(socket_error)? {
+                if !net::wait_until(mid.get_ref(), output, deadline).map_err(socket_error)? {
                     return Err(Error::Timeout(format!(
                         "TLS handshake on the {which} connection to {host}: not done within the timeout"
                     )));

@@ -13,7 +13,6 @@ use crate::reply::{LineError, LineReader, MAX_LINE, Reply};
 use crate::session::{Ftp, OpenTransfer, is_reply_error};
 use std::io::{self, Read, Write};
 use std::ops::ControlFlow;
-use std::time::{Duration, Instant};
 
 /// Default block size for binary transfers (ftplib's 8192).
 pub const DEFAULT_BLOCKSIZE: usize = 8192;
@@ -50,37 +49,6 @@ impl std::fmt::Display for CancelRead {
 }
 
 impl std::error::Error for CancelRead {}
-
-/// The data timeout across the steps of a transfer. A splice(2) or sendfile(2) that a
-/// signal handler interrupted returns EINTR (never restarted with a socket timeout set)
-/// and is tried again, but not past the timeout since bytes last moved: signals coming
-/// more often than the timeout must not hide a stall. Past it, the EINTR is the failure
-/// (a timeout).
-struct Stall {
-    limit: Option<Duration>,
-    last: Instant,
-}
-
-impl Stall {
-    fn new(limit: Option<Duration>) -> Stall {
-        Stall { limit, last: Instant::now() }
-    }
-
-    fn moved(&mut self) {
-        if self.limit.is_some() {
-            self.last = Instant::now();
-        }
-    }
-
-    fn expired(&self) -> bool {
-        self.limit.is_some_and(|t| self.last.elapsed() >= t)
-    }
-
-    /// A step's failure as reported: an EINTR past the limit is the timeout's.
-    fn failure(e: io::Error) -> io::Error {
-        if e.kind() == io::ErrorKind::Interrupted { io::Error::from(io::ErrorKind::WouldBlock) } else { e }
-    }
-}
 
 fn source_error(e: io::Error) -> Error {
     if e.get_ref().is_some_and(|inner| inner.is::<CancelRead>()) {
@@ -247,19 +215,15 @@ impl Ftp {
         check_line("command", cmd)?;
         self.metered(|this, meter| {
             let mut conn = this.metered_open(meter, cmd, TYPE_BINARY, rest)?;
-            let mut stall = Stall::new(this.opts.data_timeout());
             loop {
                 match step(&mut conn) {
                     Step::End => break,
                     Step::Moved(n) => {
-                        stall.moved();
                         if let Err(stop) = meter.add(n) {
                             return Err(this.stopped(conn, stop));
                         }
                     }
-                    Step::DataFailed(e) if e.kind() == io::ErrorKind::Interrupted && !stall.expired() => {}
                     Step::DataFailed(e) => {
-                        let e = Stall::failure(e);
                         return Err(this.data_failed(meter, conn, Error::io("read data connection", e)));
                     }
                     Step::Stop(why) => return Err(this.abandon(Some(conn), why)),
@@ -358,19 +322,16 @@ impl Ftp {
         check_line("command", cmd)?;
         self.metered(|this, meter| {
             let mut conn = this.metered_open(meter, cmd, TYPE_BINARY, rest)?;
-            let mut stall = Stall::new(this.opts.data_timeout());
             loop {
                 match step(&mut conn) {
                     Step::End => break,
                     Step::Moved(n) => {
-                        stall.moved();
                         if let Err(stop) = meter.add(n) {
                             return Err(this.stopped(conn, stop));
                         }
                     }
                     Step::DataFailed(_) if meter.interrupted() => return Err(this.stopped(conn, Stop::Interrupted)),
-                    Step::DataFailed(e) if e.kind() == io::ErrorKind::Interrupted && !stall.expired() => {}
-                    Step::DataFailed(e) => return Err(this.upload_failed(conn, Stall::failure(e))),
+                    Step::DataFailed(e) => return Err(this.upload_failed(conn, e)),
                     Step::Stop(why) => return Err(this.abandon(Some(conn), why)),
                 }
             }

@@ -4,9 +4,12 @@
 //! Callers check `splice_target`/`sendfile_source` first and otherwise use read/write.
 //! Both calls honour the socket's SO_RCVTIMEO/SO_SNDTIMEO, so the data timeout holds.
 
+use crate::net;
 use std::fs::File;
 use std::io;
+use std::net::TcpStream;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::time::Instant;
 
 /// Bytes moved per sendfile call: large enough that system calls cost nothing, small
 /// enough that progress reports and interrupts stay prompt.
@@ -70,17 +73,32 @@ impl Splicer {
 
     /// Moves what the socket has (up to the pipe's size, waiting for at least one byte)
     /// into `file` at its current offset. Returns the bytes moved; 0 at end of file.
-    pub(crate) fn step(&mut self, socket: RawFd, file: RawFd) -> Result<usize, MoveError> {
+    /// A signal handler interrupting the wait is retried as `net::after_signal` says.
+    pub(crate) fn step(&mut self, socket: &TcpStream, file: RawFd) -> Result<usize, MoveError> {
         let flags = libc::SPLICE_F_MOVE | libc::SPLICE_F_MORE;
-        // SAFETY: splice between descriptors that stay open for the call; null offsets
-        // mean "the descriptors' own positions".
-        let n = unsafe {
-            libc::splice(socket, std::ptr::null_mut(), self.write.as_raw_fd(), std::ptr::null_mut(), self.size, flags)
+        let start = Instant::now();
+        let n = loop {
+            // SAFETY: splice between descriptors that stay open for the call; null
+            // offsets mean "the descriptors' own positions".
+            let n = unsafe {
+                libc::splice(
+                    socket.as_raw_fd(),
+                    std::ptr::null_mut(),
+                    self.write.as_raw_fd(),
+                    std::ptr::null_mut(),
+                    self.size,
+                    flags,
+                )
+            };
+            if n >= 0 {
+                break n as usize;
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(MoveError::Socket(e));
+            }
+            net::after_signal(socket.read_timeout(), start).map_err(MoveError::Socket)?;
         };
-        if n < 0 {
-            return Err(MoveError::Socket(io::Error::last_os_error()));
-        }
-        let n = n as usize;
         let mut left = n;
         while left > 0 {
             // SAFETY: as above; the pipe holds `left` bytes, so this cannot block for long.
@@ -103,20 +121,25 @@ impl Splicer {
 }
 
 /// Sends up to `max` bytes of `file`, from its current offset (which advances), to
-/// `socket`. Returns the bytes sent; 0 at the end of the file.
-pub(crate) fn send_file(socket: RawFd, file: RawFd, max: usize) -> Result<usize, MoveError> {
-    // SAFETY: sendfile between descriptors that stay open for the call; a null offset
-    // uses and advances the file's own position.
-    let n = unsafe { libc::sendfile(socket, file, std::ptr::null_mut(), max) };
-    if n >= 0 {
-        return Ok(n as usize);
-    }
-    let e = io::Error::last_os_error();
-    // EAGAIN is the send timeout firing; EPIPE/ECONNRESET the peer giving up: both are
-    // the network's. Anything else (EIO, EINVAL) is the file's.
-    match e.raw_os_error() {
-        Some(libc::EAGAIN | libc::EPIPE | libc::ECONNRESET | libc::EINTR | libc::ENOTCONN) => Err(MoveError::Socket(e)),
-        _ => Err(MoveError::File(e)),
+/// `socket`. Returns the bytes sent; 0 at the end of the file. A signal handler
+/// interrupting the wait is retried as `net::after_signal` says.
+pub(crate) fn send_file(socket: &TcpStream, file: RawFd, max: usize) -> Result<usize, MoveError> {
+    let start = Instant::now();
+    loop {
+        // SAFETY: sendfile between descriptors that stay open for the call; a null
+        // offset uses and advances the file's own position.
+        let n = unsafe { libc::sendfile(socket.as_raw_fd(), file, std::ptr::null_mut(), max) };
+        if n >= 0 {
+            return Ok(n as usize);
+        }
+        let e = io::Error::last_os_error();
+        // EAGAIN is the send timeout firing; EPIPE/ECONNRESET the peer giving up: both
+        // are the network's. Anything else (EIO, EINVAL) is the file's.
+        match e.raw_os_error() {
+            Some(libc::EINTR) => net::after_signal(socket.write_timeout(), start).map_err(MoveError::Socket)?,
+            Some(libc::EAGAIN | libc::EPIPE | libc::ECONNRESET | libc::ENOTCONN) => return Err(MoveError::Socket(e)),
+            _ => return Err(MoveError::File(e)),
+        }
     }
 }
 
@@ -148,7 +171,7 @@ mod tests {
         let mut splicer = Splicer::new().unwrap();
         let mut total = 0;
         loop {
-            match splicer.step(sock.as_raw_fd(), file.as_raw_fd()) {
+            match splicer.step(&sock, file.as_raw_fd()) {
                 Ok(0) => break,
                 Ok(n) => total += n,
                 Err(_) => panic!("splice failed"),
@@ -175,7 +198,7 @@ mod tests {
         assert!(sendfile_source(&file));
         let mut total = 0;
         loop {
-            match send_file(sock.as_raw_fd(), file.as_raw_fd(), SENDFILE_CHUNK) {
+            match send_file(&sock, file.as_raw_fd(), SENDFILE_CHUNK) {
                 Ok(0) => break,
                 Ok(n) => total += n,
                 Err(_) => panic!("sendfile failed"),

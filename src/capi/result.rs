@@ -213,10 +213,12 @@ mod tests {
     fn every_code_has_its_own_text() {
         let mut seen = std::collections::HashSet::new();
         for code in 0..=FTP_E_INTERRUPTED as c_int {
+            // SAFETY: ftp_strerror returns a static NUL-terminated string for any code.
             let s = unsafe { CStr::from_ptr(ftp_strerror(code)) }.to_str().unwrap();
             assert_ne!(s, "unknown error code", "code {code}");
             assert!(seen.insert(s), "duplicate text for {code}");
         }
+        // SAFETY: as above.
         let s = unsafe { CStr::from_ptr(ftp_strerror(-1)) };
         assert_eq!(s.to_str().unwrap(), "unknown error code");
     }

@@ -53,6 +53,7 @@ mod tests {
         assert_eq!(FTP_VERSION_MINOR, v(env!("CARGO_PKG_VERSION_MINOR")));
         assert_eq!(FTP_VERSION_PATCH, v(env!("CARGO_PKG_VERSION_PATCH")));
         assert_eq!(FTP_VERSION_NUM, FTP_VERSION_MAJOR * 10000 + FTP_VERSION_MINOR * 100 + FTP_VERSION_PATCH);
+        // SAFETY: ftp_version returns a static NUL-terminated string.
         let s = unsafe { std::ffi::CStr::from_ptr(ftp_version()) };
         assert_eq!(s.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
     }
