@@ -5,6 +5,7 @@ mod common;
 
 use common::fake_server::{FakeServer, Step};
 use common::script::{done, exchange, expect, quit, reply};
+use common::temp_dir;
 use ftp::{ErrorKind, FileOptions, Ftp};
 use std::path::Path;
 use std::time::Duration;
@@ -42,16 +43,9 @@ fn transfer(cmd: &str, rest: Option<u64>, send: Option<&[u8]>) -> Vec<Step> {
     s
 }
 
-fn tmpdir(name: &str) -> std::path::PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("files-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 #[test]
 fn resumed_atomic_download_continues_the_part_file_and_renames_it() {
-    let dir = tmpdir("retr");
+    let dir = temp_dir("files-retr");
     let local = dir.join("f.bin");
     std::fs::write(dir.join("f.bin.part"), b"0123").unwrap();
     let (server, mut ftp) = session(vec![size("f.bin", "213 10"), transfer("RETR f.bin", Some(4), Some(b"456789"))]);
@@ -64,7 +58,7 @@ fn resumed_atomic_download_continues_the_part_file_and_renames_it() {
 
 #[test]
 fn a_download_short_of_the_size_is_an_error_and_keeps_the_part() {
-    let dir = tmpdir("short");
+    let dir = temp_dir("files-short");
     let local = dir.join("f.bin");
     let (server, mut ftp) = session(vec![size("f.bin", "213 10"), transfer("RETR f.bin", None, Some(b"0123"))]);
     let opts = FileOptions { atomic: true, verify_size: true, ..FileOptions::default() };
@@ -77,7 +71,7 @@ fn a_download_short_of_the_size_is_an_error_and_keeps_the_part() {
 
 #[test]
 fn resumed_upload_uses_rest_with_rest_stream_and_appe_without() {
-    let dir = tmpdir("stor");
+    let dir = temp_dir("files-stor");
     let local = dir.join("up.bin");
     std::fs::write(&local, b"abcdefgh").unwrap();
     let (server, mut ftp) = session(vec![
@@ -100,7 +94,7 @@ fn resumed_upload_uses_rest_with_rest_stream_and_appe_without() {
 
 #[test]
 fn nothing_moves_when_the_other_side_is_complete() {
-    let dir = tmpdir("complete");
+    let dir = temp_dir("files-complete");
     let local = dir.join("c.bin");
     std::fs::write(&local, b"12345").unwrap();
     let (server, mut ftp) = session(vec![size("c.bin", "213 5"), size("c.bin", "213 5")]);
@@ -133,7 +127,7 @@ fn resume_until_epsv<const N: usize>(size_reply: &str, then: [Vec<Step>; N]) -> 
 fn a_resume_whose_rest_is_not_answered_350_stops_before_any_byte_moves() {
     // A server that ignored the offset would send the whole file, which would land
     // after the part already held.
-    let dir = tmpdir("rest-200");
+    let dir = temp_dir("files-rest-200");
     let local = dir.join("f.bin");
     std::fs::write(&local, b"0123").unwrap();
     let script =
@@ -153,7 +147,7 @@ fn a_resume_whose_rest_is_not_answered_350_stops_before_any_byte_moves() {
 fn a_refused_download_leaves_the_local_file_as_it_was() {
     // The server's size is shorter than the local part, so the resume starts again
     // from 0; the part is cut only once the server agrees to send.
-    let dir = tmpdir("refused");
+    let dir = temp_dir("files-refused");
     let local = dir.join("f.bin");
     std::fs::write(&local, b"0123456789").unwrap();
     let (server, mut ftp) = session(vec![resume_until_epsv("213 0", [exchange("RETR f.bin", "550 not now")])]);
@@ -175,7 +169,7 @@ fn whatever_is_planted_at_the_part_name_is_replaced_never_written_through() {
     // "f.bin.part" is the library's name. A hard link or a symbolic link there would
     // carry the download (or a resume's REST offset) into another file; a FIFO would
     // hang the open.
-    let dir = tmpdir("planted");
+    let dir = temp_dir("files-planted");
     let local = dir.join("f.bin");
     let part = dir.join("f.bin.part");
     let victim = dir.join("victim");

@@ -4,7 +4,7 @@
 mod common;
 
 use common::fake_server::{FakeServer, Step};
-use common::script::{cmds, done, exchange, expect, pattern, quit, raw, reply};
+use common::script::{ABOR_LINE, cmds, done, exchange, expect, pattern, quit, raw, reply};
 use ftp::{ErrorKind, Flow, Ftp, LogKind, MlsdEntry};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Mutex};
@@ -971,9 +971,6 @@ fn ntransfercmd_parses_size_from_150() {
     ftp.voidresp().unwrap();
     assert_eq!(cmds(&done(server, ftp)), ["EPSV", "RETR x", "EPSV", "RETR y", "QUIT"]);
 }
-
-/// What control.rs sends for ABOR: Telnet IP (IAC IP), Synch (IAC urgent, DM), ABOR, CRLF.
-const ABOR_LINE: &[u8] = b"\xff\xf4\xff\xf2ABOR\r\n";
 
 #[test]
 fn abort_answered_by_a_lone_150_summary_is_settled_by_noop() {

@@ -162,21 +162,30 @@ fn endless_session_tickets_end_in_a_timeout() {
     assert_eq!(server.finish_any().commands, ["AUTH TLS", "USER bob"]);
 
     // On a data connection the data timeout bounds a run of them.
+    let flood = vec![Step::DataStartTls, Step::DataSend(b"some".to_vec()), Step::DataTicketFlood(1500)];
+    let err = stalled_download(flood, 300);
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(err.to_string().contains("TLS records without data"), "{err}");
+}
+
+/// A protected download of f that `stall` holds up once the data connection is
+/// accepted, with a data timeout of `data_ms`: its error, after checking that the
+/// transfer was aborted and the session kept in step.
+fn stalled_download(stall: Vec<Step>, data_ms: u64) -> ftp::Error {
     let mut s = auth_and_login();
     s.extend(exchange("TYPE I", "200 binary"));
-    s.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 here"), Step::DataAccept, Step::DataStartTls]);
-    s.extend([Step::DataSend(b"some".to_vec()), Step::DataTicketFlood(1500), expect("ABOR"), Step::DataClose]);
-    s.extend([reply("426 aborted"), reply("226 ok"), expect("NOOP"), reply("200 in step")]);
+    s.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 here"), Step::DataAccept]);
+    s.extend(stall);
+    s.extend([expect("ABOR"), Step::DataClose, reply("426 aborted"), reply("226 ok")]);
+    s.extend([expect("NOOP"), reply("200 in step")]);
     s.extend(quit());
     let (server, mut ftp) = explicit(s, config(), None);
     ftp.login(Some("bob"), Some("pw"), None).unwrap();
-    ftp.set_timeouts(ftp::Timeouts { data: Some(Some(Duration::from_millis(300))), ..ftp::Timeouts::default() })
+    ftp.set_timeouts(ftp::Timeouts { data: Some(Some(Duration::from_millis(data_ms))), ..ftp::Timeouts::default() })
         .unwrap();
     let err = retr(&mut ftp).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
-    assert!(err.to_string().contains("TLS records without data"), "{err}");
-    // The transfer was aborted and the session is still in step.
     assert!(done(server, ftp).commands.ends_with(&["ABOR".into(), "NOOP".into(), "QUIT".into()]));
+    err
 }
 
 #[test]
@@ -624,21 +633,9 @@ fn a_handshake_dripped_a_byte_at_a_time_is_bounded_by_the_timeout() {
     server.finish_any();
 
     // On a data connection, the data timeout bounds it.
-    let mut s = auth_and_login();
-    s.extend(exchange("TYPE I", "200 binary"));
-    s.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 here"), Step::DataAccept]);
-    let header = dripped_record(0).concat();
-    s.extend([Step::DataSend(header), Step::DataTrickle { count: 100, interval: 30 }, expect("ABOR"), Step::DataClose]);
-    s.extend([reply("426 aborted"), reply("226 ok"), expect("NOOP"), reply("200 in step")]);
-    s.extend(quit());
-    let (server, mut ftp) = explicit(s, config(), None);
-    ftp.login(Some("bob"), Some("pw"), None).unwrap();
-    ftp.set_timeouts(ftp::Timeouts { data: Some(Some(Duration::from_millis(400))), ..ftp::Timeouts::default() })
-        .unwrap();
-    let err = retr(&mut ftp).unwrap_err();
+    let drip = vec![Step::DataSend(dripped_record(0).concat()), Step::DataTrickle { count: 100, interval: 30 }];
+    let err = stalled_download(drip, 400);
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
     // Not a read that timed out once the drip stopped: the handshake as a whole did.
     assert!(err.to_string().contains("TLS handshake on the data connection to 127.0.0.1: not done within"), "{err}");
-    // The transfer was abandoned and the session is still in step.
-    assert!(done(server, ftp).commands.ends_with(&["ABOR".into(), "NOOP".into(), "QUIT".into()]));
 }

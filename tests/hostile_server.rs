@@ -7,7 +7,7 @@
 mod common;
 
 use common::fake_server::{FakeServer, Step, Transcript};
-use common::script::{cmds, done, exchange, expect, pattern, quit, raw, reply};
+use common::script::{ABOR_LINE, cmds, done, exchange, expect, pattern, quit, raw, reply};
 use ftp::{ErrorKind, Ftp};
 use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr};
@@ -17,9 +17,6 @@ use std::time::{Duration, Instant};
 const TIMEOUT: Duration = Duration::from_secs(3);
 /// For scenarios that end in a timeout: short, so the suite stays fast.
 const SHORT: Duration = Duration::from_millis(400);
-/// What the client sends for ABOR: Telnet IP, Synch (IAC urgent, DM), ABOR, CRLF.
-const ABOR_LINE: &[u8] = b"\xff\xf4\xff\xf2ABOR\r\n";
-
 type Flow = ControlFlow<()>;
 
 /// The session's first passive transfer up to the accepted data connection: TYPE I

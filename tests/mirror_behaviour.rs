@@ -5,6 +5,7 @@ mod common;
 
 use common::fake_server::{FakeServer, Step, connected_with};
 use common::script::{exchange, expect, quit, reply};
+use common::temp_dir;
 use ftp::{Flow, Ftp, MirrorAction, MirrorOptions};
 
 /// A client connected to a server that runs `script` after its welcome.
@@ -167,13 +168,6 @@ fn a_dry_run_upload_into_a_missing_directory_reports_everything_and_sends_no_cha
     assert_eq!((stats.files_transferred, stats.dirs_created, stats.bytes_transferred), (2, 1, 0));
     ftp.quit().unwrap();
     server.finish();
-}
-
-fn temp_dir(what: &str) -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{what}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]
@@ -425,19 +419,39 @@ fn a_directory_with_the_unique_id_of_one_being_walked_is_a_loop_and_refused() {
 struct Aliases(Vec<std::path::PathBuf>);
 
 impl Aliases {
-    /// Makes `alias` show `target`; false where mounting is not allowed (not root).
-    fn add(&mut self, target: &std::path::Path, alias: &std::path::Path) -> bool {
-        let ok = std::process::Command::new("mount")
-            .arg("--bind")
-            .args([target, alias])
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if ok {
-            self.0.push(alias.to_path_buf());
+    /// In `dir`, makes each pair's second name show its first (an existing file or
+    /// directory). None where mounting is not allowed (not root): a failure under CI.
+    fn of(dir: &std::path::Path, pairs: &[(&str, &str)]) -> Option<Aliases> {
+        let mut aliases = Aliases(Vec::new());
+        for (target, alias) in pairs {
+            let (target, alias) = (dir.join(target), dir.join(alias));
+            if target.is_dir() {
+                std::fs::create_dir(&alias).unwrap();
+            } else {
+                std::fs::write(&alias, b"").unwrap();
+            }
+            let mounted = std::process::Command::new("mount")
+                .arg("--bind")
+                .args([&target, &alias])
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !mounted {
+                assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "bind mounts are needed (run as root)");
+                eprintln!("skipped: bind mounts need root");
+                return None;
+            }
+            aliases.0.push(alias);
         }
-        ok
+        Some(aliases)
     }
+}
+
+/// Writes a file with the time the listings here give ("modify=20200101000000").
+fn dated(path: &std::path::Path, bytes: &[u8]) {
+    std::fs::write(path, bytes).unwrap();
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_577_836_800)).unwrap();
 }
 
 impl Drop for Aliases {
@@ -451,18 +465,9 @@ impl Drop for Aliases {
 #[test]
 fn a_name_whose_local_entry_another_listed_name_has_is_refused() {
     let dir = temp_dir("case-folded");
-    std::fs::write(dir.join("README"), b"old").unwrap();
-    let readme = std::fs::File::options().write(true).open(dir.join("README")).unwrap();
-    readme.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_577_836_800)).unwrap();
-    std::fs::write(dir.join("readme"), b"").unwrap();
+    dated(&dir.join("README"), b"old");
     std::fs::create_dir(dir.join("Docs")).unwrap();
-    std::fs::create_dir(dir.join("docs")).unwrap();
-    let mut aliases = Aliases(Vec::new());
-    if !(aliases.add(&dir.join("README"), &dir.join("readme")) && aliases.add(&dir.join("Docs"), &dir.join("docs"))) {
-        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "bind mounts are needed (run as root)");
-        eprintln!("skipped: bind mounts need root");
-        return;
-    }
+    let Some(_aliases) = Aliases::of(&dir, &[("README", "readme"), ("Docs", "docs")]) else { return };
     // README is up to date; "readme" would overwrite it, and "docs" would be walked
     // into Docs (with deleting on, each would delete what the other has).
     let listing = "type=file;size=3;modify=20200101000000; README\r\ntype=file;size=5; readme\r\n\
@@ -490,9 +495,7 @@ fn a_name_whose_local_entry_another_listed_name_has_is_refused() {
 fn hard_linked_local_copies_are_names_of_their_own() {
     // A mirror deduplicated with hard links (hardlink(1), rdfind) stays up to date.
     let dir = temp_dir("hard-linked");
-    std::fs::write(dir.join("a"), b"same").unwrap();
-    let a = std::fs::File::options().write(true).open(dir.join("a")).unwrap();
-    a.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_577_836_800)).unwrap();
+    dated(&dir.join("a"), b"same");
     std::fs::hard_link(dir.join("a"), dir.join("b")).unwrap();
     let listing = "type=file;size=4;modify=20200101000000; a\r\ntype=file;size=4;modify=20200101000000; b\r\n";
     let (server, mut ftp) = connected(mlsd_script(listing, Vec::new()));
@@ -507,17 +510,9 @@ fn a_local_entry_a_listed_name_reaches_under_another_spelling_is_not_deleted() {
     // On a file system that ignores case, the server's README is the local "readme":
     // deleting "readme" as unlisted would delete the copy just found up to date.
     let dir = temp_dir("case-kept");
-    std::fs::write(dir.join("README"), b"old").unwrap();
-    let readme = std::fs::File::options().write(true).open(dir.join("README")).unwrap();
-    readme.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_577_836_800)).unwrap();
-    std::fs::write(dir.join("readme"), b"").unwrap();
+    dated(&dir.join("README"), b"old");
     std::fs::write(dir.join("gone"), b"x").unwrap();
-    let mut aliases = Aliases(Vec::new());
-    if !aliases.add(&dir.join("README"), &dir.join("readme")) {
-        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "bind mounts are needed (run as root)");
-        eprintln!("skipped: bind mounts need root");
-        return;
-    }
+    let Some(_aliases) = Aliases::of(&dir, &[("README", "readme")]) else { return };
     let (server, mut ftp) = connected(mlsd_script("type=file;size=3;modify=20200101000000; README\r\n", Vec::new()));
     let opts = MirrorOptions { delete: true, ..MirrorOptions::default() };
     let (stats, seen) = download(&mut ftp, &dir, &opts);

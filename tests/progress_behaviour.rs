@@ -3,12 +3,10 @@
 mod common;
 
 use common::fake_server::{FakeServer, Step, connected_with};
-use common::script::{exchange, expect, quit, reply};
+use common::script::{ABOR_LINE, exchange, expect, quit, reply};
 use ftp::{ErrorKind, Flow, Ftp, Progress};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-const ABOR_LINE: &[u8] = b"\xff\xf4\xff\xf2ABOR\r\n";
 
 /// TYPE I, EPSV and RETR f answered by `announce`, the data connection accepted.
 fn retr_open(announce: &str) -> Vec<Step> {

@@ -5,8 +5,9 @@
 
 mod common;
 
-use common::fake_server::{FakeServer, Step};
-use common::script::{exchange, expect, quit, reply};
+use common::fake_server::{FakeServer, Step, connected_with};
+use common::script::{ABOR_LINE, exchange, expect, pattern, quit, reply};
+use common::temp_dir;
 use ftp::{FileOptions, Flow, Ftp};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -47,6 +48,15 @@ fn slowly(data: &[u8]) -> Step {
 }
 
 /// A passive transfer of `cmd` in type `ty`, the data sent slowly, the 226 split too.
+/// A client (pipelining and FEAT after login off) connected to a server running
+/// `script` after its welcome.
+fn connected(script: Vec<Step>) -> (FakeServer, Ftp) {
+    connected_with(script, |ftp| {
+        ftp.set_feat_after_login(false);
+        ftp.set_pipelining(false);
+    })
+}
+
 fn slow_transfer(ty: &str, cmd: &str, data: &[u8], first: bool) -> Vec<Step> {
     let mut s = if first { exchange(&format!("TYPE {ty}"), "200 ok") } else { Vec::new() };
     s.extend([expect("EPSV"), Step::Epsv, expect(cmd), reply("150 go"), Step::DataAccept, slowly(data)]);
@@ -56,12 +66,11 @@ fn slow_transfer(ty: &str, cmd: &str, data: &[u8], first: bool) -> Vec<Step> {
 
 #[test]
 fn signals_during_replies_and_transfers_are_not_failures() {
-    let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let data = pattern(200_000);
     let text = b"one\r\ntwo\r\nthree\r\n".repeat(50);
     // More than loopback's socket buffers hold, so that sends block.
-    let big: Vec<u8> = (0..32u32 << 20).map(|i| (i % 251) as u8).collect();
-    let mut script = vec![reply("220 ready")];
-    script.extend([expect("NOOP"), Step::SendSplit(vec![b"200 ".to_vec(), b"fine\r\n".to_vec()])]);
+    let big = pattern(32 << 20);
+    let mut script = vec![expect("NOOP"), Step::SendSplit(vec![b"200 ".to_vec(), b"fine\r\n".to_vec()])];
     script.extend(slow_transfer("I", "RETR a", &data, true));
     script.extend(slow_transfer("A", "RETR t", &text, true));
     script.extend(exchange("TYPE I", "200 ok"));
@@ -73,13 +82,8 @@ fn signals_during_replies_and_transfers_are_not_failures() {
         script.extend([Step::DataRecvAllAfter(300), Step::DataClose, reply("226 done")]);
     }
     script.extend(quit());
-    let server = FakeServer::start(script);
-    let mut ftp = Ftp::new();
-    ftp.set_feat_after_login(false);
-    ftp.set_pipelining(false);
-    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("signals-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let (server, mut ftp) = connected(script);
+    let dir = temp_dir("signals");
     std::fs::write(dir.join("big"), &big).unwrap();
 
     under_signals(|| {
@@ -117,7 +121,6 @@ fn signals_during_replies_and_transfers_are_not_failures() {
 fn signals_coming_faster_than_the_data_timeout_do_not_hide_a_stall() {
     // Each signal cuts a wait short; were each retry given the whole timeout again, a
     // stalled transfer would wait for as long as the signals come.
-    const ABOR_LINE: &[u8] = b"\xff\xf4\xff\xf2ABOR\r\n";
     let stalled = |cmd: &str, first: bool| {
         let mut s = if first { exchange("TYPE I", "200 ok") } else { Vec::new() };
         s.extend([expect("EPSV"), Step::Epsv, expect(cmd), reply("150 go"), Step::DataAccept]);
@@ -125,19 +128,11 @@ fn signals_coming_faster_than_the_data_timeout_do_not_hide_a_stall() {
         s.extend([Step::ExpectRaw(ABOR_LINE.to_vec()), reply("225 no transfer"), expect("NOOP"), reply("200 ok")]);
         s
     };
-    let mut script = vec![reply("220 ready")];
-    script.extend(stalled("RETR a", true));
-    script.extend(stalled("RETR a", false));
-    script.extend(quit());
-    let server = FakeServer::start(script);
-    let mut ftp = Ftp::new();
-    ftp.set_feat_after_login(false);
-    ftp.set_pipelining(false);
-    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+    let script = [stalled("RETR a", true), stalled("RETR a", false), quit()].concat();
+    let (server, mut ftp) = connected(script);
     ftp.set_timeouts(ftp::Timeouts { data: Some(Some(Duration::from_millis(300))), ..ftp::Timeouts::default() })
         .unwrap();
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("signals-stall-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("signals-stall");
     under_signals(|| {
         // Read and write into a callback, then splice(2) into a file.
         let e = ftp.retrbinary("RETR a", 8192, None, |_| Flow::Continue(())).unwrap_err();

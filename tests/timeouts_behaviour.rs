@@ -4,11 +4,9 @@
 mod common;
 
 use common::fake_server::{FakeServer, Step};
-use common::script::{exchange, expect, quit, reply};
+use common::script::{ABOR_LINE, exchange, expect, quit, reply};
 use ftp::{ErrorKind, Flow, Ftp, Timeouts};
 use std::time::Duration;
-
-const ABOR_LINE: &[u8] = b"\xff\xf4\xff\xf2ABOR\r\n";
 
 fn ms(n: u64) -> Option<Option<Duration>> {
     Some(Some(Duration::from_millis(n)))
