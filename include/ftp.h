@@ -225,6 +225,12 @@
 #define FTP_FILE_VERIFY_SIZE 8
 
 /**
+ * Flag, uploads only: send the file with APPE, so the server adds it to the end of
+ * the remote file, creating it where missing (curl's --append, CURLOPT_APPEND).
+ */
+#define FTP_FILE_APPEND 16
+
+/**
  * Flag: delete from the copy what the source no longer has.
  */
 #define FTP_MIRROR_DELETE 1
@@ -1152,7 +1158,8 @@ ftp_result ftp_mkd_all(ftp_session *h, const char *path);
  * @param bytes_out receives the bytes transferred (not those a resume kept); may be NULL.
  * @return FTP_OK; FTP_E_IO for local file errors (the message names the file); the
  *         errors of ftp_retr_binary(), ftp_size() and ftp_mdtm(); FTP_E_PROTO if the
- *         sizes differ after the download; FTP_E_INVALID for unknown flags.
+ *         sizes differ after the download; FTP_E_INVALID for unknown flags and for
+ *         FTP_FILE_APPEND.
  */
 ftp_result ftp_retr_file(ftp_session *h,
                          const char *remote,
@@ -1169,7 +1176,10 @@ ftp_result ftp_retr_file(ftp_session *h,
  * the local one is replaced, one of the same size left alone. FTP_FILE_VERIFY_SIZE
  * compares the server's SIZE afterwards. FTP_FILE_PRESERVE_MTIME sends the local
  * modification time with MFMT where the server lists MFMT (and does nothing where it
- * does not). FTP_FILE_ATOMIC has no effect on uploads.
+ * does not). FTP_FILE_ATOMIC has no effect on uploads. FTP_FILE_APPEND sends the whole
+ * file with APPE instead of STOR, so the server adds it to the end of `remote` (creating
+ * it where missing); with FTP_FILE_VERIFY_SIZE the server must then hold the size it
+ * had before (SIZE; 0 where it answered 550) plus the local file's.
  *
  * @param h the session.
  * @param local_path the file to send (bytes, as open(2) takes them).
@@ -1178,7 +1188,8 @@ ftp_result ftp_retr_file(ftp_session *h,
  * @param bytes_out receives the bytes transferred; may be NULL.
  * @return FTP_OK; FTP_E_IO for local file errors; the errors of ftp_stor_binary(),
  *         ftp_size() and ftp_mfmt(); FTP_E_PROTO if the sizes differ afterwards;
- *         FTP_E_INVALID for unknown flags.
+ *         FTP_E_INVALID for unknown flags and for FTP_FILE_APPEND with FTP_FILE_RESUME
+ *         (a resume picks its own command).
  */
 ftp_result ftp_stor_file(ftp_session *h,
                          const char *local_path,

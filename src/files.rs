@@ -30,6 +30,10 @@ pub struct FileOptions {
     pub atomic: bool,
     /// Check the final size against the other side's (SIZE on the server).
     pub verify_size: bool,
+    /// Upload with APPE: the server adds the whole local file to the end of the remote
+    /// one, creating it where missing (curl's --append). Uploads only, and not with
+    /// `resume`, which picks the command itself.
+    pub append: bool,
 }
 
 /// The buffer for whole files where zero-copy does not apply (TLS, pipes, uploads):
@@ -125,6 +129,9 @@ impl Ftp {
         ours: bool,
     ) -> Result<u64> {
         check_line("path", remote)?;
+        if opts.append {
+            return Err(Error::Invalid("appending applies to uploads only".into()));
+        }
         let target = if opts.atomic { part_path(local)? } else { local.to_path_buf() };
         let remote_size = if opts.resume || opts.verify_size { self.size(remote)? } else { None };
         // Not truncated here: what a resume would keep stays until the server has
@@ -257,8 +264,21 @@ impl Ftp {
     pub fn stor_file(&mut self, local: &Path, remote: impl AsRef<[u8]>, opts: FileOptions) -> Result<u64> {
         let remote = remote.as_ref();
         check_line("path", remote)?;
+        if opts.append && opts.resume {
+            return Err(Error::Invalid("an upload cannot both append and resume".into()));
+        }
         let mut file = File::open(local).map_err(local_err("open", local))?;
         let local_size = file.metadata().map_err(local_err("stat", local))?.len();
+        // What the server holds before an append, for the final size check: a missing
+        // file (550) holds nothing.
+        let before = match opts.append && opts.verify_size {
+            false => 0,
+            true => match self.size(remote) {
+                Ok(size) => size.unwrap_or(0),
+                Err(Error::Perm(r)) if r.code == 550 => 0,
+                Err(e) => return Err(e),
+            },
+        };
         let mut offset = if opts.resume { self.size(remote)?.unwrap_or(0) } else { 0 };
         if offset > local_size {
             offset = 0; // the remote file is longer: replace it
@@ -269,6 +289,7 @@ impl Ftp {
             file.seek(SeekFrom::Start(offset)).map_err(local_err("seek in", local))?;
             let rest_stream = offset > 0 && self.features()?.has("REST STREAM");
             let (verb, rest) = match offset {
+                0 if opts.append => ("APPE", None),
                 0 => ("STOR", None),
                 _ if rest_stream => ("STOR", Some(offset)),
                 _ => ("APPE", None),
@@ -279,10 +300,11 @@ impl Ftp {
         };
         if opts.verify_size {
             let size = self.size(remote)?;
-            if size != Some(local_size) {
+            if size != Some(before + local_size) {
                 return Err(Error::Proto(format!(
-                    "the server has {} bytes after the upload of {local_size}",
-                    size.map_or("an unknown number of".to_string(), |s| s.to_string())
+                    "the server has {} bytes after the upload of {local_size}{}",
+                    size.map_or("an unknown number of".to_string(), |s| s.to_string()),
+                    if opts.append { format!(" appended to {before}") } else { String::new() }
                 )));
             }
         }

@@ -93,6 +93,48 @@ fn resumed_upload_uses_rest_with_rest_stream_and_appe_without() {
 }
 
 #[test]
+fn an_append_sends_appe_and_checks_the_size_against_what_was_there() {
+    let dir = temp_dir("files-appe");
+    let local = dir.join("log.txt");
+    std::fs::write(&local, b"abcdefgh").unwrap();
+    let appe = || transfer("APPE log.txt", None, None);
+    let opts = FileOptions { append: true, verify_size: true, ..FileOptions::default() };
+    // A missing file (550) held nothing: the copy must now hold the local size.
+    let (server, mut ftp) = session(vec![size("log.txt", "550 no such file"), appe(), size("log.txt", "213 8")]);
+    assert_eq!(ftp.stor_file(&local, "log.txt", opts).unwrap(), 8);
+    assert_eq!(done(server, ftp).data, vec![b"abcdefgh".to_vec()]);
+
+    // 5 bytes before, 8 sent: 12 after is wrong.
+    let (server, mut ftp) = session(vec![size("log.txt", "213 5"), appe(), size("log.txt", "213 12")]);
+    let e = ftp.stor_file(&local, "log.txt", opts).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Proto, "{e}");
+    assert!(e.to_string().contains("has 12 bytes after the upload of 8 appended to 5"), "{e}");
+    done(server, ftp);
+
+    // Without the check no SIZE is sent.
+    let (server, mut ftp) = session(vec![appe()]);
+    assert_eq!(ftp.stor_file(&local, "log.txt", FileOptions { append: true, ..FileOptions::default() }).unwrap(), 8);
+    let t = done(server, ftp);
+    assert!(!t.commands.iter().any(|c| c.starts_with("SIZE")), "{:?}", t.commands);
+}
+
+#[test]
+fn append_is_refused_with_resume_and_for_downloads() {
+    let dir = temp_dir("files-appe-bad");
+    let local = dir.join("a.bin");
+    std::fs::write(&local, b"x").unwrap();
+    let (server, mut ftp) = session(vec![]);
+    let both = FileOptions { append: true, resume: true, ..FileOptions::default() };
+    assert_eq!(ftp.stor_file(&local, "a.bin", both).unwrap_err().kind(), ErrorKind::Invalid);
+    let append = FileOptions { append: true, ..FileOptions::default() };
+    assert_eq!(ftp.retr_file("a.bin", &local, append).unwrap_err().kind(), ErrorKind::Invalid);
+    assert_eq!(std::fs::read(&local).unwrap(), b"x");
+    // Nothing reached the server.
+    let t = done(server, ftp);
+    assert!(t.commands.iter().all(|c| c == "QUIT"), "{:?}", t.commands);
+}
+
+#[test]
 fn nothing_moves_when_the_other_side_is_complete() {
     let dir = temp_dir("files-complete");
     let local = dir.join("c.bin");

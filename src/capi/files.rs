@@ -23,9 +23,12 @@ pub const FTP_FILE_PRESERVE_MTIME: u32 = 2;
 pub const FTP_FILE_ATOMIC: u32 = 4;
 /// Flag: check the final size against the server's (SIZE).
 pub const FTP_FILE_VERIFY_SIZE: u32 = 8;
+/// Flag, uploads only: send the file with APPE, so the server adds it to the end of
+/// the remote file, creating it where missing (curl's --append, CURLOPT_APPEND).
+pub const FTP_FILE_APPEND: u32 = 16;
 
 fn options(flags: u32) -> Result<FileOptions, Failure> {
-    let known = FTP_FILE_RESUME | FTP_FILE_PRESERVE_MTIME | FTP_FILE_ATOMIC | FTP_FILE_VERIFY_SIZE;
+    let known = FTP_FILE_RESUME | FTP_FILE_PRESERVE_MTIME | FTP_FILE_ATOMIC | FTP_FILE_VERIFY_SIZE | FTP_FILE_APPEND;
     if flags & !known != 0 {
         return Err(Failure::Core(Error::Invalid(format!("unknown flags {:#x}", flags & !known))));
     }
@@ -34,6 +37,7 @@ fn options(flags: u32) -> Result<FileOptions, Failure> {
         preserve_mtime: flags & FTP_FILE_PRESERVE_MTIME != 0,
         atomic: flags & FTP_FILE_ATOMIC != 0,
         verify_size: flags & FTP_FILE_VERIFY_SIZE != 0,
+        append: flags & FTP_FILE_APPEND != 0,
     })
 }
 
@@ -71,7 +75,8 @@ fn borrowed_file(fd: c_int) -> Result<ManuallyDrop<File>, Failure> {
 /// @param bytes_out receives the bytes transferred (not those a resume kept); may be NULL.
 /// @return FTP_OK; FTP_E_IO for local file errors (the message names the file); the
 ///         errors of ftp_retr_binary(), ftp_size() and ftp_mdtm(); FTP_E_PROTO if the
-///         sizes differ after the download; FTP_E_INVALID for unknown flags.
+///         sizes differ after the download; FTP_E_INVALID for unknown flags and for
+///         FTP_FILE_APPEND.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_retr_file(
     h: *mut ftp_session,
@@ -97,7 +102,10 @@ pub extern "C" fn ftp_retr_file(
 /// the local one is replaced, one of the same size left alone. FTP_FILE_VERIFY_SIZE
 /// compares the server's SIZE afterwards. FTP_FILE_PRESERVE_MTIME sends the local
 /// modification time with MFMT where the server lists MFMT (and does nothing where it
-/// does not). FTP_FILE_ATOMIC has no effect on uploads.
+/// does not). FTP_FILE_ATOMIC has no effect on uploads. FTP_FILE_APPEND sends the whole
+/// file with APPE instead of STOR, so the server adds it to the end of `remote` (creating
+/// it where missing); with FTP_FILE_VERIFY_SIZE the server must then hold the size it
+/// had before (SIZE; 0 where it answered 550) plus the local file's.
 ///
 /// @param h the session.
 /// @param local_path the file to send (bytes, as open(2) takes them).
@@ -106,7 +114,8 @@ pub extern "C" fn ftp_retr_file(
 /// @param bytes_out receives the bytes transferred; may be NULL.
 /// @return FTP_OK; FTP_E_IO for local file errors; the errors of ftp_stor_binary(),
 ///         ftp_size() and ftp_mfmt(); FTP_E_PROTO if the sizes differ afterwards;
-///         FTP_E_INVALID for unknown flags.
+///         FTP_E_INVALID for unknown flags and for FTP_FILE_APPEND with FTP_FILE_RESUME
+///         (a resume picks its own command).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_stor_file(
     h: *mut ftp_session,

@@ -726,7 +726,8 @@ static void test_list_entries(const struct server *s) {
 }
 
 /* Whole-file helpers: upload with size check and mtime, atomic download with mtime,
- * resumed download and upload, and the fd variants; bytes compared on both sides. */
+ * resumed download and upload, the fd variants and appends; bytes compared on both
+ * sides. */
 static void test_file_helpers(const struct server *s) {
     size_t big_len;
     uint8_t *big = anon_file(s, "big.bin", &big_len);
@@ -792,6 +793,26 @@ static void test_file_helpers(const struct server *s) {
     CHECK(n == big_len && file_equals(on_disk, big, big_len));
     CHECK(fcntl(fd, F_GETFD) != -1); /* still open: the caller's */
     close(fd);
+
+    /* Appending: APPE creates the missing file, then adds a second copy (by sendfile,
+     * so both upload paths append); the size check counts what was there before. */
+    CHECK_OK(h, ftp_delete(h, remote));
+    CHECK_OK(h, ftp_stor_file(h, local, remote, FTP_FILE_APPEND | FTP_FILE_VERIFY_SIZE, &n));
+    CHECK(n == big_len && file_equals(on_disk, big, big_len));
+    CHECK_OK(h, ftp_set_zero_copy(h, true, true));
+    CHECK_OK(h, ftp_stor_file(h, local, remote, FTP_FILE_APPEND | FTP_FILE_VERIFY_SIZE, &n));
+    CHECK_OK(h, ftp_set_zero_copy(h, true, false));
+    uint8_t *twice = malloc(2 * big_len);
+    CHECK(twice != NULL);
+    if (twice) {
+        memcpy(twice, big, big_len);
+        memcpy(twice + big_len, big, big_len);
+        CHECK(n == big_len && file_equals(on_disk, twice, 2 * big_len));
+        free(twice);
+    }
+    CHECK_RC(h, ftp_stor_file(h, local, remote, FTP_FILE_APPEND | FTP_FILE_RESUME, NULL), FTP_E_INVALID);
+    CHECK_RC(h, ftp_retr_file(h, remote, local2, FTP_FILE_APPEND, NULL), FTP_E_INVALID);
+
     CHECK_RC(h, ftp_retr_fd(h, remote, -1, FTP_NO_REST, NULL), FTP_E_INVALID);
     CHECK_RC(h, ftp_retr_file(h, remote, local2, 0x100, NULL), FTP_E_INVALID);
     CHECK_RC(h, ftp_retr_file(h, remote, "/nonexistent-dir/x", 0, NULL), FTP_E_IO);
