@@ -3,6 +3,7 @@
  *   ftpbench [OPTIONS] get-null URL [BLOCKSIZE]  download, bytes discarded by the callback
  *   ftpbench [OPTIONS] get-file URL LOCAL        ftp_retr_file (zero-copy where it can)
  *   ftpbench [OPTIONS] put-file LOCAL URL        ftp_stor_file
+ *   ftpbench [OPTIONS] append-file LOCAL URL     ftp_stor_file with FTP_FILE_APPEND (APPE)
  *   ftpbench [OPTIONS] get-many URL N            N files DIR/s0000.bin... over one session
  *   ftpbench [OPTIONS] list URL                  ftp_list_get (MLSD, parsed) of a directory
  *   ftpbench raw-tcp FILE [BLOCKSIZE]            the machine's limit: FILE sent over loopback
@@ -42,7 +43,7 @@ static int discard(void *userdata, const uint8_t *buf, size_t len) {
 static int usage(void) {
     fprintf(stderr,
             "usage: ftpbench " EX_OPTS_USAGE " get-null URL [BLOCKSIZE] | get-file URL LOCAL |\n"
-            "       put-file LOCAL URL | get-many URL N | list URL\n"
+            "       put-file LOCAL URL | append-file LOCAL URL | get-many URL N | list URL\n"
             "       ftpbench raw-tcp FILE [BLOCKSIZE] | raw-tcp-file FILE OUT | write-file OUT SIZE\n");
     return 2;
 }
@@ -196,7 +197,8 @@ int main(int argc, char **argv) {
     if (strcmp(mode, "write-file") == 0 && argc - i > 2)
         return write_file(argv[i + 1], (uint64_t)strtoull(argv[i + 2], NULL, 10));
 
-    const char *url_arg = strcmp(mode, "put-file") == 0 ? (argc - i > 2 ? argv[i + 2] : NULL) : argv[i + 1];
+    bool upload = strcmp(mode, "put-file") == 0 || strcmp(mode, "append-file") == 0;
+    const char *url_arg = upload ? (argc - i > 2 ? argv[i + 2] : NULL) : argv[i + 1];
     if (!url_arg) return usage();
     ftp_url *u = ex_parse_url(url_arg);
     if (!u) return 2;
@@ -217,8 +219,9 @@ int main(int argc, char **argv) {
         rc = ftp_retr_binary(h, cmd, discard, blocksize, FTP_NO_REST, &bytes);
     } else if (strcmp(mode, "get-file") == 0 && argc - i > 2) {
         rc = ftp_retr_file(h, path, argv[i + 2], 0, &bytes);
-    } else if (strcmp(mode, "put-file") == 0) {
-        rc = ftp_stor_file(h, argv[i + 1], path, 0, &bytes);
+    } else if (upload) {
+        uint32_t flags = strcmp(mode, "append-file") == 0 ? FTP_FILE_APPEND : 0;
+        rc = ftp_stor_file(h, argv[i + 1], path, flags, &bytes);
     } else if (strcmp(mode, "get-many") == 0 && argc - i > 2) {
         long n = strtol(argv[i + 2], NULL, 10);
         for (long k = 0; k < n && rc == FTP_OK; k++) {

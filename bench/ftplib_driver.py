@@ -2,7 +2,8 @@
 way ftplib's documentation shows (default block sizes, no tuning).
 
   python3 ftplib_driver.py [--cafile CA] get-null URL | get-file URL LOCAL |
-                           put-file LOCAL URL | get-many URL N | list URL
+                           put-file LOCAL URL | append-file LOCAL URL | get-many URL N |
+                           list URL
 """
 import ftplib
 import ssl
@@ -28,7 +29,7 @@ def main(argv):
     if argv[:1] == ["--cafile"]:
         cafile, argv = argv[1], argv[2:]
     mode = argv[0]
-    url = argv[2] if mode == "put-file" else argv[1]
+    url = argv[2] if mode in ("put-file", "append-file") else argv[1]
     ftp, path = connect(url, cafile)
     total = 0
 
@@ -41,9 +42,9 @@ def main(argv):
     elif mode == "get-file":
         with open(argv[2], "wb") as f:
             ftp.retrbinary("RETR " + path, f.write)
-    elif mode == "put-file":
+    elif mode in ("put-file", "append-file"):
         with open(argv[1], "rb") as f:
-            ftp.storbinary("STOR " + path, f)
+            ftp.storbinary(("STOR " if mode == "put-file" else "APPE ") + path, f)
     elif mode == "get-many":
         for k in range(int(argv[2])):
             ftp.retrbinary("RETR %s/s%04d.bin" % (path, k), count)

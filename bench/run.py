@@ -26,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 MIB = 1 << 20
 GIB = 1 << 30
-TOOLS = ("libftp", "curl", "ftplib", "tcp", "write")
+TOOLS = ("libftp", "libftp sendfile", "curl", "ftplib", "tcp", "write")
 
 
 def sh(cmd, **kw):
@@ -161,6 +161,10 @@ class Bench:
         self.upload_src = os.path.join(self.local_dir, "src.bin")
         shutil.copyfile(os.path.join(self.vs_dir, "big.bin"), self.upload_src)
         self.download_dst = os.path.join(self.local_dir, "dst.bin")
+        # An upload target that costs the server nothing but the receive: vsftpd writes
+        # it to /dev/null. Sent with APPE, because vsftpd truncates what STOR opens and
+        # ends the session when /dev/null refuses that.
+        os.symlink("/dev/null", os.path.join(self.vs_dir, "sink.bin"))
         owner = os.stat(e["VSFTPD_USER_ROOT"])
         for root in (self.vs_dir, self.pro_dir):
             for dirpath, _, files in os.walk(root):
@@ -184,10 +188,11 @@ class Bench:
         ca = e["CA_FILE"]
         fb = [self.ftpbench]
         fbt = [self.ftpbench, "--tls", "--cacert", ca]
+        zc = ["env", "FTPBENCH_ZERO_COPY=1,1", self.ftpbench]
         py = [sys.executable, os.path.join(HERE, "ftplib_driver.py")]
         curl = ["curl", "-sS", "--fail"]
         curlt = curl + ["--ssl-reqd", "--cacert", ca]
-        big, up = self.url(vs, "big.bin"), self.url(vs, "up.bin")
+        big, up, sink = self.url(vs, "big.bin"), self.url(vs, "up.bin"), self.url(vs, "sink.bin")
         tbig, tup = self.url(vss, "big.bin"), self.url(vss, "up-tls.bin")
         small = self.url(vs, "small")
         glob = self.url(vs, "small/s[0000-%04d].bin" % (self.nsmall - 1))
@@ -206,8 +211,15 @@ class Bench:
                                   "tcp": fb + ["raw-tcp-file", os.path.join(self.vs_dir, "big.bin"), dst],
                                   "write": fb + ["write-file", dst, str(self.size)]},
              self.size, 1),
-            ("upload from file", {"libftp": fb + ["put-file", src, up], "curl": curl + ["-T", src, up],
-                                  "ftplib": py + ["put-file", src, up]}, self.size, 1),
+            # "libftp sendfile": the same call with zero-copy uploads on.
+            ("upload from file", {"libftp": fb + ["put-file", src, up], "libftp sendfile": zc + ["put-file", src, up],
+                                  "curl": curl + ["-T", src, up], "ftplib": py + ["put-file", src, up]},
+             self.size, 1),
+            # The same upload where the server only receives: the clients' own costs show.
+            ("upload, server discards", {"libftp": fb + ["append-file", src, sink],
+                                         "libftp sendfile": zc + ["append-file", src, sink],
+                                         "curl": curl + ["--append", "-T", src, sink],
+                                         "ftplib": py + ["append-file", src, sink]}, self.size, 1),
             # ftplib cannot resume TLS sessions, which vsftpd requires by default.
             ("FTPS download", {"libftp": fbt + ["get-null", tbig], "curl": curlt + ["-o", "/dev/null", tbig]},
              self.size, 1),
@@ -300,11 +312,16 @@ class Bench:
     def get(self, scenario, tool):
         return next((r for r in self.rows if r["scenario"] == scenario and r["tool"] == tool), None)
 
-    def per_round(self, scenario):
+    @staticmethod
+    def lib_tool(what):
+        """Which libftp row a target's measure names."""
+        return "libftp sendfile" if "sendfile" in what else "libftp"
+
+    def per_round(self, scenario, lib_tool="libftp"):
         """libftp/curl wall ratios round by round (each round runs the tools back to back,
         so a slow spell of the machine hits both): pairing cancels what drifts between
         rounds, which the ratio of the two medians does not."""
-        lib, curl = self.get(scenario, "libftp"), self.get(scenario, "curl")
+        lib, curl = self.get(scenario, lib_tool), self.get(scenario, "curl")
         if not lib or not curl:
             return []
         return [a / b for a, b in zip(lib["rounds"], curl["rounds"]) if b]
@@ -314,8 +331,8 @@ class Bench:
         out = []
         tcp = self.get("raw loopback TCP (baseline)", "tcp")
 
-        def ratio(scenario, key, tool="curl"):
-            a, b = self.get(scenario, "libftp"), self.get(scenario, tool)
+        def ratio(scenario, key, tool="curl", lib="libftp"):
+            a, b = self.get(scenario, lib), self.get(scenario, tool)
             return a[key] / b[key] if a and b and b[key] else None
 
         def add(scenario, what, r, target, le=True):
@@ -333,6 +350,9 @@ class Bench:
             add("download to file", "wall vs raw TCP into the file", lf["wall"] / spliced["wall"], 1.5)
         add("download to callback", "wall vs curl", ratio("download to callback", "wall"), 0.9)
         add("upload from file", "wall vs curl", ratio("upload from file", "wall"), 0.9)
+        sink = "upload, server discards"
+        add(sink, "wall vs curl", ratio(sink, "wall"), 0.9)
+        add(sink, "wall vs curl, libftp with sendfile", ratio(sink, "wall", lib="libftp sendfile"), 0.9)
         add("FTPS download", "wall vs curl", ratio("FTPS download", "wall"), 1.0)
         add("FTPS upload", "wall vs curl", ratio("FTPS upload", "wall"), 1.0)
         small = "%d small files" % self.nsmall
@@ -353,9 +373,9 @@ class Bench:
             w = self.get(scenario, tool)["walls"]
             return "%.2f to %.2f s" % (w[0], w[-1])
 
-        def paired(scenario):
+        def paired(scenario, lib_tool):
             """How often libftp finished first, and the median per-round ratio."""
-            pairs = self.per_round(scenario)
+            pairs = self.per_round(scenario, lib_tool)
             return (" Round by round, libftp finished first in %d of %d rounds; the median"
                     " per-round ratio is %.2f." % (sum(r < 1 for r in pairs), len(pairs),
                                                   statistics.median(pairs))) if pairs else ""
@@ -372,7 +392,7 @@ class Bench:
 
         out = []
         for scenario, what in sorted(missed):
-            lib, curl = self.get(scenario, "libftp"), self.get(scenario, "curl")
+            lib, curl = self.get(scenario, self.lib_tool(what)), self.get(scenario, "curl")
             if scenario.endswith("small files"):
                 out.append("- %s: libftp sends one round trip per file (EPSV pipelined with RETR) where"
                            " curl sends three (EPSV, SIZE, RETR), and uses %.2fx curl's CPU, but vsftpd's"
@@ -415,10 +435,36 @@ class Bench:
             else:
                 out.append("- %s (%s): run to run, libftp took %s and curl %s (medians %.2f and %.2f s);"
                            " libftp's CPU is %.2fx curl's.%s %s%s" % (
-                               scenario, what, spread(scenario, "libftp"), spread(scenario, "curl"),
-                               lib["wall"], curl["wall"], lib["cpu"] / curl["cpu"], paired(scenario),
+                               scenario, what, spread(scenario, lib["tool"]), spread(scenario, "curl"),
+                               lib["wall"], curl["wall"], lib["cpu"] / curl["cpu"], paired(scenario, lib["tool"]),
                                self.server_load(lib), page_faults(lib)))
+                if scenario == "upload from file":
+                    out[-1] += self.upload_paths()
+                elif scenario == "upload, server discards" and lib["tool"] == "libftp":
+                    out[-1] += (" Here libftp and curl make the same system calls per block (read"
+                                " 64 KiB of the file, send them), so their times can only match;"
+                                " sendfile (next line) saves libftp both copies.")
         return ["## Where a target is missed", "", *out, ""] if out else []
+
+    def upload_paths(self):
+        """For the upload note: what sendfile did to this upload, and the same upload to a
+        server that only receives."""
+        text = ""
+        lib, zc, curl = (self.get("upload from file", t) for t in ("libftp", "libftp sendfile", "curl"))
+        if lib and zc and curl:
+            text += " With sendfile libftp took %.2f s (%.2fx curl) on %.2f s of its own CPU" % (
+                zc["wall"], zc["wall"] / curl["wall"], zc["cpu"])
+            text += (": slower, because the server's receive then copies the bytes cold from the"
+                     " client's page cache instead of from the send copy that has just passed them"
+                     " through the CPU's cache (seen with perf: the server's copies took twice as"
+                     " long), and the server is the limit. So uploads read and write by default."
+                     if zc["wall"] > lib["wall"] else ".")
+        sink = "upload, server discards"
+        lib, zc, curl = self.get(sink, "libftp"), self.get(sink, "libftp sendfile"), self.get(sink, "curl")
+        if lib and zc and curl:
+            text += (" Where the server only receives (\"%s\"), libftp took %.2fx curl's time,"
+                     " and %.2fx with sendfile." % (sink, lib["wall"] / curl["wall"], zc["wall"] / curl["wall"]))
+        return text
 
     def server_load(self, row):
         """What the rest of the machine (the server, and the kernel's work for it) did
@@ -442,15 +488,15 @@ class Bench:
         lines = ["| scenario | tool | wall s (median) | CPU s | rest of machine CPU s | peak RSS MiB | MB/s or files/s | libftp/curl wall | libftp/curl CPU |",
                  "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
         for r in self.rows:
-            lib, curl = self.get(r["scenario"], "libftp"), self.get(r["scenario"], "curl")
+            curl = self.get(r["scenario"], "curl")
             if r["files"] > 1:
                 rate = "%.0f files/s" % (r["files"] / r["wall"])
             else:
                 rate = "%.0f MB/s" % (r["bytes"] / MIB / r["wall"])
             rw = rc = ""
-            if r["tool"] == "libftp" and curl:
-                rw = "%.2f" % (lib["wall"] / curl["wall"])
-                rc = "%.2f" % (lib["cpu"] / curl["cpu"]) if curl["cpu"] else ""
+            if r["tool"].startswith("libftp") and curl:
+                rw = "%.2f" % (r["wall"] / curl["wall"])
+                rc = "%.2f" % (r["cpu"] / curl["cpu"]) if curl["cpu"] else ""
             lines.append("| %s | %s | %.3f | %.3f | %.2f | %.1f | %s | %s | %s |" % (
                 r["scenario"], r["tool"], r["wall"], r["cpu"], r["other"], r["rss"] / 1024, rate, rw, rc))
         return "\n".join(lines)
@@ -486,7 +532,7 @@ class Bench:
     def svg_bars(self, path):
         """Throughput per scenario (MB/s, or files/s for the many-files rows) per tool."""
         scen = [s for s in dict.fromkeys(r["scenario"] for r in self.rows) if not s.startswith("peak RSS")]
-        colors = {"libftp": "#1f77b4", "curl": "#ff7f0e", "ftplib": "#2ca02c", "tcp": "#7f7f7f",
+        colors = {"libftp": "#1f77b4", "libftp sendfile": "#17becf", "curl": "#ff7f0e", "ftplib": "#2ca02c", "tcp": "#7f7f7f",
                   "write": "#bcbd22"}
 
         def value(r):
@@ -548,7 +594,7 @@ class Bench:
                "|---|---|---:|---:|---:|---|"]
         for s, what, r, target, met in self.targets():
             op = ">=" if "files/s" in what else "<="
-            pairs = self.per_round(s) if "vs curl" in what and "CPU" not in what else []
+            pairs = self.per_round(s, self.lib_tool(what)) if "vs curl" in what and "CPU" not in what else []
             if pairs and "files/s" in what:
                 pairs = [1 / p for p in pairs]
             paired = "%.2f" % statistics.median(pairs) if pairs else ""
@@ -583,7 +629,10 @@ class Bench:
             " the server and the kernel's loopback work for it (the raw TCP rows send from a thread"
             " of the client itself). In \"download to file\" the tcp row splices raw loopback TCP"
             " into the same file, and the write row writes as many bytes from memory into it, with no"
-            " network: the file's own cost. The MLSD row lists"
+            " network: the file's own cost. In \"upload, server discards\" vsftpd writes the upload"
+            " to /dev/null (APPE onto a link to it), so only the receive costs the server and the"
+            " clients' own costs show; \"libftp sendfile\" is libftp with ftp_set_zero_copy(h,"
+            " true, true). The MLSD row lists"
             " a directory on proftpd (vsftpd has no MLSD); curl only fetches that listing, libftp and"
             " ftplib parse every entry. ftplib has no FTPS rows: it cannot resume TLS sessions, which"
             " vsftpd requires." % (self.size // MIB, self.size_large // MIB, self.nsmall),
