@@ -457,7 +457,8 @@ class Bench:
             text += (": slower, because the server's receive then copies the bytes cold from the"
                      " client's page cache instead of from the send copy that has just passed them"
                      " through the CPU's cache (seen with perf: the server's copies took twice as"
-                     " long), and the server is the limit. So uploads read and write by default."
+                     " long), and the server is the limit. So uploads to a server on the same host read"
+                     " and write by default."
                      if zc["wall"] > lib["wall"] else ".")
         sink = "upload, server discards"
         lib, zc, curl = self.get(sink, "libftp"), self.get(sink, "libftp sendfile"), self.get(sink, "curl")

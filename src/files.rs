@@ -327,10 +327,17 @@ impl Ftp {
     fn stor_from(&mut self, verb: &str, remote: &[u8], input: &mut File, rest: Option<u64>) -> Result<u64> {
         let cmd = crate::control::verb_line(verb, remote);
         let mut moved = 0u64;
-        let zero_copy = self.opts.zero_copy_upload && zerocopy::sendfile_source(input);
+        let policy = self.opts.zero_copy_upload;
+        let mut zero_copy = policy != Some(false) && zerocopy::sendfile_source(input);
+        let mut peer_checked = false;
         let mut buf = Vec::new();
         let in_fd = input.as_raw_fd();
         self.upload(&cmd, rest, |conn| {
+            if zero_copy && !peer_checked && policy.is_none() {
+                // Once per connection: two system calls, not two per block.
+                peer_checked = true;
+                zero_copy &= conn.plain_tcp().is_some_and(|sock| !crate::net::peer_is_here(sock));
+            }
             let step = match conn.plain_tcp().filter(|_| zero_copy) {
                 Some(sock) => {
                     let sent = zerocopy::send_file(sock, in_fd, zerocopy::SENDFILE_CHUNK);

@@ -203,6 +203,20 @@ pub fn set_recv_lowat(stream: &TcpStream, bytes: usize) -> io::Result<()> {
     if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
 }
 
+/// Whether the peer of `stream` runs on this machine: a loopback address, or the
+/// socket's own (a connection to one of this host's addresses). Unknown counts as here.
+pub fn peer_is_here(stream: &TcpStream) -> bool {
+    match (stream.local_addr(), stream.peer_addr()) {
+        (Ok(local), Ok(peer)) => same_host(local.ip(), peer.ip()),
+        _ => true,
+    }
+}
+
+fn same_host(local: IpAddr, peer: IpAddr) -> bool {
+    let peer = peer.to_canonical(); // ::ffff:127.0.0.1 is loopback too
+    peer.is_loopback() || peer == local.to_canonical()
+}
+
 /// True when `stream` has bytes (or the peer's EOF) waiting to be read, without
 /// blocking and without consuming anything.
 pub fn has_input(stream: &TcpStream) -> bool {
@@ -218,6 +232,20 @@ mod tests {
     use super::*;
 
     extern "C" fn ignore_signal(_: libc::c_int) {}
+
+    #[test]
+    fn a_peer_is_here_on_loopback_or_at_our_own_address() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let here = ip("192.0.2.7");
+        for peer in ["127.0.0.1", "127.3.4.5", "::1", "::ffff:127.0.0.1", "192.0.2.7", "::ffff:192.0.2.7"] {
+            assert!(same_host(here, ip(peer)), "{peer}");
+        }
+        for peer in ["192.0.2.8", "198.51.100.1", "2001:db8::1", "::ffff:192.0.2.8"] {
+            assert!(!same_host(here, ip(peer)), "{peer}");
+        }
+        assert!(same_host(ip("2001:db8::5"), ip("2001:db8::5")));
+        assert!(same_host(ip("::ffff:192.0.2.7"), ip("192.0.2.7")));
+    }
 
     #[test]
     fn a_wait_interrupted_by_signals_still_ends_at_its_timeout() {

@@ -51,8 +51,10 @@ pub struct Options {
     /// where the file allows (on by default).
     pub zero_copy_download: bool,
     /// Whole-file uploads over plain connections sendfile(2) the file to the socket
-    /// where the file allows (off by default: slower than read/write in the bench).
-    pub zero_copy_upload: bool,
+    /// where the file allows. None (the default): only to a server on another host.
+    /// A receiver on this machine is slowed by it: it then copies the bytes cold from
+    /// our page cache instead of warm from our send copy (bench/RESULTS.md).
+    pub zero_copy_upload: Option<bool>,
 }
 
 /// Separate timeouts for the three kinds of waiting. A field left `None` follows the
@@ -99,7 +101,7 @@ impl Default for Options {
             pipelining: true,
             cache_type: true,
             zero_copy_download: true,
-            zero_copy_upload: false,
+            zero_copy_upload: None,
         }
     }
 }
@@ -312,10 +314,11 @@ impl Ftp {
     }
 
     /// Whether whole-file transfers over plain connections move bytes inside the
-    /// kernel: downloads with splice (default on), uploads with sendfile (default off).
+    /// kernel: downloads with splice (default on), uploads with sendfile (default:
+    /// only to a server on another host; this sets it either way).
     pub fn set_zero_copy(&mut self, download: bool, upload: bool) {
         self.opts.zero_copy_download = download;
-        self.opts.zero_copy_upload = upload;
+        self.opts.zero_copy_upload = Some(upload);
     }
 
     /// Whether TYPE is sent only when the server may be in another type (true, the

@@ -134,6 +134,36 @@ fn append_is_refused_with_resume_and_for_downloads() {
     assert!(t.commands.iter().all(|c| c == "QUIT"), "{:?}", t.commands);
 }
 
+/// Read system calls this thread has made on files (sendfile counts as one; socket
+/// recv(2) does not): how an upload read its file.
+fn file_reads_so_far() -> u64 {
+    let io = std::fs::read_to_string("/proc/thread-self/io").expect("per-thread I/O accounting");
+    let line = io.lines().find(|l| l.starts_with("syscr:")).unwrap();
+    line["syscr:".len()..].trim().parse().unwrap()
+}
+
+#[test]
+fn uploads_to_a_server_on_this_host_read_and_write_unless_sendfile_is_asked_for() {
+    // 4 MiB: 64 reads of 64 KiB by read/write, 4 sendfile calls of 1 MiB.
+    let dir = temp_dir("files-zc");
+    let local = dir.join("up.bin");
+    let data: Vec<u8> = (0..4u32 << 20).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&local, &data).unwrap();
+    let mut reads = Vec::new();
+    for forced in [None, Some(true), Some(false)] {
+        let (server, mut ftp) = session(vec![transfer("STOR up.bin", None, None)]);
+        if let Some(on) = forced {
+            ftp.set_zero_copy(true, on);
+        }
+        let before = file_reads_so_far();
+        assert_eq!(ftp.stor_file(&local, "up.bin", FileOptions::default()).unwrap(), data.len() as u64);
+        reads.push(file_reads_so_far() - before);
+        assert_eq!(done(server, ftp).data, vec![data.clone()]);
+    }
+    assert!(reads[0] >= 64 && reads[2] >= 64, "read/write by default on loopback: {reads:?}");
+    assert!(reads[1] < 20, "sendfile when asked: {reads:?}");
+}
+
 #[test]
 fn nothing_moves_when_the_other_side_is_complete() {
     let dir = temp_dir("files-complete");

@@ -44,14 +44,19 @@ pub extern "C" fn ftp_set_type_caching(h: *mut ftp_session, on: bool) -> ftp_res
 /// inside the kernel. Downloads (ftp_retr_file, ftp_retr_fd) splice(2) the socket into
 /// a regular file: on by default (about half curl's time and under half its CPU in
 /// bench/RESULTS.md). Uploads (ftp_stor_file, ftp_stor_fd) sendfile(2) a regular file
-/// to the socket: off by default, because on the benchmark machine it was slower than
-/// read/write (the receiver still copies; try it where the sender's CPU is the limit).
+/// to the socket, which saves the client both copies of read/write (under half the CPU
+/// in bench/RESULTS.md). By default they do so only when the server is on another
+/// host: a server on this machine (a loopback address, or one of the host's own) then
+/// has to copy the bytes cold from the client's page cache rather than warm from its
+/// send copy, and in the benchmark a server writing to tmpfs took longer for it.
 /// Other cases (TLS, pipes, files opened with O_APPEND) always use read/write with a
 /// 64 KiB buffer. Progress reports, interrupts and timeouts work the same either way.
+/// This call sets both choices; only a new session has the per-host default again.
 ///
 /// @param h the session.
 /// @param download splice downloads into files (default true).
-/// @param upload sendfile uploads from files (default false).
+/// @param upload sendfile uploads from files (default: only to a server on another
+///        host).
 /// @return FTP_OK (or one of the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_set_zero_copy(h: *mut ftp_session, download: bool, upload: bool) -> ftp_result {
