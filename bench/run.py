@@ -161,16 +161,17 @@ class Bench:
         self.upload_src = os.path.join(self.local_dir, "src.bin")
         shutil.copyfile(os.path.join(self.vs_dir, "big.bin"), self.upload_src)
         self.download_dst = os.path.join(self.local_dir, "dst.bin")
-        # An upload target that costs the server nothing but the receive: vsftpd writes
-        # it to /dev/null. Sent with APPE, because vsftpd truncates what STOR opens and
-        # ends the session when /dev/null refuses that.
-        os.symlink("/dev/null", os.path.join(self.vs_dir, "sink.bin"))
         owner = os.stat(e["VSFTPD_USER_ROOT"])
         for root in (self.vs_dir, self.pro_dir):
             for dirpath, _, files in os.walk(root):
                 os.chown(dirpath, owner.st_uid, owner.st_gid)
                 for f in files:
-                    os.chown(os.path.join(dirpath, f), owner.st_uid, owner.st_gid)
+                    # Never through a link: that would give its target to the FTP user.
+                    os.chown(os.path.join(dirpath, f), owner.st_uid, owner.st_gid, follow_symlinks=False)
+        # An upload target that costs the server nothing but the receive: vsftpd writes
+        # it to /dev/null. Sent with APPE, because vsftpd truncates what STOR opens and
+        # ends the session when /dev/null refuses that. Made after the chown above.
+        os.symlink("/dev/null", os.path.join(self.vs_dir, "sink.bin"))
         # Warm the page cache so every tool reads the same cached bytes.
         for name in ("big.bin", "large.bin"):
             with open(os.path.join(self.vs_dir, name), "rb") as f:
@@ -441,9 +442,9 @@ class Bench:
                 if scenario == "upload from file":
                     out[-1] += self.upload_paths()
                 elif scenario == "upload, server discards" and lib["tool"] == "libftp":
-                    out[-1] += (" Here libftp and curl make the same system calls per block (read"
-                                " 64 KiB of the file, send them), so their times can only match;"
-                                " sendfile (next line) saves libftp both copies.")
+                    out[-1] += (" By default libftp makes the same system calls per block here as"
+                                " curl (read 64 KiB of the file, send them); sendfile saves it both"
+                                " copies.")
         return ["## Where a target is missed", "", *out, ""] if out else []
 
     def upload_paths(self):
@@ -456,8 +457,8 @@ class Bench:
                 zc["wall"], zc["wall"] / curl["wall"], zc["cpu"])
             text += (": slower, because the server's receive then copies the bytes cold from the"
                      " client's page cache instead of from the send copy that has just passed them"
-                     " through the CPU's cache (seen with perf: the server's copies took twice as"
-                     " long), and the server is the limit. So uploads to a server on the same host read"
+                     " through the CPU's cache (seen once with perf, not measured here: the server's"
+                     " copies took twice as long), and the server is the limit. So uploads to a server on the same host read"
                      " and write by default."
                      if zc["wall"] > lib["wall"] else ".")
         sink = "upload, server discards"

@@ -1179,7 +1179,10 @@ ftp_result ftp_retr_file(ftp_session *h,
  * does not). FTP_FILE_ATOMIC has no effect on uploads. FTP_FILE_APPEND sends the whole
  * file with APPE instead of STOR, so the server adds it to the end of `remote` (creating
  * it where missing); with FTP_FILE_VERIFY_SIZE the server must then hold the size it
- * had before (SIZE; 0 where it answered 550) plus the local file's.
+ * had before (SIZE; 0 where it answered 550) plus the local file's, and a server that
+ * gives no SIZE fails the call with FTP_E_PROTO before anything is sent. A failed size
+ * check is reported after the bytes have been sent, for APPE as for STOR.
+ * FTP_FILE_PRESERVE_MTIME gives the whole remote file the local file's time.
  *
  * @param h the session.
  * @param local_path the file to send (bytes, as open(2) takes them).
@@ -2153,7 +2156,7 @@ ftp_result ftp_set_type_caching(ftp_session *h, bool on);
  * send copy, and in the benchmark a server writing to tmpfs took longer for it.
  * Other cases (TLS, pipes, files opened with O_APPEND) always use read/write with a
  * 64 KiB buffer. Progress reports, interrupts and timeouts work the same either way.
- * This call sets both choices; only a new session has the per-host default again.
+ * This call sets both choices; only a new handle (ftp_new()) has the per-host default.
  *
  * @param h the session.
  * @param download splice downloads into files (default true).

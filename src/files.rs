@@ -270,11 +270,13 @@ impl Ftp {
         let mut file = File::open(local).map_err(local_err("open", local))?;
         let local_size = file.metadata().map_err(local_err("stat", local))?.len();
         // What the server holds before an append, for the final size check: a missing
-        // file (550) holds nothing.
+        // file (550) holds nothing. A server without SIZE could not be checked afterwards,
+        // and failing then would invite a retry that appends the bytes twice.
         let before = match opts.append && opts.verify_size {
             false => 0,
             true => match self.size(remote) {
-                Ok(size) => size.unwrap_or(0),
+                Ok(Some(size)) => size,
+                Ok(None) => return Err(Error::Proto("the server gives no SIZE to check an append against".into())),
                 Err(Error::Perm(r)) if r.code == 550 => 0,
                 Err(e) => return Err(e),
             },

@@ -203,12 +203,27 @@ pub fn set_recv_lowat(stream: &TcpStream, bytes: usize) -> io::Result<()> {
     if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
 }
 
-/// Whether the peer of `stream` runs on this machine: a loopback address, or the
-/// socket's own (a connection to one of this host's addresses). Unknown counts as here.
+/// Whether the peer of `stream` runs on this machine: at a loopback address, at the
+/// socket's own, or at another of the host's addresses (one a socket can bind to: a
+/// connection from a bound source address to another local one). Unknown counts as
+/// here. A server in a container, behind its own network namespace, counts as remote.
 pub fn peer_is_here(stream: &TcpStream) -> bool {
     match (stream.local_addr(), stream.peer_addr()) {
-        (Ok(local), Ok(peer)) => same_host(local.ip(), peer.ip()),
+        (Ok(local), Ok(peer)) => same_host(local.ip(), peer.ip()) || is_own_address(peer),
         _ => true,
+    }
+}
+
+/// Whether a socket can bind to `addr`'s address: only the host's own can be bound
+/// (unless net.ipv4.ip_nonlocal_bind allows any, which then counts every peer as here).
+fn is_own_address(mut addr: SocketAddr) -> bool {
+    addr.set_port(0);
+    let Ok(socket) = Socket::new(Domain::for_address(addr), Type::STREAM, None) else {
+        return true;
+    };
+    match socket.bind(&SockAddr::from(addr)) {
+        Ok(()) => true,
+        Err(e) => e.raw_os_error() != Some(libc::EADDRNOTAVAIL),
     }
 }
 
@@ -245,6 +260,9 @@ mod tests {
         }
         assert!(same_host(ip("2001:db8::5"), ip("2001:db8::5")));
         assert!(same_host(ip("::ffff:192.0.2.7"), ip("192.0.2.7")));
+        // Beyond the socket's own address: what the host can bind to.
+        assert!(is_own_address("127.0.0.1:21".parse().unwrap()));
+        assert!(!is_own_address("192.0.2.1:21".parse().unwrap()), "TEST-NET-1 is no one's here");
     }
 
     #[test]

@@ -104,12 +104,24 @@ fn an_append_sends_appe_and_checks_the_size_against_what_was_there() {
     assert_eq!(ftp.stor_file(&local, "log.txt", opts).unwrap(), 8);
     assert_eq!(done(server, ftp).data, vec![b"abcdefgh".to_vec()]);
 
-    // 5 bytes before, 8 sent: 12 after is wrong.
+    // 5 bytes before, 8 sent: 13 after is right...
+    let (server, mut ftp) = session(vec![size("log.txt", "213 5"), appe(), size("log.txt", "213 13")]);
+    assert_eq!(ftp.stor_file(&local, "log.txt", opts).unwrap(), 8);
+    done(server, ftp);
+
+    // ...and 12 is wrong.
     let (server, mut ftp) = session(vec![size("log.txt", "213 5"), appe(), size("log.txt", "213 12")]);
     let e = ftp.stor_file(&local, "log.txt", opts).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Proto, "{e}");
     assert!(e.to_string().contains("has 12 bytes after the upload of 8 appended to 5"), "{e}");
     done(server, ftp);
+
+    // A server without SIZE could not be checked afterwards: nothing is sent.
+    let (server, mut ftp) = session(vec![size("log.txt", "502 no SIZE here")]);
+    let e = ftp.stor_file(&local, "log.txt", opts).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Proto, "{e}");
+    let t = done(server, ftp);
+    assert!(!t.commands.iter().any(|c| c.starts_with("APPE") || c.starts_with("EPSV")), "{:?}", t.commands);
 
     // Without the check no SIZE is sent.
     let (server, mut ftp) = session(vec![appe()]);

@@ -105,7 +105,10 @@ pub extern "C" fn ftp_retr_file(
 /// does not). FTP_FILE_ATOMIC has no effect on uploads. FTP_FILE_APPEND sends the whole
 /// file with APPE instead of STOR, so the server adds it to the end of `remote` (creating
 /// it where missing); with FTP_FILE_VERIFY_SIZE the server must then hold the size it
-/// had before (SIZE; 0 where it answered 550) plus the local file's.
+/// had before (SIZE; 0 where it answered 550) plus the local file's, and a server that
+/// gives no SIZE fails the call with FTP_E_PROTO before anything is sent. A failed size
+/// check is reported after the bytes have been sent, for APPE as for STOR.
+/// FTP_FILE_PRESERVE_MTIME gives the whole remote file the local file's time.
 ///
 /// @param h the session.
 /// @param local_path the file to send (bytes, as open(2) takes them).

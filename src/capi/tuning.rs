@@ -51,7 +51,7 @@ pub extern "C" fn ftp_set_type_caching(h: *mut ftp_session, on: bool) -> ftp_res
 /// send copy, and in the benchmark a server writing to tmpfs took longer for it.
 /// Other cases (TLS, pipes, files opened with O_APPEND) always use read/write with a
 /// 64 KiB buffer. Progress reports, interrupts and timeouts work the same either way.
-/// This call sets both choices; only a new session has the per-host default again.
+/// This call sets both choices; only a new handle (ftp_new()) has the per-host default.
 ///
 /// @param h the session.
 /// @param download splice downloads into files (default true).
