@@ -173,16 +173,32 @@ pub fn wait_until(stream: &impl AsRawFd, output: bool, deadline: Instant) -> io:
     Ok(poll(&mut fds, Some(left))? > 0)
 }
 
-/// After a signal handler interrupted a read or write on a socket (with a socket
-/// timeout set, Linux never restarts one): Ok to try again, or, once `timeout` has
-/// passed since `start` (the first try), WouldBlock as when the socket's own timeout
-/// runs out, so that signals coming more often than the timeout cannot keep a stall
-/// from being noticed.
-pub fn after_signal(timeout: io::Result<Option<Duration>>, start: Instant) -> io::Result<()> {
-    match timeout {
-        Ok(Some(limit)) if start.elapsed() >= limit => Err(io::Error::from(io::ErrorKind::WouldBlock)),
-        _ => Ok(()),
+/// Runs a read or write `op` on `on`, again when a signal handler interrupts it (with
+/// a socket timeout set, Linux never restarts one), until the socket's `timeout` (asked
+/// of `on` only then) has passed since the first try: then EAGAIN, as when the socket's
+/// own timeout runs out, so that signals coming more often than the timeout cannot
+/// keep a stall from being noticed.
+pub fn retry_interrupted<S: ?Sized, T>(
+    on: &mut S,
+    mut op: impl FnMut(&mut S) -> io::Result<T>,
+    timeout: impl Fn(&S) -> io::Result<Option<Duration>>,
+) -> io::Result<T> {
+    let start = Instant::now();
+    loop {
+        match op(on) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                if timeout(on).is_ok_and(|t| t.is_some_and(|limit| start.elapsed() >= limit)) {
+                    return Err(io::Error::from_raw_os_error(libc::EAGAIN));
+                }
+            }
+            done => return done,
+        }
     }
+}
+
+/// A system call's result as io::Result: negative means errno says why.
+pub fn syscall_result(n: isize) -> io::Result<usize> {
+    if n >= 0 { Ok(n as usize) } else { Err(io::Error::last_os_error()) }
 }
 
 /// Sets SO_RCVLOWAT: the kernel wakes a reader of `stream` only once `bytes` are queued

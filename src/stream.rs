@@ -154,33 +154,17 @@ impl Stream {
 
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let start = Instant::now();
-        loop {
-            match self.read_once(buf) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                    net::after_signal(self.tcp().read_timeout(), start)?
-                }
-                done => return done,
-            }
-        }
+        net::retry_interrupted(self, |s| s.read_once(buf), |s| s.tcp().read_timeout())
     }
 }
 
 impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let start = Instant::now();
-        loop {
-            let done = match self {
-                Stream::Plain(s) => s.write(buf),
-                Stream::Tls(t) => t.ssl.write(buf),
-            };
-            match done {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                    net::after_signal(self.tcp().write_timeout(), start)?
-                }
-                done => return done,
-            }
-        }
+        let write_once = |s: &mut Stream| match s {
+            Stream::Plain(p) => p.write(buf),
+            Stream::Tls(t) => t.ssl.write(buf),
+        };
+        net::retry_interrupted(self, write_once, |s| s.tcp().write_timeout())
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -9,7 +9,6 @@ use std::fs::File;
 use std::io;
 use std::net::TcpStream;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::time::Instant;
 
 /// Bytes moved per sendfile call: large enough that system calls cost nothing, small
 /// enough that progress reports and interrupts stay prompt.
@@ -73,32 +72,18 @@ impl Splicer {
 
     /// Moves what the socket has (up to the pipe's size, waiting for at least one byte)
     /// into `file` at its current offset. Returns the bytes moved; 0 at end of file.
-    /// A signal handler interrupting the wait is retried as `net::after_signal` says.
+    /// A signal handler interrupting the wait is retried as `net::retry_interrupted` says.
     pub(crate) fn step(&mut self, socket: &TcpStream, file: RawFd) -> Result<usize, MoveError> {
         let flags = libc::SPLICE_F_MOVE | libc::SPLICE_F_MORE;
-        let start = Instant::now();
-        let n = loop {
+        let (pipe, size) = (self.write.as_raw_fd(), self.size);
+        let splice = |s: &mut &TcpStream| {
             // SAFETY: splice between descriptors that stay open for the call; null
             // offsets mean "the descriptors' own positions".
-            let n = unsafe {
-                libc::splice(
-                    socket.as_raw_fd(),
-                    std::ptr::null_mut(),
-                    self.write.as_raw_fd(),
-                    std::ptr::null_mut(),
-                    self.size,
-                    flags,
-                )
-            };
-            if n >= 0 {
-                break n as usize;
-            }
-            let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::Interrupted {
-                return Err(MoveError::Socket(e));
-            }
-            net::after_signal(socket.read_timeout(), start).map_err(MoveError::Socket)?;
+            net::syscall_result(unsafe {
+                libc::splice(s.as_raw_fd(), std::ptr::null_mut(), pipe, std::ptr::null_mut(), size, flags)
+            })
         };
+        let n = net::retry_interrupted(&mut { socket }, splice, |s| s.read_timeout()).map_err(MoveError::Socket)?;
         let mut left = n;
         while left > 0 {
             // SAFETY: as above; the pipe holds `left` bytes, so this cannot block for long.
@@ -122,25 +107,19 @@ impl Splicer {
 
 /// Sends up to `max` bytes of `file`, from its current offset (which advances), to
 /// `socket`. Returns the bytes sent; 0 at the end of the file. A signal handler
-/// interrupting the wait is retried as `net::after_signal` says.
+/// interrupting the wait is retried as `net::retry_interrupted` says.
 pub(crate) fn send_file(socket: &TcpStream, file: RawFd, max: usize) -> Result<usize, MoveError> {
-    let start = Instant::now();
-    loop {
-        // SAFETY: sendfile between descriptors that stay open for the call; a null
-        // offset uses and advances the file's own position.
-        let n = unsafe { libc::sendfile(socket.as_raw_fd(), file, std::ptr::null_mut(), max) };
-        if n >= 0 {
-            return Ok(n as usize);
-        }
-        let e = io::Error::last_os_error();
+    // SAFETY: sendfile between descriptors that stay open for the call; a null offset
+    // uses and advances the file's own position.
+    let send = |s: &mut &TcpStream| {
+        net::syscall_result(unsafe { libc::sendfile(s.as_raw_fd(), file, std::ptr::null_mut(), max) })
+    };
+    net::retry_interrupted(&mut { socket }, send, |s| s.write_timeout()).map_err(|e| match e.raw_os_error() {
         // EAGAIN is the send timeout firing; EPIPE/ECONNRESET the peer giving up: both
         // are the network's. Anything else (EIO, EINVAL) is the file's.
-        match e.raw_os_error() {
-            Some(libc::EINTR) => net::after_signal(socket.write_timeout(), start).map_err(MoveError::Socket)?,
-            Some(libc::EAGAIN | libc::EPIPE | libc::ECONNRESET | libc::ENOTCONN) => return Err(MoveError::Socket(e)),
-            _ => return Err(MoveError::File(e)),
-        }
-    }
+        Some(libc::EAGAIN | libc::EPIPE | libc::ECONNRESET | libc::ENOTCONN) => MoveError::Socket(e),
+        _ => MoveError::File(e),
+    })
 }
 
 #[cfg(test)]
