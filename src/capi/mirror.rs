@@ -133,10 +133,11 @@ fn put_stats(stats: MirrorStats, files_out: *mut u64, bytes_out: *mut u64) {
 /// walked (a loop) is reported as refused and not entered. Where the local file system
 /// ignores case, the first of "README" and "readme" listed is mirrored and the other
 /// refused, and a local entry a listed name reaches under another spelling is not
-/// deleted as unlisted (hard-linked local files are names of their own). A symbolic or hard link found where a file is written is
-/// replaced, never written through. Names from the server are checked: "..", names with
-/// '/', '\\' or NUL are refused, so nothing is written outside `local_dir`. The working
-/// directory is the same afterwards (PWD first, CWD back at the end).
+/// deleted as unlisted (hard-linked local files are names of their own). A symbolic or
+/// hard link found where a file is written is replaced, never written through. Names
+/// from the server are checked: "..", names with '/', '\\' or NUL are refused, so
+/// nothing is written outside `local_dir`. The working directory is the same afterwards
+/// (PWD first, CWD back at the end).
 ///
 /// @param h the session, logged in.
 /// @param remote_dir the directory to mirror (bytes as given; no CR/LF/NUL); "" for
