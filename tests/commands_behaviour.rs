@@ -5,7 +5,7 @@
 mod common;
 
 use common::fake_server::{FakeServer, Step};
-use common::script::{done, exchange, expect, quit, reply};
+use common::script::{assert_never_sent, done, exchange, expect, quit, reply};
 use ftp::{ErrorKind, FileTime, Ftp};
 use std::time::Duration;
 
@@ -271,7 +271,7 @@ fn without_mlst_in_feat_list_is_used_at_once() {
     );
     assert_eq!(names(&mut ftp, ""), vec![("Program Files".into(), ftp::EntryType::Dir, None)]);
     let t = done(server, ftp);
-    assert!(!t.commands.iter().any(|c| c.starts_with("MLSD")), "{:?}", t.commands);
+    assert_never_sent(&t, &["MLSD"]);
 }
 
 #[test]

@@ -40,6 +40,11 @@ pub fn done(server: FakeServer, mut ftp: Ftp) -> Transcript {
     server.finish()
 }
 
+/// Asserts that no command the server received starts with one of `verbs`.
+pub fn assert_never_sent(t: &Transcript, verbs: &[&str]) {
+    assert!(!t.commands.iter().any(|c| verbs.iter().any(|v| c.starts_with(v))), "{:?}", t.commands);
+}
+
 /// The commands the server received, in order.
 pub fn cmds(t: &Transcript) -> Vec<&str> {
     t.commands.iter().map(String::as_str).collect()
