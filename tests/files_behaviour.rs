@@ -5,7 +5,7 @@ mod common;
 
 use common::fake_server::{FakeServer, Step};
 use common::script::{assert_never_sent, done, exchange, expect, quit, reply};
-use common::temp_dir;
+use common::{temp_dir, watchdog};
 use ftp::{ErrorKind, FileOptions, Ftp};
 use std::path::Path;
 use std::time::Duration;
@@ -276,7 +276,9 @@ fn whatever_is_planted_at_the_part_name_is_replaced_never_written_through() {
             script.extend(transfer("RETR f.bin", None, Some(b"abcdefghij")));
             let (server, mut ftp) = session(vec![script]);
             let opts = FileOptions { resume, atomic: true, ..FileOptions::default() };
+            let guard = watchdog("a download over a planted .part", Duration::from_secs(60));
             assert_eq!(ftp.retr_file("f.bin", &local, opts).unwrap(), 10, "{what}, resume {resume}");
+            drop(guard);
             assert_eq!(std::fs::read(&local).unwrap(), b"abcdefghij", "{what}, resume {resume}");
             assert_eq!(std::fs::read(&victim).unwrap(), b"0123", "{what}, resume {resume}");
             assert!(std::fs::symlink_metadata(&part).is_err(), "{what}, resume {resume}");

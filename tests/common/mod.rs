@@ -15,3 +15,26 @@ pub fn temp_dir(what: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Ends the whole test process if it is still alive `limit` after this was made and
+/// before it is dropped: for a step that would block forever if a regression came back
+/// (opening a FIFO waits for a reader), so the test fails instead of hanging.
+pub struct Watchdog(Option<std::sync::mpsc::Sender<()>>);
+
+pub fn watchdog(what: &'static str, limit: std::time::Duration) -> Watchdog {
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(limit) {
+            eprintln!("watchdog: {what} still blocked after {limit:?}");
+            std::process::abort();
+        }
+    });
+    Watchdog(Some(tx))
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        // Dropping the sender wakes the watchdog with Disconnected: it ends quietly.
+        self.0.take();
+    }
+}
