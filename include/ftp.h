@@ -74,10 +74,12 @@
  *   attacker on the path could have injected them: curl's CVE-2021-22947).
  *   End of data: uploads end with a TLS close_notify. A server that closes a TLS
  *   download without close_notify (vsftpd does) is accepted when the bytes
- *   received match the size its 150 reply announced, or, with no size announced,
- *   when the final reply says the transfer completed (226: it comes over the
- *   authenticated control connection). A shorter download is FTP_E_TLS
- *   ("download truncated").
+ *   received match the size its 150 reply announced for a binary (TYPE I)
+ *   transfer, or otherwise (no size announced; ASCII mode, where servers announce
+ *   the size on disk; a TYPE sent with ftp_sendcmd) when the final reply says the
+ *   transfer completed (226: it comes over the authenticated control connection).
+ *   A binary download short of the announced size is FTP_E_TLS ("download
+ *   truncated").
  *
  * Robustness
  *   No panic crosses this interface: an internal panic returns FTP_E_PANIC and
@@ -2033,13 +2035,16 @@ ftp_result ftp_transfercmd(ftp_session *h, const char *cmd, int64_t rest, ftp_da
  * @param len_out receives the count (required); 0 means the server has closed the
  *        connection (end of the file), or ftp_abort() reset it.
  * @return FTP_OK; FTP_E_IO; FTP_E_TIMEOUT; FTP_E_TLS for a TLS error, or a TLS
- *         download closed without close_notify short of the size the 150 reply
- *         announced (truncated; with no size announced, end of file is reported and
- *         ftp_voidresp()'s 226 vouches for it); FTP_E_NULL if d, buf or len_out is NULL;
+ *         binary download closed without close_notify short of the size the 150
+ *         reply announced (truncated; with no size announced, or in ASCII mode, end
+ *         of file is reported and ftp_voidresp()'s 226 vouches for it); FTP_E_NULL if d, buf or len_out is NULL;
  *         FTP_E_INVALID if cap is 0; FTP_E_BUSY if another thread is using d;
  *         FTP_E_PANIC after an internal error.
  */
-ftp_result ftp_data_read(ftp_data *d, uint8_t *buf, size_t cap, size_t *len_out);
+ftp_result ftp_data_read(ftp_data *d,
+                         uint8_t *buf,
+                         size_t cap,
+                         size_t *len_out);
 
 /**
  * Writes all `len` bytes to a data connection, blocking until they are sent (within

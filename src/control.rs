@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 /// Stray replies dropped before one command at most; more is a server gone mad.
 const MAX_UNSOLICITED: usize = 16;
 
+/// How long TLS waits for the LF of an AUTH reply that ended in a bare CR.
+const SPLIT_LF_WAIT: Duration = Duration::from_millis(200);
+
 /// What a trace line is: ftplib's debug level 1 shows `Cmd`/`Resp`, level 2 adds
 /// `Put`/`Get` (every line in both directions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,6 +187,15 @@ impl Control {
         if conn.reader.get_ref().stream.is_tls() {
             return Err(Error::State("the control connection already uses TLS".into()));
         }
+        if conn.reader.awaits_lf() {
+            // The AUTH reply ended in a bare CR: its LF, split off, must not reach the
+            // handshake. A server that ends lines with CR alone costs this wait.
+            let came = net::wait_until(&conn.tcp, false, Instant::now() + SPLIT_LF_WAIT);
+            if came.map_err(|e| Error::io("read reply", e))? {
+                self.absorb_split_lf()?;
+            }
+        }
+        let conn = self.conn()?;
         if conn.reader.has_buffered() {
             let n = conn.reader.buffered_len();
             return Err(self.fail(Error::Proto(format!(
@@ -264,6 +276,25 @@ impl Control {
 
     pub fn local(&self) -> Result<SocketAddr> {
         Ok(self.conn_ref()?.local)
+    }
+
+    /// The last reply line ended with a bare CR: if its LF (a CRLF split across TCP
+    /// segments or TLS records) has come since, reads it, so that it is taken for the end
+    /// of that line and not for the start of a next reply. Never waits.
+    pub fn absorb_split_lf(&mut self) -> Result<()> {
+        let Some(c) = self.conn.as_mut() else { return Ok(()) };
+        if !c.reader.awaits_lf() {
+            return Ok(());
+        }
+        let stream = &c.reader.get_ref().stream;
+        let waiting = if stream.is_tls() { stream.pending() > 0 } else { net::has_input(&c.tcp) };
+        if !waiting {
+            return Ok(());
+        }
+        match c.reader.read_waiting() {
+            Ok(_) => Ok(()),
+            Err(e) => Err(self.fail(Error::io("read reply", e))),
+        }
     }
 
     /// True when a reply (or part of one) has already been read from the socket.
@@ -427,6 +458,7 @@ impl Control {
                 || c.conn.as_ref().is_some_and(|k| !k.reader.get_ref().stream.is_tls() && net::has_input(&k.tcp))
         };
         for _ in 0..MAX_UNSOLICITED {
+            self.absorb_split_lf()?;
             if !waiting(self) {
                 return Ok(());
             }

@@ -366,6 +366,11 @@ impl Ftp {
             match ready {
                 None => continue,
                 Some(Ready::Second) => {
+                    // Only the LF of the 150's CRLF, split off: no reply yet.
+                    self.ctrl.absorb_split_lf()?;
+                    if !self.ctrl.has_buffered_reply() && !net::has_input(self.ctrl.stream()?) {
+                        continue;
+                    }
                     let r = self.ctrl.read_reply()?;
                     return Err(Error::from_reply(r));
                 }

@@ -4,7 +4,7 @@
 
 use crate::commands::FileTime;
 use crate::listing::MlsdEntry;
-use crate::parse::parse_time_val;
+use crate::parse::{decimal, parse_time_val};
 
 /// What an entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,13 +87,15 @@ impl Entry {
                 _ => EntryType::Other,
             };
         }
-        e.size = m.fact("size").or_else(|| m.fact("sizd")).and_then(|s| s.parse().ok());
+        e.size = m.fact("size").or_else(|| m.fact("sizd")).and_then(decimal);
         e.modified = m.fact("modify").and_then(|t| parse_time_val(t.as_bytes()));
         e.perm = m.fact("perm").map(str::to_string);
         e.unique = m.fact("unique").map(str::to_string);
         // Permission bits only: a server's file-type bits (0100644) or junk above them
         // would reach a caller's chmod.
-        e.mode = m.fact("unix.mode").and_then(|v| u32::from_str_radix(v, 8).ok()).map(|m| m & 0o7777);
+        let octal = |v: &str| !v.is_empty() && v.bytes().all(|b| (b'0'..=b'7').contains(&b));
+        e.mode =
+            m.fact("unix.mode").filter(|v| octal(v)).and_then(|v| u32::from_str_radix(v, 8).ok()).map(|m| m & 0o7777);
         e.owner = m.fact("unix.owner").or_else(|| m.fact("unix.uid")).map(str::to_string);
         e.group = m.fact("unix.group").or_else(|| m.fact("unix.gid")).map(str::to_string);
         e
@@ -125,10 +127,7 @@ fn month(tok: &[u8]) -> Option<i64> {
 }
 
 fn number(tok: &[u8]) -> Option<u64> {
-    if tok.is_empty() || !tok.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(tok).ok()?.parse().ok()
+    decimal(std::str::from_utf8(tok).ok()?)
 }
 
 /// Whitespace-separated tokens with their byte ranges.
@@ -391,7 +390,7 @@ mod tests {
         assert_eq!((e.name.as_slice(), e.kind, e.size), (&b"a b"[..], EntryType::File, Some(1234567)));
         assert_eq!(e.modified, Some(FileTime { secs: 981173106, nanos: 500_000_000 }));
         assert_eq!((e.perm.as_deref(), e.unique.as_deref(), e.mode), (Some("adfrw"), Some("803g3"), Some(0o640)));
-        for (fact, mode) in [("0100644", Some(0o644)), ("37777777777", Some(0o7777)), ("99", None)] {
+        for (fact, mode) in [("0100644", Some(0o644)), ("37777777777", Some(0o7777)), ("99", None), ("+644", None)] {
             let e = Entry::from_mlsd(format!("type=file;unix.mode={fact}; f").as_bytes());
             assert_eq!(e.mode, mode, "{fact}");
         }
@@ -402,6 +401,7 @@ mod tests {
         assert_eq!((l.kind, l.link_target.as_deref()), (EntryType::Link, Some(&b"/etc/x"[..])));
         assert_eq!(Entry::from_mlsd(b"type=OS.unix=chr-1/3; null").kind, EntryType::Other);
         assert_eq!(Entry::from_mlsd(b"size=x;modify=bad; n").size, None);
+        assert_eq!(Entry::from_mlsd(b"size=+5; n").size, None);
         assert_eq!(Entry::from_mlsd(b"noname").kind, EntryType::Unknown);
     }
 }

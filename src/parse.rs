@@ -51,7 +51,7 @@ pub fn parse_229(line: &[u8]) -> Result<u16> {
     if parts.len() != 5 || !parts[0].is_empty() || !parts[1].is_empty() || !parts[4].is_empty() {
         return Err(bad("is not (|||port|)"));
     }
-    let port: u32 = parts[3].parse().map_err(|_| bad("port is not a number"))?;
+    let port: u32 = decimal(parts[3]).ok_or_else(|| bad("port is not a number"))?;
     if port == 0 || port > 65535 {
         return Err(bad("port is out of range"));
     }
@@ -93,12 +93,22 @@ pub fn parse_257(line: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// 150 reply → the transfer size announced as "(N bytes)", if any (ftplib's parse150).
+/// The last one counts, as with ftplib's greedy pattern: a file name may hold another.
 pub fn parse_150_size(line: &[u8]) -> Option<u64> {
-    let text = String::from_utf8_lossy(line);
-    let lower = text.to_ascii_lowercase();
-    let end = lower.find(" bytes)")?;
-    let start = lower[..end].rfind('(')? + 1;
-    lower[start..end].trim().parse().ok()
+    let lower = String::from_utf8_lossy(line).to_ascii_lowercase();
+    lower.rmatch_indices(" bytes)").find_map(|(end, _)| {
+        let start = lower[..end].rfind('(')? + 1;
+        decimal(&lower[start..end])
+    })
+}
+
+/// A run of ASCII digits as a number; None for anything else (`str::parse` alone would
+/// take a sign, "+21") or a value too large for `T`.
+pub fn decimal<T: std::str::FromStr>(text: &str) -> Option<T> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
 }
 
 /// 213 reply to SIZE → the size. Anything but digits after the code is an error.
@@ -181,6 +191,24 @@ mod tests {
         assert_eq!(parse_150_size(b"150 Opening data connection (12 Bytes)"), Some(12));
         assert_eq!(parse_150_size(b"150 File status okay."), None);
         assert_eq!(parse_150_size(b"150 (x bytes)"), None);
+        // ftplib's pattern is greedy: the last "(N bytes)" is the size, not one in the name.
+        let named = b"150 Opening BINARY mode data connection for report (12 bytes).txt (5000 bytes).";
+        assert_eq!(parse_150_size(named), Some(5000));
+        assert_eq!(parse_150_size(b"150 Opening f (12 bytes) (x bytes)"), Some(12));
+        assert_eq!(parse_150_size(b"150 Opening f (+5 bytes)"), None);
+        assert_eq!(parse_150_size(b"150 Opening f ( 5 bytes)"), None);
+        assert_eq!(parse_150_size(b"150 Opening f (18446744073709551616 bytes)"), None);
+    }
+
+    #[test]
+    fn numbers_are_digits_only() {
+        assert_eq!(decimal::<u32>("21"), Some(21));
+        assert_eq!(decimal::<u32>("+21"), None);
+        assert_eq!(decimal::<u32>("-1"), None);
+        assert_eq!(decimal::<u32>(" 21"), None);
+        assert_eq!(decimal::<u32>(""), None);
+        assert_eq!(decimal::<u8>("256"), None);
+        assert!(parse_229(b"229 Entering Extended Passive Mode (|||+21|)").is_err());
     }
 
     #[test]

@@ -118,6 +118,19 @@ impl<R: Read> LineReader<R> {
         }
     }
 
+    /// True when the last line ended with CR and nothing after it is buffered: the LF
+    /// of a CRLF split across segments may still be on its way.
+    pub fn awaits_lf(&self) -> bool {
+        self.after_cr && self.start == self.end
+    }
+
+    /// Reads whatever the source holds into the buffer (one read, so call it only when
+    /// input is known to be waiting). A LF right after a CR-ended line stays the end of
+    /// that line: `has_buffered` does not count it. Ok(0) is the end of the stream.
+    pub fn read_waiting(&mut self) -> io::Result<usize> {
+        self.fill()
+    }
+
     /// How many bytes are buffered and not yet returned as lines.
     pub fn buffered_len(&self) -> usize {
         self.end - self.start

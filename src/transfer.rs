@@ -120,8 +120,11 @@ impl Ftp {
             Ok(s) => s,
             Err(e) => return Err(self.abandon(None, e)),
         };
-        // Only a whole file's size can be compared with the bytes received.
-        let expected = size.filter(|_| rest.is_none_or(|r| r == 0));
+        // Only a whole file's size, sent in binary, can be compared with the bytes
+        // received: in ASCII mode a server may announce the size on disk and convert
+        // line endings. Where no comparison applies, the final reply decides.
+        let binary = self.current_type == Some(TYPE_BINARY);
+        let expected = size.filter(|_| binary && rest.is_none_or(|r| r == 0));
         Ok((DataConn::new(stream, expected), size))
     }
 

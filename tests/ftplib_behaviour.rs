@@ -138,6 +138,20 @@ fn reply_line_endings_lf_cr_and_split_crlf() {
 }
 
 #[test]
+fn the_lf_of_a_split_crlf_arriving_while_idle_is_no_stray_reply() {
+    // The LF is already waiting when the next command goes: it ends the last line, and
+    // is not the start of a reply the next command would then wait for in vain.
+    let mut s = vec![expect("NOOP"), raw(b"200 first\r"), Step::Sleep(50), raw(b"\n")];
+    s.extend(exchange("NOOP", "200 second"));
+    s.extend(quit());
+    let (server, mut ftp) = session(s);
+    assert_eq!(ftp.voidcmd("NOOP").unwrap().text(), "200 first");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(ftp.voidcmd("NOOP").unwrap().text(), "200 second");
+    assert_eq!(cmds(&done(server, ftp)), ["NOOP", "NOOP", "QUIT"]);
+}
+
+#[test]
 fn connect_stalled_welcome_times_out() {
     let server = FakeServer::start(vec![Step::Sleep(700)]);
     let mut ftp = client();
@@ -900,6 +914,22 @@ fn active_mode_sends_port_and_accepts_the_server() {
     assert_eq!(port.ip(), IpAddr::V4(Ipv4Addr::LOCALHOST));
     assert_ne!(port.port(), 0);
     assert!(!t.commands.iter().any(|c| c == "EPSV" || c == "PASV"));
+}
+
+#[test]
+fn active_mode_150_whose_lf_comes_late_still_waits_for_the_server() {
+    // The LF of the 150's CRLF makes the control connection readable while the client
+    // waits for the server to connect: no reply is there yet, so it keeps waiting.
+    let data = pattern(5000);
+    let mut s = exchange("TYPE I", "200 binary");
+    s.extend([Step::ExpectPrefix("PORT 127,0,0,1,".into()), reply("200 PORT ok")]);
+    s.extend([expect("RETR f"), raw(b"150 connecting\r"), Step::Sleep(50), raw(b"\n"), Step::Sleep(50)]);
+    s.extend([Step::ActiveConnect, Step::DataSend(data.clone()), Step::DataClose, reply("226 done")]);
+    s.extend(quit());
+    let (server, mut ftp) = session(s);
+    ftp.set_pasv(false);
+    assert!(download(&mut ftp, "RETR f", None) == data);
+    done(server, ftp);
 }
 
 /// Active-mode RETR f where the server answers 150 then, instead of connecting, 425;

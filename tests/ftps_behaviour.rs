@@ -233,6 +233,41 @@ fn data_close_without_close_notify_short_of_the_announced_size_is_truncation() {
 }
 
 #[test]
+fn an_ascii_download_is_not_held_to_the_size_on_disk() {
+    // In ASCII mode the server announces the file's size on disk and sends it with
+    // CRLF: more bytes than announced. No comparison applies; the 226 decides.
+    let mut script = auth_and_login();
+    script.extend(exchange("TYPE A", "200 ascii"));
+    script.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 Opening f (12 bytes).")]);
+    script.extend([Step::DataAccept, Step::DataStartTls, Step::DataSend(b"line1\r\nline2\r\n".to_vec())]);
+    script.extend([Step::DataCloseAbrupt, reply("226 done")]);
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    let mut lines = Vec::new();
+    ftp.retrlines("RETR f", |l| {
+        lines.push(l.to_vec());
+        Flow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(lines, [b"line1".to_vec(), b"line2".to_vec()]);
+    assert_never_sent(&done(server, ftp), &["ABOR"]);
+}
+
+#[test]
+fn the_lf_of_the_auth_reply_split_off_stays_out_of_the_handshake() {
+    let mut script = vec![expect("AUTH TLS"), raw(b"234 AUTH TLS ok\r"), Step::Sleep(50), raw(b"\n"), Step::StartTls];
+    script.extend(exchange("USER bob", "331 password please"));
+    script.extend(exchange("PASS pw", "230 logged in"));
+    script.extend(exchange("PBSZ 0", "200 PBSZ=0"));
+    script.extend(exchange("PROT P", "200 protection private"));
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    done(server, ftp);
+}
+
+#[test]
 fn data_close_without_close_notify_and_no_size_is_decided_by_the_final_reply() {
     let data = b"listing line\r\n".to_vec();
     let mut script = auth_and_login();

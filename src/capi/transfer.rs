@@ -380,9 +380,9 @@ fn data_failure(e: io::Error) -> Failure {
 /// @param len_out receives the count (required); 0 means the server has closed the
 ///        connection (end of the file), or ftp_abort() reset it.
 /// @return FTP_OK; FTP_E_IO; FTP_E_TIMEOUT; FTP_E_TLS for a TLS error, or a TLS
-///         download closed without close_notify short of the size the 150 reply
-///         announced (truncated; with no size announced, end of file is reported and
-///         ftp_voidresp()'s 226 vouches for it); FTP_E_NULL if d, buf or len_out is NULL;
+///         binary download closed without close_notify short of the size the 150
+///         reply announced (truncated; with no size announced, or in ASCII mode, end
+///         of file is reported and ftp_voidresp()'s 226 vouches for it); FTP_E_NULL if d, buf or len_out is NULL;
 ///         FTP_E_INVALID if cap is 0; FTP_E_BUSY if another thread is using d;
 ///         FTP_E_PANIC after an internal error.
 #[unsafe(no_mangle)]
