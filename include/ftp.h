@@ -150,6 +150,12 @@
  *   - FTPS data connections resume the control connection's TLS session, so
  *     servers that require it (vsftpd's default, proftpd) accept them; ftplib's
  *     FTP_TLS fails there with "522 SSL connection failed: session reuse required".
+ *     Each TLS 1.3 ticket is offered once while unused ones remain. A data
+ *     connection that did not resume, which the server then closes at once with a
+ *     4xx reply, is asked for again, once, with the tickets that handshake brought
+ *     (logged at debug level 1): proftpd takes each ticket once and sends none on
+ *     upload connections, so its third upload in a row would fail (curl fails its
+ *     second).
  *   - Certificates are verified by default, host name included; ftplib uses
  *     whatever SSLContext it is given (verification off unless the caller sets it).
  *   - After a login over TLS, PBSZ 0 + PROT P are sent unless the configuration

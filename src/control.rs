@@ -43,7 +43,7 @@ pub struct Logger {
 }
 
 impl Logger {
-    fn emit(&mut self, min_level: u8, kind: LogKind, text: &str) {
+    pub(crate) fn emit(&mut self, min_level: u8, kind: LogKind, text: &str) {
         if self.level < min_level {
             return;
         }
@@ -148,6 +148,8 @@ struct Conn {
     peer: SocketAddr,
     local: SocketAddr,
     broken: Option<String>,
+    /// A reply read ahead of its time, handed out by the next read (see `hold`).
+    held: Option<Reply>,
 }
 
 /// The control channel of a session: the connection when there is one, plus what
@@ -169,7 +171,7 @@ impl Control {
         let tcp = stream.tcp().try_clone().map_err(ctx("socket"))?;
         let peer = tcp.peer_addr().map_err(ctx("peer address"))?;
         let local = tcp.local_addr().map_err(ctx("local address"))?;
-        self.conn = Some(Conn { reader: line_reader(stream), tcp, peer, local, broken: None });
+        self.conn = Some(Conn { reader: line_reader(stream), tcp, peer, local, broken: None, held: None });
         Ok(())
     }
 
@@ -297,9 +299,20 @@ impl Control {
         }
     }
 
+    /// Gives `r`, already read (and logged), back: the next read returns it. For a reply
+    /// that had to be read to decide something before its turn; a command sent first
+    /// drops it as it drops any reply nobody asked for.
+    pub fn hold(&mut self, r: Reply) {
+        if let Some(c) = self.conn.as_mut() {
+            c.held = Some(r);
+        }
+    }
+
     /// True when a reply (or part of one) has already been read from the socket.
     pub fn has_buffered_reply(&self) -> bool {
-        self.conn.as_ref().is_some_and(|c| c.reader.has_buffered() || c.reader.get_ref().stream.pending() > 0)
+        self.conn
+            .as_ref()
+            .is_some_and(|c| c.held.is_some() || c.reader.has_buffered() || c.reader.get_ref().stream.pending() > 0)
     }
 
     /// The TCP socket (for polling), whether or not TLS runs over it.
@@ -375,6 +388,9 @@ impl Control {
     /// Reads one reply of any class.
     pub fn read_reply(&mut self) -> Result<Reply> {
         let conn = self.conn()?;
+        if let Some(r) = conn.held.take() {
+            return Ok(r);
+        }
         let deadline = conn.tcp.read_timeout().ok().flatten().and_then(|t| Instant::now().checked_add(t));
         let timed = deadline.is_some() && conn.tcp.set_nonblocking(true).is_ok();
         conn.reader.get_mut().deadline = deadline.filter(|_| timed);

@@ -7,6 +7,11 @@ use crate::session::{Ftp, is_reply_error};
 use crate::stream::Stream;
 use crate::tls::{TlsConfig, TlsContext, TlsMode};
 use std::net::TcpStream;
+use std::time::Duration;
+
+/// How long past twice the data handshake's time a server that declined the session
+/// offered has to close the connection to count as refusing it.
+const REFUSAL_SLACK: Duration = Duration::from_millis(20);
 
 impl Ftp {
     /// Chooses plain FTP, explicit or implicit FTPS, and the TLS settings, for the next
@@ -134,14 +139,29 @@ impl Ftp {
         self.data_resumed
     }
 
-    /// Wraps a new data connection in TLS when PROT P is in force.
-    pub(crate) fn protect(&mut self, tcp: TcpStream) -> Result<Stream> {
+    /// Wraps a new data connection in TLS when PROT P is in force. The flag is true when
+    /// the server did not resume the session offered and then closed the connection at
+    /// once: a server that requires reuse refusing the transfer (proftpd, once its TLS 1.3
+    /// tickets, each good for one connection, ran out), or an empty file; the transfer's
+    /// reply tells which.
+    pub(crate) fn protect(&mut self, tcp: TcpStream) -> Result<(Stream, bool)> {
         if !self.prot_p {
-            return Ok(Stream::Plain(tcp));
+            return Ok((Stream::Plain(tcp), false));
         }
         let ctx = self.tls.as_ref().ok_or_else(|| Error::State("PROT P without a TLS context".into()))?;
-        let (ssl, resumed) = ctx.connect_data(tcp)?;
-        self.data_resumed = Some(resumed);
-        Ok(Stream::tls(ssl))
+        let tls = ctx.connect_data(tcp)?;
+        self.data_resumed = Some(tls.resumed);
+        let mut stream = Stream::tls(tls.ssl);
+        if !tls.offered || tls.resumed {
+            return Ok((stream, false));
+        }
+        // The server decides right after its handshake, about a round trip after ours.
+        let wait = tls.handshake_time * 2 + REFUSAL_SLACK;
+        let closed = stream.closed_within(wait).map_err(|e| Error::io("TLS data connection", e))?;
+        if closed {
+            // Our end too: proftpd sends its refusal only once the connection is gone.
+            let _ = stream.tcp().shutdown(std::net::Shutdown::Both);
+        }
+        Ok((stream, closed))
     }
 }

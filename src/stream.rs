@@ -6,7 +6,7 @@ use crate::tls::SSL_R_UNEXPECTED_EOF_WHILE_READING;
 use openssl::ssl::{ErrorCode, ShutdownResult, ShutdownState, SslStream};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub(crate) enum Stream {
     Plain(TcpStream),
@@ -119,6 +119,34 @@ impl Stream {
     /// True once a read hit the end of a TLS stream without close_notify.
     pub fn unclean_eof(&self) -> bool {
         matches!(self, Stream::Tls(t) if t.unclean_eof)
+    }
+
+    /// Whether the server closes the connection (end of stream, close_notify, an alert,
+    /// a reset) within `wait` rather than sending data or keeping it open. Only records
+    /// without data (tickets) are consumed; data stays to be read.
+    pub fn closed_within(&mut self, wait: Duration) -> io::Result<bool> {
+        let Stream::Tls(t) = self else { return Ok(false) };
+        let deadline = Instant::now() + wait;
+        t.ssl.get_ref().set_nonblocking(true)?;
+        let mut byte = [0u8; 1];
+        let closed = loop {
+            match t.ssl.ssl_peek(&mut byte) {
+                Ok(n) => break n == 0,
+                Err(e) if e.code() == ErrorCode::ZERO_RETURN || is_unexpected_eof(&e) => break true,
+                Err(e) if e.code() == ErrorCode::WANT_READ => {
+                    // No io error: a record without data was read; peek again.
+                    if e.io_error().is_some() && !net::wait_until(t.ssl.get_ref(), false, deadline)? {
+                        break false;
+                    }
+                    if Instant::now() >= deadline {
+                        break false;
+                    }
+                }
+                Err(_) => break true,
+            }
+        };
+        t.ssl.get_ref().set_nonblocking(false)?;
+        Ok(closed)
     }
 
     /// Sends close_notify (TLS only; a plain stream has nothing to send).

@@ -21,7 +21,7 @@ use std::collections::VecDeque;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The implicit FTPS port, used when the caller gives port 0 in implicit mode.
 pub const IMPLICIT_PORT: u16 = 990;
@@ -254,6 +254,17 @@ impl SessionPool {
     }
 }
 
+/// A data connection's TLS, its handshake done.
+pub(crate) struct DataTls {
+    pub ssl: SslStream<TcpStream>,
+    /// A session (the control connection's, or a ticket standing for it) was offered.
+    pub offered: bool,
+    /// The server resumed it.
+    pub resumed: bool,
+    /// How long the handshake took: at least one round trip.
+    pub handshake_time: Duration,
+}
+
 /// The TLS side of one connection to a server: an OpenSSL context built from a
 /// `TlsConfig`, the identity to check (the host the caller connected to) and the
 /// sessions its connections received, to resume.
@@ -335,20 +346,23 @@ impl TlsContext {
     /// Handshakes on a data connection, resuming the control connection's session (or
     /// a ticket from an earlier data connection, which stands for the same session), and
     /// checks the certificate against the same host as the control connection (not the
-    /// address a PASV reply named). Returns the stream and whether the session was resumed.
-    pub fn connect_data(&self, tcp: TcpStream) -> Result<(SslStream<TcpStream>, bool)> {
+    /// address a PASV reply named).
+    pub fn connect_data(&self, tcp: TcpStream) -> Result<DataTls> {
         let mut c = self.configure()?;
         read_ahead(&mut c);
+        let mut offered = false;
         if self.reuse
             && let Some(s) = self.sessions.take()
         {
             // SAFETY: the session comes from a connection of this same context, as
             // SSL_set_session requires.
             unsafe { c.set_session(&s) }.map_err(|e| setup_error("TLS session reuse", e))?;
+            offered = true;
         }
-        let s = handshake(c, &self.host, tcp, "data")?;
-        let resumed = s.ssl().session_reused();
-        Ok((s, resumed))
+        let started = Instant::now();
+        let ssl = handshake(c, &self.host, tcp, "data")?;
+        let resumed = ssl.ssl().session_reused();
+        Ok(DataTls { ssl, offered, resumed, handshake_time: started.elapsed() })
     }
 }
 

@@ -2,7 +2,7 @@
 //! the listings built on them (mlsd, nlst, dir).
 
 use crate::commands::FileTime;
-use crate::control::{check_line, verb_line};
+use crate::control::{LogKind, check_line, verb_line};
 use crate::data::{DataConn, Pending};
 use crate::entry::Entry;
 use crate::error::{Error, ErrorKind, Result};
@@ -77,6 +77,26 @@ impl Ftp {
         ty: Option<&'static str>,
     ) -> Result<(DataConn, Option<u64>)> {
         check_line("command", cmd)?;
+        match self.open_transfer(cmd, rest, ty, true)? {
+            Some(opened) => Ok(opened),
+            // Refused for a session not resumed: once more, with the tickets that
+            // refused connection brought (servers give new ones after a full handshake).
+            None => self
+                .open_transfer(cmd, rest, ty, false)?
+                .ok_or_else(|| Error::Proto("the server refused the TLS data connection twice in a row".into())),
+        }
+    }
+
+    /// One try of `ntransfercmd_typed`. None when the server refused a TLS data
+    /// connection that did not resume the session offered (a 4xx after closing it at
+    /// once) and `may_retry`: nothing has moved, so the transfer can be asked again.
+    fn open_transfer(
+        &mut self,
+        cmd: &[u8],
+        rest: Option<u64>,
+        ty: Option<&'static str>,
+        may_retry: bool,
+    ) -> Result<Option<(DataConn, Option<u64>)>> {
         self.idle()?;
         let (pending, mut r) = if self.can_pipeline_transfer(rest, ty) {
             let (s, r) = self.open_data_pipelined(cmd)?;
@@ -117,7 +137,21 @@ impl Ftp {
         self.transfer = Some(OpenTransfer { data: stream.try_clone().ok() });
         self.interrupter.set_data(Some(&stream));
         let stream = match self.protect(stream) {
-            Ok(s) => s,
+            Ok((s, false)) => s,
+            Ok((s, true)) => match self.voidresp() {
+                // An empty file, sent in full: its reply is the next one read.
+                Ok(done) => {
+                    self.ctrl.hold(done);
+                    self.transfer = Some(OpenTransfer { data: None });
+                    s
+                }
+                Err(e) if may_retry && e.kind() == ErrorKind::Temp => {
+                    let why = "the server refused a TLS data connection that did not resume the session; asking again";
+                    self.ctrl.log.emit(1, LogKind::Resp, why);
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            },
             Err(e) => return Err(self.abandon(None, e)),
         };
         // Only a whole file's size, sent in binary, can be compared with the bytes
@@ -125,7 +159,7 @@ impl Ftp {
         // line endings. Where no comparison applies, the final reply decides.
         let binary = self.current_type == Some(TYPE_BINARY);
         let expected = size.filter(|_| binary && rest.is_none_or(|r| r == 0));
-        Ok((DataConn::new(stream, expected), size))
+        Ok(Some((DataConn::new(stream, expected), size)))
     }
 
     /// `ntransfercmd` without the size (ftplib's `transfercmd`).

@@ -349,6 +349,112 @@ fn uploads_in_a_row_keep_resuming_with_single_use_tickets() {
     assert_eq!(t.data_tls_resumed, vec![true; 4]);
 }
 
+/// `explicit` against a server whose TLS 1.3 tickets are each good for one connection.
+fn explicit_single_use_tickets(script: Vec<Step>) -> (FakeServer, Ftp) {
+    let mut full = vec![reply("220 fake ready")];
+    full.extend(script);
+    let server = FakeServer::start_tls(full, tls::single_use_ticket_acceptor(), false);
+    let mut ftp = client();
+    ftp.set_tls(TlsMode::Explicit, config());
+    ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).expect("connect");
+    (server, ftp)
+}
+
+/// An upload whose data connection starts TLS with `start`, then succeeds.
+fn tls_upload(start: Step) -> Vec<Step> {
+    let mut s = exchange("TYPE I", "200 binary");
+    s.extend([expect("EPSV"), Step::Epsv, expect("STOR up"), reply("150 send it"), Step::DataAccept, start]);
+    s.extend([Step::DataRecvAll, Step::DataClose, reply("226 ok")]);
+    s
+}
+
+/// An upload whose unresumed data connection the server closes and refuses.
+fn tls_upload_refused(tickets: bool) -> Vec<Step> {
+    let mut s = exchange("TYPE I", "200 binary");
+    s.extend([expect("EPSV"), Step::Epsv, expect("STOR up"), reply("150 send it"), Step::DataAccept]);
+    s.extend([Step::DataStartTlsWith { tickets, require_reuse: true }, reply("425 Unable to build data connection")]);
+    s
+}
+
+const NO_TICKETS: Step = Step::DataStartTlsWith { tickets: false, require_reuse: true };
+
+#[test]
+fn a_data_connection_refused_for_a_spent_ticket_is_tried_again_with_new_ones() {
+    // proftpd's way: each TLS 1.3 ticket is good once, its upload connections bring no
+    // new ones, and a data connection that does not resume is refused. The control
+    // connection's two tickets last two uploads; the third offers a spent one and is
+    // refused, but that handshake brought new tickets, so the transfer is asked again.
+    let mut script = auth_and_login();
+    script.extend(tls_upload(NO_TICKETS));
+    script.extend(tls_upload(NO_TICKETS));
+    script.extend(tls_upload_refused(true));
+    script.extend(tls_upload(NO_TICKETS));
+    script.extend(tls_upload(NO_TICKETS));
+    script.extend(quit());
+    let (server, mut ftp) = explicit_single_use_tickets(script);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    for k in 0..4 {
+        let data = format!("upload {k}");
+        ftp.storbinary("STOR up", &mut data.as_bytes(), 8192, None, |_| Flow::Continue(())).unwrap();
+    }
+    let t = done(server, ftp);
+    assert_eq!(t.data_tls_resumed, [true, true, false, true, true]);
+    assert_eq!(t.data, ["upload 0", "upload 1", "upload 2", "upload 3"].map(|d| d.as_bytes().to_vec()));
+}
+
+#[test]
+fn a_refusal_that_comes_again_is_the_error() {
+    let mut script = auth_and_login();
+    script.extend(tls_upload(NO_TICKETS));
+    script.extend(tls_upload(NO_TICKETS));
+    script.extend(tls_upload_refused(false));
+    script.extend(tls_upload_refused(false));
+    script.extend(exchange("NOOP", "200 still here"));
+    script.extend(quit());
+    let (server, mut ftp) = explicit_single_use_tickets(script);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    for _ in 0..2 {
+        ftp.storbinary("STOR up", &mut &b"abc"[..], 8192, None, |_| Flow::Continue(())).unwrap();
+    }
+    let e = ftp.storbinary("STOR up", &mut &b"abc"[..], 8192, None, |_| Flow::Continue(())).unwrap_err();
+    assert_eq!((e.kind(), e.reply().map(|r| r.code)), (ErrorKind::Temp, Some(425)), "{e}");
+    ftp.voidcmd("NOOP").unwrap();
+    let t = done(server, ftp);
+    assert_eq!(t.data_tls_resumed, [true, true, false, false]);
+}
+
+#[test]
+fn an_unresumed_data_connection_closed_at_once_may_be_an_empty_file() {
+    // A server that does not require reuse declines the spent ticket and sends an empty
+    // file: closed at once, like a refusal, but its reply is 226. Both ways to close.
+    let download = |close: Step, data: &[u8], end: &str| {
+        let mut s = exchange("TYPE I", "200 binary");
+        s.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 here"), Step::DataAccept]);
+        s.extend([Step::DataStartTlsWith { tickets: false, require_reuse: false }]);
+        s.extend([Step::DataSend(data.to_vec()), close, reply(end)]);
+        s
+    };
+    let mut script = auth_and_login();
+    script.extend(download(Step::DataClose, b"x", "226 done"));
+    script.extend(download(Step::DataClose, b"x", "226 done"));
+    script.extend(download(Step::DataCloseAbrupt, b"", "226 empty, no close_notify"));
+    script.extend(download(Step::DataClose, b"", "226 empty"));
+    script.extend(exchange("NOOP", "200 in step"));
+    script.extend(quit());
+    let (server, mut ftp) = explicit_single_use_tickets(script);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    assert_eq!(retr(&mut ftp).unwrap(), b"x");
+    assert_eq!(retr(&mut ftp).unwrap(), b"x");
+    for end in ["226 empty, no close_notify", "226 empty"] {
+        assert_eq!(retr(&mut ftp).unwrap(), b"");
+        assert_eq!(ftp.last_reply().unwrap().text(), end);
+    }
+    assert_eq!(ftp.voidcmd("NOOP").unwrap().code, 200);
+    let t = done(server, ftp);
+    assert_eq!(t.data_tls_resumed, [true, true, false, false]);
+    assert_never_sent(&t, &["ABOR"]);
+}
+
 #[test]
 fn implicit_tls_starts_before_the_welcome() {
     let data = b"implicit".to_vec();

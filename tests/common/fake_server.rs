@@ -94,6 +94,11 @@ pub enum Step {
     EndTls,
     /// Starts TLS on the data connection; records whether the client resumed a session.
     DataStartTls,
+    /// `DataStartTls` where the handshake may issue no TLS 1.3 session ticket (as
+    /// proftpd's upload connections: it sends one only with data), and where a
+    /// connection that did not resume a session may be closed right after the
+    /// handshake, as servers requiring reuse do (proftpd, vsftpd).
+    DataStartTlsWith { tickets: bool, require_reuse: bool },
     /// Closes the data connection without a TLS close_notify (a plain TCP close).
     DataCloseAbrupt,
 }
@@ -520,13 +525,29 @@ fn do_step(st: &mut State, step: Step, transcript: &Mutex<Transcript>) -> Result
             c.stream = Conn::Plain(plain);
             Ok(())
         }
-        Step::DataStartTls => {
+        Step::DataStartTls | Step::DataStartTlsWith { .. } => {
             let acceptor = st.tls.clone().ok_or("server made without TLS (use start_tls)")?;
-            let s = st.data.take().ok_or("no data connection")?.start_tls(&acceptor, true)?;
+            let (tickets, require_reuse) = match step {
+                Step::DataStartTlsWith { tickets, require_reuse } => (tickets, require_reuse),
+                _ => (true, false),
+            };
+            let s = st.data.take().ok_or("no data connection")?.start_tls(&acceptor, tickets)?;
+            let mut resumed = false;
             if let Conn::Tls(t) = &s {
+                resumed = t.ssl().session_reused();
                 let mut tr = transcript.lock().unwrap();
-                tr.data_tls_resumed.push(t.ssl().session_reused());
+                tr.data_tls_resumed.push(resumed);
                 tr.tls_sni.push(sni(&s));
+            }
+            if require_reuse && !resumed {
+                // Closed with close_notify, as proftpd does: OpenSSL keeps the tickets
+                // this handshake issued good, and the client may take them next time.
+                let mut s = s;
+                if let Conn::Tls(t) = &mut s {
+                    let _ = t.shutdown();
+                }
+                let _ = s.tcp().shutdown(Shutdown::Both);
+                return Ok(());
             }
             st.data = Some(s);
             Ok(())

@@ -70,19 +70,31 @@ pub fn ca_file() -> PathBuf {
     identities().pem_file.clone()
 }
 
-fn build(id: &Identity, max: Option<SslVersion>) -> SslAcceptor {
+fn builder(id: &Identity, max: Option<SslVersion>) -> openssl::ssl::SslAcceptorBuilder {
     let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server()).unwrap();
     b.set_private_key(&id.key).unwrap();
     b.set_certificate(&id.cert).unwrap();
     // Needed for TLS 1.2 session-ID resumption on the server side.
     b.set_session_id_context(b"libftp-fake").unwrap();
     b.set_max_proto_version(max).unwrap();
-    b.build()
+    b
+}
+
+fn build(id: &Identity, max: Option<SslVersion>) -> SslAcceptor {
+    builder(id, max).build()
 }
 
 /// A server-side TLS acceptor for 127.0.0.1 and localhost, optionally capped at `max`.
 pub fn acceptor(max: Option<SslVersion>) -> SslAcceptor {
     build(&identities().good, max)
+}
+
+/// An acceptor whose TLS 1.3 tickets are each good for one resumption: stateful ones,
+/// which OpenSSL takes out of its cache when used (as proftpd's default setup does).
+pub fn single_use_ticket_acceptor() -> SslAcceptor {
+    let mut b = builder(&identities().good, None);
+    b.set_options(openssl::ssl::SslOptions::NO_TICKET);
+    b.build()
 }
 
 /// An acceptor whose (trusted) certificate names only wrong.example.
