@@ -22,8 +22,9 @@
  *   or 0 instead); that object is then unusable, and can only be freed.
  *
  * Strings and ownership
- *   Strings passed in are NUL-terminated and must not contain CR or LF (refused
- *   with FTP_E_INVALID before anything is sent). Commands, paths and listing
+ *   Strings passed in are NUL-terminated. Those sent to the server must not
+ *   contain CR or LF (refused with FTP_E_INVALID before anything is sent); local
+ *   paths are the file system's business. Commands, paths and listing
  *   arguments are sent as the bytes given, in whatever encoding the server uses
  *   (UTF-8 for most), so a name received from a listing can be passed back as is.
  *   Host names, addresses, user names and passwords must be UTF-8. Data from the
@@ -1561,8 +1562,8 @@ ftp_result ftp_close(ftp_session *h);
 
 /**
  * The code of the last reply read from the server (e.g. 226), kept across
- * ftp_close() until another reply is read. Works on a session made unusable by
- * FTP_E_PANIC.
+ * ftp_close() until another reply is read or ftp_connect() starts a new connection.
+ * Works on a session made unusable by FTP_E_PANIC.
  *
  * @param h the session.
  * @return the code; 0 if no reply yet, or if h is NULL, in use by another thread or the

@@ -9,6 +9,8 @@ use crate::session::{Ftp, is_reply_error};
 use crate::stream::Stream;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// An open data connection, plain or TLS.
@@ -27,6 +29,9 @@ pub struct DataConn {
     finished: bool,
     /// Set once bulk reads (`read_batched`) have tuned the socket.
     batching: Option<Batching>,
+    /// Set by `abort`, which resets the connection: reads then give end-of-file, not
+    /// the reset's error.
+    cut: Arc<AtomicBool>,
 }
 
 /// Bulk downloads over plain connections ask the kernel to wake the reader once per
@@ -54,8 +59,12 @@ struct Batching {
 const CLOSE_NOTIFY_WAIT: Duration = Duration::from_secs(10);
 
 impl DataConn {
-    pub(crate) fn new(stream: Stream, expected: Option<u64>) -> DataConn {
-        DataConn { stream, expected, received: 0, wrote: false, finished: false, batching: None }
+    pub(crate) fn new(stream: Stream, expected: Option<u64>, cut: Arc<AtomicBool>) -> DataConn {
+        DataConn { stream, expected, received: 0, wrote: false, finished: false, batching: None, cut }
+    }
+
+    fn is_cut(&self) -> bool {
+        self.cut.load(Ordering::Acquire)
     }
 
     /// Ends an upload: close_notify on TLS, then a TCP half-close, so the server sees a
@@ -189,7 +198,10 @@ impl Drop for DataConn {
 
 impl Read for DataConn {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.stream.read(buf)?;
+        let n = match self.stream.read(buf) {
+            Err(_) | Ok(0) if self.is_cut() => return Ok(0),
+            other => other?,
+        };
         self.received += n as u64;
         if n == 0
             && self.stream.unclean_eof()

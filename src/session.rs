@@ -12,6 +12,8 @@ use crate::reply::Reply;
 use crate::stream::Stream;
 use crate::tls::{IMPLICIT_PORT, TlsConfig, TlsContext, TlsMode};
 use std::net::{IpAddr, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// The FTP port, used when the caller gives port 0.
@@ -147,9 +149,12 @@ pub struct Ftp {
 }
 
 /// What the session keeps of a data connection it handed to the caller.
+#[derive(Default)]
 pub(crate) struct OpenTransfer {
     /// A second handle on the caller's socket, so `abort` can cut the connection.
     pub(crate) data: Option<TcpStream>,
+    /// Shared with the caller's `DataConn`, which reads end-of-file once it is set.
+    pub(crate) cut: Arc<AtomicBool>,
 }
 
 impl OpenTransfer {
@@ -158,6 +163,8 @@ impl OpenTransfer {
     /// and ABOR is never answered; with the connection reset its write fails at once.
     /// A caller blocked reading the connection wakes with end-of-file.
     fn cut(self) {
+        // Before the reset, so a reader it wakes finds the flag.
+        self.cut.store(true, Ordering::Release);
         if let Some(s) = self.data {
             net::reset(&s);
         }
@@ -221,11 +228,8 @@ impl Ftp {
         timeout: Option<Duration>,
         source: Option<IpAddr>,
     ) -> Result<Reply> {
+        self.forget_connection();
         check_line("host", host)?;
-        self.close();
-        // Replies and commands of an earlier connection would only mislead now.
-        self.ctrl.last_reply = None;
-        self.ctrl.last_command = None;
         self.opts.timeout = timeout;
         self.opts.source_address = source;
         let mode = self.opts.tls_mode;
@@ -591,6 +595,14 @@ impl Ftp {
         let res = self.ctrl.command("QUIT").and_then(|r| if r.class() == 2 { Ok(r) } else { Err(Error::Reply(r)) });
         self.close();
         res
+    }
+
+    /// Closes the connection and forgets its last reply and command, which would only
+    /// mislead once another connection starts (`connect` begins with this).
+    pub fn forget_connection(&mut self) {
+        self.close();
+        self.ctrl.last_reply = None;
+        self.ctrl.last_command = None;
     }
 
     /// Closes the connection without a word to the server (ftplib's `close`).

@@ -13,6 +13,8 @@ use crate::reply::{LineError, LineReader, MAX_LINE, Reply};
 use crate::session::{Ftp, OpenTransfer, is_reply_error};
 use std::io::{self, Read, Write};
 use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 /// Default block size for binary transfers (ftplib's 8192).
 pub const DEFAULT_BLOCKSIZE: usize = 8192;
@@ -134,7 +136,8 @@ impl Ftp {
         let size = if r.code == 150 { parse::parse_150_size(r.first_line()) } else { None };
         // Registered before the TLS handshake, so a failed one is cleaned up by `abandon`
         // (which cuts the connection the server may be blocked on).
-        self.transfer = Some(OpenTransfer { data: stream.try_clone().ok() });
+        let cut = Arc::new(AtomicBool::new(false));
+        self.transfer = Some(OpenTransfer { data: stream.try_clone().ok(), cut: cut.clone() });
         self.interrupter.set_data(Some(&stream));
         let stream = match self.protect(stream) {
             Ok((s, false)) => s,
@@ -142,7 +145,7 @@ impl Ftp {
                 // An empty file, sent in full: its reply is the next one read.
                 Ok(done) => {
                     self.ctrl.hold(done);
-                    self.transfer = Some(OpenTransfer { data: None });
+                    self.transfer = Some(OpenTransfer { data: None, cut: cut.clone() });
                     s
                 }
                 Err(e) if may_retry && e.kind() == ErrorKind::Temp => {
@@ -159,7 +162,7 @@ impl Ftp {
         // line endings. Where no comparison applies, the final reply decides.
         let binary = self.current_type == Some(TYPE_BINARY);
         let expected = size.filter(|_| binary && rest.is_none_or(|r| r == 0));
-        Ok(Some((DataConn::new(stream, expected), size)))
+        Ok(Some((DataConn::new(stream, expected, cut), size)))
     }
 
     /// `ntransfercmd` without the size (ftplib's `transfercmd`).
@@ -174,7 +177,7 @@ impl Ftp {
     pub(crate) fn abandon(&mut self, conn: Option<DataConn>, why: Error) -> Error {
         // Counted as an open transfer even before its connection was accepted: a 1xx
         // came, so a final reply is on its way.
-        self.transfer.get_or_insert(OpenTransfer { data: None });
+        self.transfer.get_or_insert_with(OpenTransfer::default);
         let settled = self.abort_closing(conn);
         match settled {
             Ok(_) => why,

@@ -88,6 +88,9 @@ pub extern "C" fn ftp_connect(
     source_address: *const c_char,
 ) -> ftp_result {
     with_session(h, |s| {
+        // Closed before the arguments are checked: a failed connect, whatever failed,
+        // must not leave commands meant for the new server going to the old one.
+        s.ftp.forget_connection();
         let host = text(host, "host")?;
         let source = match opt_text(source_address, "source_address")? {
             Some(a) => Some(
@@ -347,8 +350,8 @@ pub extern "C" fn ftp_close(h: *mut ftp_session) -> ftp_result {
 }
 
 /// The code of the last reply read from the server (e.g. 226), kept across
-/// ftp_close() until another reply is read. Works on a session made unusable by
-/// FTP_E_PANIC.
+/// ftp_close() until another reply is read or ftp_connect() starts a new connection.
+/// Works on a session made unusable by FTP_E_PANIC.
 ///
 /// @param h the session.
 /// @return the code; 0 if no reply yet, or if h is NULL, in use by another thread or the

@@ -67,6 +67,14 @@ static void test_connect_login_welcome(const struct server *s) {
     /* ... with the password masked. */
     CHECK(strncmp(ftp_session_last_error(h), "PASS **************: ", 21) == 0);
     CHECK(strstr(ftp_session_last_error(h), "wrong-password") == NULL);
+    /* A connect that fails on its arguments still closes the old connection first:
+     * nothing meant for a new server goes to the old one. */
+    CHECK_RC(h, ftp_connect(h, NULL, s->port, 10000, NULL), FTP_E_NULL);
+    CHECK_RC(h, ftp_voidcmd(h, "NOOP"), FTP_E_STATE);
+    CHECK_OK(h, ftp_connect(h, s->host, s->port, 10000, NULL));
+    CHECK_RC(h, ftp_connect(h, s->host, s->port, 10000, "not-an-ip"), FTP_E_INVALID);
+    CHECK(ftp_session_last_reply_code(h) == 0);
+    CHECK_RC(h, ftp_voidcmd(h, "NOOP"), FTP_E_STATE);
 
     /* From a URL: user and password, the port; the IPv6 host in brackets. */
     char url[512];
@@ -212,6 +220,10 @@ static void test_abort_and_cancel(const struct server *s) {
     int code = ftp_session_last_reply_code(h);
     /* pure-ftpd answers with a 150 summary line only, no 225/226. */
     CHECK(code == 225 || code == 226 || (code == 150 && strcmp(s->name, "pure-ftpd") == 0));
+    /* The handle then reads end-of-file, not the reset's error. */
+    n = 1;
+    CHECK_OK(NULL, ftp_data_read(d, buf, sizeof buf, &n));
+    CHECK(n == 0);
     ftp_data_free(d);
     CHECK_OK(h, ftp_sendcmd(h, "NOOP"));
     CHECK(ftp_session_last_reply_code(h) == 200);
@@ -220,6 +232,41 @@ static void test_abort_and_cancel(const struct server *s) {
     CHECK_OK(h, ftp_retr_binary(h, "RETR hello.txt", t_collect, 0, FTP_NO_REST, &got));
     CHECK(got.len == 13);
     t_buf_free(&got);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+struct blocked_read {
+    ftp_data *d;
+    ftp_result rc;
+    size_t n;
+};
+
+static void *read_blocked(void *arg) {
+    struct blocked_read *r = arg;
+    uint8_t buf[64];
+    r->rc = ftp_data_read(r->d, buf, sizeof buf, &r->n);
+    return NULL;
+}
+
+/* A read blocked on a connection the server never writes to (an upload's) wakes with
+ * end-of-file when another thread aborts the transfer. */
+static void test_abort_wakes_a_blocked_reader(const struct server *s) {
+    ftp_session *h = open_user(s);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "STOR blocked-%d.bin", (int)getpid());
+    struct blocked_read r = {NULL, FTP_E_PANIC, 99};
+    CHECK_OK(h, ftp_voidcmd(h, "TYPE I"));
+    CHECK_OK(h, ftp_transfercmd(h, cmd, FTP_NO_REST, &r.d));
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, read_blocked, &r) == 0);
+    usleep(200 * 1000);
+    CHECK_OK(h, ftp_abort(h));
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK(r.rc == FTP_OK && r.n == 0);
+    ftp_data_free(r.d);
+    CHECK_OK(h, ftp_voidcmd(h, "NOOP"));
+    ftp_delete(h, cmd + 5); /* whatever the abort left behind */
     ftp_quit(h);
     ftp_free(h);
 }
@@ -838,6 +885,7 @@ static int run_suite(struct server *s) {
     test_retr_lines(s);
     test_size_and_ntransfercmd(s);
     test_abort_and_cancel(s);
+    test_abort_wakes_a_blocked_reader(s);
     test_commands(s);
     test_mlsd(s);
     test_upload_and_dirs(s);
