@@ -77,10 +77,10 @@
  *   download without close_notify (vsftpd does) is accepted when the bytes
  *   received match the size its 150 reply announced for a binary (TYPE I)
  *   transfer, or otherwise (no size announced; ASCII mode, where servers announce
- *   the size on disk; a TYPE sent with ftp_sendcmd) when the final reply says the
- *   transfer completed (226: it comes over the authenticated control connection).
- *   A binary download short of the announced size is FTP_E_TLS ("download
- *   truncated").
+ *   the size on disk; a type the session does not know, as "TYPE L 8" sent with
+ *   ftp_sendcmd) when the final reply says the transfer completed (226: it comes
+ *   over the authenticated control connection). A binary download short of the
+ *   announced size is FTP_E_TLS ("download truncated").
  *
  * Robustness
  *   No panic crosses this interface: an internal panic returns FTP_E_PANIC and
@@ -2149,7 +2149,8 @@ ftp_result ftp_set_pipelining(ftp_session *h, bool on);
  * Whether the session remembers the representation type (TYPE A or I) it last set
  * and sends TYPE only when a transfer needs the other one. On by default; ftplib
  * sends TYPE before every transfer. The remembered type is forgotten on connect, and
- * when the caller sends TYPE, REIN or USER itself (ftp_sendcmd, ftp_voidcmd, ftp_login).
+ * when the caller sends TYPE, REIN or USER itself (ftp_sendcmd, ftp_voidcmd, ftp_login),
+ * except that a "TYPE I" or "TYPE A" the server accepts becomes the remembered type.
  *
  * @param h the session.
  * @param on true (the default) or false (TYPE before every transfer).

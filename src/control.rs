@@ -288,13 +288,23 @@ impl Control {
         if !c.reader.awaits_lf() {
             return Ok(());
         }
-        let stream = &c.reader.get_ref().stream;
-        let waiting = if stream.is_tls() { stream.pending() > 0 } else { net::has_input(&c.tcp) };
-        if !waiting {
+        let tls = c.reader.get_ref().stream.is_tls();
+        if c.reader.get_ref().stream.pending() == 0 && !net::has_input(&c.tcp) {
             return Ok(());
         }
-        match c.reader.read_waiting() {
+        // Over TLS the socket may hold only part of a record: read without blocking.
+        let read = if tls {
+            c.tcp.set_nonblocking(true).and_then(|()| {
+                let read = c.reader.read_waiting();
+                c.tcp.set_nonblocking(false)?;
+                read
+            })
+        } else {
+            c.reader.read_waiting()
+        };
+        match read {
             Ok(_) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
             Err(e) => Err(self.fail(Error::io("read reply", e))),
         }
     }

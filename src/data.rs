@@ -17,9 +17,10 @@ use std::time::{Duration, Instant};
 ///
 /// TLS end-of-file policy: a download whose server closes the connection without a TLS
 /// close_notify (vsftpd does) is accepted only when the byte count matches the size the
-/// server announced in its 150 reply; without an announced size the transfer's final
-/// reply decides (it comes over the authenticated control connection, so a 226 proves
-/// the file was complete). A mismatch is reported as a truncated download.
+/// server announced in its 150 reply for a binary (TYPE I) transfer; otherwise (no size
+/// announced, ASCII mode, a type the session does not know) the transfer's final reply
+/// decides (it comes over the authenticated control connection, so a 226 proves the
+/// file was complete). A mismatch is reported as a truncated download.
 pub struct DataConn {
     stream: Stream,
     /// The size the server announced, when the whole file is coming (no REST).

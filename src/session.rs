@@ -11,6 +11,7 @@ use crate::progress::{DEFAULT_PROGRESS_INTERVAL, Interrupter, ProgressSink};
 use crate::reply::Reply;
 use crate::stream::Stream;
 use crate::tls::{IMPLICIT_PORT, TlsConfig, TlsContext, TlsMode};
+use crate::transfer::{TYPE_ASCII, TYPE_BINARY};
 use std::net::{IpAddr, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -144,7 +145,7 @@ pub struct Ftp {
     pub(crate) strict_rest: bool,
     /// The representation type the server is known to be in ("A" or "I"): TYPE is sent
     /// only when a transfer needs another one. Forgotten on reconnect, on login and
-    /// when the caller sends TYPE, REIN or USER itself.
+    /// when the caller sends TYPE, REIN or USER itself, but for an accepted TYPE I or A.
     pub(crate) current_type: Option<&'static str>,
 }
 
@@ -163,11 +164,16 @@ impl OpenTransfer {
     /// and ABOR is never answered; with the connection reset its write fails at once.
     /// A caller blocked reading the connection wakes with end-of-file.
     fn cut(self) {
-        // Before the reset, so a reader it wakes finds the flag.
-        self.cut.store(true, Ordering::Release);
+        self.mark_cut();
         if let Some(s) = self.data {
             net::reset(&s);
         }
+    }
+
+    /// Tells the caller's `DataConn` its connection is being cut. Done before ABOR goes
+    /// out and before the reset, so a reader either wakes finds the flag set.
+    fn mark_cut(&self) {
+        self.cut.store(true, Ordering::Release);
     }
 }
 
@@ -390,7 +396,14 @@ impl Ftp {
         if [&b"TYPE"[..], b"REIN", b"USER"].iter().any(|v| verb.eq_ignore_ascii_case(v)) {
             self.current_type = None;
         }
-        self.ctrl.command(cmd)
+        let r = self.ctrl.command(cmd)?;
+        // A plain TYPE I or TYPE A the server took is the type now, as if set here.
+        if r.class() == 2 && verb.eq_ignore_ascii_case(b"TYPE") {
+            self.current_type = [TYPE_BINARY, TYPE_ASCII]
+                .into_iter()
+                .find(|t| cmd.eq_ignore_ascii_case(format!("TYPE {t}").as_bytes()));
+        }
+        Ok(r)
     }
 
     /// Sends `line` after making sure the server is in representation type `ty`: TYPE
@@ -637,6 +650,9 @@ impl Ftp {
     pub(crate) fn abort_closing(&mut self, conn: Option<crate::data::DataConn>) -> Result<Reply> {
         let open = self.transfer.take();
         let was_open = open.is_some();
+        if let Some(t) = &open {
+            t.mark_cut();
+        }
         let sent = self.ctrl.send_abort_urgent();
         if let Some(c) = conn {
             c.discard();

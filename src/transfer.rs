@@ -21,8 +21,8 @@ pub const DEFAULT_BLOCKSIZE: usize = 8192;
 /// Largest block size accepted; larger requests are clamped.
 pub const MAX_BLOCKSIZE: usize = 16 << 20;
 
-const TYPE_BINARY: &str = "I";
-const TYPE_ASCII: &str = "A";
+pub(crate) const TYPE_BINARY: &str = "I";
+pub(crate) const TYPE_ASCII: &str = "A";
 
 /// One step of a transfer's data loop.
 pub(crate) enum Step {
@@ -141,6 +141,14 @@ impl Ftp {
         self.interrupter.set_data(Some(&stream));
         let stream = match self.protect(stream) {
             Ok((s, false)) => s,
+            // The caller's interrupt shuts the connection too: then no retry, and the
+            // reply just read keeps the session in step.
+            Ok((_, true)) if self.interrupter.requested() => {
+                return match self.voidresp() {
+                    Err(e) if !is_reply_error(&e) => Err(e),
+                    _ => Err(Error::Interrupted),
+                };
+            }
             Ok((s, true)) => match self.voidresp() {
                 // An empty file, sent in full: its reply is the next one read.
                 Ok(done) => {
@@ -148,7 +156,8 @@ impl Ftp {
                     self.transfer = Some(OpenTransfer { data: None, cut: cut.clone() });
                     s
                 }
-                Err(e) if may_retry && e.kind() == ErrorKind::Temp => {
+                // Not for a 421: the server is closing the session.
+                Err(e) if may_retry && e.kind() == ErrorKind::Temp && e.reply().is_none_or(|r| r.code != 421) => {
                     let why = "the server refused a TLS data connection that did not resume the session; asking again";
                     self.ctrl.log.emit(1, LogKind::Resp, why);
                     return Ok(None);

@@ -255,6 +255,23 @@ fn an_ascii_download_is_not_held_to_the_size_on_disk() {
 }
 
 #[test]
+fn active_mode_150_whose_lf_comes_in_its_own_tls_record_still_waits_for_the_server() {
+    let data = vec![7u8; 5000];
+    let mut script = auth_and_login();
+    script.extend(exchange("TYPE I", "200 binary"));
+    script.extend([Step::ExpectPrefix("PORT 127,0,0,1,".into()), reply("200 PORT ok")]);
+    script.extend([expect("RETR f"), raw(b"150 connecting\r"), Step::Sleep(50), raw(b"\n"), Step::Sleep(50)]);
+    script.extend([Step::ActiveConnect, Step::DataStartTls, Step::DataSend(data.clone()), Step::DataClose]);
+    script.extend([reply("226 done")]);
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    ftp.set_pasv(false);
+    assert_eq!(retr(&mut ftp).unwrap(), data);
+    done(server, ftp);
+}
+
+#[test]
 fn the_lf_of_the_auth_reply_split_off_stays_out_of_the_handshake() {
     let mut script = vec![expect("AUTH TLS"), raw(b"234 AUTH TLS ok\r"), Step::Sleep(50), raw(b"\n"), Step::StartTls];
     script.extend(exchange("USER bob", "331 password please"));
@@ -421,6 +438,81 @@ fn a_refusal_that_comes_again_is_the_error() {
     ftp.voidcmd("NOOP").unwrap();
     let t = done(server, ftp);
     assert_eq!(t.data_tls_resumed, [true, true, false, false]);
+}
+
+#[test]
+fn a_421_refusal_is_not_asked_again() {
+    let mut script = auth_and_login();
+    script.extend(tls_upload(NO_TICKETS));
+    script.extend(tls_upload(NO_TICKETS));
+    script.extend(exchange("TYPE I", "200 binary"));
+    script.extend([expect("EPSV"), Step::Epsv, expect("STOR up"), reply("150 send it"), Step::DataAccept]);
+    script.extend([Step::DataStartTlsWith { tickets: true, require_reuse: true }, reply("421 shutting down")]);
+    let (server, mut ftp) = explicit_single_use_tickets(script);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    for _ in 0..2 {
+        ftp.storbinary("STOR up", &mut &b"abc"[..], 8192, None, |_| Flow::Continue(())).unwrap();
+    }
+    let e = ftp.storbinary("STOR up", &mut &b"abc"[..], 8192, None, |_| Flow::Continue(())).unwrap_err();
+    assert_eq!(e.reply().map(|r| r.code), Some(421), "{e}");
+    assert_eq!(server.finish_any().commands.iter().filter(|c| *c == "STOR up").count(), 3);
+}
+
+#[test]
+fn an_interrupt_while_watching_an_unresumed_connection_is_not_a_refusal() {
+    // The interrupt shuts the data connection, which then looks closed by the server,
+    // and the server's 426 is a 4xx: still no second try.
+    let download = |start: Step| {
+        let mut s = exchange("TYPE I", "200 binary");
+        s.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 here"), Step::DataAccept, start]);
+        s.extend([Step::DataSend(b"x".to_vec()), Step::DataClose, reply("226 done")]);
+        s
+    };
+    let mut script = auth_and_login();
+    script.extend(download(Step::DataStartTlsWith { tickets: false, require_reuse: false }));
+    script.extend(download(Step::DataStartTlsWith { tickets: false, require_reuse: false }));
+    script.extend(exchange("TYPE I", "200 binary"));
+    script.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 here"), Step::DataAccept]);
+    // A slow handshake makes the watch long: it runs from about 0.4 s to 1.2 s.
+    script.extend([Step::Sleep(400), Step::DataStartTlsWith { tickets: true, require_reuse: false }]);
+    script.extend([Step::Sleep(1200), reply("426 transfer aborted")]);
+    script.extend(quit());
+    let (server, mut ftp) = explicit_single_use_tickets(script);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    assert_eq!(retr(&mut ftp).unwrap(), b"x");
+    assert_eq!(retr(&mut ftp).unwrap(), b"x");
+    let interrupter = ftp.interrupter();
+    let later = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(700));
+        interrupter.interrupt();
+    });
+    let e = retr(&mut ftp).unwrap_err();
+    later.join().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Interrupted, "{e}");
+    let t = done(server, ftp);
+    assert_eq!(t.commands.iter().filter(|c| *c == "RETR f").count(), 3);
+}
+
+#[test]
+fn a_type_sent_by_the_caller_still_holds_a_download_to_its_size() {
+    // ftp_ntransfercmd's C users send TYPE I themselves: an accepted one is the type in
+    // force, so a short binary download closed without close_notify is still truncated.
+    let mut script = auth_and_login();
+    script.extend(exchange("TYPE I", "200 binary"));
+    script.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 Opening f (12 bytes).")]);
+    script.extend([Step::DataAccept, Step::DataStartTls, Step::DataSend(b"abcde".to_vec())]);
+    script.extend([Step::DataCloseAbrupt, reply("226 done")]);
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    ftp.voidcmd("TYPE I").unwrap();
+    let (mut conn, size) = ftp.ntransfercmd("RETR f", None).unwrap();
+    assert_eq!(size, Some(12));
+    let err = std::io::Read::read_to_end(&mut conn, &mut Vec::new()).unwrap_err();
+    assert!(err.to_string().contains("truncated"), "{err}");
+    drop(conn);
+    ftp.voidresp().unwrap();
+    done(server, ftp);
 }
 
 #[test]

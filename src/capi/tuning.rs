@@ -27,7 +27,8 @@ pub extern "C" fn ftp_set_pipelining(h: *mut ftp_session, on: bool) -> ftp_resul
 /// Whether the session remembers the representation type (TYPE A or I) it last set
 /// and sends TYPE only when a transfer needs the other one. On by default; ftplib
 /// sends TYPE before every transfer. The remembered type is forgotten on connect, and
-/// when the caller sends TYPE, REIN or USER itself (ftp_sendcmd, ftp_voidcmd, ftp_login).
+/// when the caller sends TYPE, REIN or USER itself (ftp_sendcmd, ftp_voidcmd, ftp_login),
+/// except that a "TYPE I" or "TYPE A" the server accepts becomes the remembered type.
 ///
 /// @param h the session.
 /// @param on true (the default) or false (TYPE before every transfer).
