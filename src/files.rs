@@ -134,6 +134,9 @@ impl Ftp {
         }
         let target = if opts.atomic { part_path(local)? } else { local.to_path_buf() };
         let remote_size = if opts.resume || opts.verify_size { self.size(remote)? } else { None };
+        if opts.verify_size && remote_size.is_none() && expected.is_none() {
+            return Err(Error::Proto("the server gives no SIZE to check the download against".into()));
+        }
         // Not truncated here: what a resume would keep stays until the server has
         // agreed to send (see `cut_at` in retr_into).
         let mut file = if opts.atomic || ours {
@@ -166,6 +169,15 @@ impl Ftp {
             }
         };
         file.flush().map_err(local_err("write", &target))?;
+        // A whole download shorter than its 150 reply announced is cut short, whatever
+        // the final reply said (curl: "partial file"); more is a file that grew.
+        // (With offset 0 a transfer always ran, and set `announced`.)
+        if let Some(announced) = self.announced.filter(|&a| offset == 0 && moved < a) {
+            return Err(Error::Proto(format!(
+                "{} holds {moved} bytes after the download, the server announced {announced}",
+                target.display()
+            )));
+        }
         let want = remote_size
             .filter(|_| opts.verify_size)
             .map(|s| (s, "the server says"))
@@ -188,6 +200,14 @@ impl Ftp {
             std::fs::rename(&target, local).map_err(local_err("rename to", local))?;
         }
         Ok(moved)
+    }
+
+    /// SIZE of a file that may not exist yet: a 550 counts as 0 bytes.
+    fn size_or_missing(&mut self, remote: &[u8]) -> Result<Option<u64>> {
+        match self.size(remote) {
+            Err(Error::Perm(r)) if r.code == 550 => Ok(Some(0)),
+            other => other,
+        }
     }
 
     /// Runs the transfer of a whole-file helper: `size_hint` as the progress total where
@@ -274,14 +294,12 @@ impl Ftp {
         // and failing then would invite a retry that appends the bytes twice.
         let before = match opts.append && opts.verify_size {
             false => 0,
-            true => match self.size(remote) {
-                Ok(Some(size)) => size,
-                Ok(None) => return Err(Error::Proto("the server gives no SIZE to check an append against".into())),
-                Err(Error::Perm(r)) if r.code == 550 => 0,
-                Err(e) => return Err(e),
-            },
+            true => self
+                .size_or_missing(remote)?
+                .ok_or_else(|| Error::Proto("the server gives no SIZE to check an append against".into()))?,
         };
-        let mut offset = if opts.resume { self.size(remote)?.unwrap_or(0) } else { 0 };
+        // A resume of a file the server does not have yet starts it.
+        let mut offset = if opts.resume { self.size_or_missing(remote)?.unwrap_or(0) } else { 0 };
         if offset > local_size {
             offset = 0; // the remote file is longer: replace it
         }

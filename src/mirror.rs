@@ -231,6 +231,16 @@ impl LocalOwners {
     }
 }
 
+/// `name` with its case folded (Unicode lower case for UTF-8, ASCII otherwise): the
+/// names a server that ignores case takes for one. Unicode normal forms (NFC, NFD)
+/// are not folded.
+fn fold_case(name: &[u8]) -> Vec<u8> {
+    match std::str::from_utf8(name) {
+        Ok(text) => text.to_lowercase().into_bytes(),
+        Err(_) => name.to_ascii_lowercase(),
+    }
+}
+
 /// A local path and what is there now (lstat: a link is not followed).
 struct Local {
     path: PathBuf,
@@ -356,6 +366,8 @@ impl Ftp {
             let Some(name) = safe_name(&e.name) else {
                 run.stats.refused += 1;
                 run.report(MirrorAction::Refused, &join(rel, &e.name), None)?;
+                // Left as it is, as reported: not a local file the server lacks.
+                seen.insert(e.name.clone());
                 continue;
             };
             let path = join(rel, name);
@@ -636,6 +648,12 @@ impl Ftp {
             if !meta.is_file() {
                 continue;
             }
+            if there.is_some_and(|e| e.kind == EntryType::Link) {
+                // A STOR would go through the server's link, wherever it points.
+                run.stats.skipped += 1;
+                run.report(MirrorAction::SkippedLink, &path, None)?;
+                continue;
+            }
             let unchanged = there.is_some_and(|e| {
                 e.kind == EntryType::File
                     && e.size == Some(meta.len())
@@ -654,9 +672,13 @@ impl Ftp {
             }
         }
         if run.opts.delete {
+            // A server that ignores case holds a local file under any of its spellings:
+            // such a name may be the file just uploaded, so it is kept.
+            let folded: HashSet<Vec<u8>> = names.iter().map(|n| fold_case(n)).collect();
             for e in &remote {
                 if matches!(e.kind, EntryType::CurrentDir | EntryType::ParentDir)
                     || names.binary_search(&e.name).is_ok()
+                    || folded.contains(&fold_case(&e.name))
                     || safe_name(&e.name).is_none()
                 {
                     continue;

@@ -139,6 +139,8 @@ pub struct Ftp {
     /// The size SIZE gave for the next download, for progress reports when the 150
     /// reply announces none.
     pub(crate) size_hint: Option<u64>,
+    /// The size the last transfer's 150 reply announced ("(N bytes)"), if any.
+    pub(crate) announced: Option<u64>,
     /// REST must be answered 350 for the next transfer (the whole-file helpers): a
     /// server that ignored the offset would send or take the whole file, which the
     /// resumed file would then hold in the wrong place. ftplib accepts any 2xx/3xx.
@@ -195,6 +197,7 @@ impl Default for Ftp {
             progress_interval: DEFAULT_PROGRESS_INTERVAL,
             interrupter: Interrupter::default(),
             size_hint: None,
+            announced: None,
             strict_rest: false,
             current_type: None,
         }

@@ -134,6 +134,7 @@ impl Ftp {
             },
         };
         let size = if r.code == 150 { parse::parse_150_size(r.first_line()) } else { None };
+        self.announced = size;
         // Registered before the TLS handshake, so a failed one is cleaned up by `abandon`
         // (which cuts the connection the server may be blocked on).
         let cut = Arc::new(AtomicBool::new(false));

@@ -70,6 +70,51 @@ fn a_download_short_of_the_size_is_an_error_and_keeps_the_part() {
 }
 
 #[test]
+fn a_download_short_of_what_its_150_announced_keeps_the_old_copy() {
+    // The 226 says done, but 4 of the 10 bytes announced came: not a whole file.
+    for zero_copy in [true, false] {
+        let dir = temp_dir(&format!("files-short-150-{zero_copy}"));
+        let local = dir.join("f.bin");
+        std::fs::write(&local, b"GOOD OLD COPY").unwrap();
+        let mut script = exchange("TYPE I", "200 binary");
+        script.extend([expect("EPSV"), Step::Epsv, expect("RETR f.bin"), reply("150 f.bin (10 bytes)")]);
+        script.extend([Step::DataAccept, Step::DataSend(b"0123".to_vec()), Step::DataClose, reply("226 done")]);
+        let (server, mut ftp) = session(vec![script]);
+        ftp.set_zero_copy(zero_copy, false);
+        let e = ftp.retr_file("f.bin", &local, FileOptions { atomic: true, ..FileOptions::default() }).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Proto, "{e}");
+        assert!(e.to_string().contains("announced 10"), "{e}");
+        assert_eq!(std::fs::read(&local).unwrap(), b"GOOD OLD COPY");
+        assert_eq!(std::fs::read(dir.join("f.bin.part")).unwrap(), b"0123", "kept for a resume");
+        done(server, ftp);
+    }
+}
+
+#[test]
+fn verify_size_without_size_on_the_server_fails_before_the_download() {
+    let dir = temp_dir("files-no-size");
+    let local = dir.join("f.bin");
+    std::fs::write(&local, b"GOOD OLD COPY").unwrap();
+    let (server, mut ftp) = session(vec![size("f.bin", "502 SIZE not implemented")]);
+    let opts = FileOptions { atomic: true, verify_size: true, ..FileOptions::default() };
+    let e = ftp.retr_file("f.bin", &local, opts).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Proto, "{e}");
+    assert_eq!(std::fs::read(&local).unwrap(), b"GOOD OLD COPY");
+    assert_never_sent(&done(server, ftp), &["RETR"]);
+}
+
+#[test]
+fn a_resumed_upload_of_a_file_the_server_lacks_sends_it_whole() {
+    let dir = temp_dir("files-resume-new");
+    let local = dir.join("u.bin");
+    std::fs::write(&local, b"abc").unwrap();
+    let (server, mut ftp) = session(vec![size("u.bin", "550 No such file"), transfer("STOR u.bin", None, None)]);
+    let opts = FileOptions { resume: true, ..FileOptions::default() };
+    assert_eq!(ftp.stor_file(&local, "u.bin", opts).unwrap(), 3);
+    assert_eq!(done(server, ftp).data, vec![b"abc".to_vec()]);
+}
+
+#[test]
 fn resumed_upload_uses_rest_with_rest_stream_and_appe_without() {
     let dir = temp_dir("files-stor");
     let local = dir.join("up.bin");

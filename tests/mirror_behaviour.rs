@@ -554,3 +554,78 @@ fn a_file_written_in_place_replaces_a_local_link_never_writes_through_it() {
         server.finish();
     }
 }
+
+/// After the welcome: an upload mirror into /pub from /home (made with its parents)
+/// whose listing of /pub is `listing`, then `then`, the CWD back home and QUIT.
+fn upload_script(listing: &str, then: Vec<Step>) -> Vec<Step> {
+    let mut s = exchange("PWD", "257 \"/home\"");
+    s.extend(exchange("CWD /", "250 ok"));
+    s.extend(exchange("CWD pub", "250 ok"));
+    s.extend(exchange("CWD /home", "250 ok"));
+    s.extend(exchange("PWD", "257 \"/home\""));
+    s.extend(exchange("CWD /pub", "250 ok"));
+    s.extend(exchange("PWD", "257 \"/pub\""));
+    s.extend(exchange("CWD /pub", "250 ok"));
+    s.extend(mlsd(listing, true));
+    s.extend(then);
+    s.extend(exchange("CWD /home", "250 ok"));
+    s.extend(quit());
+    s
+}
+
+/// Mirrors `root` up into /pub: the result, and each action with its path.
+fn upload(
+    ftp: &mut Ftp,
+    root: &std::path::Path,
+    opts: &MirrorOptions,
+) -> (ftp::Result<ftp::MirrorStats>, Vec<(MirrorAction, String)>) {
+    let mut seen = Vec::new();
+    let result = ftp.mirror_upload(root, "/pub", opts, &mut |a, p, _| {
+        seen.push((a, String::from_utf8_lossy(p).into_owned()));
+        Flow::Continue(())
+    });
+    (result, seen)
+}
+
+#[test]
+fn an_upload_never_deletes_a_name_that_differs_from_a_local_one_only_in_case() {
+    // On a server that ignores case, STOR readme wrote README: deleting README as a
+    // name the local tree lacks would delete the upload.
+    let root = temp_dir("mirror-up-case");
+    std::fs::write(root.join("readme"), b"hello").unwrap();
+    let mut then = exchange("TYPE I", "200 binary");
+    then.extend([expect("EPSV"), Step::Epsv, expect("STOR readme"), reply("150 go")]);
+    then.extend([Step::DataAccept, Step::DataRecvAll, Step::DataClose, reply("226 ok")]);
+    let (server, mut ftp) = connected(upload_script("type=file;size=9; README\r\n", then));
+    let (result, seen) = upload(&mut ftp, &root, &MirrorOptions { delete: true, ..MirrorOptions::default() });
+    assert_eq!(result.unwrap().deleted, 0);
+    assert_eq!(seen, [(MirrorAction::Put, "readme".to_string())]);
+    ftp.quit().unwrap();
+    let t = server.finish();
+    assert!(!t.commands.iter().any(|c| c.starts_with("DELE")), "{:?}", t.commands);
+}
+
+#[test]
+fn an_upload_never_writes_through_a_link_on_the_server() {
+    let root = temp_dir("mirror-up-link");
+    std::fs::write(root.join("f"), b"hello").unwrap();
+    let (server, mut ftp) = connected(upload_script("type=OS.unix=symlink;size=11; f\r\n", Vec::new()));
+    let (result, seen) = upload(&mut ftp, &root, &MirrorOptions::default());
+    assert_eq!(result.unwrap().files_transferred, 0);
+    assert_eq!(seen, [(MirrorAction::SkippedLink, "f".to_string())]);
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
+fn a_refused_name_is_left_as_it_is_locally_too() {
+    let dir = temp_dir("mirror-refused-kept");
+    std::fs::write(dir.join("back\\slash"), b"keep me").unwrap();
+    let (server, mut ftp) = connected(mlsd_script("type=file;size=7; back\\slash\r\n", Vec::new()));
+    let (result, seen) = download(&mut ftp, &dir, &MirrorOptions { delete: true, ..MirrorOptions::default() });
+    assert_eq!(result.unwrap().deleted, 0);
+    assert_eq!(seen, [(MirrorAction::Refused, "back\\slash".to_string())]);
+    assert_eq!(std::fs::read(dir.join("back\\slash")).unwrap(), b"keep me");
+    ftp.quit().unwrap();
+    server.finish();
+}

@@ -64,9 +64,12 @@ fn borrowed_file(fd: c_int) -> Result<ManuallyDrop<File>, Failure> {
 /// file is cut to the resume point only once the server sends, so a refused RETR leaves
 /// it as it was. FTP_FILE_ATOMIC writes "PATH.part" and renames it
 /// to PATH at the end, so PATH never holds a partial file (a failed download leaves the
-/// ".part" file for a later resume). FTP_FILE_VERIFY_SIZE compares the result with the
-/// server's SIZE. FTP_FILE_PRESERVE_MTIME sets the local file's time from MDTM. The
-/// progress callback, cancellation and ftp_interrupt() apply as to ftp_retr_binary().
+/// ".part" file for a later resume). A whole download (not a resume) shorter than the
+/// size its 150 reply announced fails, whatever the final reply says (curl: "partial
+/// file"). FTP_FILE_VERIFY_SIZE compares the result with the server's SIZE; a server
+/// without SIZE fails it before anything moves. FTP_FILE_PRESERVE_MTIME sets the local
+/// file's time from MDTM. The progress callback, cancellation and ftp_interrupt() apply
+/// as to ftp_retr_binary().
 ///
 /// @param h the session.
 /// @param remote the server's file (bytes as given; no CR/LF/NUL).
@@ -75,7 +78,8 @@ fn borrowed_file(fd: c_int) -> Result<ManuallyDrop<File>, Failure> {
 /// @param bytes_out receives the bytes transferred (not those a resume kept); may be NULL.
 /// @return FTP_OK; FTP_E_IO for local file errors (the message names the file); the
 ///         errors of ftp_retr_binary(), ftp_size() and ftp_mdtm(); FTP_E_PROTO if the
-///         sizes differ after the download; FTP_E_INVALID for unknown flags and for
+///         sizes differ after the download, or SIZE is missing for
+///         FTP_FILE_VERIFY_SIZE; FTP_E_INVALID for unknown flags and for
 ///         FTP_FILE_APPEND.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_retr_file(
@@ -165,7 +169,9 @@ pub extern "C" fn ftp_retr_fd(
 }
 
 /// Uploads from an open file descriptor, from its current position to its end
-/// (REST `rest_offset` + STOR when rest_offset is given).
+/// (REST `rest_offset` + STOR when rest_offset is given). The descriptor is not
+/// moved first: with a rest_offset, position it there yourself (lseek), or the
+/// bytes from where it is go to the server's offset.
 ///
 /// @param h the session.
 /// @param fd an open descriptor, readable; it stays open and the caller's.

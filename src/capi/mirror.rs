@@ -185,7 +185,11 @@ pub extern "C" fn ftp_mirror(
 /// parents if missing): files that are new or whose size differs (or, where the server
 /// takes MFMT, whose time differs) are uploaded and given their local time; missing
 /// directories are made; with FTP_MIRROR_DELETE, remote files the local tree lacks are
-/// deleted. Parameters and results as for ftp_mirror(), source and target swapped;
+/// deleted, except one whose name differs from a local one only in case (on a server
+/// that ignores case it is the same file). A name the server lists as a symbolic link
+/// is never uploaded to (the upload would go wherever the link points): it is
+/// reported as FTP_MIRROR_SKIPPED_LINK. Parameters and results as for ftp_mirror(),
+/// source and target swapped;
 /// the working directory is the same afterwards. A dry run creates nothing, so it
 /// reports every file below a directory the server lacks as one to upload.
 ///
