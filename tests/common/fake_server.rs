@@ -55,6 +55,9 @@ pub enum Step {
     IntruderConnect(Ipv4Addr),
     /// Sends bytes on the data connection.
     DataSend(Vec<u8>),
+    /// `DataSend` to a client meant to cut the connection before the end: its close or
+    /// reset ends the step quietly, however far the sending got by then.
+    DataSendUntilCut(Vec<u8>),
     /// Sends pieces on the data connection with pauses between them.
     DataSendSplit(Vec<Vec<u8>>),
     /// Sends one byte every `interval` ms, `count` times, stopping quietly once the
@@ -429,6 +432,10 @@ fn do_step(st: &mut State, step: Step, transcript: &Mutex<Transcript>) -> Result
             Ok(())
         }
         Step::DataSend(bytes) => data(st)?.write_all(&bytes).map_err(|e| format!("data send: {e}")),
+        Step::DataSendUntilCut(bytes) => match data(st)?.write_all(&bytes) {
+            Err(e) if matches!(e.kind(), io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset) => Ok(()),
+            other => other.map_err(|e| format!("data send: {e}")),
+        },
         Step::DataSendSplit(pieces) => {
             for p in pieces {
                 data(st)?.write_all(&p).map_err(|e| format!("data send: {e}"))?;
