@@ -288,20 +288,15 @@ impl Control {
         if !c.reader.awaits_lf() {
             return Ok(());
         }
-        let tls = c.reader.get_ref().stream.is_tls();
         if c.reader.get_ref().stream.pending() == 0 && !net::has_input(&c.tcp) {
             return Ok(());
         }
-        // Over TLS the socket may hold only part of a record: read without blocking.
-        let read = if tls {
-            c.tcp.set_nonblocking(true).and_then(|()| {
-                let read = c.reader.read_waiting();
-                c.tcp.set_nonblocking(false)?;
-                read
-            })
-        } else {
-            c.reader.read_waiting()
-        };
+        // Without blocking: over TLS the socket may hold only part of a record.
+        let read = c.tcp.set_nonblocking(true).and_then(|()| {
+            let read = c.reader.read_waiting();
+            c.tcp.set_nonblocking(false)?;
+            read
+        });
         match read {
             Ok(_) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),

@@ -164,16 +164,15 @@ impl OpenTransfer {
     /// Resets the data connection under the caller's feet. A server that handles ABOR
     /// only between writes (vsftpd's default) stays blocked on a full socket otherwise,
     /// and ABOR is never answered; with the connection reset its write fails at once.
-    /// A caller blocked reading the connection wakes with end-of-file.
+    /// A caller blocked reading the connection wakes with end-of-file (`mark_cut` first).
     fn cut(self) {
-        self.mark_cut();
         if let Some(s) = self.data {
             net::reset(&s);
         }
     }
 
-    /// Tells the caller's `DataConn` its connection is being cut. Done before ABOR goes
-    /// out and before the reset, so a reader either wakes finds the flag set.
+    /// Tells the caller's `DataConn` its connection is being cut: done before ABOR goes
+    /// out, as a server may reset the connection on ABOR, and before `cut`.
     fn mark_cut(&self) {
         self.cut.store(true, Ordering::Release);
     }
@@ -402,9 +401,11 @@ impl Ftp {
         let r = self.ctrl.command(cmd)?;
         // A plain TYPE I or TYPE A the server took is the type now, as if set here.
         if r.class() == 2 && verb.eq_ignore_ascii_case(b"TYPE") {
-            self.current_type = [TYPE_BINARY, TYPE_ASCII]
-                .into_iter()
-                .find(|t| cmd.eq_ignore_ascii_case(format!("TYPE {t}").as_bytes()));
+            self.current_type = match cmd.to_ascii_uppercase().as_slice() {
+                b"TYPE I" => Some(TYPE_BINARY),
+                b"TYPE A" => Some(TYPE_ASCII),
+                _ => None,
+            };
         }
         Ok(r)
     }

@@ -45,11 +45,20 @@ fn auth_and_login() -> Vec<Step> {
 
 /// A TLS download of `data`: the 150 reply text, then how the server ends the data connection.
 fn tls_download(announce: &str, data: &[u8], close: Step, end: &str) -> Vec<Step> {
-    let mut s = exchange("TYPE I", "200 binary");
-    s.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply(announce), Step::DataAccept, Step::DataStartTls]);
+    tls_download_with("I", announce, Step::DataStartTls, data, close, end)
+}
+
+/// `tls_download` in representation type `ty`, the data connection's TLS started by `start`.
+fn tls_download_with(ty: &str, announce: &str, start: Step, data: &[u8], close: Step, end: &str) -> Vec<Step> {
+    let mut s = exchange(&format!("TYPE {ty}"), "200 type set");
+    s.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply(announce), Step::DataAccept, start]);
     s.extend([Step::DataSend(data.to_vec()), close, reply(end)]);
     s
 }
+
+/// A data connection's TLS that issues no ticket and takes a connection that did not
+/// resume (a server not requiring reuse).
+const DECLINING: Step = Step::DataStartTlsWith { tickets: false, require_reuse: false };
 
 /// A server running `script` after its welcome, and an explicit-FTPS client connected
 /// (AUTH done) with `cfg`.
@@ -237,10 +246,8 @@ fn an_ascii_download_is_not_held_to_the_size_on_disk() {
     // In ASCII mode the server announces the file's size on disk and sends it with
     // CRLF: more bytes than announced. No comparison applies; the 226 decides.
     let mut script = auth_and_login();
-    script.extend(exchange("TYPE A", "200 ascii"));
-    script.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 Opening f (12 bytes).")]);
-    script.extend([Step::DataAccept, Step::DataStartTls, Step::DataSend(b"line1\r\nline2\r\n".to_vec())]);
-    script.extend([Step::DataCloseAbrupt, reply("226 done")]);
+    let (announce, data) = ("150 Opening f (12 bytes).", b"line1\r\nline2\r\n");
+    script.extend(tls_download_with("A", announce, Step::DataStartTls, data, Step::DataCloseAbrupt, "226 done"));
     script.extend(quit());
     let (server, mut ftp) = explicit(script, config(), None);
     ftp.login(Some("bob"), Some("pw"), None).unwrap();
@@ -462,15 +469,10 @@ fn a_421_refusal_is_not_asked_again() {
 fn an_interrupt_while_watching_an_unresumed_connection_is_not_a_refusal() {
     // The interrupt shuts the data connection, which then looks closed by the server,
     // and the server's 426 is a 4xx: still no second try.
-    let download = |start: Step| {
-        let mut s = exchange("TYPE I", "200 binary");
-        s.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 here"), Step::DataAccept, start]);
-        s.extend([Step::DataSend(b"x".to_vec()), Step::DataClose, reply("226 done")]);
-        s
-    };
     let mut script = auth_and_login();
-    script.extend(download(Step::DataStartTlsWith { tickets: false, require_reuse: false }));
-    script.extend(download(Step::DataStartTlsWith { tickets: false, require_reuse: false }));
+    for _ in 0..2 {
+        script.extend(tls_download_with("I", "150 here", DECLINING, b"x", Step::DataClose, "226 done"));
+    }
     script.extend(exchange("TYPE I", "200 binary"));
     script.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 here"), Step::DataAccept]);
     // A slow handshake makes the watch long: it runs from about 0.4 s to 1.2 s.
@@ -498,10 +500,7 @@ fn a_type_sent_by_the_caller_still_holds_a_download_to_its_size() {
     // ftp_ntransfercmd's C users send TYPE I themselves: an accepted one is the type in
     // force, so a short binary download closed without close_notify is still truncated.
     let mut script = auth_and_login();
-    script.extend(exchange("TYPE I", "200 binary"));
-    script.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 Opening f (12 bytes).")]);
-    script.extend([Step::DataAccept, Step::DataStartTls, Step::DataSend(b"abcde".to_vec())]);
-    script.extend([Step::DataCloseAbrupt, reply("226 done")]);
+    script.extend(tls_download("150 Opening f (12 bytes).", b"abcde", Step::DataCloseAbrupt, "226 done"));
     script.extend(quit());
     let (server, mut ftp) = explicit(script, config(), None);
     ftp.login(Some("bob"), Some("pw"), None).unwrap();
@@ -519,13 +518,7 @@ fn a_type_sent_by_the_caller_still_holds_a_download_to_its_size() {
 fn an_unresumed_data_connection_closed_at_once_may_be_an_empty_file() {
     // A server that does not require reuse declines the spent ticket and sends an empty
     // file: closed at once, like a refusal, but its reply is 226. Both ways to close.
-    let download = |close: Step, data: &[u8], end: &str| {
-        let mut s = exchange("TYPE I", "200 binary");
-        s.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 here"), Step::DataAccept]);
-        s.extend([Step::DataStartTlsWith { tickets: false, require_reuse: false }]);
-        s.extend([Step::DataSend(data.to_vec()), close, reply(end)]);
-        s
-    };
+    let download = |close, data: &[u8], end| tls_download_with("I", "150 here", DECLINING, data, close, end);
     let mut script = auth_and_login();
     script.extend(download(Step::DataClose, b"x", "226 done"));
     script.extend(download(Step::DataClose, b"x", "226 done"));

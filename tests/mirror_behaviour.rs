@@ -13,18 +13,26 @@ fn connected(script: Vec<Step>) -> (FakeServer, Ftp) {
     connected_with(script, |ftp| ftp.set_feat_after_login(false))
 }
 
-/// Mirrors the server's /pub into `dir`: the result, and each action with its path.
-fn download(
-    ftp: &mut Ftp,
-    dir: &std::path::Path,
-    opts: &MirrorOptions,
-) -> (ftp::Result<ftp::MirrorStats>, Vec<(MirrorAction, String)>) {
+/// A mirror's result, and each action it reported with its path.
+type Mirrored = (ftp::Result<ftp::MirrorStats>, Vec<(MirrorAction, String)>);
+
+/// Mirrors the server's /pub into `dir` (`up`: `dir` into /pub).
+fn mirror(ftp: &mut Ftp, up: bool, dir: &std::path::Path, opts: &MirrorOptions) -> Mirrored {
     let mut seen = Vec::new();
-    let result = ftp.mirror_download("/pub", dir, opts, &mut |a, p, _| {
+    let mut note = |a, p: &[u8], _| {
         seen.push((a, String::from_utf8_lossy(p).into_owned()));
         Flow::Continue(())
-    });
+    };
+    let result = if up {
+        ftp.mirror_upload(dir, "/pub", opts, &mut note)
+    } else {
+        ftp.mirror_download("/pub", dir, opts, &mut note)
+    };
     (result, seen)
+}
+
+fn download(ftp: &mut Ftp, dir: &std::path::Path, opts: &MirrorOptions) -> Mirrored {
+    mirror(ftp, false, dir, opts)
 }
 
 /// After the welcome: a mirror of /pub from /home whose first listing is `listing`,
@@ -573,18 +581,8 @@ fn upload_script(listing: &str, then: Vec<Step>) -> Vec<Step> {
     s
 }
 
-/// Mirrors `root` up into /pub: the result, and each action with its path.
-fn upload(
-    ftp: &mut Ftp,
-    root: &std::path::Path,
-    opts: &MirrorOptions,
-) -> (ftp::Result<ftp::MirrorStats>, Vec<(MirrorAction, String)>) {
-    let mut seen = Vec::new();
-    let result = ftp.mirror_upload(root, "/pub", opts, &mut |a, p, _| {
-        seen.push((a, String::from_utf8_lossy(p).into_owned()));
-        Flow::Continue(())
-    });
-    (result, seen)
+fn upload(ftp: &mut Ftp, root: &std::path::Path, opts: &MirrorOptions) -> Mirrored {
+    mirror(ftp, true, root, opts)
 }
 
 #[test]
