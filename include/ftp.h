@@ -1215,15 +1215,19 @@ ftp_result ftp_stor_file(ftp_session *h,
 
 /**
  * Downloads a file into an open file descriptor, writing at its current position
- * (REST `rest_offset` is sent when given: position the descriptor to match).
+ * (REST `rest_offset` is sent when given: position the descriptor to match). Without
+ * a rest_offset, a download shorter than the size its 150 reply announced fails with
+ * FTP_E_PROTO, whatever the final reply says (curl: "partial file"); the bytes that
+ * came stay written.
  *
  * @param h the session.
  * @param remote the server's file (bytes as given; no CR/LF/NUL).
  * @param fd an open descriptor, writable; it stays open and the caller's.
  * @param rest_offset restart offset (>= 0), or FTP_NO_REST.
  * @param bytes_out receives the bytes transferred; may be NULL.
- * @return FTP_OK; FTP_E_IO for write errors; FTP_E_INVALID for a negative fd; the
- *         errors of ftp_retr_binary().
+ * @return FTP_OK; FTP_E_IO for write errors; FTP_E_INVALID for a negative fd;
+ *         FTP_E_PROTO for a download short of its announced size; the errors of
+ *         ftp_retr_binary().
  */
 ftp_result ftp_retr_fd(ftp_session *h,
                        const char *remote,

@@ -169,15 +169,6 @@ impl Ftp {
             }
         };
         file.flush().map_err(local_err("write", &target))?;
-        // A whole download shorter than its 150 reply announced is cut short, whatever
-        // the final reply said (curl: "partial file"); more is a file that grew.
-        // (With offset 0 a transfer always ran, and set `announced`.)
-        if let Some(announced) = self.announced.filter(|&a| offset == 0 && moved < a) {
-            return Err(Error::Proto(format!(
-                "{} holds {moved} bytes after the download, the server announced {announced}",
-                target.display()
-            )));
-        }
         let want = remote_size
             .filter(|_| opts.verify_size)
             .map(|s| (s, "the server says"))
@@ -277,6 +268,14 @@ impl Ftp {
             }
             step
         })?;
+        // A whole download shorter than its 150 reply announced is cut short, whatever
+        // the final reply said (curl: "partial file"); more is a file that grew.
+        if let Some(announced) = self.announced.filter(|&a| rest.is_none() && moved < a) {
+            return Err(Error::Proto(format!(
+                "{} got {moved} bytes, the server announced {announced}",
+                shown.display()
+            )));
+        }
         Ok(moved)
     }
 
