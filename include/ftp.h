@@ -80,7 +80,9 @@
  *   the size on disk; a type the session does not know, as "TYPE L 8" sent with
  *   ftp_sendcmd) when the final reply says the transfer completed (226: it comes
  *   over the authenticated control connection). A binary download short of the
- *   announced size is FTP_E_TLS ("download truncated").
+ *   announced size is FTP_E_TLS ("download truncated"). After ftp_ccc() the
+ *   control connection is clear text and proves nothing: a TLS download must then
+ *   end with close_notify, or it is FTP_E_TLS ("download truncated").
  *
  * Robustness
  *   No panic crosses this interface: an internal panic returns FTP_E_PANIC and
@@ -1382,7 +1384,9 @@ void ftp_free(ftp_session *h);
  * checked against `host`.
  *
  * @param h the session.
- * @param host host name or IP address (UTF-8, no CR/LF/NUL; required).
+ * @param host host name or IP address (UTF-8, no CR/LF/NUL; required); a link-local
+ *        IPv6 address names its interface as "fe80::1%eth0" (TLS then checks the
+ *        certificate against the address alone).
  * @param port TCP port; 0 means 21 (990 in FTP_TLS_IMPLICIT mode).
  * @param timeout_ms timeout in milliseconds for connecting, for each whole reply, and
  *        for every later write and each data connection read (see ftp_set_timeouts());
@@ -1860,8 +1864,10 @@ ftp_result ftp_prot_c(ftp_session *h);
 /**
  * Clears the control channel (ftplib's FTP_TLS.ccc): sends CCC, then shuts TLS down
  * properly (close_notify both ways); later commands go in clear text, for firewalls
- * that inspect them. Data protection (PROT P) is unchanged. Log in before: in TLS
- * mode, ftp_login() refuses a cleared control channel (FTP_E_TLS_REQUIRED).
+ * that inspect them. Data protection (PROT P) is unchanged, but a clear-text reply
+ * can no longer vouch for a TLS download: one that ends without close_notify is
+ * then FTP_E_TLS ("download truncated"). Log in before: ftp_login() refuses a
+ * cleared control channel (FTP_E_TLS_REQUIRED), even after a refused ftp_auth().
  *
  * @param h the session, its control connection secured.
  * @return FTP_OK; FTP_E_STATE if the control connection does not use TLS;
@@ -2211,12 +2217,16 @@ void ftp_url_free(ftp_url *u);
 
 /**
  * Parses `ftp[s]://[user[:password]@]host[:port]/path[;type=a|i|d]` into u (RFC 1738,
- * as curl reads it): user, password and path are percent-decoded; an IPv6 host is
- * written in brackets; ftps:// means implicit TLS. Encoded CR, LF or NUL bytes, a bad
- * %-escape, a port outside 1..65535, a query or fragment are refused.
+ * as curl reads it): user, password, host and path are percent-decoded; an IPv6 host
+ * is written in brackets, with an optional zone as RFC 6874 writes it
+ * ("[fe80::1%25eth0]"); ftps:// means implicit TLS. Refused: encoded CR, LF or NUL
+ * bytes, a bad %-escape, a host with characters other than ASCII letters, digits,
+ * '-', '.', '_' and non-ASCII (so an unbracketed IPv6 address, or ";type=" with no
+ * path before it), a port outside 1..65535, a query or fragment.
  *
  * @param u the URL object.
- * @param url the URL (NUL-terminated; user, password and host must decode to UTF-8).
+ * @param url the URL (NUL-terminated UTF-8; write other bytes of a path as %XX, e.g.
+ *        "caf%E9"; user, password and host must decode to UTF-8).
  * @return FTP_OK; FTP_E_INVALID with the reason in ftp_url_last_error() (which never
  *         repeats the password); FTP_E_NULL if u or url is NULL. On failure u keeps
  *         its previous contents.
@@ -2233,7 +2243,8 @@ ftp_result ftp_url_parse(ftp_url *u, const char *url);
 const char *ftp_url_last_error(const ftp_url *u);
 
 /**
- * The host (an IPv6 address without its brackets).
+ * The host (an IPv6 address without its brackets; with a zone, as ftp_connect()
+ * takes it: "fe80::1%eth0").
  *
  * @param u the URL object.
  * @return owned by u; NULL if u is NULL or holds no URL yet.
@@ -2244,7 +2255,9 @@ const char *ftp_url_host(const ftp_url *u);
  * The decoded user name.
  *
  * @param u the URL object.
- * @return owned by u; NULL if the URL names no user (anonymous), or u is NULL or empty.
+ * @return owned by u; NULL if the URL names no user (anonymous), or u is NULL or
+ *         empty; "" for "@host" or ":password@host", which ftp_login() also takes as
+ *         anonymous.
  */
 const char *ftp_url_user(const ftp_url *u);
 
@@ -2275,7 +2288,9 @@ bool ftp_url_is_ftps(const ftp_url *u);
 
 /**
  * The decoded path after the host's '/', as bytes (names need not be UTF-8), "" for
- * the login directory. "dir/file" is relative to the login directory, as in RFC 1738.
+ * the login directory. "dir/file" is relative to the login directory, as in RFC 1738;
+ * a path that starts with '/' once decoded (ftp://host/%2Fetc/x, or curl's
+ * ftp://host//etc/x) is absolute.
  *
  * @param u the URL object.
  * @param len_out receives the length (a path cannot contain NUL); may be NULL.

@@ -20,11 +20,16 @@ use std::time::{Duration, Instant};
 /// server announced in its 150 reply for a binary (TYPE I) transfer; otherwise (no size
 /// announced, ASCII mode, a type the session does not know) the transfer's final reply
 /// decides (it comes over the authenticated control connection, so a 226 proves the
-/// file was complete). A mismatch is reported as a truncated download.
+/// file was complete). A mismatch is reported as a truncated download. After CCC the
+/// control connection is clear text, so neither the 150's size nor the 226 proves
+/// anything: only close_notify ends such a download.
 pub struct DataConn {
     stream: Stream,
     /// The size the server announced, when the whole file is coming (no REST).
     expected: Option<u64>,
+    /// The control connection is authenticated (TLS), or the data is not: its replies
+    /// can vouch for a TLS download's end.
+    replies_vouch: bool,
     received: u64,
     wrote: bool,
     finished: bool,
@@ -60,8 +65,8 @@ struct Batching {
 const CLOSE_NOTIFY_WAIT: Duration = Duration::from_secs(10);
 
 impl DataConn {
-    pub(crate) fn new(stream: Stream, expected: Option<u64>, cut: Arc<AtomicBool>) -> DataConn {
-        DataConn { stream, expected, received: 0, wrote: false, finished: false, batching: None, cut }
+    pub(crate) fn new(stream: Stream, expected: Option<u64>, replies_vouch: bool, cut: Arc<AtomicBool>) -> DataConn {
+        DataConn { stream, expected, replies_vouch, received: 0, wrote: false, finished: false, batching: None, cut }
     }
 
     fn is_cut(&self) -> bool {
@@ -204,6 +209,15 @@ impl Read for DataConn {
             other => other?,
         };
         self.received += n as u64;
+        if n == 0 && self.stream.unclean_eof() && !self.replies_vouch {
+            return Err(io::Error::other(Error::tls(
+                TlsFailure::Failed,
+                format!(
+                    "download truncated: the TLS data connection was closed without close_notify after {} bytes, and after CCC no reply can vouch for the rest",
+                    self.received
+                ),
+            )));
+        }
         if n == 0
             && self.stream.unclean_eof()
             && let Some(expected) = self.expected

@@ -40,7 +40,9 @@ impl Ftp {
             return Err(Error::State("the control connection already uses TLS".into()));
         }
         // Built afresh: the settings may have changed since an earlier, refused AUTH.
-        self.tls = Some(TlsContext::new(&self.opts.tls, &self.host)?);
+        // The one it replaces is kept for a refusal: after CCC it is what says this
+        // connection had TLS, which keeps the next login from going in clear text.
+        let had = self.tls.replace(TlsContext::new(&self.opts.tls, &self.host)?);
         let mut res = self.ctrl.command("AUTH TLS");
         if self.opts.tls.auth_ssl_fallback() && matches!(res, Err(Error::Perm(_))) {
             res = self.ctrl.command("AUTH SSL");
@@ -58,8 +60,8 @@ impl Ftp {
         let r = match refused {
             Ok(r) => r,
             Err(e) => {
-                // No TLS on this connection after all (`tls` set means it had TLS).
-                self.tls = None;
+                // `tls` set means the connection had TLS: as it was before this AUTH.
+                self.tls = had;
                 return Err(e);
             }
         };

@@ -246,7 +246,12 @@ impl Ftp {
             0 => DEFAULT_PORT,
             p => p,
         };
-        self.host = host.to_string();
+        // A scoped IPv6 address ("fe80::1%eth0") is the address alone to TLS.
+        self.host = match host.split_once('%') {
+            Some((addr, _)) if addr.parse::<std::net::Ipv6Addr>().is_ok() => addr,
+            _ => host,
+        }
+        .to_string();
         let tcp = net::connect_host(host, port, self.opts.connect_timeout(), source)?;
         net::set_timeouts(&tcp, self.opts.reply_timeout()).map_err(|e| Error::io("control connection", e))?;
         net::set_keepalive(&tcp, self.opts.keepalive).map_err(|e| Error::io("control connection keep-alive", e))?;

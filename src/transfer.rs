@@ -172,7 +172,9 @@ impl Ftp {
         // line endings. Where no comparison applies, the final reply decides.
         let binary = self.current_type == Some(TYPE_BINARY);
         let expected = size.filter(|_| binary && rest.is_none_or(|r| r == 0));
-        Ok(Some((DataConn::new(stream, expected, cut), size)))
+        // After CCC (a connection that had TLS, in clear text now) replies prove nothing.
+        let replies_vouch = self.ctrl.is_tls() || self.tls.is_none();
+        Ok(Some((DataConn::new(stream, expected, replies_vouch, cut), size)))
     }
 
     /// `ntransfercmd` without the size (ftplib's `transfercmd`).

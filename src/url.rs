@@ -17,7 +17,8 @@ pub struct FtpUrl {
     pub user: Option<String>,
     /// The password, decoded; None when the URL has no ':' after the user.
     pub password: Option<String>,
-    /// Host name or IP address (an IPv6 address without its brackets).
+    /// Host name or IP address (an IPv6 address without its brackets, with "%zone"
+    /// when the URL gives one: "fe80::1%eth0").
     pub host: String,
     /// The port, or 0 when the URL gives none (the scheme's default).
     pub port: u16,
@@ -102,28 +103,22 @@ impl FtpUrl {
         };
         let (host, port_text) = if let Some(v6) = hostport.strip_prefix('[') {
             let end = v6.find(']').ok_or_else(|| bad(url, "unclosed '[' in the host"))?;
-            let host = &v6[..end];
-            if host.parse::<std::net::Ipv6Addr>().is_err() {
-                return Err(bad(url, "the bracketed host is not an IPv6 address"));
-            }
+            let host = ipv6_host(url, &v6[..end])?;
             let after = &v6[end + 1..];
             match after.strip_prefix(':') {
-                Some(p) => (host.to_string(), Some(p)),
-                None if after.is_empty() => (host.to_string(), None),
+                Some(p) => (host, Some(p)),
+                None if after.is_empty() => (host, None),
                 None => return Err(bad(url, "unexpected text after the IPv6 address")),
             }
         } else {
-            match hostport.rsplit_once(':') {
-                Some((h, p)) => (decode_text(url, h, "host")?, Some(p)),
-                None => (decode_text(url, hostport, "host")?, None),
-            }
+            let (h, p) = match hostport.split_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (hostport, None),
+            };
+            let host = decode_text(url, h, "host")?;
+            check_host_name(url, &host)?;
+            (host, p)
         };
-        if host.is_empty() {
-            return Err(bad(url, "no host"));
-        }
-        if host.contains(['/', '@', ' ', '[', ']']) {
-            return Err(bad(url, "the host holds characters a host name cannot"));
-        }
         let port = match port_text {
             None | Some("") => 0,
             Some(p) => match p.parse::<u16>() {
@@ -157,6 +152,8 @@ impl Ftp {
     /// URL's user and password, or anonymous. The path is left to the caller. An
     /// `ftps://` URL holds for this connection only: the session's mode is kept.
     pub fn connect_url(&mut self, url: &FtpUrl, timeout: Option<Duration>) -> Result<Reply> {
+        // As `connect`: even a refusal leaves no old connection for the next command.
+        self.forget_connection();
         let mode = self.opts.tls_mode;
         if url.implicit_tls {
             self.opts.tls_mode = TlsMode::Implicit;
@@ -173,6 +170,48 @@ impl Ftp {
         self.opts.tls_mode = mode;
         r
     }
+}
+
+/// The text between a URL's brackets: an IPv6 address, with an optional zone
+/// (RFC 6874: "fe80::1%25eth0"), given back as the resolver takes it ("fe80::1%eth0").
+fn ipv6_host(url: &str, text: &str) -> Result<String> {
+    let (addr, zone) = match text.split_once("%25") {
+        Some((a, z)) => (a, Some(z)),
+        None => (text, None),
+    };
+    if addr.parse::<std::net::Ipv6Addr>().is_err() {
+        return Err(bad(url, "the bracketed host is not an IPv6 address"));
+    }
+    match zone {
+        None => Ok(addr.to_string()),
+        Some(z) => {
+            let z = decode_text(url, z, "IPv6 zone")?;
+            if z.is_empty() || !z.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)) {
+                return Err(bad(url, "the IPv6 zone is not an interface name or number"));
+            }
+            Ok(format!("{addr}%{z}"))
+        }
+    }
+}
+
+/// A host name as resolvers and curl take one: ASCII letters, digits, '-', '.', '_',
+/// and non-ASCII (an internationalized name). Anything else ("h;type=d", "h:21:22",
+/// an unbracketed IPv6 address, a TAB) would only fail later, as a lookup, or reach
+/// the TLS server name.
+fn check_host_name(url: &str, host: &str) -> Result<()> {
+    if host.is_empty() {
+        return Err(bad(url, "no host"));
+    }
+    if host.contains(';') {
+        return Err(bad(url, "a ;type= code follows the path, after a '/' (ftp://host/;type=d)"));
+    }
+    if host.contains(':') {
+        return Err(bad(url, "a ':' in the host: write an IPv6 address in brackets, one port after the host"));
+    }
+    if !host.bytes().all(|b| !b.is_ascii() || b.is_ascii_alphanumeric() || b"-._".contains(&b)) {
+        return Err(bad(url, "the host holds characters a host name cannot"));
+    }
+    Ok(())
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
@@ -237,9 +276,43 @@ mod tests {
             "ftp://h/a?b",
             "ftp://u:%ff@h/",
             "ftp://h\r\n/",
+            // ':' in a host: unbracketed IPv6, two ports, an encoded colon.
+            "ftp://::1/",
+            "ftp://2001:db8::1/",
+            "ftp://fe80::1:2121/",
+            "ftp://::ffff:127.0.0.1:21/",
+            "ftp://h:21:22/",
+            "ftp://h%3A2121/",
+            // Not host name characters, raw or encoded; ;type= with no path.
+            "ftp://h;type=d",
+            "ftp://h%09x/",
+            "ftp://h\tx/",
+            "ftp://h%25x/",
+            "ftp://h\\x/",
+            "ftp://h,x/",
+            // Zones: empty, or not an interface name or number.
+            "ftp://[fe80::1%25]/",
+            "ftp://[fe80::1%25a%2Fb]/",
+            "ftp://[fe80::1%eth0]/",
         ] {
             let e = FtpUrl::parse(bad).expect_err(bad);
             assert_eq!(e.kind(), crate::ErrorKind::Invalid, "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn hosts_and_ipv6_zones() {
+        assert_eq!(p("ftp://my-host_1.example.com:21/").host, "my-host_1.example.com");
+        assert_eq!(p("ftp://b%C3%BCcher.example/").host, "bücher.example");
+        let u = p("ftp://[fe80::1%25eth0]:2121/f");
+        assert_eq!((u.host.as_str(), u.port, u.path.as_slice()), ("fe80::1%eth0", 2121, &b"f"[..]));
+        assert_eq!(p("ftp://[fe80::1%25lo]/").host, "fe80::1%lo");
+        // The form the resolver takes: the zone becomes the scope, with no packet sent.
+        use std::net::ToSocketAddrs;
+        let addr = (p("ftp://[fe80::1%25lo]/").host.as_str(), 21).to_socket_addrs().unwrap().next().unwrap();
+        match addr {
+            std::net::SocketAddr::V6(a) => assert!(a.scope_id() != 0 && a.ip().segments()[0] == 0xfe80, "{a}"),
+            other => panic!("{other}"),
         }
     }
 

@@ -5,7 +5,7 @@
 mod common;
 
 use common::fake_server::{FakeServer, Step};
-use common::script::{assert_never_sent, done, exchange, expect, quit, raw, reply};
+use common::script::{ABOR_LINE, assert_never_sent, done, exchange, expect, quit, raw, reply};
 use common::tls;
 use ftp::{ErrorKind, Flow, Ftp, TlsConfig, TlsFailure, TlsMode, TlsVersion};
 use openssl::ssl::SslVersion;
@@ -583,6 +583,67 @@ fn after_an_ftps_url_and_ccc_a_new_login_is_refused_in_clear_text() {
     assert_eq!(tls_kind(&err), Some(TlsFailure::Required), "{err}");
     let t = done(server, ftp);
     assert_eq!(t.commands.iter().filter(|c| c.starts_with("USER")).count(), 1, "{:?}", t.commands);
+}
+
+#[test]
+fn an_ftp_url_refused_in_implicit_mode_still_closes_the_old_connection() {
+    // As ftp_connect: nothing meant for the URL's server may go to the old one.
+    let server = FakeServer::start(vec![reply("220 plain ready"), Step::ExpectEof]);
+    let mut ftp = client();
+    ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap();
+    ftp.set_tls(TlsMode::Implicit, config());
+    let url = ftp::FtpUrl::parse("ftp://127.0.0.1/").unwrap();
+    assert_eq!(ftp.connect_url(&url, Some(CLIENT_TIMEOUT)).unwrap_err().kind(), ErrorKind::Invalid);
+    // The server saw the connection closed, with no command on it.
+    let t = server.finish();
+    assert!(t.commands.is_empty(), "{:?}", t.commands);
+    assert_eq!(ftp.voidcmd("NOOP").unwrap_err().kind(), ErrorKind::State);
+}
+
+/// `auth_and_login`, then CCC: the control connection in clear text from then on.
+fn login_then_ccc() -> Vec<Step> {
+    let mut s = auth_and_login();
+    s.extend(exchange("CCC", "200 cleared"));
+    s.push(Step::EndTls);
+    s
+}
+
+#[test]
+fn after_ccc_a_refused_auth_still_keeps_the_password_from_going_in_clear_text() {
+    let mut script = login_then_ccc();
+    script.extend(exchange("AUTH TLS", "534 not now"));
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    ftp.ccc().unwrap();
+    assert_eq!(tls_kind(&ftp.auth().unwrap_err()), Some(TlsFailure::Required));
+    let err = ftp.login(Some("bob"), Some("secret"), None).unwrap_err();
+    assert_eq!(tls_kind(&err), Some(TlsFailure::Required), "{err}");
+    assert!(ftp.is_data_protected(), "PROT P still holds");
+    let t = done(server, ftp);
+    assert_eq!(t.commands.iter().filter(|c| c.starts_with("USER")).count(), 1, "{:?}", t.commands);
+}
+
+#[test]
+fn after_ccc_only_close_notify_ends_a_tls_download() {
+    // In clear text, the 150's size and the 226 could both be forged by whoever cut the
+    // data: even a size that matches proves nothing.
+    let data = vec![9u8; 5000];
+    let mut script = login_then_ccc();
+    script.extend(tls_download("150 here (5000 bytes)", &data, Step::DataClose, "226 done"));
+    script.extend(tls_download("150 here (5000 bytes)", &data, Step::DataCloseAbrupt, "226 done"));
+    // In clear text ABOR goes out with Telnet IP and Synch, as ftplib sends it.
+    let abor = Step::ExpectRaw(ABOR_LINE.to_vec());
+    script.extend([abor, reply("225 no transfer to abort"), expect("NOOP"), reply("200 ok")]);
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    ftp.ccc().unwrap();
+    assert_eq!(retr(&mut ftp).unwrap(), data, "close_notify: complete");
+    let err = retr(&mut ftp).unwrap_err();
+    assert_eq!(tls_kind(&err), Some(TlsFailure::Failed), "{err}");
+    assert!(err.to_string().contains("truncated") && err.to_string().contains("CCC"), "{err}");
+    done(server, ftp);
 }
 
 #[test]

@@ -62,7 +62,9 @@ pub extern "C" fn ftp_free(h: *mut ftp_session) {
 /// checked against `host`.
 ///
 /// @param h the session.
-/// @param host host name or IP address (UTF-8, no CR/LF/NUL; required).
+/// @param host host name or IP address (UTF-8, no CR/LF/NUL; required); a link-local
+///        IPv6 address names its interface as "fe80::1%eth0" (TLS then checks the
+///        certificate against the address alone).
 /// @param port TCP port; 0 means 21 (990 in FTP_TLS_IMPLICIT mode).
 /// @param timeout_ms timeout in milliseconds for connecting, for each whole reply, and
 ///        for every later write and each data connection read (see ftp_set_timeouts());

@@ -376,8 +376,10 @@ pub extern "C" fn ftp_prot_c(h: *mut ftp_session) -> ftp_result {
 
 /// Clears the control channel (ftplib's FTP_TLS.ccc): sends CCC, then shuts TLS down
 /// properly (close_notify both ways); later commands go in clear text, for firewalls
-/// that inspect them. Data protection (PROT P) is unchanged. Log in before: in TLS
-/// mode, ftp_login() refuses a cleared control channel (FTP_E_TLS_REQUIRED).
+/// that inspect them. Data protection (PROT P) is unchanged, but a clear-text reply
+/// can no longer vouch for a TLS download: one that ends without close_notify is
+/// then FTP_E_TLS ("download truncated"). Log in before: ftp_login() refuses a
+/// cleared control channel (FTP_E_TLS_REQUIRED), even after a refused ftp_auth().
 ///
 /// @param h the session, its control connection secured.
 /// @return FTP_OK; FTP_E_STATE if the control connection does not use TLS;

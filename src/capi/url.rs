@@ -67,12 +67,16 @@ pub extern "C" fn ftp_url_free(u: *mut ftp_url) {
 }
 
 /// Parses `ftp[s]://[user[:password]@]host[:port]/path[;type=a|i|d]` into u (RFC 1738,
-/// as curl reads it): user, password and path are percent-decoded; an IPv6 host is
-/// written in brackets; ftps:// means implicit TLS. Encoded CR, LF or NUL bytes, a bad
-/// %-escape, a port outside 1..65535, a query or fragment are refused.
+/// as curl reads it): user, password, host and path are percent-decoded; an IPv6 host
+/// is written in brackets, with an optional zone as RFC 6874 writes it
+/// ("[fe80::1%25eth0]"); ftps:// means implicit TLS. Refused: encoded CR, LF or NUL
+/// bytes, a bad %-escape, a host with characters other than ASCII letters, digits,
+/// '-', '.', '_' and non-ASCII (so an unbracketed IPv6 address, or ";type=" with no
+/// path before it), a port outside 1..65535, a query or fragment.
 ///
 /// @param u the URL object.
-/// @param url the URL (NUL-terminated; user, password and host must decode to UTF-8).
+/// @param url the URL (NUL-terminated UTF-8; write other bytes of a path as %XX, e.g.
+///        "caf%E9"; user, password and host must decode to UTF-8).
 /// @return FTP_OK; FTP_E_INVALID with the reason in ftp_url_last_error() (which never
 ///         repeats the password); FTP_E_NULL if u or url is NULL. On failure u keeps
 ///         its previous contents.
@@ -117,7 +121,8 @@ pub extern "C" fn ftp_url_last_error(u: *const ftp_url) -> *const c_char {
     no_panic(std::ptr::null(), || u.inner.lock().unwrap_or_else(|p| p.into_inner()).last_error.as_ptr())
 }
 
-/// The host (an IPv6 address without its brackets).
+/// The host (an IPv6 address without its brackets; with a zone, as ftp_connect()
+/// takes it: "fe80::1%eth0").
 ///
 /// @param u the URL object.
 /// @return owned by u; NULL if u is NULL or holds no URL yet.
@@ -129,7 +134,9 @@ pub extern "C" fn ftp_url_host(u: *const ftp_url) -> *const c_char {
 /// The decoded user name.
 ///
 /// @param u the URL object.
-/// @return owned by u; NULL if the URL names no user (anonymous), or u is NULL or empty.
+/// @return owned by u; NULL if the URL names no user (anonymous), or u is NULL or
+///         empty; "" for "@host" or ":password@host", which ftp_login() also takes as
+///         anonymous.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_user(u: *const ftp_url) -> *const c_char {
     with_url(u, std::ptr::null(), |st| st.user.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()))
@@ -169,7 +176,9 @@ pub extern "C" fn ftp_url_is_ftps(u: *const ftp_url) -> bool {
 }
 
 /// The decoded path after the host's '/', as bytes (names need not be UTF-8), "" for
-/// the login directory. "dir/file" is relative to the login directory, as in RFC 1738.
+/// the login directory. "dir/file" is relative to the login directory, as in RFC 1738;
+/// a path that starts with '/' once decoded (ftp://host/%2Fetc/x, or curl's
+/// ftp://host//etc/x) is absolute.
 ///
 /// @param u the URL object.
 /// @param len_out receives the length (a path cannot contain NUL); may be NULL.
@@ -210,6 +219,8 @@ pub extern "C" fn ftp_url_type(u: *const ftp_url) -> c_int {
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_connect_url(h: *mut ftp_session, u: *const ftp_url, timeout_ms: u32) -> ftp_result {
     with_session(h, |s| {
+        // As ftp_connect: even a refusal leaves no old connection for the next command.
+        s.ftp.forget_connection();
         // SAFETY: u is NULL or a live pointer from ftp_url_new (documented contract).
         let u = unsafe { u.as_ref() }.ok_or(super::result::Failure::Null("u"))?;
         let url = state(u)

@@ -87,6 +87,10 @@ static void test_connect_login_welcome(const struct server *s) {
     CHECK(ftp_session_last_reply_code(h) == 230);
     CHECK(strcmp(ftp_url_path(u, NULL), "") == 0);
     CHECK_OK(h, ftp_pwd(h, &(const char *){NULL}));
+    /* As with ftp_connect, a URL call refused for its arguments closes the old connection. */
+    CHECK_RC(h, ftp_connect_url(h, NULL, 10000), FTP_E_NULL);
+    CHECK_RC(h, ftp_voidcmd(h, "NOOP"), FTP_E_STATE);
+    CHECK_OK(h, ftp_connect_url(h, u, 10000));
     CHECK_OK(h, ftp_quit(h));
     ftp_url_free(u);
     ftp_free(h);
