@@ -21,6 +21,43 @@ pub fn connect_host(host: &str, port: u16, timeout: Option<Duration>, source: Op
     connect_first(&addrs, host, timeout, source)
 }
 
+/// The address `host` stands for when the resolver reads it as a number, not a name:
+/// besides the usual forms, inet_aton's ("127.1", "0x7f.0.0.1", "2130706433") and a
+/// scoped IPv6 address ("fe80::1%eth0", scope dropped). TLS checks such a host as an
+/// address, and sends no SNI for it (RFC 6066).
+pub fn numeric_host(host: &str) -> Option<IpAddr> {
+    if let Ok(ip) = host.parse() {
+        return Some(ip);
+    }
+    let c_host = std::ffi::CString::new(host).ok()?;
+    // SAFETY: addrinfo is plain data, for which all-zero is a valid value (the hints
+    // getaddrinfo(3) asks for: zero but the fields set).
+    let mut hints: libc::addrinfo = unsafe { std::mem::zeroed() };
+    hints.ai_flags = libc::AI_NUMERICHOST;
+    hints.ai_socktype = libc::SOCK_STREAM;
+    let mut list: *mut libc::addrinfo = std::ptr::null_mut();
+    // SAFETY: c_host is NUL-terminated, hints initialised, list a valid out-pointer;
+    // AI_NUMERICHOST keeps this from any lookup.
+    if unsafe { libc::getaddrinfo(c_host.as_ptr(), std::ptr::null(), &hints, &mut list) } != 0 {
+        return None;
+    }
+    // SAFETY: on success list is a non-empty list getaddrinfo allocated; ai_addr points
+    // to a sockaddr of the family ai_family says, read before the list is freed once.
+    unsafe {
+        let ai = &*list;
+        let ip = match ai.ai_family {
+            libc::AF_INET => {
+                let sa = &*(ai.ai_addr as *const libc::sockaddr_in);
+                Some(IpAddr::from(u32::from_be(sa.sin_addr.s_addr).to_be_bytes()))
+            }
+            libc::AF_INET6 => Some(IpAddr::from((*(ai.ai_addr as *const libc::sockaddr_in6)).sin6_addr.s6_addr)),
+            _ => None,
+        };
+        libc::freeaddrinfo(list);
+        ip
+    }
+}
+
 /// Connects to the first of `addrs` that answers (IPv6 and IPv4 alike).
 fn connect_first(
     addrs: &[SocketAddr],
@@ -263,6 +300,20 @@ mod tests {
     use super::*;
 
     extern "C" fn ignore_signal(_: libc::c_int) {}
+
+    #[test]
+    fn numeric_hosts_as_the_resolver_reads_them() {
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        assert_eq!(numeric_host("127.0.0.1"), ip("127.0.0.1"));
+        assert_eq!(numeric_host("127.1"), ip("127.0.0.1"));
+        assert_eq!(numeric_host("0x7f.0.0.1"), ip("127.0.0.1"));
+        assert_eq!(numeric_host("2130706433"), ip("127.0.0.1"));
+        assert_eq!(numeric_host("fe80::1%lo"), ip("fe80::1"));
+        assert_eq!(numeric_host("::1"), ip("::1"));
+        for name in ["localhost", "example.com", "127.0.0.1.example", "", "a\0b"] {
+            assert_eq!(numeric_host(name), None, "{name}");
+        }
+    }
 
     #[test]
     fn a_peer_is_here_on_loopback_or_at_our_own_address() {

@@ -246,12 +246,9 @@ impl Ftp {
             0 => DEFAULT_PORT,
             p => p,
         };
-        // A scoped IPv6 address ("fe80::1%eth0") is the address alone to TLS.
-        self.host = match host.split_once('%') {
-            Some((addr, _)) if addr.parse::<std::net::Ipv6Addr>().is_ok() => addr,
-            _ => host,
-        }
-        .to_string();
+        // The identity TLS checks: an address the resolver reads as a number, written
+        // as one ("127.1" is 127.0.0.1; "fe80::1%eth0" is the address alone).
+        self.host = net::numeric_host(host).map_or_else(|| host.to_string(), |ip| ip.to_string());
         let tcp = net::connect_host(host, port, self.opts.connect_timeout(), source)?;
         net::set_timeouts(&tcp, self.opts.reply_timeout()).map_err(|e| Error::io("control connection", e))?;
         net::set_keepalive(&tcp, self.opts.keepalive).map_err(|e| Error::io("control connection keep-alive", e))?;

@@ -11,6 +11,7 @@
 
 use crate::error::{Error, Result, TlsFailure};
 use crate::net;
+use openssl::pkey::{PKey, Private};
 use openssl::ssl::{
     ConnectConfiguration, ErrorCode, HandshakeError, SslConnector, SslContextBuilder, SslFiletype, SslMethod, SslRef,
     SslSession, SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
@@ -161,8 +162,9 @@ impl TlsConfig {
             let mut b = scratch()?;
             b.set_certificate_chain_file(cert)
                 .map_err(|e| Error::Invalid(format!("client certificate {}: {e}", cert.display())))?;
-            b.set_private_key_file(key, SslFiletype::PEM)
-                .map_err(|e| Error::Invalid(format!("client key {}: {e}", key.display())))?;
+            let pkey =
+                read_client_key(key).map_err(|e| Error::Invalid(format!("client key {}: {e}", key.display())))?;
+            b.set_private_key(&pkey).map_err(|e| Error::Invalid(format!("client key {}: {e}", key.display())))?;
             b.check_private_key().map_err(|e| {
                 Error::Invalid(format!(
                     "client key {} does not match certificate {}: {e}",
@@ -309,8 +311,9 @@ impl TlsContext {
         if let Some((cert, key)) = &cfg.client_cert {
             b.set_certificate_chain_file(cert)
                 .map_err(|e| setup_error(format!("client certificate {}", cert.display()), e))?;
-            b.set_private_key_file(key, SslFiletype::PEM)
-                .map_err(|e| setup_error(format!("client key {}", key.display()), e))?;
+            let pkey =
+                read_client_key(key).map_err(|e| Error::Invalid(format!("client key {}: {e}", key.display())))?;
+            b.set_private_key(&pkey).map_err(|e| setup_error(format!("client key {}", key.display()), e))?;
             b.check_private_key().map_err(|e| setup_error("client key and certificate", e))?;
         }
         let sessions = SessionPool::default();
@@ -340,7 +343,7 @@ impl TlsContext {
 
     /// Handshakes on the control connection (after AUTH, or at once for implicit FTPS).
     pub fn connect_control(&self, tcp: TcpStream) -> Result<SslStream<TcpStream>> {
-        handshake(self.configure()?, &self.host, tcp, "control")
+        handshake(self.configure()?, &self.host, tcp, "control", self.verify)
     }
 
     /// Handshakes on a data connection, resuming the control connection's session (or
@@ -360,7 +363,7 @@ impl TlsContext {
             offered = true;
         }
         let started = Instant::now();
-        let ssl = handshake(c, &self.host, tcp, "data")?;
+        let ssl = handshake(c, &self.host, tcp, "data", self.verify)?;
         let resumed = ssl.ssl().session_reused();
         Ok(DataTls { ssl, offered, resumed, handshake_time: started.elapsed() })
     }
@@ -405,6 +408,22 @@ pub(crate) fn return_after_non_data_records(c: &SslRef) {
     }
 }
 
+/// Reads a PEM private key. OpenSSL's own file loader asks for the passphrase of an
+/// encrypted key on the terminal, which a library must never do: such a key is refused.
+fn read_client_key(path: &Path) -> std::result::Result<PKey<Private>, String> {
+    let pem = std::fs::read(path).map_err(|e| e.to_string())?;
+    let mut asked = false;
+    let key = PKey::private_key_from_pem_callback(&pem, |_| {
+        asked = true;
+        Ok(0)
+    });
+    key.map_err(|e| match asked {
+        true => "the key is encrypted, and libftp takes no passphrase: give it decrypted (readable by its user only)"
+            .to_string(),
+        false => e.to_string(),
+    })
+}
+
 /// OpenSSL 3's reason code for "unexpected eof while reading" (SSL_R_UNEXPECTED_EOF_WHILE_READING),
 /// which openssl-sys does not name.
 pub(crate) const SSL_R_UNEXPECTED_EOF_WHILE_READING: i32 = 294;
@@ -413,9 +432,15 @@ pub(crate) const SSL_R_UNEXPECTED_EOF_WHILE_READING: i32 = 294;
 /// bounds each read, so a server dripping its handshake (a certificate chain may be
 /// 100 KB) could hold it for a timeout per byte; the socket is non-blocking meanwhile
 /// and each wait is for the time left.
-fn handshake(c: ConnectConfiguration, host: &str, tcp: TcpStream, which: &str) -> Result<SslStream<TcpStream>> {
+fn handshake(
+    c: ConnectConfiguration,
+    host: &str,
+    tcp: TcpStream,
+    which: &str,
+    verify: bool,
+) -> Result<SslStream<TcpStream>> {
     let Some(deadline) = tcp.read_timeout().ok().flatten().and_then(|t| Instant::now().checked_add(t)) else {
-        return c.connect(host, tcp).map_err(|e| handshake_error(e, host, which));
+        return c.connect(host, tcp).map_err(|e| handshake_error(e, host, which, verify));
     };
     let socket_error = |e| Error::io(format!("TLS handshake on the {which} connection to {host}"), e);
     tcp.set_nonblocking(true).map_err(socket_error)?;
@@ -435,23 +460,25 @@ fn handshake(c: ConnectConfiguration, host: &str, tcp: TcpStream, which: &str) -
                 }
                 attempt = mid.handshake();
             }
-            Err(e) => return Err(handshake_error(e, host, which)),
+            Err(e) => return Err(handshake_error(e, host, which, verify)),
         }
     }
 }
 
 /// Turns a failed handshake into an error that says what failed, classified so that
 /// callers can tell an untrusted certificate from a wrong name or an expired one.
-fn handshake_error(e: HandshakeError<TcpStream>, host: &str, which: &str) -> Error {
+/// `verify`: certificates were checked. OpenSSL records a verification result even
+/// when they are not, and it is not why such a handshake failed.
+fn handshake_error(e: HandshakeError<TcpStream>, host: &str, which: &str, verify: bool) -> Error {
     let what = format!("TLS handshake on the {which} connection to {host}");
     let mid = match e {
         HandshakeError::SetupFailure(stack) => return setup_error(what, stack),
         HandshakeError::WouldBlock(_) => return Error::Timeout(what),
         HandshakeError::Failure(mid) => mid,
     };
-    let verify = mid.ssl().verify_result();
-    if verify != X509VerifyResult::OK {
-        let (failure, hint) = match verify.as_raw() {
+    let result = mid.ssl().verify_result();
+    if verify && result != X509VerifyResult::OK {
+        let (failure, hint) = match result.as_raw() {
             openssl_sys::X509_V_ERR_CERT_HAS_EXPIRED
             | openssl_sys::X509_V_ERR_CERT_NOT_YET_VALID
             | openssl_sys::X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD
@@ -477,7 +504,7 @@ fn handshake_error(e: HandshakeError<TcpStream>, host: &str, which: &str) -> Err
             .unwrap_or_default();
         return Error::tls(
             failure,
-            format!("{what} failed: certificate verification failed: {}: {hint}{subject}", verify.error_string()),
+            format!("{what} failed: certificate verification failed: {}: {hint}{subject}", result.error_string()),
         );
     }
     let err = mid.into_error();

@@ -856,6 +856,47 @@ fn no_sni_for_an_ip_address() {
 }
 
 #[test]
+fn an_address_the_resolver_reads_as_a_number_is_checked_as_one() {
+    // "127.1" is 127.0.0.1 to getaddrinfo: no SNI, and the certificate's IP address.
+    let mut script = exchange("AUTH TLS", "234 ok");
+    script.push(Step::StartTls);
+    script.extend(quit());
+    let server = FakeServer::start_tls([vec![reply("220 fake ready")], script].concat(), tls::acceptor(None), false);
+    let mut ftp = client();
+    ftp.set_tls(TlsMode::Explicit, config());
+    ftp.connect("127.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap();
+    let t = done(server, ftp);
+    assert_eq!(t.tls_sni, vec![None], "RFC 6066: no IP addresses in SNI");
+}
+
+#[test]
+fn with_verification_off_a_refused_handshake_is_not_called_a_certificate_failure() {
+    // OpenSSL records a verification result even when nothing was checked.
+    let script = vec![reply("220 fake ready"), expect("AUTH TLS"), reply("234 ok"), Step::StartTls];
+    let server = FakeServer::start_tls(script, tls::client_cert_required_acceptor(), false);
+    let mut ftp = client();
+    let mut cfg = TlsConfig::new();
+    cfg.set_verify(false);
+    ftp.set_tls(TlsMode::Explicit, cfg);
+    let err = ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).unwrap_err();
+    server.finish_any();
+    assert_eq!(tls_kind(&err), Some(TlsFailure::Failed), "{err}");
+    assert!(!err.to_string().contains("certificate verification"), "{err}");
+}
+
+#[test]
+fn an_encrypted_client_key_is_refused_without_asking_for_a_passphrase() {
+    let dir = common::temp_dir("ftps-client-key");
+    let (cert, key) = tls::encrypted_client_key(&dir);
+    let _watchdog = common::watchdog("loading an encrypted key", Duration::from_secs(30));
+    let err = TlsConfig::new().set_client_cert(Some((&cert, &key))).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Invalid, "{err}");
+    // The default passphrase callback (which prompts on the terminal) never ran.
+    assert!(err.to_string().contains("the key is encrypted"), "{err}");
+    assert!(!err.to_string().contains("PEM_def_callback"), "{err}");
+}
+
+#[test]
 fn verification_can_be_skipped_explicitly() {
     let mut script = vec![reply("220 fake ready"), expect("AUTH TLS"), reply("234 ok"), Step::StartTls];
     script.extend(quit());

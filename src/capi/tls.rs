@@ -176,8 +176,9 @@ pub extern "C" fn ftp_tls_config_insecure_skip_verify(cfg: *mut ftp_tls_config, 
 /// @param cert_file the certificate PEM file (bytes, as open(2) takes them), or NULL
 ///        together with key_file to remove the client certificate.
 /// @param key_file the unencrypted private key PEM file, or NULL with cert_file.
-/// @return FTP_OK; FTP_E_INVALID if a file cannot be read or parsed, or the key does
-///         not belong to the certificate; FTP_E_NULL if cfg, or only one of the two
+/// @return FTP_OK; FTP_E_INVALID if a file cannot be read or parsed, the key is
+///         encrypted (never a passphrase prompt), or the key does not belong to the
+///         certificate; FTP_E_NULL if cfg, or only one of the two
 ///         files, is NULL. On failure the setting is unchanged.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_set_client_cert(

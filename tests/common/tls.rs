@@ -97,6 +97,25 @@ pub fn single_use_ticket_acceptor() -> SslAcceptor {
     b.build()
 }
 
+/// A TLS 1.2 acceptor that ends the handshake with an alert unless the client shows a
+/// certificate (any: the refusal is what a test looks at).
+pub fn client_cert_required_acceptor() -> SslAcceptor {
+    use openssl::ssl::SslVerifyMode;
+    let mut b = builder(&identities().good, Some(SslVersion::TLS1_2));
+    b.set_verify_callback(SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT, |_, _| true);
+    b.build()
+}
+
+/// An encrypted PEM key (passphrase "secret") and a certificate for it, as files in `dir`.
+pub fn encrypted_client_key(dir: &std::path::Path) -> (PathBuf, PathBuf) {
+    let id = make_identity("client.example", false);
+    let key = id.key.private_key_to_pem_pkcs8_passphrase(openssl::symm::Cipher::aes_256_cbc(), b"secret").unwrap();
+    let (cert_file, key_file) = (dir.join("client.pem"), dir.join("client.key"));
+    std::fs::write(&cert_file, id.cert.to_pem().unwrap()).unwrap();
+    std::fs::write(&key_file, key).unwrap();
+    (cert_file, key_file)
+}
+
 /// An acceptor whose (trusted) certificate names only wrong.example.
 pub fn wrong_host_acceptor() -> SslAcceptor {
     build(&identities().wrong_host, None)
