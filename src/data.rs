@@ -246,6 +246,12 @@ impl Write for DataConn {
     }
 }
 
+/// `addr` with another port; an IPv6 scope (a link-local server's interface) stays.
+fn with_port(mut addr: SocketAddr, port: u16) -> SocketAddr {
+    addr.set_port(port);
+    addr
+}
+
 /// A data connection being set up: passive ones are connected before the command,
 /// active ones wait for the server after it.
 pub(crate) enum Pending {
@@ -259,15 +265,20 @@ impl Ftp {
     /// `ty`: the representation type the transfer needs, sent with the first command.
     pub(crate) fn makepasv(&mut self, mut ty: Option<&'static str>) -> Result<SocketAddr> {
         let peer = self.ctrl.peer()?;
-        if peer.is_ipv6() || !self.epsv_refused {
+        // An IPv4-mapped peer ("::ffff:127.0.0.1") is an IPv4 server: PASV may help.
+        let ipv4 = peer.ip().to_canonical().is_ipv4();
+        if !ipv4 || !self.epsv_refused {
             match self.typed_command(ty.take(), b"EPSV")? {
                 Ok(r) if r.code == 229 => {
                     let port = parse::parse_229(r.first_line())?;
                     self.epsv_works = true;
-                    return Ok(SocketAddr::new(peer.ip(), port));
+                    return Ok(with_port(peer, port));
                 }
                 Ok(r) => return Err(Error::Reply(r)),
-                Err(e) if peer.is_ipv4() && is_reply_error(&e) => self.epsv_refused = true,
+                // Not after a 421: the server is closing, and PASV would hide why.
+                Err(e) if ipv4 && is_reply_error(&e) && e.reply().is_none_or(|r| r.code != 421) => {
+                    self.epsv_refused = true
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -276,8 +287,7 @@ impl Ftp {
             return Err(Error::Reply(r));
         }
         let (host, port) = parse::parse_227(r.first_line())?;
-        let ip = if self.opts.trust_pasv_host { IpAddr::V4(host) } else { peer.ip() };
-        Ok(SocketAddr::new(ip, port))
+        Ok(if self.opts.trust_pasv_host { SocketAddr::new(IpAddr::V4(host), port) } else { with_port(peer, port) })
     }
 
     /// Listens on the control connection's local address and tells the server with
@@ -286,9 +296,11 @@ impl Ftp {
     /// instead, while the listener stays on the local one.
     pub(crate) fn makeport(&mut self) -> Result<TcpListener> {
         let local = self.ctrl.local()?;
-        let listener = net::listen_on(local.ip())?;
+        let listener = net::listen_on(with_port(local, 0))?;
         let port = listener.local_addr().map_err(|e| Error::io("active mode listener address", e))?.port();
-        let announced = self.opts.active_address.unwrap_or(local.ip());
+        // An IPv4-mapped address is announced as the IPv4 address it is: the server
+        // sees an IPv4 client, and refuses EPRT |2| for it.
+        let announced = self.opts.active_address.unwrap_or(local.ip()).to_canonical();
         let cmd = match announced {
             IpAddr::V4(ip) => {
                 let o = ip.octets();
@@ -342,7 +354,7 @@ impl Ftp {
         let peer = self.ctrl.peer()?;
         self.ctrl.send_fresh(&[b"EPSV", cmd])?;
         let addr = match self.ctrl.get_response() {
-            Ok(r) if r.code == 229 => parse::parse_229(r.first_line()).map(|port| SocketAddr::new(peer.ip(), port)),
+            Ok(r) if r.code == 229 => parse::parse_229(r.first_line()).map(|port| with_port(peer, port)),
             Ok(r) => Err(Error::Reply(r)),
             Err(e) => Err(e),
         };
@@ -371,7 +383,7 @@ impl Ftp {
     /// Waits for the server to connect in active mode. Connections from any address but
     /// the control peer's are refused; a reply arriving instead (e.g. 425) ends the wait.
     pub(crate) fn accept_data(&mut self, listener: TcpListener) -> Result<TcpStream> {
-        let peer_ip = self.ctrl.peer()?.ip();
+        let peer_ip = self.ctrl.peer()?.ip().to_canonical();
         // checked_add: a timeout too long to add (Duration::MAX) is no deadline at all.
         let deadline = self.opts.connect_timeout().and_then(|t| Instant::now().checked_add(t));
         loop {
@@ -403,7 +415,7 @@ impl Ftp {
                 }
                 Some(Ready::First) => {
                     let (stream, from) = listener.accept().map_err(|e| Error::io("accept data connection", e))?;
-                    if from.ip() != peer_ip {
+                    if from.ip().to_canonical() != peer_ip {
                         // Someone else raced the server to our port: refuse and keep waiting.
                         drop(stream);
                         continue;
@@ -412,6 +424,20 @@ impl Ftp {
                     return Ok(stream);
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_data_address_keeps_the_link_local_scope_of_the_control_peer() {
+        let peer = SocketAddr::V6(std::net::SocketAddrV6::new("fe80::1".parse().unwrap(), 21, 0, 3));
+        match with_port(peer, 40000) {
+            SocketAddr::V6(a) => assert_eq!((a.port(), a.scope_id()), (40000, 3)),
+            other => panic!("{other}"),
         }
     }
 }

@@ -122,8 +122,8 @@ pub fn set_timeouts(stream: &TcpStream, timeout: Option<Duration>) -> io::Result
 }
 
 /// A listener on `ip`, any port, for an active-mode data connection.
-pub fn listen_on(ip: IpAddr) -> Result<TcpListener> {
-    TcpListener::bind(SocketAddr::new(ip, 0)).map_err(|e| Error::io(format!("listen on {ip} for active mode"), e))
+pub fn listen_on(addr: SocketAddr) -> Result<TcpListener> {
+    TcpListener::bind(addr).map_err(|e| Error::io(format!("listen on {} for active mode", addr.ip()), e))
 }
 
 /// Sends `bytes` as TCP urgent data (the last byte carries the urgent mark).

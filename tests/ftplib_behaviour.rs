@@ -917,6 +917,42 @@ fn active_mode_sends_port_and_accepts_the_server() {
 }
 
 #[test]
+fn over_an_ipv4_mapped_address_the_data_connection_is_ipv4() {
+    // "::ffff:127.0.0.1" reaches an IPv4 server, which refuses EPRT |2| for an IPv4
+    // client (proftpd: 522, vsftpd: 500): active mode announces PORT, and a refused
+    // EPSV falls back to PASV as it does for an IPv4 address.
+    let data = pattern(5000);
+    let mut s = exchange("TYPE I", "200 binary");
+    s.extend([Step::ExpectPrefix("PORT 127,0,0,1,".into()), reply("200 PORT ok")]);
+    s.extend([expect("RETR f"), reply("150 connecting"), Step::ActiveConnect, Step::DataSend(data.clone())]);
+    s.extend([Step::DataClose, reply("226 done")]);
+    s.extend(exchange("TYPE I", "200 binary"));
+    s.extend([expect("EPSV"), reply("500 EPSV not understood"), expect("PASV"), Step::Pasv("127,0,0,1".into())]);
+    s.extend([expect("RETR f"), reply("150 here"), Step::DataAccept, Step::DataSend(data.clone())]);
+    s.extend([Step::DataClose, reply("226 done")]);
+    s.extend(quit());
+    let server = FakeServer::start([vec![reply(WELCOME)], s].concat());
+    let mut ftp = client();
+    ftp.connect("::ffff:127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).expect("connect");
+    ftp.set_pasv(false);
+    assert!(download(&mut ftp, "RETR f", None) == data, "active");
+    ftp.set_pasv(true);
+    assert!(download(&mut ftp, "RETR f", None) == data, "passive");
+    done(server, ftp);
+}
+
+#[test]
+fn a_421_to_epsv_is_reported_not_hidden_behind_pasv() {
+    let mut s = exchange("TYPE I", "200 binary");
+    s.extend([expect("EPSV"), reply("421 closing down"), Step::Close]);
+    let (server, mut ftp) = session(s);
+    let e = ftp.retrbinary("RETR f", 8192, None, cont).unwrap_err();
+    assert_eq!(e.reply().map(|r| r.code), Some(421), "{e}");
+    let t = server.finish();
+    assert_never_sent(&t, &["PASV"]);
+}
+
+#[test]
 fn active_mode_150_whose_lf_comes_late_still_waits_for_the_server() {
     // The LF of the 150's CRLF makes the control connection readable while the client
     // waits for the server to connect: no reply is there yet, so it keeps waiting.
