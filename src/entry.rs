@@ -208,13 +208,13 @@ fn parse_unix(text: &[u8], now: FileTime) -> Option<Entry> {
     let modified = if let Some(colon) = when.iter().position(|&b| b == b':') {
         let h = number(&when[..colon])? as i64;
         let mi = number(&when[colon + 1..])? as i64;
-        // No year: this year, unless that is more than a day ahead (then last year).
+        // No year: the latest such date at most a day ahead (a server east of UTC is
+        // in next year's January while it is still December here).
         let year_now = crate::parse::civil_year(now.secs);
-        let this = utc(year_now, mo, day, h, mi);
-        match this {
-            Some(t) if t.secs > now.secs + 86400 => utc(year_now - 1, mo, day, h, mi),
-            other => other,
-        }
+        [year_now + 1, year_now, year_now - 1]
+            .into_iter()
+            .filter_map(|y| utc(y, mo, day, h, mi))
+            .find(|t| t.secs <= now.secs + 86400)
     } else {
         utc(number(when)? as i64, mo, day, 0, 0)
     };
@@ -332,6 +332,10 @@ mod tests {
         assert_eq!(e.modified, at("20240610093000"));
         // A date without a year later in the year than now is last year's.
         assert_eq!(list("-rw-r--r-- 1 u g 5 Dec 24 18:00 x").modified, at("20231224180000"));
+        // ... and one just after New Year, on a server ahead of UTC, is next year's.
+        let new_year_eve = at("20241231230000").unwrap();
+        let e = Entry::from_list(b"-rw-r--r-- 1 u g 5 Jan  1 00:30 x", new_year_eve).unwrap();
+        assert_eq!(e.modified, at("20250101003000"));
         let e = list("drwxr-xr-x  2 ftp ftp 4096 Feb  3  2001 old dir");
         assert_eq!((e.name.as_slice(), e.kind, e.modified), (&b"old dir"[..], EntryType::Dir, at("20010203000000")));
         let e = list("lrwxrwxrwx 1 root root 7 Jan  1 00:00 link name -> target file");

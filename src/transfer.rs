@@ -382,15 +382,14 @@ impl Ftp {
                             return Err(this.stopped(conn, stop));
                         }
                     }
-                    Step::DataFailed(_) if meter.interrupted() => return Err(this.stopped(conn, Stop::Interrupted)),
-                    Step::DataFailed(e) => return Err(this.upload_failed(conn, e)),
+                    Step::DataFailed(e) => return Err(this.upload_failed(meter, conn, e)),
                     Step::Stop(why) => return Err(this.abandon(Some(conn), why)),
                 }
             }
             if let Err(stop) = meter.finish() {
                 return Err(this.stopped(conn, stop));
             }
-            this.end_upload(conn)
+            this.end_upload(meter, conn)
         })
     }
 
@@ -439,10 +438,7 @@ impl Ftp {
                 }
                 if out.len() >= 32 * 1024 {
                     if let Err(e) = conn.write_all(&out) {
-                        if meter.interrupted() {
-                            return Err(this.stopped(conn, Stop::Interrupted));
-                        }
-                        return Err(this.upload_failed(conn, e));
+                        return Err(this.upload_failed(meter, conn, e));
                     }
                     if let Err(stop) = meter.add(out.len()) {
                         return Err(this.stopped(conn, stop));
@@ -451,28 +447,33 @@ impl Ftp {
                 }
             }
             if let Err(e) = conn.write_all(&out) {
-                return Err(this.upload_failed(conn, e));
+                return Err(this.upload_failed(meter, conn, e));
             }
             if let Err(stop) = meter.add(out.len()).and_then(|()| meter.finish()) {
                 return Err(this.stopped(conn, stop));
             }
-            this.end_upload(conn)
+            this.end_upload(meter, conn)
         })
     }
 
     /// Ends an upload cleanly (close_notify over TLS, then end-of-file) and reads the
     /// final reply.
-    fn end_upload(&mut self, mut conn: DataConn) -> Result<Reply> {
+    fn end_upload(&mut self, meter: &Meter, mut conn: DataConn) -> Result<Reply> {
         if let Err(e) = conn.finish() {
-            return Err(self.upload_failed(conn, e));
+            return Err(self.upload_failed(meter, conn, e));
         }
         drop(conn);
         self.voidresp()
     }
 
     /// A write to the data connection failed: usually the server gave up and says why on
-    /// the control connection, so that reply is the better error.
-    fn upload_failed(&mut self, conn: DataConn, e: io::Error) -> Error {
+    /// the control connection, so that reply is the better error. A write our own
+    /// interrupt cut short is an interrupt, ended the abort way (the server may not
+    /// have replied, or be stalled).
+    fn upload_failed(&mut self, meter: &Meter, conn: DataConn, e: io::Error) -> Error {
+        if meter.interrupted() {
+            return self.stopped(conn, Stop::Interrupted);
+        }
         drop(conn);
         match self.voidresp() {
             Err(reply_err) if is_reply_error(&reply_err) => reply_err,

@@ -126,6 +126,32 @@ fn another_thread_interrupts_a_stalled_transfer_and_the_session_goes_on() {
 }
 
 #[test]
+fn an_interrupt_that_cuts_the_last_write_of_storlines_is_an_interrupt() {
+    // The interrupt comes while the last line is queued, before the only write (a few
+    // lines go out in one): the failed write is the interrupt's, and ends the abort way.
+    let mut script = exchange("TYPE A", "200 ascii");
+    script.extend([expect("EPSV"), Step::Epsv, expect("STOR f"), reply("150 send"), Step::DataAccept]);
+    script.extend(aborted_then_noop());
+    let (server, mut ftp) = connected(script);
+    let interrupter = ftp.interrupter();
+    let mut lines = 0;
+    let e = ftp
+        .storlines("STOR f", &mut &b"one\ntwo\nthree\n"[..], |_| {
+            lines += 1;
+            if lines == 3 {
+                interrupter.interrupt();
+            }
+            Flow::Continue(())
+        })
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Interrupted, "{e}");
+    ftp.noop().unwrap();
+    ftp.noop().unwrap();
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
 fn interrupting_a_wait_for_a_reply_closes_the_session() {
     let (server, mut ftp) = connected(vec![expect("NOOP"), Step::Sleep(500)]);
     let interrupter = ftp.interrupter();
