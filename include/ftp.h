@@ -622,7 +622,8 @@ typedef int (*ftp_read_cb)(void *userdata, uint8_t *buf, size_t cap, size_t *len
 
 /**
  * Receives transfer progress: `bytes` moved so far, `total` expected (-1 when unknown:
- * the server announced no size), and the average `rate` in bytes per second. Return 0
+ * the server announced no size, or see ftp_set_progress() for REST), and the average
+ * `rate` in bytes per second. Return 0
  * to go on, non-zero to cancel the transfer (FTP_E_CANCELLED, the session stays usable).
  * Must not call into the session (FTP_E_RECURSIVE).
  */
@@ -2119,8 +2120,11 @@ void ftp_data_free(ftp_data *d);
  * ftp_retr_lines, ftp_stor_binary, ftp_stor_lines and the listings): at most once
  * every `interval_ms`, plus once when all bytes have moved. The total comes from the
  * server's 150 reply "(N bytes)", or for ftp_retr_file() with FTP_FILE_RESUME or
- * FTP_FILE_VERIFY_SIZE from SIZE when the 150 has none, less a REST offset. ftp_retr_file(), ftp_stor_file(), the fd variants and
- * ftp_mirror() report through it too.
+ * FTP_FILE_VERIFY_SIZE from SIZE when the 150 has none, less a REST offset. After a
+ * REST offset the 150's size is not used, since servers differ on what it counts
+ * (vsftpd the whole file, proftpd what is left): the total is then SIZE's less the
+ * offset in ftp_retr_file(), unknown (-1) in ftp_retr_binary(). ftp_retr_file(),
+ * ftp_stor_file(), the fd variants and ftp_mirror() report through it too.
  *
  * @param h the session.
  * @param callback the callback, or NULL to stop reporting.

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 pub struct Progress {
     /// Bytes moved so far on the data connection (after any REST offset).
     pub bytes: u64,
-    /// The bytes expected in all, when known (the 150 reply's size, less a REST offset).
+    /// The bytes expected in all, when known: the 150 reply's size for a whole file, or
+    /// after REST what SIZE said less the offset (whole-file helpers only).
     pub total: Option<u64>,
     /// Time since the transfer started.
     pub elapsed: Duration,

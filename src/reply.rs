@@ -85,11 +85,20 @@ pub struct LineReader<R> {
     end: usize,
     /// The last line ended with CR: a LF right after it belongs to that line ending.
     after_cr: bool,
+    /// Bytes read from `inner` in all.
+    total_read: u64,
 }
 
 impl<R: Read> LineReader<R> {
     pub fn new(inner: R) -> Self {
-        LineReader { inner, buf: vec![0; 16 * 1024].into_boxed_slice(), start: 0, end: 0, after_cr: false }
+        LineReader {
+            inner,
+            buf: vec![0; 16 * 1024].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            after_cr: false,
+            total_read: 0,
+        }
     }
 
     pub fn get_ref(&self) -> &R {
@@ -136,6 +145,12 @@ impl<R: Read> LineReader<R> {
         self.end - self.start
     }
 
+    /// Bytes read from the source and returned as lines, their endings included (a LF
+    /// that ends a CR-ended line counts once it has been read past).
+    pub fn consumed(&self) -> u64 {
+        self.total_read - self.buffered_len() as u64
+    }
+
     pub fn into_inner(self) -> R {
         self.inner
     }
@@ -150,6 +165,7 @@ impl<R: Read> LineReader<R> {
             match self.inner.read(&mut self.buf[self.end..]) {
                 Ok(n) => {
                     self.end += n;
+                    self.total_read += n as u64;
                     return Ok(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

@@ -212,12 +212,16 @@ impl Ftp {
         result
     }
 
-    /// Opens the data connection for a metered transfer; the total to report is the
-    /// announced size less any REST offset.
+    /// Opens the data connection for a metered transfer. The total to report: the 150
+    /// reply's size for a whole file, else the size a whole-file helper got from SIZE
+    /// (`size_hint`); either less a REST offset. After REST the 150 is not used: servers
+    /// differ on whether it counts the whole file (vsftpd) or what is left (proftpd).
     fn metered_open(&mut self, meter: &mut Meter, cmd: &[u8], ty: &'static str, rest: Option<u64>) -> Result<DataConn> {
         let hint = self.size_hint.take();
         let (conn, size) = self.ntransfercmd_typed(cmd, rest, Some(ty))?;
-        meter.set_total(size.or(hint).map(|s| s.saturating_sub(rest.unwrap_or(0))));
+        let offset = rest.unwrap_or(0);
+        let whole = if offset == 0 { size.or(hint) } else { hint };
+        meter.set_total(whole.map(|s| s.saturating_sub(offset)));
         Ok(conn)
     }
 
@@ -298,6 +302,7 @@ impl Ftp {
             let conn = this.metered_open(meter, cmd, TYPE_ASCII, None)?;
             let mut reader = LineReader::new(conn);
             let mut line = Vec::new();
+            let mut counted = 0;
             loop {
                 let last = match reader.read_line(MAX_LINE, &mut line) {
                     Ok(()) => false,
@@ -315,15 +320,19 @@ impl Ftp {
                 if callback(&line).is_break() {
                     return Err(this.abandon(Some(reader.into_inner()), Error::Cancelled));
                 }
-                // The line and its ending (at least one byte) crossed the connection.
-                if let Err(stop) = meter.add(line.len() + 1) {
+                // The bytes that crossed the connection: the line and its ending (the LF
+                // of a CRLF is counted once read past, with the next line or below).
+                let moved = reader.consumed() - counted;
+                counted += moved;
+                if let Err(stop) = meter.add(moved as usize) {
                     return Err(this.stopped(reader.into_inner(), stop));
                 }
                 if last {
                     break;
                 }
             }
-            if let Err(stop) = meter.finish() {
+            let rest = (reader.consumed() - counted) as usize;
+            if let Err(stop) = meter.add(rest).and_then(|()| meter.finish()) {
                 return Err(this.stopped(reader.into_inner(), stop));
             }
             drop(reader);

@@ -169,6 +169,68 @@ fn interrupting_a_wait_for_a_reply_closes_the_session() {
 }
 
 #[test]
+fn retrlines_counts_the_bytes_that_crossed_the_connection() {
+    let mut script = Vec::new();
+    for (i, text) in [&b"one\r\ntwo\r\nthree\r\n"[..], b"a\r\nb\nlast"].into_iter().enumerate() {
+        if i == 0 {
+            script.extend(exchange("TYPE A", "200 ascii"));
+        }
+        script.extend([
+            expect("EPSV"),
+            Step::Epsv,
+            expect("RETR t"),
+            reply(&format!("150 here ({} bytes)", text.len())),
+        ]);
+        script.extend([Step::DataAccept, Step::DataSend(text.to_vec()), Step::DataClose, reply("226 done")]);
+    }
+    script.extend(quit());
+    let (server, mut ftp) = connected_with(script, |ftp| ftp.set_pipelining(false));
+    let seen = recording(&mut ftp, Duration::ZERO, None);
+    for want in [17, 9] {
+        ftp.retrlines("RETR t", |_| Flow::Continue(())).unwrap();
+        let last = *seen.lock().unwrap().last().unwrap();
+        assert_eq!((last.bytes, last.total), (want, Some(want)));
+    }
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+/// TYPE I, EPSV, REST `rest` and RETR f answered by `announce`, the data connection accepted.
+fn retr_open_at(rest: u64, announce: &str) -> Vec<Step> {
+    let mut s = exchange("TYPE I", "200 binary");
+    s.extend([expect("EPSV"), Step::Epsv]);
+    s.extend(exchange(&format!("REST {rest}"), "350 restarting"));
+    s.extend([expect("RETR f"), reply(announce), Step::DataAccept]);
+    s
+}
+
+#[test]
+fn after_rest_the_total_is_not_taken_from_the_150() {
+    // proftpd announces what is left (6000), vsftpd the whole file (10000): neither can
+    // be told apart, so a plain REST download has no total, and a resume takes SIZE's.
+    let mut script = retr_open_at(4000, "150 here (6000 bytes)");
+    script.extend([Step::DataSend(vec![1u8; 6000]), Step::DataClose, reply("226 done")]);
+    script.extend(exchange("TYPE I", "200 binary"));
+    script.extend(exchange("SIZE f", "213 10000"));
+    script.extend(retr_open_at(4000, "150 here (6000 bytes)"));
+    script.extend([Step::DataSend(vec![1u8; 6000]), Step::DataClose, reply("226 done")]);
+    script.extend(quit());
+    let (server, mut ftp) = connected(script);
+    let seen = recording(&mut ftp, Duration::ZERO, None);
+    ftp.retrbinary("RETR f", 8192, Some(4000), |_| Flow::Continue(())).unwrap();
+    let last = *seen.lock().unwrap().last().unwrap();
+    assert_eq!((last.bytes, last.total), (6000, None));
+    let local = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("resume-{}", std::process::id()));
+    std::fs::write(&local, vec![1u8; 4000]).unwrap();
+    let opts = ftp::FileOptions { resume: true, ..ftp::FileOptions::default() };
+    assert_eq!(ftp.retr_file("f", &local, opts).unwrap(), 6000);
+    let last = *seen.lock().unwrap().last().unwrap();
+    assert_eq!((last.bytes, last.total), (6000, Some(6000)));
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
 fn a_whole_file_download_takes_the_total_from_size_when_the_150_has_none() {
     let mut script = exchange("TYPE I", "200 binary");
     script.extend(exchange("SIZE f", "213 5000"));
