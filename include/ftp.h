@@ -725,7 +725,9 @@ ftp_result ftp_size(ftp_session *h, const char *path, int64_t *size_out);
  *        CR/LF/NUL).
  * @param facts NULL-terminated array of fact names (UTF-8; ASCII in practice) to ask
  *        for with "OPTS MLST a;b;" before listing (e.g. {"type", "size", "modify",
- *        NULL}), or NULL to leave the server's defaults.
+ *        NULL}), or NULL to leave the server's defaults. The choice stays in force
+ *        on the server for later MLSD listings (as with ftplib); ftp_list() and
+ *        ftp_mirror(), which need the facts, ask for every fact again first.
  * @param callback receives each entry (required).
  * @param userdata passed to callback as its first argument.
  * @return FTP_OK; FTP_E_PERM (e.g. 500/502 when the server has no MLSD, or refuses

@@ -118,6 +118,9 @@ pub struct Ftp {
     pub(crate) epsv_refused: bool,
     /// EPSV has worked on this connection: it may be pipelined with the transfer command.
     pub(crate) epsv_works: bool,
+    /// An `OPTS MLST` (from `mlsd` or `sendcmd`) chose the facts MLSD lists: the
+    /// parsed listings ask for every fact again before relying on them.
+    pub(crate) mlst_facts_chosen: bool,
     /// A data connection handed to the caller (transfercmd) awaits its final reply.
     pub(crate) transfer: Option<OpenTransfer>,
     /// The host name the caller connected to: the identity TLS certificates are checked
@@ -186,6 +189,7 @@ impl Default for Ftp {
             welcome: None,
             epsv_refused: false,
             epsv_works: false,
+            mlst_facts_chosen: false,
             transfer: None,
             host: String::new(),
             tls: None,
@@ -401,6 +405,12 @@ impl Ftp {
             self.current_type = None;
         }
         let r = self.ctrl.command(cmd)?;
+        if r.class() == 2
+            && verb.eq_ignore_ascii_case(b"OPTS")
+            && cmd.get(5..9).is_some_and(|a| a.eq_ignore_ascii_case(b"MLST"))
+        {
+            self.mlst_facts_chosen = true;
+        }
         // A plain TYPE I or TYPE A the server took is the type now, as if set here.
         if r.class() == 2 && verb.eq_ignore_ascii_case(b"TYPE") {
             self.current_type = match cmd.to_ascii_uppercase().as_slice() {
@@ -632,6 +642,7 @@ impl Ftp {
         self.welcome = None;
         self.epsv_refused = false;
         self.epsv_works = false;
+        self.mlst_facts_chosen = false;
         self.transfer = None;
         self.tls = None;
         self.prot_p = false;

@@ -566,6 +566,9 @@ impl Ftp {
         let path = path.as_ref();
         check_line("path", path)?;
         if self.features()?.has("MLST") {
+            if self.mlst_facts_chosen {
+                self.all_mlst_facts()?;
+            }
             match self.retrlines(optional_arg("MLSD", path), |line| callback(&Entry::from_mlsd(line))) {
                 Err(Error::Perm(r)) if matches!(r.code, 500 | 502) => {}
                 other => return other,
@@ -576,6 +579,21 @@ impl Ftp {
             Some(e) => callback(&e),
             None => Flow::Continue(()),
         })
+    }
+}
+
+impl Ftp {
+    /// After a caller chose MLSD's facts (`mlsd` with facts: no "type", say), asks for
+    /// every fact FEAT offers, which parsed entries need. A refusal leaves the choice.
+    fn all_mlst_facts(&mut self) -> Result<()> {
+        let facts: String = self.features()?.mlst_facts().iter().map(|(f, _)| format!("{f};")).collect();
+        match self.ctrl.command(format!("OPTS MLST {facts}")) {
+            Ok(r) if r.class() == 2 => self.mlst_facts_chosen = false,
+            Ok(_) => {}
+            Err(e) if is_reply_error(&e) => {}
+            Err(e) => return Err(e),
+        }
+        Ok(())
     }
 }
 

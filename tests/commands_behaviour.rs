@@ -264,6 +264,34 @@ fn entries_come_from_mlsd_when_offered_and_from_list_otherwise() {
 }
 
 #[test]
+fn parsed_listings_ask_for_every_fact_again_after_mlsd_chose_some() {
+    // mlsd(.., ["size"]) leaves the server listing sizes only: no "type", no "modify".
+    let (server, mut ftp) = session(
+        vec![
+            exchange("OPTS MLST size;", "200 MLST OPTS size;"),
+            listing("MLSD", "size=5; a\r\n"),
+            exchange("FEAT", "211-x\r\n MLST type;size*;modify;UNIX.mode;\r\n211 end"),
+            exchange("OPTS MLST type;size;modify;unix.mode;", "200 MLST OPTS type;size;modify;unix.mode;"),
+            listing("MLSD", "type=file;size=5;modify=20240101000000; a\r\n"),
+            // Asked once: the facts are the listing's own now.
+            listing("MLSD", "type=file;size=5;modify=20240101000000; a\r\n"),
+        ],
+        false,
+    );
+    let mut sizes = Vec::new();
+    ftp.mlsd("", &["size"], |e| {
+        sizes.push(e.fact("size").map(str::to_string));
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(sizes, vec![Some("5".to_string())]);
+    for _ in 0..2 {
+        assert_eq!(names(&mut ftp, ""), vec![("a".into(), ftp::EntryType::File, Some(5))]);
+    }
+    done(server, ftp);
+}
+
+#[test]
 fn without_mlst_in_feat_list_is_used_at_once() {
     let (server, mut ftp) = session(
         vec![exchange("FEAT", "500 what"), listing("LIST", "01-16-24  02:15PM       <DIR>          Program Files\r\n")],

@@ -164,7 +164,9 @@ pub type ftp_mlsd_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, entry:
 ///        CR/LF/NUL).
 /// @param facts NULL-terminated array of fact names (UTF-8; ASCII in practice) to ask
 ///        for with "OPTS MLST a;b;" before listing (e.g. {"type", "size", "modify",
-///        NULL}), or NULL to leave the server's defaults.
+///        NULL}), or NULL to leave the server's defaults. The choice stays in force
+///        on the server for later MLSD listings (as with ftplib); ftp_list() and
+///        ftp_mirror(), which need the facts, ask for every fact again first.
 /// @param callback receives each entry (required).
 /// @param userdata passed to callback as its first argument.
 /// @return FTP_OK; FTP_E_PERM (e.g. 500/502 when the server has no MLSD, or refuses
