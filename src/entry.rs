@@ -77,10 +77,11 @@ impl Entry {
                 "cdir" => EntryType::CurrentDir,
                 "pdir" => EntryType::ParentDir,
                 _ if lower.starts_with("os.unix=slink") || lower.starts_with("os.unix=symlink") => {
-                    // "OS.unix=slink:/target" (RFC 3659 example) names the target.
-                    e.link_target = t
-                        .split_once(':')
-                        .map(|(_, target)| target.as_bytes().to_vec())
+                    // "OS.unix=slink:/target" (RFC 3659 example) names the target, in
+                    // the server's bytes.
+                    e.link_target = m
+                        .raw_fact("type")
+                        .and_then(|v| v.iter().position(|&b| b == b':').map(|i| v[i + 1..].to_vec()))
                         .filter(|target| !target.is_empty());
                     EntryType::Link
                 }
@@ -403,6 +404,9 @@ mod tests {
         assert_eq!(Entry::from_mlsd(b"Type=pdir; ..").kind, EntryType::ParentDir);
         let l = Entry::from_mlsd(b"type=OS.unix=slink:/etc/x; l");
         assert_eq!((l.kind, l.link_target.as_deref()), (EntryType::Link, Some(&b"/etc/x"[..])));
+        // A target that is not UTF-8 keeps the server's bytes.
+        let l = Entry::from_mlsd(b"TYPE=OS.unix=slink:/caf\xe9;size=3; l");
+        assert_eq!((l.kind, l.link_target.as_deref()), (EntryType::Link, Some(&b"/caf\xe9"[..])));
         assert_eq!(Entry::from_mlsd(b"type=OS.unix=chr-1/3; null").kind, EntryType::Other);
         assert_eq!(Entry::from_mlsd(b"size=x;modify=bad; n").size, None);
         assert_eq!(Entry::from_mlsd(b"size=+5; n").size, None);

@@ -34,6 +34,15 @@ impl MlsdEntry {
     pub fn fact(&self, name: &str) -> Option<&str> {
         self.facts.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
+
+    /// A fact's value as the server sent it: `fact` decodes the facts as UTF-8 (lossily),
+    /// which a value that holds a path (a link's target) must not go through.
+    pub fn raw_fact(&self, name: &str) -> Option<&[u8]> {
+        self.raw_facts.split(|&b| b == b';').find_map(|f| {
+            let eq = f.iter().position(|&b| b == b'=')?;
+            f[..eq].eq_ignore_ascii_case(name.as_bytes()).then(|| &f[eq + 1..])
+        })
+    }
 }
 
 #[cfg(test)]
