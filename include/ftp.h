@@ -2144,7 +2144,10 @@ ftp_result ftp_set_progress_callback(ftp_session *h,
  * on a busy session): a transfer is aborted (ABOR, as for a cancel) and its call
  * returns FTP_E_INTERRUPTED with the session usable; a call waiting for a reply has the
  * control connection shut down and fails (FTP_E_INTERRUPTED or a connection error),
- * leaving the session closed. A further interrupt while the stopped transfer settles
+ * leaving the session closed. The interrupt holds for the rest of its call: one that
+ * lands as a transfer ends (too late to stop it) makes the call's next transfer, in
+ * ftp_mirror() say, fail with FTP_E_INTERRUPTED before it starts. A further
+ * interrupt while the stopped transfer settles
  * (ABOR and its replies) does nothing for its first 2 seconds, so calling this again
  * and again until the call returns still gives the clean abort; after that it shuts
  * down the control connection too. With no call running it does nothing at all: an

@@ -34,6 +34,9 @@ pub struct Interrupter(Arc<InterruptState>);
 #[derive(Default)]
 struct InterruptState {
     requested: AtomicBool,
+    /// A layer marks where calls begin and end (`set_idle`): a request then holds for
+    /// the rest of the call, across the transfers of a mirror, say.
+    calls_marked: AtomicBool,
     sockets: Mutex<Sockets>,
 }
 
@@ -90,23 +93,33 @@ impl Interrupter {
     }
 
     /// Marks whether the session is between calls. A layer that knows when calls run
-    /// (the C API does) sets it, so a late interrupt cannot close an idle session.
+    /// (the C API does) sets it, so a late interrupt cannot close an idle session, and
+    /// one during a call stops the call, not just the transfer it hit (a request that
+    /// came between two transfers stops the next one).
     pub fn set_idle(&self, idle: bool) {
         let mut sockets = self.sockets();
+        self.0.calls_marked.store(true, Ordering::SeqCst);
         sockets.idle = idle;
         if !idle {
             sockets.settling_since = None;
+            self.0.requested.store(false, Ordering::SeqCst);
         }
     }
 
-    /// True once `interrupt` was called since the last `reset`.
+    /// True once `interrupt` was called in this call (or, where calls are not marked,
+    /// since the current transfer started).
     pub fn requested(&self) -> bool {
         self.0.requested.load(Ordering::SeqCst)
     }
 
-    /// Forgets an earlier interrupt (at the start of each call).
-    pub fn reset(&self) {
+    /// At the start of a transfer: whether the call was already interrupted. Where
+    /// calls are not marked, an earlier request is forgotten instead.
+    pub(crate) fn transfer_starts(&self) -> bool {
+        if self.0.calls_marked.load(Ordering::SeqCst) {
+            return self.requested();
+        }
         self.0.requested.store(false, Ordering::SeqCst);
+        false
     }
 
     pub(crate) fn set_control(&self, s: Option<&TcpStream>) {
@@ -219,8 +232,20 @@ mod tests {
         m.add(1).unwrap();
         i.interrupt();
         assert_eq!(m.add(1), Err(Stop::Interrupted));
-        i.reset();
+        assert!(!i.transfer_starts(), "calls not marked: the next transfer starts afresh");
         assert!(m.add(1).is_ok());
+    }
+
+    #[test]
+    fn in_a_marked_call_an_interrupt_holds_for_its_later_transfers() {
+        let i = Interrupter::default();
+        i.set_idle(false);
+        assert!(!i.transfer_starts());
+        i.interrupt();
+        assert!(i.transfer_starts() && i.transfer_starts(), "the rest of the call is stopped");
+        i.set_idle(true);
+        i.set_idle(false);
+        assert!(!i.transfer_starts(), "a new call starts afresh");
     }
 
     #[test]

@@ -205,7 +205,9 @@ impl Ftp {
     /// Runs a transfer with a meter: progress reports and interrupts. The progress sink
     /// is lent to the meter and given back whatever happens.
     fn metered<T>(&mut self, f: impl FnOnce(&mut Ftp, &mut Meter) -> Result<T>) -> Result<T> {
-        self.interrupter.reset();
+        if self.interrupter.transfer_starts() {
+            return Err(Error::Interrupted);
+        }
         let mut meter = Meter::new(self.progress.take(), self.progress_interval, self.interrupter.clone());
         let result = f(self, &mut meter);
         self.progress = meter.sink.take();

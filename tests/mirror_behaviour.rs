@@ -109,6 +109,39 @@ fn hostile_names_from_the_server_are_refused() {
 }
 
 #[test]
+fn an_interrupt_that_comes_as_a_file_ends_stops_the_mirror() {
+    // The interrupt lands in the final progress report of "a": too late for a's
+    // transfer, which ends well, but the call was interrupted: "b" is not fetched.
+    let listing = "type=file;size=2; a\r\ntype=file;size=2; b\r\n";
+    let (server, mut ftp) = connected(mlsd_script(listing, retr("a", b"aa", "226 ok", true)));
+    let dir = temp_dir("mirror-interrupted");
+    let interrupter = ftp.interrupter();
+    // Calls marked as the C API marks them: the interrupt holds for the whole call.
+    interrupter.set_idle(false);
+    // With no interval, a's 2 bytes are reported as they come, then once more at the end.
+    let mut reports_of_a = 0;
+    ftp.set_progress(
+        Some(Box::new(move |p: &ftp::Progress| {
+            if p.bytes == 2 {
+                reports_of_a += 1;
+                if reports_of_a == 2 {
+                    interrupter.interrupt();
+                }
+            }
+            Flow::Continue(())
+        })),
+        std::time::Duration::ZERO,
+    );
+    let (result, seen) = download(&mut ftp, &dir, &MirrorOptions::default());
+    assert_eq!(result.unwrap_err().kind(), ftp::ErrorKind::Interrupted, "{seen:?}");
+    assert_eq!(std::fs::read(dir.join("a")).unwrap(), b"aa");
+    assert!(!dir.join("b").exists());
+    ftp.quit().unwrap();
+    let t = server.finish();
+    assert!(!t.commands.iter().any(|c| c == "RETR b"), "{:?}", t.commands);
+}
+
+#[test]
 fn symlinks_are_skipped_by_default_and_fetched_when_followed() {
     let listing = "lrwxrwxrwx 1 u g 3 Jan  1  2020 link -> one\r\n";
     let target =
