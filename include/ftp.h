@@ -2152,7 +2152,10 @@ ftp_result ftp_set_progress_callback(ftp_session *h,
  * and again until the call returns still gives the clean abort; after that it shuts
  * down the control connection too. With no call running it does nothing at all: an
  * interrupt that comes after its call has returned neither closes the session nor
- * stops the next call. Safe from a signal handler's thread, not from the handler.
+ * stops the next call. One that races the very end of a call (its last reply read,
+ * the call not yet returned) may still shut the control connection down: the call
+ * reports its own result, and the next one fails with FTP_E_CLOSED or FTP_E_IO.
+ * Safe from a signal handler's thread, not from the handler.
  *
  * @param h the session; it must not be freed meanwhile (ftp_free after the call returns).
  * @return FTP_OK; FTP_E_NULL if h is NULL.

@@ -165,6 +165,8 @@ impl Ftp {
                 }
                 Err(e) => return Err(e),
             },
+            // A handshake our own interrupt cut short failed because of it.
+            Err(_) if self.interrupter.requested() => return Err(self.abandon(None, Error::Interrupted)),
             Err(e) => return Err(self.abandon(None, e)),
         };
         // Only a whole file's size, sent in binary, can be compared with the bytes
@@ -571,7 +573,12 @@ impl Ftp {
             if self.mlst_facts_chosen {
                 self.all_mlst_facts()?;
             }
-            match self.retrlines(optional_arg("MLSD", path), |line| callback(&Entry::from_mlsd(line))) {
+            // A blank line is no entry (LIST's are skipped too).
+            let entry = |line: &[u8]| match line.iter().all(u8::is_ascii_whitespace) {
+                true => Flow::Continue(()),
+                false => callback(&Entry::from_mlsd(line)),
+            };
+            match self.retrlines(optional_arg("MLSD", path), entry) {
                 Err(Error::Perm(r)) if matches!(r.code, 500 | 502) => {}
                 other => return other,
             }

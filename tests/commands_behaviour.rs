@@ -247,7 +247,8 @@ fn entries_come_from_mlsd_when_offered_and_from_list_otherwise() {
     let (server, mut ftp) = session(
         vec![
             exchange("FEAT", "211-x\r\n MLST type*;size*;\r\n211 end"),
-            listing("MLSD", "type=cdir; .\r\ntype=file;size=5; a b\r\ntype=dir; d\r\n"),
+            // A blank line is no entry.
+            listing("MLSD", "type=cdir; .\r\n\r\ntype=file;size=5; a b\r\ntype=dir; d\r\n"),
             // The same server refusing MLSD for a path: LIST is the fallback.
             exchange("TYPE A", "200 ascii"),
             vec![expect("EPSV"), Step::Epsv, expect("MLSD sub"), reply("500 no MLSD here")],

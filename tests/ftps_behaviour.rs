@@ -496,6 +496,27 @@ fn an_interrupt_while_watching_an_unresumed_connection_is_not_a_refusal() {
 }
 
 #[test]
+fn an_interrupt_during_the_data_handshake_is_an_interrupt() {
+    // The server accepts the data connection and stalls before its handshake.
+    let mut script = auth_and_login();
+    script.extend(exchange("TYPE I", "200 binary"));
+    script.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply("150 here"), Step::DataAccept]);
+    script.extend([expect("ABOR"), reply("426 aborted"), reply("226 abort done"), expect("NOOP"), reply("200 ok")]);
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    let interrupter = ftp.interrupter();
+    let later = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        interrupter.interrupt();
+    });
+    let e = retr(&mut ftp).unwrap_err();
+    later.join().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Interrupted, "{e}");
+    done(server, ftp);
+}
+
+#[test]
 fn a_type_sent_by_the_caller_still_holds_a_download_to_its_size() {
     // ftp_ntransfercmd's C users send TYPE I themselves: an accepted one is the type in
     // force, so a short binary download closed without close_notify is still truncated.
