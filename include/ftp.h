@@ -60,8 +60,9 @@
  *   client certificate, versions, ciphers). ftp_auth(), ftp_prot_p(), ftp_prot_c()
  *   and ftp_ccc() are ftplib's FTP_TLS methods. Defaults are the safe ones: the
  *   certificate is verified against the system trust store (or the CA file or
- *   directory given) and must name the host given to ftp_connect() (an IP address
- *   is checked against the certificate's IP addresses), which is also sent as SNI;
+ *   directory given) and must name the host given to ftp_connect(), which is also
+ *   sent as SNI (an IP address, also one the resolver reads as a number such as
+ *   "127.1", is checked against the certificate's IP addresses, and is no SNI);
  *   TLS 1.2 or newer; after a login over TLS, PBSZ 0 + PROT P protect the data too.
  *   Data connections are checked against that same host, not the address in a PASV
  *   reply, and resume the control connection's TLS session, which vsftpd and proftpd
