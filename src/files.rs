@@ -5,6 +5,7 @@
 use crate::commands::FileTime;
 use crate::control::check_line;
 use crate::error::{Error, Result};
+use crate::progress::Interrupter;
 use crate::session::Ftp;
 use crate::transfer::Step;
 use crate::zerocopy::{self, MoveError};
@@ -13,7 +14,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// What a whole-file transfer does besides moving the bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -40,6 +41,67 @@ pub struct FileOptions {
 /// larger than ftplib's 8 KiB, for fewer system calls per byte, but small enough to
 /// stay in the CPU's cache: in bench/ 64 KiB took half the CPU of 256 KiB or 1 MiB.
 const FILE_BLOCKSIZE: usize = 64 * 1024;
+
+/// Refuses a local file a transfer cannot use before any command is sent (a STOR
+/// would already have emptied the remote file): a directory, or a descriptor opened
+/// only the other way.
+fn check_usable(file: &File, output: bool, shown: &Path) -> Result<()> {
+    let errno = if file.metadata().is_ok_and(|m| m.is_dir()) {
+        libc::EISDIR
+    } else if !zerocopy::opened_for(file.as_raw_fd(), output) {
+        libc::EBADF
+    } else {
+        return Ok(());
+    };
+    let what = if output { "write to" } else { "read" };
+    Err(local_err(what, shown)(std::io::Error::from_raw_os_error(errno)))
+}
+
+/// Waits, for a transfer, on a caller's descriptor opened non-blocking (Go's pipes
+/// are) that had nothing to give or no room: for at most the data timeout, looking
+/// for an interrupt every SLICE.
+struct FdWait {
+    timeout: Option<Duration>,
+    interrupter: Interrupter,
+}
+
+impl FdWait {
+    const SLICE: Duration = Duration::from_millis(100);
+
+    fn ready(&self, fd: &File, output: bool) -> std::io::Result<()> {
+        let start = Instant::now();
+        loop {
+            if self.interrupter.requested() {
+                return Err(std::io::Error::from(std::io::ErrorKind::Interrupted));
+            }
+            let left = self.timeout.map(|t| t.saturating_sub(start.elapsed()));
+            if left.is_some_and(|l| l.is_zero()) {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the descriptor (non-blocking) was not ready within the data timeout",
+                ));
+            }
+            let slice = left.map_or(Self::SLICE, |l| l.min(Self::SLICE));
+            if crate::net::wait_until(fd, output, Instant::now() + slice)? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// `write_all` that waits while a non-blocking `out` has no room.
+    fn write_all(&self, out: &mut File, mut data: &[u8]) -> std::io::Result<()> {
+        while !data.is_empty() {
+            match out.write(data) {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => data = &data[n..],
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => self.ready(out, true)?,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
 
 fn local_err(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
     let context = format!("{what} {}", path.display());
@@ -139,12 +201,21 @@ impl Ftp {
         }
         // Not truncated here: what a resume would keep stays until the server has
         // agreed to send (see `cut_at` in retr_into).
+        // Whether this call made the file: one a refused RETR leaves empty goes again.
+        let mut created = false;
         let mut file = if opts.atomic || ours {
             open_ours(&target)?
         } else {
-            let mut open = OpenOptions::new();
-            open.create(true).write(true).truncate(false);
-            open.open(&target).map_err(local_err("open", &target))?
+            match OpenOptions::new().create_new(true).write(true).open(&target) {
+                Ok(f) => {
+                    created = true;
+                    f
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    OpenOptions::new().write(true).open(&target).map_err(local_err("open", &target))?
+                }
+                Err(e) => return Err(local_err("open", &target)(e)),
+            }
         };
         let mut offset = if opts.resume { file.metadata().map_err(local_err("stat", &target))?.len() } else { 0 };
         if remote_size.is_some_and(|size| offset > size) {
@@ -159,8 +230,8 @@ impl Ftp {
                 Ok(n) => n,
                 Err(e) => {
                     // A part file that got nothing (RETR refused, say) is no use to a
-                    // resume: not left behind.
-                    if opts.atomic && offset == 0 && file.metadata().is_ok_and(|m| m.len() == 0) {
+                    // resume, nor a file this call made: not left behind.
+                    if (opts.atomic || created) && offset == 0 && file.metadata().is_ok_and(|m| m.len() == 0) {
                         drop(file);
                         let _ = std::fs::remove_file(&target);
                     }
@@ -182,7 +253,16 @@ impl Ftp {
                 )));
             }
         }
-        let time = if opts.preserve_mtime { Some(self.mdtm(remote)?) } else { modified };
+        // A server without MDTM leaves the time as it is (as one without MFMT does for
+        // uploads): the bytes are all there, and a retry would only fail the same way.
+        let time = match opts.preserve_mtime {
+            false => modified,
+            true => match self.mdtm(remote) {
+                Ok(t) => Some(t),
+                Err(Error::Perm(r)) if matches!(r.code, 500 | 502 | 504) => modified,
+                Err(e) => return Err(e),
+            },
+        };
         if let Some(t) = time {
             file.set_modified(system_time(t)).map_err(local_err("set the modification time of", &target))?;
         }
@@ -217,7 +297,10 @@ impl Ftp {
     pub fn retr_to(&mut self, remote: impl AsRef<[u8]>, out: &mut File, rest: Option<u64>) -> Result<u64> {
         let remote = remote.as_ref();
         check_line("path", remote)?;
-        self.retr_into(remote, out, rest, None, Path::new("the output file"))
+        let shown = Path::new("the output file");
+        check_usable(out, true, shown)?;
+        // whole_file: a REST must be answered 350, as for retr_file.
+        self.whole_file(None, |ftp| ftp.retr_into(remote, out, rest, None, shown))
     }
 
     /// The download itself; with `cut_at`, the file is cut to that length once the data
@@ -237,6 +320,7 @@ impl Ftp {
             if zero_copy { Some(zerocopy::Splicer::new().map_err(|e| Error::io("pipe", e))?) } else { None };
         let mut buf = Vec::new();
         let out_fd = out.as_raw_fd();
+        let wait = FdWait { timeout: self.opts.data_timeout(), interrupter: self.interrupter.clone() };
         self.download(&cmd, rest, |conn| {
             if let Some(len) = cut_at.take()
                 && let Err(e) = out.set_len(len)
@@ -244,19 +328,29 @@ impl Ftp {
                 return Step::Stop(local_err("truncate", shown)(e));
             }
             let step = match (&mut splicer, conn.plain_tcp()) {
-                (Some(splicer), Some(sock)) => match splicer.step(sock, out_fd) {
+                (Some(s), Some(sock)) => match s.step(sock, out_fd) {
                     Ok(0) => Step::End,
-                    Ok(n) => Step::Moved(n),
+                    Ok(n) => {
+                        // A file that refused splice got this step's bytes written.
+                        if s.refused() {
+                            splicer = None;
+                        }
+                        Step::Moved(n)
+                    }
                     Err(MoveError::Socket(e)) => Step::DataFailed(e),
                     Err(MoveError::File(e)) => Step::Stop(local_err("write", shown)(e)),
+                    Err(MoveError::Refused) => {
+                        Step::Stop(local_err("write", shown)(std::io::Error::from_raw_os_error(libc::EINVAL)))
+                    }
                 },
                 // TLS, or an output splice cannot write to: read and write.
                 _ => {
                     buf.resize(FILE_BLOCKSIZE, 0);
                     match conn.read_batched(&mut buf) {
                         Ok(0) => Step::End,
-                        Ok(n) => match out.write_all(&buf[..n]) {
+                        Ok(n) => match wait.write_all(out, &buf[..n]) {
                             Ok(()) => Step::Moved(n),
+                            Err(_) if wait.interrupter.requested() => Step::Stop(Error::Interrupted),
                             Err(e) => Step::Stop(local_err("write", shown)(e)),
                         },
                         Err(e) => Step::DataFailed(e),
@@ -287,6 +381,7 @@ impl Ftp {
             return Err(Error::Invalid("an upload cannot both append and resume".into()));
         }
         let mut file = File::open(local).map_err(local_err("open", local))?;
+        check_usable(&file, false, local)?;
         let local_size = file.metadata().map_err(local_err("stat", local))?.len();
         // What the server holds before an append, for the final size check: a missing
         // file (550) holds nothing. A server without SIZE could not be checked afterwards,
@@ -340,7 +435,9 @@ impl Ftp {
     pub fn stor_from_file(&mut self, input: &mut File, remote: impl AsRef<[u8]>, rest: Option<u64>) -> Result<u64> {
         let remote = remote.as_ref();
         check_line("path", remote)?;
-        self.stor_from("STOR", remote, input, rest)
+        check_usable(input, false, Path::new("the input file"))?;
+        // whole_file: a REST must be answered 350, as for stor_file.
+        self.whole_file(None, |ftp| ftp.stor_from("STOR", remote, input, rest))
     }
 
     fn stor_from(&mut self, verb: &str, remote: &[u8], input: &mut File, rest: Option<u64>) -> Result<u64> {
@@ -351,6 +448,7 @@ impl Ftp {
         let mut peer_checked = false;
         let mut buf = Vec::new();
         let in_fd = input.as_raw_fd();
+        let wait = FdWait { timeout: self.opts.data_timeout(), interrupter: self.interrupter.clone() };
         self.upload(&cmd, rest, |conn| {
             if zero_copy && !peer_checked && policy.is_none() {
                 // Once per connection: two system calls, not two per block.
@@ -366,6 +464,12 @@ impl Ftp {
                         Ok(n) => Step::Moved(n),
                         Err(MoveError::Socket(e)) => Step::DataFailed(e),
                         Err(MoveError::File(e)) => Step::Stop(Error::io("read the file to upload", e)),
+                        // A file sendfile cannot read (some under /proc): read and write
+                        // from its position, which the refusal left where it was.
+                        Err(MoveError::Refused) => {
+                            zero_copy = false;
+                            Step::Moved(0)
+                        }
                     }
                 }
                 // TLS, or a source sendfile cannot read: read and write.
@@ -378,6 +482,12 @@ impl Ftp {
                             Err(e) => Step::DataFailed(e),
                         },
                         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Step::Moved(0),
+                        // A non-blocking source with nothing yet: wait, then read again.
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => match wait.ready(input, false) {
+                            Ok(()) => Step::Moved(0),
+                            Err(_) if wait.interrupter.requested() => Step::Stop(Error::Interrupted),
+                            Err(e) => Step::Stop(Error::io("read the file to upload", e)),
+                        },
                         Err(e) => Step::Stop(Error::io("read the file to upload", e)),
                     }
                 }

@@ -6,7 +6,7 @@
 
 use crate::net;
 use std::fs::File;
-use std::io;
+use std::io::{self, Read};
 use std::net::TcpStream;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
@@ -17,10 +17,12 @@ pub(crate) const SENDFILE_CHUNK: usize = 1 << 20;
 /// The pipe size asked for (Linux's default cap, /proc/sys/fs/pipe-max-size).
 const PIPE_SIZE: usize = 1 << 20;
 
-/// Which side of a move failed: the network or the local file.
+/// Which side of a move failed: the network or the local file; or the file refused
+/// sendfile (nothing moved: read and write instead).
 pub(crate) enum MoveError {
     Socket(io::Error),
     File(io::Error),
+    Refused,
 }
 
 fn is_regular(file: &File) -> bool {
@@ -39,6 +41,13 @@ pub(crate) fn splice_target(file: &File) -> bool {
     is_regular(file) && fd_flags(file.as_raw_fd()).is_some_and(|f| f & libc::O_APPEND == 0)
 }
 
+/// True when `fd` was opened for reading (`output` false) or writing (`output` true);
+/// an fd whose flags cannot be read is given the benefit of the doubt.
+pub(crate) fn opened_for(fd: RawFd, output: bool) -> bool {
+    let unwanted = if output { libc::O_RDONLY } else { libc::O_WRONLY };
+    fd_flags(fd).is_none_or(|f| f & libc::O_ACCMODE != unwanted)
+}
+
 /// True when uploads can be sent from `file` with sendfile: a regular file.
 pub(crate) fn sendfile_source(file: &File) -> bool {
     is_regular(file)
@@ -49,6 +58,15 @@ pub(crate) struct Splicer {
     read: OwnedFd,
     write: OwnedFd,
     size: usize,
+    /// The file refused splice (some files under /proc do, with EINVAL): the bytes of
+    /// the step were written another way, and the caller reads and writes from now on.
+    refused: bool,
+}
+
+/// Errors by which a file refuses splice or sendfile, not the bytes: read and write
+/// still work.
+fn refuses_zero_copy(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP))
 }
 
 impl Splicer {
@@ -67,7 +85,28 @@ impl Splicer {
             libc::fcntl(write.as_raw_fd(), libc::F_GETPIPE_SZ)
         };
         let size = if size > 0 { size as usize } else { 64 * 1024 };
-        Ok(Splicer { read, write, size })
+        Ok(Splicer { read, write, size, refused: false })
+    }
+
+    /// True once the file refused splice: use read and write for the rest.
+    pub(crate) fn refused(&self) -> bool {
+        self.refused
+    }
+
+    /// Writes the `left` bytes waiting in the pipe to `file` with read and write.
+    fn drain(&self, file: RawFd, mut left: usize) -> io::Result<()> {
+        let mut buf = vec![0u8; left.min(64 * 1024)];
+        // A duplicate of the pipe's read end, closed when done.
+        let mut pipe = File::from(self.read.try_clone()?);
+        // SAFETY: `file` is the caller's open descriptor for this call; it is never closed here.
+        let mut out = std::mem::ManuallyDrop::new(unsafe { File::from_raw_fd(file) });
+        while left > 0 {
+            let n = buf.len().min(left);
+            pipe.read_exact(&mut buf[..n])?;
+            io::Write::write_all(&mut *out, &buf[..n])?;
+            left -= n;
+        }
+        Ok(())
     }
 
     /// Moves what the socket has (up to the pipe's size, waiting for at least one byte)
@@ -95,6 +134,11 @@ impl Splicer {
                 0 => return Err(MoveError::File(io::Error::from(io::ErrorKind::WriteZero))),
                 _ => {
                     let e = io::Error::last_os_error();
+                    if refuses_zero_copy(&e) {
+                        self.drain(file, left).map_err(MoveError::File)?;
+                        self.refused = true;
+                        return Ok(n);
+                    }
                     if e.kind() != io::ErrorKind::Interrupted {
                         return Err(MoveError::File(e));
                     }
@@ -112,14 +156,68 @@ pub(crate) fn send_file(socket: &TcpStream, file: RawFd, max: usize) -> Result<u
     // SAFETY: sendfile between descriptors that stay open for the call; a null offset
     // uses and advances the file's own position.
     let send = |s: &mut &TcpStream| {
-        net::syscall_result(unsafe { libc::sendfile(s.as_raw_fd(), file, std::ptr::null_mut(), max) })
+        let held = SigpipeHeld::new();
+        let n = net::syscall_result(unsafe { libc::sendfile(s.as_raw_fd(), file, std::ptr::null_mut(), max) });
+        held.release();
+        n
     };
     net::retry_interrupted(&mut { socket }, send, |s| s.write_timeout()).map_err(|e| match e.raw_os_error() {
         // EAGAIN is the send timeout firing; EPIPE/ECONNRESET the peer giving up: both
-        // are the network's. Anything else (EIO, EINVAL) is the file's.
+        // are the network's. A file sendfile cannot read is the caller's to fall back
+        // from; anything else (EIO) is the file's.
         Some(libc::EAGAIN | libc::EPIPE | libc::ECONNRESET | libc::ENOTCONN) => MoveError::Socket(e),
+        _ if refuses_zero_copy(&e) => MoveError::Refused,
         _ => MoveError::File(e),
     })
+}
+
+/// SIGPIPE held back on this thread around a sendfile, which (unlike send with
+/// MSG_NOSIGNAL, as std and the rest of libftp write) raises it when the peer is gone:
+/// a C program with the default action would die of a server closing a connection.
+struct SigpipeHeld {
+    old_mask: libc::sigset_t,
+    /// A SIGPIPE of someone else's was already pending: it is left for them.
+    was_pending: bool,
+}
+
+fn sigpipe_set() -> libc::sigset_t {
+    // SAFETY: sigemptyset initialises the set before sigaddset adds to it.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        set
+    }
+}
+
+impl SigpipeHeld {
+    fn new() -> SigpipeHeld {
+        let set = sigpipe_set();
+        // SAFETY: pthread_sigmask and sigpending write the sets passed, which live on
+        // this stack; blocking changes this thread's mask only.
+        unsafe {
+            let mut old_mask: libc::sigset_t = std::mem::zeroed();
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old_mask);
+            let mut pending: libc::sigset_t = std::mem::zeroed();
+            libc::sigpending(&mut pending);
+            SigpipeHeld { old_mask, was_pending: libc::sigismember(&pending, libc::SIGPIPE) == 1 }
+        }
+    }
+
+    /// Restores the mask, taking first the SIGPIPE the sendfile raised, if it did (a
+    /// send cut short by the peer raises it too, though it returns a count).
+    fn release(self) {
+        let set = sigpipe_set();
+        let now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: sigtimedwait with a zero timeout only takes a pending SIGPIPE, if any;
+        // the mask restored is the one saved in `new`.
+        unsafe {
+            if !self.was_pending {
+                libc::sigtimedwait(&set, std::ptr::null_mut(), &now);
+            }
+            libc::pthread_sigmask(libc::SIG_SETMASK, &self.old_mask, std::ptr::null_mut());
+        }
+    }
 }
 
 #[cfg(test)]

@@ -246,6 +246,35 @@ fn uploads_to_a_server_on_this_host_read_and_write_unless_sendfile_is_asked_for(
     assert!(reads[1] < 20, "sendfile when asked: {reads:?}");
 }
 
+static SIGPIPES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+extern "C" fn count_sigpipe(_: libc::c_int) {
+    SIGPIPES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
+#[test]
+fn an_upload_whose_server_hangs_up_raises_no_sigpipe() {
+    // A C program keeps SIGPIPE's default action, which kills it. sendfile has no
+    // MSG_NOSIGNAL: the library holds the signal back itself, as for every other write.
+    // SAFETY: a handler that only counts; SIGPIPE is otherwise ignored in Rust tests.
+    unsafe { libc::signal(libc::SIGPIPE, count_sigpipe as extern "C" fn(libc::c_int) as libc::sighandler_t) };
+    let dir = temp_dir("files-sigpipe");
+    let local = dir.join("up.bin");
+    std::fs::write(&local, vec![7u8; 16 << 20]).unwrap();
+    for sendfile in [false, true] {
+        // The server closes the data connection at once, then reports the failure.
+        let mut script = exchange("TYPE I", "200 binary");
+        script.extend([expect("EPSV"), Step::Epsv, expect("STOR up.bin"), Step::DataAccept, Step::DataClose]);
+        script.extend([Step::Sleep(100), reply("150 go"), Step::Sleep(300), reply("426 connection closed")]);
+        let (server, mut ftp) = session(vec![script]);
+        ftp.set_zero_copy(true, sendfile);
+        let e = ftp.stor_file(&local, "up.bin", FileOptions::default()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Temp, "{e}");
+        done(server, ftp);
+        assert_eq!(SIGPIPES.load(std::sync::atomic::Ordering::SeqCst), 0, "sendfile: {sendfile}");
+    }
+}
+
 #[test]
 fn nothing_moves_when_the_other_side_is_complete() {
     let dir = temp_dir("files-complete");
@@ -355,4 +384,154 @@ fn whatever_is_planted_at_the_part_name_is_replaced_never_written_through() {
             done(server, ftp);
         }
     }
+}
+
+/// A pipe whose end `nonblocking` (0: read, 1: write) is O_NONBLOCK, as Go makes them.
+fn pipe(nonblocking: usize) -> (std::fs::File, std::fs::File) {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: pipe writes two new descriptors; fcntl sets a flag on one of them; each
+    // File then owns one descriptor.
+    unsafe {
+        assert_eq!(libc::pipe(fds.as_mut_ptr()), 0);
+        let fd = fds[nonblocking];
+        libc::fcntl(fd, libc::F_SETFL, libc::fcntl(fd, libc::F_GETFL) | libc::O_NONBLOCK);
+        (std::fs::File::from_raw_fd(fds[0]), std::fs::File::from_raw_fd(fds[1]))
+    }
+}
+
+#[test]
+fn non_blocking_descriptors_are_waited_for_not_failed() {
+    use std::io::{Read, Write};
+    let data: Vec<u8> = (0..1u32 << 20).map(|i| (i % 251) as u8).collect();
+    let (server, mut ftp) = session(vec![transfer("RETR f", None, Some(&data)), transfer("STOR g", None, None)]);
+    let _watchdog = watchdog("transfers through non-blocking pipes", Duration::from_secs(60));
+    // Download into a pipe whose reader is slower than the server.
+    let (mut rd, mut wr) = pipe(1);
+    let reader = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            std::thread::sleep(Duration::from_micros(200));
+            match rd.read(&mut chunk).unwrap() {
+                0 => return got,
+                n => got.extend_from_slice(&chunk[..n]),
+            }
+        }
+    });
+    assert_eq!(ftp.retr_to("f", &mut wr, None).unwrap(), data.len() as u64);
+    drop(wr);
+    assert!(reader.join().unwrap() == data);
+    // Upload from a pipe whose writer pauses between pieces.
+    let (mut rd, mut wr) = pipe(0);
+    let pieces = data.clone();
+    let writer = std::thread::spawn(move || {
+        for piece in pieces.chunks(256 << 10) {
+            std::thread::sleep(Duration::from_millis(50));
+            wr.write_all(piece).unwrap();
+        }
+    });
+    assert_eq!(ftp.stor_from_file(&mut rd, "g", None).unwrap(), data.len() as u64);
+    writer.join().unwrap();
+    assert!(done(server, ftp).data == vec![data]);
+}
+
+#[test]
+fn a_file_sendfile_refuses_is_read_and_written_instead() {
+    // /proc files refuse sendfile (EINVAL) and report a size of 0.
+    let want = std::fs::read("/proc/self/cmdline").unwrap();
+    assert!(!want.is_empty());
+    let (server, mut ftp) = session(vec![transfer("STOR cmdline", None, None)]);
+    ftp.set_zero_copy(true, true);
+    let mut input = std::fs::File::open("/proc/self/cmdline").unwrap();
+    assert_eq!(ftp.stor_from_file(&mut input, "cmdline", None).unwrap(), want.len() as u64);
+    assert_eq!(done(server, ftp).data, vec![want]);
+}
+
+#[test]
+fn a_file_splice_refuses_gets_the_bytes_written_instead() {
+    // /proc/self/comm (the process's name) takes write(2) but refuses splice.
+    let before = std::fs::read("/proc/self/comm").unwrap();
+    let (server, mut ftp) = session(vec![transfer("RETR name", None, Some(b"ftp-splice"))]);
+    ftp.set_zero_copy(true, false);
+    let mut out = std::fs::OpenOptions::new().write(true).open("/proc/self/comm").unwrap();
+    let moved = ftp.retr_to("name", &mut out, None);
+    let after = std::fs::read("/proc/self/comm").unwrap();
+    let _ = std::fs::write("/proc/self/comm", &before);
+    assert_eq!(moved.unwrap(), 10);
+    assert_eq!(after, b"ftp-splice\n");
+    done(server, ftp);
+}
+
+#[test]
+fn an_upload_that_cannot_read_its_source_fails_before_stor() {
+    let dir = temp_dir("files-unreadable");
+    let (server, mut ftp) = session(vec![]);
+    // A directory opens, but reads fail: found before STOR would empty the remote file.
+    let e = ftp.stor_file(&dir, "keep.bin", FileOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io, "{e}");
+    assert!(e.to_string().contains(&dir.display().to_string()), "{e}");
+    let mut write_only = std::fs::File::create(dir.join("w.bin")).unwrap();
+    assert_eq!(ftp.stor_from_file(&mut write_only, "keep.bin", None).unwrap_err().kind(), ErrorKind::Io);
+    let mut read_only = std::fs::File::open(dir.join("w.bin")).unwrap();
+    assert_eq!(ftp.retr_to("f", &mut read_only, None).unwrap_err().kind(), ErrorKind::Io);
+    let t = done(server, ftp);
+    assert_never_sent(&t, &["STOR", "RETR", "TYPE", "EPSV"]);
+}
+
+#[test]
+fn a_server_without_mdtm_still_gets_the_file_in_place() {
+    let dir = temp_dir("files-no-mdtm");
+    let local = dir.join("f.bin");
+    let mut script = vec![transfer("RETR f.bin", None, Some(b"0123456789"))];
+    script.push(exchange("MDTM f.bin", "502 MDTM not implemented"));
+    let (server, mut ftp) = session(script);
+    let opts = FileOptions { atomic: true, preserve_mtime: true, ..FileOptions::default() };
+    assert_eq!(ftp.retr_file("f.bin", &local, opts).unwrap(), 10);
+    assert_eq!(std::fs::read(&local).unwrap(), b"0123456789");
+    assert!(!dir.join("f.bin.part").exists());
+    done(server, ftp);
+}
+
+#[test]
+fn a_refused_download_leaves_no_file_it_made() {
+    let dir = temp_dir("files-refused-made");
+    let (local, kept) = (dir.join("new.bin"), dir.join("old.bin"));
+    std::fs::write(&kept, b"").unwrap();
+    let refused = |name: &str| {
+        let mut s = exchange("TYPE I", "200 binary");
+        s.extend([expect("EPSV"), Step::Epsv]);
+        s.extend(exchange(&format!("RETR {name}"), "550 no such file"));
+        s
+    };
+    let (server, mut ftp) = session(vec![refused("new.bin"), refused("old.bin")]);
+    for (name, path) in [("new.bin", &local), ("old.bin", &kept)] {
+        let e = ftp.retr_file(name, path, FileOptions::default()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Perm, "{e}");
+    }
+    assert!(!local.exists(), "made by the call, and empty: removed");
+    assert!(kept.exists(), "the caller's own empty file stays");
+    done(server, ftp);
+}
+
+#[test]
+fn the_descriptor_variants_need_rest_answered_350() {
+    let ignored = || {
+        let mut s = exchange("TYPE I", "200 binary");
+        s.extend([expect("EPSV"), Step::Epsv]);
+        s.extend(exchange("REST 3", "200 whatever"));
+        s.extend([Step::DataAccept, Step::DataClose]);
+        s
+    };
+    let dir = temp_dir("files-rest-fd");
+    std::fs::write(dir.join("in.bin"), b"abcdefgh").unwrap();
+    let (server, mut ftp) = session(vec![ignored(), ignored()]);
+    let mut input = std::fs::File::open(dir.join("in.bin")).unwrap();
+    let e = ftp.stor_from_file(&mut input, "u.bin", Some(3)).unwrap_err();
+    assert_eq!(e.reply().map(|r| r.code), Some(200), "{e}");
+    let mut out = std::fs::File::create(dir.join("out.bin")).unwrap();
+    let e = ftp.retr_to("d.bin", &mut out, Some(3)).unwrap_err();
+    assert_eq!(e.reply().map(|r| r.code), Some(200), "{e}");
+    let t = done(server, ftp);
+    assert_never_sent(&t, &["STOR", "RETR"]);
 }

@@ -62,14 +62,16 @@ fn borrowed_file(fd: c_int) -> Result<ManuallyDrop<File>, Failure> {
 /// of the same size is left as it is. REST must be answered 350 (FTP_E_REPLY otherwise,
 /// before any byte moves; ftp_transfercmd(), like ftplib, takes any 2xx/3xx). The local
 /// file is cut to the resume point only once the server sends, so a refused RETR leaves
-/// it as it was. FTP_FILE_ATOMIC writes "PATH.part" and renames it
+/// it as it was (and removes it where this call created it). FTP_FILE_ATOMIC writes
+/// "PATH.part" and renames it
 /// to PATH at the end, so PATH never holds a partial file (a failed download leaves the
 /// ".part" file for a later resume). A whole download (not a resume) shorter than the
 /// size its 150 reply announced fails, whatever the final reply says (curl: "partial
 /// file"). FTP_FILE_VERIFY_SIZE compares the result with the server's SIZE; a server
 /// without SIZE fails it before anything moves. FTP_FILE_PRESERVE_MTIME sets the local
-/// file's time from MDTM. The progress callback, cancellation and ftp_interrupt() apply
-/// as to ftp_retr_binary().
+/// file's time from MDTM; a server without MDTM (500, 502, 504) leaves the time as it
+/// is, as one without MFMT does for uploads. The progress callback, cancellation and
+/// ftp_interrupt() apply as to ftp_retr_binary().
 ///
 /// @param h the session.
 /// @param remote the server's file (bytes as given; no CR/LF/NUL).
@@ -119,7 +121,8 @@ pub extern "C" fn ftp_retr_file(
 /// @param remote the server's name for it (bytes as given; no CR/LF/NUL).
 /// @param flags FTP_FILE_* values or'ed together, or 0.
 /// @param bytes_out receives the bytes transferred; may be NULL.
-/// @return FTP_OK; FTP_E_IO for local file errors; the errors of ftp_stor_binary(),
+/// @return FTP_OK; FTP_E_IO for local file errors (a directory is refused before any
+///         command); the errors of ftp_stor_binary(),
 ///         ftp_size() and ftp_mfmt(); FTP_E_PROTO if the sizes differ afterwards;
 ///         FTP_E_INVALID for unknown flags and for FTP_FILE_APPEND with FTP_FILE_RESUME
 ///         (a resume picks its own command).
@@ -144,15 +147,19 @@ pub extern "C" fn ftp_stor_file(
 /// (REST `rest_offset` is sent when given: position the descriptor to match). Without
 /// a rest_offset, a download shorter than the size its 150 reply announced fails with
 /// FTP_E_PROTO, whatever the final reply says (curl: "partial file"); the bytes that
-/// came stay written.
+/// came stay written. REST must be answered 350 (FTP_E_REPLY otherwise, before any
+/// byte moves), as for ftp_retr_file(). A descriptor opened O_NONBLOCK (Go's pipes
+/// are) is waited for while it has no room, up to the data timeout (then
+/// FTP_E_TIMEOUT); one opened read-only is refused before any command.
 ///
 /// @param h the session.
 /// @param remote the server's file (bytes as given; no CR/LF/NUL).
 /// @param fd an open descriptor, writable; it stays open and the caller's.
 /// @param rest_offset restart offset (>= 0), or FTP_NO_REST.
 /// @param bytes_out receives the bytes transferred; may be NULL.
-/// @return FTP_OK; FTP_E_IO for write errors; FTP_E_INVALID for a negative fd;
-///         FTP_E_PROTO for a download short of its announced size; the errors of
+/// @return FTP_OK; FTP_E_IO for write errors, or an fd not open for writing;
+///         FTP_E_INVALID for a negative fd; FTP_E_PROTO for a download short of its
+///         announced size; FTP_E_REPLY for a REST not answered 350; the errors of
 ///         ftp_retr_binary().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_retr_fd(
@@ -175,15 +182,20 @@ pub extern "C" fn ftp_retr_fd(
 /// Uploads from an open file descriptor, from its current position to its end
 /// (REST `rest_offset` + STOR when rest_offset is given). The descriptor is not
 /// moved first: with a rest_offset, position it there yourself (lseek), or the
-/// bytes from where it is go to the server's offset.
+/// bytes from where it is go to the server's offset. REST must be answered 350
+/// (FTP_E_REPLY otherwise, before any byte moves). A descriptor opened O_NONBLOCK is
+/// waited for while it has nothing to give, up to the data timeout (then
+/// FTP_E_TIMEOUT); a directory, or one opened write-only, is refused before any
+/// command, so the remote file is left as it was.
 ///
 /// @param h the session.
 /// @param fd an open descriptor, readable; it stays open and the caller's.
 /// @param remote the server's name for the file (bytes as given; no CR/LF/NUL).
 /// @param rest_offset restart offset (>= 0), or FTP_NO_REST.
 /// @param bytes_out receives the bytes transferred; may be NULL.
-/// @return FTP_OK; FTP_E_IO for read errors; FTP_E_INVALID for a negative fd; the
-///         errors of ftp_stor_binary().
+/// @return FTP_OK; FTP_E_IO for read errors, or an fd not open for reading;
+///         FTP_E_INVALID for a negative fd; FTP_E_REPLY for a REST not answered 350;
+///         the errors of ftp_stor_binary().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_stor_fd(
     h: *mut ftp_session,

@@ -50,8 +50,8 @@ pub extern "C" fn ftp_set_type_caching(h: *mut ftp_session, on: bool) -> ftp_res
 /// host: a server on this machine (a loopback address, or one of the host's own) then
 /// has to copy the bytes cold from the client's page cache rather than warm from its
 /// send copy, and in the benchmark a server writing to tmpfs took longer for it.
-/// Other cases (TLS, pipes, files opened with O_APPEND) always use read/write with a
-/// 64 KiB buffer. Progress reports, interrupts and timeouts work the same either way.
+/// Other cases (TLS, pipes, files opened with O_APPEND, and files the kernel will not
+/// splice or sendfile, such as some under /proc) use read/write with a 64 KiB buffer. Progress reports, interrupts and timeouts work the same either way.
 /// This call sets both choices; only a new handle (ftp_new()) has the per-host default.
 ///
 /// @param h the session.
