@@ -6,7 +6,7 @@ use crate::control::{check_line, verb_line};
 use crate::error::{Error, Result};
 use crate::parse;
 use crate::reply::Reply;
-use crate::session::Ftp;
+use crate::session::{Ftp, is_reply_error};
 
 /// A modification time: seconds since 1970-01-01 UTC and nanoseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -159,13 +159,20 @@ impl Ftp {
         if path.starts_with(b"/") {
             self.voidcmd("CWD /")?;
         }
+        // A refused CWD means "not there (yet)"; any other failure (the connection
+        // gone, a timeout, an interrupt) ends the walk as it is.
+        let enter = |ftp: &mut Ftp, part: &[u8]| match ftp.voidcmd(verb_line("CWD", part)) {
+            Ok(_) => Ok(true),
+            Err(e) if is_reply_error(&e) => Ok(false),
+            Err(e) => Err(e),
+        };
         for part in path.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
-            if self.voidcmd(verb_line("CWD", part)).is_ok() {
+            if enter(self, part)? {
                 continue;
             }
             if let Err(e) = self.mkd(part) {
                 // Another client may have made it meanwhile: entering it decides.
-                if self.voidcmd(verb_line("CWD", part)).is_ok() {
+                if is_reply_error(&e) && enter(self, part)? {
                     continue;
                 }
                 return Err(e);

@@ -486,6 +486,8 @@ impl Control {
             let r = self.read_reply()?;
             self.log.emit(1, LogKind::Resp, &format!("dropped a reply nobody asked for: {}", r.code));
             if r.code == 421 {
+                // It answers no command of ours: none is named with it.
+                self.last_command = None;
                 return Err(self.fail(Error::Temp(r)));
             }
         }

@@ -442,12 +442,19 @@ impl Ftp {
         let refused = match self.ctrl.get_response() {
             Ok(r) if r.class() == 2 => None,
             Ok(r) => Some(Error::Reply(r)),
-            Err(e) if is_reply_error(&e) => Some(e),
+            // A refusal, or a well-formed reply of no known class (the connection is
+            // still in step): `line`'s reply comes all the same.
+            Err(e) if is_reply_error(&e) || self.ctrl.is_usable() => Some(e),
             Err(e) => return Err(e),
         };
         let reply = self.ctrl.get_response();
         if let Some(e) = refused {
-            // `reply` was read only to keep the replies in step.
+            // `reply` was read only to keep the replies in step: the failure, and the
+            // command and reply reported with it, are TYPE's.
+            self.ctrl.last_command = Some(type_line);
+            if let Some(r) = e.reply() {
+                self.ctrl.last_reply = Some(r.clone());
+            }
             return Err(e);
         }
         self.current_type = Some(ty);

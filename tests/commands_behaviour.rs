@@ -320,3 +320,47 @@ fn active_mode_announces_the_external_address_but_listens_locally() {
     assert_eq!(e.kind(), ErrorKind::Temp, "{e}");
     done(server, ftp);
 }
+
+#[test]
+fn a_refused_type_sent_with_size_is_reported_as_type_s() {
+    let (server, mut ftp) = session(
+        vec![
+            vec![expect("TYPE I"), expect("SIZE f"), reply("504 TYPE I not implemented"), reply("213 1234")],
+            // A reply of no known class to TYPE: SIZE's is still read, not left for CWD.
+            vec![expect("TYPE I"), expect("SIZE f"), reply("600 odd")],
+            vec![Step::Sleep(50), reply("213 5")],
+            exchange("CWD x", "550 no such directory"),
+        ],
+        false,
+    );
+    let e = ftp.size("f").unwrap_err();
+    assert_eq!(e.reply().map(|r| r.code), Some(504), "{e}");
+    assert_eq!(ftp.last_command(), Some("TYPE I"));
+    assert_eq!(ftp.last_reply().map(|r| r.code), Some(504));
+    assert_eq!(ftp.size("f").unwrap_err().kind(), ErrorKind::Proto);
+    assert_eq!(ftp.cwd("x").unwrap_err().kind(), ErrorKind::Perm, "CWD's own 550");
+    done(server, ftp);
+}
+
+#[test]
+fn a_stray_421_is_no_command_s_reply() {
+    let (server, mut ftp) =
+        session(vec![exchange("PWD", "257 \"/\""), vec![Step::Sleep(100), reply("421 Timeout.")]], false);
+    ftp.pwd().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let e = ftp.cwd("x").unwrap_err();
+    assert_eq!(e.reply().map(|r| r.code), Some(421), "{e}");
+    assert_eq!(ftp.last_command(), None, "PWD did not get this 421");
+    drop(ftp);
+    server.finish_any();
+}
+
+#[test]
+fn mkd_all_reports_a_lost_connection_as_such() {
+    let (server, mut ftp) = session(vec![exchange("PWD", "257 \"/\""), vec![expect("CWD a"), Step::Close]], false);
+    let e = ftp.mkd_all("a/b").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Closed, "{e}");
+    drop(ftp);
+    let t = server.finish_any();
+    assert_never_sent(&t, &["MKD"]);
+}

@@ -113,10 +113,11 @@ pub(crate) fn with_session(h: *const ftp_session, f: impl FnOnce(&mut State) -> 
         let (code, message) = match outcome {
             Ok(()) => (ftp_result::FTP_OK, CString::default()),
             Err(fail) => {
-                // "RETR x: server replied 550 ...": say which command the server refused.
+                // "RETR x: server replied 550 ...": say which command the server refused,
+                // when the reply is the one that command got.
                 let mut message = fail.message();
                 if let (Failure::Core(e), Some(cmd)) = (&fail, state.ftp.last_command())
-                    && e.reply().is_some()
+                    && e.reply().is_some_and(|r| state.ftp.last_reply() == Some(r))
                 {
                     message = format!("{cmd}: {message}");
                 }

@@ -353,6 +353,8 @@ pub extern "C" fn ftp_close(h: *mut ftp_session) -> ftp_result {
 
 /// The code of the last reply read from the server (e.g. 226), kept across
 /// ftp_close() until another reply is read or ftp_connect() starts a new connection.
+/// Where a refused TYPE went out with the command after it (pipelining), the call
+/// failed on TYPE's reply, and this is its code, though the other reply came later.
 /// Works on a session made unusable by FTP_E_PANIC.
 ///
 /// @param h the session.
