@@ -4,7 +4,7 @@ curl (the CLI, i.e. libcurl) and CPython's ftplib, on vsftpd and proftpd on loop
 
     python3 bench/run.py            # full run (as root): writes bench/RESULTS.md + SVG plots
     python3 bench/run.py --smoke    # small sizes, one run each, results in a temp dir (CI)
-    python3 bench/run.py --only upload   # just the scenarios named so, results in a temp dir
+    python3 bench/run.py --only upload   # the TCP baseline and the scenarios named so, in a temp dir
 
 It builds the driver (cmake, ./build unless --build-dir), starts the test servers
 (tests/servers/start.sh), creates the data, runs every scenario several times and prints

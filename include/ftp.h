@@ -43,7 +43,8 @@
  *   transfer (ABOR), resynchronises the control connection and returns
  *   FTP_E_CANCELLED with the session still usable. Only if that cleanup itself
  *   fails (the server drops the connection, say) is the session closed; the call
- *   then returns the cleanup's code (FTP_E_CLOSED, FTP_E_TIMEOUT, FTP_E_IO) and a
+ *   then returns the cleanup's code (FTP_E_CLOSED, FTP_E_TIMEOUT, FTP_E_IO, or
+ *   FTP_E_TEMP for a 421, say) and a
  *   message naming both. A callback must not call back into the same session
  *   (refused with FTP_E_RECURSIVE; ftp_free from a callback is ignored) and must not
  *   unwind through the library (no longjmp, no C++ exception escaping it).
@@ -87,8 +88,9 @@
  *
  * Robustness
  *   No panic crosses this interface: an internal panic returns FTP_E_PANIC and
- *   marks the session unusable (only ftp_free and the getters of the last reply,
- *   error and welcome are then accepted). NULL handles and
+ *   marks the session unusable (only ftp_free, ftp_interrupt and the read-only
+ *   getters, of the last reply, error, welcome, TLS version, cipher and resumption,
+ *   are then accepted). NULL handles and
  *   pointers give FTP_E_NULL. Reply lines longer than 8192 bytes (not counting the
  *   line ending) and replies larger than 1 MiB or of more than 65,536 lines are
  *   protocol errors, never unbounded memory. After an I/O error, a timeout, or a
@@ -107,7 +109,7 @@
  *     sends NOOP and skips replies up to its 200, so later replies stay in step.
  *     It also resets a data connection left open by ftp_transfercmd(), so servers
  *     that handle ABOR only between writes (vsftpd's default) answer at once.
- *   - ftp_size() sends TYPE I first and reports "unknown" (not an error) when the
+ *   - ftp_size() puts the server in TYPE I first and reports "unknown" (not an error) when the
  *     server does not implement SIZE (500, 502, 504).
  *   - 257 replies (ftp_pwd, ftp_mkd): the path is the first quoted string with ""
  *     as an escaped quote; a missing closing quote or a control byte inside is a
@@ -116,8 +118,8 @@
  *     control connection's peer.
  *   - Any local error or cancellation during a transfer aborts it, so the session
  *     stays usable; ftplib leaves the final reply unread.
- *   - Every reply line must start with three digits followed by a space, '-' or the
- *     end of the line (ftplib looks only at the first character).
+ *   - A reply's first line must start with three digits followed by a space, '-' or
+ *     the end of the line (ftplib looks only at the first character).
  *   - Replies, listing lines and names are kept as bytes, and paths are sent as the
  *     bytes given; ftplib decodes and encodes them as strict UTF-8 (its `encoding`)
  *     and fails on names in other encodings.
@@ -128,9 +130,10 @@
  *   - EPSV (229) replies are checked: "(|||port|)", port 1..65535.
  *   - Active mode: a reply such as 425 arriving instead of the server's
  *     connection ends the wait at once; ftplib blocks in accept().
- *   - ABOR is sent the RFC 959 way, Telnet IP and Synch (urgent data) first;
- *     ftplib sends only "ABOR" as urgent data (vsftpd, proftpd and pyftpdlib all
- *     accept it; tested). 451 is treated like 426, and a 426
+ *   - ABOR is sent the RFC 959 way on a plain control connection, Telnet IP and
+ *     Synch (urgent data) first; ftplib sends only "ABOR" as urgent data (vsftpd,
+ *     proftpd and pyftpdlib all accept it; tested). Over TLS it goes as a plain
+ *     command, as FTP_TLS sends it. 451 is treated like 426, and a 426
  *     with nothing after it does not hang (NOOP settles it); nor does pure-ftpd's
  *     lone "150 ..." summary. The data connection is reset (RST), even one the
  *     caller still holds, so a server blocked writing to it answers at once.
@@ -145,8 +148,8 @@
  *   - Replies that arrive while no command is outstanding (a server's stray or
  *     repeated reply) are read and dropped before the next command is sent, so they
  *     are never taken as its answer (ftplib would then stay one reply behind). A
- *     stray 421 ends the session with FTP_E_TEMP; more than 16 stray replies in a
- *     row are FTP_E_PROTO. Each one dropped is logged at debug level 1.
+ *     stray 421 ends the session with FTP_E_TEMP; 16 stray replies in a row are
+ *     FTP_E_PROTO. Each one dropped is logged at debug level 1.
  *   - The 8192-byte limit on a reply or text line counts the line without its line
  *     ending; ftplib counts the CR LF too (so it allows 8190 bytes before them).
  *   - ftp_abort() answered with 421 is FTP_E_TEMP and ends the session; ftplib
@@ -382,9 +385,10 @@ typedef enum {
    */
   FTP_E_TLS_REQUIRED = 20,
   /**
-   * ftp_interrupt() stopped the call. A transfer was aborted and the session is
-   * usable; a call waiting on the control connection had it shut down, and the
-   * session is closed.
+   * ftp_interrupt() stopped a transfer: it was aborted and the session is usable.
+   * (A call the interrupt found waiting for a reply has the control connection
+   * shut down instead, and fails with FTP_E_CLOSED or FTP_E_IO; the connection is
+   * then unusable, FTP_E_STATE until ftp_connect().)
    */
   FTP_E_INTERRUPTED = 21,
 } ftp_result;
@@ -623,7 +627,7 @@ typedef int (*ftp_read_cb)(void *userdata, uint8_t *buf, size_t cap, size_t *len
 
 /**
  * Receives transfer progress: `bytes` moved so far, `total` expected (-1 when unknown:
- * the server announced no size, or see ftp_set_progress() for REST), and the average
+ * the server announced no size, or see ftp_set_progress_callback() for REST), and the average
  * `rate` in bytes per second. Return 0
  * to go on, non-zero to cancel the transfer (FTP_E_CANCELLED, the session stays usable).
  * Must not call into the session (FTP_E_RECURSIVE).
@@ -705,8 +709,8 @@ ftp_result ftp_pwd(ftp_session *h, const char **path_out);
 ftp_result ftp_rmd(ftp_session *h, const char *dir);
 
 /**
- * The size of a file (ftplib's size): sends TYPE I (servers refuse SIZE in ASCII mode),
- * then SIZE.
+ * The size of a file (ftplib's size): puts the server in TYPE I (servers refuse SIZE
+ * in ASCII mode; TYPE is sent only when needed, see ftp_set_type_caching()), then SIZE.
  *
  * @param h the session.
  * @param path the file (bytes as given; no CR/LF/NUL).
@@ -1926,7 +1930,8 @@ const char *ftp_session_tls_cipher(ftp_session *h);
 int ftp_session_data_tls_resumed(ftp_session *h);
 
 /**
- * Downloads in binary mode (ftplib's retrbinary): sends TYPE I, opens a data
+ * Downloads in binary mode (ftplib's retrbinary): puts the server in TYPE I (sent
+ * only when needed, see ftp_set_type_caching()), opens a data
  * connection, sends REST `rest` (unless FTP_NO_REST) and `cmd`, hands every block to
  * `callback`, then reads the final reply.
  *
@@ -1964,7 +1969,8 @@ ftp_result ftp_retr_binary(ftp_session *h,
                            void *userdata);
 
 /**
- * Downloads in ASCII mode line by line (ftplib's retrlines): sends TYPE A and `cmd`,
+ * Downloads in ASCII mode line by line (ftplib's retrlines): puts the server in TYPE A
+ * (sent only when needed, see ftp_set_type_caching()), sends `cmd`,
  * hands each line without its CRLF/LF to `callback`, then reads the final reply.
  *
  * @param h the session.
@@ -1980,7 +1986,8 @@ ftp_result ftp_retr_binary(ftp_session *h,
 ftp_result ftp_retr_lines(ftp_session *h, const char *cmd, ftp_line_cb callback, void *userdata);
 
 /**
- * Uploads in binary mode (ftplib's storbinary): sends TYPE I, opens a data connection,
+ * Uploads in binary mode (ftplib's storbinary): puts the server in TYPE I (sent only
+ * when needed, see ftp_set_type_caching()), opens a data connection,
  * sends REST `rest` (unless FTP_NO_REST) and `cmd`, sends what `reader` supplies in
  * blocks of up to `blocksize`, calling `callback` (if any) after each block, closes the
  * data connection and reads the final reply.
@@ -2008,7 +2015,8 @@ ftp_result ftp_stor_binary(ftp_session *h,
                            void *userdata);
 
 /**
- * Uploads text line by line (ftplib's storlines): sends TYPE A and `cmd`, splits what
+ * Uploads text line by line (ftplib's storlines): puts the server in TYPE A (sent only
+ * when needed, see ftp_set_type_caching()), sends `cmd`, splits what
  * `reader` supplies at LF and sends each line ending in CRLF (a line ending in a lone
  * CR or LF gets CRLF instead; a last line without an ending gets one), closes the data
  * connection and reads the final reply.
@@ -2030,7 +2038,9 @@ ftp_result ftp_stor_lines(ftp_session *h,
 /**
  * Opens a data connection and sends `cmd` (ftplib's ntransfercmd): the data connection
  * is set up first (passive connect, or active PORT/EPRT), then REST `rest` if given,
- * then the command, whose reply must be 1xx (a 2xx before it is skipped).
+ * then the command, whose reply must be 1xx (a 2xx before it is skipped). With
+ * pipelining (ftp_set_pipelining()), once EPSV has worked on the connection and no
+ * REST is given, EPSV and the command go in one write, before the connect.
  *
  * The caller then reads (downloads) or writes (uploads) with ftp_data_read() /
  * ftp_data_write(), frees the connection with ftp_data_free() and reads the final
@@ -2158,8 +2168,8 @@ ftp_result ftp_set_progress_callback(ftp_session *h,
  * Stops what the session is doing right now, from any thread (the one thread-safe call
  * on a busy session): a transfer is aborted (ABOR, as for a cancel) and its call
  * returns FTP_E_INTERRUPTED with the session usable; a call waiting for a reply has the
- * control connection shut down and fails (FTP_E_INTERRUPTED or a connection error),
- * leaving the session closed. The interrupt holds for the rest of its call: one that
+ * control connection shut down and fails with FTP_E_CLOSED or FTP_E_IO, leaving the
+ * connection unusable (FTP_E_STATE until ftp_connect()). The interrupt holds for the rest of its call: one that
  * lands as a transfer ends (too late to stop it) makes the call's next transfer, in
  * ftp_mirror() say, fail with FTP_E_INTERRUPTED before it starts. A further
  * interrupt while the stopped transfer settles

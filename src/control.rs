@@ -491,7 +491,7 @@ impl Control {
                 return Err(self.fail(Error::Temp(r)));
             }
         }
-        Err(self.fail(Error::Proto(format!("the server sent more than {MAX_UNSOLICITED} replies nobody asked for"))))
+        Err(self.fail(Error::Proto(format!("the server sent {MAX_UNSOLICITED} replies in a row nobody asked for"))))
     }
 }
 

@@ -112,8 +112,8 @@ pub extern "C" fn ftp_rmd(h: *mut ftp_session, dir: *const c_char) -> ftp_result
     })
 }
 
-/// The size of a file (ftplib's size): sends TYPE I (servers refuse SIZE in ASCII mode),
-/// then SIZE.
+/// The size of a file (ftplib's size): puts the server in TYPE I (servers refuse SIZE
+/// in ASCII mode; TYPE is sent only when needed, see ftp_set_type_caching()), then SIZE.
 ///
 /// @param h the session.
 /// @param path the file (bytes as given; no CR/LF/NUL).

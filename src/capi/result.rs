@@ -61,9 +61,10 @@ pub enum ftp_result {
     /// plain text on an implicit FTPS port, or claimed a login (230) before TLS. No
     /// credentials were sent.
     FTP_E_TLS_REQUIRED = 20,
-    /// ftp_interrupt() stopped the call. A transfer was aborted and the session is
-    /// usable; a call waiting on the control connection had it shut down, and the
-    /// session is closed.
+    /// ftp_interrupt() stopped a transfer: it was aborted and the session is usable.
+    /// (A call the interrupt found waiting for a reply has the control connection
+    /// shut down instead, and fails with FTP_E_CLOSED or FTP_E_IO; the connection is
+    /// then unusable, FTP_E_STATE until ftp_connect().)
     FTP_E_INTERRUPTED = 21,
 }
 

@@ -123,7 +123,8 @@ impl Read for CallbackReader {
     }
 }
 
-/// Downloads in binary mode (ftplib's retrbinary): sends TYPE I, opens a data
+/// Downloads in binary mode (ftplib's retrbinary): puts the server in TYPE I (sent
+/// only when needed, see ftp_set_type_caching()), opens a data
 /// connection, sends REST `rest` (unless FTP_NO_REST) and `cmd`, hands every block to
 /// `callback`, then reads the final reply.
 ///
@@ -171,7 +172,8 @@ pub extern "C" fn ftp_retr_binary(
     })
 }
 
-/// Downloads in ASCII mode line by line (ftplib's retrlines): sends TYPE A and `cmd`,
+/// Downloads in ASCII mode line by line (ftplib's retrlines): puts the server in TYPE A
+/// (sent only when needed, see ftp_set_type_caching()), sends `cmd`,
 /// hands each line without its CRLF/LF to `callback`, then reads the final reply.
 ///
 /// @param h the session.
@@ -197,7 +199,8 @@ pub extern "C" fn ftp_retr_lines(
     })
 }
 
-/// Uploads in binary mode (ftplib's storbinary): sends TYPE I, opens a data connection,
+/// Uploads in binary mode (ftplib's storbinary): puts the server in TYPE I (sent only
+/// when needed, see ftp_set_type_caching()), opens a data connection,
 /// sends REST `rest` (unless FTP_NO_REST) and `cmd`, sends what `reader` supplies in
 /// blocks of up to `blocksize`, calling `callback` (if any) after each block, closes the
 /// data connection and reads the final reply.
@@ -236,7 +239,8 @@ pub extern "C" fn ftp_stor_binary(
     })
 }
 
-/// Uploads text line by line (ftplib's storlines): sends TYPE A and `cmd`, splits what
+/// Uploads text line by line (ftplib's storlines): puts the server in TYPE A (sent only
+/// when needed, see ftp_set_type_caching()), sends `cmd`, splits what
 /// `reader` supplies at LF and sends each line ending in CRLF (a line ending in a lone
 /// CR or LF gets CRLF instead; a last line without an ending gets one), closes the data
 /// connection and reads the final reply.
@@ -281,7 +285,9 @@ struct DataState {
 
 /// Opens a data connection and sends `cmd` (ftplib's ntransfercmd): the data connection
 /// is set up first (passive connect, or active PORT/EPRT), then REST `rest` if given,
-/// then the command, whose reply must be 1xx (a 2xx before it is skipped).
+/// then the command, whose reply must be 1xx (a 2xx before it is skipped). With
+/// pipelining (ftp_set_pipelining()), once EPSV has worked on the connection and no
+/// REST is given, EPSV and the command go in one write, before the connect.
 ///
 /// The caller then reads (downloads) or writes (uploads) with ftp_data_read() /
 /// ftp_data_write(), frees the connection with ftp_data_free() and reads the final
@@ -485,7 +491,7 @@ pub extern "C" fn ftp_data_free(d: *mut ftp_data) {
 }
 
 /// Receives transfer progress: `bytes` moved so far, `total` expected (-1 when unknown:
-/// the server announced no size, or see ftp_set_progress() for REST), and the average
+/// the server announced no size, or see ftp_set_progress_callback() for REST), and the average
 /// `rate` in bytes per second. Return 0
 /// to go on, non-zero to cancel the transfer (FTP_E_CANCELLED, the session stays usable).
 /// Must not call into the session (FTP_E_RECURSIVE).
@@ -533,8 +539,8 @@ pub extern "C" fn ftp_set_progress_callback(
 /// Stops what the session is doing right now, from any thread (the one thread-safe call
 /// on a busy session): a transfer is aborted (ABOR, as for a cancel) and its call
 /// returns FTP_E_INTERRUPTED with the session usable; a call waiting for a reply has the
-/// control connection shut down and fails (FTP_E_INTERRUPTED or a connection error),
-/// leaving the session closed. The interrupt holds for the rest of its call: one that
+/// control connection shut down and fails with FTP_E_CLOSED or FTP_E_IO, leaving the
+/// connection unusable (FTP_E_STATE until ftp_connect()). The interrupt holds for the rest of its call: one that
 /// lands as a transfer ends (too late to stop it) makes the call's next transfer, in
 /// ftp_mirror() say, fail with FTP_E_INTERRUPTED before it starts. A further
 /// interrupt while the stopped transfer settles
