@@ -14,5 +14,8 @@ if(LIBFTP_BUILD_EXAMPLES)
     add_test(NAME bench_smoke
       COMMAND "${Python3_EXECUTABLE}" "${CMAKE_SOURCE_DIR}/bench/run.py" --smoke
               --build-dir "${CMAKE_BINARY_DIR}" --out "${CMAKE_BINARY_DIR}/bench-smoke")
+    # It starts servers of its own, which set the test users' home directories: never
+    # while the shared servers run (after their stop), nor beside any other test.
+    set_tests_properties(bench_smoke PROPERTIES RUN_SERIAL TRUE DEPENDS servers_stop)
   endif()
 endif()

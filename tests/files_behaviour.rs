@@ -216,12 +216,36 @@ fn append_is_refused_with_resume_and_for_downloads() {
     assert!(t.commands.iter().all(|c| c == "QUIT"), "{:?}", t.commands);
 }
 
+/// A count from this thread's I/O accounting ("syscr:", "syscw:").
+fn thread_io(key: &str) -> u64 {
+    let io = std::fs::read_to_string("/proc/thread-self/io").expect("per-thread I/O accounting");
+    let line = io.lines().find(|l| l.starts_with(key)).unwrap();
+    line[key.len()..].trim().parse().unwrap()
+}
+
 /// Read system calls this thread has made on files (sendfile counts as one; socket
 /// recv(2) does not): how an upload read its file.
 fn file_reads_so_far() -> u64 {
-    let io = std::fs::read_to_string("/proc/thread-self/io").expect("per-thread I/O accounting");
-    let line = io.lines().find(|l| l.starts_with("syscr:")).unwrap();
-    line["syscr:".len()..].trim().parse().unwrap()
+    thread_io("syscr:")
+}
+
+#[test]
+fn downloads_splice_into_files_unless_turned_off() {
+    // 4 MiB: 64 writes of 64 KiB by read/write; splice(2) counts as no write call.
+    let dir = temp_dir("files-splice");
+    let data: Vec<u8> = (0..4u32 << 20).map(|i| (i % 251) as u8).collect();
+    let mut writes = Vec::new();
+    for splice in [true, false] {
+        let (server, mut ftp) = session(vec![transfer("RETR d.bin", None, Some(&data))]);
+        ftp.set_zero_copy(splice, false);
+        let local = dir.join(format!("d-{splice}.bin"));
+        let before = thread_io("syscw:");
+        assert_eq!(ftp.retr_file("d.bin", &local, FileOptions::default()).unwrap(), data.len() as u64);
+        writes.push(thread_io("syscw:") - before);
+        assert!(std::fs::read(&local).unwrap() == data);
+        done(server, ftp);
+    }
+    assert!(writes[0] < 10 && writes[1] >= 64, "write calls, splice then read/write: {writes:?}");
 }
 
 #[test]

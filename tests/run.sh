@@ -18,7 +18,14 @@ cmake --build "$build" -j"$(nproc)"
   cd "$repo"
   export CARGO_TARGET_DIR="$build/cargo"
   cargo test --release 2>&1 | tee "$build/cargo-test.log"
-  # Lints where the toolchain has them (rustup's default profile does).
+  # Lints where the toolchain has them (rustup's default profile does); under CI they
+  # must be there.
+  for lint in fmt clippy; do
+    if ! cargo $lint --version >/dev/null 2>&1; then
+      [ "${CI:-}" != true ] || { echo "tests/run.sh: cargo $lint is missing" >&2; exit 1; }
+      echo "tests/run.sh: cargo $lint is missing: skipped" >&2
+    fi
+  done
   if cargo fmt --version >/dev/null 2>&1; then cargo fmt --check; fi
   if cargo clippy --version >/dev/null 2>&1; then cargo clippy --release --all-targets -- -D warnings; fi
 )

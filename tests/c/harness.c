@@ -160,6 +160,20 @@ bool t_contains(const void *hay, size_t len, const char *needle) {
     return false;
 }
 
+size_t t_count(const void *hay, size_t len, const char *needle) {
+    size_t n = strlen(needle), count = 0;
+    const uint8_t *h = hay;
+    for (size_t i = 0; n > 0 && i + n <= len;) {
+        if (memcmp(h + i, needle, n) == 0) {
+            count++;
+            i += n;
+        } else {
+            i++;
+        }
+    }
+    return count;
+}
+
 int t_collect_discard(void *userdata, const uint8_t *buf, size_t len) {
     (void)userdata, (void)buf, (void)len;
     return 0;

@@ -75,5 +75,7 @@ int t_src_read(void *userdata, uint8_t *buf, size_t cap, size_t *len_out);
 
 /* Does the buffer contain the NUL-terminated needle? */
 bool t_contains(const void *hay, size_t len, const char *needle);
+/* How many times needle (not empty) occurs in hay, not overlapping. */
+size_t t_count(const void *hay, size_t len, const char *needle);
 
 #endif
