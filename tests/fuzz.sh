@@ -29,8 +29,17 @@ for t in $targets; do
     echo "fuzz.sh: target $t FAILED (artifacts in $repo/fuzz/artifacts/$t)" >&2
     exit 1
   fi
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
+  # A target that ran nothing tested nothing.
+  if [ -z "$execs" ] || [ "$execs" = 0 ]; then
+    tail -20 "$log"
+    echo "fuzz.sh: target $t reported no runs" >&2
+    exit 1
+  fi
   echo "fuzz: $t: $execs runs in ${secs}s, no crash"
   n=$((n + 1))
 done
+# Every target in fuzz_targets/ ran (cargo fuzz list could leave one out).
+want=$(ls fuzz_targets/*.rs | wc -l)
+[ "$n" = "$want" ] || { echo "fuzz.sh: ran $n targets of the $want in fuzz/fuzz_targets" >&2; exit 1; }
 echo "fuzz: $n targets, each ${secs} s, 0 crashes"

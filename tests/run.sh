@@ -32,6 +32,10 @@ cmake --build "$build" -j"$(nproc)"
 (cd "$build" && ctest --output-on-failure -j1)
 
 fuzz_secs=${FUZZ_SECS:-30}
+if [ "$fuzz_secs" = 0 ] && [ "${CI:-}" = true ]; then
+  echo "tests/run.sh: FUZZ_SECS=0 skips fuzzing, which CI runs" >&2
+  exit 1
+fi
 fuzz_line="fuzz: skipped (FUZZ_SECS=0)"
 if [ "$fuzz_secs" != 0 ]; then
   bash "$repo/tests/fuzz.sh" "$fuzz_secs" | tee "$build/fuzz.log"
