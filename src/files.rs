@@ -339,9 +339,6 @@ impl Ftp {
                     }
                     Err(MoveError::Socket(e)) => Step::DataFailed(e),
                     Err(MoveError::File(e)) => Step::Stop(local_err("write", shown)(e)),
-                    Err(MoveError::Refused) => {
-                        Step::Stop(local_err("write", shown)(std::io::Error::from_raw_os_error(libc::EINVAL)))
-                    }
                 },
                 // TLS, or an output splice cannot write to: read and write.
                 _ => {
@@ -463,13 +460,13 @@ impl Ftp {
                         Ok(0) => Step::End,
                         Ok(n) => Step::Moved(n),
                         Err(MoveError::Socket(e)) => Step::DataFailed(e),
-                        Err(MoveError::File(e)) => Step::Stop(Error::io("read the file to upload", e)),
                         // A file sendfile cannot read (some under /proc): read and write
                         // from its position, which the refusal left where it was.
-                        Err(MoveError::Refused) => {
+                        Err(MoveError::File(e)) if zerocopy::refuses_zero_copy(&e) => {
                             zero_copy = false;
                             Step::Moved(0)
                         }
+                        Err(MoveError::File(e)) => Step::Stop(Error::io("read the file to upload", e)),
                     }
                 }
                 // TLS, or a source sendfile cannot read: read and write.

@@ -46,9 +46,9 @@ pub fn numeric_host(host: &str) -> Option<IpAddr> {
     unsafe {
         let ai = &*list;
         let ip = match ai.ai_family {
+            // s_addr holds the address in network order: its bytes as stored.
             libc::AF_INET => {
-                let sa = &*(ai.ai_addr as *const libc::sockaddr_in);
-                Some(IpAddr::from(u32::from_be(sa.sin_addr.s_addr).to_be_bytes()))
+                Some(IpAddr::from((*(ai.ai_addr as *const libc::sockaddr_in)).sin_addr.s_addr.to_ne_bytes()))
             }
             libc::AF_INET6 => Some(IpAddr::from((*(ai.ai_addr as *const libc::sockaddr_in6)).sin6_addr.s6_addr)),
             _ => None,

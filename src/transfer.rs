@@ -563,6 +563,19 @@ impl Ftp {
         }
     }
 
+    /// After a caller chose MLSD's facts (`mlsd` with facts: no "type", say), asks for
+    /// every fact FEAT offers, which parsed entries need. A refusal leaves the choice.
+    fn all_mlst_facts(&mut self) -> Result<()> {
+        let facts: String = self.features()?.mlst_facts().iter().map(|(f, _)| format!("{f};")).collect();
+        match self.ctrl.command(format!("OPTS MLST {facts}")) {
+            Ok(r) if r.class() == 2 => self.mlst_facts_chosen = false,
+            Ok(_) => {}
+            Err(e) if is_reply_error(&e) => {}
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    }
+
     /// A directory listing as parsed entries: MLSD where the server lists MLST in FEAT
     /// (asked once per login), otherwise (or if MLSD is refused with 500/502) LIST with
     /// the Unix and DOS parsers. `path` may be empty for the working directory.
@@ -588,21 +601,6 @@ impl Ftp {
             Some(e) => callback(&e),
             None => Flow::Continue(()),
         })
-    }
-}
-
-impl Ftp {
-    /// After a caller chose MLSD's facts (`mlsd` with facts: no "type", say), asks for
-    /// every fact FEAT offers, which parsed entries need. A refusal leaves the choice.
-    fn all_mlst_facts(&mut self) -> Result<()> {
-        let facts: String = self.features()?.mlst_facts().iter().map(|(f, _)| format!("{f};")).collect();
-        match self.ctrl.command(format!("OPTS MLST {facts}")) {
-            Ok(r) if r.class() == 2 => self.mlst_facts_chosen = false,
-            Ok(_) => {}
-            Err(e) if is_reply_error(&e) => {}
-            Err(e) => return Err(e),
-        }
-        Ok(())
     }
 }
 

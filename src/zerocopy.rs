@@ -17,12 +17,10 @@ pub(crate) const SENDFILE_CHUNK: usize = 1 << 20;
 /// The pipe size asked for (Linux's default cap, /proc/sys/fs/pipe-max-size).
 const PIPE_SIZE: usize = 1 << 20;
 
-/// Which side of a move failed: the network or the local file; or the file refused
-/// sendfile (nothing moved: read and write instead).
+/// Which side of a move failed: the network or the local file.
 pub(crate) enum MoveError {
     Socket(io::Error),
     File(io::Error),
-    Refused,
 }
 
 fn is_regular(file: &File) -> bool {
@@ -64,8 +62,8 @@ pub(crate) struct Splicer {
 }
 
 /// Errors by which a file refuses splice or sendfile, not the bytes: read and write
-/// still work.
-fn refuses_zero_copy(e: &io::Error) -> bool {
+/// still work (a refused sendfile leaves the file's position where it was).
+pub(crate) fn refuses_zero_copy(e: &io::Error) -> bool {
     matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP))
 }
 
@@ -163,10 +161,8 @@ pub(crate) fn send_file(socket: &TcpStream, file: RawFd, max: usize) -> Result<u
     };
     net::retry_interrupted(&mut { socket }, send, |s| s.write_timeout()).map_err(|e| match e.raw_os_error() {
         // EAGAIN is the send timeout firing; EPIPE/ECONNRESET the peer giving up: both
-        // are the network's. A file sendfile cannot read is the caller's to fall back
-        // from; anything else (EIO) is the file's.
+        // are the network's. Anything else (EIO, EINVAL) is the file's.
         Some(libc::EAGAIN | libc::EPIPE | libc::ECONNRESET | libc::ENOTCONN) => MoveError::Socket(e),
-        _ if refuses_zero_copy(&e) => MoveError::Refused,
         _ => MoveError::File(e),
     })
 }

@@ -10,9 +10,17 @@ use std::time::Duration;
 
 /// TYPE I, EPSV and RETR f answered by `announce`, the data connection accepted.
 fn retr_open(announce: &str) -> Vec<Step> {
+    retr_open_at(None, announce)
+}
+
+/// `retr_open` with REST `rest` before the RETR when given.
+fn retr_open_at(rest: Option<u64>, announce: &str) -> Vec<Step> {
     let mut s = exchange("TYPE I", "200 binary");
-    s.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), reply(announce)]);
-    s.push(Step::DataAccept);
+    s.extend([expect("EPSV"), Step::Epsv]);
+    if let Some(r) = rest {
+        s.extend(exchange(&format!("REST {r}"), "350 restarting"));
+    }
+    s.extend([expect("RETR f"), reply(announce), Step::DataAccept]);
     s
 }
 
@@ -195,24 +203,15 @@ fn retrlines_counts_the_bytes_that_crossed_the_connection() {
     server.finish();
 }
 
-/// TYPE I, EPSV, REST `rest` and RETR f answered by `announce`, the data connection accepted.
-fn retr_open_at(rest: u64, announce: &str) -> Vec<Step> {
-    let mut s = exchange("TYPE I", "200 binary");
-    s.extend([expect("EPSV"), Step::Epsv]);
-    s.extend(exchange(&format!("REST {rest}"), "350 restarting"));
-    s.extend([expect("RETR f"), reply(announce), Step::DataAccept]);
-    s
-}
-
 #[test]
 fn after_rest_the_total_is_not_taken_from_the_150() {
     // proftpd announces what is left (6000), vsftpd the whole file (10000): neither can
     // be told apart, so a plain REST download has no total, and a resume takes SIZE's.
-    let mut script = retr_open_at(4000, "150 here (6000 bytes)");
+    let mut script = retr_open_at(Some(4000), "150 here (6000 bytes)");
     script.extend([Step::DataSend(vec![1u8; 6000]), Step::DataClose, reply("226 done")]);
     script.extend(exchange("TYPE I", "200 binary"));
     script.extend(exchange("SIZE f", "213 10000"));
-    script.extend(retr_open_at(4000, "150 here (6000 bytes)"));
+    script.extend(retr_open_at(Some(4000), "150 here (6000 bytes)"));
     script.extend([Step::DataSend(vec![1u8; 6000]), Step::DataClose, reply("226 done")]);
     script.extend(quit());
     let (server, mut ftp) = connected(script);
@@ -220,7 +219,7 @@ fn after_rest_the_total_is_not_taken_from_the_150() {
     ftp.retrbinary("RETR f", 8192, Some(4000), |_| Flow::Continue(())).unwrap();
     let last = *seen.lock().unwrap().last().unwrap();
     assert_eq!((last.bytes, last.total), (6000, None));
-    let local = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("resume-{}", std::process::id()));
+    let local = common::temp_dir("progress-resume").join("f");
     std::fs::write(&local, vec![1u8; 4000]).unwrap();
     let opts = ftp::FileOptions { resume: true, ..ftp::FileOptions::default() };
     assert_eq!(ftp.retr_file("f", &local, opts).unwrap(), 6000);
