@@ -46,14 +46,22 @@
  *   then returns the cleanup's code (FTP_E_CLOSED, FTP_E_TIMEOUT, FTP_E_IO, or
  *   FTP_E_TEMP for a 421, say) and a
  *   message naming both. A callback must not call back into the same session
- *   (refused with FTP_E_RECURSIVE; ftp_free from a callback is ignored) and must not
- *   unwind through the library (no longjmp, no C++ exception escaping it).
+ *   (refused with FTP_E_RECURSIVE; ftp_free from a callback frees the session when
+ *   the running call returns) and must not unwind through the library (no longjmp,
+ *   no C++ exception escaping it).
  *
  * Threads
- *   A session may move between threads but must not be used by two threads at the
- *   same time: a second concurrent call is refused with FTP_E_BUSY rather than
- *   racing. Different sessions are independent. There is no global initialisation
- *   to call; the library initialises itself on first use, thread-safely.
+ *   Every object (session, data connection, TLS configuration, URL, entry list)
+ *   follows one rule. It may move between threads but takes one call at a time: a
+ *   second concurrent call is refused with FTP_E_BUSY (FTP_E_RECURSIVE from one of
+ *   its own callbacks) rather than racing. Getters that only read (the last error,
+ *   a URL's parts, a list's entries) may run on several threads at once, but not
+ *   during a call. A `_free` never frees under a running call: with a call or
+ *   getter still inside the object (on another thread, or the callback calling
+ *   `_free`), the object is freed when that returns. A freed handle must not be
+ *   passed again. Different objects are independent. There is no global
+ *   initialisation to call; the library initialises itself on first use,
+ *   thread-safely.
  *
  * TLS (FTPS, RFC 4217)
  *   ftp_set_tls() picks explicit FTPS (AUTH TLS inside ftp_connect()) or implicit
@@ -561,8 +569,10 @@ typedef struct ftp_session ftp_session;
  * TLS settings (like Python's ssl.SSLContext): trust anchors, verification, client
  * certificate, protocol versions, ciphers, session reuse. Opaque; create with
  * ftp_tls_config_new(), give to sessions with ftp_set_tls() (which copies it), free
- * with ftp_tls_config_free(). The setters lock the object, so it may be used from
- * several threads, but ftp_tls_config_free() must not race with other calls on it.
+ * with ftp_tls_config_free(). Any number of threads may read it at once
+ * (ftp_set_tls(), ftp_tls_config_last_error()), so one configuration can serve many
+ * sessions; a setter refuses with FTP_E_BUSY while another thread is inside a call
+ * on it, as every object does.
  */
 typedef struct ftp_tls_config ftp_tls_config;
 
@@ -867,6 +877,9 @@ const ftp_entry *ftp_entry_list_get(const ftp_entry_list *list, size_t i);
 
 /**
  * Frees a list and its entries.
+ *
+ * A getter (or call) still inside it on another thread is let finish first: the
+ * object is freed when it returns.
  *
  * @param list the list, or NULL (does nothing); not usable afterwards.
  */
@@ -1386,10 +1399,12 @@ ftp_session *ftp_new(void);
  * for a polite goodbye). Also accepted on a session made unusable by FTP_E_PANIC. A
  * data connection from ftp_transfercmd() is not freed with it: see ftp_data_free().
  *
- * Do not call it from inside one of the session's callbacks or while another thread is
- * in a call on the session: the session is in use then, and ftp_free does nothing (the
- * session stays allocated). Like free(), it must not race with a call that could start
- * on another thread.
+ * Called from inside one of the session's callbacks, or while another thread is in a
+ * call on the session, it never frees under that call: the session is freed when the
+ * call returns (the call still returns its own result; wake a blocked one with
+ * ftp_interrupt()). Either way h is invalid once ftp_free() returns, and no new call
+ * may start on it: like free(), it must not race with a call that could start on
+ * another thread.
  *
  * @param h the session, or NULL (does nothing); not usable afterwards.
  */
@@ -1701,6 +1716,9 @@ ftp_tls_config *ftp_tls_config_new(void);
 
 /**
  * Frees a TLS configuration. Sessions given it with ftp_set_tls() keep their copy.
+ *
+ * A getter (or call) still inside it on another thread is let finish first: the
+ * object is freed when it returns.
  *
  * @param cfg the configuration, or NULL (does nothing); not usable afterwards.
  */
@@ -2134,9 +2152,9 @@ const char *ftp_data_last_error(const ftp_data *d);
  * final reply (or ftp_abort() to stop a download early). ftp_data_free(NULL) does
  * nothing.
  *
- * It may be called before or after ftp_free() of the session, from any thread, but not
- * while another thread is inside ftp_data_read() or ftp_data_write() on it (wake a
- * blocked reader with ftp_abort() first).
+ * It may be called before or after ftp_free() of the session, from any thread. Called
+ * while another thread is inside ftp_data_read() or ftp_data_write() on it, it frees d
+ * when that call returns (wake a blocked reader with ftp_abort()).
  *
  * @param d the data connection, or NULL; invalid afterwards.
  */
@@ -2250,6 +2268,9 @@ ftp_url *ftp_url_new(void);
 
 /**
  * Frees a URL object.
+ *
+ * A getter (or call) still inside it on another thread is let finish first: the
+ * object is freed when it returns.
  *
  * @param u the object, or NULL (does nothing); not usable afterwards.
  */

@@ -1,6 +1,8 @@
 //! libftp: an FTP client. The Rust core (`Ftp` and the modules behind it) knows nothing of
 //! C; `capi` is the thin C layer that `include/ftp.h` is generated from.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 mod capi;
 mod commands;
 mod control;

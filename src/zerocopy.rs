@@ -151,10 +151,10 @@ impl Splicer {
 /// `socket`. Returns the bytes sent; 0 at the end of the file. A signal handler
 /// interrupting the wait is retried as `net::retry_interrupted` says.
 pub(crate) fn send_file(socket: &TcpStream, file: RawFd, max: usize) -> Result<usize, MoveError> {
-    // SAFETY: sendfile between descriptors that stay open for the call; a null offset
-    // uses and advances the file's own position.
     let send = |s: &mut &TcpStream| {
         let held = SigpipeHeld::new();
+        // SAFETY: sendfile between descriptors that stay open for the call; a null
+        // offset uses and advances the file's own position.
         let n = net::syscall_result(unsafe { libc::sendfile(s.as_raw_fd(), file, std::ptr::null_mut(), max) });
         held.release();
         n

@@ -2,7 +2,7 @@
 
 use super::result::Failure;
 use crate::Error;
-use std::ffi::{CStr, c_char, c_void};
+use std::ffi::{CStr, CString, c_char, c_void};
 
 /// Pass as `rest` to transfer calls to send no REST command (other negative values
 /// are refused with FTP_E_INVALID).
@@ -78,4 +78,15 @@ pub(crate) fn put<T>(out: *mut T, value: T) {
     if let Some(slot) = unsafe { out.as_mut() } {
         *slot = value;
     }
+}
+
+/// Converts bytes to a C string, replacing NUL bytes (which C cannot carry) with '?'.
+pub(crate) fn c_string(bytes: impl Into<Vec<u8>>) -> CString {
+    let mut v = bytes.into();
+    for b in v.iter_mut() {
+        if *b == 0 {
+            *b = b'?';
+        }
+    }
+    CString::new(v).expect("NUL bytes were replaced")
 }

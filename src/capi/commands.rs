@@ -1,8 +1,10 @@
 //! File and directory commands, and listings.
 
+use super::args::c_string;
 use super::args::{BytesZ, UserData, bytes, opt_bytes, text};
-use super::handle::{c_string, ftp_session, no_panic, with_session};
+use super::handle::{call, plain, pure};
 use super::result::{Failure, ftp_result};
+use super::session::ftp_session;
 use super::transfer::{ftp_line_cb, with_line_sink};
 use crate::{Error, Flow, MlsdEntry};
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
@@ -20,7 +22,7 @@ use std::ffi::{CStr, CString, c_char, c_int, c_void};
 ///         connection failures (and the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_rename(h: *mut ftp_session, from: *const c_char, to: *const c_char) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.rename(bytes(from, "from")?, bytes(to, "to")?)?;
         Ok(())
     })
@@ -35,7 +37,7 @@ pub extern "C" fn ftp_rename(h: *mut ftp_session, from: *const c_char, to: *cons
 ///         ftp_rename().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_delete(h: *mut ftp_session, path: *const c_char) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.delete(bytes(path, "path")?)?;
         Ok(())
     })
@@ -50,14 +52,14 @@ pub extern "C" fn ftp_delete(h: *mut ftp_session, path: *const c_char) -> ftp_re
 ///         others as ftp_rename().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_cwd(h: *mut ftp_session, dir: *const c_char) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.cwd(bytes(dir, "dir")?)?;
         Ok(())
     })
 }
 
 /// Stores `path` in the handle and points `out` at it.
-fn hand_out_path(s: &mut super::handle::State, path: Vec<u8>, out: *mut *const c_char) {
+fn hand_out_path(s: &mut super::session::State, path: Vec<u8>, out: *mut *const c_char) {
     s.strings.path = c_string(path);
     super::args::put(out, s.strings.path.as_ptr());
 }
@@ -74,7 +76,7 @@ fn hand_out_path(s: &mut super::handle::State, path: Vec<u8>, out: *mut *const c
 ///         1xx/3xx; FTP_E_PROTO for a garbled 257 reply; others as ftp_rename().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_mkd(h: *mut ftp_session, dir: *const c_char, path_out: *mut *const c_char) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let path = s.ftp.mkd(bytes(dir, "dir")?)?;
         hand_out_path(s, path, path_out);
         Ok(())
@@ -89,7 +91,7 @@ pub extern "C" fn ftp_mkd(h: *mut ftp_session, dir: *const c_char, path_out: *mu
 /// @return as ftp_mkd().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_pwd(h: *mut ftp_session, path_out: *mut *const c_char) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         if path_out.is_null() {
             return Err(Failure::Null("path_out"));
         }
@@ -106,7 +108,7 @@ pub extern "C" fn ftp_pwd(h: *mut ftp_session, path_out: *mut *const c_char) -> 
 /// @return as ftp_cwd().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_rmd(h: *mut ftp_session, dir: *const c_char) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.rmd(bytes(dir, "dir")?)?;
         Ok(())
     })
@@ -124,7 +126,7 @@ pub extern "C" fn ftp_rmd(h: *mut ftp_session, dir: *const c_char) -> ftp_result
 ///         not fit in int64_t; others as ftp_rename().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_size(h: *mut ftp_session, path: *const c_char, size_out: *mut i64) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let path = bytes(path, "path")?;
         if size_out.is_null() {
             return Err(Failure::Null("size_out"));
@@ -180,7 +182,7 @@ pub extern "C" fn ftp_mlsd(
     callback: ftp_mlsd_cb,
     userdata: *mut c_void,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let path = opt_bytes(path).unwrap_or(b"");
         let cb = callback.ok_or(Failure::Null("callback"))?;
         let mut names: Vec<&str> = Vec::new();
@@ -216,11 +218,7 @@ pub extern "C" fn ftp_mlsd(
 /// @return the name, valid during the callback; NULL if entry is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_mlsd_entry_name(entry: *const ftp_mlsd_entry, len_out: *mut usize) -> *const c_char {
-    no_panic(std::ptr::null(), || {
-        // SAFETY: entry is NULL or the pointer passed to the running callback (contract).
-        let Some(e) = (unsafe { entry.as_ref() }) else { return std::ptr::null() };
-        e.name.out(len_out)
-    })
+    plain(entry, std::ptr::null(), |e| e.name.out(len_out))
 }
 
 /// The value of a fact by name, case-insensitively ("type", "size", "modify", "perm",
@@ -233,9 +231,7 @@ pub extern "C" fn ftp_mlsd_entry_name(entry: *const ftp_mlsd_entry, len_out: *mu
 ///         entry or name is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_mlsd_entry_fact(entry: *const ftp_mlsd_entry, name: *const c_char) -> *const c_char {
-    no_panic(std::ptr::null(), || {
-        // SAFETY: entry is NULL or the pointer passed to the running callback (contract).
-        let Some(e) = (unsafe { entry.as_ref() }) else { return std::ptr::null() };
+    plain(entry, std::ptr::null(), |e| {
         if name.is_null() {
             return std::ptr::null();
         }
@@ -254,10 +250,7 @@ pub extern "C" fn ftp_mlsd_entry_fact(entry: *const ftp_mlsd_entry, name: *const
 /// @return the count; 0 if entry is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_mlsd_entry_fact_count(entry: *const ftp_mlsd_entry) -> usize {
-    no_panic(0, || {
-        // SAFETY: entry is NULL or the pointer passed to the running callback (contract).
-        unsafe { entry.as_ref() }.map_or(0, |e| e.facts.len())
-    })
+    plain(entry, 0, |e| e.facts.len())
 }
 
 /// The fact at `index`: its lower-cased name and its value, as for
@@ -276,7 +269,7 @@ pub extern "C" fn ftp_mlsd_entry_fact_at(
     name_out: *mut *const c_char,
     value_out: *mut *const c_char,
 ) -> ftp_result {
-    no_panic(ftp_result::FTP_E_PANIC, || {
+    pure(ftp_result::FTP_E_PANIC, || {
         // SAFETY: entry is NULL or the pointer passed to the running callback (contract).
         let Some(e) = (unsafe { entry.as_ref() }) else { return ftp_result::FTP_E_NULL };
         if name_out.is_null() || value_out.is_null() {
@@ -304,7 +297,7 @@ pub extern "C" fn ftp_nlst(
     callback: ftp_line_cb,
     userdata: *mut c_void,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let args = opt_bytes(args).unwrap_or(b"");
         if callback.is_none() {
             return Err(Failure::Null("callback"));
@@ -330,7 +323,7 @@ pub extern "C" fn ftp_dir(
     callback: ftp_line_cb,
     userdata: *mut c_void,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let args = opt_bytes(args).unwrap_or(b"");
         with_line_sink(callback, UserData(userdata), |sink| s.ftp.dir(args, sink))?;
         Ok(())

@@ -1,8 +1,10 @@
 //! Directory listings as data: entries streamed to a callback or collected in a list.
 
+use super::args::c_string;
 use super::args::{BytesZ, UserData, bytes, opt_bytes, put};
-use super::handle::{c_string, ftp_session, no_panic, with_session};
+use super::handle::{Guard, Handle, Object, call, create, free, plain, pure, read};
 use super::result::{Failure, ftp_result};
+use super::session::ftp_session;
 use crate::{Entry, EntryType, Flow};
 use std::ffi::{CString, c_char, c_int, c_void};
 
@@ -79,7 +81,7 @@ pub extern "C" fn ftp_list(
     callback: ftp_entry_cb,
     userdata: *mut c_void,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let cb = callback.ok_or(Failure::Null("callback"))?;
         let ud = UserData(userdata);
         let path = opt_bytes(path).unwrap_or_default();
@@ -94,7 +96,30 @@ pub extern "C" fn ftp_list(
 
 /// A whole listing, kept in memory. Opaque; free with ftp_entry_list_free().
 pub struct ftp_entry_list {
+    guard: Guard<EntryList>,
+}
+
+impl ftp_entry_list {
+    /// A new list for C, or the error of a panic while boxing it.
+    fn boxed(entries: Vec<ftp_entry>) -> *mut ftp_entry_list {
+        create(|| ftp_entry_list { guard: Guard::new(EntryList { entries }) })
+    }
+}
+
+impl Handle for ftp_entry_list {
+    type State = EntryList;
+    fn guard(&self) -> &Guard<EntryList> {
+        &self.guard
+    }
+}
+
+/// A listing's entries: read-only once made, so any number of threads may read it.
+pub(crate) struct EntryList {
     entries: Vec<ftp_entry>,
+}
+
+impl Object for EntryList {
+    const NAME: &'static str = "entry list";
 }
 
 /// Lists a directory like ftp_list() and returns all its entries at once.
@@ -109,13 +134,17 @@ pub struct ftp_entry_list {
 ///         stream a bigger one); FTP_E_NULL if out is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_list_get(h: *mut ftp_session, path: *const c_char, out: *mut *mut ftp_entry_list) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         if out.is_null() {
             return Err(Failure::Null("out"));
         }
         let path = opt_bytes(path).unwrap_or_default();
         let entries = s.ftp.list_all(path)?.iter().map(ftp_entry::new).collect();
-        put(out, Box::into_raw(Box::new(ftp_entry_list { entries })));
+        let list = ftp_entry_list::boxed(entries);
+        if list.is_null() {
+            return Err(crate::Error::Invalid("internal error while making the list".into()).into());
+        }
+        put(out, list);
         Ok(())
     })
 }
@@ -127,8 +156,7 @@ pub extern "C" fn ftp_list_get(h: *mut ftp_session, path: *const c_char, out: *m
 /// @return the number of entries; 0 if list is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_list_len(list: *const ftp_entry_list) -> usize {
-    // SAFETY: list is NULL or a live list from ftp_list_get (contract).
-    no_panic(0, || unsafe { list.as_ref() }.map_or(0, |l| l.entries.len()))
+    read(list, 0, |_, l| l.entries.len())
 }
 
 /// The i-th entry of a list.
@@ -138,29 +166,18 @@ pub extern "C" fn ftp_entry_list_len(list: *const ftp_entry_list) -> usize {
 /// @return the entry, owned by the list; NULL if list is NULL or i is out of range.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_list_get(list: *const ftp_entry_list, i: usize) -> *const ftp_entry {
-    no_panic(std::ptr::null(), || {
-        // SAFETY: list is NULL or a live list from ftp_list_get (contract).
-        unsafe { list.as_ref() }.and_then(|l| l.entries.get(i)).map_or(std::ptr::null(), |e| e as *const ftp_entry)
-    })
+    read(list, std::ptr::null(), |_, l| l.entries.get(i).map_or(std::ptr::null(), |e| e as *const ftp_entry))
 }
 
 /// Frees a list and its entries.
 ///
+/// A getter (or call) still inside it on another thread is let finish first: the
+/// object is freed when it returns.
+///
 /// @param list the list, or NULL (does nothing); not usable afterwards.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_list_free(list: *mut ftp_entry_list) {
-    no_panic((), || {
-        if !list.is_null() {
-            // SAFETY: list comes from Box::into_raw in ftp_list_get and is freed once.
-            drop(unsafe { Box::from_raw(list) });
-        }
-    })
-}
-
-/// The boundary of the entry getters: `fallback` when e is NULL or on a panic.
-fn with_entry<T: Copy>(e: *const ftp_entry, fallback: T, f: impl FnOnce(&ftp_entry) -> T) -> T {
-    // SAFETY: e is NULL or an entry valid for this call (contract).
-    no_panic(fallback, || unsafe { e.as_ref() }.map_or(fallback, f))
+    free(list)
 }
 
 fn opt_ptr(s: &Option<CString>) -> *const c_char {
@@ -176,7 +193,7 @@ fn opt_ptr(s: &Option<CString>) -> *const c_char {
 /// @return owned by the entry; NULL if e is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_name(e: *const ftp_entry, len_out: *mut usize) -> *const c_char {
-    with_entry(e, std::ptr::null(), |e| e.name.out(len_out))
+    plain(e, std::ptr::null(), |e| e.name.out(len_out))
 }
 
 /// What the entry is.
@@ -186,7 +203,7 @@ pub extern "C" fn ftp_entry_name(e: *const ftp_entry, len_out: *mut usize) -> *c
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_kind(e: *const ftp_entry) -> ftp_entry_type {
     use ftp_entry_type::*;
-    with_entry(e, FTP_ENTRY_UNKNOWN, |e| match e.entry.kind {
+    plain(e, FTP_ENTRY_UNKNOWN, |e| match e.entry.kind {
         EntryType::File => FTP_ENTRY_FILE,
         EntryType::Dir => FTP_ENTRY_DIR,
         EntryType::CurrentDir => FTP_ENTRY_CDIR,
@@ -205,7 +222,7 @@ pub extern "C" fn ftp_entry_kind(e: *const ftp_entry) -> ftp_entry_type {
 /// @return true if known; false if not (or e or size_out is NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_size(e: *const ftp_entry, size_out: *mut u64) -> bool {
-    with_entry(e, false, |e| match (e.entry.size, size_out.is_null()) {
+    plain(e, false, |e| match (e.entry.size, size_out.is_null()) {
         (Some(size), false) => {
             put(size_out, size);
             true
@@ -223,7 +240,7 @@ pub extern "C" fn ftp_entry_size(e: *const ftp_entry, size_out: *mut u64) -> boo
 /// @return true if known; false if not (or e or secs_out is NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_mtime(e: *const ftp_entry, secs_out: *mut i64, nanos_out: *mut u32) -> bool {
-    with_entry(e, false, |e| match (e.entry.modified, secs_out.is_null()) {
+    plain(e, false, |e| match (e.entry.modified, secs_out.is_null()) {
         (Some(t), false) => {
             put(secs_out, t.secs);
             put(nanos_out, t.nanos);
@@ -239,7 +256,7 @@ pub extern "C" fn ftp_entry_mtime(e: *const ftp_entry, secs_out: *mut i64, nanos
 /// @return the permission bits (0 to 07777), or -1 if unknown (or e is NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_mode(e: *const ftp_entry) -> c_int {
-    with_entry(e, -1, |e| e.entry.mode.map_or(-1, |m| m as c_int))
+    plain(e, -1, |e| e.entry.mode.map_or(-1, |m| m as c_int))
 }
 
 /// MLSD's "perm" fact (e.g. "adfrw").
@@ -248,7 +265,7 @@ pub extern "C" fn ftp_entry_mode(e: *const ftp_entry) -> c_int {
 /// @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_perm(e: *const ftp_entry) -> *const c_char {
-    with_entry(e, std::ptr::null(), |e| opt_ptr(&e.perm))
+    plain(e, std::ptr::null(), |e| opt_ptr(&e.perm))
 }
 
 /// MLSD's "unique" fact (the file's identity on the server).
@@ -257,7 +274,7 @@ pub extern "C" fn ftp_entry_perm(e: *const ftp_entry) -> *const c_char {
 /// @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_unique(e: *const ftp_entry) -> *const c_char {
-    with_entry(e, std::ptr::null(), |e| opt_ptr(&e.unique))
+    plain(e, std::ptr::null(), |e| opt_ptr(&e.unique))
 }
 
 /// The owner (MLSD unix.owner/unix.uid, or LIST's owner column).
@@ -266,7 +283,7 @@ pub extern "C" fn ftp_entry_unique(e: *const ftp_entry) -> *const c_char {
 /// @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_owner(e: *const ftp_entry) -> *const c_char {
-    with_entry(e, std::ptr::null(), |e| opt_ptr(&e.owner))
+    plain(e, std::ptr::null(), |e| opt_ptr(&e.owner))
 }
 
 /// The group (MLSD unix.group/unix.gid, or LIST's group column).
@@ -275,7 +292,7 @@ pub extern "C" fn ftp_entry_owner(e: *const ftp_entry) -> *const c_char {
 /// @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_group(e: *const ftp_entry) -> *const c_char {
-    with_entry(e, std::ptr::null(), |e| opt_ptr(&e.group))
+    plain(e, std::ptr::null(), |e| opt_ptr(&e.group))
 }
 
 /// Where a symbolic link points (LIST's "name -> target", MLSD's "OS.unix=slink:target").
@@ -287,7 +304,7 @@ pub extern "C" fn ftp_entry_group(e: *const ftp_entry) -> *const c_char {
 ///         NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_link_target(e: *const ftp_entry, len_out: *mut usize) -> *const c_char {
-    with_entry(e, std::ptr::null(), |e| e.link.as_ref().map_or(std::ptr::null(), |l| l.out(len_out)))
+    plain(e, std::ptr::null(), |e| e.link.as_ref().map_or(std::ptr::null(), |l| l.out(len_out)))
 }
 
 /// The raw text behind the entry: MLSD's facts ("type=file;size=5;") or the whole LIST
@@ -298,7 +315,7 @@ pub extern "C" fn ftp_entry_link_target(e: *const ftp_entry, len_out: *mut usize
 /// @return owned by the entry; NULL if e is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_raw(e: *const ftp_entry, len_out: *mut usize) -> *const c_char {
-    with_entry(e, std::ptr::null(), |e| {
+    plain(e, std::ptr::null(), |e| {
         put(len_out, e.raw.as_bytes().len());
         e.raw.as_ptr()
     })
@@ -313,13 +330,17 @@ pub extern "C" fn ftp_entry_raw(e: *const ftp_entry, len_out: *mut usize) -> *co
 /// @return FTP_OK; FTP_E_NULL if line or out is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_parse_list_line(line: *const c_char, out: *mut *mut ftp_entry_list) -> ftp_result {
-    no_panic(ftp_result::FTP_E_PANIC, || {
+    pure(ftp_result::FTP_E_PANIC, || {
         let Ok(line) = bytes(line, "line") else { return ftp_result::FTP_E_NULL };
         if out.is_null() {
             return ftp_result::FTP_E_NULL;
         }
         let entries = Entry::from_list(line, crate::FileTime::now()).iter().map(ftp_entry::new).collect();
-        put(out, Box::into_raw(Box::new(ftp_entry_list { entries })));
+        let list = ftp_entry_list::boxed(entries);
+        if list.is_null() {
+            return ftp_result::FTP_E_PANIC;
+        }
+        put(out, list);
         ftp_result::FTP_OK
     })
 }

@@ -1,9 +1,11 @@
 //! Beyond ftplib's methods: FEAT queries, and NOOP, SYST, SITE, STAT, ACCT, HOST, ALLO,
 //! MDTM, MFMT, CWD by levels, MKD of a whole path.
 
+use super::args::c_string;
 use super::args::{UserData, bytes, opt_bytes, put, text};
-use super::handle::{c_string, ftp_session, with_session};
+use super::handle::call;
 use super::result::ftp_result;
+use super::session::ftp_session;
 use super::transfer::{ftp_line_cb, with_line_sink};
 use crate::FileTime;
 use std::ffi::{c_char, c_void};
@@ -19,7 +21,7 @@ use std::ops::ControlFlow;
 ///         this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_feat(h: *mut ftp_session) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.feat()?;
         Ok(())
     })
@@ -38,7 +40,7 @@ pub extern "C" fn ftp_feat(h: *mut ftp_session) -> ftp_result {
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_has_feature(h: *mut ftp_session, name: *const c_char) -> bool {
     let mut found = false;
-    let rc = with_session(h, |s| {
+    let rc = call(h, |s| {
         let name = text(name, "name")?;
         found = s.ftp.features()?.has(name);
         Ok(())
@@ -57,7 +59,7 @@ pub extern "C" fn ftp_has_feature(h: *mut ftp_session, name: *const c_char) -> b
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_feature_params(h: *mut ftp_session, name: *const c_char) -> *const c_char {
     let mut out = std::ptr::null();
-    with_session(h, |s| {
+    call(h, |s| {
         let name = text(name, "name")?;
         if let Some(p) = s.ftp.features()?.params(name) {
             s.strings.feature = c_string(p.as_bytes());
@@ -76,7 +78,7 @@ pub extern "C" fn ftp_feature_params(h: *mut ftp_session, name: *const c_char) -
 /// @return FTP_OK (or one of the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_set_feat_after_login(h: *mut ftp_session, on: bool) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.set_feat_after_login(on);
         Ok(())
     })
@@ -91,7 +93,7 @@ pub extern "C" fn ftp_set_feat_after_login(h: *mut ftp_session, on: bool) -> ftp
 ///         (and the other errors of ftp_voidcmd()).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_noop(h: *mut ftp_session) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.noop()?;
         Ok(())
     })
@@ -105,7 +107,7 @@ pub extern "C" fn ftp_noop(h: *mut ftp_session) -> ftp_result {
 /// @return FTP_OK; the errors of ftp_voidcmd(); FTP_E_NULL if out is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_syst(h: *mut ftp_session, out: *mut *const c_char) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         if out.is_null() {
             return Err(super::result::Failure::Null("out"));
         }
@@ -123,7 +125,7 @@ pub extern "C" fn ftp_syst(h: *mut ftp_session, out: *mut *const c_char) -> ftp_
 /// @return FTP_OK; the errors of ftp_voidcmd().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_site(h: *mut ftp_session, args: *const c_char) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.site(bytes(args, "args")?)?;
         Ok(())
     })
@@ -146,7 +148,7 @@ pub extern "C" fn ftp_stat(
     callback: ftp_line_cb,
     userdata: *mut c_void,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let path = opt_bytes(path).unwrap_or_default();
         let lines = s.ftp.stat(path)?;
         with_line_sink(callback, UserData(userdata), |sink| {
@@ -168,7 +170,7 @@ pub extern "C" fn ftp_stat(
 /// @return FTP_OK; FTP_E_REPLY for a 1xx/3xx; the errors of ftp_voidcmd().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_acct(h: *mut ftp_session, account: *const c_char) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.acct(text(account, "account")?)?;
         Ok(())
     })
@@ -183,7 +185,7 @@ pub extern "C" fn ftp_acct(h: *mut ftp_session, account: *const c_char) -> ftp_r
 ///         the errors of ftp_voidcmd().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_host(h: *mut ftp_session, name: *const c_char) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.host_cmd(text(name, "name")?)?;
         Ok(())
     })
@@ -197,7 +199,7 @@ pub extern "C" fn ftp_host(h: *mut ftp_session, name: *const c_char) -> ftp_resu
 /// @return FTP_OK; the errors of ftp_voidcmd().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_allo(h: *mut ftp_session, size: u64) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.allo(size)?;
         Ok(())
     })
@@ -219,7 +221,7 @@ pub extern "C" fn ftp_mdtm(
     secs_out: *mut i64,
     nanos_out: *mut u32,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let path = bytes(path, "path")?;
         if secs_out.is_null() {
             return Err(super::result::Failure::Null("secs_out"));
@@ -241,7 +243,7 @@ pub extern "C" fn ftp_mdtm(
 ///         MFMT is unknown, 550 no such file); the errors of ftp_voidcmd().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_mfmt(h: *mut ftp_session, path: *const c_char, secs: i64) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.mfmt(bytes(path, "path")?, FileTime { secs, nanos: 0 })?;
         Ok(())
     })
@@ -256,7 +258,7 @@ pub extern "C" fn ftp_mfmt(h: *mut ftp_session, path: *const c_char, secs: i64) 
 /// @return FTP_OK; the errors of ftp_cwd().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_cwd_each(h: *mut ftp_session, path: *const c_char) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.cwd_each(bytes(path, "path")?)?;
         Ok(())
     })
@@ -274,7 +276,7 @@ pub extern "C" fn ftp_cwd_each(h: *mut ftp_session, path: *const c_char) -> ftp_
 ///         (e.g. a file of that name, no permission); the errors of ftp_voidcmd().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_mkd_all(h: *mut ftp_session, path: *const c_char) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.mkd_all(bytes(path, "path")?)?;
         Ok(())
     })

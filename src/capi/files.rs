@@ -1,8 +1,9 @@
 //! Whole-file transfers: to and from a path or an open file descriptor.
 
 use super::args::{bytes, put, rest};
-use super::handle::{ftp_session, with_session};
+use super::handle::call;
 use super::result::{Failure, ftp_result};
+use super::session::ftp_session;
 use crate::{Error, FileOptions};
 use std::ffi::{OsStr, c_char, c_int};
 use std::fs::File;
@@ -91,7 +92,7 @@ pub extern "C" fn ftp_retr_file(
     flags: u32,
     bytes_out: *mut u64,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let remote = bytes(remote, "remote")?;
         let local = path(local_path, "local_path")?;
         let n = s.ftp.retr_file(remote, local, options(flags)?)?;
@@ -134,7 +135,7 @@ pub extern "C" fn ftp_stor_file(
     flags: u32,
     bytes_out: *mut u64,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let local = path(local_path, "local_path")?;
         let remote = bytes(remote, "remote")?;
         let n = s.ftp.stor_file(local, remote, options(flags)?)?;
@@ -169,7 +170,7 @@ pub extern "C" fn ftp_retr_fd(
     rest_offset: i64,
     bytes_out: *mut u64,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let remote = bytes(remote, "remote")?;
         let rest = rest(rest_offset)?;
         let mut file = borrowed_file(fd)?;
@@ -204,7 +205,7 @@ pub extern "C" fn ftp_stor_fd(
     rest_offset: i64,
     bytes_out: *mut u64,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let remote = bytes(remote, "remote")?;
         let rest = rest(rest_offset)?;
         let mut file = borrowed_file(fd)?;

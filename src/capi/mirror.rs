@@ -1,8 +1,9 @@
 //! Mirroring a tree down from the server or up to it.
 
 use super::args::{UserData, bytes, put};
-use super::handle::{ftp_session, with_session};
+use super::handle::call;
 use super::result::{Failure, ftp_result};
+use super::session::ftp_session;
 use crate::{Error, Flow, MirrorAction, MirrorOptions, MirrorStats, SymlinkPolicy};
 use std::ffi::{CStr, OsStr, c_char, c_int, c_void};
 use std::os::unix::ffi::OsStrExt;
@@ -170,7 +171,7 @@ pub extern "C" fn ftp_mirror(
     files_out: *mut u64,
     bytes_out: *mut u64,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let remote = bytes(remote_dir, "remote_dir")?;
         let local = Path::new(OsStr::from_bytes(bytes(local_dir, "local_dir")?));
         let opts = options(flags, skip)?;
@@ -216,7 +217,7 @@ pub extern "C" fn ftp_mirror_upload(
     files_out: *mut u64,
     bytes_out: *mut u64,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let local = Path::new(OsStr::from_bytes(bytes(local_dir, "local_dir")?));
         let remote = bytes(remote_dir, "remote_dir")?;
         let opts = options(flags, skip)?;

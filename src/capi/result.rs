@@ -1,6 +1,6 @@
 //! Result codes and the one mapping from core errors to them.
 
-use super::handle::no_panic;
+use super::handle::pure;
 use crate::error::{Error, ErrorKind, TlsFailure};
 use std::ffi::{CStr, c_char, c_int};
 
@@ -100,6 +100,8 @@ pub(crate) enum Failure {
     Core(Error),
     /// A NULL pointer where one was required; names the parameter.
     Null(&'static str),
+    /// Another object the call reads is in use by another thread; names it.
+    Busy(String),
 }
 
 impl From<Error> for Failure {
@@ -113,6 +115,7 @@ impl Failure {
         match self {
             Failure::Core(e) => e.kind().into(),
             Failure::Null(_) => FTP_E_NULL,
+            Failure::Busy(_) => FTP_E_BUSY,
         }
     }
 
@@ -120,6 +123,7 @@ impl Failure {
         match self {
             Failure::Core(e) => e.to_string(),
             Failure::Null(what) => format!("{what} is NULL"),
+            Failure::Busy(what) => format!("{what} is in use by another thread"),
         }
     }
 }
@@ -193,7 +197,7 @@ impl ftp_result {
 ///         not an ftp_result give "unknown error code".
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_strerror(code: c_int) -> *const c_char {
-    no_panic(UNKNOWN.as_ptr(), || ftp_result::from_int(code).map_or(UNKNOWN, ftp_result::text).as_ptr())
+    pure(UNKNOWN.as_ptr(), || ftp_result::from_int(code).map_or(UNKNOWN, ftp_result::text).as_ptr())
 }
 
 const UNKNOWN: &CStr = c"unknown error code";

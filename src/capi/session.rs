@@ -1,12 +1,106 @@
 //! Session lifetime, connecting, logging in, plain commands and settings.
 
-use super::args::{UserData, bytes, opt_text, text};
-use super::handle::{self, Strings, c_string, ftp_session, no_panic, peek, with_session};
+use super::args::{UserData, bytes, c_string, opt_text, text};
+use super::handle::{self, Guard, Handle, LastErrorRef, Object, call, create, free, inspect};
 use super::result::{Failure, ftp_result};
-use crate::{Error, LogKind};
-use std::ffi::{c_char, c_int, c_void};
+use crate::{Error, Ftp, Interrupter, LogKind};
+use std::ffi::{CString, c_char, c_int, c_void};
 use std::net::IpAddr;
 use std::time::Duration;
+
+/// An FTP session (a connection and its settings). Opaque; create with ftp_new(),
+/// destroy with ftp_free().
+pub struct ftp_session {
+    /// Outside the guard: ftp_interrupt() works while another thread is in a call.
+    interrupter: Interrupter,
+    guard: Guard<State>,
+}
+
+impl Handle for ftp_session {
+    type State = State;
+    fn guard(&self) -> &Guard<State> {
+        &self.guard
+    }
+}
+
+impl ftp_session {
+    fn new() -> ftp_session {
+        let state = State::default();
+        // ftp_interrupt() acts only while a call runs (`begin` and `end` mark them).
+        state.ftp.interrupter().set_idle(true);
+        ftp_session { interrupter: state.ftp.interrupter(), guard: Guard::new(state) }
+    }
+
+    pub(crate) fn interrupter(&self) -> &Interrupter {
+        &self.interrupter
+    }
+}
+
+/// What a session holds behind its guard.
+#[derive(Default)]
+pub(crate) struct State {
+    pub ftp: Ftp,
+    last_error: CString,
+    /// Storage for strings handed out (welcome, reply text, paths): each valid until
+    /// the next call on the handle.
+    pub strings: Strings,
+}
+
+impl Object for State {
+    const NAME: &'static str = "session";
+
+    fn last_error(&mut self) -> Option<&mut CString> {
+        Some(&mut self.last_error)
+    }
+
+    fn begin(&mut self) {
+        self.ftp.interrupter().set_idle(false);
+    }
+
+    fn end(&mut self) {
+        self.ftp.interrupter().set_idle(true);
+    }
+
+    /// "RETR x: server replied 550 ...": names the command the server refused, when
+    /// the error's reply is the one that command got.
+    fn describe(&self, fail: &Failure) -> String {
+        let message = fail.message();
+        match (fail, self.ftp.last_command()) {
+            (Failure::Core(e), Some(cmd)) if e.reply().is_some_and(|r| self.ftp.last_reply() == Some(r)) => {
+                format!("{cmd}: {message}")
+            }
+            _ => message,
+        }
+    }
+}
+
+impl LastErrorRef for State {
+    fn last_error_ref(&self) -> &CString {
+        &self.last_error
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Strings {
+    pub reply_text: CString,
+    pub welcome: CString,
+    pub path: CString,
+    pub tls_version: CString,
+    pub tls_cipher: CString,
+    pub feature: CString,
+}
+
+impl Strings {
+    /// Stores a getter's string in its own slot and returns it. The slot is replaced
+    /// only when the text changed, so a pointer an earlier read of the same getter
+    /// returned stays valid (several reads may appear in one printf).
+    pub(crate) fn keep(slot: &mut CString, text: CString) -> *const c_char {
+        if *slot != text {
+            *slot = text;
+        }
+        slot.as_ptr()
+    }
+}
 
 /// Kind of a protocol trace line given to an ftp_log_cb.
 #[repr(C)]
@@ -34,24 +128,24 @@ pub type ftp_log_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, kind: f
 ///         NULL; NULL only after an internal error.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_new() -> *mut ftp_session {
-    no_panic(std::ptr::null_mut(), || Box::into_raw(Box::new(ftp_session::new())))
+    create(ftp_session::new)
 }
 
 /// Frees a session, closing its connection without sending QUIT (call ftp_quit() first
 /// for a polite goodbye). Also accepted on a session made unusable by FTP_E_PANIC. A
 /// data connection from ftp_transfercmd() is not freed with it: see ftp_data_free().
 ///
-/// Do not call it from inside one of the session's callbacks or while another thread is
-/// in a call on the session: the session is in use then, and ftp_free does nothing (the
-/// session stays allocated). Like free(), it must not race with a call that could start
-/// on another thread.
+/// Called from inside one of the session's callbacks, or while another thread is in a
+/// call on the session, it never frees under that call: the session is freed when the
+/// call returns (the call still returns its own result; wake a blocked one with
+/// ftp_interrupt()). Either way h is invalid once ftp_free() returns, and no new call
+/// may start on it: like free(), it must not race with a call that could start on
+/// another thread.
 ///
 /// @param h the session, or NULL (does nothing); not usable afterwards.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_free(h: *mut ftp_session) {
-    no_panic((), || {
-        handle::free_session(h);
-    })
+    free(h)
 }
 
 /// Connects to an FTP server and reads its welcome (ftplib's FTP.connect). Any previous
@@ -89,7 +183,7 @@ pub extern "C" fn ftp_connect(
     timeout_ms: u32,
     source_address: *const c_char,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         // Closed before the arguments are checked: a failed connect, whatever failed,
         // must not leave commands meant for the new server going to the old one.
         s.ftp.forget_connection();
@@ -116,11 +210,10 @@ pub extern "C" fn ftp_connect(
 ///         from one of its callbacks.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_getwelcome(h: *mut ftp_session) -> *const c_char {
-    peek(h, |s| match s.ftp.welcome() {
+    inspect(h, std::ptr::null(), |s| match s.ftp.welcome() {
         Some(r) => Strings::keep(&mut s.strings.welcome, c_string(r.text())),
         None => std::ptr::null(),
     })
-    .unwrap_or(std::ptr::null())
 }
 
 /// Logs in (ftplib's FTP.login): USER, then PASS if the server asks (3xx), then ACCT if
@@ -149,7 +242,7 @@ pub extern "C" fn ftp_login(
     passwd: *const c_char,
     acct: *const c_char,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let user = opt_text(user, "user")?;
         let passwd = opt_text(passwd, "passwd")?;
         let acct = opt_text(acct, "acct")?;
@@ -168,7 +261,7 @@ pub extern "C" fn ftp_login(
 ///         top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_set_debuglevel(h: *mut ftp_session, level: c_int) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         if level < 0 {
             return Err(Error::Invalid(format!("debug level {level} is negative")).into());
         }
@@ -188,7 +281,7 @@ pub extern "C" fn ftp_set_debuglevel(h: *mut ftp_session, level: c_int) -> ftp_r
 /// @return FTP_OK (or one of the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_set_log_callback(h: *mut ftp_session, cb: ftp_log_cb, userdata: *mut c_void) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let ud = UserData(userdata);
         let sink = cb.map(|f| {
             Box::new(move |kind: LogKind, line: &str| {
@@ -222,7 +315,7 @@ pub extern "C" fn ftp_set_log_callback(h: *mut ftp_session, cb: ftp_log_cb, user
 ///         connection failures (and the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_sendcmd(h: *mut ftp_session, cmd: *const c_char) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.sendcmd(bytes(cmd, "cmd")?)?;
         Ok(())
     })
@@ -235,7 +328,7 @@ pub extern "C" fn ftp_sendcmd(h: *mut ftp_session, cmd: *const c_char) -> ftp_re
 /// @return as ftp_sendcmd(), and FTP_E_REPLY for a 1xx or 3xx reply.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_voidcmd(h: *mut ftp_session, cmd: *const c_char) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.voidcmd(bytes(cmd, "cmd")?)?;
         Ok(())
     })
@@ -253,7 +346,7 @@ pub extern "C" fn ftp_voidcmd(h: *mut ftp_session, cmd: *const c_char) -> ftp_re
 ///         errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_voidresp(h: *mut ftp_session) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.voidresp()?;
         Ok(())
     })
@@ -283,7 +376,7 @@ pub extern "C" fn ftp_voidresp(h: *mut ftp_session) -> ftp_result {
 ///         general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_abort(h: *mut ftp_session) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.abort()?;
         Ok(())
     })
@@ -299,7 +392,7 @@ pub extern "C" fn ftp_abort(h: *mut ftp_session) -> ftp_result {
 /// @return FTP_OK (or one of the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_set_pasv(h: *mut ftp_session, passive: bool) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.set_pasv(passive);
         Ok(())
     })
@@ -316,7 +409,7 @@ pub extern "C" fn ftp_set_pasv(h: *mut ftp_session, passive: bool) -> ftp_result
 /// @return FTP_OK (or one of the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_set_trust_server_pasv_ipv4_address(h: *mut ftp_session, trust: bool) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.set_trust_pasv_host(trust);
         Ok(())
     })
@@ -332,7 +425,7 @@ pub extern "C" fn ftp_set_trust_server_pasv_ipv4_address(h: *mut ftp_session, tr
 ///         whatever the result.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_quit(h: *mut ftp_session) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.quit()?;
         Ok(())
     })
@@ -345,7 +438,7 @@ pub extern "C" fn ftp_quit(h: *mut ftp_session) -> ftp_result {
 /// @return FTP_OK (or one of the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_close(h: *mut ftp_session) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.close();
         Ok(())
     })
@@ -362,7 +455,7 @@ pub extern "C" fn ftp_close(h: *mut ftp_session) -> ftp_result {
 ///         call comes from one of its callbacks.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_last_reply_code(h: *mut ftp_session) -> c_int {
-    peek(h, |s| s.ftp.last_reply().map_or(0, |r| c_int::from(r.code))).unwrap_or(0)
+    handle::read(h, 0, |_, s| s.ftp.last_reply().map_or(0, |r| c_int::from(r.code)))
 }
 
 /// The text of the last reply read, all lines joined by '\n' with their codes (like
@@ -375,11 +468,10 @@ pub extern "C" fn ftp_session_last_reply_code(h: *mut ftp_session) -> c_int {
 ///         callbacks.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_last_reply_text(h: *mut ftp_session) -> *const c_char {
-    peek(h, |s| {
+    inspect(h, std::ptr::null(), |s| {
         let text = s.ftp.last_reply().map(|r| r.text()).unwrap_or_default();
         Strings::keep(&mut s.strings.reply_text, c_string(text))
     })
-    .unwrap_or(std::ptr::null())
 }
 
 /// A message saying what the last call on this session failed on, with the details
@@ -395,7 +487,7 @@ pub extern "C" fn ftp_session_last_reply_text(h: *mut ftp_session) -> *const c_c
 ///         another thread or the call comes from one of its callbacks.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_last_error(h: *mut ftp_session) -> *const c_char {
-    peek(h, |s| handle::last_error_ptr(s)).unwrap_or(std::ptr::null())
+    handle::last_error(h)
 }
 
 /// Pass to ftp_set_timeouts() to follow the timeout_ms given to ftp_connect().
@@ -430,7 +522,7 @@ fn timeout_arg(ms: i64, name: &str) -> Result<Option<Option<Duration>>, Failure>
 ///         (and the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_set_timeouts(h: *mut ftp_session, connect_ms: i64, reply_ms: i64, data_ms: i64) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let t = crate::Timeouts {
             connect: timeout_arg(connect_ms, "connect_ms")?,
             reply: timeout_arg(reply_ms, "reply_ms")?,
@@ -458,7 +550,7 @@ pub extern "C" fn ftp_set_keepalive(h: *mut ftp_session, on: bool, idle_s: u32, 
     // Linux refuses TCP_KEEPIDLE and TCP_KEEPINTVL above this: refused here rather
     // than by the next ftp_connect().
     const MAX_KEEPALIVE_S: u32 = 32767;
-    with_session(h, |s| {
+    call(h, |s| {
         if on && !((1..=MAX_KEEPALIVE_S).contains(&idle_s) && (1..=MAX_KEEPALIVE_S).contains(&interval_s)) {
             return Err(Failure::Core(Error::Invalid(format!(
                 "keep-alive idle and interval must be 1 to {MAX_KEEPALIVE_S} seconds"
@@ -485,7 +577,7 @@ pub extern "C" fn ftp_set_keepalive(h: *mut ftp_session, on: bool, idle_s: u32, 
 ///         errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_set_active_address(h: *mut ftp_session, address: *const c_char) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let ip = match opt_text(address, "address")? {
             Some(a) => Some(
                 a.parse::<IpAddr>()

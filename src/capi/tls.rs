@@ -1,14 +1,16 @@
 //! FTPS: the TLS configuration object (an ssl.SSLContext for FTP) and the session's
 //! FTP_TLS calls (AUTH, PROT P/C, CCC) and TLS getters.
 
+use super::args::c_string;
 use super::args::{opt_bytes, opt_text};
-use super::handle::{Strings, c_string, ftp_session, no_panic, noting_panic, peek, record, with_session};
+use super::handle::{Guard, Handle, LastErrorRef, Object, borrow, call, create, free, inspect, last_error, read};
 use super::result::{Failure, ftp_result};
+use super::session::Strings;
+use super::session::ftp_session;
 use crate::{Error, TlsConfig, TlsMode, TlsVersion};
 use std::ffi::{CString, OsStr, c_char, c_int};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use std::sync::Mutex;
 
 /// How a session uses TLS (ftp_set_tls()).
 #[repr(C)]
@@ -38,37 +40,38 @@ pub enum ftp_tls_version {
 /// TLS settings (like Python's ssl.SSLContext): trust anchors, verification, client
 /// certificate, protocol versions, ciphers, session reuse. Opaque; create with
 /// ftp_tls_config_new(), give to sessions with ftp_set_tls() (which copies it), free
-/// with ftp_tls_config_free(). The setters lock the object, so it may be used from
-/// several threads, but ftp_tls_config_free() must not race with other calls on it.
+/// with ftp_tls_config_free(). Any number of threads may read it at once
+/// (ftp_set_tls(), ftp_tls_config_last_error()), so one configuration can serve many
+/// sessions; a setter refuses with FTP_E_BUSY while another thread is inside a call
+/// on it, as every object does.
 pub struct ftp_tls_config {
-    inner: Mutex<ConfigState>,
+    guard: Guard<ConfigState>,
+}
+
+impl Handle for ftp_tls_config {
+    type State = ConfigState;
+    fn guard(&self) -> &Guard<ConfigState> {
+        &self.guard
+    }
 }
 
 #[derive(Default)]
-struct ConfigState {
+pub(crate) struct ConfigState {
     config: TlsConfig,
     last_error: CString,
 }
 
-/// Runs a setter on the config, recording its error message.
-fn with_config(cfg: *mut ftp_tls_config, f: impl FnOnce(&mut TlsConfig) -> Result<(), Failure>) -> ftp_result {
-    // SAFETY: cfg is NULL or a live pointer from ftp_tls_config_new (documented contract).
-    let Some(cfg) = (unsafe { cfg.as_ref() }) else {
-        return ftp_result::FTP_E_NULL;
-    };
-    no_panic(ftp_result::FTP_E_PANIC, || {
-        // A panic inside a setter poisons the lock: like a session, the object is then
-        // unusable (only its last error can still be read, and it can be freed).
-        let Ok(mut state) = cfg.inner.lock() else {
-            return ftp_result::FTP_E_PANIC;
-        };
-        noting_panic(
-            &mut *state,
-            "TLS configuration",
-            |s| &mut s.last_error,
-            |s| record(f(&mut s.config), &mut s.last_error),
-        )
-    })
+impl Object for ConfigState {
+    const NAME: &'static str = "TLS configuration";
+    fn last_error(&mut self) -> Option<&mut CString> {
+        Some(&mut self.last_error)
+    }
+}
+
+impl LastErrorRef for ConfigState {
+    fn last_error_ref(&self) -> &CString {
+        &self.last_error
+    }
 }
 
 /// A file system path argument: bytes, as open(2) takes them.
@@ -111,21 +114,18 @@ fn tls_mode(value: c_int) -> Result<TlsMode, Failure> {
 ///         NULL only after an internal error.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_new() -> *mut ftp_tls_config {
-    no_panic(std::ptr::null_mut(), || Box::into_raw(Box::new(ftp_tls_config { inner: Mutex::default() })))
+    create(|| ftp_tls_config { guard: Guard::new(ConfigState::default()) })
 }
 
 /// Frees a TLS configuration. Sessions given it with ftp_set_tls() keep their copy.
 ///
+/// A getter (or call) still inside it on another thread is let finish first: the
+/// object is freed when it returns.
+///
 /// @param cfg the configuration, or NULL (does nothing); not usable afterwards.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_free(cfg: *mut ftp_tls_config) {
-    no_panic((), || {
-        if !cfg.is_null() {
-            // SAFETY: cfg comes from Box::into_raw in ftp_tls_config_new and is freed
-            // once, with no call on it running (contract).
-            drop(unsafe { Box::from_raw(cfg) });
-        }
-    })
+    free(cfg)
 }
 
 /// Trusts only the CA certificates in a PEM file (plus those of
@@ -139,7 +139,7 @@ pub extern "C" fn ftp_tls_config_free(cfg: *mut ftp_tls_config) {
 ///         PEM certificate; FTP_E_NULL if cfg is NULL. On failure the setting is unchanged.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_set_ca_file(cfg: *mut ftp_tls_config, path: *const c_char) -> ftp_result {
-    with_config(cfg, |c| Ok(c.set_ca_file(opt_path(path))?))
+    call(cfg, |s| Ok(s.config.set_ca_file(opt_path(path))?))
 }
 
 /// Trusts the CA certificates of an OpenSSL hashed directory (as made by `openssl
@@ -151,7 +151,7 @@ pub extern "C" fn ftp_tls_config_set_ca_file(cfg: *mut ftp_tls_config, path: *co
 ///         cfg is NULL. On failure the setting is unchanged.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_set_ca_dir(cfg: *mut ftp_tls_config, path: *const c_char) -> ftp_result {
-    with_config(cfg, |c| Ok(c.set_ca_dir(opt_path(path))?))
+    call(cfg, |s| Ok(s.config.set_ca_dir(opt_path(path))?))
 }
 
 /// INSECURE: turns certificate verification off (chain and host name), so any server,
@@ -163,8 +163,8 @@ pub extern "C" fn ftp_tls_config_set_ca_dir(cfg: *mut ftp_tls_config, path: *con
 /// @return FTP_OK; FTP_E_NULL if cfg is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_insecure_skip_verify(cfg: *mut ftp_tls_config, skip: bool) -> ftp_result {
-    with_config(cfg, |c| {
-        c.set_verify(!skip);
+    call(cfg, |s| {
+        s.config.set_verify(!skip);
         Ok(())
     })
 }
@@ -186,14 +186,14 @@ pub extern "C" fn ftp_tls_config_set_client_cert(
     cert_file: *const c_char,
     key_file: *const c_char,
 ) -> ftp_result {
-    with_config(cfg, |c| {
+    call(cfg, |s| {
         let pair = match (opt_path(cert_file), opt_path(key_file)) {
             (Some(cert), Some(key)) => Some((cert, key)),
             (None, None) => None,
             (None, Some(_)) => return Err(Failure::Null("cert_file")),
             (Some(_), None) => return Err(Failure::Null("key_file")),
         };
-        Ok(c.set_client_cert(pair)?)
+        Ok(s.config.set_client_cert(pair)?)
     })
 }
 
@@ -207,10 +207,10 @@ pub extern "C" fn ftp_tls_config_set_client_cert(
 ///         below min; FTP_E_NULL if cfg is NULL. On failure the setting is unchanged.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_set_versions(cfg: *mut ftp_tls_config, min: c_int, max: c_int) -> ftp_result {
-    with_config(cfg, |c| {
+    call(cfg, |s| {
         let min = version(min, "min")?.unwrap_or(TlsVersion::Tls1_2);
         let max = version(max, "max")?;
-        Ok(c.set_versions(min, max)?)
+        Ok(s.config.set_versions(min, max)?)
     })
 }
 
@@ -222,7 +222,7 @@ pub extern "C" fn ftp_tls_config_set_versions(cfg: *mut ftp_tls_config, min: c_i
 ///         is NULL. On failure the setting is unchanged.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_set_cipher_list(cfg: *mut ftp_tls_config, list: *const c_char) -> ftp_result {
-    with_config(cfg, |c| Ok(c.set_cipher_list(opt_text(list, "list")?)?))
+    call(cfg, |s| Ok(s.config.set_cipher_list(opt_text(list, "list")?)?))
 }
 
 /// The TLS 1.3 ciphersuites, e.g. "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256".
@@ -233,7 +233,7 @@ pub extern "C" fn ftp_tls_config_set_cipher_list(cfg: *mut ftp_tls_config, list:
 ///         failure the setting is unchanged.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_set_ciphersuites(cfg: *mut ftp_tls_config, suites: *const c_char) -> ftp_result {
-    with_config(cfg, |c| Ok(c.set_ciphersuites(opt_text(suites, "suites")?)?))
+    call(cfg, |s| Ok(s.config.set_ciphersuites(opt_text(suites, "suites")?)?))
 }
 
 /// Whether data connections resume the control connection's TLS session (the
@@ -245,8 +245,8 @@ pub extern "C" fn ftp_tls_config_set_ciphersuites(cfg: *mut ftp_tls_config, suit
 /// @return FTP_OK; FTP_E_NULL if cfg is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_set_session_reuse(cfg: *mut ftp_tls_config, reuse: bool) -> ftp_result {
-    with_config(cfg, |c| {
-        c.set_session_reuse(reuse);
+    call(cfg, |s| {
+        s.config.set_session_reuse(reuse);
         Ok(())
     })
 }
@@ -259,8 +259,8 @@ pub extern "C" fn ftp_tls_config_set_session_reuse(cfg: *mut ftp_tls_config, reu
 /// @return FTP_OK; FTP_E_NULL if cfg is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_set_auth_ssl_fallback(cfg: *mut ftp_tls_config, fallback: bool) -> ftp_result {
-    with_config(cfg, |c| {
-        c.set_auth_ssl_fallback(fallback);
+    call(cfg, |s| {
+        s.config.set_auth_ssl_fallback(fallback);
         Ok(())
     })
 }
@@ -275,8 +275,8 @@ pub extern "C" fn ftp_tls_config_set_auth_ssl_fallback(cfg: *mut ftp_tls_config,
 /// @return FTP_OK; FTP_E_NULL if cfg is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_set_protect_data(cfg: *mut ftp_tls_config, protect: bool) -> ftp_result {
-    with_config(cfg, |c| {
-        c.set_protect_data(protect);
+    call(cfg, |s| {
+        s.config.set_protect_data(protect);
         Ok(())
     })
 }
@@ -287,11 +287,7 @@ pub extern "C" fn ftp_tls_config_set_protect_data(cfg: *mut ftp_tls_config, prot
 /// @return owned by cfg, valid until the next call on it; NULL if cfg is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_last_error(cfg: *const ftp_tls_config) -> *const c_char {
-    // SAFETY: cfg is NULL or a live pointer from ftp_tls_config_new (documented contract).
-    let Some(cfg) = (unsafe { cfg.as_ref() }) else {
-        return std::ptr::null();
-    };
-    no_panic(std::ptr::null(), || cfg.inner.lock().unwrap_or_else(|p| p.into_inner()).last_error.as_ptr())
+    last_error(cfg)
 }
 
 /// Chooses plain FTP, explicit or implicit FTPS, and the TLS settings, for the next
@@ -307,19 +303,9 @@ pub extern "C" fn ftp_tls_config_last_error(cfg: *const ftp_tls_config) -> *cons
 ///         errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_set_tls(h: *mut ftp_session, mode: c_int, cfg: *const ftp_tls_config) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let mode = tls_mode(mode)?;
-        // SAFETY: cfg is NULL or a live pointer from ftp_tls_config_new (documented contract).
-        let config = match unsafe { cfg.as_ref() } {
-            Some(c) => match c.inner.lock() {
-                Ok(state) => state.config.clone(),
-                Err(_) => {
-                    let why = "the TLS configuration is unusable after an internal error";
-                    return Err(crate::Error::Invalid(why.into()).into());
-                }
-            },
-            None => TlsConfig::default(),
-        };
+        let config = borrow(cfg, "the TLS configuration", |c| c.config.clone())?.unwrap_or_default();
         s.ftp.set_tls(mode, config);
         Ok(())
     })
@@ -340,7 +326,7 @@ pub extern "C" fn ftp_set_tls(h: *mut ftp_session, mode: c_int, cfg: *const ftp_
 ///         FTP_E_TIMEOUT, FTP_E_CLOSED (and the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_auth(h: *mut ftp_session) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.auth()?;
         Ok(())
     })
@@ -355,7 +341,7 @@ pub extern "C" fn ftp_auth(h: *mut ftp_session) -> ftp_result {
 ///         FTP_E_TEMP/FTP_E_PERM if the server refuses (and the errors of ftp_voidcmd()).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_prot_p(h: *mut ftp_session) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.prot_p()?;
         Ok(())
     })
@@ -369,7 +355,7 @@ pub extern "C" fn ftp_prot_p(h: *mut ftp_session) -> ftp_result {
 ///         ftp_voidcmd()).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_prot_c(h: *mut ftp_session) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.prot_c()?;
         Ok(())
     })
@@ -389,7 +375,7 @@ pub extern "C" fn ftp_prot_c(h: *mut ftp_session) -> ftp_result {
 ///         is unusable (and the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_ccc(h: *mut ftp_session) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.ccc()?;
         Ok(())
     })
@@ -403,11 +389,10 @@ pub extern "C" fn ftp_ccc(h: *mut ftp_session) -> ftp_result {
 ///         thread, or the call comes from one of its callbacks).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_tls_version(h: *mut ftp_session) -> *const c_char {
-    peek(h, |s| match s.ftp.tls_info() {
+    inspect(h, std::ptr::null(), |s| match s.ftp.tls_info() {
         Some((version, _)) => Strings::keep(&mut s.strings.tls_version, c_string(version)),
         None => std::ptr::null(),
     })
-    .unwrap_or(std::ptr::null())
 }
 
 /// The cipher of the control connection's TLS, e.g. "TLS_AES_256_GCM_SHA384".
@@ -416,11 +401,10 @@ pub extern "C" fn ftp_session_tls_version(h: *mut ftp_session) -> *const c_char 
 /// @return as ftp_session_tls_version().
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_tls_cipher(h: *mut ftp_session) -> *const c_char {
-    peek(h, |s| match s.ftp.tls_info().and_then(|(_, cipher)| cipher) {
+    inspect(h, std::ptr::null(), |s| match s.ftp.tls_info().and_then(|(_, cipher)| cipher) {
         Some(cipher) => Strings::keep(&mut s.strings.tls_cipher, c_string(cipher)),
         None => std::ptr::null(),
     })
-    .unwrap_or(std::ptr::null())
 }
 
 /// Whether the last TLS data connection of this connection resumed the control
@@ -432,7 +416,7 @@ pub extern "C" fn ftp_session_tls_cipher(h: *mut ftp_session) -> *const c_char {
 ///         call comes from one of its callbacks).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_data_tls_resumed(h: *mut ftp_session) -> c_int {
-    peek(h, |s| s.ftp.data_session_resumed().map_or(-1, c_int::from)).unwrap_or(-1)
+    read(h, -1, |_, s| s.ftp.data_session_resumed().map_or(-1, c_int::from))
 }
 
 #[cfg(test)]
@@ -443,11 +427,11 @@ mod tests {
     #[test]
     fn a_panic_in_a_setter_leaves_its_message_and_the_configuration_unusable() {
         let cfg = ftp_tls_config_new();
-        assert_eq!(with_config(cfg, |_| panic!("deliberate test panic")), ftp_result::FTP_E_PANIC);
+        assert_eq!(call(cfg, |_| panic!("deliberate test panic")), ftp_result::FTP_E_PANIC);
         // SAFETY: the pointer is the live message owned by cfg.
         let msg = unsafe { std::ffi::CStr::from_ptr(ftp_tls_config_last_error(cfg)) }.to_string_lossy().into_owned();
         assert!(msg.contains("deliberate test panic") && msg.contains("TLS configuration is unusable"), "{msg}");
-        assert_eq!(with_config(cfg, |_| Ok(())), ftp_result::FTP_E_PANIC);
+        assert_eq!(call(cfg, |_| Ok(())), ftp_result::FTP_E_PANIC);
         ftp_tls_config_free(cfg);
     }
 }

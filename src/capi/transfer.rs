@@ -1,12 +1,12 @@
 //! Transfers: callback-driven downloads and uploads, and caller-driven data connections.
 
 use super::args::{self, UserData, bytes};
-use super::handle::{ftp_session, no_panic, noting_panic, record, with_session};
+use super::handle::{Guard, Handle, LastErrorRef, Object, call, create, free, last_error, touch};
 use super::result::{Failure, ftp_result};
+use super::session::ftp_session;
 use crate::{CancelRead, DataConn, Error, Flow};
 use std::ffi::{CString, c_char, c_int, c_void};
 use std::io::{self, Read, Write};
-use std::sync::{Mutex, TryLockError};
 
 /// Receives a block of downloaded (or, for uploads, just-sent) bytes. `buf` is valid
 /// only during the call. Return 0 to go on, non-zero to cancel the transfer.
@@ -162,7 +162,7 @@ pub extern "C" fn ftp_retr_binary(
     rest: i64,
     userdata: *mut c_void,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let cmd = bytes(cmd, "cmd")?;
         let cb = callback.ok_or(Failure::Null("callback"))?;
         let rest = args::rest(rest)?;
@@ -192,7 +192,7 @@ pub extern "C" fn ftp_retr_lines(
     callback: ftp_line_cb,
     userdata: *mut c_void,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let cmd = bytes(cmd, "cmd")?;
         with_line_sink(callback, UserData(userdata), |sink| s.ftp.retrlines(cmd, sink))?;
         Ok(())
@@ -228,7 +228,7 @@ pub extern "C" fn ftp_stor_binary(
     rest: i64,
     userdata: *mut c_void,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let cmd = bytes(cmd, "cmd")?;
         let ud = UserData(userdata);
         let mut source = CallbackReader::new(reader, ud)?;
@@ -260,7 +260,7 @@ pub extern "C" fn ftp_stor_lines(
     callback: ftp_data_cb,
     userdata: *mut c_void,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let cmd = bytes(cmd, "cmd")?;
         let ud = UserData(userdata);
         let mut source = CallbackReader::new(reader, ud)?;
@@ -274,13 +274,33 @@ pub extern "C" fn ftp_stor_lines(
 /// Opaque; free with ftp_data_free(). It holds no reference to its session, so it may
 /// be used on another thread than the session, and may outlive it.
 pub struct ftp_data {
-    state: Mutex<DataState>,
+    guard: Guard<DataState>,
 }
 
-struct DataState {
+impl Handle for ftp_data {
+    type State = DataState;
+    fn guard(&self) -> &Guard<DataState> {
+        &self.guard
+    }
+}
+
+pub(crate) struct DataState {
     conn: DataConn,
     /// Why the last read or write failed ("" after a success): ftp_data_last_error().
     last_error: CString,
+}
+
+impl Object for DataState {
+    const NAME: &'static str = "data connection";
+    fn last_error(&mut self) -> Option<&mut CString> {
+        Some(&mut self.last_error)
+    }
+}
+
+impl LastErrorRef for DataState {
+    fn last_error_ref(&self) -> &CString {
+        &self.last_error
+    }
 }
 
 /// Opens a data connection and sends `cmd` (ftplib's ntransfercmd): the data connection
@@ -312,7 +332,7 @@ pub extern "C" fn ftp_ntransfercmd(
     data_out: *mut *mut ftp_data,
     size_out: *mut i64,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let cmd = bytes(cmd, "cmd")?;
         if data_out.is_null() {
             return Err(Failure::Null("data_out"));
@@ -320,7 +340,10 @@ pub extern "C" fn ftp_ntransfercmd(
         let rest = args::rest(rest)?;
         let (conn, size) = s.ftp.ntransfercmd(cmd, rest)?;
         let state = DataState { conn, last_error: CString::default() };
-        let data = Box::into_raw(Box::new(ftp_data { state: Mutex::new(state) }));
+        let data = create(|| ftp_data { guard: Guard::new(state) });
+        if data.is_null() {
+            return Err(Error::Invalid("internal error while making the data connection object".into()).into());
+        }
         args::put(data_out, data);
         args::put(size_out, size.and_then(|n| i64::try_from(n).ok()).unwrap_or(-1));
         Ok(())
@@ -343,28 +366,6 @@ pub extern "C" fn ftp_transfercmd(
     data_out: *mut *mut ftp_data,
 ) -> ftp_result {
     ftp_ntransfercmd(h, cmd, rest, data_out, std::ptr::null_mut())
-}
-
-/// The boundary of the ftp_data calls: NULL check, one user at a time, panic catching,
-/// and the outcome's message kept for ftp_data_last_error().
-fn with_data(d: *mut ftp_data, f: impl FnOnce(&mut DataConn) -> Result<(), Failure>) -> ftp_result {
-    // SAFETY: d is NULL or a live pointer from ftp_ntransfercmd (contract).
-    let Some(data) = (unsafe { d.as_ref() }) else {
-        return ftp_result::FTP_E_NULL;
-    };
-    no_panic(ftp_result::FTP_E_PANIC, || {
-        let mut state = match data.state.try_lock() {
-            Ok(s) => s,
-            Err(TryLockError::WouldBlock) => return ftp_result::FTP_E_BUSY,
-            Err(TryLockError::Poisoned(_)) => return ftp_result::FTP_E_PANIC,
-        };
-        noting_panic(
-            &mut *state,
-            "data connection",
-            |s| &mut s.last_error,
-            |s| record(f(&mut s.conn), &mut s.last_error),
-        )
-    })
 }
 
 /// An I/O failure on the data connection, classified (TLS, timeout, reset...).
@@ -393,7 +394,7 @@ fn data_failure(e: io::Error) -> Failure {
 ///         FTP_E_PANIC after an internal error.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_data_read(d: *mut ftp_data, buf: *mut u8, cap: usize, len_out: *mut usize) -> ftp_result {
-    with_data(d, |conn| {
+    call(d, |DataState { conn, .. }| {
         if buf.is_null() {
             return Err(Failure::Null("buf"));
         }
@@ -432,7 +433,7 @@ pub extern "C" fn ftp_data_read(d: *mut ftp_data, buf: *mut u8, cap: usize, len_
 ///         d; FTP_E_PANIC after an internal error.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_data_write(d: *mut ftp_data, buf: *const u8, len: usize) -> ftp_result {
-    with_data(d, |conn| {
+    call(d, |DataState { conn, .. }| {
         if len == 0 {
             return Ok(());
         }
@@ -456,16 +457,7 @@ pub extern "C" fn ftp_data_write(d: *mut ftp_data, buf: *const u8, len: usize) -
 ///         d is NULL or another thread is inside a call on d.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_data_last_error(d: *const ftp_data) -> *const c_char {
-    // SAFETY: d is NULL or a live pointer from ftp_ntransfercmd (contract).
-    let Some(data) = (unsafe { d.as_ref() }) else {
-        return std::ptr::null();
-    };
-    no_panic(std::ptr::null(), || match data.state.try_lock() {
-        Ok(state) => state.last_error.as_ptr(),
-        // After a panic the message is still worth reading.
-        Err(TryLockError::Poisoned(p)) => p.into_inner().last_error.as_ptr(),
-        Err(TryLockError::WouldBlock) => std::ptr::null(),
-    })
+    last_error(d)
 }
 
 /// Closes and frees a data connection; for an upload this tells the server the file is
@@ -474,20 +466,14 @@ pub extern "C" fn ftp_data_last_error(d: *const ftp_data) -> *const c_char {
 /// final reply (or ftp_abort() to stop a download early). ftp_data_free(NULL) does
 /// nothing.
 ///
-/// It may be called before or after ftp_free() of the session, from any thread, but not
-/// while another thread is inside ftp_data_read() or ftp_data_write() on it (wake a
-/// blocked reader with ftp_abort() first).
+/// It may be called before or after ftp_free() of the session, from any thread. Called
+/// while another thread is inside ftp_data_read() or ftp_data_write() on it, it frees d
+/// when that call returns (wake a blocked reader with ftp_abort()).
 ///
 /// @param d the data connection, or NULL; invalid afterwards.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_data_free(d: *mut ftp_data) {
-    no_panic((), || {
-        if d.is_null() {
-            return;
-        }
-        // SAFETY: d comes from Box::into_raw in ftp_ntransfercmd and is freed once (contract).
-        drop(unsafe { Box::from_raw(d) });
-    })
+    free(d)
 }
 
 /// Receives transfer progress: `bytes` moved so far, `total` expected (-1 when unknown:
@@ -520,7 +506,7 @@ pub extern "C" fn ftp_set_progress_callback(
     userdata: *mut c_void,
     interval_ms: u32,
 ) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         let ud = UserData(userdata);
         let sink = callback.map(|cb| -> crate::ProgressSink {
             Box::new(move |p: &crate::Progress| {
@@ -557,12 +543,8 @@ pub extern "C" fn ftp_set_progress_callback(
 /// @return FTP_OK; FTP_E_NULL if h is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_interrupt(h: *mut ftp_session) -> ftp_result {
-    // SAFETY: h is NULL or a live pointer from ftp_new (contract); only the interrupter,
-    // which is thread-safe and outside the guard, is touched.
-    let Some(session) = (unsafe { h.as_ref() }) else {
-        return ftp_result::FTP_E_NULL;
-    };
-    no_panic(ftp_result::FTP_E_PANIC, || {
+    // Only the interrupter, which is thread-safe and outside the guard, is touched.
+    touch(h, ftp_result::FTP_E_NULL, ftp_result::FTP_E_PANIC, |session| {
         session.interrupter().interrupt();
         ftp_result::FTP_OK
     })

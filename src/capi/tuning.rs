@@ -1,8 +1,9 @@
 //! Settings that trade ftplib's exact command sequences for speed: pipelining, TYPE
 //! caching and zero-copy file transfers. All are on by default except zero-copy uploads.
 
-use super::handle::{ftp_session, with_session};
+use super::handle::call;
 use super::result::ftp_result;
+use super::session::ftp_session;
 
 /// Whether commands are pipelined, each saving a round trip: a TYPE the next
 /// transfer needs goes in the same write as the command after it (EPSV, PASV or
@@ -18,7 +19,7 @@ use super::result::ftp_result;
 /// @return FTP_OK (or one of the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_set_pipelining(h: *mut ftp_session, on: bool) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.set_pipelining(on);
         Ok(())
     })
@@ -35,7 +36,7 @@ pub extern "C" fn ftp_set_pipelining(h: *mut ftp_session, on: bool) -> ftp_resul
 /// @return FTP_OK (or one of the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_set_type_caching(h: *mut ftp_session, on: bool) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.set_type_caching(on);
         Ok(())
     })
@@ -61,7 +62,7 @@ pub extern "C" fn ftp_set_type_caching(h: *mut ftp_session, on: bool) -> ftp_res
 /// @return FTP_OK (or one of the general errors, see the top of this header).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_set_zero_copy(h: *mut ftp_session, download: bool, upload: bool) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         s.ftp.set_zero_copy(download, upload);
         Ok(())
     })

@@ -1,11 +1,12 @@
 //! FTP URLs: the parsed-URL object, its accessors, and connecting from one.
 
+use super::args::c_string;
 use super::args::text;
-use super::handle::{c_string, ftp_session, no_panic, noting_panic, with_session};
+use super::handle::{Guard, Handle, LastErrorRef, Object, borrow, call, create, free, last_error, read};
 use super::result::ftp_result;
+use super::session::ftp_session;
 use crate::{FtpUrl, IMPLICIT_PORT};
 use std::ffi::{CString, c_char, c_int};
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 /// A parsed ftp:// or ftps:// URL. Opaque; create with ftp_url_new(), fill with
@@ -13,11 +14,18 @@ use std::time::Duration;
 /// next ftp_url_parse() on it or ftp_url_free(); it may be read from several threads,
 /// but not while another thread parses into it.
 pub struct ftp_url {
-    inner: Mutex<UrlState>,
+    guard: Guard<UrlState>,
+}
+
+impl Handle for ftp_url {
+    type State = UrlState;
+    fn guard(&self) -> &Guard<UrlState> {
+        &self.guard
+    }
 }
 
 #[derive(Default)]
-struct UrlState {
+pub(crate) struct UrlState {
     url: Option<FtpUrl>,
     host: CString,
     user: Option<CString>,
@@ -26,21 +34,16 @@ struct UrlState {
     last_error: CString,
 }
 
-/// The object's state; None once a panic inside a call poisoned it: like a session,
-/// it is then unusable.
-fn state(u: &ftp_url) -> Option<MutexGuard<'_, UrlState>> {
-    u.inner.lock().ok()
+impl Object for UrlState {
+    const NAME: &'static str = "URL object";
+    fn last_error(&mut self) -> Option<&mut CString> {
+        Some(&mut self.last_error)
+    }
 }
 
-/// Runs `f` on a URL object; `fallback` for NULL, an internal error, or an object that
-/// an internal error made unusable.
-fn with_url<T: Copy>(u: *const ftp_url, fallback: T, f: impl FnOnce(&mut UrlState) -> T) -> T {
-    // SAFETY: u is NULL or a live pointer from ftp_url_new (documented contract).
-    match unsafe { u.as_ref() } {
-        Some(u) => no_panic(fallback, || {
-            state(u).map_or(fallback, |mut st| noting_panic(&mut *st, "URL object", |s| &mut s.last_error, f))
-        }),
-        None => fallback,
+impl LastErrorRef for UrlState {
+    fn last_error_ref(&self) -> &CString {
+        &self.last_error
     }
 }
 
@@ -50,20 +53,18 @@ fn with_url<T: Copy>(u: *const ftp_url, fallback: T, f: impl FnOnce(&mut UrlStat
 ///         an internal error.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_new() -> *mut ftp_url {
-    no_panic(std::ptr::null_mut(), || Box::into_raw(Box::new(ftp_url { inner: Mutex::default() })))
+    create(|| ftp_url { guard: Guard::new(UrlState::default()) })
 }
 
 /// Frees a URL object.
 ///
+/// A getter (or call) still inside it on another thread is let finish first: the
+/// object is freed when it returns.
+///
 /// @param u the object, or NULL (does nothing); not usable afterwards.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_free(u: *mut ftp_url) {
-    no_panic((), || {
-        if !u.is_null() {
-            // SAFETY: u comes from Box::into_raw in ftp_url_new and is freed once (contract).
-            drop(unsafe { Box::from_raw(u) });
-        }
-    })
+    free(u)
 }
 
 /// Parses `ftp[s]://[user[:password]@]host[:port]/path[;type=a|i|d]` into u (RFC 1738,
@@ -82,29 +83,14 @@ pub extern "C" fn ftp_url_free(u: *mut ftp_url) {
 ///         its previous contents.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_parse(u: *mut ftp_url, url: *const c_char) -> ftp_result {
-    if u.is_null() {
-        return ftp_result::FTP_E_NULL;
-    }
-    with_url(u, ftp_result::FTP_E_PANIC, |st| {
-        let parsed = match text(url, "url") {
-            Ok(url) => FtpUrl::parse(url).map_err(super::result::Failure::from),
-            Err(f) => Err(f),
-        };
-        match parsed {
-            Ok(p) => {
-                st.host = c_string(p.host.as_bytes());
-                st.user = p.user.as_deref().map(|s| c_string(s.as_bytes()));
-                st.password = p.password.as_deref().map(|s| c_string(s.as_bytes()));
-                st.path = c_string(p.path.clone());
-                st.url = Some(p);
-                st.last_error = CString::default();
-                ftp_result::FTP_OK
-            }
-            Err(fail) => {
-                st.last_error = c_string(fail.message());
-                fail.code()
-            }
-        }
+    call(u, |st| {
+        let p = FtpUrl::parse(text(url, "url")?)?;
+        st.host = c_string(p.host.as_bytes());
+        st.user = p.user.as_deref().map(|s| c_string(s.as_bytes()));
+        st.password = p.password.as_deref().map(|s| c_string(s.as_bytes()));
+        st.path = c_string(p.path.clone());
+        st.url = Some(p);
+        Ok(())
     })
 }
 
@@ -115,10 +101,7 @@ pub extern "C" fn ftp_url_parse(u: *mut ftp_url, url: *const c_char) -> ftp_resu
 ///         internal error it says what happened.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_last_error(u: *const ftp_url) -> *const c_char {
-    // SAFETY: u is NULL or a live pointer from ftp_url_new (documented contract).
-    let Some(u) = (unsafe { u.as_ref() }) else { return std::ptr::null() };
-    // Read through a poisoned lock: the message is what says the object is unusable.
-    no_panic(std::ptr::null(), || u.inner.lock().unwrap_or_else(|p| p.into_inner()).last_error.as_ptr())
+    last_error(u)
 }
 
 /// The host (an IPv6 address without its brackets; with a zone, as ftp_connect()
@@ -128,7 +111,7 @@ pub extern "C" fn ftp_url_last_error(u: *const ftp_url) -> *const c_char {
 /// @return owned by u; NULL if u is NULL or holds no URL yet.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_host(u: *const ftp_url) -> *const c_char {
-    with_url(u, std::ptr::null(), |st| if st.url.is_some() { st.host.as_ptr() } else { std::ptr::null() })
+    read(u, std::ptr::null(), |_, st| if st.url.is_some() { st.host.as_ptr() } else { std::ptr::null() })
 }
 
 /// The decoded user name.
@@ -139,7 +122,7 @@ pub extern "C" fn ftp_url_host(u: *const ftp_url) -> *const c_char {
 ///         anonymous.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_user(u: *const ftp_url) -> *const c_char {
-    with_url(u, std::ptr::null(), |st| st.user.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()))
+    read(u, std::ptr::null(), |_, st| st.user.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()))
 }
 
 /// The decoded password.
@@ -149,7 +132,7 @@ pub extern "C" fn ftp_url_user(u: *const ftp_url) -> *const c_char {
 ///         empty; "" for "user:@host".
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_password(u: *const ftp_url) -> *const c_char {
-    with_url(u, std::ptr::null(), |st| st.password.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()))
+    read(u, std::ptr::null(), |_, st| st.password.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()))
 }
 
 /// The port to connect to: the URL's, or the scheme's default (21, 990 for ftps://).
@@ -158,7 +141,7 @@ pub extern "C" fn ftp_url_password(u: *const ftp_url) -> *const c_char {
 /// @return the port; 0 if u is NULL or holds no URL yet.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_port(u: *const ftp_url) -> u16 {
-    with_url(u, 0, |st| match &st.url {
+    read(u, 0, |_, st| match &st.url {
         Some(p) if p.port != 0 => p.port,
         Some(p) if p.implicit_tls => IMPLICIT_PORT,
         Some(_) => crate::DEFAULT_PORT,
@@ -172,7 +155,7 @@ pub extern "C" fn ftp_url_port(u: *const ftp_url) -> u16 {
 /// @return true for ftps://; false otherwise, or if u is NULL or empty.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_is_ftps(u: *const ftp_url) -> bool {
-    with_url(u, false, |st| st.url.as_ref().is_some_and(|p| p.implicit_tls))
+    read(u, false, |_, st| st.url.as_ref().is_some_and(|p| p.implicit_tls))
 }
 
 /// The decoded path after the host's '/', as bytes (names need not be UTF-8), "" for
@@ -185,7 +168,7 @@ pub extern "C" fn ftp_url_is_ftps(u: *const ftp_url) -> bool {
 /// @return NUL-terminated bytes owned by u; NULL if u is NULL or empty.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_path(u: *const ftp_url, len_out: *mut usize) -> *const c_char {
-    with_url(u, std::ptr::null(), |st| {
+    read(u, std::ptr::null(), |_, st| {
         if st.url.is_none() {
             return std::ptr::null();
         }
@@ -200,7 +183,7 @@ pub extern "C" fn ftp_url_path(u: *const ftp_url, len_out: *mut usize) -> *const
 /// @return the code as a lower-case character, or 0 if the URL has none (or u is NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_type(u: *const ftp_url) -> c_int {
-    with_url(u, 0, |st| st.url.as_ref().and_then(|p| p.typecode).map_or(0, |c| c as c_int))
+    read(u, 0, |_, st| st.url.as_ref().and_then(|p| p.typecode).map_or(0, |c| c as c_int))
 }
 
 /// Connects and logs in as the URL says: implicit TLS for ftps:// (with the TLS
@@ -218,15 +201,11 @@ pub extern "C" fn ftp_url_type(u: *const ftp_url) -> c_int {
 ///         the session is set to implicit FTPS; FTP_E_NULL if u is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_connect_url(h: *mut ftp_session, u: *const ftp_url, timeout_ms: u32) -> ftp_result {
-    with_session(h, |s| {
+    call(h, |s| {
         // As ftp_connect: even a refusal leaves no old connection for the next command.
         s.ftp.forget_connection();
-        // SAFETY: u is NULL or a live pointer from ftp_url_new (documented contract).
-        let u = unsafe { u.as_ref() }.ok_or(super::result::Failure::Null("u"))?;
-        let url = state(u)
-            .ok_or_else(|| crate::Error::Invalid("the URL object is unusable after an internal error".into()))?
-            .url
-            .clone()
+        let url = borrow(u, "the URL object", |st| st.url.clone())?
+            .ok_or(super::result::Failure::Null("u"))?
             .ok_or_else(|| crate::Error::Invalid("the URL object holds no URL".into()))?;
         let timeout = (timeout_ms > 0).then(|| Duration::from_millis(u64::from(timeout_ms)));
         s.ftp.connect_url(&url, timeout)?;
@@ -242,7 +221,7 @@ mod tests {
     #[test]
     fn a_panic_on_a_url_object_leaves_its_message_and_the_object_unusable() {
         let u = ftp_url_new();
-        assert_eq!(with_url(u, ftp_result::FTP_E_PANIC, |_| panic!("deliberate test panic")), ftp_result::FTP_E_PANIC);
+        assert_eq!(call(u, |_| panic!("deliberate test panic")), ftp_result::FTP_E_PANIC);
         // SAFETY: the pointer is the live message owned by u.
         let msg = unsafe { std::ffi::CStr::from_ptr(ftp_url_last_error(u)) }.to_string_lossy().into_owned();
         assert!(msg.contains("deliberate test panic") && msg.contains("URL object is unusable"), "{msg}");

@@ -1,6 +1,6 @@
 //! Library version, at compile time (macros) and at run time.
 
-use super::handle::no_panic;
+use super::handle::pure;
 use std::ffi::{CStr, c_char};
 
 // The MAJOR/MINOR/PATCH constants exist for the header (cbindgen turns them into
@@ -18,6 +18,11 @@ pub const FTP_VERSION_PATCH: u32 = 0;
 /// The header's version as one number: MAJOR * 10000 + MINOR * 100 + PATCH.
 pub const FTP_VERSION_NUM: u32 = 10000;
 
+const VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+    Ok(v) => v,
+    Err(_) => panic!("the package version has no NUL byte"),
+};
+
 /// The library's version as a static string, e.g. "1.0.0".
 ///
 /// Compare with FTP_VERSION_MAJOR etc. to see whether the library found at run
@@ -26,11 +31,7 @@ pub const FTP_VERSION_NUM: u32 = 10000;
 /// @return a static NUL-terminated string, never NULL; do not free.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_version() -> *const c_char {
-    const VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
-        Ok(v) => v,
-        Err(_) => panic!("the package version has no NUL byte"),
-    };
-    no_panic(VERSION.as_ptr(), || VERSION.as_ptr())
+    pure(VERSION.as_ptr(), || VERSION.as_ptr())
 }
 
 /// The library's version as one number, MAJOR * 10000 + MINOR * 100 + PATCH, to
@@ -39,7 +40,7 @@ pub extern "C" fn ftp_version() -> *const c_char {
 /// @return the version number, e.g. 10000 for 1.0.0.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_version_num() -> u32 {
-    no_panic(FTP_VERSION_NUM, || FTP_VERSION_NUM)
+    pure(FTP_VERSION_NUM, || FTP_VERSION_NUM)
 }
 
 #[cfg(test)]

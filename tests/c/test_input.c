@@ -176,7 +176,6 @@ static void test_line_breaks_are_refused_before_sending(void) {
 struct reenter {
     ftp_session *h;
     ftp_result pwd, noop, quit;
-    bool freed_ignored;
 };
 
 static void log_reenters(void *userdata, ftp_log_kind kind, const char *line) {
@@ -187,7 +186,7 @@ static void log_reenters(void *userdata, ftp_log_kind kind, const char *line) {
     e->pwd = ftp_pwd(e->h, &p);
     e->noop = ftp_sendcmd(e->h, "NOOP");
     e->quit = ftp_quit(e->h);
-    ftp_free(e->h); /* ignored: the session is in use */
+    ftp_free(e->h); /* deferred: the session is freed when the running call returns */
 }
 
 static void test_recursive_calls_are_refused(void) {
@@ -195,25 +194,20 @@ static void test_recursive_calls_are_refused(void) {
     pthread_t t;
     recorder_start(&r, &t);
     ftp_session *h = connect_to(&r);
-    struct reenter e = {h, FTP_OK, FTP_OK, FTP_OK, false};
-    e.pwd = FTP_OK;
+    struct reenter e = {h, FTP_OK, FTP_OK, FTP_OK};
     CHECK_OK(h, ftp_set_debuglevel(h, 1));
     CHECK_OK(h, ftp_set_log_callback(h, log_reenters, &e));
-    CHECK_OK(h, ftp_sendcmd(h, "NOOP"));
+    /* The call the callback freed the session in still finishes, with its own result. */
+    CHECK(ftp_sendcmd(h, "NOOP") == FTP_OK);
     CHECK(e.pwd == FTP_E_RECURSIVE);
     CHECK(e.noop == FTP_E_RECURSIVE);
     CHECK(e.quit == FTP_E_RECURSIVE);
-    /* The session survived its callback's attempts, ftp_free included. */
-    CHECK_OK(h, ftp_set_log_callback(h, NULL, NULL));
-    CHECK_OK(h, ftp_set_debuglevel(h, 0));
-    const char *p = NULL;
-    CHECK_OK(h, ftp_pwd(h, &p));
-    CHECK(p && strcmp(p, "/") == 0);
-    ftp_close(h);
+    /* h is gone now (freed as the call returned: the sanitizer and valgrind runs see
+     * neither a leak nor a use after free); freeing it closed the connection, which
+     * ends the recorder, and the server saw only the one NOOP. */
     pthread_join(t, NULL);
     close(r.listener);
-    CHECK(strcmp(r.seen, "NOOP\r\nPWD\r\n") == 0);
-    ftp_free(h);
+    CHECK(strcmp(r.seen, "NOOP\r\n") == 0);
 }
 
 /* ---- two threads on one session ---- */
