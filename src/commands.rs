@@ -1,184 +1,85 @@
-//! Commands beyond ftplib's methods: NOOP, SYST, SITE, STAT, ACCT, HOST (RFC 7151),
-//! ALLO, MDTM and MFMT (RFC 3659 times, as UTC), and directory paths walked one
-//! level at a time (CWD into several levels, MKD of a whole path).
+//! ftplib's file and directory commands: rename, delete, cwd, mkd, pwd, rmd, size.
 
 use crate::control::{check_line, verb_line};
 use crate::error::{Error, Result};
 use crate::parse;
 use crate::reply::Reply;
-use crate::session::{Ftp, is_reply_error};
-
-/// A modification time: seconds since 1970-01-01 UTC and nanoseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct FileTime {
-    pub secs: i64,
-    pub nanos: u32,
-}
-
-impl FileTime {
-    /// The current time.
-    pub fn now() -> FileTime {
-        let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        FileTime { secs: d.as_secs() as i64, nanos: d.subsec_nanos() }
-    }
-}
+use crate::session::Ftp;
 
 impl Ftp {
-    /// NOOP: keeps an idle connection alive (servers drop idle sessions after their
-    /// timeout, often 300 s) and checks that it still answers.
-    pub fn noop(&mut self) -> Result<Reply> {
-        self.voidcmd("NOOP")
-    }
-
-    /// SYST: the server's system type, e.g. "UNIX Type: L8" (the reply text after the code).
-    pub fn syst(&mut self) -> Result<Vec<u8>> {
-        let r = self.voidcmd("SYST")?;
-        Ok(r.first_line().get(4..).unwrap_or_default().to_vec())
-    }
-
-    /// SITE with the given arguments (server-specific, e.g. "CHMOD 644 file").
-    pub fn site(&mut self, args: impl AsRef<[u8]>) -> Result<Reply> {
-        let args = args.as_ref();
-        check_line("SITE arguments", args)?;
-        self.voidcmd(verb_line("SITE", args))
-    }
-
-    /// STAT, or STAT `path`: the lines of the server's (multi-line) reply between its
-    /// first and last line, or the single line's text.
-    pub fn stat(&mut self, path: impl AsRef<[u8]>) -> Result<Vec<Vec<u8>>> {
-        let path = path.as_ref();
-        check_line("path", path)?;
-        let r = if path.is_empty() { self.voidcmd("STAT")? } else { self.voidcmd(verb_line("STAT", path))? };
-        if r.lines.len() <= 1 {
-            return Ok(vec![r.first_line().get(4..).unwrap_or_default().to_vec()]);
-        }
-        Ok(r.lines[1..r.lines.len() - 1].to_vec())
-    }
-
-    /// ACCT: sends account information (for servers that ask with 332, or later).
-    pub fn acct(&mut self, account: &str) -> Result<Reply> {
-        check_line("account", account)?;
-        let r = self.sendcmd(format!("ACCT {account}"))?;
-        if r.class() != 2 { Err(Error::Reply(r)) } else { Ok(r) }
-    }
-
-    /// HOST (RFC 7151): names the virtual host to serve, before login.
-    pub fn host_cmd(&mut self, name: &str) -> Result<Reply> {
-        check_line("host", name)?;
-        self.voidcmd(format!("HOST {name}"))
-    }
-
-    /// ALLO: asks the server to reserve `size` bytes before an upload. A server that
-    /// does not need it answers 202, which is success too.
-    pub fn allo(&mut self, size: u64) -> Result<Reply> {
-        self.voidcmd(format!("ALLO {size}"))
-    }
-
-    /// MDTM: a file's modification time, as UTC.
-    pub fn mdtm(&mut self, path: impl AsRef<[u8]>) -> Result<FileTime> {
-        let path = path.as_ref();
-        check_line("path", path)?;
-        let r = self.voidcmd(verb_line("MDTM", path))?;
-        if r.code != 213 {
+    /// Renames `from` to `to` (RNFR, which must get 3xx, then RNTO).
+    pub fn rename(&mut self, from: impl AsRef<[u8]>, to: impl AsRef<[u8]>) -> Result<Reply> {
+        let (from, to) = (from.as_ref(), to.as_ref());
+        check_line("path", from)?;
+        check_line("path", to)?;
+        let r = self.sendcmd(verb_line("RNFR", from))?;
+        if r.class() != 3 {
             return Err(Error::Reply(r));
         }
-        let text = r.first_line().get(4..).unwrap_or_default();
-        parse::parse_time_val(text).ok_or_else(|| {
-            Error::Proto(format!("MDTM reply is not YYYYMMDDHHMMSS[.sss]: {}", String::from_utf8_lossy(r.first_line())))
-        })
+        self.voidcmd(verb_line("RNTO", to))
     }
 
-    /// MFMT: sets a file's modification time (UTC, whole seconds).
-    pub fn mfmt(&mut self, path: impl AsRef<[u8]>, time: FileTime) -> Result<Reply> {
+    /// Deletes a file (DELE); only 250 or 200 count as success, as in ftplib.
+    pub fn delete(&mut self, path: impl AsRef<[u8]>) -> Result<Reply> {
         let path = path.as_ref();
         check_line("path", path)?;
-        let stamp = parse::format_time_val(time.secs)
-            .ok_or_else(|| Error::Invalid(format!("time {} is outside years 1970..9999", time.secs)))?;
-        let mut line = format!("MFMT {stamp} ").into_bytes();
-        line.extend_from_slice(path);
-        self.voidcmd(line)
+        let r = self.sendcmd(verb_line("DELE", path))?;
+        if r.code == 250 || r.code == 200 { Ok(r) } else { Err(Error::Reply(r)) }
     }
 
-    /// Changes directory one level at a time ("a/b/c": CWD a, CWD b, CWD c; a leading
-    /// '/' first goes to the root), for servers that do not take paths in CWD. On
-    /// failure the working directory is wherever the last successful CWD left it.
-    pub fn cwd_each(&mut self, path: impl AsRef<[u8]>) -> Result<Reply> {
+    /// Changes directory. ".." sends CDUP (and CWD .. if CDUP gets 500); "" means ".".
+    pub fn cwd(&mut self, dir: impl AsRef<[u8]>) -> Result<Reply> {
+        let dir = dir.as_ref();
+        check_line("path", dir)?;
+        if dir == b".." {
+            match self.voidcmd("CDUP") {
+                Err(Error::Perm(r)) if r.code == 500 => {}
+                other => return other,
+            }
+        }
+        let dir = if dir.is_empty() { b"." } else { dir };
+        self.voidcmd(verb_line("CWD", dir))
+    }
+
+    /// Creates a directory; returns the path from the 257 reply (empty if the server
+    /// answered with another 2xx code).
+    pub fn mkd(&mut self, dir: impl AsRef<[u8]>) -> Result<Vec<u8>> {
+        let dir = dir.as_ref();
+        check_line("path", dir)?;
+        let r = self.voidcmd(verb_line("MKD", dir))?;
+        if r.code != 257 {
+            return Ok(Vec::new());
+        }
+        parse::parse_257(r.first_line())
+    }
+
+    /// The current directory (PWD), parsed from the 257 reply.
+    pub fn pwd(&mut self) -> Result<Vec<u8>> {
+        let r = self.voidcmd("PWD")?;
+        if r.code != 257 {
+            return Ok(Vec::new());
+        }
+        parse::parse_257(r.first_line())
+    }
+
+    /// Removes a directory (RMD).
+    pub fn rmd(&mut self, dir: impl AsRef<[u8]>) -> Result<Reply> {
+        let dir = dir.as_ref();
+        check_line("path", dir)?;
+        self.voidcmd(verb_line("RMD", dir))
+    }
+
+    /// The size of a file (TYPE I if needed, then SIZE). None when the server answers with another
+    /// 2xx than 213, or does not implement SIZE (500, 502, 504).
+    pub fn size(&mut self, path: impl AsRef<[u8]>) -> Result<Option<u64>> {
         let path = path.as_ref();
         check_line("path", path)?;
-        let mut last = None;
-        if path.starts_with(b"/") {
-            last = Some(self.voidcmd("CWD /")?);
-        }
-        for part in path.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
-            last = Some(self.voidcmd(verb_line("CWD", part))?);
-        }
-        match last {
-            Some(r) => Ok(r),
-            None => self.voidcmd("CWD ."),
-        }
-    }
-
-    /// Creates a directory and any missing parents (like `mkdir -p`): each level is
-    /// entered if it exists and made (MKD) if not. The working directory is restored
-    /// afterwards. Existing directories are not an error.
-    pub fn mkd_all(&mut self, path: impl AsRef<[u8]>) -> Result<()> {
-        let path = path.as_ref();
-        check_line("path", path)?;
-        // With no directory in the PWD reply there is nowhere known to go back to.
-        let home = self.pwd()?;
-        self.then_back_to(&home, |ftp| ftp.mkd_walk(path))
-    }
-
-    /// Runs `f`, which may change directory, then goes back to the working directory
-    /// it started in, whatever happened (an error of `f` wins over one going back).
-    /// The PWD reply must name that directory (`pwd_path`).
-    pub(crate) fn staying_put<T>(&mut self, f: impl FnOnce(&mut Ftp) -> Result<T>) -> Result<T> {
-        let home = self.pwd_path()?;
-        self.then_back_to(&home, f)
-    }
-
-    /// Runs `f`, then CWD `home` ("" stays wherever `f` left it).
-    fn then_back_to<T>(&mut self, home: &[u8], f: impl FnOnce(&mut Ftp) -> Result<T>) -> Result<T> {
-        let outcome = f(self);
-        let back = if home.is_empty() { Ok(()) } else { self.voidcmd(verb_line("CWD", home)).map(|_| ()) };
-        outcome.and_then(|v| back.map(|()| v))
-    }
-
-    /// The working directory, which must be known: `pwd` gives "" (as ftplib does) when
-    /// the reply names none, and a path built on "" would lead somewhere else.
-    pub(crate) fn pwd_path(&mut self) -> Result<Vec<u8>> {
-        let path = self.pwd()?;
-        if path.is_empty() {
-            let reply = self.last_reply().map(ToString::to_string).unwrap_or_default();
-            return Err(Error::Proto(format!("the PWD reply names no directory: {reply}")));
-        }
-        Ok(path)
-    }
-
-    fn mkd_walk(&mut self, path: &[u8]) -> Result<()> {
-        if path.starts_with(b"/") {
-            self.voidcmd("CWD /")?;
-        }
-        // A refused CWD means "not there (yet)"; any other failure (the connection
-        // gone, a timeout, an interrupt) ends the walk as it is.
-        let enter = |ftp: &mut Ftp, part: &[u8]| match ftp.voidcmd(verb_line("CWD", part)) {
-            Ok(_) => Ok(true),
-            Err(e) if is_reply_error(&e) => Ok(false),
+        self.idle()?;
+        match self.typed_command(Some("I"), &verb_line("SIZE", path))? {
+            Ok(r) if r.code == 213 => parse::parse_213_size(r.first_line()).map(Some),
+            Ok(_) => Ok(None),
+            Err(Error::Perm(r)) if matches!(r.code, 500 | 502 | 504) => Ok(None),
             Err(e) => Err(e),
-        };
-        for part in path.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
-            if enter(self, part)? {
-                continue;
-            }
-            if let Err(e) = self.mkd(part) {
-                // Another client may have made it meanwhile: entering it decides.
-                if is_reply_error(&e) && enter(self, part)? {
-                    continue;
-                }
-                return Err(e);
-            }
-            self.voidcmd(verb_line("CWD", part))?;
         }
-        Ok(())
     }
 }

@@ -2,7 +2,7 @@
 //! really send (Unix `ls -l` in its variants, DOS/IIS), with the raw line kept when a
 //! line fits no known format.
 
-use crate::commands::FileTime;
+use crate::filetime::FileTime;
 use crate::listing::MlsdEntry;
 use crate::parse::{decimal, parse_time_val};
 

@@ -1,9 +1,7 @@
-//! FEAT (RFC 2389): what the server says it supports, fetched once per login (or on
-//! demand) and kept for queries such as "does it do MLST?".
+//! FEAT (RFC 2389) replies parsed: what the server says it supports, kept by the
+//! session (`extended.rs` asks) for queries such as "does it do MLST?".
 
-use crate::error::{Error, Result};
 use crate::reply::Reply;
-use crate::session::Ftp;
 
 /// The features a FEAT reply listed: each name (upper-cased) with its parameters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -69,56 +67,6 @@ impl Features {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.entries.iter().map(|(n, p)| (n.as_str(), p.as_str()))
     }
-}
-
-impl Ftp {
-    /// Sends FEAT and keeps the answer. A server without FEAT (500, 502) has no
-    /// features; that is not an error.
-    pub fn feat(&mut self) -> Result<&Features> {
-        let features = match self.sendcmd("FEAT") {
-            Ok(r) if r.code == 211 => Features::parse(&r),
-            Ok(_) => Features::default(),
-            Err(Error::Perm(r)) if matches!(r.code, 500 | 502) => Features::default(),
-            Err(e) => return Err(e),
-        };
-        Ok(self.features.insert(features))
-    }
-
-    /// The features of this connection, asking FEAT first if that was not done yet.
-    pub fn features(&mut self) -> Result<&Features> {
-        if self.features.is_none() {
-            self.feat()?;
-        }
-        Ok(self.features.as_ref().expect("fetched above"))
-    }
-
-    /// After a login: FEAT, then `OPTS UTF8 ON` when UTF8 is offered (RFC 2640), so
-    /// servers that need it send and accept UTF-8 names. A refused OPTS is not an error.
-    /// The login itself went through, so a FEAT refused now only means no features
-    /// (but a 421 means the server is closing: reported).
-    pub(crate) fn after_login_features(&mut self) -> Result<()> {
-        let utf8 = match self.features() {
-            Ok(f) => f.has("UTF8"),
-            Err(e) if refusal(&e) => {
-                self.features = Some(Features::default());
-                false
-            }
-            Err(e) => return Err(e),
-        };
-        if utf8 {
-            match self.sendcmd("OPTS UTF8 ON") {
-                Ok(_) => {}
-                Err(e) if refusal(&e) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A reply error other than 421 (the server closing).
-fn refusal(e: &Error) -> bool {
-    crate::session::is_reply_error(e) && e.reply().is_some_and(|r| r.code != 421)
 }
 
 #[cfg(test)]

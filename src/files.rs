@@ -2,12 +2,12 @@
 //! time, atomic replacement and a final size check, the steps people otherwise write
 //! around retrbinary/storbinary themselves.
 
-use crate::commands::FileTime;
 use crate::control::check_line;
 use crate::error::{Error, Result};
-use crate::progress::Interrupter;
+use crate::filetime::FileTime;
+use crate::interrupt::Interrupter;
 use crate::session::Ftp;
-use crate::transfer::Step;
+use crate::transfer::{Start, Step};
 use crate::zerocopy::{self, MoveError};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -226,7 +226,7 @@ impl Ftp {
             0 // already complete
         } else {
             let rest = (offset > 0).then_some(offset);
-            match self.whole_file(remote_size, |ftp| ftp.retr_into(remote, &mut file, rest, Some(offset), &target)) {
+            match self.retr_into(remote, &mut file, Start::whole_file(rest, remote_size), Some(offset), &target) {
                 Ok(n) => n,
                 Err(e) => {
                     // A part file that got nothing (RETR refused, say) is no use to a
@@ -281,17 +281,6 @@ impl Ftp {
         }
     }
 
-    /// Runs the transfer of a whole-file helper: `size_hint` as the progress total where
-    /// the 150 reply gives none, and REST held to 350 (`strict_rest`).
-    fn whole_file<T>(&mut self, size_hint: Option<u64>, f: impl FnOnce(&mut Ftp) -> Result<T>) -> Result<T> {
-        self.size_hint = size_hint;
-        self.strict_rest = true;
-        let outcome = f(self);
-        self.size_hint = None;
-        self.strict_rest = false;
-        outcome
-    }
-
     /// Downloads `remote` into an open file at its current position (REST `rest` first
     /// when given). Returns the bytes transferred.
     pub fn retr_to(&mut self, remote: impl AsRef<[u8]>, out: &mut File, rest: Option<u64>) -> Result<u64> {
@@ -299,8 +288,8 @@ impl Ftp {
         check_line("path", remote)?;
         let shown = Path::new("the output file");
         check_usable(out, true, shown)?;
-        // whole_file: a REST must be answered 350, as for retr_file.
-        self.whole_file(None, |ftp| ftp.retr_into(remote, out, rest, None, shown))
+        // A REST must be answered 350, as for retr_file.
+        self.retr_into(remote, out, Start::whole_file(rest, None), None, shown)
     }
 
     /// The download itself; with `cut_at`, the file is cut to that length once the data
@@ -309,7 +298,7 @@ impl Ftp {
         &mut self,
         remote: &[u8],
         out: &mut File,
-        rest: Option<u64>,
+        start: Start,
         mut cut_at: Option<u64>,
         shown: &Path,
     ) -> Result<u64> {
@@ -321,7 +310,7 @@ impl Ftp {
         let mut buf = Vec::new();
         let out_fd = out.as_raw_fd();
         let wait = FdWait { timeout: self.opts.data_timeout(), interrupter: self.interrupter.clone() };
-        self.download(&cmd, rest, |conn| {
+        self.download(&cmd, start, |conn| {
             if let Some(len) = cut_at.take()
                 && let Err(e) = out.set_len(len)
             {
@@ -361,7 +350,7 @@ impl Ftp {
         })?;
         // A whole download shorter than its 150 reply announced is cut short, whatever
         // the final reply said (curl: "partial file"); more is a file that grew.
-        if let Some(announced) = self.announced.filter(|&a| rest.is_none() && moved < a) {
+        if let Some(announced) = self.announced.filter(|&a| start.rest.is_none() && moved < a) {
             return Err(Error::Proto(format!(
                 "{} got {moved} bytes, the server announced {announced}",
                 shown.display()
@@ -407,7 +396,7 @@ impl Ftp {
             };
             // Progress totals: the meter subtracts a REST offset itself.
             let total = if rest.is_some() { local_size } else { local_size - offset };
-            self.whole_file(Some(total), |ftp| ftp.stor_from(verb, remote, &mut file, rest))?
+            self.stor_from(verb, remote, &mut file, Start::whole_file(rest, Some(total)))?
         };
         if opts.verify_size {
             let size = self.size(remote)?;
@@ -433,11 +422,11 @@ impl Ftp {
         let remote = remote.as_ref();
         check_line("path", remote)?;
         check_usable(input, false, Path::new("the input file"))?;
-        // whole_file: a REST must be answered 350, as for stor_file.
-        self.whole_file(None, |ftp| ftp.stor_from("STOR", remote, input, rest))
+        // A REST must be answered 350, as for stor_file.
+        self.stor_from("STOR", remote, input, Start::whole_file(rest, None))
     }
 
-    fn stor_from(&mut self, verb: &str, remote: &[u8], input: &mut File, rest: Option<u64>) -> Result<u64> {
+    fn stor_from(&mut self, verb: &str, remote: &[u8], input: &mut File, start: Start) -> Result<u64> {
         let cmd = crate::control::verb_line(verb, remote);
         let mut moved = 0u64;
         let policy = self.opts.zero_copy_upload;
@@ -446,7 +435,7 @@ impl Ftp {
         let mut buf = Vec::new();
         let in_fd = input.as_raw_fd();
         let wait = FdWait { timeout: self.opts.data_timeout(), interrupter: self.interrupter.clone() };
-        self.upload(&cmd, rest, |conn| {
+        self.upload(&cmd, start, |conn| {
             if zero_copy && !peer_checked && policy.is_none() {
                 // Once per connection: two system calls, not two per block.
                 peer_checked = true;

@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result, TlsFailure};
 use crate::reply::Reply;
-use crate::session::{Ftp, is_reply_error};
+use crate::session::{Connection, Ftp, is_reply_error};
 use crate::stream::Stream;
 use crate::tls::{TlsConfig, TlsContext, TlsMode};
 use std::net::TcpStream;
@@ -24,10 +24,10 @@ impl Ftp {
 
     /// This connection's TLS context, built on first use.
     pub(crate) fn tls_context(&mut self) -> Result<&TlsContext> {
-        if self.tls.is_none() {
-            self.tls = Some(TlsContext::new(&self.opts.tls, &self.host)?);
+        if self.conn.tls.is_none() {
+            self.conn.tls = Some(TlsContext::new(&self.opts.tls, &self.host)?);
         }
-        Ok(self.tls.as_ref().expect("set above"))
+        Ok(self.conn.tls.as_ref().expect("set above"))
     }
 
     /// Secures the control connection (ftplib's `auth`): `AUTH TLS` (and `AUTH SSL` if
@@ -42,7 +42,7 @@ impl Ftp {
         // Built afresh: the settings may have changed since an earlier, refused AUTH.
         // The one it replaces is kept for a refusal: after CCC it is what says this
         // connection had TLS, which keeps the next login from going in clear text.
-        let had = self.tls.replace(TlsContext::new(&self.opts.tls, &self.host)?);
+        let had = self.conn.tls.replace(TlsContext::new(&self.opts.tls, &self.host)?);
         let mut res = self.ctrl.command("AUTH TLS");
         if self.opts.tls.auth_ssl_fallback() && matches!(res, Err(Error::Perm(_))) {
             res = self.ctrl.command("AUTH SSL");
@@ -61,11 +61,11 @@ impl Ftp {
             Ok(r) => r,
             Err(e) => {
                 // `tls` set means the connection had TLS: as it was before this AUTH.
-                self.tls = had;
+                self.conn.tls = had;
                 return Err(e);
             }
         };
-        let Ftp { ctrl, tls, .. } = self;
+        let Ftp { ctrl, conn: Connection { tls, .. }, .. } = self;
         let ctx = tls.as_ref().expect("built above");
         if let Err(e) = ctrl.start_tls(|tcp| ctx.connect_control(tcp)) {
             self.close();
@@ -80,7 +80,7 @@ impl Ftp {
         if self.ctrl.is_tls() {
             return Ok(());
         }
-        if self.tls.is_some() {
+        if self.conn.tls.is_some() {
             return Err(Error::tls(
                 TlsFailure::Required,
                 "the control connection is in clear text after CCC; log in before CCC",
@@ -98,19 +98,19 @@ impl Ftp {
     /// Turns data protection on (ftplib's `prot_p`): `PBSZ 0`, then `PROT P`. Needs a
     /// control connection that went through TLS.
     pub fn prot_p(&mut self) -> Result<Reply> {
-        if self.tls.is_none() {
+        if self.conn.tls.is_none() {
             return Err(Error::State("PROT P needs TLS on the control connection first (AUTH)".into()));
         }
         self.voidcmd("PBSZ 0")?;
         let r = self.voidcmd("PROT P")?;
-        self.prot_p = true;
+        self.conn.prot_p = true;
         Ok(r)
     }
 
     /// Turns data protection off (ftplib's `prot_c`): `PROT C`.
     pub fn prot_c(&mut self) -> Result<Reply> {
         let r = self.voidcmd("PROT C")?;
-        self.prot_p = false;
+        self.conn.prot_p = false;
         Ok(r)
     }
 
@@ -127,7 +127,7 @@ impl Ftp {
 
     /// True while PROT P is in force.
     pub fn is_data_protected(&self) -> bool {
-        self.prot_p
+        self.conn.prot_p
     }
 
     /// The control connection's TLS version (e.g. "TLSv1.3") and cipher, when it uses TLS.
@@ -138,7 +138,7 @@ impl Ftp {
     /// Whether the last TLS data connection resumed the control connection's session
     /// (None before the first one).
     pub fn data_session_resumed(&self) -> Option<bool> {
-        self.data_resumed
+        self.conn.data_resumed
     }
 
     /// Wraps a new data connection in TLS when PROT P is in force. The flag is true when
@@ -147,12 +147,12 @@ impl Ftp {
     /// tickets, each good for one connection, ran out), or an empty file; the transfer's
     /// reply tells which.
     pub(crate) fn protect(&mut self, tcp: TcpStream) -> Result<(Stream, bool)> {
-        if !self.prot_p {
+        if !self.conn.prot_p {
             return Ok((Stream::Plain(tcp), false));
         }
-        let ctx = self.tls.as_ref().ok_or_else(|| Error::State("PROT P without a TLS context".into()))?;
+        let ctx = self.conn.tls.as_ref().ok_or_else(|| Error::State("PROT P without a TLS context".into()))?;
         let tls = ctx.connect_data(tcp)?;
-        self.data_resumed = Some(tls.resumed);
+        self.conn.data_resumed = Some(tls.resumed);
         let mut stream = Stream::tls(tls.ssl);
         if !tls.offered || tls.resumed {
             return Ok((stream, false));

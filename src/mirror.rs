@@ -7,8 +7,8 @@ use crate::control::check_line;
 use crate::entry::{Entry, EntryType};
 use crate::error::{Error, ErrorKind, Result};
 use crate::files::{FileOptions, part_path};
+use crate::progress::Flow;
 use crate::session::Ftp;
-use crate::transfer::Flow;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fs::Metadata;
@@ -702,7 +702,7 @@ impl Ftp {
 
     /// Whether the server takes MFMT (so remote times can match local ones).
     fn has_mfmt_cached(&self) -> bool {
-        self.features.as_ref().is_some_and(|f| f.has("MFMT"))
+        self.conn.features.as_ref().is_some_and(|f| f.has("MFMT"))
     }
 }
 

@@ -252,7 +252,7 @@ pub fn civil_year(secs: i64) -> i64 {
 
 /// An RFC 3659 time-val, `YYYYMMDDHHMMSS[.sss...]` (UTC), as seconds since the epoch
 /// and nanoseconds; None unless every field is in range.
-pub fn parse_time_val(text: &[u8]) -> Option<crate::commands::FileTime> {
+pub fn parse_time_val(text: &[u8]) -> Option<crate::filetime::FileTime> {
     let text = std::str::from_utf8(text).ok()?.trim();
     let (whole, frac) = match text.split_once('.') {
         Some((_, "")) => return None,
@@ -286,7 +286,7 @@ pub fn parse_time_val(text: &[u8]) -> Option<crate::commands::FileTime> {
     }
     let secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
     let nanos = if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse::<u32>().ok()? };
-    Some(crate::commands::FileTime { secs, nanos })
+    Some(crate::filetime::FileTime { secs, nanos })
 }
 
 /// Seconds since the epoch as an RFC 3659 time-val `YYYYMMDDHHMMSS` (years 1970..9999).

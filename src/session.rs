@@ -1,21 +1,27 @@
-//! `Ftp`: one FTP session, with Python ftplib's `FTP` methods. Transfers live in
-//! `transfer.rs`, data-connection setup in `data.rs`; this file holds connecting,
-//! logging in, plain commands and the directory/file commands.
+//! `Ftp`: one FTP session, with Python ftplib's `FTP` methods. This file holds the
+//! session's state, connecting (to a host or a URL), logging in, sending commands,
+//! QUIT/close and ABOR. The other methods live by subject: `commands.rs` (files and
+//! directories), `transfer.rs`, `files.rs`, `extended.rs` (FEAT, MDTM, SITE...),
+//! `ftps.rs`, `mirror.rs`, and `data.rs` (data connection setup).
 
-use crate::control::{Control, LogSink, check_line, verb_line};
+use crate::control::{Control, LogSink, check_line};
 use crate::error::{Error, ErrorKind, Result, TlsFailure};
 use crate::features::Features;
+use crate::interrupt::Interrupter;
 use crate::net::{self, Keepalive};
-use crate::parse;
-use crate::progress::{DEFAULT_PROGRESS_INTERVAL, Interrupter, ProgressSink};
+use crate::progress::{DEFAULT_PROGRESS_INTERVAL, ProgressSink};
 use crate::reply::Reply;
 use crate::stream::Stream;
 use crate::tls::{IMPLICIT_PORT, TlsConfig, TlsContext, TlsMode};
-use crate::transfer::{TYPE_ASCII, TYPE_BINARY};
 use std::net::{IpAddr, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+/// The representation types transfers use (TYPE I and TYPE A); the session keeps the
+/// one the server is in (`Connection::current_type`).
+pub(crate) const TYPE_BINARY: &str = "I";
+pub(crate) const TYPE_ASCII: &str = "A";
 
 /// The FTP port, used when the caller gives port 0.
 pub const DEFAULT_PORT: u16 = 21;
@@ -113,7 +119,25 @@ impl Default for Options {
 pub struct Ftp {
     pub(crate) ctrl: Control,
     pub(crate) opts: Options,
-    welcome: Option<Reply>,
+    /// What holds for the current connection only: replaced whole when it closes.
+    pub(crate) conn: Connection,
+    /// The host name the caller connected to: the identity TLS certificates are checked
+    /// against, for the control and every data connection.
+    pub(crate) host: String,
+    /// Receives progress reports during transfers.
+    pub(crate) progress: Option<ProgressSink>,
+    pub(crate) progress_interval: Duration,
+    /// Lets another thread stop a blocked call.
+    pub(crate) interrupter: Interrupter,
+    /// The size the last transfer's 150 reply announced ("(N bytes)"), if any.
+    pub(crate) announced: Option<u64>,
+}
+
+/// What a session knows of its current connection. `close` replaces it whole, so a
+/// field added here cannot outlive the connection it describes.
+#[derive(Default)]
+pub(crate) struct Connection {
+    pub(crate) welcome: Option<Reply>,
     /// EPSV was refused on this connection: go straight to PASV from now on.
     pub(crate) epsv_refused: bool,
     /// EPSV has worked on this connection: it may be pipelined with the transfer command.
@@ -123,9 +147,6 @@ pub struct Ftp {
     pub(crate) mlst_facts_chosen: bool,
     /// A data connection handed to the caller (transfercmd) awaits its final reply.
     pub(crate) transfer: Option<OpenTransfer>,
-    /// The host name the caller connected to: the identity TLS certificates are checked
-    /// against, for the control and every data connection.
-    pub(crate) host: String,
     /// The TLS context of this connection, once TLS has started on it.
     pub(crate) tls: Option<TlsContext>,
     /// PROT P is in force: data connections use TLS.
@@ -134,23 +155,9 @@ pub struct Ftp {
     pub(crate) data_resumed: Option<bool>,
     /// What FEAT said on this connection (fetched after login or on demand).
     pub(crate) features: Option<Features>,
-    /// Receives progress reports during transfers.
-    pub(crate) progress: Option<ProgressSink>,
-    pub(crate) progress_interval: Duration,
-    /// Lets another thread stop a blocked call.
-    pub(crate) interrupter: Interrupter,
-    /// The size SIZE gave for the next download, for progress reports when the 150
-    /// reply announces none.
-    pub(crate) size_hint: Option<u64>,
-    /// The size the last transfer's 150 reply announced ("(N bytes)"), if any.
-    pub(crate) announced: Option<u64>,
-    /// REST must be answered 350 for the next transfer (the whole-file helpers): a
-    /// server that ignored the offset would send or take the whole file, which the
-    /// resumed file would then hold in the wrong place. ftplib accepts any 2xx/3xx.
-    pub(crate) strict_rest: bool,
     /// The representation type the server is known to be in ("A" or "I"): TYPE is sent
-    /// only when a transfer needs another one. Forgotten on reconnect, on login and
-    /// when the caller sends TYPE, REIN or USER itself, but for an accepted TYPE I or A.
+    /// only when a transfer needs another one. Forgotten on login and when the caller
+    /// sends TYPE, REIN or USER itself, but for an accepted TYPE I or A.
     pub(crate) current_type: Option<&'static str>,
 }
 
@@ -186,23 +193,12 @@ impl Default for Ftp {
         Ftp {
             ctrl: Control::default(),
             opts: Options::default(),
-            welcome: None,
-            epsv_refused: false,
-            epsv_works: false,
-            mlst_facts_chosen: false,
-            transfer: None,
+            conn: Connection::default(),
             host: String::new(),
-            tls: None,
-            prot_p: false,
-            data_resumed: None,
-            features: None,
             progress: None,
             progress_interval: DEFAULT_PROGRESS_INTERVAL,
             interrupter: Interrupter::default(),
-            size_hint: None,
             announced: None,
-            strict_rest: false,
-            current_type: None,
         }
     }
 }
@@ -267,7 +263,7 @@ impl Ftp {
             self.ctrl.get_response().and_then(|r| if r.code == 120 { self.ctrl.get_response() } else { Ok(r) });
         match welcome {
             Ok(r) if r.class() == 2 => {
-                self.welcome = Some(r.clone());
+                self.conn.welcome = Some(r.clone());
                 if mode == TlsMode::Explicit
                     && let Err(e) = self.secure_before_login(&r)
                 {
@@ -289,7 +285,7 @@ impl Ftp {
 
     /// The welcome reply of the current connection (ftplib's `getwelcome`).
     pub fn welcome(&self) -> Option<&Reply> {
-        self.welcome.as_ref()
+        self.conn.welcome.as_ref()
     }
 
     pub fn is_connected(&self) -> bool {
@@ -343,7 +339,7 @@ impl Ftp {
     /// default) or before every transfer, as ftplib does.
     pub fn set_type_caching(&mut self, on: bool) {
         self.opts.cache_type = on;
-        self.current_type = None;
+        self.conn.current_type = None;
     }
 
     /// Whether login is followed by FEAT and, when offered, OPTS UTF8 ON (the default).
@@ -389,7 +385,7 @@ impl Ftp {
 
     /// Refuses commands while a caller-held data connection awaits its final reply.
     pub(crate) fn idle(&self) -> Result<()> {
-        if self.transfer.is_some() {
+        if self.conn.transfer.is_some() {
             return Err(Error::State("a data transfer is open: finish it (voidresp) or abort it first".into()));
         }
         Ok(())
@@ -402,18 +398,18 @@ impl Ftp {
         self.idle()?;
         let verb = cmd.split(|&b| b == b' ').next().unwrap_or_default();
         if [&b"TYPE"[..], b"REIN", b"USER"].iter().any(|v| verb.eq_ignore_ascii_case(v)) {
-            self.current_type = None;
+            self.conn.current_type = None;
         }
         let r = self.ctrl.command(cmd)?;
         if r.class() == 2
             && verb.eq_ignore_ascii_case(b"OPTS")
             && cmd.get(5..9).is_some_and(|a| a.eq_ignore_ascii_case(b"MLST"))
         {
-            self.mlst_facts_chosen = true;
+            self.conn.mlst_facts_chosen = true;
         }
         // A plain TYPE I or TYPE A the server took is the type now, as if set here.
         if r.class() == 2 && verb.eq_ignore_ascii_case(b"TYPE") {
-            self.current_type = match cmd.to_ascii_uppercase().as_slice() {
+            self.conn.current_type = match cmd.to_ascii_uppercase().as_slice() {
                 b"TYPE I" => Some(TYPE_BINARY),
                 b"TYPE A" => Some(TYPE_ASCII),
                 _ => None,
@@ -428,14 +424,14 @@ impl Ftp {
     /// error is TYPE's (or the connection's); the inner result is `line`'s reply,
     /// classified as `Control::command` does.
     pub(crate) fn typed_command(&mut self, ty: Option<&'static str>, line: &[u8]) -> Result<Result<Reply>> {
-        let Some(ty) = ty.filter(|&t| !self.opts.cache_type || self.current_type != Some(t)) else {
+        let Some(ty) = ty.filter(|&t| !self.opts.cache_type || self.conn.current_type != Some(t)) else {
             return Ok(self.ctrl.command(line));
         };
-        self.current_type = None;
+        self.conn.current_type = None;
         let type_line = format!("TYPE {ty}");
         if !self.opts.pipelining {
             self.voidcmd(&type_line)?;
-            self.current_type = Some(ty);
+            self.conn.current_type = Some(ty);
             return Ok(self.ctrl.command(line));
         }
         self.ctrl.send_fresh(&[type_line.as_bytes(), line])?;
@@ -457,16 +453,16 @@ impl Ftp {
             }
             return Err(e);
         }
-        self.current_type = Some(ty);
+        self.conn.current_type = Some(ty);
         Ok(reply)
     }
 
     /// Makes sure the server is in representation type `ty` (TYPE only when needed).
     pub(crate) fn set_type(&mut self, ty: &'static str) -> Result<()> {
-        if !self.opts.cache_type || self.current_type != Some(ty) {
-            self.current_type = None;
+        if !self.opts.cache_type || self.conn.current_type != Some(ty) {
+            self.conn.current_type = None;
             self.voidcmd(format!("TYPE {ty}"))?;
-            self.current_type = Some(ty);
+            self.conn.current_type = Some(ty);
         }
         Ok(())
     }
@@ -482,7 +478,7 @@ impl Ftp {
 
     /// Reads the reply that ends a transfer (ftplib's `voidresp`): 2xx or an error.
     pub fn voidresp(&mut self) -> Result<Reply> {
-        self.transfer = None;
+        self.conn.transfer = None;
         self.interrupter.set_data(None);
         let r = self.ctrl.get_response()?;
         if r.class() != 2 {
@@ -509,10 +505,10 @@ impl Ftp {
             passwd.push_str("anonymous@");
         }
         // A connection that had TLS (an ftps:// URL, then CCC) asked for it too.
-        let after_ccc = self.tls.is_some();
+        let after_ccc = self.conn.tls.is_some();
         if (self.opts.tls_mode != TlsMode::Off || after_ccc) && !self.ctrl.is_tls() {
             self.idle()?;
-            let welcome = self.welcome.clone().ok_or_else(|| Error::State("not connected".into()))?;
+            let welcome = self.conn.welcome.clone().ok_or_else(|| Error::State("not connected".into()))?;
             if let Err(e) = self.secure_before_login(&welcome) {
                 // A server that will not do TLS is left, as connect() leaves it. After
                 // CCC the clear text was the caller's choice, and a local TLS setup
@@ -533,11 +529,11 @@ impl Ftp {
         if r.class() != 2 {
             return Err(Error::Reply(r));
         }
-        if self.ctrl.is_tls() && self.opts.tls.protect_data() && !self.prot_p {
+        if self.ctrl.is_tls() && self.opts.tls.protect_data() && !self.conn.prot_p {
             self.prot_p()?;
         }
         // Features may differ once logged in: ask again.
-        self.features = None;
+        self.conn.features = None;
         if self.opts.feat_after_login {
             self.after_login_features()?;
         }
@@ -546,88 +542,12 @@ impl Ftp {
         Ok(r)
     }
 
-    /// Renames `from` to `to` (RNFR, which must get 3xx, then RNTO).
-    pub fn rename(&mut self, from: impl AsRef<[u8]>, to: impl AsRef<[u8]>) -> Result<Reply> {
-        let (from, to) = (from.as_ref(), to.as_ref());
-        check_line("path", from)?;
-        check_line("path", to)?;
-        let r = self.sendcmd(verb_line("RNFR", from))?;
-        if r.class() != 3 {
-            return Err(Error::Reply(r));
-        }
-        self.voidcmd(verb_line("RNTO", to))
-    }
-
-    /// Deletes a file (DELE); only 250 or 200 count as success, as in ftplib.
-    pub fn delete(&mut self, path: impl AsRef<[u8]>) -> Result<Reply> {
-        let path = path.as_ref();
-        check_line("path", path)?;
-        let r = self.sendcmd(verb_line("DELE", path))?;
-        if r.code == 250 || r.code == 200 { Ok(r) } else { Err(Error::Reply(r)) }
-    }
-
-    /// Changes directory. ".." sends CDUP (and CWD .. if CDUP gets 500); "" means ".".
-    pub fn cwd(&mut self, dir: impl AsRef<[u8]>) -> Result<Reply> {
-        let dir = dir.as_ref();
-        check_line("path", dir)?;
-        if dir == b".." {
-            match self.voidcmd("CDUP") {
-                Err(Error::Perm(r)) if r.code == 500 => {}
-                other => return other,
-            }
-        }
-        let dir = if dir.is_empty() { b"." } else { dir };
-        self.voidcmd(verb_line("CWD", dir))
-    }
-
-    /// Creates a directory; returns the path from the 257 reply (empty if the server
-    /// answered with another 2xx code).
-    pub fn mkd(&mut self, dir: impl AsRef<[u8]>) -> Result<Vec<u8>> {
-        let dir = dir.as_ref();
-        check_line("path", dir)?;
-        let r = self.voidcmd(verb_line("MKD", dir))?;
-        if r.code != 257 {
-            return Ok(Vec::new());
-        }
-        parse::parse_257(r.first_line())
-    }
-
-    /// The current directory (PWD), parsed from the 257 reply.
-    pub fn pwd(&mut self) -> Result<Vec<u8>> {
-        let r = self.voidcmd("PWD")?;
-        if r.code != 257 {
-            return Ok(Vec::new());
-        }
-        parse::parse_257(r.first_line())
-    }
-
-    /// Removes a directory (RMD).
-    pub fn rmd(&mut self, dir: impl AsRef<[u8]>) -> Result<Reply> {
-        let dir = dir.as_ref();
-        check_line("path", dir)?;
-        self.voidcmd(verb_line("RMD", dir))
-    }
-
-    /// The size of a file (TYPE I if needed, then SIZE). None when the server answers with another
-    /// 2xx than 213, or does not implement SIZE (500, 502, 504).
-    pub fn size(&mut self, path: impl AsRef<[u8]>) -> Result<Option<u64>> {
-        let path = path.as_ref();
-        check_line("path", path)?;
-        self.idle()?;
-        match self.typed_command(Some("I"), &verb_line("SIZE", path))? {
-            Ok(r) if r.code == 213 => parse::parse_213_size(r.first_line()).map(Some),
-            Ok(_) => Ok(None),
-            Err(Error::Perm(r)) if matches!(r.code, 500 | 502 | 504) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
     /// Sends QUIT and closes the connection whatever the answer (ftplib's `quit`).
     pub fn quit(&mut self) -> Result<Reply> {
         if !self.ctrl.is_connected() {
             return Err(Error::State("not connected".into()));
         }
-        self.transfer = None;
+        self.conn.transfer = None;
         let res = self.ctrl.command("QUIT").and_then(|r| if r.class() == 2 { Ok(r) } else { Err(Error::Reply(r)) });
         self.close();
         res
@@ -646,16 +566,7 @@ impl Ftp {
         self.ctrl.detach();
         self.interrupter.set_control(None);
         self.interrupter.set_data(None);
-        self.welcome = None;
-        self.epsv_refused = false;
-        self.epsv_works = false;
-        self.mlst_facts_chosen = false;
-        self.transfer = None;
-        self.tls = None;
-        self.prot_p = false;
-        self.data_resumed = None;
-        self.features = None;
-        self.current_type = None;
+        self.conn = Connection::default();
     }
 
     /// Aborts a transfer (ftplib's `abort`): ABOR (after Telnet IP and Synch as urgent
@@ -672,7 +583,7 @@ impl Ftp {
     /// after ABOR goes out: with every handle on the socket closed, the reset reaches a
     /// server blocked writing to it (proftpd), which then answers the ABOR.
     pub(crate) fn abort_closing(&mut self, conn: Option<crate::data::DataConn>) -> Result<Reply> {
-        let open = self.transfer.take();
+        let open = self.conn.transfer.take();
         let was_open = open.is_some();
         if let Some(t) = &open {
             t.mark_cut();
@@ -728,4 +639,30 @@ impl Ftp {
 /// True for errors that a reply (not the connection) caused.
 pub(crate) fn is_reply_error(e: &Error) -> bool {
     matches!(e.kind(), ErrorKind::Reply | ErrorKind::Temp | ErrorKind::Perm)
+}
+
+impl Ftp {
+    /// Connects and logs in as a URL says: implicit TLS for `ftps://` (with the session's
+    /// TLS settings), the session's own mode (plain or explicit FTPS) for `ftp://`; the
+    /// URL's user and password, or anonymous. The path is left to the caller. An
+    /// `ftps://` URL holds for this connection only: the session's mode is kept.
+    pub fn connect_url(&mut self, url: &crate::url::FtpUrl, timeout: Option<Duration>) -> Result<Reply> {
+        // As `connect`: even a refusal leaves no old connection for the next command.
+        self.forget_connection();
+        let mode = self.opts.tls_mode;
+        if url.implicit_tls {
+            self.opts.tls_mode = TlsMode::Implicit;
+        } else if mode == TlsMode::Implicit {
+            return Err(Error::Invalid("an ftp:// URL on a session set to implicit FTPS (use ftps://)".into()));
+        }
+        let r = self.connect(&url.host, url.port, timeout, self.opts.source_address).and_then(|_| {
+            let r = self.login(url.user.as_deref(), url.password.as_deref(), None);
+            if r.is_err() {
+                self.close();
+            }
+            r
+        });
+        self.opts.tls_mode = mode;
+        r
+    }
 }

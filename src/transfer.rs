@@ -1,16 +1,18 @@
 //! Transfers (ftplib's transfercmd, retrbinary, retrlines, storbinary, storlines) and
 //! the listings built on them (mlsd, nlst, dir).
 
-use crate::commands::FileTime;
 use crate::control::{LogKind, check_line, verb_line};
-use crate::data::{DataConn, Pending};
+use crate::data::DataConn;
+use crate::data_setup::Pending;
 use crate::entry::Entry;
 use crate::error::{Error, ErrorKind, Result};
+use crate::filetime::FileTime;
 use crate::listing::MlsdEntry;
 use crate::parse;
-use crate::progress::{Meter, Stop};
+use crate::progress::{Flow, Meter, Stop};
 use crate::reply::{LineError, LineReader, MAX_LINE, Reply};
 use crate::session::{Ftp, OpenTransfer, is_reply_error};
+use crate::session::{TYPE_ASCII, TYPE_BINARY};
 use std::io::{self, Read, Write};
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -20,9 +22,6 @@ use std::sync::atomic::AtomicBool;
 pub const DEFAULT_BLOCKSIZE: usize = 8192;
 /// Largest block size accepted; larger requests are clamped.
 pub const MAX_BLOCKSIZE: usize = 16 << 20;
-
-pub(crate) const TYPE_BINARY: &str = "I";
-pub(crate) const TYPE_ASCII: &str = "A";
 
 /// One step of a transfer's data loop.
 pub(crate) enum Step {
@@ -35,9 +34,6 @@ pub(crate) enum Step {
     /// Stop the transfer for this reason (cancelled, a local file error, ...).
     Stop(Error),
 }
-
-/// What a transfer callback returns: go on, or stop (cancel) the transfer.
-pub type Flow = ControlFlow<()>;
 
 /// Put inside an `io::Error` by an upload source to cancel the transfer
 /// (the C layer's read callback uses it); any other read error is an I/O failure.
@@ -60,6 +56,30 @@ fn source_error(e: io::Error) -> Error {
     }
 }
 
+/// How a transfer starts: the REST offset, and for the whole-file helpers the size
+/// SIZE gave (the progress total where the 150 reply announces none) and whether REST
+/// must be answered 350: a server that ignored the offset would send or take the whole
+/// file, which a resumed file would then hold in the wrong place (ftplib accepts any
+/// 2xx/3xx).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Start {
+    pub(crate) rest: Option<u64>,
+    pub(crate) size_hint: Option<u64>,
+    pub(crate) strict_rest: bool,
+}
+
+impl Start {
+    /// ftplib's transfers: REST `rest` if given, any 2xx/3xx to it accepted.
+    pub(crate) fn at(rest: Option<u64>) -> Start {
+        Start { rest, ..Start::default() }
+    }
+
+    /// The whole-file helpers': REST held to 350, `size_hint` for progress.
+    pub(crate) fn whole_file(rest: Option<u64>, size_hint: Option<u64>) -> Start {
+        Start { rest, size_hint, strict_rest: true }
+    }
+}
+
 impl Ftp {
     /// Opens a data connection and sends `cmd` (ftplib's `ntransfercmd`): passive connect
     /// or active PORT/EPRT first, then `REST rest` if given, then the command, whose reply
@@ -67,7 +87,7 @@ impl Ftp {
     /// reply announced. The caller reads or writes, drops the connection, then calls
     /// `voidresp` (or `abort`).
     pub fn ntransfercmd(&mut self, cmd: impl AsRef<[u8]>, rest: Option<u64>) -> Result<(DataConn, Option<u64>)> {
-        self.ntransfercmd_typed(cmd.as_ref(), rest, None)
+        self.ntransfercmd_typed(cmd.as_ref(), Start::at(rest), None)
     }
 
     /// `ntransfercmd` that first puts the server in representation type `ty` (TYPE only
@@ -75,16 +95,16 @@ impl Ftp {
     fn ntransfercmd_typed(
         &mut self,
         cmd: &[u8],
-        rest: Option<u64>,
+        start: Start,
         ty: Option<&'static str>,
     ) -> Result<(DataConn, Option<u64>)> {
         check_line("command", cmd)?;
-        match self.open_transfer(cmd, rest, ty, true)? {
+        match self.open_transfer(cmd, start, ty, true)? {
             Some(opened) => Ok(opened),
             // Refused for a session not resumed: once more, with the tickets that
             // refused connection brought (servers give new ones after a full handshake).
             None => self
-                .open_transfer(cmd, rest, ty, false)?
+                .open_transfer(cmd, start, ty, false)?
                 .ok_or_else(|| Error::Proto("the server refused the TLS data connection twice in a row".into())),
         }
     }
@@ -95,10 +115,11 @@ impl Ftp {
     fn open_transfer(
         &mut self,
         cmd: &[u8],
-        rest: Option<u64>,
+        start: Start,
         ty: Option<&'static str>,
         may_retry: bool,
     ) -> Result<Option<(DataConn, Option<u64>)>> {
+        let rest = start.rest;
         self.idle()?;
         let (pending, mut r) = if self.can_pipeline_transfer(rest, ty) {
             let (s, r) = self.open_data_pipelined(cmd)?;
@@ -107,7 +128,7 @@ impl Ftp {
             let pending = self.open_data(ty)?;
             if let Some(offset) = rest {
                 let r = self.ctrl.command(format!("REST {offset}"))?;
-                if self.strict_rest && r.code != 350 {
+                if start.strict_rest && r.code != 350 {
                     return Err(Error::Reply(r));
                 }
             }
@@ -138,7 +159,7 @@ impl Ftp {
         // Registered before the TLS handshake, so a failed one is cleaned up by `abandon`
         // (which cuts the connection the server may be blocked on).
         let cut = Arc::new(AtomicBool::new(false));
-        self.transfer = Some(OpenTransfer { data: stream.try_clone().ok(), cut: cut.clone() });
+        self.conn.transfer = Some(OpenTransfer { data: stream.try_clone().ok(), cut: cut.clone() });
         self.interrupter.set_data(Some(&stream));
         let stream = match self.protect(stream) {
             Ok((s, false)) => s,
@@ -154,7 +175,7 @@ impl Ftp {
                 // An empty file, sent in full: its reply is the next one read.
                 Ok(done) => {
                     self.ctrl.hold(done);
-                    self.transfer = Some(OpenTransfer { data: None, cut: cut.clone() });
+                    self.conn.transfer = Some(OpenTransfer { data: None, cut: cut.clone() });
                     s
                 }
                 // Not for a 421: the server is closing the session.
@@ -172,10 +193,10 @@ impl Ftp {
         // Only a whole file's size, sent in binary, can be compared with the bytes
         // received: in ASCII mode a server may announce the size on disk and convert
         // line endings. Where no comparison applies, the final reply decides.
-        let binary = self.current_type == Some(TYPE_BINARY);
+        let binary = self.conn.current_type == Some(TYPE_BINARY);
         let expected = size.filter(|_| binary && rest.is_none_or(|r| r == 0));
         // After CCC (a connection that had TLS, in clear text now) replies prove nothing.
-        let replies_vouch = self.ctrl.is_tls() || self.tls.is_none();
+        let replies_vouch = self.ctrl.is_tls() || self.conn.tls.is_none();
         Ok(Some((DataConn::new(stream, expected, replies_vouch, cut), size)))
     }
 
@@ -191,7 +212,7 @@ impl Ftp {
     pub(crate) fn abandon(&mut self, conn: Option<DataConn>, why: Error) -> Error {
         // Counted as an open transfer even before its connection was accepted: a 1xx
         // came, so a final reply is on its way.
-        self.transfer.get_or_insert_with(OpenTransfer::default);
+        self.conn.transfer.get_or_insert_with(OpenTransfer::default);
         let settled = self.abort_closing(conn);
         match settled {
             Ok(_) => why,
@@ -218,13 +239,13 @@ impl Ftp {
 
     /// Opens the data connection for a metered transfer. The total to report: the 150
     /// reply's size for a whole file, else the size a whole-file helper got from SIZE
-    /// (`size_hint`); either less a REST offset. After REST the 150 is not used: servers
-    /// differ on whether it counts the whole file (vsftpd) or what is left (proftpd).
-    fn metered_open(&mut self, meter: &mut Meter, cmd: &[u8], ty: &'static str, rest: Option<u64>) -> Result<DataConn> {
-        let hint = self.size_hint.take();
-        let (conn, size) = self.ntransfercmd_typed(cmd, rest, Some(ty))?;
-        let offset = rest.unwrap_or(0);
-        let whole = if offset == 0 { size.or(hint) } else { hint };
+    /// (`start.size_hint`); either less a REST offset. After REST the 150 is not used:
+    /// servers differ on whether it counts the whole file (vsftpd) or what is left
+    /// (proftpd).
+    fn metered_open(&mut self, meter: &mut Meter, cmd: &[u8], ty: &'static str, start: Start) -> Result<DataConn> {
+        let (conn, size) = self.ntransfercmd_typed(cmd, start, Some(ty))?;
+        let offset = start.rest.unwrap_or(0);
+        let whole = if offset == 0 { size.or(start.size_hint) } else { start.size_hint };
         meter.set_total(whole.map(|s| s.saturating_sub(offset)));
         Ok(conn)
     }
@@ -255,7 +276,7 @@ impl Ftp {
         mut callback: impl FnMut(&[u8]) -> Flow,
     ) -> Result<Reply> {
         let mut buf = vec![0u8; blocksize.clamp(1, MAX_BLOCKSIZE)];
-        self.download(cmd.as_ref(), rest, |conn| match conn.read_batched(&mut buf) {
+        self.download(cmd.as_ref(), Start::at(rest), |conn| match conn.read_batched(&mut buf) {
             Ok(0) => Step::End,
             Ok(n) if callback(&buf[..n]).is_break() => Step::Stop(Error::Cancelled),
             Ok(n) => Step::Moved(n),
@@ -269,12 +290,12 @@ impl Ftp {
     pub(crate) fn download(
         &mut self,
         cmd: &[u8],
-        rest: Option<u64>,
+        start: Start,
         mut step: impl FnMut(&mut DataConn) -> Step,
     ) -> Result<Reply> {
         check_line("command", cmd)?;
         self.metered(|this, meter| {
-            let mut conn = this.metered_open(meter, cmd, TYPE_BINARY, rest)?;
+            let mut conn = this.metered_open(meter, cmd, TYPE_BINARY, start)?;
             loop {
                 match step(&mut conn) {
                     Step::End => break,
@@ -303,7 +324,7 @@ impl Ftp {
         let cmd = cmd.as_ref();
         check_line("command", cmd)?;
         self.metered(|this, meter| {
-            let conn = this.metered_open(meter, cmd, TYPE_ASCII, None)?;
+            let conn = this.metered_open(meter, cmd, TYPE_ASCII, Start::at(None))?;
             let mut reader = LineReader::new(conn);
             let mut line = Vec::new();
             let mut counted = 0;
@@ -355,7 +376,7 @@ impl Ftp {
         mut callback: impl FnMut(&[u8]) -> Flow,
     ) -> Result<Reply> {
         let mut buf = vec![0u8; blocksize.clamp(1, MAX_BLOCKSIZE)];
-        self.upload(cmd.as_ref(), rest, |conn| {
+        self.upload(cmd.as_ref(), Start::at(rest), |conn| {
             let n = loop {
                 match source.read(&mut buf) {
                     Ok(n) => break n,
@@ -381,12 +402,12 @@ impl Ftp {
     pub(crate) fn upload(
         &mut self,
         cmd: &[u8],
-        rest: Option<u64>,
+        start: Start,
         mut step: impl FnMut(&mut DataConn) -> Step,
     ) -> Result<Reply> {
         check_line("command", cmd)?;
         self.metered(|this, meter| {
-            let mut conn = this.metered_open(meter, cmd, TYPE_BINARY, rest)?;
+            let mut conn = this.metered_open(meter, cmd, TYPE_BINARY, start)?;
             loop {
                 match step(&mut conn) {
                     Step::End => break,
@@ -418,7 +439,7 @@ impl Ftp {
         let cmd = cmd.as_ref();
         check_line("command", cmd)?;
         self.metered(|this, meter| {
-            let mut conn = this.metered_open(meter, cmd, TYPE_ASCII, None)?;
+            let mut conn = this.metered_open(meter, cmd, TYPE_ASCII, Start::at(None))?;
             let mut pending: Vec<u8> = Vec::new();
             let mut out: Vec<u8> = Vec::with_capacity(64 * 1024);
             let mut chunk = vec![0u8; 64 * 1024];
@@ -568,7 +589,7 @@ impl Ftp {
     fn all_mlst_facts(&mut self) -> Result<()> {
         let facts: String = self.features()?.mlst_facts().iter().map(|(f, _)| format!("{f};")).collect();
         match self.ctrl.command(format!("OPTS MLST {facts}")) {
-            Ok(r) if r.class() == 2 => self.mlst_facts_chosen = false,
+            Ok(r) if r.class() == 2 => self.conn.mlst_facts_chosen = false,
             Ok(_) => {}
             Err(e) if is_reply_error(&e) => {}
             Err(e) => return Err(e),
@@ -583,7 +604,7 @@ impl Ftp {
         let path = path.as_ref();
         check_line("path", path)?;
         if self.features()?.has("MLST") {
-            if self.mlst_facts_chosen {
+            if self.conn.mlst_facts_chosen {
                 self.all_mlst_facts()?;
             }
             // A blank line is no entry (LIST's are skipped too).

@@ -3,10 +3,6 @@
 
 use crate::control::check_line;
 use crate::error::{Error, Result};
-use crate::reply::Reply;
-use crate::session::Ftp;
-use crate::tls::TlsMode;
-use std::time::Duration;
 
 /// A parsed FTP URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,32 +139,6 @@ impl FtpUrl {
             None => (path, None),
         };
         Ok(FtpUrl { implicit_tls, user, password, host, port, path: decode(url, path, "path")?, typecode })
-    }
-}
-
-impl Ftp {
-    /// Connects and logs in as a URL says: implicit TLS for `ftps://` (with the session's
-    /// TLS settings), the session's own mode (plain or explicit FTPS) for `ftp://`; the
-    /// URL's user and password, or anonymous. The path is left to the caller. An
-    /// `ftps://` URL holds for this connection only: the session's mode is kept.
-    pub fn connect_url(&mut self, url: &FtpUrl, timeout: Option<Duration>) -> Result<Reply> {
-        // As `connect`: even a refusal leaves no old connection for the next command.
-        self.forget_connection();
-        let mode = self.opts.tls_mode;
-        if url.implicit_tls {
-            self.opts.tls_mode = TlsMode::Implicit;
-        } else if mode == TlsMode::Implicit {
-            return Err(Error::Invalid("an ftp:// URL on a session set to implicit FTPS (use ftps://)".into()));
-        }
-        let r = self.connect(&url.host, url.port, timeout, self.opts.source_address).and_then(|_| {
-            let r = self.login(url.user.as_deref(), url.password.as_deref(), None);
-            if r.is_err() {
-                self.close();
-            }
-            r
-        });
-        self.opts.tls_mode = mode;
-        r
     }
 }
 

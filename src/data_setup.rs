@@ -1,0 +1,212 @@
+//! Setting up data connections for the session: passive (EPSV/PASV, pipelined with
+//! the transfer command where that is safe) and active (PORT/EPRT, then accepting the
+//! server's connection).
+
+use crate::error::{Error, Result};
+use crate::net::{self, Ready};
+use crate::parse;
+use crate::reply::Reply;
+use crate::session::{Ftp, is_reply_error};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+/// `addr` with another port; an IPv6 scope (a link-local server's interface) stays.
+fn with_port(mut addr: SocketAddr, port: u16) -> SocketAddr {
+    addr.set_port(port);
+    addr
+}
+
+/// A data connection being set up: passive ones are connected before the command,
+/// active ones wait for the server after it.
+pub(crate) enum Pending {
+    Connected(TcpStream),
+    Listening(TcpListener),
+}
+
+impl Ftp {
+    /// Asks for a passive port and returns the address to connect to. On IPv6 only EPSV
+    /// exists; on IPv4 EPSV is tried first and PASV used if the server refuses it.
+    /// `ty`: the representation type the transfer needs, sent with the first command.
+    pub(crate) fn makepasv(&mut self, mut ty: Option<&'static str>) -> Result<SocketAddr> {
+        let peer = self.ctrl.peer()?;
+        // An IPv4-mapped peer ("::ffff:127.0.0.1") is an IPv4 server: PASV may help.
+        let ipv4 = peer.ip().to_canonical().is_ipv4();
+        if !ipv4 || !self.conn.epsv_refused {
+            match self.typed_command(ty.take(), b"EPSV")? {
+                Ok(r) if r.code == 229 => {
+                    let port = parse::parse_229(r.first_line())?;
+                    self.conn.epsv_works = true;
+                    return Ok(with_port(peer, port));
+                }
+                Ok(r) => return Err(Error::Reply(r)),
+                // Not after a 421: the server is closing, and PASV would hide why.
+                Err(e) if ipv4 && is_reply_error(&e) && e.reply().is_none_or(|r| r.code != 421) => {
+                    self.conn.epsv_refused = true
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let r = self.typed_command(ty, b"PASV")??;
+        if r.code != 227 {
+            return Err(Error::Reply(r));
+        }
+        let (host, port) = parse::parse_227(r.first_line())?;
+        Ok(if self.opts.trust_pasv_host { SocketAddr::new(IpAddr::V4(host), port) } else { with_port(peer, port) })
+    }
+
+    /// Listens on the control connection's local address and tells the server with
+    /// PORT (IPv4) or EPRT (IPv6).
+    /// With an external address set (a client behind NAT), that address is announced
+    /// instead, while the listener stays on the local one.
+    pub(crate) fn makeport(&mut self) -> Result<TcpListener> {
+        let local = self.ctrl.local()?;
+        let listener = net::listen_on(with_port(local, 0))?;
+        let port = listener.local_addr().map_err(|e| Error::io("active mode listener address", e))?.port();
+        // An IPv4-mapped address is announced as the IPv4 address it is: the server
+        // sees an IPv4 client, and refuses EPRT |2| for it.
+        let announced = self.opts.active_address.unwrap_or(local.ip()).to_canonical();
+        let cmd = match announced {
+            IpAddr::V4(ip) => {
+                let o = ip.octets();
+                format!("PORT {},{},{},{},{},{}", o[0], o[1], o[2], o[3], port >> 8, port & 0xff)
+            }
+            IpAddr::V6(ip) => format!("EPRT |2|{ip}|{port}|"),
+        };
+        let r = self.ctrl.command(&cmd)?;
+        if r.class() != 2 {
+            return Err(Error::Reply(r));
+        }
+        Ok(listener)
+    }
+
+    /// The data timeout and keep-alive, on a new data connection.
+    fn data_socket_options(&self, s: &TcpStream) -> Result<()> {
+        net::set_timeouts(s, self.opts.data_timeout()).map_err(|e| Error::io("data connection", e))?;
+        net::set_keepalive(s, self.opts.keepalive).map_err(|e| Error::io("data connection keep-alive", e))
+    }
+
+    /// Opens the data side before the transfer command is sent.
+    /// `ty`: the representation type the transfer needs (None: leave it as it is).
+    pub(crate) fn open_data(&mut self, ty: Option<&'static str>) -> Result<Pending> {
+        if self.opts.passive {
+            let addr = self.makepasv(ty)?;
+            let s = net::connect_addr(addr, self.opts.connect_timeout(), self.opts.source_address)?;
+            self.data_socket_options(&s)?;
+            Ok(Pending::Connected(s))
+        } else {
+            if let Some(ty) = ty {
+                self.set_type(ty)?;
+            }
+            Ok(Pending::Listening(self.makeport()?))
+        }
+    }
+
+    /// Whether `open_data_pipelined` may be used: passive mode with pipelining on, an
+    /// EPSV that already worked on this connection, no REST and no TYPE to send first
+    /// (a refused REST or TYPE would let the transfer command run with the wrong offset
+    /// or type, so those are never pipelined with it).
+    pub(crate) fn can_pipeline_transfer(&self, rest: Option<u64>, ty: Option<&'static str>) -> bool {
+        let type_ok = ty.is_none_or(|t| self.opts.cache_type && self.conn.current_type == Some(t));
+        self.opts.passive
+            && self.opts.pipelining
+            && self.conn.epsv_works
+            && !self.conn.epsv_refused
+            && rest.is_none()
+            && type_ok
+    }
+
+    /// Sends EPSV and the transfer command `cmd` in one write, connects to the port the
+    /// 229 names, and returns the data connection and `cmd`'s first reply. This saves a
+    /// round trip per transfer. A server that refuses `cmd` (e.g. 550) may close the
+    /// port before we connect: its reply then wins over the connection error.
+    pub(crate) fn open_data_pipelined(&mut self, cmd: &[u8]) -> Result<(TcpStream, Reply)> {
+        let peer = self.ctrl.peer()?;
+        self.ctrl.send_fresh(&[b"EPSV", cmd])?;
+        let addr = match self.ctrl.get_response() {
+            Ok(r) if r.code == 229 => parse::parse_229(r.first_line()).map(|port| with_port(peer, port)),
+            Ok(r) => Err(Error::Reply(r)),
+            Err(e) => Err(e),
+        };
+        let connected = match addr {
+            Ok(addr) => net::connect_addr(addr, self.opts.connect_timeout(), self.opts.source_address),
+            Err(e) if !self.ctrl.is_usable() => return Err(e),
+            Err(e) => Err(e),
+        };
+        match connected {
+            Ok(s) => {
+                self.data_socket_options(&s)?;
+                let r = self.ctrl.get_response()?;
+                Ok((s, r))
+            }
+            // `cmd`'s reply is still due: read it so later replies stay in step.
+            Err(e) => match self.ctrl.get_response() {
+                Ok(r) if r.class() == 1 => Err(self.abandon(None, e)),
+                Ok(_) => Err(e),
+                Err(refused) if is_reply_error(&refused) && is_reply_error(&e) => Err(e),
+                Err(refused) if is_reply_error(&refused) => Err(refused),
+                Err(broken) => Err(broken),
+            },
+        }
+    }
+
+    /// Waits for the server to connect in active mode. Connections from any address but
+    /// the control peer's are refused; a reply arriving instead (e.g. 425) ends the wait.
+    pub(crate) fn accept_data(&mut self, listener: TcpListener) -> Result<TcpStream> {
+        let peer_ip = self.ctrl.peer()?.ip().to_canonical();
+        // checked_add: a timeout too long to add (Duration::MAX) is no deadline at all.
+        let deadline = self.opts.connect_timeout().and_then(|t| Instant::now().checked_add(t));
+        loop {
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if left.is_some_and(|l| l.is_zero()) {
+                return Err(Error::Timeout("waiting for the server to open the active-mode data connection".into()));
+            }
+            // A reply that came in the same packet as the 150 is already buffered: the
+            // socket would never signal it. A connection already queued still wins.
+            let ready = if self.ctrl.has_buffered_reply() {
+                match net::wait_readable(&listener, self.ctrl.stream()?, Some(Duration::ZERO)) {
+                    Ok(Some(Ready::First)) => Some(Ready::First),
+                    _ => Some(Ready::Second),
+                }
+            } else {
+                net::wait_readable(&listener, self.ctrl.stream()?, left)
+                    .map_err(|e| Error::io("wait for data connection", e))?
+            };
+            match ready {
+                None => continue,
+                Some(Ready::Second) => {
+                    // Only the LF of the 150's CRLF, split off: no reply yet.
+                    self.ctrl.absorb_split_lf()?;
+                    if !self.ctrl.has_buffered_reply() && !net::has_input(self.ctrl.stream()?) {
+                        continue;
+                    }
+                    let r = self.ctrl.read_reply()?;
+                    return Err(Error::from_reply(r));
+                }
+                Some(Ready::First) => {
+                    let (stream, from) = listener.accept().map_err(|e| Error::io("accept data connection", e))?;
+                    if from.ip().to_canonical() != peer_ip {
+                        // Someone else raced the server to our port: refuse and keep waiting.
+                        drop(stream);
+                        continue;
+                    }
+                    self.data_socket_options(&stream)?;
+                    return Ok(stream);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_data_address_keeps_the_link_local_scope_of_the_control_peer() {
+        let peer = SocketAddr::V6(std::net::SocketAddrV6::new("fe80::1".parse().unwrap(), 21, 0, 3));
+        match with_port(peer, 40000) {
+            SocketAddr::V6(a) => assert_eq!((a.port(), a.scope_id()), (40000, 3)),
+            other => panic!("{other}"),
+        }
+    }
+}
