@@ -45,7 +45,19 @@ func dial(t *testing.T, ctx context.Context, port string, opts ...ftp.Option) *f
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
-	t.Cleanup(func() { c.Close() })
+	t.Cleanup(func() {
+		// Bounded, so that a Close that hangs fails the test instead of the whole run.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c.Close()
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("Close still blocked after 10s")
+		}
+	})
 	return c
 }
 
