@@ -181,6 +181,11 @@ func TestStorMkdRenameListAndMLSD(t *testing.T) {
 				entries[0].Size != int64(len(data)) || entries[0].Type != ftp.TypeFile || entries[0].ModTime.IsZero() {
 				t.Fatalf("List: %+v, %v", entries, err)
 			}
+			// Raw tells which listing List used: MLSD facts or an "ls -l" line.
+			if raw := entries[0].Raw; srv.name == "proftpd" && !strings.Contains(raw, "type=file;") ||
+				srv.name == "vsftpd" && !strings.HasPrefix(raw, "-rw") {
+				t.Fatalf("List on %s: Raw %q (want MLSD facts from proftpd, a LIST line from vsftpd)", srv.name, raw)
+			}
 			if srv.name == "proftpd" {
 				m, err := c.MLSD(dir)
 				var file *ftp.MLSDEntry
