@@ -178,10 +178,14 @@ func (c *Conn) setup(cfg *config) error {
 	t := C.ftp_tls_config_new()
 	defer C.ftp_tls_config_free(t)
 	set := func(rc C.ftp_result, what string) error {
-		if rc != C.FTP_OK {
-			return &Error{Op: "Dial", Code: Code(rc), Message: what + ": " + Code(rc).Error()}
+		if rc == C.FTP_OK {
+			return nil
 		}
-		return nil
+		msg := what + ": " + Code(rc).Error()
+		if m := C.ftp_tls_config_last_error(t); m != nil && *m != 0 {
+			msg = C.GoString(m) // names the file and why it would not load
+		}
+		return &Error{Op: "Dial", Code: Code(rc), Message: msg}
 	}
 	withPath := func(path string, f func(*C.char) C.ftp_result, what string) error {
 		if path == "" {
