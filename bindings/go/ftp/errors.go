@@ -5,7 +5,10 @@ package ftp
 */
 import "C"
 
-import "fmt"
+import (
+	"strconv"
+	"strings"
+)
 
 // Code is a libftp result code (FTP_E_* in ftp.h). Each code is also an error, so
 // errors.Is(err, ftp.ErrPerm) tells what kind of failure a call had.
@@ -24,7 +27,7 @@ const (
 	ErrCancelled   Code = C.FTP_E_CANCELLED     // a callback asked to stop
 	ErrInvalid     Code = C.FTP_E_INVALID       // a bad argument (CR/LF in a path, say)
 	ErrState       Code = C.FTP_E_STATE         // not connected, or a transfer is open
-	ErrBusy        Code = C.FTP_E_BUSY          // the session is in use by another goroutine
+	ErrBusy        Code = C.FTP_E_BUSY          // a Retr reader is open (close it first), or another call is running
 	ErrTLS         Code = C.FTP_E_TLS           // a TLS failure
 	ErrUntrusted   Code = C.FTP_E_TLS_UNTRUSTED // the certificate is not trusted
 	ErrHostname    Code = C.FTP_E_TLS_HOSTNAME  // the certificate names another host
@@ -33,24 +36,53 @@ const (
 	ErrInterrupted Code = C.FTP_E_INTERRUPTED   // interrupted (the context was cancelled)
 )
 
-func (c Code) Error() string { return C.GoString(C.ftp_strerror(C.int(c))) }
+// Error describes the code; in Go terms where libftp's text (ftp_strerror) speaks of
+// C functions and threads.
+func (c Code) Error() string {
+	switch c {
+	case ErrCancelled:
+		return "cancelled by the WithProgress function"
+	case ErrBusy:
+		return "connection busy: a Retr reader is still open, or another call is running"
+	case ErrInterrupted:
+		return "interrupted: the context given to Dial is done"
+	}
+	return C.GoString(C.ftp_strerror(C.int(c)))
+}
 
 // Error is what a failed call returns: the operation, the code, the server's last
 // reply and libftp's message. Use errors.As to get at it, errors.Is to test the code.
 type Error struct {
-	Op        string // the Go method, e.g. "Retr"
+	Op        string // the Go method, e.g. "Retr" (RetrTo and a Retr reader's Close say "Retr" too)
 	Code      Code
 	ReplyCode int    // the server's last reply code, 0 if none
-	ReplyText string // the server's last reply
-	Message   string // what failed, from libftp
+	ReplyText string // the server's last reply, its lines joined by "\n"
+	Message   string // what failed, from libftp (it often quotes the reply)
 	ctxErr    error  // the context's error when its cancellation interrupted the call
 }
 
+// Error says what failed once: libftp's message, the context's error if that ended
+// the call, and the server's last reply unless the message quotes it already.
 func (e *Error) Error() string {
-	if e.ReplyCode != 0 {
-		return fmt.Sprintf("ftp %s: %s (last reply: %s)", e.Op, e.Message, e.ReplyText)
+	msg := e.Message
+	if msg == "" {
+		msg = e.Code.Error()
 	}
-	return fmt.Sprintf("ftp %s: %s", e.Op, e.Message)
+	if e.ctxErr != nil && !strings.Contains(msg, e.ctxErr.Error()) {
+		msg += ": " + e.ctxErr.Error() // "interrupted: context canceled"
+	}
+	if e.ReplyCode != 0 {
+		// libftp's messages write a reply on one line, its lines joined by " | ".
+		reply := strings.ReplaceAll(strings.TrimRight(e.ReplyText, "\n"), "\n", " | ")
+		if reply == "" {
+			reply = strconv.Itoa(e.ReplyCode)
+		}
+		first, _, _ := strings.Cut(reply, " | ")
+		if !strings.Contains(msg, first) {
+			msg += " (last reply: " + reply + ")"
+		}
+	}
+	return "ftp " + e.Op + ": " + msg
 }
 
 // Unwrap makes errors.Is(err, ftp.ErrPerm) and friends work.

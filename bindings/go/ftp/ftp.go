@@ -13,6 +13,9 @@
 // the running call is interrupted (libftp's ftp_interrupt) and later calls fail, each
 // with an error that matches both ftp.ErrInterrupted and the context's error.
 // A Conn is safe for use by several goroutines; calls on it run one at a time.
+// While a Retr reader is open the connection belongs to that transfer: other calls
+// fail at once with an error matching ftp.ErrBusy (close the reader first), and
+// Close aborts the transfer and closes the connection.
 package ftp
 
 /*
@@ -82,14 +85,17 @@ func WithProgress(f func(done uint64, total int64) bool) Option {
 }
 
 // Conn is one FTP session.
+//
+// Locking: mu is held for the length of one call on h, and never while a Retr reader
+// waits for data; the reader has its own lock (reader.mu), always taken after mu.
 type Conn struct {
-	mu       sync.Mutex // one call at a time
+	mu       sync.Mutex // one call at a time; guards h and rd
 	h        *C.ftp_session
 	ctx      context.Context
 	stop     chan struct{}
 	watcher  sync.WaitGroup
 	progress unsafe.Pointer // the progress callback's box, freed by Close
-	dataOpen int32          // 1 while a Retr reader holds the data connection
+	rd       *reader        // the open Retr reader, nil if none
 }
 
 func cstr(s string) *C.char { return C.CString(s) }
@@ -172,10 +178,14 @@ func (c *Conn) setup(cfg *config) error {
 	t := C.ftp_tls_config_new()
 	defer C.ftp_tls_config_free(t)
 	set := func(rc C.ftp_result, what string) error {
-		if rc != C.FTP_OK {
-			return &Error{Op: "Dial", Code: Code(rc), Message: what + ": " + Code(rc).Error()}
+		if rc == C.FTP_OK {
+			return nil
 		}
-		return nil
+		msg := what + ": " + Code(rc).Error()
+		if m := C.ftp_tls_config_last_error(t); m != nil && *m != 0 {
+			msg = C.GoString(m) // names the file and why it would not load
+		}
+		return &Error{Op: "Dial", Code: Code(rc), Message: msg}
 	}
 	withPath := func(path string, f func(*C.char) C.ftp_result, what string) error {
 		if path == "" {
@@ -220,22 +230,26 @@ func (c *Conn) setup(cfg *config) error {
 // watch interrupts the running call when the context is done; a download held open
 // by a Retr reader is aborted, which wakes a blocked Read. ftp_interrupt does nothing
 // between calls, and a call may have passed its context check just before the context
-// ended: so the interrupt is repeated until Close.
+// ended: so the interrupt is repeated until Close. The abort is a call on the session:
+// it is made only when mu is free (TryLock), so the watcher never waits for a call,
+// and Close, which waits for the watcher while holding mu, cannot deadlock with it.
 func (c *Conn) watch() {
 	defer c.watcher.Done()
+	h := c.h // freed by Close only after this goroutine is done
 	select {
 	case <-c.ctx.Done():
 	case <-c.stop:
 		return
 	}
-	aborted := false
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		C.ftp_interrupt(c.h)
-		if !aborted && atomic.LoadInt32(&c.dataOpen) == 1 {
-			C.ftp_abort(c.h)
-			aborted = true
+		C.ftp_interrupt(h)
+		if c.mu.TryLock() {
+			if r := c.rd; r != nil && !r.eof.Load() && r.cut.CompareAndSwap(notCut, cutByContext) {
+				C.ftp_abort(h) // resets the data connection: a blocked Read returns
+			}
+			c.mu.Unlock()
 		}
 		select {
 		case <-tick.C:
@@ -255,12 +269,19 @@ func (c *Conn) call(op string, f func() C.ftp_result) error {
 	return c.err(op, f())
 }
 
-// usable says why no call can start (closed, or the context is done); c.mu is held.
+// usable says why no call can start (closed, the context is done, or a Retr reader
+// is open); c.mu is held.
 func (c *Conn) usable(op string) error {
 	if c.h == nil {
 		return &Error{Op: op, Code: ErrState, Message: "the connection is closed"}
 	}
-	return ctxError(op, c.ctx)
+	if err := ctxError(op, c.ctx); err != nil {
+		return err
+	}
+	if c.rd != nil {
+		return &Error{Op: op, Code: ErrBusy, Message: "a transfer's reader (from Retr) is still open and must be closed first"}
+	}
+	return nil
 }
 
 // ctxError is the error of a call cut short by its context, nil while ctx is live.
@@ -289,7 +310,9 @@ func (c *Conn) err(op string, rc C.ftp_result) error {
 }
 
 // Close ends the session without a goodbye (see Quit) and frees it. It is safe to
-// call more than once.
+// call more than once, and while a Retr reader is open: the transfer is then
+// aborted (a Read blocked in another goroutine returns an error at once), and the
+// reader's Read and Close report that the connection was closed (see Retr).
 func (c *Conn) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -298,6 +321,24 @@ func (c *Conn) Close() error {
 	}
 	close(c.stop)
 	c.watcher.Wait() // the watcher must be done with h before it is freed
+	if r := c.rd; r != nil {
+		c.rd = nil
+		// With no Read running (TryLock), none can start: d is freed here and the
+		// control connection by ftp_free, which ends the transfer without waiting on
+		// the server. Otherwise a Read is inside ftp_data_read: ftp_abort resets the
+		// data connection, which wakes it (the session is not in use meanwhile); if
+		// the watcher has aborted the transfer already, the reset is done.
+		first := r.cut.CompareAndSwap(notCut, cutByConnClose)
+		if !r.mu.TryLock() {
+			if first {
+				C.ftp_abort(c.h)
+			}
+			r.mu.Lock()
+		}
+		C.ftp_data_free(r.d)
+		r.d = nil
+		r.mu.Unlock()
+	}
 	C.ftp_free(c.h)
 	c.h = nil
 	if c.progress != nil {
@@ -307,7 +348,8 @@ func (c *Conn) Close() error {
 	return nil
 }
 
-// Quit says goodbye (QUIT) and closes the session.
+// Quit says goodbye (QUIT) and closes the session. With a Retr reader open no QUIT
+// is sent: Quit returns the ErrBusy error and closes the session as Close does.
 func (c *Conn) Quit() error {
 	err := c.call("Quit", func() C.ftp_result { return C.ftp_quit(c.h) })
 	c.Close()
@@ -420,47 +462,86 @@ func (c *Conn) Stor(path string, r io.Reader) error {
 	return err
 }
 
-// Retr opens a file for reading in binary mode. The session is busy until the reader
-// is closed: Close after io.EOF reads the server's final reply; Close before the end
-// aborts the transfer (ABOR) and leaves the session usable.
+// Retr opens a file for reading in binary mode. Until the reader is closed the
+// session is busy with this transfer: its other methods fail at once with an error
+// matching ErrBusy; Conn.Close aborts the transfer. Close after io.EOF reads the
+// server's final reply; Close before the end aborts the transfer (ABOR) and leaves the
+// session usable. Read may run in one goroutine while another calls the reader's
+// Close or Conn.Close: the Read then returns an error.
+//
+// After Conn.Close (or Quit) has ended the transfer, Read returns an error matching
+// ErrState, the reader's first Close too ("the connection was closed"); once closed,
+// the reader's Close returns nil.
 func (c *Conn) Retr(path string) (io.ReadCloser, error) {
-	var d *C.ftp_data
 	c.mu.Lock()
-	err := func() error {
-		if err := c.usable("Retr"); err != nil {
-			return err
-		}
-		if err := hasNUL("Retr", path); err != nil {
-			return err
-		}
-		typeI, cmd := cstr("TYPE I"), cstr("RETR "+path)
-		defer C.free(unsafe.Pointer(typeI))
-		defer C.free(unsafe.Pointer(cmd))
-		if rc := C.ftp_voidcmd(c.h, typeI); rc != C.FTP_OK {
-			return c.err("Retr", rc)
-		}
-		return c.err("Retr", C.ftp_transfercmd(c.h, cmd, C.FTP_NO_REST, &d))
-	}()
-	if err != nil {
-		c.mu.Unlock()
+	defer c.mu.Unlock()
+	if err := c.usable("Retr"); err != nil {
 		return nil, err
 	}
-	atomic.StoreInt32(&c.dataOpen, 1)
-	return &reader{c: c, d: d}, nil // holds c.mu until Close
+	if err := hasNUL("Retr", path); err != nil {
+		return nil, err
+	}
+	typeI, cmd := cstr("TYPE I"), cstr("RETR "+path)
+	defer C.free(unsafe.Pointer(typeI))
+	defer C.free(unsafe.Pointer(cmd))
+	if rc := C.ftp_voidcmd(c.h, typeI); rc != C.FTP_OK {
+		return nil, c.err("Retr", rc)
+	}
+	var d *C.ftp_data
+	if err := c.err("Retr", C.ftp_transfercmd(c.h, cmd, C.FTP_NO_REST, &d)); err != nil {
+		return nil, err
+	}
+	r := &reader{c: c, d: d}
+	c.rd = r
+	return r, nil
 }
 
+// Why a reader's transfer was aborted before its end (reader.cut).
+const (
+	notCut         int32 = iota
+	cutByClose           // the reader's Close
+	cutByConnClose       // Conn.Close
+	cutByContext         // the watcher, the connection's context being done
+)
+
+// reader is a Retr download. Its Read runs without the session's lock (ftp_data_read
+// touches only d), so the session can abort the transfer while a Read is blocked.
 type reader struct {
-	c      *Conn
-	d      *C.ftp_data
-	eof    bool
-	closed bool
+	c *Conn
+
+	// mu is held across each Read, ftp_data_read included; d and closed change only
+	// with both c.mu and mu held (c.mu first), so holding either one reads them.
+	mu     sync.Mutex
+	d      *C.ftp_data // nil once freed
+	closed bool        // the reader's Close has run
+
+	eof atomic.Bool  // the server ended the file (set by Read, with mu held)
+	cut atomic.Int32 // notCut, or who aborted the transfer (set with c.mu held)
+}
+
+// cutError is what Read and Close report for a transfer aborted by how.
+func (r *reader) cutError(op string, how int32) error {
+	switch how {
+	case cutByConnClose:
+		return &Error{Op: op, Code: ErrState, Message: "the connection was closed during the transfer"}
+	case cutByContext:
+		if err := ctxError(op, r.c.ctx); err != nil {
+			return err
+		}
+	}
+	return &Error{Op: op, Code: ErrState, Message: "reader closed"}
 }
 
 func (r *reader) Read(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.closed {
-		return 0, &Error{Op: "Read", Code: ErrState, Message: "reader closed"}
+		return 0, r.cutError("Read", cutByClose)
 	}
-	if r.eof {
+	if r.d == nil {
+		return 0, r.cutError("Read", cutByConnClose)
+	}
+	if r.eof.Load() {
 		return 0, io.EOF
 	}
 	if len(p) == 0 {
@@ -468,9 +549,13 @@ func (r *reader) Read(p []byte) (int, error) {
 	}
 	var n C.size_t
 	rc := C.ftp_data_read(r.d, (*C.uint8_t)(unsafe.Pointer(&p[0])), C.size_t(len(p)), &n)
-	if n == 0 {
+	if n == 0 || rc != C.FTP_OK {
+		// An abort resets the data connection, which reads as its end: tell them apart.
 		if err := ctxError("Read", r.c.ctx); err != nil {
-			return 0, err // ftp_abort from the watcher ended the read
+			return 0, err
+		}
+		if how := r.cut.Load(); how != notCut {
+			return 0, r.cutError("Read", how)
 		}
 	}
 	if rc != C.FTP_OK {
@@ -481,28 +566,48 @@ func (r *reader) Read(p []byte) (int, error) {
 		return 0, &Error{Op: "Read", Code: Code(rc), Message: msg}
 	}
 	if n == 0 {
-		r.eof = true
+		r.eof.Store(true)
 		return 0, io.EOF
 	}
 	return int(n), nil
 }
 
 func (r *reader) Close() error {
-	if r.closed {
-		return nil
-	}
-	r.closed = true
 	c := r.c
+	c.mu.Lock()
 	defer c.mu.Unlock()
-	atomic.StoreInt32(&c.dataOpen, 0)
-	if r.eof {
-		C.ftp_data_free(r.d)
-		return c.err("Retr", C.ftp_voidresp(c.h))
+	if c.rd != r {
+		// Closed already, or Conn.Close ended the transfer and freed d.
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.closed {
+			return nil
+		}
+		r.closed = true
+		return r.cutError("Retr", cutByConnClose)
 	}
-	rc := C.ftp_abort(c.h) // resets the data connection and reads ABOR's replies
+	c.rd = nil
+	eof := r.eof.Load() // once set, no Read calls into C again
+	var rc C.ftp_result = C.FTP_OK
+	aborted := !eof && r.cut.CompareAndSwap(notCut, cutByClose)
+	if aborted {
+		// Resets the data connection (waking a Read blocked in another goroutine)
+		// and reads ABOR's replies.
+		rc = C.ftp_abort(c.h)
+	}
+	r.mu.Lock()
 	C.ftp_data_free(r.d)
+	r.d = nil
+	r.closed = true
+	r.mu.Unlock()
 	if err := ctxError("Retr", c.ctx); err != nil {
 		return err
+	}
+	if !aborted {
+		if how := r.cut.Load(); how != notCut {
+			return r.cutError("Retr", how)
+		}
+		return c.err("Retr", C.ftp_voidresp(c.h))
 	}
 	return c.err("Retr", rc)
 }

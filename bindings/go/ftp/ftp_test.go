@@ -45,7 +45,19 @@ func dial(t *testing.T, ctx context.Context, port string, opts ...ftp.Option) *f
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
-	t.Cleanup(func() { c.Close() })
+	t.Cleanup(func() {
+		// Bounded, so that a Close that hangs fails the test instead of the whole run.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c.Close()
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("Close still blocked after 10s")
+		}
+	})
 	return c
 }
 
@@ -168,6 +180,11 @@ func TestStorMkdRenameListAndMLSD(t *testing.T) {
 			if err != nil || len(entries) != 1 || entries[0].Name != "moved.bin" ||
 				entries[0].Size != int64(len(data)) || entries[0].Type != ftp.TypeFile || entries[0].ModTime.IsZero() {
 				t.Fatalf("List: %+v, %v", entries, err)
+			}
+			// Raw tells which listing List used: MLSD facts or an "ls -l" line.
+			if raw := entries[0].Raw; srv.name == "proftpd" && !strings.Contains(raw, "type=file;") ||
+				srv.name == "vsftpd" && !strings.HasPrefix(raw, "-rw") {
+				t.Fatalf("List on %s: Raw %q (want MLSD facts from proftpd, a LIST line from vsftpd)", srv.name, raw)
 			}
 			if srv.name == "proftpd" {
 				m, err := c.MLSD(dir)

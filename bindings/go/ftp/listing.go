@@ -19,24 +19,26 @@ type EntryType int
 
 // The kinds of entries (ftp_entry_type in ftp.h).
 const (
-	TypeUnknown EntryType = C.FTP_ENTRY_UNKNOWN
+	TypeUnknown EntryType = C.FTP_ENTRY_UNKNOWN // a LIST line in no known format: Name is the whole line
 	TypeFile    EntryType = C.FTP_ENTRY_FILE
 	TypeDir     EntryType = C.FTP_ENTRY_DIR
-	TypeCDir    EntryType = C.FTP_ENTRY_CDIR // "." in MLSD-style listings
-	TypePDir    EntryType = C.FTP_ENTRY_PDIR // ".."
+	TypeCDir    EntryType = C.FTP_ENTRY_CDIR // the listed directory itself (MLSD "cdir", LIST ".")
+	TypePDir    EntryType = C.FTP_ENTRY_PDIR // its parent (MLSD "pdir", LIST "..")
 	TypeLink    EntryType = C.FTP_ENTRY_LINK
 	TypeSpecial EntryType = C.FTP_ENTRY_SPECIAL // device, socket, pipe
-	TypeOther   EntryType = C.FTP_ENTRY_OTHER
+	TypeOther   EntryType = C.FTP_ENTRY_OTHER   // another type the server named (an MLSD "OS.x=y" type)
 )
 
-// Entry is one parsed LIST line (Unix or DOS format).
+// Entry is one entry of a List: from an MLSD entry when the server supports MLSD,
+// otherwise from a LIST line (Unix "ls -l" or DOS/IIS format). LIST times are the
+// server's local time read as UTC, to the minute at best.
 type Entry struct {
 	Name    string
 	Type    EntryType
 	Size    int64     // -1 when the listing gave none
-	ModTime time.Time // zero when the listing gave none
-	Target  string    // a link's target
-	Raw     string    // the line as the server sent it
+	ModTime time.Time // in UTC; zero when the listing gave none
+	Target  string    // a link's target (LIST "name -> target", MLSD "OS.unix=slink:target")
+	Raw     string    // as received: the MLSD facts ("type=file;size=5;") or the LIST line
 }
 
 // MLSDEntry is one MLSD entry: its name and its facts, names in lower case
@@ -58,7 +60,10 @@ func (e MLSDEntry) Size() int64 {
 	return n
 }
 
-// List lists a directory with LIST and parses each line ("" for the working one).
+// List lists a directory ("" for the working one) as entries: with MLSD when the
+// server lists MLST in its FEAT reply, otherwise (or when the server refuses MLSD with
+// 500/502) with LIST, whose lines are parsed as Unix "ls -l" or DOS/IIS lines. MLSD
+// gives every entry's facts as the server sent them; see MLSD.
 func (c *Conn) List(path string) ([]Entry, error) {
 	var list *C.ftp_entry_list
 	err := c.withStrings("List", []string{path}, func(s []*C.char) C.ftp_result { return C.ftp_list_get(c.h, s[0], &list) })
