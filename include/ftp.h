@@ -109,102 +109,19 @@
  *   the session stays usable.
  *
  * Where libftp deliberately differs from Python's ftplib
- *   - Passive mode tries EPSV first on IPv4 too and falls back to PASV (like curl).
- *   - PASV replies are checked: six numbers, each 0..255, port not 0.
- *   - A multi-line reply ends only at "NNN " (same code, then a space) or "NNN".
- *   - A 120 welcome ("service ready in n minutes") is followed by reading the 220.
- *   - ftp_abort() reads both replies of "426 then 226"; a cancelled transfer also
- *     sends NOOP and skips replies up to its 200, so later replies stay in step.
- *     It also resets a data connection left open by ftp_transfercmd(), so servers
- *     that handle ABOR only between writes (vsftpd's default) answer at once.
- *   - ftp_size() puts the server in TYPE I first and reports "unknown" (not an error) when the
- *     server does not implement SIZE (500, 502, 504).
- *   - 257 replies (ftp_pwd, ftp_mkd): the path is the first quoted string with ""
- *     as an escaped quote; a missing closing quote or a control byte inside is a
- *     protocol error instead of a truncated or garbled path.
- *   - Active mode refuses data connections from any address other than the
- *     control connection's peer.
- *   - Any local error or cancellation during a transfer aborts it, so the session
- *     stays usable; ftplib leaves the final reply unread.
- *   - A reply's first line must start with three digits followed by a space, '-' or
- *     the end of the line (ftplib looks only at the first character).
- *   - Replies, listing lines and names are kept as bytes, and paths are sent as the
- *     bytes given; ftplib decodes and encodes them as strict UTF-8 (its `encoding`)
- *     and fails on names in other encodings.
- *   - A welcome that is not 2xx (after an optional 120) fails ftp_connect() and
- *     closes the connection; ftplib accepts a 1xx or 3xx welcome.
- *   - While a data connection from ftp_transfercmd() is open, other commands fail
- *     with FTP_E_STATE until ftp_voidresp() or ftp_abort().
- *   - EPSV (229) replies are checked: "(|||port|)", port 1..65535.
- *   - Active mode: a reply such as 425 arriving instead of the server's
- *     connection ends the wait at once; ftplib blocks in accept().
- *   - ABOR is sent the RFC 959 way on a plain control connection, Telnet IP and
- *     Synch (urgent data) first; ftplib sends only "ABOR" as urgent data (vsftpd,
- *     proftpd and pyftpdlib all accept it; tested). Over TLS it goes as a plain
- *     command, as FTP_TLS sends it. 451 is treated like 426, and a 426
- *     with nothing after it does not hang (NOOP settles it); nor does pure-ftpd's
- *     lone "150 ..." summary. The data connection is reset (RST), even one the
- *     caller still holds, so a server blocked writing to it answers at once.
- *   - ftp_mlsd() and ftp_nlst() pass entries to the callback as they arrive; if
- *     the transfer then fails, those entries came from an incomplete listing
- *     (ftplib returns nothing). Memory stays bounded for huge listings.
- *   - MLSD lines: a line without a space is all name; a missing final ';' after
- *     the facts keeps the last value whole (ftplib cuts it short).
- *   - ftp_quit() closes the connection even when QUIT fails or gets no reply;
- *     ftplib's quit() leaves it open.
- *   - Without a log callback the trace goes to stderr (ftplib prints to stdout).
- *   - Replies that arrive while no command is outstanding (a server's stray or
- *     repeated reply) are read and dropped before the next command is sent, so they
- *     are never taken as its answer (ftplib would then stay one reply behind). A
- *     stray 421 ends the session with FTP_E_TEMP; 16 stray replies in a row are
- *     FTP_E_PROTO. Each one dropped is logged at debug level 1.
- *   - The 8192-byte limit on a reply or text line counts the line without its line
- *     ending; ftplib counts the CR LF too (so it allows 8190 bytes before them).
- *   - ftp_abort() answered with 421 is FTP_E_TEMP and ends the session; ftplib
- *     calls any reply other than 225, 226 and 426 a protocol error.
- *   - FTPS data connections resume the control connection's TLS session, so
- *     servers that require it (vsftpd's default, proftpd) accept them; ftplib's
- *     FTP_TLS fails there with "522 SSL connection failed: session reuse required".
- *     Each TLS 1.3 ticket is offered once while unused ones remain. A data
- *     connection that did not resume, which the server then closes at once with a
- *     4xx reply, is asked for again, once, with the tickets that handshake brought
- *     (logged at debug level 1): proftpd takes each ticket once and sends none on
- *     upload connections, so its third upload in a row would fail (curl fails its
- *     second).
- *   - Certificates are verified by default, host name included; ftplib uses
- *     whatever SSLContext it is given (verification off unless the caller sets it).
- *   - After a login over TLS, PBSZ 0 + PROT P are sent unless the configuration
- *     says otherwise (ftp_tls_config_set_protect_data); ftplib leaves data in
- *     clear text until prot_p().
- *   - In TLS mode a 230 or a refused AUTH ends the connection before any
- *     credential is sent; bytes between the 234 and the handshake are refused.
- *   - ftp_ccc() does a full TLS shutdown (close_notify both ways) before going on
- *     in clear text, and ftp_login() then refuses to send credentials in clear.
- *   - A TLS download that ends without close_notify is checked against the
- *     announced size (see "TLS" above); ftplib accepts any end.
- *   - Implicit FTPS (ftplib has none) and an AUTH SSL fallback (off by default).
- *   - ftp_login() is followed by FEAT, and by OPTS UTF8 ON when the server lists UTF8
- *     (ftplib sends neither); ftp_set_feat_after_login() turns that off.
- *   - Fewer round trips: TYPE is sent only when a transfer needs another type than
- *     the last one set (ftplib sends it before every transfer), and a needed TYPE
- *     goes in one write with the EPSV/PASV or SIZE after it, and EPSV in one write
- *     with the transfer command once it has worked. ftp_set_type_caching() and
- *     ftp_set_pipelining() turn these off.
- *   - Whole-file downloads over plain connections splice(2) into the file, and
- *     uploads to a server on another host sendfile(2) (ftp_set_zero_copy());
- *     ftplib copies through 8 KiB Python buffers.
- *   - Other plain downloads (ftp_retr_binary(), files splice cannot write) read
- *     in bulk: woken once about 1 MiB has arrived or 10 ms have passed, not per
- *     packet as ftplib's reads are; the data timeout still runs from the last byte.
- *   - The reply timeout bounds a whole reply, and a whole TLS handshake on the
- *     control connection (the data timeout one on a data connection), so a server
- *     dripping bytes one at a time cannot hold a call longer; ftplib's timeout
- *     bounds each read only.
- *   - Over TLS, a run of records without data (session tickets, key updates) is
- *     FTP_E_TIMEOUT once it lasts longer than the timeout (the data timeout on data
- *     connections, the reply timeout on the control connection); ftplib, like
- *     OpenSSL left to itself, reads such records for as long as the server sends
- *     them.
+ *   Listed in docs/ftplib-differences.md (stricter reply checks, ABOR that keeps
+ *   replies in step, TLS session reuse and verification by default, fewer round
+ *   trips, bounded replies and waits, names kept as bytes).
+ *
+ * Names
+ *   ftplib's method names are kept for ftplib's methods (ftp_retr_binary,
+ *   ftp_stor_lines, ftp_mlsd, ftp_voidcmd, ...); everything else is
+ *   ftp_<object>_<verb> (ftp_tls_config_set_ca_file, ftp_entry_list_get,
+ *   ftp_session_last_error), with ftp_set_<setting> for a session's settings.
+ *   Outputs are pointer parameters named *_out. Constructors are *_new, destructors
+ *   *_free. The header lists the functions in this order: the session's lifetime,
+ *   connecting and logging in; commands; transfers; listings; whole files; TLS;
+ *   URLs; mirroring; extended commands and tuning; result codes and the version.
  */
 
 
@@ -218,10 +135,9 @@
 #include <stdbool.h>
 
 /**
- * Pass as `rest` to transfer calls to send no REST command (other negative values
- * are refused with FTP_E_INVALID).
+ * Pass to ftp_set_timeouts() to follow the timeout_ms given to ftp_connect().
  */
-#define FTP_NO_REST -1
+#define FTP_TIMEOUT_DEFAULT -1
 
 /**
  * Flag: continue a partial transfer (see ftp_retr_file() and ftp_stor_file()).
@@ -269,11 +185,6 @@
 #define FTP_MIRROR_FOLLOW_SYMLINKS 4
 
 /**
- * Pass to ftp_set_timeouts() to follow the timeout_ms given to ftp_connect().
- */
-#define FTP_TIMEOUT_DEFAULT -1
-
-/**
  * Major version of the header. The ABI (SONAME libftp.so.MAJOR) changes only with it.
  */
 #define FTP_VERSION_MAJOR 1
@@ -292,6 +203,12 @@
  * The header's version as one number: MAJOR * 10000 + MINOR * 100 + PATCH.
  */
 #define FTP_VERSION_NUM 10000
+
+/**
+ * Pass as `rest` to transfer calls to send no REST command (other negative values
+ * are refused with FTP_E_INVALID).
+ */
+#define FTP_NO_REST -1
 
 /**
  * Result of a libftp call. FTP_OK is 0; values are fixed forever, new ones are appended.
@@ -402,6 +319,28 @@ typedef enum {
 } ftp_result;
 
 /**
+ * Kind of a protocol trace line given to an ftp_log_cb.
+ */
+typedef enum {
+  /**
+   * A command sent (debug level 1 and up).
+   */
+  FTP_LOG_CMD = 0,
+  /**
+   * A whole reply received, lines joined by '\n' (debug level 1 and up).
+   */
+  FTP_LOG_RESP = 1,
+  /**
+   * One line sent (debug level 2).
+   */
+  FTP_LOG_PUT = 2,
+  /**
+   * One line received (debug level 2).
+   */
+  FTP_LOG_GET = 3,
+} ftp_log_kind;
+
+/**
  * What a directory entry is (ftp_entry_kind()).
  */
 typedef enum {
@@ -477,28 +416,6 @@ typedef enum {
    */
   FTP_MIRROR_REFUSED = 7,
 } ftp_mirror_action;
-
-/**
- * Kind of a protocol trace line given to an ftp_log_cb.
- */
-typedef enum {
-  /**
-   * A command sent (debug level 1 and up).
-   */
-  FTP_LOG_CMD = 0,
-  /**
-   * A whole reply received, lines joined by '\n' (debug level 1 and up).
-   */
-  FTP_LOG_RESP = 1,
-  /**
-   * One line sent (debug level 2).
-   */
-  FTP_LOG_PUT = 2,
-  /**
-   * One line received (debug level 2).
-   */
-  FTP_LOG_GET = 3,
-} ftp_log_kind;
 
 /**
  * How a session uses TLS (ftp_set_tls()).
@@ -585,9 +502,17 @@ typedef struct ftp_tls_config ftp_tls_config;
 typedef struct ftp_url ftp_url;
 
 /**
- * Receives one MLSD entry. Return 0 to go on, non-zero to cancel the listing.
+ * Receives the protocol trace. `line` is NUL-terminated and valid only during the call;
+ * passwords are already replaced by '*', and text from the server is converted as for
+ * ftp_session_last_reply_text(). Must not call into the session (FTP_E_RECURSIVE).
  */
-typedef int (*ftp_mlsd_cb)(void *userdata, const ftp_mlsd_entry *entry);
+typedef void (*ftp_log_cb)(void *userdata, ftp_log_kind kind, const char *line);
+
+/**
+ * Receives a block of downloaded (or, for uploads, just-sent) bytes. `buf` is valid
+ * only during the call. Return 0 to go on, non-zero to cancel the transfer.
+ */
+typedef int (*ftp_data_cb)(void *userdata, const uint8_t *buf, size_t len);
 
 /**
  * Receives one line of a text transfer or listing, without its line ending. `line`
@@ -596,6 +521,27 @@ typedef int (*ftp_mlsd_cb)(void *userdata, const ftp_mlsd_entry *entry);
  * cancel.
  */
 typedef int (*ftp_line_cb)(void *userdata, const char *line, size_t len);
+
+/**
+ * Supplies bytes to upload: write up to `cap` bytes to `buf`, store the count in
+ * `*len_out` (0 means end of data) and return 0; return non-zero to cancel. A count
+ * larger than `cap` fails the upload with FTP_E_INVALID.
+ */
+typedef int (*ftp_read_cb)(void *userdata, uint8_t *buf, size_t cap, size_t *len_out);
+
+/**
+ * Receives transfer progress: `bytes` moved so far, `total` expected (-1 when unknown:
+ * the server announced no size, or see ftp_set_progress_callback() for REST), and the average
+ * `rate` in bytes per second. Return 0
+ * to go on, non-zero to cancel the transfer (FTP_E_CANCELLED, the session stays usable).
+ * Must not call into the session (FTP_E_RECURSIVE).
+ */
+typedef int (*ftp_progress_cb)(void *userdata, uint64_t bytes, int64_t total, double rate);
+
+/**
+ * Receives one MLSD entry. Return 0 to go on, non-zero to cancel the listing.
+ */
+typedef int (*ftp_mlsd_cb)(void *userdata, const ftp_mlsd_entry *entry);
 
 /**
  * Receives one entry of a listing, valid only during the call. Return 0 to go on,
@@ -615,775 +561,9 @@ typedef int (*ftp_mirror_cb)(void *userdata,
                              size_t len,
                              int64_t size);
 
-/**
- * Receives the protocol trace. `line` is NUL-terminated and valid only during the call;
- * passwords are already replaced by '*', and text from the server is converted as for
- * ftp_session_last_reply_text(). Must not call into the session (FTP_E_RECURSIVE).
- */
-typedef void (*ftp_log_cb)(void *userdata, ftp_log_kind kind, const char *line);
-
-/**
- * Receives a block of downloaded (or, for uploads, just-sent) bytes. `buf` is valid
- * only during the call. Return 0 to go on, non-zero to cancel the transfer.
- */
-typedef int (*ftp_data_cb)(void *userdata, const uint8_t *buf, size_t len);
-
-/**
- * Supplies bytes to upload: write up to `cap` bytes to `buf`, store the count in
- * `*len_out` (0 means end of data) and return 0; return non-zero to cancel. A count
- * larger than `cap` fails the upload with FTP_E_INVALID.
- */
-typedef int (*ftp_read_cb)(void *userdata, uint8_t *buf, size_t cap, size_t *len_out);
-
-/**
- * Receives transfer progress: `bytes` moved so far, `total` expected (-1 when unknown:
- * the server announced no size, or see ftp_set_progress_callback() for REST), and the average
- * `rate` in bytes per second. Return 0
- * to go on, non-zero to cancel the transfer (FTP_E_CANCELLED, the session stays usable).
- * Must not call into the session (FTP_E_RECURSIVE).
- */
-typedef int (*ftp_progress_cb)(void *userdata, uint64_t bytes, int64_t total, double rate);
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
-
-/**
- * Renames a file or directory (ftplib's rename): RNFR `from`, which must get 3xx,
- * then RNTO `to`.
- *
- * @param h the session.
- * @param from the current name (bytes as given; no CR/LF/NUL).
- * @param to the new name (bytes as given; no CR/LF/NUL).
- * @return FTP_OK; FTP_E_PERM (e.g. 550 no such file) or FTP_E_TEMP for a 5xx/4xx to
- *         either command; FTP_E_REPLY if RNFR gets no 3xx or RNTO no 2xx; FTP_E_INVALID;
- *         FTP_E_NULL; FTP_E_STATE if not connected, the connection is unusable or a
- *         transfer is open; FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED/FTP_E_PROTO for
- *         connection failures (and the general errors, see the top of this header).
- */
-ftp_result ftp_rename(ftp_session *h, const char *from, const char *to);
-
-/**
- * Deletes a file (DELE; ftplib's delete).
- *
- * @param h the session.
- * @param path the file (bytes as given; no CR/LF/NUL).
- * @return FTP_OK for 250 or 200; FTP_E_PERM (e.g. 550 no such file) for 5xx;
- *         FTP_E_TEMP for 4xx; FTP_E_REPLY for any other 1xx-3xx; others as
- *         ftp_rename().
- */
-ftp_result ftp_delete(ftp_session *h, const char *path);
-
-/**
- * Changes the working directory (ftplib's cwd): ".." sends CDUP (then "CWD .." if the
- * server answers 500); "" means ".".
- *
- * @param h the session.
- * @param dir the directory (bytes as given; no CR/LF/NUL).
- * @return FTP_OK; FTP_E_PERM (e.g. 550) or FTP_E_TEMP; FTP_E_REPLY for a 1xx/3xx;
- *         others as ftp_rename().
- */
-ftp_result ftp_cwd(ftp_session *h, const char *dir);
-
-/**
- * Creates a directory (MKD; ftplib's mkd).
- *
- * @param h the session.
- * @param dir the directory to create (bytes as given; no CR/LF/NUL).
- * @param path_out receives the directory's path from the 257 reply ("" if the server
- *        answered another 2xx or did not quote the path), owned by the session and
- *        valid until the next call on it; may be NULL. The path is the server's bytes,
- *        not necessarily UTF-8 (control bytes in it are refused as FTP_E_PROTO).
- * @return FTP_OK; FTP_E_PERM (e.g. 550 exists) or FTP_E_TEMP; FTP_E_REPLY for a
- *         1xx/3xx; FTP_E_PROTO for a garbled 257 reply; others as ftp_rename().
- */
-ftp_result ftp_mkd(ftp_session *h, const char *dir, const char **path_out);
-
-/**
- * The working directory (PWD; ftplib's pwd).
- *
- * @param h the session.
- * @param path_out receives the path (required), as for ftp_mkd(): the server's bytes,
- *        owned by the session and valid until the next call on it.
- * @return as ftp_mkd().
- */
-ftp_result ftp_pwd(ftp_session *h, const char **path_out);
-
-/**
- * Removes a directory (RMD; ftplib's rmd).
- *
- * @param h the session.
- * @param dir the directory (bytes as given; no CR/LF/NUL).
- * @return as ftp_cwd().
- */
-ftp_result ftp_rmd(ftp_session *h, const char *dir);
-
-/**
- * The size of a file (ftplib's size): puts the server in TYPE I (servers refuse SIZE
- * in ASCII mode; TYPE is sent only when needed, see ftp_set_type_caching()), then SIZE.
- *
- * @param h the session.
- * @param path the file (bytes as given; no CR/LF/NUL).
- * @param size_out receives the size (required), or -1 when the server does not say: a
- *        1xx-3xx reply other than 213, or SIZE not implemented (500, 502, 504).
- * @return FTP_OK; FTP_E_PERM (e.g. 550 no such file) or FTP_E_TEMP; FTP_E_REPLY if
- *         TYPE I gets no 2xx; FTP_E_PROTO for a 213 reply that is not a number or does
- *         not fit in int64_t; others as ftp_rename().
- */
-ftp_result ftp_size(ftp_session *h, const char *path, int64_t *size_out);
-
-/**
- * Lists a directory with MLSD (ftplib's mlsd), streaming each entry to `callback`.
- *
- * @param h the session.
- * @param path the directory, or NULL or "" for the working directory (bytes as given; no
- *        CR/LF/NUL).
- * @param facts NULL-terminated array of fact names (UTF-8; ASCII in practice) to ask
- *        for with "OPTS MLST a;b;" before listing (e.g. {"type", "size", "modify",
- *        NULL}), or NULL to leave the server's defaults. The choice stays in force
- *        on the server for later MLSD listings (as with ftplib); ftp_list() and
- *        ftp_mirror(), which need the facts, ask for every fact again first.
- * @param callback receives each entry (required).
- * @param userdata passed to callback as its first argument.
- * @return FTP_OK; FTP_E_PERM (e.g. 500/502 when the server has no MLSD, or refuses
- *         OPTS MLST); FTP_E_CANCELLED; FTP_E_PROTO for a line longer than 8192 bytes;
- *         others as ftp_retr_binary().
- */
-ftp_result ftp_mlsd(ftp_session *h,
-                    const char *path,
-                    const char *const *facts,
-                    ftp_mlsd_cb callback,
-                    void *userdata);
-
-/**
- * The entry's name: the server's bytes as sent (not necessarily UTF-8), followed by a
- * NUL. A hostile server can put NUL bytes in a name, so use the length from `len_out`
- * rather than strlen() when it matters.
- *
- * @param entry the entry passed to the running ftp_mlsd_cb.
- * @param len_out receives the name's length in bytes, without the final NUL; may be NULL.
- * @return the name, valid during the callback; NULL if entry is NULL.
- */
-const char *ftp_mlsd_entry_name(const ftp_mlsd_entry *entry, size_t *len_out);
-
-/**
- * The value of a fact by name, case-insensitively ("type", "size", "modify", "perm",
- * "unique", "unix.mode"...). Fact values are text: invalid UTF-8 in them has become
- * U+FFFD, a NUL byte '?'.
- *
- * @param entry the entry passed to the running ftp_mlsd_cb.
- * @param name the fact's name (NUL-terminated).
- * @return the value, valid during the callback; NULL if the entry has no such fact or
- *         entry or name is NULL.
- */
-const char *ftp_mlsd_entry_fact(const ftp_mlsd_entry *entry, const char *name);
-
-/**
- * How many facts the entry has.
- *
- * @param entry the entry passed to the running ftp_mlsd_cb.
- * @return the count; 0 if entry is NULL.
- */
-size_t ftp_mlsd_entry_fact_count(const ftp_mlsd_entry *entry);
-
-/**
- * The fact at `index`: its lower-cased name and its value, as for
- * ftp_mlsd_entry_fact().
- *
- * @param entry the entry passed to the running ftp_mlsd_cb.
- * @param index 0 to ftp_mlsd_entry_fact_count() - 1, in the order the server sent them.
- * @param name_out receives the fact's name, valid during the callback (required).
- * @param value_out receives the fact's value, valid during the callback (required).
- * @return FTP_OK; FTP_E_INVALID if index is out of range; FTP_E_NULL if a pointer
- *         argument is NULL; FTP_E_PANIC after an internal error.
- */
-ftp_result ftp_mlsd_entry_fact_at(const ftp_mlsd_entry *entry,
-                                  size_t index,
-                                  const char **name_out,
-                                  const char **value_out);
-
-/**
- * Lists names with NLST (ftplib's nlst), one callback per name.
- *
- * @param h the session.
- * @param args arguments appended to NLST (e.g. a directory), or NULL (bytes as given; no
- *        CR/LF/NUL).
- * @param callback receives each name (required).
- * @param userdata passed to callback as its first argument.
- * @return as ftp_retr_lines().
- */
-ftp_result ftp_nlst(ftp_session *h, const char *args, ftp_line_cb callback, void *userdata);
-
-/**
- * Lists a directory with LIST (ftplib's dir), one callback per line, in the server's
- * own format.
- *
- * @param h the session.
- * @param args arguments appended to LIST (e.g. a directory), or NULL (bytes as given; no
- *        CR/LF/NUL).
- * @param callback receives each line; NULL prints them to stdout (as ftplib does).
- * @param userdata passed to callback as its first argument.
- * @return as ftp_retr_lines() (FTP_E_IO if stdout cannot be written).
- */
-ftp_result ftp_dir(ftp_session *h, const char *args, ftp_line_cb callback, void *userdata);
-
-/**
- * Lists a directory as entries: MLSD where the server lists MLST in FEAT, otherwise
- * (or when MLSD is refused with 500/502) LIST, parsed as Unix `ls -l` (symlinks,
- * devices, both date forms, with or without a group column) or DOS/IIS lines; a line
- * in no known format gives an FTP_ENTRY_UNKNOWN entry holding the whole line. LIST
- * times are the server's local time read as UTC, to the minute at best.
- *
- * @param h the session.
- * @param path the directory (bytes as given; no CR/LF/NUL), or NULL for the current one.
- * @param callback receives each entry (required); "total N" lines are skipped.
- * @param userdata passed to callback as its first argument.
- * @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero; the errors of
- *         ftp_retr_lines() and ftp_feat().
- */
-ftp_result ftp_list(ftp_session *h, const char *path, ftp_entry_cb callback, void *userdata);
-
-/**
- * Lists a directory like ftp_list() and returns all its entries at once.
- *
- * @param h the session.
- * @param path the directory (bytes as given), or NULL for the current one.
- * @param out receives the list on success (required); the caller frees it with
- *        ftp_entry_list_free().
- * @return as ftp_list() (FTP_E_CANCELLED only from the progress callback);
- *         FTP_E_PROTO for a listing of more than 1,000,000 entries or more than 256
- *         MiB of names and lines (bounds ftplib does not have: use ftp_list() to
- *         stream a bigger one); FTP_E_NULL if out is NULL.
- */
-ftp_result ftp_list_get(ftp_session *h, const char *path, ftp_entry_list **out);
-
-/**
- * The number of entries in a list. Lists are plain data: any thread may read one, and
- * several may at once, until it is freed.
- *
- * @param list the list, or NULL.
- * @return the number of entries; 0 if list is NULL.
- */
-size_t ftp_entry_list_len(const ftp_entry_list *list);
-
-/**
- * The i-th entry of a list.
- *
- * @param list the list.
- * @param i the index, below ftp_entry_list_len().
- * @return the entry, owned by the list; NULL if list is NULL or i is out of range.
- */
-const ftp_entry *ftp_entry_list_get(const ftp_entry_list *list, size_t i);
-
-/**
- * Frees a list and its entries.
- *
- * A getter (or call) still inside it on another thread is let finish first: the
- * object is freed when it returns.
- *
- * @param list the list, or NULL (does nothing); not usable afterwards.
- */
-void ftp_entry_list_free(ftp_entry_list *list);
-
-/**
- * The entry's name: the server's bytes as sent (not necessarily UTF-8), followed by a
- * NUL. A hostile server can put NUL bytes in a name, so use the length from `len_out`
- * rather than strlen() when it matters.
- *
- * @param e the entry.
- * @param len_out receives the name's length in bytes, without the final NUL; may be NULL.
- * @return owned by the entry; NULL if e is NULL.
- */
-const char *ftp_entry_name(const ftp_entry *e, size_t *len_out);
-
-/**
- * What the entry is.
- *
- * @param e the entry.
- * @return an ftp_entry_type; FTP_ENTRY_UNKNOWN if e is NULL.
- */
-ftp_entry_type ftp_entry_kind(const ftp_entry *e);
-
-/**
- * The entry's size in bytes, when the listing gives one.
- *
- * @param e the entry.
- * @param size_out receives the size (required).
- * @return true if known; false if not (or e or size_out is NULL).
- */
-bool ftp_entry_size(const ftp_entry *e, uint64_t *size_out);
-
-/**
- * The entry's modification time as UTC (from MLSD "modify", or LIST's date, which is
- * the server's local time taken as UTC).
- *
- * @param e the entry.
- * @param secs_out receives seconds since 1970-01-01 00:00 UTC (required).
- * @param nanos_out receives the fraction in nanoseconds; may be NULL.
- * @return true if known; false if not (or e or secs_out is NULL).
- */
-bool ftp_entry_mtime(const ftp_entry *e, int64_t *secs_out, uint32_t *nanos_out);
-
-/**
- * Unix permission bits (MLSD "unix.mode", or LIST's rwx string), e.g. 0644.
- *
- * @param e the entry.
- * @return the permission bits (0 to 07777), or -1 if unknown (or e is NULL).
- */
-int ftp_entry_mode(const ftp_entry *e);
-
-/**
- * MLSD's "perm" fact (e.g. "adfrw").
- *
- * @param e the entry.
- * @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
- */
-const char *ftp_entry_perm(const ftp_entry *e);
-
-/**
- * MLSD's "unique" fact (the file's identity on the server).
- *
- * @param e the entry.
- * @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
- */
-const char *ftp_entry_unique(const ftp_entry *e);
-
-/**
- * The owner (MLSD unix.owner/unix.uid, or LIST's owner column).
- *
- * @param e the entry.
- * @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
- */
-const char *ftp_entry_owner(const ftp_entry *e);
-
-/**
- * The group (MLSD unix.group/unix.gid, or LIST's group column).
- *
- * @param e the entry.
- * @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
- */
-const char *ftp_entry_group(const ftp_entry *e);
-
-/**
- * Where a symbolic link points (LIST's "name -> target", MLSD's "OS.unix=slink:target").
- *
- * @param e the entry.
- * @param len_out receives the length in bytes, without the final NUL (the bytes are
- *        the server's, NULs included, as for ftp_entry_name()); may be NULL.
- * @return the target's bytes then a NUL, owned by the entry; NULL if not given (or e is
- *         NULL).
- */
-const char *ftp_entry_link_target(const ftp_entry *e, size_t *len_out);
-
-/**
- * The raw text behind the entry: MLSD's facts ("type=file;size=5;") or the whole LIST
- * line, as received (NUL bytes shown as '?').
- *
- * @param e the entry.
- * @param len_out receives the length; may be NULL.
- * @return owned by the entry; NULL if e is NULL.
- */
-const char *ftp_entry_raw(const ftp_entry *e, size_t *len_out);
-
-/**
- * Parses one LIST line without a server (for listings obtained otherwise), as
- * ftp_list() would.
- *
- * @param line the line, without its line ending (bytes; NUL-terminated).
- * @param out receives a one-entry list on success (free with ftp_entry_list_free()),
- *        or an empty list for lines that are not entries ("total 12").
- * @return FTP_OK; FTP_E_NULL if line or out is NULL.
- */
-ftp_result ftp_parse_list_line(const char *line, ftp_entry_list **out);
-
-/**
- * Sends FEAT now and keeps what the server lists (see ftp_has_feature()). ftp_login()
- * already does this unless ftp_set_feat_after_login() turned it off; a server without
- * FEAT (500/502) simply has no features.
- *
- * @param h the session.
- * @return FTP_OK; FTP_E_TEMP/FTP_E_PERM for other refusals; FTP_E_STATE if not
- *         connected (and the connection errors and general errors, see the top of
- *         this header).
- */
-ftp_result ftp_feat(ftp_session *h);
-
-/**
- * Whether the server listed a feature in its FEAT reply, e.g. "MLST", "UTF8", "EPSV",
- * "SIZE", "MDTM", "MFMT", "REST STREAM" (a name with parameters matches both). FEAT is
- * sent first if this connection has not asked yet.
- *
- * @param h the session.
- * @param name the feature (ASCII, any case).
- * @return true if listed; false if not, or on any failure. ftp_session_last_error()
- *         names a failure of the call itself (NULL name, not connected, FEAT
- *         failing); a NULL h, a session busy in another thread and a call from the
- *         session's own callback give false and leave the session's message alone.
- */
-bool ftp_has_feature(ftp_session *h, const char *name);
-
-/**
- * The parameters the FEAT reply gave a feature, e.g. "type*;size*;modify*;" for
- * "MLST" (facts marked '*' are on). FEAT is sent first if needed.
- *
- * @param h the session.
- * @param name the feature (ASCII, any case).
- * @return the parameters ("" if none), owned by the session and valid until the next
- *         call on it; NULL if the feature is not listed or on failure (failures as
- *         for ftp_has_feature()).
- */
-const char *ftp_feature_params(ftp_session *h, const char *name);
-
-/**
- * Whether ftp_login() is followed by FEAT and, when the server lists UTF8, by
- * "OPTS UTF8 ON" (RFC 2640). On by default; ftplib sends neither.
- *
- * @param h the session.
- * @param on true (the default) or false.
- * @return FTP_OK (or one of the general errors, see the top of this header).
- */
-ftp_result ftp_set_feat_after_login(ftp_session *h, bool on);
-
-/**
- * Sends NOOP. Servers close sessions idle for longer than their timeout (often 300
- * seconds): a NOOP every minute or so keeps an idle session open, and tells whether it
- * still is.
- *
- * @param h the session.
- * @return FTP_OK; FTP_E_STATE if not connected; FTP_E_CLOSED if the server has gone
- *         (and the other errors of ftp_voidcmd()).
- */
-ftp_result ftp_noop(ftp_session *h);
-
-/**
- * Asks the server's system type (SYST), e.g. "UNIX Type: L8".
- *
- * @param h the session.
- * @param out receives the reply text after the code, owned by the session and valid
- *        until the next call on it (required).
- * @return FTP_OK; the errors of ftp_voidcmd(); FTP_E_NULL if out is NULL.
- */
-ftp_result ftp_syst(ftp_session *h, const char **out);
-
-/**
- * Sends "SITE args" (server-specific commands, e.g. "CHMOD 600 file"); a 2xx is success.
- *
- * @param h the session.
- * @param args the SITE arguments (bytes as given; no CR/LF/NUL).
- * @return FTP_OK; the errors of ftp_voidcmd().
- */
-ftp_result ftp_site(ftp_session *h, const char *args);
-
-/**
- * Sends STAT (server status) or "STAT path" (a listing over the control connection,
- * no data connection needed) and passes each line of the reply between its first and
- * last line to `callback` (a one-line reply: its text).
- *
- * @param h the session.
- * @param path what to list, or NULL for the server's status.
- * @param callback receives each line (as ftp_line_cb); NULL prints them to stdout.
- * @param userdata passed to callback.
- * @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero; the errors of
- *         ftp_voidcmd().
- */
-ftp_result ftp_stat(ftp_session *h, const char *path, ftp_line_cb callback, void *userdata);
-
-/**
- * Sends account information (ACCT), for servers that want it after login or for a
- * command (ftp_login() sends it itself when the server answers 332).
- *
- * @param h the session.
- * @param account the account (UTF-8, no CR/LF).
- * @return FTP_OK; FTP_E_REPLY for a 1xx/3xx; the errors of ftp_voidcmd().
- */
-ftp_result ftp_acct(ftp_session *h, const char *account);
-
-/**
- * Names the virtual host to serve (HOST, RFC 7151), after ftp_connect() and before
- * ftp_login(), for servers that host several sites on one address.
- *
- * @param h the session.
- * @param name the host name (UTF-8, no CR/LF).
- * @return FTP_OK; FTP_E_PERM if the server does not know HOST or the name (500/502/504);
- *         the errors of ftp_voidcmd().
- */
-ftp_result ftp_host(ftp_session *h, const char *name);
-
-/**
- * Asks the server to reserve space before an upload (ALLO size); 200 and 202 ("not
- * needed") are both success.
- *
- * @param h the session.
- * @param size the number of bytes.
- * @return FTP_OK; the errors of ftp_voidcmd().
- */
-ftp_result ftp_allo(ftp_session *h, uint64_t size);
-
-/**
- * A file's modification time (MDTM), as UTC.
- *
- * @param h the session.
- * @param path the file (bytes as given; no CR/LF/NUL).
- * @param secs_out receives seconds since 1970-01-01 00:00 UTC (required).
- * @param nanos_out receives the fraction of a second in nanoseconds, when the server
- *        gives one (else 0); may be NULL.
- * @return FTP_OK; FTP_E_PERM (550: no such file, or a directory); FTP_E_PROTO if the
- *         reply is not a valid YYYYMMDDHHMMSS[.sss] time; the errors of ftp_voidcmd().
- */
-ftp_result ftp_mdtm(ftp_session *h, const char *path, int64_t *secs_out, uint32_t *nanos_out);
-
-/**
- * Sets a file's modification time (MFMT, whole seconds, UTC), where the server lists
- * MFMT in FEAT.
- *
- * @param h the session.
- * @param path the file (bytes as given; no CR/LF/NUL).
- * @param secs seconds since 1970-01-01 00:00 UTC (years 1970 to 9999).
- * @return FTP_OK; FTP_E_INVALID for a time out of range; FTP_E_PERM (e.g. 500 where
- *         MFMT is unknown, 550 no such file); the errors of ftp_voidcmd().
- */
-ftp_result ftp_mfmt(ftp_session *h, const char *path, int64_t secs);
-
-/**
- * Changes directory one level at a time: "a/b/c" sends CWD a, CWD b, CWD c (a leading
- * '/' first sends "CWD /"), for servers that refuse paths in CWD. On failure the
- * working directory is where the last successful CWD left it.
- *
- * @param h the session.
- * @param path the directory path (bytes as given; no CR/LF/NUL); "" sends "CWD .".
- * @return FTP_OK; the errors of ftp_cwd().
- */
-ftp_result ftp_cwd_each(ftp_session *h, const char *path);
-
-/**
- * Creates a directory and its missing parents, like `mkdir -p`: each level is entered
- * if it exists and created (MKD) if not; existing directories are not an error. The
- * working directory is the same afterwards (PWD before, CWD back after; a PWD reply
- * that names no directory leaves none to go back to, and the session stays in the
- * last level entered).
- *
- * @param h the session.
- * @param path the directory path, relative or absolute (bytes as given; no CR/LF/NUL).
- * @return FTP_OK; FTP_E_PERM/FTP_E_TEMP if a level can be neither entered nor created
- *         (e.g. a file of that name, no permission); the errors of ftp_voidcmd().
- */
-ftp_result ftp_mkd_all(ftp_session *h, const char *path);
-
-/**
- * Downloads a file to a local path, in binary mode, with 64 KiB blocks.
- *
- * FTP_FILE_RESUME continues from the local file's size (REST), or from "PATH.part"'s
- * with FTP_FILE_ATOMIC; a local file longer than the remote one is started again, one
- * of the same size is left as it is. REST must be answered 350 (FTP_E_REPLY otherwise,
- * before any byte moves; ftp_transfercmd(), like ftplib, takes any 2xx/3xx). The local
- * file is cut to the resume point only once the server sends, so a refused RETR leaves
- * it as it was (and removes it where this call created it). FTP_FILE_ATOMIC writes
- * "PATH.part" and renames it
- * to PATH at the end, so PATH never holds a partial file (a failed download leaves the
- * ".part" file for a later resume). A whole download (not a resume) shorter than the
- * size its 150 reply announced fails, whatever the final reply says (curl: "partial
- * file"). FTP_FILE_VERIFY_SIZE compares the result with the server's SIZE; a server
- * without SIZE fails it before anything moves. FTP_FILE_PRESERVE_MTIME sets the local
- * file's time from MDTM; a server without MDTM (500, 502, 504) leaves the time as it
- * is, as one without MFMT does for uploads. The progress callback, cancellation and
- * ftp_interrupt() apply as to ftp_retr_binary().
- *
- * @param h the session.
- * @param remote the server's file (bytes as given; no CR/LF/NUL).
- * @param local_path where to write (bytes, as open(2) takes them); created if missing.
- * @param flags FTP_FILE_* values or'ed together, or 0.
- * @param bytes_out receives the bytes transferred (not those a resume kept); may be NULL.
- * @return FTP_OK; FTP_E_IO for local file errors (the message names the file); the
- *         errors of ftp_retr_binary(), ftp_size() and ftp_mdtm(); FTP_E_PROTO if the
- *         sizes differ after the download, or SIZE is missing for
- *         FTP_FILE_VERIFY_SIZE; FTP_E_INVALID for unknown flags and for
- *         FTP_FILE_APPEND.
- */
-ftp_result ftp_retr_file(ftp_session *h,
-                         const char *remote,
-                         const char *local_path,
-                         uint32_t flags,
-                         uint64_t *bytes_out);
-
-/**
- * Uploads a local file, in binary mode, with 64 KiB blocks.
- *
- * FTP_FILE_RESUME asks the server's size (SIZE) and sends the rest: REST + STOR where
- * the server lists "REST STREAM" in FEAT (REST must be answered 350, FTP_E_REPLY
- * otherwise), APPE otherwise; a remote file longer than
- * the local one is replaced, one of the same size left alone. FTP_FILE_VERIFY_SIZE
- * compares the server's SIZE afterwards. FTP_FILE_PRESERVE_MTIME sends the local
- * modification time with MFMT where the server lists MFMT (and does nothing where it
- * does not). FTP_FILE_ATOMIC has no effect on uploads. FTP_FILE_APPEND sends the whole
- * file with APPE instead of STOR, so the server adds it to the end of `remote` (creating
- * it where missing); with FTP_FILE_VERIFY_SIZE the server must then hold the size it
- * had before (SIZE; 0 where it answered 550) plus the local file's, and a server that
- * gives no SIZE fails the call with FTP_E_PROTO before anything is sent. A failed size
- * check is reported after the bytes have been sent, for APPE as for STOR.
- * FTP_FILE_PRESERVE_MTIME gives the whole remote file the local file's time.
- *
- * @param h the session.
- * @param local_path the file to send (bytes, as open(2) takes them).
- * @param remote the server's name for it (bytes as given; no CR/LF/NUL).
- * @param flags FTP_FILE_* values or'ed together, or 0.
- * @param bytes_out receives the bytes transferred; may be NULL.
- * @return FTP_OK; FTP_E_IO for local file errors (a directory is refused before any
- *         command); the errors of ftp_stor_binary(),
- *         ftp_size() and ftp_mfmt(); FTP_E_PROTO if the sizes differ afterwards;
- *         FTP_E_INVALID for unknown flags and for FTP_FILE_APPEND with FTP_FILE_RESUME
- *         (a resume picks its own command).
- */
-ftp_result ftp_stor_file(ftp_session *h,
-                         const char *local_path,
-                         const char *remote,
-                         uint32_t flags,
-                         uint64_t *bytes_out);
-
-/**
- * Downloads a file into an open file descriptor, writing at its current position
- * (REST `rest_offset` is sent when given: position the descriptor to match). Without
- * a rest_offset, a download shorter than the size its 150 reply announced fails with
- * FTP_E_PROTO, whatever the final reply says (curl: "partial file"); the bytes that
- * came stay written. REST must be answered 350 (FTP_E_REPLY otherwise, before any
- * byte moves), as for ftp_retr_file(). A descriptor opened O_NONBLOCK (Go's pipes
- * are) is waited for while it has no room, up to the data timeout (then
- * FTP_E_TIMEOUT); one opened read-only is refused before any command.
- *
- * @param h the session.
- * @param remote the server's file (bytes as given; no CR/LF/NUL).
- * @param fd an open descriptor, writable; it stays open and the caller's.
- * @param rest_offset restart offset (>= 0), or FTP_NO_REST.
- * @param bytes_out receives the bytes transferred; may be NULL.
- * @return FTP_OK; FTP_E_IO for write errors, or an fd not open for writing;
- *         FTP_E_INVALID for a negative fd; FTP_E_PROTO for a download short of its
- *         announced size; FTP_E_REPLY for a REST not answered 350; the errors of
- *         ftp_retr_binary().
- */
-ftp_result ftp_retr_fd(ftp_session *h,
-                       const char *remote,
-                       int fd,
-                       int64_t rest_offset,
-                       uint64_t *bytes_out);
-
-/**
- * Uploads from an open file descriptor, from its current position to its end
- * (REST `rest_offset` + STOR when rest_offset is given). The descriptor is not
- * moved first: with a rest_offset, position it there yourself (lseek), or the
- * bytes from where it is go to the server's offset. REST must be answered 350
- * (FTP_E_REPLY otherwise, before any byte moves). A descriptor opened O_NONBLOCK is
- * waited for while it has nothing to give, up to the data timeout (then
- * FTP_E_TIMEOUT); a directory, or one opened write-only, is refused before any
- * command, so the remote file is left as it was.
- *
- * @param h the session.
- * @param fd an open descriptor, readable; it stays open and the caller's.
- * @param remote the server's name for the file (bytes as given; no CR/LF/NUL).
- * @param rest_offset restart offset (>= 0), or FTP_NO_REST.
- * @param bytes_out receives the bytes transferred; may be NULL.
- * @return FTP_OK; FTP_E_IO for read errors, or an fd not open for reading;
- *         FTP_E_INVALID for a negative fd; FTP_E_REPLY for a REST not answered 350;
- *         the errors of ftp_stor_binary().
- */
-ftp_result ftp_stor_fd(ftp_session *h,
-                       int fd,
-                       const char *remote,
-                       int64_t rest_offset,
-                       uint64_t *bytes_out);
-
-/**
- * Mirrors a server directory into a local one (Python's ftpmirror.py, done properly):
- * walks the remote tree (MLSD, or LIST where the server lacks it), downloads files
- * that are new or whose size or modification time differ (each into "NAME.part",
- * renamed when complete, then given the listing's time so a re-run finds it
- * unchanged), creates directories, and with FTP_MIRROR_DELETE removes local entries
- * the server no longer lists. A file is checked against the listed size before it
- * replaces the old copy. A file on the server where a local directory is replaces the
- * directory only with FTP_MIRROR_DELETE (otherwise it is reported as refused). A LIST
- * line in no known format names nothing for certain, so no local entry of that
- * directory is deleted. A name listed twice is taken once. Where the server also lists
- * "NAME.part", a local directory has that name, or NAME is too long for the suffix,
- * NAME is written in place. A directory whose MLSD "unique" fact is that of one being
- * walked (a loop) is reported as refused and not entered. Where the local file system
- * ignores case, the first of "README" and "readme" listed is mirrored and the other
- * refused, and a local entry a listed name reaches under another spelling is not
- * deleted as unlisted (hard-linked local files are names of their own). A symbolic or
- * hard link found where a file is written is replaced, never written through. Names
- * from the server are checked: "..", names with '/', '\\' or NUL are refused, so
- * nothing is written outside `local_dir`. The working directory is the same afterwards
- * (PWD first, CWD back at the end).
- *
- * @param h the session, logged in.
- * @param remote_dir the directory to mirror (bytes as given; no CR/LF/NUL); "" for
- *        the current one.
- * @param local_dir where the copy goes (bytes, as open(2) takes them); created if missing.
- * @param flags FTP_MIRROR_* values or'ed together, or 0.
- * @param skip NULL, or a NULL-terminated array of shell patterns ('*', '?', "[a-z]")
- *        matched against each name and each relative path; matches are left out (and
- *        never deleted).
- * @param callback hears of every step first (may be NULL).
- * @param userdata passed to callback.
- * @param files_out receives the number of files transferred (may be NULL).
- * @param bytes_out receives the bytes transferred (may be NULL).
- * @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero; FTP_E_IO for local
- *         file errors (the message names the file); the errors of ftp_list() and
- *         ftp_retr_file(); FTP_E_PROTO if a PWD reply names no directory, a
- *         directory lists more than 1,000,000 entries or 256 MiB, or the tree is
- *         more than 100 directories deep (bounds ftplib's ftpmirror.py lacks; a loop, most likely);
- *         FTP_E_INVALID for unknown flags.
- */
-ftp_result ftp_mirror(ftp_session *h,
-                      const char *remote_dir,
-                      const char *local_dir,
-                      uint32_t flags,
-                      const char *const *skip,
-                      ftp_mirror_cb callback,
-                      void *userdata,
-                      uint64_t *files_out,
-                      uint64_t *bytes_out);
-
-/**
- * The reverse mirror: uploads a local tree into a server directory (created with its
- * parents if missing): files that are new or whose size differs (or, where the server
- * takes MFMT, whose time differs) are uploaded and given their local time; missing
- * directories are made; with FTP_MIRROR_DELETE, remote files the local tree lacks are
- * deleted, except one whose name differs from a local one only in case (on a server
- * that ignores case it is the same file). A name the server lists as a symbolic link
- * is never uploaded to (the upload would go wherever the link points): it is
- * reported as FTP_MIRROR_SKIPPED_LINK. Parameters and results as for ftp_mirror(),
- * source and target swapped;
- * the working directory is the same afterwards. A dry run creates nothing, so it
- * reports every file below a directory the server lacks as one to upload.
- *
- * @param h the session, logged in.
- * @param local_dir the tree to send (bytes, as open(2) takes them).
- * @param remote_dir where it goes on the server (bytes as given; no CR/LF/NUL).
- * @param flags FTP_MIRROR_* values or'ed together, or 0.
- * @param skip NULL, or a NULL-terminated array of shell patterns to leave out.
- * @param callback hears of every step first (may be NULL).
- * @param userdata passed to callback.
- * @param files_out receives the number of files transferred (may be NULL).
- * @param bytes_out receives the bytes transferred (may be NULL).
- * @return as ftp_mirror(); FTP_E_INVALID if local_dir is not a directory.
- */
-ftp_result ftp_mirror_upload(ftp_session *h,
-                             const char *local_dir,
-                             const char *remote_dir,
-                             uint32_t flags,
-                             const char *const *skip,
-                             ftp_mirror_cb callback,
-                             void *userdata,
-                             uint64_t *files_out,
-                             uint64_t *bytes_out);
-
-/**
- * A static description of a result code, e.g. "permanent failure reported by the
- * server (5xx)". Thread-safe; needs no session.
- *
- * @param code an ftp_result value; any int is safe to pass.
- * @return a static NUL-terminated string, never NULL; do not free. Values that are
- *         not an ftp_result give "unknown error code".
- */
-const char *ftp_strerror(int code);
 
 /**
  * Creates a session, not yet connected: passive mode, no timeout, debug level 0.
@@ -1703,249 +883,88 @@ ftp_result ftp_set_keepalive(ftp_session *h, bool on, uint32_t idle_s, uint32_t 
 ftp_result ftp_set_active_address(ftp_session *h, const char *address);
 
 /**
- * Creates a TLS configuration with the safe defaults: the server's certificate is
- * verified against the system trust store and must name the host given to
- * ftp_connect(); TLS 1.2 or newer; OpenSSL's default ciphers; data connections resume
- * the control connection's session; data protected (PBSZ 0 + PROT P after login);
- * no AUTH SSL fallback.
- *
- * @return a new configuration owned by the caller, freed with ftp_tls_config_free();
- *         NULL only after an internal error.
- */
-ftp_tls_config *ftp_tls_config_new(void);
-
-/**
- * Frees a TLS configuration. Sessions given it with ftp_set_tls() keep their copy.
- *
- * A getter (or call) still inside it on another thread is let finish first: the
- * object is freed when it returns.
- *
- * @param cfg the configuration, or NULL (does nothing); not usable afterwards.
- */
-void ftp_tls_config_free(ftp_tls_config *cfg);
-
-/**
- * Trusts only the CA certificates in a PEM file (plus those of
- * ftp_tls_config_set_ca_dir(), if set) instead of the system trust store, like curl's
- * --cacert. The file is read now to check it, and again at each connection.
- *
- * @param cfg the configuration.
- * @param path the PEM file (bytes, as open(2) takes them), or NULL to go back to the
- *        system trust store.
- * @return FTP_OK; FTP_E_IO if the file cannot be read; FTP_E_INVALID if it holds no
- *         PEM certificate; FTP_E_NULL if cfg is NULL. On failure the setting is unchanged.
- */
-ftp_result ftp_tls_config_set_ca_file(ftp_tls_config *cfg, const char *path);
-
-/**
- * Trusts the CA certificates of an OpenSSL hashed directory (as made by `openssl
- * rehash`) instead of the system trust store, like curl's --capath.
- *
- * @param cfg the configuration.
- * @param path the directory (UTF-8), or NULL to go back to the system trust store.
- * @return FTP_OK; FTP_E_INVALID if it is not a directory or not UTF-8; FTP_E_NULL if
- *         cfg is NULL. On failure the setting is unchanged.
- */
-ftp_result ftp_tls_config_set_ca_dir(ftp_tls_config *cfg, const char *path);
-
-/**
- * INSECURE: turns certificate verification off (chain and host name), so any server,
- * or anyone in between, is accepted. Only for test servers with self-signed
- * certificates; prefer ftp_tls_config_set_ca_file() with the test CA.
- *
- * @param cfg the configuration.
- * @param skip true to skip verification, false (the default) to verify.
- * @return FTP_OK; FTP_E_NULL if cfg is NULL.
- */
-ftp_result ftp_tls_config_insecure_skip_verify(ftp_tls_config *cfg, bool skip);
-
-/**
- * A client certificate (or chain, leaf first) and its private key, both PEM files, for
- * servers that ask for one. Both are read and checked against each other now.
- *
- * @param cfg the configuration.
- * @param cert_file the certificate PEM file (bytes, as open(2) takes them), or NULL
- *        together with key_file to remove the client certificate.
- * @param key_file the unencrypted private key PEM file, or NULL with cert_file.
- * @return FTP_OK; FTP_E_INVALID if a file cannot be read or parsed, the key is
- *         encrypted (never a passphrase prompt), or the key does not belong to the
- *         certificate; FTP_E_NULL if cfg, or only one of the two
- *         files, is NULL. On failure the setting is unchanged.
- */
-ftp_result ftp_tls_config_set_client_cert(ftp_tls_config *cfg,
-                                          const char *cert_file,
-                                          const char *key_file);
-
-/**
- * The oldest and newest TLS versions to accept. Versions the system OpenSSL's policy
- * forbids (often 1.0 and 1.1) stay refused.
- *
- * @param cfg the configuration.
- * @param min an ftp_tls_version; FTP_TLS_VERSION_DEFAULT means TLS 1.2.
- * @param max an ftp_tls_version; FTP_TLS_VERSION_DEFAULT means no maximum.
- * @return FTP_OK; FTP_E_INVALID for a value that is not an ftp_tls_version or a max
- *         below min; FTP_E_NULL if cfg is NULL. On failure the setting is unchanged.
- */
-ftp_result ftp_tls_config_set_versions(ftp_tls_config *cfg, int min, int max);
-
-/**
- * The OpenSSL cipher list for TLS 1.2 and older, e.g. "ECDHE+AESGCM" (see ciphers(1)).
- *
- * @param cfg the configuration.
- * @param list the cipher list (ASCII), or NULL for OpenSSL's default.
- * @return FTP_OK; FTP_E_INVALID if OpenSSL accepts no cipher of it; FTP_E_NULL if cfg
- *         is NULL. On failure the setting is unchanged.
- */
-ftp_result ftp_tls_config_set_cipher_list(ftp_tls_config *cfg, const char *list);
-
-/**
- * The TLS 1.3 ciphersuites, e.g. "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256".
- *
- * @param cfg the configuration.
- * @param suites colon-separated suite names (ASCII), or NULL for OpenSSL's default.
- * @return FTP_OK; FTP_E_INVALID if OpenSSL rejects it; FTP_E_NULL if cfg is NULL. On
- *         failure the setting is unchanged.
- */
-ftp_result ftp_tls_config_set_ciphersuites(ftp_tls_config *cfg, const char *suites);
-
-/**
- * Whether data connections resume the control connection's TLS session (the
- * default, and what vsftpd and proftpd require). Turning it off is only useful to
- * check that a server enforces reuse.
- *
- * @param cfg the configuration.
- * @param reuse true (the default) to resume, false to do a full handshake each time.
- * @return FTP_OK; FTP_E_NULL if cfg is NULL.
- */
-ftp_result ftp_tls_config_set_session_reuse(ftp_tls_config *cfg, bool reuse);
-
-/**
- * Whether to try the obsolete "AUTH SSL" when the server answers "AUTH TLS" with 5xx
- * (off by default).
- *
- * @param cfg the configuration.
- * @param fallback true to try AUTH SSL, false (the default) not to.
- * @return FTP_OK; FTP_E_NULL if cfg is NULL.
- */
-ftp_result ftp_tls_config_set_auth_ssl_fallback(ftp_tls_config *cfg, bool fallback);
-
-/**
- * Whether ftp_login() over TLS is followed by PBSZ 0 and PROT P, so that data
- * connections are encrypted too (the default; ftplib leaves that to the caller).
- * Either way ftp_prot_p() and ftp_prot_c() switch later.
- *
- * @param cfg the configuration.
- * @param protect true (the default) to protect data after login, false to leave the
- *        data channel in clear text until ftp_prot_p().
- * @return FTP_OK; FTP_E_NULL if cfg is NULL.
- */
-ftp_result ftp_tls_config_set_protect_data(ftp_tls_config *cfg, bool protect);
-
-/**
- * What the last failed setter on this configuration failed on; "" after a success.
- *
- * @param cfg the configuration.
- * @return owned by cfg, valid until the next call on it; NULL if cfg is NULL.
- */
-const char *ftp_tls_config_last_error(const ftp_tls_config *cfg);
-
-/**
- * Chooses plain FTP, explicit or implicit FTPS, and the TLS settings, for the next
- * ftp_connect() (ftp_auth() uses the settings at once, and after explicit or implicit
- * is chosen on a connection already open in clear text, ftp_login() runs AUTH first,
- * closing the connection if the server refuses it). The configuration is copied:
- * later changes to it need another ftp_set_tls().
+ * Renames a file or directory (ftplib's rename): RNFR `from`, which must get 3xx,
+ * then RNTO `to`.
  *
  * @param h the session.
- * @param mode an ftp_tls_mode.
- * @param cfg the TLS settings, or NULL for the defaults of ftp_tls_config_new().
- * @return FTP_OK; FTP_E_INVALID if mode is not an ftp_tls_mode (and the general
- *         errors, see the top of this header).
+ * @param from the current name (bytes as given; no CR/LF/NUL).
+ * @param to the new name (bytes as given; no CR/LF/NUL).
+ * @return FTP_OK; FTP_E_PERM (e.g. 550 no such file) or FTP_E_TEMP for a 5xx/4xx to
+ *         either command; FTP_E_REPLY if RNFR gets no 3xx or RNTO no 2xx; FTP_E_INVALID;
+ *         FTP_E_NULL; FTP_E_STATE if not connected, the connection is unusable or a
+ *         transfer is open; FTP_E_IO/FTP_E_TIMEOUT/FTP_E_CLOSED/FTP_E_PROTO for
+ *         connection failures (and the general errors, see the top of this header).
  */
-ftp_result ftp_set_tls(ftp_session *h, int mode, const ftp_tls_config *cfg);
+ftp_result ftp_rename(ftp_session *h, const char *from, const char *to);
 
 /**
- * Secures the control connection (ftplib's FTP_TLS.auth): sends AUTH TLS (and AUTH SSL
- * if the configuration allows the fallback), then does the TLS handshake, checking
- * the server's certificate against the host given to ftp_connect(). Explicit mode
- * does this inside ftp_connect(); call it by hand in FTP_TLS_OFF mode.
- *
- * @param h the session, connected, control connection not yet secured.
- * @return FTP_OK; FTP_E_TLS_REQUIRED if the server refuses AUTH (the connection stays
- *         usable in clear text); FTP_E_TLS_UNTRUSTED, FTP_E_TLS_HOSTNAME,
- *         FTP_E_TLS_EXPIRED for a certificate that fails verification; FTP_E_TLS for
- *         another handshake failure; FTP_E_PROTO if the server sent anything between
- *         its AUTH reply and the handshake; after a handshake failure the connection is
- *         closed. FTP_E_STATE if not connected or already secured; FTP_E_IO,
- *         FTP_E_TIMEOUT, FTP_E_CLOSED (and the general errors, see the top of this header).
- */
-ftp_result ftp_auth(ftp_session *h);
-
-/**
- * Protects data connections (ftplib's FTP_TLS.prot_p): sends PBSZ 0, then PROT P;
- * later data connections use TLS, resuming the control connection's session.
- * ftp_login() over TLS already does this unless the configuration says otherwise.
- *
- * @param h the session; its control connection must have gone through TLS.
- * @return FTP_OK; FTP_E_STATE if TLS was never started on this connection;
- *         FTP_E_TEMP/FTP_E_PERM if the server refuses (and the errors of ftp_voidcmd()).
- */
-ftp_result ftp_prot_p(ftp_session *h);
-
-/**
- * Stops protecting data connections (ftplib's FTP_TLS.prot_c): sends PROT C; later
- * data connections are clear text.
+ * Deletes a file (DELE; ftplib's delete).
  *
  * @param h the session.
- * @return FTP_OK; FTP_E_TEMP/FTP_E_PERM if the server refuses (and the errors of
- *         ftp_voidcmd()).
+ * @param path the file (bytes as given; no CR/LF/NUL).
+ * @return FTP_OK for 250 or 200; FTP_E_PERM (e.g. 550 no such file) for 5xx;
+ *         FTP_E_TEMP for 4xx; FTP_E_REPLY for any other 1xx-3xx; others as
+ *         ftp_rename().
  */
-ftp_result ftp_prot_c(ftp_session *h);
+ftp_result ftp_delete(ftp_session *h, const char *path);
 
 /**
- * Clears the control channel (ftplib's FTP_TLS.ccc): sends CCC, then shuts TLS down
- * properly (close_notify both ways); later commands go in clear text, for firewalls
- * that inspect them. Data protection (PROT P) is unchanged, but a clear-text reply
- * can no longer vouch for a TLS download: one that ends without close_notify is
- * then FTP_E_TLS ("download truncated"). Log in before: ftp_login() refuses a
- * cleared control channel (FTP_E_TLS_REQUIRED), even after a refused ftp_auth().
- *
- * @param h the session, its control connection secured.
- * @return FTP_OK; FTP_E_STATE if the control connection does not use TLS;
- *         FTP_E_TEMP/FTP_E_PERM if the server refuses CCC (TLS stays on); FTP_E_TLS,
- *         FTP_E_IO, FTP_E_CLOSED if the TLS shutdown fails, after which the connection
- *         is unusable (and the general errors, see the top of this header).
- */
-ftp_result ftp_ccc(ftp_session *h);
-
-/**
- * The TLS version of the control connection, e.g. "TLSv1.3".
+ * Changes the working directory (ftplib's cwd): ".." sends CDUP (then "CWD .." if the
+ * server answers 500); "" means ".".
  *
  * @param h the session.
- * @return a string owned by the session, valid until the next call on it; NULL if
- *         the control connection does not use TLS (or h is NULL, in use by another
- *         thread, or the call comes from one of its callbacks).
+ * @param dir the directory (bytes as given; no CR/LF/NUL).
+ * @return FTP_OK; FTP_E_PERM (e.g. 550) or FTP_E_TEMP; FTP_E_REPLY for a 1xx/3xx;
+ *         others as ftp_rename().
  */
-const char *ftp_session_tls_version(ftp_session *h);
+ftp_result ftp_cwd(ftp_session *h, const char *dir);
 
 /**
- * The cipher of the control connection's TLS, e.g. "TLS_AES_256_GCM_SHA384".
+ * Creates a directory (MKD; ftplib's mkd).
  *
  * @param h the session.
- * @return as ftp_session_tls_version().
+ * @param dir the directory to create (bytes as given; no CR/LF/NUL).
+ * @param path_out receives the directory's path from the 257 reply ("" if the server
+ *        answered another 2xx or did not quote the path), owned by the session and
+ *        valid until the next call on it; may be NULL. The path is the server's bytes,
+ *        not necessarily UTF-8 (control bytes in it are refused as FTP_E_PROTO).
+ * @return FTP_OK; FTP_E_PERM (e.g. 550 exists) or FTP_E_TEMP; FTP_E_REPLY for a
+ *         1xx/3xx; FTP_E_PROTO for a garbled 257 reply; others as ftp_rename().
  */
-const char *ftp_session_tls_cipher(ftp_session *h);
+ftp_result ftp_mkd(ftp_session *h, const char *dir, const char **path_out);
 
 /**
- * Whether the last TLS data connection of this connection resumed the control
- * connection's TLS session (so that servers requiring reuse accepted it).
+ * The working directory (PWD; ftplib's pwd).
  *
  * @param h the session.
- * @return 1 if it resumed, 0 if it did a full handshake, -1 if no TLS data connection
- *         was made since ftp_connect() (or h is NULL, in use by another thread, or the
- *         call comes from one of its callbacks).
+ * @param path_out receives the path (required), as for ftp_mkd(): the server's bytes,
+ *        owned by the session and valid until the next call on it.
+ * @return as ftp_mkd().
  */
-int ftp_session_data_tls_resumed(ftp_session *h);
+ftp_result ftp_pwd(ftp_session *h, const char **path_out);
+
+/**
+ * Removes a directory (RMD; ftplib's rmd).
+ *
+ * @param h the session.
+ * @param dir the directory (bytes as given; no CR/LF/NUL).
+ * @return as ftp_cwd().
+ */
+ftp_result ftp_rmd(ftp_session *h, const char *dir);
+
+/**
+ * The size of a file (ftplib's size): puts the server in TYPE I (servers refuse SIZE
+ * in ASCII mode; TYPE is sent only when needed, see ftp_set_type_caching()), then SIZE.
+ *
+ * @param h the session.
+ * @param path the file (bytes as given; no CR/LF/NUL).
+ * @param size_out receives the size (required), or -1 when the server does not say: a
+ *        1xx-3xx reply other than 213, or SIZE not implemented (500, 502, 504).
+ * @return FTP_OK; FTP_E_PERM (e.g. 550 no such file) or FTP_E_TEMP; FTP_E_REPLY if
+ *         TYPE I gets no 2xx; FTP_E_PROTO for a 213 reply that is not a number or does
+ *         not fit in int64_t; others as ftp_rename().
+ */
+ftp_result ftp_size(ftp_session *h, const char *path, int64_t *size_out);
 
 /**
  * Downloads in binary mode (ftplib's retrbinary): puts the server in TYPE I (sent
@@ -2206,57 +1225,634 @@ ftp_result ftp_set_progress_callback(ftp_session *h,
 ftp_result ftp_interrupt(ftp_session *h);
 
 /**
- * Whether commands are pipelined, each saving a round trip: a TYPE the next
- * transfer needs goes in the same write as the command after it (EPSV, PASV or
- * SIZE), and once EPSV has worked on the connection, EPSV goes in one write with the
- * transfer command (RETR, STOR, LIST, ...) when no TYPE or REST has to precede it.
- * Only commands whose failure changes nothing are pipelined: every reply is read in
- * order and a refusal is reported as before (a refused transfer command wins over
- * the data connection the server then never accepts). On by default; ftplib never
- * pipelines. Turn it off for a server that drops pipelined commands.
+ * Lists a directory with MLSD (ftplib's mlsd), streaming each entry to `callback`.
  *
  * @param h the session.
- * @param on true (the default) or false.
- * @return FTP_OK (or one of the general errors, see the top of this header).
+ * @param path the directory, or NULL or "" for the working directory (bytes as given; no
+ *        CR/LF/NUL).
+ * @param facts NULL-terminated array of fact names (UTF-8; ASCII in practice) to ask
+ *        for with "OPTS MLST a;b;" before listing (e.g. {"type", "size", "modify",
+ *        NULL}), or NULL to leave the server's defaults. The choice stays in force
+ *        on the server for later MLSD listings (as with ftplib); ftp_list() and
+ *        ftp_mirror(), which need the facts, ask for every fact again first.
+ * @param callback receives each entry (required).
+ * @param userdata passed to callback as its first argument.
+ * @return FTP_OK; FTP_E_PERM (e.g. 500/502 when the server has no MLSD, or refuses
+ *         OPTS MLST); FTP_E_CANCELLED; FTP_E_PROTO for a line longer than 8192 bytes;
+ *         others as ftp_retr_binary().
  */
-ftp_result ftp_set_pipelining(ftp_session *h, bool on);
+ftp_result ftp_mlsd(ftp_session *h,
+                    const char *path,
+                    const char *const *facts,
+                    ftp_mlsd_cb callback,
+                    void *userdata);
 
 /**
- * Whether the session remembers the representation type (TYPE A or I) it last set
- * and sends TYPE only when a transfer needs the other one. On by default; ftplib
- * sends TYPE before every transfer. The remembered type is forgotten on connect, and
- * when the caller sends TYPE, REIN or USER itself (ftp_sendcmd, ftp_voidcmd, ftp_login),
- * except that a "TYPE I" or "TYPE A" the server accepts becomes the remembered type.
+ * The entry's name: the server's bytes as sent (not necessarily UTF-8), followed by a
+ * NUL. A hostile server can put NUL bytes in a name, so use the length from `len_out`
+ * rather than strlen() when it matters.
  *
- * @param h the session.
- * @param on true (the default) or false (TYPE before every transfer).
- * @return FTP_OK (or one of the general errors, see the top of this header).
+ * @param entry the entry passed to the running ftp_mlsd_cb.
+ * @param len_out receives the name's length in bytes, without the final NUL; may be NULL.
+ * @return the name, valid during the callback; NULL if entry is NULL.
  */
-ftp_result ftp_set_type_caching(ftp_session *h, bool on);
+const char *ftp_mlsd_entry_name(const ftp_mlsd_entry *entry, size_t *len_out);
 
 /**
- * Whether whole-file transfers over a plain (not TLS) data connection move the bytes
- * inside the kernel. Downloads (ftp_retr_file, ftp_retr_fd) splice(2) the socket into
- * a regular file: on by default (about half curl's time and under half its CPU in
- * bench/RESULTS.md). Uploads (ftp_stor_file, ftp_stor_fd) sendfile(2) a regular file
- * to the socket, which saves the client both copies of read/write (under half the CPU
- * in bench/RESULTS.md). By default they do so only when the server is on another
- * host: a server on this machine (a loopback address, or one of the host's own) then
- * has to copy the bytes cold from the client's page cache rather than warm from its
- * send copy, and in the benchmark a server writing to tmpfs took longer for it.
- * Other cases (TLS, pipes, files opened with O_APPEND, and files the kernel will not
- * splice or sendfile, such as some under /proc) use read/write with a 64 KiB buffer. Progress reports, interrupts and timeouts work the same either way.
- * This call sets both choices; only a new handle (ftp_new()) has the per-host default.
+ * The value of a fact by name, case-insensitively ("type", "size", "modify", "perm",
+ * "unique", "unix.mode"...). Fact values are text: invalid UTF-8 in them has become
+ * U+FFFD, a NUL byte '?'.
+ *
+ * @param entry the entry passed to the running ftp_mlsd_cb.
+ * @param name the fact's name (NUL-terminated).
+ * @return the value, valid during the callback; NULL if the entry has no such fact or
+ *         entry or name is NULL.
+ */
+const char *ftp_mlsd_entry_fact(const ftp_mlsd_entry *entry, const char *name);
+
+/**
+ * How many facts the entry has.
+ *
+ * @param entry the entry passed to the running ftp_mlsd_cb.
+ * @return the count; 0 if entry is NULL.
+ */
+size_t ftp_mlsd_entry_fact_count(const ftp_mlsd_entry *entry);
+
+/**
+ * The fact at `index`: its lower-cased name and its value, as for
+ * ftp_mlsd_entry_fact().
+ *
+ * @param entry the entry passed to the running ftp_mlsd_cb.
+ * @param index 0 to ftp_mlsd_entry_fact_count() - 1, in the order the server sent them.
+ * @param name_out receives the fact's name, valid during the callback (required).
+ * @param value_out receives the fact's value, valid during the callback (required).
+ * @return FTP_OK; FTP_E_INVALID if index is out of range; FTP_E_NULL if a pointer
+ *         argument is NULL; FTP_E_PANIC after an internal error.
+ */
+ftp_result ftp_mlsd_entry_fact_at(const ftp_mlsd_entry *entry,
+                                  size_t index,
+                                  const char **name_out,
+                                  const char **value_out);
+
+/**
+ * Lists names with NLST (ftplib's nlst), one callback per name.
  *
  * @param h the session.
- * @param download splice downloads into files (default true).
- * @param upload sendfile uploads from files (default: only to a server on another
- *        host).
- * @return FTP_OK (or one of the general errors, see the top of this header).
+ * @param args arguments appended to NLST (e.g. a directory), or NULL (bytes as given; no
+ *        CR/LF/NUL).
+ * @param callback receives each name (required).
+ * @param userdata passed to callback as its first argument.
+ * @return as ftp_retr_lines().
  */
-ftp_result ftp_set_zero_copy(ftp_session *h,
-                             bool download,
-                             bool upload);
+ftp_result ftp_nlst(ftp_session *h, const char *args, ftp_line_cb callback, void *userdata);
+
+/**
+ * Lists a directory with LIST (ftplib's dir), one callback per line, in the server's
+ * own format.
+ *
+ * @param h the session.
+ * @param args arguments appended to LIST (e.g. a directory), or NULL (bytes as given; no
+ *        CR/LF/NUL).
+ * @param callback receives each line; NULL prints them to stdout (as ftplib does).
+ * @param userdata passed to callback as its first argument.
+ * @return as ftp_retr_lines() (FTP_E_IO if stdout cannot be written).
+ */
+ftp_result ftp_dir(ftp_session *h, const char *args, ftp_line_cb callback, void *userdata);
+
+/**
+ * Lists a directory as entries: MLSD where the server lists MLST in FEAT, otherwise
+ * (or when MLSD is refused with 500/502) LIST, parsed as Unix `ls -l` (symlinks,
+ * devices, both date forms, with or without a group column) or DOS/IIS lines; a line
+ * in no known format gives an FTP_ENTRY_UNKNOWN entry holding the whole line. LIST
+ * times are the server's local time read as UTC, to the minute at best.
+ *
+ * @param h the session.
+ * @param path the directory (bytes as given; no CR/LF/NUL), or NULL for the current one.
+ * @param callback receives each entry (required); "total N" lines are skipped.
+ * @param userdata passed to callback as its first argument.
+ * @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero; the errors of
+ *         ftp_retr_lines() and ftp_feat().
+ */
+ftp_result ftp_list(ftp_session *h, const char *path, ftp_entry_cb callback, void *userdata);
+
+/**
+ * Lists a directory like ftp_list() and returns all its entries at once.
+ *
+ * @param h the session.
+ * @param path the directory (bytes as given), or NULL for the current one.
+ * @param out receives the list on success (required); the caller frees it with
+ *        ftp_entry_list_free().
+ * @return as ftp_list() (FTP_E_CANCELLED only from the progress callback);
+ *         FTP_E_PROTO for a listing of more than 1,000,000 entries or more than 256
+ *         MiB of names and lines (bounds ftplib does not have: use ftp_list() to
+ *         stream a bigger one); FTP_E_NULL if out is NULL.
+ */
+ftp_result ftp_list_get(ftp_session *h, const char *path, ftp_entry_list **out);
+
+/**
+ * The number of entries in a list. Lists are plain data: any thread may read one, and
+ * several may at once, until it is freed.
+ *
+ * @param list the list, or NULL.
+ * @return the number of entries; 0 if list is NULL.
+ */
+size_t ftp_entry_list_len(const ftp_entry_list *list);
+
+/**
+ * The i-th entry of a list.
+ *
+ * @param list the list.
+ * @param i the index, below ftp_entry_list_len().
+ * @return the entry, owned by the list; NULL if list is NULL or i is out of range.
+ */
+const ftp_entry *ftp_entry_list_get(const ftp_entry_list *list, size_t i);
+
+/**
+ * Frees a list and its entries.
+ *
+ * A getter (or call) still inside it on another thread is let finish first: the
+ * object is freed when it returns.
+ *
+ * @param list the list, or NULL (does nothing); not usable afterwards.
+ */
+void ftp_entry_list_free(ftp_entry_list *list);
+
+/**
+ * The entry's name: the server's bytes as sent (not necessarily UTF-8), followed by a
+ * NUL. A hostile server can put NUL bytes in a name, so use the length from `len_out`
+ * rather than strlen() when it matters.
+ *
+ * @param e the entry.
+ * @param len_out receives the name's length in bytes, without the final NUL; may be NULL.
+ * @return owned by the entry; NULL if e is NULL.
+ */
+const char *ftp_entry_name(const ftp_entry *e, size_t *len_out);
+
+/**
+ * What the entry is.
+ *
+ * @param e the entry.
+ * @return an ftp_entry_type; FTP_ENTRY_UNKNOWN if e is NULL.
+ */
+ftp_entry_type ftp_entry_kind(const ftp_entry *e);
+
+/**
+ * The entry's size in bytes, when the listing gives one.
+ *
+ * @param e the entry.
+ * @param size_out receives the size (required).
+ * @return true if known; false if not (or e or size_out is NULL).
+ */
+bool ftp_entry_size(const ftp_entry *e, uint64_t *size_out);
+
+/**
+ * The entry's modification time as UTC (from MLSD "modify", or LIST's date, which is
+ * the server's local time taken as UTC).
+ *
+ * @param e the entry.
+ * @param secs_out receives seconds since 1970-01-01 00:00 UTC (required).
+ * @param nanos_out receives the fraction in nanoseconds; may be NULL.
+ * @return true if known; false if not (or e or secs_out is NULL).
+ */
+bool ftp_entry_mtime(const ftp_entry *e, int64_t *secs_out, uint32_t *nanos_out);
+
+/**
+ * Unix permission bits (MLSD "unix.mode", or LIST's rwx string), e.g. 0644.
+ *
+ * @param e the entry.
+ * @return the permission bits (0 to 07777), or -1 if unknown (or e is NULL).
+ */
+int ftp_entry_mode(const ftp_entry *e);
+
+/**
+ * MLSD's "perm" fact (e.g. "adfrw").
+ *
+ * @param e the entry.
+ * @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
+ */
+const char *ftp_entry_perm(const ftp_entry *e);
+
+/**
+ * MLSD's "unique" fact (the file's identity on the server).
+ *
+ * @param e the entry.
+ * @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
+ */
+const char *ftp_entry_unique(const ftp_entry *e);
+
+/**
+ * The owner (MLSD unix.owner/unix.uid, or LIST's owner column).
+ *
+ * @param e the entry.
+ * @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
+ */
+const char *ftp_entry_owner(const ftp_entry *e);
+
+/**
+ * The group (MLSD unix.group/unix.gid, or LIST's group column).
+ *
+ * @param e the entry.
+ * @return a NUL-terminated string owned by the entry; NULL if not given (or e is NULL).
+ */
+const char *ftp_entry_group(const ftp_entry *e);
+
+/**
+ * Where a symbolic link points (LIST's "name -> target", MLSD's "OS.unix=slink:target").
+ *
+ * @param e the entry.
+ * @param len_out receives the length in bytes, without the final NUL (the bytes are
+ *        the server's, NULs included, as for ftp_entry_name()); may be NULL.
+ * @return the target's bytes then a NUL, owned by the entry; NULL if not given (or e is
+ *         NULL).
+ */
+const char *ftp_entry_link_target(const ftp_entry *e, size_t *len_out);
+
+/**
+ * The raw text behind the entry: MLSD's facts ("type=file;size=5;") or the whole LIST
+ * line, as received (NUL bytes shown as '?').
+ *
+ * @param e the entry.
+ * @param len_out receives the length; may be NULL.
+ * @return owned by the entry; NULL if e is NULL.
+ */
+const char *ftp_entry_raw(const ftp_entry *e, size_t *len_out);
+
+/**
+ * Parses one LIST line without a server (for listings obtained otherwise), as
+ * ftp_list() would.
+ *
+ * @param line the line, without its line ending (bytes; NUL-terminated).
+ * @param out receives a one-entry list on success (free with ftp_entry_list_free()),
+ *        or an empty list for lines that are not entries ("total 12").
+ * @return FTP_OK; FTP_E_NULL if line or out is NULL.
+ */
+ftp_result ftp_parse_list_line(const char *line, ftp_entry_list **out);
+
+/**
+ * Downloads a file to a local path, in binary mode, with 64 KiB blocks.
+ *
+ * FTP_FILE_RESUME continues from the local file's size (REST), or from "PATH.part"'s
+ * with FTP_FILE_ATOMIC; a local file longer than the remote one is started again, one
+ * of the same size is left as it is. REST must be answered 350 (FTP_E_REPLY otherwise,
+ * before any byte moves; ftp_transfercmd(), like ftplib, takes any 2xx/3xx). The local
+ * file is cut to the resume point only once the server sends, so a refused RETR leaves
+ * it as it was (and removes it where this call created it). FTP_FILE_ATOMIC writes
+ * "PATH.part" and renames it
+ * to PATH at the end, so PATH never holds a partial file (a failed download leaves the
+ * ".part" file for a later resume). A whole download (not a resume) shorter than the
+ * size its 150 reply announced fails, whatever the final reply says (curl: "partial
+ * file"). FTP_FILE_VERIFY_SIZE compares the result with the server's SIZE; a server
+ * without SIZE fails it before anything moves. FTP_FILE_PRESERVE_MTIME sets the local
+ * file's time from MDTM; a server without MDTM (500, 502, 504) leaves the time as it
+ * is, as one without MFMT does for uploads. The progress callback, cancellation and
+ * ftp_interrupt() apply as to ftp_retr_binary().
+ *
+ * @param h the session.
+ * @param remote the server's file (bytes as given; no CR/LF/NUL).
+ * @param local_path where to write (bytes, as open(2) takes them); created if missing.
+ * @param flags FTP_FILE_* values or'ed together, or 0.
+ * @param bytes_out receives the bytes transferred (not those a resume kept); may be NULL.
+ * @return FTP_OK; FTP_E_IO for local file errors (the message names the file); the
+ *         errors of ftp_retr_binary(), ftp_size() and ftp_mdtm(); FTP_E_PROTO if the
+ *         sizes differ after the download, or SIZE is missing for
+ *         FTP_FILE_VERIFY_SIZE; FTP_E_INVALID for unknown flags and for
+ *         FTP_FILE_APPEND.
+ */
+ftp_result ftp_retr_file(ftp_session *h,
+                         const char *remote,
+                         const char *local_path,
+                         uint32_t flags,
+                         uint64_t *bytes_out);
+
+/**
+ * Uploads a local file, in binary mode, with 64 KiB blocks.
+ *
+ * FTP_FILE_RESUME asks the server's size (SIZE) and sends the rest: REST + STOR where
+ * the server lists "REST STREAM" in FEAT (REST must be answered 350, FTP_E_REPLY
+ * otherwise), APPE otherwise; a remote file longer than
+ * the local one is replaced, one of the same size left alone. FTP_FILE_VERIFY_SIZE
+ * compares the server's SIZE afterwards. FTP_FILE_PRESERVE_MTIME sends the local
+ * modification time with MFMT where the server lists MFMT (and does nothing where it
+ * does not). FTP_FILE_ATOMIC has no effect on uploads. FTP_FILE_APPEND sends the whole
+ * file with APPE instead of STOR, so the server adds it to the end of `remote` (creating
+ * it where missing); with FTP_FILE_VERIFY_SIZE the server must then hold the size it
+ * had before (SIZE; 0 where it answered 550) plus the local file's, and a server that
+ * gives no SIZE fails the call with FTP_E_PROTO before anything is sent. A failed size
+ * check is reported after the bytes have been sent, for APPE as for STOR.
+ * FTP_FILE_PRESERVE_MTIME gives the whole remote file the local file's time.
+ *
+ * @param h the session.
+ * @param local_path the file to send (bytes, as open(2) takes them).
+ * @param remote the server's name for it (bytes as given; no CR/LF/NUL).
+ * @param flags FTP_FILE_* values or'ed together, or 0.
+ * @param bytes_out receives the bytes transferred; may be NULL.
+ * @return FTP_OK; FTP_E_IO for local file errors (a directory is refused before any
+ *         command); the errors of ftp_stor_binary(),
+ *         ftp_size() and ftp_mfmt(); FTP_E_PROTO if the sizes differ afterwards;
+ *         FTP_E_INVALID for unknown flags and for FTP_FILE_APPEND with FTP_FILE_RESUME
+ *         (a resume picks its own command).
+ */
+ftp_result ftp_stor_file(ftp_session *h,
+                         const char *local_path,
+                         const char *remote,
+                         uint32_t flags,
+                         uint64_t *bytes_out);
+
+/**
+ * Downloads a file into an open file descriptor, writing at its current position
+ * (REST `rest_offset` is sent when given: position the descriptor to match). Without
+ * a rest_offset, a download shorter than the size its 150 reply announced fails with
+ * FTP_E_PROTO, whatever the final reply says (curl: "partial file"); the bytes that
+ * came stay written. REST must be answered 350 (FTP_E_REPLY otherwise, before any
+ * byte moves), as for ftp_retr_file(). A descriptor opened O_NONBLOCK (Go's pipes
+ * are) is waited for while it has no room, up to the data timeout (then
+ * FTP_E_TIMEOUT); one opened read-only is refused before any command.
+ *
+ * @param h the session.
+ * @param remote the server's file (bytes as given; no CR/LF/NUL).
+ * @param fd an open descriptor, writable; it stays open and the caller's.
+ * @param rest_offset restart offset (>= 0), or FTP_NO_REST.
+ * @param bytes_out receives the bytes transferred; may be NULL.
+ * @return FTP_OK; FTP_E_IO for write errors, or an fd not open for writing;
+ *         FTP_E_INVALID for a negative fd; FTP_E_PROTO for a download short of its
+ *         announced size; FTP_E_REPLY for a REST not answered 350; the errors of
+ *         ftp_retr_binary().
+ */
+ftp_result ftp_retr_fd(ftp_session *h,
+                       const char *remote,
+                       int fd,
+                       int64_t rest_offset,
+                       uint64_t *bytes_out);
+
+/**
+ * Uploads from an open file descriptor, from its current position to its end
+ * (REST `rest_offset` + STOR when rest_offset is given). The descriptor is not
+ * moved first: with a rest_offset, position it there yourself (lseek), or the
+ * bytes from where it is go to the server's offset. REST must be answered 350
+ * (FTP_E_REPLY otherwise, before any byte moves). A descriptor opened O_NONBLOCK is
+ * waited for while it has nothing to give, up to the data timeout (then
+ * FTP_E_TIMEOUT); a directory, or one opened write-only, is refused before any
+ * command, so the remote file is left as it was.
+ *
+ * @param h the session.
+ * @param fd an open descriptor, readable; it stays open and the caller's.
+ * @param remote the server's name for the file (bytes as given; no CR/LF/NUL).
+ * @param rest_offset restart offset (>= 0), or FTP_NO_REST.
+ * @param bytes_out receives the bytes transferred; may be NULL.
+ * @return FTP_OK; FTP_E_IO for read errors, or an fd not open for reading;
+ *         FTP_E_INVALID for a negative fd; FTP_E_REPLY for a REST not answered 350;
+ *         the errors of ftp_stor_binary().
+ */
+ftp_result ftp_stor_fd(ftp_session *h,
+                       int fd,
+                       const char *remote,
+                       int64_t rest_offset,
+                       uint64_t *bytes_out);
+
+/**
+ * Creates a TLS configuration with the safe defaults: the server's certificate is
+ * verified against the system trust store and must name the host given to
+ * ftp_connect(); TLS 1.2 or newer; OpenSSL's default ciphers; data connections resume
+ * the control connection's session; data protected (PBSZ 0 + PROT P after login);
+ * no AUTH SSL fallback.
+ *
+ * @return a new configuration owned by the caller, freed with ftp_tls_config_free();
+ *         NULL only after an internal error.
+ */
+ftp_tls_config *ftp_tls_config_new(void);
+
+/**
+ * Frees a TLS configuration. Sessions given it with ftp_set_tls() keep their copy.
+ *
+ * A getter (or call) still inside it on another thread is let finish first: the
+ * object is freed when it returns.
+ *
+ * @param cfg the configuration, or NULL (does nothing); not usable afterwards.
+ */
+void ftp_tls_config_free(ftp_tls_config *cfg);
+
+/**
+ * Trusts only the CA certificates in a PEM file (plus those of
+ * ftp_tls_config_set_ca_dir(), if set) instead of the system trust store, like curl's
+ * --cacert. The file is read now to check it, and again at each connection.
+ *
+ * @param cfg the configuration.
+ * @param path the PEM file (bytes, as open(2) takes them), or NULL to go back to the
+ *        system trust store.
+ * @return FTP_OK; FTP_E_IO if the file cannot be read; FTP_E_INVALID if it holds no
+ *         PEM certificate; FTP_E_NULL if cfg is NULL. On failure the setting is unchanged.
+ */
+ftp_result ftp_tls_config_set_ca_file(ftp_tls_config *cfg, const char *path);
+
+/**
+ * Trusts the CA certificates of an OpenSSL hashed directory (as made by `openssl
+ * rehash`) instead of the system trust store, like curl's --capath.
+ *
+ * @param cfg the configuration.
+ * @param path the directory (UTF-8), or NULL to go back to the system trust store.
+ * @return FTP_OK; FTP_E_INVALID if it is not a directory or not UTF-8; FTP_E_NULL if
+ *         cfg is NULL. On failure the setting is unchanged.
+ */
+ftp_result ftp_tls_config_set_ca_dir(ftp_tls_config *cfg, const char *path);
+
+/**
+ * INSECURE: turns certificate verification off (chain and host name), so any server,
+ * or anyone in between, is accepted. Only for test servers with self-signed
+ * certificates; prefer ftp_tls_config_set_ca_file() with the test CA.
+ *
+ * @param cfg the configuration.
+ * @param skip true to skip verification, false (the default) to verify.
+ * @return FTP_OK; FTP_E_NULL if cfg is NULL.
+ */
+ftp_result ftp_tls_config_insecure_skip_verify(ftp_tls_config *cfg, bool skip);
+
+/**
+ * A client certificate (or chain, leaf first) and its private key, both PEM files, for
+ * servers that ask for one. Both are read and checked against each other now.
+ *
+ * @param cfg the configuration.
+ * @param cert_file the certificate PEM file (bytes, as open(2) takes them), or NULL
+ *        together with key_file to remove the client certificate.
+ * @param key_file the unencrypted private key PEM file, or NULL with cert_file.
+ * @return FTP_OK; FTP_E_INVALID if a file cannot be read or parsed, the key is
+ *         encrypted (never a passphrase prompt), or the key does not belong to the
+ *         certificate; FTP_E_NULL if cfg, or only one of the two
+ *         files, is NULL. On failure the setting is unchanged.
+ */
+ftp_result ftp_tls_config_set_client_cert(ftp_tls_config *cfg,
+                                          const char *cert_file,
+                                          const char *key_file);
+
+/**
+ * The oldest and newest TLS versions to accept. Versions the system OpenSSL's policy
+ * forbids (often 1.0 and 1.1) stay refused.
+ *
+ * @param cfg the configuration.
+ * @param min an ftp_tls_version; FTP_TLS_VERSION_DEFAULT means TLS 1.2.
+ * @param max an ftp_tls_version; FTP_TLS_VERSION_DEFAULT means no maximum.
+ * @return FTP_OK; FTP_E_INVALID for a value that is not an ftp_tls_version or a max
+ *         below min; FTP_E_NULL if cfg is NULL. On failure the setting is unchanged.
+ */
+ftp_result ftp_tls_config_set_versions(ftp_tls_config *cfg, int min, int max);
+
+/**
+ * The OpenSSL cipher list for TLS 1.2 and older, e.g. "ECDHE+AESGCM" (see ciphers(1)).
+ *
+ * @param cfg the configuration.
+ * @param list the cipher list (ASCII), or NULL for OpenSSL's default.
+ * @return FTP_OK; FTP_E_INVALID if OpenSSL accepts no cipher of it; FTP_E_NULL if cfg
+ *         is NULL. On failure the setting is unchanged.
+ */
+ftp_result ftp_tls_config_set_cipher_list(ftp_tls_config *cfg, const char *list);
+
+/**
+ * The TLS 1.3 ciphersuites, e.g. "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256".
+ *
+ * @param cfg the configuration.
+ * @param suites colon-separated suite names (ASCII), or NULL for OpenSSL's default.
+ * @return FTP_OK; FTP_E_INVALID if OpenSSL rejects it; FTP_E_NULL if cfg is NULL. On
+ *         failure the setting is unchanged.
+ */
+ftp_result ftp_tls_config_set_ciphersuites(ftp_tls_config *cfg, const char *suites);
+
+/**
+ * Whether data connections resume the control connection's TLS session (the
+ * default, and what vsftpd and proftpd require). Turning it off is only useful to
+ * check that a server enforces reuse.
+ *
+ * @param cfg the configuration.
+ * @param reuse true (the default) to resume, false to do a full handshake each time.
+ * @return FTP_OK; FTP_E_NULL if cfg is NULL.
+ */
+ftp_result ftp_tls_config_set_session_reuse(ftp_tls_config *cfg, bool reuse);
+
+/**
+ * Whether to try the obsolete "AUTH SSL" when the server answers "AUTH TLS" with 5xx
+ * (off by default).
+ *
+ * @param cfg the configuration.
+ * @param fallback true to try AUTH SSL, false (the default) not to.
+ * @return FTP_OK; FTP_E_NULL if cfg is NULL.
+ */
+ftp_result ftp_tls_config_set_auth_ssl_fallback(ftp_tls_config *cfg, bool fallback);
+
+/**
+ * Whether ftp_login() over TLS is followed by PBSZ 0 and PROT P, so that data
+ * connections are encrypted too (the default; ftplib leaves that to the caller).
+ * Either way ftp_prot_p() and ftp_prot_c() switch later.
+ *
+ * @param cfg the configuration.
+ * @param protect true (the default) to protect data after login, false to leave the
+ *        data channel in clear text until ftp_prot_p().
+ * @return FTP_OK; FTP_E_NULL if cfg is NULL.
+ */
+ftp_result ftp_tls_config_set_protect_data(ftp_tls_config *cfg, bool protect);
+
+/**
+ * What the last failed setter on this configuration failed on; "" after a success.
+ *
+ * @param cfg the configuration.
+ * @return owned by cfg, valid until the next call on it; NULL if cfg is NULL.
+ */
+const char *ftp_tls_config_last_error(const ftp_tls_config *cfg);
+
+/**
+ * Chooses plain FTP, explicit or implicit FTPS, and the TLS settings, for the next
+ * ftp_connect() (ftp_auth() uses the settings at once, and after explicit or implicit
+ * is chosen on a connection already open in clear text, ftp_login() runs AUTH first,
+ * closing the connection if the server refuses it). The configuration is copied:
+ * later changes to it need another ftp_set_tls().
+ *
+ * @param h the session.
+ * @param mode an ftp_tls_mode.
+ * @param cfg the TLS settings, or NULL for the defaults of ftp_tls_config_new().
+ * @return FTP_OK; FTP_E_INVALID if mode is not an ftp_tls_mode (and the general
+ *         errors, see the top of this header).
+ */
+ftp_result ftp_set_tls(ftp_session *h, int mode, const ftp_tls_config *cfg);
+
+/**
+ * Secures the control connection (ftplib's FTP_TLS.auth): sends AUTH TLS (and AUTH SSL
+ * if the configuration allows the fallback), then does the TLS handshake, checking
+ * the server's certificate against the host given to ftp_connect(). Explicit mode
+ * does this inside ftp_connect(); call it by hand in FTP_TLS_OFF mode.
+ *
+ * @param h the session, connected, control connection not yet secured.
+ * @return FTP_OK; FTP_E_TLS_REQUIRED if the server refuses AUTH (the connection stays
+ *         usable in clear text); FTP_E_TLS_UNTRUSTED, FTP_E_TLS_HOSTNAME,
+ *         FTP_E_TLS_EXPIRED for a certificate that fails verification; FTP_E_TLS for
+ *         another handshake failure; FTP_E_PROTO if the server sent anything between
+ *         its AUTH reply and the handshake; after a handshake failure the connection is
+ *         closed. FTP_E_STATE if not connected or already secured; FTP_E_IO,
+ *         FTP_E_TIMEOUT, FTP_E_CLOSED (and the general errors, see the top of this header).
+ */
+ftp_result ftp_auth(ftp_session *h);
+
+/**
+ * Protects data connections (ftplib's FTP_TLS.prot_p): sends PBSZ 0, then PROT P;
+ * later data connections use TLS, resuming the control connection's session.
+ * ftp_login() over TLS already does this unless the configuration says otherwise.
+ *
+ * @param h the session; its control connection must have gone through TLS.
+ * @return FTP_OK; FTP_E_STATE if TLS was never started on this connection;
+ *         FTP_E_TEMP/FTP_E_PERM if the server refuses (and the errors of ftp_voidcmd()).
+ */
+ftp_result ftp_prot_p(ftp_session *h);
+
+/**
+ * Stops protecting data connections (ftplib's FTP_TLS.prot_c): sends PROT C; later
+ * data connections are clear text.
+ *
+ * @param h the session.
+ * @return FTP_OK; FTP_E_TEMP/FTP_E_PERM if the server refuses (and the errors of
+ *         ftp_voidcmd()).
+ */
+ftp_result ftp_prot_c(ftp_session *h);
+
+/**
+ * Clears the control channel (ftplib's FTP_TLS.ccc): sends CCC, then shuts TLS down
+ * properly (close_notify both ways); later commands go in clear text, for firewalls
+ * that inspect them. Data protection (PROT P) is unchanged, but a clear-text reply
+ * can no longer vouch for a TLS download: one that ends without close_notify is
+ * then FTP_E_TLS ("download truncated"). Log in before: ftp_login() refuses a
+ * cleared control channel (FTP_E_TLS_REQUIRED), even after a refused ftp_auth().
+ *
+ * @param h the session, its control connection secured.
+ * @return FTP_OK; FTP_E_STATE if the control connection does not use TLS;
+ *         FTP_E_TEMP/FTP_E_PERM if the server refuses CCC (TLS stays on); FTP_E_TLS,
+ *         FTP_E_IO, FTP_E_CLOSED if the TLS shutdown fails, after which the connection
+ *         is unusable (and the general errors, see the top of this header).
+ */
+ftp_result ftp_ccc(ftp_session *h);
+
+/**
+ * The TLS version of the control connection, e.g. "TLSv1.3".
+ *
+ * @param h the session.
+ * @return a string owned by the session, valid until the next call on it; NULL if
+ *         the control connection does not use TLS (or h is NULL, in use by another
+ *         thread, or the call comes from one of its callbacks).
+ */
+const char *ftp_session_tls_version(ftp_session *h);
+
+/**
+ * The cipher of the control connection's TLS, e.g. "TLS_AES_256_GCM_SHA384".
+ *
+ * @param h the session.
+ * @return as ftp_session_tls_version().
+ */
+const char *ftp_session_tls_cipher(ftp_session *h);
+
+/**
+ * Whether the last TLS data connection of this connection resumed the control
+ * connection's TLS session (so that servers requiring reuse accepted it).
+ *
+ * @param h the session.
+ * @return 1 if it resumed, 0 if it did a full handshake, -1 if no TLS data connection
+ *         was made since ftp_connect() (or h is NULL, in use by another thread, or the
+ *         call comes from one of its callbacks).
+ */
+int ftp_session_data_tls_resumed(ftp_session *h);
 
 /**
  * Creates an empty URL object (no URL parsed yet).
@@ -2383,6 +1979,327 @@ int ftp_url_type(const ftp_url *u);
  *         the session is set to implicit FTPS; FTP_E_NULL if u is NULL.
  */
 ftp_result ftp_connect_url(ftp_session *h, const ftp_url *u, uint32_t timeout_ms);
+
+/**
+ * Mirrors a server directory into a local one (Python's ftpmirror.py, done properly):
+ * walks the remote tree (MLSD, or LIST where the server lacks it), downloads files
+ * that are new or whose size or modification time differ (each into "NAME.part",
+ * renamed when complete, then given the listing's time so a re-run finds it
+ * unchanged), creates directories, and with FTP_MIRROR_DELETE removes local entries
+ * the server no longer lists. A file is checked against the listed size before it
+ * replaces the old copy. A file on the server where a local directory is replaces the
+ * directory only with FTP_MIRROR_DELETE (otherwise it is reported as refused). A LIST
+ * line in no known format names nothing for certain, so no local entry of that
+ * directory is deleted. A name listed twice is taken once. Where the server also lists
+ * "NAME.part", a local directory has that name, or NAME is too long for the suffix,
+ * NAME is written in place. A directory whose MLSD "unique" fact is that of one being
+ * walked (a loop) is reported as refused and not entered. Where the local file system
+ * ignores case, the first of "README" and "readme" listed is mirrored and the other
+ * refused, and a local entry a listed name reaches under another spelling is not
+ * deleted as unlisted (hard-linked local files are names of their own). A symbolic or
+ * hard link found where a file is written is replaced, never written through. Names
+ * from the server are checked: "..", names with '/', '\\' or NUL are refused, so
+ * nothing is written outside `local_dir`. The working directory is the same afterwards
+ * (PWD first, CWD back at the end).
+ *
+ * @param h the session, logged in.
+ * @param remote_dir the directory to mirror (bytes as given; no CR/LF/NUL); "" for
+ *        the current one.
+ * @param local_dir where the copy goes (bytes, as open(2) takes them); created if missing.
+ * @param flags FTP_MIRROR_* values or'ed together, or 0.
+ * @param skip NULL, or a NULL-terminated array of shell patterns ('*', '?', "[a-z]")
+ *        matched against each name and each relative path; matches are left out (and
+ *        never deleted).
+ * @param callback hears of every step first (may be NULL).
+ * @param userdata passed to callback.
+ * @param files_out receives the number of files transferred (may be NULL).
+ * @param bytes_out receives the bytes transferred (may be NULL).
+ * @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero; FTP_E_IO for local
+ *         file errors (the message names the file); the errors of ftp_list() and
+ *         ftp_retr_file(); FTP_E_PROTO if a PWD reply names no directory, a
+ *         directory lists more than 1,000,000 entries or 256 MiB, or the tree is
+ *         more than 100 directories deep (bounds ftplib's ftpmirror.py lacks; a loop, most likely);
+ *         FTP_E_INVALID for unknown flags.
+ */
+ftp_result ftp_mirror(ftp_session *h,
+                      const char *remote_dir,
+                      const char *local_dir,
+                      uint32_t flags,
+                      const char *const *skip,
+                      ftp_mirror_cb callback,
+                      void *userdata,
+                      uint64_t *files_out,
+                      uint64_t *bytes_out);
+
+/**
+ * The reverse mirror: uploads a local tree into a server directory (created with its
+ * parents if missing): files that are new or whose size differs (or, where the server
+ * takes MFMT, whose time differs) are uploaded and given their local time; missing
+ * directories are made; with FTP_MIRROR_DELETE, remote files the local tree lacks are
+ * deleted, except one whose name differs from a local one only in case (on a server
+ * that ignores case it is the same file). A name the server lists as a symbolic link
+ * is never uploaded to (the upload would go wherever the link points): it is
+ * reported as FTP_MIRROR_SKIPPED_LINK. Parameters and results as for ftp_mirror(),
+ * source and target swapped;
+ * the working directory is the same afterwards. A dry run creates nothing, so it
+ * reports every file below a directory the server lacks as one to upload.
+ *
+ * @param h the session, logged in.
+ * @param local_dir the tree to send (bytes, as open(2) takes them).
+ * @param remote_dir where it goes on the server (bytes as given; no CR/LF/NUL).
+ * @param flags FTP_MIRROR_* values or'ed together, or 0.
+ * @param skip NULL, or a NULL-terminated array of shell patterns to leave out.
+ * @param callback hears of every step first (may be NULL).
+ * @param userdata passed to callback.
+ * @param files_out receives the number of files transferred (may be NULL).
+ * @param bytes_out receives the bytes transferred (may be NULL).
+ * @return as ftp_mirror(); FTP_E_INVALID if local_dir is not a directory.
+ */
+ftp_result ftp_mirror_upload(ftp_session *h,
+                             const char *local_dir,
+                             const char *remote_dir,
+                             uint32_t flags,
+                             const char *const *skip,
+                             ftp_mirror_cb callback,
+                             void *userdata,
+                             uint64_t *files_out,
+                             uint64_t *bytes_out);
+
+/**
+ * Sends FEAT now and keeps what the server lists (see ftp_has_feature()). ftp_login()
+ * already does this unless ftp_set_feat_after_login() turned it off; a server without
+ * FEAT (500/502) simply has no features.
+ *
+ * @param h the session.
+ * @return FTP_OK; FTP_E_TEMP/FTP_E_PERM for other refusals; FTP_E_STATE if not
+ *         connected (and the connection errors and general errors, see the top of
+ *         this header).
+ */
+ftp_result ftp_feat(ftp_session *h);
+
+/**
+ * Whether the server listed a feature in its FEAT reply, e.g. "MLST", "UTF8", "EPSV",
+ * "SIZE", "MDTM", "MFMT", "REST STREAM" (a name with parameters matches both). FEAT is
+ * sent first if this connection has not asked yet.
+ *
+ * @param h the session.
+ * @param name the feature (ASCII, any case).
+ * @return true if listed; false if not, or on any failure. ftp_session_last_error()
+ *         names a failure of the call itself (NULL name, not connected, FEAT
+ *         failing); a NULL h, a session busy in another thread and a call from the
+ *         session's own callback give false and leave the session's message alone.
+ */
+bool ftp_has_feature(ftp_session *h, const char *name);
+
+/**
+ * The parameters the FEAT reply gave a feature, e.g. "type*;size*;modify*;" for
+ * "MLST" (facts marked '*' are on). FEAT is sent first if needed.
+ *
+ * @param h the session.
+ * @param name the feature (ASCII, any case).
+ * @return the parameters ("" if none), owned by the session and valid until the next
+ *         call on it; NULL if the feature is not listed or on failure (failures as
+ *         for ftp_has_feature()).
+ */
+const char *ftp_feature_params(ftp_session *h, const char *name);
+
+/**
+ * Whether ftp_login() is followed by FEAT and, when the server lists UTF8, by
+ * "OPTS UTF8 ON" (RFC 2640). On by default; ftplib sends neither.
+ *
+ * @param h the session.
+ * @param on true (the default) or false.
+ * @return FTP_OK (or one of the general errors, see the top of this header).
+ */
+ftp_result ftp_set_feat_after_login(ftp_session *h, bool on);
+
+/**
+ * Sends NOOP. Servers close sessions idle for longer than their timeout (often 300
+ * seconds): a NOOP every minute or so keeps an idle session open, and tells whether it
+ * still is.
+ *
+ * @param h the session.
+ * @return FTP_OK; FTP_E_STATE if not connected; FTP_E_CLOSED if the server has gone
+ *         (and the other errors of ftp_voidcmd()).
+ */
+ftp_result ftp_noop(ftp_session *h);
+
+/**
+ * Asks the server's system type (SYST), e.g. "UNIX Type: L8".
+ *
+ * @param h the session.
+ * @param out receives the reply text after the code, owned by the session and valid
+ *        until the next call on it (required).
+ * @return FTP_OK; the errors of ftp_voidcmd(); FTP_E_NULL if out is NULL.
+ */
+ftp_result ftp_syst(ftp_session *h, const char **out);
+
+/**
+ * Sends "SITE args" (server-specific commands, e.g. "CHMOD 600 file"); a 2xx is success.
+ *
+ * @param h the session.
+ * @param args the SITE arguments (bytes as given; no CR/LF/NUL).
+ * @return FTP_OK; the errors of ftp_voidcmd().
+ */
+ftp_result ftp_site(ftp_session *h, const char *args);
+
+/**
+ * Sends STAT (server status) or "STAT path" (a listing over the control connection,
+ * no data connection needed) and passes each line of the reply between its first and
+ * last line to `callback` (a one-line reply: its text).
+ *
+ * @param h the session.
+ * @param path what to list, or NULL for the server's status.
+ * @param callback receives each line (as ftp_line_cb); NULL prints them to stdout.
+ * @param userdata passed to callback.
+ * @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero; the errors of
+ *         ftp_voidcmd().
+ */
+ftp_result ftp_stat(ftp_session *h, const char *path, ftp_line_cb callback, void *userdata);
+
+/**
+ * Sends account information (ACCT), for servers that want it after login or for a
+ * command (ftp_login() sends it itself when the server answers 332).
+ *
+ * @param h the session.
+ * @param account the account (UTF-8, no CR/LF).
+ * @return FTP_OK; FTP_E_REPLY for a 1xx/3xx; the errors of ftp_voidcmd().
+ */
+ftp_result ftp_acct(ftp_session *h, const char *account);
+
+/**
+ * Names the virtual host to serve (HOST, RFC 7151), after ftp_connect() and before
+ * ftp_login(), for servers that host several sites on one address.
+ *
+ * @param h the session.
+ * @param name the host name (UTF-8, no CR/LF).
+ * @return FTP_OK; FTP_E_PERM if the server does not know HOST or the name (500/502/504);
+ *         the errors of ftp_voidcmd().
+ */
+ftp_result ftp_host(ftp_session *h, const char *name);
+
+/**
+ * Asks the server to reserve space before an upload (ALLO size); 200 and 202 ("not
+ * needed") are both success.
+ *
+ * @param h the session.
+ * @param size the number of bytes.
+ * @return FTP_OK; the errors of ftp_voidcmd().
+ */
+ftp_result ftp_allo(ftp_session *h, uint64_t size);
+
+/**
+ * A file's modification time (MDTM), as UTC.
+ *
+ * @param h the session.
+ * @param path the file (bytes as given; no CR/LF/NUL).
+ * @param secs_out receives seconds since 1970-01-01 00:00 UTC (required).
+ * @param nanos_out receives the fraction of a second in nanoseconds, when the server
+ *        gives one (else 0); may be NULL.
+ * @return FTP_OK; FTP_E_PERM (550: no such file, or a directory); FTP_E_PROTO if the
+ *         reply is not a valid YYYYMMDDHHMMSS[.sss] time; the errors of ftp_voidcmd().
+ */
+ftp_result ftp_mdtm(ftp_session *h, const char *path, int64_t *secs_out, uint32_t *nanos_out);
+
+/**
+ * Sets a file's modification time (MFMT, whole seconds, UTC), where the server lists
+ * MFMT in FEAT.
+ *
+ * @param h the session.
+ * @param path the file (bytes as given; no CR/LF/NUL).
+ * @param secs seconds since 1970-01-01 00:00 UTC (years 1970 to 9999).
+ * @return FTP_OK; FTP_E_INVALID for a time out of range; FTP_E_PERM (e.g. 500 where
+ *         MFMT is unknown, 550 no such file); the errors of ftp_voidcmd().
+ */
+ftp_result ftp_mfmt(ftp_session *h, const char *path, int64_t secs);
+
+/**
+ * Changes directory one level at a time: "a/b/c" sends CWD a, CWD b, CWD c (a leading
+ * '/' first sends "CWD /"), for servers that refuse paths in CWD. On failure the
+ * working directory is where the last successful CWD left it.
+ *
+ * @param h the session.
+ * @param path the directory path (bytes as given; no CR/LF/NUL); "" sends "CWD .".
+ * @return FTP_OK; the errors of ftp_cwd().
+ */
+ftp_result ftp_cwd_each(ftp_session *h, const char *path);
+
+/**
+ * Creates a directory and its missing parents, like `mkdir -p`: each level is entered
+ * if it exists and created (MKD) if not; existing directories are not an error. The
+ * working directory is the same afterwards (PWD before, CWD back after; a PWD reply
+ * that names no directory leaves none to go back to, and the session stays in the
+ * last level entered).
+ *
+ * @param h the session.
+ * @param path the directory path, relative or absolute (bytes as given; no CR/LF/NUL).
+ * @return FTP_OK; FTP_E_PERM/FTP_E_TEMP if a level can be neither entered nor created
+ *         (e.g. a file of that name, no permission); the errors of ftp_voidcmd().
+ */
+ftp_result ftp_mkd_all(ftp_session *h, const char *path);
+
+/**
+ * Whether commands are pipelined, each saving a round trip: a TYPE the next
+ * transfer needs goes in the same write as the command after it (EPSV, PASV or
+ * SIZE), and once EPSV has worked on the connection, EPSV goes in one write with the
+ * transfer command (RETR, STOR, LIST, ...) when no TYPE or REST has to precede it.
+ * Only commands whose failure changes nothing are pipelined: every reply is read in
+ * order and a refusal is reported as before (a refused transfer command wins over
+ * the data connection the server then never accepts). On by default; ftplib never
+ * pipelines. Turn it off for a server that drops pipelined commands.
+ *
+ * @param h the session.
+ * @param on true (the default) or false.
+ * @return FTP_OK (or one of the general errors, see the top of this header).
+ */
+ftp_result ftp_set_pipelining(ftp_session *h, bool on);
+
+/**
+ * Whether the session remembers the representation type (TYPE A or I) it last set
+ * and sends TYPE only when a transfer needs the other one. On by default; ftplib
+ * sends TYPE before every transfer. The remembered type is forgotten on connect, and
+ * when the caller sends TYPE, REIN or USER itself (ftp_sendcmd, ftp_voidcmd, ftp_login),
+ * except that a "TYPE I" or "TYPE A" the server accepts becomes the remembered type.
+ *
+ * @param h the session.
+ * @param on true (the default) or false (TYPE before every transfer).
+ * @return FTP_OK (or one of the general errors, see the top of this header).
+ */
+ftp_result ftp_set_type_caching(ftp_session *h, bool on);
+
+/**
+ * Whether whole-file transfers over a plain (not TLS) data connection move the bytes
+ * inside the kernel. Downloads (ftp_retr_file, ftp_retr_fd) splice(2) the socket into
+ * a regular file: on by default (about half curl's time and under half its CPU in
+ * bench/RESULTS.md). Uploads (ftp_stor_file, ftp_stor_fd) sendfile(2) a regular file
+ * to the socket, which saves the client both copies of read/write (under half the CPU
+ * in bench/RESULTS.md). By default they do so only when the server is on another
+ * host: a server on this machine (a loopback address, or one of the host's own) then
+ * has to copy the bytes cold from the client's page cache rather than warm from its
+ * send copy, and in the benchmark a server writing to tmpfs took longer for it.
+ * Other cases (TLS, pipes, files opened with O_APPEND, and files the kernel will not
+ * splice or sendfile, such as some under /proc) use read/write with a 64 KiB buffer. Progress reports, interrupts and timeouts work the same either way.
+ * This call sets both choices; only a new handle (ftp_new()) has the per-host default.
+ *
+ * @param h the session.
+ * @param download splice downloads into files (default true).
+ * @param upload sendfile uploads from files (default: only to a server on another
+ *        host).
+ * @return FTP_OK (or one of the general errors, see the top of this header).
+ */
+ftp_result ftp_set_zero_copy(ftp_session *h,
+                             bool download,
+                             bool upload);
+
+/**
+ * A static description of a result code, e.g. "permanent failure reported by the
+ * server (5xx)". Thread-safe; needs no session.
+ *
+ * @param code an ftp_result value; any int is safe to pass.
+ * @return a static NUL-terminated string, never NULL; do not free. Values that are
+ *         not an ftp_result give "unknown error code".
+ */
+const char *ftp_strerror(int code);
 
 /**
  * The library's version as a static string, e.g. "1.0.0".

@@ -8,17 +8,20 @@
 
 #![allow(non_camel_case_types)]
 
-mod args;
-mod commands;
-mod entry;
-mod extended;
-mod files;
+// In the order the header presents the API to a C reader (cbindgen follows it; rustfmt
+// keeps it, reorder_modules = false): lifecycle, connecting and logging in, commands,
+// transfers, listings, whole files, TLS, URLs, mirroring, the rest.
 mod handle;
-mod mirror;
-mod result;
 mod session;
-mod tls;
+mod commands;
 mod transfer;
-mod tuning;
+mod listing;
+mod files;
+mod tls;
 mod url;
+mod mirror;
+mod extended;
+mod tuning;
+mod result;
 mod version;
+mod args;
