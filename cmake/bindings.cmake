@@ -1,7 +1,7 @@
 # Other languages: the C++17 RAII test, the Go and Zig bindings' tests and the docs'
 # quick starts (each built and run against the real servers).
 if(LIBFTP_BUILD_TESTS)
-  add_executable(test_raii "${CMAKE_SOURCE_DIR}/tests/cxx/test_raii.cpp")
+  add_executable(test_raii "${CMAKE_CURRENT_SOURCE_DIR}/tests/cxx/test_raii.cpp")
   set_target_properties(test_raii PROPERTIES CXX_STANDARD 17 CXX_STANDARD_REQUIRED ON CXX_EXTENSIONS OFF)
   target_compile_options(test_raii PRIVATE -Wall -Wextra -pedantic -Werror)
   target_link_libraries(test_raii PRIVATE ftp)
@@ -19,7 +19,7 @@ if(LIBFTP_BUILD_TESTS)
       set(name "docs_quickstarts")
     endif()
     add_test(NAME ${name}
-      COMMAND bash "${CMAKE_SOURCE_DIR}/tests/bindings.sh" ${what} "${CMAKE_BINARY_DIR}")
+      COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/tests/bindings.sh" ${what} "${CMAKE_CURRENT_BINARY_DIR}")
     libftp_uses_servers(${name})
   endforeach()
 endif()

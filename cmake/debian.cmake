@@ -1,12 +1,23 @@
 # Packaging: the Debian packages (debian/), built with dpkg-buildpackage from a copy of the
-# sources and checked by tests/debian.sh (needs dpkg-dev and debhelper); and cargo-c.
+# sources and checked by tests/debian.sh (needs dpkg-dev and debhelper); cargo-c; and the
+# offline build from vendored crates (docs/packaging.md).
 if(LIBFTP_BUILD_TESTS)
-  add_test(NAME debian_package COMMAND bash "${CMAKE_SOURCE_DIR}/tests/debian.sh")
+  add_test(NAME debian_package COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/tests/debian.sh")
 endif()
 
 # cargo cinstall gives the same names (skipped where cargo-c is not installed).
 if(LIBFTP_BUILD_TESTS)
-  add_test(NAME cargo_c_install COMMAND bash "${CMAKE_SOURCE_DIR}/tests/cargo-c.sh")
+  add_test(NAME cargo_c_install COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/tests/cargo-c.sh")
   set_tests_properties(cargo_c_install PROPERTIES SKIP_RETURN_CODE 77
-    ENVIRONMENT "CARGO_C_TARGET_DIR=${CMAKE_BINARY_DIR}/cargo-c")
+    ENVIRONMENT "CARGO_C_TARGET_DIR=${CMAKE_CURRENT_BINARY_DIR}/cargo-c")
+endif()
+
+# cargo vendor, then build and install without network (unshare -n) through CMake and
+# through cargo-c (which skips where cargo-c is not installed, like cargo_c_install).
+if(LIBFTP_BUILD_TESTS)
+  foreach(mode cmake cargo-c)
+    string(REPLACE "-" "_" _name "offline_build_${mode}")
+    add_test(NAME ${_name} COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/tests/offline-build.sh" ${mode})
+    set_tests_properties(${_name} PROPERTIES SKIP_RETURN_CODE 77 ENVIRONMENT "CMAKE=${CMAKE_COMMAND}")
+  endforeach()
 endif()

@@ -3,13 +3,13 @@
 # ${CMAKE_INSTALL_MANDIR}/man3. The test renders every page with groff, warnings as
 # errors, and checks each exported function has its page.
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
-set(LIBFTP_MAN_DIR "${CMAKE_BINARY_DIR}/man/man3")
+set(LIBFTP_MAN_DIR "${CMAKE_CURRENT_BINARY_DIR}/man/man3")
 add_custom_command(
   OUTPUT "${LIBFTP_MAN_DIR}/ftp.3"
   COMMAND "${CMAKE_COMMAND}" -E rm -rf "${LIBFTP_MAN_DIR}"
-  COMMAND Python3::Interpreter "${CMAKE_SOURCE_DIR}/cmake/gen-man.py"
-          "${CMAKE_SOURCE_DIR}/include/ftp.h" "${LIBFTP_MAN_DIR}" "${PROJECT_VERSION}"
-  DEPENDS "${CMAKE_SOURCE_DIR}/include/ftp.h" "${CMAKE_SOURCE_DIR}/cmake/gen-man.py"
+  COMMAND Python3::Interpreter "${CMAKE_CURRENT_SOURCE_DIR}/cmake/gen-man.py"
+          "${CMAKE_CURRENT_SOURCE_DIR}/include/ftp.h" "${LIBFTP_MAN_DIR}" "${PROJECT_VERSION}"
+  DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/include/ftp.h" "${CMAKE_CURRENT_SOURCE_DIR}/cmake/gen-man.py"
   COMMENT "Man pages from ftp.h")
 add_custom_target(man ALL DEPENDS "${LIBFTP_MAN_DIR}/ftp.3")
 install(DIRECTORY "${LIBFTP_MAN_DIR}" DESTINATION "${CMAKE_INSTALL_MANDIR}"
@@ -17,6 +17,6 @@ install(DIRECTORY "${LIBFTP_MAN_DIR}" DESTINATION "${CMAKE_INSTALL_MANDIR}"
 
 if(LIBFTP_BUILD_TESTS)
   add_test(NAME man_pages
-    COMMAND bash "${CMAKE_SOURCE_DIR}/cmake/check-man.sh" "${LIBFTP_MAN_DIR}" $<TARGET_FILE:ftp>)
+    COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/cmake/check-man.sh" "${LIBFTP_MAN_DIR}" $<TARGET_FILE:ftp>)
   set_tests_properties(man_pages PROPERTIES ENVIRONMENT "NM=${CMAKE_NM}")
 endif()

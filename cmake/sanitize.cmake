@@ -1,19 +1,19 @@
 # The C tests again, under AddressSanitizer + UBSan (LIBFTP_SANITIZE: each test_X also
 # builds as test_X_asan) and under valgrind memcheck (LIBFTP_VALGRIND: ctest
 # test_X_valgrind). Both must report no error and no leak. The library itself is the
-# ordinary release build: the sanitizers check what the C side does with it (every
+# ordinary build (release in tests/run.sh): the sanitizers check what the C side does with it (every
 # pointer and buffer crossing the API) and, since Rust allocates with malloc, leaks and
 # heap misuse on either side.
 option(LIBFTP_SANITIZE "Also build and run the C tests with -fsanitize=address,undefined" OFF)
 option(LIBFTP_VALGRIND "Also run the C tests under valgrind memcheck" OFF)
 
 if(LIBFTP_BUILD_TESTS AND (LIBFTP_SANITIZE OR LIBFTP_VALGRIND))
-  set(LIBFTP_SUPPRESSIONS "${CMAKE_SOURCE_DIR}/tests/sanitizers")
+  set(LIBFTP_SUPPRESSIONS "${CMAKE_CURRENT_SOURCE_DIR}/tests/sanitizers")
   foreach(src IN LISTS LIBFTP_C_TESTS)
     get_filename_component(name "${src}" NAME_WE)
     if(LIBFTP_SANITIZE)
-      add_executable(${name}_asan "${src}" "${CMAKE_SOURCE_DIR}/tests/c/harness.c")
-      target_include_directories(${name}_asan PRIVATE "${CMAKE_SOURCE_DIR}/tests/c")
+      add_executable(${name}_asan "${src}" "${CMAKE_CURRENT_SOURCE_DIR}/tests/c/harness.c")
+      target_include_directories(${name}_asan PRIVATE "${CMAKE_CURRENT_SOURCE_DIR}/tests/c")
       target_compile_options(${name}_asan PRIVATE -Wall -Wextra -Werror -g -O1
         -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
       target_link_options(${name}_asan PRIVATE -fsanitize=address,undefined)
