@@ -1,6 +1,7 @@
 //! The C ABI. Thin and mechanical: argument checks, type conversion, error mapping; the
-//! protocol lives in the core. Every function body runs inside `handle::with_session`
-//! (or `no_panic` where there is no session), so no panic crosses into C.
+//! protocol lives in the core. Every function body is one call of the boundary in
+//! `handle.rs` (a unit test there checks it), so every object has the same guard and no
+//! panic crosses into C.
 //!
 //! The module is private: Rust users of the rlib get the safe core, not these raw-pointer
 //! functions. `#[unsafe(no_mangle)]` still exports them from the cdylib and staticlib,
