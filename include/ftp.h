@@ -192,7 +192,7 @@
 /**
  * Minor version of the header: grows when functions are added.
  */
-#define FTP_VERSION_MINOR 0
+#define FTP_VERSION_MINOR 1
 
 /**
  * Patch version of the header.
@@ -202,7 +202,7 @@
 /**
  * The header's version as one number: MAJOR * 10000 + MINOR * 100 + PATCH.
  */
-#define FTP_VERSION_NUM 10000
+#define FTP_VERSION_NUM 10100
 
 /**
  * Pass as `rest` to transfer calls to send no REST command (other negative values
@@ -1662,7 +1662,15 @@ ftp_result ftp_tls_config_set_ca_dir(ftp_tls_config *cfg, const char *path);
  *
  * @param cfg the configuration.
  * @param skip true to skip verification, false (the default) to verify.
- * @return FTP_OK; FTP_E_NULL if cfg is NULL.
+ * @return FTP_OK; FTP_E_NULL if cfg is NULL; FTP_E_BUSY if another thread is inside cfg.
+ * @since 1.1 (the name ftp_tls_config_insecure_skip_verify() of 1.0 stays, the same
+ *        function under the name it had before the setters' naming rule).
+ */
+ftp_result ftp_tls_config_set_insecure_skip_verify(ftp_tls_config *cfg, bool skip);
+
+/**
+ * The 1.0 name of ftp_tls_config_set_insecure_skip_verify(), kept for the ABI: the
+ * same function, with the same parameters and results.
  */
 ftp_result ftp_tls_config_insecure_skip_verify(ftp_tls_config *cfg, bool skip);
 
@@ -2302,7 +2310,7 @@ ftp_result ftp_set_zero_copy(ftp_session *h,
 const char *ftp_strerror(int code);
 
 /**
- * The library's version as a static string, e.g. "1.0.0".
+ * The library's version as a static string, e.g. "1.1.0".
  *
  * Compare with FTP_VERSION_MAJOR etc. to see whether the library found at run
  * time matches the header the program was built with. Thread-safe; needs no session.
@@ -2315,7 +2323,7 @@ const char *ftp_version(void);
  * The library's version as one number, MAJOR * 10000 + MINOR * 100 + PATCH, to
  * compare with FTP_VERSION_NUM. Thread-safe; needs no session.
  *
- * @return the version number, e.g. 10000 for 1.0.0.
+ * @return the version number, e.g. 10100 for 1.1.0.
  */
 uint32_t ftp_version_num(void);
 

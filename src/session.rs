@@ -9,6 +9,7 @@ use crate::error::{Error, ErrorKind, Result, TlsFailure};
 use crate::features::Features;
 use crate::interrupt::Interrupter;
 use crate::net::{self, Keepalive};
+use crate::params::{Login, Target};
 use crate::progress::{DEFAULT_PROGRESS_INTERVAL, ProgressSink};
 use crate::reply::Reply;
 use crate::stream::Stream;
@@ -131,6 +132,9 @@ pub struct Ftp {
     pub(crate) interrupter: Interrupter,
     /// The size the last transfer's 150 reply announced ("(N bytes)"), if any.
     pub(crate) announced: Option<u64>,
+    /// The server and login of the last successful connect (and login): what `reopen`
+    /// and a pool connect to. It outlives the connection, unlike `conn`.
+    pub(crate) target: Option<Target>,
 }
 
 /// What a session knows of its current connection. `close` replaces it whole, so a
@@ -199,6 +203,7 @@ impl Default for Ftp {
             progress_interval: DEFAULT_PROGRESS_INTERVAL,
             interrupter: Interrupter::default(),
             announced: None,
+            target: None,
         }
     }
 }
@@ -237,6 +242,7 @@ impl Ftp {
         source: Option<IpAddr>,
     ) -> Result<Reply> {
         self.forget_connection();
+        self.target = None;
         check_line("host", host)?;
         self.opts.timeout = timeout;
         self.opts.source_address = source;
@@ -270,6 +276,7 @@ impl Ftp {
                     self.close();
                     return Err(e);
                 }
+                self.target = Some(Target { host: host.to_string(), port, tls_mode: mode, login: None });
                 Ok(r)
             }
             Ok(r) => {
@@ -290,6 +297,13 @@ impl Ftp {
 
     pub fn is_connected(&self) -> bool {
         self.ctrl.is_connected()
+    }
+
+    /// Connected, in step with the server, and between commands: no data connection
+    /// handed out awaits its reply and no reply is held back. A session that is not
+    /// usable needs a new connection (a pool discards it).
+    pub fn is_usable(&self) -> bool {
+        self.ctrl.is_usable() && self.conn.transfer.is_none() && !self.ctrl.has_buffered_reply()
     }
 
     /// The last command sent (a password masked), to tell which command a reply answered.
@@ -495,15 +509,11 @@ impl Ftp {
     /// connection is encrypted: AUTH TLS first if it is not yet. After a login over TLS,
     /// PBSZ 0 and PROT P follow unless the TLS settings turn data protection off.
     pub fn login(&mut self, user: Option<&str>, passwd: Option<&str>, acct: Option<&str>) -> Result<Reply> {
-        let user = user.filter(|u| !u.is_empty()).unwrap_or("anonymous");
-        let mut passwd = passwd.unwrap_or("").to_string();
+        let (user, passwd) = Login::defaults(user, passwd);
         let acct = acct.unwrap_or("");
-        check_line("user", user)?;
+        check_line("user", &user)?;
         check_line("password", &passwd)?;
         check_line("account", acct)?;
-        if user == "anonymous" && (passwd.is_empty() || passwd == "-") {
-            passwd.push_str("anonymous@");
-        }
         // A connection that had TLS (an ftps:// URL, then CCC) asked for it too.
         let after_ccc = self.conn.tls.is_some();
         if (self.opts.tls_mode != TlsMode::Off || after_ccc) && !self.ctrl.is_tls() {
@@ -536,6 +546,10 @@ impl Ftp {
         self.conn.features = None;
         if self.opts.feat_after_login {
             self.after_login_features()?;
+        }
+        if let Some(t) = &mut self.target {
+            let acct = Some(acct.to_string()).filter(|a| !a.is_empty());
+            t.login = Some(Login { user, passwd, acct });
         }
         // The login's reply stays the last one: it is what the caller asked for.
         self.ctrl.last_reply = Some(r.clone());

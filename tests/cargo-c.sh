@@ -1,6 +1,6 @@
 #!/bin/bash
 # cargo-c.sh: `cargo cinstall` into a DESTDIR must give the names the CMake build
-# installs (libftp.so and libftp.so.1 -> libftp.so.1.0.0 with SONAME libftp.so.1,
+# installs (libftp.so and libftp.so.1 -> libftp.so.1.1.0 with SONAME libftp.so.1,
 # libftp.a, include/ftp.h identical to the committed header, libftp.pc), export only
 # ftp_* symbols, and a program must build with pkg-config from there and run.
 # Skips (77) where cargo-c is not installed: it takes about 11 minutes to build
@@ -20,13 +20,13 @@ root=$tmp/root
 libdir=$root/usr/lib/$multiarch
 # cargo-c points libftp.so straight at the file (CMake goes through libftp.so.1).
 for link in libftp.so libftp.so.1; do
-  [ -L "$libdir/$link" ] && [ "$(readlink -f "$libdir/$link")" = "$(readlink -f "$libdir/libftp.so.1.0.0")" ] ||
-    fail "$link is not a symlink to libftp.so.1.0.0"
+  [ -L "$libdir/$link" ] && [ "$(readlink -f "$libdir/$link")" = "$(readlink -f "$libdir/libftp.so.1.1.0")" ] ||
+    fail "$link is not a symlink to libftp.so.1.1.0"
 done
-readelf -d "$libdir/libftp.so.1.0.0" | grep -q 'SONAME.*\[libftp.so.1\]' || fail "SONAME is not libftp.so.1"
+readelf -d "$libdir/libftp.so.1.1.0" | grep -q 'SONAME.*\[libftp.so.1\]' || fail "SONAME is not libftp.so.1"
 [ -f "$libdir/libftp.a" ] && [ -f "$libdir/pkgconfig/libftp.pc" ] || fail "libftp.a or libftp.pc missing"
 cmp -s "$root/usr/include/ftp.h" "$repo/include/ftp.h" || fail "the installed ftp.h is not the committed one"
-others=$(nm -D --defined-only "$libdir/libftp.so.1.0.0" | awk 'NF >= 3 && $3 !~ /^ftp_/ {print $3}')
+others=$(nm -D --defined-only "$libdir/libftp.so.1.1.0" | awk 'NF >= 3 && $3 !~ /^ftp_/ {print $3}')
 [ -z "$others" ] || fail "exports outside ftp_*: $others"
 # shellcheck disable=SC2046
 PKG_CONFIG_SYSROOT_DIR=$root PKG_CONFIG_PATH=$libdir/pkgconfig \

@@ -364,3 +364,40 @@ fn mkd_all_reports_a_lost_connection_as_such() {
     let t = server.finish_any();
     assert_never_sent(&t, &["MKD"]);
 }
+
+#[test]
+fn a_session_remembers_its_server_and_login_for_reopening() {
+    let (server, mut ftp) = session(
+        vec![exchange("USER alice", "331 pw"), exchange("PASS secret", "332 acct"), exchange("ACCT dept", "230 in")],
+        false,
+    );
+    let t = ftp.target().expect("a connected session has a target").clone();
+    assert_eq!((t.host.as_str(), t.port, t.login.is_none()), ("127.0.0.1", server.port, true));
+    ftp.login(Some("alice"), Some("secret"), Some("dept")).unwrap();
+    let p = ftp.connect_params().unwrap();
+    let login = p.target.login.as_ref().unwrap();
+    assert_eq!((login.user.as_str(), login.passwd.as_str(), login.acct.as_deref()), ("alice", "secret", Some("dept")));
+    assert!(!format!("{p:?}").contains("secret"), "Debug never shows the password: {p:?}");
+    assert!(ftp.is_usable());
+    done(server, ftp);
+}
+
+#[test]
+fn connect_params_open_a_logged_in_session_and_a_failed_connect_forgets_the_target() {
+    let server = FakeServer::start(
+        [vec![reply("220 fake ready")], exchange("USER anonymous", "331 pw"), exchange("PASS anonymous@", "230 in")]
+            .concat(),
+    );
+    let mut opts = ftp::Options::default();
+    opts.feat_after_login = false;
+    opts.timeout = Some(Duration::from_secs(5));
+    let mut ftp = ftp::ConnectParams::new("127.0.0.1", server.port, opts).with_login(None, None, None).open().unwrap();
+    assert_eq!(ftp.last_reply().unwrap().code, 230);
+    assert_eq!(ftp.target().unwrap().login.as_ref().unwrap().user, "anonymous");
+    server.finish();
+    ftp.close();
+    // Nothing listens on port 1 of 127.0.0.1: the failed connect leaves nothing to reopen.
+    assert!(ftp.connect("127.0.0.1", 1, Some(Duration::from_secs(5)), None).is_err());
+    assert!(ftp.target().is_none());
+    assert_eq!(ftp.reopen().unwrap_err().kind(), ErrorKind::State);
+}

@@ -160,13 +160,22 @@ pub extern "C" fn ftp_tls_config_set_ca_dir(cfg: *mut ftp_tls_config, path: *con
 ///
 /// @param cfg the configuration.
 /// @param skip true to skip verification, false (the default) to verify.
-/// @return FTP_OK; FTP_E_NULL if cfg is NULL.
+/// @return FTP_OK; FTP_E_NULL if cfg is NULL; FTP_E_BUSY if another thread is inside cfg.
+/// @since 1.1 (the name ftp_tls_config_insecure_skip_verify() of 1.0 stays, the same
+///        function under the name it had before the setters' naming rule).
 #[unsafe(no_mangle)]
-pub extern "C" fn ftp_tls_config_insecure_skip_verify(cfg: *mut ftp_tls_config, skip: bool) -> ftp_result {
+pub extern "C" fn ftp_tls_config_set_insecure_skip_verify(cfg: *mut ftp_tls_config, skip: bool) -> ftp_result {
     call(cfg, |s| {
         s.config.set_verify(!skip);
         Ok(())
     })
+}
+
+/// The 1.0 name of ftp_tls_config_set_insecure_skip_verify(), kept for the ABI: the
+/// same function, with the same parameters and results.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_insecure_skip_verify(cfg: *mut ftp_tls_config, skip: bool) -> ftp_result {
+    ftp_tls_config_set_insecure_skip_verify(cfg, skip)
 }
 
 /// A client certificate (or chain, leaf first) and its private key, both PEM files, for

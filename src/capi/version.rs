@@ -11,19 +11,19 @@ use std::ffi::{CStr, c_char};
 pub const FTP_VERSION_MAJOR: u32 = 1;
 /// Minor version of the header: grows when functions are added.
 #[allow(dead_code)]
-pub const FTP_VERSION_MINOR: u32 = 0;
+pub const FTP_VERSION_MINOR: u32 = 1;
 /// Patch version of the header.
 #[allow(dead_code)]
 pub const FTP_VERSION_PATCH: u32 = 0;
 /// The header's version as one number: MAJOR * 10000 + MINOR * 100 + PATCH.
-pub const FTP_VERSION_NUM: u32 = 10000;
+pub const FTP_VERSION_NUM: u32 = 10100;
 
 const VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
     Ok(v) => v,
     Err(_) => panic!("the package version has no NUL byte"),
 };
 
-/// The library's version as a static string, e.g. "1.0.0".
+/// The library's version as a static string, e.g. "1.1.0".
 ///
 /// Compare with FTP_VERSION_MAJOR etc. to see whether the library found at run
 /// time matches the header the program was built with. Thread-safe; needs no session.
@@ -37,7 +37,7 @@ pub extern "C" fn ftp_version() -> *const c_char {
 /// The library's version as one number, MAJOR * 10000 + MINOR * 100 + PATCH, to
 /// compare with FTP_VERSION_NUM. Thread-safe; needs no session.
 ///
-/// @return the version number, e.g. 10000 for 1.0.0.
+/// @return the version number, e.g. 10100 for 1.1.0.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_version_num() -> u32 {
     pure(FTP_VERSION_NUM, || FTP_VERSION_NUM)

@@ -29,6 +29,7 @@ static void test_tls_api(void) {
     ftp_tls_config_free(NULL);
     CHECK_RC(NULL, ftp_tls_config_set_ca_file(NULL, "x"), FTP_E_NULL);
     CHECK_RC(NULL, ftp_tls_config_insecure_skip_verify(NULL, true), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_tls_config_set_insecure_skip_verify(NULL, true), FTP_E_NULL);
     CHECK(ftp_tls_config_last_error(NULL) == NULL);
     CHECK_RC(NULL, ftp_set_tls(NULL, FTP_TLS_EXPLICIT, NULL), FTP_E_NULL);
     CHECK_RC(NULL, ftp_auth(NULL), FTP_E_NULL);

@@ -298,8 +298,11 @@ static void test_verification_failures(void) {
     ftp_tls_config *system = ftp_tls_config_new();
     expect_connect("test CA not given", "VSFTPS_PORT", system, FTP_E_TLS_UNTRUSTED, "certificate verification failed");
     /* ... unless verification is turned off, which the name says is insecure. */
-    CHECK_OK(NULL, ftp_tls_config_insecure_skip_verify(system, true));
+    CHECK_OK(NULL, ftp_tls_config_set_insecure_skip_verify(system, true));
     expect_connect("insecure", "PYFTPS_EXPIRED_PORT", system, FTP_OK, "");
+    /* The 1.0 name is the same setter: turning verification back on refuses again. */
+    CHECK_OK(NULL, ftp_tls_config_insecure_skip_verify(system, false));
+    expect_connect("verifying again", "PYFTPS_EXPIRED_PORT", system, FTP_E_TLS_UNTRUSTED, "certificate");
     ftp_tls_config_free(system);
 
     /* The CA given as a hashed directory instead of a file. */

@@ -104,7 +104,7 @@ src=$source_dir/tests/consumer/main.c
 pkgconfig_flags() {
   export PKG_CONFIG_PATH="$pcdir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
   "$PKG_CONFIG" --exists --print-errors libftp || fail "pkg-config does not find libftp"
-  [ "$("$PKG_CONFIG" --modversion libftp)" = 1.0.0 ] || fail "pkg-config version is not 1.0.0"
+  [ "$("$PKG_CONFIG" --modversion libftp)" = 1.1.0 ] || fail "pkg-config version is not 1.1.0"
   cflags=$("$PKG_CONFIG" --cflags libftp)
   libs=$("$PKG_CONFIG" --libs libftp)
   pc_libdir=$(cd "$("$PKG_CONFIG" --variable=libdir libftp)" && pwd -P) || fail "pkg-config libdir does not exist"
