@@ -388,9 +388,7 @@ fn connect_params_open_a_logged_in_session_and_a_failed_connect_forgets_the_targ
         [vec![reply("220 fake ready")], exchange("USER anonymous", "331 pw"), exchange("PASS anonymous@", "230 in")]
             .concat(),
     );
-    let mut opts = ftp::Options::default();
-    opts.feat_after_login = false;
-    opts.timeout = Some(Duration::from_secs(5));
+    let opts = ftp::Options { feat_after_login: false, timeout: Some(Duration::from_secs(5)), ..Default::default() };
     let mut ftp = ftp::ConnectParams::new("127.0.0.1", server.port, opts).with_login(None, None, None).open().unwrap();
     assert_eq!(ftp.last_reply().unwrap().code, 230);
     assert_eq!(ftp.target().unwrap().login.as_ref().unwrap().user, "anonymous");
