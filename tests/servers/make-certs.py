@@ -24,8 +24,10 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 NOW = datetime.datetime.now(datetime.timezone.utc)
 DAY = datetime.timedelta(days=1)
+# 127.0.0.2 too: the bench's WAN proxy (bench/wanproxy.py) listens there, and TLS
+# verification stays on through it.
 LOOPBACK = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-            x509.IPAddress(ipaddress.ip_address("::1"))]
+            x509.IPAddress(ipaddress.ip_address("127.0.0.2")), x509.IPAddress(ipaddress.ip_address("::1"))]
 
 
 def name(cn):

@@ -113,6 +113,11 @@ log_ftp_protocol=YES
 delay_failed_login=0
 vsftpd_log_file=$work/vsftpd.log
 CONF
+# LIBFTP_PASV_PORTS=LO-HI: vsftpd's passive ports (and its FTPS instances'), which the
+# bench's WAN proxy (bench/wanproxy.py) forwards; the kernel picks them otherwise.
+if [ -n "${LIBFTP_PASV_PORTS:-}" ]; then
+  printf 'pasv_min_port=%s\npasv_max_port=%s\n' "${LIBFTP_PASV_PORTS%-*}" "${LIBFTP_PASV_PORTS#*-}" >> "$work/vsftpd.conf"
+fi
 "$bin/usr/sbin/vsftpd" "$work/vsftpd.conf" > "$work/vsftpd.out" 2>&1 &
 echo $! > "$work/vsftpd.pid"
 
