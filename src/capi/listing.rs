@@ -349,7 +349,7 @@ pub extern "C" fn ftp_list_get(h: *mut ftp_session, path: *const c_char, out: *m
 /// @return the number of entries; 0 if list is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_list_len(list: *const ftp_entry_list) -> usize {
-    read(list, 0, |_, l| l.entries.len())
+    read(list, 0, |l| l.entries.len())
 }
 
 /// The i-th entry of a list.
@@ -359,7 +359,7 @@ pub extern "C" fn ftp_entry_list_len(list: *const ftp_entry_list) -> usize {
 /// @return the entry, owned by the list; NULL if list is NULL or i is out of range.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_list_get(list: *const ftp_entry_list, i: usize) -> *const ftp_entry {
-    read(list, std::ptr::null(), |_, l| l.entries.get(i).map_or(std::ptr::null(), |e| e as *const ftp_entry))
+    read(list, std::ptr::null(), |l| l.entries.get(i).map_or(std::ptr::null(), |e| e as *const ftp_entry))
 }
 
 /// Frees a list and its entries.

@@ -455,7 +455,7 @@ pub extern "C" fn ftp_close(h: *mut ftp_session) -> ftp_result {
 ///         call comes from one of its callbacks.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_last_reply_code(h: *mut ftp_session) -> c_int {
-    handle::read(h, 0, |_, s| s.ftp.last_reply().map_or(0, |r| c_int::from(r.code)))
+    inspect(h, 0, |s| s.ftp.last_reply().map_or(0, |r| c_int::from(r.code)))
 }
 
 /// The text of the last reply read, all lines joined by '\n' with their codes (like
@@ -487,7 +487,7 @@ pub extern "C" fn ftp_session_last_reply_text(h: *mut ftp_session) -> *const c_c
 ///         another thread or the call comes from one of its callbacks.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_last_error(h: *mut ftp_session) -> *const c_char {
-    handle::last_error(h)
+    handle::last_error_exclusive(h)
 }
 
 /// Pass to ftp_set_timeouts() to follow the timeout_ms given to ftp_connect().

@@ -3,7 +3,7 @@
 
 use super::args::c_string;
 use super::args::{opt_bytes, opt_text};
-use super::handle::{Guard, Handle, LastErrorRef, Object, borrow, call, create, free, inspect, last_error, read};
+use super::handle::{Guard, Handle, LastErrorRef, Object, borrow, call, create, free, inspect, last_error};
 use super::result::{Failure, ftp_result};
 use super::session::Strings;
 use super::session::ftp_session;
@@ -425,7 +425,7 @@ pub extern "C" fn ftp_session_tls_cipher(h: *mut ftp_session) -> *const c_char {
 ///         call comes from one of its callbacks).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_data_tls_resumed(h: *mut ftp_session) -> c_int {
-    read(h, -1, |_, s| s.ftp.data_session_resumed().map_or(-1, c_int::from))
+    inspect(h, -1, |s| s.ftp.data_session_resumed().map_or(-1, c_int::from))
 }
 
 #[cfg(test)]

@@ -111,7 +111,7 @@ pub extern "C" fn ftp_url_last_error(u: *const ftp_url) -> *const c_char {
 /// @return owned by u; NULL if u is NULL or holds no URL yet.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_host(u: *const ftp_url) -> *const c_char {
-    read(u, std::ptr::null(), |_, st| if st.url.is_some() { st.host.as_ptr() } else { std::ptr::null() })
+    read(u, std::ptr::null(), |st| if st.url.is_some() { st.host.as_ptr() } else { std::ptr::null() })
 }
 
 /// The decoded user name.
@@ -122,7 +122,7 @@ pub extern "C" fn ftp_url_host(u: *const ftp_url) -> *const c_char {
 ///         anonymous.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_user(u: *const ftp_url) -> *const c_char {
-    read(u, std::ptr::null(), |_, st| st.user.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()))
+    read(u, std::ptr::null(), |st| st.user.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()))
 }
 
 /// The decoded password.
@@ -132,7 +132,7 @@ pub extern "C" fn ftp_url_user(u: *const ftp_url) -> *const c_char {
 ///         empty; "" for "user:@host".
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_password(u: *const ftp_url) -> *const c_char {
-    read(u, std::ptr::null(), |_, st| st.password.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()))
+    read(u, std::ptr::null(), |st| st.password.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()))
 }
 
 /// The port to connect to: the URL's, or the scheme's default (21, 990 for ftps://).
@@ -141,7 +141,7 @@ pub extern "C" fn ftp_url_password(u: *const ftp_url) -> *const c_char {
 /// @return the port; 0 if u is NULL or holds no URL yet.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_port(u: *const ftp_url) -> u16 {
-    read(u, 0, |_, st| match &st.url {
+    read(u, 0, |st| match &st.url {
         Some(p) if p.port != 0 => p.port,
         Some(p) if p.implicit_tls => IMPLICIT_PORT,
         Some(_) => crate::DEFAULT_PORT,
@@ -155,7 +155,7 @@ pub extern "C" fn ftp_url_port(u: *const ftp_url) -> u16 {
 /// @return true for ftps://; false otherwise, or if u is NULL or empty.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_is_ftps(u: *const ftp_url) -> bool {
-    read(u, false, |_, st| st.url.as_ref().is_some_and(|p| p.implicit_tls))
+    read(u, false, |st| st.url.as_ref().is_some_and(|p| p.implicit_tls))
 }
 
 /// The decoded path after the host's '/', as bytes (names need not be UTF-8), "" for
@@ -168,7 +168,7 @@ pub extern "C" fn ftp_url_is_ftps(u: *const ftp_url) -> bool {
 /// @return NUL-terminated bytes owned by u; NULL if u is NULL or empty.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_path(u: *const ftp_url, len_out: *mut usize) -> *const c_char {
-    read(u, std::ptr::null(), |_, st| {
+    read(u, std::ptr::null(), |st| {
         if st.url.is_none() {
             return std::ptr::null();
         }
@@ -183,7 +183,7 @@ pub extern "C" fn ftp_url_path(u: *const ftp_url, len_out: *mut usize) -> *const
 /// @return the code as a lower-case character, or 0 if the URL has none (or u is NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_type(u: *const ftp_url) -> c_int {
-    read(u, 0, |_, st| st.url.as_ref().and_then(|p| p.typecode).map_or(0, |c| c as c_int))
+    read(u, 0, |st| st.url.as_ref().and_then(|p| p.typecode).map_or(0, |c| c as c_int))
 }
 
 /// Connects and logs in as the URL says: implicit TLS for ftps:// (with the TLS
