@@ -1201,8 +1201,9 @@ ftp_result ftp_data_write(ftp_data *d, const uint8_t *buf, size_t len);
  * connection: TLS download truncated: ..."; "" after a success.
  *
  * @param d the data connection.
- * @return a NUL-terminated string owned by d, valid until the next call on d; NULL if
- *         d is NULL or another thread is inside a call on d.
+ * @return a NUL-terminated string owned by d, valid until the next call on d or its
+ *         free; NULL if d is NULL, another thread is inside a call on d, or a free of
+ *         d has started (a getter does not wait).
  */
 const char *ftp_data_last_error(const ftp_data *d);
 

@@ -480,8 +480,9 @@ pub extern "C" fn ftp_data_write(d: *mut ftp_data, buf: *const u8, len: usize) -
 /// connection: TLS download truncated: ..."; "" after a success.
 ///
 /// @param d the data connection.
-/// @return a NUL-terminated string owned by d, valid until the next call on d; NULL if
-///         d is NULL or another thread is inside a call on d.
+/// @return a NUL-terminated string owned by d, valid until the next call on d or its
+///         free; NULL if d is NULL, another thread is inside a call on d, or a free of
+///         d has started (a getter does not wait).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_data_last_error(d: *const ftp_data) -> *const c_char {
     last_error(d)
