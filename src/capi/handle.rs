@@ -785,19 +785,14 @@ mod tests {
         });
         assert_eq!(seen, ftp_result::FTP_OK);
         let d = dropped.clone();
-        touch(h, (), (), |_| {
+        let freer = touch(h, None, None, |_| {
             let freer = std::thread::spawn(move || free(addr as *mut Thing));
             std::thread::sleep(std::time::Duration::from_millis(50));
             assert!(!d.load(Ordering::SeqCst), "freed under touch");
-            std::mem::forget(freer);
+            Some(freer)
         });
         // The free found nobody inside (touch is outside the guard), and waited for it.
-        for _ in 0..200 {
-            if dropped.load(Ordering::SeqCst) {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
+        freer.expect("touch ran").join().unwrap();
         assert!(dropped.load(Ordering::SeqCst));
     }
 }
