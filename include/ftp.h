@@ -1228,8 +1228,9 @@ const char *ftp_data_last_error(const ftp_data *d);
  *         server will likely see a truncated upload); FTP_E_IO or FTP_E_TLS if
  *         sending it failed; FTP_E_INVALID if timeout_ms is 0; FTP_E_NULL if d is
  *         NULL; FTP_E_BUSY if another thread is using d; FTP_E_PANIC after an
- *         internal error. The reason is in ftp_data_last_error(). d is closed after
- *         any of these but the last three.
+ *         internal error. The reason is in ftp_data_last_error(). After FTP_OK,
+ *         FTP_E_TIMEOUT, FTP_E_IO and FTP_E_TLS d is closed; after the others it is
+ *         as it was.
  * @since 1.1
  */
 ftp_result ftp_data_close(ftp_data *d, uint32_t timeout_ms);
