@@ -490,8 +490,9 @@ pub extern "C" fn ftp_session_last_reply_text(h: *const ftp_session) -> *const c
 /// ("PASV reply has 7 fields, expected 6: ..."); "" if it succeeded. When the server
 /// refused something, the command comes first, a password masked: "RETR x: server
 /// replied 550 No such file." Calls refused with
-/// FTP_E_NULL (h itself NULL), FTP_E_BUSY or FTP_E_RECURSIVE, and the getters, leave it
-/// unchanged. After FTP_E_PANIC it describes the panic and stays so.
+/// FTP_E_NULL (h itself NULL), FTP_E_BUSY or FTP_E_RECURSIVE on h, and the getters,
+/// leave it unchanged; FTP_E_BUSY for another object the call reads (the TLS
+/// configuration of ftp_set_tls(), the URL of ftp_connect_url()) is recorded, naming it. After FTP_E_PANIC it describes the panic and stays so.
 ///
 /// @param h the session.
 /// @return owned by the session, valid until the next call on it (and during that call,
