@@ -472,4 +472,26 @@ mod tests {
         assert_eq!(call(cfg, |_| Ok(())), ftp_result::FTP_E_PANIC);
         ftp_tls_config_free(cfg);
     }
+
+    /// FTP_E_BUSY because the configuration ftp_set_tls() reads is in a call is recorded
+    /// on the session and names the configuration (the session itself was free).
+    #[test]
+    fn a_busy_configuration_is_the_sessions_error_and_names_it() {
+        let h = super::super::session::ftp_new();
+        let cfg = ftp_tls_config_new();
+        let mut inner = ftp_result::FTP_OK;
+        let rc = call(cfg, |_| {
+            inner = ftp_set_tls(h, 1, cfg);
+            Ok(())
+        });
+        assert_eq!((rc, inner), (ftp_result::FTP_OK, ftp_result::FTP_E_BUSY));
+        let err = super::super::session::ftp_session_last_error(h);
+        // SAFETY: the pointer is the live message owned by h.
+        let msg = unsafe { std::ffi::CStr::from_ptr(err) }.to_string_lossy().into_owned();
+        assert_eq!(msg, "the TLS configuration is in use by another thread or being freed");
+        // Once the configuration is free again, the same call works.
+        assert_eq!(ftp_set_tls(h, 1, cfg), ftp_result::FTP_OK);
+        ftp_tls_config_free(cfg);
+        super::super::session::ftp_free(h);
+    }
 }
