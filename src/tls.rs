@@ -296,6 +296,13 @@ impl TlsConfig {
     ) -> Result<()> {
         let chain = parse_pem_certs(cert_pem, "client certificate PEM")?;
         let key = key_from_pem(key_pem, passphrase)?;
+        let cert_key =
+            chain[0].public_key().map_err(|e| Error::Invalid(format!("client certificate's public key: {e}")))?;
+        if !cert_key.public_eq(&key) {
+            return Err(Error::Invalid(
+                "client key does not match the client certificate (the first certificate of the PEM text)".into(),
+            ));
+        }
         let mut b = scratch()?;
         b.set_certificate(&chain[0]).map_err(|e| Error::Invalid(format!("client certificate: {e}")))?;
         b.set_private_key(&key).map_err(|e| Error::Invalid(format!("client key: {e}")))?;
