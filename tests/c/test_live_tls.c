@@ -416,14 +416,15 @@ static uint8_t *read_all(const char *path, size_t *len) {
     return data;
 }
 
-/* Logs in and lists the home directory (one data connection): the session works. */
+/* Logs in and lists the home directory over a protected data connection (the listing
+ * may be empty: other tests share the directories): the session works. */
 static void login_and_list(ftp_session *h, bool anonymous) {
     CHECK_OK(h, anonymous ? ftp_login(h, NULL, NULL, NULL)
                           : ftp_login(h, t_need("FTP_USER"), t_need("FTP_PASS"), NULL));
     struct t_buf listing = {0};
     CHECK_OK(h, ftp_dir(h, NULL, t_collect_line, &listing));
-    CHECK(listing.len > 0);
     t_buf_free(&listing);
+    CHECK(ftp_session_data_tls_resumed(h) != -1); /* a TLS data connection was made */
     CHECK_OK(h, ftp_quit(h));
 }
 
@@ -444,8 +445,12 @@ static void test_ca_from_memory(void) {
     const char *ports[] = {"VSFTPS_PORT", "PROFTPS_PORT"};
     for (int i = 0; i < 2; i++) {
         ftp_session *h = tls_connect(FTP_TLS_EXPLICIT, (uint16_t)atoi(t_need(ports[i])), cfg, FTP_OK);
-        login_and_list(h, false);
-        CHECK(ftp_session_data_tls_resumed(h) == 1);
+        CHECK_OK(h, ftp_login(h, t_need("FTP_USER"), t_need("FTP_PASS"), NULL));
+        struct t_buf listing = {0};
+        CHECK_OK(h, ftp_dir(h, NULL, t_collect_line, &listing));
+        t_buf_free(&listing);
+        CHECK(ftp_session_data_tls_resumed(h) == 1); /* both servers require it */
+        CHECK_OK(h, ftp_quit(h));
         ftp_free(h);
     }
     /* Replaced by another certificate alone: the test CA is no longer trusted (the
