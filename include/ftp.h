@@ -78,6 +78,12 @@
  *   require. Certificate failures have their own codes: FTP_E_TLS_UNTRUSTED,
  *   FTP_E_TLS_HOSTNAME, FTP_E_TLS_EXPIRED; a server that will not do TLS gives
  *   FTP_E_TLS_REQUIRED; other TLS failures FTP_E_TLS.
+ *   Since 1.1, CA certificates and the client certificate and key (encrypted or
+ *   not) can come from memory (ftp_tls_config_set_ca_pem(),
+ *   ftp_tls_config_set_client_cert_pem()), the server's public key can be pinned
+ *   (ftp_tls_config_set_pinned_pubkey(), FTP_E_TLS_PINNED on a mismatch, checked on
+ *   every connection), and a callback can decide on the chain
+ *   (ftp_tls_config_set_verify_cb()). See docs/tls.md.
  *   Downgrades: with TLS asked for, no credentials are ever sent in clear text. A
  *   refused AUTH, or a 230 ("logged in") before TLS, fails with FTP_E_TLS_REQUIRED
  *   and closes the connection. Bytes the server sends after accepting AUTH and
