@@ -433,9 +433,10 @@ impl Ftp {
     /// `seg.retries` times, while the others go on; sessions `more` cannot give leave
     /// the work to fewer connections.
     ///
-    /// One plain `retr_file` (atomic) instead: a file smaller than two `min_segment`s
-    /// (or `segments` 1), a server that gives no SIZE, or one that does not list
-    /// "REST STREAM" in FEAT.
+    /// One plain `retr_file` (atomic) instead: a server that gives no SIZE, or that does
+    /// not list "REST STREAM" in FEAT (a part file a segmented run left is then
+    /// started again), and, unless a resume finds a state file, a file smaller than two
+    /// `min_segment`s or `segments` 1. `segments` must be 1 to `MAX_SEGMENTS`.
     ///
     /// Progress goes to this session's progress sink, for the whole file: bytes moved in
     /// this call, of those missing. A `Flow::Break` from it cancels every segment
@@ -466,12 +467,19 @@ impl Ftp {
             return self.retr_file(remote, local, single);
         };
         let saved = if opts.resume { read_state(&state, size) } else { None };
+        if !self.features()?.has("REST STREAM") {
+            // One stream from the start: a part file a segmented run left has holes.
+            if saved.is_some() {
+                let _ = std::fs::remove_file(&part);
+            }
+            let _ = std::fs::remove_file(&state);
+            return self.retr_file(remote, local, single);
+        }
         if saved.is_none() {
             let _ = std::fs::remove_file(&state);
-        }
-        let plain = seg.segments == 1 || size < 2 * seg.min_segment.max(1) || !self.features()?.has("REST STREAM");
-        if plain && saved.is_none() {
-            return self.retr_file(remote, local, single);
+            if seg.segments == 1 || size < 2 * seg.min_segment.max(1) {
+                return self.retr_file(remote, local, single);
+            }
         }
         let mtime = if opts.preserve_mtime {
             match self.mdtm(remote) {
@@ -487,15 +495,20 @@ impl Ftp {
         let segments = match saved {
             Some(s) if have == size => s,
             _ => {
+                // Without a state file a part file is whole from its start (a
+                // one-stream download's), as `retr_file` takes it.
                 let from = if opts.resume && have <= size { have } else { 0 };
-                let n = if plain { 1 } else { seg.segments };
-                split(from, size, n, seg.min_segment)
+                split(from, size, seg.segments, seg.min_segment)
             }
         };
+        // The state first: a part file of the full size with no state beside it
+        // would pass for complete.
+        save_state(&state, &file, size, &segments)?;
         if have != size {
             file.set_len(size).map_err(|e| Error::io(format!("size {}", part.display()), e))?;
         }
-        let dir = if remote.starts_with(b"/") { None } else { Some(self.pwd()?) };
+        let parallel = segments.iter().filter(|s| s.left() > 0).count().min(seg.segments) > 1;
+        let dir = if parallel && !remote.starts_with(b"/") { Some(self.pwd()?) } else { None };
         let moved = self.fetch_segments(remote, dir, &file, size, &segments, seg, more, &state)?;
         let holds = file.metadata().map_err(|e| Error::io(format!("stat {}", part.display()), e))?.len();
         let missing: u64 = segments.iter().map(Segment::left).sum();
@@ -554,6 +567,11 @@ impl Ftp {
             source: more,
         };
         let interrupter = self.interrupter();
+        // As a transfer starts: an interrupt left from before is forgotten, unless the
+        // caller marks its calls and this one was interrupted already.
+        if interrupter.transfer_starts() {
+            return Err(Error::Interrupted);
+        }
         let mut sink = self.progress.take();
         let interval = self.progress_interval;
         let started = Instant::now();
@@ -596,11 +614,9 @@ impl Ftp {
                 if saved_at.elapsed() >= STATE_INTERVAL {
                     saved_at = Instant::now();
                     if let Err(e) = save_state(state, file, size, segments) {
+                        // The download ends with this error (`save_error` wins).
                         save_error.get_or_insert(e);
-                        shared.stop(Error::Io {
-                            context: "keep the state file".into(),
-                            source: io::Error::other("see the first error"),
-                        });
+                        shared.stop(Error::Cancelled);
                     }
                 }
             }
@@ -621,8 +637,9 @@ impl Ftp {
         };
         self.progress = sink;
         if result.is_err() {
-            // Whatever came is kept for a resume.
-            save_state(state, file, size, segments)?;
+            // Whatever came is kept for a resume; where even that fails, the error
+            // that ended the download is the one to report.
+            let _ = save_state(state, file, size, segments);
         }
         result
     }

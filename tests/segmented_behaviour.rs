@@ -269,3 +269,21 @@ fn sessions_can_come_from_any_source() {
     assert!(std::fs::read(&local).unwrap() == data);
     assert_eq!(opened.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+#[test]
+fn a_state_file_with_a_server_without_rest_starts_again_in_one_stream() {
+    let data = content(3 * MIB as usize);
+    let server = SegmentServer::start(data.clone(), Behaviour { no_rest: true, ..Behaviour::default() });
+    let dir = temp_dir("seg-norest-state");
+    let local = dir.join("f");
+    // A part file with holes, as a segmented run leaves it.
+    std::fs::write(dir.join("f.part"), vec![0u8; data.len()]).unwrap();
+    let len = data.len();
+    std::fs::write(dir.join("f.segments"), format!("libftp-segments 1\nsize {len}\n0 {len} 1000\n")).unwrap();
+    let mut ftp = login(&server);
+    let opts = FileOptions { resume: true, ..FileOptions::default() };
+    ftp.retr_file_segmented("/f", &local, opts, four()).unwrap();
+    assert!(std::fs::read(&local).unwrap() == data);
+    assert_eq!(server.seen().retrs, vec![0]);
+    assert!(!dir.join("f.segments").exists() && !dir.join("f.part").exists());
+}
