@@ -467,6 +467,11 @@ impl Ftp {
             return self.retr_file(remote, local, single);
         };
         let saved = if opts.resume { read_state(&state, size) } else { None };
+        if saved.is_none() && state.exists() {
+            // A state file that does not fit (another size, damaged): the part file
+            // beside it has holes nobody knows of. Both go.
+            let _ = std::fs::remove_file(&part);
+        }
         if !self.features()?.has("REST STREAM") {
             // One stream from the start: a part file a segmented run left has holes.
             if saved.is_some() {
@@ -578,6 +583,11 @@ impl Ftp {
         let mut reporter = Reporter { sink: sink.as_mut(), interval, started, last: None, total };
         let mut saved_at = Instant::now();
         let mut save_error = None;
+        // A first report before any byte, as a transfer's: a caller may cancel at once.
+        if reporter.report(0, true).is_break() {
+            self.progress = sink;
+            return Err(Error::Cancelled);
+        }
         std::thread::scope(|scope| {
             let (done_tx, done_rx) = mpsc::channel::<()>();
             let mut running = 0;

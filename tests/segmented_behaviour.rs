@@ -287,3 +287,20 @@ fn a_state_file_with_a_server_without_rest_starts_again_in_one_stream() {
     assert_eq!(server.seen().retrs, vec![0]);
     assert!(!dir.join("f.segments").exists() && !dir.join("f.part").exists());
 }
+
+#[test]
+fn a_state_file_that_does_not_fit_starts_everything_again() {
+    let data = content(2 * MIB as usize + 3);
+    let server = SegmentServer::start(data.clone(), Behaviour::default());
+    let dir = temp_dir("seg-badstate");
+    let local = dir.join("f");
+    // A full-size part with holes, and a state file for another size: the part must
+    // not pass for complete.
+    std::fs::write(dir.join("f.part"), vec![0u8; data.len()]).unwrap();
+    std::fs::write(dir.join("f.segments"), "libftp-segments 1\nsize 5\n0 5 5\n").unwrap();
+    let mut ftp = login(&server);
+    let opts = FileOptions { resume: true, ..FileOptions::default() };
+    let moved = ftp.retr_file_segmented("/f", &local, opts, four()).unwrap();
+    assert_eq!(moved, data.len() as u64);
+    assert!(std::fs::read(&local).unwrap() == data);
+}
