@@ -14,6 +14,7 @@ use crate::params::ConnectParams;
 use crate::progress::{Flow, Progress, ProgressSink};
 use crate::session::Ftp;
 use crate::transfer::{Start, Step};
+use crate::zerocopy::{self, MoveError};
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Write};
@@ -312,6 +313,10 @@ fn fetch(ftp: &mut Ftp, shared: &Shared<'_>, seg: &Segment, buf: &mut [u8]) -> F
     let mut reached = false;
     let cmd = verb_line("RETR", shared.remote);
     let start = Start::whole_file((pos > 0).then_some(pos), Some(shared.size));
+    let mut splicer = match ftp.opts.zero_copy_download && zerocopy::splice_target(shared.file) {
+        true => zerocopy::Splicer::new().ok(),
+        false => None,
+    };
     let result = ftp.download(&cmd, start, |conn| {
         if shared.cancel.load(Ordering::Relaxed) {
             return Step::Stop(Error::Cancelled);
@@ -321,8 +326,36 @@ fn fetch(ftp: &mut Ftp, shared: &Shared<'_>, seg: &Segment, buf: &mut [u8]) -> F
             reached = true;
             return Step::Stop(Error::Cancelled);
         }
-        let cap = if last { buf.len() } else { usize::try_from(left).unwrap_or(usize::MAX).min(buf.len()) };
-        match conn.read_batched(&mut buf[..cap]) {
+        // The last segment reads on to the end of the file: one byte more than it
+        // needs tells the end (0) from a file that grew.
+        let want = usize::try_from(left).unwrap_or(usize::MAX).max(1);
+        let at = pos;
+        let moved = match (&mut splicer, conn.plain_tcp()) {
+            (Some(s), Some(sock)) => match s.step_at(sock, shared.file, want, &mut pos) {
+                Ok(n) => {
+                    if s.refused() {
+                        splicer = None;
+                    }
+                    Ok(n)
+                }
+                Err(MoveError::Socket(e)) => return Step::DataFailed(e),
+                Err(MoveError::File(e)) => return Step::Stop(Error::io("write the part file", e)),
+            },
+            _ => {
+                let cap = want.min(buf.len());
+                match conn.read_batched(&mut buf[..cap]) {
+                    Ok(n) => match shared.file.write_all_at(&buf[..n], pos) {
+                        Ok(()) => {
+                            pos += n as u64;
+                            Ok(n)
+                        }
+                        Err(e) => return Step::Stop(Error::io("write the part file", e)),
+                    },
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        match moved {
             Ok(0) if left == 0 => Step::End,
             Ok(0) => Step::Stop(Error::Proto(format!(
                 "the data connection ended at byte {pos}, before the segment's end at {}",
@@ -331,15 +364,12 @@ fn fetch(ftp: &mut Ftp, shared: &Shared<'_>, seg: &Segment, buf: &mut [u8]) -> F
             Ok(n) if n as u64 > left => {
                 Step::Stop(Error::Proto(format!("the file grew past the {} bytes SIZE gave", shared.size)))
             }
-            Ok(n) => match shared.file.write_all_at(&buf[..n], pos) {
-                Ok(()) => {
-                    pos += n as u64;
-                    seg.done.fetch_add(n as u64, Ordering::Release);
-                    shared.moved.fetch_add(n as u64, Ordering::Relaxed);
-                    Step::Moved(n)
-                }
-                Err(e) => Step::Stop(Error::io("write the part file", e)),
-            },
+            Ok(n) => {
+                debug_assert_eq!(pos, at + n as u64);
+                seg.done.fetch_add(n as u64, Ordering::Release);
+                shared.moved.fetch_add(n as u64, Ordering::Relaxed);
+                Step::Moved(n)
+            }
             Err(e) => Step::DataFailed(e),
         }
     });

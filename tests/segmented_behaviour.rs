@@ -304,3 +304,18 @@ fn a_state_file_that_does_not_fit_starts_everything_again() {
     assert_eq!(moved, data.len() as u64);
     assert!(std::fs::read(&local).unwrap() == data);
 }
+
+#[test]
+fn without_zero_copy_the_segments_are_read_and_written_to_the_same_bytes() {
+    let data = content(3 * MIB as usize + 99);
+    let server = SegmentServer::start(data.clone(), Behaviour::default());
+    let dir = temp_dir("seg-copy");
+    let local = dir.join("f");
+    let mut ftp = login(&server);
+    // The other sessions take the option from this one's connection parameters.
+    ftp.set_zero_copy(false, false);
+    let seg = SegmentOptions { segments: 3, ..four() };
+    ftp.retr_file_segmented("/f", &local, FileOptions::default(), seg).unwrap();
+    assert!(std::fs::read(&local).unwrap() == data);
+    assert_eq!(server.seen().abors, 2);
+}
