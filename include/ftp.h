@@ -1653,8 +1653,9 @@ ftp_result ftp_stor_fd(ftp_session *h,
  * @param local_path where to write (bytes, as open(2) takes them).
  * @param segments how many segments, and connections at most (h included): 1 to
  *        FTP_MAX_SEGMENTS.
- * @param flags FTP_FILE_RESUME, FTP_FILE_PRESERVE_MTIME, FTP_FILE_ATOMIC and
- *        FTP_FILE_VERIFY_SIZE (both always in effect here) or'ed together, or 0.
+ * @param flags FTP_FILE_RESUME, FTP_FILE_PRESERVE_MTIME, FTP_FILE_ATOMIC (always in
+ *        effect) and FTP_FILE_VERIFY_SIZE (always in effect for a segmented
+ *        download; for the plain one as in ftp_retr_file()) or'ed together, or 0.
  * @param bytes_out receives the bytes transferred (not those a resume kept); may be NULL.
  * @return FTP_OK; FTP_E_STATE if h was never connected; FTP_E_INVALID for
  *         `segments` 0 or over FTP_MAX_SEGMENTS, unknown flags and FTP_FILE_APPEND;
