@@ -1646,7 +1646,11 @@ ftp_result ftp_stor_fd(ftp_session *h,
  * The progress callback of h reports the whole file (bytes moved in this call, of
  * the total missing), from the calling thread; a non-zero return cancels every
  * segment (FTP_E_CANCELLED), as ftp_interrupt() on h does (FTP_E_INTERRUPTED). h's
- * log callback sees h's commands only. The extra sessions quit at the end.
+ * log callback sees h's commands only, and is called from a thread of the library's
+ * while this call runs (h's segment runs there), possibly at the same time as the
+ * progress callback on the calling thread: userdata the two share needs a lock, and
+ * a call into h from the log callback gets FTP_E_BUSY. The extra sessions have no
+ * callbacks, and quit at the end.
  *
  * @param h the session, connected and logged in.
  * @param remote the server's file (bytes as given; no CR/LF/NUL).
