@@ -471,8 +471,9 @@ impl Ftp {
     /// Progress goes to this session's progress sink, for the whole file: bytes moved in
     /// this call, of those missing. A `Flow::Break` from it cancels every segment
     /// (`Error::Cancelled`), as an interrupt of this session does (`Error::Interrupted`).
-    /// A relative `remote` is found in this session's directory (the others change to
-    /// it first). Returns the bytes transferred (not those a resume kept). This session
+    /// This session fetches its segments on a thread of its own (its log sink is called
+    /// there); the progress sink is called on the calling thread. A relative `remote`
+    /// is found in this session's directory (the others change to it first). Returns the bytes transferred (not those a resume kept). This session
     /// is left as its last segment left it: usable, unless the server dropped it.
     pub fn retr_segmented_with(
         &mut self,
