@@ -29,6 +29,8 @@ mod tls;
 mod transfer;
 mod url;
 mod zerocopy;
+mod pool;
+mod batch;
 
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -52,3 +54,5 @@ pub use session::{DEFAULT_PORT, Ftp, Options, Timeouts};
 pub use tls::{IMPLICIT_PORT, TlsConfig, TlsMode, TlsVersion};
 pub use transfer::{CancelRead, DEFAULT_BLOCKSIZE, MAX_BLOCKSIZE, MAX_LISTED, MAX_LISTED_BYTES};
 pub use url::FtpUrl;
+pub use pool::{DEFAULT_IDLE_CHECK, DEFAULT_MAX_SESSIONS, Lease, Pool, PoolOptions, PoolStats, PooledFtp};
+pub use batch::{Batch, BatchFlow, BatchItem, BatchOptions, BatchProgress, BatchSink, BatchSummary, Direction, Local};
