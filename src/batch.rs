@@ -80,8 +80,9 @@ pub struct BatchOptions {
     /// Stop starting new items after the first failure.
     pub stop_on_error: bool,
     /// Times an item is tried again, on another session, after its connection failed
-    /// (421, reset, end of file, timeout): a download continues where it stopped, an
-    /// upload too (resume semantics). Other failures are not retried.
+    /// (421, reset, end of file, timeout), or on the same session after its data
+    /// connection failed (425, 426): a download continues where it stopped, an upload
+    /// too (resume semantics). Other failures are not retried.
     pub retries: u32,
     /// The shortest time between two progress reports of one file.
     pub progress_interval: Duration,
@@ -153,15 +154,23 @@ impl Run {
     }
 }
 
+/// A data connection the server could not open or lost (425, 426) on a session that
+/// is still usable: worth another attempt on the same session.
+fn data_failed(e: &Error) -> bool {
+    matches!(e, Error::Temp(r) if matches!(r.code, 425 | 426))
+}
+
 /// A failure that comes from the connection, not from the file: worth another session.
 fn transient(e: &Error) -> bool {
     match e {
         Error::Temp(r) => r.code == 421,
         Error::Abandoned { cleanup, .. } => transient(cleanup),
-        _ => matches!(e.kind(), ErrorKind::Closed | ErrorKind::Timeout)
-            || matches!(e, Error::Io { source, .. } if matches!(source.kind(),
+        _ => {
+            matches!(e.kind(), ErrorKind::Closed | ErrorKind::Timeout)
+                || matches!(e, Error::Io { source, .. } if matches!(source.kind(),
                 std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
-                | std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::UnexpectedEof)),
+                | std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::UnexpectedEof))
+        }
     }
 }
 
@@ -189,6 +198,11 @@ impl Batch {
     pub fn add_upload(&mut self, local: impl Into<PathBuf>, remote: impl AsRef<[u8]>, options: FileOptions) -> usize {
         let local = Local::Path(local.into());
         self.add(BatchItem { direction: Direction::Upload, remote: remote.as_ref().to_vec(), local, options })
+    }
+
+    /// The pool the batch runs over.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
     }
 
     pub fn len(&self) -> usize {
@@ -220,9 +234,7 @@ impl Batch {
     /// (cancel, interrupt, stop_on_error) fails with `Error::Cancelled` or
     /// `Error::Interrupted`.
     pub fn run(&mut self) -> BatchSummary {
-        let todo: Vec<usize> = (0..self.items.len())
-            .filter(|&i| !matches!(self.results[i], Some(Ok(_))))
-            .collect();
+        let todo: Vec<usize> = (0..self.items.len()).filter(|&i| !matches!(self.results[i], Some(Ok(_)))).collect();
         let workers = match self.options.workers {
             0 => self.pool.options().max_sessions,
             n => n,
@@ -303,11 +315,14 @@ fn worker(pool: &Pool, run: &Arc<Run>, items: &[Mutex<BatchItem>], todo: &[usize
                 ftp.discard();
             }
             match outcome {
-                Err(e) if attempt < options.retries && transient(&e) && !run.stopped() => {
+                Err(e) if attempt < options.retries && (transient(&e) || data_failed(&e)) && !run.stopped() => {
                     attempt += 1;
                     run.retried.fetch_add(1, Ordering::SeqCst);
-                    // Another session: this one may be the one the server dropped.
-                    if let Some(s) = session.take() {
+                    // Another session after a connection failure: this one may be the
+                    // one the server dropped.
+                    if transient(&e)
+                        && let Some(s) = session.take()
+                    {
                         s.discard();
                     }
                 }

@@ -36,6 +36,7 @@ mod batch;
 #[doc(hidden)]
 pub mod fuzzing;
 
+pub use batch::{Batch, BatchFlow, BatchItem, BatchOptions, BatchProgress, BatchSink, BatchSummary, Direction, Local};
 pub use control::{LogKind, LogSink};
 pub use data::DataConn;
 pub use entry::{Entry, EntryType};
@@ -48,11 +49,10 @@ pub use listing::MlsdEntry;
 pub use mirror::{MAX_MIRROR_DEPTH, MirrorAction, MirrorOptions, MirrorSink, MirrorStats, SymlinkPolicy, glob_match};
 pub use net::Keepalive;
 pub use params::{ConnectParams, Login, Target};
+pub use pool::{DEFAULT_IDLE_CHECK, DEFAULT_MAX_SESSIONS, Lease, Pool, PoolOptions, PoolStats, PooledFtp};
 pub use progress::{DEFAULT_PROGRESS_INTERVAL, Flow, Progress, ProgressSink};
 pub use reply::{MAX_LINE, MAX_REPLY, MAX_REPLY_LINES, Reply};
 pub use session::{DEFAULT_PORT, Ftp, Options, Timeouts};
 pub use tls::{IMPLICIT_PORT, TlsConfig, TlsMode, TlsVersion};
 pub use transfer::{CancelRead, DEFAULT_BLOCKSIZE, MAX_BLOCKSIZE, MAX_LISTED, MAX_LISTED_BYTES};
 pub use url::FtpUrl;
-pub use pool::{DEFAULT_IDLE_CHECK, DEFAULT_MAX_SESSIONS, Lease, Pool, PoolOptions, PoolStats, PooledFtp};
-pub use batch::{Batch, BatchFlow, BatchItem, BatchOptions, BatchProgress, BatchSink, BatchSummary, Direction, Local};

@@ -195,17 +195,21 @@ impl Pool {
                         }
                         return Ok(PooledFtp { ftp: Some(ftp), lease: Some(lease) });
                     }
-                    Err(e) if state.open() > 0 && refused_more(&e) => {
-                        let allowed = state.open().max(1);
+                    // Others are open, or being opened (which may yet succeed): the
+                    // server allows no more than those. The getter waits for one.
+                    Err(e) if state.open() + state.opening > 0 && refused_more(&e) => {
+                        let allowed = (state.open() + state.opening).max(1);
                         if allowed < state.limit {
                             state.limit = allowed;
                             state.stats.limit = allowed;
                             state.stats.shrinks += 1;
                         }
+                        inner.returned.notify_all();
                         continue;
                     }
                     Err(e) => {
-                        inner.returned.notify_one();
+                        // Waiters re-check: with nothing open they try for themselves.
+                        inner.returned.notify_all();
                         return Err(e);
                     }
                 }
