@@ -68,6 +68,7 @@ struct Idle {
 }
 
 struct State {
+    opts: PoolOptions,
     idle: Vec<Idle>,
     /// Checked out sessions' interrupters, by lease number.
     busy: HashMap<u64, Interrupter>,
@@ -88,7 +89,6 @@ impl State {
 
 struct Inner {
     params: ConnectParams,
-    opts: PoolOptions,
     state: Mutex<State>,
     returned: Condvar,
 }
@@ -125,6 +125,7 @@ impl Pool {
         let opts = PoolOptions { max_sessions: opts.max_sessions.max(1), ..opts };
         let stats = PoolStats { max_sessions: opts.max_sessions, limit: opts.max_sessions, ..PoolStats::default() };
         let state = State {
+            opts,
             idle: Vec::new(),
             busy: HashMap::new(),
             opening: 0,
@@ -133,7 +134,7 @@ impl Pool {
             next_lease: 1,
             stats,
         };
-        Pool { inner: Arc::new(Inner { params, opts, state: Mutex::new(state), returned: Condvar::new() }) }
+        Pool { inner: Arc::new(Inner { params, state: Mutex::new(state), returned: Condvar::new() }) }
     }
 
     /// The parameters sessions are opened with.
@@ -141,9 +142,23 @@ impl Pool {
         &self.inner.params
     }
 
-    /// The options the pool was made with (`max_sessions` at least 1).
+    /// The options in force (`max_sessions` at least 1).
     pub fn options(&self) -> PoolOptions {
-        self.inner.opts
+        self.inner.lock().opts
+    }
+
+    /// Changes the options, for the checkouts that start from now on. A new
+    /// `max_sessions` is also the new limit (a limit the server imposed is forgotten);
+    /// sessions over it close as they come back.
+    pub fn set_options(&self, opts: PoolOptions) {
+        let opts = PoolOptions { max_sessions: opts.max_sessions.max(1), ..opts };
+        let mut state = self.inner.lock();
+        state.opts = opts;
+        state.limit = opts.max_sessions;
+        state.stats.max_sessions = opts.max_sessions;
+        state.stats.limit = opts.max_sessions;
+        drop(state);
+        self.inner.returned.notify_all();
     }
 
     /// Checks out a session: the idle one returned last (after a NOOP if it has been
@@ -155,8 +170,9 @@ impl Pool {
     /// `interrupt_all` is called while waiting.
     pub fn get(&self) -> Result<PooledFtp> {
         let inner = &self.inner;
-        let deadline = inner.opts.checkout_timeout.map(|t| Instant::now() + t);
         let mut state = inner.lock();
+        let opts = state.opts;
+        let deadline = opts.checkout_timeout.map(|t| Instant::now() + t);
         let epoch = state.epoch;
         let mut waited = false;
         loop {
@@ -168,7 +184,7 @@ impl Pool {
                 state.stats.reused += 1;
                 drop(state);
                 let mut ftp = idle.ftp;
-                let fresh = idle.since.elapsed() <= inner.opts.idle_check;
+                let fresh = idle.since.elapsed() <= opts.idle_check;
                 if ftp.is_usable() && (fresh || ftp.noop().is_ok()) && ftp.is_usable() {
                     return Ok(PooledFtp { ftp: Some(ftp), lease: Some(lease) });
                 }
@@ -225,7 +241,7 @@ impl Pool {
                     if left.is_zero() {
                         return Err(Error::Timeout(format!(
                             "no pooled session came free within {:?} ({} in use)",
-                            inner.opts.checkout_timeout.unwrap_or_default(),
+                            opts.checkout_timeout.unwrap_or_default(),
                             state.busy.len()
                         )));
                     }
@@ -294,6 +310,11 @@ pub struct Lease {
 }
 
 impl Lease {
+    /// Whether this is a place in `pool`.
+    pub fn belongs_to(&self, pool: &Pool) -> bool {
+        Arc::ptr_eq(&self.pool, &pool.inner)
+    }
+
     /// Gives `ftp` back to the pool: kept for reuse if usable, else closed.
     pub fn restore(mut self, mut ftp: Ftp) {
         self.done = true;

@@ -281,7 +281,7 @@ fn one_file_cancelled_from_the_callback_leaves_the_others() {
     }
     let finished = finished.lock().unwrap();
     assert_eq!(finished.len(), 8, "a final report for each file");
-    assert_eq!(finished[&4], false);
+    assert!(!finished[&4], "f4 ended cancelled");
     // The cancelled session was aborted cleanly and kept: no more than 3 connections.
     assert!(batch.pool().stats().opened <= 3);
 }
@@ -637,4 +637,90 @@ impl Forwarder {
             }
         }
     }
+}
+
+/// A private pyftpdlib allowing 2 connections per address (and its own directory),
+/// stopped on drop.
+struct LimitedServer {
+    child: std::process::Child,
+    port: u16,
+    home: PathBuf,
+}
+
+impl Drop for LimitedServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.home);
+    }
+}
+
+const LIMITED_SERVER: &str = r#"
+import sys
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
+home, port_file = sys.argv[1], sys.argv[2]
+auth = DummyAuthorizer()
+auth.add_user("pool", "pool", home, perm="elradfmwMT")
+handler = FTPHandler
+handler.authorizer = auth
+server = FTPServer(("127.0.0.1", 0), handler)
+server.max_cons_per_ip = 2
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(server.socket.getsockname()[1]))
+import os
+os.rename(port_file + ".tmp", port_file)
+server.serve_forever()
+"#;
+
+fn limited_server() -> Option<LimitedServer> {
+    let home = common::temp_dir("pool-limited-home");
+    let port_file = home.with_extension("port");
+    let _ = std::fs::remove_file(&port_file);
+    let child = std::process::Command::new("python3")
+        .args(["-c", LIMITED_SERVER])
+        .arg(&home)
+        .arg(&port_file)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut server = LimitedServer { child, port: 0, home };
+    for _ in 0..200 {
+        if let Ok(p) = std::fs::read_to_string(&port_file) {
+            server.port = p.trim().parse().unwrap();
+            let _ = std::fs::remove_file(&port_file);
+            return Some(server);
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    None
+}
+
+#[test]
+fn live_a_server_limiting_connections_below_the_pool_size_gets_the_whole_batch() {
+    let Some(_env) = live_env() else { return };
+    let server = limited_server().expect("python3 with pyftpdlib runs a private server");
+    let local = common::temp_dir("pool-limited-local");
+    let n = 60;
+    for i in 0..n {
+        std::fs::write(server.home.join(format!("f{i}")), content(i, 50_000 + i)).unwrap();
+    }
+    let params =
+        ConnectParams::new("127.0.0.1", server.port, Options::default()).with_login(Some("pool"), Some("pool"), None);
+    let pool = Pool::new(params, PoolOptions { max_sessions: 6, ..PoolOptions::default() });
+    let mut batch = Batch::new(pool.clone());
+    for i in 0..n {
+        batch.add_download(format!("f{i}"), local.join(format!("f{i}")), atomic());
+    }
+    let s = batch.run();
+    assert_eq!((s.ok, s.failed), (n, 0), "{s:?}");
+    for i in 0..n {
+        assert_eq!(std::fs::read(local.join(format!("f{i}"))).unwrap(), content(i, 50_000 + i));
+    }
+    let st = pool.stats();
+    assert_eq!(st.limit, 2, "{st:?}");
+    assert!(st.shrinks >= 1 && st.open <= 2, "{st:?}");
+    eprintln!("limited server: {st:?}");
+    let _ = std::fs::remove_dir_all(&local);
 }

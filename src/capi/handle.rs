@@ -13,6 +13,11 @@
 //! - `create` / `free`: construction, and destruction that is deferred to the end of
 //!   the call or reads still inside the object (a free from a callback included).
 //! - `pure`: calls on no object (ftp_strerror) or on plain data (listing entries).
+//! - `shared`: a call on an object made for sharing (a connection pool), whose state is
+//!   thread-safe itself: any number of threads inside at once, none refused as busy or
+//!   recursive; a panic makes the object refuse later calls (FTP_E_PANIC); a free waits
+//!   for every thread inside to leave; a failure's message is kept per thread
+//!   (`shared_last_error`), since "the object's last error" means nothing there.
 
 use super::result::{Failure, ftp_result};
 use std::cell::UnsafeCell;
@@ -292,6 +297,51 @@ pub(crate) fn free<H: Handle>(h: *mut H) {
     }
 }
 
+thread_local! {
+    /// This thread's last failure in a `shared` call ("" after a success).
+    static SHARED_ERROR: std::cell::RefCell<CString> = std::cell::RefCell::new(CString::default());
+}
+
+/// Runs a call on an object made for sharing (its state `Sync`, its calls taking
+/// `&`): any number at once, from any threads, the object's own callbacks included.
+/// FTP_OK or the failure's code; the failure's message is kept for this thread
+/// (`shared_last_error`). Refused (FTP_E_PANIC) once a panic inside made the object
+/// unusable; a free that comes meanwhile waits until the last call inside returns.
+pub(crate) fn shared<H: Handle>(h: *const H, f: impl FnOnce(&H, &H::State) -> Result<(), Failure>) -> ftp_result {
+    // SAFETY: NULL or a live object (contract); only its guard is used until `enter`
+    // admits us, and a free waits for every caller it admitted.
+    let name = <H::State as Object>::NAME;
+    let Some(handle) = (unsafe { h.as_ref() }) else {
+        let message = super::args::c_string(format!("the {name} is NULL"));
+        SHARED_ERROR.with(|m| *m.borrow_mut() = message);
+        return ftp_result::FTP_E_NULL;
+    };
+    let guard = handle.guard();
+    // Nothing of the object is touched once `enter` returns: the last caller out of an
+    // object being freed has freed it.
+    let outcome = enter(h, Access::Read, |state, _| match guard.panic.get() {
+        Some(why) => Err((ftp_result::FTP_E_PANIC, why.clone())),
+        None => f(handle, state).map_err(|fail| (fail.code(), super::args::c_string(fail.message()))),
+    });
+    let (code, message) = match outcome {
+        Ok(Ok(())) => (ftp_result::FTP_OK, CString::default()),
+        Ok(Err(failed)) => failed,
+        Err(ftp_result::FTP_E_PANIC) => {
+            (ftp_result::FTP_E_PANIC, super::args::c_string(format!("internal error (panic); the {name} is unusable")))
+        }
+        // Only a free keeps a caller out.
+        Err(_) => (ftp_result::FTP_E_STATE, super::args::c_string(format!("the {name} is being freed"))),
+    };
+    SHARED_ERROR.with(|m| *m.borrow_mut() = message);
+    code
+}
+
+/// The message of this thread's last failed `shared` call ("" after a success), valid
+/// until this thread's next `shared` call.
+pub(crate) fn shared_last_error() -> *const c_char {
+    SHARED_ERROR.with(|m| m.borrow().as_ptr())
+}
+
 /// Runs a getter on plain data that no call changes and that lives as long as the
 /// object it belongs to (a listing's entries, an MLSD entry during its callback):
 /// `fallback` for NULL or a panic.
@@ -504,7 +554,8 @@ mod tests {
     #[test]
     fn every_exported_function_goes_through_the_boundary() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/capi");
-        let allowed = ["plain(", "call(", "read(", "inspect(", "touch(", "create(", "free(", "pure(", "last_error("];
+        let allowed =
+            ["plain(", "call(", "read(", "inspect(", "touch(", "create(", "free(", "pure(", "last_error(", "shared("];
         let mut checked = 0;
         let mut bad = Vec::new();
         for file in std::fs::read_dir(&dir).unwrap() {
@@ -535,6 +586,49 @@ mod tests {
         }
         assert!(checked > 100, "found only {checked} exported functions");
         assert!(bad.is_empty(), "exported functions whose body does not go through capi::handle: {bad:?}");
+    }
+
+    #[test]
+    fn shared_calls_run_together_keep_messages_per_thread_and_defer_the_free() {
+        let (h, dropped) = thing();
+        let addr = h as usize;
+        let rc = shared(h, |_, _| {
+            // Another thread gets in at the same time, and its failure is its own.
+            let other = std::thread::spawn(move || {
+                let rc = shared(addr as *const Thing, |_, _| Err(Failure::Null("x")));
+                // SAFETY: shared_last_error returns this thread's NUL-terminated message.
+                let msg = unsafe { std::ffi::CStr::from_ptr(shared_last_error()) }.to_str().unwrap().to_string();
+                (rc, msg)
+            });
+            assert_eq!(other.join().unwrap(), (ftp_result::FTP_E_NULL, "x is NULL".to_string()));
+            // A free from inside waits until this call leaves; newcomers are refused.
+            free(addr as *mut Thing);
+            assert!(!dropped.load(Ordering::SeqCst), "freed under a shared call");
+            let late = std::thread::spawn(move || shared(addr as *const Thing, |_, _| Ok(())));
+            assert_eq!(late.join().unwrap(), ftp_result::FTP_E_STATE);
+            Ok(())
+        });
+        assert_eq!(rc, ftp_result::FTP_OK);
+        // SAFETY: as above.
+        assert_eq!(unsafe { std::ffi::CStr::from_ptr(shared_last_error()) }.to_bytes(), b"");
+        assert!(dropped.load(Ordering::SeqCst), "freed once the last call left");
+    }
+
+    #[test]
+    fn a_panic_in_a_shared_call_makes_later_ones_fail() {
+        let (h, _) = thing();
+        assert_eq!(shared(h, |_, _| panic!("deliberate test panic")), ftp_result::FTP_E_PANIC);
+        let mut ran = false;
+        let rc = shared(h, |_, _| {
+            ran = true;
+            Ok(())
+        });
+        assert_eq!((rc, ran), (ftp_result::FTP_E_PANIC, false));
+        // SAFETY: as above.
+        let msg = unsafe { std::ffi::CStr::from_ptr(shared_last_error()) }.to_string_lossy().into_owned();
+        assert!(msg.contains("deliberate test panic"), "{msg}");
+        assert_eq!(shared(std::ptr::null::<Thing>(), |_, _| Ok(())), ftp_result::FTP_E_NULL);
+        free(h);
     }
 
     #[test]

@@ -21,6 +21,8 @@ mod files;
 mod tls;
 mod url;
 mod mirror;
+mod pool;
+mod batch;
 mod extended;
 mod tuning;
 mod result;

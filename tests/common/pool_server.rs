@@ -299,11 +299,7 @@ impl Conn {
         let mut sock = self.data()?;
         let mut got = Vec::new();
         let mut buf = [0u8; 8192];
-        loop {
-            let n = match sock.read(&mut buf) {
-                Ok(n) => n,
-                Err(_) => break,
-            };
+        while let Ok(n) = sock.read(&mut buf) {
             if n == 0 {
                 break;
             }
