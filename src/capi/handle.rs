@@ -308,9 +308,9 @@ thread_local! {
 /// (`shared_last_error`). Refused (FTP_E_PANIC) once a panic inside made the object
 /// unusable; a free that comes meanwhile waits until the last call inside returns.
 pub(crate) fn shared<H: Handle>(h: *const H, f: impl FnOnce(&H, &H::State) -> Result<(), Failure>) -> ftp_result {
+    let name = <H::State as Object>::NAME;
     // SAFETY: NULL or a live object (contract); only its guard is used until `enter`
     // admits us, and a free waits for every caller it admitted.
-    let name = <H::State as Object>::NAME;
     let Some(handle) = (unsafe { h.as_ref() }) else {
         let message = super::args::c_string(format!("the {name} is NULL"));
         SHARED_ERROR.with(|m| *m.borrow_mut() = message);
