@@ -13,9 +13,10 @@ use std::time::Duration;
 /// destroy with ftp_pool_free().
 ///
 /// Made for sharing: every ftp_pool_* function may be called on one pool from any
-/// number of threads at once (none returns FTP_E_BUSY). ftp_pool_free() never frees
-/// under a call still running on another thread: it interrupts them (as
-/// ftp_pool_interrupt()) and the pool is freed when the last one returns.
+/// number of threads at once (none returns FTP_E_BUSY, none FTP_E_RECURSIVE: a
+/// batch's callback may call them too). ftp_pool_free() never frees under a call
+/// still running on another thread: the pool is freed when the last one returns.
+/// Failure messages are kept per thread: ftp_pool_last_error().
 pub struct ftp_pool {
     guard: Guard<PoolState>,
 }
@@ -135,21 +136,19 @@ impl Maker {
     }
 }
 
-/// Frees a pool: its idle sessions are closed at once (without QUIT). Calls running on
-/// it in other threads are interrupted (as by ftp_pool_interrupt()) and the pool is
-/// freed when the last of them returns. Sessions checked out with ftp_pool_get() stay
-/// valid: ftp_pool_put() or ftp_free() them as usual (they are then closed). A batch
-/// made over the pool keeps what it needs and stays usable.
+/// Frees a pool handle. Never under a call still running on it in another thread:
+/// the pool is freed when the last such call returns (a thread waiting in
+/// ftp_pool_get() keeps it until a session comes free or its checkout timeout ends;
+/// call ftp_pool_interrupt() first to wake it at once). Its idle sessions are then
+/// closed (without QUIT) unless a batch made over the pool still holds it (they close
+/// with the batch). Sessions checked out with ftp_pool_get() stay valid: ftp_pool_put()
+/// or ftp_free() them as usual. Batches made over it stay usable.
 ///
 /// @param pool the pool, or NULL; invalid afterwards.
 /// @since 1.1
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_pool_free(pool: *mut ftp_pool) {
-    let _ = shared(pool, |_, p| {
-        p.pool.interrupt_all();
-        free(pool);
-        Ok(())
-    });
+    free(pool)
 }
 
 /// Sets how long a session may stay idle in the pool before it is checked with NOOP
