@@ -378,31 +378,10 @@ pub extern "C" fn ftp_batch_run(b: *mut ftp_batch) -> ftp_result {
             Some((i, e)) => {
                 let failed = summary.failed + summary.skipped;
                 let message = format!("{failed} of {} items failed; the first, item {i}: {e}", s.batch.len());
-                Err(Failure::Core(rebuild(e, message)))
+                Err(Failure::Summary(e.kind().into(), message))
             }
         }
     })
-}
-
-/// An error of the same class as `e` with another message.
-fn rebuild(e: &Error, message: String) -> Error {
-    use crate::ErrorKind as K;
-    match e.kind() {
-        K::Reply | K::Temp | K::Perm => match e.reply() {
-            Some(r) => Error::from_reply(crate::Reply { code: r.code, lines: vec![message.into_bytes()] }),
-            None => Error::Proto(message),
-        },
-        K::Proto => Error::Proto(message),
-        K::Io => Error::Io { context: message, source: std::io::Error::other("see the item's message") },
-        K::Timeout => Error::Timeout(message),
-        K::Closed => Error::Closed(message),
-        K::Resolve => Error::Resolve { host: String::new(), detail: message },
-        K::Cancelled => Error::Cancelled,
-        K::Interrupted => Error::Interrupted,
-        K::Invalid => Error::Invalid(message),
-        K::State => Error::State(message),
-        K::Tls(failure) => Error::tls(failure, message),
-    }
 }
 
 /// The number of items queued.
