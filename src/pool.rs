@@ -315,14 +315,20 @@ impl Lease {
         Arc::ptr_eq(&self.pool, &pool.inner)
     }
 
-    /// Gives `ftp` back to the pool: kept for reuse if usable, else closed.
+    /// Gives `ftp` back to the pool: kept for reuse if usable and still connected to
+    /// the pool's server as the pool's user, else closed.
     pub fn restore(mut self, mut ftp: Ftp) {
         self.done = true;
         let mut state = self.pool.lock();
         state.busy.remove(&self.id);
         ftp.set_progress(None, crate::progress::DEFAULT_PROGRESS_INTERVAL);
         ftp.interrupter().set_idle(true);
-        if ftp.is_usable() && state.open() < state.limit {
+        // A session its user connected elsewhere meanwhile is not the pool's to keep.
+        let want = &self.pool.params.target;
+        let same_server = ftp
+            .target()
+            .is_some_and(|t| t.host == want.host && t.login == want.login && (t.port == want.port || want.port == 0));
+        if ftp.is_usable() && same_server && state.open() < state.limit {
             state.idle.push(Idle { ftp, since: Instant::now() });
             drop(state);
         } else {
