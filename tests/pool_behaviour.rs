@@ -591,6 +591,7 @@ fn live_a_session_killed_mid_batch_is_replaced_and_the_batch_completes() {
             assert_eq!(std::fs::read(local.join(format!("f{i}"))).unwrap(), content(i, 2 * 1024 * 1024));
         }
         assert!(pool.stats().opened >= 4, "{}: a replacement was opened {:?}", live.name, pool.stats());
+        eprintln!("{}: session cut mid-batch: {s:?}; pool {:?}", live.name, pool.stats());
         pool.close_idle();
         let _ = std::fs::remove_dir_all(&local);
     }
