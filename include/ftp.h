@@ -76,6 +76,13 @@
  *   ftp_interrupt() (or ftp_abort() for a data connection) before ftp_free().
  *   Different objects are independent. There is no global initialisation to call;
  *   the library initialises itself on first use, thread-safely.
+ *   The one exception is made for sharing: a connection pool (ftp_pool). Every
+ *   ftp_pool_* function may run on one pool from any number of threads at once
+ *   (never FTP_E_BUSY); ftp_pool_free() frees the pool when the last call still
+ *   inside returns; failure messages are kept per thread
+ *   (ftp_pool_last_error). A session checked out of a pool and a batch (ftp_batch)
+ *   follow the rule above; a batch's progress callback runs on its worker threads,
+ *   one call at a time.
  *
  * TLS (FTPS, RFC 4217)
  *   ftp_set_tls() picks explicit FTPS (AUTH TLS inside ftp_connect()) or implicit
@@ -216,6 +223,77 @@
  * Flag: transfer what symbolic links point to (as files) instead of leaving them out.
  */
 #define FTP_MIRROR_FOLLOW_SYMLINKS 4
+
+/**
+ * ftp_pool_stat(): the configured maximum number of sessions.
+ */
+#define FTP_POOL_MAX_SESSIONS 0
+
+/**
+ * ftp_pool_stat(): the limit in force: the maximum, or less once the server refused
+ * connections.
+ */
+#define FTP_POOL_LIMIT 1
+
+/**
+ * ftp_pool_stat(): sessions open now (idle and checked out).
+ */
+#define FTP_POOL_OPEN 2
+
+/**
+ * ftp_pool_stat(): sessions idle in the pool now.
+ */
+#define FTP_POOL_IDLE 3
+
+/**
+ * ftp_pool_stat(): sessions checked out now (by ftp_pool_get() or a running batch).
+ */
+#define FTP_POOL_IN_USE 4
+
+/**
+ * ftp_pool_stat(): connections opened in all.
+ */
+#define FTP_POOL_OPENED 5
+
+/**
+ * ftp_pool_stat(): checkouts served by an idle session.
+ */
+#define FTP_POOL_REUSED 6
+
+/**
+ * ftp_pool_stat(): sessions closed as unusable, failing their NOOP check, or freed
+ * by their user instead of given back.
+ */
+#define FTP_POOL_DISCARDED 7
+
+/**
+ * ftp_pool_stat(): times the server refused a further connection and the limit came
+ * down.
+ */
+#define FTP_POOL_SHRINKS 8
+
+/**
+ * ftp_pool_stat(): checkouts that had to wait for a session.
+ */
+#define FTP_POOL_WAITS 9
+
+/**
+ * ftp_batch_cb return value: go on.
+ */
+#define FTP_BATCH_CONTINUE 0
+
+/**
+ * ftp_batch_cb return value: stop this file (it fails with FTP_E_CANCELLED, the
+ * others go on).
+ */
+#define FTP_BATCH_CANCEL_FILE 1
+
+/**
+ * ftp_batch_cb return value (as is any other non-zero value but
+ * FTP_BATCH_CANCEL_FILE): stop every file in progress and start no more; each fails
+ * with FTP_E_CANCELLED.
+ */
+#define FTP_BATCH_CANCEL 2
 
 /**
  * Major version of the header. The ABI (SONAME libftp.so.MAJOR) changes only with it.
@@ -492,6 +570,16 @@ typedef enum {
 } ftp_tls_version;
 
 /**
+ * A queue of downloads and uploads run over a pool (ftp_batch_run()), and afterwards
+ * each item's result. Opaque; create with ftp_batch_new(), destroy with
+ * ftp_batch_free(). Like a session, one thread at a time uses it (FTP_E_BUSY from
+ * another thread while one is inside, ftp_batch_run() included); it may move between
+ * threads. To stop a running batch from another thread use ftp_pool_interrupt() on
+ * its pool, or cancel from its progress callback.
+ */
+typedef struct ftp_batch ftp_batch;
+
+/**
  * A data connection opened by ftp_transfercmd(), read or written by the caller (over
  * TLS when PROT P is in force: the bytes read and written are the plain ones).
  * Opaque; free with ftp_data_free(). It holds no reference to its session, so it may
@@ -518,6 +606,19 @@ typedef struct ftp_entry_list ftp_entry_list;
  * ftp_mlsd_entry_* functions, which may only be called inside that callback.
  */
 typedef struct ftp_mlsd_entry ftp_mlsd_entry;
+
+/**
+ * A pool of sessions to one server, opened with the connection parameters of a
+ * session that connected and logged in once. Opaque; create with ftp_pool_new(),
+ * destroy with ftp_pool_free().
+ *
+ * Made for sharing: every ftp_pool_* function may be called on one pool from any
+ * number of threads at once (none returns FTP_E_BUSY, none FTP_E_RECURSIVE: a
+ * batch's callback may call them too). ftp_pool_free() never frees under a call
+ * still running on another thread: the pool is freed when the last one returns.
+ * Failure messages are kept per thread: ftp_pool_last_error().
+ */
+typedef struct ftp_pool ftp_pool;
 
 /**
  * An FTP session (a connection and its settings). Opaque; create with ftp_new(),
@@ -636,6 +737,26 @@ typedef int (*ftp_mirror_cb)(void *userdata,
                              const char *path,
                              size_t len,
                              int64_t size);
+
+/**
+ * Receives a batch's progress: for the file `index` (in the order added), `bytes`
+ * moved so far in its current attempt and `total` expected (-1 when unknown);
+ * `finished` is 0 while it runs, then once 1 (done) or -1 (failed; its result says
+ * why) with bytes and total 0 and -1; for the batch, `files_done` of `files_total`
+ * items ended and `batch_bytes` moved in all. Returns FTP_BATCH_CONTINUE,
+ * FTP_BATCH_CANCEL_FILE (ignored in a finished report) or FTP_BATCH_CANCEL.
+ * Called from the batch's worker threads, never two calls at once. It must not call
+ * ftp_batch_* on its batch (FTP_E_BUSY) and must not unwind (longjmp); it may call
+ * ftp_pool_interrupt().
+ */
+typedef int (*ftp_batch_cb)(void *userdata,
+                            size_t index,
+                            uint64_t bytes,
+                            int64_t total,
+                            int finished,
+                            size_t files_done,
+                            size_t files_total,
+                            uint64_t batch_bytes);
 
 #ifdef __cplusplus
 extern "C" {
@@ -2454,6 +2575,373 @@ ftp_result ftp_mirror_upload(ftp_session *h,
                              void *userdata,
                              uint64_t *files_out,
                              uint64_t *bytes_out);
+
+/**
+ * Creates a pool that opens sessions like `template`: its host and port, login
+ * (user, password, account), TLS mode and configuration, timeouts, passive or active
+ * mode, source address, keep-alive and tuning switches, as they are now. The template
+ * is only read: it stays the caller's, and the pool does not use its connection.
+ * Nothing is connected until a session is needed. The pool checks an idle session
+ * with NOOP before handing it out when it has been idle for more than 15 seconds
+ * (ftp_pool_set_idle_check()), replaces sessions the server dropped, and lowers its
+ * limit to what the server allows when it refuses further connections (421 "too many
+ * connections", per-address limits, a refused connection while others are open).
+ *
+ * @param template_session a session that has connected and logged in (or connected,
+ *        for a server that needs no login) at least once; it may be closed since.
+ * @param max_sessions the most sessions open at once, 1 or more.
+ * @param out receives the pool on success (required); the caller frees it with
+ *        ftp_pool_free().
+ * @return FTP_OK; FTP_E_STATE if the template never connected; FTP_E_INVALID if
+ *         max_sessions is 0; FTP_E_BUSY if another thread is in a call on the
+ *         template; FTP_E_NULL if template_session or out is NULL. The message is
+ *         ftp_pool_last_error()'s.
+ * @since 1.1
+ */
+ftp_result ftp_pool_new(const ftp_session *template_session, uint32_t max_sessions, ftp_pool **out);
+
+/**
+ * Frees a pool handle. Never under a call still running on it in another thread:
+ * the pool is freed when the last such call returns (a thread waiting in
+ * ftp_pool_get() keeps it until a session comes free or its checkout timeout ends;
+ * call ftp_pool_interrupt() first to wake it at once). Its idle sessions are then
+ * closed (without QUIT) unless a batch made over the pool still holds it (they close
+ * with the batch). Sessions checked out with ftp_pool_get() stay valid: ftp_pool_put()
+ * or ftp_free() them as usual. Batches made over it stay usable.
+ *
+ * @param pool the pool, or NULL; invalid afterwards.
+ * @since 1.1
+ */
+void ftp_pool_free(ftp_pool *pool);
+
+/**
+ * Sets how long a session may stay idle in the pool before it is checked with NOOP
+ * when it is next handed out (a session failing the check is closed and another one
+ * used). The default is 15000 ms.
+ *
+ * @param pool the pool.
+ * @param ms the idle time in milliseconds; 0 checks every session before reuse.
+ * @return FTP_OK; FTP_E_NULL if pool is NULL.
+ * @since 1.1
+ */
+ftp_result ftp_pool_set_idle_check(ftp_pool *pool, uint32_t ms);
+
+/**
+ * Sets how long ftp_pool_get() (and a batch's worker) waits for a session when all
+ * are in use. The default is to wait without limit.
+ *
+ * @param pool the pool.
+ * @param ms the longest wait in milliseconds; a negative value waits without limit.
+ * @return FTP_OK; FTP_E_NULL if pool is NULL.
+ * @since 1.1
+ */
+ftp_result ftp_pool_set_checkout_timeout(ftp_pool *pool, int64_t ms);
+
+/**
+ * Sets the most sessions the pool opens at once. This is also the new limit: a lower
+ * limit the server imposed is forgotten (the pool finds it again if it still holds).
+ * Sessions over a lower maximum close as they come back.
+ *
+ * @param pool the pool.
+ * @param max_sessions 1 or more.
+ * @return FTP_OK; FTP_E_INVALID if max_sessions is 0; FTP_E_NULL if pool is NULL.
+ * @since 1.1
+ */
+ftp_result ftp_pool_set_max_sessions(ftp_pool *pool, uint32_t max_sessions);
+
+/**
+ * Checks out a session: an idle one (the one returned last, after a NOOP if it was
+ * idle too long), else a new connection while the pool is under its limit, else the
+ * first one given back, waiting for it (see ftp_pool_set_checkout_timeout()). The
+ * session is an ordinary ftp_session, connected and logged in, used by one thread at
+ * a time as any session is (it may move between threads). Give it back with
+ * ftp_pool_put(); ftp_free() on it closes it instead and frees its place in the pool.
+ * Its working directory, TYPE and other connection state are what the previous user
+ * left: set what you rely on.
+ *
+ * @param pool the pool.
+ * @param out receives the session on success (required).
+ * @return FTP_OK; FTP_E_TIMEOUT if no session came free within the checkout
+ *         timeout; FTP_E_INTERRUPTED if ftp_pool_interrupt() was called while
+ *         waiting; the connect or login error (FTP_E_IO, FTP_E_TEMP, FTP_E_PERM,
+ *         FTP_E_TLS*...) when not even one session could be opened; FTP_E_NULL if
+ *         pool or out is NULL. The message is ftp_pool_last_error()'s.
+ * @since 1.1
+ */
+ftp_result ftp_pool_get(ftp_pool *pool, ftp_session **out);
+
+/**
+ * Gives a session from ftp_pool_get() back to its pool and frees the handle: the
+ * connection is kept for reuse if it is usable (connected, between commands, no
+ * transfer open), else closed. Its progress callback is removed.
+ *
+ * @param pool the pool the session came from.
+ * @param session the session, invalid afterwards (also on failure, but for
+ *        FTP_E_BUSY, FTP_E_RECURSIVE and FTP_E_INVALID, where it stays the caller's).
+ * @return FTP_OK; FTP_E_INVALID if the session did not come from this pool (it is
+ *         left as it was); FTP_E_BUSY if another thread is in a call on the session;
+ *         FTP_E_RECURSIVE from the session's own callback; FTP_E_NULL if pool or
+ *         session is NULL.
+ * @since 1.1
+ */
+ftp_result ftp_pool_put(ftp_pool *pool, ftp_session *session);
+
+/**
+ * Stops everything in flight on the pool, from any thread: the call running on each
+ * checked-out session (as ftp_interrupt() on it: a transfer is aborted and fails with
+ * FTP_E_INTERRUPTED, a call waiting for a reply has its connection shut down), every
+ * running batch over the pool (its remaining items fail with FTP_E_INTERRUPTED), and
+ * every ftp_pool_get() waiting for a session (FTP_E_INTERRUPTED). Checkouts that start
+ * afterwards work as before.
+ *
+ * @param pool the pool.
+ * @return FTP_OK; FTP_E_NULL if pool is NULL.
+ * @since 1.1
+ */
+ftp_result ftp_pool_interrupt(ftp_pool *pool);
+
+/**
+ * One of the pool's counters. Like every ftp_pool_* call it sets this thread's
+ * ftp_pool_last_error().
+ *
+ * @param pool the pool.
+ * @param kind which counter: FTP_POOL_MAX_SESSIONS, FTP_POOL_LIMIT, FTP_POOL_OPEN,
+ *        FTP_POOL_IDLE, FTP_POOL_IN_USE, FTP_POOL_OPENED, FTP_POOL_REUSED,
+ *        FTP_POOL_DISCARDED, FTP_POOL_SHRINKS or FTP_POOL_WAITS.
+ * @return its value; 0 if pool is NULL or being freed, or kind is none of those.
+ * @since 1.1
+ */
+uint64_t ftp_pool_stat(const ftp_pool *pool, uint32_t kind);
+
+/**
+ * The message of the calling thread's last failed call on any pool (ftp_pool_*,
+ * ftp_pool_new() included), "" after a success: per thread, since threads share a
+ * pool.
+ *
+ * @return a NUL-terminated string owned by the library, valid on this thread until
+ *         its next ftp_pool_* call; never NULL.
+ * @since 1.1
+ */
+const char *ftp_pool_last_error(void);
+
+/**
+ * Creates an empty batch over a pool. The batch holds on to what it needs of the
+ * pool: it stays usable if the pool handle is freed first.
+ *
+ * @param pool the pool its items run over.
+ * @param out receives the batch on success (required); free it with ftp_batch_free().
+ * @return FTP_OK; FTP_E_NULL if pool or out is NULL (the message is
+ *         ftp_pool_last_error()'s).
+ * @since 1.1
+ */
+ftp_result ftp_batch_new(ftp_pool *pool, ftp_batch **out);
+
+/**
+ * Frees a batch. From its own callback, or while another thread runs it, it is freed
+ * when ftp_batch_run() returns.
+ *
+ * @param b the batch, or NULL; invalid afterwards.
+ * @since 1.1
+ */
+void ftp_batch_free(ftp_batch *b);
+
+/**
+ * Queues the download of `remote` into the file at `local_path`, done as
+ * ftp_retr_file() does with `flags` (FTP_FILE_RESUME, FTP_FILE_ATOMIC,
+ * FTP_FILE_PRESERVE_MTIME, FTP_FILE_VERIFY_SIZE). Use FTP_FILE_ATOMIC so that a
+ * failed download never looks complete; a retry after a dropped connection continues
+ * the part already written (see ftp_batch_set_retries()).
+ *
+ * @param b the batch.
+ * @param remote the server's file (bytes as given; no CR/LF/NUL).
+ * @param local_path where to write (bytes, as open(2) takes them).
+ * @param flags FTP_FILE_* values or'ed together, or 0.
+ * @param index receives the item's index (0 for the first added), or NULL.
+ * @return FTP_OK; FTP_E_INVALID for unknown flags or FTP_FILE_APPEND; FTP_E_NULL if
+ *         b, remote or local_path is NULL; FTP_E_BUSY while the batch runs.
+ * @since 1.1
+ */
+ftp_result ftp_batch_add_download(ftp_batch *b,
+                                  const char *remote,
+                                  const char *local_path,
+                                  uint32_t flags,
+                                  size_t *index);
+
+/**
+ * Queues the download of `remote` into an open descriptor, written from its position
+ * when the batch runs (as ftp_retr_fd() with no REST). The descriptor is duplicated
+ * now (the copy shares its file position) and the copy closed when the batch is
+ * freed: the caller keeps and closes its own. A retry after a dropped connection
+ * continues with REST from what was written, where the descriptor can seek.
+ *
+ * @param b the batch.
+ * @param remote the server's file (bytes as given; no CR/LF/NUL).
+ * @param fd a descriptor open for writing.
+ * @param index receives the item's index, or NULL.
+ * @return FTP_OK; FTP_E_INVALID for a negative fd; FTP_E_IO if it cannot be
+ *         duplicated; FTP_E_NULL if b or remote is NULL; FTP_E_BUSY while the batch
+ *         runs.
+ * @since 1.1
+ */
+ftp_result ftp_batch_add_download_fd(ftp_batch *b, const char *remote, int fd, size_t *index);
+
+/**
+ * Queues the upload of the file at `local_path` to `remote`, done as ftp_stor_file()
+ * does with `flags` (FTP_FILE_RESUME, FTP_FILE_PRESERVE_MTIME, FTP_FILE_VERIFY_SIZE,
+ * FTP_FILE_APPEND), and FTP_FILE_ATOMIC, which for a batch means: upload to
+ * "REMOTE.part" and rename it to REMOTE once complete (RNFR/RNTO), so a failed upload
+ * never replaces REMOTE. A retry after a dropped connection resumes what the server
+ * holds (REST+STOR, or APPE).
+ *
+ * @param b the batch.
+ * @param local_path the file to send (bytes, as open(2) takes them).
+ * @param remote the server's name for it (bytes as given; no CR/LF/NUL).
+ * @param flags FTP_FILE_* values or'ed together, or 0.
+ * @param index receives the item's index, or NULL.
+ * @return FTP_OK; FTP_E_INVALID for unknown flags; FTP_E_NULL if b, local_path or
+ *         remote is NULL; FTP_E_BUSY while the batch runs.
+ * @since 1.1
+ */
+ftp_result ftp_batch_add_upload(ftp_batch *b,
+                                const char *local_path,
+                                const char *remote,
+                                uint32_t flags,
+                                size_t *index);
+
+/**
+ * Queues the upload of what an open descriptor holds from its position when the batch
+ * runs (as ftp_stor_fd() with no REST). Duplicated as in ftp_batch_add_download_fd().
+ * A retry after a dropped connection sends it whole again (STOR), where the
+ * descriptor can seek back.
+ *
+ * @param b the batch.
+ * @param fd a descriptor open for reading.
+ * @param remote the server's name for it (bytes as given; no CR/LF/NUL).
+ * @param index receives the item's index, or NULL.
+ * @return FTP_OK; FTP_E_INVALID for a negative fd; FTP_E_IO if it cannot be
+ *         duplicated; FTP_E_NULL if b or remote is NULL; FTP_E_BUSY while the batch
+ *         runs.
+ * @since 1.1
+ */
+ftp_result ftp_batch_add_upload_fd(ftp_batch *b, int fd, const char *remote, size_t *index);
+
+/**
+ * Sets the progress callback (see ftp_batch_cb), called at most every `interval_ms`
+ * per file while it moves, and once when each file ends.
+ *
+ * @param b the batch.
+ * @param callback the callback, or NULL for none.
+ * @param userdata passed to callback as its first argument, from the worker threads.
+ * @param interval_ms the least time between two reports of one file; 0 reports after
+ *        every block.
+ * @return FTP_OK; FTP_E_NULL if b is NULL; FTP_E_BUSY while the batch runs.
+ * @since 1.1
+ */
+ftp_result ftp_batch_set_progress_callback(ftp_batch *b,
+                                           ftp_batch_cb callback,
+                                           void *userdata,
+                                           uint32_t interval_ms);
+
+/**
+ * Sets how many items run at once, each on a session of its own from the pool. The
+ * default, 0, is the pool's maximum number of sessions; a server that allows fewer
+ * connections makes the workers share the sessions it allows.
+ *
+ * @param b the batch.
+ * @param workers the number of worker threads, or 0.
+ * @return FTP_OK; FTP_E_NULL if b is NULL; FTP_E_BUSY while the batch runs.
+ * @since 1.1
+ */
+ftp_result ftp_batch_set_workers(ftp_batch *b, uint32_t workers);
+
+/**
+ * Whether the first failing item stops the batch (no further items start; they fail
+ * with FTP_E_CANCELLED). Off by default: a failing file does not stop the others.
+ *
+ * @param b the batch.
+ * @param stop true to stop at the first failure.
+ * @return FTP_OK; FTP_E_NULL if b is NULL; FTP_E_BUSY while the batch runs.
+ * @since 1.1
+ */
+ftp_result ftp_batch_set_stop_on_error(ftp_batch *b, bool stop);
+
+/**
+ * Sets how many times an item is tried again after a transient failure: its
+ * connection dropped (421, reset, end of file, timeout; then on another session) or
+ * its data connection failed (425, 426; on the same session). A download continues
+ * where it stopped (REST), an upload resumes what the server holds. The default is 1.
+ *
+ * @param b the batch.
+ * @param retries the number of further attempts, 0 for none.
+ * @return FTP_OK; FTP_E_NULL if b is NULL; FTP_E_BUSY while the batch runs.
+ * @since 1.1
+ */
+ftp_result ftp_batch_set_retries(ftp_batch *b, uint32_t retries);
+
+/**
+ * Runs every item not yet done (those not run, and those that failed in an earlier
+ * run) and waits for them: up to ftp_batch_set_workers() at once over the pool's
+ * sessions. Each item then has its own result (ftp_batch_result()). Blocks the
+ * calling thread; the progress callback runs on the worker threads.
+ *
+ * @param b the batch.
+ * @return FTP_OK if every item succeeded; otherwise the result of the first item (in
+ *         index order) that failed, and the last error says how many failed
+ *         (FTP_E_CANCELLED after a cancel from the callback, FTP_E_INTERRUPTED
+ *         after ftp_pool_interrupt(), the connect error when the pool could not open
+ *         a single session); FTP_E_NULL if b is NULL; FTP_E_BUSY if another thread
+ *         runs or changes it; FTP_E_RECURSIVE from its own callback's thread.
+ * @since 1.1
+ */
+ftp_result ftp_batch_run(ftp_batch *b);
+
+/**
+ * The number of items queued.
+ *
+ * @param b the batch, or NULL.
+ * @return the count; 0 if b is NULL, running, or in a getter on another thread.
+ * @since 1.1
+ */
+size_t ftp_batch_len(const ftp_batch *b);
+
+/**
+ * An item's result after ftp_batch_run().
+ *
+ * @param b the batch.
+ * @param index the item's index, below ftp_batch_len().
+ * @param bytes receives the bytes the item moved (not counting what a resume kept),
+ *        or NULL; written only for FTP_OK.
+ * @return FTP_OK if the item succeeded, else its failure's code (FTP_E_CANCELLED for
+ *         one cancelled or never started); FTP_E_STATE if it has not run yet;
+ *         FTP_E_INVALID if index is out of range; FTP_E_NULL if b is NULL;
+ *         FTP_E_BUSY while the batch runs or another thread is in a getter on it.
+ * @since 1.1
+ */
+ftp_result ftp_batch_result(const ftp_batch *b, size_t index, uint64_t *bytes);
+
+/**
+ * An item's failure message after ftp_batch_run() ("" for a success), e.g. "server
+ * replied 550 No such file".
+ *
+ * @param b the batch.
+ * @param index the item's index.
+ * @return a NUL-terminated string owned by the batch, valid until its next
+ *         ftp_batch_run() or ftp_batch_free(); NULL if b is NULL, running or in a
+ *         getter on another thread, index is out of range or the item has not run.
+ * @since 1.1
+ */
+const char *ftp_batch_message(const ftp_batch *b, size_t index);
+
+/**
+ * A human message for the batch's last failed call ("" after a success), e.g. "3 of
+ * 1000 items failed; the first, item 17: server replied 550 ...".
+ *
+ * @param b the batch.
+ * @return a NUL-terminated string owned by the batch, valid until its next call;
+ *         NULL if b is NULL, running or in a getter on another thread.
+ * @since 1.1
+ */
+const char *ftp_batch_last_error(const ftp_batch *b);
 
 /**
  * Sends FEAT now and keeps what the server lists (see ftp_has_feature()). ftp_login()

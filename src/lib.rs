@@ -30,11 +30,14 @@ mod tls;
 mod transfer;
 mod url;
 mod zerocopy;
+mod pool;
+mod batch;
 
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 
+pub use batch::{Batch, BatchFlow, BatchItem, BatchOptions, BatchProgress, BatchSink, BatchSummary, Direction, Local};
 pub use control::{LogKind, LogSink};
 pub use data::DataConn;
 pub use entry::{Entry, EntryType};
@@ -47,6 +50,7 @@ pub use listing::MlsdEntry;
 pub use mirror::{MAX_MIRROR_DEPTH, MirrorAction, MirrorOptions, MirrorSink, MirrorStats, SymlinkPolicy, glob_match};
 pub use net::Keepalive;
 pub use params::{ConnectParams, Login, Target};
+pub use pool::{DEFAULT_IDLE_CHECK, DEFAULT_MAX_SESSIONS, Lease, Pool, PoolOptions, PoolStats, PooledFtp};
 pub use progress::{DEFAULT_PROGRESS_INTERVAL, Flow, Progress, ProgressSink};
 pub use reply::{MAX_LINE, MAX_REPLY, MAX_REPLY_LINES, Reply};
 pub use segmented::{MAX_SEGMENTS, SegmentOptions, SessionSource};

@@ -13,6 +13,11 @@
 //! - `create` / `free`: construction, and destruction that is deferred to the end of
 //!   the call or reads still inside the object (a free from a callback included).
 //! - `pure`: calls on no object (ftp_strerror) or on plain data (listing entries).
+//! - `shared`: a call on an object made for sharing (a connection pool), whose state is
+//!   thread-safe itself: any number of threads inside at once, none refused as busy or
+//!   recursive; a panic makes the object refuse later calls (FTP_E_PANIC); a free waits
+//!   for every thread inside to leave; a failure's message is kept per thread
+//!   (`shared_last_error`), since "the object's last error" means nothing there.
 
 use super::result::{Failure, ftp_result};
 use std::cell::UnsafeCell;
@@ -339,6 +344,54 @@ pub(crate) fn free<H: Handle>(h: *mut H) {
     }
 }
 
+thread_local! {
+    /// This thread's last failure in a `shared` call ("" after a success).
+    static SHARED_ERROR: std::cell::RefCell<CString> = std::cell::RefCell::new(CString::default());
+}
+
+/// Runs a call on an object made for sharing (its state `Sync`, its calls taking
+/// `&`): any number at once, from any threads, the object's own callbacks included.
+/// FTP_OK or the failure's code; the failure's message is kept for this thread
+/// (`shared_last_error`). Refused (FTP_E_PANIC) once a panic inside made the object
+/// unusable; a free that comes meanwhile waits until the last call inside returns.
+pub(crate) fn shared<H: Handle>(h: *const H, f: impl FnOnce(&H::State) -> Result<(), Failure>) -> ftp_result
+where
+    H::State: Sync,
+{
+    let name = <H::State as Object>::NAME;
+    if h.is_null() {
+        let message = super::args::c_string(format!("the {name} is NULL"));
+        SHARED_ERROR.with(|m| *m.borrow_mut() = message);
+        return ftp_result::FTP_E_NULL;
+    }
+    let outcome = guarded(h, Access::Read, |cell| {
+        // SAFETY: `enter` admitted a reader, so the object lives until it leaves, and
+        // only other readers share the state (`Sync`); both references end with `f`.
+        let (guard, state) = unsafe { ((*h).guard(), &*cell) };
+        match guard.panic.get() {
+            Some(why) => Err((ftp_result::FTP_E_PANIC, why.clone())),
+            None => f(state).map_err(|fail| (fail.code(), super::args::c_string(fail.message()))),
+        }
+    });
+    let (code, message) = match outcome {
+        Ok(Ok(())) => (ftp_result::FTP_OK, CString::default()),
+        Ok(Err(failed)) => failed,
+        Err(ftp_result::FTP_E_PANIC) => {
+            (ftp_result::FTP_E_PANIC, super::args::c_string(format!("internal error (panic); the {name} is unusable")))
+        }
+        // Only a free keeps a caller out.
+        Err(_) => (ftp_result::FTP_E_STATE, super::args::c_string(format!("the {name} is being freed"))),
+    };
+    SHARED_ERROR.with(|m| *m.borrow_mut() = message);
+    code
+}
+
+/// The message of this thread's last failed `shared` call ("" after a success), valid
+/// until this thread's next `shared` call.
+pub(crate) fn shared_last_error() -> *const c_char {
+    SHARED_ERROR.with(|m| m.borrow().as_ptr())
+}
+
 /// Runs a getter on plain data that no call changes and that lives as long as the
 /// object it belongs to (a listing's entries, an MLSD entry during its callback):
 /// `fallback` for NULL or a panic.
@@ -373,6 +426,26 @@ where
     }
     let mut value = None;
     read(other, (), |state| value = Some(f(state)));
+    value.map(Some).ok_or(Failure::Busy(what.to_string()))
+}
+
+/// `borrow` for an object whose state is not `Sync` (a session): taken alone, as
+/// `inspect` takes it, so refused (`Failure::Busy`) while any other thread is in it.
+pub(crate) fn borrow_exclusive<O: Handle, T>(
+    other: *const O,
+    what: &str,
+    f: impl FnOnce(&mut O::State) -> T,
+) -> Result<Option<T>, Failure> {
+    if other.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-NULL and live (contract); `inspect` admits us before the state is used.
+    let poisoned = unsafe { &*other }.guard().panic.get().is_some();
+    if poisoned {
+        return Err(crate::Error::Invalid(format!("{what} is unusable after an internal error")).into());
+    }
+    let mut value = None;
+    inspect(other, (), |state| value = Some(f(state)));
     value.map(Some).ok_or(Failure::Busy(what.to_string()))
 }
 
@@ -551,8 +624,19 @@ mod tests {
 
     /// The functions of this module an exported function's body may consist of. A new
     /// boundary function is added here (and documented at the top of this file).
-    const BOUNDARY: &[&str] =
-        &["call", "read", "inspect", "touch", "create", "free", "pure", "plain", "last_error", "last_error_exclusive"];
+    const BOUNDARY: &[&str] = &[
+        "call",
+        "read",
+        "inspect",
+        "touch",
+        "create",
+        "free",
+        "pure",
+        "plain",
+        "last_error",
+        "last_error_exclusive",
+        "shared",
+    ];
 
     /// What a variable an exported function fills in may start as (the documented
     /// exception: a call's outputs that are not the `ftp_result`).
@@ -772,6 +856,49 @@ mod tests {
         let text = masked("#[unsafe(no_mangle)]\npub unsafe extern \"C\" fn f() { \"}\"; danger() } // no_mangle");
         assert_eq!(text.matches("no_mangle").count(), 1, "comments are not counted");
         assert_eq!(balanced(&text[text.find('{').unwrap()..]), "{ \"_\"; danger() }".len());
+    }
+
+    #[test]
+    fn shared_calls_run_together_keep_messages_per_thread_and_defer_the_free() {
+        let (h, dropped) = thing();
+        let addr = h as usize;
+        let rc = shared(h, |_| {
+            // Another thread gets in at the same time, and its failure is its own.
+            let other = std::thread::spawn(move || {
+                let rc = shared(addr as *const Thing, |_| Err(Failure::Null("x")));
+                // SAFETY: shared_last_error returns this thread's NUL-terminated message.
+                let msg = unsafe { std::ffi::CStr::from_ptr(shared_last_error()) }.to_str().unwrap().to_string();
+                (rc, msg)
+            });
+            assert_eq!(other.join().unwrap(), (ftp_result::FTP_E_NULL, "x is NULL".to_string()));
+            // A free from inside waits until this call leaves; newcomers are refused.
+            free(addr as *mut Thing);
+            assert!(!dropped.load(Ordering::SeqCst), "freed under a shared call");
+            let late = std::thread::spawn(move || shared(addr as *const Thing, |_| Ok(())));
+            assert_eq!(late.join().unwrap(), ftp_result::FTP_E_STATE);
+            Ok(())
+        });
+        assert_eq!(rc, ftp_result::FTP_OK);
+        // SAFETY: as above.
+        assert_eq!(unsafe { std::ffi::CStr::from_ptr(shared_last_error()) }.to_bytes(), b"");
+        assert!(dropped.load(Ordering::SeqCst), "freed once the last call left");
+    }
+
+    #[test]
+    fn a_panic_in_a_shared_call_makes_later_ones_fail() {
+        let (h, _) = thing();
+        assert_eq!(shared(h, |_| panic!("deliberate test panic")), ftp_result::FTP_E_PANIC);
+        let mut ran = false;
+        let rc = shared(h, |_| {
+            ran = true;
+            Ok(())
+        });
+        assert_eq!((rc, ran), (ftp_result::FTP_E_PANIC, false));
+        // SAFETY: as above.
+        let msg = unsafe { std::ffi::CStr::from_ptr(shared_last_error()) }.to_string_lossy().into_owned();
+        assert!(msg.contains("deliberate test panic"), "{msg}");
+        assert_eq!(shared(std::ptr::null::<Thing>(), |_| Ok(())), ftp_result::FTP_E_NULL);
+        free(h);
     }
 
     #[test]

@@ -22,6 +22,8 @@ mod segmented;
 mod tls;
 mod url;
 mod mirror;
+mod pool;
+mod batch;
 mod extended;
 mod tuning;
 mod result;

@@ -109,6 +109,8 @@ pub(crate) enum Failure {
     Null(&'static str),
     /// Another object the call reads is in use by another thread; names it.
     Busy(String),
+    /// A code with a message of its own (a batch's summary of its items' failures).
+    Summary(ftp_result, String),
 }
 
 impl From<Error> for Failure {
@@ -123,6 +125,7 @@ impl Failure {
             Failure::Core(e) => e.kind().into(),
             Failure::Null(_) => FTP_E_NULL,
             Failure::Busy(_) => FTP_E_BUSY,
+            Failure::Summary(code, _) => *code,
         }
     }
 
@@ -131,6 +134,7 @@ impl Failure {
             Failure::Core(e) => e.to_string(),
             Failure::Null(what) => format!("{what} is NULL"),
             Failure::Busy(what) => format!("{what} is in use by another thread or being freed"),
+            Failure::Summary(_, message) => message.clone(),
         }
     }
 }

@@ -31,6 +31,14 @@ impl ftp_session {
         ftp_session { interrupter: state.ftp.interrupter(), guard: Guard::new(state) }
     }
 
+    /// A session around one checked out of a pool (ftp_pool_get): its place in the
+    /// pool goes with it, back by ftp_pool_put() or freed with the session.
+    pub(crate) fn pooled(ftp: Ftp, lease: crate::Lease) -> ftp_session {
+        let state = State { ftp, lease: Some(lease), ..State::default() };
+        state.ftp.interrupter().set_idle(true);
+        ftp_session { interrupter: state.ftp.interrupter(), guard: Guard::new(state) }
+    }
+
     pub(crate) fn interrupter(&self) -> &Interrupter {
         &self.interrupter
     }
@@ -40,6 +48,8 @@ impl ftp_session {
 #[derive(Default)]
 pub(crate) struct State {
     pub ftp: Ftp,
+    /// The place in a pool of a session checked out with ftp_pool_get().
+    pub lease: Option<crate::Lease>,
     last_error: CString,
     /// Storage for strings handed out (welcome, reply text, paths): each valid until
     /// the next call on the handle.

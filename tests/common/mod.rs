@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fake_server;
+pub mod pool_server;
 pub mod script;
 pub mod tls;
 
