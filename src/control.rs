@@ -449,11 +449,41 @@ impl Control {
     /// 4xx and 5xx are reply errors, codes outside 1-5 protocol errors.
     pub fn get_response(&mut self) -> Result<Reply> {
         let r = self.read_reply()?;
-        match r.class() {
-            1..=3 => Ok(r),
-            4 | 5 => Err(Error::from_reply(r)),
-            _ => Err(Error::Proto(format!("reply code {} is not 1xx-5xx: {}", r.code, r))),
+        classify(r)
+    }
+
+    /// Reads the reply to `verb`, a command sent in a pipelined write (or EPSV/PASV/SIZE
+    /// on their own), classified as `get_response` does. A reply that cannot answer
+    /// `verb` (`can_answer`) is a stray: a duplicated, late or unsolicited reply that
+    /// came after the write. It is logged and dropped and the next one read, so it is
+    /// never taken as this command's answer and the following replies stay in step.
+    /// A 421 is always taken: the server is closing.
+    pub fn get_answer(&mut self, verb: &[u8]) -> Result<Reply> {
+        for _ in 0..MAX_UNSOLICITED {
+            let r = self.read_reply()?;
+            if can_answer(verb, r.code) {
+                return classify(r);
+            }
+            let shown = String::from_utf8_lossy(verb);
+            self.log.emit(1, LogKind::Resp, &format!("dropped reply {} that cannot answer {shown}", r.code));
         }
+        Err(self.fail(Error::Proto(format!(
+            "the server sent {MAX_UNSOLICITED} replies in a row that cannot answer {}",
+            String::from_utf8_lossy(verb)
+        ))))
+    }
+
+    /// Waits up to `wait` for a reply to start coming, without reading it. False when
+    /// nothing came: the connection is left as it was (still in step, the reply still
+    /// due), unlike a reply timeout, which ends the session.
+    pub fn reply_within(&mut self, wait: Duration) -> Result<bool> {
+        self.absorb_split_lf()?;
+        if self.has_buffered_reply() {
+            return Ok(true);
+        }
+        let conn = self.conn()?;
+        let until = Instant::now() + wait;
+        net::wait_until(&conn.tcp, false, until).map_err(|e| Error::io("wait for reply", e))
     }
 
     /// ftplib's sendcmd: send a command, return its reply (1xx-3xx) or the error.
@@ -495,6 +525,48 @@ impl Control {
     }
 }
 
+/// ftplib's getresp classes: 1xx-3xx a reply, 4xx and 5xx reply errors, codes outside
+/// 1-5 protocol errors.
+fn classify(r: Reply) -> Result<Reply> {
+    match r.class() {
+        1..=3 => Ok(r),
+        4 | 5 => Err(Error::from_reply(r)),
+        _ => Err(Error::Proto(format!("reply code {} is not 1xx-5xx: {}", r.code, r))),
+    }
+}
+
+/// Whether a reply with `code` can answer the command `verb` (RFC 959 section 5.4,
+/// RFC 2428, RFC 3659): TYPE 200, PASV 227, EPSV 229, SIZE 213, a transfer command
+/// (RETR, STOR, STOU, APPE, LIST, NLST, MLSD) a 1xx first; any command 4xx or 5xx. A
+/// code of no class (not 1-5) is taken, to be reported as the protocol error it is.
+/// Other verbs take any reply. Servers answer these commands only with these codes (a
+/// 2xx before a transfer's 1xx is a transfer's end, never its start).
+pub fn can_answer(verb: &[u8], code: u16) -> bool {
+    let class = code / 100;
+    if !(1..=3).contains(&class) {
+        return true;
+    }
+    let is = |v: &str| verb.eq_ignore_ascii_case(v.as_bytes());
+    if is("TYPE") {
+        code == 200
+    } else if is("PASV") {
+        code == 227
+    } else if is("EPSV") {
+        code == 229
+    } else if is("SIZE") {
+        code == 213
+    } else if ["RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"].iter().any(|v| is(v)) {
+        class == 1
+    } else {
+        true
+    }
+}
+
+/// The verb of a command line: what comes before the first space.
+pub fn verb_of(line: &[u8]) -> &[u8] {
+    line.split(|&b| b == b' ').next().unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -509,6 +581,22 @@ mod tests {
         assert_eq!(mask_password("CWD é"), "CWD é");
         assert_eq!(mask_password("éééé"), "éééé");
         assert_eq!(mask_password("PASS pässwörd"), "PASS ********");
+    }
+
+    #[test]
+    fn only_replies_that_can_answer_a_pipelined_command_are_taken() {
+        assert!(can_answer(b"TYPE", 200) && !can_answer(b"TYPE", 229) && !can_answer(b"type", 226));
+        assert!(can_answer(b"EPSV", 229) && !can_answer(b"EPSV", 200) && !can_answer(b"EPSV", 227));
+        assert!(can_answer(b"PASV", 227) && !can_answer(b"PASV", 229));
+        assert!(can_answer(b"SIZE", 213) && !can_answer(b"SIZE", 200));
+        assert!(can_answer(b"RETR", 150) && can_answer(b"LIST", 125) && !can_answer(b"RETR", 229));
+        assert!(!can_answer(b"STOR", 226) && !can_answer(b"MLSD", 200));
+        // Refusals answer anything; so do codes of no class (reported as protocol errors).
+        for verb in [&b"TYPE"[..], b"EPSV", b"PASV", b"SIZE", b"RETR", b"NOOP"] {
+            assert!(can_answer(verb, 421) && can_answer(verb, 550) && can_answer(verb, 650));
+        }
+        assert!(can_answer(b"NOOP", 229) && can_answer(b"CWD", 250));
+        assert_eq!(verb_of(b"RETR a b"), b"RETR");
     }
 
     #[test]

@@ -27,11 +27,35 @@ pub(crate) const TYPE_ASCII: &str = "A";
 /// The FTP port, used when the caller gives port 0.
 pub const DEFAULT_PORT: u16 = 21;
 
+/// Which command asks for a passive data port.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PassiveMode {
+    /// EPSV, then PASV if an IPv4 server refuses EPSV or leaves the connection's first
+    /// EPSV unanswered for `FIRST_EPSV_WAIT` (the default; curl does the same but for
+    /// the wait). On IPv6 only EPSV is sent.
+    #[default]
+    EpsvThenPasv,
+    /// PASV only (curl's `--disable-epsv`): for servers and middleboxes that mishandle
+    /// EPSV. PASV names an IPv4 address, so over IPv6 most servers refuse it.
+    PasvOnly,
+    /// EPSV only, never PASV: a refused or unanswered EPSV fails the transfer.
+    EpsvOnly,
+}
+
+/// How long the first EPSV of a connection (EPSV then PASV mode, IPv4) is waited for
+/// before PASV is tried instead (or the reply timeout, if shorter). A server or
+/// middlebox that drops EPSV would otherwise cost the whole reply timeout and the
+/// session. The wait ends no session: a 229 coming later cannot answer PASV and is
+/// dropped (`Control::get_answer`), and EPSV is not sent again on that connection.
+pub const FIRST_EPSV_WAIT: Duration = Duration::from_secs(5);
+
 /// Settings that outlive a connection.
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Passive mode (the default) or active (PORT/EPRT).
     pub passive: bool,
+    /// Which command asks for a passive port (EPSV then PASV by default).
+    pub passive_mode: PassiveMode,
     /// Use the address a 227 reply names instead of the control connection's peer.
     pub trust_pasv_host: bool,
     /// The timeout given to `connect` (None: block), for each of the waits `Timeouts`
@@ -99,6 +123,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             passive: true,
+            passive_mode: PassiveMode::EpsvThenPasv,
             trust_pasv_host: false,
             timeout: None,
             timeouts: Timeouts::default(),
@@ -335,6 +360,12 @@ impl Ftp {
         self.opts.passive = passive;
     }
 
+    /// Which command asks for a passive port: EPSV then PASV (the default), PASV only
+    /// or EPSV only. Applies from the next transfer on.
+    pub fn set_passive_mode(&mut self, mode: PassiveMode) {
+        self.opts.passive_mode = mode;
+    }
+
     /// Whether a needed TYPE goes out in one write with the command after it (EPSV,
     /// PASV or SIZE) instead of waiting for its reply first (on by default).
     pub fn set_pipelining(&mut self, on: bool) {
@@ -436,20 +467,38 @@ impl Ftp {
     /// goes first when the server may be in another, in the same write when pipelining
     /// is on (both replies are then read, in order, whatever the first says). The outer
     /// error is TYPE's (or the connection's); the inner result is `line`'s reply,
-    /// classified as `Control::command` does.
+    /// classified as `Control::command` does. Each reply is matched to its command
+    /// (`Control::get_answer`): a duplicated, late or unsolicited reply that cannot
+    /// answer TYPE or `line` is dropped, never taken for the next command's answer.
     pub(crate) fn typed_command(&mut self, ty: Option<&'static str>, line: &[u8]) -> Result<Result<Reply>> {
+        self.typed_command_within(ty, line, None)
+    }
+
+    /// `typed_command`, waiting at most `patience` for `line`'s reply to start: if none
+    /// has come by then, the inner result is `Error::Timeout` and the connection stays
+    /// usable, `line`'s reply still due (a caller going on must match replies to
+    /// commands so that it is never taken for a later command's answer).
+    pub(crate) fn typed_command_within(
+        &mut self,
+        ty: Option<&'static str>,
+        line: &[u8],
+        patience: Option<Duration>,
+    ) -> Result<Result<Reply>> {
+        let verb = crate::control::verb_of(line);
         let Some(ty) = ty.filter(|&t| !self.opts.cache_type || self.conn.current_type != Some(t)) else {
-            return Ok(self.ctrl.command(line));
+            self.ctrl.send_fresh(&[line])?;
+            return self.answer_within(verb, patience);
         };
         self.conn.current_type = None;
         let type_line = format!("TYPE {ty}");
         if !self.opts.pipelining {
             self.voidcmd(&type_line)?;
             self.conn.current_type = Some(ty);
-            return Ok(self.ctrl.command(line));
+            self.ctrl.send_fresh(&[line])?;
+            return self.answer_within(verb, patience);
         }
         self.ctrl.send_fresh(&[type_line.as_bytes(), line])?;
-        let refused = match self.ctrl.get_response() {
+        let refused = match self.ctrl.get_answer(b"TYPE") {
             Ok(r) if r.class() == 2 => None,
             Ok(r) => Some(Error::Reply(r)),
             // A refusal, or a well-formed reply of no known class (the connection is
@@ -457,18 +506,30 @@ impl Ftp {
             Err(e) if is_reply_error(&e) || self.ctrl.is_usable() => Some(e),
             Err(e) => return Err(e),
         };
-        let reply = self.ctrl.get_response();
         if let Some(e) = refused {
-            // `reply` was read only to keep the replies in step: the failure, and the
-            // command and reply reported with it, are TYPE's.
+            // `line`'s reply is read only to keep the replies in step: the failure, and
+            // the command and reply reported with it, are TYPE's.
+            let _ = self.ctrl.get_answer(verb);
             self.ctrl.last_command = Some(type_line);
             if let Some(r) = e.reply() {
                 self.ctrl.last_reply = Some(r.clone());
             }
             return Err(e);
         }
+        let reply = self.answer_within(verb, patience)?;
         self.conn.current_type = Some(ty);
         Ok(reply)
+    }
+
+    /// The answer to `verb`, just sent: see `typed_command_within` for `patience`.
+    fn answer_within(&mut self, verb: &[u8], patience: Option<Duration>) -> Result<Result<Reply>> {
+        if let Some(wait) = patience
+            && !self.ctrl.reply_within(wait)?
+        {
+            let shown = String::from_utf8_lossy(verb);
+            return Ok(Err(Error::Timeout(format!("no reply to {shown} within {} ms", wait.as_millis()))));
+        }
+        Ok(self.ctrl.get_answer(verb))
     }
 
     /// Makes sure the server is in representation type `ty` (TYPE only when needed).
