@@ -162,6 +162,8 @@ pub struct Control {
     pub last_reply: Option<Reply>,
     /// The last command sent (password masked), to say which command a reply refused.
     pub last_command: Option<String>,
+    /// How many replies have been read, on any connection: tells whether a call read one.
+    pub replies_read: u64,
 }
 
 impl Control {
@@ -415,6 +417,7 @@ impl Control {
                 }
                 self.log.emit(1, LogKind::Resp, &r.text());
                 self.last_reply = Some(r.clone());
+                self.replies_read += 1;
                 Ok(r)
             }
             Err(e) => {

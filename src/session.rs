@@ -341,6 +341,12 @@ impl Ftp {
         self.ctrl.last_reply.as_ref()
     }
 
+    /// How many replies the session has read so far (on any connection): a call that
+    /// leaves it unchanged read none.
+    pub(crate) fn replies_read(&self) -> u64 {
+        self.ctrl.replies_read
+    }
+
     /// Trace level: 0 off, 1 one line per command and reply, 2 every line both ways.
     pub fn set_debuglevel(&mut self, level: u8) {
         self.ctrl.log.level = level;

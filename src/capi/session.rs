@@ -3,7 +3,8 @@
 use super::args::{UserData, bytes, c_string, opt_text, text};
 use super::handle::{self, Guard, Handle, LastErrorRef, Object, call, create, free, inspect};
 use super::result::{Failure, ftp_result};
-use crate::{Error, Ftp, Interrupter, LogKind};
+use crate::{Error, Ftp, Interrupter, LogKind, Reply};
+use std::cell::Cell;
 use std::ffi::{CString, c_char, c_int, c_void};
 use std::net::IpAddr;
 use std::time::Duration;
@@ -44,6 +45,20 @@ pub(crate) struct State {
     /// Storage for strings handed out (welcome, reply text, paths): each valid until
     /// the next call on the handle.
     pub strings: Strings,
+    /// `Ftp::replies_read` when the current (or last) call began.
+    replies_at_call: u64,
+    /// Set when a call failed without reading a reply (a local failure, a timeout, a
+    /// connection error...): `replies_read` then. Until another reply is read, the last
+    /// reply getters say "no reply" rather than show an older call's reply.
+    failed_without_reply: Cell<Option<u64>>,
+}
+
+impl State {
+    /// The last reply, unless the last failed call read none (then None: "no reply").
+    pub(crate) fn last_reply(&self) -> Option<&Reply> {
+        let hidden = self.failed_without_reply.get() == Some(self.ftp.replies_read());
+        self.ftp.last_reply().filter(|_| !hidden)
+    }
 }
 
 impl Object for State {
@@ -55,6 +70,7 @@ impl Object for State {
 
     fn begin(&mut self) {
         self.ftp.interrupter().set_idle(false);
+        self.replies_at_call = self.ftp.replies_read();
     }
 
     fn end(&mut self) {
@@ -64,6 +80,13 @@ impl Object for State {
     /// "RETR x: server replied 550 ...": names the command the server refused, when
     /// the error's reply is the one that command got.
     fn describe(&self, fail: &Failure) -> String {
+        // Called for every failed call: one that read no reply, and fails with none,
+        // hides the older reply from the last reply getters.
+        let carries_reply = matches!(fail, Failure::Core(e) if e.reply().is_some());
+        let read = self.ftp.replies_read();
+        if !carries_reply && read == self.replies_at_call {
+            self.failed_without_reply.set(Some(read));
+        }
         let message = fail.message();
         match (fail, self.ftp.last_command()) {
             (Failure::Core(e), Some(cmd)) if e.reply().is_some_and(|r| self.ftp.last_reply() == Some(r)) => {
@@ -446,6 +469,11 @@ pub extern "C" fn ftp_close(h: *mut ftp_session) -> ftp_result {
 
 /// The code of the last reply read from the server (e.g. 226), kept across
 /// ftp_close() until another reply is read or ftp_connect() starts a new connection.
+/// After a call that failed without a reply from the server (a local file that cannot
+/// be opened, an invalid argument, a timeout, a lost connection), 0 ("no reply") until
+/// the next reply is read, never an earlier call's reply (since 1.1; 1.0 kept showing
+/// it). So 0 after a failure means the server did not answer that call: see
+/// ftp_session_last_error() for why it failed.
 /// Where a refused TYPE went out with the command after it (pipelining), the call
 /// failed on TYPE's reply, and this is its code, though the other reply came later.
 /// Works on a session made unusable by FTP_E_PANIC.
@@ -455,11 +483,11 @@ pub extern "C" fn ftp_close(h: *mut ftp_session) -> ftp_result {
 ///         call comes from one of its callbacks.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_last_reply_code(h: *mut ftp_session) -> c_int {
-    handle::read(h, 0, |_, s| s.ftp.last_reply().map_or(0, |r| c_int::from(r.code)))
+    handle::read(h, 0, |_, s| s.last_reply().map_or(0, |r| c_int::from(r.code)))
 }
 
 /// The text of the last reply read, all lines joined by '\n' with their codes (like
-/// ftplib's reply strings). Invalid UTF-8 from the server appears as U+FFFD, NUL bytes
+/// ftplib's reply strings). "" when ftp_session_last_reply_code() is 0. Invalid UTF-8 from the server appears as U+FFFD, NUL bytes
 /// as '?'. Works on a session made unusable by FTP_E_PANIC.
 ///
 /// @param h the session.
@@ -469,7 +497,7 @@ pub extern "C" fn ftp_session_last_reply_code(h: *mut ftp_session) -> c_int {
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_last_reply_text(h: *mut ftp_session) -> *const c_char {
     inspect(h, std::ptr::null(), |s| {
-        let text = s.ftp.last_reply().map(|r| r.text()).unwrap_or_default();
+        let text = s.last_reply().map(|r| r.text()).unwrap_or_default();
         Strings::keep(&mut s.strings.reply_text, c_string(text))
     })
 }
