@@ -374,11 +374,12 @@ impl Control {
     /// then the command, so servers busy in a transfer notice it. Over TLS urgent data
     /// cannot be sent (it would corrupt the record stream), so ABOR goes as a plain
     /// command, as ftplib's FTP_TLS does.
-    pub fn send_abort_urgent(&mut self) -> Result<()> {
+    /// With `urgent` false, a plain `ABOR` line, as ftplib and curl send it.
+    pub fn send_abort(&mut self, urgent: bool) -> Result<()> {
         const IAC: u8 = 255;
         const IP: u8 = 244;
         const DM: u8 = 242;
-        if self.conn()?.reader.get_ref().stream.is_tls() {
+        if !urgent || self.conn()?.reader.get_ref().stream.is_tls() {
             return self.send("ABOR");
         }
         self.log.emit(1, LogKind::Cmd, "ABOR (after Telnet IP and Synch)");
@@ -474,6 +475,44 @@ impl Control {
             "the server sent {MAX_UNSOLICITED} replies in a row that cannot answer {}",
             String::from_utf8_lossy(verb)
         ))))
+    }
+
+    /// Reads the reply to `verb`, the last command sent (no other is outstanding), and
+    /// resynchronises if the first reply cannot answer it: that reply is either a stray
+    /// (duplicated, late or unsolicited) with `verb`'s answer still to come, or a broken
+    /// answer. NOOP tells which: its 200 comes after everything the server owes. A reply
+    /// that can answer `verb` (other than 200) before it is the answer, the first one a
+    /// stray; if NOOP's 200 comes first, the first reply was the answer. Either way the
+    /// replies are in step again, and the answer is reported (and kept as the last
+    /// reply) as `get_response` would. Costs one round trip, only when a stray comes.
+    pub fn get_answer_resync(&mut self, verb: &[u8]) -> Result<Reply> {
+        let first = self.read_reply()?;
+        if can_answer(verb, first.code) {
+            return classify(first);
+        }
+        let shown = String::from_utf8_lossy(verb).into_owned();
+        self.log.emit(1, LogKind::Resp, &format!("reply {} cannot answer {shown}: NOOP to resynchronise", first.code));
+        let command = self.last_command.take();
+        self.send("NOOP")?;
+        let mut answer = None;
+        for _ in 0..MAX_UNSOLICITED {
+            let r = self.read_reply()?;
+            if r.code == 421 {
+                return Err(self.fail(Error::Temp(r)));
+            }
+            if r.code == 200 {
+                let answer = answer.unwrap_or(first);
+                self.last_command = command;
+                self.last_reply = Some(answer.clone());
+                return classify(answer);
+            }
+            if answer.is_none() && can_answer(verb, r.code) {
+                answer = Some(r);
+            } else {
+                self.log.emit(1, LogKind::Resp, &format!("dropped reply {} that cannot answer {shown}", r.code));
+            }
+        }
+        Err(self.fail(Error::Proto(format!("no 200 for the NOOP sent after a reply that cannot answer {shown}"))))
     }
 
     /// Waits up to `wait` for a reply to start coming, without reading it. False when

@@ -224,6 +224,33 @@ pub extern "C" fn ftp_connect(
     })
 }
 
+/// Sets the local port the control connection is bound to, from the next
+/// ftp_connect() (or ftp_connect_url()) on: the port of ftplib's
+/// source_address=(host, port), for firewalls that admit clients by source port. With
+/// a source_address given to ftp_connect() the port is bound on it; without one, on
+/// the unspecified address (0.0.0.0 or ::) of the server's family. Data connections
+/// never use this port: a second connection from the same port to the same server
+/// could not be told from the control connection (ftplib, which binds its passive data
+/// connections to the same address and port, fails there with "address in use"); they
+/// bind the source address alone, with a port the system chooses, as active-mode
+/// listeners do. The port is bound with SO_REUSEADDR: a connection to another server
+/// may follow a closed one at once, but to the same server, after a connection this
+/// side closed first, ftp_connect() fails with FTP_E_IO until TIME_WAIT (about a
+/// minute) has passed. A port in use by another connection to the same server also
+/// fails with FTP_E_IO. A port below 1024 needs privileges.
+///
+/// @param h the session.
+/// @param port the local port, or 0 (the default) for one the system chooses.
+/// @return FTP_OK (or one of the general errors, see the top of this header).
+/// @since 1.1
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_set_source_port(h: *mut ftp_session, port: u16) -> ftp_result {
+    call(h, |s| {
+        s.ftp.set_source_port(port);
+        Ok(())
+    })
+}
+
 /// The welcome reply of the current connection (ftplib's getwelcome), all its lines
 /// joined by '\n', converted as for ftp_session_last_reply_text().
 ///
@@ -375,8 +402,9 @@ pub extern "C" fn ftp_voidresp(h: *mut ftp_session) -> ftp_result {
     })
 }
 
-/// Aborts a transfer in progress (ftplib's abort): sends ABOR preceded by Telnet IP and
-/// Synch (urgent data), then reads the reply. Accepted: 225 or 226; or 426 or 451 (the
+/// Aborts a transfer in progress (ftplib's abort): sends ABOR (a plain line since 1.1,
+/// as ftplib sends it; 1.0 sent Telnet IP and Synch as urgent data first, which
+/// ftp_set_abort_urgent() brings back), then reads the reply. Accepted: 225 or 226; or 426 or 451 (the
 /// transfer's failure) usually followed by 225/226: NOOP is sent and replies are read up
 /// to its 200, so a server that sends nothing more is not waited for. With a data
 /// connection from ftp_transfercmd() open, a 225/226 is followed by the same NOOP step,

@@ -122,3 +122,28 @@ pub extern "C" fn ftp_set_passive_mode(h: *mut ftp_session, mode: c_int) -> ftp_
         Ok(())
     })
 }
+
+/// Whether ftp_abort() (and the cleanup after a cancelled or failed transfer) sends ABOR
+/// on a plain control connection after Telnet IP and Synch as urgent data (RFC 959
+/// section 4.1.3, what 1.0 always did), or as a plain "ABOR" line, as ftplib sends it
+/// (false, the default since 1.1). Over TLS ABOR is always a plain line.
+///
+/// Tried during downloads (ftp_abort() with the data connection open, and a callback
+/// cancelling): vsftpd 3.0, proftpd 1.3, pure-ftpd 1.0 and pyftpdlib answer both forms,
+/// plain and FTPS, and stay in step (pure-ftpd answers the urgent form with a "150"
+/// summary only, the plain one with 226). A server that does not strip Telnet bytes
+/// sees the urgent form as an unknown command or never answers it, which costs a reply
+/// timeout and the session: hence the plain default. Turn it on for a server that
+/// notices ABOR during a transfer only through urgent data.
+///
+/// @param h the session.
+/// @param urgent true for Telnet IP and Synch first, false (the default) for a plain line.
+/// @return FTP_OK (or one of the general errors, see the top of this header).
+/// @since 1.1
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_set_abort_urgent(h: *mut ftp_session, urgent: bool) -> ftp_result {
+    call(h, |s| {
+        s.ftp.set_abort_urgent(urgent);
+        Ok(())
+    })
+}
