@@ -2375,9 +2375,16 @@ ftp_result ftp_set_passive_mode(ftp_session *h, int mode);
  * (false, the default since 1.1). Over TLS ABOR is always a plain line.
  *
  * Tried during downloads (ftp_abort() with the data connection open, and a callback
- * cancelling): vsftpd 3.0, proftpd 1.3, pure-ftpd 1.0 and pyftpdlib answer both forms,
- * plain and FTPS, and stay in step (pure-ftpd answers the urgent form with a "150"
- * summary only, the plain one with 226). A server that does not strip Telnet bytes
+ * cancelling), on the servers the tests run: all answer both forms and stay in step.
+ * The reply ftp_abort() returned:
+ *
+ * | server     | urgent form, plain | plain line, plain | FTPS (always a plain line) |
+ * |------------|--------------------|-------------------|----------------------------|
+ * | vsftpd     | 225                | 225               | 225                        |
+ * | proftpd    | 226                | 226               | 226                        |
+ * | pure-ftpd  | 150 summary only   | 226               | 226                        |
+ * | pyftpdlib  | 225                | 226               | 226                        |
+ * A server that does not strip Telnet bytes
  * sees the urgent form as an unknown command or never answers it, which costs a reply
  * timeout and the session: hence the plain default. Turn it on for a server that
  * notices ABOR during a transfer only through urgent data.

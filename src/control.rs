@@ -374,7 +374,19 @@ impl Control {
     /// then the command, so servers busy in a transfer notice it. Over TLS urgent data
     /// cannot be sent (it would corrupt the record stream), so ABOR goes as a plain
     /// command, as ftplib's FTP_TLS does.
-    /// With `urgent` false, a plain `ABOR` line, as ftplib and curl send it.
+    /// With `urgent` false (the default), a plain `ABOR` line; ftplib sends that line
+    /// too (as urgent data, but without Telnet bytes). The forms compared, by the reply
+    /// `abort` returned during a download (the C live suite's `replies_and_modes`):
+    ///
+    /// | server     | urgent form, plain | plain line, plain | FTPS (always a plain line) |
+    /// |------------|--------------------|-------------------|----------------------------|
+    /// | vsftpd     | 225                | 225               | 225                        |
+    /// | proftpd    | 226                | 226               | 226                        |
+    /// | pure-ftpd  | 150 summary only   | 226               | 226                        |
+    /// | pyftpdlib  | 225                | 226               | 226                        |
+    ///
+    /// Every server answers both; a server that does not strip Telnet bytes takes the
+    /// urgent form for an unknown command or never answers it, hence the plain default.
     pub fn send_abort(&mut self, urgent: bool) -> Result<()> {
         const IAC: u8 = 255;
         const IP: u8 = 244;
