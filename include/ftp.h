@@ -2378,12 +2378,12 @@ ftp_result ftp_set_passive_mode(ftp_session *h, int mode);
  * cancelling), on the servers the tests run: all answer both forms and stay in step.
  * The reply ftp_abort() returned:
  *
- * | server     | urgent form, plain | plain line, plain | FTPS (always a plain line) |
- * |------------|--------------------|-------------------|----------------------------|
- * | vsftpd     | 225                | 225               | 225                        |
- * | proftpd    | 226                | 226               | 226                        |
- * | pure-ftpd  | 150 summary only   | 226               | 226                        |
- * | pyftpdlib  | 225                | 226               | 226                        |
+ *   server      urgent form   plain line   FTPS (a plain line)
+ *   vsftpd      225           225          225
+ *   proftpd     226           226          226
+ *   pure-ftpd   150 only      226          226
+ *   pyftpdlib   225           226          226
+ *
  * A server that does not strip Telnet bytes
  * sees the urgent form as an unknown command or never answers it, which costs a reply
  * timeout and the session: hence the plain default. Turn it on for a server that
