@@ -2384,10 +2384,10 @@ ftp_result ftp_set_passive_mode(ftp_session *h, int mode);
  *   pure-ftpd   150 only      226          226
  *   pyftpdlib   225           226          226
  *
- * A server that does not strip Telnet bytes
- * sees the urgent form as an unknown command or never answers it, which costs a reply
- * timeout and the session: hence the plain default. Turn it on for a server that
- * notices ABOR during a transfer only through urgent data.
+ * A server that does not strip Telnet bytes sees the urgent form as an unknown
+ * command or never answers it, which costs a reply timeout and the session: hence
+ * the plain default. Turn it on for a server that notices ABOR during a transfer
+ * only through urgent data.
  *
  * @param h the session.
  * @param urgent true for Telnet IP and Synch first, false (the default) for a plain line.

@@ -138,10 +138,10 @@ pub extern "C" fn ftp_set_passive_mode(h: *mut ftp_session, mode: c_int) -> ftp_
 ///   pure-ftpd   150 only      226          226
 ///   pyftpdlib   225           226          226
 ///
-/// A server that does not strip Telnet bytes
-/// sees the urgent form as an unknown command or never answers it, which costs a reply
-/// timeout and the session: hence the plain default. Turn it on for a server that
-/// notices ABOR during a transfer only through urgent data.
+/// A server that does not strip Telnet bytes sees the urgent form as an unknown
+/// command or never answers it, which costs a reply timeout and the session: hence
+/// the plain default. Turn it on for a server that notices ABOR during a transfer
+/// only through urgent data.
 ///
 /// @param h the session.
 /// @param urgent true for Telnet IP and Synch first, false (the default) for a plain line.
