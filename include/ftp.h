@@ -570,6 +570,32 @@ typedef enum {
 } ftp_tls_version;
 
 /**
+ * Which command asks the server for a passive data port (ftp_set_passive_mode()).
+ * @since 1.1
+ */
+typedef enum {
+  /**
+   * The default: EPSV first; over IPv4, PASV when the server refuses EPSV, or when
+   * the connection's first EPSV gets no reply within 5 seconds (or the reply timeout,
+   * if shorter). EPSV is then not sent again on that connection. The reply that
+   * comes late is dropped when it arrives (a 229 cannot answer PASV or any later
+   * pipelined command), so the session stays in step; a late refusal of EPSV is taken
+   * for PASV's and fails that one transfer. Over IPv6 only EPSV is sent.
+   */
+  FTP_PASSIVE_EPSV_THEN_PASV = 0,
+  /**
+   * PASV only, never EPSV (curl's --disable-epsv), for servers and middleboxes that
+   * mishandle EPSV. PASV names an IPv4 address: most servers refuse it over IPv6.
+   */
+  FTP_PASSIVE_PASV_ONLY = 1,
+  /**
+   * EPSV only, never PASV: a refused EPSV fails the transfer, an unanswered one is a
+   * reply timeout (FTP_E_TIMEOUT, the session then unusable).
+   */
+  FTP_PASSIVE_EPSV_ONLY = 2,
+} ftp_passive_mode;
+
+/**
  * A queue of downloads and uploads run over a pool (ftp_batch_run()), and afterwards
  * each item's result. Opaque; create with ftp_batch_new(), destroy with
  * ftp_batch_free(). Like a session, one thread at a time uses it (FTP_E_BUSY from
@@ -830,6 +856,29 @@ ftp_result ftp_connect(ftp_session *h,
                        const char *source_address);
 
 /**
+ * Sets the local port the control connection is bound to, from the next
+ * ftp_connect() (or ftp_connect_url()) on: the port of ftplib's
+ * source_address=(host, port), for firewalls that admit clients by source port. With
+ * a source_address given to ftp_connect() the port is bound on it; without one, on
+ * the unspecified address (0.0.0.0 or ::) of the server's family. Data connections
+ * never use this port: a second connection from the same port to the same server
+ * could not be told from the control connection (ftplib, which binds its passive data
+ * connections to the same address and port, fails there with "address in use"); they
+ * bind the source address alone, with a port the system chooses, as active-mode
+ * listeners do. The port is bound with SO_REUSEADDR: a connection to another server
+ * may follow a closed one at once, but to the same server, after a connection this
+ * side closed first, ftp_connect() fails with FTP_E_IO until TIME_WAIT (about a
+ * minute) has passed. A port in use by another connection to the same server also
+ * fails with FTP_E_IO. A port below 1024 needs privileges.
+ *
+ * @param h the session.
+ * @param port the local port, or 0 (the default) for one the system chooses.
+ * @return FTP_OK (or one of the general errors, see the top of this header).
+ * @since 1.1
+ */
+ftp_result ftp_set_source_port(ftp_session *h, uint16_t port);
+
+/**
  * The welcome reply of the current connection (ftplib's getwelcome), all its lines
  * joined by '\n', converted as for ftp_session_last_reply_text().
  *
@@ -926,8 +975,9 @@ ftp_result ftp_voidcmd(ftp_session *h, const char *cmd);
 ftp_result ftp_voidresp(ftp_session *h);
 
 /**
- * Aborts a transfer in progress (ftplib's abort): sends ABOR preceded by Telnet IP and
- * Synch (urgent data), then reads the reply. Accepted: 225 or 226; or 426 or 451 (the
+ * Aborts a transfer in progress (ftplib's abort): sends ABOR (a plain line since 1.1,
+ * as ftplib sends it; 1.0 sent Telnet IP and Synch as urgent data first, which
+ * ftp_set_abort_urgent() brings back), then reads the reply. Accepted: 225 or 226; or 426 or 451 (the
  * transfer's failure) usually followed by 225/226: NOOP is sent and replies are read up
  * to its 200, so a server that sends nothing more is not waited for. With a data
  * connection from ftp_transfercmd() open, a 225/226 is followed by the same NOOP step,
@@ -1000,6 +1050,11 @@ ftp_result ftp_close(ftp_session *h);
 /**
  * The code of the last reply read from the server (e.g. 226), kept across
  * ftp_close() until another reply is read or ftp_connect() starts a new connection.
+ * After a call that failed without a reply from the server (a local file that cannot
+ * be opened, an invalid argument, a timeout, a lost connection), 0 ("no reply") until
+ * the next reply is read, never an earlier call's reply (since 1.1; 1.0 kept showing
+ * it). So 0 after a failure means the server did not answer that call: see
+ * ftp_session_last_error() for why it failed.
  * Where a refused TYPE went out with the command after it (pipelining), the call
  * failed on TYPE's reply, and this is its code, though the other reply came later.
  * Works on a session made unusable by FTP_E_PANIC.
@@ -1017,7 +1072,7 @@ int ftp_session_last_reply_code(const ftp_session *h);
 
 /**
  * The text of the last reply read, all lines joined by '\n' with their codes (like
- * ftplib's reply strings). Invalid UTF-8 from the server appears as U+FFFD, NUL bytes
+ * ftplib's reply strings). "" when ftp_session_last_reply_code() is 0. Invalid UTF-8 from the server appears as U+FFFD, NUL bytes
  * as '?'. Works on a session made unusable by FTP_E_PANIC.
  *
  * @param h the session.
@@ -3193,6 +3248,48 @@ ftp_result ftp_set_type_caching(ftp_session *h, bool on);
 ftp_result ftp_set_zero_copy(ftp_session *h,
                              bool download,
                              bool upload);
+
+/**
+ * Chooses the command that asks for a passive data port (see ftp_passive_mode), from
+ * the next transfer on; active mode (ftp_set_pasv(h, false)) is not affected. The mode
+ * is an int, not the enum type, on purpose: a value outside the enum is then refused
+ * with FTP_E_INVALID rather than being undefined behaviour.
+ *
+ * @param h the session.
+ * @param mode an ftp_passive_mode (FTP_PASSIVE_EPSV_THEN_PASV by default).
+ * @return FTP_OK; FTP_E_INVALID if mode is not an ftp_passive_mode (and the general
+ *         errors, see the top of this header).
+ * @since 1.1
+ */
+ftp_result ftp_set_passive_mode(ftp_session *h, int mode);
+
+/**
+ * Whether ftp_abort() (and the cleanup after a cancelled or failed transfer) sends ABOR
+ * on a plain control connection after Telnet IP and Synch as urgent data (RFC 959
+ * section 4.1.3, what 1.0 always did), or as a plain "ABOR" line, as ftplib sends it
+ * (false, the default since 1.1). Over TLS ABOR is always a plain line.
+ *
+ * Tried during downloads (ftp_abort() with the data connection open, and a callback
+ * cancelling), on the servers the tests run: all answer both forms and stay in step.
+ * The reply ftp_abort() returned:
+ *
+ *   server      urgent form   plain line   FTPS (a plain line)
+ *   vsftpd      225           225          225
+ *   proftpd     226           226          226
+ *   pure-ftpd   150 only      226          226
+ *   pyftpdlib   225           226          226
+ *
+ * A server that does not strip Telnet bytes sees the urgent form as an unknown
+ * command or never answers it, which costs a reply timeout and the session: hence
+ * the plain default. Turn it on for a server that notices ABOR during a transfer
+ * only through urgent data.
+ *
+ * @param h the session.
+ * @param urgent true for Telnet IP and Synch first, false (the default) for a plain line.
+ * @return FTP_OK (or one of the general errors, see the top of this header).
+ * @since 1.1
+ */
+ftp_result ftp_set_abort_urgent(ftp_session *h, bool urgent);
 
 /**
  * A static description of a result code, e.g. "permanent failure reported by the

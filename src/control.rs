@@ -162,6 +162,8 @@ pub struct Control {
     pub last_reply: Option<Reply>,
     /// The last command sent (password masked), to say which command a reply refused.
     pub last_command: Option<String>,
+    /// How many replies have been read, on any connection: tells whether a call read one.
+    pub replies_read: u64,
 }
 
 impl Control {
@@ -372,11 +374,24 @@ impl Control {
     /// then the command, so servers busy in a transfer notice it. Over TLS urgent data
     /// cannot be sent (it would corrupt the record stream), so ABOR goes as a plain
     /// command, as ftplib's FTP_TLS does.
-    pub fn send_abort_urgent(&mut self) -> Result<()> {
+    /// With `urgent` false (the default), a plain `ABOR` line; ftplib sends that line
+    /// too (as urgent data, but without Telnet bytes). The forms compared, by the reply
+    /// `abort` returned during a download (the C live suite's `replies_and_modes`):
+    ///
+    /// | server     | urgent form, plain | plain line, plain | FTPS (always a plain line) |
+    /// |------------|--------------------|-------------------|----------------------------|
+    /// | vsftpd     | 225                | 225               | 225                        |
+    /// | proftpd    | 226                | 226               | 226                        |
+    /// | pure-ftpd  | 150 summary only   | 226               | 226                        |
+    /// | pyftpdlib  | 225                | 226               | 226                        |
+    ///
+    /// Every server answers both; a server that does not strip Telnet bytes takes the
+    /// urgent form for an unknown command or never answers it, hence the plain default.
+    pub fn send_abort(&mut self, urgent: bool) -> Result<()> {
         const IAC: u8 = 255;
         const IP: u8 = 244;
         const DM: u8 = 242;
-        if self.conn()?.reader.get_ref().stream.is_tls() {
+        if !urgent || self.conn()?.reader.get_ref().stream.is_tls() {
             return self.send("ABOR");
         }
         self.log.emit(1, LogKind::Cmd, "ABOR (after Telnet IP and Synch)");
@@ -415,6 +430,7 @@ impl Control {
                 }
                 self.log.emit(1, LogKind::Resp, &r.text());
                 self.last_reply = Some(r.clone());
+                self.replies_read += 1;
                 Ok(r)
             }
             Err(e) => {
@@ -449,11 +465,79 @@ impl Control {
     /// 4xx and 5xx are reply errors, codes outside 1-5 protocol errors.
     pub fn get_response(&mut self) -> Result<Reply> {
         let r = self.read_reply()?;
-        match r.class() {
-            1..=3 => Ok(r),
-            4 | 5 => Err(Error::from_reply(r)),
-            _ => Err(Error::Proto(format!("reply code {} is not 1xx-5xx: {}", r.code, r))),
+        classify(r)
+    }
+
+    /// Reads the reply to `verb`, a command sent in a pipelined write (or EPSV/PASV/SIZE
+    /// on their own), classified as `get_response` does. A reply that cannot answer
+    /// `verb` (`can_answer`) is a stray: a duplicated, late or unsolicited reply that
+    /// came after the write. It is logged and dropped and the next one read, so it is
+    /// never taken as this command's answer and the following replies stay in step.
+    /// A 421 is always taken: the server is closing.
+    pub fn get_answer(&mut self, verb: &[u8]) -> Result<Reply> {
+        for _ in 0..MAX_UNSOLICITED {
+            let r = self.read_reply()?;
+            if can_answer(verb, r.code) {
+                return classify(r);
+            }
+            let shown = String::from_utf8_lossy(verb);
+            self.log.emit(1, LogKind::Resp, &format!("dropped reply {} that cannot answer {shown}", r.code));
         }
+        Err(self.fail(Error::Proto(format!(
+            "the server sent {MAX_UNSOLICITED} replies in a row that cannot answer {}",
+            String::from_utf8_lossy(verb)
+        ))))
+    }
+
+    /// Reads the reply to `verb`, the last command sent (no other is outstanding), and
+    /// resynchronises if the first reply cannot answer it: that reply is either a stray
+    /// (duplicated, late or unsolicited) with `verb`'s answer still to come, or a broken
+    /// answer. NOOP tells which: its 200 comes after everything the server owes. A reply
+    /// that can answer `verb` (other than 200) before it is the answer, the first one a
+    /// stray; if NOOP's 200 comes first, the first reply was the answer. Either way the
+    /// replies are in step again, and the answer is reported (and kept as the last
+    /// reply) as `get_response` would. Costs one round trip, only when a stray comes.
+    pub fn get_answer_resync(&mut self, verb: &[u8]) -> Result<Reply> {
+        let first = self.read_reply()?;
+        if can_answer(verb, first.code) {
+            return classify(first);
+        }
+        let shown = String::from_utf8_lossy(verb).into_owned();
+        self.log.emit(1, LogKind::Resp, &format!("reply {} cannot answer {shown}: NOOP to resynchronise", first.code));
+        let command = self.last_command.take();
+        self.send("NOOP")?;
+        let mut answer = None;
+        for _ in 0..MAX_UNSOLICITED {
+            let r = self.read_reply()?;
+            if r.code == 421 {
+                return Err(self.fail(Error::Temp(r)));
+            }
+            if r.code == 200 {
+                let answer = answer.unwrap_or(first);
+                self.last_command = command;
+                self.last_reply = Some(answer.clone());
+                return classify(answer);
+            }
+            if answer.is_none() && can_answer(verb, r.code) {
+                answer = Some(r);
+            } else {
+                self.log.emit(1, LogKind::Resp, &format!("dropped reply {} that cannot answer {shown}", r.code));
+            }
+        }
+        Err(self.fail(Error::Proto(format!("no 200 for the NOOP sent after a reply that cannot answer {shown}"))))
+    }
+
+    /// Waits up to `wait` for a reply to start coming, without reading it. False when
+    /// nothing came: the connection is left as it was (still in step, the reply still
+    /// due), unlike a reply timeout, which ends the session.
+    pub fn reply_within(&mut self, wait: Duration) -> Result<bool> {
+        self.absorb_split_lf()?;
+        if self.has_buffered_reply() {
+            return Ok(true);
+        }
+        let conn = self.conn()?;
+        let until = Instant::now() + wait;
+        net::wait_until(&conn.tcp, false, until).map_err(|e| Error::io("wait for reply", e))
     }
 
     /// ftplib's sendcmd: send a command, return its reply (1xx-3xx) or the error.
@@ -495,6 +579,48 @@ impl Control {
     }
 }
 
+/// ftplib's getresp classes: 1xx-3xx a reply, 4xx and 5xx reply errors, codes outside
+/// 1-5 protocol errors.
+fn classify(r: Reply) -> Result<Reply> {
+    match r.class() {
+        1..=3 => Ok(r),
+        4 | 5 => Err(Error::from_reply(r)),
+        _ => Err(Error::Proto(format!("reply code {} is not 1xx-5xx: {}", r.code, r))),
+    }
+}
+
+/// Whether a reply with `code` can answer the command `verb` (RFC 959 section 5.4,
+/// RFC 2428, RFC 3659): TYPE 200, PASV 227, EPSV 229, SIZE 213, a transfer command
+/// (RETR, STOR, STOU, APPE, LIST, NLST, MLSD) a 1xx first; any command 4xx or 5xx. A
+/// code of no class (not 1-5) is taken, to be reported as the protocol error it is.
+/// Other verbs take any reply. Servers answer these commands only with these codes (a
+/// 2xx before a transfer's 1xx is a transfer's end, never its start).
+pub fn can_answer(verb: &[u8], code: u16) -> bool {
+    let class = code / 100;
+    if !(1..=3).contains(&class) {
+        return true;
+    }
+    let is = |v: &str| verb.eq_ignore_ascii_case(v.as_bytes());
+    if is("TYPE") {
+        code == 200
+    } else if is("PASV") {
+        code == 227
+    } else if is("EPSV") {
+        code == 229
+    } else if is("SIZE") {
+        code == 213
+    } else if ["RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"].iter().any(|v| is(v)) {
+        class == 1
+    } else {
+        true
+    }
+}
+
+/// The verb of a command line: what comes before the first space.
+pub fn verb_of(line: &[u8]) -> &[u8] {
+    line.split(|&b| b == b' ').next().unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -509,6 +635,22 @@ mod tests {
         assert_eq!(mask_password("CWD é"), "CWD é");
         assert_eq!(mask_password("éééé"), "éééé");
         assert_eq!(mask_password("PASS pässwörd"), "PASS ********");
+    }
+
+    #[test]
+    fn only_replies_that_can_answer_a_pipelined_command_are_taken() {
+        assert!(can_answer(b"TYPE", 200) && !can_answer(b"TYPE", 229) && !can_answer(b"type", 226));
+        assert!(can_answer(b"EPSV", 229) && !can_answer(b"EPSV", 200) && !can_answer(b"EPSV", 227));
+        assert!(can_answer(b"PASV", 227) && !can_answer(b"PASV", 229));
+        assert!(can_answer(b"SIZE", 213) && !can_answer(b"SIZE", 200));
+        assert!(can_answer(b"RETR", 150) && can_answer(b"LIST", 125) && !can_answer(b"RETR", 229));
+        assert!(!can_answer(b"STOR", 226) && !can_answer(b"MLSD", 200));
+        // Refusals answer anything; so do codes of no class (reported as protocol errors).
+        for verb in [&b"TYPE"[..], b"EPSV", b"PASV", b"SIZE", b"RETR", b"NOOP"] {
+            assert!(can_answer(verb, 421) && can_answer(verb, 550) && can_answer(verb, 650));
+        }
+        assert!(can_answer(b"NOOP", 229) && can_answer(b"CWD", 250));
+        assert_eq!(verb_of(b"RETR a b"), b"RETR");
     }
 
     #[test]

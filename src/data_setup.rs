@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::net::{self, Ready};
 use crate::parse;
 use crate::reply::Reply;
-use crate::session::{Ftp, is_reply_error};
+use crate::session::{FIRST_EPSV_WAIT, Ftp, PassiveMode, is_reply_error};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
@@ -24,15 +24,32 @@ pub(crate) enum Pending {
 }
 
 impl Ftp {
-    /// Asks for a passive port and returns the address to connect to. On IPv6 only EPSV
-    /// exists; on IPv4 EPSV is tried first and PASV used if the server refuses it.
+    /// Asks for a passive port and returns the address to connect to, as the passive
+    /// mode says. EPSV then PASV: on IPv6 only EPSV; on IPv4 EPSV first, and PASV if the
+    /// server refuses EPSV, or leaves the connection's first EPSV unanswered for
+    /// `FIRST_EPSV_WAIT` (shortened to the reply timeout). That wait is safe: EPSV was the
+    /// last command sent, the connection stays in step, and a 229 coming late cannot
+    /// answer PASV (or any later pipelined command), so it is dropped where it comes
+    /// (`Control::get_answer`); a late refusal of EPSV is taken as PASV's refusal, which
+    /// fails this transfer only. EPSV is not sent again on that connection.
     /// `ty`: the representation type the transfer needs, sent with the first command.
     pub(crate) fn makepasv(&mut self, mut ty: Option<&'static str>) -> Result<SocketAddr> {
         let peer = self.ctrl.peer()?;
         // An IPv4-mapped peer ("::ffff:127.0.0.1") is an IPv4 server: PASV may help.
         let ipv4 = peer.ip().to_canonical().is_ipv4();
-        if !ipv4 || !self.conn.epsv_refused {
-            match self.typed_command(ty.take(), b"EPSV")? {
+        let mode = self.opts.passive_mode;
+        let fallback = ipv4 && mode == PassiveMode::EpsvThenPasv;
+        let use_epsv = match mode {
+            PassiveMode::PasvOnly => false,
+            PassiveMode::EpsvOnly => true,
+            PassiveMode::EpsvThenPasv => !ipv4 || !self.conn.epsv_refused,
+        };
+        if use_epsv {
+            // Only the connection's first EPSV gets the short wait: one that worked once
+            // is answered, and one already dropped is not sent again.
+            let patience = (fallback && !self.conn.epsv_works)
+                .then(|| self.opts.reply_timeout().map_or(FIRST_EPSV_WAIT, |t| t.min(FIRST_EPSV_WAIT)));
+            match self.typed_command_within(ty.take(), b"EPSV", patience)? {
                 Ok(r) if r.code == 229 => {
                     let port = parse::parse_229(r.first_line())?;
                     self.conn.epsv_works = true;
@@ -40,7 +57,13 @@ impl Ftp {
                 }
                 Ok(r) => return Err(Error::Reply(r)),
                 // Not after a 421: the server is closing, and PASV would hide why.
-                Err(e) if ipv4 && is_reply_error(&e) && e.reply().is_none_or(|r| r.code != 421) => {
+                Err(e) if fallback && is_reply_error(&e) && e.reply().is_none_or(|r| r.code != 421) => {
+                    self.conn.epsv_refused = true
+                }
+                // No answer within the wait, the connection still in step: EPSV's reply
+                // is still due, and dropped when it comes (it cannot answer PASV).
+                Err(e) if fallback && patience.is_some() && matches!(e, Error::Timeout(_)) && self.ctrl.is_usable() => {
+                    self.ctrl.log.emit(1, crate::control::LogKind::Resp, &format!("{e}: trying PASV"));
                     self.conn.epsv_refused = true
                 }
                 Err(e) => return Err(e),
@@ -108,6 +131,7 @@ impl Ftp {
     pub(crate) fn can_pipeline_transfer(&self, rest: Option<u64>, ty: Option<&'static str>) -> bool {
         let type_ok = ty.is_none_or(|t| self.opts.cache_type && self.conn.current_type == Some(t));
         self.opts.passive
+            && self.opts.passive_mode != PassiveMode::PasvOnly
             && self.opts.pipelining
             && self.conn.epsv_works
             && !self.conn.epsv_refused
@@ -122,7 +146,10 @@ impl Ftp {
     pub(crate) fn open_data_pipelined(&mut self, cmd: &[u8]) -> Result<(TcpStream, Reply)> {
         let peer = self.ctrl.peer()?;
         self.ctrl.send_fresh(&[b"EPSV", cmd])?;
-        let addr = match self.ctrl.get_response() {
+        // Each reply is matched to its command: a stray one (a duplicated 229, a late
+        // 226) is dropped, never taken for EPSV's or `cmd`'s answer.
+        let verb = crate::control::verb_of(cmd);
+        let addr = match self.ctrl.get_answer(b"EPSV") {
             Ok(r) if r.code == 229 => parse::parse_229(r.first_line()).map(|port| with_port(peer, port)),
             Ok(r) => Err(Error::Reply(r)),
             Err(e) => Err(e),
@@ -135,11 +162,11 @@ impl Ftp {
         match connected {
             Ok(s) => {
                 self.data_socket_options(&s)?;
-                let r = self.ctrl.get_response()?;
+                let r = self.ctrl.get_answer(verb)?;
                 Ok((s, r))
             }
             // `cmd`'s reply is still due: read it so later replies stay in step.
-            Err(e) => match self.ctrl.get_response() {
+            Err(e) => match self.ctrl.get_answer(verb) {
                 Ok(r) if r.class() == 1 => Err(self.abandon(None, e)),
                 Ok(_) => Err(e),
                 Err(refused) if is_reply_error(&refused) && is_reply_error(&e) => Err(e),

@@ -54,7 +54,7 @@ pub use pool::{DEFAULT_IDLE_CHECK, DEFAULT_MAX_SESSIONS, Lease, Pool, PoolOption
 pub use progress::{DEFAULT_PROGRESS_INTERVAL, Flow, Progress, ProgressSink};
 pub use reply::{MAX_LINE, MAX_REPLY, MAX_REPLY_LINES, Reply};
 pub use segmented::{MAX_SEGMENTS, SegmentOptions, SessionSource};
-pub use session::{DEFAULT_PORT, Ftp, Options, Timeouts};
+pub use session::{DEFAULT_PORT, FIRST_EPSV_WAIT, Ftp, Options, PassiveMode, Timeouts};
 pub use tls::{ChainVerdict, IMPLICIT_PORT, KeyPassphrase, TlsConfig, TlsMode, TlsVersion};
 pub use transfer::{CancelRead, DEFAULT_BLOCKSIZE, MAX_BLOCKSIZE, MAX_LISTED, MAX_LISTED_BYTES};
 pub use url::FtpUrl;

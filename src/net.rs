@@ -9,8 +9,16 @@ use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
-/// Resolves `host:port` and connects to each address in turn until one answers.
-pub fn connect_host(host: &str, port: u16, timeout: Option<Duration>, source: Option<IpAddr>) -> Result<TcpStream> {
+/// Resolves `host:port` and connects to each address in turn until one answers, from
+/// local port `source_port` (0: any), on `source` or, without one, on the unspecified
+/// address of each target's family.
+pub fn connect_host(
+    host: &str,
+    port: u16,
+    timeout: Option<Duration>,
+    source: Option<IpAddr>,
+    source_port: u16,
+) -> Result<TcpStream> {
     let addrs: Vec<SocketAddr> = (host, port)
         .to_socket_addrs()
         .map_err(|e| Error::Resolve { host: host.to_string(), detail: e.to_string() })?
@@ -18,7 +26,7 @@ pub fn connect_host(host: &str, port: u16, timeout: Option<Duration>, source: Op
     if addrs.is_empty() {
         return Err(Error::Resolve { host: host.to_string(), detail: "no addresses".into() });
     }
-    connect_first(&addrs, host, timeout, source)
+    connect_first(&addrs, host, timeout, source, source_port)
 }
 
 /// The address `host` stands for when the resolver reads it as a number, not a name:
@@ -64,6 +72,7 @@ fn connect_first(
     host: &str,
     timeout: Option<Duration>,
     source: Option<IpAddr>,
+    source_port: u16,
 ) -> Result<TcpStream> {
     let mut last = None;
     for &addr in addrs {
@@ -71,7 +80,7 @@ fn connect_first(
         if source.is_some_and(|s| s.is_ipv4() != addr.is_ipv4()) {
             continue;
         }
-        match connect_addr(addr, timeout, source) {
+        match connect_addr_from(addr, timeout, source, source_port) {
             Ok(s) => return Ok(s),
             Err(e) => last = Some(e),
         }
@@ -83,12 +92,34 @@ fn connect_first(
 
 /// Connects to one address, optionally binding the local side to `source` (port 0) first.
 pub fn connect_addr(addr: SocketAddr, timeout: Option<Duration>, source: Option<IpAddr>) -> Result<TcpStream> {
+    connect_addr_from(addr, timeout, source, 0)
+}
+
+/// `connect_addr` from local port `source_port` (0: any). A fixed port is bound with
+/// SO_REUSEADDR, so that a connection closed moments ago (its port in TIME_WAIT) does
+/// not keep a new one to another server from it.
+fn connect_addr_from(
+    addr: SocketAddr,
+    timeout: Option<Duration>,
+    source: Option<IpAddr>,
+    source_port: u16,
+) -> Result<TcpStream> {
     let ctx = || format!("connect to {addr}");
     let sock =
         Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(|e| Error::io(ctx(), e))?;
-    if let Some(ip) = source {
-        sock.bind(&SockAddr::from(SocketAddr::new(ip, 0)))
-            .map_err(|e| Error::io(format!("bind source address {ip}"), e))?;
+    let unspecified = || match addr {
+        SocketAddr::V4(_) => IpAddr::from([0u8; 4]),
+        SocketAddr::V6(_) => IpAddr::from([0u16; 8]),
+    };
+    let local = match (source, source_port) {
+        (None, 0) => None,
+        (ip, port) => Some(SocketAddr::new(ip.unwrap_or_else(unspecified), port)),
+    };
+    if let Some(local) = local {
+        if local.port() != 0 {
+            sock.set_reuse_address(true).map_err(|e| Error::io(format!("bind source address {local}"), e))?;
+        }
+        sock.bind(&SockAddr::from(local)).map_err(|e| Error::io(format!("bind source address {local}"), e))?;
     }
     let res = match timeout {
         Some(t) => sock.connect_timeout(&SockAddr::from(addr), t),
@@ -372,14 +403,36 @@ mod tests {
         let dead = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let good = listener.local_addr().unwrap();
-        let s = connect_first(&[dead, good], "h", Some(Duration::from_secs(2)), None).unwrap();
+        let s = connect_first(&[dead, good], "h", Some(Duration::from_secs(2)), None, 0).unwrap();
         assert_eq!(s.peer_addr().unwrap(), good);
-        let e = connect_first(&[dead], "h", Some(Duration::from_secs(2)), None).unwrap_err();
+        let e = connect_first(&[dead], "h", Some(Duration::from_secs(2)), None, 0).unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Io, "{e}");
         // A source address of the other family skips that target.
         let v6: SocketAddr = "[::1]:9".parse().unwrap();
-        let s = connect_first(&[v6, good], "h", None, Some("127.0.0.1".parse().unwrap())).unwrap();
+        let s = connect_first(&[v6, good], "h", None, Some("127.0.0.1".parse().unwrap()), 0).unwrap();
         assert_eq!(s.peer_addr().unwrap(), good);
+    }
+
+    #[test]
+    fn a_source_port_is_bound_with_or_without_a_source_address() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let good = listener.local_addr().unwrap();
+        // A free port: taken from a listener closed at once.
+        let free = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let s = connect_host("127.0.0.1", good.port(), None, None, free).unwrap();
+        assert_eq!(s.local_addr().unwrap(), SocketAddr::new("127.0.0.1".parse().unwrap(), free));
+        drop(s);
+        // Again at once: the closed connection's TIME_WAIT does not keep the port (to
+        // another server; the same four addresses stay taken for TIME_WAIT's length).
+        let other = TcpListener::bind("127.0.0.1:0").unwrap();
+        let s = connect_host("127.0.0.1", other.local_addr().unwrap().port(), None, None, free).unwrap();
+        assert_eq!(s.local_addr().unwrap().port(), free);
+        let s2 = connect_host("127.0.0.1", good.port(), None, Some("127.0.0.1".parse().unwrap()), 0).unwrap();
+        assert_ne!(s2.local_addr().unwrap().port(), free);
+        // A port in use by a live connection to the same server cannot be bound twice.
+        let e = connect_host("127.0.0.1", other.local_addr().unwrap().port(), None, None, free).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Io, "{e}");
+        drop(s);
     }
 
     #[test]

@@ -27,11 +27,39 @@ pub(crate) const TYPE_ASCII: &str = "A";
 /// The FTP port, used when the caller gives port 0.
 pub const DEFAULT_PORT: u16 = 21;
 
+/// Which command asks for a passive data port.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PassiveMode {
+    /// EPSV, then PASV if an IPv4 server refuses EPSV or leaves the connection's first
+    /// EPSV unanswered for `FIRST_EPSV_WAIT` (the default; curl does the same but for
+    /// the wait). On IPv6 only EPSV is sent.
+    #[default]
+    EpsvThenPasv,
+    /// PASV only (curl's `--disable-epsv`): for servers and middleboxes that mishandle
+    /// EPSV. PASV names an IPv4 address, so over IPv6 most servers refuse it.
+    PasvOnly,
+    /// EPSV only, never PASV: a refused or unanswered EPSV fails the transfer.
+    EpsvOnly,
+}
+
+/// How long the first EPSV of a connection (EPSV then PASV mode, IPv4) is waited for
+/// before PASV is tried instead (or the reply timeout, if shorter). A server or
+/// middlebox that drops EPSV would otherwise cost the whole reply timeout and the
+/// session. The wait ends no session: a 229 coming later cannot answer PASV and is
+/// dropped (`Control::get_answer`), and EPSV is not sent again on that connection.
+pub const FIRST_EPSV_WAIT: Duration = Duration::from_secs(5);
+
 /// Settings that outlive a connection.
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Passive mode (the default) or active (PORT/EPRT).
     pub passive: bool,
+    /// Which command asks for a passive port (EPSV then PASV by default).
+    pub passive_mode: PassiveMode,
+    /// ABOR on a plain connection goes after Telnet IP and Synch (urgent data), as RFC
+    /// 959 describes, instead of as a plain `ABOR` line (off by default: see
+    /// `Ftp::set_abort_urgent`).
+    pub abort_urgent: bool,
     /// Use the address a 227 reply names instead of the control connection's peer.
     pub trust_pasv_host: bool,
     /// The timeout given to `connect` (None: block), for each of the waits `Timeouts`
@@ -43,6 +71,9 @@ pub struct Options {
     pub keepalive: Option<Keepalive>,
     /// Local address to bind control and data connections to.
     pub source_address: Option<IpAddr>,
+    /// Local port to bind the control connection to (0, the default: any). Data
+    /// connections always take a port of the system's choice (see `set_source_port`).
+    pub source_port: u16,
     /// The address announced in active mode (PORT/EPRT) instead of the local one.
     pub active_address: Option<IpAddr>,
     /// Plain FTP, explicit FTPS (AUTH TLS) or implicit FTPS, from the next connect on.
@@ -99,11 +130,14 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             passive: true,
+            passive_mode: PassiveMode::EpsvThenPasv,
+            abort_urgent: false,
             trust_pasv_host: false,
             timeout: None,
             timeouts: Timeouts::default(),
             keepalive: None,
             source_address: None,
+            source_port: 0,
             active_address: None,
             tls_mode: TlsMode::Off,
             tls: TlsConfig::default(),
@@ -255,7 +289,7 @@ impl Ftp {
         // The identity TLS checks: an address the resolver reads as a number, written
         // as one ("127.1" is 127.0.0.1; "fe80::1%eth0" is the address alone).
         self.host = net::numeric_host(host).map_or_else(|| host.to_string(), |ip| ip.to_string());
-        let tcp = net::connect_host(host, port, self.opts.connect_timeout(), source)?;
+        let tcp = net::connect_host(host, port, self.opts.connect_timeout(), source, self.opts.source_port)?;
         net::set_timeouts(&tcp, self.opts.reply_timeout()).map_err(|e| Error::io("control connection", e))?;
         net::set_keepalive(&tcp, self.opts.keepalive).map_err(|e| Error::io("control connection keep-alive", e))?;
         let stream = if mode == TlsMode::Implicit {
@@ -316,6 +350,12 @@ impl Ftp {
         self.ctrl.last_reply.as_ref()
     }
 
+    /// How many replies the session has read so far (on any connection): a call that
+    /// leaves it unchanged read none.
+    pub(crate) fn replies_read(&self) -> u64 {
+        self.ctrl.replies_read
+    }
+
     /// Trace level: 0 off, 1 one line per command and reply, 2 every line both ways.
     pub fn set_debuglevel(&mut self, level: u8) {
         self.ctrl.log.level = level;
@@ -333,6 +373,40 @@ impl Ftp {
     /// Passive (true, the default) or active mode for later transfers.
     pub fn set_pasv(&mut self, passive: bool) {
         self.opts.passive = passive;
+    }
+
+    /// The local port the control connection is bound to from the next `connect` on, as
+    /// the port of ftplib's `source_address=(host, port)` (0, the default: any). With
+    /// no source address given to `connect`, the port is bound on the unspecified
+    /// address of the server's family. Data connections never use it: a second
+    /// connection from the same port to the server could not be told from the first
+    /// (and ftplib, which binds its passive data connections to the same address and
+    /// port, fails there with "address in use"), so they bind the source address alone,
+    /// with a port of the system's choice. The port is bound with SO_REUSEADDR, so a
+    /// connection to another server may follow a closed one at once; to the same
+    /// server, after a connection this side closed first, the connect fails with an
+    /// I/O error until TIME_WAIT (about a minute) has passed.
+    pub fn set_source_port(&mut self, port: u16) {
+        self.opts.source_port = port;
+    }
+
+    /// Which command asks for a passive port: EPSV then PASV (the default), PASV only
+    /// or EPSV only. Applies from the next transfer on.
+    pub fn set_passive_mode(&mut self, mode: PassiveMode) {
+        self.opts.passive_mode = mode;
+    }
+
+    /// Whether ABOR on a plain connection goes after Telnet IP and Synch (urgent data,
+    /// RFC 959 section 4.1.3) or as a plain `ABOR` line (false, the default). Over TLS it
+    /// is always a plain line. Both forms were tried during downloads on vsftpd 3,
+    /// proftpd 1.3, pure-ftpd 1.0 and pyftpdlib, plain and FTPS: every one answered
+    /// both and stayed in step (the data connection is cut as ABOR goes out, so a server
+    /// blocked writing notices it either way; pure-ftpd answers the urgent form with a
+    /// 150 summary and no 226). A server that does not strip Telnet bytes takes the
+    /// urgent form for an unknown command, or never answers it: the plain line is the
+    /// safer default. ftplib sends no Telnet bytes either.
+    pub fn set_abort_urgent(&mut self, urgent: bool) {
+        self.opts.abort_urgent = urgent;
     }
 
     /// Whether a needed TYPE goes out in one write with the command after it (EPSV,
@@ -436,20 +510,39 @@ impl Ftp {
     /// goes first when the server may be in another, in the same write when pipelining
     /// is on (both replies are then read, in order, whatever the first says). The outer
     /// error is TYPE's (or the connection's); the inner result is `line`'s reply,
-    /// classified as `Control::command` does.
+    /// classified as `Control::command` does. Each reply is matched to its command: a
+    /// duplicated, late or unsolicited reply that cannot answer TYPE is dropped
+    /// (`Control::get_answer`); one that cannot answer `line` is resolved with a NOOP
+    /// (`Control::get_answer_resync`). None is ever taken for the next command's answer.
     pub(crate) fn typed_command(&mut self, ty: Option<&'static str>, line: &[u8]) -> Result<Result<Reply>> {
+        self.typed_command_within(ty, line, None)
+    }
+
+    /// `typed_command`, waiting at most `patience` for `line`'s reply to start: if none
+    /// has come by then, the inner result is `Error::Timeout` and the connection stays
+    /// usable, `line`'s reply still due (a caller going on must match replies to
+    /// commands so that it is never taken for a later command's answer).
+    pub(crate) fn typed_command_within(
+        &mut self,
+        ty: Option<&'static str>,
+        line: &[u8],
+        patience: Option<Duration>,
+    ) -> Result<Result<Reply>> {
+        let verb = crate::control::verb_of(line);
         let Some(ty) = ty.filter(|&t| !self.opts.cache_type || self.conn.current_type != Some(t)) else {
-            return Ok(self.ctrl.command(line));
+            self.ctrl.send_fresh(&[line])?;
+            return self.answer_within(verb, patience);
         };
         self.conn.current_type = None;
         let type_line = format!("TYPE {ty}");
         if !self.opts.pipelining {
             self.voidcmd(&type_line)?;
             self.conn.current_type = Some(ty);
-            return Ok(self.ctrl.command(line));
+            self.ctrl.send_fresh(&[line])?;
+            return self.answer_within(verb, patience);
         }
         self.ctrl.send_fresh(&[type_line.as_bytes(), line])?;
-        let refused = match self.ctrl.get_response() {
+        let refused = match self.ctrl.get_answer(b"TYPE") {
             Ok(r) if r.class() == 2 => None,
             Ok(r) => Some(Error::Reply(r)),
             // A refusal, or a well-formed reply of no known class (the connection is
@@ -457,18 +550,30 @@ impl Ftp {
             Err(e) if is_reply_error(&e) || self.ctrl.is_usable() => Some(e),
             Err(e) => return Err(e),
         };
-        let reply = self.ctrl.get_response();
         if let Some(e) = refused {
-            // `reply` was read only to keep the replies in step: the failure, and the
-            // command and reply reported with it, are TYPE's.
+            // `line`'s reply is read only to keep the replies in step: the failure, and
+            // the command and reply reported with it, are TYPE's.
+            let _ = self.ctrl.get_answer_resync(verb);
             self.ctrl.last_command = Some(type_line);
             if let Some(r) = e.reply() {
                 self.ctrl.last_reply = Some(r.clone());
             }
             return Err(e);
         }
+        let reply = self.answer_within(verb, patience)?;
         self.conn.current_type = Some(ty);
         Ok(reply)
+    }
+
+    /// The answer to `verb`, just sent: see `typed_command_within` for `patience`.
+    fn answer_within(&mut self, verb: &[u8], patience: Option<Duration>) -> Result<Result<Reply>> {
+        if let Some(wait) = patience
+            && !self.ctrl.reply_within(wait)?
+        {
+            let shown = String::from_utf8_lossy(verb);
+            return Ok(Err(Error::Timeout(format!("no reply to {shown} within {} ms", wait.as_millis()))));
+        }
+        Ok(self.ctrl.get_answer_resync(verb))
     }
 
     /// Makes sure the server is in representation type `ty` (TYPE only when needed).
@@ -584,7 +689,7 @@ impl Ftp {
     }
 
     /// Aborts a transfer (ftplib's `abort`): ABOR (after Telnet IP and Synch as urgent
-    /// data on a plain connection), then its reply: 225 or 226, or 426/451 (the
+    /// data on a plain connection if `set_abort_urgent` asked for it), then its reply: 225 or 226, or 426/451 (the
     /// transfer's failure) usually followed by 226. Some servers send nothing after the
     /// 426, so NOOP is sent to find the end without waiting for a reply that never comes.
     /// If a caller-held data connection was open, queued replies are skipped too. The
@@ -602,7 +707,7 @@ impl Ftp {
         if let Some(t) = &open {
             t.mark_cut();
         }
-        let sent = self.ctrl.send_abort_urgent();
+        let sent = self.ctrl.send_abort(self.opts.abort_urgent);
         if let Some(c) = conn {
             c.discard();
         }

@@ -40,6 +40,10 @@ int ex_parse_opts(int argc, char **argv, struct ex_opts *o) {
         else if (strcmp(a, "--tls") == 0) o->tls = true;
         else if (strcmp(a, "--insecure") == 0) o->insecure = true;
         else if (strcmp(a, "--active") == 0) o->active = true;
+        /* curl's name, and a name for each mode. */
+        else if (strcmp(a, "--disable-epsv") == 0 || strcmp(a, "--pasv-only") == 0)
+            o->passive_mode = FTP_PASSIVE_PASV_ONLY;
+        else if (strcmp(a, "--epsv-only") == 0) o->passive_mode = FTP_PASSIVE_EPSV_ONLY;
         else if (strcmp(a, "--cacert") == 0) value = &o->cacert;
         else if (strcmp(a, "--cert") == 0) value = &o->cert;
         else if (strcmp(a, "--key") == 0) value = &o->key;
@@ -141,6 +145,7 @@ ftp_session *ex_open(const ftp_url *u, const struct ex_opts *o) {
         ftp_set_debuglevel(h, 1);
     }
     if (o->active) ftp_set_pasv(h, false);
+    ftp_set_passive_mode(h, o->passive_mode);
     if ((o->tls || ftp_url_is_ftps(u)) && setup_tls(h, u, o) != FTP_OK) {
         ftp_free(h);
         return NULL;

@@ -17,9 +17,12 @@ struct ex_opts {
     const char *cacert; /* --cacert FILE: trust this CA instead of the system store */
     const char *cert, *key; /* --cert FILE --key FILE: client certificate */
     bool active;       /* --active: active mode (PORT/EPRT) instead of passive */
+    int passive_mode;  /* --disable-epsv or --pasv-only: PASV only; --epsv-only: EPSV only
+                          (an ftp_passive_mode; FTP_PASSIVE_EPSV_THEN_PASV by default) */
 };
 
-#define EX_OPTS_USAGE "[-v] [--tls] [--cacert FILE] [--insecure] [--cert FILE --key FILE] [--active]"
+#define EX_OPTS_USAGE "[-v] [--tls] [--cacert FILE] [--insecure] [--cert FILE --key FILE] [--active] " \
+                      "[--disable-epsv|--pasv-only|--epsv-only]"
 
 /* Parses the options at the start of argv into o; returns the index of the first
  * other argument, or -1 after printing why the options are wrong. */

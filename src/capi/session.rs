@@ -3,7 +3,8 @@
 use super::args::{UserData, bytes, c_string, opt_text, text};
 use super::handle::{self, Guard, Handle, LastErrorRef, Object, call, create, free, inspect};
 use super::result::{Failure, ftp_result};
-use crate::{Error, Ftp, Interrupter, LogKind};
+use crate::{Error, Ftp, Interrupter, LogKind, Reply};
+use std::cell::Cell;
 use std::ffi::{CString, c_char, c_int, c_void};
 use std::net::IpAddr;
 use std::time::Duration;
@@ -54,6 +55,20 @@ pub(crate) struct State {
     /// Storage for strings handed out (welcome, reply text, paths): each valid until
     /// the next call on the handle.
     pub strings: Strings,
+    /// `Ftp::replies_read` when the current (or last) call began.
+    replies_at_call: u64,
+    /// Set when a call failed without reading a reply (a local failure, a timeout, a
+    /// connection error...): `replies_read` then. Until another reply is read, the last
+    /// reply getters say "no reply" rather than show an older call's reply.
+    failed_without_reply: Cell<Option<u64>>,
+}
+
+impl State {
+    /// The last reply, unless the last failed call read none (then None: "no reply").
+    pub(crate) fn last_reply(&self) -> Option<&Reply> {
+        let hidden = self.failed_without_reply.get() == Some(self.ftp.replies_read());
+        self.ftp.last_reply().filter(|_| !hidden)
+    }
 }
 
 impl Object for State {
@@ -65,6 +80,7 @@ impl Object for State {
 
     fn begin(&mut self) {
         self.ftp.interrupter().set_idle(false);
+        self.replies_at_call = self.ftp.replies_read();
     }
 
     fn end(&mut self) {
@@ -74,6 +90,13 @@ impl Object for State {
     /// "RETR x: server replied 550 ...": names the command the server refused, when
     /// the error's reply is the one that command got.
     fn describe(&self, fail: &Failure) -> String {
+        // Called for every failed call: one that read no reply, and fails with none,
+        // hides the older reply from the last reply getters.
+        let carries_reply = matches!(fail, Failure::Core(e) if e.reply().is_some());
+        let read = self.ftp.replies_read();
+        if !carries_reply && read == self.replies_at_call {
+            self.failed_without_reply.set(Some(read));
+        }
         let message = fail.message();
         match (fail, self.ftp.last_command()) {
             (Failure::Core(e), Some(cmd)) if e.reply().is_some_and(|r| self.ftp.last_reply() == Some(r)) => {
@@ -214,6 +237,33 @@ pub extern "C" fn ftp_connect(
         };
         let timeout = (timeout_ms > 0).then(|| Duration::from_millis(u64::from(timeout_ms)));
         s.ftp.connect(host, port, timeout, source)?;
+        Ok(())
+    })
+}
+
+/// Sets the local port the control connection is bound to, from the next
+/// ftp_connect() (or ftp_connect_url()) on: the port of ftplib's
+/// source_address=(host, port), for firewalls that admit clients by source port. With
+/// a source_address given to ftp_connect() the port is bound on it; without one, on
+/// the unspecified address (0.0.0.0 or ::) of the server's family. Data connections
+/// never use this port: a second connection from the same port to the same server
+/// could not be told from the control connection (ftplib, which binds its passive data
+/// connections to the same address and port, fails there with "address in use"); they
+/// bind the source address alone, with a port the system chooses, as active-mode
+/// listeners do. The port is bound with SO_REUSEADDR: a connection to another server
+/// may follow a closed one at once, but to the same server, after a connection this
+/// side closed first, ftp_connect() fails with FTP_E_IO until TIME_WAIT (about a
+/// minute) has passed. A port in use by another connection to the same server also
+/// fails with FTP_E_IO. A port below 1024 needs privileges.
+///
+/// @param h the session.
+/// @param port the local port, or 0 (the default) for one the system chooses.
+/// @return FTP_OK (or one of the general errors, see the top of this header).
+/// @since 1.1
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_set_source_port(h: *mut ftp_session, port: u16) -> ftp_result {
+    call(h, |s| {
+        s.ftp.set_source_port(port);
         Ok(())
     })
 }
@@ -369,8 +419,9 @@ pub extern "C" fn ftp_voidresp(h: *mut ftp_session) -> ftp_result {
     })
 }
 
-/// Aborts a transfer in progress (ftplib's abort): sends ABOR preceded by Telnet IP and
-/// Synch (urgent data), then reads the reply. Accepted: 225 or 226; or 426 or 451 (the
+/// Aborts a transfer in progress (ftplib's abort): sends ABOR (a plain line since 1.1,
+/// as ftplib sends it; 1.0 sent Telnet IP and Synch as urgent data first, which
+/// ftp_set_abort_urgent() brings back), then reads the reply. Accepted: 225 or 226; or 426 or 451 (the
 /// transfer's failure) usually followed by 225/226: NOOP is sent and replies are read up
 /// to its 200, so a server that sends nothing more is not waited for. With a data
 /// connection from ftp_transfercmd() open, a 225/226 is followed by the same NOOP step,
@@ -463,6 +514,11 @@ pub extern "C" fn ftp_close(h: *mut ftp_session) -> ftp_result {
 
 /// The code of the last reply read from the server (e.g. 226), kept across
 /// ftp_close() until another reply is read or ftp_connect() starts a new connection.
+/// After a call that failed without a reply from the server (a local file that cannot
+/// be opened, an invalid argument, a timeout, a lost connection), 0 ("no reply") until
+/// the next reply is read, never an earlier call's reply (since 1.1; 1.0 kept showing
+/// it). So 0 after a failure means the server did not answer that call: see
+/// ftp_session_last_error() for why it failed.
 /// Where a refused TYPE went out with the command after it (pipelining), the call
 /// failed on TYPE's reply, and this is its code, though the other reply came later.
 /// Works on a session made unusable by FTP_E_PANIC.
@@ -477,11 +533,11 @@ pub extern "C" fn ftp_close(h: *mut ftp_session) -> ftp_result {
 ///         callbacks.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_last_reply_code(h: *const ftp_session) -> c_int {
-    inspect(h, 0, |s| s.ftp.last_reply().map_or(0, |r| c_int::from(r.code)))
+    inspect(h, 0, |s| s.last_reply().map_or(0, |r| c_int::from(r.code)))
 }
 
 /// The text of the last reply read, all lines joined by '\n' with their codes (like
-/// ftplib's reply strings). Invalid UTF-8 from the server appears as U+FFFD, NUL bytes
+/// ftplib's reply strings). "" when ftp_session_last_reply_code() is 0. Invalid UTF-8 from the server appears as U+FFFD, NUL bytes
 /// as '?'. Works on a session made unusable by FTP_E_PANIC.
 ///
 /// @param h the session.
@@ -491,7 +547,7 @@ pub extern "C" fn ftp_session_last_reply_code(h: *const ftp_session) -> c_int {
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_last_reply_text(h: *const ftp_session) -> *const c_char {
     inspect(h, std::ptr::null(), |s| {
-        let text = s.ftp.last_reply().map(|r| r.text()).unwrap_or_default();
+        let text = s.last_reply().map(|r| r.text()).unwrap_or_default();
         Strings::keep(&mut s.strings.reply_text, c_string(text))
     })
 }

@@ -1,9 +1,12 @@
 //! Settings that trade ftplib's exact command sequences for speed: pipelining, TYPE
 //! caching and zero-copy file transfers. All are on by default except zero-copy uploads.
+//! Also the passive-mode command choice (EPSV, PASV).
 
 use super::handle::call;
-use super::result::ftp_result;
+use super::result::{Failure, ftp_result};
 use super::session::ftp_session;
+use crate::{Error, PassiveMode};
+use std::os::raw::c_int;
 
 /// Whether commands are pipelined, each saving a round trip: a TYPE the next
 /// transfer needs goes in the same write as the command after it (EPSV, PASV or
@@ -64,6 +67,90 @@ pub extern "C" fn ftp_set_type_caching(h: *mut ftp_session, on: bool) -> ftp_res
 pub extern "C" fn ftp_set_zero_copy(h: *mut ftp_session, download: bool, upload: bool) -> ftp_result {
     call(h, |s| {
         s.ftp.set_zero_copy(download, upload);
+        Ok(())
+    })
+}
+
+/// Which command asks the server for a passive data port (ftp_set_passive_mode()).
+/// @since 1.1
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ftp_passive_mode {
+    /// The default: EPSV first; over IPv4, PASV when the server refuses EPSV, or when
+    /// the connection's first EPSV gets no reply within 5 seconds (or the reply timeout,
+    /// if shorter). EPSV is then not sent again on that connection. The reply that
+    /// comes late is dropped when it arrives (a 229 cannot answer PASV or any later
+    /// pipelined command), so the session stays in step; a late refusal of EPSV is taken
+    /// for PASV's and fails that one transfer. Over IPv6 only EPSV is sent.
+    FTP_PASSIVE_EPSV_THEN_PASV = 0,
+    /// PASV only, never EPSV (curl's --disable-epsv), for servers and middleboxes that
+    /// mishandle EPSV. PASV names an IPv4 address: most servers refuse it over IPv6.
+    FTP_PASSIVE_PASV_ONLY = 1,
+    /// EPSV only, never PASV: a refused EPSV fails the transfer, an unanswered one is a
+    /// reply timeout (FTP_E_TIMEOUT, the session then unusable).
+    FTP_PASSIVE_EPSV_ONLY = 2,
+}
+
+fn passive_mode(value: c_int) -> Result<PassiveMode, Failure> {
+    use ftp_passive_mode::*;
+    let known = [
+        (FTP_PASSIVE_EPSV_THEN_PASV, PassiveMode::EpsvThenPasv),
+        (FTP_PASSIVE_PASV_ONLY, PassiveMode::PasvOnly),
+        (FTP_PASSIVE_EPSV_ONLY, PassiveMode::EpsvOnly),
+    ];
+    match known.into_iter().find(|(c, _)| *c as c_int == value) {
+        Some((_, m)) => Ok(m),
+        None => Err(Failure::Core(Error::Invalid(format!("mode {value} is not an ftp_passive_mode")))),
+    }
+}
+
+/// Chooses the command that asks for a passive data port (see ftp_passive_mode), from
+/// the next transfer on; active mode (ftp_set_pasv(h, false)) is not affected. The mode
+/// is an int, not the enum type, on purpose: a value outside the enum is then refused
+/// with FTP_E_INVALID rather than being undefined behaviour.
+///
+/// @param h the session.
+/// @param mode an ftp_passive_mode (FTP_PASSIVE_EPSV_THEN_PASV by default).
+/// @return FTP_OK; FTP_E_INVALID if mode is not an ftp_passive_mode (and the general
+///         errors, see the top of this header).
+/// @since 1.1
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_set_passive_mode(h: *mut ftp_session, mode: c_int) -> ftp_result {
+    call(h, |s| {
+        let mode = passive_mode(mode)?;
+        s.ftp.set_passive_mode(mode);
+        Ok(())
+    })
+}
+
+/// Whether ftp_abort() (and the cleanup after a cancelled or failed transfer) sends ABOR
+/// on a plain control connection after Telnet IP and Synch as urgent data (RFC 959
+/// section 4.1.3, what 1.0 always did), or as a plain "ABOR" line, as ftplib sends it
+/// (false, the default since 1.1). Over TLS ABOR is always a plain line.
+///
+/// Tried during downloads (ftp_abort() with the data connection open, and a callback
+/// cancelling), on the servers the tests run: all answer both forms and stay in step.
+/// The reply ftp_abort() returned:
+///
+///   server      urgent form   plain line   FTPS (a plain line)
+///   vsftpd      225           225          225
+///   proftpd     226           226          226
+///   pure-ftpd   150 only      226          226
+///   pyftpdlib   225           226          226
+///
+/// A server that does not strip Telnet bytes sees the urgent form as an unknown
+/// command or never answers it, which costs a reply timeout and the session: hence
+/// the plain default. Turn it on for a server that notices ABOR during a transfer
+/// only through urgent data.
+///
+/// @param h the session.
+/// @param urgent true for Telnet IP and Synch first, false (the default) for a plain line.
+/// @return FTP_OK (or one of the general errors, see the top of this header).
+/// @since 1.1
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_set_abort_urgent(h: *mut ftp_session, urgent: bool) -> ftp_result {
+    call(h, |s| {
+        s.ftp.set_abort_urgent(urgent);
         Ok(())
     })
 }

@@ -11,6 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 static ftp_session *open_anon(const struct server *s) {
     ftp_session *h = ftp_new();
@@ -640,12 +643,13 @@ static void test_free_during_a_call(const struct server *s) {
 
 static void test_injection_refused(const struct server *s) {
     ftp_session *h = open_user(s);
-    int code = ftp_session_last_reply_code(h);
+    CHECK(ftp_session_last_reply_code(h) != 0);
     CHECK_RC(h, ftp_delete(h, "x\r\nRMD /"), FTP_E_INVALID);
     CHECK_RC(h, ftp_sendcmd(h, "NOOP\nQUIT"), FTP_E_INVALID);
     CHECK_RC(h, ftp_retr_binary(h, "RETR a\rb", t_collect, 0, FTP_NO_REST, NULL), FTP_E_INVALID);
     CHECK(strstr(ftp_session_last_error(h), "CR") != NULL);
-    CHECK(ftp_session_last_reply_code(h) == code); /* nothing was sent, no reply read */
+    /* Nothing was sent, no reply read: "no reply", not the login's. */
+    CHECK(ftp_session_last_reply_code(h) == 0 && strcmp(ftp_session_last_reply_text(h), "") == 0);
     CHECK_OK(h, ftp_voidcmd(h, "NOOP"));
     ftp_quit(h);
     ftp_free(h);
@@ -961,6 +965,119 @@ static void test_file_helpers(const struct server *s) {
     free(big);
 }
 
+/* Commands sent, from the trace (FTP_LOG_CMD lines), joined by '|'. */
+struct sent_log {
+    char text[4096];
+};
+
+static void log_sent(void *userdata, ftp_log_kind kind, const char *line) {
+    struct sent_log *l = userdata;
+    if (kind != FTP_LOG_CMD) return;
+    size_t n = strlen(l->text);
+    snprintf(l->text + n, sizeof l->text - n, "%s|", line);
+}
+
+/* Passive modes, both ABOR forms during a download, the source port, and "no reply"
+ * after a local failure (issue 24 items 2, 3, 4, 12). */
+static void test_replies_and_modes(const struct server *s) {
+    size_t want_len = 0;
+    uint8_t *want = anon_file(s, "hello.txt", &want_len);
+    static const struct {
+        int mode;
+        const char *sent;     /* expected in the trace */
+        const char *not_sent; /* never in the trace */
+    } modes[] = {
+        {FTP_PASSIVE_PASV_ONLY, "|PASV|", "EPSV"},
+        {FTP_PASSIVE_EPSV_ONLY, "|EPSV|", "PASV"},
+        {FTP_PASSIVE_EPSV_THEN_PASV, "|EPSV|", "PASV"},
+    };
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        ftp_session *h = ftp_new();
+        struct sent_log sent = {{'|', 0}};
+        CHECK_OK(h, ftp_set_log_callback(h, log_sent, &sent));
+        CHECK_OK(h, ftp_set_debuglevel(h, 1));
+        CHECK_OK(h, ftp_set_passive_mode(h, modes[i].mode));
+        CHECK_OK(h, ftp_connect(h, s->host, s->port, 10000, NULL));
+        CHECK_OK(h, ftp_login(h, NULL, NULL, NULL));
+        for (int round = 0; round < 2; round++) {
+            struct t_buf got = {0};
+            CHECK_OK(h, ftp_retr_binary(h, "RETR hello.txt", t_collect, 0, FTP_NO_REST, &got));
+            CHECK(got.len == want_len && memcmp(got.data, want, want_len) == 0);
+            t_buf_free(&got);
+        }
+        CHECK(strstr(sent.text, modes[i].sent) != NULL);
+        CHECK(strstr(sent.text, modes[i].not_sent) == NULL);
+        ftp_quit(h);
+        ftp_free(h);
+    }
+
+    /* ABOR in both forms in the middle of a download: answered, and in step. */
+    for (int urgent = 0; urgent < 2; urgent++) {
+        ftp_session *h = open_anon(s);
+        CHECK_OK(h, ftp_set_abort_urgent(h, urgent));
+        CHECK_OK(h, ftp_voidcmd(h, "TYPE I"));
+        ftp_data *d = NULL;
+        CHECK_OK(h, ftp_transfercmd(h, "RETR big.bin", FTP_NO_REST, &d));
+        uint8_t buf[1000];
+        size_t n = 0;
+        CHECK_OK(NULL, ftp_data_read(d, buf, sizeof buf, &n));
+        CHECK(n > 0);
+        CHECK_OK(h, ftp_abort(h));
+        int code = ftp_session_last_reply_code(h);
+        /* pure-ftpd answers the urgent form with a 150 summary only. */
+        CHECK(code == 225 || code == 226 || (code == 150 && urgent && strcmp(s->name, "pure-ftpd") == 0));
+        ftp_data_free(d);
+        CHECK_OK(h, ftp_sendcmd(h, "NOOP"));
+        CHECK(ftp_session_last_reply_code(h) == 200);
+        /* A callback cancelling: the cleanup's ABOR in this form too. */
+        struct cancel_ctx c = {h, 0, FTP_OK};
+        CHECK_RC(h, ftp_retr_binary(h, "RETR big.bin", cancel_after_first, 0, FTP_NO_REST, &c), FTP_E_CANCELLED);
+        CHECK_OK(h, ftp_sendcmd(h, "NOOP"));
+        CHECK(ftp_session_last_reply_code(h) == 200);
+        ftp_quit(h);
+        ftp_free(h);
+    }
+
+    /* The source port binds the control connection: the port is then taken. */
+    int probe = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof a;
+    CHECK(probe >= 0 && bind(probe, (struct sockaddr *)&a, sizeof a) == 0);
+    CHECK(getsockname(probe, (struct sockaddr *)&a, &alen) == 0);
+    close(probe); /* a free port, unbound again */
+    uint16_t port = ntohs(a.sin_port);
+    ftp_session *h = ftp_new();
+    CHECK_OK(h, ftp_set_source_port(h, port));
+    CHECK_OK(h, ftp_connect(h, s->host, s->port, 10000, "127.0.0.1"));
+    probe = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(probe >= 0 && bind(probe, (struct sockaddr *)&a, sizeof a) != 0);
+    close(probe);
+    CHECK_OK(h, ftp_login(h, NULL, NULL, NULL));
+    /* Data connections take another port: a download works. */
+    struct t_buf got = {0};
+    CHECK_OK(h, ftp_retr_binary(h, "RETR hello.txt", t_collect, 0, FTP_NO_REST, &got));
+    CHECK(got.len == want_len);
+    t_buf_free(&got);
+
+    /* "No reply" after a failure the server did not answer: a 550 first ... */
+    CHECK_RC(h, ftp_retr_binary(h, "RETR no-such-file.txt", t_collect, 0, FTP_NO_REST, &got), FTP_E_PERM);
+    t_buf_free(&got);
+    CHECK(ftp_session_last_reply_code(h) == 550);
+    /* ... then a local file that cannot be opened: no reply, not the old 550. */
+    CHECK(ftp_retr_file(h, "hello.txt", "/nonexistent-dir-libftp/x", 0, NULL) != FTP_OK);
+    CHECK(ftp_session_last_reply_code(h) == 0);
+    CHECK(strcmp(ftp_session_last_reply_text(h), "") == 0);
+    CHECK(strlen(ftp_session_last_error(h)) > 0);
+    /* The next reply shows again. */
+    CHECK_OK(h, ftp_noop(h));
+    CHECK(ftp_session_last_reply_code(h) == 200);
+    ftp_quit(h);
+    ftp_free(h);
+    free(want);
+}
+
 static void test_download_passive(const struct server *s) {
     test_download(s, true);
 }
@@ -992,6 +1109,7 @@ static const struct live_case {
     {"progress_and_interrupt", test_progress_and_interrupt},
     {"list_entries", test_list_entries},
     {"file_helpers", test_file_helpers},
+    {"replies_and_modes", test_replies_and_modes},
 };
 #define NCASES (sizeof cases / sizeof cases[0])
 

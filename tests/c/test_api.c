@@ -216,6 +216,9 @@ int main(void) {
     CHECK_RC(NULL, ftp_set_pipelining(NULL, true), FTP_E_NULL);
     CHECK_RC(NULL, ftp_set_type_caching(NULL, true), FTP_E_NULL);
     CHECK_RC(NULL, ftp_set_zero_copy(NULL, true, true), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_set_passive_mode(NULL, FTP_PASSIVE_PASV_ONLY), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_set_abort_urgent(NULL, true), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_set_source_port(NULL, 2121), FTP_E_NULL);
     CHECK_RC(NULL, ftp_quit(NULL), FTP_E_NULL);
     CHECK_RC(NULL, ftp_close(NULL), FTP_E_NULL);
     CHECK_RC(NULL, ftp_set_pasv(NULL, true), FTP_E_NULL);
@@ -246,6 +249,18 @@ int main(void) {
     CHECK(h != NULL);
     CHECK_OK(h, ftp_set_trust_server_pasv_ipv4_address(h, true));
     CHECK_OK(h, ftp_set_trust_server_pasv_ipv4_address(h, false));
+    /* Passive modes: an int, so a value outside the enum is refused, not UB. */
+    CHECK_OK(h, ftp_set_passive_mode(h, FTP_PASSIVE_PASV_ONLY));
+    CHECK_OK(h, ftp_set_passive_mode(h, FTP_PASSIVE_EPSV_ONLY));
+    CHECK_OK(h, ftp_set_passive_mode(h, FTP_PASSIVE_EPSV_THEN_PASV));
+    CHECK_RC(h, ftp_set_passive_mode(h, 3), FTP_E_INVALID);
+    CHECK_RC(h, ftp_set_passive_mode(h, -1), FTP_E_INVALID);
+    CHECK(strstr(ftp_session_last_error(h), "not an ftp_passive_mode") != NULL);
+    /* That failure had no reply from the server: "no reply". */
+    CHECK(ftp_session_last_reply_code(h) == 0 && strcmp(ftp_session_last_reply_text(h), "") == 0);
+    CHECK_OK(h, ftp_set_abort_urgent(h, true));
+    CHECK_OK(h, ftp_set_abort_urgent(h, false));
+    CHECK_OK(h, ftp_set_source_port(h, 0));
     /* NULL arguments name themselves in the message. */
     CHECK_RC(h, ftp_connect(h, NULL, 21, 0, NULL), FTP_E_NULL);
     CHECK(strstr(ftp_session_last_error(h), "host") != NULL);

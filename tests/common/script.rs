@@ -24,9 +24,12 @@ pub fn exchange(cmd: &str, answer: &str) -> Vec<Step> {
     vec![expect(cmd), reply(answer)]
 }
 
-/// What the client sends for ABOR on a plain connection: Telnet IP, Synch (IAC urgent,
-/// DM), ABOR, CRLF.
-pub const ABOR_LINE: &[u8] = b"\xff\xf4\xff\xf2ABOR\r\n";
+/// What the client sends for ABOR by default: a plain line, as ftplib sends it.
+pub const ABOR_LINE: &[u8] = b"ABOR\r\n";
+
+/// What the client sends for ABOR on a plain connection with `set_abort_urgent(true)`:
+/// Telnet IP, Synch (IAC urgent, DM), ABOR, CRLF.
+pub const URGENT_ABOR_LINE: &[u8] = b"\xff\xf4\xff\xf2ABOR\r\n";
 
 /// QUIT answered by 221.
 pub fn quit() -> Vec<Step> {
