@@ -162,6 +162,11 @@ pub struct Control {
     pub last_reply: Option<Reply>,
     /// The last command sent (password masked), to say which command a reply refused.
     pub last_command: Option<String>,
+    /// Writes of commands tried, and replies read other than 421, so far: a call that
+    /// lost the connection compares them to tell whether it sent anything, and whether
+    /// the server answered it (reconnecting, `reconnect.rs`).
+    pub(crate) sent: u64,
+    pub(crate) answers: u64,
 }
 
 impl Control {
@@ -364,6 +369,7 @@ impl Control {
             buf.extend_from_slice(line);
             buf.extend_from_slice(b"\r\n");
         }
+        self.sent += 1;
         let res = self.conn()?.reader.get_mut().write_all(&buf);
         res.map_err(|e| self.fail(Error::io(format!("send {}", verbs.join("+")), e)))
     }
@@ -382,6 +388,7 @@ impl Control {
         self.log.emit(1, LogKind::Cmd, "ABOR (after Telnet IP and Synch)");
         self.log.emit(2, LogKind::Put, "IAC IP IAC(urgent) DM ABOR");
         self.last_command = Some("ABOR".into());
+        self.sent += 1;
         let stream = &self.conn()?.tcp;
         let res = net::send_urgent(stream, &[IAC, IP, IAC]).and_then(|()| {
             let mut s: &TcpStream = stream;
@@ -414,6 +421,9 @@ impl Control {
                     }
                 }
                 self.log.emit(1, LogKind::Resp, &r.text());
+                if r.code != 421 {
+                    self.answers += 1;
+                }
                 self.last_reply = Some(r.clone());
                 Ok(r)
             }

@@ -22,6 +22,7 @@ mod net;
 mod params;
 mod parse;
 mod progress;
+mod reconnect;
 mod reply;
 mod session;
 mod stream;
@@ -47,6 +48,7 @@ pub use mirror::{MAX_MIRROR_DEPTH, MirrorAction, MirrorOptions, MirrorSink, Mirr
 pub use net::Keepalive;
 pub use params::{ConnectParams, Login, Target};
 pub use progress::{DEFAULT_PROGRESS_INTERVAL, Flow, Progress, ProgressSink};
+pub use reconnect::ReconnectPolicy;
 pub use reply::{MAX_LINE, MAX_REPLY, MAX_REPLY_LINES, Reply};
 pub use session::{DEFAULT_PORT, Ftp, Options, Timeouts};
 pub use tls::{IMPLICIT_PORT, TlsConfig, TlsMode, TlsVersion};
