@@ -369,8 +369,21 @@ impl Control {
             buf.extend_from_slice(line);
             buf.extend_from_slice(b"\r\n");
         }
-        self.sent += 1;
-        let res = self.conn()?.reader.get_mut().write_all(&buf);
+        let out = self.conn()?.reader.get_mut();
+        let mut written = 0;
+        let res = loop {
+            match out.write(&buf[written..]) {
+                Ok(0) => break Err(io::Error::from(io::ErrorKind::WriteZero)),
+                Ok(n) if written + n == buf.len() => break Ok(()),
+                Ok(n) => written += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        // Counted once any byte went: a write refused outright sent nothing.
+        if written > 0 || res.is_ok() {
+            self.sent += 1;
+        }
         res.map_err(|e| self.fail(Error::io(format!("send {}", verbs.join("+")), e)))
     }
 

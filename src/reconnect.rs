@@ -198,10 +198,14 @@ impl Ftp {
                 self.reconnect.saved_prot_p = self.conn.prot_p;
             }
             let (sent, answers) = (self.ctrl.sent, self.ctrl.answers);
-            let e = match op(self) {
+            let mut e = match op(self) {
                 Ok(v) => return Ok(v),
                 Err(e) => e,
             };
+            // A 421 the call read as a reply: the server is closing the connection.
+            if e.reply().is_some_and(|r| r.code == 421) {
+                e = self.ctrl.fail(e);
+            }
             if !usable
                 || self.ctrl.is_usable()
                 || self.target.is_none()
