@@ -161,7 +161,12 @@ impl Ftp {
 
     /// Runs the call `op` (named `what` in errors), reconnecting and running it again as
     /// `redo` allows. Calls made from inside `op` run as they are.
-    pub(crate) fn reconnecting<T>(&mut self, what: &str, redo: Redo, mut op: impl FnMut(&mut Ftp) -> Result<T>) -> Result<T> {
+    pub(crate) fn reconnecting<T>(
+        &mut self,
+        what: &str,
+        redo: Redo,
+        mut op: impl FnMut(&mut Ftp) -> Result<T>,
+    ) -> Result<T> {
         let Some(policy) = self.reconnect.policy.filter(|_| self.reconnect.depth == 0) else {
             return op(self);
         };
@@ -236,7 +241,13 @@ impl Ftp {
 
     /// Connects again (up to `tries_left` attempts, `policy.delay` apart), then restores
     /// the working directory, TYPE and PROT the lost connection had.
-    fn reopen_restoring(&mut self, what: &str, lost: &Error, policy: ReconnectPolicy, tries_left: &mut u32) -> Result<()> {
+    fn reopen_restoring(
+        &mut self,
+        what: &str,
+        lost: &Error,
+        policy: ReconnectPolicy,
+        tries_left: &mut u32,
+    ) -> Result<()> {
         let cwd = self.reconnect.cwd.clone();
         let (ty, prot_p) = (self.reconnect.saved_type, self.reconnect.saved_prot_p);
         // A failed connect forgets the target: kept here for the next try and call.

@@ -413,25 +413,27 @@ impl Ftp {
         let mut buf = vec![0u8; blocksize.clamp(1, MAX_BLOCKSIZE)];
         let cmd = cmd.as_ref();
         let what = String::from_utf8_lossy(cmd).into_owned();
-        self.reconnecting(&what, Redo::Unsent, |ftp| ftp.upload(cmd, Start::at(rest), |conn| {
-            let n = loop {
-                match source.read(&mut buf) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Step::Stop(source_error(e)),
+        self.reconnecting(&what, Redo::Unsent, |ftp| {
+            ftp.upload(cmd, Start::at(rest), |conn| {
+                let n = loop {
+                    match source.read(&mut buf) {
+                        Ok(n) => break n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Step::Stop(source_error(e)),
+                    }
+                };
+                if n == 0 {
+                    return Step::End;
                 }
-            };
-            if n == 0 {
-                return Step::End;
-            }
-            if let Err(e) = conn.write_all(&buf[..n]) {
-                return Step::DataFailed(e);
-            }
-            if callback(&buf[..n]).is_break() {
-                return Step::Stop(Error::Cancelled);
-            }
-            Step::Moved(n)
-        }))
+                if let Err(e) = conn.write_all(&buf[..n]) {
+                    return Step::DataFailed(e);
+                }
+                if callback(&buf[..n]).is_break() {
+                    return Step::Stop(Error::Cancelled);
+                }
+                Step::Moved(n)
+            })
+        })
     }
 
     /// A binary upload (TYPE I) whose bytes `step` moves into the data connection, one
