@@ -55,11 +55,12 @@ pub enum Error {
     #[error("{first}; ending the transfer then failed ({cleanup}), so the connection was closed")]
     Abandoned { first: Box<Error>, cleanup: Box<Error> },
     /// The server dropped the connection during `command` (`lost`), and reconnecting
-    /// (`Ftp::set_reconnect`) failed after `tries` attempts (`failed`), or the call was
-    /// not to be run again (`failed` None, the tries used up). Classified by `failed`
-    /// (else by `lost`).
-    #[error("{command}: {lost}; {}", reconnect_failure(failed.as_deref(), *tries))]
-    Reconnect { command: String, lost: Box<Error>, failed: Option<Box<Error>>, tries: u32 },
+    /// (`Ftp::set_reconnect`) failed after `tries` attempts (`failed`; with
+    /// `reconnected`, the connection was made but restoring the working directory, TYPE
+    /// or PROT failed), or the call was not to be run again (`failed` None, the tries
+    /// used up). Classified by `failed` (else by `lost`).
+    #[error("{command}: {lost}; {}", reconnect_failure(failed.as_deref(), *tries, *reconnected))]
+    Reconnect { command: String, lost: Box<Error>, failed: Option<Box<Error>>, tries: u32, reconnected: bool },
     /// A TLS failure: a handshake or certificate problem, a server that will not do TLS
     /// when it is required, or a TLS data connection cut short.
     #[error("{detail}")]
@@ -171,8 +172,9 @@ impl Error {
     }
 }
 
-fn reconnect_failure(failed: Option<&Error>, tries: u32) -> String {
+fn reconnect_failure(failed: Option<&Error>, tries: u32, reconnected: bool) -> String {
     match failed {
+        Some(e) if reconnected => format!("reconnected, but restoring the session failed: {e}"),
         Some(e) if tries == 1 => format!("reconnecting failed: {e}"),
         Some(e) => format!("reconnecting failed after {tries} tries: {e}"),
         None => "the reconnect tries for this call are used up".into(),

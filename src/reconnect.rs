@@ -233,7 +233,13 @@ impl Ftp {
                 return Err(e);
             }
             if tries_left == 0 {
-                return Err(Error::Reconnect { command: what.to_string(), lost: Box::new(e), failed: None, tries: 0 });
+                return Err(Error::Reconnect {
+                    command: what.to_string(),
+                    lost: Box::new(e),
+                    failed: None,
+                    tries: 0,
+                    reconnected: false,
+                });
             }
             self.reopen_restoring(what, &e, policy, &mut tries_left)?;
         }
@@ -252,17 +258,18 @@ impl Ftp {
         let (ty, prot_p) = (self.reconnect.saved_type, self.reconnect.saved_prot_p);
         // A failed connect forgets the target: kept here for the next try and call.
         let target = self.target.clone();
-        let give_up = |failed: Error, tries: u32| Error::Reconnect {
+        let give_up = |failed: Error, tries: u32, reconnected: bool| Error::Reconnect {
             command: what.to_string(),
             lost: Box::new(clone_lite(lost)),
             failed: Some(Box::new(failed)),
             tries,
+            reconnected,
         };
         let mut made = 0;
         loop {
             if made > 0 && !self.pause(policy.delay) {
                 self.reconnect.lost = true;
-                return Err(give_up(Error::Interrupted, made));
+                return Err(give_up(Error::Interrupted, made, false));
             }
             *tries_left -= 1;
             made += 1;
@@ -273,18 +280,26 @@ impl Ftp {
                     self.target = target.clone();
                     self.reconnect.lost = true;
                     if *tries_left == 0 || !worth_retrying(&e) || self.interrupter.requested() {
-                        return Err(give_up(e, made));
+                        return Err(give_up(e, made, false));
                     }
                 }
             }
         }
         self.reconnect.count += 1;
         self.reconnect.lost = false;
+        let cwd_noted = cwd.clone();
         let restored = self.restore(cwd, ty, prot_p);
         if let Err(e) = restored {
-            // Wherever the failed step left it, the directory is not the one noted.
-            self.reconnect.cwd = None;
-            return Err(give_up(e, made));
+            if self.ctrl.is_usable() {
+                // A step was refused: wherever it left the session, the directory is
+                // not the one noted.
+                self.reconnect.cwd = None;
+            } else {
+                // Lost again: the next call starts over from what was noted.
+                self.reconnect.cwd = cwd_noted;
+                self.reconnect.lost = true;
+            }
+            return Err(give_up(e, made, true));
         }
         Ok(())
     }

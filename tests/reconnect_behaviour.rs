@@ -329,3 +329,23 @@ fn a_file_download_cut_short_starts_again() {
     server.finish();
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_directory_gone_meanwhile_fails_the_call_and_says_so() {
+    let server = FakeServer::start_sequence(vec![
+        conn(vec![exchange("CWD gone", "250 ok"), idle_drop()]),
+        conn(vec![exchange("CWD gone", "550 No such directory."), exchange("CWD /elsewhere", "250 ok"), quit()]),
+    ]);
+    let mut ftp = client(&server, policy(1, 0));
+    ftp.cwd("gone").unwrap();
+    idle();
+    let e = ftp.noop().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Perm, "{e}");
+    let msg = e.to_string();
+    assert!(msg.starts_with("NOOP: ") && msg.contains("reconnected, but restoring") && msg.contains("550"), "{msg}");
+    assert_eq!(ftp.reconnects(), 1);
+    // The session is usable; the caller picks the directory.
+    ftp.cwd("/elsewhere").unwrap();
+    ftp.quit().unwrap();
+    server.finish();
+}
