@@ -26,7 +26,10 @@
 //!   `stor_from_file`) and `transfercmd`/`ntransfercmd`. The call fails with the
 //!   connection's error, and the next call reconnects before it sends anything.
 //!
-//! A reply timeout, a cancel or an interrupt never leads to a reconnect.
+//! A reply timeout, a cancel or an interrupt never leads to a reconnect. A reconnect
+//! whose restoring is refused (a CWD to a directory gone meanwhile) fails the call with
+//! `Error::Reconnect { reconnected: true, .. }`; the session stays connected where the
+//! CWDs replayed before the refusal took it, and a later reconnect goes back there.
 
 use crate::control::LogKind;
 use crate::error::{Error, ErrorKind, Result, TlsFailure};
@@ -290,11 +293,9 @@ impl Ftp {
         let cwd_noted = cwd.clone();
         let restored = self.restore(cwd, ty, prot_p);
         if let Err(e) = restored {
-            if self.ctrl.is_usable() {
-                // A step was refused: wherever it left the session, the directory is
-                // not the one noted.
-                self.reconnect.cwd = None;
-            } else {
+            // Refused: the CWDs replayed before the refusal are noted again, so the note
+            // says where the session is now, and a later reconnect goes back there.
+            if !self.ctrl.is_usable() {
                 // Lost again: the next call starts over from what was noted.
                 self.reconnect.cwd = cwd_noted;
                 self.reconnect.lost = true;
@@ -313,6 +314,8 @@ impl Ftp {
             }
         }
         let Some(steps) = cwd else {
+            // The new connection is in the home directory, and noted so from now on.
+            self.reconnect.at_home();
             return Err(Error::State(format!(
                 "the working directory is not known (more than {MAX_CWD_STEPS} relative CWDs since the last PWD or absolute CWD)"
             )));

@@ -104,9 +104,14 @@ pub extern "C" fn ftp_set_zero_copy(h: *mut ftp_session, download: bool, upload:
 /// one `delay_ms` milliseconds after the previous one failed (ftp_interrupt() ends the
 /// wait). A refused login (5xx) or a certificate failure ends them at once. When all
 /// fail, the call returns the last attempt's error code, and ftp_session_last_error()
-/// names the call, why the connection was lost and why reconnecting failed. The working
-/// directory cannot be restored after more than 256 relative CWDs in a row without a
-/// PWD or an absolute CWD; the call then fails after reconnecting. A CCC is not redone.
+/// names the call, why the connection was lost and why reconnecting failed. When the
+/// new connection is made but the working directory cannot be restored (a CWD refused:
+/// the directory is gone), the call fails with that refusal's code, the message says
+/// "reconnected, but restoring the session failed", and the session stays connected in
+/// the directory the CWDs before the refused one reached (a later reconnect goes back
+/// there). After more than 256 relative CWDs in a row without a PWD or an absolute CWD
+/// the directory is not known: the call fails so (FTP_E_STATE) after reconnecting, and
+/// the session stays in its home directory. A CCC is not redone.
 ///
 /// @param h the session.
 /// @param tries connection attempts per call; 0 turns reconnecting off (the default).
