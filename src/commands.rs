@@ -3,7 +3,7 @@
 use crate::control::{check_line, verb_line};
 use crate::error::{Error, Result};
 use crate::parse;
-use crate::reconnect::{Redo, named};
+use crate::reconnect::Redo;
 use crate::reply::Reply;
 use crate::session::Ftp;
 
@@ -13,7 +13,7 @@ impl Ftp {
         let (from, to) = (from.as_ref(), to.as_ref());
         check_line("path", from)?;
         check_line("path", to)?;
-        self.reconnecting(&named("RNFR", from), Redo::Unsent, |ftp| {
+        self.reconnecting(("RNFR", from), Redo::Unsent, |ftp| {
             let r = ftp.sendcmd(verb_line("RNFR", from))?;
             if r.class() != 3 {
                 return Err(Error::Reply(r));
@@ -34,7 +34,7 @@ impl Ftp {
     pub fn cwd(&mut self, dir: impl AsRef<[u8]>) -> Result<Reply> {
         let dir = dir.as_ref();
         check_line("path", dir)?;
-        self.reconnecting(&named("CWD", dir), Redo::Safe, |ftp| {
+        self.reconnecting(("CWD", dir), Redo::Safe, |ftp| {
             if dir == b".." {
                 match ftp.voidcmd("CDUP") {
                     Err(Error::Perm(r)) if r.code == 500 => {}
@@ -60,7 +60,7 @@ impl Ftp {
 
     /// The current directory (PWD), parsed from the 257 reply.
     pub fn pwd(&mut self) -> Result<Vec<u8>> {
-        self.reconnecting("PWD", Redo::Safe, |ftp| {
+        self.reconnecting(("PWD", b""), Redo::Safe, |ftp| {
             let r = ftp.voidcmd("PWD")?;
             if r.code != 257 {
                 return Ok(Vec::new());
@@ -83,7 +83,7 @@ impl Ftp {
     pub fn size(&mut self, path: impl AsRef<[u8]>) -> Result<Option<u64>> {
         let path = path.as_ref();
         check_line("path", path)?;
-        self.reconnecting(&named("SIZE", path), Redo::Safe, |ftp| {
+        self.reconnecting(("SIZE", path), Redo::Safe, |ftp| {
             ftp.idle()?;
             match ftp.typed_command(Some("I"), &verb_line("SIZE", path))? {
                 Ok(r) if r.code == 213 => parse::parse_213_size(r.first_line()).map(Some),

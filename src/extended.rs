@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::features::Features;
 use crate::filetime::FileTime;
 use crate::parse;
-use crate::reconnect::{Redo, named};
+use crate::reconnect::Redo;
 use crate::reply::Reply;
 use crate::session::{Ftp, is_reply_error};
 
@@ -16,12 +16,12 @@ impl Ftp {
     /// NOOP: keeps an idle connection alive (servers drop idle sessions after their
     /// timeout, often 300 s) and checks that it still answers.
     pub fn noop(&mut self) -> Result<Reply> {
-        self.reconnecting("NOOP", Redo::Safe, |ftp| ftp.voidcmd("NOOP"))
+        self.reconnecting(("NOOP", b""), Redo::Safe, |ftp| ftp.voidcmd("NOOP"))
     }
 
     /// SYST: the server's system type, e.g. "UNIX Type: L8" (the reply text after the code).
     pub fn syst(&mut self) -> Result<Vec<u8>> {
-        let r = self.reconnecting("SYST", Redo::Safe, |ftp| ftp.voidcmd("SYST"))?;
+        let r = self.reconnecting(("SYST", b""), Redo::Safe, |ftp| ftp.voidcmd("SYST"))?;
         Ok(r.first_line().get(4..).unwrap_or_default().to_vec())
     }
 
@@ -38,7 +38,7 @@ impl Ftp {
         let path = path.as_ref();
         check_line("path", path)?;
         let line = if path.is_empty() { b"STAT".to_vec() } else { verb_line("STAT", path) };
-        let r = self.reconnecting(&named("STAT", path), Redo::Safe, |ftp| ftp.voidcmd(&line))?;
+        let r = self.reconnecting(("STAT", path), Redo::Safe, |ftp| ftp.voidcmd(&line))?;
         if r.lines.len() <= 1 {
             return Ok(vec![r.first_line().get(4..).unwrap_or_default().to_vec()]);
         }
@@ -68,7 +68,7 @@ impl Ftp {
     pub fn mdtm(&mut self, path: impl AsRef<[u8]>) -> Result<FileTime> {
         let path = path.as_ref();
         check_line("path", path)?;
-        let r = self.reconnecting(&named("MDTM", path), Redo::Safe, |ftp| ftp.voidcmd(verb_line("MDTM", path)))?;
+        let r = self.reconnecting(("MDTM", path), Redo::Safe, |ftp| ftp.voidcmd(verb_line("MDTM", path)))?;
         if r.code != 213 {
             return Err(Error::Reply(r));
         }
@@ -86,7 +86,7 @@ impl Ftp {
             .ok_or_else(|| Error::Invalid(format!("time {} is outside years 1970..9999", time.secs)))?;
         let mut line = format!("MFMT {stamp} ").into_bytes();
         line.extend_from_slice(path);
-        self.reconnecting(&named("MFMT", path), Redo::Safe, |ftp| ftp.voidcmd(&line))
+        self.reconnecting(("MFMT", path), Redo::Safe, |ftp| ftp.voidcmd(&line))
     }
 
     /// Changes directory one level at a time ("a/b/c": CWD a, CWD b, CWD c; a leading
@@ -95,7 +95,7 @@ impl Ftp {
     pub fn cwd_each(&mut self, path: impl AsRef<[u8]>) -> Result<Reply> {
         let path = path.as_ref();
         check_line("path", path)?;
-        self.reconnecting(&named("CWD", path), Redo::Safe, |ftp| {
+        self.reconnecting(("CWD", path), Redo::Safe, |ftp| {
             let mut last = None;
             if path.starts_with(b"/") {
                 last = Some(ftp.voidcmd("CWD /")?);
@@ -117,7 +117,7 @@ impl Ftp {
         let path = path.as_ref();
         check_line("path", path)?;
         // With no directory in the PWD reply there is nowhere known to go back to.
-        self.reconnecting(&named("MKD", path), Redo::Safe, |ftp| {
+        self.reconnecting(("MKD", path), Redo::Safe, |ftp| {
             let home = ftp.pwd()?;
             ftp.then_back_to(&home, |ftp| ftp.mkd_walk(path))
         })
@@ -181,7 +181,7 @@ impl Ftp {
     /// Sends FEAT and keeps the answer. A server without FEAT (500, 502) has no
     /// features; that is not an error.
     pub fn feat(&mut self) -> Result<&Features> {
-        let features = match self.reconnecting("FEAT", Redo::Safe, |ftp| ftp.sendcmd("FEAT")) {
+        let features = match self.reconnecting(("FEAT", b""), Redo::Safe, |ftp| ftp.sendcmd("FEAT")) {
             Ok(r) if r.code == 211 => Features::parse(&r),
             Ok(_) => Features::default(),
             Err(Error::Perm(r)) if matches!(r.code, 500 | 502) => Features::default(),

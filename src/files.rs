@@ -6,7 +6,7 @@ use crate::control::check_line;
 use crate::error::{Error, Result};
 use crate::filetime::FileTime;
 use crate::interrupt::Interrupter;
-use crate::reconnect::{Redo, named};
+use crate::reconnect::Redo;
 use crate::session::Ftp;
 use crate::transfer::{Start, Step};
 use crate::zerocopy::{self, MoveError};
@@ -177,7 +177,7 @@ impl Ftp {
     /// new one (from the local file's size with `resume`).
     pub fn retr_file(&mut self, remote: impl AsRef<[u8]>, local: &Path, opts: FileOptions) -> Result<u64> {
         let remote = remote.as_ref();
-        self.reconnecting(&named("RETR", remote), Redo::Anytime, |ftp| {
+        self.reconnecting(("RETR", remote), Redo::Anytime, |ftp| {
             ftp.retr_file_listed(remote, local, opts, None, None, false)
         })
     }
@@ -298,7 +298,7 @@ impl Ftp {
         let shown = Path::new("the output file");
         check_usable(out, true, shown)?;
         let mut moved = 0u64;
-        self.reconnecting(&named("RETR", remote), Redo::Anytime, |ftp| {
+        self.reconnecting(("RETR", remote), Redo::Anytime, |ftp| {
             let before = moved;
             // A REST must be answered 350, as for retr_file.
             let start = Start::whole_file(ftp.continue_at(rest, moved)?.rest, None);
@@ -384,7 +384,7 @@ impl Ftp {
         let remote = remote.as_ref();
         let redo = if opts.resume { Redo::Anytime } else { Redo::Unsent };
         let verb = if opts.append { "APPE" } else { "STOR" };
-        self.reconnecting(&named(verb, remote), redo, |ftp| ftp.stor_file_now(local, remote, opts))
+        self.reconnecting((verb, remote), redo, |ftp| ftp.stor_file_now(local, remote, opts))
     }
 
     fn stor_file_now(&mut self, local: &Path, remote: &[u8], opts: FileOptions) -> Result<u64> {
@@ -449,7 +449,7 @@ impl Ftp {
         check_line("path", remote)?;
         check_usable(input, false, Path::new("the input file"))?;
         // A REST must be answered 350, as for stor_file.
-        self.reconnecting(&named("STOR", remote), Redo::Unsent, |ftp| {
+        self.reconnecting(("STOR", remote), Redo::Unsent, |ftp| {
             ftp.stor_from("STOR", remote, input, Start::whole_file(rest, None))
         })
     }

@@ -114,9 +114,18 @@ impl Reconnect {
     }
 }
 
-/// How errors name a call: "VERB argument".
-pub(crate) fn named(verb: &str, arg: &[u8]) -> String {
-    if arg.is_empty() { verb.to_string() } else { format!("{verb} {}", String::from_utf8_lossy(arg)) }
+/// How errors name a call: a verb and its argument, or (verb "") a whole command line.
+/// Built only when needed: most calls never need it.
+pub(crate) type Name<'a> = (&'a str, &'a [u8]);
+
+/// "VERB argument", or the command line given (a password masked).
+fn named((verb, arg): Name<'_>) -> String {
+    let arg = String::from_utf8_lossy(arg);
+    match (verb, arg.is_empty()) {
+        ("", _) => crate::control::mask_password(&arg),
+        (_, true) => verb.to_string(),
+        _ => format!("{verb} {arg}"),
+    }
 }
 
 /// Whether `e` says the control connection was lost (not a timeout, cancel, interrupt or
@@ -166,7 +175,7 @@ impl Ftp {
     /// `redo` allows. Calls made from inside `op` run as they are.
     pub(crate) fn reconnecting<T>(
         &mut self,
-        what: &str,
+        what: Name<'_>,
         redo: Redo,
         mut op: impl FnMut(&mut Ftp) -> Result<T>,
     ) -> Result<T> {
@@ -174,7 +183,7 @@ impl Ftp {
             return op(self);
         };
         self.reconnect.depth += 1;
-        let result = self.reconnect_loop(what, redo, policy, &mut op);
+        let result = self.reconnect_loop(&named(what), redo, policy, &mut op);
         self.reconnect.depth -= 1;
         result
     }

@@ -417,8 +417,7 @@ impl Ftp {
     pub fn sendcmd(&mut self, cmd: impl AsRef<[u8]>) -> Result<Reply> {
         let cmd = cmd.as_ref();
         check_line("command", cmd)?;
-        let what = crate::control::mask_password(&String::from_utf8_lossy(cmd));
-        self.reconnecting(&what, Redo::Unsent, |ftp| ftp.sendcmd_now(cmd))
+        self.reconnecting(("", cmd), Redo::Unsent, |ftp| ftp.sendcmd_now(cmd))
     }
 
     /// `sendcmd` without reconnecting.

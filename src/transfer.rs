@@ -89,9 +89,7 @@ impl Ftp {
     /// `voidresp` (or `abort`).
     pub fn ntransfercmd(&mut self, cmd: impl AsRef<[u8]>, rest: Option<u64>) -> Result<(DataConn, Option<u64>)> {
         let cmd = cmd.as_ref();
-        self.reconnecting(&String::from_utf8_lossy(cmd), Redo::Unsent, |ftp| {
-            ftp.ntransfercmd_typed(cmd, Start::at(rest), None)
-        })
+        self.reconnecting(("", cmd), Redo::Unsent, |ftp| ftp.ntransfercmd_typed(cmd, Start::at(rest), None))
     }
 
     /// `ntransfercmd` that first puts the server in representation type `ty` (TYPE only
@@ -285,7 +283,7 @@ impl Ftp {
         let cmd = cmd.as_ref();
         let mut buf = vec![0u8; blocksize.clamp(1, MAX_BLOCKSIZE)];
         let mut delivered = 0u64;
-        self.reconnecting(&String::from_utf8_lossy(cmd), Redo::Anytime, |ftp| {
+        self.reconnecting(("", cmd), Redo::Anytime, |ftp| {
             let start = ftp.continue_at(rest, delivered)?;
             ftp.download(cmd, start, |conn| match conn.read_batched(&mut buf) {
                 Ok(0) => Step::End,
@@ -354,7 +352,7 @@ impl Ftp {
     pub fn retrlines(&mut self, cmd: impl AsRef<[u8]>, mut callback: impl FnMut(&[u8]) -> Flow) -> Result<Reply> {
         let cmd = cmd.as_ref();
         check_line("command", cmd)?;
-        self.reconnecting(&String::from_utf8_lossy(cmd), Redo::Safe, |ftp| ftp.retrlines_now(cmd, &mut callback))
+        self.reconnecting(("", cmd), Redo::Safe, |ftp| ftp.retrlines_now(cmd, &mut callback))
     }
 
     fn retrlines_now(&mut self, cmd: &[u8], callback: &mut impl FnMut(&[u8]) -> Flow) -> Result<Reply> {
@@ -412,8 +410,7 @@ impl Ftp {
     ) -> Result<Reply> {
         let mut buf = vec![0u8; blocksize.clamp(1, MAX_BLOCKSIZE)];
         let cmd = cmd.as_ref();
-        let what = String::from_utf8_lossy(cmd).into_owned();
-        self.reconnecting(&what, Redo::Unsent, |ftp| {
+        self.reconnecting(("", cmd), Redo::Unsent, |ftp| {
             ftp.upload(cmd, Start::at(rest), |conn| {
                 let n = loop {
                     match source.read(&mut buf) {
@@ -477,8 +474,7 @@ impl Ftp {
     ) -> Result<Reply> {
         let cmd = cmd.as_ref();
         check_line("command", cmd)?;
-        let what = String::from_utf8_lossy(cmd).into_owned();
-        self.reconnecting(&what, Redo::Unsent, |ftp| ftp.storlines_now(cmd, source, &mut callback))
+        self.reconnecting(("", cmd), Redo::Unsent, |ftp| ftp.storlines_now(cmd, source, &mut callback))
     }
 
     fn storlines_now(
@@ -579,7 +575,7 @@ impl Ftp {
             check_line("fact", f)?;
         }
         let line = optional_arg("MLSD", path);
-        self.reconnecting(&String::from_utf8_lossy(&line), Redo::Safe, |ftp| {
+        self.reconnecting(("", &line), Redo::Safe, |ftp| {
             if !facts.is_empty() {
                 let list: String = facts.iter().map(|f| format!("{f};")).collect();
                 ftp.sendcmd(format!("OPTS MLST {list}"))?;
@@ -655,8 +651,7 @@ impl Ftp {
     pub fn list_entries(&mut self, path: impl AsRef<[u8]>, mut callback: impl FnMut(&Entry) -> Flow) -> Result<Reply> {
         let path = path.as_ref();
         check_line("path", path)?;
-        let what = String::from_utf8_lossy(&optional_arg("LIST", path)).into_owned();
-        self.reconnecting(&what, Redo::Safe, |ftp| ftp.list_entries_now(path, &mut callback))
+        self.reconnecting(("LIST", path), Redo::Safe, |ftp| ftp.list_entries_now(path, &mut callback))
     }
 
     fn list_entries_now(&mut self, path: &[u8], callback: &mut impl FnMut(&Entry) -> Flow) -> Result<Reply> {
