@@ -1,10 +1,11 @@
 //! Reconnecting against a real server that drops idle sessions: a private pyftpdlib
 //! with a 1 s idle timeout, started by this test on a free 127.0.0.1 port (plain, and
-//! FTPS with the test CA of LIBFTP_TEST_ENV). The session changes directory, sleeps
-//! past the timeout, then lists and downloads; the bytes are compared with the file.
+//! FTPS with a certificate made at run time, tests/common/tls.rs). The session changes
+//! directory, sleeps past the timeout, then lists and downloads; the bytes are compared
+//! with the file.
 //!
-//! Needs python3 with pyftpdlib (and pyOpenSSL for FTPS) and, for FTPS, CERT_DIR and
-//! CA_FILE from LIBFTP_TEST_ENV. Missing, the test is skipped, but fails under CI=true.
+//! Needs python3 with pyftpdlib (and pyOpenSSL for FTPS), which tests/setup-debian.sh
+//! installs. Missing, the test is skipped, but fails under CI=true.
 
 mod common;
 
@@ -53,12 +54,6 @@ fn missing(what: &str) {
     eprintln!("SKIP: {what} missing");
 }
 
-/// A value of the LIBFTP_TEST_ENV file.
-fn test_env(key: &str) -> Option<String> {
-    let text = std::fs::read_to_string(std::env::var("LIBFTP_TEST_ENV").ok()?).ok()?;
-    text.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('=').map(str::to_string))
-}
-
 /// The private server; killed (by its own pid) when dropped.
 struct Server {
     child: Child,
@@ -73,7 +68,7 @@ impl Drop for Server {
     }
 }
 
-fn start_server(dir: &Path, home: &Path, tls: Option<(&str, &str)>) -> Option<Server> {
+fn start_server(dir: &Path, home: &Path, tls: Option<(&Path, &Path)>) -> Option<Server> {
     let probe = if tls.is_some() { "import pyftpdlib, OpenSSL" } else { "import pyftpdlib" };
     let have = Command::new("python3").args(["-c", probe]).stderr(Stdio::null()).status();
     if !have.is_ok_and(|s| s.success()) {
@@ -87,7 +82,7 @@ fn start_server(dir: &Path, home: &Path, tls: Option<(&str, &str)>) -> Option<Se
     let mut cmd = Command::new("python3");
     cmd.arg(&script).arg(home).arg(&port_file).arg(&log).arg(IDLE_TIMEOUT.to_string());
     if let Some((cert, key)) = tls {
-        cmd.args([cert, key]);
+        cmd.arg(cert).arg(key);
     }
     let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start python3");
     let mut server = Server { child, port: 0, log };
@@ -111,12 +106,8 @@ fn idle_and_back(tls: Option<TlsConfig>, name: &str) {
     std::fs::create_dir_all(home.join("sub")).unwrap();
     let content = pattern(300_000);
     std::fs::write(home.join("sub/file.bin"), &content).unwrap();
-    let certs = tls.as_ref().map(|_| test_env("CERT_DIR").unwrap());
-    let (cert, key) = match &certs {
-        Some(d) => (format!("{d}/server.pem"), format!("{d}/server.key")),
-        None => (String::new(), String::new()),
-    };
-    let Some(server) = start_server(&dir, &home, certs.as_ref().map(|_| (cert.as_str(), key.as_str()))) else {
+    let files = tls.as_ref().map(|_| common::tls::server_files(&dir));
+    let Some(server) = start_server(&dir, &home, files.as_ref().map(|(c, k)| (c.as_path(), k.as_path()))) else {
         return;
     };
 
@@ -166,10 +157,7 @@ fn plain_session_comes_back_after_the_idle_timeout() {
 
 #[test]
 fn ftps_session_comes_back_with_prot_p_after_the_idle_timeout() {
-    let (Some(_), Some(ca)) = (test_env("CERT_DIR"), test_env("CA_FILE")) else {
-        return missing("CERT_DIR and CA_FILE in LIBFTP_TEST_ENV");
-    };
     let mut cfg = TlsConfig::new();
-    cfg.set_ca_file(Some(Path::new(&ca))).unwrap();
+    cfg.set_ca_file(Some(&common::tls::ca_file())).unwrap();
     idle_and_back(Some(cfg), "ftps");
 }
