@@ -117,19 +117,26 @@ fn idle_and_back(tls: Option<TlsConfig>, name: &str) {
         ftp.set_tls(TlsMode::Explicit, cfg);
     }
     ftp.set_reconnect(Some(ReconnectPolicy { tries: 3, delay: Duration::from_millis(200) }));
+    let started = Instant::now();
     ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(10)), None).unwrap();
     ftp.login(Some("rc"), Some("rc-secret"), None).unwrap();
+    eprintln!("{name}: connect and login {:?}", started.elapsed());
     ftp.cwd("sub").unwrap();
     assert_eq!(ftp.is_data_protected(), protect);
 
     for round in 1..=2u64 {
         std::thread::sleep(Duration::from_millis(IDLE_TIMEOUT * 1000 + 1500));
         let mut lines = Vec::new();
+        let started = Instant::now();
         ftp.dir("", |l| {
             lines.push(String::from_utf8_lossy(l).into_owned());
             Flow::Continue(())
         })
         .unwrap_or_else(|e| panic!("LIST after idle round {round}: {e}"));
+        let with_reconnect = started.elapsed();
+        let started = Instant::now();
+        ftp.dir("", |_| Flow::Continue(())).unwrap();
+        eprintln!("{name}: LIST with a reconnect {with_reconnect:?}, without {:?}", started.elapsed());
         assert_eq!(ftp.reconnects(), round, "a reconnect per idle period");
         assert!(lines.len() == 1 && lines[0].ends_with(" file.bin"), "{lines:?}");
         assert_eq!(ftp.is_data_protected(), protect, "PROT restored");
