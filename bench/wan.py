@@ -60,8 +60,7 @@ class Wan:
 
     def start(self):
         self.work = tempfile.mkdtemp(prefix="libftp-wan-")
-        # A private /etc for the test users: the bench leaves the machine's users alone.
-        env = dict(os.environ, LIBFTP_PASV_PORTS="%d-%d" % PASV, LIBFTP_PRIVATE_ETC="1")
+        env = dict(os.environ, LIBFTP_PASV_PORTS="%d-%d" % PASV)
         if os.path.isdir("/dev/shm"):
             env["LIBFTP_DATA_PARENT"] = "/dev/shm"
         srv = os.path.join(self.work, "srv")

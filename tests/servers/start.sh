@@ -9,10 +9,12 @@
 # Usage: start.sh WORKDIR
 #
 # The test users (ftptest, ftptest-anon) and a PAM service (/etc/pam.d/libftp-vsftpd)
-# go into /etc. With LIBFTP_PRIVATE_ETC=1 they go into a private copy instead: an
-# overlay on /etc in a mount namespace only the servers live in, removed by stop.sh, so
-# the machine's users and files stay exactly as they were. (A server a test starts by
-# itself enters it with `nsenter -m -t "$(cat WORKDIR/vsftpd.pid)"`.)
+# go into a private copy of /etc: an overlay on /etc in a mount namespace only the
+# servers live in, removed by stop.sh, so the machine's users and files stay exactly as
+# they were, and server sets started at the same time do not meet. (A server a test
+# starts by itself enters it with `nsenter -m -t "$(cat WORKDIR/vsftpd.pid)"`.)
+# LIBFTP_PRIVATE_ETC=0 writes them into the real /etc instead, for a machine where no
+# mount namespace can be made.
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 WORKDIR" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +23,7 @@ bin=${LIBFTP_SERVERS:-$repo/.servers}/root
 work=$1
 
 bash "$here/stop.sh" "$work" 2>/dev/null || true
-if [ "${LIBFTP_PRIVATE_ETC:-0}" = 1 ] && [ -z "${LIBFTP_ETC_OVERLAY:-}" ]; then
+if [ "${LIBFTP_PRIVATE_ETC:-1}" = 1 ] && [ -z "${LIBFTP_ETC_OVERLAY:-}" ]; then
   overlay=$(mktemp -d /tmp/libftp-etc.XXXXXX)
   mkdir "$overlay/upper" "$overlay/work"
   exec unshare --mount --propagation private env LIBFTP_ETC_OVERLAY="$overlay" bash -c '
