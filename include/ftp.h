@@ -3292,6 +3292,72 @@ ftp_result ftp_set_passive_mode(ftp_session *h, int mode);
 ftp_result ftp_set_abort_urgent(ftp_session *h, bool urgent);
 
 /**
+ * Reconnect after the server dropped the session's connection (off by default): when
+ * a call finds the control connection lost (a 421 reply before or as the first reply
+ * to its command, end-of-file or a reset), the session connects again to the host and
+ * port of its last ftp_connect() or ftp_connect_url(), logs in as its last successful
+ * login did (the same TLS mode, AUTH TLS, PBSZ 0 and PROT P), goes back to the working
+ * directory (replaying the CWDs accepted since the last absolute CWD or PWD), sets the
+ * TYPE and the PROT level the lost connection had, and runs the call again where that
+ * is safe. A reply timeout, a cancel (non-zero callback return) or ftp_interrupt()
+ * never leads to a reconnect.
+ *
+ * Which calls run again on the new connection:
+ * - any call, when the lost connection was found before any of its commands was sent
+ *   (on a plain connection a 421 or end-of-file already waiting is found so): the
+ *   server never saw the call, so it runs once;
+ * - calls without lasting effect or with the same effect twice, also when the
+ *   command went out and the connection failed before its first reply, or that reply
+ *   was 421: ftp_noop, ftp_pwd, ftp_cwd, ftp_cwd_each, ftp_size, ftp_mdtm, ftp_mfmt,
+ *   ftp_stat, ftp_syst, ftp_feat, ftp_mkd_all and the listings (ftp_dir, ftp_nlst,
+ *   ftp_mlsd, ftp_retr_lines, ftp_list, ftp_list_get);
+ * - downloads, also when the connection was lost during the transfer: ftp_retr_file
+ *   starts again (from the local file's size with FTP_FILE_RESUME); ftp_retr_binary and
+ *   ftp_retr_fd, whose bytes already reached the caller, continue at the first byte
+ *   not delivered (REST, where the server lists REST STREAM in FEAT; otherwise they
+ *   fail with FTP_E_PROTO): no byte is delivered twice. ftp_stor_file with
+ *   FTP_FILE_RESUME starts again too (it asks the server's size first);
+ * - never once the command may have reached the server: ftp_sendcmd, ftp_voidcmd,
+ *   ftp_delete (DELE), ftp_rename (RNFR/RNTO), ftp_mkd, ftp_rmd, ftp_site, ftp_acct,
+ *   ftp_host, ftp_allo, the uploads (ftp_stor_binary, ftp_stor_lines, ftp_stor_file
+ *   without FTP_FILE_RESUME, ftp_stor_fd) and ftp_transfercmd: the call fails with the
+ *   connection's error, and the next call reconnects before it sends anything.
+ *
+ * Each call makes up to `tries` connection attempts: the first at once, each next
+ * one `delay_ms` milliseconds after the previous one failed (ftp_interrupt() ends the
+ * wait). A refused login (5xx) or a certificate failure ends them at once. When all
+ * fail, the call returns the last attempt's error code, and ftp_session_last_error()
+ * names the call, why the connection was lost and why reconnecting failed. When the
+ * new connection is made but the working directory cannot be restored (a CWD refused:
+ * the directory is gone), the call fails with that refusal's code, the message says
+ * "reconnected, but restoring the session failed", and the session stays connected in
+ * the directory the CWDs before the refused one reached (a later reconnect goes back
+ * there). After more than 256 relative CWDs in a row without a PWD or an absolute CWD
+ * the directory is not known: the call fails so (FTP_E_STATE) after reconnecting, and
+ * the session stays in its home directory. A CCC is not redone.
+ *
+ * @param h the session.
+ * @param tries connection attempts per call; 0 turns reconnecting off (the default).
+ * @param delay_ms milliseconds between two attempts.
+ * @return FTP_OK (or one of the general errors, see the top of this header).
+ * @since 1.1
+ */
+ftp_result ftp_set_reconnect(ftp_session *h, uint32_t tries, uint32_t delay_ms);
+
+/**
+ * How many times the session reconnected (ftp_set_reconnect()) since ftp_new(): a
+ * program can compare it before and after a call to see that the call reconnected. A
+ * reconnect also shows in the protocol trace (ftp_set_debuglevel() 1 or more) as a
+ * FTP_LOG_RESP line starting "reconnecting".
+ *
+ * @param h the session.
+ * @return the count; 0 if h is NULL, in use by another thread or the call comes from
+ *         one of its callbacks.
+ * @since 1.1
+ */
+uint64_t ftp_session_reconnects(const ftp_session *h);
+
+/**
  * A static description of a result code, e.g. "permanent failure reported by the
  * server (5xx)". Thread-safe; needs no session.
  *

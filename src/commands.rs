@@ -3,6 +3,7 @@
 use crate::control::{check_line, verb_line};
 use crate::error::{Error, Result};
 use crate::parse;
+use crate::reconnect::Redo;
 use crate::reply::Reply;
 use crate::session::Ftp;
 
@@ -12,11 +13,13 @@ impl Ftp {
         let (from, to) = (from.as_ref(), to.as_ref());
         check_line("path", from)?;
         check_line("path", to)?;
-        let r = self.sendcmd(verb_line("RNFR", from))?;
-        if r.class() != 3 {
-            return Err(Error::Reply(r));
-        }
-        self.voidcmd(verb_line("RNTO", to))
+        self.reconnecting(("RNFR", from), Redo::Unsent, |ftp| {
+            let r = ftp.sendcmd(verb_line("RNFR", from))?;
+            if r.class() != 3 {
+                return Err(Error::Reply(r));
+            }
+            ftp.voidcmd(verb_line("RNTO", to))
+        })
     }
 
     /// Deletes a file (DELE); only 250 or 200 count as success, as in ftplib.
@@ -31,14 +34,16 @@ impl Ftp {
     pub fn cwd(&mut self, dir: impl AsRef<[u8]>) -> Result<Reply> {
         let dir = dir.as_ref();
         check_line("path", dir)?;
-        if dir == b".." {
-            match self.voidcmd("CDUP") {
-                Err(Error::Perm(r)) if r.code == 500 => {}
-                other => return other,
+        self.reconnecting(("CWD", dir), Redo::Safe, |ftp| {
+            if dir == b".." {
+                match ftp.voidcmd("CDUP") {
+                    Err(Error::Perm(r)) if r.code == 500 => {}
+                    other => return other,
+                }
             }
-        }
-        let dir = if dir.is_empty() { b"." } else { dir };
-        self.voidcmd(verb_line("CWD", dir))
+            let dir = if dir.is_empty() { b"." } else { dir };
+            ftp.voidcmd(verb_line("CWD", dir))
+        })
     }
 
     /// Creates a directory; returns the path from the 257 reply (empty if the server
@@ -55,11 +60,15 @@ impl Ftp {
 
     /// The current directory (PWD), parsed from the 257 reply.
     pub fn pwd(&mut self) -> Result<Vec<u8>> {
-        let r = self.voidcmd("PWD")?;
-        if r.code != 257 {
-            return Ok(Vec::new());
-        }
-        parse::parse_257(r.first_line())
+        self.reconnecting(("PWD", b""), Redo::Safe, |ftp| {
+            let r = ftp.voidcmd("PWD")?;
+            if r.code != 257 {
+                return Ok(Vec::new());
+            }
+            let path = parse::parse_257(r.first_line())?;
+            ftp.reconnect.note_cwd(b"PWD", Some(&path));
+            Ok(path)
+        })
     }
 
     /// Removes a directory (RMD).
@@ -74,12 +83,14 @@ impl Ftp {
     pub fn size(&mut self, path: impl AsRef<[u8]>) -> Result<Option<u64>> {
         let path = path.as_ref();
         check_line("path", path)?;
-        self.idle()?;
-        match self.typed_command(Some("I"), &verb_line("SIZE", path))? {
-            Ok(r) if r.code == 213 => parse::parse_213_size(r.first_line()).map(Some),
-            Ok(_) => Ok(None),
-            Err(Error::Perm(r)) if matches!(r.code, 500 | 502 | 504) => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.reconnecting(("SIZE", path), Redo::Safe, |ftp| {
+            ftp.idle()?;
+            match ftp.typed_command(Some("I"), &verb_line("SIZE", path))? {
+                Ok(r) if r.code == 213 => parse::parse_213_size(r.first_line()).map(Some),
+                Ok(_) => Ok(None),
+                Err(Error::Perm(r)) if matches!(r.code, 500 | 502 | 504) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
     }
 }

@@ -164,6 +164,11 @@ pub struct Control {
     pub last_command: Option<String>,
     /// How many replies have been read, on any connection: tells whether a call read one.
     pub replies_read: u64,
+    /// Writes of commands tried, and replies read other than 421, so far: a call that
+    /// lost the connection compares them to tell whether it sent anything, and whether
+    /// the server answered it (reconnecting, `reconnect.rs`).
+    pub(crate) sent: u64,
+    pub(crate) answers: u64,
 }
 
 impl Control {
@@ -366,7 +371,21 @@ impl Control {
             buf.extend_from_slice(line);
             buf.extend_from_slice(b"\r\n");
         }
-        let res = self.conn()?.reader.get_mut().write_all(&buf);
+        let out = self.conn()?.reader.get_mut();
+        let mut written = 0;
+        let res = loop {
+            match out.write(&buf[written..]) {
+                Ok(0) => break Err(io::Error::from(io::ErrorKind::WriteZero)),
+                Ok(n) if written + n == buf.len() => break Ok(()),
+                Ok(n) => written += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        // Counted once any byte went: a write refused outright sent nothing.
+        if written > 0 || res.is_ok() {
+            self.sent += 1;
+        }
         res.map_err(|e| self.fail(Error::io(format!("send {}", verbs.join("+")), e)))
     }
 
@@ -397,6 +416,7 @@ impl Control {
         self.log.emit(1, LogKind::Cmd, "ABOR (after Telnet IP and Synch)");
         self.log.emit(2, LogKind::Put, "IAC IP IAC(urgent) DM ABOR");
         self.last_command = Some("ABOR".into());
+        self.sent += 1;
         let stream = &self.conn()?.tcp;
         let res = net::send_urgent(stream, &[IAC, IP, IAC]).and_then(|()| {
             let mut s: &TcpStream = stream;
@@ -429,6 +449,9 @@ impl Control {
                     }
                 }
                 self.log.emit(1, LogKind::Resp, &r.text());
+                if r.code != 421 {
+                    self.answers += 1;
+                }
                 self.last_reply = Some(r.clone());
                 self.replies_read += 1;
                 Ok(r)

@@ -54,6 +54,13 @@ pub enum Error {
     /// is no longer usable, which matters more than why the transfer stopped.
     #[error("{first}; ending the transfer then failed ({cleanup}), so the connection was closed")]
     Abandoned { first: Box<Error>, cleanup: Box<Error> },
+    /// The server dropped the connection during `command` (`lost`), and reconnecting
+    /// (`Ftp::set_reconnect`) failed after `tries` attempts (`failed`; with
+    /// `reconnected`, the connection was made but restoring the working directory, TYPE
+    /// or PROT failed), or the call was not to be run again (`failed` None, the tries
+    /// used up). Classified by `failed` (else by `lost`).
+    #[error("{command}: {lost}; {}", reconnect_failure(failed.as_deref(), *tries, *reconnected))]
+    Reconnect { command: String, lost: Box<Error>, failed: Option<Box<Error>>, tries: u32, reconnected: bool },
     /// A TLS failure: a handshake or certificate problem, a server that will not do TLS
     /// when it is required, or a TLS data connection cut short.
     #[error("{detail}")]
@@ -117,6 +124,8 @@ impl Error {
             Error::State(_) => ErrorKind::State,
             Error::Abandoned { cleanup, .. } => cleanup.kind(),
             Error::Tls { failure, .. } => ErrorKind::Tls(*failure),
+            Error::Reconnect { failed: Some(failed), .. } => failed.kind(),
+            Error::Reconnect { lost, .. } => lost.kind(),
         }
     }
 
@@ -163,6 +172,15 @@ impl Error {
             1..=3 => Error::Reply(reply),
             _ => Error::Proto(format!("reply code {} is not 1xx-5xx", reply.code)),
         }
+    }
+}
+
+fn reconnect_failure(failed: Option<&Error>, tries: u32, reconnected: bool) -> String {
+    match failed {
+        Some(e) if reconnected => format!("reconnected, but restoring the session failed: {e}"),
+        Some(e) if tries == 1 => format!("reconnecting failed: {e}"),
+        Some(e) => format!("reconnecting failed after {tries} tries: {e}"),
+        None => "the reconnect tries for this call are used up".into(),
     }
 }
 

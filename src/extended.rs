@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::features::Features;
 use crate::filetime::FileTime;
 use crate::parse;
+use crate::reconnect::Redo;
 use crate::reply::Reply;
 use crate::session::{Ftp, is_reply_error};
 
@@ -15,12 +16,12 @@ impl Ftp {
     /// NOOP: keeps an idle connection alive (servers drop idle sessions after their
     /// timeout, often 300 s) and checks that it still answers.
     pub fn noop(&mut self) -> Result<Reply> {
-        self.voidcmd("NOOP")
+        self.reconnecting(("NOOP", b""), Redo::Safe, |ftp| ftp.voidcmd("NOOP"))
     }
 
     /// SYST: the server's system type, e.g. "UNIX Type: L8" (the reply text after the code).
     pub fn syst(&mut self) -> Result<Vec<u8>> {
-        let r = self.voidcmd("SYST")?;
+        let r = self.reconnecting(("SYST", b""), Redo::Safe, |ftp| ftp.voidcmd("SYST"))?;
         Ok(r.first_line().get(4..).unwrap_or_default().to_vec())
     }
 
@@ -36,7 +37,8 @@ impl Ftp {
     pub fn stat(&mut self, path: impl AsRef<[u8]>) -> Result<Vec<Vec<u8>>> {
         let path = path.as_ref();
         check_line("path", path)?;
-        let r = if path.is_empty() { self.voidcmd("STAT")? } else { self.voidcmd(verb_line("STAT", path))? };
+        let line = if path.is_empty() { b"STAT".to_vec() } else { verb_line("STAT", path) };
+        let r = self.reconnecting(("STAT", path), Redo::Safe, |ftp| ftp.voidcmd(&line))?;
         if r.lines.len() <= 1 {
             return Ok(vec![r.first_line().get(4..).unwrap_or_default().to_vec()]);
         }
@@ -66,7 +68,7 @@ impl Ftp {
     pub fn mdtm(&mut self, path: impl AsRef<[u8]>) -> Result<FileTime> {
         let path = path.as_ref();
         check_line("path", path)?;
-        let r = self.voidcmd(verb_line("MDTM", path))?;
+        let r = self.reconnecting(("MDTM", path), Redo::Safe, |ftp| ftp.voidcmd(verb_line("MDTM", path)))?;
         if r.code != 213 {
             return Err(Error::Reply(r));
         }
@@ -84,7 +86,7 @@ impl Ftp {
             .ok_or_else(|| Error::Invalid(format!("time {} is outside years 1970..9999", time.secs)))?;
         let mut line = format!("MFMT {stamp} ").into_bytes();
         line.extend_from_slice(path);
-        self.voidcmd(line)
+        self.reconnecting(("MFMT", path), Redo::Safe, |ftp| ftp.voidcmd(&line))
     }
 
     /// Changes directory one level at a time ("a/b/c": CWD a, CWD b, CWD c; a leading
@@ -93,17 +95,19 @@ impl Ftp {
     pub fn cwd_each(&mut self, path: impl AsRef<[u8]>) -> Result<Reply> {
         let path = path.as_ref();
         check_line("path", path)?;
-        let mut last = None;
-        if path.starts_with(b"/") {
-            last = Some(self.voidcmd("CWD /")?);
-        }
-        for part in path.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
-            last = Some(self.voidcmd(verb_line("CWD", part))?);
-        }
-        match last {
-            Some(r) => Ok(r),
-            None => self.voidcmd("CWD ."),
-        }
+        self.reconnecting(("CWD", path), Redo::Safe, |ftp| {
+            let mut last = None;
+            if path.starts_with(b"/") {
+                last = Some(ftp.voidcmd("CWD /")?);
+            }
+            for part in path.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
+                last = Some(ftp.voidcmd(verb_line("CWD", part))?);
+            }
+            match last {
+                Some(r) => Ok(r),
+                None => ftp.voidcmd("CWD ."),
+            }
+        })
     }
 
     /// Creates a directory and any missing parents (like `mkdir -p`): each level is
@@ -113,8 +117,10 @@ impl Ftp {
         let path = path.as_ref();
         check_line("path", path)?;
         // With no directory in the PWD reply there is nowhere known to go back to.
-        let home = self.pwd()?;
-        self.then_back_to(&home, |ftp| ftp.mkd_walk(path))
+        self.reconnecting(("MKD", path), Redo::Safe, |ftp| {
+            let home = ftp.pwd()?;
+            ftp.then_back_to(&home, |ftp| ftp.mkd_walk(path))
+        })
     }
 
     /// Runs `f`, which may change directory, then goes back to the working directory
@@ -175,7 +181,7 @@ impl Ftp {
     /// Sends FEAT and keeps the answer. A server without FEAT (500, 502) has no
     /// features; that is not an error.
     pub fn feat(&mut self) -> Result<&Features> {
-        let features = match self.sendcmd("FEAT") {
+        let features = match self.reconnecting(("FEAT", b""), Redo::Safe, |ftp| ftp.sendcmd("FEAT")) {
             Ok(r) if r.code == 211 => Features::parse(&r),
             Ok(_) => Features::default(),
             Err(Error::Perm(r)) if matches!(r.code, 500 | 502) => Features::default(),

@@ -6,6 +6,7 @@ use crate::control::check_line;
 use crate::error::{Error, Result};
 use crate::filetime::FileTime;
 use crate::interrupt::Interrupter;
+use crate::reconnect::Redo;
 use crate::session::Ftp;
 use crate::transfer::{Start, Step};
 use crate::zerocopy::{self, MoveError};
@@ -172,8 +173,13 @@ pub(crate) fn system_time(t: FileTime) -> SystemTime {
 impl Ftp {
     /// Downloads `remote` into the file at `local`. Returns the bytes transferred (not
     /// counting what a resume kept).
+    /// With reconnecting on, a download whose connection was lost starts again on a
+    /// new one (from the local file's size with `resume`).
     pub fn retr_file(&mut self, remote: impl AsRef<[u8]>, local: &Path, opts: FileOptions) -> Result<u64> {
-        self.retr_file_listed(remote.as_ref(), local, opts, None, None, false)
+        let remote = remote.as_ref();
+        self.reconnecting(("RETR", remote), Redo::Anytime, |ftp| {
+            ftp.retr_file_listed(remote, local, opts, None, None, false)
+        })
     }
 
     /// `retr_file` with what a listing said of the file: the result must hold
@@ -226,7 +232,8 @@ impl Ftp {
             0 // already complete
         } else {
             let rest = (offset > 0).then_some(offset);
-            match self.retr_into(remote, &mut file, Start::whole_file(rest, remote_size), Some(offset), &target) {
+            let start = Start::whole_file(rest, remote_size);
+            match self.retr_into(remote, &mut file, start, Some(offset), &target, &mut 0) {
                 Ok(n) => n,
                 Err(e) => {
                     // A part file that got nothing (RETR refused, say) is no use to a
@@ -282,14 +289,22 @@ impl Ftp {
     }
 
     /// Downloads `remote` into an open file at its current position (REST `rest` first
-    /// when given). Returns the bytes transferred.
+    /// when given). Returns the bytes transferred. With reconnecting on, a download
+    /// whose connection was lost continues on a new one after the bytes already
+    /// written (REST, where the server lists REST STREAM; else it fails).
     pub fn retr_to(&mut self, remote: impl AsRef<[u8]>, out: &mut File, rest: Option<u64>) -> Result<u64> {
         let remote = remote.as_ref();
         check_line("path", remote)?;
         let shown = Path::new("the output file");
         check_usable(out, true, shown)?;
-        // A REST must be answered 350, as for retr_file.
-        self.retr_into(remote, out, Start::whole_file(rest, None), None, shown)
+        let mut moved = 0u64;
+        self.reconnecting(("RETR", remote), Redo::Anytime, |ftp| {
+            let before = moved;
+            // A REST must be answered 350, as for retr_file.
+            let start = Start::whole_file(ftp.continue_at(rest, moved)?.rest, None);
+            ftp.retr_into(remote, out, start, None, shown, &mut moved).map(|_| moved - before)
+        })
+        .map(|_| moved)
     }
 
     /// The download itself; with `cut_at`, the file is cut to that length once the data
@@ -301,6 +316,7 @@ impl Ftp {
         start: Start,
         mut cut_at: Option<u64>,
         shown: &Path,
+        total: &mut u64,
     ) -> Result<u64> {
         let cmd = crate::control::verb_line("RETR", remote);
         let mut moved = 0u64;
@@ -345,6 +361,7 @@ impl Ftp {
             };
             if let Step::Moved(n) = step {
                 moved += n as u64;
+                *total += n as u64;
             }
             step
         })?;
@@ -360,8 +377,17 @@ impl Ftp {
     }
 
     /// Uploads the file at `local` to `remote`. Returns the bytes transferred.
+    /// With reconnecting on, it runs again on a new connection only with `resume`
+    /// (which asks the server's size first), or when the lost connection was found
+    /// before anything was sent.
     pub fn stor_file(&mut self, local: &Path, remote: impl AsRef<[u8]>, opts: FileOptions) -> Result<u64> {
         let remote = remote.as_ref();
+        let redo = if opts.resume { Redo::Anytime } else { Redo::Unsent };
+        let verb = if opts.append { "APPE" } else { "STOR" };
+        self.reconnecting((verb, remote), redo, |ftp| ftp.stor_file_now(local, remote, opts))
+    }
+
+    fn stor_file_now(&mut self, local: &Path, remote: &[u8], opts: FileOptions) -> Result<u64> {
         check_line("path", remote)?;
         if opts.append && opts.resume {
             return Err(Error::Invalid("an upload cannot both append and resume".into()));
@@ -423,7 +449,9 @@ impl Ftp {
         check_line("path", remote)?;
         check_usable(input, false, Path::new("the input file"))?;
         // A REST must be answered 350, as for stor_file.
-        self.stor_from("STOR", remote, input, Start::whole_file(rest, None))
+        self.reconnecting(("STOR", remote), Redo::Unsent, |ftp| {
+            ftp.stor_from("STOR", remote, input, Start::whole_file(rest, None))
+        })
     }
 
     fn stor_from(&mut self, verb: &str, remote: &[u8], input: &mut File, start: Start) -> Result<u64> {

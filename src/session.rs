@@ -11,6 +11,7 @@ use crate::interrupt::Interrupter;
 use crate::net::{self, Keepalive};
 use crate::params::{Login, Target};
 use crate::progress::{DEFAULT_PROGRESS_INTERVAL, ProgressSink};
+use crate::reconnect::{Reconnect, Redo};
 use crate::reply::Reply;
 use crate::stream::Stream;
 use crate::tls::{IMPLICIT_PORT, TlsConfig, TlsContext, TlsMode};
@@ -169,6 +170,8 @@ pub struct Ftp {
     /// The server and login of the last successful connect (and login): what `reopen`
     /// and a pool connect to. It outlives the connection, unlike `conn`.
     pub(crate) target: Option<Target>,
+    /// Reconnecting after a dropped connection (off unless set), and what it restores.
+    pub(crate) reconnect: Reconnect,
 }
 
 /// What a session knows of its current connection. `close` replaces it whole, so a
@@ -238,6 +241,7 @@ impl Default for Ftp {
             interrupter: Interrupter::default(),
             announced: None,
             target: None,
+            reconnect: Reconnect::default(),
         }
     }
 }
@@ -277,6 +281,8 @@ impl Ftp {
     ) -> Result<Reply> {
         self.forget_connection();
         self.target = None;
+        self.reconnect.at_home();
+        self.reconnect.lost = false;
         check_line("host", host)?;
         self.opts.timeout = timeout;
         self.opts.source_address = source;
@@ -480,15 +486,28 @@ impl Ftp {
     }
 
     /// Sends a command and returns its reply; 4xx/5xx are errors (ftplib's `sendcmd`).
+    /// With reconnecting on, it runs again on a new connection only when the lost one
+    /// was found before the command went out.
     pub fn sendcmd(&mut self, cmd: impl AsRef<[u8]>) -> Result<Reply> {
         let cmd = cmd.as_ref();
         check_line("command", cmd)?;
+        self.reconnecting(("", cmd), Redo::Unsent, |ftp| ftp.sendcmd_now(cmd))
+    }
+
+    /// `sendcmd` without reconnecting.
+    pub(crate) fn sendcmd_now(&mut self, cmd: &[u8]) -> Result<Reply> {
         self.idle()?;
         let verb = cmd.split(|&b| b == b' ').next().unwrap_or_default();
         if [&b"TYPE"[..], b"REIN", b"USER"].iter().any(|v| verb.eq_ignore_ascii_case(v)) {
             self.conn.current_type = None;
         }
+        if [&b"REIN"[..], b"USER"].iter().any(|v| verb.eq_ignore_ascii_case(v)) {
+            self.reconnect.at_home();
+        }
         let r = self.ctrl.command(cmd)?;
+        if r.class() == 2 {
+            self.reconnect.note_cwd(cmd, None);
+        }
         if r.class() == 2
             && verb.eq_ignore_ascii_case(b"OPTS")
             && cmd.get(5..9).is_some_and(|a| a.eq_ignore_ascii_case(b"MLST"))
@@ -614,6 +633,10 @@ impl Ftp {
     /// connection is encrypted: AUTH TLS first if it is not yet. After a login over TLS,
     /// PBSZ 0 and PROT P follow unless the TLS settings turn data protection off.
     pub fn login(&mut self, user: Option<&str>, passwd: Option<&str>, acct: Option<&str>) -> Result<Reply> {
+        self.without_reconnect(|ftp| ftp.login_now(user, passwd, acct))
+    }
+
+    fn login_now(&mut self, user: Option<&str>, passwd: Option<&str>, acct: Option<&str>) -> Result<Reply> {
         let (user, passwd) = Login::defaults(user, passwd);
         let acct = acct.unwrap_or("");
         check_line("user", &user)?;
@@ -667,6 +690,7 @@ impl Ftp {
             return Err(Error::State("not connected".into()));
         }
         self.conn.transfer = None;
+        self.reconnect.lost = false;
         let res = self.ctrl.command("QUIT").and_then(|r| if r.class() == 2 { Ok(r) } else { Err(Error::Reply(r)) });
         self.close();
         res
@@ -682,6 +706,7 @@ impl Ftp {
 
     /// Closes the connection without a word to the server (ftplib's `close`).
     pub fn close(&mut self) {
+        self.reconnect.lost = false;
         self.ctrl.detach();
         self.interrupter.set_control(None);
         self.interrupter.set_data(None);

@@ -10,6 +10,7 @@ use crate::filetime::FileTime;
 use crate::listing::MlsdEntry;
 use crate::parse;
 use crate::progress::{Flow, Meter, Stop};
+use crate::reconnect::Redo;
 use crate::reply::{LineError, LineReader, MAX_LINE, Reply};
 use crate::session::{Ftp, OpenTransfer, is_reply_error};
 use crate::session::{TYPE_ASCII, TYPE_BINARY};
@@ -87,7 +88,8 @@ impl Ftp {
     /// reply announced. The caller reads or writes, drops the connection, then calls
     /// `voidresp` (or `abort`).
     pub fn ntransfercmd(&mut self, cmd: impl AsRef<[u8]>, rest: Option<u64>) -> Result<(DataConn, Option<u64>)> {
-        self.ntransfercmd_typed(cmd.as_ref(), Start::at(rest), None)
+        let cmd = cmd.as_ref();
+        self.reconnecting(("", cmd), Redo::Unsent, |ftp| ftp.ntransfercmd_typed(cmd, Start::at(rest), None))
     }
 
     /// `ntransfercmd` that first puts the server in representation type `ty` (TYPE only
@@ -268,6 +270,9 @@ impl Ftp {
 
     /// Downloads with `cmd` in binary mode (TYPE I), passing each block of up to
     /// `blocksize` bytes to `callback` (ftplib's `retrbinary`). Returns the final reply.
+    /// With reconnecting on, a download whose connection was lost continues on a new
+    /// one at the first byte `callback` did not get (REST, where the server lists REST
+    /// STREAM; else it fails): no byte is delivered twice.
     pub fn retrbinary(
         &mut self,
         cmd: impl AsRef<[u8]>,
@@ -275,13 +280,37 @@ impl Ftp {
         rest: Option<u64>,
         mut callback: impl FnMut(&[u8]) -> Flow,
     ) -> Result<Reply> {
+        let cmd = cmd.as_ref();
         let mut buf = vec![0u8; blocksize.clamp(1, MAX_BLOCKSIZE)];
-        self.download(cmd.as_ref(), Start::at(rest), |conn| match conn.read_batched(&mut buf) {
-            Ok(0) => Step::End,
-            Ok(n) if callback(&buf[..n]).is_break() => Step::Stop(Error::Cancelled),
-            Ok(n) => Step::Moved(n),
-            Err(e) => Step::DataFailed(e),
+        let mut delivered = 0u64;
+        self.reconnecting(("", cmd), Redo::Anytime, |ftp| {
+            let start = ftp.continue_at(rest, delivered)?;
+            ftp.download(cmd, start, |conn| match conn.read_batched(&mut buf) {
+                Ok(0) => Step::End,
+                Ok(n) => {
+                    delivered += n as u64;
+                    if callback(&buf[..n]).is_break() { Step::Stop(Error::Cancelled) } else { Step::Moved(n) }
+                }
+                Err(e) => Step::DataFailed(e),
+            })
         })
+    }
+
+    /// Where a download runs again after a reconnect, once `delivered` bytes went to
+    /// the caller: at `rest` while nothing did, else `delivered` further on, with REST
+    /// held to 350 (a server ignoring it would send those bytes again), where the
+    /// server lists REST STREAM.
+    pub(crate) fn continue_at(&mut self, rest: Option<u64>, delivered: u64) -> Result<Start> {
+        if delivered == 0 {
+            return Ok(Start::at(rest));
+        }
+        if !self.features()?.has("REST STREAM") {
+            return Err(Error::Proto(format!(
+                "the connection was lost after {delivered} bytes were delivered, and the server lists no \
+                 REST STREAM to continue from there"
+            )));
+        }
+        Ok(Start { rest: Some(rest.unwrap_or(0) + delivered), size_hint: None, strict_rest: true })
     }
 
     /// A binary download (TYPE I) whose bytes `step` moves out of the data connection,
@@ -323,6 +352,10 @@ impl Ftp {
     pub fn retrlines(&mut self, cmd: impl AsRef<[u8]>, mut callback: impl FnMut(&[u8]) -> Flow) -> Result<Reply> {
         let cmd = cmd.as_ref();
         check_line("command", cmd)?;
+        self.reconnecting(("", cmd), Redo::Safe, |ftp| ftp.retrlines_now(cmd, &mut callback))
+    }
+
+    fn retrlines_now(&mut self, cmd: &[u8], callback: &mut impl FnMut(&[u8]) -> Flow) -> Result<Reply> {
         self.metered(|this, meter| {
             let conn = this.metered_open(meter, cmd, TYPE_ASCII, Start::at(None))?;
             let mut reader = LineReader::new(conn);
@@ -376,24 +409,27 @@ impl Ftp {
         mut callback: impl FnMut(&[u8]) -> Flow,
     ) -> Result<Reply> {
         let mut buf = vec![0u8; blocksize.clamp(1, MAX_BLOCKSIZE)];
-        self.upload(cmd.as_ref(), Start::at(rest), |conn| {
-            let n = loop {
-                match source.read(&mut buf) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Step::Stop(source_error(e)),
+        let cmd = cmd.as_ref();
+        self.reconnecting(("", cmd), Redo::Unsent, |ftp| {
+            ftp.upload(cmd, Start::at(rest), |conn| {
+                let n = loop {
+                    match source.read(&mut buf) {
+                        Ok(n) => break n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Step::Stop(source_error(e)),
+                    }
+                };
+                if n == 0 {
+                    return Step::End;
                 }
-            };
-            if n == 0 {
-                return Step::End;
-            }
-            if let Err(e) = conn.write_all(&buf[..n]) {
-                return Step::DataFailed(e);
-            }
-            if callback(&buf[..n]).is_break() {
-                return Step::Stop(Error::Cancelled);
-            }
-            Step::Moved(n)
+                if let Err(e) = conn.write_all(&buf[..n]) {
+                    return Step::DataFailed(e);
+                }
+                if callback(&buf[..n]).is_break() {
+                    return Step::Stop(Error::Cancelled);
+                }
+                Step::Moved(n)
+            })
         })
     }
 
@@ -438,6 +474,15 @@ impl Ftp {
     ) -> Result<Reply> {
         let cmd = cmd.as_ref();
         check_line("command", cmd)?;
+        self.reconnecting(("", cmd), Redo::Unsent, |ftp| ftp.storlines_now(cmd, source, &mut callback))
+    }
+
+    fn storlines_now(
+        &mut self,
+        cmd: &[u8],
+        source: &mut dyn Read,
+        callback: &mut impl FnMut(&[u8]) -> Flow,
+    ) -> Result<Reply> {
         self.metered(|this, meter| {
             let mut conn = this.metered_open(meter, cmd, TYPE_ASCII, Start::at(None))?;
             let mut pending: Vec<u8> = Vec::new();
@@ -529,11 +574,14 @@ impl Ftp {
         for f in facts {
             check_line("fact", f)?;
         }
-        if !facts.is_empty() {
-            let list: String = facts.iter().map(|f| format!("{f};")).collect();
-            self.sendcmd(format!("OPTS MLST {list}"))?;
-        }
-        self.retrlines(optional_arg("MLSD", path), |line| callback(&MlsdEntry::parse(line)))
+        let line = optional_arg("MLSD", path);
+        self.reconnecting(("", &line), Redo::Safe, |ftp| {
+            if !facts.is_empty() {
+                let list: String = facts.iter().map(|f| format!("{f};")).collect();
+                ftp.sendcmd(format!("OPTS MLST {list}"))?;
+            }
+            ftp.retrlines(&line, |line| callback(&MlsdEntry::parse(line)))
+        })
     }
 
     /// NLST with optional arguments; each name goes to `callback` (ftplib's `nlst`).
@@ -603,6 +651,10 @@ impl Ftp {
     pub fn list_entries(&mut self, path: impl AsRef<[u8]>, mut callback: impl FnMut(&Entry) -> Flow) -> Result<Reply> {
         let path = path.as_ref();
         check_line("path", path)?;
+        self.reconnecting(("LIST", path), Redo::Safe, |ftp| ftp.list_entries_now(path, &mut callback))
+    }
+
+    fn list_entries_now(&mut self, path: &[u8], callback: &mut impl FnMut(&Entry) -> Flow) -> Result<Reply> {
         if self.features()?.has("MLST") {
             if self.conn.mlst_facts_chosen {
                 self.all_mlst_facts()?;

@@ -130,6 +130,18 @@ pub struct Transcript {
     pub tls_sni: Vec<Option<String>>,
     /// Third-party data connections (`IntruderConnect`) the client dropped.
     pub intruders_dropped: usize,
+    /// For a server made with `start_sequence`: the index in `commands` at which each
+    /// control connection's commands begin.
+    pub connection_starts: Vec<usize>,
+}
+
+impl Transcript {
+    /// The commands of control connection `i` (from 0) of a `start_sequence` server.
+    pub fn commands_of(&self, i: usize) -> &[String] {
+        let start = self.connection_starts.get(i).copied().unwrap_or(self.commands.len());
+        let end = self.connection_starts.get(i + 1).copied().unwrap_or(self.commands.len());
+        &self.commands[start..end]
+    }
 }
 
 /// A connection, plain or TLS (server side).
@@ -215,6 +227,35 @@ impl FakeServer {
     /// (implicit FTPS), before the script runs.
     pub fn start_tls(script: Vec<Step>, acceptor: SslAcceptor, implicit: bool) -> FakeServer {
         FakeServer::start_with(script, Some(acceptor), implicit)
+    }
+
+    /// Binds 127.0.0.1:0 and runs the scripts one after the other, script i for the
+    /// i-th control connection accepted (each after the one before has ended: the
+    /// server closes a connection when its script ends). For clients that reconnect.
+    pub fn start_sequence(scripts: Vec<Vec<Step>>) -> FakeServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind fake server");
+        let addr = listener.local_addr().unwrap();
+        let transcript = Arc::new(Mutex::new(Transcript::default()));
+        let shared = Arc::clone(&transcript);
+        let handle = thread::Builder::new()
+            .name(format!("fake-ftp-seq-{}", addr.port()))
+            .spawn(move || {
+                let mut res = Ok(());
+                for (i, script) in scripts.into_iter().enumerate() {
+                    let start = shared.lock().unwrap().commands.len();
+                    shared.lock().unwrap().connection_starts.push(start);
+                    res = run_on(&listener, script, None, false, &shared).map_err(|e| format!("connection {i}: {e}"));
+                    if res.is_err() {
+                        break;
+                    }
+                }
+                if let Err(msg) = &res {
+                    eprintln!("fake server: {msg}");
+                }
+                res
+            })
+            .expect("spawn fake server");
+        FakeServer { addr, port: addr.port(), transcript, handle: Some(handle) }
     }
 
     /// Like `start_tls` (explicit), with another acceptor (another certificate) for the
@@ -339,6 +380,18 @@ fn run(
         do_step(&mut st, step, transcript).map_err(|e| format!("step {i} {shown}: {e}"))?;
     }
     Ok(())
+}
+
+/// `run` for one connection of a listener that serves several (`start_sequence`).
+fn run_on(
+    listener: &TcpListener,
+    script: Vec<Step>,
+    tls: Option<SslAcceptor>,
+    implicit: bool,
+    transcript: &Mutex<Transcript>,
+) -> Result<(), String> {
+    let listener = listener.try_clone().map_err(|e| e.to_string())?;
+    run(listener, script, tls, None, implicit, transcript)
 }
 
 fn ctrl(st: &mut State) -> Result<&mut Control, String> {

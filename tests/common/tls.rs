@@ -125,6 +125,17 @@ pub fn wrong_host_acceptor() -> SslAcceptor {
     build(&identities().wrong_host, None)
 }
 
+/// The fake server's certificate (for 127.0.0.1 and localhost) and its key, written as
+/// PEM files into `dir`, for a real server a test starts itself; clients trust it
+/// through `ca_file()`.
+pub fn server_files(dir: &std::path::Path) -> (PathBuf, PathBuf) {
+    let id = &identities().good;
+    let (cert, key) = (dir.join("server.pem"), dir.join("server.key"));
+    std::fs::write(&cert, id.cert.to_pem().unwrap()).unwrap();
+    std::fs::write(&key, id.key.private_key_to_pem_pkcs8().unwrap()).unwrap();
+    (cert, key)
+}
+
 /// The fake server's certificate for 127.0.0.1 and localhost.
 pub fn server_cert() -> X509 {
     identities().good.cert.clone()
