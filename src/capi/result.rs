@@ -102,6 +102,9 @@ pub(crate) enum Failure {
     Null(&'static str),
     /// Another object the call reads is in use by another thread; names it.
     Busy(String),
+    /// A code and message made by the C layer (a mirror that went on past failures
+    /// returns the first one's code).
+    Coded(ftp_result, String),
 }
 
 impl From<Error> for Failure {
@@ -116,6 +119,7 @@ impl Failure {
             Failure::Core(e) => e.kind().into(),
             Failure::Null(_) => FTP_E_NULL,
             Failure::Busy(_) => FTP_E_BUSY,
+            Failure::Coded(code, _) => *code,
         }
     }
 
@@ -124,6 +128,7 @@ impl Failure {
             Failure::Core(e) => e.to_string(),
             Failure::Null(what) => format!("{what} is NULL"),
             Failure::Busy(what) => format!("{what} is in use by another thread"),
+            Failure::Coded(_, message) => message.clone(),
         }
     }
 }

@@ -44,6 +44,8 @@ pub(crate) struct State {
     /// Storage for strings handed out (welcome, reply text, paths): each valid until
     /// the next call on the handle.
     pub strings: Strings,
+    /// The mirror's parallelism and the last mirror's failures.
+    pub mirror: super::mirror::MirrorState,
 }
 
 impl Object for State {
