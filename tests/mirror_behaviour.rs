@@ -778,3 +778,273 @@ fn an_upload_the_server_refuses_is_a_failure_and_nothing_is_deleted_beside_it() 
     let t = server.finish();
     assert!(!t.commands.iter().any(|c| c.starts_with("DELE")), "{:?}", t.commands);
 }
+
+/// A private pyftpdlib server (several connections at once, unlike the fake server)
+/// for the parallel mirror: user "u" (password "p") at `root`, at most `per_ip`
+/// connections from one address (0: no limit); files under `root/locked` may be listed
+/// but not fetched, `root/hidden` may not even be entered. None where pyftpdlib is
+/// missing (outside CI, where that fails the test instead).
+struct PyServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+const PY_SERVER: &str = r#"
+import logging, sys
+logging.basicConfig(level=logging.ERROR)
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
+root, per_ip = sys.argv[1], int(sys.argv[2])
+a = DummyAuthorizer()
+a.add_user("u", "p", root, perm="elradfmwMT")
+import os
+for d, perm in (("locked", "el"), ("hidden", "")):
+    if os.path.isdir(root + "/" + d):
+        a.override_perm("u", root + "/" + d, perm, recursive=True)
+FTPHandler.authorizer = a
+s = FTPServer(("127.0.0.1", 0), FTPHandler)
+s.max_cons_per_ip = per_ip
+print(s.socket.getsockname()[1], flush=True)
+s.serve_forever(handle_exit=False)
+"#;
+
+impl PyServer {
+    fn start(root: &std::path::Path, per_ip: u32) -> Option<PyServer> {
+        use std::io::BufRead;
+        let spawned = std::process::Command::new("python3")
+            .args(["-c", PY_SERVER])
+            .arg(root)
+            .arg(per_ip.to_string())
+            .stdout(std::process::Stdio::piped())
+            .spawn();
+        let mut child = match spawned {
+            Ok(c) => c,
+            Err(e) => return no_server(&format!("python3: {e}")),
+        };
+        let mut line = String::new();
+        let out = child.stdout.take().unwrap();
+        let _ = std::io::BufReader::new(out).read_line(&mut line);
+        match line.trim().parse() {
+            Ok(port) => Some(PyServer { child, port }),
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                no_server("pyftpdlib did not start")
+            }
+        }
+    }
+
+    fn session(&self) -> Ftp {
+        let mut ftp = Ftp::new();
+        ftp.connect("127.0.0.1", self.port, Some(std::time::Duration::from_secs(20)), None).unwrap();
+        ftp.login(Some("u"), Some("p"), None).unwrap();
+        ftp
+    }
+}
+
+fn no_server(why: &str) -> Option<PyServer> {
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "the parallel mirror tests need pyftpdlib: {why}");
+    eprintln!("skipped: {why}");
+    None
+}
+
+impl Drop for PyServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A tree of `dirs` directories of `files` small files each, one big file, and the
+/// directories "locked" (files refused) and "hidden" (not listable) with a file each.
+fn make_tree(root: &std::path::Path, dirs: usize, files: usize) {
+    for d in 0..dirs {
+        let dir = root.join(format!("d{d}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in 0..files {
+            std::fs::write(dir.join(format!("f{f}")), format!("{d}/{f}").repeat(100 + f)).unwrap();
+        }
+    }
+    std::fs::write(root.join("big"), (0..3_000_000u32).map(|i| (i % 251) as u8).collect::<Vec<_>>()).unwrap();
+    for d in ["locked", "hidden"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+        std::fs::write(root.join(d).join("secret"), b"no").unwrap();
+    }
+}
+
+/// Every file under `dir`, relative path and bytes, sorted.
+fn files_under(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A mirror's steps as a sorted set (a parallel mirror reports in another order).
+fn steps(seen: &[(MirrorAction, String)]) -> Vec<(String, String)> {
+    let mut v: Vec<_> = seen.iter().map(|(a, p)| (format!("{a:?}"), p.clone())).collect();
+    v.sort();
+    v
+}
+
+/// Sessions from connect parameters, counted: how many were given, how many refused.
+struct Counted {
+    params: ftp::ConnectParams,
+    given: std::sync::atomic::AtomicUsize,
+    refused: std::sync::atomic::AtomicUsize,
+}
+
+impl ftp::SessionSource for Counted {
+    fn take(&self) -> ftp::Result<Ftp> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let r = self.params.open();
+        if r.is_ok() { &self.given } else { &self.refused }.fetch_add(1, SeqCst);
+        r
+    }
+}
+
+#[test]
+fn a_parallel_mirror_gets_what_a_serial_one_gets_failures_included() {
+    let root = temp_dir("par-src");
+    make_tree(&root, 6, 25);
+    let Some(server) = PyServer::start(&root, 0) else { return };
+    let mut ftp = server.session();
+    let opts = |parallel| MirrorOptions { delete: true, parallel, ..MirrorOptions::default() };
+    let serial_dir = temp_dir("par-serial");
+    let parallel_dir = temp_dir("par-parallel");
+    for dir in [&serial_dir, &parallel_dir] {
+        // Local extras: kept beside the refused files, deleted where all went well.
+        std::fs::create_dir_all(dir.join("locked")).unwrap();
+        std::fs::create_dir_all(dir.join("d1")).unwrap();
+        std::fs::write(dir.join("locked/extra"), b"x").unwrap();
+        std::fs::write(dir.join("d1/extra"), b"x").unwrap();
+    }
+    let mut seen_serial = Vec::new();
+    let serial = ftp
+        .mirror_download("/", &serial_dir, &opts(1), &mut |a, p: &[u8], _| {
+            seen_serial.push((a, String::from_utf8_lossy(p).into_owned()));
+            Flow::Continue(())
+        })
+        .unwrap();
+    let counted = Counted { params: ftp.connect_params().unwrap(), given: 0.into(), refused: 0.into() };
+    let main_thread = std::thread::current().id();
+    let mut seen_parallel = Vec::new();
+    let parallel = ftp
+        .mirror_download_with(
+            "/",
+            &parallel_dir,
+            &opts(4),
+            &mut |a, p: &[u8], _| {
+                assert_eq!(std::thread::current().id(), main_thread, "the sink is called on the caller's thread");
+                seen_parallel.push((a, String::from_utf8_lossy(p).into_owned()));
+                Flow::Continue(())
+            },
+            &counted,
+        )
+        .unwrap();
+    // Up to 3 more sessions (fewer only if the others took every file first).
+    let given = counted.given.load(std::sync::atomic::Ordering::SeqCst);
+    assert!((1..=3).contains(&given), "{given} more sessions");
+
+    let mut failed: Vec<_> =
+        serial.failures.iter().map(|f| (String::from_utf8_lossy(&f.path).into_owned(), f.reply_code)).collect();
+    failed.sort();
+    assert_eq!(failed, [("hidden".to_string(), Some(550)), ("locked/secret".to_string(), Some(550))]);
+    let mut failed_parallel = parallel.failures.clone();
+    failed_parallel.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut failed_serial = serial.failures.clone();
+    failed_serial.sort_by(|a, b| a.path.cmp(&b.path));
+    assert_eq!(failed_parallel, failed_serial);
+    assert_eq!(
+        (parallel.files_transferred, parallel.bytes_transferred, parallel.deleted, parallel.dirs_created),
+        (serial.files_transferred, serial.bytes_transferred, serial.deleted, serial.dirs_created)
+    );
+    assert_eq!(serial.files_transferred, 6 * 25 + 1);
+    assert_eq!(steps(&seen_parallel), steps(&seen_serial));
+    let want: Vec<_> =
+        files_under(&root).into_iter().filter(|(p, _)| !p.contains("locked") && !p.contains("hidden")).collect();
+    for dir in [&serial_dir, &parallel_dir] {
+        let mut got = files_under(dir);
+        got.retain(|(p, _)| p != "locked/extra");
+        assert_eq!(got.len(), want.len());
+        assert!(got == want, "the copy in {} differs", dir.display());
+        assert!(dir.join("locked/extra").exists(), "deleted beside a refused file");
+        assert!(!dir.join("d1/extra").exists(), "not deleted where everything worked");
+    }
+    // The mirror's session is where it was, and usable.
+    assert_eq!(ftp.pwd().unwrap(), b"/");
+    ftp.quit().unwrap();
+}
+
+#[test]
+fn a_parallel_mirror_shrinks_to_the_connections_the_server_allows() {
+    let root = temp_dir("par-limit-src");
+    make_tree(&root, 3, 20);
+    // Two connections per address: the mirror's own and one more.
+    let Some(server) = PyServer::start(&root, 2) else { return };
+    let mut ftp = server.session();
+    let counted = Counted { params: ftp.connect_params().unwrap(), given: 0.into(), refused: 0.into() };
+    let dir = temp_dir("par-limit-dst");
+    let opts = MirrorOptions { parallel: 8, ..MirrorOptions::default() };
+    let stats = ftp.mirror_download_with("/", &dir, &opts, &mut |_, _, _| Flow::Continue(()), &counted).unwrap();
+    use std::sync::atomic::Ordering::SeqCst;
+    assert!(counted.given.load(SeqCst) <= 1, "more sessions than the server allows");
+    assert!(counted.refused.load(SeqCst) >= 6, "refused: {}", counted.refused.load(SeqCst));
+    assert_eq!(stats.files_transferred, 3 * 20 + 1);
+    assert_eq!(stats.failures.len(), 2, "only the locked and hidden entries: {:?}", stats.failures);
+    let want: Vec<_> =
+        files_under(&root).into_iter().filter(|(p, _)| !p.contains("locked") && !p.contains("hidden")).collect();
+    assert!(files_under(&dir) == want, "the copy differs");
+
+    // And a source that gives nothing: the mirror's own session does all of it.
+    let dir2 = temp_dir("par-none-dst");
+    struct Nothing;
+    impl ftp::SessionSource for Nothing {
+        fn take(&self) -> ftp::Result<Ftp> {
+            Err(ftp::Error::Temp(ftp::Reply { code: 421, lines: vec![b"421 Too many connections".to_vec()] }))
+        }
+    }
+    let stats = ftp.mirror_download_with("/", &dir2, &opts, &mut |_, _, _| Flow::Continue(()), &Nothing).unwrap();
+    assert_eq!(stats.files_transferred, 3 * 20 + 1);
+    assert!(files_under(&dir2) == want, "the copy differs");
+    ftp.quit().unwrap();
+}
+
+#[test]
+fn a_parallel_upload_sends_the_tree_and_reports_as_a_serial_one() {
+    let root = temp_dir("par-up-server");
+    std::fs::create_dir_all(root.join("in")).unwrap();
+    let local = temp_dir("par-up-local");
+    for d in 0..4 {
+        std::fs::create_dir_all(local.join(format!("d{d}"))).unwrap();
+        for f in 0..15 {
+            std::fs::write(local.join(format!("d{d}/f{f}")), format!("{d}:{f}").repeat(50 + f)).unwrap();
+        }
+    }
+    let Some(server) = PyServer::start(&root, 0) else { return };
+    let mut ftp = server.session();
+    std::fs::write(root.join("in/old"), b"gone soon").unwrap();
+    let opts = MirrorOptions { parallel: 4, delete: true, ..MirrorOptions::default() };
+    let mut puts = 0;
+    let stats = ftp
+        .mirror_upload(&local, "/in", &opts, &mut |a, _, _| {
+            puts += usize::from(a == MirrorAction::Put);
+            Flow::Continue(())
+        })
+        .unwrap();
+    assert_eq!((stats.files_transferred, puts, stats.deleted, stats.failures.len()), (60, 60, 1, 0));
+    assert!(files_under(&root.join("in")) == files_under(&local), "the upload differs");
+    ftp.quit().unwrap();
+}
