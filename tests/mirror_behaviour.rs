@@ -856,7 +856,8 @@ impl Drop for PyServer {
     }
 }
 
-/// A tree of `dirs` directories of `files` small files each, one big file, and the
+/// A tree of `dirs` directories of `files` small files each (and 4 more in two
+/// levels of subdirectories), one big file, and the
 /// directories "locked" (files refused) and "hidden" (not listable) with a file each.
 fn make_tree(root: &std::path::Path, dirs: usize, files: usize) {
     for d in 0..dirs {
@@ -865,6 +866,12 @@ fn make_tree(root: &std::path::Path, dirs: usize, files: usize) {
         for f in 0..files {
             std::fs::write(dir.join(format!("f{f}")), format!("{d}/{f}").repeat(100 + f)).unwrap();
         }
+        // One level deeper: listed by the workers while the walk goes on.
+        std::fs::create_dir_all(dir.join("sub/subsub")).unwrap();
+        for f in 0..3 {
+            std::fs::write(dir.join(format!("sub/s{f}")), format!("sub {d}/{f}")).unwrap();
+        }
+        std::fs::write(dir.join("sub/subsub/deep"), format!("deep {d}")).unwrap();
     }
     std::fs::write(root.join("big"), (0..3_000_000u32).map(|i| (i % 251) as u8).collect::<Vec<_>>()).unwrap();
     for d in ["locked", "hidden"] {
@@ -971,7 +978,7 @@ fn a_parallel_mirror_gets_what_a_serial_one_gets_failures_included() {
         (parallel.files_transferred, parallel.bytes_transferred, parallel.deleted, parallel.dirs_created),
         (serial.files_transferred, serial.bytes_transferred, serial.deleted, serial.dirs_created)
     );
-    assert_eq!(serial.files_transferred, 6 * 25 + 1);
+    assert_eq!(serial.files_transferred, 6 * (25 + 4) + 1);
     assert_eq!(steps(&seen_parallel), steps(&seen_serial));
     let want: Vec<_> =
         files_under(&root).into_iter().filter(|(p, _)| !p.contains("locked") && !p.contains("hidden")).collect();
@@ -1002,7 +1009,7 @@ fn a_parallel_mirror_shrinks_to_the_connections_the_server_allows() {
     use std::sync::atomic::Ordering::SeqCst;
     assert!(counted.given.load(SeqCst) <= 1, "more sessions than the server allows");
     assert!(counted.refused.load(SeqCst) >= 6, "refused: {}", counted.refused.load(SeqCst));
-    assert_eq!(stats.files_transferred, 3 * 20 + 1);
+    assert_eq!(stats.files_transferred, 3 * (20 + 4) + 1);
     assert_eq!(stats.failures.len(), 2, "only the locked and hidden entries: {:?}", stats.failures);
     let want: Vec<_> =
         files_under(&root).into_iter().filter(|(p, _)| !p.contains("locked") && !p.contains("hidden")).collect();
@@ -1017,7 +1024,7 @@ fn a_parallel_mirror_shrinks_to_the_connections_the_server_allows() {
         }
     }
     let stats = ftp.mirror_download_with("/", &dir2, &opts, &mut |_, _, _| Flow::Continue(()), &Nothing).unwrap();
-    assert_eq!(stats.files_transferred, 3 * 20 + 1);
+    assert_eq!(stats.files_transferred, 3 * (20 + 4) + 1);
     assert!(files_under(&dir2) == want, "the copy differs");
     ftp.quit().unwrap();
 }
@@ -1032,6 +1039,8 @@ fn a_parallel_upload_sends_the_tree_and_reports_as_a_serial_one() {
         for f in 0..15 {
             std::fs::write(local.join(format!("d{d}/f{f}")), format!("{d}:{f}").repeat(50 + f)).unwrap();
         }
+        std::fs::create_dir_all(local.join(format!("d{d}/inner"))).unwrap();
+        std::fs::write(local.join(format!("d{d}/inner/x")), format!("inner {d}")).unwrap();
     }
     let Some(server) = PyServer::start(&root, 0) else { return };
     let mut ftp = server.session();
@@ -1044,7 +1053,7 @@ fn a_parallel_upload_sends_the_tree_and_reports_as_a_serial_one() {
             Flow::Continue(())
         })
         .unwrap();
-    assert_eq!((stats.files_transferred, puts, stats.deleted, stats.failures.len()), (60, 60, 1, 0));
+    assert_eq!((stats.files_transferred, puts, stats.deleted, stats.failures.len()), (64, 64, 1, 0));
     assert!(files_under(&root.join("in")) == files_under(&local), "the upload differs");
     ftp.quit().unwrap();
 }

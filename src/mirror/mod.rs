@@ -20,7 +20,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 mod workers;
 pub use workers::SessionSource;
-use workers::{Job, Outcome, Shared, Task, Workers};
+use workers::{Job, Outcome, Product, Shared, Task, Workers};
 
 /// What a mirror does with symbolic links the listing shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -323,12 +323,25 @@ struct Run<'s, 'c> {
     pending: HashMap<usize, Pending>,
     next_id: usize,
     dirs: Vec<DirState>,
+    /// Directories whose listing a worker was asked for ahead of the walk: the job.
+    listings: HashMap<Vec<u8>, usize>,
+    /// The ids of those jobs, and the listings that came back for them.
+    listing_ids: HashSet<usize>,
+    listed: HashMap<usize, Result<Vec<Entry>>>,
 }
 
 /// Errors that end a mirror whichever entry they came from: the caller's cancel or
 /// interrupt. (A session that is no longer usable ends it too.)
 fn ends_mirror(e: &Error) -> bool {
     matches!(e.kind(), ErrorKind::Cancelled | ErrorKind::Interrupted)
+}
+
+/// A transfer's bytes (a listing moves none that count).
+fn moved(result: Result<Product>) -> Result<u64> {
+    result.map(|p| match p {
+        Product::Moved(n) => n,
+        Product::Listed(_) => 0,
+    })
 }
 
 /// `base` and `rel` joined: a remote path any session can use.
@@ -362,6 +375,9 @@ impl<'s, 'c> Run<'s, 'c> {
             pending: HashMap::new(),
             next_id: 0,
             dirs: Vec::new(),
+            listings: HashMap::new(),
+            listing_ids: HashSet::new(),
+            listed: HashMap::new(),
         }
     }
 
@@ -410,10 +426,45 @@ impl<'s, 'c> Run<'s, 'c> {
                 self.poll(ftp)
             }
             None => {
-                let result = task.run(ftp, Some(name));
+                let result = moved(task.run(ftp, Some(name)));
                 self.finish(ftp, id, result, true)
             }
         }
+    }
+
+    /// With workers: asks one to list the directory `rel` ahead of the walk.
+    fn prefetch(&mut self, base: &[u8], rel: &[u8]) {
+        let Some(w) = self.workers else { return };
+        let id = self.next_id;
+        self.next_id += 1;
+        self.listing_ids.insert(id);
+        self.listings.insert(rel.to_vec(), id);
+        w.shared.push(Job { id, task: Task::List { remote: remote_path(base, rel) } });
+    }
+
+    /// The listing of `rel`: a worker's, if one was asked for it (taken back and done
+    /// here if none has started it), else the mirror's own session's.
+    fn listing(&mut self, ftp: &mut Ftp, base: &[u8], rel: &[u8]) -> Result<Vec<Entry>> {
+        if let (Some(id), Some(w)) = (self.listings.remove(rel), self.workers) {
+            if w.shared.take(id).is_some() {
+                self.listing_ids.remove(&id);
+            } else {
+                loop {
+                    if let Some(listed) = self.listed.remove(&id) {
+                        return listed;
+                    }
+                    match w.results.recv_timeout(Duration::from_millis(50)) {
+                        Ok(outcome) => self.outcome(ftp, outcome)?,
+                        Err(RecvTimeoutError::Timeout) if ftp.interrupter().requested() => {
+                            return Err(Error::Interrupted);
+                        }
+                        Err(RecvTimeoutError::Timeout) => {}
+                        Err(RecvTimeoutError::Disconnected) => break,
+                    }
+                }
+            }
+        }
+        ftp.remote_entries(base, rel)
     }
 
     /// A transfer ended (`ours`: on the mirror's own session).
@@ -452,6 +503,8 @@ impl<'s, 'c> Run<'s, 'c> {
 
     /// `here`: the mirror's session is in the directory (a remote name is enough).
     fn settle(&mut self, ftp: &mut Ftp, dir: usize, here: bool) -> Result<()> {
+        // With workers listing ahead, the session may be anywhere.
+        let here = here && self.workers.is_none();
         let d = &mut self.dirs[dir];
         if d.outstanding > 0 || d.deletion.is_none() {
             return Ok(());
@@ -478,7 +531,15 @@ impl<'s, 'c> Run<'s, 'c> {
 
     fn outcome(&mut self, ftp: &mut Ftp, outcome: Outcome) -> Result<()> {
         match outcome {
-            Outcome::Done { id, result } => self.finish(ftp, id, result, false),
+            Outcome::Done { id, result } if self.listing_ids.remove(&id) => {
+                let entries = result.map(|p| match p {
+                    Product::Listed(entries) => entries,
+                    Product::Moved(_) => Vec::new(),
+                });
+                self.listed.insert(id, entries);
+                Ok(())
+            }
+            Outcome::Done { id, result } => self.finish(ftp, id, moved(result), false),
             Outcome::Back(job) => {
                 if let Some(w) = self.workers {
                     w.shared.push(job);
@@ -498,8 +559,11 @@ impl<'s, 'c> Run<'s, 'c> {
                 break;
             }
             if let Some(job) = w.shared.try_pop() {
-                let result = job.task.run(ftp, None);
-                self.finish(ftp, job.id, result, true)?;
+                // A listing no one needs any more (of a directory then refused) is left.
+                if !self.listing_ids.remove(&job.id) {
+                    let result = moved(job.task.run(ftp, None));
+                    self.finish(ftp, job.id, result, true)?;
+                }
                 continue;
             }
             match w.results.recv_timeout(Duration::from_millis(50)) {
@@ -655,7 +719,7 @@ impl Ftp {
         run: &mut Run,
     ) -> Result<()> {
         check_depth(rel)?;
-        let entries = match self.remote_entries(base, rel) {
+        let entries = match run.listing(self, base, rel) {
             Ok(entries) => entries,
             // A subdirectory that cannot be listed is a failure of its own.
             Err(e) if !rel.is_empty() => return run.entry_error(self, rel, e),
@@ -748,6 +812,17 @@ impl Ftp {
         }
         if run.opts.delete && all_named {
             run.plan_deletion(self, dir, Deletion::Local { rel: rel.to_vec(), seen, owners: owners.clone() })?;
+        }
+        if run.workers.is_some() {
+            // The subdirectories to be walked are listed by workers meanwhile.
+            for (path, _, unique) in &subdirs {
+                let walked = check_depth(path).is_ok()
+                    && !unique.as_ref().is_some_and(|u| run.walking.contains(u))
+                    && std::fs::symlink_metadata(local_path(local_base, path)).map_or(true, |m| m.is_dir());
+                if walked {
+                    run.prefetch(base, path);
+                }
+            }
         }
         for (path, name, unique) in subdirs {
             check_depth(&path)?;
@@ -921,7 +996,7 @@ impl Ftp {
     /// `base` is None when the remote tree does not exist yet (a dry run's new directory).
     fn mirror_up_dir(&mut self, base: Option<&[u8]>, rel: &[u8], local_base: &Path, run: &mut Run) -> Result<()> {
         check_depth(rel)?;
-        let remote: Vec<Entry> = match base.map(|base| self.remote_entries(base, rel)) {
+        let remote: Vec<Entry> = match base.map(|base| run.listing(self, base, rel)) {
             Some(Ok(entries)) => entries,
             Some(Err(e)) if !rel.is_empty() => return run.entry_error(self, rel, e),
             Some(Err(e)) => return Err(e),
@@ -975,8 +1050,14 @@ impl Ftp {
                 let exists = there.is_some_and(|e| e.kind == EntryType::Dir);
                 if !exists {
                     run.report(MirrorAction::MakeDir, &path, None)?;
+                    // By name in the directory, or (with workers listing ahead, so the
+                    // session may be anywhere) by the whole path.
+                    let made = match (run.workers, base) {
+                        (Some(_), Some(base)) => remote_path(base, &path),
+                        _ => name.clone(),
+                    };
                     if !run.opts.dry_run
-                        && let Err(e) = self.mkd(name)
+                        && let Err(e) = self.mkd(&made)
                     {
                         run.dirs[index].failed = true;
                         run.entry_error(self, &path, e)?;
@@ -1042,6 +1123,13 @@ impl Ftp {
                 doomed.push((path, e.name.clone()));
             }
             run.plan_deletion(self, index, Deletion::Remote(doomed))?;
+        }
+        if let Some(base) = base.filter(|_| run.workers.is_some()) {
+            for (path, exists) in &subdirs {
+                if *exists {
+                    run.prefetch(base, path);
+                }
+            }
         }
         for (path, exists) in subdirs {
             self.mirror_up_dir(base.filter(|_| exists), &path, local_base, run)?;

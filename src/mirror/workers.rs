@@ -1,6 +1,7 @@
 //! A parallel mirror's extra sessions: where they come from (`SessionSource`), and the
 //! threads that run transfers on them while the mirror's own session walks the tree.
 
+use crate::entry::Entry;
 use crate::error::{Error, Result};
 use crate::files::FileOptions;
 use crate::filetime::FileTime;
@@ -37,23 +38,47 @@ impl SessionSource for ConnectParams {
     }
 }
 
-/// One transfer, with remote paths absolute (a worker's working directory is its own).
+/// One transfer or listing, with remote paths absolute (a worker's working directory
+/// is its own).
 pub(super) enum Task {
-    Get { remote: Vec<u8>, local: PathBuf, opts: FileOptions, size: Option<u64>, modified: Option<FileTime> },
-    Put { local: PathBuf, remote: Vec<u8> },
+    Get {
+        remote: Vec<u8>,
+        local: PathBuf,
+        opts: FileOptions,
+        size: Option<u64>,
+        modified: Option<FileTime>,
+    },
+    Put {
+        local: PathBuf,
+        remote: Vec<u8>,
+    },
+    /// A directory listed ahead of the walk (CWD there, then MLSD or LIST).
+    List {
+        remote: Vec<u8>,
+    },
+}
+
+/// What a task gave.
+pub(super) enum Product {
+    Moved(u64),
+    Listed(Vec<Entry>),
 }
 
 impl Task {
-    /// Runs the transfer on `ftp`; `remote` replaces the task's own remote path (the
-    /// mirror's session, in the directory, uses the bare name).
-    pub(super) fn run(&self, ftp: &mut Ftp, remote: Option<&[u8]>) -> Result<u64> {
+    /// Runs the task on `ftp`; `remote` replaces its own remote path (the mirror's
+    /// session, in the directory, uses the bare name).
+    pub(super) fn run(&self, ftp: &mut Ftp, remote: Option<&[u8]>) -> Result<Product> {
         match self {
             Task::Get { remote: path, local, opts, size, modified } => {
-                ftp.retr_file_listed(remote.unwrap_or(path), local, *opts, *size, *modified, true)
+                ftp.retr_file_listed(remote.unwrap_or(path), local, *opts, *size, *modified, true).map(Product::Moved)
             }
             Task::Put { local, remote: path } => {
                 let opts = FileOptions { preserve_mtime: true, ..FileOptions::default() };
-                ftp.stor_file(local, remote.unwrap_or(path), opts)
+                ftp.stor_file(local, remote.unwrap_or(path), opts).map(Product::Moved)
+            }
+            Task::List { remote: path } => {
+                ftp.cwd(remote.unwrap_or(path))?;
+                ftp.list_all(b"").map(Product::Listed)
             }
         }
     }
@@ -68,7 +93,7 @@ pub(super) struct Job {
 pub(super) enum Outcome {
     Done {
         id: usize,
-        result: Result<u64>,
+        result: Result<Product>,
     },
     /// The worker got no session for this job (and has stopped): someone else runs it.
     Back(Job),
@@ -95,8 +120,22 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     pub(super) fn push(&self, job: Job) {
-        lock(&self.queue).jobs.push_back(job);
+        let mut q = lock(&self.queue);
+        // Listings first: each one leads to more work.
+        if matches!(job.task, Task::List { .. }) {
+            q.jobs.push_front(job);
+        } else {
+            q.jobs.push_back(job);
+        }
+        drop(q);
         self.ready.notify_one();
+    }
+
+    /// Takes back the job `id` if no one has started it.
+    pub(super) fn take(&self, id: usize) -> Option<Job> {
+        let mut q = lock(&self.queue);
+        let at = q.jobs.iter().position(|j| j.id == id)?;
+        q.jobs.remove(at)
     }
 
     /// A job for the mirror's own session, if one is waiting.
