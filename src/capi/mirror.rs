@@ -207,8 +207,8 @@ fn start(s: &mut State) -> usize {
 /// ftp_mirror_failure() give each one. Nothing is deleted in a directory where an
 /// entry failed. What leaves the session unusable (the control connection lost, a
 /// 421) still ends the mirror at once, as do callback's stop and ftp_interrupt().
-/// With ftp_set_mirror_parallel() above 1, other sessions download while this one
-/// lists directories; the result is the same.
+/// With ftp_set_mirror_parallel() above 1, other sessions list and download beside
+/// this one; the result is the same.
 ///
 /// @param h the session, logged in.
 /// @param remote_dir the directory to mirror (bytes as given; no CR/LF/NUL); "" for
@@ -311,8 +311,10 @@ pub extern "C" fn ftp_mirror_upload(
 /// with at once. With 1 (the default) the session does everything itself; with N, it
 /// opens up to N - 1 more sessions to the same server, with the same login and
 /// settings (TLS configuration, timeouts, passive mode, source address), as files
-/// need them, and closes them when the mirror returns. They download or upload while
-/// this session lists directories, then this one transfers with them. A server that
+/// need them, and closes them when the mirror returns. They list subdirectories ahead
+/// of the walk and download or upload while this session walks the tree, then this
+/// one transfers with them. Each opens its own TLS session (data connections resume
+/// it, as servers that require reuse ask). A server that
 /// refuses the extra connections (a per-address limit) leaves the work to the
 /// sessions it took. Results, failures and callback calls (all on the calling
 /// thread) are those of a mirror on one session; only their order differs. The other

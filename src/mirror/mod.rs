@@ -446,20 +446,24 @@ impl<'s, 'c> Run<'s, 'c> {
     /// here if none has started it), else the mirror's own session's.
     fn listing(&mut self, ftp: &mut Ftp, base: &[u8], rel: &[u8]) -> Result<Vec<Entry>> {
         if let (Some(id), Some(w)) = (self.listings.remove(rel), self.workers) {
-            if w.shared.take(id).is_some() {
-                self.listing_ids.remove(&id);
-            } else {
-                loop {
-                    if let Some(listed) = self.listed.remove(&id) {
-                        return listed;
+            loop {
+                if let Some(listed) = self.listed.remove(&id) {
+                    return listed;
+                }
+                // Not started yet, or handed back by a worker that got no session.
+                if w.shared.take(id).is_some() {
+                    self.listing_ids.remove(&id);
+                    break;
+                }
+                match w.results.recv_timeout(Duration::from_millis(50)) {
+                    Ok(outcome) => self.outcome(ftp, outcome)?,
+                    Err(RecvTimeoutError::Timeout) if ftp.interrupter().requested() => {
+                        return Err(Error::Interrupted);
                     }
-                    match w.results.recv_timeout(Duration::from_millis(50)) {
-                        Ok(outcome) => self.outcome(ftp, outcome)?,
-                        Err(RecvTimeoutError::Timeout) if ftp.interrupter().requested() => {
-                            return Err(Error::Interrupted);
-                        }
-                        Err(RecvTimeoutError::Timeout) => {}
-                        Err(RecvTimeoutError::Disconnected) => break,
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => {
+                        self.listing_ids.remove(&id);
+                        break;
                     }
                 }
             }
@@ -664,8 +668,9 @@ impl Ftp {
     }
 
     /// `mirror_download` with up to `opts.parallel - 1` more sessions from `source`
-    /// (asked for as transfers need them; fewer if it gives fewer): this session lists
-    /// the directories while the others download, then downloads with them. The steps,
+    /// (asked for as work comes; fewer if it gives fewer): they list subdirectories
+    /// ahead of the walk and download while this session walks the tree, then it
+    /// downloads with them. The sink is called on this thread only. The steps,
     /// results and failures are those of a mirror on one session; only the order of the
     /// steps differs.
     pub fn mirror_download_with(
