@@ -2052,10 +2052,11 @@ ftp_result ftp_connect_url(ftp_session *h, const ftp_url *u, uint32_t timeout_ms
  *         message then counting them; FTP_E_CANCELLED if callback returned non-zero;
  *         FTP_E_IO for local errors with the target itself (the message names the
  *         file); the errors of ftp_list() and ftp_retr_file() for the mirrored
- *         directory itself, or that left the session unusable; FTP_E_PROTO if a PWD reply names no directory, a
- *         directory lists more than 1,000,000 entries or 256 MiB, or the tree is
- *         more than 100 directories deep (bounds ftplib's ftpmirror.py lacks; a loop, most likely);
- *         FTP_E_INVALID for unknown flags.
+ *         directory itself, or that left the session unusable; FTP_E_PROTO if a PWD
+ *         reply names no directory, or (as the failure of that entry, the mirror
+ *         going on) a directory lists more than 1,000,000 entries or 256 MiB, or lies
+ *         more than 100 directories deep (bounds ftplib's ftpmirror.py lacks; a loop,
+ *         most likely); FTP_E_INVALID for unknown flags.
  */
 ftp_result ftp_mirror(ftp_session *h,
                       const char *remote_dir,

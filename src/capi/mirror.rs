@@ -229,10 +229,11 @@ fn start(s: &mut State) -> usize {
 ///         message then counting them; FTP_E_CANCELLED if callback returned non-zero;
 ///         FTP_E_IO for local errors with the target itself (the message names the
 ///         file); the errors of ftp_list() and ftp_retr_file() for the mirrored
-///         directory itself, or that left the session unusable; FTP_E_PROTO if a PWD reply names no directory, a
-///         directory lists more than 1,000,000 entries or 256 MiB, or the tree is
-///         more than 100 directories deep (bounds ftplib's ftpmirror.py lacks; a loop, most likely);
-///         FTP_E_INVALID for unknown flags.
+///         directory itself, or that left the session unusable; FTP_E_PROTO if a PWD
+///         reply names no directory, or (as the failure of that entry, the mirror
+///         going on) a directory lists more than 1,000,000 entries or 256 MiB, or lies
+///         more than 100 directories deep (bounds ftplib's ftpmirror.py lacks; a loop,
+///         most likely); FTP_E_INVALID for unknown flags.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub extern "C" fn ftp_mirror(

@@ -830,7 +830,12 @@ impl Ftp {
             }
         }
         for (path, name, unique) in subdirs {
-            check_depth(&path)?;
+            // Too deep: a loop, most likely, which is one entry's failure (the rest of
+            // the tree is still mirrored).
+            if let Err(e) = check_depth(&path) {
+                run.fail(&path, &e)?;
+                continue;
+            }
             // The server's id for a directory already being walked: a loop (a link
             // shown as a directory, most likely), refused rather than walked again.
             if unique.as_ref().is_some_and(|u| run.walking.contains(u)) {
@@ -1051,7 +1056,10 @@ impl Ftp {
             };
             let there = by_name.get(name.as_slice()).copied();
             if meta.is_dir() {
-                check_depth(&path)?;
+                if let Err(e) = check_depth(&path) {
+                    run.fail(&path, &e)?;
+                    continue;
+                }
                 let exists = there.is_some_and(|e| e.kind == EntryType::Dir);
                 if !exists {
                     run.report(MirrorAction::MakeDir, &path, None)?;
