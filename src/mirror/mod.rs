@@ -185,7 +185,8 @@ fn class(pat: &[u8], c: u8) -> Option<(bool, usize)> {
 }
 
 /// The deepest a mirrored tree may go. Deeper is taken for a loop (a server listing a
-/// link to a parent as a directory) and is an error, before the stack or paths give out.
+/// link to a parent as a directory): that directory is a failure and not entered,
+/// before the stack or paths give out.
 pub const MAX_MIRROR_DEPTH: usize = 100;
 
 /// The longest file name Linux file systems take (NAME_MAX).
