@@ -318,7 +318,9 @@ pub extern "C" fn ftp_mirror_upload(
 /// it, as servers that require reuse ask). A server that
 /// refuses the extra connections (a per-address limit) leaves the work to the
 /// sessions it took. Results, failures and callback calls (all on the calling
-/// thread) are those of a mirror on one session; only their order differs. The other
+/// thread) are those of a mirror on one session; only their order differs (and, on a
+/// local file system that ignores case, two new names differing only in case may both
+/// be fetched into one file, where one session refuses the second). The other
 /// sessions' commands do not appear in this session's protocol trace.
 ///
 /// @param h the session.

@@ -671,7 +671,11 @@ impl Ftp {
     /// `mirror_download` with up to `opts.parallel - 1` more sessions from `source`
     /// (asked for as work comes; fewer if it gives fewer): they list subdirectories
     /// ahead of the walk and download while this session walks the tree, then it
-    /// downloads with them. The sink is called on this thread only. The steps,
+    /// downloads with them. The sink is called on this thread only. One difference:
+    /// on a local file system that ignores case, of two new names that differ only in
+    /// case ("README", "readme") the serial mirror fetches the first and refuses the
+    /// second, as the first is there by then; in parallel both may be fetched into the
+    /// one local file (the last to finish stays). The steps,
     /// results and failures are those of a mirror on one session; only the order of the
     /// steps differs.
     pub fn mirror_download_with(
