@@ -79,7 +79,11 @@ class Wan:
             f.write("\n".join(conf) + "\n")
         vsftpd = os.path.join(os.environ.get("LIBFTP_SERVERS", os.path.join(base.REPO, ".servers")),
                               "root/usr/sbin/vsftpd")
-        self.procs.append(subprocess.Popen([vsftpd, rate_conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        # In the servers' mount namespace, where their private /etc has the test user.
+        with open(os.path.join(srv, "vsftpd.pid")) as f:
+            ns = ["nsenter", "-m", "-t", f.read().strip(), "--"]
+        self.procs.append(subprocess.Popen(ns + [vsftpd, rate_conf], stdout=subprocess.DEVNULL,
+                                           stderr=subprocess.DEVNULL))
         ports = "%s,%s,%d,%d-%d" % (self.env["VSFTPD_PORT"], self.env["VSFTPS_PORT"], self.rate_port, *PASV)
         proxy = subprocess.Popen([sys.executable, os.path.join(HERE, "wanproxy.py"), "--listen", PROXY,
                                   "--delay-ms", str(self.rtt_ms / 2), "--ports", ports],

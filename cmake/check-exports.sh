@@ -1,7 +1,7 @@
 #!/bin/bash
 # check-exports.sh LIBFTP_SO [SONAME]
 # Fails unless the shared library's dynamic symbol table defines only ftp_* names
-# (the version node "ftp_1.0", an absolute symbol GNU ld adds, matches too) and its
+# (the version nodes "ftp_1.0", "ftp_1.1", ..., absolute symbols GNU ld adds, match too) and its
 # SONAME is SONAME (default libftp.so.1).
 set -euo pipefail
 lib=${1:?usage: check-exports.sh LIBFTP_SO [SONAME]}
@@ -27,14 +27,14 @@ for sym in ftp_version ftp_version_num ftp_new ftp_free ftp_strerror; do
     fail=1
   fi
 done
-# Every ftp_ function should carry the ftp_1.0 version (nm shows NAME@@VERSION since
+# Every ftp_ function should carry a version node ftp_1.N (nm shows NAME@@VERSION since
 # binutils 2.35; older nm prints no versions, so the check is skipped there).
 all=$("$NM" -D --defined-only "$lib")
-unversioned=$(printf '%s\n' "$all" | awk '$2 != "A" && NF >= 3 { print $3 }' | grep -v '@@\?ftp_1\.0$' || true)
+unversioned=$(printf '%s\n' "$all" | awk '$2 != "A" && NF >= 3 { print $3 }' | grep -Ev '@@?ftp_1\.[0-9]+$' || true)
 if ! printf '%s\n' "$all" | grep -q '@'; then
   echo "check-exports: note: this nm prints no symbol versions; version check skipped"
 elif [ -n "$unversioned" ]; then
-  echo "check-exports: FAIL: symbols without the ftp_1.0 version:" >&2
+  echo "check-exports: FAIL: symbols without an ftp_1.N version:" >&2
   printf '  %s\n' $unversioned >&2
   fail=1
 fi

@@ -78,6 +78,12 @@
  *   require. Certificate failures have their own codes: FTP_E_TLS_UNTRUSTED,
  *   FTP_E_TLS_HOSTNAME, FTP_E_TLS_EXPIRED; a server that will not do TLS gives
  *   FTP_E_TLS_REQUIRED; other TLS failures FTP_E_TLS.
+ *   Since 1.1, CA certificates and the client certificate and key (encrypted or
+ *   not) can come from memory (ftp_tls_config_set_ca_pem(),
+ *   ftp_tls_config_set_client_cert_pem()), the server's public key can be pinned
+ *   (ftp_tls_config_set_pinned_pubkey(), FTP_E_TLS_PINNED on a mismatch, checked on
+ *   every connection), and a callback can decide on the chain
+ *   (ftp_tls_config_set_verify_cb()). See docs/tls.md.
  *   Downgrades: with TLS asked for, no credentials are ever sent in clear text. A
  *   refused AUTH, or a 230 ("logged in") before TLS, fails with FTP_E_TLS_REQUIRED
  *   and closes the connection. Bytes the server sends after accepting AUTH and
@@ -316,6 +322,12 @@ typedef enum {
    * then unusable, FTP_E_STATE until ftp_connect().)
    */
   FTP_E_INTERRUPTED = 21,
+  /**
+   * The server's public key matches none of those pinned with
+   * ftp_tls_config_set_pinned_pubkey(), on the control or a data connection; the
+   * connection was closed before anything was sent over it. @since 1.1
+   */
+  FTP_E_TLS_PINNED = 22,
 } ftp_result;
 
 /**
@@ -556,6 +568,36 @@ typedef int (*ftp_mlsd_cb)(void *userdata, const ftp_mlsd_entry *entry);
  * non-zero to cancel (FTP_E_CANCELLED).
  */
 typedef int (*ftp_entry_cb)(void *userdata, const ftp_entry *entry);
+
+/**
+ * Gives the passphrase of an encrypted private key to
+ * ftp_tls_config_set_client_cert_pem_cb(): write it (bytes, no NUL needed) into `buf`,
+ * at most `cap` bytes, store its length in `*len_out` and return 0; return non-zero
+ * to give up (the setter then fails with FTP_E_CANCELLED). Called at most once, only
+ * if the key is encrypted, inside the setter on the calling thread; must not call
+ * into the configuration (FTP_E_RECURSIVE) and must not unwind (longjmp, C++
+ * exception) through libftp. Clear `buf` yourself if that matters to you: libftp
+ * wipes nothing it did not allocate.
+ */
+typedef int (*ftp_tls_passphrase_cb)(void *userdata, char *buf, size_t cap, size_t *len_out);
+
+/**
+ * Decides on the server's certificate chain in each full TLS handshake (see
+ * ftp_tls_config_set_verify_cb()). `count` certificates, DER, the server's own first,
+ * then its issuers as OpenSSL built the chain: certificate i is `certs[i]`, of
+ * `cert_lens[i]` bytes. `verified` is OpenSSL's verdict (chain, dates, and the host
+ * name when verification is on), `x509_error` OpenSSL's X509_V_* code (0 when
+ * verified) and `reason` its text (e.g. "self-signed certificate"). Everything
+ * pointed to is valid only during the call. Return 0 to accept the chain (even one
+ * OpenSSL rejected), non-zero to reject it (FTP_E_TLS_UNTRUSTED).
+ */
+typedef int (*ftp_tls_verify_cb)(void *userdata,
+                                 const uint8_t *const *certs,
+                                 const size_t *cert_lens,
+                                 size_t count,
+                                 bool verified,
+                                 int x509_error,
+                                 const char *reason);
 
 /**
  * Hears of each step of a mirror: of a download or upload (FTP_MIRROR_GET,
@@ -1873,6 +1915,149 @@ const char *ftp_session_tls_cipher(ftp_session *h);
  *         call comes from one of its callbacks).
  */
 int ftp_session_data_tls_resumed(ftp_session *h);
+
+/**
+ * Trusts only the CA certificates of PEM text in memory (one or more, plus those of
+ * ftp_tls_config_set_ca_file() and ftp_tls_config_set_ca_dir(), if set) instead of
+ * the system trust store, like ftp_tls_config_set_ca_file() but without a file. It
+ * replaces the certificates given before with this function or
+ * ftp_tls_config_add_ca_pem(). The text is parsed now and copied: the caller's
+ * buffer may be freed on return.
+ *
+ * @param cfg the configuration.
+ * @param pem PEM text holding one or more "-----BEGIN CERTIFICATE-----" blocks (need
+ *        not be NUL-terminated), or NULL to forget the certificates given in memory
+ *        (back to the system trust store if no CA file or directory is set).
+ * @param len the length of pem in bytes (ignored when pem is NULL).
+ * @return FTP_OK; FTP_E_INVALID if the text holds no PEM certificate or one that does
+ *         not parse; FTP_E_NULL if cfg is NULL; FTP_E_BUSY if another thread is inside
+ *         cfg. On failure the setting is unchanged.
+ * @since 1.1
+ */
+ftp_result ftp_tls_config_set_ca_pem(ftp_tls_config *cfg, const char *pem, size_t len);
+
+/**
+ * Adds the CA certificates of PEM text in memory to those given before with
+ * ftp_tls_config_set_ca_pem() or this function (see there: together they replace
+ * the system trust store). Parsed now and copied.
+ *
+ * @param cfg the configuration.
+ * @param pem PEM text holding one or more certificates (need not be NUL-terminated).
+ * @param len the length of pem in bytes.
+ * @return FTP_OK; FTP_E_INVALID if the text holds no PEM certificate or one that does
+ *         not parse; FTP_E_NULL if cfg or pem is NULL; FTP_E_BUSY if another thread
+ *         is inside cfg. On failure the setting is unchanged.
+ * @since 1.1
+ */
+ftp_result ftp_tls_config_add_ca_pem(ftp_tls_config *cfg, const char *pem, size_t len);
+
+/**
+ * A client certificate (or chain, leaf first) and its private key as PEM text in
+ * memory, for servers that ask for one; the key may be encrypted, with its
+ * passphrase given here. Both are parsed, the key decrypted and checked against the
+ * certificate now, and kept (decrypted, in memory) until replaced; the caller's
+ * buffers may be freed on return. Replaces a client certificate set before, from
+ * files or memory; ftp_tls_config_set_client_cert(cfg, NULL, NULL) removes it.
+ *
+ * @param cfg the configuration.
+ * @param cert_pem the certificate PEM text (need not be NUL-terminated).
+ * @param cert_len its length in bytes.
+ * @param key_pem the private key PEM text (PKCS#8 or traditional, encrypted or not).
+ * @param key_len its length in bytes.
+ * @param passphrase the key's passphrase (NUL-terminated bytes), or NULL for a key
+ *        that is not encrypted (ignored if the key is not encrypted).
+ * @return FTP_OK; FTP_E_INVALID if either text does not parse, the key is encrypted
+ *         and passphrase is NULL or wrong, or the key does not belong to the
+ *         certificate (the message says which); FTP_E_NULL if cfg, cert_pem or key_pem
+ *         is NULL; FTP_E_BUSY if another thread is inside cfg. On failure the setting
+ *         is unchanged.
+ * @since 1.1
+ */
+ftp_result ftp_tls_config_set_client_cert_pem(ftp_tls_config *cfg,
+                                              const char *cert_pem,
+                                              size_t cert_len,
+                                              const char *key_pem,
+                                              size_t key_len,
+                                              const char *passphrase);
+
+/**
+ * Like ftp_tls_config_set_client_cert_pem(), the passphrase of an encrypted key
+ * coming from a callback (asked once, during this call, only if the key is
+ * encrypted), so that it need not sit in a string.
+ *
+ * @param cfg the configuration.
+ * @param cert_pem the certificate PEM text (need not be NUL-terminated).
+ * @param cert_len its length in bytes.
+ * @param key_pem the private key PEM text.
+ * @param key_len its length in bytes.
+ * @param cb gives the passphrase (see ftp_tls_passphrase_cb), or NULL for a key that
+ *        is not encrypted.
+ * @param userdata passed to cb as is.
+ * @return FTP_OK; FTP_E_CANCELLED if cb returned non-zero; FTP_E_INVALID as
+ *         ftp_tls_config_set_client_cert_pem(), or if cb claimed more than `cap`
+ *         bytes; FTP_E_RECURSIVE if cb calls into cfg; FTP_E_NULL if cfg, cert_pem or
+ *         key_pem is NULL; FTP_E_BUSY if another thread is inside cfg. On failure the
+ *         setting is unchanged.
+ * @since 1.1
+ */
+ftp_result ftp_tls_config_set_client_cert_pem_cb(ftp_tls_config *cfg,
+                                                 const char *cert_pem,
+                                                 size_t cert_len,
+                                                 const char *key_pem,
+                                                 size_t key_len,
+                                                 ftp_tls_passphrase_cb cb,
+                                                 void *userdata);
+
+/**
+ * Pins the server's public key, like curl's --pinnedpubkey: the SHA-256 of the DER
+ * SubjectPublicKeyInfo of the server's own certificate, base64, as "sha256//BASE64",
+ * or several separated by ';' (e.g. the current key and the next). Checked after the
+ * handshake on the control connection and on every data connection (a resumed one
+ * too), before anything is sent over it; a mismatch closes that connection and
+ * fails with FTP_E_TLS_PINNED. Pinning applies whether certificates are verified or
+ * not: with verification on both must pass, with it off (see
+ * ftp_tls_config_set_insecure_skip_verify()) the pin alone decides. The pin of a
+ * certificate file: `openssl x509 -in cert.pem -pubkey -noout | openssl pkey -pubin
+ * -outform der | openssl dgst -sha256 -binary | base64`.
+ *
+ * @param cfg the configuration.
+ * @param pins the pins (ASCII), or NULL to remove them.
+ * @return FTP_OK; FTP_E_INVALID if a pin does not start with "sha256//", is not
+ *         base64 or not 32 bytes (the setting is then unchanged); FTP_E_NULL if cfg is
+ *         NULL; FTP_E_BUSY if another thread is inside cfg.
+ * @since 1.1
+ */
+ftp_result ftp_tls_config_set_pinned_pubkey(ftp_tls_config *cfg, const char *pins);
+
+/**
+ * Sets a callback that decides on the server's certificate chain, in each full TLS
+ * handshake of sessions given this configuration (control and data connections; a
+ * data connection that resumes the control connection's session shows no
+ * certificate and was decided already). It is shown the chain and OpenSSL's verdict
+ * (see ftp_tls_verify_cb), and its answer replaces the verdict: it can reject a
+ * chain OpenSSL accepted (FTP_E_TLS_UNTRUSTED, the message naming the callback) or
+ * accept one OpenSSL rejected (its own trust rules: take care). Pins
+ * (ftp_tls_config_set_pinned_pubkey()) are checked in addition. With verification
+ * off, OpenSSL's verdict (then without the host name check) is still given and the
+ * callback still decides.
+ *
+ * The callback runs inside the TLS handshake, inside the libftp call that opened the
+ * connection (ftp_connect(), ftp_auth(), a transfer...), on the thread making that
+ * call. It must not call libftp functions on that session (they fail with
+ * FTP_E_RECURSIVE) nor on this configuration, and must not unwind (longjmp, C++
+ * exception) through libftp. A Rust panic never crosses the handshake: the Rust
+ * core catches one from its closure and rejects the chain.
+ *
+ * @param cfg the configuration.
+ * @param cb the callback, or NULL to remove it.
+ * @param userdata passed to cb as is; it must stay valid as long as cfg or any
+ *        session given cfg with ftp_set_tls() may connect, and be usable from every
+ *        thread such a session runs on (from several at once if several sessions on
+ *        different threads share the configuration).
+ * @return FTP_OK; FTP_E_NULL if cfg is NULL; FTP_E_BUSY if another thread is inside cfg.
+ * @since 1.1
+ */
+ftp_result ftp_tls_config_set_verify_cb(ftp_tls_config *cfg, ftp_tls_verify_cb cb, void *userdata);
 
 /**
  * Creates an empty URL object (no URL parsed yet).

@@ -76,6 +76,9 @@ pub enum TlsFailure {
     /// TLS was required but the server refused AUTH, does not speak TLS on an implicit
     /// port, or tried to log in before TLS (a 230 in clear text).
     Required,
+    /// The server's public key matches none of the pinned ones
+    /// (`TlsConfig::set_pinned_pubkey`).
+    Pinned,
 }
 
 /// The class of an [`Error`], for mapping to codes (the C layer) and for tests.

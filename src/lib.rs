@@ -52,6 +52,6 @@ pub use params::{ConnectParams, Login, Target};
 pub use progress::{DEFAULT_PROGRESS_INTERVAL, Flow, Progress, ProgressSink};
 pub use reply::{MAX_LINE, MAX_REPLY, MAX_REPLY_LINES, Reply};
 pub use session::{DEFAULT_PORT, Ftp, Options, Timeouts};
-pub use tls::{IMPLICIT_PORT, TlsConfig, TlsMode, TlsVersion};
+pub use tls::{ChainVerdict, IMPLICIT_PORT, KeyPassphrase, TlsConfig, TlsMode, TlsVersion};
 pub use transfer::{CancelRead, DEFAULT_BLOCKSIZE, MAX_BLOCKSIZE, MAX_LISTED, MAX_LISTED_BYTES};
 pub use url::FtpUrl;

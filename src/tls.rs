@@ -11,17 +11,19 @@
 
 use crate::error::{Error, Result, TlsFailure};
 use crate::net;
+use openssl::ex_data::Index;
 use openssl::pkey::{PKey, Private};
 use openssl::ssl::{
-    ConnectConfiguration, ErrorCode, HandshakeError, SslConnector, SslContextBuilder, SslFiletype, SslMethod, SslRef,
-    SslSession, SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
+    ConnectConfiguration, ErrorCode, HandshakeError, SslConnector, SslContext, SslContextBuilder, SslFiletype,
+    SslMethod, SslRef, SslSession, SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
 };
 use openssl::x509::store::{X509Lookup, X509StoreBuilder};
-use openssl::x509::{X509, X509VerifyResult};
+use openssl::x509::{X509, X509StoreContext, X509StoreContextRef, X509VerifyResult};
 use std::collections::VecDeque;
 use std::net::TcpStream;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The implicit FTPS port, used when the caller gives port 0 in implicit mode.
@@ -67,7 +69,10 @@ pub struct TlsConfig {
     verify: bool,
     ca_file: Option<PathBuf>,
     ca_dir: Option<PathBuf>,
-    client_cert: Option<(PathBuf, PathBuf)>,
+    ca_pem: Vec<X509>,
+    client_cert: Option<ClientCert>,
+    pins: Vec<[u8; 32]>,
+    verify_callback: Option<VerifyCallback>,
     min_version: TlsVersion,
     max_version: Option<TlsVersion>,
     cipher_list: Option<String>,
@@ -77,13 +82,64 @@ pub struct TlsConfig {
     protect_data: bool,
 }
 
+/// The client's identity: PEM files read at each connection, or a chain and key
+/// given in memory (and already decrypted).
+#[derive(Debug, Clone)]
+enum ClientCert {
+    Files(PathBuf, PathBuf),
+    Memory { chain: Vec<X509>, key: PKey<Private> },
+}
+
+/// The passphrase of an encrypted private key given in memory
+/// ([`TlsConfig::set_client_cert_pem`]).
+pub enum KeyPassphrase<'a> {
+    /// No passphrase: an encrypted key is refused.
+    None,
+    /// The passphrase itself.
+    Bytes(&'a [u8]),
+    /// Asked once, only if the key is encrypted: writes the passphrase into the buffer
+    /// and returns its length, or None to give up (the setter then fails with
+    /// [`Error::Cancelled`]).
+    Callback(&'a mut dyn FnMut(&mut [u8]) -> Option<usize>),
+}
+
+/// What a verify callback ([`TlsConfig::set_verify_callback`]) is shown: the server's
+/// certificate chain and OpenSSL's verdict on it.
+#[derive(Debug)]
+pub struct ChainVerdict<'a> {
+    /// The chain as OpenSSL built it, DER, the server's own certificate first (then
+    /// its issuers, up to the trust anchor when verification got that far).
+    pub chain: &'a [Vec<u8>],
+    /// OpenSSL accepted the chain (and the host name, when verification is on).
+    pub verified: bool,
+    /// OpenSSL's X509_V_* code: 0 (X509_V_OK) when verified.
+    pub error: i32,
+    /// OpenSSL's text for `error`, e.g. "self-signed certificate".
+    pub reason: &'a str,
+}
+
+type VerifyFn = dyn Fn(&ChainVerdict<'_>) -> bool + Send + Sync;
+
+/// A verify callback, shared by the copies of a configuration.
+#[derive(Clone)]
+struct VerifyCallback(Arc<VerifyFn>);
+
+impl std::fmt::Debug for VerifyCallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VerifyCallback")
+    }
+}
+
 impl Default for TlsConfig {
     fn default() -> Self {
         TlsConfig {
             verify: true,
             ca_file: None,
             ca_dir: None,
+            ca_pem: Vec::new(),
             client_cert: None,
+            pins: Vec::new(),
+            verify_callback: None,
             min_version: TlsVersion::Tls1_2,
             max_version: None,
             cipher_list: None,
@@ -115,6 +171,83 @@ fn load_pem_certs(path: &Path) -> Result<Vec<X509>> {
     Ok(certs)
 }
 
+/// The certificates of PEM text given in memory (at least one).
+fn parse_pem_certs(pem: &[u8], what: &str) -> Result<Vec<X509>> {
+    let certs =
+        X509::stack_from_pem(pem).map_err(|e| Error::Invalid(format!("{what} is not PEM certificates: {e}")))?;
+    if certs.is_empty() {
+        return Err(Error::Invalid(format!("{what} holds no PEM certificate (\"-----BEGIN CERTIFICATE-----\")")));
+    }
+    Ok(certs)
+}
+
+/// Reads a PEM private key held in memory, decrypting it with `passphrase` if it is
+/// encrypted; never prompts.
+fn key_from_pem(pem: &[u8], passphrase: KeyPassphrase<'_>) -> Result<PKey<Private>> {
+    let mut passphrase = passphrase;
+    let (mut asked, mut declined, mut too_long) = (false, false, false);
+    let key = PKey::private_key_from_pem_callback(pem, |buf| {
+        asked = true;
+        let n = match &mut passphrase {
+            KeyPassphrase::None => 0,
+            KeyPassphrase::Bytes(p) if p.len() > buf.len() => {
+                too_long = true;
+                0
+            }
+            KeyPassphrase::Bytes(p) => {
+                buf[..p.len()].copy_from_slice(p);
+                p.len()
+            }
+            KeyPassphrase::Callback(f) => match f(buf) {
+                Some(n) if n <= buf.len() => n,
+                Some(_) => {
+                    too_long = true;
+                    0
+                }
+                None => {
+                    declined = true;
+                    0
+                }
+            },
+        };
+        Ok(n)
+    });
+    let e = match key {
+        Ok(k) => return Ok(k),
+        Err(e) => e,
+    };
+    if declined {
+        return Err(Error::Cancelled);
+    }
+    Err(Error::Invalid(match (asked, &passphrase) {
+        (false, _) => format!("client key is not a PEM private key: {e}"),
+        (true, KeyPassphrase::None) => "client key is encrypted and no passphrase was given".to_string(),
+        (true, _) if too_long => "client key passphrase is longer than OpenSSL takes".to_string(),
+        (true, _) => format!("client key: wrong passphrase (or a damaged encrypted key): {e}"),
+    }))
+}
+
+/// Parses curl-style pins: "sha256//BASE64[;sha256//BASE64...]".
+fn parse_pins(pins: &str) -> Result<Vec<[u8; 32]>> {
+    let mut out = Vec::new();
+    for pin in pins.split(';').map(str::trim) {
+        let bad = |why: &str| Error::Invalid(format!("pinned public key {pin:?} {why} (expected sha256//BASE64)"));
+        let b64 = pin.strip_prefix("sha256//").ok_or_else(|| bad("does not start with sha256//"))?;
+        let hash = openssl::base64::decode_block(b64).map_err(|_| bad("is not base64"))?;
+        out.push(hash.try_into().map_err(|_| bad("is not a SHA-256 hash (32 bytes)"))?);
+    }
+    Ok(out)
+}
+
+/// The SHA-256 of a certificate's public key (its DER SubjectPublicKeyInfo), as pinned.
+fn spki_sha256(cert: &openssl::x509::X509Ref) -> Result<[u8; 32]> {
+    let der = cert
+        .public_key()
+        .and_then(|k| k.public_key_to_der())
+        .map_err(|e| setup_error("the server certificate's public key", e))?;
+    Ok(openssl::sha::sha256(&der))
+}
+
 impl TlsConfig {
     pub fn new() -> TlsConfig {
         TlsConfig::default()
@@ -128,6 +261,83 @@ impl TlsConfig {
         }
         self.ca_file = path.map(Path::to_path_buf);
         Ok(())
+    }
+
+    /// Trust only the CA certificates of this PEM text (one or more), plus those of
+    /// `ca_file` and `ca_dir`, instead of the system trust store, replacing those given
+    /// before in memory; None forgets them (back to the system store if no file or
+    /// directory is set). Parsed now.
+    pub fn set_ca_pem(&mut self, pem: Option<&[u8]>) -> Result<()> {
+        self.ca_pem = match pem {
+            Some(p) => parse_pem_certs(p, "CA PEM")?,
+            None => Vec::new(),
+        };
+        Ok(())
+    }
+
+    /// Adds the CA certificates of this PEM text to those given before in memory (see
+    /// `set_ca_pem`).
+    pub fn add_ca_pem(&mut self, pem: &[u8]) -> Result<()> {
+        let certs = parse_pem_certs(pem, "CA PEM")?;
+        self.ca_pem.extend(certs);
+        Ok(())
+    }
+
+    /// A client certificate (chain, leaf first) and its private key as PEM text, the key
+    /// decrypted now with `passphrase` if it is encrypted. Replaces a client certificate
+    /// given before (files or memory). Fails with `Error::Invalid` for PEM that does not
+    /// parse, a wrong passphrase or a key that does not belong to the certificate, and
+    /// with `Error::Cancelled` if the passphrase callback gives none.
+    pub fn set_client_cert_pem(
+        &mut self,
+        cert_pem: &[u8],
+        key_pem: &[u8],
+        passphrase: KeyPassphrase<'_>,
+    ) -> Result<()> {
+        let chain = parse_pem_certs(cert_pem, "client certificate PEM")?;
+        let key = key_from_pem(key_pem, passphrase)?;
+        let cert_key =
+            chain[0].public_key().map_err(|e| Error::Invalid(format!("client certificate's public key: {e}")))?;
+        if !cert_key.public_eq(&key) {
+            return Err(Error::Invalid(
+                "client key does not match the client certificate (the first certificate of the PEM text)".into(),
+            ));
+        }
+        let mut b = scratch()?;
+        b.set_certificate(&chain[0]).map_err(|e| Error::Invalid(format!("client certificate: {e}")))?;
+        b.set_private_key(&key).map_err(|e| Error::Invalid(format!("client key: {e}")))?;
+        b.check_private_key()
+            .map_err(|e| Error::Invalid(format!("client key does not match the client certificate: {e}")))?;
+        self.client_cert = Some(ClientCert::Memory { chain, key });
+        Ok(())
+    }
+
+    /// Pins the server's public key, like curl's --pinnedpubkey: "sha256//BASE64", or
+    /// several separated by ';'. The SHA-256 of the DER SubjectPublicKeyInfo of the
+    /// server's own certificate must be one of them, on the control connection and on
+    /// every data connection (`TlsFailure::Pinned` otherwise). Applies whether or not
+    /// certificates are verified (with verification, both must pass). None removes pins.
+    pub fn set_pinned_pubkey(&mut self, pins: Option<&str>) -> Result<()> {
+        self.pins = match pins {
+            Some(p) => parse_pins(p)?,
+            None => Vec::new(),
+        };
+        Ok(())
+    }
+
+    /// Calls `f` in each full TLS handshake (control and data connections; one that
+    /// resumes a session was already shown) with the server's chain and OpenSSL's
+    /// verdict; its answer decides: true accepts the chain (even one OpenSSL rejected),
+    /// false rejects it (`TlsFailure::Untrusted`). Pins are checked as well. A panic in
+    /// `f` rejects the chain. `f` runs inside the handshake, on the thread using the
+    /// session.
+    pub fn set_verify_callback(&mut self, f: impl Fn(&ChainVerdict<'_>) -> bool + Send + Sync + 'static) {
+        self.verify_callback = Some(VerifyCallback(Arc::new(f)));
+    }
+
+    /// Removes the verify callback.
+    pub fn clear_verify_callback(&mut self) {
+        self.verify_callback = None;
     }
 
     /// Trust the certificates of an OpenSSL hashed directory (`openssl rehash`) instead
@@ -156,7 +366,7 @@ impl TlsConfig {
     }
 
     /// A client certificate (chain) and its private key, both PEM, for servers that ask
-    /// for one; None removes them. Checked now, including that the key fits the certificate.
+    /// for one; None removes them (also those given in memory). Checked now, including that the key fits the certificate.
     pub fn set_client_cert(&mut self, cert_and_key: Option<(&Path, &Path)>) -> Result<()> {
         if let Some((cert, key)) = cert_and_key {
             let mut b = scratch()?;
@@ -173,7 +383,7 @@ impl TlsConfig {
                 ))
             })?;
         }
-        self.client_cert = cert_and_key.map(|(c, k)| (c.to_path_buf(), k.to_path_buf()));
+        self.client_cert = cert_and_key.map(|(c, k)| ClientCert::Files(c.to_path_buf(), k.to_path_buf()));
         Ok(())
     }
 
@@ -276,15 +486,87 @@ pub(crate) struct TlsContext {
     verify: bool,
     reuse: bool,
     sessions: SessionPool,
+    pins: Vec<[u8; 32]>,
+    hook: Option<Arc<VerifyHook>>,
+}
+
+/// The verify callback's state, kept in the OpenSSL context (so it lives as long as
+/// any connection that may handshake with it).
+struct VerifyHook {
+    callback: VerifyCallback,
+    /// Why the callback rejected the last chain, for the handshake's error.
+    rejection: Mutex<Option<String>>,
+}
+
+/// Where an OpenSSL context keeps its `VerifyHook`.
+fn hook_index() -> Result<Index<SslContext, Arc<VerifyHook>>> {
+    static INDEX: OnceLock<Index<SslContext, Arc<VerifyHook>>> = OnceLock::new();
+    if let Some(i) = INDEX.get() {
+        return Ok(*i);
+    }
+    let i = SslContext::new_ex_index().map_err(|e| setup_error("TLS setup", e))?;
+    Ok(*INDEX.get_or_init(|| i))
+}
+
+// A function of libssl that openssl-sys does not bind.
+unsafe extern "C" {
+    fn SSL_CTX_set_cert_verify_callback(
+        ctx: *mut openssl_sys::SSL_CTX,
+        cb: Option<unsafe extern "C" fn(*mut openssl_sys::X509_STORE_CTX, *mut libc::c_void) -> libc::c_int>,
+        arg: *mut libc::c_void,
+    );
+}
+
+/// OpenSSL's whole-chain verification step, replaced when a verify callback is set:
+/// OpenSSL's own verification, then the callback with the chain and the verdict.
+unsafe extern "C" fn cert_verify(ctx: *mut openssl_sys::X509_STORE_CTX, _arg: *mut libc::c_void) -> libc::c_int {
+    use foreign_types::ForeignTypeRef;
+    // SAFETY: OpenSSL passes a live store context, used by nothing else during the call.
+    let ctx = unsafe { X509StoreContextRef::from_ptr_mut(ctx) };
+    // Never unwind into OpenSSL: a panic here rejects the chain.
+    catch_unwind(AssertUnwindSafe(|| verify_chain(ctx))).unwrap_or(false).into()
+}
+
+fn verify_chain(ctx: &mut X509StoreContextRef) -> bool {
+    let hook = X509StoreContext::ssl_idx()
+        .ok()
+        .and_then(|i| ctx.ex_data(i))
+        .and_then(|ssl: &SslRef| hook_index().ok().and_then(|i| ssl.ssl_context().ex_data(i)).cloned());
+    let verified = ctx.verify_cert().unwrap_or(false);
+    let Some(hook) = hook else { return verified };
+    let error = ctx.error();
+    let chain: Vec<Vec<u8>> =
+        ctx.chain().map(|c| c.iter().filter_map(|cert| cert.to_der().ok()).collect()).unwrap_or_default();
+    let verdict = ChainVerdict { chain: &chain, verified, error: error.as_raw(), reason: error.error_string() };
+    let answer = catch_unwind(AssertUnwindSafe(|| (hook.callback.0)(&verdict)));
+    let rejection = match answer {
+        Ok(true) => None,
+        Ok(false) => Some(format!(
+            "the verify callback rejected the server's certificate (OpenSSL's verdict: {})",
+            verdict.reason
+        )),
+        Err(_) => Some("the verify callback panicked; the server's certificate is rejected".to_string()),
+    };
+    let accepted = rejection.is_none();
+    *hook.rejection.lock().unwrap_or_else(|p| p.into_inner()) = rejection;
+    if accepted {
+        ctx.set_error(X509VerifyResult::OK);
+    } else if verified {
+        ctx.set_error(X509VerifyResult::APPLICATION_VERIFICATION);
+    }
+    accepted
 }
 
 impl TlsContext {
     pub fn new(cfg: &TlsConfig, host: &str) -> Result<TlsContext> {
         let setup = |e| setup_error("TLS setup", e);
         let mut b = SslConnector::builder(SslMethod::tls_client()).map_err(setup)?;
-        if cfg.ca_file.is_some() || cfg.ca_dir.is_some() {
+        if cfg.ca_file.is_some() || cfg.ca_dir.is_some() || !cfg.ca_pem.is_empty() {
             // A CA given replaces the system store (as curl's --cacert does).
             let mut store = X509StoreBuilder::new().map_err(setup)?;
+            for cert in &cfg.ca_pem {
+                store.add_cert(cert.clone()).map_err(setup)?;
+            }
             if let Some(f) = &cfg.ca_file {
                 for cert in load_pem_certs(f)? {
                     store.add_cert(cert).map_err(setup)?;
@@ -299,7 +581,19 @@ impl TlsContext {
             }
             b.set_cert_store(store.build());
         }
-        b.set_verify(if cfg.verify { SslVerifyMode::PEER } else { SslVerifyMode::NONE });
+        let hook = match &cfg.verify_callback {
+            Some(cb) => {
+                let hook = Arc::new(VerifyHook { callback: cb.clone(), rejection: Mutex::new(None) });
+                b.set_ex_data(hook_index()?, hook.clone());
+                // SAFETY: `b` is a live context; the callback finds its state through the
+                // context's own ex_data, which lives as long as the context.
+                unsafe { SSL_CTX_set_cert_verify_callback(b.as_ptr(), Some(cert_verify), std::ptr::null_mut()) };
+                Some(hook)
+            }
+            None => None,
+        };
+        // With a callback, its answer decides, so the handshake must heed the result.
+        b.set_verify(if cfg.verify || hook.is_some() { SslVerifyMode::PEER } else { SslVerifyMode::NONE });
         b.set_min_proto_version(Some(cfg.min_version.to_ssl())).map_err(setup)?;
         b.set_max_proto_version(cfg.max_version.map(TlsVersion::to_ssl)).map_err(setup)?;
         if let Some(l) = &cfg.cipher_list {
@@ -308,7 +602,16 @@ impl TlsContext {
         if let Some(l) = &cfg.ciphersuites {
             b.set_ciphersuites(l).map_err(|e| setup_error(format!("ciphersuites {l:?}"), e))?;
         }
-        if let Some((cert, key)) = &cfg.client_cert {
+        if let Some(ClientCert::Memory { chain, key }) = &cfg.client_cert {
+            let what = "client certificate";
+            b.set_certificate(&chain[0]).map_err(|e| setup_error(what, e))?;
+            for c in &chain[1..] {
+                b.add_extra_chain_cert(c.clone()).map_err(|e| setup_error(what, e))?;
+            }
+            b.set_private_key(key).map_err(|e| setup_error("client key", e))?;
+            b.check_private_key().map_err(|e| setup_error("client key and certificate", e))?;
+        }
+        if let Some(ClientCert::Files(cert, key)) = &cfg.client_cert {
             b.set_certificate_chain_file(cert)
                 .map_err(|e| setup_error(format!("client certificate {}", cert.display()), e))?;
             let pkey =
@@ -330,6 +633,8 @@ impl TlsContext {
             verify: cfg.verify,
             reuse: cfg.session_reuse,
             sessions,
+            pins: cfg.pins.clone(),
+            hook,
         })
     }
 
@@ -343,7 +648,56 @@ impl TlsContext {
 
     /// Handshakes on the control connection (after AUTH, or at once for implicit FTPS).
     pub fn connect_control(&self, tcp: TcpStream) -> Result<SslStream<TcpStream>> {
-        handshake(self.configure()?, &self.host, tcp, "control", self.verify)
+        let ssl = self.handshake(self.configure()?, tcp, "control")?;
+        self.check_pins(&ssl, "control")?;
+        Ok(ssl)
+    }
+
+    fn handshake(&self, c: ConnectConfiguration, tcp: TcpStream, which: &str) -> Result<SslStream<TcpStream>> {
+        if let Some(h) = &self.hook {
+            *h.rejection.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        }
+        handshake(c, &self.host, tcp, which, self.verify).map_err(|e| {
+            let rejection =
+                self.hook.as_ref().and_then(|h| h.rejection.lock().unwrap_or_else(|p| p.into_inner()).take());
+            match rejection {
+                Some(why) => Error::tls(
+                    TlsFailure::Untrusted,
+                    format!("TLS handshake on the {which} connection to {} failed: {why}", self.host),
+                ),
+                None => e,
+            }
+        })
+    }
+
+    /// Checks the server's public key against the pins, if any: on every connection,
+    /// a resumed one too (its certificate is the session's).
+    fn check_pins(&self, ssl: &SslStream<TcpStream>, which: &str) -> Result<()> {
+        if self.pins.is_empty() {
+            return Ok(());
+        }
+        let cert = ssl.ssl().peer_certificate().ok_or_else(|| {
+            Error::tls(
+                TlsFailure::Pinned,
+                format!(
+                    "{which} connection to {}: no server certificate to check the pinned public key against",
+                    self.host
+                ),
+            )
+        })?;
+        let hash = spki_sha256(&cert)?;
+        if self.pins.contains(&hash) {
+            return Ok(());
+        }
+        Err(Error::tls(
+            TlsFailure::Pinned,
+            format!(
+                "{which} connection to {}: pinned public key mismatch: the server's key is sha256//{}, not one of the {} pinned",
+                self.host,
+                openssl::base64::encode_block(&hash),
+                self.pins.len()
+            ),
+        ))
     }
 
     /// Handshakes on a data connection, resuming the control connection's session (or
@@ -363,7 +717,8 @@ impl TlsContext {
             offered = true;
         }
         let started = Instant::now();
-        let ssl = handshake(c, &self.host, tcp, "data", self.verify)?;
+        let ssl = self.handshake(c, tcp, "data")?;
+        self.check_pins(&ssl, "data")?;
         let resumed = ssl.ssl().session_reused();
         Ok(DataTls { ssl, offered, resumed, handshake_time: started.elapsed() })
     }

@@ -66,6 +66,10 @@ pub enum ftp_result {
     /// shut down instead, and fails with FTP_E_CLOSED or FTP_E_IO; the connection is
     /// then unusable, FTP_E_STATE until ftp_connect().)
     FTP_E_INTERRUPTED = 21,
+    /// The server's public key matches none of those pinned with
+    /// ftp_tls_config_set_pinned_pubkey(), on the control or a data connection; the
+    /// connection was closed before anything was sent over it. @since 1.1
+    FTP_E_TLS_PINNED = 22,
 }
 
 use ftp_result::*;
@@ -90,6 +94,7 @@ impl From<ErrorKind> for ftp_result {
             ErrorKind::Tls(TlsFailure::Hostname) => FTP_E_TLS_HOSTNAME,
             ErrorKind::Tls(TlsFailure::Expired) => FTP_E_TLS_EXPIRED,
             ErrorKind::Tls(TlsFailure::Required) => FTP_E_TLS_REQUIRED,
+            ErrorKind::Tls(TlsFailure::Pinned) => FTP_E_TLS_PINNED,
         }
     }
 }
@@ -136,7 +141,7 @@ impl Failure {
 impl ftp_result {
     /// Every code, in value order (a unit test checks the order); a new code goes here
     /// too, and text() will not compile without its text.
-    const ALL: [ftp_result; 22] = [
+    const ALL: [ftp_result; 23] = [
         FTP_OK,
         FTP_E_REPLY,
         FTP_E_TEMP,
@@ -159,6 +164,7 @@ impl ftp_result {
         FTP_E_TLS_EXPIRED,
         FTP_E_TLS_REQUIRED,
         FTP_E_INTERRUPTED,
+        FTP_E_TLS_PINNED,
     ];
 
     fn from_int(code: c_int) -> Option<ftp_result> {
@@ -190,6 +196,7 @@ impl ftp_result {
             FTP_E_TLS_EXPIRED => c"server certificate expired or not yet valid",
             FTP_E_TLS_REQUIRED => c"TLS required but not available from the server",
             FTP_E_INTERRUPTED => c"interrupted by ftp_interrupt()",
+            FTP_E_TLS_PINNED => c"server public key does not match the pinned key",
         }
     }
 }
@@ -222,7 +229,7 @@ mod tests {
     #[test]
     fn every_code_has_its_own_text() {
         let mut seen = std::collections::HashSet::new();
-        for code in 0..=FTP_E_INTERRUPTED as c_int {
+        for code in 0..=FTP_E_TLS_PINNED as c_int {
             // SAFETY: ftp_strerror returns a static NUL-terminated string for any code.
             let s = unsafe { CStr::from_ptr(ftp_strerror(code)) }.to_str().unwrap();
             assert_ne!(s, "unknown error code", "code {code}");

@@ -7,8 +7,8 @@ use super::handle::{Guard, Handle, LastErrorRef, Object, borrow, call, create, f
 use super::result::{Failure, ftp_result};
 use super::session::Strings;
 use super::session::ftp_session;
-use crate::{Error, TlsConfig, TlsMode, TlsVersion};
-use std::ffi::{CString, OsStr, c_char, c_int};
+use crate::{ChainVerdict, Error, KeyPassphrase, TlsConfig, TlsMode, TlsVersion};
+use std::ffi::{CString, OsStr, c_char, c_int, c_void};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -426,6 +426,271 @@ pub extern "C" fn ftp_session_tls_cipher(h: *mut ftp_session) -> *const c_char {
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_session_data_tls_resumed(h: *mut ftp_session) -> c_int {
     read(h, -1, |_, s| s.ftp.data_session_resumed().map_or(-1, c_int::from))
+}
+
+/// Gives the passphrase of an encrypted private key to
+/// ftp_tls_config_set_client_cert_pem_cb(): write it (bytes, no NUL needed) into `buf`,
+/// at most `cap` bytes, store its length in `*len_out` and return 0; return non-zero
+/// to give up (the setter then fails with FTP_E_CANCELLED). Called at most once, only
+/// if the key is encrypted, inside the setter on the calling thread; must not call
+/// into the configuration (FTP_E_RECURSIVE) and must not unwind (longjmp, C++
+/// exception) through libftp. Clear `buf` yourself if that matters to you: libftp
+/// wipes nothing it did not allocate.
+pub type ftp_tls_passphrase_cb =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, buf: *mut c_char, cap: usize, len_out: *mut usize) -> c_int>;
+
+/// Decides on the server's certificate chain in each full TLS handshake (see
+/// ftp_tls_config_set_verify_cb()). `count` certificates, DER, the server's own first,
+/// then its issuers as OpenSSL built the chain: certificate i is `certs[i]`, of
+/// `cert_lens[i]` bytes. `verified` is OpenSSL's verdict (chain, dates, and the host
+/// name when verification is on), `x509_error` OpenSSL's X509_V_* code (0 when
+/// verified) and `reason` its text (e.g. "self-signed certificate"). Everything
+/// pointed to is valid only during the call. Return 0 to accept the chain (even one
+/// OpenSSL rejected), non-zero to reject it (FTP_E_TLS_UNTRUSTED).
+pub type ftp_tls_verify_cb = Option<
+    unsafe extern "C" fn(
+        userdata: *mut c_void,
+        certs: *const *const u8,
+        cert_lens: *const usize,
+        count: usize,
+        verified: bool,
+        x509_error: c_int,
+        reason: *const c_char,
+    ) -> c_int,
+>;
+
+/// A PEM argument given as pointer and length.
+fn pem_arg<'a>(p: *const c_char, len: usize, name: &'static str) -> Result<&'a [u8], Failure> {
+    if p.is_null() {
+        return Err(Failure::Null(name));
+    }
+    if isize::try_from(len).is_err() {
+        return Err(Failure::Core(Error::Invalid(format!("{name} length {len} is too large"))));
+    }
+    // SAFETY: a non-NULL pointer points to `len` readable bytes that live for the call
+    // (contract); the length fits an isize, checked above.
+    Ok(unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) })
+}
+
+/// Trusts only the CA certificates of PEM text in memory (one or more, plus those of
+/// ftp_tls_config_set_ca_file() and ftp_tls_config_set_ca_dir(), if set) instead of
+/// the system trust store, like ftp_tls_config_set_ca_file() but without a file. It
+/// replaces the certificates given before with this function or
+/// ftp_tls_config_add_ca_pem(). The text is parsed now and copied: the caller's
+/// buffer may be freed on return.
+///
+/// @param cfg the configuration.
+/// @param pem PEM text holding one or more "-----BEGIN CERTIFICATE-----" blocks (need
+///        not be NUL-terminated), or NULL to forget the certificates given in memory
+///        (back to the system trust store if no CA file or directory is set).
+/// @param len the length of pem in bytes (ignored when pem is NULL).
+/// @return FTP_OK; FTP_E_INVALID if the text holds no PEM certificate or one that does
+///         not parse; FTP_E_NULL if cfg is NULL; FTP_E_BUSY if another thread is inside
+///         cfg. On failure the setting is unchanged.
+/// @since 1.1
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_set_ca_pem(cfg: *mut ftp_tls_config, pem: *const c_char, len: usize) -> ftp_result {
+    call(cfg, |s| {
+        let pem = if pem.is_null() { None } else { Some(pem_arg(pem, len, "pem")?) };
+        Ok(s.config.set_ca_pem(pem)?)
+    })
+}
+
+/// Adds the CA certificates of PEM text in memory to those given before with
+/// ftp_tls_config_set_ca_pem() or this function (see there: together they replace
+/// the system trust store). Parsed now and copied.
+///
+/// @param cfg the configuration.
+/// @param pem PEM text holding one or more certificates (need not be NUL-terminated).
+/// @param len the length of pem in bytes.
+/// @return FTP_OK; FTP_E_INVALID if the text holds no PEM certificate or one that does
+///         not parse; FTP_E_NULL if cfg or pem is NULL; FTP_E_BUSY if another thread
+///         is inside cfg. On failure the setting is unchanged.
+/// @since 1.1
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_add_ca_pem(cfg: *mut ftp_tls_config, pem: *const c_char, len: usize) -> ftp_result {
+    call(cfg, |s| Ok(s.config.add_ca_pem(pem_arg(pem, len, "pem")?)?))
+}
+
+/// A client certificate (or chain, leaf first) and its private key as PEM text in
+/// memory, for servers that ask for one; the key may be encrypted, with its
+/// passphrase given here. Both are parsed, the key decrypted and checked against the
+/// certificate now, and kept (decrypted, in memory) until replaced; the caller's
+/// buffers may be freed on return. Replaces a client certificate set before, from
+/// files or memory; ftp_tls_config_set_client_cert(cfg, NULL, NULL) removes it.
+///
+/// @param cfg the configuration.
+/// @param cert_pem the certificate PEM text (need not be NUL-terminated).
+/// @param cert_len its length in bytes.
+/// @param key_pem the private key PEM text (PKCS#8 or traditional, encrypted or not).
+/// @param key_len its length in bytes.
+/// @param passphrase the key's passphrase (NUL-terminated bytes), or NULL for a key
+///        that is not encrypted (ignored if the key is not encrypted).
+/// @return FTP_OK; FTP_E_INVALID if either text does not parse, the key is encrypted
+///         and passphrase is NULL or wrong, or the key does not belong to the
+///         certificate (the message says which); FTP_E_NULL if cfg, cert_pem or key_pem
+///         is NULL; FTP_E_BUSY if another thread is inside cfg. On failure the setting
+///         is unchanged.
+/// @since 1.1
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_set_client_cert_pem(
+    cfg: *mut ftp_tls_config,
+    cert_pem: *const c_char,
+    cert_len: usize,
+    key_pem: *const c_char,
+    key_len: usize,
+    passphrase: *const c_char,
+) -> ftp_result {
+    call(cfg, |s| {
+        let cert = pem_arg(cert_pem, cert_len, "cert_pem")?;
+        let key = pem_arg(key_pem, key_len, "key_pem")?;
+        let pass = match opt_bytes(passphrase) {
+            Some(p) => KeyPassphrase::Bytes(p),
+            None => KeyPassphrase::None,
+        };
+        Ok(s.config.set_client_cert_pem(cert, key, pass)?)
+    })
+}
+
+/// Like ftp_tls_config_set_client_cert_pem(), the passphrase of an encrypted key
+/// coming from a callback (asked once, during this call, only if the key is
+/// encrypted), so that it need not sit in a string.
+///
+/// @param cfg the configuration.
+/// @param cert_pem the certificate PEM text (need not be NUL-terminated).
+/// @param cert_len its length in bytes.
+/// @param key_pem the private key PEM text.
+/// @param key_len its length in bytes.
+/// @param cb gives the passphrase (see ftp_tls_passphrase_cb), or NULL for a key that
+///        is not encrypted.
+/// @param userdata passed to cb as is.
+/// @return FTP_OK; FTP_E_CANCELLED if cb returned non-zero; FTP_E_INVALID as
+///         ftp_tls_config_set_client_cert_pem(), or if cb claimed more than `cap`
+///         bytes; FTP_E_RECURSIVE if cb calls into cfg; FTP_E_NULL if cfg, cert_pem or
+///         key_pem is NULL; FTP_E_BUSY if another thread is inside cfg. On failure the
+///         setting is unchanged.
+/// @since 1.1
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_set_client_cert_pem_cb(
+    cfg: *mut ftp_tls_config,
+    cert_pem: *const c_char,
+    cert_len: usize,
+    key_pem: *const c_char,
+    key_len: usize,
+    cb: ftp_tls_passphrase_cb,
+    userdata: *mut c_void,
+) -> ftp_result {
+    call(cfg, |s| {
+        let cert = pem_arg(cert_pem, cert_len, "cert_pem")?;
+        let key = pem_arg(key_pem, key_len, "key_pem")?;
+        let Some(cb) = cb else {
+            return Ok(s.config.set_client_cert_pem(cert, key, KeyPassphrase::None)?);
+        };
+        let mut ask = |buf: &mut [u8]| {
+            let mut len = usize::MAX;
+            // SAFETY: buf is writable for buf.len() bytes and len is a live usize, both
+            // for the duration of the call; the callback's contract is in the header.
+            let rc = unsafe { cb(userdata, buf.as_mut_ptr().cast(), buf.len(), &mut len) };
+            // A length over `cap` is refused by the core as too long.
+            (rc == 0).then_some(len)
+        };
+        Ok(s.config.set_client_cert_pem(cert, key, KeyPassphrase::Callback(&mut ask))?)
+    })
+}
+
+/// Pins the server's public key, like curl's --pinnedpubkey: the SHA-256 of the DER
+/// SubjectPublicKeyInfo of the server's own certificate, base64, as "sha256//BASE64",
+/// or several separated by ';' (e.g. the current key and the next). Checked after the
+/// handshake on the control connection and on every data connection (a resumed one
+/// too), before anything is sent over it; a mismatch closes that connection and
+/// fails with FTP_E_TLS_PINNED. Pinning applies whether certificates are verified or
+/// not: with verification on both must pass, with it off (see
+/// ftp_tls_config_set_insecure_skip_verify()) the pin alone decides. The pin of a
+/// certificate file: `openssl x509 -in cert.pem -pubkey -noout | openssl pkey -pubin
+/// -outform der | openssl dgst -sha256 -binary | base64`.
+///
+/// @param cfg the configuration.
+/// @param pins the pins (ASCII), or NULL to remove them.
+/// @return FTP_OK; FTP_E_INVALID if a pin does not start with "sha256//", is not
+///         base64 or not 32 bytes (the setting is then unchanged); FTP_E_NULL if cfg is
+///         NULL; FTP_E_BUSY if another thread is inside cfg.
+/// @since 1.1
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_set_pinned_pubkey(cfg: *mut ftp_tls_config, pins: *const c_char) -> ftp_result {
+    call(cfg, |s| Ok(s.config.set_pinned_pubkey(opt_text(pins, "pins")?)?))
+}
+
+/// A C verify callback with its userdata.
+struct VerifyHook {
+    cb: unsafe extern "C" fn(*mut c_void, *const *const u8, *const usize, usize, bool, c_int, *const c_char) -> c_int,
+    userdata: *mut c_void,
+}
+
+// SAFETY: the pointer is only handed back to the caller's callback, on whatever thread
+// runs a session holding the configuration; the header makes the caller responsible
+// for the callback and userdata being usable there (and from several threads at once
+// when sessions on several threads share the configuration).
+unsafe impl Send for VerifyHook {}
+// SAFETY: as for Send: the hook itself is never mutated.
+unsafe impl Sync for VerifyHook {}
+
+impl VerifyHook {
+    fn decide(&self, v: &ChainVerdict<'_>) -> bool {
+        let ptrs: Vec<*const u8> = v.chain.iter().map(|c| c.as_ptr()).collect();
+        let lens: Vec<usize> = v.chain.iter().map(Vec::len).collect();
+        let reason = c_string(v.reason);
+        // SAFETY: every pointer is valid for the call (the chain, the two arrays of
+        // v.chain.len() entries, the NUL-terminated reason); the callback's contract
+        // (no unwinding, no calls into the session) is in the header.
+        let rc = unsafe {
+            (self.cb)(self.userdata, ptrs.as_ptr(), lens.as_ptr(), ptrs.len(), v.verified, v.error, reason.as_ptr())
+        };
+        rc == 0
+    }
+}
+
+/// Sets a callback that decides on the server's certificate chain, in each full TLS
+/// handshake of sessions given this configuration (control and data connections; a
+/// data connection that resumes the control connection's session shows no
+/// certificate and was decided already). It is shown the chain and OpenSSL's verdict
+/// (see ftp_tls_verify_cb), and its answer replaces the verdict: it can reject a
+/// chain OpenSSL accepted (FTP_E_TLS_UNTRUSTED, the message naming the callback) or
+/// accept one OpenSSL rejected (its own trust rules: take care). Pins
+/// (ftp_tls_config_set_pinned_pubkey()) are checked in addition. With verification
+/// off, OpenSSL's verdict (then without the host name check) is still given and the
+/// callback still decides.
+///
+/// The callback runs inside the TLS handshake, inside the libftp call that opened the
+/// connection (ftp_connect(), ftp_auth(), a transfer...), on the thread making that
+/// call. It must not call libftp functions on that session (they fail with
+/// FTP_E_RECURSIVE) nor on this configuration, and must not unwind (longjmp, C++
+/// exception) through libftp. A Rust panic never crosses the handshake: the Rust
+/// core catches one from its closure and rejects the chain.
+///
+/// @param cfg the configuration.
+/// @param cb the callback, or NULL to remove it.
+/// @param userdata passed to cb as is; it must stay valid as long as cfg or any
+///        session given cfg with ftp_set_tls() may connect, and be usable from every
+///        thread such a session runs on (from several at once if several sessions on
+///        different threads share the configuration).
+/// @return FTP_OK; FTP_E_NULL if cfg is NULL; FTP_E_BUSY if another thread is inside cfg.
+/// @since 1.1
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_tls_config_set_verify_cb(
+    cfg: *mut ftp_tls_config,
+    cb: ftp_tls_verify_cb,
+    userdata: *mut c_void,
+) -> ftp_result {
+    call(cfg, |s| {
+        match cb {
+            Some(cb) => {
+                let hook = VerifyHook { cb, userdata };
+                s.config.set_verify_callback(move |v| hook.decide(v));
+            }
+            None => s.config.clear_verify_callback(),
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
 /* The live suite against pure-ftpd (MLSD; system users, anonymous as "ftp"). */
 #include "live_suite.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 int main(void) {
     struct server s = {0};
     s.name = "pure-ftpd";

@@ -2,6 +2,9 @@
  * CI it must be: IPv6 is not left out silently). */
 #include "live_suite.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 int main(void) {
     struct server s = {0};
     s.name = "pyftpdlib";
@@ -17,10 +20,7 @@ int main(void) {
         s6.name = "pyftpdlib-ipv6";
         s6.host = "::1";
         s6.port = (uint16_t)atoi(port6);
-        test_download(&s6, true);
-        test_download(&s6, false);
-        test_upload_and_dirs(&s6);
-        rc = t_done("pyftpdlib+ipv6");
+        rc = run_cases(&s6, "download_passive,download_active,upload_and_dirs");
     }
     return rc;
 }

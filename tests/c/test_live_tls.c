@@ -365,6 +365,356 @@ static void test_ccc(const char *port_key) {
     ftp_free(h);
 }
 
+/* ---- TLS material from memory, pinning, the verify callback (@since 1.1) ---- */
+
+/* Runs a shell command and returns its standard output (malloc'd, NUL-terminated,
+ * trailing newline removed), or NULL if it failed. */
+static char *shell_output(const char *cmd) {
+    FILE *p = popen(cmd, "r");
+    if (!p) return NULL;
+    struct t_buf out = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, p)) > 0) t_buf_add(&out, chunk, n);
+    int status = pclose(p);
+    t_buf_add(&out, "", 1);
+    char *s = (char *)out.data;
+    if (status != 0 || !s || !s[0]) {
+        free(s);
+        return NULL;
+    }
+    size_t len = strlen(s);
+    while (len && (s[len - 1] == '\n' || s[len - 1] == '\r')) s[--len] = 0;
+    return s;
+}
+
+/* The curl-style pin of a PEM certificate file, computed with the openssl tool. */
+static char *pin_of_cert_file(const char *path) {
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd,
+             "openssl x509 -in '%s' -pubkey -noout | openssl pkey -pubin -outform der"
+             " | openssl dgst -sha256 -binary | openssl base64 -A",
+             path);
+    char *b64 = shell_output(cmd);
+    CHECK(b64 != NULL && strlen(b64) == 44);
+    if (!b64) return NULL;
+    char *pin = malloc(strlen(b64) + 9);
+    sprintf(pin, "sha256//%s", b64);
+    free(b64);
+    return pin;
+}
+
+static char *cert_path(const char *name) {
+    static char path[4096];
+    snprintf(path, sizeof path, "%s/%s", t_need("CERT_DIR"), name);
+    return path;
+}
+
+static uint8_t *read_all(const char *path, size_t *len) {
+    uint8_t *data = t_read_file(path, len);
+    CHECK(data != NULL && *len > 0);
+    return data;
+}
+
+/* Logs in and lists the home directory over a protected data connection (the listing
+ * may be empty: other tests share the directories): the session works. */
+static void login_and_list(ftp_session *h, bool anonymous) {
+    CHECK_OK(h, anonymous ? ftp_login(h, NULL, NULL, NULL)
+                          : ftp_login(h, t_need("FTP_USER"), t_need("FTP_PASS"), NULL));
+    struct t_buf listing = {0};
+    CHECK_OK(h, ftp_dir(h, NULL, t_collect_line, &listing));
+    t_buf_free(&listing);
+    CHECK(ftp_session_data_tls_resumed(h) != -1); /* a TLS data connection was made */
+    CHECK_OK(h, ftp_quit(h));
+}
+
+/* CA_FILE's text given in memory instead of the file, against vsftpd and proftpd
+ * (both require session reuse on data connections). */
+static void test_ca_from_memory(void) {
+    fprintf(stderr, "-- CA from memory\n");
+    size_t ca_len, other_len;
+    uint8_t *ca = read_all(t_need("CA_FILE"), &ca_len);
+    uint8_t *other = read_all(cert_path("untrusted.pem"), &other_len);
+    if (!ca || !other) goto out;
+    ftp_tls_config *cfg = ftp_tls_config_new();
+    /* Not NUL-terminated: the length is what counts (a copy without the NUL). */
+    char *copy = malloc(ca_len);
+    memcpy(copy, ca, ca_len);
+    CHECK_OK(NULL, ftp_tls_config_set_ca_pem(cfg, copy, ca_len));
+    free(copy); /* copied by the setter */
+    const char *ports[] = {"VSFTPS_PORT", "PROFTPS_PORT"};
+    for (int i = 0; i < 2; i++) {
+        ftp_session *h = tls_connect(FTP_TLS_EXPLICIT, (uint16_t)atoi(t_need(ports[i])), cfg, FTP_OK);
+        CHECK_OK(h, ftp_login(h, t_need("FTP_USER"), t_need("FTP_PASS"), NULL));
+        struct t_buf listing = {0};
+        CHECK_OK(h, ftp_dir(h, NULL, t_collect_line, &listing));
+        t_buf_free(&listing);
+        CHECK(ftp_session_data_tls_resumed(h) == 1); /* both servers require it */
+        CHECK_OK(h, ftp_quit(h));
+        ftp_free(h);
+    }
+    /* Replaced by another certificate alone: the test CA is no longer trusted (the
+     * system store neither). */
+    CHECK_OK(NULL, ftp_tls_config_set_ca_pem(cfg, (const char *)other, other_len));
+    expect_connect("CA from memory replaced", "VSFTPS_PORT", cfg, FTP_E_TLS_UNTRUSTED, "certificate verification failed");
+    /* ... and the test CA added to it: trusted again. */
+    CHECK_OK(NULL, ftp_tls_config_add_ca_pem(cfg, (const char *)ca, ca_len));
+    expect_connect("CA added in memory", "VSFTPS_PORT", cfg, FTP_OK, "");
+    /* Bad PEM: refused with a message, the setting kept. */
+    CHECK_RC(NULL, ftp_tls_config_set_ca_pem(cfg, "not a certificate", 17), FTP_E_INVALID);
+    CHECK(strstr(ftp_tls_config_last_error(cfg), "CA PEM") != NULL);
+    CHECK_RC(NULL, ftp_tls_config_add_ca_pem(cfg, (const char *)ca, 20), FTP_E_INVALID);
+    CHECK_RC(NULL, ftp_tls_config_add_ca_pem(cfg, NULL, 0), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_tls_config_set_ca_pem(NULL, (const char *)ca, ca_len), FTP_E_NULL);
+    expect_connect("CA kept after a bad PEM", "PROFTPS_PORT", cfg, FTP_OK, "");
+    /* NULL forgets them: back to the system store, which does not know the test CA. */
+    CHECK_OK(NULL, ftp_tls_config_set_ca_pem(cfg, NULL, 0));
+    expect_connect("CA forgotten", "VSFTPS_PORT", cfg, FTP_E_TLS_UNTRUSTED, "certificate");
+    ftp_tls_config_free(cfg);
+out:
+    free(ca);
+    free(other);
+}
+
+struct passphrase_ask {
+    const char *give; /* NULL: decline */
+    int calls;
+    ftp_tls_config *cfg;
+    ftp_result reentry; /* what a call into cfg from the callback returned */
+};
+
+static int give_passphrase(void *userdata, char *buf, size_t cap, size_t *len_out) {
+    struct passphrase_ask *a = userdata;
+    a->calls++;
+    if (a->cfg) a->reentry = ftp_tls_config_set_pinned_pubkey(a->cfg, NULL);
+    if (!a->give) return 1;
+    size_t n = strlen(a->give);
+    if (n > cap) return 1;
+    memcpy(buf, a->give, n);
+    *len_out = n;
+    return 0;
+}
+
+/* CLIENT_CERT and CLIENT_KEY from memory against the server that requires a client
+ * certificate, the key also encrypted (by the openssl tool) with a passphrase given
+ * directly or through the callback. */
+static void test_client_cert_from_memory(void) {
+    fprintf(stderr, "-- client certificate from memory\n");
+    uint16_t port = (uint16_t)atoi(t_need("PYFTPS_CLIENTCERT_PORT"));
+    char enc_path[256], cmd[8192];
+    snprintf(enc_path, sizeof enc_path, "/tmp/libftp-tlsmem-%d.key", (int)getpid());
+    snprintf(cmd, sizeof cmd, "openssl pkey -in '%s' -aes256 -passout pass:tlsmem-pass -out '%s'",
+             t_need("CLIENT_KEY"), enc_path);
+    CHECK(system(cmd) == 0);
+    size_t cert_len, key_len, enc_len = 0, server_key_len;
+    uint8_t *cert = read_all(t_need("CLIENT_CERT"), &cert_len);
+    uint8_t *key = read_all(t_need("CLIENT_KEY"), &key_len);
+    uint8_t *enc = read_all(enc_path, &enc_len);
+    uint8_t *server_key = read_all(cert_path("server.key"), &server_key_len);
+    unlink(enc_path);
+    if (!cert || !key || !enc || !server_key) goto out;
+    const char *c = (const char *)cert, *k = (const char *)key, *e = (const char *)enc;
+    CHECK(t_contains(enc, enc_len, "ENCRYPTED"));
+
+    ftp_tls_config *cfg = trusting_config();
+    CHECK_OK(NULL, ftp_tls_config_set_client_cert_pem(cfg, c, cert_len, k, key_len, NULL));
+    ftp_session *h = tls_connect(FTP_TLS_EXPLICIT, port, cfg, FTP_OK);
+    login_and_list(h, true);
+    ftp_free(h);
+    ftp_tls_config_free(cfg);
+
+    /* Encrypted: the right passphrase, a wrong one, none. */
+    cfg = trusting_config();
+    CHECK_RC(NULL, ftp_tls_config_set_client_cert_pem(cfg, c, cert_len, e, enc_len, "wrong"), FTP_E_INVALID);
+    CHECK(strstr(ftp_tls_config_last_error(cfg), "wrong passphrase") != NULL);
+    CHECK_RC(NULL, ftp_tls_config_set_client_cert_pem(cfg, c, cert_len, e, enc_len, NULL), FTP_E_INVALID);
+    CHECK(strstr(ftp_tls_config_last_error(cfg), "encrypted") != NULL);
+    /* The key of another certificate. */
+    CHECK_RC(NULL,
+             ftp_tls_config_set_client_cert_pem(cfg, c, cert_len, (const char *)server_key, server_key_len, NULL),
+             FTP_E_INVALID);
+    CHECK(strstr(ftp_tls_config_last_error(cfg), "does not match") != NULL);
+    CHECK_RC(NULL, ftp_tls_config_set_client_cert_pem(cfg, NULL, 0, k, key_len, NULL), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_tls_config_set_client_cert_pem(cfg, k, key_len, k, key_len, NULL), FTP_E_INVALID);
+    /* None of these set a client certificate: the server refuses. */
+    h = ftp_new();
+    CHECK_OK(h, ftp_set_tls(h, FTP_TLS_EXPLICIT, cfg));
+    ftp_result rc = ftp_connect(h, "127.0.0.1", port, 10000, NULL);
+    if (rc == FTP_OK) rc = ftp_login(h, NULL, NULL, NULL); /* TLS 1.3: the alert comes late */
+    CHECK(rc == FTP_E_TLS || rc == FTP_E_CLOSED || rc == FTP_E_IO);
+    ftp_free(h);
+    CHECK_OK(NULL, ftp_tls_config_set_client_cert_pem(cfg, c, cert_len, e, enc_len, "tlsmem-pass"));
+    h = tls_connect(FTP_TLS_EXPLICIT, port, cfg, FTP_OK);
+    login_and_list(h, true);
+    ftp_free(h);
+    ftp_tls_config_free(cfg);
+
+    /* Through the callback: declined, then given (and a call into the configuration
+     * from inside it refused). */
+    cfg = trusting_config();
+    struct passphrase_ask ask = {NULL, 0, NULL, FTP_OK};
+    CHECK_RC(NULL, ftp_tls_config_set_client_cert_pem_cb(cfg, c, cert_len, e, enc_len, give_passphrase, &ask),
+             FTP_E_CANCELLED);
+    CHECK(ask.calls == 1);
+    ask = (struct passphrase_ask){"tlsmem-pass", 0, cfg, FTP_OK};
+    CHECK_OK(NULL, ftp_tls_config_set_client_cert_pem_cb(cfg, c, cert_len, e, enc_len, give_passphrase, &ask));
+    CHECK(ask.calls == 1 && ask.reentry == FTP_E_RECURSIVE);
+    /* An unencrypted key does not ask. */
+    ask = (struct passphrase_ask){"unused", 0, NULL, FTP_OK};
+    CHECK_OK(NULL, ftp_tls_config_set_client_cert_pem_cb(cfg, c, cert_len, k, key_len, give_passphrase, &ask));
+    CHECK(ask.calls == 0);
+    ask = (struct passphrase_ask){"tlsmem-pass", 0, NULL, FTP_OK};
+    CHECK_OK(NULL, ftp_tls_config_set_client_cert_pem_cb(cfg, c, cert_len, e, enc_len, give_passphrase, &ask));
+    h = tls_connect(FTP_TLS_EXPLICIT, port, cfg, FTP_OK);
+    login_and_list(h, true);
+    ftp_free(h);
+    ftp_tls_config_free(cfg);
+out:
+    free(cert);
+    free(key);
+    free(enc);
+    free(server_key);
+}
+
+/* The pin of the real servers' key (server.pem, computed with the openssl tool), on
+ * the control and the data connections; a wrong pin refused. */
+static void test_pinning(void) {
+    fprintf(stderr, "-- pinning\n");
+    char *pin = pin_of_cert_file(cert_path("server.pem"));
+    char *wrong = pin_of_cert_file(cert_path("untrusted.pem"));
+    char *untrusted_pin = wrong ? strdup(wrong) : NULL;
+    if (!pin || !wrong) goto out;
+    char both[256];
+    snprintf(both, sizeof both, "%s;%s", wrong, pin);
+
+    ftp_tls_config *cfg = trusting_config();
+    const char *ports[] = {"VSFTPS_PORT", "PROFTPS_PORT", "PUREFTPS_PORT"};
+    for (int i = 0; i < 3; i++) {
+        CHECK_OK(NULL, ftp_tls_config_set_pinned_pubkey(cfg, i == 1 ? both : pin));
+        ftp_session *h = tls_connect(FTP_TLS_EXPLICIT, (uint16_t)atoi(t_need(ports[i])), cfg, FTP_OK);
+        login_and_list(h, false);
+        ftp_free(h);
+    }
+    /* A wrong pin: refused on the control connection, before the login. */
+    CHECK_OK(NULL, ftp_tls_config_set_pinned_pubkey(cfg, wrong));
+    expect_connect("wrong pin", "VSFTPS_PORT", cfg, FTP_E_TLS_PINNED, "pinned public key mismatch");
+    expect_connect("wrong pin (its message names the key)", "PROFTPS_PORT", cfg, FTP_E_TLS_PINNED, pin);
+    CHECK(strcmp(ftp_strerror(FTP_E_TLS_PINNED), "server public key does not match the pinned key") == 0);
+    /* Malformed pins: refused, the setting kept. */
+    CHECK_RC(NULL, ftp_tls_config_set_pinned_pubkey(cfg, "sha1//AAAA"), FTP_E_INVALID);
+    CHECK_RC(NULL, ftp_tls_config_set_pinned_pubkey(cfg, "sha256//AAAA"), FTP_E_INVALID);
+    CHECK(strstr(ftp_tls_config_last_error(cfg), "pinned public key") != NULL);
+    expect_connect("wrong pin kept", "VSFTPS_PORT", cfg, FTP_E_TLS_PINNED, "pinned");
+    CHECK_OK(NULL, ftp_tls_config_set_pinned_pubkey(cfg, NULL));
+    expect_connect("pins removed", "VSFTPS_PORT", cfg, FTP_OK, "");
+    ftp_tls_config_free(cfg);
+
+    /* Verification off: the pin alone decides, against a certificate of no known CA. */
+    cfg = ftp_tls_config_new();
+    CHECK_OK(NULL, ftp_tls_config_set_insecure_skip_verify(cfg, true));
+    CHECK_OK(NULL, ftp_tls_config_set_pinned_pubkey(cfg, untrusted_pin));
+    ftp_session *h = tls_connect(FTP_TLS_EXPLICIT, (uint16_t)atoi(t_need("PYFTPS_UNTRUSTED_PORT")), cfg, FTP_OK);
+    login_and_list(h, true);
+    ftp_free(h);
+    CHECK_OK(NULL, ftp_tls_config_set_pinned_pubkey(cfg, pin));
+    expect_connect("pin alone, mismatch", "PYFTPS_UNTRUSTED_PORT", cfg, FTP_E_TLS_PINNED, "pinned");
+    /* Verification on: a matching pin does not make an untrusted certificate good. */
+    CHECK_OK(NULL, ftp_tls_config_set_insecure_skip_verify(cfg, false));
+    CHECK_OK(NULL, ftp_tls_config_set_pinned_pubkey(cfg, untrusted_pin));
+    expect_connect("pin and verification", "PYFTPS_UNTRUSTED_PORT", cfg, FTP_E_TLS_UNTRUSTED, "certificate");
+    ftp_tls_config_free(cfg);
+out:
+    free(pin);
+    free(wrong);
+    free(untrusted_pin);
+}
+
+struct verify_seen {
+    int calls;
+    int answer;
+    bool leaf_matches;
+    bool verified;
+    int x509_error;
+    size_t count;
+    char reason[128];
+    const uint8_t *want_leaf;
+    size_t want_leaf_len;
+    ftp_session *session; /* to check that a call into it is refused */
+    ftp_result reentry;
+};
+
+static int record_verify(void *userdata, const uint8_t *const *certs, const size_t *lens, size_t count, bool verified,
+                         int x509_error, const char *reason) {
+    struct verify_seen *v = userdata;
+    v->calls++;
+    v->count = count;
+    v->verified = verified;
+    v->x509_error = x509_error;
+    snprintf(v->reason, sizeof v->reason, "%s", reason);
+    v->leaf_matches = count > 0 && lens[0] == v->want_leaf_len && memcmp(certs[0], v->want_leaf, lens[0]) == 0;
+    /* Every certificate is readable (ASan checks the lengths). */
+    size_t sum = 0;
+    for (size_t i = 0; i < count; i++)
+        for (size_t j = 0; j < lens[i]; j++) sum += certs[i][j];
+    (void)sum;
+    if (v->session) v->reentry = ftp_voidcmd(v->session, "NOOP");
+    return v->answer;
+}
+
+/* The verify callback sees the real server's chain (leaf: server.pem in DER, from the
+ * openssl tool) and OpenSSL's verdict; it can reject a good chain and accept one
+ * OpenSSL rejected. */
+static void test_verify_callback(void) {
+    fprintf(stderr, "-- verify callback\n");
+    char der_path[256], cmd[8192];
+    snprintf(der_path, sizeof der_path, "/tmp/libftp-tlsmem-%d.der", (int)getpid());
+    snprintf(cmd, sizeof cmd, "openssl x509 -in '%s' -outform der -out '%s'", cert_path("server.pem"), der_path);
+    CHECK(system(cmd) == 0);
+    size_t leaf_len = 0;
+    uint8_t *leaf = read_all(der_path, &leaf_len);
+    unlink(der_path);
+    if (!leaf) return;
+
+    ftp_tls_config *cfg = trusting_config();
+    struct verify_seen v = {0};
+    v.want_leaf = leaf;
+    v.want_leaf_len = leaf_len;
+    CHECK_OK(NULL, ftp_tls_config_set_verify_cb(cfg, record_verify, &v));
+    ftp_session *h = tls_connect(FTP_TLS_EXPLICIT, (uint16_t)atoi(t_need("VSFTPS_PORT")), cfg, FTP_OK);
+    CHECK(v.calls == 1 && v.leaf_matches && v.verified && v.x509_error == 0 && v.count >= 2);
+    /* The data connections resume the session: nothing more to decide. */
+    login_and_list(h, false);
+    CHECK(v.calls == 1);
+    ftp_free(h);
+
+    /* Rejecting a chain OpenSSL accepted; a call into the session from inside refused. */
+    v = (struct verify_seen){.answer = 1, .want_leaf = leaf, .want_leaf_len = leaf_len};
+    h = ftp_new();
+    v.session = h;
+    CHECK_OK(h, ftp_set_tls(h, FTP_TLS_EXPLICIT, cfg));
+    CHECK_RC(h, ftp_connect(h, "127.0.0.1", (uint16_t)atoi(t_need("PROFTPS_PORT")), 10000, NULL),
+             FTP_E_TLS_UNTRUSTED);
+    CHECK(strstr(ftp_session_last_error(h), "verify callback rejected") != NULL);
+    CHECK(v.calls == 1 && v.verified && v.reentry == FTP_E_RECURSIVE);
+    ftp_free(h);
+
+    /* Accepting a chain OpenSSL rejected (no CA given: the system store). */
+    ftp_tls_config_free(cfg);
+    cfg = ftp_tls_config_new();
+    v = (struct verify_seen){.answer = 0, .want_leaf = leaf, .want_leaf_len = leaf_len};
+    CHECK_OK(NULL, ftp_tls_config_set_verify_cb(cfg, record_verify, &v));
+    h = tls_connect(FTP_TLS_EXPLICIT, (uint16_t)atoi(t_need("VSFTPS_PORT")), cfg, FTP_OK);
+    CHECK(v.calls == 1 && !v.verified && v.x509_error != 0 && v.leaf_matches && v.reason[0]);
+    login_and_list(h, false);
+    ftp_free(h);
+    /* Removed: OpenSSL's verdict stands again. */
+    CHECK_OK(NULL, ftp_tls_config_set_verify_cb(cfg, NULL, NULL));
+    expect_connect("verify callback removed", "VSFTPS_PORT", cfg, FTP_E_TLS_UNTRUSTED, "certificate");
+    CHECK(v.calls == 1);
+    ftp_tls_config_free(cfg);
+    free(leaf);
+}
+
 int main(void) {
     /* Where proftpd's TLS log stands before this run. */
     struct stat log_st;
@@ -388,6 +738,10 @@ int main(void) {
     test_vsftpd_implicit_anon();
     test_verification_failures();
     test_client_certificate();
+    test_ca_from_memory();
+    test_client_cert_from_memory();
+    test_pinning();
+    test_verify_callback();
     test_ccc("PROFTPS_PORT");
     test_proftpd_uploads_in_a_row();
     /* Every other data connection resumed at the first try. */

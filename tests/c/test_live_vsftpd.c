@@ -1,6 +1,9 @@
 /* The live suite against vsftpd (no MLSD: LIST fallback territory). */
 #include "live_suite.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 int main(void) {
     struct server s = {0};
     s.name = "vsftpd";

@@ -217,7 +217,22 @@ impl FakeServer {
         FakeServer::start_with(script, Some(acceptor), implicit)
     }
 
+    /// Like `start_tls` (explicit), with another acceptor (another certificate) for the
+    /// data connections.
+    pub fn start_tls_split(script: Vec<Step>, control: SslAcceptor, data: SslAcceptor) -> FakeServer {
+        FakeServer::start_full(script, Some(control), Some(data), false)
+    }
+
     fn start_with(script: Vec<Step>, tls: Option<SslAcceptor>, implicit: bool) -> FakeServer {
+        FakeServer::start_full(script, tls, None, implicit)
+    }
+
+    fn start_full(
+        script: Vec<Step>,
+        tls: Option<SslAcceptor>,
+        data_tls: Option<SslAcceptor>,
+        implicit: bool,
+    ) -> FakeServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind fake server");
         let addr = listener.local_addr().unwrap();
         let transcript = Arc::new(Mutex::new(Transcript::default()));
@@ -225,7 +240,7 @@ impl FakeServer {
         let handle = thread::Builder::new()
             .name(format!("fake-ftp-{}", addr.port()))
             .spawn(move || {
-                let res = run(listener, script, tls, implicit, &shared);
+                let res = run(listener, script, tls, data_tls, implicit, &shared);
                 if let Err(msg) = &res {
                     // Shown with the failing test's output even if the client panics first.
                     eprintln!("fake server: {msg}");
@@ -290,12 +305,15 @@ struct State {
     pasv: Option<TcpListener>,
     data: Option<Conn>,
     tls: Option<SslAcceptor>,
+    /// The data connections' acceptor when it is not `tls`'s.
+    data_tls: Option<SslAcceptor>,
 }
 
 fn run(
     listener: TcpListener,
     script: Vec<Step>,
     tls: Option<SslAcceptor>,
+    data_tls: Option<SslAcceptor>,
     implicit: bool,
     transcript: &Mutex<Transcript>,
 ) -> Result<(), String> {
@@ -305,8 +323,13 @@ fn run(
     stream.set_nodelay(true).map_err(|e| e.to_string())?;
     stream.set_read_timeout(Some(IO_TIMEOUT)).map_err(|e| e.to_string())?;
     stream.set_write_timeout(Some(IO_TIMEOUT)).map_err(|e| e.to_string())?;
-    let mut st =
-        State { ctrl: Some(Control { stream: Conn::Plain(stream), buf: Vec::new() }), pasv: None, data: None, tls };
+    let mut st = State {
+        ctrl: Some(Control { stream: Conn::Plain(stream), buf: Vec::new() }),
+        pasv: None,
+        data: None,
+        tls,
+        data_tls,
+    };
     if implicit {
         do_step(&mut st, Step::StartTls, transcript).map_err(|e| format!("implicit TLS: {e}"))?;
     }
@@ -533,7 +556,8 @@ fn do_step(st: &mut State, step: Step, transcript: &Mutex<Transcript>) -> Result
             Ok(())
         }
         Step::DataStartTls | Step::DataStartTlsWith { .. } => {
-            let acceptor = st.tls.clone().ok_or("server made without TLS (use start_tls)")?;
+            let acceptor =
+                st.data_tls.clone().or_else(|| st.tls.clone()).ok_or("server made without TLS (use start_tls)")?;
             let (tickets, require_reuse) = match step {
                 Step::DataStartTlsWith { tickets, require_reuse } => (tickets, require_reuse),
                 _ => (true, false),

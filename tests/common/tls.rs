@@ -46,6 +46,8 @@ fn make_identity(dns: &str, with_ip: bool) -> Identity {
 
 struct Identities {
     good: Identity,
+    /// Another key and certificate, for 127.0.0.1 (and other.localhost), in no CA file.
+    other: Identity,
     wrong_host: Identity,
     pem_file: PathBuf,
 }
@@ -61,7 +63,9 @@ fn identities() -> &'static Identities {
         let pem_file =
             std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fake-server-{}.pem", std::process::id()));
         std::fs::write(&pem_file, pem).unwrap();
-        Identities { good, wrong_host, pem_file }
+        // A subject of its own: OpenSSL looks trust anchors up by subject name.
+        let other = make_identity("other.localhost", true);
+        Identities { good, other, wrong_host, pem_file }
     })
 }
 
@@ -119,4 +123,31 @@ pub fn encrypted_client_key(dir: &std::path::Path) -> (PathBuf, PathBuf) {
 /// An acceptor whose (trusted) certificate names only wrong.example.
 pub fn wrong_host_acceptor() -> SslAcceptor {
     build(&identities().wrong_host, None)
+}
+
+/// The fake server's certificate for 127.0.0.1 and localhost.
+pub fn server_cert() -> X509 {
+    identities().good.cert.clone()
+}
+
+/// Another certificate for 127.0.0.1 (and other.localhost), with its own key, trusted by no
+/// CA file: give it to clients in memory.
+pub fn other_cert() -> X509 {
+    identities().other.cert.clone()
+}
+
+/// An acceptor presenting `other_cert()`.
+pub fn other_acceptor() -> SslAcceptor {
+    build(&identities().other, None)
+}
+
+/// A client certificate and key made at run time (PEM), the key encrypted with
+/// `passphrase` when one is given.
+pub fn client_identity_pem(passphrase: Option<&[u8]>) -> (Vec<u8>, Vec<u8>) {
+    let id = make_identity("client.example", false);
+    let key = match passphrase {
+        Some(p) => id.key.private_key_to_pem_pkcs8_passphrase(openssl::symm::Cipher::aes_256_cbc(), p).unwrap(),
+        None => id.key.private_key_to_pem_pkcs8().unwrap(),
+    };
+    (id.cert.to_pem().unwrap(), key)
 }

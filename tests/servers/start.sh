@@ -7,6 +7,14 @@
 #   and the FTPS servers of start-tls.sh (vsftpd, proftpd, pure-ftpd, pyftpdlib)
 # Needs root (vsftpd drops privileges per session; the test user is a system user).
 # Usage: start.sh WORKDIR
+#
+# The test users (ftptest, ftptest-anon) and a PAM service (/etc/pam.d/libftp-vsftpd)
+# go into a private copy of /etc: an overlay on /etc in a mount namespace only the
+# servers live in, removed by stop.sh, so the machine's users and files stay exactly as
+# they were, and server sets started at the same time do not meet. (A server a test
+# starts by itself enters it with `nsenter -m -t "$(cat WORKDIR/vsftpd.pid)"`.)
+# LIBFTP_PRIVATE_ETC=0 writes them into the real /etc instead, for a machine where no
+# mount namespace can be made.
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 WORKDIR" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,9 +23,20 @@ bin=${LIBFTP_SERVERS:-$repo/.servers}/root
 work=$1
 
 bash "$here/stop.sh" "$work" 2>/dev/null || true
+if [ "${LIBFTP_PRIVATE_ETC:-1}" = 1 ] && [ -z "${LIBFTP_ETC_OVERLAY:-}" ]; then
+  overlay=$(mktemp -d /tmp/libftp-etc.XXXXXX)
+  mkdir "$overlay/upper" "$overlay/work"
+  exec unshare --mount --propagation private env LIBFTP_ETC_OVERLAY="$overlay" bash -c '
+    o=$LIBFTP_ETC_OVERLAY
+    mount -t overlay libftp-etc -o "lowerdir=/etc,upperdir=$o/upper,workdir=$o/work" /etc || {
+      echo "start.sh: cannot mount a private /etc (LIBFTP_PRIVATE_ETC=0 uses the real one)" >&2
+      rm -rf "$o"; exit 1; }
+    exec bash "$0" "$@"' "$0" "$@"
+fi
 rm -rf "$work"
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
+[ -z "${LIBFTP_ETC_OVERLAY:-}" ] || echo "$LIBFTP_ETC_OVERLAY" > "$work/etc-dir"
 # A failed start stops whatever did come up (the logs in WORKDIR stay for reading).
 trap 'rc=$?; [ $rc -eq 0 ] || bash "$here/stop.sh" "$work" >/dev/null 2>&1; exit $rc' EXIT
 # The servers' files live where the unprivileged FTP users can reach them, which a

@@ -17,4 +17,10 @@ if [ -f "$1/data-dir" ]; then
   case "$(basename "$data")" in libftp-ftpdata.*) rm -rf "$data" ;; esac
   rm -f "$1/data-dir"
 fi
+# The private /etc of LIBFTP_PRIVATE_ETC=1: its mount went with the servers' namespace.
+if [ -f "$1/etc-dir" ]; then
+  etc=$(cat "$1/etc-dir")
+  case "$(basename "$etc")" in libftp-etc.*) rm -rf "$etc" ;; esac
+  rm -f "$1/etc-dir"
+fi
 exit 0

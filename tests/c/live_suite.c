@@ -1,0 +1,1087 @@
+/* The suite every real server runs: each ftplib method through ftp.h, with bytes
+ * compared against the files on disk and reply codes checked. The test_live_<server>.c
+ * files say which server from the env file to use; the cases are in the table at the
+ * end, and T_ONLY=name[,name...] runs only those (the names are listed there). */
+#include "live_suite.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static ftp_session *open_anon(const struct server *s) {
+    ftp_session *h = ftp_new();
+    CHECK(h != NULL);
+    CHECK_OK(h, ftp_connect(h, s->host, s->port, 10000, NULL));
+    CHECK_OK(h, ftp_login(h, NULL, NULL, NULL));
+    return h;
+}
+
+static ftp_session *open_user(const struct server *s) {
+    ftp_session *h = ftp_new();
+    CHECK_OK(h, ftp_connect(h, s->host, s->port, 10000, NULL));
+    CHECK_OK(h, ftp_login(h, s->user, s->pass, NULL));
+    return h;
+}
+
+static uint8_t *anon_file(const struct server *s, const char *name, size_t *len) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", s->anon_root, name);
+    uint8_t *data = t_read_file(path, len);
+    if (!data) t_fail(__FILE__, __LINE__, "cannot read %s", path);
+    return data;
+}
+
+static void test_connect_login_welcome(const struct server *s) {
+    ftp_session *h = ftp_new();
+    CHECK(ftp_getwelcome(h) == NULL);
+    CHECK_OK(h, ftp_connect(h, s->host, s->port, 10000, NULL));
+    const char *w = ftp_getwelcome(h);
+    CHECK(w != NULL && strncmp(w, "220", 3) == 0);
+    CHECK(ftp_session_last_reply_code(h) == 220);
+    CHECK_OK(h, ftp_login(h, NULL, NULL, NULL));
+    CHECK(ftp_session_last_reply_code(h) == 230);
+    CHECK_OK(h, ftp_quit(h));
+    CHECK(ftp_session_last_reply_code(h) == 221);
+    CHECK_RC(h, ftp_pwd(h, &(const char *){NULL}), FTP_E_STATE);
+    /* The handle is reusable after quit; a bound source address works. */
+    CHECK_OK(h, ftp_connect(h, s->host, s->port, 10000, "127.0.0.1"));
+    CHECK_RC(h, ftp_login(h, s->user, "wrong-password", NULL), FTP_E_PERM);
+    CHECK(ftp_session_last_reply_code(h) == 530);
+    /* ... with the password masked. */
+    CHECK(strncmp(ftp_session_last_error(h), "PASS **************: ", 21) == 0);
+    CHECK(strstr(ftp_session_last_error(h), "wrong-password") == NULL);
+    /* A connect that fails on its arguments still closes the old connection first:
+     * nothing meant for a new server goes to the old one. */
+    CHECK_RC(h, ftp_connect(h, NULL, s->port, 10000, NULL), FTP_E_NULL);
+    CHECK_RC(h, ftp_voidcmd(h, "NOOP"), FTP_E_STATE);
+    CHECK_OK(h, ftp_connect(h, s->host, s->port, 10000, NULL));
+    CHECK_RC(h, ftp_connect(h, s->host, s->port, 10000, "not-an-ip"), FTP_E_INVALID);
+    CHECK(ftp_session_last_reply_code(h) == 0);
+    CHECK_RC(h, ftp_voidcmd(h, "NOOP"), FTP_E_STATE);
+
+    /* From a URL: user and password, the port; the IPv6 host in brackets. */
+    char url[512];
+    bool v6 = strchr(s->host, ':') != NULL;
+    snprintf(url, sizeof url, "ftp://%s:%s@%s%s%s:%u/", s->user, s->pass, v6 ? "[" : "", s->host,
+             v6 ? "]" : "", (unsigned)s->port);
+    ftp_url *u = ftp_url_new();
+    CHECK_OK(NULL, ftp_url_parse(u, url));
+    CHECK_OK(h, ftp_connect_url(h, u, 10000));
+    CHECK(ftp_session_last_reply_code(h) == 230);
+    CHECK(strcmp(ftp_url_path(u, NULL), "") == 0);
+    CHECK_OK(h, ftp_pwd(h, &(const char *){NULL}));
+    /* As with ftp_connect, a URL call refused for its arguments closes the old connection. */
+    CHECK_RC(h, ftp_connect_url(h, NULL, 10000), FTP_E_NULL);
+    CHECK_RC(h, ftp_voidcmd(h, "NOOP"), FTP_E_STATE);
+    CHECK_OK(h, ftp_connect_url(h, u, 10000));
+    CHECK_OK(h, ftp_quit(h));
+    ftp_url_free(u);
+    ftp_free(h);
+}
+
+static void test_download(const struct server *s, bool passive) {
+    ftp_session *h = open_anon(s);
+    CHECK_OK(h, ftp_set_pasv(h, passive));
+    size_t want_len;
+    uint8_t *want = anon_file(s, "big.bin", &want_len);
+    struct t_buf got = {0};
+    CHECK_OK(h, ftp_retr_binary(h, "RETR big.bin", t_collect, 0, FTP_NO_REST, &got));
+    CHECK(ftp_session_last_reply_code(h) == 226);
+    CHECK(want && got.len == want_len && memcmp(got.data, want, want_len) == 0);
+    CHECK(want_len == (size_t)strtoull(t_need("BIG_SIZE"), NULL, 10));
+    /* REST: the rest of the file from an offset. */
+    t_buf_free(&got);
+    CHECK_OK(h, ftp_retr_binary(h, "RETR big.bin", t_collect, 100000, 1000000, &got));
+    CHECK(want && got.len == want_len - 1000000 && memcmp(got.data, want + 1000000, got.len) == 0);
+    t_buf_free(&got);
+    /* A missing file is a 550, and the session stays usable. */
+    CHECK_RC(h, ftp_retr_binary(h, "RETR no-such-file", t_collect, 0, FTP_NO_REST, &got), FTP_E_PERM);
+    CHECK(ftp_session_last_reply_code(h) == 550);
+    /* The message names the refused command. */
+    CHECK(strncmp(ftp_session_last_error(h), "RETR no-such-file: ", 19) == 0);
+    CHECK_OK(h, ftp_voidcmd(h, "NOOP"));
+    free(want);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+static void test_retr_lines(const struct server *s) {
+    ftp_session *h = open_anon(s);
+    size_t want_len;
+    uint8_t *want = anon_file(s, "lines.txt", &want_len);
+    struct t_buf got = {0};
+    CHECK_OK(h, ftp_retr_lines(h, "RETR lines.txt", t_collect_line, &got));
+    /* lines.txt has LF endings on disk; retrlines gives each line without its ending. */
+    CHECK(want && got.len == want_len && memcmp(got.data, want, want_len) == 0);
+    CHECK(!t_contains(got.data, got.len, "\r"));
+    free(want);
+    t_buf_free(&got);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+static void test_size_and_ntransfercmd(const struct server *s) {
+    ftp_session *h = open_anon(s);
+    int64_t size = -2;
+    CHECK_OK(h, ftp_size(h, "big.bin", &size));
+    CHECK(size == (int64_t)strtoll(t_need("BIG_SIZE"), NULL, 10));
+    CHECK_RC(h, ftp_size(h, "no-such-file", &size), FTP_E_PERM);
+    CHECK(ftp_session_last_reply_code(h) == 550);
+
+    /* transfercmd: the caller reads the data connection, then reads the final reply. */
+    CHECK_OK(h, ftp_voidcmd(h, "TYPE I"));
+    ftp_data *d = NULL;
+    int64_t announced = -2;
+    CHECK_OK(h, ftp_ntransfercmd(h, "RETR hello.txt", FTP_NO_REST, &d, &announced));
+    CHECK(announced == 13 || announced == -1); /* servers may or may not say "(13 bytes)" */
+    if (strcmp(s->name, "vsftpd") == 0) CHECK(announced == 13);
+    CHECK_RC(h, ftp_pwd(h, &(const char *){NULL}), FTP_E_STATE); /* transfer still open */
+    struct t_buf got = {0};
+    uint8_t buf[4];
+    size_t n;
+    /* A failure is recorded on the data connection, and the next success clears it. */
+    CHECK_RC(NULL, ftp_data_read(d, buf, 0, &n), FTP_E_INVALID);
+    CHECK(strstr(ftp_data_last_error(d), "cap is 0") != NULL);
+    CHECK_RC(NULL, ftp_data_read(d, NULL, sizeof buf, &n), FTP_E_NULL);
+    CHECK(strcmp(ftp_data_last_error(d), "buf is NULL") == 0);
+    do {
+        CHECK_OK(NULL, ftp_data_read(d, buf, sizeof buf, &n));
+        CHECK(strcmp(ftp_data_last_error(d), "") == 0);
+        t_buf_add(&got, buf, n);
+    } while (n > 0 && got.len < 1000);
+    ftp_data_free(d);
+    CHECK_OK(h, ftp_voidresp(h));
+    CHECK(got.len == 13 && memcmp(got.data, "hello, world\n", 13) == 0);
+    t_buf_free(&got);
+
+    /* transfercmd with REST. */
+    d = NULL;
+    CHECK_OK(h, ftp_transfercmd(h, "RETR hello.txt", 7, &d));
+    do {
+        CHECK_OK(NULL, ftp_data_read(d, buf, sizeof buf, &n));
+        t_buf_add(&got, buf, n);
+    } while (n > 0 && got.len < 1000);
+    ftp_data_free(d);
+    CHECK_OK(h, ftp_voidresp(h));
+    CHECK(got.len == 6 && memcmp(got.data, "world\n", 6) == 0);
+    t_buf_free(&got);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+struct cancel_ctx {
+    ftp_session *h;
+    size_t seen;
+    ftp_result inner;
+};
+
+static int cancel_after_first(void *userdata, const uint8_t *buf, size_t len) {
+    (void)buf;
+    struct cancel_ctx *c = userdata;
+    c->seen += len;
+    c->inner = ftp_pwd(c->h, &(const char *){NULL}); /* calling back in is refused */
+    return 1;
+}
+
+static void test_abort_and_cancel(const struct server *s) {
+    ftp_session *h = open_anon(s);
+    /* A callback's non-zero return cancels; the session stays in step. */
+    struct cancel_ctx c = {h, 0, FTP_OK};
+    CHECK_RC(h, ftp_retr_binary(h, "RETR big.bin", cancel_after_first, 0, FTP_NO_REST, &c), FTP_E_CANCELLED);
+    CHECK(c.inner == FTP_E_RECURSIVE);
+    CHECK(c.seen > 0 && c.seen < 8 * 1024 * 1024);
+    const char *pwd = NULL;
+    CHECK_OK(h, ftp_pwd(h, &pwd));
+    CHECK(ftp_session_last_reply_code(h) == 257);
+    CHECK(pwd && strcmp(pwd, "/") == 0);
+
+    /* ftp_abort in the middle of a caller-driven transfer. */
+    CHECK_OK(h, ftp_voidcmd(h, "TYPE I"));
+    ftp_data *d = NULL;
+    CHECK_OK(h, ftp_transfercmd(h, "RETR big.bin", FTP_NO_REST, &d));
+    uint8_t buf[1000];
+    size_t n = 0;
+    CHECK_OK(NULL, ftp_data_read(d, buf, sizeof buf, &n));
+    CHECK(n > 0);
+    CHECK_OK(h, ftp_abort(h));
+    int code = ftp_session_last_reply_code(h);
+    /* pure-ftpd answers with a 150 summary line only, no 225/226. */
+    CHECK(code == 225 || code == 226 || (code == 150 && strcmp(s->name, "pure-ftpd") == 0));
+    /* The handle then reads end-of-file, not the reset's error. */
+    n = 1;
+    CHECK_OK(NULL, ftp_data_read(d, buf, sizeof buf, &n));
+    CHECK(n == 0);
+    ftp_data_free(d);
+    CHECK_OK(h, ftp_sendcmd(h, "NOOP"));
+    CHECK(ftp_session_last_reply_code(h) == 200);
+    /* And a full download still works afterwards. */
+    struct t_buf got = {0};
+    CHECK_OK(h, ftp_retr_binary(h, "RETR hello.txt", t_collect, 0, FTP_NO_REST, &got));
+    CHECK(got.len == 13);
+    t_buf_free(&got);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+struct blocked_read {
+    ftp_data *d;
+    ftp_result rc;
+    size_t n;
+};
+
+static void *read_blocked(void *arg) {
+    struct blocked_read *r = arg;
+    uint8_t buf[64];
+    r->rc = ftp_data_read(r->d, buf, sizeof buf, &r->n);
+    return NULL;
+}
+
+/* A read blocked on a connection the server never writes to (an upload's) wakes with
+ * end-of-file when another thread aborts the transfer. */
+static void test_abort_wakes_a_blocked_reader(const struct server *s) {
+    ftp_session *h = open_user(s);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "STOR blocked-%d.bin", (int)getpid());
+    struct blocked_read r = {NULL, FTP_E_PANIC, 99};
+    CHECK_OK(h, ftp_voidcmd(h, "TYPE I"));
+    CHECK_OK(h, ftp_transfercmd(h, cmd, FTP_NO_REST, &r.d));
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, read_blocked, &r) == 0);
+    usleep(200 * 1000);
+    CHECK_OK(h, ftp_abort(h));
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK(r.rc == FTP_OK && r.n == 0);
+    ftp_data_free(r.d);
+    CHECK_OK(h, ftp_voidcmd(h, "NOOP"));
+    ftp_delete(h, cmd + 5); /* whatever the abort left behind */
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+static void test_commands(const struct server *s) {
+    ftp_session *h = ftp_new();
+    CHECK_OK(h, ftp_connect(h, s->host, s->port, 10000, NULL));
+    CHECK_OK(h, ftp_login(h, NULL, NULL, NULL));
+    CHECK_OK(h, ftp_sendcmd(h, "NOOP"));
+    CHECK(ftp_session_last_reply_code(h) == 200);
+    CHECK_RC(h, ftp_sendcmd(h, "XYZZY"), FTP_E_PERM);
+    CHECK(ftp_session_last_reply_code(h) / 100 == 5);
+    /* The error names the command the server refused. */
+    CHECK(strncmp(ftp_session_last_error(h), "XYZZY: ", 7) == 0);
+    CHECK_OK(h, ftp_cwd(h, "dir1"));
+    const char *pwd = NULL;
+    CHECK_OK(h, ftp_pwd(h, &pwd));
+    CHECK(pwd && strcmp(pwd, "/dir1") == 0);
+    CHECK_OK(h, ftp_cwd(h, "sub"));
+    CHECK_OK(h, ftp_cwd(h, "..")); /* CDUP */
+    CHECK_OK(h, ftp_pwd(h, &pwd));
+    CHECK(pwd && strcmp(pwd, "/dir1") == 0);
+    CHECK_RC(h, ftp_cwd(h, "no-such-dir"), FTP_E_PERM);
+    CHECK(ftp_session_last_reply_code(h) == 550);
+
+    struct t_buf names = {0};
+    CHECK_OK(h, ftp_nlst(h, NULL, t_collect_line, &names));
+    CHECK(t_contains(names.data, names.len, "a.txt\n") && t_contains(names.data, names.len, "b.txt\n"));
+    t_buf_free(&names);
+    struct t_buf lines = {0};
+    CHECK_OK(h, ftp_dir(h, NULL, t_collect_line, &lines));
+    CHECK(t_contains(lines.data, lines.len, "a.txt") && t_contains(lines.data, lines.len, "sub"));
+    t_buf_free(&lines);
+    CHECK_OK(h, ftp_cwd(h, "/"));
+    CHECK_OK(h, ftp_dir(h, "dir1", t_collect_line, &lines));
+    CHECK(t_contains(lines.data, lines.len, "b.txt"));
+    t_buf_free(&lines);
+    CHECK_OK(h, ftp_nlst(h, "dir1", t_collect_line, &names));
+    CHECK(t_contains(names.data, names.len, "a.txt"));
+    t_buf_free(&names);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+struct mlsd_seen {
+    int files, dirs;
+    bool saw_big, big_size_ok, saw_space;
+};
+
+static int on_mlsd(void *userdata, const ftp_mlsd_entry *e) {
+    struct mlsd_seen *m = userdata;
+    size_t len;
+    const char *name = ftp_mlsd_entry_name(e, &len);
+    const char *type = ftp_mlsd_entry_fact(e, "TYPE");
+    if (type && strcmp(type, "file") == 0) m->files++;
+    if (type && strcmp(type, "dir") == 0) m->dirs++;
+    if (len == 7 && memcmp(name, "big.bin", 7) == 0) {
+        m->saw_big = true;
+        const char *size = ftp_mlsd_entry_fact(e, "size");
+        m->big_size_ok = size && strcmp(size, t_need("BIG_SIZE")) == 0;
+        const char *k, *v;
+        bool found = false;
+        for (size_t i = 0; i < ftp_mlsd_entry_fact_count(e); i++) {
+            if (ftp_mlsd_entry_fact_at(e, i, &k, &v) == FTP_OK && strcmp(k, "size") == 0) found = true;
+        }
+        if (!found) m->big_size_ok = false;
+        if (ftp_mlsd_entry_fact_at(e, 999, &k, &v) != FTP_E_INVALID) m->big_size_ok = false;
+    }
+    if (strcmp(name, "with space.txt") == 0) m->saw_space = true;
+    return 0;
+}
+
+static void test_mlsd(const struct server *s) {
+    ftp_session *h = open_anon(s);
+    struct mlsd_seen m = {0};
+    const char *facts[] = {"type", "size", "modify", NULL};
+    if (s->has_mlsd) {
+        CHECK_OK(h, ftp_mlsd(h, NULL, facts, on_mlsd, &m));
+        CHECK(m.saw_big && m.big_size_ok && m.saw_space);
+        CHECK(m.files >= 4 && m.dirs >= 1);
+        memset(&m, 0, sizeof m);
+        CHECK_OK(h, ftp_mlsd(h, "dir1", NULL, on_mlsd, &m));
+        CHECK(m.files == 2 && m.dirs == 1);
+    } else {
+        /* No MLSD on this server: a permanent error with the server's 500/502. */
+        CHECK_RC(h, ftp_mlsd(h, NULL, NULL, on_mlsd, &m), FTP_E_PERM);
+        int code = ftp_session_last_reply_code(h);
+        CHECK(code == 500 || code == 502);
+        CHECK_OK(h, ftp_voidcmd(h, "NOOP"));
+    }
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+static bool file_equals(const char *path, const void *data, size_t len) {
+    size_t got_len;
+    uint8_t *got = t_read_file(path, &got_len);
+    bool same = got && got_len == len && memcmp(got, data, len) == 0;
+    free(got);
+    return same;
+}
+
+static int count_lines_sent(void *userdata, const uint8_t *buf, size_t len) {
+    int *n = userdata;
+    if (len >= 2 && buf[len - 2] == '\r' && buf[len - 1] == '\n') (*n)++;
+    return 0;
+}
+
+struct lines_src {
+    struct t_src src;
+    int sent_crlf;
+};
+
+static int lines_read(void *userdata, uint8_t *buf, size_t cap, size_t *len_out) {
+    return t_src_read(&((struct lines_src *)userdata)->src, buf, cap, len_out);
+}
+
+static int lines_sent(void *userdata, const uint8_t *buf, size_t len) {
+    return count_lines_sent(&((struct lines_src *)userdata)->sent_crlf, buf, len);
+}
+
+static void test_upload_and_dirs(const struct server *s) {
+    ftp_session *h = open_user(s);
+    char dir[64], path[4096];
+    snprintf(dir, sizeof dir, "t-%d", (int)getpid());
+    const char *made = NULL;
+    CHECK_OK(h, ftp_mkd(h, dir, &made));
+    CHECK(made && strstr(made, dir) != NULL);
+    CHECK(ftp_session_last_reply_code(h) == 257);
+    CHECK_RC(h, ftp_mkd(h, dir, NULL), FTP_E_PERM); /* exists */
+    CHECK_OK(h, ftp_cwd(h, dir));
+
+    size_t big_len;
+    uint8_t *big = anon_file(s, "big.bin", &big_len);
+    struct t_src src = {big, big_len, 0, 0};
+    CHECK_OK(h, ftp_stor_binary(h, "STOR up.bin", t_src_read, 65536, NULL, FTP_NO_REST, &src));
+    CHECK(ftp_session_last_reply_code(h) == 226);
+    snprintf(path, sizeof path, "%s/%s/up.bin", s->user_root, dir);
+    CHECK(file_equals(path, big, big_len));
+
+    /* REST + STOR resumes an upload at an offset. */
+    struct t_src half = {big, big_len / 2, 0, 0};
+    CHECK_OK(h, ftp_stor_binary(h, "STOR resumed.bin", t_src_read, 0, NULL, FTP_NO_REST, &half));
+    struct t_src rest = {big + big_len / 2, big_len - big_len / 2, 0, 0};
+    CHECK_OK(h, ftp_stor_binary(h, "STOR resumed.bin", t_src_read, 0, NULL, (int64_t)(big_len / 2), &rest));
+    snprintf(path, sizeof path, "%s/%s/resumed.bin", s->user_root, dir);
+    CHECK(file_equals(path, big, big_len));
+
+    /* storlines: every line goes out with CRLF, whatever it had. */
+    static const char text[] = "one\ntwo\r\nthree\rfour";
+    struct lines_src ls = {{(const uint8_t *)text, sizeof text - 1, 0, 3}, 0};
+    CHECK_OK(h, ftp_stor_lines(h, "STOR text.txt", lines_read, lines_sent, &ls));
+    CHECK(ls.sent_crlf == 3); /* "one", "two", "three\rfour" */
+    snprintf(path, sizeof path, "%s/%s/text.txt", s->user_root, dir);
+    size_t tlen;
+    uint8_t *t = t_read_file(path, &tlen);
+    /* Servers store ASCII uploads with CRLF or convert to LF (pure-ftpd drops every CR,
+     * the lone one too); either way the lines sent were these. */
+    static const char crlf[] = "one\r\ntwo\r\nthree\rfour\r\n", lf[] = "one\ntwo\nthree\rfour\n",
+                      no_cr[] = "one\ntwo\nthreefour\n";
+    CHECK(t && ((tlen == sizeof crlf - 1 && memcmp(t, crlf, tlen) == 0) ||
+                (tlen == sizeof lf - 1 && memcmp(t, lf, tlen) == 0) ||
+                (tlen == sizeof no_cr - 1 && memcmp(t, no_cr, tlen) == 0)));
+    free(t);
+
+    int64_t size = 0;
+    CHECK_OK(h, ftp_rename(h, "up.bin", "moved.bin"));
+    CHECK_OK(h, ftp_size(h, "moved.bin", &size));
+    CHECK(size == (int64_t)big_len);
+    CHECK_RC(h, ftp_size(h, "up.bin", &size), FTP_E_PERM);
+    CHECK_RC(h, ftp_rename(h, "no-such-file", "x"), FTP_E_PERM);
+    CHECK_OK(h, ftp_delete(h, "moved.bin"));
+    CHECK_OK(h, ftp_delete(h, "resumed.bin"));
+    CHECK_OK(h, ftp_delete(h, "text.txt"));
+    CHECK_RC(h, ftp_delete(h, "moved.bin"), FTP_E_PERM);
+    snprintf(path, sizeof path, "%s/%s/moved.bin", s->user_root, dir);
+    CHECK(access(path, F_OK) != 0);
+
+    CHECK_OK(h, ftp_cwd(h, ".."));
+    CHECK_OK(h, ftp_rmd(h, dir));
+    CHECK_RC(h, ftp_rmd(h, dir), FTP_E_PERM);
+    snprintf(path, sizeof path, "%s/%s", s->user_root, dir);
+    CHECK(access(path, F_OK) != 0);
+
+    /* Active-mode upload too. */
+    CHECK_OK(h, ftp_set_pasv(h, false));
+    struct t_src again = {big, big_len, 0, 0};
+    CHECK_OK(h, ftp_stor_binary(h, "STOR active.bin", t_src_read, 0, NULL, FTP_NO_REST, &again));
+    snprintf(path, sizeof path, "%s/active.bin", s->user_root);
+    CHECK(file_equals(path, big, big_len));
+    CHECK_OK(h, ftp_delete(h, "active.bin"));
+    free(big);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+/* A name that is not UTF-8 (Latin-1 "café") goes to the server as the bytes given, and
+ * comes back the same from NLST, so listings and commands round-trip. */
+static int find_latin1(void *userdata, const char *line, size_t len) {
+    bool *found = userdata;
+    if (len == 8 && memcmp(line, "caf\xe9.txt", 8) == 0) *found = true;
+    return 0;
+}
+
+static void test_non_utf8_names(const struct server *s) {
+    if (!s->raw_names) return;
+    ftp_session *h = open_user(s);
+    struct t_src src = {(const uint8_t *)"latin-1\n", 8, 0, 0};
+    CHECK_OK(h, ftp_stor_binary(h, "STOR caf\xe9.txt", t_src_read, 0, NULL, FTP_NO_REST, &src));
+    char path[4096];
+    snprintf(path, sizeof path, "%s/caf\xe9.txt", s->user_root);
+    CHECK(file_equals(path, (const uint8_t *)"latin-1\n", 8));
+    bool found = false;
+    CHECK_OK(h, ftp_nlst(h, NULL, find_latin1, &found));
+    CHECK(found);
+    CHECK_OK(h, ftp_rename(h, "caf\xe9.txt", "caf\xe9-2.txt"));
+    CHECK_OK(h, ftp_delete(h, "caf\xe9-2.txt"));
+    CHECK(access(path, F_OK) != 0);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+struct log_seen {
+    struct t_buf all;
+    int cmd, resp, put, get;
+};
+
+static void on_log(void *userdata, ftp_log_kind kind, const char *line) {
+    struct log_seen *l = userdata;
+    if (kind == FTP_LOG_CMD) l->cmd++;
+    if (kind == FTP_LOG_RESP) l->resp++;
+    if (kind == FTP_LOG_PUT) l->put++;
+    if (kind == FTP_LOG_GET) l->get++;
+    t_buf_add(&l->all, line, strlen(line));
+    t_buf_add(&l->all, "\n", 1);
+}
+
+static void test_debug_log(const struct server *s) {
+    struct log_seen l = {{0}, 0, 0, 0, 0};
+    ftp_session *h = ftp_new();
+    CHECK_OK(h, ftp_set_log_callback(h, on_log, &l));
+    /* Exact counts below: the login alone, without the FEAT that follows by default. */
+    CHECK_OK(h, ftp_set_feat_after_login(h, false));
+    CHECK_OK(h, ftp_set_debuglevel(h, 1));
+    CHECK_OK(h, ftp_connect(h, s->host, s->port, 10000, NULL));
+    CHECK_OK(h, ftp_login(h, s->user, s->pass, NULL));
+    CHECK(l.cmd == 2 && l.resp == 3 && l.put == 0 && l.get == 0);
+    CHECK(t_contains(l.all.data, l.all.len, "PASS *"));
+    CHECK(!t_contains(l.all.data, l.all.len, s->pass));
+    CHECK_OK(h, ftp_set_debuglevel(h, 2));
+    CHECK_OK(h, ftp_voidcmd(h, "NOOP"));
+    CHECK(l.put == 1 && l.get >= 1 && l.cmd == 3);
+    CHECK_OK(h, ftp_set_debuglevel(h, 0));
+    int before = l.cmd + l.resp + l.put + l.get;
+    CHECK_OK(h, ftp_voidcmd(h, "NOOP"));
+    CHECK(l.cmd + l.resp + l.put + l.get == before);
+    CHECK_RC(h, ftp_set_debuglevel(h, -1), FTP_E_INVALID);
+    ftp_quit(h);
+    ftp_free(h);
+    t_buf_free(&l.all);
+}
+
+struct race {
+    ftp_session *h;
+    volatile int in_callback;
+    volatile int release;
+    ftp_result other;
+};
+
+static int hold_in_callback(void *userdata, const uint8_t *buf, size_t len) {
+    (void)buf;
+    (void)len;
+    struct race *r = userdata;
+    r->in_callback = 1;
+    while (!r->release) usleep(1000);
+    return 0;
+}
+
+static void *other_thread(void *arg) {
+    struct race *r = arg;
+    while (!r->in_callback) usleep(1000);
+    r->other = ftp_voidcmd(r->h, "NOOP"); /* the session is busy in the first thread */
+    r->release = 1;
+    return NULL;
+}
+
+static void test_threads(const struct server *s) {
+    ftp_session *h = open_anon(s);
+    struct race r = {h, 0, 0, FTP_OK};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, other_thread, &r) == 0);
+    CHECK_OK(h, ftp_retr_binary(h, "RETR hello.txt", hold_in_callback, 0, FTP_NO_REST, &r));
+    pthread_join(t, NULL);
+    CHECK(r.other == FTP_E_BUSY);
+    CHECK_OK(h, ftp_voidcmd(h, "NOOP"));
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+struct free_in_cb {
+    ftp_session *h;
+    int freed;
+    size_t bytes;
+};
+
+static int free_from_callback(void *userdata, const uint8_t *buf, size_t len) {
+    (void)buf;
+    struct free_in_cb *f = userdata;
+    if (!f->freed) ftp_free(f->h); /* the running call keeps the session until it returns */
+    f->freed = 1;
+    f->bytes += len;
+    return 0;
+}
+
+static void *free_from_other_thread(void *arg) {
+    struct race *r = arg;
+    while (!r->in_callback) usleep(1000);
+    ftp_free(r->h); /* the first thread is inside a call: freed when it returns */
+    r->release = 1;
+    return NULL;
+}
+
+/* ftp_free never frees under a running call: from the session's own callback, or from
+ * another thread, the session goes when the call returns, and the call finishes. The
+ * sanitizer and valgrind runs of this suite see no use after free and no leak. */
+static void test_free_during_a_call(const struct server *s) {
+    size_t len;
+    uint8_t *want = anon_file(s, "hello.txt", &len);
+    struct free_in_cb f = {open_anon(s), 0, 0};
+    CHECK(ftp_retr_binary(f.h, "RETR hello.txt", free_from_callback, 0, FTP_NO_REST, &f) == FTP_OK);
+    CHECK(f.freed == 1 && f.bytes == len);
+
+    struct race r = {open_anon(s), 0, 0, FTP_OK};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, free_from_other_thread, &r) == 0);
+    CHECK(ftp_retr_binary(r.h, "RETR hello.txt", hold_in_callback, 0, FTP_NO_REST, &r) == FTP_OK);
+    pthread_join(t, NULL);
+    free(want);
+}
+
+static void test_injection_refused(const struct server *s) {
+    ftp_session *h = open_user(s);
+    int code = ftp_session_last_reply_code(h);
+    CHECK_RC(h, ftp_delete(h, "x\r\nRMD /"), FTP_E_INVALID);
+    CHECK_RC(h, ftp_sendcmd(h, "NOOP\nQUIT"), FTP_E_INVALID);
+    CHECK_RC(h, ftp_retr_binary(h, "RETR a\rb", t_collect, 0, FTP_NO_REST, NULL), FTP_E_INVALID);
+    CHECK(strstr(ftp_session_last_error(h), "CR") != NULL);
+    CHECK(ftp_session_last_reply_code(h) == code); /* nothing was sent, no reply read */
+    CHECK_OK(h, ftp_voidcmd(h, "NOOP"));
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+/* Beyond ftplib: FEAT, SYST, STAT, SITE, ALLO, NOOP, MDTM/MFMT, CWD by levels, MKD -p;
+ * on a session with separate timeouts and TCP keep-alive. */
+static void test_extended_commands(const struct server *s) {
+    ftp_session *h = ftp_new();
+    CHECK_OK(h, ftp_set_timeouts(h, 5000, 10000, 10000));
+    CHECK_OK(h, ftp_set_keepalive(h, true, 30, 5));
+    CHECK_OK(h, ftp_connect(h, s->host, s->port, 0, NULL));
+    CHECK_OK(h, ftp_login(h, s->user, s->pass, NULL));
+    CHECK(ftp_session_last_reply_code(h) == 230);
+    CHECK(ftp_has_feature(h, "SIZE") && ftp_has_feature(h, "size"));
+    CHECK(ftp_has_feature(h, "MDTM"));
+    CHECK(ftp_has_feature(h, "MLST") == s->has_mlsd);
+    CHECK((ftp_feature_params(h, "MLST") != NULL) == s->has_mlsd);
+    CHECK(!ftp_has_feature(h, "NO-SUCH-FEATURE"));
+    CHECK_OK(h, ftp_feat(h));
+    CHECK_OK(h, ftp_noop(h));
+    const char *syst = NULL;
+    CHECK_OK(h, ftp_syst(h, &syst));
+    CHECK(syst && strstr(syst, "UNIX") != NULL);
+    struct t_buf lines = {0};
+    CHECK_OK(h, ftp_stat(h, NULL, t_collect_line, &lines));
+    CHECK(lines.len > 0);
+    t_buf_free(&lines);
+    CHECK_OK(h, ftp_site(h, "HELP"));
+    CHECK_OK(h, ftp_allo(h, 1000));
+
+    /* MDTM of an upload agrees with the file on disk; MFMT where offered. */
+    char dir[64], path[4096];
+    snprintf(dir, sizeof dir, "x-%d", (int)getpid());
+    struct t_src src = {(const uint8_t *)"timed\n", 6, 0, 0};
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "STOR %s.txt", dir);
+    CHECK_OK(h, ftp_stor_binary(h, cmd, t_src_read, 0, NULL, FTP_NO_REST, &src));
+    snprintf(cmd, sizeof cmd, "%s.txt", dir);
+    snprintf(path, sizeof path, "%s/%s.txt", s->user_root, dir);
+    struct stat st;
+    int64_t secs = -1;
+    uint32_t nanos = 1;
+    CHECK_OK(h, ftp_mdtm(h, cmd, &secs, &nanos));
+    CHECK(stat(path, &st) == 0 && secs == (int64_t)st.st_mtime);
+    if (ftp_has_feature(h, "MFMT")) {
+        CHECK_OK(h, ftp_mfmt(h, cmd, 981173106)); /* 2001-02-03 04:05:06 UTC */
+        CHECK_OK(h, ftp_mdtm(h, cmd, &secs, NULL));
+        CHECK(secs == 981173106);
+        CHECK(stat(path, &st) == 0 && st.st_mtime == 981173106);
+    } else {
+        CHECK_RC(h, ftp_mfmt(h, cmd, 981173106), FTP_E_PERM);
+    }
+    CHECK_RC(h, ftp_mdtm(h, "no-such-file", &secs, NULL), FTP_E_PERM);
+    CHECK_OK(h, ftp_delete(h, cmd));
+
+    /* mkdir -p, twice (the second finds everything there), then CWD by levels. */
+    char tree[128];
+    snprintf(tree, sizeof tree, "%s/p/q r", dir);
+    CHECK_OK(h, ftp_mkd_all(h, tree));
+    snprintf(path, sizeof path, "%s/%s", s->user_root, tree);
+    CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+    CHECK_OK(h, ftp_mkd_all(h, tree));
+    const char *pwd = NULL, *home = NULL;
+    CHECK_OK(h, ftp_pwd(h, &home));
+    char home_copy[4096];
+    snprintf(home_copy, sizeof home_copy, "%s", home ? home : "");
+    CHECK_OK(h, ftp_cwd_each(h, tree));
+    CHECK_OK(h, ftp_pwd(h, &pwd));
+    CHECK(pwd && strlen(pwd) >= 6 && strcmp(pwd + strlen(pwd) - 6, "/p/q r") == 0);
+    CHECK_OK(h, ftp_cwd_each(h, home_copy));
+    CHECK_OK(h, ftp_pwd(h, &pwd));
+    CHECK(pwd && strcmp(pwd, home_copy) == 0);
+    CHECK_OK(h, ftp_rmd(h, tree));
+    snprintf(tree, sizeof tree, "%s/p", dir);
+    CHECK_OK(h, ftp_rmd(h, tree));
+    CHECK_OK(h, ftp_rmd(h, dir));
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+struct progress_seen {
+    int calls;
+    uint64_t last_bytes;
+    int64_t last_total;
+    bool backwards;
+    uint64_t stop_at; /* 0: never */
+};
+
+static int on_progress(void *userdata, uint64_t bytes, int64_t total, double rate) {
+    struct progress_seen *p = userdata;
+    (void)rate;
+    if (bytes < p->last_bytes) p->backwards = true;
+    p->calls++;
+    p->last_bytes = bytes;
+    p->last_total = total;
+    return p->stop_at && bytes >= p->stop_at;
+}
+
+struct interrupter_arg {
+    ftp_session *h;
+    int delay_ms;
+    int receiving; /* set by slow_sink once data flows */
+};
+
+/* Interrupts delay_ms after the first data arrived: a fixed delay from the start
+ * could land before the 150 reply on a slow server, where an interrupt closes the
+ * session instead. */
+static void *interrupt_later(void *arg) {
+    struct interrupter_arg *a = arg;
+    for (int waited = 0; !__atomic_load_n(&a->receiving, __ATOMIC_SEQ_CST) && waited < 10000; waited++)
+        usleep(1000); /* bounded: a call that fails before any data must not hang the test */
+    usleep((useconds_t)a->delay_ms * 1000);
+    ftp_interrupt(a->h);
+    return NULL;
+}
+
+static int slow_sink(void *userdata, const uint8_t *buf, size_t len) {
+    (void)buf, (void)len;
+    struct interrupter_arg *a = userdata;
+    __atomic_store_n(&a->receiving, 1, __ATOMIC_SEQ_CST);
+    usleep(2000); /* a slow consumer, so the transfer is still running when interrupted */
+    return 0;
+}
+
+/* Progress reports, a cancel through them, and ftp_interrupt from another thread. */
+static void test_progress_and_interrupt(const struct server *s) {
+    uint64_t big_size = strtoull(t_need("BIG_SIZE"), NULL, 10);
+    ftp_session *h = open_anon(s);
+    struct progress_seen p = {0, 0, 0, false, 0};
+    CHECK_OK(h, ftp_set_progress_callback(h, on_progress, &p, 0));
+    CHECK_OK(h, ftp_retr_binary(h, "RETR big.bin", t_collect_discard, 65536, FTP_NO_REST, NULL));
+    CHECK(p.calls > 1 && !p.backwards && p.last_bytes == big_size);
+    CHECK(p.last_total == -1 || p.last_total == (int64_t)big_size);
+    if (strcmp(s->name, "vsftpd") == 0) CHECK(p.last_total == (int64_t)big_size);
+
+    memset(&p, 0, sizeof p);
+    p.stop_at = 1000000;
+    CHECK_RC(h, ftp_retr_binary(h, "RETR big.bin", t_collect_discard, 65536, FTP_NO_REST, NULL), FTP_E_CANCELLED);
+    CHECK(p.last_bytes >= 1000000 && p.last_bytes < big_size);
+    CHECK_OK(h, ftp_set_progress_callback(h, NULL, NULL, 0));
+    CHECK_OK(h, ftp_noop(h));
+
+    pthread_t t;
+    struct interrupter_arg a = {h, 50, 0};
+    CHECK(pthread_create(&t, NULL, interrupt_later, &a) == 0);
+    CHECK_RC(h, ftp_retr_binary(h, "RETR big.bin", slow_sink, 8192, FTP_NO_REST, &a), FTP_E_INTERRUPTED);
+    pthread_join(t, NULL);
+    CHECK(strstr(ftp_session_last_error(h), "interrupted") != NULL);
+    CHECK_OK(h, ftp_noop(h));
+    /* Between calls an interrupt does nothing: the connection and the next call go on. */
+    CHECK_OK(h, ftp_interrupt(h));
+    CHECK_OK(h, ftp_noop(h));
+    struct t_buf got = {0};
+    CHECK_OK(h, ftp_retr_binary(h, "RETR hello.txt", t_collect, 0, FTP_NO_REST, &got));
+    CHECK(got.len == 13);
+    t_buf_free(&got);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+/* Listings as data: MLSD where offered, LIST parsed otherwise; checked against disk. */
+static void test_list_entries(const struct server *s) {
+    ftp_session *h = open_anon(s);
+    ftp_entry_list *l = NULL;
+    CHECK_OK(h, ftp_list_get(h, NULL, &l));
+    bool big = false, dir = false, space = false;
+    char path[4096];
+    for (size_t i = 0; i < ftp_entry_list_len(l); i++) {
+        const ftp_entry *e = ftp_entry_list_get(l, i);
+        const char *name = ftp_entry_name(e, NULL);
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", s->anon_root, name);
+        if (strcmp(name, "big.bin") == 0) {
+            uint64_t size = 0;
+            int64_t secs = 0;
+            big = ftp_entry_kind(e) == FTP_ENTRY_FILE && ftp_entry_size(e, &size) &&
+                  size == strtoull(t_need("BIG_SIZE"), NULL, 10) && ftp_entry_mtime(e, &secs, NULL) &&
+                  stat(path, &st) == 0 && (s->has_mlsd ? secs == (int64_t)st.st_mtime : secs / 60 == st.st_mtime / 60);
+            CHECK(ftp_entry_mode(e) == -1 || (ftp_entry_mode(e) & 0777) == (int)(st.st_mode & 0777));
+            /* MLSD servers give perm (vsftpd has no MLSD), unique, or both (pure-ftpd: unique). */
+            if (s->has_mlsd) CHECK(ftp_entry_perm(e) != NULL || ftp_entry_unique(e) != NULL);
+        }
+        if (strcmp(name, "dir1") == 0) dir = ftp_entry_kind(e) == FTP_ENTRY_DIR;
+        if (strcmp(name, "with space.txt") == 0) space = ftp_entry_kind(e) == FTP_ENTRY_FILE;
+        CHECK(ftp_entry_kind(e) != FTP_ENTRY_UNKNOWN);
+    }
+    CHECK(big && dir && space);
+    ftp_entry_list_free(l);
+    CHECK_OK(h, ftp_list_get(h, "dir1", &l));
+    int files = 0;
+    for (size_t i = 0; i < ftp_entry_list_len(l); i++)
+        files += ftp_entry_kind(ftp_entry_list_get(l, i)) == FTP_ENTRY_FILE;
+    CHECK(files == 2);
+    ftp_entry_list_free(l);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+/* Whole-file helpers: upload with size check and mtime, atomic download with mtime,
+ * resumed download and upload, the fd variants and appends; bytes compared on both
+ * sides. */
+static void test_file_helpers(const struct server *s) {
+    size_t big_len;
+    uint8_t *big = anon_file(s, "big.bin", &big_len);
+    if (!big) return;
+    char dir[] = "/tmp/libftp-files-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char local[4200], local2[4200], remote[64], on_disk[4200];
+    snprintf(local, sizeof local, "%s/src.bin", dir);
+    snprintf(local2, sizeof local2, "%s/copy.bin", dir);
+    snprintf(remote, sizeof remote, "fh-%d.bin", (int)getpid());
+    snprintf(on_disk, sizeof on_disk, "%s/%s", s->user_root, remote);
+    CHECK(t_write_file(local, big, big_len));
+    struct timespec old[2] = {{981173106, 0}, {981173106, 0}}; /* 2001-02-03 04:05:06 UTC */
+    CHECK(utimensat(AT_FDCWD, local, old, 0) == 0);
+
+    ftp_session *h = open_user(s);
+    uint64_t n = 0;
+    CHECK_OK(h, ftp_stor_file(h, local, remote, FTP_FILE_VERIFY_SIZE | FTP_FILE_PRESERVE_MTIME, &n));
+    CHECK(n == big_len && file_equals(on_disk, big, big_len));
+    struct stat st;
+    if (ftp_has_feature(h, "MFMT")) CHECK(stat(on_disk, &st) == 0 && st.st_mtime == 981173106);
+
+    /* Atomic download with the server's time; no .part left behind. */
+    CHECK_OK(h, ftp_retr_file(h, remote, local2, FTP_FILE_ATOMIC | FTP_FILE_VERIFY_SIZE | FTP_FILE_PRESERVE_MTIME, &n));
+    CHECK(n == big_len && file_equals(local2, big, big_len));
+    struct stat remote_st;
+    CHECK(stat(local2, &st) == 0 && stat(on_disk, &remote_st) == 0 && st.st_mtime == remote_st.st_mtime);
+    char part[4300];
+    snprintf(part, sizeof part, "%s.part", local2);
+    CHECK(access(part, F_OK) != 0);
+
+    /* The read/write path gives the same bytes as splice, and sendfile uploads the
+     * same bytes as read/write. */
+    CHECK_OK(h, ftp_set_zero_copy(h, false, true));
+    CHECK_OK(h, ftp_retr_file(h, remote, local2, 0, &n));
+    CHECK(n == big_len && file_equals(local2, big, big_len));
+    CHECK_OK(h, ftp_stor_file(h, local2, remote, 0, &n));
+    CHECK(n == big_len && file_equals(on_disk, big, big_len));
+    CHECK_OK(h, ftp_set_zero_copy(h, true, false));
+
+    /* Resumed download: a .part with the first megabyte is continued with REST. */
+    unlink(local2);
+    CHECK(t_write_file(part, big, 1000000));
+    CHECK_OK(h, ftp_retr_file(h, remote, local2, FTP_FILE_ATOMIC | FTP_FILE_RESUME | FTP_FILE_VERIFY_SIZE, &n));
+    CHECK(n == big_len - 1000000 && file_equals(local2, big, big_len));
+
+    /* Resumed upload: half is there, the rest follows. */
+    CHECK_OK(h, ftp_delete(h, remote));
+    struct t_src half = {big, big_len / 2, 0, 0};
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "STOR %s", remote);
+    CHECK_OK(h, ftp_stor_binary(h, cmd, t_src_read, 0, NULL, FTP_NO_REST, &half));
+    CHECK_OK(h, ftp_stor_file(h, local, remote, FTP_FILE_RESUME | FTP_FILE_VERIFY_SIZE, &n));
+    CHECK(n == big_len - big_len / 2 && file_equals(on_disk, big, big_len));
+
+    /* File descriptors: download into one, upload from one. */
+    int fd = open(local2, O_RDWR | O_TRUNC);
+    CHECK(fd >= 0);
+    CHECK_OK(h, ftp_retr_fd(h, remote, fd, FTP_NO_REST, &n));
+    CHECK(n == big_len && file_equals(local2, big, big_len));
+    CHECK(lseek(fd, 0, SEEK_SET) == 0);
+    CHECK_OK(h, ftp_stor_fd(h, fd, remote, FTP_NO_REST, &n));
+    CHECK(n == big_len && file_equals(on_disk, big, big_len));
+    CHECK(fcntl(fd, F_GETFD) != -1); /* still open: the caller's */
+    close(fd);
+
+    /* Appending: APPE creates the missing file, then adds a second copy (by sendfile,
+     * so both upload paths append); the size check counts what was there before. */
+    CHECK_OK(h, ftp_delete(h, remote));
+    CHECK_OK(h, ftp_stor_file(h, local, remote, FTP_FILE_APPEND | FTP_FILE_VERIFY_SIZE, &n));
+    CHECK(n == big_len && file_equals(on_disk, big, big_len));
+    CHECK_OK(h, ftp_set_zero_copy(h, true, true));
+    CHECK_OK(h, ftp_stor_file(h, local, remote, FTP_FILE_APPEND | FTP_FILE_VERIFY_SIZE, &n));
+    CHECK_OK(h, ftp_set_zero_copy(h, true, false));
+    uint8_t *twice = malloc(2 * big_len);
+    CHECK(twice != NULL);
+    if (twice) {
+        memcpy(twice, big, big_len);
+        memcpy(twice + big_len, big, big_len);
+        CHECK(n == big_len && file_equals(on_disk, twice, 2 * big_len));
+        free(twice);
+    }
+    CHECK_RC(h, ftp_stor_file(h, local, remote, FTP_FILE_APPEND | FTP_FILE_RESUME, NULL), FTP_E_INVALID);
+    CHECK_RC(h, ftp_retr_file(h, remote, local2, FTP_FILE_APPEND, NULL), FTP_E_INVALID);
+
+    CHECK_RC(h, ftp_retr_fd(h, remote, -1, FTP_NO_REST, NULL), FTP_E_INVALID);
+    CHECK_RC(h, ftp_retr_file(h, remote, local2, 0x100, NULL), FTP_E_INVALID);
+    CHECK_RC(h, ftp_retr_file(h, remote, "/nonexistent-dir/x", 0, NULL), FTP_E_IO);
+    CHECK(strstr(ftp_session_last_error(h), "/nonexistent-dir/x") != NULL);
+
+    CHECK_OK(h, ftp_delete(h, remote));
+    ftp_quit(h);
+    ftp_free(h);
+    unlink(local);
+    unlink(local2);
+    rmdir(dir);
+    free(big);
+}
+
+struct mirror_seen {
+    int get, put, failed;
+    char failed_path[64];
+};
+
+static int on_mirror(void *userdata, ftp_mirror_action a, const char *path, size_t len, int64_t size) {
+    struct mirror_seen *m = userdata;
+    (void)size;
+    if (a == FTP_MIRROR_GET) m->get++;
+    if (a == FTP_MIRROR_PUT) m->put++;
+    if (a == FTP_MIRROR_FAILED) {
+        m->failed++;
+        snprintf(m->failed_path, sizeof m->failed_path, "%.*s", (int)len, path);
+    }
+    return 0;
+}
+
+/* A tree uploaded and mirrored back over 3 sessions (ftp_set_mirror_parallel), then
+ * again with one file the server cannot read: the mirror goes on, reports the file as
+ * FTP_MIRROR_FAILED and returns its code, and ftp_mirror_failure() tells why. */
+static void test_mirror_parallel_and_failures(const struct server *s) {
+    char local[200], back[256], remote[64], path[512];
+    snprintf(local, sizeof local, "/tmp/libftp-cmirror-%s-%d", s->name, (int)getpid());
+    snprintf(back, sizeof back, "%s-back", local);
+    snprintf(remote, sizeof remote, "cmirror-%d", (int)getpid());
+    CHECK(mkdir(local, 0755) == 0);
+    for (int i = 0; i < 12; i++) {
+        char data[600];
+        memset(data, 'a' + i, sizeof data);
+        snprintf(path, sizeof path, "%s/f%02d", local, i);
+        CHECK(t_write_file(path, data, sizeof data - (size_t)i));
+    }
+    ftp_session *h = open_user(s);
+    CHECK_RC(h, ftp_set_mirror_parallel(h, 65), FTP_E_INVALID);
+    CHECK_OK(h, ftp_set_mirror_parallel(h, 3));
+    CHECK(ftp_mirror_failure_count(h) == 0);
+    struct mirror_seen up = {0};
+    uint64_t files = 0, bytes = 0;
+    CHECK_OK(h, ftp_mirror_upload(h, local, remote, 0, NULL, on_mirror, &up, &files, &bytes));
+    CHECK(up.put == 12 && files == 12 && bytes == 12 * 600 - 66 && up.failed == 0);
+
+    /* One file the server's user cannot read (pyftpdlib runs as the files' owner). */
+    bool locks = strcmp(s->name, "pyftpdlib") != 0;
+    snprintf(path, sizeof path, "%s/%s/f05", s->user_root, remote);
+    if (locks) CHECK(chmod(path, 0) == 0);
+    struct mirror_seen down = {0};
+    files = bytes = 0;
+    ftp_result rc = ftp_mirror(h, remote, back, 0, NULL, on_mirror, &down, &files, &bytes);
+    if (locks) {
+        CHECK_RC(h, rc, FTP_E_PERM);
+        CHECK(strstr(ftp_session_last_error(h), "1 entry failed") != NULL);
+        CHECK(down.get == 11 && files == 11 && down.failed == 1 && strcmp(down.failed_path, "f05") == 0);
+        CHECK(ftp_mirror_failure_count(h) == 1);
+        const char *fpath = NULL;
+        size_t flen = 0;
+        ftp_result code = FTP_OK;
+        int reply = 0;
+        const char *why = ftp_mirror_failure(h, 0, &fpath, &flen, &code, &reply);
+        CHECK(why != NULL && strstr(why, "550") != NULL);
+        CHECK(flen == 3 && memcmp(fpath, "f05", 4) == 0 && code == FTP_E_PERM && reply == 550);
+        CHECK(ftp_mirror_failure(h, 1, &fpath, &flen, &code, &reply) == NULL);
+        snprintf(path, sizeof path, "%s/f05", back);
+        CHECK(access(path, F_OK) != 0);
+        snprintf(path, sizeof path, "%s/%s/f05", s->user_root, remote);
+        CHECK(chmod(path, 0644) == 0);
+    } else {
+        CHECK_OK(h, rc);
+        CHECK(down.get == 12 && ftp_mirror_failure_count(h) == 0);
+    }
+    /* Every file that came is the one sent. */
+    for (int i = 0; i < 12; i++) {
+        size_t a = 0, b = 0;
+        snprintf(path, sizeof path, "%s/f%02d", back, i);
+        uint8_t *got = t_read_file(path, &b);
+        if (locks && i == 5) {
+            CHECK(got == NULL);
+            continue;
+        }
+        snprintf(path, sizeof path, "%s/f%02d", local, i);
+        uint8_t *want = t_read_file(path, &a);
+        CHECK(got && want && a == b && memcmp(got, want, a) == 0);
+        free(got);
+        free(want);
+    }
+    /* A clean re-run forgets the failures. */
+    CHECK_OK(h, ftp_mirror(h, remote, back, 0, NULL, NULL, NULL, &files, NULL));
+    CHECK(ftp_mirror_failure_count(h) == 0);
+    CHECK(ftp_mirror_failure_count(NULL) == 0 && ftp_mirror_failure(NULL, 0, NULL, NULL, NULL, NULL) == NULL);
+    CHECK_RC(NULL, ftp_set_mirror_parallel(NULL, 2), FTP_E_NULL);
+    ftp_quit(h);
+    ftp_free(h);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s' '%s/%s'", local, back, s->user_root, remote);
+    CHECK(system(cmd) == 0);
+}
+
+static void test_download_passive(const struct server *s) {
+    test_download(s, true);
+}
+
+static void test_download_active(const struct server *s) {
+    test_download(s, false);
+}
+
+static const struct live_case {
+    const char *name;
+    void (*run)(const struct server *s);
+} cases[] = {
+    {"connect_login_welcome", test_connect_login_welcome},
+    {"download_passive", test_download_passive},
+    {"download_active", test_download_active},
+    {"retr_lines", test_retr_lines},
+    {"size_and_ntransfercmd", test_size_and_ntransfercmd},
+    {"abort_and_cancel", test_abort_and_cancel},
+    {"abort_wakes_a_blocked_reader", test_abort_wakes_a_blocked_reader},
+    {"commands", test_commands},
+    {"mlsd", test_mlsd},
+    {"upload_and_dirs", test_upload_and_dirs},
+    {"non_utf8_names", test_non_utf8_names},
+    {"debug_log", test_debug_log},
+    {"threads", test_threads},
+    {"free_during_a_call", test_free_during_a_call},
+    {"injection_refused", test_injection_refused},
+    {"extended_commands", test_extended_commands},
+    {"progress_and_interrupt", test_progress_and_interrupt},
+    {"list_entries", test_list_entries},
+    {"file_helpers", test_file_helpers},
+    {"mirror_parallel_and_failures", test_mirror_parallel_and_failures},
+};
+#define NCASES (sizeof cases / sizeof cases[0])
+
+/* Is name in the comma-separated list? */
+static bool listed(const char *list, const char *name) {
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0) return true;
+        p += len + (end != NULL);
+    }
+    return false;
+}
+
+int run_cases(struct server *s, const char *names) {
+    s->host = s->host ? s->host : "127.0.0.1";
+    s->user = t_need("FTP_USER");
+    s->pass = t_need("FTP_PASS");
+    s->anon_root = t_need("ANON_ROOT");
+    const char *only = getenv("T_ONLY");
+    if (only && *only) {
+        /* A name that matches no case is a mistake, never a silent pass. */
+        for (const char *p = only; *p;) {
+            const char *end = strchr(p, ',');
+            size_t len = end ? (size_t)(end - p) : strlen(p);
+            bool known = false;
+            for (size_t i = 0; i < NCASES; i++)
+                known |= strlen(cases[i].name) == len && strncmp(cases[i].name, p, len) == 0;
+            t_checks++;
+            if (!known) {
+                t_fail(__FILE__, __LINE__, "T_ONLY names no case: %.*s (the cases: see tests/c/live_suite.c)",
+                       (int)len, p);
+            }
+            p += len + (end != NULL);
+        }
+    }
+    for (size_t i = 0; i < NCASES; i++) {
+        if (names && !listed(names, cases[i].name)) continue;
+        if (only && *only && !listed(only, cases[i].name)) continue;
+        printf("-- %s: %s\n", s->name, cases[i].name);
+        fflush(stdout);
+        cases[i].run(s);
+    }
+    return t_done(s->name);
+}
+
+int run_suite(struct server *s) {
+    return run_cases(s, NULL);
+}
