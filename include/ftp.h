@@ -17,9 +17,12 @@
  *   FTP_E_RECURSIVE (called from one of the session's own callbacks) and
  *   FTP_E_PANIC (an internal bug; the session is then unusable); a call that talks
  *   to the server can also return FTP_E_INTERRUPTED (ftp_interrupt() from another
- *   thread). Calls on an
- *   ftp_tls_config, ftp_url or ftp_data can return FTP_E_PANIC too (getters NULL
- *   or 0 instead); that object is then unusable, and can only be freed.
+ *   thread). FTP_E_NULL on h itself, FTP_E_BUSY and FTP_E_RECURSIVE leave the
+ *   session's last error alone, except FTP_E_BUSY for another object the call reads
+ *   (the ftp_tls_config of ftp_set_tls, the ftp_url of ftp_connect_url), which is
+ *   recorded and names that object. Calls on an ftp_tls_config, ftp_url or ftp_data
+ *   can return FTP_E_PANIC too; that object then refuses every call but its free,
+ *   while its getters still read it (its last error then describes the panic).
  *
  * Strings and ownership
  *   Strings passed in are NUL-terminated. Those sent to the server must not
@@ -31,7 +34,7 @@
  *   server (file names, listing lines) is handed out as bytes with a length, since
  *   servers send names that are not UTF-8.
  *   A `const char *` returned by a function on a handle belongs to the handle and
- *   stays valid until the next call on that handle (or ftp_free); copy it to keep
+ *   stays valid until the next call on that handle (or its free); copy it to keep
  *   it. The getters that only read (ftp_session_last_error, _last_reply_text,
  *   ftp_getwelcome, ftp_session_tls_version, _tls_cipher) do not count as calls
  *   here: the strings of several of them may be used together, as in one printf.
@@ -46,9 +49,11 @@
  *   then returns the cleanup's code (FTP_E_CLOSED, FTP_E_TIMEOUT, FTP_E_IO, or
  *   FTP_E_TEMP for a 421, say) and a
  *   message naming both. A callback must not call back into the same session
- *   (refused with FTP_E_RECURSIVE; ftp_free from a callback frees the session when
- *   the running call returns) and must not unwind through the library (no longjmp,
- *   no C++ exception escaping it).
+ *   (refused with FTP_E_RECURSIVE) and must not unwind through the library (no
+ *   longjmp, no C++ exception escaping it). ftp_free from a callback frees the
+ *   session when the running call returns; that call goes on to its end (its
+ *   callbacks may still be called, so their userdata must stay valid until it
+ *   returns). In 1.0 such an ftp_free was ignored and the session leaked.
  *
  * Threads
  *   Every object (session, data connection, TLS configuration, URL, entry list)
@@ -56,12 +61,21 @@
  *   second concurrent call is refused with FTP_E_BUSY (FTP_E_RECURSIVE from one of
  *   its own callbacks) rather than racing. Getters that only read (the last error,
  *   a URL's parts, a list's entries) may run on several threads at once, but not
- *   during a call. A `_free` never frees under a running call: with a call or
- *   getter still inside the object (on another thread, or the callback calling
- *   `_free`), the object is freed when that returns. A freed handle must not be
- *   passed again. Different objects are independent. There is no global
- *   initialisation to call; the library initialises itself on first use,
- *   thread-safely.
+ *   during a call; a session's getters take one thread at a time, like its calls
+ *   (it holds callbacks that may not be shared between threads). A getter never
+ *   waits: on an object in a call on another thread, or being freed, it returns
+ *   NULL (0, false, -1: each says which). A `_free` never frees under a running
+ *   call: with a call or getter still inside the object (on another thread, or the
+ *   callback calling `_free`), the object is freed when that returns. That protects
+ *   the library's own state, not what the object handed out: a free must be
+ *   ordered after every use of the object and of what it handed out (the strings
+ *   of getters and calls, ftp_tls_config_last_error, a URL's parts, the entries of
+ *   ftp_entry_list_get, whose ftp_entry_* getters are not guarded by the list);
+ *   those pointers dangle once the free has run. A handle must not be passed again
+ *   once its free has started: to wake a call blocked on another thread, call
+ *   ftp_interrupt() (or ftp_abort() for a data connection) before ftp_free().
+ *   Different objects are independent. There is no global initialisation to call;
+ *   the library initialises itself on first use, thread-safely.
  *
  * TLS (FTPS, RFC 4217)
  *   ftp_set_tls() picks explicit FTPS (AUTH TLS inside ftp_connect()) or implicit
@@ -125,7 +139,15 @@
  *   ftp_<object>_<verb> (ftp_tls_config_set_ca_file, ftp_entry_list_get,
  *   ftp_session_last_error), with ftp_set_<setting> for a session's settings.
  *   Outputs are pointer parameters named *_out. Constructors are *_new, destructors
- *   *_free. The header lists the functions in this order: the session's lifetime,
+ *   *_free; a data connection also has ftp_data_close, a close with a bounded wait,
+ *   since a free does not wait long on the network. Getters that only read take a
+ *   `const` handle. Where 1.1 renamed a 1.0 function to follow these rules, the old
+ *   name stays as a documented alias of the new one (same parameters and results):
+ *   ftp_list_get is ftp_list_all, ftp_tls_config_insecure_skip_verify is
+ *   ftp_tls_config_set_insecure_skip_verify; ftp_has_feature and
+ *   ftp_feature_params stay beside ftp_feature_lookup, which tells "not listed"
+ *   from a failure. An enum argument that C passes (ftp_set_tls's mode, say) is an
+ *   int, checked: C may store any int in an enum variable. The header lists the functions in this order: the session's lifetime,
  *   connecting and logging in; commands; transfers; listings; whole files; TLS;
  *   URLs; mirroring; extended commands and tuning; result codes and the version.
  */
@@ -280,7 +302,9 @@ typedef enum {
    */
   FTP_E_RECURSIVE = 13,
   /**
-   * Another thread is using this session right now.
+   * Another thread is using the object right now (a session, data connection, TLS
+   * configuration or URL: the one the call is on, or one it reads, such as the
+   * ftp_tls_config given to ftp_set_tls()), or a free of it has started.
    */
   FTP_E_BUSY = 14,
   /**
@@ -481,7 +505,9 @@ typedef struct ftp_data ftp_data;
 /**
  * One directory entry. Opaque; read it with the ftp_entry_* functions. Entries passed
  * to an ftp_entry_cb are valid during the call; entries of an ftp_entry_list until
- * ftp_entry_list_free().
+ * ftp_entry_list_free(). The ftp_entry_* getters read the entry directly (no guard, no
+ * busy check): a free of its list must be ordered after every use of the entry and of
+ * the strings its getters return, which belong to the entry.
  */
 typedef struct ftp_entry ftp_entry;
 
@@ -517,7 +543,10 @@ typedef struct ftp_tls_config ftp_tls_config;
  * A parsed ftp:// or ftps:// URL. Opaque; create with ftp_url_new(), fill with
  * ftp_url_parse(), free with ftp_url_free(). Strings it hands out stay valid until the
  * next ftp_url_parse() on it or ftp_url_free(); it may be read from several threads,
- * but not while another thread parses into it.
+ * but not while another thread parses into it: a getter then returns NULL (0, false)
+ * rather than wait, as it does once ftp_url_free() has started. ftp_url_free() must
+ * be ordered after every use of u and of the strings it handed out: the deferred free
+ * protects the object, not those pointers.
  */
 typedef struct ftp_url ftp_url;
 
@@ -635,10 +664,17 @@ ftp_session *ftp_new(void);
  *
  * Called from inside one of the session's callbacks, or while another thread is in a
  * call on the session, it never frees under that call: the session is freed when the
- * call returns (the call still returns its own result; wake a blocked one with
- * ftp_interrupt()). Either way h is invalid once ftp_free() returns, and no new call
- * may start on it: like free(), it must not race with a call that could start on
- * another thread.
+ * call returns. The running call goes on to its end (its callbacks may still be
+ * called, so their userdata must stay valid until it returns) and returns its own
+ * result. (In 1.0, ftp_free() from a callback was ignored and the session leaked.)
+ * To wake a blocked call, call ftp_interrupt() before ftp_free(): once ftp_free() has
+ * started, h must not be passed again, to ftp_interrupt() neither (which would find it
+ * being freed and return FTP_E_NULL, if the memory were still there at all).
+ *
+ * h is invalid once ftp_free() returns, and no new call may start on it: like free(),
+ * it must be ordered after every use of the session and of what it handed out (the
+ * strings of its getters and of calls such as ftp_pwd()); the deferred free protects
+ * the library's own state, not those pointers.
  *
  * @param h the session, or NULL (does nothing); not usable afterwards.
  */
@@ -688,7 +724,7 @@ ftp_result ftp_connect(ftp_session *h,
  *         not connected, or if h is NULL, in use by another thread or the call comes
  *         from one of its callbacks.
  */
-const char *ftp_getwelcome(ftp_session *h);
+const char *ftp_getwelcome(const ftp_session *h);
 
 /**
  * Logs in (ftplib's FTP.login): USER, then PASS if the server asks (3xx), then ACCT if
@@ -855,10 +891,15 @@ ftp_result ftp_close(ftp_session *h);
  * Works on a session made unusable by FTP_E_PANIC.
  *
  * @param h the session.
- * @return the code; 0 if no reply yet, or if h is NULL, in use by another thread or the
- *         call comes from one of its callbacks.
+ * A session's getters take one thread at a time, as its calls do (the session holds
+ * callbacks that may not be shared between threads): two threads reading the same
+ * session at once may get 0 or NULL.
+ *
+ * @return the code; 0 if no reply yet, or if h is NULL, in use by another thread
+ *         (another getter included), being freed, or the call comes from one of its
+ *         callbacks.
  */
-int ftp_session_last_reply_code(ftp_session *h);
+int ftp_session_last_reply_code(const ftp_session *h);
 
 /**
  * The text of the last reply read, all lines joined by '\n' with their codes (like
@@ -866,26 +907,28 @@ int ftp_session_last_reply_code(ftp_session *h);
  * as '?'. Works on a session made unusable by FTP_E_PANIC.
  *
  * @param h the session.
- * @return owned by the session, valid until the next call on it; "" if no reply yet;
- *         NULL if h is NULL, in use by another thread or the call comes from one of its
- *         callbacks.
+ * @return owned by the session, valid until the next call on it (or ftp_free()); ""
+ *         if no reply yet; NULL if h is NULL, in use by another thread (another getter
+ *         included), being freed, or the call comes from one of its callbacks.
  */
-const char *ftp_session_last_reply_text(ftp_session *h);
+const char *ftp_session_last_reply_text(const ftp_session *h);
 
 /**
  * A message saying what the last call on this session failed on, with the details
  * ("PASV reply has 7 fields, expected 6: ..."); "" if it succeeded. When the server
  * refused something, the command comes first, a password masked: "RETR x: server
  * replied 550 No such file." Calls refused with
- * FTP_E_NULL (h itself NULL), FTP_E_BUSY or FTP_E_RECURSIVE, and the getters, leave it
- * unchanged. After FTP_E_PANIC it describes the panic and stays so.
+ * FTP_E_NULL (h itself NULL), FTP_E_BUSY or FTP_E_RECURSIVE on h, and the getters,
+ * leave it unchanged; FTP_E_BUSY for another object the call reads (the TLS
+ * configuration of ftp_set_tls(), the URL of ftp_connect_url()) is recorded, naming it. After FTP_E_PANIC it describes the panic and stays so.
  *
  * @param h the session.
  * @return owned by the session, valid until the next call on it (and during that call,
- *         so it may be passed to it as an argument); NULL if h is NULL, in use by
- *         another thread or the call comes from one of its callbacks.
+ *         so it may be passed to it as an argument) or ftp_free(); NULL if h is NULL,
+ *         in use by another thread (another getter included), being freed, or the call
+ *         comes from one of its callbacks.
  */
-const char *ftp_session_last_error(ftp_session *h);
+const char *ftp_session_last_error(const ftp_session *h);
 
 /**
  * Sets the three timeouts separately, for the current connection and later ones.
@@ -1213,21 +1256,52 @@ ftp_result ftp_data_write(ftp_data *d, const uint8_t *buf, size_t len);
  * connection: TLS download truncated: ..."; "" after a success.
  *
  * @param d the data connection.
- * @return a NUL-terminated string owned by d, valid until the next call on d; NULL if
- *         d is NULL or another thread is inside a call on d.
+ * @return a NUL-terminated string owned by d, valid until the next call on d or its
+ *         free; NULL if d is NULL, another thread is inside a call on d, or a free of
+ *         d has started (a getter does not wait).
  */
 const char *ftp_data_last_error(const ftp_data *d);
 
 /**
- * Closes and frees a data connection; for an upload this tells the server the file is
- * complete (with PROT P, after a TLS close_notify, waiting at most 10 seconds, or the
- * session's timeout if shorter, for it to go out). Then call ftp_voidresp() for the
- * final reply (or ftp_abort() to stop a download early). ftp_data_free(NULL) does
- * nothing.
+ * Closes a data connection, waiting at most `timeout_ms` milliseconds: for an upload
+ * this tells the server the file is complete (with PROT P, a TLS close_notify, then
+ * the end of the TCP stream, and it waits for the server to close its side, reading the
+ * TLS session tickets later data connections resume). Nothing is waited for after a
+ * download. Then free d with ftp_data_free() and read the final reply with
+ * ftp_voidresp(). Reads and writes on d afterwards fail with FTP_E_STATE; a second
+ * close does nothing and returns FTP_OK.
+ *
+ * ftp_data_free() alone also ends an upload, but waits at most 1 second: over a slow
+ * link, close first with a bound of your choice, and see whether the end went out.
+ * Like ftp_data_read(), it is one call on d: FTP_E_BUSY while another thread is in a
+ * call on d.
+ *
+ * @param d the data connection from ftp_ntransfercmd() / ftp_transfercmd().
+ * @param timeout_ms the longest wait in milliseconds, 1 or more (the socket's data
+ *        timeout, from ftp_set_timeouts(), also bounds each step).
+ * @return FTP_OK; FTP_E_TIMEOUT if the close_notify could not be sent in time (the
+ *         server will likely see a truncated upload); FTP_E_IO or FTP_E_TLS if
+ *         sending it failed; FTP_E_INVALID if timeout_ms is 0; FTP_E_NULL if d is
+ *         NULL; FTP_E_BUSY if another thread is using d; FTP_E_PANIC after an
+ *         internal error. The reason is in ftp_data_last_error(). After FTP_OK,
+ *         FTP_E_TIMEOUT, FTP_E_IO and FTP_E_TLS d is closed; after the others it is
+ *         as it was.
+ * @since 1.1
+ */
+ftp_result ftp_data_close(ftp_data *d, uint32_t timeout_ms);
+
+/**
+ * Frees a data connection. If it was an upload not ended with ftp_data_close(), it is
+ * ended here as ftp_data_close() would, waiting at most 1 second (in 1.0 up to 10
+ * seconds, or the session's timeout if shorter): a free does not wait long on the
+ * network. Then call ftp_voidresp() for the final reply (or ftp_abort() to stop a
+ * download early). ftp_data_free(NULL) does nothing.
  *
  * It may be called before or after ftp_free() of the session, from any thread. Called
  * while another thread is inside ftp_data_read() or ftp_data_write() on it, it frees d
- * when that call returns (wake a blocked reader with ftp_abort()).
+ * when that call returns: wake a blocked reader with ftp_abort() on the session. Like
+ * every free, it must be ordered after every use of d and of the strings d handed out
+ * (ftp_data_last_error()).
  *
  * @param d the data connection, or NULL; invalid afterwards.
  */
@@ -1273,8 +1347,14 @@ ftp_result ftp_set_progress_callback(ftp_session *h,
  * reports its own result, and the next one fails with FTP_E_CLOSED or FTP_E_IO.
  * Safe from a signal handler's thread, not from the handler.
  *
- * @param h the session; it must not be freed meanwhile (ftp_free after the call returns).
- * @return FTP_OK; FTP_E_NULL if h is NULL.
+ * It works until ftp_free() is called: ftp_free() from another thread while a call
+ * runs defers the free to that call's end, but h must not be passed again once
+ * ftp_free() has started, so interrupt first, then free.
+ *
+ * @param h the session; ftp_free() must be ordered after this call returns.
+ * @return FTP_OK; FTP_E_NULL if h is NULL, or if a free of h has started (a race the
+ *         caller must not allow: the memory may be gone); FTP_E_PANIC after an
+ *         internal error in the interrupt itself (the session is not marked).
  */
 ftp_result ftp_interrupt(ftp_session *h);
 
@@ -1394,21 +1474,30 @@ ftp_result ftp_list(ftp_session *h, const char *path, ftp_entry_cb callback, voi
  *
  * @param h the session.
  * @param path the directory (bytes as given), or NULL for the current one.
- * @param out receives the list on success (required); the caller frees it with
+ * @param list_out receives the list on success (required); the caller frees it with
  *        ftp_entry_list_free().
  * @return as ftp_list() (FTP_E_CANCELLED only from the progress callback);
  *         FTP_E_PROTO for a listing of more than 1,000,000 entries or more than 256
  *         MiB of names and lines (bounds ftplib does not have: use ftp_list() to
- *         stream a bigger one); FTP_E_NULL if out is NULL.
+ *         stream a bigger one); FTP_E_NULL if list_out is NULL.
+ * @since 1.1 (the 1.0 name ftp_list_get() stays; it read like ftp_entry_list_get(),
+ *        which gets one entry of a list).
  */
-ftp_result ftp_list_get(ftp_session *h, const char *path, ftp_entry_list **out);
+ftp_result ftp_list_all(ftp_session *h, const char *path, ftp_entry_list **list_out);
+
+/**
+ * The 1.0 name of ftp_list_all(), kept for the ABI: the same function, with the same
+ * parameters and results.
+ */
+ftp_result ftp_list_get(ftp_session *h, const char *path, ftp_entry_list **list_out);
 
 /**
  * The number of entries in a list. Lists are plain data: any thread may read one, and
  * several may at once, until it is freed.
  *
  * @param list the list, or NULL.
- * @return the number of entries; 0 if list is NULL.
+ * @return the number of entries; 0 if list is NULL or a free of it has started (a
+ *         getter does not wait).
  */
 size_t ftp_entry_list_len(const ftp_entry_list *list);
 
@@ -1417,7 +1506,10 @@ size_t ftp_entry_list_len(const ftp_entry_list *list);
  *
  * @param list the list.
  * @param i the index, below ftp_entry_list_len().
- * @return the entry, owned by the list; NULL if list is NULL or i is out of range.
+ * @return the entry, owned by the list until ftp_entry_list_free(); NULL if list is
+ *         NULL, i is out of range, or a free of the list has started. The ftp_entry_*
+ *         getters on the entry are not guarded by the list: ftp_entry_list_free() must
+ *         be ordered after every use of its entries and of what their getters return.
  */
 const ftp_entry *ftp_entry_list_get(const ftp_entry_list *list, size_t i);
 
@@ -1425,7 +1517,9 @@ const ftp_entry *ftp_entry_list_get(const ftp_entry_list *list, size_t i);
  * Frees a list and its entries.
  *
  * A getter (or call) still inside it on another thread is let finish first: the
- * object is freed when it returns.
+ * object is freed when it returns. That protects the list's own getters only: the free
+ * must be ordered after every use of the list, of its entries and of the strings their
+ * getters returned.
  *
  * @param list the list, or NULL (does nothing); not usable afterwards.
  */
@@ -1536,11 +1630,12 @@ const char *ftp_entry_raw(const ftp_entry *e, size_t *len_out);
  * ftp_list() would.
  *
  * @param line the line, without its line ending (bytes; NUL-terminated).
- * @param out receives a one-entry list on success (free with ftp_entry_list_free()),
- *        or an empty list for lines that are not entries ("total 12").
- * @return FTP_OK; FTP_E_NULL if line or out is NULL.
+ * @param list_out receives a one-entry list on success (free with
+ *        ftp_entry_list_free()), or an empty list for lines that are not entries
+ *        ("total 12").
+ * @return FTP_OK; FTP_E_NULL if line or list_out is NULL.
  */
-ftp_result ftp_parse_list_line(const char *line, ftp_entry_list **out);
+ftp_result ftp_parse_list_line(const char *line, ftp_entry_list **list_out);
 
 /**
  * Downloads a file to a local path, in binary mode, with 64 KiB blocks.
@@ -1679,7 +1774,8 @@ ftp_tls_config *ftp_tls_config_new(void);
  * Frees a TLS configuration. Sessions given it with ftp_set_tls() keep their copy.
  *
  * A getter (or call) still inside it on another thread is let finish first: the
- * object is freed when it returns.
+ * object is freed when it returns. The free must still be ordered after every use
+ * of cfg and of the string ftp_tls_config_last_error() returned.
  *
  * @param cfg the configuration, or NULL (does nothing); not usable afterwards.
  */
@@ -1695,6 +1791,8 @@ void ftp_tls_config_free(ftp_tls_config *cfg);
  *        system trust store.
  * @return FTP_OK; FTP_E_IO if the file cannot be read; FTP_E_INVALID if it holds no
  *         PEM certificate; FTP_E_NULL if cfg is NULL. On failure the setting is unchanged.
+ *         FTP_E_BUSY if another thread is inside cfg or freeing it; FTP_E_PANIC
+ *         after an internal error (cfg is then unusable).
  */
 ftp_result ftp_tls_config_set_ca_file(ftp_tls_config *cfg, const char *path);
 
@@ -1706,6 +1804,8 @@ ftp_result ftp_tls_config_set_ca_file(ftp_tls_config *cfg, const char *path);
  * @param path the directory (UTF-8), or NULL to go back to the system trust store.
  * @return FTP_OK; FTP_E_INVALID if it is not a directory or not UTF-8; FTP_E_NULL if
  *         cfg is NULL. On failure the setting is unchanged.
+ *         FTP_E_BUSY if another thread is inside cfg or freeing it; FTP_E_PANIC
+ *         after an internal error (cfg is then unusable).
  */
 ftp_result ftp_tls_config_set_ca_dir(ftp_tls_config *cfg, const char *path);
 
@@ -1740,6 +1840,8 @@ ftp_result ftp_tls_config_insecure_skip_verify(ftp_tls_config *cfg, bool skip);
  *         encrypted (never a passphrase prompt), or the key does not belong to the
  *         certificate; FTP_E_NULL if cfg, or only one of the two
  *         files, is NULL. On failure the setting is unchanged.
+ *         FTP_E_BUSY if another thread is inside cfg or freeing it; FTP_E_PANIC
+ *         after an internal error (cfg is then unusable).
  */
 ftp_result ftp_tls_config_set_client_cert(ftp_tls_config *cfg,
                                           const char *cert_file,
@@ -1754,6 +1856,8 @@ ftp_result ftp_tls_config_set_client_cert(ftp_tls_config *cfg,
  * @param max an ftp_tls_version; FTP_TLS_VERSION_DEFAULT means no maximum.
  * @return FTP_OK; FTP_E_INVALID for a value that is not an ftp_tls_version or a max
  *         below min; FTP_E_NULL if cfg is NULL. On failure the setting is unchanged.
+ *         FTP_E_BUSY if another thread is inside cfg or freeing it; FTP_E_PANIC
+ *         after an internal error (cfg is then unusable).
  */
 ftp_result ftp_tls_config_set_versions(ftp_tls_config *cfg, int min, int max);
 
@@ -1764,6 +1868,8 @@ ftp_result ftp_tls_config_set_versions(ftp_tls_config *cfg, int min, int max);
  * @param list the cipher list (ASCII), or NULL for OpenSSL's default.
  * @return FTP_OK; FTP_E_INVALID if OpenSSL accepts no cipher of it; FTP_E_NULL if cfg
  *         is NULL. On failure the setting is unchanged.
+ *         FTP_E_BUSY if another thread is inside cfg or freeing it; FTP_E_PANIC
+ *         after an internal error (cfg is then unusable).
  */
 ftp_result ftp_tls_config_set_cipher_list(ftp_tls_config *cfg, const char *list);
 
@@ -1774,6 +1880,8 @@ ftp_result ftp_tls_config_set_cipher_list(ftp_tls_config *cfg, const char *list)
  * @param suites colon-separated suite names (ASCII), or NULL for OpenSSL's default.
  * @return FTP_OK; FTP_E_INVALID if OpenSSL rejects it; FTP_E_NULL if cfg is NULL. On
  *         failure the setting is unchanged.
+ *         FTP_E_BUSY if another thread is inside cfg or freeing it; FTP_E_PANIC
+ *         after an internal error (cfg is then unusable).
  */
 ftp_result ftp_tls_config_set_ciphersuites(ftp_tls_config *cfg, const char *suites);
 
@@ -1785,6 +1893,8 @@ ftp_result ftp_tls_config_set_ciphersuites(ftp_tls_config *cfg, const char *suit
  * @param cfg the configuration.
  * @param reuse true (the default) to resume, false to do a full handshake each time.
  * @return FTP_OK; FTP_E_NULL if cfg is NULL.
+ *         FTP_E_BUSY if another thread is inside cfg or freeing it; FTP_E_PANIC
+ *         after an internal error (cfg is then unusable).
  */
 ftp_result ftp_tls_config_set_session_reuse(ftp_tls_config *cfg, bool reuse);
 
@@ -1795,6 +1905,8 @@ ftp_result ftp_tls_config_set_session_reuse(ftp_tls_config *cfg, bool reuse);
  * @param cfg the configuration.
  * @param fallback true to try AUTH SSL, false (the default) not to.
  * @return FTP_OK; FTP_E_NULL if cfg is NULL.
+ *         FTP_E_BUSY if another thread is inside cfg or freeing it; FTP_E_PANIC
+ *         after an internal error (cfg is then unusable).
  */
 ftp_result ftp_tls_config_set_auth_ssl_fallback(ftp_tls_config *cfg, bool fallback);
 
@@ -1807,6 +1919,8 @@ ftp_result ftp_tls_config_set_auth_ssl_fallback(ftp_tls_config *cfg, bool fallba
  * @param protect true (the default) to protect data after login, false to leave the
  *        data channel in clear text until ftp_prot_p().
  * @return FTP_OK; FTP_E_NULL if cfg is NULL.
+ *         FTP_E_BUSY if another thread is inside cfg or freeing it; FTP_E_PANIC
+ *         after an internal error (cfg is then unusable).
  */
 ftp_result ftp_tls_config_set_protect_data(ftp_tls_config *cfg, bool protect);
 
@@ -1814,7 +1928,9 @@ ftp_result ftp_tls_config_set_protect_data(ftp_tls_config *cfg, bool protect);
  * What the last failed setter on this configuration failed on; "" after a success.
  *
  * @param cfg the configuration.
- * @return owned by cfg, valid until the next call on it; NULL if cfg is NULL.
+ * @return owned by cfg, valid until the next call on it or its free; NULL if cfg is
+ *         NULL, in a call on another thread, or being freed (a getter does not wait).
+ *         After an internal error it says what happened.
  */
 const char *ftp_tls_config_last_error(const ftp_tls_config *cfg);
 
@@ -1825,11 +1941,19 @@ const char *ftp_tls_config_last_error(const ftp_tls_config *cfg);
  * closing the connection if the server refuses it). The configuration is copied:
  * later changes to it need another ftp_set_tls().
  *
+ * `mode` is an `int`, not an ftp_tls_mode, on purpose: C lets any int be stored in an
+ * enum variable, and an out-of-range value arriving as a Rust enum would be undefined
+ * behaviour before it could be checked; as an int it is checked and refused.
+ *
  * @param h the session.
  * @param mode an ftp_tls_mode.
  * @param cfg the TLS settings, or NULL for the defaults of ftp_tls_config_new().
- * @return FTP_OK; FTP_E_INVALID if mode is not an ftp_tls_mode (and the general
- *         errors, see the top of this header).
+ * @return FTP_OK; FTP_E_INVALID if mode is not an ftp_tls_mode, or cfg is unusable
+ *         after an internal error; FTP_E_BUSY if h, or cfg, is in a call on another
+ *         thread or being freed (when cfg is, the session's last error says so:
+ *         "the TLS configuration is in use by another
+ *         thread or being freed"); and the general
+ *         errors, see the top of this header.
  */
 ftp_result ftp_set_tls(ftp_session *h, int mode, const ftp_tls_config *cfg);
 
@@ -1895,7 +2019,7 @@ ftp_result ftp_ccc(ftp_session *h);
  *         the control connection does not use TLS (or h is NULL, in use by another
  *         thread, or the call comes from one of its callbacks).
  */
-const char *ftp_session_tls_version(ftp_session *h);
+const char *ftp_session_tls_version(const ftp_session *h);
 
 /**
  * The cipher of the control connection's TLS, e.g. "TLS_AES_256_GCM_SHA384".
@@ -1903,7 +2027,7 @@ const char *ftp_session_tls_version(ftp_session *h);
  * @param h the session.
  * @return as ftp_session_tls_version().
  */
-const char *ftp_session_tls_cipher(ftp_session *h);
+const char *ftp_session_tls_cipher(const ftp_session *h);
 
 /**
  * Whether the last TLS data connection of this connection resumed the control
@@ -1914,7 +2038,7 @@ const char *ftp_session_tls_cipher(ftp_session *h);
  *         was made since ftp_connect() (or h is NULL, in use by another thread, or the
  *         call comes from one of its callbacks).
  */
-int ftp_session_data_tls_resumed(ftp_session *h);
+int ftp_session_data_tls_resumed(const ftp_session *h);
 
 /**
  * Trusts only the CA certificates of PEM text in memory (one or more, plus those of
@@ -2099,7 +2223,8 @@ ftp_result ftp_url_parse(ftp_url *u, const char *url);
  * Why the last ftp_url_parse() on u failed; "" after a success.
  *
  * @param u the URL object.
- * @return owned by u, valid until its next parse; NULL if u is NULL. After an
+ * @return owned by u, valid until its next parse or free; NULL if u is NULL or busy
+ *         (see ftp_url). After an
  *         internal error it says what happened.
  */
 const char *ftp_url_last_error(const ftp_url *u);
@@ -2109,7 +2234,7 @@ const char *ftp_url_last_error(const ftp_url *u);
  * takes it: "fe80::1%eth0").
  *
  * @param u the URL object.
- * @return owned by u; NULL if u is NULL or holds no URL yet.
+ * @return owned by u; NULL if u is NULL, busy (see ftp_url) or holds no URL yet.
  */
 const char *ftp_url_host(const ftp_url *u);
 
@@ -2117,7 +2242,7 @@ const char *ftp_url_host(const ftp_url *u);
  * The decoded user name.
  *
  * @param u the URL object.
- * @return owned by u; NULL if the URL names no user (anonymous), or u is NULL or
+ * @return owned by u; NULL if the URL names no user (anonymous), or u is NULL, busy or
  *         empty; "" for "@host" or ":password@host", which ftp_login() also takes as
  *         anonymous.
  */
@@ -2127,7 +2252,7 @@ const char *ftp_url_user(const ftp_url *u);
  * The decoded password.
  *
  * @param u the URL object.
- * @return owned by u; NULL if the URL has none (no ':' after the user), or u is NULL or
+ * @return owned by u; NULL if the URL has none (no ':' after the user), or u is NULL, busy or
  *         empty; "" for "user:@host".
  */
 const char *ftp_url_password(const ftp_url *u);
@@ -2136,7 +2261,7 @@ const char *ftp_url_password(const ftp_url *u);
  * The port to connect to: the URL's, or the scheme's default (21, 990 for ftps://).
  *
  * @param u the URL object.
- * @return the port; 0 if u is NULL or holds no URL yet.
+ * @return the port; 0 if u is NULL, busy (see ftp_url) or holds no URL yet.
  */
 uint16_t ftp_url_port(const ftp_url *u);
 
@@ -2144,7 +2269,7 @@ uint16_t ftp_url_port(const ftp_url *u);
  * Whether the URL is ftps:// (implicit TLS).
  *
  * @param u the URL object.
- * @return true for ftps://; false otherwise, or if u is NULL or empty.
+ * @return true for ftps://; false otherwise, or if u is NULL, busy or empty.
  */
 bool ftp_url_is_ftps(const ftp_url *u);
 
@@ -2156,7 +2281,7 @@ bool ftp_url_is_ftps(const ftp_url *u);
  *
  * @param u the URL object.
  * @param len_out receives the length (a path cannot contain NUL); may be NULL.
- * @return NUL-terminated bytes owned by u; NULL if u is NULL or empty.
+ * @return NUL-terminated bytes owned by u; NULL if u is NULL, busy or empty.
  */
 const char *ftp_url_path(const ftp_url *u, size_t *len_out);
 
@@ -2164,7 +2289,7 @@ const char *ftp_url_path(const ftp_url *u, size_t *len_out);
  * The `;type=` code of the path: 'a' (ASCII), 'i' (binary), 'd' (directory listing).
  *
  * @param u the URL object.
- * @return the code as a lower-case character, or 0 if the URL has none (or u is NULL).
+ * @return the code as a lower-case character, or 0 if the URL has none (or u is NULL or busy).
  */
 int ftp_url_type(const ftp_url *u);
 
@@ -2181,7 +2306,9 @@ int ftp_url_type(const ftp_url *u);
  * @param timeout_ms as for ftp_connect().
  * @return FTP_OK; the errors of ftp_connect() and ftp_login() (after a failed login the
  *         connection is closed); FTP_E_INVALID if u holds no URL, or it is ftp:// while
- *         the session is set to implicit FTPS; FTP_E_NULL if u is NULL.
+ *         the session is set to implicit FTPS; FTP_E_NULL if u is NULL; FTP_E_BUSY if
+ *         another thread is parsing into u or freeing it (recorded as the session's
+ *         last error, which names u).
  */
 ftp_result ftp_connect_url(ftp_session *h, const ftp_url *u, uint32_t timeout_ms);
 
@@ -2324,7 +2451,7 @@ ftp_result ftp_set_mirror_parallel(ftp_session *h, uint32_t sessions);
  *         or the call comes from one of its callbacks.
  * @since 1.1
  */
-size_t ftp_mirror_failure_count(ftp_session *h);
+size_t ftp_mirror_failure_count(const ftp_session *h);
 
 /**
  * One entry the last ftp_mirror() or ftp_mirror_upload() on this session could not
@@ -2346,7 +2473,7 @@ size_t ftp_mirror_failure_count(ftp_session *h);
  *         callbacks.
  * @since 1.1
  */
-const char *ftp_mirror_failure(ftp_session *h,
+const char *ftp_mirror_failure(const ftp_session *h,
                                size_t index,
                                const char **path_out,
                                size_t *len_out,
@@ -2366,9 +2493,33 @@ const char *ftp_mirror_failure(ftp_session *h,
 ftp_result ftp_feat(ftp_session *h);
 
 /**
- * Whether the server listed a feature in its FEAT reply, e.g. "MLST", "UTF8", "EPSV",
- * "SIZE", "MDTM", "MFMT", "REST STREAM" (a name with parameters matches both). FEAT is
- * sent first if this connection has not asked yet.
+ * Looks up a feature in the server's FEAT reply, e.g. "MLST", "UTF8", "EPSV", "SIZE",
+ * "MDTM", "MFMT", "REST STREAM" (a name with parameters matches both). FEAT is sent
+ * first if this connection has not asked yet. Unlike ftp_has_feature(), "not listed"
+ * (FTP_OK, *offered_out false) and "could not tell" (an error code) differ.
+ *
+ * @param h the session.
+ * @param name the feature (ASCII, any case).
+ * @param offered_out receives whether the server listed it (required).
+ * @param params_out receives the parameters the FEAT reply gave it, e.g.
+ *        "type*;size*;modify*;" for "MLST" ("" if none), owned by the session and
+ *        valid until the next call on it; NULL when not listed. May be NULL.
+ * @return FTP_OK; FTP_E_STATE if not connected; FTP_E_TEMP/FTP_E_PERM if FEAT was
+ *         refused other than with 500/502 (which mean no features: FTP_OK, not
+ *         listed); FTP_E_NULL if name or offered_out is NULL (and the connection
+ *         errors and general errors, see the top of this header). Outputs are
+ *         written only on FTP_OK.
+ * @since 1.1
+ */
+ftp_result ftp_feature_lookup(ftp_session *h,
+                              const char *name,
+                              bool *offered_out,
+                              const char **params_out);
+
+/**
+ * Whether the server listed a feature in its FEAT reply (the 1.0 form of
+ * ftp_feature_lookup(), which tells "not listed" from a failure). FEAT is sent first
+ * if this connection has not asked yet.
  *
  * @param h the session.
  * @param name the feature (ASCII, any case).
@@ -2381,7 +2532,8 @@ bool ftp_has_feature(ftp_session *h, const char *name);
 
 /**
  * The parameters the FEAT reply gave a feature, e.g. "type*;size*;modify*;" for
- * "MLST" (facts marked '*' are on). FEAT is sent first if needed.
+ * "MLST" (facts marked '*' are on). FEAT is sent first if needed. The 1.0 form of
+ * ftp_feature_lookup(), which tells "not listed" from a failure.
  *
  * @param h the session.
  * @param name the feature (ASCII, any case).
@@ -2416,11 +2568,11 @@ ftp_result ftp_noop(ftp_session *h);
  * Asks the server's system type (SYST), e.g. "UNIX Type: L8".
  *
  * @param h the session.
- * @param out receives the reply text after the code, owned by the session and valid
- *        until the next call on it (required).
- * @return FTP_OK; the errors of ftp_voidcmd(); FTP_E_NULL if out is NULL.
+ * @param text_out receives the reply text after the code, owned by the session and
+ *        valid until the next call on it (required).
+ * @return FTP_OK; the errors of ftp_voidcmd(); FTP_E_NULL if text_out is NULL.
  */
-ftp_result ftp_syst(ftp_session *h, const char **out);
+ftp_result ftp_syst(ftp_session *h, const char **text_out);
 
 /**
  * Sends "SITE args" (server-specific commands, e.g. "CHMOD 600 file"); a 2xx is success.

@@ -76,13 +76,18 @@ impl DataConn {
     /// connections resume (servers take each once), and they are only seen by reading.
     /// Both waits are bounded by CLOSE_NOTIFY_WAIT.
     pub fn finish(&mut self) -> io::Result<()> {
+        self.finish_within(CLOSE_NOTIFY_WAIT)
+    }
+
+    /// `finish` with both waits bounded by `wait` (and the socket's timeouts) instead
+    /// of CLOSE_NOTIFY_WAIT; `wait` must not be zero.
+    pub(crate) fn finish_within(&mut self, wait: Duration) -> io::Result<()> {
         self.finished = true;
         if !self.stream.is_tls() {
             return self.stream.tcp().shutdown(Shutdown::Write);
         }
         let tcp = self.stream.tcp();
-        let bounded =
-            |t: io::Result<Option<Duration>>| t.ok().flatten().map_or(CLOSE_NOTIFY_WAIT, |t| t.min(CLOSE_NOTIFY_WAIT));
+        let bounded = |t: io::Result<Option<Duration>>| t.ok().flatten().map_or(wait, |t| t.min(wait));
         tcp.set_write_timeout(Some(bounded(tcp.write_timeout())))?;
         let deadline = Instant::now() + bounded(tcp.read_timeout());
         self.stream.send_close_notify()?;
@@ -110,6 +115,15 @@ impl DataConn {
                 Err(_) => return,
             }
         }
+    }
+
+    /// Ends an upload not yet ended (as `finish_within`), and shuts the connection
+    /// down; nothing to wait for after a download. Calls after the first do nothing.
+    pub(crate) fn close_within(&mut self, wait: Duration) -> io::Result<()> {
+        let result = if self.wrote && !self.finished { self.finish_within(wait) } else { Ok(()) };
+        self.finished = true;
+        let _ = self.stream.tcp().shutdown(Shutdown::Both);
+        result
     }
 
     /// Closes the connection at once with a reset: no close_notify, no end-of-file, as

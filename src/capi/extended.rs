@@ -5,7 +5,7 @@ use super::args::c_string;
 use super::args::{UserData, bytes, opt_bytes, put, text};
 use super::handle::call;
 use super::result::ftp_result;
-use super::session::ftp_session;
+use super::session::{Strings, ftp_session};
 use super::transfer::{ftp_line_cb, with_line_sink};
 use crate::FileTime;
 use std::ffi::{c_char, c_void};
@@ -27,9 +27,49 @@ pub extern "C" fn ftp_feat(h: *mut ftp_session) -> ftp_result {
     })
 }
 
-/// Whether the server listed a feature in its FEAT reply, e.g. "MLST", "UTF8", "EPSV",
-/// "SIZE", "MDTM", "MFMT", "REST STREAM" (a name with parameters matches both). FEAT is
-/// sent first if this connection has not asked yet.
+/// Looks up a feature in the server's FEAT reply, e.g. "MLST", "UTF8", "EPSV", "SIZE",
+/// "MDTM", "MFMT", "REST STREAM" (a name with parameters matches both). FEAT is sent
+/// first if this connection has not asked yet. Unlike ftp_has_feature(), "not listed"
+/// (FTP_OK, *offered_out false) and "could not tell" (an error code) differ.
+///
+/// @param h the session.
+/// @param name the feature (ASCII, any case).
+/// @param offered_out receives whether the server listed it (required).
+/// @param params_out receives the parameters the FEAT reply gave it, e.g.
+///        "type*;size*;modify*;" for "MLST" ("" if none), owned by the session and
+///        valid until the next call on it; NULL when not listed. May be NULL.
+/// @return FTP_OK; FTP_E_STATE if not connected; FTP_E_TEMP/FTP_E_PERM if FEAT was
+///         refused other than with 500/502 (which mean no features: FTP_OK, not
+///         listed); FTP_E_NULL if name or offered_out is NULL (and the connection
+///         errors and general errors, see the top of this header). Outputs are
+///         written only on FTP_OK.
+/// @since 1.1
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_feature_lookup(
+    h: *mut ftp_session,
+    name: *const c_char,
+    offered_out: *mut bool,
+    params_out: *mut *const c_char,
+) -> ftp_result {
+    call(h, |s| {
+        let name = text(name, "name")?;
+        if offered_out.is_null() {
+            return Err(super::result::Failure::Null("offered_out"));
+        }
+        let params = s.ftp.features()?.params(name).map(|p| c_string(p.as_bytes()));
+        let out = match params {
+            Some(p) => Strings::keep(&mut s.strings.feature, p),
+            None => std::ptr::null(),
+        };
+        put(offered_out, !out.is_null());
+        put(params_out, out);
+        Ok(())
+    })
+}
+
+/// Whether the server listed a feature in its FEAT reply (the 1.0 form of
+/// ftp_feature_lookup(), which tells "not listed" from a failure). FEAT is sent first
+/// if this connection has not asked yet.
 ///
 /// @param h the session.
 /// @param name the feature (ASCII, any case).
@@ -49,7 +89,8 @@ pub extern "C" fn ftp_has_feature(h: *mut ftp_session, name: *const c_char) -> b
 }
 
 /// The parameters the FEAT reply gave a feature, e.g. "type*;size*;modify*;" for
-/// "MLST" (facts marked '*' are on). FEAT is sent first if needed.
+/// "MLST" (facts marked '*' are on). FEAT is sent first if needed. The 1.0 form of
+/// ftp_feature_lookup(), which tells "not listed" from a failure.
 ///
 /// @param h the session.
 /// @param name the feature (ASCII, any case).
@@ -102,18 +143,18 @@ pub extern "C" fn ftp_noop(h: *mut ftp_session) -> ftp_result {
 /// Asks the server's system type (SYST), e.g. "UNIX Type: L8".
 ///
 /// @param h the session.
-/// @param out receives the reply text after the code, owned by the session and valid
-///        until the next call on it (required).
-/// @return FTP_OK; the errors of ftp_voidcmd(); FTP_E_NULL if out is NULL.
+/// @param text_out receives the reply text after the code, owned by the session and
+///        valid until the next call on it (required).
+/// @return FTP_OK; the errors of ftp_voidcmd(); FTP_E_NULL if text_out is NULL.
 #[unsafe(no_mangle)]
-pub extern "C" fn ftp_syst(h: *mut ftp_session, out: *mut *const c_char) -> ftp_result {
+pub extern "C" fn ftp_syst(h: *mut ftp_session, text_out: *mut *const c_char) -> ftp_result {
     call(h, |s| {
-        if out.is_null() {
-            return Err(super::result::Failure::Null("out"));
+        if text_out.is_null() {
+            return Err(super::result::Failure::Null("text_out"));
         }
         let text = s.ftp.syst()?;
         s.strings.path = c_string(text);
-        put(out, s.strings.path.as_ptr());
+        put(text_out, s.strings.path.as_ptr());
         Ok(())
     })
 }

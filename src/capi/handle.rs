@@ -104,19 +104,22 @@ enum Access {
     Read,
 }
 
-/// The guard itself: admits the caller, runs `f` catching panics, lets the caller out
-/// and frees the object when a free came meanwhile. `Err(code)` when the call could not
-/// enter or panicked.
+/// The guard itself: admits the caller, runs `f` on the state's pointer catching
+/// panics, and lets the caller out. `Err(code)` when the call could not enter or
+/// panicked. The second value is true when a free came meanwhile and this caller was
+/// the last one inside: the caller must then `destroy` the object, after `enter` has
+/// returned, so that no reference into the object outlives it (`f` and every borrow
+/// `enter` made have ended by then).
 fn enter<H: Handle, T>(
     h: *const H,
     access: Access,
-    f: impl FnOnce(&H::State, *mut H::State) -> T,
-) -> Result<T, ftp_result> {
+    f: impl FnOnce(*mut H::State) -> T,
+) -> (Result<T, ftp_result>, bool) {
     // SAFETY: the caller passes NULL or a pointer from `create` not yet freed (the
     // documented contract of every object); only the guard's atomics are touched
     // until it admits us.
     let Some(handle) = (unsafe { h.as_ref() }) else {
-        return Err(ftp_result::FTP_E_NULL);
+        return (Err(ftp_result::FTP_E_NULL), false);
     };
     let guard = handle.guard();
     let me = thread_tag();
@@ -128,7 +131,7 @@ fn enter<H: Handle, T>(
     loop {
         if seen & blockers != 0 {
             let recursive = seen & WRITER != 0 && guard.owner.load(Ordering::Relaxed) == me;
-            return Err(if recursive { ftp_result::FTP_E_RECURSIVE } else { ftp_result::FTP_E_BUSY });
+            return (Err(if recursive { ftp_result::FTP_E_RECURSIVE } else { ftp_result::FTP_E_BUSY }), false);
         }
         match guard.flags.compare_exchange_weak(seen, seen + unit, Ordering::Acquire, Ordering::Relaxed) {
             Ok(_) => break,
@@ -141,12 +144,10 @@ fn enter<H: Handle, T>(
     let result = if access == Access::Write && guard.panic.get().is_some() {
         Err(ftp_result::FTP_E_PANIC)
     } else {
+        // Only the raw pointer goes to `f`: `call` and `inspect` make the one `&mut`
+        // from it, `read` a shared reference; none is made here.
         let cell = guard.state.get();
-        // SAFETY: admitted above: a writer is alone in the state until it leaves below;
-        // readers share it with other readers only, and get no `&mut` (the pointer is
-        // handed on only to `call` and `inspect`, which are writers).
-        let shared = unsafe { &*cell };
-        catch_unwind(AssertUnwindSafe(|| f(shared, cell))).map_err(|payload| {
+        catch_unwind(AssertUnwindSafe(|| f(cell))).map_err(|payload| {
             let why = payload
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
@@ -163,8 +164,17 @@ fn enter<H: Handle, T>(
     if unit == WRITER {
         guard.owner.store(0, Ordering::Relaxed);
     }
-    let before = guard.flags.fetch_sub(unit, Ordering::Release);
-    if before == unit | FREEING {
+    // SeqCst, with the free's CAS, for the reason given in `destroy`. From here on
+    // `guard` and `handle` are not used: another thread may free the object.
+    let before = guard.flags.fetch_sub(unit, Ordering::SeqCst);
+    (result, before == unit | FREEING)
+}
+
+/// `enter`, then the destruction it asked for, once everything `enter` borrowed from
+/// the object has ended.
+fn guarded<H: Handle, T>(h: *const H, access: Access, f: impl FnOnce(*mut H::State) -> T) -> Result<T, ftp_result> {
+    let (result, last_out) = enter(h, access, f);
+    if last_out {
         // A free came while we were inside, and we were the last one in: it is ours.
         destroy(h.cast_mut());
     }
@@ -174,13 +184,23 @@ fn enter<H: Handle, T>(
 /// Drops an object that nobody is inside and that FREEING marks, once the `touch`
 /// callers have left.
 fn destroy<H: Handle>(h: *mut H) {
-    std::sync::atomic::fence(Ordering::Acquire);
-    // SAFETY: FREEING is set and no call or read is inside; `touch` callers see FREEING
-    // and leave without using the object, so waiting for their count to fall to zero
-    // leaves no one else with a reference.
-    let handle = unsafe { &*h };
-    while handle.guard().touching.load(Ordering::SeqCst) != 0 {
-        std::thread::yield_now();
+    // Why SeqCst (here, in the free's CAS and in the last user's fetch_sub): `touch`
+    // announces itself (`touching` += 1) and then looks for FREEING, while the thread
+    // that destroys has set or seen FREEING and then looks at `touching`. Each side
+    // stores then loads a different variable; only a single total order over those
+    // stores and loads (SeqCst) rules out both missing each other's store, which
+    // would let `touch` use a freed object. The fence also acquires what the last
+    // users of the object wrote before leaving.
+    std::sync::atomic::fence(Ordering::SeqCst);
+    {
+        // SAFETY: FREEING is set and no call or read is inside; `touch` callers see
+        // FREEING and leave without using the object, so waiting for their count to
+        // fall to zero leaves no one else with a reference. This one ends with the
+        // block, before the object is dropped.
+        let guard = unsafe { &*h }.guard();
+        while guard.touching.load(Ordering::SeqCst) != 0 {
+            std::thread::yield_now();
+        }
     }
     // SAFETY: h comes from Box::into_raw in `create`, and only the one thread that
     // found the object unused with FREEING set gets here.
@@ -192,7 +212,7 @@ fn destroy<H: Handle>(h: *mut H) {
 /// kept as the object's last error (replaced only after `f`, since a caller may pass
 /// the previous message back in as an argument).
 pub(crate) fn call<H: Handle>(h: *const H, f: impl FnOnce(&mut H::State) -> Result<(), Failure>) -> ftp_result {
-    let run = |_: &H::State, cell: *mut H::State| {
+    let run = |cell: *mut H::State| {
         // SAFETY: `enter` admitted a writer: this is the only reference to the state.
         let state = unsafe { &mut *cell };
         state.begin();
@@ -207,38 +227,64 @@ pub(crate) fn call<H: Handle>(h: *const H, f: impl FnOnce(&mut H::State) -> Resu
         }
         code
     };
-    enter(h, Access::Write, run).unwrap_or_else(|code| code)
+    guarded(h, Access::Write, run).unwrap_or_else(|code| code)
 }
 
 /// Runs a getter that keeps what it returns in the object: `fallback` when the object
 /// is NULL, in use or the getter panicked.
 pub(crate) fn inspect<H: Handle, T>(h: *const H, fallback: T, f: impl FnOnce(&mut H::State) -> T) -> T {
     // SAFETY: `enter` admitted a writer (Access::Inspect): the only reference.
-    enter(h, Access::Inspect, |_, cell| f(unsafe { &mut *cell })).unwrap_or(fallback)
+    guarded(h, Access::Inspect, |cell| f(unsafe { &mut *cell })).unwrap_or(fallback)
 }
 
 /// Runs a getter that only reads: `fallback` when the object is NULL, in a `call` on
-/// another thread (or this one's callback), or the getter panicked.
-pub(crate) fn read<H: Handle, T>(h: *const H, fallback: T, f: impl FnOnce(&H, &H::State) -> T) -> T {
-    // SAFETY: as in `enter`: NULL or a live object; `enter` checks NULL first.
-    let handle = unsafe { h.as_ref() };
-    match handle {
-        Some(handle) => enter(h, Access::Read, |state, _| f(handle, state)).unwrap_or(fallback),
-        None => fallback,
-    }
+/// another thread (or this one's callback), being freed, or the getter panicked.
+///
+/// Readers share the state, so it must be `Sync` (checked at compile time here); an
+/// object whose state is not (a session holds callbacks that are `Send` only) has its
+/// getters go through `inspect`, one at a time.
+pub(crate) fn read<H: Handle, T>(h: *const H, fallback: T, f: impl FnOnce(&H::State) -> T) -> T
+where
+    H::State: Sync,
+{
+    // SAFETY: `enter` admitted a reader: only other readers share the state, and none
+    // has a `&mut`; the reference ends with `f`, before any destruction.
+    guarded(h, Access::Read, |cell| f(unsafe { &*cell })).unwrap_or(fallback)
 }
 
 /// The last error of an object for its `_last_error` getter: the panic that made it
 /// unusable, else the last call's message ("" after a success). NULL when the object is
-/// NULL or in a call.
+/// NULL, in a call or being freed.
 pub(crate) fn last_error<H: Handle>(h: *const H) -> *const c_char
+where
+    H::State: LastErrorRef + Sync,
+{
+    message(h, Access::Read)
+}
+
+/// `last_error` for an object whose state is not `Sync` (a session): one at a time,
+/// like `inspect`.
+pub(crate) fn last_error_exclusive<H: Handle>(h: *const H) -> *const c_char
 where
     H::State: LastErrorRef,
 {
-    read(h, std::ptr::null(), |handle, state| match handle.guard().panic_message() {
-        Some(message) => message.as_ptr(),
-        None => state.last_error_ref().as_ptr(),
-    })
+    message(h, Access::Inspect)
+}
+
+/// `last_error` with readers admitted as `access` says (Read only for `Sync` state).
+fn message<H: Handle>(h: *const H, access: Access) -> *const c_char
+where
+    H::State: LastErrorRef,
+{
+    let get = |cell: *mut H::State| {
+        // SAFETY: `enter` has us admitted, so `h` is live; the reference ends here.
+        let panic = unsafe { &*h }.guard().panic_message();
+        // SAFETY: admitted as a reader (the callers make sure a shared state is Sync)
+        // or alone; the reference ends here, before any destruction.
+        let state = unsafe { &*cell };
+        panic.unwrap_or_else(|| state.last_error_ref()).as_ptr()
+    };
+    guarded(h, access, get).unwrap_or(std::ptr::null())
 }
 
 /// Read access to the last error for `last_error` (Object's is `&mut`, for writers).
@@ -282,7 +328,8 @@ pub(crate) fn free<H: Handle>(h: *mut H) {
         if seen & FREEING != 0 {
             return;
         }
-        match flags.compare_exchange_weak(seen, seen | FREEING, Ordering::AcqRel, Ordering::Relaxed) {
+        // SeqCst: see `destroy`.
+        match flags.compare_exchange_weak(seen, seen | FREEING, Ordering::SeqCst, Ordering::Relaxed) {
             Ok(_) => break,
             Err(now) => seen = now,
         }
@@ -312,7 +359,10 @@ pub(crate) fn borrow<O: Handle, T>(
     other: *const O,
     what: &str,
     f: impl FnOnce(&O::State) -> T,
-) -> Result<Option<T>, Failure> {
+) -> Result<Option<T>, Failure>
+where
+    O::State: Sync,
+{
     if other.is_null() {
         return Ok(None);
     }
@@ -322,7 +372,7 @@ pub(crate) fn borrow<O: Handle, T>(
         return Err(crate::Error::Invalid(format!("{what} is unusable after an internal error")).into());
     }
     let mut value = None;
-    read(other, (), |_, state| value = Some(f(state)));
+    read(other, (), |state| value = Some(f(state)));
     value.map(Some).ok_or(Failure::Busy(what.to_string()))
 }
 
@@ -398,7 +448,7 @@ mod tests {
         assert_eq!((rc, ran), (ftp_result::FTP_E_PANIC, false));
         let msg = message(h);
         assert!(msg.contains("deliberate test panic") && msg.contains("counter is unusable"), "{msg}");
-        assert_eq!(read(h, 0, |_, s| s.n + 1), 1, "getters still read a poisoned object");
+        assert_eq!(read(h, 0, |s| s.n + 1), 1, "getters still read a poisoned object");
         // Another object is unaffected; both can be freed.
         assert_eq!(
             call(other, |s| {
@@ -415,7 +465,7 @@ mod tests {
     fn null_objects_are_refused_everywhere() {
         let null: *const Thing = std::ptr::null();
         assert_eq!(call(null, |_| Ok(())), ftp_result::FTP_E_NULL);
-        assert_eq!(read(null, 7, |_, _| 1), 7);
+        assert_eq!(read(null, 7, |_| 1), 7);
         assert_eq!(inspect(null, 7, |_| 1), 7);
         assert_eq!(touch(null, 7, 8, |_| 1), 7);
         assert!(last_error(null).is_null());
@@ -427,7 +477,7 @@ mod tests {
         let (h, _) = thing();
         let rc = call(h, |_| {
             assert_eq!(call(h, |_| Ok(())), ftp_result::FTP_E_RECURSIVE);
-            assert_eq!(read(h, 9, |_, _| 1), 9);
+            assert_eq!(read(h, 9, |_| 1), 9);
             assert!(last_error(h).is_null());
             Ok(())
         });
@@ -475,11 +525,11 @@ mod tests {
     fn readers_share_and_exclude_calls() {
         let (h, dropped) = thing();
         let addr = h as usize;
-        read(h, (), |_, _| {
+        read(h, (), |_| {
             // Another thread can read at the same time, but not call.
             let other = std::thread::spawn(move || {
                 let h = addr as *const Thing;
-                (read(h, 0, |_, s| s.n + 5), call(h, |_| Ok(())))
+                (read(h, 0, |s| s.n + 5), call(h, |_| Ok(())))
             });
             assert_eq!(other.join().unwrap(), (5, ftp_result::FTP_E_BUSY));
             free(addr as *mut Thing);
@@ -499,42 +549,229 @@ mod tests {
         free(h);
     }
 
-    /// Every exported function's body is one call of this module's boundary (or of
-    /// another exported function, which has one): nothing reaches C around it.
+    /// The functions of this module an exported function's body may consist of. A new
+    /// boundary function is added here (and documented at the top of this file).
+    const BOUNDARY: &[&str] =
+        &["call", "read", "inspect", "touch", "create", "free", "pure", "plain", "last_error", "last_error_exclusive"];
+
+    /// What a variable an exported function fills in may start as (the documented
+    /// exception: a call's outputs that are not the `ftp_result`).
+    const INITIAL: &[&str] = &["false", "0", "std::ptr::null()", "std::ptr::null_mut()"];
+
+    /// A copy of Rust source with comments blanked and the brackets and semicolons
+    /// inside string and character literals blanked, so that they can be counted.
+    fn masked(text: &str) -> String {
+        let b = text.as_bytes();
+        let mut out = b.to_vec();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i..].starts_with(b"//") {
+                while i < b.len() && b[i] != b'\n' {
+                    out[i] = b' ';
+                    i += 1;
+                }
+            } else if b[i..].starts_with(b"/*") {
+                while i < b.len() && !b[i..].starts_with(b"*/") {
+                    out[i] = b' ';
+                    i += 1;
+                }
+                out[i..(i + 2).min(b.len())].fill(b' ');
+                i += 2;
+            } else if b[i] == b'"' || (b[i] == b'\'' && (b.get(i + 2) == Some(&b'\'') || b.get(i + 1) == Some(&b'\\')))
+            {
+                let quote = b[i];
+                i += 1;
+                while i < b.len() && b[i] != quote {
+                    let step = if b[i] == b'\\' { 2 } else { 1 };
+                    for c in &mut out[i..(i + step).min(b.len())] {
+                        if b"{}()[];".contains(c) {
+                            *c = b'_';
+                        }
+                    }
+                    i += step;
+                }
+                i += 1;
+            } else {
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    /// The length of the bracketed text `s` starts with (its first byte opens it).
+    fn balanced(s: &str) -> usize {
+        let mut depth = 0i32;
+        for (i, c) in s.char_indices() {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 {
+                return i + 1;
+            }
+        }
+        panic!("unbalanced: {}", &s[..s.len().min(80)]);
+    }
+
+    /// Splits a body at its top-level semicolons; the last piece is the tail expression.
+    fn statements(body: &str) -> Vec<&str> {
+        let (mut out, mut depth, mut from) = (Vec::new(), 0i32, 0);
+        for (i, c) in body.char_indices() {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                ';' if depth == 0 => {
+                    out.push(body[from..i].trim());
+                    from = i + 1;
+                }
+                _ => {}
+            }
+        }
+        out.push(body[from..].trim());
+        out
+    }
+
+    /// Whether `expr` is exactly one call of a boundary function (or of another exported
+    /// function), with nothing before or after it.
+    fn is_boundary_call(expr: &str, exported: &[String]) -> bool {
+        let expr = expr.strip_prefix("handle::").unwrap_or(expr);
+        let Some(open) = expr.find('(') else { return false };
+        let callee = &expr[..open];
+        let known = BOUNDARY.contains(&callee) || exported.iter().any(|e| e == callee);
+        known && balanced(&expr[open..]) == expr.len() - open
+    }
+
+    /// What is wrong with an exported function's body, if anything: it must be one
+    /// boundary call, or (the exception for outputs besides the result) `let mut`
+    /// variables with constant initial values, the call as `let rc = …;` or `…;`, and
+    /// a tail made only of those variables, `rc`, `ftp_result::FTP_OK`, `==` and `&&`.
+    fn body_problem(body: &str, exported: &[String]) -> Option<String> {
+        let mut parts = statements(body);
+        // Imports and constants with literal values do nothing at run time.
+        let literal = |v: &str| v.chars().all(|c| c.is_ascii_digit() || c == '_');
+        parts.retain(|p| {
+            let constant = p.strip_prefix("const ").and_then(|c| c.split_once(" = ")).is_some_and(|(_, v)| literal(v));
+            !(p.starts_with("use ") && !p.contains('(') || constant)
+        });
+        let tail = parts.pop().unwrap_or_default();
+        let mut vars = vec!["rc".to_string()];
+        let mut rest = parts.as_slice();
+        while let Some((first, more)) = rest.split_first() {
+            let Some((name, init)) = first.strip_prefix("let mut ").and_then(|l| l.split_once(" = ")) else { break };
+            if !INITIAL.contains(&init.trim()) || !name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric()) {
+                return Some(format!("`{first}` is not an output variable with a constant start"));
+            }
+            vars.push(name.to_string());
+            rest = more;
+        }
+        match rest {
+            [] if is_boundary_call(tail, exported) && vars.len() == 1 => None,
+            [one] => {
+                let call = one.strip_prefix("let rc = ").unwrap_or(one);
+                if !is_boundary_call(call, exported) {
+                    return Some(format!("`{}` is not one boundary call", &call[..call.len().min(60)]));
+                }
+                let allowed = |t: &str| vars.iter().any(|v| v == t) || ["ftp_result::FTP_OK", "==", "&&"].contains(&t);
+                tail.split_whitespace().find(|t| !allowed(t)).map(|t| format!("the tail `{tail}` uses `{t}`"))
+            }
+            _ => Some(format!("{} statements around the boundary call", rest.len())),
+        }
+    }
+
+    /// Every item `#[unsafe(no_mangle)]` exports is a `pub extern "C" fn` whose body is
+    /// one call of this module's boundary (or of another exported function, which has
+    /// one): nothing reaches C around it, and nothing else is exported.
     #[test]
     fn every_exported_function_goes_through_the_boundary() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/capi");
-        let allowed = ["plain(", "call(", "read(", "inspect(", "touch(", "create(", "free(", "pure(", "last_error("];
-        let mut checked = 0;
-        let mut bad = Vec::new();
-        for file in std::fs::read_dir(&dir).unwrap() {
-            let path = file.unwrap().path();
-            let text = std::fs::read_to_string(&path).unwrap();
-            let mut rest = text.as_str();
-            while let Some(at) = rest.find("pub extern \"C\" fn ") {
-                rest = &rest[at..];
-                let name: String = rest["pub extern \"C\" fn ".len()..].chars().take_while(|c| *c != '(').collect();
-                let body = &rest[rest.find('{').unwrap() + 1..];
-                // Comments, imports, constants and the variables a call fills in may
-                // come first; then the boundary.
-                let mut first = body.trim_start();
-                while ["//", "use ", "const ", "let mut "].iter().any(|p| first.starts_with(p)) {
-                    first = first[first.find('\n').unwrap()..].trim_start();
+        let files: Vec<(String, String)> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|f| f.unwrap().path())
+            .map(|p| {
+                let text = masked(&std::fs::read_to_string(&p).unwrap());
+                // Test modules are not in the library (and this one names the attribute).
+                let library = text.split("#[cfg(test)]").next().unwrap().to_string();
+                (p.file_name().unwrap().to_string_lossy().into_owned(), library)
+            })
+            .collect();
+        const ATTR: &str = "#[unsafe(no_mangle)]";
+        const SIGNATURE: &str = "pub extern \"C\" fn ";
+        let mut exported = Vec::new();
+        for (_, text) in &files {
+            for (at, _) in text.match_indices(ATTR) {
+                let item = text[at + ATTR.len()..].trim_start();
+                if let Some(sig) = item.strip_prefix(SIGNATURE) {
+                    exported.push(sig[..sig.find('(').unwrap()].to_string());
                 }
-                // `let rc = call(...)`: the call's code, then its outputs.
-                if let Some(after) = first.strip_prefix("let ").and_then(|l| l.split_once(" = ")) {
-                    first = after.1;
+            }
+        }
+        let (mut checked, mut marked, mut bad) = (0, 0, Vec::new());
+        for (file, text) in &files {
+            marked += text.matches("no_mangle").count();
+            for other in ["export_name", "#[no_mangle]", "link_section"] {
+                if text.contains(other) {
+                    bad.push(format!("{file}: `{other}` exports around the boundary"));
                 }
-                let first = first.strip_prefix("handle::").unwrap_or(first);
-                if !allowed.iter().any(|a| first.starts_with(a)) && !first.starts_with("ftp_") {
-                    bad.push(format!("{}: {name}", path.file_name().unwrap().to_string_lossy()));
-                }
+            }
+            for (at, _) in text.match_indices(ATTR) {
                 checked += 1;
-                rest = body;
+                let mut item = text[at + ATTR.len()..].trim_start();
+                // Lint attributes change nothing at run time.
+                while item.starts_with("#[allow(") {
+                    item = item[1 + balanced(&item[1..])..].trim_start();
+                }
+                let Some(sig) = item.strip_prefix(SIGNATURE) else {
+                    bad.push(format!("{file}: `{}` is not `{SIGNATURE}`", item.lines().next().unwrap()));
+                    continue;
+                };
+                let name = &sig[..sig.find('(').unwrap()];
+                let open = sig.find('{').unwrap();
+                let body = &sig[open + 1..open + balanced(&sig[open..]) - 1];
+                if let Some(problem) = body_problem(body, &exported) {
+                    bad.push(format!("{file}: {name}: {problem}"));
+                }
             }
         }
         assert!(checked > 100, "found only {checked} exported functions");
-        assert!(bad.is_empty(), "exported functions whose body does not go through capi::handle: {bad:?}");
+        assert_eq!(checked, marked, "a `no_mangle` that is not `{ATTR}` on an item");
+        assert!(bad.is_empty(), "exported functions that do not go through capi::handle: {bad:#?}");
+    }
+
+    /// The check above rejects each way around it it knows of.
+    #[test]
+    fn the_boundary_check_rejects_code_around_the_call() {
+        let exported = vec!["ftp_other".to_string()];
+        let ok = |b: &str| body_problem(b, &exported);
+        assert_eq!(ok("call(h, |s| { s.x(); Ok(()) })"), None);
+        assert_eq!(ok("handle::read(u, 0, |st| st.n)"), None);
+        assert_eq!(ok("ftp_other(h, 1)"), None);
+        assert_eq!(ok("use a::b::*; const MAX: u32 = 32_767; touch(h, 0, 1, |s| MAX)"), None);
+        assert_eq!(
+            ok(
+                "let mut found = false; let rc = call(h, |s| { found = true; Ok(()) }); rc == ftp_result::FTP_OK && found"
+            ),
+            None
+        );
+        assert_eq!(ok("let mut out = std::ptr::null(); call(h, |s| Ok(())); out"), None);
+        for evasion in [
+            "danger(); call(h, |s| Ok(()))",
+            "let rc = call(h, |s| Ok(())); danger(); rc",
+            "call(h, |s| Ok(())); danger()",
+            "call(h, |s| Ok(())).then(danger)",
+            "call(h, |s| Ok(())) + danger()",
+            "let mut x = danger(); call(h, |s| Ok(())); x",
+            "let mut out = std::ptr::null(); call(h, |s| Ok(())); unsafe { *out }",
+            "unsafe { danger() }",
+            "danger(h)",
+            "const X: u32 = danger(); call(h, |s| Ok(()))",
+            "use x; danger(); call(h, |s| Ok(()))",
+        ] {
+            assert!(ok(evasion).is_some(), "not rejected: {evasion}");
+        }
+        let text = masked("#[unsafe(no_mangle)]\npub unsafe extern \"C\" fn f() { \"}\"; danger() } // no_mangle");
+        assert_eq!(text.matches("no_mangle").count(), 1, "comments are not counted");
+        assert_eq!(balanced(&text[text.find('{').unwrap()..]), "{ \"_\"; danger() }".len());
     }
 
     #[test]
@@ -548,19 +785,14 @@ mod tests {
         });
         assert_eq!(seen, ftp_result::FTP_OK);
         let d = dropped.clone();
-        touch(h, (), (), |_| {
+        let freer = touch(h, None, None, |_| {
             let freer = std::thread::spawn(move || free(addr as *mut Thing));
             std::thread::sleep(std::time::Duration::from_millis(50));
             assert!(!d.load(Ordering::SeqCst), "freed under touch");
-            std::mem::forget(freer);
+            Some(freer)
         });
         // The free found nobody inside (touch is outside the guard), and waited for it.
-        for _ in 0..200 {
-            if dropped.load(Ordering::SeqCst) {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
+        freer.expect("touch ran").join().unwrap();
         assert!(dropped.load(Ordering::SeqCst));
     }
 }

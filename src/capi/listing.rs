@@ -223,7 +223,9 @@ pub enum ftp_entry_type {
 
 /// One directory entry. Opaque; read it with the ftp_entry_* functions. Entries passed
 /// to an ftp_entry_cb are valid during the call; entries of an ftp_entry_list until
-/// ftp_entry_list_free().
+/// ftp_entry_list_free(). The ftp_entry_* getters read the entry directly (no guard, no
+/// busy check): a free of its list must be ordered after every use of the entry and of
+/// the strings its getters return, which belong to the entry.
 pub struct ftp_entry {
     entry: Entry,
     name: BytesZ,
@@ -319,17 +321,23 @@ impl Object for EntryList {
 ///
 /// @param h the session.
 /// @param path the directory (bytes as given), or NULL for the current one.
-/// @param out receives the list on success (required); the caller frees it with
+/// @param list_out receives the list on success (required); the caller frees it with
 ///        ftp_entry_list_free().
 /// @return as ftp_list() (FTP_E_CANCELLED only from the progress callback);
 ///         FTP_E_PROTO for a listing of more than 1,000,000 entries or more than 256
 ///         MiB of names and lines (bounds ftplib does not have: use ftp_list() to
-///         stream a bigger one); FTP_E_NULL if out is NULL.
+///         stream a bigger one); FTP_E_NULL if list_out is NULL.
+/// @since 1.1 (the 1.0 name ftp_list_get() stays; it read like ftp_entry_list_get(),
+///        which gets one entry of a list).
 #[unsafe(no_mangle)]
-pub extern "C" fn ftp_list_get(h: *mut ftp_session, path: *const c_char, out: *mut *mut ftp_entry_list) -> ftp_result {
+pub extern "C" fn ftp_list_all(
+    h: *mut ftp_session,
+    path: *const c_char,
+    list_out: *mut *mut ftp_entry_list,
+) -> ftp_result {
     call(h, |s| {
-        if out.is_null() {
-            return Err(Failure::Null("out"));
+        if list_out.is_null() {
+            return Err(Failure::Null("list_out"));
         }
         let path = opt_bytes(path).unwrap_or_default();
         let entries = s.ftp.list_all(path)?.iter().map(ftp_entry::new).collect();
@@ -337,35 +345,52 @@ pub extern "C" fn ftp_list_get(h: *mut ftp_session, path: *const c_char, out: *m
         if list.is_null() {
             return Err(crate::Error::Invalid("internal error while making the list".into()).into());
         }
-        put(out, list);
+        put(list_out, list);
         Ok(())
     })
+}
+
+/// The 1.0 name of ftp_list_all(), kept for the ABI: the same function, with the same
+/// parameters and results.
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_list_get(
+    h: *mut ftp_session,
+    path: *const c_char,
+    list_out: *mut *mut ftp_entry_list,
+) -> ftp_result {
+    ftp_list_all(h, path, list_out)
 }
 
 /// The number of entries in a list. Lists are plain data: any thread may read one, and
 /// several may at once, until it is freed.
 ///
 /// @param list the list, or NULL.
-/// @return the number of entries; 0 if list is NULL.
+/// @return the number of entries; 0 if list is NULL or a free of it has started (a
+///         getter does not wait).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_list_len(list: *const ftp_entry_list) -> usize {
-    read(list, 0, |_, l| l.entries.len())
+    read(list, 0, |l| l.entries.len())
 }
 
 /// The i-th entry of a list.
 ///
 /// @param list the list.
 /// @param i the index, below ftp_entry_list_len().
-/// @return the entry, owned by the list; NULL if list is NULL or i is out of range.
+/// @return the entry, owned by the list until ftp_entry_list_free(); NULL if list is
+///         NULL, i is out of range, or a free of the list has started. The ftp_entry_*
+///         getters on the entry are not guarded by the list: ftp_entry_list_free() must
+///         be ordered after every use of its entries and of what their getters return.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_entry_list_get(list: *const ftp_entry_list, i: usize) -> *const ftp_entry {
-    read(list, std::ptr::null(), |_, l| l.entries.get(i).map_or(std::ptr::null(), |e| e as *const ftp_entry))
+    read(list, std::ptr::null(), |l| l.entries.get(i).map_or(std::ptr::null(), |e| e as *const ftp_entry))
 }
 
 /// Frees a list and its entries.
 ///
 /// A getter (or call) still inside it on another thread is let finish first: the
-/// object is freed when it returns.
+/// object is freed when it returns. That protects the list's own getters only: the free
+/// must be ordered after every use of the list, of its entries and of the strings their
+/// getters returned.
 ///
 /// @param list the list, or NULL (does nothing); not usable afterwards.
 #[unsafe(no_mangle)]
@@ -518,14 +543,15 @@ pub extern "C" fn ftp_entry_raw(e: *const ftp_entry, len_out: *mut usize) -> *co
 /// ftp_list() would.
 ///
 /// @param line the line, without its line ending (bytes; NUL-terminated).
-/// @param out receives a one-entry list on success (free with ftp_entry_list_free()),
-///        or an empty list for lines that are not entries ("total 12").
-/// @return FTP_OK; FTP_E_NULL if line or out is NULL.
+/// @param list_out receives a one-entry list on success (free with
+///        ftp_entry_list_free()), or an empty list for lines that are not entries
+///        ("total 12").
+/// @return FTP_OK; FTP_E_NULL if line or list_out is NULL.
 #[unsafe(no_mangle)]
-pub extern "C" fn ftp_parse_list_line(line: *const c_char, out: *mut *mut ftp_entry_list) -> ftp_result {
+pub extern "C" fn ftp_parse_list_line(line: *const c_char, list_out: *mut *mut ftp_entry_list) -> ftp_result {
     pure(ftp_result::FTP_E_PANIC, || {
         let Ok(line) = bytes(line, "line") else { return ftp_result::FTP_E_NULL };
-        if out.is_null() {
+        if list_out.is_null() {
             return ftp_result::FTP_E_NULL;
         }
         let entries = Entry::from_list(line, crate::FileTime::now()).iter().map(ftp_entry::new).collect();
@@ -533,7 +559,7 @@ pub extern "C" fn ftp_parse_list_line(line: *const c_char, out: *mut *mut ftp_en
         if list.is_null() {
             return ftp_result::FTP_E_PANIC;
         }
-        put(out, list);
+        put(list_out, list);
         ftp_result::FTP_OK
     })
 }

@@ -1,7 +1,7 @@
 //! Mirroring a tree down from the server or up to it.
 
 use super::args::{BytesZ, UserData, bytes, c_string, put};
-use super::handle::{call, read};
+use super::handle::{call, inspect};
 use super::result::{Failure, ftp_result};
 use super::session::{State, ftp_session};
 use crate::{Error, Flow, MirrorAction, MirrorOptions, MirrorStats, SymlinkPolicy};
@@ -349,8 +349,8 @@ pub extern "C" fn ftp_set_mirror_parallel(h: *mut ftp_session, sessions: u32) ->
 ///         or the call comes from one of its callbacks.
 /// @since 1.1
 #[unsafe(no_mangle)]
-pub extern "C" fn ftp_mirror_failure_count(h: *mut ftp_session) -> usize {
-    read(h, 0, |_, s| s.mirror.failures.len())
+pub extern "C" fn ftp_mirror_failure_count(h: *const ftp_session) -> usize {
+    inspect(h, 0, |s| s.mirror.failures.len())
 }
 
 /// One entry the last ftp_mirror() or ftp_mirror_upload() on this session could not
@@ -373,14 +373,14 @@ pub extern "C" fn ftp_mirror_failure_count(h: *mut ftp_session) -> usize {
 /// @since 1.1
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_mirror_failure(
-    h: *mut ftp_session,
+    h: *const ftp_session,
     index: usize,
     path_out: *mut *const c_char,
     len_out: *mut usize,
     code_out: *mut ftp_result,
     reply_code_out: *mut c_int,
 ) -> *const c_char {
-    read(h, std::ptr::null(), |_, s| match s.mirror.failures.get(index) {
+    inspect(h, std::ptr::null(), |s| match s.mirror.failures.get(index) {
         Some(f) => {
             put(path_out, f.path.out(len_out));
             put(code_out, f.code);

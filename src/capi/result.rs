@@ -39,7 +39,9 @@ pub enum ftp_result {
     FTP_E_STATE = 12,
     /// Called from inside one of this session's own callbacks.
     FTP_E_RECURSIVE = 13,
-    /// Another thread is using this session right now.
+    /// Another thread is using the object right now (a session, data connection, TLS
+    /// configuration or URL: the one the call is on, or one it reads, such as the
+    /// ftp_tls_config given to ftp_set_tls()), or a free of it has started.
     FTP_E_BUSY = 14,
     /// An internal error (a Rust panic) was caught; the session is unusable, free it
     /// (ftp_session_last_error() and the other getters still work, to say what happened).
@@ -132,7 +134,7 @@ impl Failure {
         match self {
             Failure::Core(e) => e.to_string(),
             Failure::Null(what) => format!("{what} is NULL"),
-            Failure::Busy(what) => format!("{what} is in use by another thread"),
+            Failure::Busy(what) => format!("{what} is in use by another thread or being freed"),
             Failure::Coded(_, message) => message.clone(),
         }
     }
@@ -188,7 +190,7 @@ impl ftp_result {
             FTP_E_NULL => c"NULL argument",
             FTP_E_STATE => c"operation not possible in the session's state",
             FTP_E_RECURSIVE => c"called from inside the session's own callback",
-            FTP_E_BUSY => c"session in use by another thread",
+            FTP_E_BUSY => c"object in use by another thread or being freed",
             FTP_E_PANIC => c"internal error (panic); the session is unusable",
             FTP_E_TLS => c"TLS error",
             FTP_E_TLS_UNTRUSTED => c"server certificate not trusted",

@@ -139,10 +139,17 @@ pub extern "C" fn ftp_new() -> *mut ftp_session {
 ///
 /// Called from inside one of the session's callbacks, or while another thread is in a
 /// call on the session, it never frees under that call: the session is freed when the
-/// call returns (the call still returns its own result; wake a blocked one with
-/// ftp_interrupt()). Either way h is invalid once ftp_free() returns, and no new call
-/// may start on it: like free(), it must not race with a call that could start on
-/// another thread.
+/// call returns. The running call goes on to its end (its callbacks may still be
+/// called, so their userdata must stay valid until it returns) and returns its own
+/// result. (In 1.0, ftp_free() from a callback was ignored and the session leaked.)
+/// To wake a blocked call, call ftp_interrupt() before ftp_free(): once ftp_free() has
+/// started, h must not be passed again, to ftp_interrupt() neither (which would find it
+/// being freed and return FTP_E_NULL, if the memory were still there at all).
+///
+/// h is invalid once ftp_free() returns, and no new call may start on it: like free(),
+/// it must be ordered after every use of the session and of what it handed out (the
+/// strings of its getters and of calls such as ftp_pwd()); the deferred free protects
+/// the library's own state, not those pointers.
 ///
 /// @param h the session, or NULL (does nothing); not usable afterwards.
 #[unsafe(no_mangle)]
@@ -211,7 +218,7 @@ pub extern "C" fn ftp_connect(
 ///         not connected, or if h is NULL, in use by another thread or the call comes
 ///         from one of its callbacks.
 #[unsafe(no_mangle)]
-pub extern "C" fn ftp_getwelcome(h: *mut ftp_session) -> *const c_char {
+pub extern "C" fn ftp_getwelcome(h: *const ftp_session) -> *const c_char {
     inspect(h, std::ptr::null(), |s| match s.ftp.welcome() {
         Some(r) => Strings::keep(&mut s.strings.welcome, c_string(r.text())),
         None => std::ptr::null(),
@@ -453,11 +460,16 @@ pub extern "C" fn ftp_close(h: *mut ftp_session) -> ftp_result {
 /// Works on a session made unusable by FTP_E_PANIC.
 ///
 /// @param h the session.
-/// @return the code; 0 if no reply yet, or if h is NULL, in use by another thread or the
-///         call comes from one of its callbacks.
+/// A session's getters take one thread at a time, as its calls do (the session holds
+/// callbacks that may not be shared between threads): two threads reading the same
+/// session at once may get 0 or NULL.
+///
+/// @return the code; 0 if no reply yet, or if h is NULL, in use by another thread
+///         (another getter included), being freed, or the call comes from one of its
+///         callbacks.
 #[unsafe(no_mangle)]
-pub extern "C" fn ftp_session_last_reply_code(h: *mut ftp_session) -> c_int {
-    handle::read(h, 0, |_, s| s.ftp.last_reply().map_or(0, |r| c_int::from(r.code)))
+pub extern "C" fn ftp_session_last_reply_code(h: *const ftp_session) -> c_int {
+    inspect(h, 0, |s| s.ftp.last_reply().map_or(0, |r| c_int::from(r.code)))
 }
 
 /// The text of the last reply read, all lines joined by '\n' with their codes (like
@@ -465,11 +477,11 @@ pub extern "C" fn ftp_session_last_reply_code(h: *mut ftp_session) -> c_int {
 /// as '?'. Works on a session made unusable by FTP_E_PANIC.
 ///
 /// @param h the session.
-/// @return owned by the session, valid until the next call on it; "" if no reply yet;
-///         NULL if h is NULL, in use by another thread or the call comes from one of its
-///         callbacks.
+/// @return owned by the session, valid until the next call on it (or ftp_free()); ""
+///         if no reply yet; NULL if h is NULL, in use by another thread (another getter
+///         included), being freed, or the call comes from one of its callbacks.
 #[unsafe(no_mangle)]
-pub extern "C" fn ftp_session_last_reply_text(h: *mut ftp_session) -> *const c_char {
+pub extern "C" fn ftp_session_last_reply_text(h: *const ftp_session) -> *const c_char {
     inspect(h, std::ptr::null(), |s| {
         let text = s.ftp.last_reply().map(|r| r.text()).unwrap_or_default();
         Strings::keep(&mut s.strings.reply_text, c_string(text))
@@ -480,16 +492,18 @@ pub extern "C" fn ftp_session_last_reply_text(h: *mut ftp_session) -> *const c_c
 /// ("PASV reply has 7 fields, expected 6: ..."); "" if it succeeded. When the server
 /// refused something, the command comes first, a password masked: "RETR x: server
 /// replied 550 No such file." Calls refused with
-/// FTP_E_NULL (h itself NULL), FTP_E_BUSY or FTP_E_RECURSIVE, and the getters, leave it
-/// unchanged. After FTP_E_PANIC it describes the panic and stays so.
+/// FTP_E_NULL (h itself NULL), FTP_E_BUSY or FTP_E_RECURSIVE on h, and the getters,
+/// leave it unchanged; FTP_E_BUSY for another object the call reads (the TLS
+/// configuration of ftp_set_tls(), the URL of ftp_connect_url()) is recorded, naming it. After FTP_E_PANIC it describes the panic and stays so.
 ///
 /// @param h the session.
 /// @return owned by the session, valid until the next call on it (and during that call,
-///         so it may be passed to it as an argument); NULL if h is NULL, in use by
-///         another thread or the call comes from one of its callbacks.
+///         so it may be passed to it as an argument) or ftp_free(); NULL if h is NULL,
+///         in use by another thread (another getter included), being freed, or the call
+///         comes from one of its callbacks.
 #[unsafe(no_mangle)]
-pub extern "C" fn ftp_session_last_error(h: *mut ftp_session) -> *const c_char {
-    handle::last_error(h)
+pub extern "C" fn ftp_session_last_error(h: *const ftp_session) -> *const c_char {
+    handle::last_error_exclusive(h)
 }
 
 /// Pass to ftp_set_timeouts() to follow the timeout_ms given to ftp_connect().

@@ -3,7 +3,7 @@
 
 use super::args::c_string;
 use super::args::{opt_bytes, opt_text};
-use super::handle::{Guard, Handle, LastErrorRef, Object, borrow, call, create, free, inspect, last_error, read};
+use super::handle::{Guard, Handle, LastErrorRef, Object, borrow, call, create, free, inspect, last_error};
 use super::result::{Failure, ftp_result};
 use super::session::Strings;
 use super::session::ftp_session;
@@ -120,7 +120,8 @@ pub extern "C" fn ftp_tls_config_new() -> *mut ftp_tls_config {
 /// Frees a TLS configuration. Sessions given it with ftp_set_tls() keep their copy.
 ///
 /// A getter (or call) still inside it on another thread is let finish first: the
-/// object is freed when it returns.
+/// object is freed when it returns. The free must still be ordered after every use
+/// of cfg and of the string ftp_tls_config_last_error() returned.
 ///
 /// @param cfg the configuration, or NULL (does nothing); not usable afterwards.
 #[unsafe(no_mangle)]
@@ -137,6 +138,8 @@ pub extern "C" fn ftp_tls_config_free(cfg: *mut ftp_tls_config) {
 ///        system trust store.
 /// @return FTP_OK; FTP_E_IO if the file cannot be read; FTP_E_INVALID if it holds no
 ///         PEM certificate; FTP_E_NULL if cfg is NULL. On failure the setting is unchanged.
+///         FTP_E_BUSY if another thread is inside cfg or freeing it; FTP_E_PANIC
+///         after an internal error (cfg is then unusable).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_set_ca_file(cfg: *mut ftp_tls_config, path: *const c_char) -> ftp_result {
     call(cfg, |s| Ok(s.config.set_ca_file(opt_path(path))?))
@@ -149,6 +152,8 @@ pub extern "C" fn ftp_tls_config_set_ca_file(cfg: *mut ftp_tls_config, path: *co
 /// @param path the directory (UTF-8), or NULL to go back to the system trust store.
 /// @return FTP_OK; FTP_E_INVALID if it is not a directory or not UTF-8; FTP_E_NULL if
 ///         cfg is NULL. On failure the setting is unchanged.
+///         FTP_E_BUSY if another thread is inside cfg or freeing it; FTP_E_PANIC
+///         after an internal error (cfg is then unusable).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_set_ca_dir(cfg: *mut ftp_tls_config, path: *const c_char) -> ftp_result {
     call(cfg, |s| Ok(s.config.set_ca_dir(opt_path(path))?))
@@ -189,6 +194,8 @@ pub extern "C" fn ftp_tls_config_insecure_skip_verify(cfg: *mut ftp_tls_config, 
 ///         encrypted (never a passphrase prompt), or the key does not belong to the
 ///         certificate; FTP_E_NULL if cfg, or only one of the two
 ///         files, is NULL. On failure the setting is unchanged.
+///         FTP_E_BUSY if another thread is inside cfg or freeing it; FTP_E_PANIC
+///         after an internal error (cfg is then unusable).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_set_client_cert(
     cfg: *mut ftp_tls_config,
@@ -214,6 +221,8 @@ pub extern "C" fn ftp_tls_config_set_client_cert(
 /// @param max an ftp_tls_version; FTP_TLS_VERSION_DEFAULT means no maximum.
 /// @return FTP_OK; FTP_E_INVALID for a value that is not an ftp_tls_version or a max
 ///         below min; FTP_E_NULL if cfg is NULL. On failure the setting is unchanged.
+///         FTP_E_BUSY if another thread is inside cfg or freeing it; FTP_E_PANIC
+///         after an internal error (cfg is then unusable).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_set_versions(cfg: *mut ftp_tls_config, min: c_int, max: c_int) -> ftp_result {
     call(cfg, |s| {
@@ -229,6 +238,8 @@ pub extern "C" fn ftp_tls_config_set_versions(cfg: *mut ftp_tls_config, min: c_i
 /// @param list the cipher list (ASCII), or NULL for OpenSSL's default.
 /// @return FTP_OK; FTP_E_INVALID if OpenSSL accepts no cipher of it; FTP_E_NULL if cfg
 ///         is NULL. On failure the setting is unchanged.
+///         FTP_E_BUSY if another thread is inside cfg or freeing it; FTP_E_PANIC
+///         after an internal error (cfg is then unusable).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_set_cipher_list(cfg: *mut ftp_tls_config, list: *const c_char) -> ftp_result {
     call(cfg, |s| Ok(s.config.set_cipher_list(opt_text(list, "list")?)?))
@@ -240,6 +251,8 @@ pub extern "C" fn ftp_tls_config_set_cipher_list(cfg: *mut ftp_tls_config, list:
 /// @param suites colon-separated suite names (ASCII), or NULL for OpenSSL's default.
 /// @return FTP_OK; FTP_E_INVALID if OpenSSL rejects it; FTP_E_NULL if cfg is NULL. On
 ///         failure the setting is unchanged.
+///         FTP_E_BUSY if another thread is inside cfg or freeing it; FTP_E_PANIC
+///         after an internal error (cfg is then unusable).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_set_ciphersuites(cfg: *mut ftp_tls_config, suites: *const c_char) -> ftp_result {
     call(cfg, |s| Ok(s.config.set_ciphersuites(opt_text(suites, "suites")?)?))
@@ -252,6 +265,8 @@ pub extern "C" fn ftp_tls_config_set_ciphersuites(cfg: *mut ftp_tls_config, suit
 /// @param cfg the configuration.
 /// @param reuse true (the default) to resume, false to do a full handshake each time.
 /// @return FTP_OK; FTP_E_NULL if cfg is NULL.
+///         FTP_E_BUSY if another thread is inside cfg or freeing it; FTP_E_PANIC
+///         after an internal error (cfg is then unusable).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_set_session_reuse(cfg: *mut ftp_tls_config, reuse: bool) -> ftp_result {
     call(cfg, |s| {
@@ -266,6 +281,8 @@ pub extern "C" fn ftp_tls_config_set_session_reuse(cfg: *mut ftp_tls_config, reu
 /// @param cfg the configuration.
 /// @param fallback true to try AUTH SSL, false (the default) not to.
 /// @return FTP_OK; FTP_E_NULL if cfg is NULL.
+///         FTP_E_BUSY if another thread is inside cfg or freeing it; FTP_E_PANIC
+///         after an internal error (cfg is then unusable).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_set_auth_ssl_fallback(cfg: *mut ftp_tls_config, fallback: bool) -> ftp_result {
     call(cfg, |s| {
@@ -282,6 +299,8 @@ pub extern "C" fn ftp_tls_config_set_auth_ssl_fallback(cfg: *mut ftp_tls_config,
 /// @param protect true (the default) to protect data after login, false to leave the
 ///        data channel in clear text until ftp_prot_p().
 /// @return FTP_OK; FTP_E_NULL if cfg is NULL.
+///         FTP_E_BUSY if another thread is inside cfg or freeing it; FTP_E_PANIC
+///         after an internal error (cfg is then unusable).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_set_protect_data(cfg: *mut ftp_tls_config, protect: bool) -> ftp_result {
     call(cfg, |s| {
@@ -293,7 +312,9 @@ pub extern "C" fn ftp_tls_config_set_protect_data(cfg: *mut ftp_tls_config, prot
 /// What the last failed setter on this configuration failed on; "" after a success.
 ///
 /// @param cfg the configuration.
-/// @return owned by cfg, valid until the next call on it; NULL if cfg is NULL.
+/// @return owned by cfg, valid until the next call on it or its free; NULL if cfg is
+///         NULL, in a call on another thread, or being freed (a getter does not wait).
+///         After an internal error it says what happened.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_tls_config_last_error(cfg: *const ftp_tls_config) -> *const c_char {
     last_error(cfg)
@@ -305,11 +326,19 @@ pub extern "C" fn ftp_tls_config_last_error(cfg: *const ftp_tls_config) -> *cons
 /// closing the connection if the server refuses it). The configuration is copied:
 /// later changes to it need another ftp_set_tls().
 ///
+/// `mode` is an `int`, not an ftp_tls_mode, on purpose: C lets any int be stored in an
+/// enum variable, and an out-of-range value arriving as a Rust enum would be undefined
+/// behaviour before it could be checked; as an int it is checked and refused.
+///
 /// @param h the session.
 /// @param mode an ftp_tls_mode.
 /// @param cfg the TLS settings, or NULL for the defaults of ftp_tls_config_new().
-/// @return FTP_OK; FTP_E_INVALID if mode is not an ftp_tls_mode (and the general
-///         errors, see the top of this header).
+/// @return FTP_OK; FTP_E_INVALID if mode is not an ftp_tls_mode, or cfg is unusable
+///         after an internal error; FTP_E_BUSY if h, or cfg, is in a call on another
+///         thread or being freed (when cfg is, the session's last error says so:
+///         "the TLS configuration is in use by another
+///         thread or being freed"); and the general
+///         errors, see the top of this header.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_set_tls(h: *mut ftp_session, mode: c_int, cfg: *const ftp_tls_config) -> ftp_result {
     call(h, |s| {
@@ -397,7 +426,7 @@ pub extern "C" fn ftp_ccc(h: *mut ftp_session) -> ftp_result {
 ///         the control connection does not use TLS (or h is NULL, in use by another
 ///         thread, or the call comes from one of its callbacks).
 #[unsafe(no_mangle)]
-pub extern "C" fn ftp_session_tls_version(h: *mut ftp_session) -> *const c_char {
+pub extern "C" fn ftp_session_tls_version(h: *const ftp_session) -> *const c_char {
     inspect(h, std::ptr::null(), |s| match s.ftp.tls_info() {
         Some((version, _)) => Strings::keep(&mut s.strings.tls_version, c_string(version)),
         None => std::ptr::null(),
@@ -409,7 +438,7 @@ pub extern "C" fn ftp_session_tls_version(h: *mut ftp_session) -> *const c_char 
 /// @param h the session.
 /// @return as ftp_session_tls_version().
 #[unsafe(no_mangle)]
-pub extern "C" fn ftp_session_tls_cipher(h: *mut ftp_session) -> *const c_char {
+pub extern "C" fn ftp_session_tls_cipher(h: *const ftp_session) -> *const c_char {
     inspect(h, std::ptr::null(), |s| match s.ftp.tls_info().and_then(|(_, cipher)| cipher) {
         Some(cipher) => Strings::keep(&mut s.strings.tls_cipher, c_string(cipher)),
         None => std::ptr::null(),
@@ -424,8 +453,8 @@ pub extern "C" fn ftp_session_tls_cipher(h: *mut ftp_session) -> *const c_char {
 ///         was made since ftp_connect() (or h is NULL, in use by another thread, or the
 ///         call comes from one of its callbacks).
 #[unsafe(no_mangle)]
-pub extern "C" fn ftp_session_data_tls_resumed(h: *mut ftp_session) -> c_int {
-    read(h, -1, |_, s| s.ftp.data_session_resumed().map_or(-1, c_int::from))
+pub extern "C" fn ftp_session_data_tls_resumed(h: *const ftp_session) -> c_int {
+    inspect(h, -1, |s| s.ftp.data_session_resumed().map_or(-1, c_int::from))
 }
 
 /// Gives the passphrase of an encrypted private key to
@@ -707,5 +736,27 @@ mod tests {
         assert!(msg.contains("deliberate test panic") && msg.contains("TLS configuration is unusable"), "{msg}");
         assert_eq!(call(cfg, |_| Ok(())), ftp_result::FTP_E_PANIC);
         ftp_tls_config_free(cfg);
+    }
+
+    /// FTP_E_BUSY because the configuration ftp_set_tls() reads is in a call is recorded
+    /// on the session and names the configuration (the session itself was free).
+    #[test]
+    fn a_busy_configuration_is_the_sessions_error_and_names_it() {
+        let h = super::super::session::ftp_new();
+        let cfg = ftp_tls_config_new();
+        let mut inner = ftp_result::FTP_OK;
+        let rc = call(cfg, |_| {
+            inner = ftp_set_tls(h, 1, cfg);
+            Ok(())
+        });
+        assert_eq!((rc, inner), (ftp_result::FTP_OK, ftp_result::FTP_E_BUSY));
+        let err = super::super::session::ftp_session_last_error(h);
+        // SAFETY: the pointer is the live message owned by h.
+        let msg = unsafe { std::ffi::CStr::from_ptr(err) }.to_string_lossy().into_owned();
+        assert_eq!(msg, "the TLS configuration is in use by another thread or being freed");
+        // Once the configuration is free again, the same call works.
+        assert_eq!(ftp_set_tls(h, 1, cfg), ftp_result::FTP_OK);
+        ftp_tls_config_free(cfg);
+        super::super::session::ftp_free(h);
     }
 }

@@ -7,6 +7,7 @@ use super::session::ftp_session;
 use crate::{CancelRead, DataConn, Error, Flow};
 use std::ffi::{CString, c_char, c_int, c_void};
 use std::io::{self, Read, Write};
+use std::time::Duration;
 
 /// Receives a block of downloaded (or, for uploads, just-sent) bytes. `buf` is valid
 /// only during the call. Return 0 to go on, non-zero to cancel the transfer.
@@ -288,6 +289,30 @@ pub(crate) struct DataState {
     conn: DataConn,
     /// Why the last read or write failed ("" after a success): ftp_data_last_error().
     last_error: CString,
+    /// ftp_data_close() has run: reads and writes are refused.
+    closed: bool,
+}
+
+/// The longest ftp_data_free() waits to end an upload that ftp_data_close() did not.
+const FREE_WAIT: Duration = Duration::from_secs(1);
+
+impl DataState {
+    /// Refuses reads and writes after ftp_data_close().
+    fn open(&mut self) -> Result<&mut DataConn, Failure> {
+        if self.closed {
+            return Err(Error::State("the data connection is closed (ftp_data_close)".into()).into());
+        }
+        Ok(&mut self.conn)
+    }
+}
+
+impl Drop for DataState {
+    /// ftp_data_free(): an upload not yet ended is ended with a short bound, so a free
+    /// never waits long on the network (ftp_data_close() is the bounded wait the caller
+    /// chooses).
+    fn drop(&mut self) {
+        let _ = self.conn.close_within(FREE_WAIT);
+    }
 }
 
 impl Object for DataState {
@@ -339,7 +364,7 @@ pub extern "C" fn ftp_ntransfercmd(
         }
         let rest = args::rest(rest)?;
         let (conn, size) = s.ftp.ntransfercmd(cmd, rest)?;
-        let state = DataState { conn, last_error: CString::default() };
+        let state = DataState { conn, last_error: CString::default(), closed: false };
         let data = create(|| ftp_data { guard: Guard::new(state) });
         if data.is_null() {
             return Err(Error::Invalid("internal error while making the data connection object".into()).into());
@@ -394,10 +419,11 @@ fn data_failure(e: io::Error) -> Failure {
 ///         FTP_E_PANIC after an internal error.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_data_read(d: *mut ftp_data, buf: *mut u8, cap: usize, len_out: *mut usize) -> ftp_result {
-    call(d, |DataState { conn, .. }| {
+    call(d, |s| {
         if buf.is_null() {
             return Err(Failure::Null("buf"));
         }
+        let conn = s.open()?;
         if len_out.is_null() {
             return Err(Failure::Null("len_out"));
         }
@@ -433,7 +459,8 @@ pub extern "C" fn ftp_data_read(d: *mut ftp_data, buf: *mut u8, cap: usize, len_
 ///         d; FTP_E_PANIC after an internal error.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_data_write(d: *mut ftp_data, buf: *const u8, len: usize) -> ftp_result {
-    call(d, |DataState { conn, .. }| {
+    call(d, |s| {
+        let conn = s.open()?;
         if len == 0 {
             return Ok(());
         }
@@ -453,22 +480,60 @@ pub extern "C" fn ftp_data_write(d: *mut ftp_data, buf: *const u8, len: usize) -
 /// connection: TLS download truncated: ..."; "" after a success.
 ///
 /// @param d the data connection.
-/// @return a NUL-terminated string owned by d, valid until the next call on d; NULL if
-///         d is NULL or another thread is inside a call on d.
+/// @return a NUL-terminated string owned by d, valid until the next call on d or its
+///         free; NULL if d is NULL, another thread is inside a call on d, or a free of
+///         d has started (a getter does not wait).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_data_last_error(d: *const ftp_data) -> *const c_char {
     last_error(d)
 }
 
-/// Closes and frees a data connection; for an upload this tells the server the file is
-/// complete (with PROT P, after a TLS close_notify, waiting at most 10 seconds, or the
-/// session's timeout if shorter, for it to go out). Then call ftp_voidresp() for the
-/// final reply (or ftp_abort() to stop a download early). ftp_data_free(NULL) does
-/// nothing.
+/// Closes a data connection, waiting at most `timeout_ms` milliseconds: for an upload
+/// this tells the server the file is complete (with PROT P, a TLS close_notify, then
+/// the end of the TCP stream, and it waits for the server to close its side, reading the
+/// TLS session tickets later data connections resume). Nothing is waited for after a
+/// download. Then free d with ftp_data_free() and read the final reply with
+/// ftp_voidresp(). Reads and writes on d afterwards fail with FTP_E_STATE; a second
+/// close does nothing and returns FTP_OK.
+///
+/// ftp_data_free() alone also ends an upload, but waits at most 1 second: over a slow
+/// link, close first with a bound of your choice, and see whether the end went out.
+/// Like ftp_data_read(), it is one call on d: FTP_E_BUSY while another thread is in a
+/// call on d.
+///
+/// @param d the data connection from ftp_ntransfercmd() / ftp_transfercmd().
+/// @param timeout_ms the longest wait in milliseconds, 1 or more (the socket's data
+///        timeout, from ftp_set_timeouts(), also bounds each step).
+/// @return FTP_OK; FTP_E_TIMEOUT if the close_notify could not be sent in time (the
+///         server will likely see a truncated upload); FTP_E_IO or FTP_E_TLS if
+///         sending it failed; FTP_E_INVALID if timeout_ms is 0; FTP_E_NULL if d is
+///         NULL; FTP_E_BUSY if another thread is using d; FTP_E_PANIC after an
+///         internal error. The reason is in ftp_data_last_error(). After FTP_OK,
+///         FTP_E_TIMEOUT, FTP_E_IO and FTP_E_TLS d is closed; after the others it is
+///         as it was.
+/// @since 1.1
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_data_close(d: *mut ftp_data, timeout_ms: u32) -> ftp_result {
+    call(d, |s| {
+        if timeout_ms == 0 {
+            return Err(Error::Invalid("timeout_ms is 0: a close needs some time to send close_notify".into()).into());
+        }
+        s.closed = true;
+        s.conn.close_within(Duration::from_millis(u64::from(timeout_ms))).map_err(data_failure)
+    })
+}
+
+/// Frees a data connection. If it was an upload not ended with ftp_data_close(), it is
+/// ended here as ftp_data_close() would, waiting at most 1 second (in 1.0 up to 10
+/// seconds, or the session's timeout if shorter): a free does not wait long on the
+/// network. Then call ftp_voidresp() for the final reply (or ftp_abort() to stop a
+/// download early). ftp_data_free(NULL) does nothing.
 ///
 /// It may be called before or after ftp_free() of the session, from any thread. Called
 /// while another thread is inside ftp_data_read() or ftp_data_write() on it, it frees d
-/// when that call returns (wake a blocked reader with ftp_abort()).
+/// when that call returns: wake a blocked reader with ftp_abort() on the session. Like
+/// every free, it must be ordered after every use of d and of the strings d handed out
+/// (ftp_data_last_error()).
 ///
 /// @param d the data connection, or NULL; invalid afterwards.
 #[unsafe(no_mangle)]
@@ -539,8 +604,14 @@ pub extern "C" fn ftp_set_progress_callback(
 /// reports its own result, and the next one fails with FTP_E_CLOSED or FTP_E_IO.
 /// Safe from a signal handler's thread, not from the handler.
 ///
-/// @param h the session; it must not be freed meanwhile (ftp_free after the call returns).
-/// @return FTP_OK; FTP_E_NULL if h is NULL.
+/// It works until ftp_free() is called: ftp_free() from another thread while a call
+/// runs defers the free to that call's end, but h must not be passed again once
+/// ftp_free() has started, so interrupt first, then free.
+///
+/// @param h the session; ftp_free() must be ordered after this call returns.
+/// @return FTP_OK; FTP_E_NULL if h is NULL, or if a free of h has started (a race the
+///         caller must not allow: the memory may be gone); FTP_E_PANIC after an
+///         internal error in the interrupt itself (the session is not marked).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_interrupt(h: *mut ftp_session) -> ftp_result {
     // Only the interrupter, which is thread-safe and outside the guard, is touched.

@@ -12,7 +12,10 @@ use std::time::Duration;
 /// A parsed ftp:// or ftps:// URL. Opaque; create with ftp_url_new(), fill with
 /// ftp_url_parse(), free with ftp_url_free(). Strings it hands out stay valid until the
 /// next ftp_url_parse() on it or ftp_url_free(); it may be read from several threads,
-/// but not while another thread parses into it.
+/// but not while another thread parses into it: a getter then returns NULL (0, false)
+/// rather than wait, as it does once ftp_url_free() has started. ftp_url_free() must
+/// be ordered after every use of u and of the strings it handed out: the deferred free
+/// protects the object, not those pointers.
 pub struct ftp_url {
     guard: Guard<UrlState>,
 }
@@ -97,7 +100,8 @@ pub extern "C" fn ftp_url_parse(u: *mut ftp_url, url: *const c_char) -> ftp_resu
 /// Why the last ftp_url_parse() on u failed; "" after a success.
 ///
 /// @param u the URL object.
-/// @return owned by u, valid until its next parse; NULL if u is NULL. After an
+/// @return owned by u, valid until its next parse or free; NULL if u is NULL or busy
+///         (see ftp_url). After an
 ///         internal error it says what happened.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_last_error(u: *const ftp_url) -> *const c_char {
@@ -108,40 +112,40 @@ pub extern "C" fn ftp_url_last_error(u: *const ftp_url) -> *const c_char {
 /// takes it: "fe80::1%eth0").
 ///
 /// @param u the URL object.
-/// @return owned by u; NULL if u is NULL or holds no URL yet.
+/// @return owned by u; NULL if u is NULL, busy (see ftp_url) or holds no URL yet.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_host(u: *const ftp_url) -> *const c_char {
-    read(u, std::ptr::null(), |_, st| if st.url.is_some() { st.host.as_ptr() } else { std::ptr::null() })
+    read(u, std::ptr::null(), |st| if st.url.is_some() { st.host.as_ptr() } else { std::ptr::null() })
 }
 
 /// The decoded user name.
 ///
 /// @param u the URL object.
-/// @return owned by u; NULL if the URL names no user (anonymous), or u is NULL or
+/// @return owned by u; NULL if the URL names no user (anonymous), or u is NULL, busy or
 ///         empty; "" for "@host" or ":password@host", which ftp_login() also takes as
 ///         anonymous.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_user(u: *const ftp_url) -> *const c_char {
-    read(u, std::ptr::null(), |_, st| st.user.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()))
+    read(u, std::ptr::null(), |st| st.user.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()))
 }
 
 /// The decoded password.
 ///
 /// @param u the URL object.
-/// @return owned by u; NULL if the URL has none (no ':' after the user), or u is NULL or
+/// @return owned by u; NULL if the URL has none (no ':' after the user), or u is NULL, busy or
 ///         empty; "" for "user:@host".
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_password(u: *const ftp_url) -> *const c_char {
-    read(u, std::ptr::null(), |_, st| st.password.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()))
+    read(u, std::ptr::null(), |st| st.password.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()))
 }
 
 /// The port to connect to: the URL's, or the scheme's default (21, 990 for ftps://).
 ///
 /// @param u the URL object.
-/// @return the port; 0 if u is NULL or holds no URL yet.
+/// @return the port; 0 if u is NULL, busy (see ftp_url) or holds no URL yet.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_port(u: *const ftp_url) -> u16 {
-    read(u, 0, |_, st| match &st.url {
+    read(u, 0, |st| match &st.url {
         Some(p) if p.port != 0 => p.port,
         Some(p) if p.implicit_tls => IMPLICIT_PORT,
         Some(_) => crate::DEFAULT_PORT,
@@ -152,10 +156,10 @@ pub extern "C" fn ftp_url_port(u: *const ftp_url) -> u16 {
 /// Whether the URL is ftps:// (implicit TLS).
 ///
 /// @param u the URL object.
-/// @return true for ftps://; false otherwise, or if u is NULL or empty.
+/// @return true for ftps://; false otherwise, or if u is NULL, busy or empty.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_is_ftps(u: *const ftp_url) -> bool {
-    read(u, false, |_, st| st.url.as_ref().is_some_and(|p| p.implicit_tls))
+    read(u, false, |st| st.url.as_ref().is_some_and(|p| p.implicit_tls))
 }
 
 /// The decoded path after the host's '/', as bytes (names need not be UTF-8), "" for
@@ -165,10 +169,10 @@ pub extern "C" fn ftp_url_is_ftps(u: *const ftp_url) -> bool {
 ///
 /// @param u the URL object.
 /// @param len_out receives the length (a path cannot contain NUL); may be NULL.
-/// @return NUL-terminated bytes owned by u; NULL if u is NULL or empty.
+/// @return NUL-terminated bytes owned by u; NULL if u is NULL, busy or empty.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_path(u: *const ftp_url, len_out: *mut usize) -> *const c_char {
-    read(u, std::ptr::null(), |_, st| {
+    read(u, std::ptr::null(), |st| {
         if st.url.is_none() {
             return std::ptr::null();
         }
@@ -180,10 +184,10 @@ pub extern "C" fn ftp_url_path(u: *const ftp_url, len_out: *mut usize) -> *const
 /// The `;type=` code of the path: 'a' (ASCII), 'i' (binary), 'd' (directory listing).
 ///
 /// @param u the URL object.
-/// @return the code as a lower-case character, or 0 if the URL has none (or u is NULL).
+/// @return the code as a lower-case character, or 0 if the URL has none (or u is NULL or busy).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_url_type(u: *const ftp_url) -> c_int {
-    read(u, 0, |_, st| st.url.as_ref().and_then(|p| p.typecode).map_or(0, |c| c as c_int))
+    read(u, 0, |st| st.url.as_ref().and_then(|p| p.typecode).map_or(0, |c| c as c_int))
 }
 
 /// Connects and logs in as the URL says: implicit TLS for ftps:// (with the TLS
@@ -198,7 +202,9 @@ pub extern "C" fn ftp_url_type(u: *const ftp_url) -> c_int {
 /// @param timeout_ms as for ftp_connect().
 /// @return FTP_OK; the errors of ftp_connect() and ftp_login() (after a failed login the
 ///         connection is closed); FTP_E_INVALID if u holds no URL, or it is ftp:// while
-///         the session is set to implicit FTPS; FTP_E_NULL if u is NULL.
+///         the session is set to implicit FTPS; FTP_E_NULL if u is NULL; FTP_E_BUSY if
+///         another thread is parsing into u or freeing it (recorded as the session's
+///         last error, which names u).
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_connect_url(h: *mut ftp_session, u: *const ftp_url, timeout_ms: u32) -> ftp_result {
     call(h, |s| {

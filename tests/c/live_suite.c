@@ -165,6 +165,12 @@ static void test_size_and_ntransfercmd(const struct server *s) {
         CHECK_OK(NULL, ftp_data_read(d, buf, sizeof buf, &n));
         t_buf_add(&got, buf, n);
     } while (n > 0 && got.len < 1000);
+    /* An explicit close: nothing to wait for after a download; then d refuses reads,
+     * and a second close does nothing. */
+    CHECK_OK(NULL, ftp_data_close(d, 5000));
+    CHECK_RC(NULL, ftp_data_read(d, buf, sizeof buf, &n), FTP_E_STATE);
+    CHECK(strstr(ftp_data_last_error(d), "closed") != NULL);
+    CHECK_OK(NULL, ftp_data_close(d, 5000));
     ftp_data_free(d);
     CHECK_OK(h, ftp_voidresp(h));
     CHECK(got.len == 6 && memcmp(got.data, "world\n", 6) == 0);
@@ -423,6 +429,26 @@ static void test_upload_and_dirs(const struct server *s) {
                 (tlen == sizeof no_cr - 1 && memcmp(t, no_cr, tlen) == 0)));
     free(t);
 
+    /* A caller-driven upload ended by ftp_data_close: the file is complete on disk. */
+    ftp_data *d = NULL;
+    CHECK_OK(h, ftp_voidcmd(h, "TYPE I"));
+    CHECK_OK(h, ftp_transfercmd(h, "STOR closed.bin", FTP_NO_REST, &d));
+    CHECK_OK(NULL, ftp_data_write(d, big, big_len));
+    CHECK_RC(NULL, ftp_data_close(d, 0), FTP_E_INVALID); /* refused, nothing closed */
+    CHECK(strstr(ftp_data_last_error(d), "timeout_ms") != NULL);
+    CHECK_OK(NULL, ftp_data_write(d, big, 1));           /* still open */
+    CHECK_OK(NULL, ftp_data_close(d, 10000));
+    CHECK_RC(NULL, ftp_data_write(d, big, 1), FTP_E_STATE);
+    ftp_data_free(d);
+    CHECK_OK(h, ftp_voidresp(h));
+    CHECK(ftp_session_last_reply_code(h) == 226);
+    snprintf(path, sizeof path, "%s/%s/closed.bin", s->user_root, dir);
+    size_t closed_len = 0;
+    uint8_t *closed = t_read_file(path, &closed_len);
+    CHECK(closed && closed_len == big_len + 1 && memcmp(closed, big, big_len) == 0 && closed[big_len] == big[0]);
+    free(closed);
+    CHECK_OK(h, ftp_delete(h, "closed.bin"));
+
     int64_t size = 0;
     CHECK_OK(h, ftp_rename(h, "up.bin", "moved.bin"));
     CHECK_OK(h, ftp_size(h, "moved.bin", &size));
@@ -560,16 +586,27 @@ static void test_threads(const struct server *s) {
 struct free_in_cb {
     ftp_session *h;
     int freed;
-    size_t bytes;
+    struct t_buf got;
 };
 
 static int free_from_callback(void *userdata, const uint8_t *buf, size_t len) {
-    (void)buf;
     struct free_in_cb *f = userdata;
     if (!f->freed) ftp_free(f->h); /* the running call keeps the session until it returns */
     f->freed = 1;
-    f->bytes += len;
+    t_buf_add(&f->got, buf, len); /* and its callbacks: this userdata must outlive the call */
     return 0;
+}
+
+/* A race whose held call also collects what it receives. */
+struct race_collect {
+    struct race r;
+    struct t_buf got;
+};
+
+static int hold_and_collect(void *userdata, const uint8_t *buf, size_t len) {
+    struct race_collect *rc = userdata;
+    t_buf_add(&rc->got, buf, len);
+    return hold_in_callback(&rc->r, buf, len);
 }
 
 static void *free_from_other_thread(void *arg) {
@@ -586,15 +623,18 @@ static void *free_from_other_thread(void *arg) {
 static void test_free_during_a_call(const struct server *s) {
     size_t len;
     uint8_t *want = anon_file(s, "hello.txt", &len);
-    struct free_in_cb f = {open_anon(s), 0, 0};
+    struct free_in_cb f = {open_anon(s), 0, {0}};
     CHECK(ftp_retr_binary(f.h, "RETR hello.txt", free_from_callback, 0, FTP_NO_REST, &f) == FTP_OK);
-    CHECK(f.freed == 1 && f.bytes == len);
+    CHECK(f.freed == 1 && f.got.len == len && memcmp(f.got.data, want, len) == 0);
+    t_buf_free(&f.got);
 
-    struct race r = {open_anon(s), 0, 0, FTP_OK};
+    struct race_collect rc = {{open_anon(s), 0, 0, FTP_OK}, {0}};
     pthread_t t;
-    CHECK(pthread_create(&t, NULL, free_from_other_thread, &r) == 0);
-    CHECK(ftp_retr_binary(r.h, "RETR hello.txt", hold_in_callback, 0, FTP_NO_REST, &r) == FTP_OK);
+    CHECK(pthread_create(&t, NULL, free_from_other_thread, &rc.r) == 0);
+    CHECK(ftp_retr_binary(rc.r.h, "RETR hello.txt", hold_and_collect, 0, FTP_NO_REST, &rc) == FTP_OK);
     pthread_join(t, NULL);
+    CHECK(rc.got.len == len && memcmp(rc.got.data, want, len) == 0);
+    t_buf_free(&rc.got);
     free(want);
 }
 
@@ -625,6 +665,19 @@ static void test_extended_commands(const struct server *s) {
     CHECK(ftp_has_feature(h, "MLST") == s->has_mlsd);
     CHECK((ftp_feature_params(h, "MLST") != NULL) == s->has_mlsd);
     CHECK(!ftp_has_feature(h, "NO-SUCH-FEATURE"));
+    /* ftp_feature_lookup tells "not listed" (FTP_OK, false) from a failure. */
+    bool offered = false;
+    const char *params = "unset";
+    CHECK_OK(h, ftp_feature_lookup(h, "size", &offered, &params));
+    CHECK(offered && params != NULL);
+    CHECK_OK(h, ftp_feature_lookup(h, "MLST", &offered, &params));
+    CHECK(offered == s->has_mlsd && (params != NULL) == s->has_mlsd);
+    if (s->has_mlsd) CHECK(strstr(params, "size") != NULL || strstr(params, "Size") != NULL);
+    CHECK_OK(h, ftp_feature_lookup(h, "NO-SUCH-FEATURE", &offered, &params));
+    CHECK(!offered && params == NULL);
+    offered = true;
+    CHECK_OK(h, ftp_feature_lookup(h, "MDTM", &offered, NULL));
+    CHECK(offered);
     CHECK_OK(h, ftp_feat(h));
     CHECK_OK(h, ftp_noop(h));
     const char *syst = NULL;
@@ -771,7 +824,7 @@ static void test_progress_and_interrupt(const struct server *s) {
 static void test_list_entries(const struct server *s) {
     ftp_session *h = open_anon(s);
     ftp_entry_list *l = NULL;
-    CHECK_OK(h, ftp_list_get(h, NULL, &l));
+    CHECK_OK(h, ftp_list_all(h, NULL, &l));
     bool big = false, dir = false, space = false;
     char path[4096];
     for (size_t i = 0; i < ftp_entry_list_len(l); i++) {
@@ -795,6 +848,7 @@ static void test_list_entries(const struct server *s) {
     }
     CHECK(big && dir && space);
     ftp_entry_list_free(l);
+    /* The 1.0 name, ftp_list_get, is the same function. */
     CHECK_OK(h, ftp_list_get(h, "dir1", &l));
     int files = 0;
     for (size_t i = 0; i < ftp_entry_list_len(l); i++)

@@ -179,6 +179,14 @@ static void test_list_parsing(void) {
     CHECK_RC(h, ftp_list(h, NULL, NULL, NULL), FTP_E_NULL);
     CHECK_RC(h, ftp_list_get(h, NULL, NULL), FTP_E_NULL);
     CHECK_RC(h, ftp_list_get(h, NULL, &l), FTP_E_STATE);
+    /* ftp_list_all (1.1) is the same call under the name that does not read like
+     * ftp_entry_list_get; outputs untouched on failure. */
+    CHECK_RC(NULL, ftp_list_all(NULL, NULL, &l), FTP_E_NULL);
+    CHECK_RC(h, ftp_list_all(h, NULL, NULL), FTP_E_NULL);
+    CHECK(strstr(ftp_session_last_error(h), "list_out") != NULL);
+    l = (ftp_entry_list *)&l;
+    CHECK_RC(h, ftp_list_all(h, "dir", &l), FTP_E_STATE);
+    CHECK(l == (ftp_entry_list *)&l);
     ftp_free(h);
 }
 
@@ -215,6 +223,8 @@ int main(void) {
     CHECK_RC(NULL, ftp_retr_binary(NULL, "RETR x", dummy_data, 0, FTP_NO_REST, NULL), FTP_E_NULL);
     CHECK_RC(NULL, ftp_data_read(NULL, (uint8_t[1]){0}, 1, &(size_t){0}), FTP_E_NULL);
     CHECK_RC(NULL, ftp_data_write(NULL, (const uint8_t *)"x", 1), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_data_close(NULL, 1000), FTP_E_NULL);
+    CHECK_RC(NULL, ftp_data_close(NULL, 0), FTP_E_NULL);
     CHECK(ftp_data_last_error(NULL) == NULL);
     CHECK(ftp_getwelcome(NULL) == NULL);
     CHECK(ftp_session_last_error(NULL) == NULL);
@@ -263,6 +273,19 @@ int main(void) {
     CHECK_RC(h, ftp_mfmt(h, "f", -1), FTP_E_INVALID);
     CHECK(!ftp_has_feature(h, "SIZE"));
     CHECK(strstr(ftp_session_last_error(h), "not connected") != NULL);
+    /* ftp_feature_lookup: a failure is a code, not "not listed"; outputs untouched. */
+    bool offered = true;
+    const char *params = "unset";
+    CHECK_RC(NULL, ftp_feature_lookup(NULL, "SIZE", &offered, &params), FTP_E_NULL);
+    CHECK_RC(h, ftp_feature_lookup(h, NULL, &offered, &params), FTP_E_NULL);
+    CHECK(strstr(ftp_session_last_error(h), "name") != NULL);
+    CHECK_RC(h, ftp_feature_lookup(h, "SIZE", NULL, &params), FTP_E_NULL);
+    CHECK(strstr(ftp_session_last_error(h), "offered_out") != NULL);
+    CHECK_RC(h, ftp_feature_lookup(h, "SIZE", &offered, &params), FTP_E_STATE);
+    CHECK(strstr(ftp_session_last_error(h), "not connected") != NULL);
+    CHECK_RC(h, ftp_feature_lookup(h, "SIZE", &offered, NULL), FTP_E_STATE);
+    CHECK(offered && strcmp(params, "unset") == 0);
+    CHECK_RC(h, ftp_feature_lookup(h, "\xff", &offered, &params), FTP_E_INVALID); /* not UTF-8 */
     CHECK_RC(h, ftp_noop(h), FTP_E_STATE);
 
     /* Timeouts and keep-alive: values checked, settings kept for the next connection. */
@@ -303,6 +326,13 @@ int main(void) {
 
     CHECK_OK(h, ftp_close(h));
     CHECK(strcmp(ftp_session_last_error(h), "") == 0); /* cleared by the successful call */
+
+    /* The getters that only read take a const session (1.1; the ABI is unchanged). */
+    const ftp_session *ch = h;
+    CHECK(ftp_session_last_error(ch) != NULL && ftp_session_last_reply_text(ch) != NULL);
+    CHECK(ftp_session_last_reply_code(ch) == 0 && ftp_getwelcome(ch) == NULL);
+    CHECK(ftp_session_tls_version(ch) == NULL && ftp_session_tls_cipher(ch) == NULL);
+    CHECK(ftp_session_data_tls_resumed(ch) == -1);
 
     /* Connection refused, bad source address. */
     CHECK_RC(h, ftp_connect(h, "127.0.0.1", closed_port(), 2000, NULL), FTP_E_IO);

@@ -178,6 +178,17 @@ static void test_vsftpd_reuse(void) {
             CHECK_OK(h, ftp_voidresp(h));
             CHECK(ftp_session_data_tls_resumed(h) == 1);
         }
+        /* ... and so does ftp_data_close, with its own bound (the next resumes too). */
+        for (int i = 0; i < 2; i++) {
+            ftp_data *d = NULL;
+            CHECK_OK(h, ftp_transfercmd(h, "STOR reuse.txt", FTP_NO_REST, &d));
+            CHECK_OK(NULL, ftp_data_write(d, (const uint8_t *)"small upload\n", 13));
+            CHECK_OK(NULL, ftp_data_close(d, 5000));
+            ftp_data_free(d);
+            CHECK_OK(h, ftp_voidresp(h));
+            CHECK(ftp_session_last_reply_code(h) == 226);
+            CHECK(ftp_session_data_tls_resumed(h) == 1);
+        }
         for (int i = 0; i < 4; i++) {
             CHECK_OK(h, ftp_retr_binary(h, "RETR reuse.txt", t_collect, 0, FTP_NO_REST, &got));
             CHECK(ftp_session_data_tls_resumed(h) == 1);
