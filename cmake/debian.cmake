@@ -1,8 +1,13 @@
 # Packaging: the Debian packages (debian/), built with dpkg-buildpackage from a copy of the
-# sources and checked by tests/debian.sh (needs dpkg-dev and debhelper); cargo-c; and the
-# offline build from vendored crates (docs/packaging.md).
+# sources with vendored crates and no network, checked by tests/debian.sh (needs
+# dpkg-dev and debhelper); the RPMs of rpm/libftp.spec, built likewise with rpmbuild by
+# tests/rpm.sh (needs Debian's rpm); cargo-c; and the offline build from vendored crates
+# (docs/packaging.md). The package builds need root (unshare -n): they skip without it
+# outside CI.
 if(LIBFTP_BUILD_TESTS)
   add_test(NAME debian_package COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/tests/debian.sh")
+  add_test(NAME rpm_package COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/tests/rpm.sh")
+  set_tests_properties(debian_package rpm_package PROPERTIES SKIP_RETURN_CODE 77)
 endif()
 
 # cargo cinstall gives the same names (skipped where cargo-c is not installed).

@@ -122,7 +122,7 @@ pub(crate) fn part_path(local: &Path) -> Result<PathBuf> {
 /// ("NAME.part", a mirror's copy): anything there but a plain file with one link (a
 /// symbolic or hard link that would carry the write into another file, a FIFO that
 /// would block the open) is removed and the name created afresh, never written through.
-fn open_ours(path: &Path) -> Result<File> {
+pub(crate) fn open_ours(path: &Path) -> Result<File> {
     let open = |flags| OpenOptions::new().write(true).custom_flags(libc::O_NOFOLLOW | flags).open(path);
     let found = match open(libc::O_NONBLOCK) {
         // A lease another process holds (an NFS delegation, a Samba oplock) refuses a
@@ -161,7 +161,7 @@ fn open_ours(path: &Path) -> Result<File> {
         .map_err(local_err("create", path))
 }
 
-fn system_time(t: FileTime) -> SystemTime {
+pub(crate) fn system_time(t: FileTime) -> SystemTime {
     if t.secs >= 0 {
         UNIX_EPOCH + Duration::new(t.secs as u64, t.nanos)
     } else {

@@ -71,6 +71,22 @@ impl Interrupter {
         }
     }
 
+    /// Stops only a transfer: its data connection is shut down as `interrupt` does, and
+    /// the request holds as with `interrupt`; with no transfer running the control
+    /// connection is left alone (a segmented download cancels its sessions so: the
+    /// caller's session stays usable between two segments).
+    pub(crate) fn interrupt_transfer(&self) {
+        let mut sockets = self.sockets();
+        if sockets.idle {
+            return;
+        }
+        self.0.requested.store(true, Ordering::SeqCst);
+        if let Some(data) = sockets.data.as_ref() {
+            let _ = data.shutdown(Shutdown::Both);
+            sockets.settling_since.get_or_insert_with(Instant::now);
+        }
+    }
+
     /// Marks whether the session is between calls. A layer that knows when calls run
     /// (the C API does) sets it, so a late interrupt cannot close an idle session, and
     /// one during a call stops the call, not just the transfer it hit (a request that

@@ -23,6 +23,7 @@ mod params;
 mod parse;
 mod progress;
 mod reply;
+mod segmented;
 mod session;
 mod stream;
 mod tls;
@@ -45,12 +46,13 @@ pub use interrupt::{Interrupter, SETTLE_GRACE};
 pub use listing::MlsdEntry;
 pub use mirror::{
     MAX_MIRROR_DEPTH, MAX_MIRROR_PARALLEL, MirrorAction, MirrorFailure, MirrorOptions, MirrorSink, MirrorStats,
-    SessionSource, SymlinkPolicy, glob_match,
+    SymlinkPolicy, glob_match,
 };
 pub use net::Keepalive;
 pub use params::{ConnectParams, Login, Target};
 pub use progress::{DEFAULT_PROGRESS_INTERVAL, Flow, Progress, ProgressSink};
 pub use reply::{MAX_LINE, MAX_REPLY, MAX_REPLY_LINES, Reply};
+pub use segmented::{MAX_SEGMENTS, SegmentOptions, SessionSource};
 pub use session::{DEFAULT_PORT, Ftp, Options, Timeouts};
 pub use tls::{ChainVerdict, IMPLICIT_PORT, KeyPassphrase, TlsConfig, TlsMode, TlsVersion};
 pub use transfer::{CancelRead, DEFAULT_BLOCKSIZE, MAX_BLOCKSIZE, MAX_LISTED, MAX_LISTED_BYTES};

@@ -147,6 +147,75 @@ impl Splicer {
     }
 }
 
+impl Splicer {
+    /// Like `step`, but moves at most `max` bytes and writes them at `at` in `file`
+    /// (pwrite's way: the file's own position is neither used nor moved), so that
+    /// several connections can fill one file at once. `at` advances by the bytes moved.
+    pub(crate) fn step_at(
+        &mut self,
+        socket: &TcpStream,
+        file: &File,
+        max: usize,
+        at: &mut u64,
+    ) -> Result<usize, MoveError> {
+        let flags = libc::SPLICE_F_MOVE | libc::SPLICE_F_MORE;
+        let (pipe, size) = (self.write.as_raw_fd(), self.size.min(max.max(1)));
+        let splice = |s: &mut &TcpStream| {
+            // SAFETY: splice between descriptors that stay open for the call; null
+            // offsets mean "the descriptors' own positions" (a socket and a pipe have none).
+            net::syscall_result(unsafe {
+                libc::splice(s.as_raw_fd(), std::ptr::null_mut(), pipe, std::ptr::null_mut(), size, flags)
+            })
+        };
+        let n = net::retry_interrupted(&mut { socket }, splice, |s| s.read_timeout()).map_err(MoveError::Socket)?;
+        let mut left = n;
+        while left > 0 {
+            let Ok(mut off) = libc::loff_t::try_from(*at) else {
+                return Err(MoveError::File(io::Error::from(io::ErrorKind::InvalidInput)));
+            };
+            // SAFETY: as above; `off` is a local the kernel reads and advances, and the
+            // pipe holds `left` bytes, so this cannot block for long.
+            let m = unsafe {
+                libc::splice(self.read.as_raw_fd(), std::ptr::null_mut(), file.as_raw_fd(), &mut off, left, flags)
+            };
+            match m {
+                m if m > 0 => {
+                    left -= m as usize;
+                    *at += m as u64;
+                }
+                0 => return Err(MoveError::File(io::Error::from(io::ErrorKind::WriteZero))),
+                _ => {
+                    let e = io::Error::last_os_error();
+                    if refuses_zero_copy(&e) {
+                        self.drain_at(file, left, at).map_err(MoveError::File)?;
+                        self.refused = true;
+                        return Ok(n);
+                    }
+                    if e.kind() != io::ErrorKind::Interrupted {
+                        return Err(MoveError::File(e));
+                    }
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// `drain` with pwrite at `at`.
+    fn drain_at(&self, file: &File, mut left: usize, at: &mut u64) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        let mut buf = vec![0u8; left.min(64 * 1024)];
+        let mut pipe = File::from(self.read.try_clone()?);
+        while left > 0 {
+            let n = buf.len().min(left);
+            pipe.read_exact(&mut buf[..n])?;
+            file.write_all_at(&buf[..n], *at)?;
+            *at += n as u64;
+            left -= n;
+        }
+        Ok(())
+    }
+}
+
 /// Sends up to `max` bytes of `file`, from its current offset (which advances), to
 /// `socket`. Returns the bytes sent; 0 at the end of the file. A signal handler
 /// interrupting the wait is retried as `net::retry_interrupted` says.

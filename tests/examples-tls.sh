@@ -31,6 +31,24 @@ ok "ftpget --tls --cacert: big.bin from vsftpd (require_ssl_reuse)"
 [ "$(sha "$tmp/big2")" = "$BIG_SHA256" ] || fail "implicit FTPS download differs"
 ok "ftpget ftps:// (implicit): big.bin"
 
+"$build/ftpget" -n 4 --tls --cacert "$CA_FILE" "ftp://$vs/big.bin" "$tmp/big5"
+[ "$(sha "$tmp/big5")" = "$BIG_SHA256" ] || fail "segmented FTPS download differs"
+[ ! -e "$tmp/big5.part" ] && [ ! -e "$tmp/big5.segments" ] || fail "ftpget -n left its part or state file"
+ok "ftpget -n 4 --tls: big.bin in 4 segments (require_ssl_reuse on each connection)"
+
+# -c continues the .part an earlier run left (here its first MiB); the result has the
+# server's modification time.
+head -c 1048576 "$tmp/big5" > "$tmp/big6.part"
+"$build/ftpget" -c --tls --cacert "$CA_FILE" "ftp://$vs/big.bin" "$tmp/big6"
+[ "$(sha "$tmp/big6")" = "$BIG_SHA256" ] && [ ! -e "$tmp/big6.part" ] || fail "ftpget -c: resumed file differs"
+[ "$(stat -c %Y "$tmp/big6")" = "$(stat -c %Y "$ANON_ROOT/big.bin")" ] || fail "ftpget: not the server's modification time"
+ok "ftpget -c: resumes big.bin.part, server's mtime"
+
+status=0
+"$build/ftpget" -n 0 "ftp://$vs/big.bin" "$tmp/x" 2> "$tmp/err" || status=$?
+[ "$status" = 2 ] && grep -q "1 to 64" "$tmp/err" || fail "ftpget -n 0: status $status, $(cat "$tmp/err")"
+ok "ftpget -n 0 is a usage error"
+
 name=examples-tls-$$.bin
 "$build/ftpput" --tls --cacert "$CA_FILE" "$tmp/big1" "ftp://$FTP_USER:$FTP_PASS@$vs/$name"
 cmp "$tmp/big1" "$VSFTPS_USER_ROOT/$name" || fail "explicit FTPS upload differs"

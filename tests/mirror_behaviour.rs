@@ -917,7 +917,7 @@ struct Counted {
 }
 
 impl ftp::SessionSource for Counted {
-    fn take(&self) -> ftp::Result<Ftp> {
+    fn open(&self) -> ftp::Result<Ftp> {
         use std::sync::atomic::Ordering::SeqCst;
         let r = self.params.open();
         if r.is_ok() { &self.given } else { &self.refused }.fetch_add(1, SeqCst);
@@ -1022,7 +1022,7 @@ fn a_parallel_mirror_shrinks_to_the_connections_the_server_allows() {
     let dir2 = temp_dir("par-none-dst");
     struct Nothing;
     impl ftp::SessionSource for Nothing {
-        fn take(&self) -> ftp::Result<Ftp> {
+        fn open(&self) -> ftp::Result<Ftp> {
             Err(ftp::Error::Temp(ftp::Reply { code: 421, lines: vec![b"421 Too many connections".to_vec()] }))
         }
     }

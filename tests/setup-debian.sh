@@ -6,7 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 need_apt=()
 for p in cmake pkg-config libssl-dev g++ curl binutils python3-pip ca-certificates \
-         golang-go valgrind dpkg-dev debhelper fakeroot groff-base lftp; do
+         golang-go valgrind dpkg-dev debhelper fakeroot groff-base lftp rpm; do
   dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

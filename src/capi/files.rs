@@ -28,7 +28,7 @@ pub const FTP_FILE_VERIFY_SIZE: u32 = 8;
 /// the remote file, creating it where missing (curl's --append, CURLOPT_APPEND).
 pub const FTP_FILE_APPEND: u32 = 16;
 
-fn options(flags: u32) -> Result<FileOptions, Failure> {
+pub(super) fn options(flags: u32) -> Result<FileOptions, Failure> {
     let known = FTP_FILE_RESUME | FTP_FILE_PRESERVE_MTIME | FTP_FILE_ATOMIC | FTP_FILE_VERIFY_SIZE | FTP_FILE_APPEND;
     if flags & !known != 0 {
         return Err(Failure::Core(Error::Invalid(format!("unknown flags {:#x}", flags & !known))));
@@ -42,7 +42,7 @@ fn options(flags: u32) -> Result<FileOptions, Failure> {
     })
 }
 
-fn path<'a>(p: *const c_char, name: &'static str) -> Result<&'a Path, Failure> {
+pub(super) fn path<'a>(p: *const c_char, name: &'static str) -> Result<&'a Path, Failure> {
     Ok(Path::new(OsStr::from_bytes(bytes(p, name)?)))
 }
 

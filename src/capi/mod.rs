@@ -18,6 +18,7 @@ mod commands;
 mod transfer;
 mod listing;
 mod files;
+mod segmented;
 mod tls;
 mod url;
 mod mirror;

@@ -8,6 +8,7 @@ use crate::entry::{Entry, EntryType};
 use crate::error::{Error, ErrorKind, Result};
 use crate::files::{FileOptions, part_path};
 use crate::progress::Flow;
+use crate::segmented::SessionSource;
 use crate::session::Ftp;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
@@ -19,7 +20,6 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, UNIX_EPOCH};
 
 mod workers;
-pub use workers::SessionSource;
 use workers::{Job, Outcome, Product, Shared, Task, Workers};
 
 /// What a mirror does with symbolic links the listing shows.

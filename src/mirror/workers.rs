@@ -1,42 +1,20 @@
-//! A parallel mirror's extra sessions: where they come from (`SessionSource`), and the
-//! threads that run transfers on them while the mirror's own session walks the tree.
+//! A parallel mirror's worker threads: each runs transfers and listings on a session
+//! from a `SessionSource` (the trait segmented downloads take sessions from too: a
+//! pool can feed both) while the mirror's own session walks the tree. A source that
+//! gives no session (a server refusing more connections) only means fewer workers.
 
 use crate::entry::Entry;
 use crate::error::{Error, Result};
 use crate::files::FileOptions;
 use crate::filetime::FileTime;
 use crate::interrupt::Interrupter;
-use crate::params::ConnectParams;
+use crate::segmented::SessionSource;
 use crate::session::Ftp;
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Condvar, Mutex, MutexGuard};
-
-/// Where a parallel mirror's extra sessions come from. Each worker asks for one when
-/// it first has a transfer to do, and hands it back when the mirror ends (or at once,
-/// if it is no longer usable). A source that cannot give one (a server refusing more
-/// connections) only means fewer workers: the mirror's own session does the rest.
-/// `ConnectParams` opens new sessions; a connection pool can lend its own.
-pub trait SessionSource: Send + Sync {
-    /// A session connected and logged in like the mirror's own.
-    fn take(&self) -> Result<Ftp>;
-
-    /// A session the mirror is done with (it may be unusable: see `Ftp::is_usable`).
-    /// The default says QUIT to a usable one and drops it.
-    fn give_back(&self, mut ftp: Ftp) {
-        if ftp.is_usable() {
-            let _ = ftp.quit();
-        }
-    }
-}
-
-impl SessionSource for ConnectParams {
-    fn take(&self) -> Result<Ftp> {
-        self.open()
-    }
-}
 
 /// One transfer or listing, with remote paths absolute (a worker's working directory
 /// is its own).
@@ -182,7 +160,7 @@ pub(super) fn work(shared: &Shared, source: &dyn SessionSource, tx: Sender<Outco
     while let Some(job) = shared.pop() {
         let ftp = match &mut session {
             Some(ftp) => ftp,
-            None => match source.take() {
+            None => match source.open() {
                 Ok(ftp) => {
                     lock(&shared.interrupters).push(ftp.interrupter());
                     session.insert(ftp)
@@ -195,16 +173,16 @@ pub(super) fn work(shared: &Shared, source: &dyn SessionSource, tx: Sender<Outco
         };
         let result = catch_unwind(AssertUnwindSafe(|| job.task.run(ftp, None)))
             .unwrap_or_else(|_| Err(Error::State("internal error (panic) in a mirror worker".into())));
-        let usable = ftp.is_usable();
-        if !usable && let Some(ftp) = session.take() {
-            source.give_back(ftp);
+        // A broken session is dropped; the next job gets a new one.
+        if !ftp.is_usable() {
+            session = None;
         }
         if tx.send(Outcome::Done { id: job.id, result }).is_err() {
             break;
         }
     }
-    if let Some(ftp) = session {
-        source.give_back(ftp);
+    if let Some(ftp) = session.filter(Ftp::is_usable) {
+        source.release(ftp);
     }
 }
 
