@@ -534,6 +534,14 @@ typedef enum {
    * not count): it is left as it is, never followed.
    */
   FTP_MIRROR_REFUSED = 7,
+  /**
+   * This entry failed: a file the server refused or cut short, a directory it would
+   * not list (or that could not be made), a local error for one file (a name too
+   * long for the local file system, a full disk). The mirror goes on;
+   * ftp_mirror_failure() tells why once it returns. @since 1.1 (a callback written
+   * for 1.0 sees a value it does not know: it should return 0 for it).
+   */
+  FTP_MIRROR_FAILED = 8,
 } ftp_mirror_action;
 
 /**
@@ -753,7 +761,11 @@ typedef int (*ftp_tls_verify_cb)(void *userdata,
                                  const char *reason);
 
 /**
- * Hears of each step of a mirror before it is done (or instead of it, in a dry run):
+ * Hears of each step of a mirror: of a download or upload (FTP_MIRROR_GET,
+ * FTP_MIRROR_PUT) once the file is complete, of a failure (FTP_MIRROR_FAILED) when it
+ * happens, of the other steps before they are done (or instead of them, in a dry
+ * run). It is always called on the thread that called ftp_mirror(), also when other
+ * sessions work in parallel (ftp_set_mirror_parallel()).
  * `path` is relative to the mirrored directory ('/'-separated bytes, `len` long,
  * NUL-terminated, valid during the call), `size` the file's size or -1. Return 0 to go
  * on, non-zero to stop the mirror (FTP_E_CANCELLED).
@@ -2568,6 +2580,17 @@ ftp_result ftp_connect_url(ftp_session *h, const ftp_url *u, uint32_t timeout_ms
  * nothing is written outside `local_dir`. The working directory is the same afterwards
  * (PWD first, CWD back at the end).
  *
+ * What fails for one entry does not end the mirror (since 1.1): a file the server
+ * refuses or cuts short, a subdirectory it will not list, a local directory or file
+ * that cannot be made or written (a name too long for the local file system, say).
+ * Each is reported to callback as FTP_MIRROR_FAILED, the mirror goes on, and at the
+ * end it returns the first failure's code; ftp_mirror_failure_count() and
+ * ftp_mirror_failure() give each one. Nothing is deleted in a directory where an
+ * entry failed. What leaves the session unusable (the control connection lost, a
+ * 421) still ends the mirror at once, as do callback's stop and ftp_interrupt().
+ * With ftp_set_mirror_parallel() above 1, other sessions list and download beside
+ * this one; the result is the same.
+ *
  * @param h the session, logged in.
  * @param remote_dir the directory to mirror (bytes as given; no CR/LF/NUL); "" for
  *        the current one.
@@ -2576,16 +2599,22 @@ ftp_result ftp_connect_url(ftp_session *h, const ftp_url *u, uint32_t timeout_ms
  * @param skip NULL, or a NULL-terminated array of shell patterns ('*', '?', "[a-z]")
  *        matched against each name and each relative path; matches are left out (and
  *        never deleted).
- * @param callback hears of every step first (may be NULL).
+ * @param callback hears of every step (may be NULL).
  * @param userdata passed to callback.
- * @param files_out receives the number of files transferred (may be NULL).
- * @param bytes_out receives the bytes transferred (may be NULL).
- * @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero; FTP_E_IO for local
- *         file errors (the message names the file); the errors of ftp_list() and
- *         ftp_retr_file(); FTP_E_PROTO if a PWD reply names no directory, a
- *         directory lists more than 1,000,000 entries or 256 MiB, or the tree is
- *         more than 100 directories deep (bounds ftplib's ftpmirror.py lacks; a loop, most likely);
- *         FTP_E_INVALID for unknown flags.
+ * @param files_out receives the number of files transferred (may be NULL); written
+ *        also when the mirror went through with failures.
+ * @param bytes_out receives the bytes transferred (may be NULL); likewise.
+ * @return FTP_OK when every entry was mirrored; the first failed entry's code (for
+ *         example FTP_E_PERM for a 550, FTP_E_IO for a local error, FTP_E_PROTO for a
+ *         file shorter than listed) when the mirror went through with failures, the
+ *         message then counting them; FTP_E_CANCELLED if callback returned non-zero;
+ *         FTP_E_IO for local errors with the target itself (the message names the
+ *         file); the errors of ftp_list() and ftp_retr_file() for the mirrored
+ *         directory itself, or that left the session unusable; FTP_E_PROTO if a PWD
+ *         reply names no directory, or (as the failure of that entry, the mirror
+ *         going on) a directory lists more than 1,000,000 entries or 256 MiB, or lies
+ *         more than 100 directories deep (bounds ftplib's ftpmirror.py lacks; a loop,
+ *         most likely); FTP_E_INVALID for unknown flags.
  */
 ftp_result ftp_mirror(ftp_session *h,
                       const char *remote_dir,
@@ -2608,18 +2637,22 @@ ftp_result ftp_mirror(ftp_session *h,
  * reported as FTP_MIRROR_SKIPPED_LINK. Parameters and results as for ftp_mirror(),
  * source and target swapped;
  * the working directory is the same afterwards. A dry run creates nothing, so it
- * reports every file below a directory the server lacks as one to upload.
+ * reports every file below a directory the server lacks as one to upload. Failures of
+ * one entry and parallel sessions are as for ftp_mirror().
  *
  * @param h the session, logged in.
  * @param local_dir the tree to send (bytes, as open(2) takes them).
  * @param remote_dir where it goes on the server (bytes as given; no CR/LF/NUL).
  * @param flags FTP_MIRROR_* values or'ed together, or 0.
  * @param skip NULL, or a NULL-terminated array of shell patterns to leave out.
- * @param callback hears of every step first (may be NULL).
+ * @param callback hears of every step (may be NULL).
  * @param userdata passed to callback.
- * @param files_out receives the number of files transferred (may be NULL).
- * @param bytes_out receives the bytes transferred (may be NULL).
- * @return as ftp_mirror(); FTP_E_INVALID if local_dir is not a directory.
+ * @param files_out receives the number of files transferred (may be NULL); written
+ *        also when the mirror went through with failures.
+ * @param bytes_out receives the bytes transferred (may be NULL); likewise.
+ * @return as ftp_mirror() (failures of single entries, such as a file the server
+ *         will not store or a local file that cannot be read, let it go on in the
+ *         same way); FTP_E_INVALID if local_dir is not a directory.
  */
 ftp_result ftp_mirror_upload(ftp_session *h,
                              const char *local_dir,
@@ -2630,6 +2663,68 @@ ftp_result ftp_mirror_upload(ftp_session *h,
                              void *userdata,
                              uint64_t *files_out,
                              uint64_t *bytes_out);
+
+/**
+ * How many sessions ftp_mirror() and ftp_mirror_upload() on this session transfer
+ * with at once. With 1 (the default) the session does everything itself; with N, it
+ * opens up to N - 1 more sessions to the same server, with the same login and
+ * settings (TLS configuration, timeouts, passive mode, source address), as files
+ * need them, and closes them when the mirror returns. They list subdirectories ahead
+ * of the walk and download or upload while this session walks the tree, then this
+ * one transfers with them. Each opens its own TLS session (data connections resume
+ * it, as servers that require reuse ask). A server that
+ * refuses the extra connections (a per-address limit) leaves the work to the
+ * sessions it took. Results, failures and callback calls (all on the calling
+ * thread) are those of a mirror on one session; only their order differs (and, on a
+ * local file system that ignores case, two new names differing only in case may both
+ * be fetched into one file, where one session refuses the second). The other
+ * sessions' commands do not appear in this session's protocol trace.
+ *
+ * @param h the session.
+ * @param sessions 1 to 64; 0 is taken as 1.
+ * @return FTP_OK; FTP_E_INVALID above 64 (or one of the general errors, see the top
+ *         of this header).
+ * @since 1.1
+ */
+ftp_result ftp_set_mirror_parallel(ftp_session *h, uint32_t sessions);
+
+/**
+ * How many entries the last ftp_mirror() or ftp_mirror_upload() on this session could
+ * not mirror (each reported to its callback as FTP_MIRROR_FAILED).
+ *
+ * @param h the session.
+ * @return the count; 0 before any mirror, or if h is NULL, in use by another thread
+ *         or the call comes from one of its callbacks.
+ * @since 1.1
+ */
+size_t ftp_mirror_failure_count(const ftp_session *h);
+
+/**
+ * One entry the last ftp_mirror() or ftp_mirror_upload() on this session could not
+ * mirror, in the order the failures came.
+ *
+ * @param h the session.
+ * @param index 0 to ftp_mirror_failure_count() - 1.
+ * @param path_out receives the entry's path relative to the mirrored directory ('/'-
+ *        separated bytes, NUL-terminated; may be NULL).
+ * @param len_out receives the path's length in bytes (may be NULL).
+ * @param code_out receives the failure's code, as a call failing with it would return
+ *        (FTP_E_PERM for a 550, FTP_E_IO for a local error...; may be NULL).
+ * @param reply_code_out receives the server's reply code when a reply was the
+ *        failure, else 0 (may be NULL).
+ * @return the failure's message ("server replied 550 ..."); it and the path are owned
+ *         by the session and valid until the next ftp_mirror(), ftp_mirror_upload()
+ *         or ftp_free() on it. NULL (and no output written) if index is out of range,
+ *         or h is NULL, in use by another thread or the call comes from one of its
+ *         callbacks.
+ * @since 1.1
+ */
+const char *ftp_mirror_failure(const ftp_session *h,
+                               size_t index,
+                               const char **path_out,
+                               size_t *len_out,
+                               ftp_result *code_out,
+                               int *reply_code_out);
 
 /**
  * Creates a pool that opens sessions like `template`: its host and port, login

@@ -48,7 +48,10 @@ pub use files::FileOptions;
 pub use filetime::FileTime;
 pub use interrupt::{Interrupter, SETTLE_GRACE};
 pub use listing::MlsdEntry;
-pub use mirror::{MAX_MIRROR_DEPTH, MirrorAction, MirrorOptions, MirrorSink, MirrorStats, SymlinkPolicy, glob_match};
+pub use mirror::{
+    MAX_MIRROR_DEPTH, MAX_MIRROR_PARALLEL, MirrorAction, MirrorFailure, MirrorOptions, MirrorSink, MirrorStats,
+    SymlinkPolicy, glob_match,
+};
 pub use net::Keepalive;
 pub use params::{ConnectParams, Login, Target};
 pub use pool::{DEFAULT_IDLE_CHECK, DEFAULT_MAX_SESSIONS, Lease, Pool, PoolOptions, PoolStats, PooledFtp};

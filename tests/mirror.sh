@@ -1,7 +1,8 @@
 #!/bin/bash
 # ftpmirror (the library's ftp_mirror / ftp_mirror_upload) against the live servers:
 # a tree with nested directories, spaces and non-ASCII names copied byte for byte, a
-# re-run that transfers nothing, deletion, skip patterns, dry runs, and the reverse.
+# re-run that transfers nothing, deletion, skip patterns, dry runs, and the reverse;
+# then -j 4 over 203 files (and FTPS on vsftpd), and failures that do not stop it.
 # Usage: mirror.sh ENV_FILE BUILD_DIR   (ENV_FILE written by tests/servers/start.sh)
 set -euo pipefail
 env_file=${1:?usage: mirror.sh ENV_FILE BUILD_DIR}
@@ -56,4 +57,67 @@ for server in vsftpd:$VSFTPD_PORT:$VSFTPD_USER_ROOT proftpd:$PROFTPD_PORT:$PROFT
   rm -rf "${user_root:?}/mirror-up-$$"
   ok "$name: reverse mirror uploads the tree, and nothing on a re-run"
 done
+
+# Parallel (-j 4): a tree of 200 small files in 10 directories and 3 big ones, in a
+# directory of this run's own under each server's user root, mirrored and compared
+# byte for byte. Where the server drops to the user's rights (all but pyftpdlib, which
+# runs as the owner of the files), a file it cannot read (chmod 000) and a directory it
+# cannot list are failures: listed, exit status 1, everything else mirrored, and with
+# -d nothing deleted in the directory where the file failed (but in the others).
+make_tree() { # DIR
+  mkdir -p "$1"
+  for d in 0 1 2 3 4 5 6 7 8 9; do
+    mkdir -p "$1/d$d"
+    for f in $(seq 1 20); do head -c 4096 /dev/urandom > "$1/d$d/f$f.bin"; done
+  done
+  for b in 1 2 3; do head -c $((3 * 1048576 + b)) /dev/urandom > "$1/big$b.bin"; done
+}
+for server in vsftpd:$VSFTPD_PORT:$VSFTPD_USER_ROOT:locks proftpd:$PROFTPD_PORT:$PROFTPD_USER_ROOT:locks \
+              pyftpdlib:$PYFTPD_PORT:$PYFTPD_USER_ROOT:root pure-ftpd:$PUREFTPD_PORT:$PUREFTPD_USER_ROOT:locks; do
+  IFS=: read -r name port user_root locks <<< "$server"
+  src=$user_root/mirror-par-$name-$$
+  make_tree "$src"
+  url=ftp://$FTP_USER:$FTP_PASS@127.0.0.1:$port/mirror-par-$name-$$
+  dst=$tmp/par-$name
+  out=$(mirror "$url" "$dst" -q -j 4) || fail "$name: -j 4 failed: $out"
+  diff -r "$src" "$dst" > /dev/null || fail "$name: -j 4 copy differs: $(diff -r "$src" "$dst" | head -5)"
+  [ "$out" = "203 files, $((9 * 1048576 + 6 + 200 * 4096)) bytes downloaded" ] || fail "$name: -j 4 said: $out"
+  ok "$name: -j 4 mirrors 203 files byte for byte"
+
+  if [ "$locks" = locks ]; then
+    printf 'secret' > "$src/locked.bin"; chmod 000 "$src/locked.bin"
+    mkdir "$src/d0/noentry"; printf 'x' > "$src/d0/noentry/x"; chmod 000 "$src/d0/noentry"
+    printf 'changed' > "$src/d5/f1.bin"
+    touch "$dst/extra-top" "$dst/d1/extra-d1"
+    status=0
+    out=$(mirror "$url" "$dst" -q -d -j 4 2> "$tmp/err") || status=$?
+    chmod 755 "$src/d0/noentry"; chmod 644 "$src/locked.bin"
+    [ "$status" = 1 ] || fail "$name: exit status $status with failures: $out $(cat "$tmp/err")"
+    grep -q '^ftpmirror: failed: locked.bin: ' "$tmp/err" && grep -q '^ftpmirror: failed: d0/noentry: ' "$tmp/err" &&
+      grep -q '^ftpmirror: 2 entries failed' "$tmp/err" || fail "$name: failures not listed: $(cat "$tmp/err")"
+    printf '%s\n' "$out" | grep -q '^FAILED *locked.bin' || fail "$name: failure not reported as it came: $out"
+    cmp -s "$src/d5/f1.bin" "$dst/d5/f1.bin" || fail "$name: the changed file was not fetched past the failures"
+    [ -e "$dst/extra-top" ] || fail "$name: deleted beside a failed file"
+    [ ! -e "$dst/d1/extra-d1" ] || fail "$name: -d deleted nothing where everything worked"
+    [ ! -e "$dst/locked.bin" ] && [ ! -e "$dst/locked.bin.part" ] || fail "$name: a failed file left something"
+    rm -rf "${src:?}/locked.bin" "${src:?}/d0/noentry" "$dst/extra-top"
+    ok "$name: an unreadable file and directory are listed failures; the rest mirrored, exit 1"
+  fi
+
+  up=$url-up
+  out=$(mirror -r "$up" "$dst" -q -j 4) || fail "$name: -r -j 4 failed: $out"
+  diff -r "$dst" "$user_root/mirror-par-$name-$$-up" > /dev/null || fail "$name: -r -j 4 copy differs"
+  ok "$name: -r -j 4 uploads the tree byte for byte"
+  rm -rf "${src:?}" "${user_root:?}/mirror-par-$name-$$-up"
+done
+
+# FTPS (vsftpd, TLS session reuse required on data connections): each of the 4
+# sessions resumes its own TLS session for its data connections.
+src=$VSFTPS_USER_ROOT/mirror-par-tls-$$
+make_tree "$src"
+out=$(mirror "ftp://$FTP_USER:$FTP_PASS@127.0.0.1:$VSFTPS_PORT/mirror-par-tls-$$" "$tmp/par-tls" --tls \
+  --cacert "$CA_FILE" -q -j 4) || fail "vsftpd FTPS: -j 4 failed: $out"
+diff -r "$src" "$tmp/par-tls" > /dev/null || fail "vsftpd FTPS: -j 4 copy differs"
+rm -rf "${src:?}"
+ok "vsftpd FTPS: -j 4 mirrors 203 files byte for byte"
 echo "mirror: $checks checks passed"

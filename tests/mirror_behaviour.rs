@@ -247,7 +247,7 @@ fn a_local_symlink_where_the_server_has_a_directory_is_refused_not_followed() {
 }
 
 #[test]
-fn a_tree_deeper_than_the_bound_is_an_error_not_a_stack_overflow() {
+fn a_tree_deeper_than_the_bound_is_a_failure_not_a_stack_overflow() {
     // A server that lists a directory "a" inside every directory, as a loop would.
     let mut deeper = Vec::new();
     let mut dir = String::from("/pub");
@@ -258,10 +258,13 @@ fn a_tree_deeper_than_the_bound_is_an_error_not_a_stack_overflow() {
     }
     let (server, mut ftp) = connected(mlsd_script("type=dir; a\r\n", deeper));
     let target = temp_dir("deep");
-    let e =
-        ftp.mirror_download("/pub", &target, &MirrorOptions::default(), &mut |_, _, _| Flow::Continue(())).unwrap_err();
-    assert_eq!(e.kind(), ftp::ErrorKind::Proto, "{e}");
-    assert!(e.to_string().contains("directories deep"), "{e}");
+    let stats =
+        ftp.mirror_download("/pub", &target, &MirrorOptions::default(), &mut |_, _, _| Flow::Continue(())).unwrap();
+    // One failure, for the directory one level too deep; the mirror went on (and back).
+    assert_eq!(stats.failures.len(), 1, "{stats:?}");
+    let f = &stats.failures[0];
+    assert_eq!((f.kind, f.path.len()), (ftp::ErrorKind::Proto, 2 * (ftp::MAX_MIRROR_DEPTH + 1) - 1));
+    assert!(f.message.contains("directories deep"), "{}", f.message);
     // Made down to the bound, and not one level further.
     let deepest = target.join(vec!["a"; ftp::MAX_MIRROR_DEPTH].join("/"));
     assert!(deepest.is_dir());
@@ -287,7 +290,7 @@ fn followed_links_ignore_the_links_own_size_and_a_link_to_a_directory_is_left_ou
         seen,
         vec![
             (MirrorAction::Get, "big".to_string()),
-            (MirrorAction::Get, "sub".to_string()),
+            // A download is reported once it is done: this one never was.
             (MirrorAction::SkippedLink, "sub".to_string()),
         ]
     );
@@ -387,17 +390,114 @@ fn a_name_listed_twice_is_mirrored_once() {
 }
 
 #[test]
-fn a_download_short_of_the_listed_size_leaves_the_old_copy_in_place() {
-    let (server, mut ftp) = connected(mlsd_script("type=file;size=10; f\r\n", retr("f", b"short", "226 ok", true)));
+fn a_download_short_of_the_listed_size_leaves_the_old_copy_in_place_and_the_mirror_goes_on() {
+    let mut then = retr("f", b"short", "226 ok", true);
+    then.extend(retr("g", b"gg", "226 ok", false));
+    let (server, mut ftp) = connected(mlsd_script("type=file;size=10; f\r\ntype=file;size=2; g\r\n", then));
     let dir = temp_dir("short-mirror");
     std::fs::write(dir.join("f"), b"old").unwrap();
-    let (stats, _) = download(&mut ftp, &dir, &MirrorOptions::default());
-    let e = stats.unwrap_err();
-    assert_eq!(e.kind(), ftp::ErrorKind::Proto, "{e}");
-    assert!(e.to_string().contains("the listing said 10"), "{e}");
+    let (stats, seen) = download(&mut ftp, &dir, &MirrorOptions::default());
+    let stats = stats.unwrap();
+    assert_eq!(stats.failures.len(), 1, "{stats:?}");
+    let f = &stats.failures[0];
+    assert_eq!((f.path.as_slice(), f.kind, f.reply_code), (&b"f"[..], ftp::ErrorKind::Proto, None));
+    assert!(f.message.contains("the listing said 10"), "{}", f.message);
     assert_eq!(std::fs::read(dir.join("f")).unwrap(), b"old", "the good copy is not replaced by a short one");
+    assert_eq!(std::fs::read(dir.join("g")).unwrap(), b"gg", "the next file is fetched");
+    assert_eq!(seen, [(MirrorAction::Failed, "f".to_string()), (MirrorAction::Get, "g".to_string())]);
     ftp.quit().unwrap();
     server.finish();
+}
+
+#[test]
+fn a_file_the_server_refuses_is_a_failure_and_its_directory_keeps_what_deleting_would_remove() {
+    // b is refused (550): a and c are fetched; with deleting asked for, the local extra
+    // in /pub stays (an entry there failed), while the one in /pub/sub goes.
+    let listing = "type=file;size=1; a\r\ntype=file;size=1; b\r\ntype=file;size=1; c\r\ntype=dir; sub\r\n";
+    let mut then = retr("a", b"a", "226 ok", true);
+    then.extend([expect("EPSV"), Step::Epsv, expect("RETR b"), reply("550 Permission denied.")]);
+    then.extend(retr("c", b"c", "226 ok", false));
+    then.extend(exchange("CWD /pub/sub", "250 ok"));
+    then.extend(exchange("TYPE A", "200 ascii"));
+    then.extend(mlsd("type=file;size=1; d\r\n", false));
+    then.extend(retr("d", b"d", "226 ok", true));
+    let (server, mut ftp) = connected(mlsd_script(listing, then));
+    let dir = temp_dir("mirror-refused-file");
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("extra"), b"x").unwrap();
+    std::fs::write(dir.join("sub/extra"), b"x").unwrap();
+    let (stats, seen) = download(&mut ftp, &dir, &MirrorOptions { delete: true, ..MirrorOptions::default() });
+    let stats = stats.unwrap();
+    assert_eq!(stats.files_transferred, 3);
+    assert_eq!(stats.failures.len(), 1);
+    let f = &stats.failures[0];
+    assert_eq!((f.path.as_slice(), f.kind, f.reply_code), (&b"b"[..], ftp::ErrorKind::Perm, Some(550)));
+    assert!(seen.contains(&(MirrorAction::Failed, "b".to_string())), "{seen:?}");
+    assert!(!seen.contains(&(MirrorAction::Get, "b".to_string())), "reported as fetched: {seen:?}");
+    assert!(!dir.join("b").exists() && !dir.join("b.part").exists());
+    assert!(dir.join("extra").exists(), "deleted in a directory where an entry failed");
+    assert!(!dir.join("sub/extra").exists(), "not deleted where everything worked");
+    assert_eq!(std::fs::read(dir.join("sub/d")).unwrap(), b"d");
+    assert_eq!(stats.deleted, 1);
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
+fn a_directory_the_server_will_not_list_is_a_failure_and_the_others_are_mirrored() {
+    let listing = "type=dir; locked\r\ntype=dir; open\r\n";
+    let mut then = exchange("CWD /pub/locked", "550 Failed to change directory.");
+    then.extend(exchange("CWD /pub/open", "250 ok"));
+    then.extend(mlsd("type=file;size=2; x\r\n", false));
+    then.extend(retr("x", b"xx", "226 ok", true));
+    let (server, mut ftp) = connected(mlsd_script(listing, then));
+    let dir = temp_dir("mirror-locked-dir");
+    let (stats, _) = download(&mut ftp, &dir, &MirrorOptions::default());
+    let stats = stats.unwrap();
+    assert_eq!(stats.failures.len(), 1);
+    assert_eq!((stats.failures[0].path.as_slice(), stats.failures[0].reply_code), (&b"locked"[..], Some(550)));
+    assert_eq!(std::fs::read(dir.join("open/x")).unwrap(), b"xx");
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
+fn a_name_too_long_for_the_local_file_system_is_a_failure_not_the_end() {
+    // 300 bytes: the server may have it, ext4 and tmpfs take 255. Nothing is asked of
+    // the server for it (the local file cannot even be opened).
+    let long = "n".repeat(300);
+    let listing = format!("type=dir; {long}\r\ntype=file;size=1; {long}.txt\r\ntype=file;size=2; ok\r\n");
+    let (server, mut ftp) = connected(mlsd_script(&listing, retr("ok", b"ok", "226 ok", true)));
+    let dir = temp_dir("mirror-long-name");
+    let (stats, seen) = download(&mut ftp, &dir, &MirrorOptions::default());
+    let stats = stats.unwrap();
+    let failed: Vec<_> = stats.failures.iter().map(|f| (f.path.len(), f.kind)).collect();
+    assert_eq!(failed, [(304, ftp::ErrorKind::Io), (300, ftp::ErrorKind::Io)], "{stats:?}");
+    assert!(stats.failures.iter().all(|f| f.message.contains("File name too long")), "{stats:?}");
+    assert_eq!(std::fs::read(dir.join("ok")).unwrap(), b"ok");
+    assert_eq!(seen.iter().filter(|(a, _)| *a == MirrorAction::Failed).count(), 2);
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
+fn a_lost_control_connection_still_ends_the_mirror() {
+    let listing = "type=file;size=1; a\r\ntype=file;size=1; b\r\n";
+    let mut s = exchange("PWD", "257 \"/home\"");
+    s.extend(exchange("CWD /pub", "250 ok"));
+    s.extend(exchange("PWD", "257 \"/pub\""));
+    s.extend(exchange("CWD /pub", "250 ok"));
+    s.extend(mlsd(listing, true));
+    s.extend(exchange("TYPE I", "200 binary"));
+    s.extend([expect("EPSV"), Step::Epsv, expect("RETR a"), reply("421 Timeout."), Step::Close]);
+    let (server, mut ftp) = connected(s);
+    let dir = temp_dir("mirror-lost");
+    let (result, _) = download(&mut ftp, &dir, &MirrorOptions::default());
+    let e = result.unwrap_err();
+    assert!(matches!(e.kind(), ftp::ErrorKind::Temp | ftp::ErrorKind::Closed), "{e}");
+    assert!(!ftp.is_usable());
+    let t = server.finish();
+    assert!(!t.commands.iter().any(|c| c == "RETR b"), "{:?}", t.commands);
 }
 
 #[test]
@@ -659,4 +759,304 @@ fn a_refused_name_is_left_as_it_is_locally_too() {
     assert_eq!(std::fs::read(dir.join("back\\slash")).unwrap(), b"keep me");
     ftp.quit().unwrap();
     server.finish();
+}
+
+#[test]
+fn an_upload_the_server_refuses_is_a_failure_and_nothing_is_deleted_beside_it() {
+    let root = temp_dir("mirror-up-refused");
+    std::fs::write(root.join("a"), b"aa").unwrap();
+    std::fs::write(root.join("b"), b"bb").unwrap();
+    let mut then = exchange("TYPE I", "200 binary");
+    then.extend([expect("EPSV"), Step::Epsv, expect("STOR a"), reply("553 Could not create file.")]);
+    then.extend([expect("EPSV"), Step::Epsv, expect("STOR b"), reply("150 go")]);
+    then.extend([Step::DataAccept, Step::DataRecvAll, Step::DataClose, reply("226 ok")]);
+    let (server, mut ftp) = connected(upload_script("type=file;size=9; old\r\n", then));
+    let (result, seen) = upload(&mut ftp, &root, &MirrorOptions { delete: true, ..MirrorOptions::default() });
+    let stats = result.unwrap();
+    assert_eq!((stats.files_transferred, stats.deleted), (1, 0));
+    assert_eq!(stats.failures.len(), 1);
+    assert_eq!((stats.failures[0].path.as_slice(), stats.failures[0].reply_code), (&b"a"[..], Some(553)));
+    assert_eq!(seen, [(MirrorAction::Failed, "a".to_string()), (MirrorAction::Put, "b".to_string())]);
+    ftp.quit().unwrap();
+    let t = server.finish();
+    assert!(!t.commands.iter().any(|c| c.starts_with("DELE")), "{:?}", t.commands);
+}
+
+/// A private pyftpdlib server (several connections at once, unlike the fake server)
+/// for the parallel mirror: user "u" (password "p") at `root`, at most `per_ip`
+/// connections from one address (0: no limit); files under `root/locked` may be listed
+/// but not fetched, `root/hidden` may not even be entered. None where pyftpdlib is
+/// missing (outside CI, where that fails the test instead).
+struct PyServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+const PY_SERVER: &str = r#"
+import logging, sys
+logging.basicConfig(level=logging.ERROR)
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
+root, per_ip = sys.argv[1], int(sys.argv[2])
+a = DummyAuthorizer()
+a.add_user("u", "p", root, perm="elradfmwMT")
+import os
+for d, perm in (("locked", "el"), ("hidden", "")):
+    if os.path.isdir(root + "/" + d):
+        a.override_perm("u", root + "/" + d, perm, recursive=True)
+FTPHandler.authorizer = a
+s = FTPServer(("127.0.0.1", 0), FTPHandler)
+s.max_cons_per_ip = per_ip
+print(s.socket.getsockname()[1], flush=True)
+s.serve_forever(handle_exit=False)
+"#;
+
+impl PyServer {
+    fn start(root: &std::path::Path, per_ip: u32) -> Option<PyServer> {
+        use std::io::BufRead;
+        let spawned = std::process::Command::new("python3")
+            .args(["-c", PY_SERVER])
+            .arg(root)
+            .arg(per_ip.to_string())
+            .stdout(std::process::Stdio::piped())
+            .spawn();
+        let mut child = match spawned {
+            Ok(c) => c,
+            Err(e) => return no_server(&format!("python3: {e}")),
+        };
+        let mut line = String::new();
+        let out = child.stdout.take().unwrap();
+        let _ = std::io::BufReader::new(out).read_line(&mut line);
+        match line.trim().parse() {
+            Ok(port) => Some(PyServer { child, port }),
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                no_server("pyftpdlib did not start")
+            }
+        }
+    }
+
+    fn session(&self) -> Ftp {
+        let mut ftp = Ftp::new();
+        ftp.connect("127.0.0.1", self.port, Some(std::time::Duration::from_secs(20)), None).unwrap();
+        ftp.login(Some("u"), Some("p"), None).unwrap();
+        ftp
+    }
+}
+
+fn no_server(why: &str) -> Option<PyServer> {
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "the parallel mirror tests need pyftpdlib: {why}");
+    eprintln!("skipped: {why}");
+    None
+}
+
+impl Drop for PyServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A tree of `dirs` directories of `files` small files each (and 4 more in two
+/// levels of subdirectories), one big file, and the
+/// directories "locked" (files refused) and "hidden" (not listable) with a file each.
+fn make_tree(root: &std::path::Path, dirs: usize, files: usize) {
+    for d in 0..dirs {
+        let dir = root.join(format!("d{d}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in 0..files {
+            std::fs::write(dir.join(format!("f{f}")), format!("{d}/{f}").repeat(100 + f)).unwrap();
+        }
+        // One level deeper: listed by the workers while the walk goes on.
+        std::fs::create_dir_all(dir.join("sub/subsub")).unwrap();
+        for f in 0..3 {
+            std::fs::write(dir.join(format!("sub/s{f}")), format!("sub {d}/{f}")).unwrap();
+        }
+        std::fs::write(dir.join("sub/subsub/deep"), format!("deep {d}")).unwrap();
+    }
+    std::fs::write(root.join("big"), (0..3_000_000u32).map(|i| (i % 251) as u8).collect::<Vec<_>>()).unwrap();
+    for d in ["locked", "hidden"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+        std::fs::write(root.join(d).join("secret"), b"no").unwrap();
+    }
+}
+
+/// Every file under `dir`, relative path and bytes, sorted.
+fn files_under(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A mirror's steps as a sorted set (a parallel mirror reports in another order).
+fn steps(seen: &[(MirrorAction, String)]) -> Vec<(String, String)> {
+    let mut v: Vec<_> = seen.iter().map(|(a, p)| (format!("{a:?}"), p.clone())).collect();
+    v.sort();
+    v
+}
+
+/// Sessions from connect parameters, counted: how many were given, how many refused.
+struct Counted {
+    params: ftp::ConnectParams,
+    given: std::sync::atomic::AtomicUsize,
+    refused: std::sync::atomic::AtomicUsize,
+}
+
+impl ftp::SessionSource for Counted {
+    fn open(&self) -> ftp::Result<Ftp> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let r = self.params.open();
+        if r.is_ok() { &self.given } else { &self.refused }.fetch_add(1, SeqCst);
+        r
+    }
+}
+
+#[test]
+fn a_parallel_mirror_gets_what_a_serial_one_gets_failures_included() {
+    let root = temp_dir("par-src");
+    make_tree(&root, 6, 25);
+    let Some(server) = PyServer::start(&root, 0) else { return };
+    let mut ftp = server.session();
+    let opts = |parallel| MirrorOptions { delete: true, parallel, ..MirrorOptions::default() };
+    let serial_dir = temp_dir("par-serial");
+    let parallel_dir = temp_dir("par-parallel");
+    for dir in [&serial_dir, &parallel_dir] {
+        // Local extras: kept beside the refused files, deleted where all went well.
+        std::fs::create_dir_all(dir.join("locked")).unwrap();
+        std::fs::create_dir_all(dir.join("d1")).unwrap();
+        std::fs::write(dir.join("locked/extra"), b"x").unwrap();
+        std::fs::write(dir.join("d1/extra"), b"x").unwrap();
+    }
+    let mut seen_serial = Vec::new();
+    let serial = ftp
+        .mirror_download("/", &serial_dir, &opts(1), &mut |a, p: &[u8], _| {
+            seen_serial.push((a, String::from_utf8_lossy(p).into_owned()));
+            Flow::Continue(())
+        })
+        .unwrap();
+    let counted = Counted { params: ftp.connect_params().unwrap(), given: 0.into(), refused: 0.into() };
+    let main_thread = std::thread::current().id();
+    let mut seen_parallel = Vec::new();
+    let parallel = ftp
+        .mirror_download_with(
+            "/",
+            &parallel_dir,
+            &opts(4),
+            &mut |a, p: &[u8], _| {
+                assert_eq!(std::thread::current().id(), main_thread, "the sink is called on the caller's thread");
+                seen_parallel.push((a, String::from_utf8_lossy(p).into_owned()));
+                Flow::Continue(())
+            },
+            &counted,
+        )
+        .unwrap();
+    // Up to 3 more sessions (fewer only if the others took every file first).
+    let given = counted.given.load(std::sync::atomic::Ordering::SeqCst);
+    assert!((1..=3).contains(&given), "{given} more sessions");
+
+    let mut failed: Vec<_> =
+        serial.failures.iter().map(|f| (String::from_utf8_lossy(&f.path).into_owned(), f.reply_code)).collect();
+    failed.sort();
+    assert_eq!(failed, [("hidden".to_string(), Some(550)), ("locked/secret".to_string(), Some(550))]);
+    let mut failed_parallel = parallel.failures.clone();
+    failed_parallel.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut failed_serial = serial.failures.clone();
+    failed_serial.sort_by(|a, b| a.path.cmp(&b.path));
+    assert_eq!(failed_parallel, failed_serial);
+    assert_eq!(
+        (parallel.files_transferred, parallel.bytes_transferred, parallel.deleted, parallel.dirs_created),
+        (serial.files_transferred, serial.bytes_transferred, serial.deleted, serial.dirs_created)
+    );
+    assert_eq!(serial.files_transferred, 6 * (25 + 4) + 1);
+    assert_eq!(steps(&seen_parallel), steps(&seen_serial));
+    let want: Vec<_> =
+        files_under(&root).into_iter().filter(|(p, _)| !p.contains("locked") && !p.contains("hidden")).collect();
+    for dir in [&serial_dir, &parallel_dir] {
+        let mut got = files_under(dir);
+        got.retain(|(p, _)| p != "locked/extra");
+        assert_eq!(got.len(), want.len());
+        assert!(got == want, "the copy in {} differs", dir.display());
+        assert!(dir.join("locked/extra").exists(), "deleted beside a refused file");
+        assert!(!dir.join("d1/extra").exists(), "not deleted where everything worked");
+    }
+    // The mirror's session is where it was, and usable.
+    assert_eq!(ftp.pwd().unwrap(), b"/");
+    ftp.quit().unwrap();
+}
+
+#[test]
+fn a_parallel_mirror_shrinks_to_the_connections_the_server_allows() {
+    let root = temp_dir("par-limit-src");
+    make_tree(&root, 3, 20);
+    // Two connections per address: the mirror's own and one more.
+    let Some(server) = PyServer::start(&root, 2) else { return };
+    let mut ftp = server.session();
+    let counted = Counted { params: ftp.connect_params().unwrap(), given: 0.into(), refused: 0.into() };
+    let dir = temp_dir("par-limit-dst");
+    let opts = MirrorOptions { parallel: 8, ..MirrorOptions::default() };
+    let stats = ftp.mirror_download_with("/", &dir, &opts, &mut |_, _, _| Flow::Continue(()), &counted).unwrap();
+    use std::sync::atomic::Ordering::SeqCst;
+    assert!(counted.given.load(SeqCst) <= 1, "more sessions than the server allows");
+    assert!(counted.refused.load(SeqCst) >= 6, "refused: {}", counted.refused.load(SeqCst));
+    assert_eq!(stats.files_transferred, 3 * (20 + 4) + 1);
+    assert_eq!(stats.failures.len(), 2, "only the locked and hidden entries: {:?}", stats.failures);
+    let want: Vec<_> =
+        files_under(&root).into_iter().filter(|(p, _)| !p.contains("locked") && !p.contains("hidden")).collect();
+    assert!(files_under(&dir) == want, "the copy differs");
+
+    // And a source that gives nothing: the mirror's own session does all of it.
+    let dir2 = temp_dir("par-none-dst");
+    struct Nothing;
+    impl ftp::SessionSource for Nothing {
+        fn open(&self) -> ftp::Result<Ftp> {
+            Err(ftp::Error::Temp(ftp::Reply { code: 421, lines: vec![b"421 Too many connections".to_vec()] }))
+        }
+    }
+    let stats = ftp.mirror_download_with("/", &dir2, &opts, &mut |_, _, _| Flow::Continue(()), &Nothing).unwrap();
+    assert_eq!(stats.files_transferred, 3 * (20 + 4) + 1);
+    assert!(files_under(&dir2) == want, "the copy differs");
+    ftp.quit().unwrap();
+}
+
+#[test]
+fn a_parallel_upload_sends_the_tree_and_reports_as_a_serial_one() {
+    let root = temp_dir("par-up-server");
+    std::fs::create_dir_all(root.join("in")).unwrap();
+    let local = temp_dir("par-up-local");
+    for d in 0..4 {
+        std::fs::create_dir_all(local.join(format!("d{d}"))).unwrap();
+        for f in 0..15 {
+            std::fs::write(local.join(format!("d{d}/f{f}")), format!("{d}:{f}").repeat(50 + f)).unwrap();
+        }
+        std::fs::create_dir_all(local.join(format!("d{d}/inner"))).unwrap();
+        std::fs::write(local.join(format!("d{d}/inner/x")), format!("inner {d}")).unwrap();
+    }
+    let Some(server) = PyServer::start(&root, 0) else { return };
+    let mut ftp = server.session();
+    std::fs::write(root.join("in/old"), b"gone soon").unwrap();
+    let opts = MirrorOptions { parallel: 4, delete: true, ..MirrorOptions::default() };
+    let mut puts = 0;
+    let stats = ftp
+        .mirror_upload(&local, "/in", &opts, &mut |a, _, _| {
+            puts += usize::from(a == MirrorAction::Put);
+            Flow::Continue(())
+        })
+        .unwrap();
+    assert_eq!((stats.files_transferred, puts, stats.deleted, stats.failures.len()), (64, 64, 1, 0));
+    assert!(files_under(&root.join("in")) == files_under(&local), "the upload differs");
+    ftp.quit().unwrap();
 }

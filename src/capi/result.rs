@@ -109,7 +109,8 @@ pub(crate) enum Failure {
     Null(&'static str),
     /// Another object the call reads is in use by another thread; names it.
     Busy(String),
-    /// A code with a message of its own (a batch's summary of its items' failures).
+    /// A code with a message of its own: a batch's or a mirror's summary of its items'
+    /// failures (the first one's code).
     Summary(ftp_result, String),
 }
 

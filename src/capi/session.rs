@@ -61,6 +61,8 @@ pub(crate) struct State {
     /// connection error...): `replies_read` then. Until another reply is read, the last
     /// reply getters say "no reply" rather than show an older call's reply.
     failed_without_reply: Cell<Option<u64>>,
+    /// The mirror's parallelism and the last mirror's failures.
+    pub mirror: super::mirror::MirrorState,
 }
 
 impl State {

@@ -1078,6 +1078,102 @@ static void test_replies_and_modes(const struct server *s) {
     free(want);
 }
 
+struct mirror_seen {
+    int get, put, failed;
+    char failed_path[64];
+};
+
+static int on_mirror(void *userdata, ftp_mirror_action a, const char *path, size_t len, int64_t size) {
+    struct mirror_seen *m = userdata;
+    (void)size;
+    if (a == FTP_MIRROR_GET) m->get++;
+    if (a == FTP_MIRROR_PUT) m->put++;
+    if (a == FTP_MIRROR_FAILED) {
+        m->failed++;
+        snprintf(m->failed_path, sizeof m->failed_path, "%.*s", (int)len, path);
+    }
+    return 0;
+}
+
+/* A tree uploaded and mirrored back over 3 sessions (ftp_set_mirror_parallel), then
+ * again with one file the server cannot read: the mirror goes on, reports the file as
+ * FTP_MIRROR_FAILED and returns its code, and ftp_mirror_failure() tells why. */
+static void test_mirror_parallel_and_failures(const struct server *s) {
+    char local[200], back[256], remote[64], path[512];
+    snprintf(local, sizeof local, "/tmp/libftp-cmirror-%s-%d", s->name, (int)getpid());
+    snprintf(back, sizeof back, "%s-back", local);
+    snprintf(remote, sizeof remote, "cmirror-%d", (int)getpid());
+    CHECK(mkdir(local, 0755) == 0);
+    for (int i = 0; i < 12; i++) {
+        char data[600];
+        memset(data, 'a' + i, sizeof data);
+        snprintf(path, sizeof path, "%s/f%02d", local, i);
+        CHECK(t_write_file(path, data, sizeof data - (size_t)i));
+    }
+    ftp_session *h = open_user(s);
+    CHECK_RC(h, ftp_set_mirror_parallel(h, 65), FTP_E_INVALID);
+    CHECK_OK(h, ftp_set_mirror_parallel(h, 3));
+    CHECK(ftp_mirror_failure_count(h) == 0);
+    struct mirror_seen up = {0};
+    uint64_t files = 0, bytes = 0;
+    CHECK_OK(h, ftp_mirror_upload(h, local, remote, 0, NULL, on_mirror, &up, &files, &bytes));
+    CHECK(up.put == 12 && files == 12 && bytes == 12 * 600 - 66 && up.failed == 0);
+
+    /* One file the server's user cannot read (pyftpdlib runs as the files' owner). */
+    bool locks = strcmp(s->name, "pyftpdlib") != 0;
+    snprintf(path, sizeof path, "%s/%s/f05", s->user_root, remote);
+    if (locks) CHECK(chmod(path, 0) == 0);
+    struct mirror_seen down = {0};
+    files = bytes = 0;
+    ftp_result rc = ftp_mirror(h, remote, back, 0, NULL, on_mirror, &down, &files, &bytes);
+    if (locks) {
+        CHECK_RC(h, rc, FTP_E_PERM);
+        CHECK(strstr(ftp_session_last_error(h), "1 entry failed") != NULL);
+        CHECK(down.get == 11 && files == 11 && down.failed == 1 && strcmp(down.failed_path, "f05") == 0);
+        CHECK(ftp_mirror_failure_count(h) == 1);
+        const char *fpath = NULL;
+        size_t flen = 0;
+        ftp_result code = FTP_OK;
+        int reply = 0;
+        const char *why = ftp_mirror_failure(h, 0, &fpath, &flen, &code, &reply);
+        CHECK(why != NULL && strstr(why, "550") != NULL);
+        CHECK(flen == 3 && memcmp(fpath, "f05", 4) == 0 && code == FTP_E_PERM && reply == 550);
+        CHECK(ftp_mirror_failure(h, 1, &fpath, &flen, &code, &reply) == NULL);
+        snprintf(path, sizeof path, "%s/f05", back);
+        CHECK(access(path, F_OK) != 0);
+        snprintf(path, sizeof path, "%s/%s/f05", s->user_root, remote);
+        CHECK(chmod(path, 0644) == 0);
+    } else {
+        CHECK_OK(h, rc);
+        CHECK(down.get == 12 && ftp_mirror_failure_count(h) == 0);
+    }
+    /* Every file that came is the one sent. */
+    for (int i = 0; i < 12; i++) {
+        size_t a = 0, b = 0;
+        snprintf(path, sizeof path, "%s/f%02d", back, i);
+        uint8_t *got = t_read_file(path, &b);
+        if (locks && i == 5) {
+            CHECK(got == NULL);
+            continue;
+        }
+        snprintf(path, sizeof path, "%s/f%02d", local, i);
+        uint8_t *want = t_read_file(path, &a);
+        CHECK(got && want && a == b && memcmp(got, want, a) == 0);
+        free(got);
+        free(want);
+    }
+    /* A clean re-run forgets the failures. */
+    CHECK_OK(h, ftp_mirror(h, remote, back, 0, NULL, NULL, NULL, &files, NULL));
+    CHECK(ftp_mirror_failure_count(h) == 0);
+    CHECK(ftp_mirror_failure_count(NULL) == 0 && ftp_mirror_failure(NULL, 0, NULL, NULL, NULL, NULL) == NULL);
+    CHECK_RC(NULL, ftp_set_mirror_parallel(NULL, 2), FTP_E_NULL);
+    ftp_quit(h);
+    ftp_free(h);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s' '%s/%s'", local, back, s->user_root, remote);
+    CHECK(system(cmd) == 0);
+}
+
 static void test_download_passive(const struct server *s) {
     test_download(s, true);
 }
@@ -1110,6 +1206,7 @@ static const struct live_case {
     {"list_entries", test_list_entries},
     {"file_helpers", test_file_helpers},
     {"replies_and_modes", test_replies_and_modes},
+    {"mirror_parallel_and_failures", test_mirror_parallel_and_failures},
 };
 #define NCASES (sizeof cases / sizeof cases[0])
 

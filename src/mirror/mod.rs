@@ -8,6 +8,7 @@ use crate::entry::{Entry, EntryType};
 use crate::error::{Error, ErrorKind, Result};
 use crate::files::{FileOptions, part_path};
 use crate::progress::Flow;
+use crate::segmented::SessionSource;
 use crate::session::Ftp;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
@@ -15,7 +16,11 @@ use std::fs::Metadata;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, UNIX_EPOCH};
+
+mod workers;
+use workers::{Job, Outcome, Product, Shared, Task, Workers};
 
 /// What a mirror does with symbolic links the listing shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -37,9 +42,14 @@ pub struct MirrorOptions {
     /// Shell patterns (`*`, `?`, `[...]`) of names or relative paths to leave out.
     pub skip: Vec<Vec<u8>>,
     pub symlinks: SymlinkPolicy,
+    /// How many sessions transfer at once: 0 and 1 the mirror's own only; N more than
+    /// that, N - 1 others besides it (at most MAX_MIRROR_PARALLEL), from the session's
+    /// connection parameters or the `SessionSource` given to `mirror_*_with`.
+    pub parallel: usize,
 }
 
-/// One step of a mirror, reported before it is done (or instead, in a dry run).
+/// One step of a mirror: a download or upload reported once the file is complete, the
+/// other steps before they are done (or instead, in a dry run).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MirrorAction {
     /// A file is downloaded (new or changed).
@@ -63,10 +73,24 @@ pub enum MirrorAction {
     /// link, say) where the server has a directory, or a local entry another listed
     /// name has (case folded): refused, left as it is.
     Refused,
+    /// This entry failed (a file refused or cut short, a directory that cannot be
+    /// listed or made, a local error): see `MirrorStats::failures`. The mirror goes on.
+    Failed,
+}
+
+/// An entry a mirror could not copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MirrorFailure {
+    /// Relative to the mirrored directory.
+    pub path: Vec<u8>,
+    pub kind: ErrorKind,
+    /// The server's reply code, when a reply was the failure.
+    pub reply_code: Option<u16>,
+    pub message: String,
 }
 
 /// What a mirror did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MirrorStats {
     pub files_transferred: u64,
     pub bytes_transferred: u64,
@@ -75,6 +99,8 @@ pub struct MirrorStats {
     pub dirs_created: u64,
     pub skipped: u64,
     pub refused: u64,
+    /// Every entry that failed, in the order the failures came.
+    pub failures: Vec<MirrorFailure>,
 }
 
 /// Receives each step with the path relative to the mirrored directory.
@@ -159,7 +185,8 @@ fn class(pat: &[u8], c: u8) -> Option<(bool, usize)> {
 }
 
 /// The deepest a mirrored tree may go. Deeper is taken for a loop (a server listing a
-/// link to a parent as a directory) and is an error, before the stack or paths give out.
+/// link to a parent as a directory): that directory is a failure and not entered,
+/// before the stack or paths give out.
 pub const MAX_MIRROR_DEPTH: usize = 100;
 
 /// The longest file name Linux file systems take (NAME_MAX).
@@ -202,7 +229,7 @@ fn io(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
 /// are one local entry: the first name listed keeps it and the others are refused,
 /// rather than each overwriting the other on every run. A file with more than one
 /// link is left out: hard links (from a dedup tool, say) are names of their own.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct LocalOwners(HashMap<(u64, u64), Vec<u8>>);
 
 impl LocalOwners {
@@ -254,6 +281,34 @@ impl Local {
     }
 }
 
+/// A transfer in progress: what to report when it ends.
+struct Pending {
+    rel: Vec<u8>,
+    /// Its directory's index in `Run::dirs`.
+    dir: usize,
+    /// A followed link (a refusal then means a link to a directory: left out).
+    link: bool,
+    action: MirrorAction,
+    size: Option<u64>,
+}
+
+/// Deletions a directory's listing called for, done once its transfers all succeeded.
+enum Deletion {
+    /// Local entries of the directory `rel` that no listed name has.
+    Local { rel: Vec<u8>, seen: HashSet<Vec<u8>>, owners: LocalOwners },
+    /// Remote files the local tree lacks: (relative path, name).
+    Remote(Vec<(Vec<u8>, Vec<u8>)>),
+}
+
+#[derive(Default)]
+struct DirState {
+    /// Transfers of its entries not finished yet.
+    outstanding: usize,
+    /// One of its entries failed: nothing in it is deleted.
+    failed: bool,
+    deletion: Option<Deletion>,
+}
+
 struct Run<'s, 'c> {
     opts: &'s MirrorOptions,
     sink: &'s mut MirrorSink<'c>,
@@ -261,9 +316,72 @@ struct Run<'s, 'c> {
     /// MLSD "unique" ids of the directories being walked (downloads): a directory
     /// listed with the id of one of them is a loop, not entered.
     walking: Vec<String>,
+    local_base: &'s Path,
+    /// The remote tree's absolute path (None: a dry run's missing directory).
+    base: Option<Vec<u8>>,
+    /// A parallel mirror's other sessions; None: transfers run on the mirror's own.
+    workers: Option<&'s Workers<'s>>,
+    pending: HashMap<usize, Pending>,
+    next_id: usize,
+    dirs: Vec<DirState>,
+    /// Directories whose listing a worker was asked for ahead of the walk: the job.
+    listings: HashMap<Vec<u8>, usize>,
+    /// The ids of those jobs, and the listings that came back for them.
+    listing_ids: HashSet<usize>,
+    listed: HashMap<usize, Result<Vec<Entry>>>,
 }
 
-impl Run<'_, '_> {
+/// Errors that end a mirror whichever entry they came from: the caller's cancel or
+/// interrupt. (A session that is no longer usable ends it too.)
+fn ends_mirror(e: &Error) -> bool {
+    matches!(e.kind(), ErrorKind::Cancelled | ErrorKind::Interrupted)
+}
+
+/// A transfer's bytes (a listing moves none that count).
+fn moved(result: Result<Product>) -> Result<u64> {
+    result.map(|p| match p {
+        Product::Moved(n) => n,
+        Product::Listed(_) => 0,
+    })
+}
+
+/// `base` and `rel` joined: a remote path any session can use.
+fn remote_path(base: &[u8], rel: &[u8]) -> Vec<u8> {
+    let mut dir = base.to_vec();
+    if !rel.is_empty() {
+        if !dir.ends_with(b"/") {
+            dir.push(b'/');
+        }
+        dir.extend_from_slice(rel);
+    }
+    dir
+}
+
+impl<'s, 'c> Run<'s, 'c> {
+    fn new(
+        opts: &'s MirrorOptions,
+        sink: &'s mut MirrorSink<'c>,
+        local_base: &'s Path,
+        base: Option<Vec<u8>>,
+        workers: Option<&'s Workers<'s>>,
+    ) -> Self {
+        Run {
+            opts,
+            sink,
+            stats: MirrorStats::default(),
+            walking: Vec::new(),
+            local_base,
+            base,
+            workers,
+            pending: HashMap::new(),
+            next_id: 0,
+            dirs: Vec::new(),
+            listings: HashMap::new(),
+            listing_ids: HashSet::new(),
+            listed: HashMap::new(),
+        }
+    }
+
     fn report(&mut self, action: MirrorAction, rel: &[u8], size: Option<u64>) -> Result<()> {
         if (self.sink)(action, rel, size).is_break() { Err(Error::Cancelled) } else { Ok(()) }
     }
@@ -271,15 +389,272 @@ impl Run<'_, '_> {
     fn skipped(&self, rel: &[u8], name: &[u8]) -> bool {
         self.opts.skip.iter().any(|p| glob_match(p, name) || glob_match(p, rel))
     }
+
+    /// An entry that failed: recorded and reported, and the mirror goes on; unless the
+    /// error ends the mirror or left the session unusable, when it is returned.
+    fn entry_error(&mut self, ftp: &Ftp, rel: &[u8], err: Error) -> Result<()> {
+        if ends_mirror(&err) || !ftp.is_usable() {
+            return Err(err);
+        }
+        self.fail(rel, &err)
+    }
+
+    fn fail(&mut self, rel: &[u8], err: &Error) -> Result<()> {
+        self.stats.failures.push(MirrorFailure {
+            path: rel.to_vec(),
+            kind: err.kind(),
+            reply_code: err.reply().map(|r| r.code),
+            message: err.to_string(),
+        });
+        self.report(MirrorAction::Failed, rel, None)
+    }
+
+    fn new_dir(&mut self) -> usize {
+        self.dirs.push(DirState::default());
+        self.dirs.len() - 1
+    }
+
+    /// Runs a transfer: at once on `ftp` (in the entry's directory, so by `name`), or
+    /// queued for the workers.
+    fn submit(&mut self, ftp: &mut Ftp, pending: Pending, name: &[u8], task: Task) -> Result<()> {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.dirs[pending.dir].outstanding += 1;
+        self.pending.insert(id, pending);
+        match self.workers {
+            Some(w) => {
+                w.shared.push(Job { id, task });
+                self.poll(ftp)
+            }
+            None => {
+                let result = moved(task.run(ftp, Some(name)));
+                self.finish(ftp, id, result, true)
+            }
+        }
+    }
+
+    /// With workers: asks one to list the directory `rel` ahead of the walk.
+    fn prefetch(&mut self, base: &[u8], rel: &[u8]) {
+        let Some(w) = self.workers else { return };
+        let id = self.next_id;
+        self.next_id += 1;
+        self.listing_ids.insert(id);
+        self.listings.insert(rel.to_vec(), id);
+        w.shared.push(Job { id, task: Task::List { remote: remote_path(base, rel) } });
+    }
+
+    /// The listing of `rel`: a worker's, if one was asked for it (taken back and done
+    /// here if none has started it), else the mirror's own session's.
+    fn listing(&mut self, ftp: &mut Ftp, base: &[u8], rel: &[u8]) -> Result<Vec<Entry>> {
+        if let (Some(id), Some(w)) = (self.listings.remove(rel), self.workers) {
+            loop {
+                if let Some(listed) = self.listed.remove(&id) {
+                    return listed;
+                }
+                // Not started yet, or handed back by a worker that got no session.
+                if w.shared.take(id).is_some() {
+                    self.listing_ids.remove(&id);
+                    break;
+                }
+                match w.results.recv_timeout(Duration::from_millis(50)) {
+                    Ok(outcome) => self.outcome(ftp, outcome)?,
+                    Err(RecvTimeoutError::Timeout) if ftp.interrupter().requested() => {
+                        return Err(Error::Interrupted);
+                    }
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => {
+                        self.listing_ids.remove(&id);
+                        break;
+                    }
+                }
+            }
+        }
+        ftp.remote_entries(base, rel)
+    }
+
+    /// A transfer ended (`ours`: on the mirror's own session).
+    fn finish(&mut self, ftp: &mut Ftp, id: usize, result: Result<u64>, ours: bool) -> Result<()> {
+        let Some(p) = self.pending.remove(&id) else { return Ok(()) };
+        match result {
+            Ok(n) => {
+                self.stats.files_transferred += 1;
+                self.stats.bytes_transferred += n;
+                self.report(p.action, &p.rel, p.size)?;
+            }
+            // A link the server will not send as a file leads to a directory (or
+            // nowhere): left out, as the policy says.
+            Err(err) if p.link && err.kind() == ErrorKind::Perm => {
+                self.stats.skipped += 1;
+                self.report(MirrorAction::SkippedLink, &p.rel, None)?;
+            }
+            Err(err) => {
+                if ends_mirror(&err) || (ours && !ftp.is_usable()) {
+                    return Err(err);
+                }
+                self.dirs[p.dir].failed = true;
+                self.fail(&p.rel, &err)?;
+            }
+        }
+        self.dirs[p.dir].outstanding -= 1;
+        self.settle(ftp, p.dir, false)
+    }
+
+    /// Notes what a directory's listing says to delete: done now if its transfers are
+    /// over, else when the last one ends; never if one of its entries failed.
+    fn plan_deletion(&mut self, ftp: &mut Ftp, dir: usize, deletion: Deletion) -> Result<()> {
+        self.dirs[dir].deletion = Some(deletion);
+        self.settle(ftp, dir, true)
+    }
+
+    /// `here`: the mirror's session is in the directory (a remote name is enough).
+    fn settle(&mut self, ftp: &mut Ftp, dir: usize, here: bool) -> Result<()> {
+        // With workers listing ahead, the session may be anywhere.
+        let here = here && self.workers.is_none();
+        let d = &mut self.dirs[dir];
+        if d.outstanding > 0 || d.deletion.is_none() {
+            return Ok(());
+        }
+        let deletion = d.deletion.take();
+        if d.failed {
+            return Ok(());
+        }
+        match deletion {
+            Some(Deletion::Local { rel, seen, owners }) => self.delete_local_extras(ftp, &rel, &seen, &owners),
+            Some(Deletion::Remote(names)) => self.delete_remote(ftp, names, here),
+            None => Ok(()),
+        }
+    }
+
+    /// Results the workers have sent so far.
+    fn poll(&mut self, ftp: &mut Ftp) -> Result<()> {
+        let Some(w) = self.workers else { return Ok(()) };
+        while let Ok(outcome) = w.results.try_recv() {
+            self.outcome(ftp, outcome)?;
+        }
+        Ok(())
+    }
+
+    fn outcome(&mut self, ftp: &mut Ftp, outcome: Outcome) -> Result<()> {
+        match outcome {
+            Outcome::Done { id, result } if self.listing_ids.remove(&id) => {
+                let entries = result.map(|p| match p {
+                    Product::Listed(entries) => entries,
+                    Product::Moved(_) => Vec::new(),
+                });
+                self.listed.insert(id, entries);
+                Ok(())
+            }
+            Outcome::Done { id, result } => self.finish(ftp, id, moved(result), false),
+            Outcome::Back(job) => {
+                if let Some(w) = self.workers {
+                    w.shared.push(job);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// After the walk: the mirror's own session takes queued transfers too, until
+    /// every transfer has ended.
+    fn drain(&mut self, ftp: &mut Ftp) -> Result<()> {
+        let Some(w) = self.workers else { return Ok(()) };
+        while !self.pending.is_empty() {
+            self.poll(ftp)?;
+            if self.pending.is_empty() {
+                break;
+            }
+            if let Some(job) = w.shared.try_pop() {
+                // A listing no one needs any more (of a directory then refused) is left.
+                if !self.listing_ids.remove(&job.id) {
+                    let result = moved(job.task.run(ftp, None));
+                    self.finish(ftp, job.id, result, true)?;
+                }
+                continue;
+            }
+            match w.results.recv_timeout(Duration::from_millis(50)) {
+                Ok(outcome) => self.outcome(ftp, outcome)?,
+                Err(RecvTimeoutError::Timeout) if ftp.interrupter().requested() => return Err(Error::Interrupted),
+                Err(RecvTimeoutError::Timeout) => {}
+                // Workers send a job's result before they end: nothing should be left.
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(Error::State("the mirror's workers ended with transfers unfinished".into()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn delete_local_extras(
+        &mut self,
+        ftp: &Ftp,
+        rel: &[u8],
+        seen: &HashSet<Vec<u8>>,
+        owners: &LocalOwners,
+    ) -> Result<()> {
+        let dir = local_path(self.local_base, rel);
+        let Ok(read) = std::fs::read_dir(&dir) else { return Ok(()) };
+        // An entry a listed name has under another spelling (case folded) is kept.
+        let listed_as_other =
+            |n: &[u8]| owners.owned(std::fs::symlink_metadata(dir.join(OsStr::from_bytes(n))).ok().as_ref());
+        let mut extras: Vec<Vec<u8>> = read
+            .filter_map(|d| d.ok())
+            .map(|d| d.file_name().as_bytes().to_vec())
+            .filter(|n| !seen.contains(n) && !n.ends_with(b".part") && !listed_as_other(n))
+            .collect();
+        extras.sort();
+        for name in extras {
+            let path = join(rel, &name);
+            if self.skipped(&path, &name) {
+                continue;
+            }
+            self.report(MirrorAction::Delete, &path, None)?;
+            if !self.opts.dry_run {
+                let p = local_path(self.local_base, &path);
+                let is_dir = std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir());
+                let r = if is_dir { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
+                if let Err(e) = r {
+                    self.entry_error(ftp, &path, io("remove", &p)(e))?;
+                    continue;
+                }
+            }
+            self.stats.deleted += 1;
+        }
+        Ok(())
+    }
+
+    fn delete_remote(&mut self, ftp: &mut Ftp, names: Vec<(Vec<u8>, Vec<u8>)>, here: bool) -> Result<()> {
+        for (path, name) in names {
+            self.report(MirrorAction::Delete, &path, None)?;
+            if !self.opts.dry_run {
+                let target = match (&self.base, here) {
+                    (Some(base), false) => remote_path(base, &path),
+                    _ => name,
+                };
+                if let Err(e) = ftp.delete(&target) {
+                    self.entry_error(ftp, &path, e)?;
+                    continue;
+                }
+            }
+            self.stats.deleted += 1;
+        }
+        Ok(())
+    }
 }
 
 impl Ftp {
     /// Mirrors the server's `remote_dir` into `local_dir` (created if missing): new files
     /// and files whose size or modification time differ are downloaded (atomically, then
     /// given the listing's time), directories recursed into, and with `delete` local
-    /// entries the server does not have are removed. `sink` hears of every step first;
-    /// `Flow::Break` stops the mirror (an error of kind Cancelled). The working directory
-    /// is the same afterwards.
+    /// entries the server does not have are removed. `sink` hears of each step: of a
+    /// download once the file is complete, of the rest before it is done; `Flow::Break`
+    /// stops the mirror (an error of kind Cancelled). What fails for one entry (a file
+    /// refused or cut short, a directory that cannot be listed or made, a local write
+    /// error) is reported as `MirrorAction::Failed`, kept in `MirrorStats::failures`,
+    /// and the mirror goes on; nothing is deleted in a directory where an entry failed.
+    /// It ends with an error when the session is no longer usable (the connection
+    /// lost, a 421), or on a cancel or interrupt. With `opts.parallel` above 1, the
+    /// other sessions come from this one's `connect_params` (see
+    /// `mirror_download_with`). The working directory is the same afterwards.
     pub fn mirror_download(
         &mut self,
         remote_dir: impl AsRef<[u8]>,
@@ -287,7 +662,44 @@ impl Ftp {
         opts: &MirrorOptions,
         sink: &mut MirrorSink<'_>,
     ) -> Result<MirrorStats> {
+        match self.connect_params().filter(|_| opts.parallel > 1) {
+            Some(params) => self.mirror_download_with(remote_dir, local_dir, opts, sink, &params),
+            None => self.mirror_down_on(remote_dir.as_ref(), local_dir, opts, sink, None),
+        }
+    }
+
+    /// `mirror_download` with up to `opts.parallel - 1` more sessions from `source`
+    /// (asked for as work comes; fewer if it gives fewer): they list subdirectories
+    /// ahead of the walk and download while this session walks the tree, then it
+    /// downloads with them. The sink is called on this thread only. One difference:
+    /// on a local file system that ignores case, of two new names that differ only in
+    /// case ("README", "readme") the serial mirror fetches the first and refuses the
+    /// second, as the first is there by then; in parallel both may be fetched into the
+    /// one local file (the last to finish stays). The steps,
+    /// results and failures are those of a mirror on one session; only the order of the
+    /// steps differs.
+    pub fn mirror_download_with(
+        &mut self,
+        remote_dir: impl AsRef<[u8]>,
+        local_dir: &Path,
+        opts: &MirrorOptions,
+        sink: &mut MirrorSink<'_>,
+        source: &dyn SessionSource,
+    ) -> Result<MirrorStats> {
         let remote_dir = remote_dir.as_ref();
+        with_workers(self, opts.parallel, source, |ftp, workers| {
+            ftp.mirror_down_on(remote_dir, local_dir, opts, sink, workers)
+        })
+    }
+
+    fn mirror_down_on(
+        &mut self,
+        remote_dir: &[u8],
+        local_dir: &Path,
+        opts: &MirrorOptions,
+        sink: &mut MirrorSink<'_>,
+        workers: Option<&Workers<'_>>,
+    ) -> Result<MirrorStats> {
         check_line("path", remote_dir)?;
         self.staying_put(|ftp| {
             ftp.cwd(remote_dir)?;
@@ -295,20 +707,15 @@ impl Ftp {
             if !opts.dry_run {
                 std::fs::create_dir_all(local_dir).map_err(io("create", local_dir))?;
             }
-            let mut run = Run { opts, sink, stats: MirrorStats::default(), walking: Vec::new() };
-            ftp.mirror_down_dir(&base, b"", None, local_dir, &mut run).map(|()| run.stats)
+            let mut run = Run::new(opts, sink, local_dir, Some(base.clone()), workers);
+            ftp.mirror_down_dir(&base, b"", None, local_dir, &mut run)?;
+            run.drain(ftp)?;
+            Ok(run.stats)
         })
     }
 
     fn remote_entries(&mut self, base: &[u8], rel: &[u8]) -> Result<Vec<Entry>> {
-        let mut dir = base.to_vec();
-        if !rel.is_empty() {
-            if !dir.ends_with(b"/") {
-                dir.push(b'/');
-            }
-            dir.extend_from_slice(rel);
-        }
-        self.cwd(&dir)?;
+        self.cwd(remote_path(base, rel))?;
         self.list_all(b"")
     }
 
@@ -322,7 +729,13 @@ impl Ftp {
         run: &mut Run,
     ) -> Result<()> {
         check_depth(rel)?;
-        let entries = self.remote_entries(base, rel)?;
+        let entries = match run.listing(self, base, rel) {
+            Ok(entries) => entries,
+            // A subdirectory that cannot be listed is a failure of its own.
+            Err(e) if !rel.is_empty() => return run.entry_error(self, rel, e),
+            Err(e) => return Err(e),
+        };
+        run.poll(self)?;
         let listed: HashSet<&[u8]> = entries.iter().map(|e| e.name.as_slice()).collect();
         // Its own listing's id ("type=cdir;unique=...") where the parent's gave none.
         let here = id.or_else(|| entries.iter().find(|e| e.kind == EntryType::CurrentDir)?.unique.clone());
@@ -344,6 +757,7 @@ impl Ftp {
         local_base: &Path,
         run: &mut Run,
     ) -> Result<()> {
+        let dir = run.new_dir();
         // Name lookups are hashed: a directory can hold hundreds of thousands of entries.
         let mut seen: HashSet<Vec<u8>> = HashSet::new();
         let mut subdirs = Vec::new();
@@ -398,7 +812,7 @@ impl Ftp {
                 }
                 EntryType::File | EntryType::Link => {
                     let part_listed = listed.contains([name, b".part"].concat().as_slice());
-                    if self.mirror_get(e, name, &path, &local, part_listed, run)? {
+                    if self.mirror_get(base, dir, e, name, &path, &local, part_listed, run)? {
                         // The new file is this name's: another that folds to it is refused.
                         owners.claim_path(&local.path, name);
                     }
@@ -407,10 +821,26 @@ impl Ftp {
             }
         }
         if run.opts.delete && all_named {
-            self.delete_local_extras(rel, local_base, &seen, &owners, run)?;
+            run.plan_deletion(self, dir, Deletion::Local { rel: rel.to_vec(), seen, owners: owners.clone() })?;
+        }
+        if run.workers.is_some() {
+            // The subdirectories to be walked are listed by workers meanwhile.
+            for (path, _, unique) in &subdirs {
+                let walked = check_depth(path).is_ok()
+                    && !unique.as_ref().is_some_and(|u| run.walking.contains(u))
+                    && std::fs::symlink_metadata(local_path(local_base, path)).map_or(true, |m| m.is_dir());
+                if walked {
+                    run.prefetch(base, path);
+                }
+            }
         }
         for (path, name, unique) in subdirs {
-            check_depth(&path)?;
+            // Too deep: a loop, most likely, which is one entry's failure (the rest of
+            // the tree is still mirrored).
+            if let Err(e) = check_depth(&path) {
+                run.fail(&path, &e)?;
+                continue;
+            }
             // The server's id for a directory already being walked: a loop (a link
             // shown as a directory, most likely), refused rather than walked again.
             if unique.as_ref().is_some_and(|u| run.walking.contains(u)) {
@@ -430,12 +860,16 @@ impl Ftp {
                     continue;
                 }
                 Err(_) => {
-                    run.stats.dirs_created += 1;
                     run.report(MirrorAction::MakeDir, &path, None)?;
                     if !run.opts.dry_run {
-                        std::fs::create_dir(&local).map_err(io("create", &local))?;
+                        if let Err(e) = std::fs::create_dir(&local) {
+                            // A name too long for the local file system, say.
+                            run.entry_error(self, &path, io("create", &local)(e))?;
+                            continue;
+                        }
                         owners.claim_path(&local, name);
                     }
+                    run.stats.dirs_created += 1;
                 }
             }
             self.mirror_down_dir(base, &path, unique, local_base, run)?;
@@ -443,10 +877,13 @@ impl Ftp {
         Ok(())
     }
 
-    /// Mirrors one file; true when it was downloaded. `part_listed`: the server also
-    /// lists "NAME.part".
+    /// Mirrors one file; true when its download was started. `part_listed`: the server
+    /// also lists "NAME.part".
+    #[allow(clippy::too_many_arguments)]
     fn mirror_get(
         &mut self,
+        base: &[u8],
+        dir: usize,
         e: &Entry,
         name: &[u8],
         rel: &[u8],
@@ -482,13 +919,13 @@ impl Ftp {
             run.stats.refused += 1;
             return run.report(MirrorAction::Refused, rel, None).map(|()| false);
         }
-        run.report(MirrorAction::Get, rel, size)?;
         if run.opts.dry_run {
             run.stats.files_transferred += 1;
-            return Ok(false);
+            return run.report(MirrorAction::Get, rel, size).map(|()| false);
         }
-        if local_dir {
-            std::fs::remove_dir_all(&local.path).map_err(io("remove", &local.path))?;
+        if local_dir && let Err(err) = std::fs::remove_dir_all(&local.path) {
+            run.dirs[dir].failed = true;
+            return run.entry_error(self, rel, io("remove", &local.path)(err)).map(|()| false);
         }
         // "NAME.part" is the download's own name for NAME: where the server lists that
         // name too, a local directory has it, or NAME is too long to take the suffix,
@@ -499,64 +936,20 @@ impl Ftp {
         // The listing's size is checked, and its time set (so the next run compares like
         // with like: LIST gives minutes), before NAME is replaced.
         let opts = FileOptions { atomic, verify_size: false, ..FileOptions::default() };
-        let n = match self.retr_file_listed(name, &local.path, opts, size, modified, true) {
-            Ok(n) => n,
-            // A link the server will not send as a file leads to a directory (or
-            // nowhere): left out, as the policy says.
-            Err(err) if link && err.kind() == ErrorKind::Perm => {
-                run.stats.skipped += 1;
-                return run.report(MirrorAction::SkippedLink, rel, None).map(|()| false);
-            }
-            Err(err) => return Err(err),
-        };
-        run.stats.files_transferred += 1;
-        run.stats.bytes_transferred += n;
+        let task = Task::Get { remote: remote_path(base, rel), local: local.path.clone(), opts, size, modified };
+        let pending = Pending { rel: rel.to_vec(), dir, link, action: MirrorAction::Get, size };
+        run.submit(self, pending, name, task)?;
         Ok(true)
-    }
-
-    fn delete_local_extras(
-        &mut self,
-        rel: &[u8],
-        local_base: &Path,
-        seen: &HashSet<Vec<u8>>,
-        owners: &LocalOwners,
-        run: &mut Run,
-    ) -> Result<()> {
-        let dir = local_path(local_base, rel);
-        let Ok(read) = std::fs::read_dir(&dir) else { return Ok(()) };
-        // An entry a listed name has under another spelling (case folded) is kept.
-        let listed_as_other =
-            |n: &[u8]| owners.owned(std::fs::symlink_metadata(dir.join(OsStr::from_bytes(n))).ok().as_ref());
-        let mut extras: Vec<Vec<u8>> = read
-            .filter_map(|d| d.ok())
-            .map(|d| d.file_name().as_bytes().to_vec())
-            .filter(|n| !seen.contains(n) && !n.ends_with(b".part") && !listed_as_other(n))
-            .collect();
-        extras.sort();
-        for name in extras {
-            let path = join(rel, &name);
-            if run.skipped(&path, &name) {
-                continue;
-            }
-            run.stats.deleted += 1;
-            run.report(MirrorAction::Delete, &path, None)?;
-            if !run.opts.dry_run {
-                let p = local_path(local_base, &path);
-                let is_dir = std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir());
-                let r = if is_dir { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
-                r.map_err(io("remove", &p))?;
-            }
-        }
-        Ok(())
     }
 
     /// The reverse mirror: uploads `local_dir` into the server's `remote_dir` (created
     /// if missing): new files and files whose size differs (or, where the server gives
     /// times, whose time differs) are uploaded, with their time sent by MFMT where the
     /// server lists it; with `delete`, remote files the local tree lacks are deleted.
-    /// Symbolic links follow the same policy as downloads. The working directory is the
-    /// same afterwards. A dry run creates nothing, so it takes a missing `remote_dir` or
-    /// subdirectory as empty.
+    /// Symbolic links follow the same policy as downloads. Failures of one entry, the
+    /// sink and parallel sessions are as for `mirror_download`. The working directory
+    /// is the same afterwards. A dry run creates nothing, so it takes a missing
+    /// `remote_dir` or subdirectory as empty.
     pub fn mirror_upload(
         &mut self,
         local_dir: &Path,
@@ -564,7 +957,36 @@ impl Ftp {
         opts: &MirrorOptions,
         sink: &mut MirrorSink<'_>,
     ) -> Result<MirrorStats> {
+        match self.connect_params().filter(|_| opts.parallel > 1) {
+            Some(params) => self.mirror_upload_with(local_dir, remote_dir, opts, sink, &params),
+            None => self.mirror_up_on(local_dir, remote_dir.as_ref(), opts, sink, None),
+        }
+    }
+
+    /// `mirror_upload` with up to `opts.parallel - 1` more sessions from `source`, as
+    /// `mirror_download_with` does.
+    pub fn mirror_upload_with(
+        &mut self,
+        local_dir: &Path,
+        remote_dir: impl AsRef<[u8]>,
+        opts: &MirrorOptions,
+        sink: &mut MirrorSink<'_>,
+        source: &dyn SessionSource,
+    ) -> Result<MirrorStats> {
         let remote_dir = remote_dir.as_ref();
+        with_workers(self, opts.parallel, source, |ftp, workers| {
+            ftp.mirror_up_on(local_dir, remote_dir, opts, sink, workers)
+        })
+    }
+
+    fn mirror_up_on(
+        &mut self,
+        local_dir: &Path,
+        remote_dir: &[u8],
+        opts: &MirrorOptions,
+        sink: &mut MirrorSink<'_>,
+        workers: Option<&Workers<'_>>,
+    ) -> Result<MirrorStats> {
         check_line("path", remote_dir)?;
         if !local_dir.is_dir() {
             return Err(Error::Invalid(format!("{} is not a directory", local_dir.display())));
@@ -579,25 +1001,31 @@ impl Ftp {
                 Err(e) if opts.dry_run && e.kind() == ErrorKind::Perm => None,
                 Err(e) => return Err(e),
             };
-            let mut run = Run { opts, sink, stats: MirrorStats::default(), walking: Vec::new() };
-            ftp.mirror_up_dir(base.as_deref(), b"", local_dir, &mut run).map(|()| run.stats)
+            let mut run = Run::new(opts, sink, local_dir, base.clone(), workers);
+            ftp.mirror_up_dir(base.as_deref(), b"", local_dir, &mut run)?;
+            run.drain(ftp)?;
+            Ok(run.stats)
         })
     }
 
     /// `base` is None when the remote tree does not exist yet (a dry run's new directory).
     fn mirror_up_dir(&mut self, base: Option<&[u8]>, rel: &[u8], local_base: &Path, run: &mut Run) -> Result<()> {
         check_depth(rel)?;
-        let remote: Vec<Entry> = match base {
-            Some(base) => self.remote_entries(base, rel)?,
+        let remote: Vec<Entry> = match base.map(|base| run.listing(self, base, rel)) {
+            Some(Ok(entries)) => entries,
+            Some(Err(e)) if !rel.is_empty() => return run.entry_error(self, rel, e),
+            Some(Err(e)) => return Err(e),
             None => Vec::new(),
         };
+        run.poll(self)?;
         let dir = local_path(local_base, rel);
-        let mut names: Vec<Vec<u8>> = std::fs::read_dir(&dir)
-            .map_err(io("read", &dir))?
-            .filter_map(|d| d.ok())
-            .map(|d| d.file_name().as_bytes().to_vec())
-            .collect();
+        let mut names: Vec<Vec<u8>> = match std::fs::read_dir(&dir) {
+            Ok(read) => read.filter_map(|d| d.ok()).map(|d| d.file_name().as_bytes().to_vec()).collect(),
+            Err(e) if !rel.is_empty() => return run.entry_error(self, rel, io("read", &dir)(e)),
+            Err(e) => return Err(io("read", &dir)(e)),
+        };
         names.sort();
+        let index = run.new_dir();
         // The first entry of each name, as a scan would find it; hashed for big directories.
         let mut by_name: HashMap<&[u8], &Entry> = HashMap::with_capacity(remote.len());
         for e in &remote {
@@ -633,14 +1061,27 @@ impl Ftp {
             };
             let there = by_name.get(name.as_slice()).copied();
             if meta.is_dir() {
-                check_depth(&path)?;
+                if let Err(e) = check_depth(&path) {
+                    run.fail(&path, &e)?;
+                    continue;
+                }
                 let exists = there.is_some_and(|e| e.kind == EntryType::Dir);
                 if !exists {
-                    run.stats.dirs_created += 1;
                     run.report(MirrorAction::MakeDir, &path, None)?;
-                    if !run.opts.dry_run {
-                        self.mkd(name)?;
+                    // By name in the directory, or (with workers listing ahead, so the
+                    // session may be anywhere) by the whole path.
+                    let made = match (run.workers, base) {
+                        (Some(_), Some(base)) => remote_path(base, &path),
+                        _ => name.clone(),
+                    };
+                    if !run.opts.dry_run
+                        && let Err(e) = self.mkd(&made)
+                    {
+                        run.dirs[index].failed = true;
+                        run.entry_error(self, &path, e)?;
+                        continue;
                     }
+                    run.stats.dirs_created += 1;
                 }
                 subdirs.push((path, exists || !run.opts.dry_run));
                 continue;
@@ -664,17 +1105,27 @@ impl Ftp {
                 run.report(MirrorAction::Unchanged, &path, Some(meta.len()))?;
                 continue;
             }
-            run.report(MirrorAction::Put, &path, Some(meta.len()))?;
-            run.stats.files_transferred += 1;
-            if !run.opts.dry_run {
-                let opts = FileOptions { preserve_mtime: true, ..FileOptions::default() };
-                run.stats.bytes_transferred += self.stor_file(&local, name, opts)?;
+            if run.opts.dry_run {
+                run.stats.files_transferred += 1;
+                run.report(MirrorAction::Put, &path, Some(meta.len()))?;
+                continue;
             }
+            let remote = remote_path(base.unwrap_or_default(), &path);
+            let task = Task::Put { local, remote };
+            let pending = Pending {
+                rel: path.clone(),
+                dir: index,
+                link: false,
+                action: MirrorAction::Put,
+                size: Some(meta.len()),
+            };
+            run.submit(self, pending, name, task)?;
         }
         if run.opts.delete {
             // A server that ignores case holds a local file under any of its spellings:
             // such a name may be the file just uploaded, so it is kept.
             let folded: HashSet<Vec<u8>> = names.iter().map(|n| fold_case(n)).collect();
+            let mut doomed = Vec::new();
             for e in &remote {
                 if matches!(e.kind, EntryType::CurrentDir | EntryType::ParentDir)
                     || names.binary_search(&e.name).is_ok()
@@ -687,10 +1138,14 @@ impl Ftp {
                 if run.skipped(&path, &e.name) || e.kind != EntryType::File {
                     continue;
                 }
-                run.stats.deleted += 1;
-                run.report(MirrorAction::Delete, &path, None)?;
-                if !run.opts.dry_run {
-                    self.delete(&e.name)?;
+                doomed.push((path, e.name.clone()));
+            }
+            run.plan_deletion(self, index, Deletion::Remote(doomed))?;
+        }
+        if let Some(base) = base.filter(|_| run.workers.is_some()) {
+            for (path, exists) in &subdirs {
+                if *exists {
+                    run.prefetch(base, path);
                 }
             }
         }
@@ -704,6 +1159,37 @@ impl Ftp {
     fn has_mfmt_cached(&self) -> bool {
         self.conn.features.as_ref().is_some_and(|f| f.has("MFMT"))
     }
+}
+
+/// The most sessions a parallel mirror uses (more are taken as this many).
+pub const MAX_MIRROR_PARALLEL: usize = 64;
+
+/// Runs `f` with `parallel - 1` worker threads taking sessions from `source` (none for
+/// 0 or 1); they stop when `f` returns, their transfers interrupted if it failed.
+fn with_workers<T>(
+    ftp: &mut Ftp,
+    parallel: usize,
+    source: &dyn SessionSource,
+    f: impl FnOnce(&mut Ftp, Option<&Workers<'_>>) -> Result<T>,
+) -> Result<T> {
+    let parallel = parallel.min(MAX_MIRROR_PARALLEL);
+    if parallel <= 1 {
+        return f(ftp, None);
+    }
+    let shared = Shared::default();
+    let (tx, results) = mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 1..parallel {
+            let tx = tx.clone();
+            let shared = &shared;
+            scope.spawn(move || workers::work(shared, source, tx));
+        }
+        drop(tx);
+        let w = Workers { shared: &shared, results };
+        let result = f(ftp, Some(&w));
+        shared.close(result.is_err());
+        result
+    })
 }
 
 #[cfg(test)]
