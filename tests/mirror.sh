@@ -16,9 +16,15 @@ ok() { checks=$((checks + 1)); echo "ok: $*"; }
 fail() { echo "mirror: FAIL: $*" >&2; exit 1; }
 mirror() { "$build/ftpmirror" "$@"; }
 
-for server in vsftpd:$VSFTPD_PORT:$VSFTPD_USER_ROOT proftpd:$PROFTPD_PORT:$PROFTPD_USER_ROOT \
-              pyftpdlib:$PYFTPD_PORT:$PYFTPD_USER_ROOT pure-ftpd:$PUREFTPD_PORT:$PUREFTPD_USER_ROOT; do
-  IFS=: read -r name port user_root <<< "$server"
+# The servers of tests/servers/start-more.sh too (inetutils and netkit log in a system
+# user of their own, whose home is their user root).
+servers=(vsftpd:$VSFTPD_PORT:$VSFTPD_USER_ROOT proftpd:$PROFTPD_PORT:$PROFTPD_USER_ROOT
+         pyftpdlib:$PYFTPD_PORT:$PYFTPD_USER_ROOT pure-ftpd:$PUREFTPD_PORT:$PUREFTPD_USER_ROOT
+         inetutils:$INETUTILS_PORT:$INETUTILS_USER_ROOT:$INETUTILS_USER netkit:$NETKIT_PORT:$NETKIT_USER_ROOT:$NETKIT_USER
+         ftp-srv:$FTPSRV_PORT:$FTPSRV_USER_ROOT unftp:$UNFTP_PORT:$UNFTP_USER_ROOT)
+for server in "${servers[@]}"; do
+  IFS=: read -r name port user_root user <<< "$server"
+  user=${user:-$FTP_USER}
   url=ftp://127.0.0.1:$port
   dst=$tmp/$name
   out=$(mirror "$url/" "$dst" -q)
@@ -49,7 +55,7 @@ for server in vsftpd:$VSFTPD_PORT:$VSFTPD_USER_ROOT proftpd:$PROFTPD_PORT:$PROFT
     fail "$name: skip patterns not applied"
   ok "$name: skip patterns by name and by path"
 
-  up=ftp://$FTP_USER:$FTP_PASS@127.0.0.1:$port/mirror-up-$$
+  up=ftp://$user:$FTP_PASS@127.0.0.1:$port/mirror-up-$$
   mirror -r "$up" "$dst" -q > /dev/null
   diff -r "$dst" "$user_root/mirror-up-$$" > /dev/null || fail "$name: reverse mirror differs"
   out=$(mirror -r "$up" "$dst" -q)
@@ -72,12 +78,17 @@ make_tree() { # DIR
   done
   for b in 1 2 3; do head -c $((3 * 1048576 + b)) /dev/urandom > "$1/big$b.bin"; done
 }
+# (ftp-srv and unftp run as root here too.)
 for server in vsftpd:$VSFTPD_PORT:$VSFTPD_USER_ROOT:locks proftpd:$PROFTPD_PORT:$PROFTPD_USER_ROOT:locks \
-              pyftpdlib:$PYFTPD_PORT:$PYFTPD_USER_ROOT:root pure-ftpd:$PUREFTPD_PORT:$PUREFTPD_USER_ROOT:locks; do
-  IFS=: read -r name port user_root locks <<< "$server"
+              pyftpdlib:$PYFTPD_PORT:$PYFTPD_USER_ROOT:root pure-ftpd:$PUREFTPD_PORT:$PUREFTPD_USER_ROOT:locks \
+              inetutils:$INETUTILS_PORT:$INETUTILS_USER_ROOT:locks:$INETUTILS_USER \
+              netkit:$NETKIT_PORT:$NETKIT_USER_ROOT:locks:$NETKIT_USER \
+              ftp-srv:$FTPSRV_PORT:$FTPSRV_USER_ROOT:root unftp:$UNFTP_PORT:$UNFTP_USER_ROOT:root; do
+  IFS=: read -r name port user_root locks user <<< "$server"
+  user=${user:-$FTP_USER}
   src=$user_root/mirror-par-$name-$$
   make_tree "$src"
-  url=ftp://$FTP_USER:$FTP_PASS@127.0.0.1:$port/mirror-par-$name-$$
+  url=ftp://$user:$FTP_PASS@127.0.0.1:$port/mirror-par-$name-$$
   dst=$tmp/par-$name
   out=$(mirror "$url" "$dst" -q -j 4) || fail "$name: -j 4 failed: $out"
   diff -r "$src" "$dst" > /dev/null || fail "$name: -j 4 copy differs: $(diff -r "$src" "$dst" | head -5)"

@@ -9,6 +9,8 @@ for p in cmake pkg-config libssl-dev g++ curl binutils python3-pip ca-certificat
          golang-go valgrind dpkg-dev debhelper fakeroot groff-base lftp rpm; do
   dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
 done
+# Node.js and npm for the ftp-srv test server (any Node.js >= 18 found on PATH will do).
+command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q

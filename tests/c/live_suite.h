@@ -15,6 +15,17 @@ struct server {
     const char *anon_root; /* the anonymous read-only tree */
     bool has_mlsd;
     bool raw_names; /* file names are the bytes sent (vsftpd), not decoded as UTF-8 */
+    /* What a server lacks or does its own way; the cases that meet it check that
+     * libftp's fallback or error is the right one instead of skipping. */
+    bool no_feat;      /* FEAT is a 500: no feature is known (netkit ftpd) */
+    bool no_mdtm_feat; /* MDTM works but FEAT does not list it */
+    bool as_root;      /* the server's sessions run as root: file modes do not stop it */
+    /* A download's data connection reset before the server reads ABOR ends the whole
+     * session (netkit: the write's SIGPIPE ends the server process). */
+    bool reset_ends_session;
+    /* Anonymous LIST sends nothing: the server runs /bin/ls, which the anonymous chroot
+     * does not have (netkit); listings are read as the user, from the tree's real path. */
+    bool anon_list_empty;
 };
 
 /* Runs every case (those T_ONLY names, if set) against s; fills in host (default

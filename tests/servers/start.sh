@@ -5,6 +5,7 @@
 #   proftpd   127.0.0.1  the same, FTP_USER from its own password file, chrooted home
 #   pyftpdlib 127.0.0.1 (and ::1 where the machine has IPv6 loopback), same users
 #   and the FTPS servers of start-tls.sh (vsftpd, proftpd, pure-ftpd, pyftpdlib)
+#   and the servers of start-more.sh (inetutils ftpd, netkit ftpd-ssl, ftp-srv, unftp)
 # Needs root (vsftpd drops privileges per session; the test user is a system user).
 # Usage: start.sh WORKDIR
 #
@@ -251,6 +252,8 @@ fi
 
 # shellcheck source=tests/servers/start-tls.sh
 . "$here/start-tls.sh"
+# shellcheck source=tests/servers/start-more.sh
+. "$here/start-more.sh"
 
 cat > "$work/env" <<ENV
 WORKDIR=$work
@@ -271,5 +274,7 @@ PYFTPD_LOG=$work/pyftpd.log
 ENV
 [ -n "$py6_port" ] && echo "PYFTPD6_PORT=$py6_port" >> "$work/env"
 cat "$work/env-tls" >> "$work/env"
+cat "$work/env-more" >> "$work/env"
 echo "servers up: vsftpd 127.0.0.1:$vs_port, proftpd 127.0.0.1:$pro_port, pyftpdlib 127.0.0.1:$py_port${py6_port:+, [::1]:$py6_port}"
+echo "more servers up: inetutils :$(cat "$work/inetutils.port"), netkit :$(cat "$work/netkit.port"), ftp-srv :$(cat "$work/ftpsrv.port"), unftp :$(cat "$work/unftp.port")"
 echo "FTPS servers up: vsftpd :$(cat "$work/vsftps.port") (implicit :$(cat "$work/vsftps-implicit.port")), proftpd :$proftps_port, pure-ftpd :$pure_port, pyftpdlib :${pyftps_ports[pyftps]}"

@@ -1,0 +1,15 @@
+/* The live suite against GNU inetutils ftpd 2.4, run from an inetd (tests/servers/
+ * inetd.py): no MLSD (the LIST fallback), EPSV/EPRT and LPSV/LPRT, SIZE by TYPE. */
+#include "live_suite.h"
+
+#include <stdlib.h>
+
+int main(void) {
+    struct server s = {0};
+    s.name = "inetutils";
+    s.port = (uint16_t)atoi(t_need("INETUTILS_PORT"));
+    s.user_root = t_need("INETUTILS_USER_ROOT");
+    s.user = t_need("INETUTILS_USER"); /* a system user of its own: its home is its root */
+    s.has_mlsd = false;
+    return run_suite(&s);
+}
