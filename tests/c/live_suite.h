@@ -26,6 +26,7 @@ struct server {
     /* Anonymous LIST sends nothing: the server runs /bin/ls, which the anonymous chroot
      * does not have (netkit); listings are read as the user, from the tree's real path. */
     bool anon_list_empty;
+    bool no_active; /* PORT/EPRT refused with 502 (unftp has no active mode) */
 };
 
 /* Runs every case (those T_ONLY names, if set) against s; fills in host (default

@@ -1,5 +1,5 @@
-/* The live suite against unftp 0.16.0 (Rust, libunftp). It runs as root here, like
- * pyftpdlib. */
+/* The live suite against unftp 0.16.0 (Rust, libunftp): no active mode (PORT/EPRT are
+ * 502). It runs as root here, like pyftpdlib. */
 #include "live_suite.h"
 
 #include <stdlib.h>
@@ -11,5 +11,6 @@ int main(void) {
     s.user_root = t_need("UNFTP_USER_ROOT");
     s.has_mlsd = true;
     s.as_root = true;
+    s.no_active = true;
     return run_suite(&s);
 }

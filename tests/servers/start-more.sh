@@ -24,7 +24,7 @@ more_bin=${LIBFTP_SERVERS:-$repo/.servers}
 for srv in inetutils netkit; do
   mkdir -p "$data/$srv-user"
   id "ftptest-$srv" >/dev/null 2>&1 || useradd -M -s /bin/sh -o -u "$(id -u "$user")" -g "$(id -g "$user")" "ftptest-$srv"
-  usermod -d "$data/$srv-user" "ftptest-$srv"
+  set_home "ftptest-$srv" "$data/$srv-user"
   echo "ftptest-$srv:$pass" | chpasswd
 done
 mkdir -p "$data/ftpsrv-user" "$data/unftp-user"
@@ -55,18 +55,23 @@ start_ftpsrv ftpsrvs --cert "$certs/server.pem" --key "$certs/server.key"
 
 # --- unftp -------------------------------------------------------------------------------
 # One JSON file for both users; per-user roots (relative to --root-dir) come from a
-# second one. "anonymous" gets the anonymous tree, read-only (the vfs permission list).
+# second one. "anonymous" gets the anonymous tree (writable: unftp runs as root, and its
+# vfs_perms list refused reads too here);
+# its password is the one libftp (like ftplib) sends, as the JSON backend knows no
+# "any password".
 # It runs as root too.
 unftp_bin=$more_bin/unftp-0.16.0/bin/unftp
 unftp_wait=${LIBFTP_UNFTP_WAIT:-0}
 for _ in $(seq "$unftp_wait"); do [ -x "$unftp_bin" ] && break; sleep 1; done
 [ -x "$unftp_bin" ] || fail "unftp not built; run tests/servers/fetch-more.sh"
-mkdir -p "$data/unftp"
-ln -sfn "$anon" "$data/unftp/anon"
-ln -sfn "$data/unftp-user" "$data/unftp/user"
+# The roots must be directories under --root-dir (its file system refuses symlinks that
+# lead out): bind mounts, in the servers' private mount namespace.
+mkdir -p "$data/unftp/anon" "$data/unftp/user"
+mount --bind "$anon" "$data/unftp/anon" || fail "unftp: cannot bind-mount its roots (needs the private namespace)"
+mount --bind "$data/unftp-user" "$data/unftp/user" || fail "unftp: cannot bind-mount its roots"
 cat > "$work/unftp-users.json" <<JSON
 [
-  {"username": "anonymous", "password": "", "root": "anon", "vfs_perms": ["-mkdir", "-rmdir", "-del", "-ren", "-md5", "-put"]},
+  {"username": "anonymous", "password": "anonymous@", "root": "anon"},
   {"username": "$user", "password": "$pass", "root": "user"}
 ]
 JSON

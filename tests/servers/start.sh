@@ -60,14 +60,21 @@ python3() { "$py" "$@"; }
 python3 -c 'import pyftpdlib' 2>/dev/null || fail "pyftpdlib missing; pip install pyftpdlib"
 
 # --- users -------------------------------------------------------------------------
+# A user's home, set in the passwd file directly when usermod refuses because a process
+# runs under that uid (another server set's session: the uid is the same number there).
+set_home() { # USER DIR
+  usermod -d "$2" "$1" 2>/dev/null ||
+    sed -i "s|^\($1:[^:]*:[^:]*:[^:]*:[^:]*:\)[^:]*|\1$2|" /etc/passwd
+  [ "$(getent passwd "$1" | cut -d: -f6)" = "$2" ] || fail "cannot set the home of $1"
+}
 # vsftpd changes to a user's home directory before anything else, so both homes are set
 # to this run's directories each time.
 id "$user" >/dev/null 2>&1 || useradd -M -s /bin/sh "$user"
-usermod -d "$data/vsftpd-user" "$user"
+set_home "$user" "$data/vsftpd-user"
 echo "$user:$pass" | chpasswd
 # vsftpd's anonymous sessions run as this unprivileged user of our own.
 id ftptest-anon >/dev/null 2>&1 || useradd -r -M -s /usr/sbin/nologin ftptest-anon
-usermod -d "$data/anon" ftptest-anon
+set_home ftptest-anon "$data/anon"
 # Our own PAM service, so nothing the system's vsftpd package might install is touched.
 cat > /etc/pam.d/libftp-vsftpd <<'PAM'
 auth     required pam_unix.so nodelay
