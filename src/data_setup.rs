@@ -36,7 +36,12 @@ impl Ftp {
     pub(crate) fn makepasv(&mut self, mut ty: Option<&'static str>) -> Result<SocketAddr> {
         let peer = self.ctrl.peer()?;
         // An IPv4-mapped peer ("::ffff:127.0.0.1") is an IPv4 server: PASV may help.
-        let ipv4 = peer.ip().to_canonical().is_ipv4();
+        // Through a proxy the peer is the proxy: the server's family is known only for
+        // an address, and PASV may help a server known by name.
+        let ipv4 = match &self.conn.proxy {
+            Some(_) => !matches!(net::numeric_host(&self.host), Some(IpAddr::V6(_))),
+            None => peer.ip().to_canonical().is_ipv4(),
+        };
         let mode = self.opts.passive_mode;
         let fallback = ipv4 && mode == PassiveMode::EpsvThenPasv;
         let use_epsv = match mode {
@@ -108,12 +113,35 @@ impl Ftp {
         net::set_keepalive(s, self.opts.keepalive).map_err(|e| Error::io("data connection keep-alive", e))
     }
 
+    /// Connects a passive data connection to `addr`, which `makepasv` made: directly,
+    /// or through the connection's proxy to the host the control connection went to
+    /// (the proxy's address stands in for the server's as the control peer), or to the
+    /// address a trusted 227 named.
+    fn connect_data(&self, addr: SocketAddr) -> Result<TcpStream> {
+        let timeout = self.opts.connect_timeout();
+        match &self.conn.proxy {
+            None => net::connect_addr(addr, timeout, self.opts.source_address),
+            Some(proxy) => {
+                let via_peer = self.ctrl.peer().is_ok_and(|p| p.ip() == addr.ip());
+                let host = if via_peer { self.host.clone() } else { addr.ip().to_string() };
+                proxy.connect(&host, addr.port(), timeout, self.opts.source_address, 0)
+            }
+        }
+    }
+
     /// Opens the data side before the transfer command is sent.
     /// `ty`: the representation type the transfer needs (None: leave it as it is).
     pub(crate) fn open_data(&mut self, ty: Option<&'static str>) -> Result<Pending> {
+        if !self.opts.passive
+            && let Some(proxy) = &self.conn.proxy
+        {
+            return Err(Error::State(format!(
+                "active mode does not work through a proxy ({proxy}): the server cannot connect back; use passive mode"
+            )));
+        }
         if self.opts.passive {
             let addr = self.makepasv(ty)?;
-            let s = net::connect_addr(addr, self.opts.connect_timeout(), self.opts.source_address)?;
+            let s = self.connect_data(addr)?;
             self.data_socket_options(&s)?;
             Ok(Pending::Connected(s))
         } else {
@@ -155,7 +183,7 @@ impl Ftp {
             Err(e) => Err(e),
         };
         let connected = match addr {
-            Ok(addr) => net::connect_addr(addr, self.opts.connect_timeout(), self.opts.source_address),
+            Ok(addr) => self.connect_data(addr),
             Err(e) if !self.ctrl.is_usable() => return Err(e),
             Err(e) => Err(e),
         };

@@ -97,6 +97,9 @@ pub struct Options {
     /// A receiver on this machine is slowed by it: it then copies the bytes cold from
     /// our page cache instead of warm from our send copy (bench/RESULTS.md).
     pub zero_copy_upload: Option<bool>,
+    /// The proxy control and data connections go through, from the next connect on
+    /// (None, the default: direct). Passive mode only (`Ftp::set_proxy`).
+    pub proxy: Option<crate::proxy::Proxy>,
 }
 
 /// Separate timeouts for the three kinds of waiting. A field left `None` follows the
@@ -147,6 +150,7 @@ impl Default for Options {
             cache_type: true,
             zero_copy_download: true,
             zero_copy_upload: None,
+            proxy: None,
         }
     }
 }
@@ -200,6 +204,8 @@ pub(crate) struct Connection {
     /// only when a transfer needs another one. Forgotten on login and when the caller
     /// sends TYPE, REIN or USER itself, but for an accepted TYPE I or A.
     pub(crate) current_type: Option<&'static str>,
+    /// The proxy this connection went through: its data connections go through it too.
+    pub(crate) proxy: Option<crate::proxy::Proxy>,
 }
 
 /// What the session keeps of a data connection it handed to the caller.
@@ -295,7 +301,11 @@ impl Ftp {
         // The identity TLS checks: an address the resolver reads as a number, written
         // as one ("127.1" is 127.0.0.1; "fe80::1%eth0" is the address alone).
         self.host = net::numeric_host(host).map_or_else(|| host.to_string(), |ip| ip.to_string());
-        let tcp = net::connect_host(host, port, self.opts.connect_timeout(), source, self.opts.source_port)?;
+        let tcp = match &self.opts.proxy {
+            Some(proxy) => proxy.connect(host, port, self.opts.connect_timeout(), source, self.opts.source_port)?,
+            None => net::connect_host(host, port, self.opts.connect_timeout(), source, self.opts.source_port)?,
+        };
+        self.conn.proxy = self.opts.proxy.clone();
         net::set_timeouts(&tcp, self.opts.reply_timeout()).map_err(|e| Error::io("control connection", e))?;
         net::set_keepalive(&tcp, self.opts.keepalive).map_err(|e| Error::io("control connection keep-alive", e))?;
         let stream = if mode == TlsMode::Implicit {
@@ -374,6 +384,16 @@ impl Ftp {
     /// Where the trace goes (None: stderr). Passwords arrive masked.
     pub fn set_log_sink(&mut self, sink: Option<LogSink>) {
         self.ctrl.log.sink = sink;
+    }
+
+    /// The proxy the control and data connections go through from the next connect on
+    /// (None: direct, the default). Only passive mode works through a proxy: a transfer
+    /// in active mode on a proxied connection fails with `Error::State`. Each data
+    /// connection goes through the proxy to the host given to `connect` (by name for
+    /// `socks5h://` and `http://`, so the proxy resolves it again) at the port the
+    /// server names. A connection already open keeps the proxy it was made with.
+    pub fn set_proxy(&mut self, proxy: Option<crate::proxy::Proxy>) {
+        self.opts.proxy = proxy;
     }
 
     /// Passive (true, the default) or active mode for later transfers.
