@@ -464,3 +464,320 @@ fn base64(input: &[u8]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+    use std::thread;
+
+    /// A fake proxy on a free loopback port that runs `script` on its one connection
+    /// and returns what the script collected.
+    fn fake(script: impl FnOnce(TcpStream) -> Vec<u8> + Send + 'static) -> (u16, thread::JoinHandle<Vec<u8>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let handle = thread::spawn(move || {
+            let (s, _) = listener.accept().unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            script(s)
+        });
+        (port, handle)
+    }
+
+    fn read_n(s: &mut TcpStream, n: usize) -> Vec<u8> {
+        let mut buf = vec![0u8; n];
+        s.read_exact(&mut buf).unwrap();
+        buf
+    }
+
+    /// Reads a SOCKS5 CONNECT request (after the greeting), returning it whole.
+    fn read_connect(s: &mut TcpStream) -> Vec<u8> {
+        let mut req = read_n(s, 4);
+        let rest = match req[3] {
+            1 => 6,
+            4 => 18,
+            3 => {
+                let len = read_n(s, 1);
+                req.extend_from_slice(&len);
+                len[0] as usize + 2
+            }
+            t => panic!("address type {t}"),
+        };
+        req.extend(read_n(s, rest));
+        req
+    }
+
+    fn proxy(url: &str, port: u16) -> Proxy {
+        Proxy::parse(&url.replace("PORT", &port.to_string())).unwrap()
+    }
+
+    const T: Option<Duration> = Some(Duration::from_secs(5));
+
+    #[test]
+    fn proxy_urls_are_read_as_curl_reads_them() {
+        let p = Proxy::parse("socks5h://u%40x:p%3Aw@proxy.example:1081").unwrap();
+        assert_eq!(p.kind, ProxyKind::Socks5 { remote_dns: true });
+        assert_eq!((p.host.as_str(), p.port), ("proxy.example", 1081));
+        assert_eq!(p.credentials, Some(("u@x".into(), "p:w".into())));
+        assert_eq!(p.to_string(), "socks5h://proxy.example:1081");
+        assert!(!format!("{p:?}").contains("p:w"), "the password stays out of Debug");
+        let p = Proxy::parse("socks5://[::1]").unwrap();
+        assert_eq!((p.kind, p.host.as_str(), p.port), (ProxyKind::Socks5 { remote_dns: false }, "::1", 1080));
+        assert_eq!(p.to_string(), "socks5://[::1]:1080");
+        let p = Proxy::parse("proxy:3128").unwrap();
+        assert_eq!((p.kind, p.host.as_str(), p.port, p.credentials), (ProxyKind::HttpConnect, "proxy", 3128, None));
+        let p = Proxy::parse("HTTP://user@h:8080/").unwrap();
+        assert_eq!(p.credentials, Some(("user".into(), String::new())));
+        for bad in [
+            "",
+            "socks4://h:1",
+            "https://h:1",
+            "socks5://h:0",
+            "socks5://h:65536",
+            "socks5://h:x",
+            "socks5://:1080",
+            "http://h:1/path",
+            "socks5://[::1:1080",
+            "socks5://[nothost]:1",
+            "socks5://:pw@h:1",
+            "http://h\r\n:1",
+            "socks5://a b:1",
+            "http://u%zz:p@h:1",
+        ] {
+            let e = Proxy::parse(bad).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Invalid, "{bad:?}: {e}");
+        }
+        let long = format!("socks5://{}:p@h:1", "u".repeat(256));
+        assert_eq!(Proxy::parse(&long).unwrap_err().kind(), crate::ErrorKind::Invalid);
+        // The password is not quoted in the message.
+        let e = Proxy::parse("ftp://user:secret@h:1").unwrap_err();
+        assert!(!e.to_string().contains("secret"), "{e}");
+    }
+
+    #[test]
+    fn base64_as_rfc_4648_says() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64(b"Aladdin:open sesame"), "QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+    }
+
+    #[test]
+    fn socks5h_sends_the_name_and_socks5_an_address_with_credentials_when_given() {
+        // socks5h: the name goes to the proxy; the bytes after the reply are the server's.
+        let (port, h) = fake(|mut s| {
+            assert_eq!(read_n(&mut s, 4), [5, 2, 0, 2]);
+            s.write_all(&[5, 2]).unwrap();
+            let auth = read_n(&mut s, 2 + 5 + 1 + 6);
+            s.write_all(&[1, 0]).unwrap();
+            let req = read_connect(&mut s);
+            s.write_all(&[5, 0, 0, 3, 4, b'h', b'o', b's', b't', 0, 21, b'2', b'2', b'0', b' ']).unwrap();
+            [auth, req].concat()
+        });
+        let mut s =
+            proxy("socks5h://alice:s3cret@127.0.0.1:PORT", port).connect("ftp.example", 2121, T, None, 0).unwrap();
+        let seen = h.join().unwrap();
+        assert_eq!(&seen[..14], b"\x01\x05alice\x06s3cret");
+        assert_eq!(&seen[14..], b"\x05\x01\x00\x03\x0bftp.example\x08\x49");
+        let mut welcome = [0u8; 4];
+        s.read_exact(&mut welcome).unwrap();
+        assert_eq!(&welcome, b"220 ", "the proxy's reply is read exactly, no further");
+
+        // socks5: the name is resolved here and an address goes to the proxy; no credentials.
+        let (port, h) = fake(|mut s| {
+            assert_eq!(read_n(&mut s, 3), [5, 1, 0]);
+            s.write_all(&[5, 0]).unwrap();
+            let req = read_connect(&mut s);
+            s.write_all(&[5, 0, 0, 4]).unwrap();
+            s.write_all(&[0; 18]).unwrap();
+            req
+        });
+        proxy("socks5://127.0.0.1:PORT", port).connect("localhost", 21, T, None, 0).unwrap();
+        let req = h.join().unwrap();
+        assert!(
+            req == [5, 1, 0, 1, 127, 0, 0, 1, 0, 21]
+                || req == [5, 1, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 21],
+            "{req:?}"
+        );
+    }
+
+    #[test]
+    fn each_socks5_reply_code_is_a_refusal_naming_the_proxy_and_the_code() {
+        for code in 1u8..=9 {
+            let (port, h) = fake(move |mut s| {
+                read_n(&mut s, 3);
+                s.write_all(&[5, 0]).unwrap();
+                read_connect(&mut s);
+                s.write_all(&[5, code, 0, 1, 0, 0, 0, 0, 0, 0]).unwrap();
+                vec![]
+            });
+            let e = proxy("socks5h://127.0.0.1:PORT", port).connect("ftp.example", 21, T, None, 0).unwrap_err();
+            h.join().unwrap();
+            assert_eq!(e.kind(), crate::ErrorKind::Proxy(ProxyFailure::Refused), "{code}: {e}");
+            let msg = e.to_string();
+            assert!(msg.contains(&format!("SOCKS5 proxy 127.0.0.1:{port}")), "{msg}");
+            assert!(msg.contains(&format!("SOCKS5 reply {code}")), "{msg}");
+            assert!(msg.contains(socks5_reply_text(code)), "{msg}");
+            assert!(msg.contains("ftp.example:21"), "{msg}");
+        }
+    }
+
+    /// Runs a SOCKS5 exchange where the fake proxy answers the greeting (and, with
+    /// credentials, the login) with `replies` in turn, and returns the error.
+    fn socks5_failure(url: &str, replies: Vec<Vec<u8>>) -> Error {
+        let (port, h) = fake(move |mut s| {
+            let mut buf = [0u8; 512];
+            for r in replies {
+                let _ = s.read(&mut buf);
+                if s.write_all(&r).is_err() {
+                    break;
+                }
+            }
+            // Let the client see the end of what was sent before the close.
+            thread::sleep(Duration::from_millis(50));
+            vec![]
+        });
+        let e = proxy(url, port).connect("ftp.example", 21, T, None, 0).unwrap_err();
+        h.join().unwrap();
+        e
+    }
+
+    #[test]
+    fn garbled_or_short_socks5_replies_and_refused_logins_are_told_apart() {
+        use crate::ErrorKind::Proxy as P;
+        let cases: Vec<(&str, Vec<Vec<u8>>, crate::ErrorKind, &str)> = vec![
+            (
+                "socks5h://127.0.0.1:PORT",
+                vec![b"HTTP/1.1 400 Bad\r\n\r\n".to_vec()],
+                P(ProxyFailure::Proto),
+                "version 72",
+            ),
+            ("socks5h://127.0.0.1:PORT", vec![vec![5]], P(ProxyFailure::Proto), "1 of 2 bytes"),
+            ("socks5h://127.0.0.1:PORT", vec![vec![5, 0xff]], P(ProxyFailure::Auth), "no user name"),
+            ("socks5h://u:p@127.0.0.1:PORT", vec![vec![5, 0xff]], P(ProxyFailure::Auth), "neither"),
+            ("socks5h://127.0.0.1:PORT", vec![vec![5, 2]], P(ProxyFailure::Proto), "method 2, not offered"),
+            ("socks5h://u:p@127.0.0.1:PORT", vec![vec![5, 2], vec![1, 1]], P(ProxyFailure::Auth), "refused"),
+            ("socks5h://u:p@127.0.0.1:PORT", vec![vec![5, 2], vec![5, 0]], P(ProxyFailure::Proto), "garbled"),
+            ("socks5h://127.0.0.1:PORT", vec![vec![5, 0], vec![4, 0, 0, 1]], P(ProxyFailure::Proto), "version 4"),
+            ("socks5h://127.0.0.1:PORT", vec![vec![5, 0], vec![5, 0, 0, 9]], P(ProxyFailure::Proto), "address type 9"),
+            ("socks5h://127.0.0.1:PORT", vec![vec![5, 0], vec![5, 0, 0, 1, 1, 2]], P(ProxyFailure::Proto), "closed"),
+        ];
+        for (url, replies, kind, text) in cases {
+            let e = socks5_failure(url, replies.clone());
+            assert_eq!(e.kind(), kind, "{replies:?}: {e}");
+            assert!(
+                e.to_string().contains(text) && e.to_string().contains("SOCKS5 proxy 127.0.0.1:"),
+                "{replies:?}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_silent_proxy_times_out_within_the_connect_timeout() {
+        let (port, h) = fake(|mut s| {
+            let mut buf = [0u8; 64];
+            let _ = s.read(&mut buf);
+            thread::sleep(Duration::from_millis(1500));
+            vec![]
+        });
+        let started = Instant::now();
+        let e = proxy("socks5h://127.0.0.1:PORT", port)
+            .connect("ftp.example", 21, Some(Duration::from_millis(300)), None, 0)
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_millis(1200), "{:?}", started.elapsed());
+        assert_eq!(e.kind(), crate::ErrorKind::Timeout, "{e}");
+        assert!(e.to_string().contains("proxy socks5h://127.0.0.1:"), "{e}");
+        h.join().unwrap();
+    }
+
+    /// Runs an HTTP CONNECT exchange where the fake proxy answers `reply`; returns the
+    /// result, the request it saw, and what the client read after (on success).
+    fn http(url: &str, reply: Vec<u8>) -> (Result<Vec<u8>>, String) {
+        let (port, h) = fake(move |mut s| {
+            let mut req = Vec::new();
+            let mut b = [0u8; 1];
+            while !req.ends_with(b"\r\n\r\n") {
+                s.read_exact(&mut b).unwrap();
+                req.push(b[0]);
+            }
+            let _ = s.write_all(&reply);
+            thread::sleep(Duration::from_millis(50));
+            req
+        });
+        let res = proxy(url, port).connect("ftp.example", 2121, T, None, 0).map(|mut s| {
+            let mut rest = Vec::new();
+            let _ = s.read_to_end(&mut rest);
+            rest
+        });
+        (res, String::from_utf8(h.join().unwrap()).unwrap())
+    }
+
+    #[test]
+    fn http_connect_sends_basic_auth_and_leaves_the_servers_bytes_alone() {
+        let (res, req) = http(
+            "http://Aladdin:open%20sesame@127.0.0.1:PORT",
+            b"HTTP/1.1 200 Connection established\r\nProxy-agent: fake\r\n\r\n220 welcome\r\n".to_vec(),
+        );
+        assert_eq!(res.unwrap(), b"220 welcome\r\n");
+        assert_eq!(
+            req,
+            "CONNECT ftp.example:2121 HTTP/1.1\r\nHost: ftp.example:2121\r\n\
+             Proxy-Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n\r\n"
+        );
+        let (res, req) = http("http://127.0.0.1:PORT", b"HTTP/1.0 200 OK\n\n".to_vec());
+        assert_eq!(res.unwrap(), b"");
+        assert!(!req.contains("Proxy-Authorization"), "{req}");
+    }
+
+    #[test]
+    fn http_proxy_refusals_and_garbage_are_clear_errors() {
+        use crate::ErrorKind::Proxy as P;
+        let huge = [b"HTTP/1.1 200 OK\r\n".to_vec(), b"X-Pad: y\r\n".repeat(2000)].concat();
+        let cases: Vec<(&str, Vec<u8>, crate::ErrorKind, &str)> = vec![
+            (
+                "http://127.0.0.1:PORT",
+                b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n".to_vec(),
+                P(ProxyFailure::Auth),
+                "needs authentication (407",
+            ),
+            (
+                "http://u:bad@127.0.0.1:PORT",
+                b"HTTP/1.1 407 Denied\r\n\r\n".to_vec(),
+                P(ProxyFailure::Auth),
+                "password refused (407 Denied)",
+            ),
+            (
+                "http://127.0.0.1:PORT",
+                b"HTTP/1.1 403 Access violation\r\n\r\n".to_vec(),
+                P(ProxyFailure::Refused),
+                "CONNECT ftp.example:2121 refused: 403 Access violation",
+            ),
+            (
+                "http://127.0.0.1:PORT",
+                b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n".to_vec(),
+                P(ProxyFailure::Refused),
+                "502",
+            ),
+            ("http://127.0.0.1:PORT", b"220 I am an FTP server\r\n\r\n".to_vec(), P(ProxyFailure::Proto), "garbled"),
+            ("http://127.0.0.1:PORT", b"HTTP/1.1 2000 OK\r\n\r\n".to_vec(), P(ProxyFailure::Proto), "garbled"),
+            ("http://127.0.0.1:PORT", b"HTTP/1.1 200 OK\r\n".to_vec(), P(ProxyFailure::Proto), "closed"),
+            ("http://127.0.0.1:PORT", huge, P(ProxyFailure::Proto), "longer than 16384 bytes"),
+        ];
+        for (url, reply, kind, text) in cases {
+            let (res, _) = http(url, reply);
+            let e = res.unwrap_err();
+            assert_eq!(e.kind(), kind, "{e}");
+            assert!(e.to_string().contains(text) && e.to_string().starts_with("HTTP proxy 127.0.0.1:"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_proxy_that_is_not_there_is_named_in_the_error() {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let e = proxy("socks5://127.0.0.1:PORT", port).connect("ftp.example", 21, T, None, 0).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Io, "{e}");
+        assert!(e.to_string().contains(&format!("proxy socks5://127.0.0.1:{port}")), "{e}");
+    }
+}
