@@ -439,10 +439,11 @@ impl Talk<'_> {
         let reason = reason.unwrap_or("").chars().take(200).collect::<String>();
         match code {
             200..=299 => Ok(()),
-            407 if self.proxy.credentials.is_some() => {
+            // 407 as RFC 9110 says; tinyproxy answers a wrong Proxy-Authorization with 401.
+            401 | 407 if self.proxy.credentials.is_some() => {
                 Err(self.fail(ProxyFailure::Auth, &format!("user name or password refused ({code} {reason})")))
             }
-            407 => Err(self.fail(ProxyFailure::Auth, &format!("needs authentication ({code} {reason})"))),
+            401 | 407 => Err(self.fail(ProxyFailure::Auth, &format!("needs authentication ({code} {reason})"))),
             _ => Err(self.fail(ProxyFailure::Refused, &format!("{what} refused: {code} {reason}"))),
         }
     }
@@ -747,6 +748,12 @@ mod tests {
                 b"HTTP/1.1 407 Denied\r\n\r\n".to_vec(),
                 P(ProxyFailure::Auth),
                 "password refused (407 Denied)",
+            ),
+            (
+                "http://u:bad@127.0.0.1:PORT",
+                b"HTTP/1.0 401 Unauthorized\r\n\r\n".to_vec(),
+                P(ProxyFailure::Auth),
+                "password refused (401 Unauthorized)",
             ),
             (
                 "http://127.0.0.1:PORT",

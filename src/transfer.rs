@@ -199,7 +199,9 @@ impl Ftp {
         let expected = size.filter(|_| binary && rest.is_none_or(|r| r == 0));
         // After CCC (a connection that had TLS, in clear text now) replies prove nothing.
         let replies_vouch = self.ctrl.is_tls() || self.conn.tls.is_none();
-        Ok(Some((DataConn::new(stream, expected, replies_vouch, cut), size)))
+        let mut data = DataConn::new(stream, expected, replies_vouch, cut);
+        data.set_through_proxy(self.conn.proxy.is_some());
+        Ok(Some((data, size)))
     }
 
     /// `ntransfercmd` without the size (ftplib's `transfercmd`).
