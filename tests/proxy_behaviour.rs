@@ -13,6 +13,9 @@
 //! test servers' mount namespace (tests/servers/start.sh), where the FTP test user
 //! exists, and the proxy credentials are the FTP ones. Needs danted and tinyproxy
 //! (tests/setup-debian.sh); missing, the tests are skipped, but fail under CI=true.
+//! Ignored by a plain `cargo test` (which starts no servers): ctest's rust_live_proxy
+//! runs them with the shared servers' env (`cargo test --test proxy_behaviour --
+//! --ignored` with LIBFTP_TEST_ENV set does the same by hand).
 
 mod common;
 
@@ -222,6 +225,7 @@ fn setup(what: &str) -> Option<(HashMap<String, String>, PathBuf)> {
 }
 
 #[test]
+#[ignore = "live: ctest rust_live_proxy runs it against the shared servers"]
 fn socks5_through_dante_plain_and_ftps_with_and_without_user_names() {
     let Some((env, dir)) = setup("proxy-dante") else { return };
     let vsftpd = port(&env, "VSFTPD_PORT");
@@ -260,6 +264,7 @@ fn socks5_through_dante_plain_and_ftps_with_and_without_user_names() {
 }
 
 #[test]
+#[ignore = "live: ctest rust_live_proxy runs it against the shared servers"]
 fn http_connect_through_tinyproxy_plain_and_ftps_with_basic_auth() {
     let Some((env, dir)) = setup("proxy-tinyproxy") else { return };
     let (user, pass) = (&env["FTP_USER"], &env["FTP_PASS"]);
@@ -291,6 +296,7 @@ fn http_connect_through_tinyproxy_plain_and_ftps_with_basic_auth() {
 }
 
 #[test]
+#[ignore = "live: ctest rust_live_proxy runs it against the shared servers"]
 fn active_mode_is_refused_through_a_proxy_and_the_session_stays_usable() {
     let Some((env, dir)) = setup("proxy-active") else { return };
     let dante = start_dante(&env, &dir, false, 9);
@@ -308,6 +314,7 @@ fn active_mode_is_refused_through_a_proxy_and_the_session_stays_usable() {
 }
 
 #[test]
+#[ignore = "live: ctest rust_live_proxy runs it against the shared servers"]
 fn sessions_opened_from_connect_params_keep_the_proxy() {
     let Some((env, dir)) = setup("proxy-params") else { return };
     let (user, pass) = (&env["FTP_USER"], &env["FTP_PASS"]);
