@@ -72,8 +72,8 @@ fn host_port(host: &str, port: u16) -> String {
 
 fn bad(url: &str, why: &str) -> Error {
     // The URL may hold a password: only its scheme and host part are quoted.
-    let shown = url.rsplit_once('@').map_or(url.to_string(), |(_, rest)| rest.to_string());
-    Error::Invalid(format!("proxy URL ...{shown}: {why}"))
+    let shown = url.rsplit_once('@').map_or(url.to_string(), |(_, rest)| format!("...@{rest}"));
+    Error::Invalid(format!("proxy URL {shown:?}: {why}"))
 }
 
 fn percent_decode(url: &str, part: &str, what: &str) -> Result<String> {
