@@ -13,18 +13,26 @@
 //! test servers' mount namespace (tests/servers/start.sh), where the FTP test user
 //! exists, and the proxy credentials are the FTP ones. Needs danted and tinyproxy
 //! (tests/setup-debian.sh); missing, the tests are skipped, but fail under CI=true.
+//!
+//! Before them, tests that need no server: a relaying SOCKS5 proxy written here in
+//! front of the scripted fake server shows where the control and data connections
+//! were asked to go, and that active mode sends nothing.
 //! Ignored by a plain `cargo test` (which starts no servers): ctest's rust_live_proxy
 //! runs them with the shared servers' env (`cargo test --test proxy_behaviour --
 //! --ignored` with LIBFTP_TEST_ENV set does the same by hand).
 
 mod common;
 
+use common::fake_server::{FakeServer, Step};
 use common::script::pattern;
+use common::script::{cmds, done, expect, quit, reply};
 use ftp::{ConnectParams, ErrorKind, Flow, Ftp, Proxy, ProxyFailure, TlsConfig, TlsMode};
 use std::collections::HashMap;
-use std::net::{TcpListener, TcpStream};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const TIMEOUT: Option<Duration> = Some(Duration::from_secs(20));
@@ -337,4 +345,137 @@ fn sessions_opened_from_connect_params_keep_the_proxy() {
     ftp.reopen().unwrap();
     assert_eq!(established(), before + 1);
     ftp.quit().unwrap();
+}
+
+// ---- Without servers: a relaying SOCKS5 proxy in front of the fake server ----
+
+/// What a relay was asked for: address type (1 IPv4, 3 name, 4 IPv6), host, port.
+type Asked = Arc<Mutex<Vec<(u8, String, u16)>>>;
+
+/// A SOCKS5 proxy without authentication that connects where it is asked and relays.
+fn relay() -> (u16, Asked) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let asked: Asked = Arc::default();
+    let log = asked.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { return };
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut b = [0u8; 262];
+                client.read_exact(&mut b[..3]).unwrap();
+                assert_eq!(&b[..3], [5, 1, 0]);
+                client.write_all(&[5, 0]).unwrap();
+                client.read_exact(&mut b[..4]).unwrap();
+                let atyp = b[3];
+                let host = match atyp {
+                    1 => {
+                        client.read_exact(&mut b[..4]).unwrap();
+                        std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string()
+                    }
+                    3 => {
+                        client.read_exact(&mut b[..1]).unwrap();
+                        let n = b[0] as usize;
+                        client.read_exact(&mut b[..n]).unwrap();
+                        String::from_utf8(b[..n].to_vec()).unwrap()
+                    }
+                    t => panic!("address type {t}"),
+                };
+                client.read_exact(&mut b[..2]).unwrap();
+                let port = u16::from_be_bytes([b[0], b[1]]);
+                log.lock().unwrap().push((atyp, host.clone(), port));
+                let addrs: Vec<_> = (host.as_str(), port).to_socket_addrs().unwrap().collect();
+                let Some(server) = addrs.iter().find_map(|a| TcpStream::connect(a).ok()) else {
+                    let _ = client.write_all(&[5, 5, 0, 1, 0, 0, 0, 0, 0, 0]);
+                    return;
+                };
+                client.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0]).unwrap();
+                let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let up = std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c2, &mut s2);
+                    let _ = s2.shutdown(std::net::Shutdown::Write);
+                });
+                let (mut s3, mut c3) = (server, client);
+                let _ = std::io::copy(&mut s3, &mut c3);
+                let _ = c3.shutdown(std::net::Shutdown::Write);
+                let _ = up.join();
+            });
+        }
+    });
+    (port, asked)
+}
+
+/// Logs in through `proxy` to `host` (the fake server), downloads a file, and checks
+/// active mode is refused without a command.
+fn download_through(proxy: &str, host: &str) {
+    let data = common::script::pattern(70_000);
+    let mut script = vec![reply("220 ready")];
+    script.extend([expect("USER u"), reply("331 pw"), expect("PASS p"), reply("230 in")]);
+    script.extend([expect("TYPE I"), expect("EPSV"), reply("200 binary"), Step::Epsv, expect("RETR f")]);
+    script.extend([reply("150 here"), Step::DataAccept, Step::DataSend(data.clone()), Step::DataClose]);
+    script.push(reply("226 done"));
+    script.extend(quit());
+    let server = FakeServer::start(script);
+    let mut ftp = Ftp::new();
+    ftp.set_feat_after_login(false);
+    ftp.set_proxy(Some(Proxy::parse(proxy).unwrap()));
+    ftp.connect(host, server.port, Some(Duration::from_secs(5)), None).unwrap();
+    ftp.login(Some("u"), Some("p"), None).unwrap();
+    let mut got = Vec::new();
+    ftp.retrbinary("RETR f", 8192, None, |b| {
+        got.extend_from_slice(b);
+        Flow::Continue(())
+    })
+    .unwrap();
+    assert!(got == data, "{} bytes of {}", got.len(), data.len());
+    ftp.set_pasv(false);
+    let e = ftp.nlst("", |_| Flow::Continue(())).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::State, "{e}");
+    let t = done(server, ftp);
+    assert_eq!(cmds(&t), ["USER u", "PASS p", "TYPE I", "EPSV", "RETR f", "QUIT"], "no PORT, EPRT or NLST");
+}
+
+#[test]
+fn control_and_data_connections_go_through_the_proxy_to_the_host_given() {
+    let (p, asked) = relay();
+    // socks5h: the name goes to the proxy, for the data connection too.
+    download_through(&format!("socks5h://127.0.0.1:{p}"), "localhost");
+    let seen = std::mem::take(&mut *asked.lock().unwrap());
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!((seen[0].0, seen[0].1.as_str()), (3, "localhost"));
+    assert_eq!((seen[1].0, seen[1].1.as_str()), (3, "localhost"));
+    assert_ne!(seen[0].2, seen[1].2, "the data connection goes to the port EPSV named");
+    // socks5 with an address: the address goes to the proxy.
+    download_through(&format!("socks5://127.0.0.1:{p}"), "127.0.0.1");
+    let seen = std::mem::take(&mut *asked.lock().unwrap());
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen.iter().all(|(t, h, _)| *t == 1 && h == "127.0.0.1"), "{seen:?}");
+}
+
+#[test]
+fn a_failed_proxy_leaves_the_session_ready_for_the_next_connect() {
+    // A "proxy" that answers the SOCKS5 greeting with an FTP welcome.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let p = listener.local_addr().unwrap().port();
+    let fake = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut b = [0u8; 3];
+        s.read_exact(&mut b).unwrap();
+        s.write_all(b"220 not a proxy\r\n").unwrap();
+    });
+    let mut ftp = Ftp::new();
+    ftp.set_proxy(Some(Proxy::parse(&format!("socks5h://127.0.0.1:{p}")).unwrap()));
+    let e = ftp.connect("ftp.example", 21, Some(Duration::from_secs(5)), None).unwrap_err();
+    fake.join().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Proxy(ProxyFailure::Proto), "{e}");
+    assert!(e.to_string().contains(&format!("SOCKS5 proxy 127.0.0.1:{p}: garbled reply")), "{e}");
+    assert!(!ftp.is_usable());
+    assert!(ftp.target().is_none());
+    // Without the proxy, the same session connects.
+    ftp.set_proxy(None);
+    let server = FakeServer::start(vec![reply("220 direct"), expect("QUIT"), reply("221 bye")]);
+    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(5)), None).unwrap();
+    let t = done(server, ftp);
+    assert_eq!(cmds(&t), ["QUIT"]);
 }
