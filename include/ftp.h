@@ -121,6 +121,13 @@
  *   control connection is clear text and proves nothing: a TLS download must then
  *   end with close_notify, or it is FTP_E_TLS ("download truncated").
  *
+ * Proxies (since 1.1)
+ *   ftp_set_proxy() sends the control and every data connection through a SOCKS5
+ *   (socks5://, socks5h://: names resolved by the proxy) or HTTP CONNECT (http://)
+ *   proxy, with optional credentials, as curl's -x. Passive mode only: active mode
+ *   through a proxy is FTP_E_STATE. The proxy's refusals are FTP_E_PROXY_AUTH and
+ *   FTP_E_PROXY, its message naming the proxy. See docs/proxy.md.
+ *
  * Robustness
  *   No panic crosses this interface: an internal panic returns FTP_E_PANIC and
  *   marks the session unusable (only ftp_free, ftp_interrupt and the read-only
