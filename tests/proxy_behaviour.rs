@@ -339,7 +339,16 @@ fn sessions_opened_from_connect_params_keep_the_proxy() {
     other.nlst("", |_| Flow::Continue(())).unwrap();
     other.quit().unwrap();
     assert_eq!(established(), before + 2, "the second session's control and data connections went through");
-    // And a session reopened by the pool machinery's path (reopen) too.
+    // A pool's sessions, opened from the same parameters.
+    let pool = ftp::Pool::new(params.clone(), ftp::PoolOptions::default());
+    let before = established();
+    {
+        let mut pooled = pool.get().unwrap();
+        pooled.nlst("", |_| Flow::Continue(())).unwrap();
+    }
+    assert_eq!(established(), before + 2, "the pooled session's control and data connections went through");
+    drop(pool);
+    // And a session reopened (reconnect's path) too.
     ftp.quit().unwrap();
     let before = established();
     ftp.reopen().unwrap();
