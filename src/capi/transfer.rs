@@ -293,8 +293,10 @@ pub(crate) struct DataState {
     closed: bool,
 }
 
-/// The longest ftp_data_free() waits to end an upload that ftp_data_close() did not.
-const FREE_WAIT: Duration = Duration::from_secs(1);
+/// The longest ftp_data_free() waits to end an upload that ftp_data_close() did not:
+/// 1.0's bound, kept, since a shorter one could cut an upload a 1.0 program sends
+/// over a slow link (ftp_data_close() gives a bound of the caller's choice).
+const FREE_WAIT: Duration = Duration::from_secs(10);
 
 impl DataState {
     /// Refuses reads and writes after ftp_data_close().
@@ -496,8 +498,9 @@ pub extern "C" fn ftp_data_last_error(d: *const ftp_data) -> *const c_char {
 /// ftp_voidresp(). Reads and writes on d afterwards fail with FTP_E_STATE; a second
 /// close does nothing and returns FTP_OK.
 ///
-/// ftp_data_free() alone also ends an upload, but waits at most 1 second: over a slow
-/// link, close first with a bound of your choice, and see whether the end went out.
+/// ftp_data_free() alone also ends an upload, but waits up to 10 seconds and says
+/// nothing of how it went: close first, with a bound of your choice, to see whether the
+/// end went out.
 /// Like ftp_data_read(), it is one call on d: FTP_E_BUSY while another thread is in a
 /// call on d.
 ///
@@ -524,9 +527,9 @@ pub extern "C" fn ftp_data_close(d: *mut ftp_data, timeout_ms: u32) -> ftp_resul
 }
 
 /// Frees a data connection. If it was an upload not ended with ftp_data_close(), it is
-/// ended here as ftp_data_close() would, waiting at most 1 second (in 1.0 up to 10
-/// seconds, or the session's timeout if shorter): a free does not wait long on the
-/// network. Then call ftp_voidresp() for the final reply (or ftp_abort() to stop a
+/// ended here as ftp_data_close() would, waiting up to 10 seconds (or the session's
+/// data timeout if shorter), as in 1.0; ftp_data_close() first bounds that wait as the
+/// caller chooses. Then call ftp_voidresp() for the final reply (or ftp_abort() to stop a
 /// download early). ftp_data_free(NULL) does nothing.
 ///
 /// It may be called before or after ftp_free() of the session, from any thread. Called
