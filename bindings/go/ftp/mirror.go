@@ -11,6 +11,7 @@ import "C"
 import (
 	"context"
 	"strconv"
+	"strings"
 	"unsafe"
 )
 
@@ -180,6 +181,10 @@ func (c *Conn) mirror(ctx context.Context, op, from, to, remote string, opts Mir
 		}
 		path := C.GoStringN(p, C.int(l))
 		res.Failures = append(res.Failures, MirrorFailure{Path: path, Err: &Error{Op: op, Code: Code(code), ReplyCode: int(reply), Message: path + ": " + C.GoString(msg)}})
+	}
+	if e, ok := err.(*Error); ok {
+		// libftp's message points C programmers to ftp_mirror_failure().
+		e.Message = strings.ReplaceAll(e.Message, "ftp_mirror_failure()", "MirrorResult.Failures")
 	}
 	return res, sink.result(err)
 }
