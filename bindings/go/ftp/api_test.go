@@ -11,6 +11,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -760,5 +761,70 @@ func TestCloseWithAnOpenWriterReturns(t *testing.T) {
 	}
 	if err := w.Close(); !errors.Is(err, ftp.ErrState) {
 		t.Fatalf("writer Close after Conn.Close: %v", err)
+	}
+}
+
+// proxy forwards connections to a server until cut, which drops every connection open
+// (the server "going away"); new ones are forwarded again.
+type proxy struct {
+	ln    net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{ln: ln}
+	t.Cleanup(func() { ln.Close(); p.cut() })
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", target)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, in, out)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(out, in); out.Close() }()
+			go func() { _, _ = io.Copy(in, out); in.Close() }()
+		}
+	}()
+	return p
+}
+
+func (p *proxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// WithReconnect: a session whose connection was dropped connects again and runs the
+// call, back in its directory.
+func TestReconnect(t *testing.T) {
+	env := servers(t)
+	p := newProxy(t, "127.0.0.1:"+env["VSFTPD_PORT"])
+	c := dial(t, bg, strings.TrimPrefix(p.ln.Addr().String(), "127.0.0.1:"), ftp.WithReconnect(3, 50*time.Millisecond))
+	if err := c.Login(bg, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Cwd(bg, "dir1"); err != nil {
+		t.Fatal(err)
+	}
+	p.cut()
+	time.Sleep(100 * time.Millisecond)
+	dir, err := c.Pwd(bg)
+	if err != nil || dir != "/dir1" || c.Reconnects() != 1 {
+		t.Fatalf("Pwd after the connection was dropped: %q, %v, %d reconnects", dir, err, c.Reconnects())
 	}
 }

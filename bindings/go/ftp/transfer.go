@@ -336,7 +336,13 @@ func (t *transfer) close(op string) error {
 	if aborted {
 		return c.err(context.Background(), op, rc)
 	}
-	err := c.callLocked(t.ctx, op, "", func() C.ftp_result { return C.ftp_voidresp(c.h) })
+	// The final reply: interrupted if the context ends while it is awaited, but not
+	// from the start when it ended after the last byte (the reply timeout bounds it).
+	rctx := t.ctx
+	if rctx.Err() != nil {
+		rctx = context.Background()
+	}
+	err := c.callLocked(rctx, op, "", func() C.ftp_result { return C.ftp_voidresp(c.h) })
 	if closeErr != nil {
 		return closeErr
 	}
