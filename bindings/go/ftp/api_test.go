@@ -828,3 +828,87 @@ func TestReconnect(t *testing.T) {
 		t.Fatalf("Pwd after the connection was dropped: %q, %v, %d reconnects", dir, err, c.Reconnects())
 	}
 }
+
+// The connection options reach the wire: PASV only, a source port, the urgent ABOR,
+// type caching off, and a batch cancelled as a whole by its progress function.
+func TestConnectionOptions(t *testing.T) {
+	env := servers(t)
+	p := newProxy(t, "127.0.0.1:"+env["VSFTPD_PORT"])
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := free.Addr().(*net.TCPAddr).Port
+	free.Close()
+	var trace bytes.Buffer
+	var mu sync.Mutex
+	c := dial(t, bg, strings.TrimPrefix(p.ln.Addr().String(), "127.0.0.1:"),
+		ftp.WithPassiveMode(ftp.PassivePASVOnly), ftp.WithSourcePort(uint16(port)),
+		ftp.WithTypeCaching(false), ftp.WithPipelining(false), ftp.WithDebug(lockedWriter{&mu, &trace}, 1))
+	p.mu.Lock()
+	from := p.conns[0].RemoteAddr().(*net.TCPAddr).Port
+	p.mu.Unlock()
+	if from != port {
+		t.Fatalf("the control connection came from port %d, want %d", from, port)
+	}
+	if err := c.Login(bg, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		var b strings.Builder
+		if _, err := c.RetrTo(bg, "hello.txt", &b); err != nil || b.String() != "hello, world\n" {
+			t.Fatalf("download: %q, %v", b.String(), err)
+		}
+	}
+	// The urgent ABOR, directly (the proxy would not forward urgent data).
+	u := dial(t, bg, env["VSFTPD_PORT"], ftp.WithAbortUrgent())
+	if err := u.Login(bg, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	r, err := u.Retr(bg, "big.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Read(make([]byte, 100)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatalf("Close before the end (urgent ABOR): %v", err)
+	}
+	if err := u.NoOp(bg); err != nil {
+		t.Fatalf("NoOp after the urgent ABOR: %v", err)
+	}
+	r, err = c.Retr(bg, "big.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatalf("Close before the end (plain ABOR): %v", err)
+	}
+	mu.Lock()
+	tr := trace.String()
+	mu.Unlock()
+	if strings.Contains(tr, "> EPSV") || strings.Count(tr, "> PASV") < 3 || strings.Count(tr, "> TYPE I") < 3 || !strings.Contains(tr, "> ABOR") {
+		t.Fatalf("trace:\n%s", tr)
+	}
+	// BatchCancel stops every file.
+	pool, err := ftp.NewPool(u, 2) // not c: its sessions would all bind the one source port
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	dir := t.TempDir()
+	results, err := pool.Batch(bg, []ftp.BatchItem{
+		{Remote: "big.bin", Local: filepath.Join(dir, "1")},
+		{Remote: "big.bin", Local: filepath.Join(dir, "2")},
+		{Remote: "big.bin", Local: filepath.Join(dir, "3")},
+	}, ftp.BatchOptions{Workers: 1, Progress: func(ftp.BatchProgress) ftp.BatchAction { return ftp.BatchCancel }})
+	if !errors.Is(err, ftp.ErrCancelled) || len(results) != 3 {
+		t.Fatalf("BatchCancel: %v, %+v", err, results)
+	}
+	for i, r := range results {
+		if !errors.Is(r.Err, ftp.ErrCancelled) {
+			t.Fatalf("item %d after BatchCancel: %v", i, r.Err)
+		}
+	}
+}
