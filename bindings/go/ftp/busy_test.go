@@ -279,6 +279,7 @@ func (s *stallServer) serve(conn net.Conn) {
 			s.data = append(s.data, d) // held open, silent
 			s.mu.Unlock()
 			fmt.Fprint(conn, "150 Opening BINARY mode data connection\r\n")
+		case verb == "SITE": // never answered
 		case verb == "QUIT":
 			fmt.Fprint(conn, "221 Bye\r\n")
 			return
@@ -424,5 +425,33 @@ func TestContextCancelWakesABlockedRead(t *testing.T) {
 	})
 	if !s.saw("ABOR") {
 		t.Fatal("the cancel did not abort the transfer (no ABOR)")
+	}
+}
+
+// Per-call cancellation: a call waiting for a reply that never comes returns once its
+// context ends (the connection is then shut down), and a download that stalls inside
+// libftp (RetrTo) is aborted, the session staying usable.
+func TestContextCancelEndsOneCall(t *testing.T) {
+	s := newStallServer(t)
+	port := fmt.Sprint(s.ln.Addr().(*net.TCPAddr).Port)
+	c := dial(t, bg, port, ftp.WithTimeout(60*time.Second))
+	ctx, cancel := context.WithTimeout(bg, 300*time.Millisecond)
+	defer cancel()
+	var err error
+	within(t, 10*time.Second, "RetrTo of a stalled file with a deadline", func() { _, err = c.RetrTo(ctx, "stalled.bin", io.Discard) })
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ftp.ErrInterrupted) || !s.saw("ABOR") {
+		t.Fatalf("RetrTo after its deadline: %v (ABOR sent: %v)", err, s.saw("ABOR"))
+	}
+	if err := c.NoOp(bg); err != nil {
+		t.Fatalf("NoOp after the interrupted download: %v", err)
+	}
+	ctx2, cancel2 := context.WithCancel(bg)
+	time.AfterFunc(300*time.Millisecond, cancel2)
+	within(t, 10*time.Second, "a SITE never answered, cancelled", func() { err = c.Site(ctx2, "STALL") })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Site after cancel: %v", err)
+	}
+	if err := c.NoOp(bg); err == nil {
+		t.Fatal("NoOp after a call cut while waiting for its reply: the connection should be shut down")
 	}
 }
