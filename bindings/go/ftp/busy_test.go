@@ -455,3 +455,27 @@ func TestContextCancelEndsOneCall(t *testing.T) {
 		t.Fatal("NoOp after a call cut while waiting for its reply: the connection should be shut down")
 	}
 }
+
+// Close from another goroutine interrupts a call that would otherwise run on (a
+// download stalled inside libftp, with no context to end it) and returns.
+func TestCloseInterruptsARunningCall(t *testing.T) {
+	s := newStallServer(t)
+	c := dial(t, bg, fmt.Sprint(s.ln.Addr().(*net.TCPAddr).Port), ftp.WithTimeout(60*time.Second))
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.RetrTo(bg, "stalled.bin", io.Discard)
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	within(t, 10*time.Second, "Close with a RetrTo running", func() {
+		if err := c.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	if err := readEnded(t, done); !errors.Is(err, ftp.ErrInterrupted) {
+		t.Fatalf("the RetrTo Close interrupted: %v", err)
+	}
+	if _, err := c.Pwd(bg); !errors.Is(err, ftp.ErrState) {
+		t.Fatalf("Pwd after Close: %v", err)
+	}
+}

@@ -222,6 +222,45 @@ type Conn struct {
 	xfer  *transfer // the open Retr reader or StorWriter writer, nil if none
 	pool  *Pool     // the pool a session from Pool.Get came from
 	close time.Duration
+
+	imu sync.Mutex     // guards ih
+	ih  *C.ftp_session // h for Close's interrupts of a running call; nil once h is freed
+}
+
+// forget clears ih before h is freed (c.mu held).
+func (c *Conn) forget() {
+	c.imu.Lock()
+	c.ih = nil
+	c.imu.Unlock()
+}
+
+// lockInterrupting takes c.mu; while a call holds it, that call is interrupted
+// (ftp_interrupt), again and again, so that Close never waits for a long call.
+func (c *Conn) lockInterrupting() {
+	if c.mu.TryLock() {
+		return
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			c.imu.Lock()
+			if c.ih != nil {
+				C.ftp_interrupt(c.ih)
+			}
+			c.imu.Unlock()
+			select {
+			case <-tick.C:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	c.mu.Lock()
+	close(stop)
+	<-done
 }
 
 func cstr(s string) *C.char { return C.CString(s) }
@@ -320,6 +359,7 @@ func newConn(op string, opts []Option) (*Conn, *config, error) {
 		o(cfg)
 	}
 	c := &Conn{h: C.ftp_new(), keep: newKeeper(), close: cfg.dataTimeout}
+	c.ih = c.h
 	if c.h == nil {
 		return nil, nil, &Error{Op: op, Code: ErrIO, Message: "out of memory"}
 	}
@@ -507,12 +547,13 @@ func (c *Conn) err(ctx context.Context, op string, rc C.ftp_result) error {
 
 // Close ends the session without a goodbye (see Quit) and frees it; a session from a
 // Pool leaves the pool (see Pool.Put to give it back instead). It is safe to call more
-// than once, and while a transfer's reader or writer is open: the transfer is then
-// aborted (a Read or Write blocked in another goroutine returns an error at once),
-// and the reader's or writer's Read, Write and Close report that the connection was
-// closed.
+// than once, from any goroutine: a call running in another goroutine is interrupted
+// (as if its context had ended) and Close waits for it to return; with a transfer's
+// reader or writer open the transfer is aborted (a Read or Write blocked in another
+// goroutine returns an error at once), and the reader's or writer's Read, Write and
+// Close report that the connection was closed.
 func (c *Conn) Close() error {
-	c.mu.Lock()
+	c.lockInterrupting()
 	defer c.mu.Unlock()
 	if c.h == nil {
 		return nil
@@ -536,6 +577,7 @@ func (c *Conn) Close() error {
 		t.d = nil
 		t.mu.Unlock()
 	}
+	c.forget()
 	C.ftp_close(c.h)
 	C.ftp_free(c.h)
 	c.h = nil

@@ -213,7 +213,7 @@ func (p *Pool) Get(ctx context.Context) (*Conn, error) {
 		if r.err != nil {
 			return nil, r.err
 		}
-		return &Conn{h: r.s, keep: p.keep.acquire(), pool: p}, nil
+		return &Conn{h: r.s, ih: r.s, keep: p.keep.acquire(), pool: p}, nil
 	case <-ctx.Done():
 		// The checkout goes on in the goroutine; what it gets goes back to the pool.
 		go func() {
@@ -246,6 +246,7 @@ func (p *Pool) Put(c *Conn) error {
 	}
 	h, err := p.enter("Put")
 	if err != nil {
+		c.forget()
 		C.ftp_free(c.h)
 		c.h = nil
 		c.keep.release()
@@ -254,8 +255,12 @@ func (p *Pool) Put(c *Conn) error {
 	defer p.leave()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	c.forget()
 	rc := C.ftp_pool_put(h, c.h)
 	if rc == C.FTP_E_BUSY || rc == C.FTP_E_RECURSIVE || rc == C.FTP_E_INVALID {
+		c.imu.Lock()
+		c.ih = c.h // still ours
+		c.imu.Unlock()
 		return poolError("Put", rc)
 	}
 	c.h = nil
