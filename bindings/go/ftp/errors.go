@@ -27,7 +27,7 @@ const (
 	ErrCancelled   Code = C.FTP_E_CANCELLED     // a callback asked to stop
 	ErrInvalid     Code = C.FTP_E_INVALID       // a bad argument (CR/LF in a path, say)
 	ErrState       Code = C.FTP_E_STATE         // not connected, or a transfer is open
-	ErrBusy        Code = C.FTP_E_BUSY          // a Retr reader is open (close it first), or another call is running
+	ErrBusy        Code = C.FTP_E_BUSY          // a transfer's reader or writer is open (close it first), or another call is running
 	ErrTLS         Code = C.FTP_E_TLS           // a TLS failure
 	ErrUntrusted   Code = C.FTP_E_TLS_UNTRUSTED // the certificate is not trusted
 	ErrHostname    Code = C.FTP_E_TLS_HOSTNAME  // the certificate names another host
