@@ -1,15 +1,18 @@
 #!/bin/bash
-# bindings.sh go|zig|docs BUILD_DIR
+# bindings.sh go|go-consumer|zig|docs BUILD_DIR
 # Installs the built library into a temporary prefix (as a user would, found through
 # pkg-config only), then:
 #   go    go vet and go test (with -race) of bindings/go against the test servers
+#   go-consumer  a Go program in a temporary module outside the checkout, using the
+#         binding through a replace directive (as docs/quickstart.md says), built and
+#         run against vsftpd; and CGO_ENABLED=0 must fail with the binding's message
 #   zig   zig build test of bindings/zig against vsftpd
 #   docs  extracts every C, C++, Go and Zig block of docs/*.md and README.md, builds each,
 #         and runs the quick starts of docs/ against vsftpd (they must print hello.txt)
 # The servers come from $LIBFTP_TEST_ENV (tests/servers/start.sh).
 set -euo pipefail
-mode=${1:?usage: bindings.sh go|zig|docs BUILD_DIR}
-build=$(cd "${2:?usage: bindings.sh go|zig|docs BUILD_DIR}" && pwd)
+mode=${1:?usage: bindings.sh go|go-consumer|zig|docs BUILD_DIR}
+build=$(cd "${2:?usage: bindings.sh go|go-consumer|zig|docs BUILD_DIR}" && pwd)
 repo=$(cd "$(dirname "$0")/.." && pwd)
 env_file=$(realpath "${LIBFTP_TEST_ENV:?LIBFTP_TEST_ENV must name the servers env file}")
 export LIBFTP_TEST_ENV=$env_file
@@ -36,6 +39,67 @@ go)
   grep -q '^ok' "$tmp/go.log"
   grep -q -- '--- SKIP' "$tmp/go.log" && { echo "bindings.sh: a Go test skipped" >&2; exit 1; }
   echo "bindings.sh: go: $(grep -c -- '^--- PASS' "$tmp/go.log") tests passed"
+  ;;
+go-consumer)
+  # A project of its own, outside the checkout, as a user would write it.
+  app=$tmp/app
+  case "$app" in "$repo"/*) echo "bindings.sh: $app is inside the checkout" >&2; exit 1 ;; esac
+  mkdir -p "$app"
+  cat >"$app/go.mod" <<MOD
+module example.com/fetch
+
+go 1.19
+
+require github.com/libftp/libftp/bindings/go v0.0.0
+
+replace github.com/libftp/libftp/bindings/go => $repo/bindings/go
+MOD
+  cat >"$app/main.go" <<'GO'
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/libftp/libftp/bindings/go/ftp"
+)
+
+func main() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := ftp.Dial(ctx, "127.0.0.1:"+os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer c.Close()
+	if err := c.Login(ctx, "anonymous", ""); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	var b strings.Builder
+	if _, err := c.RetrTo(ctx, "hello.txt", &b); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Printf("%s %s", ftp.Version(), b.String())
+}
+GO
+  (cd "$app" && go vet . && go build -o fetch .)
+  out=$("$app/fetch" "$VSFTPD_PORT")
+  [ "$out" = "$(pkg-config --modversion libftp) hello, world" ] || { echo "bindings.sh: go-consumer printed: $out" >&2; exit 1; }
+  echo "bindings.sh: go-consumer: built outside the checkout ($app) and ran: $out"
+  # Without cgo the binding cannot build; the error must say so, not "build constraints
+  # exclude all Go files".
+  if nocgo=$(cd "$app" && CGO_ENABLED=0 go build -o fetch-nocgo . 2>&1); then
+    echo "bindings.sh: go-consumer: built with CGO_ENABLED=0" >&2
+    exit 1
+  fi
+  grep -q 'needs_cgo' <<<"$nocgo" || { echo "bindings.sh: CGO_ENABLED=0 said: $nocgo" >&2; exit 1; }
+  echo "bindings.sh: go-consumer: CGO_ENABLED=0 fails with: $(grep -m1 needs_cgo <<<"$nocgo")"
   ;;
 zig)
   cd "$repo/bindings/zig"
