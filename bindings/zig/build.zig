@@ -29,6 +29,7 @@ pub fn build(b: *std.Build) void {
     options.addOption([]const u8, "big_sha256", b.option([]const u8, "big-sha256", "SHA-256 of big.bin (hex)") orelse "");
     options.addOption([:0]const u8, "user", z(b, b.option([]const u8, "user", "a user who may upload") orelse ""));
     options.addOption([:0]const u8, "pass", z(b, b.option([]const u8, "pass", "that user's password") orelse ""));
+    options.addOption(u16, "proftpd_port", b.option(u16, "proftpd-port", "proftpd's port (MLSD, MFMT)") orelse 0);
     options.addOption(u16, "vsftps_port", b.option(u16, "vsftps-port", "vsftpd's explicit FTPS port") orelse 0);
     options.addOption([:0]const u8, "ca_file", z(b, b.option([]const u8, "ca-file", "the test CA (PEM)") orelse ""));
     options.addOption([:0]const u8, "ca_dir", z(b, b.option([]const u8, "ca-dir", "the test CA's hashed directory") orelse ""));

@@ -151,27 +151,6 @@ test "listing: LIST, MLSD, NLST, STAT, entries as data, features" {
     defer total.deinit();
     try testing.expectEqual(@as(usize, 0), total.len());
 
-    // MLSD with chosen facts.
-    const Mlsd = struct {
-        sizes: u64 = 0,
-        files: usize = 0,
-        fn entry(self: *@This(), e: ftp.MlsdEntry) bool {
-            const t = e.fact("type") orelse return false;
-            if (std.mem.eql(u8, t, "file")) {
-                self.files += 1;
-                self.sizes += std.fmt.parseInt(u64, e.fact("size").?, 10) catch return false;
-                const first = e.factAt(0) catch return false;
-                if (first.name.len == 0 or e.factCount() == 0) return false;
-                if (!std.mem.endsWith(u8, e.name(), ".txt")) return false;
-            }
-            return true;
-        }
-    };
-    var m: Mlsd = .{};
-    try s.mlsd("dir1", &.{ "type", "size", "modify" }, &m, Mlsd.entry);
-    try testing.expectEqual(@as(usize, 2), m.files);
-    try testing.expectEqual(a.size().? + entries.find("b.txt").?.size().?, m.sizes);
-
     // STAT over the control connection.
     const Lines = struct {
         n: usize = 0,
@@ -186,13 +165,12 @@ test "listing: LIST, MLSD, NLST, STAT, entries as data, features" {
 
     // Features.
     try s.feat();
-    const mlst = (try s.featureLookup(gpa, "MLST")) orelse return error.NoMlst;
-    defer gpa.free(mlst);
-    try testing.expect(std.mem.indexOf(u8, mlst, "size") != null);
-    try testing.expectEqual(@as(?[]u8, null), try s.featureLookup(gpa, "NO-SUCH-FEATURE"));
+    const size_feat = (try s.featureLookup(gpa, "SIZE")) orelse return error.NoSize;
+    gpa.free(size_feat);
+    try testing.expectEqual(@as(?[]u8, null), try s.featureLookup(gpa, "MLST")); // vsftpd has no MLSD
     try testing.expect(s.hasFeature("SIZE"));
     try testing.expect(!s.hasFeature("NO-SUCH-FEATURE"));
-    try testing.expect(std.mem.indexOf(u8, s.featureParams("MLST").?, "size") != null);
+    try testing.expectEqual(@as(?[]const u8, null), s.featureParams("NO-SUCH-FEATURE"));
     const sys = try s.syst(gpa);
     defer gpa.free(sys);
     try testing.expect(std.mem.startsWith(u8, sys, "UNIX"));
@@ -304,8 +282,7 @@ test "transfers: memory, lines, data connections, files, descriptors, commands" 
     const local = try tmp.join(&pbuf, "up.bin");
     try writeFile(local, data);
     try testing.expectEqual(@as(u64, data.len), try s.storFile(local, "zig-f.bin", .{ .verify_size = true }));
-    try s.mfmt("zig-f.bin", 1_500_000_000);
-    try testing.expectEqual(@as(i64, 1_500_000_000), (try s.mdtm("zig-f.bin")).secs);
+    try testing.expectError(error.Perm, s.mfmt("zig-f.bin", 1_500_000_000)); // vsftpd: no MFMT (proftpd's test has it)
     const down = try tmp.join(&qbuf, "down.bin");
     try testing.expectEqual(@as(u64, data.len), try s.retrFile("zig-f.bin", down, .{ .atomic = true, .verify_size = true, .preserve_mtime = true }));
     const got_file = try readFile(gpa, down);
@@ -838,9 +815,12 @@ test "mirror: parallel download, failures reported, upload mirror" {
     defer s.deinit();
     const src = try tmp.join(&pbuf, "dir1");
     var stats: ftp.MirrorStats = .{};
-    try s.mirrorUpload(src, "zig-mirror", .{ .stats = &stats }, {}, ftp.noMirrorCallback);
+    var rbuf: [64]u8 = undefined;
+    const remote = try printZ(&rbuf, "zig-mirror-{d}", .{std.c.getpid()});
+    var abuf: [80]u8 = undefined;
+    try s.mirrorUpload(src, remote, .{ .stats = &stats }, {}, ftp.noMirrorCallback);
     try testing.expectEqual(@as(u64, 5), stats.files);
-    try s.site("CHMOD 000 zig-mirror/a.txt");
+    try s.site(try printZ(&abuf, "CHMOD 000 {s}/a.txt", .{remote}));
     const Failed = struct {
         n: usize = 0,
         fn step(self: *@This(), action: ftp.MirrorAction, _: []const u8, _: ?u64) bool {
@@ -851,7 +831,7 @@ test "mirror: parallel download, failures reported, upload mirror" {
     var failed: Failed = .{};
     const back = try tmp.join(&qbuf, "back");
     try s.setMirrorParallel(2);
-    try testing.expectError(error.Perm, s.mirror("zig-mirror", back, .{ .stats = &stats }, &failed, Failed.step));
+    try testing.expectError(error.Perm, s.mirror(remote, back, .{ .stats = &stats }, &failed, Failed.step));
     try testing.expectEqual(@as(u64, 4), stats.files);
     try testing.expectEqual(@as(usize, 1), failed.n);
     try testing.expectEqual(@as(usize, 1), s.mirrorFailureCount());
@@ -863,13 +843,82 @@ test "mirror: parallel download, failures reported, upload mirror" {
     try testing.expectEqual(@as(?ftp.MirrorFailure, null), s.mirrorFailure(1));
     // Clean up the server side with a deleting upload mirror of an empty tree.
     // Best effort: what is left does not change the next run's results.
-    s.site("CHMOD 644 zig-mirror/a.txt") catch {};
+    s.site(try printZ(&abuf, "CHMOD 644 {s}/a.txt", .{remote})) catch {};
     const empty = try tmp.join(&pbuf, "empty");
     try std.Io.Dir.cwd().createDirPath(io, empty);
-    s.mirrorUpload(empty, "zig-mirror", .{ .flags = .{ .delete = true } }, {}, ftp.noMirrorCallback) catch {};
-    s.rmd("zig-mirror") catch {};
+    s.mirrorUpload(empty, remote, .{ .flags = .{ .delete = true } }, {}, ftp.noMirrorCallback) catch {};
 }
 
 fn printZ(buf: []u8, comptime fmt: []const u8, args: anytype) ![:0]u8 {
     return std.fmt.bufPrintSentinel(buf, fmt, args, 0);
+}
+
+test "MLSD, MLST features, MFMT and MLSD entries on proftpd" {
+    const gpa = testing.allocator;
+    try need(servers.proftpd_port);
+    var s = try ftp.Session.init();
+    defer s.deinit();
+    try s.connect("127.0.0.1", servers.proftpd_port, 10_000);
+    try s.login(servers.user, servers.pass);
+    var dbuf: [64]u8 = undefined;
+    const dir = try printZ(&dbuf, "zig-mlsd-{d}", .{std.c.getpid()});
+    try s.mkdAll(dir);
+    try s.cwd(dir);
+    const data = try pattern(gpa, 3000, 1);
+    defer gpa.free(data);
+    try s.storBytes("STOR one.txt", data, null);
+    try s.storText("STOR two.txt", "hello, world\n");
+    try s.cwd("..");
+
+    const mlst = (try s.featureLookup(gpa, "MLST")) orelse return error.NoMlst;
+    defer gpa.free(mlst);
+    try testing.expect(std.mem.indexOf(u8, mlst, "size") != null);
+    try testing.expect(std.mem.indexOf(u8, s.featureParams("MLST").?, "size") != null);
+
+    // MLSD with chosen facts.
+    const Mlsd = struct {
+        sizes: u64 = 0,
+        files: usize = 0,
+        fn entry(self: *@This(), e: ftp.MlsdEntry) bool {
+            const t = e.fact("type") orelse return false;
+            if (std.mem.eql(u8, t, "file")) {
+                self.files += 1;
+                self.sizes += std.fmt.parseInt(u64, e.fact("size").?, 10) catch return false;
+                const first = e.factAt(0) catch return false;
+                if (first.name.len == 0 or e.factCount() == 0) return false;
+                if (!std.mem.endsWith(u8, e.name(), ".txt")) return false;
+            }
+            return true;
+        }
+    };
+    var m: Mlsd = .{};
+    try s.mlsd(dir, &.{ "type", "size", "modify" }, &m, Mlsd.entry);
+    try testing.expectEqual(@as(usize, 2), m.files);
+    try testing.expectEqual(@as(u64, 3000 + 13), m.sizes);
+
+    // Parsed entries come from MLSD here: facts LIST lacks.
+    var entries = try s.listAll(dir);
+    defer entries.deinit();
+    var files: usize = 0;
+    for (0..entries.len()) |i| {
+        if (entries.get(i).kind() == .file) files += 1;
+    }
+    try testing.expectEqual(@as(usize, 2), files); // and the cdir/pdir entries
+    try testing.expectEqual(ftp.EntryKind.cdir, entries.find(".").?.kind());
+    const one = entries.find("one.txt").?;
+    try testing.expectEqual(@as(?u64, 3000), one.size());
+    try testing.expect(one.unique() != null);
+    try testing.expect(one.perm() != null);
+    try testing.expect(std.mem.indexOf(u8, one.raw(), "size=3000") != null);
+
+    var fbuf: [96]u8 = undefined;
+    const file = try printZ(&fbuf, "{s}/one.txt", .{dir});
+    try s.mfmt(file, 1_500_000_000);
+    try testing.expectEqual(@as(i64, 1_500_000_000), (try s.mdtm(file)).secs);
+    var again = try s.listAll(dir);
+    defer again.deinit();
+    try testing.expectEqual(@as(i64, 1_500_000_000), again.find("one.txt").?.mtime().?.secs);
+    try s.delete(file);
+    try s.delete(try printZ(&fbuf, "{s}/two.txt", .{dir}));
+    try s.rmd(dir);
 }
