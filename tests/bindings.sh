@@ -28,6 +28,12 @@ export PKG_CONFIG_PATH="$pcdir"
 export CGO_LDFLAGS="-Wl,-rpath,$libdir"
 export GOFLAGS=-mod=mod GOPROXY=off GOCACHE=${GOCACHE:-$HOME/.cache/go-build}
 
+# Fails if a zig command of this run wrote bindings/zig/.zig-cache (the caches go to $tmp).
+no_cache_in_checkout() {
+  [ -z "$(find "$repo/bindings/zig/.zig-cache" -newer "$tmp/install.log" -print -quit 2>/dev/null)" ] ||
+    { echo "bindings.sh: zig wrote .zig-cache into the checkout" >&2; exit 1; }
+}
+
 case "$mode" in
 go)
   cd "$repo/bindings/go"
@@ -50,8 +56,7 @@ zig)
     -Dbig-size="$BIG_SIZE" -Dbig-sha256="$BIG_SHA256" -Duser="$FTP_USER" -Dpass="$FTP_PASS" \
     -Dca-file="$CA_FILE" -Dca-dir="$CA_DIR" -Dcert-dir="$CERT_DIR" -Dtls-pin="sha256//$pin" \
     -Dtmp-dir="$tmp" 2>&1 | tee "$tmp/zig.log"
-  [ -z "$(ls -A "$repo/bindings/zig/.zig-cache" 2>/dev/null)" ] ||
-    { echo "bindings.sh: zig wrote .zig-cache into the checkout" >&2; exit 1; }
+  no_cache_in_checkout
   grep -Eq 'run test [0-9]+ pass \([0-9]+ total\)' "$tmp/zig.log" ||
     { echo "bindings.sh: zig tests did not all run and pass" >&2; exit 1; }
   n=$(grep -Eo 'run test [0-9]+ pass' "$tmp/zig.log" | grep -Eo '[0-9]+' | tail -1)
@@ -82,8 +87,7 @@ PY
   out=$(zig build run --cache-dir "$tmp/zig-cache" -- 127.0.0.1 "$VSFTPD_PORT" 2>&1) ||
     { echo "bindings.sh: the consumer failed: $out" >&2; exit 1; }
   grep -qx 'hello, world' <<<"$out" || { echo "bindings.sh: the consumer printed: $out" >&2; exit 1; }
-  [ -z "$(ls -A "$repo/bindings/zig/.zig-cache" 2>/dev/null)" ] ||
-    { echo "bindings.sh: zig wrote .zig-cache into the checkout" >&2; exit 1; }
+  no_cache_in_checkout
   echo "zig-package: 1 passed, 0 failed"
   ;;
 docs)
