@@ -204,8 +204,10 @@ class Wan:
                 scenario, tool, self.runs, row["wall"], walls[0], walls[-1], row["rss"]), flush=True)
 
     def run(self):
+        self.load_start = "%.1f" % os.getloadavg()[0]
         for scenario, tools, nbytes, nfiles, what in self.commands():
             self.run_scenario(scenario, tools, nbytes, nfiles, what)
+        self.load_end = "%.1f" % os.getloadavg()[0]
 
     # ---- reporting ------------------------------------------------------------------------
     def get(self, scenario_start, tool):
@@ -290,6 +292,8 @@ class Wan:
                                                              text=True).stdout.split("\n")[0].split(" (")[0]),
             "- %d runs per cell, interleaved (run k of every tool, then run k+1), the order rotating;"
             " median shown, with the range; every run's files are compared byte for byte" % self.runs,
+            "- load average of the machine (2 cores) at the start and the end of the run: %s and %s"
+            " (other work ran beside the bench when these are high)" % (self.load_start, self.load_end),
             "",
             "## Targets",
             "",
