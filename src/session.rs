@@ -97,6 +97,10 @@ pub struct Options {
     /// A receiver on this machine is slowed by it: it then copies the bytes cold from
     /// our page cache instead of warm from our send copy (bench/RESULTS.md).
     pub zero_copy_upload: Option<bool>,
+    /// Seconds the server's LIST times are ahead of UTC (its time zone's offset, e.g.
+    /// 3600 for UTC+1; 0, the default: taken as UTC). Parsed LIST entries have it taken
+    /// off; MLSD and MDTM times are UTC and stay as they are. See `set_list_time_offset`.
+    pub list_time_offset: i32,
 }
 
 /// Separate timeouts for the three kinds of waiting. A field left `None` follows the
@@ -147,6 +151,7 @@ impl Default for Options {
             cache_type: true,
             zero_copy_download: true,
             zero_copy_upload: None,
+            list_time_offset: 0,
         }
     }
 }
@@ -186,6 +191,9 @@ pub(crate) struct Connection {
     /// An `OPTS MLST` (from `mlsd` or `sendcmd`) chose the facts MLSD lists: the
     /// parsed listings ask for every fact again before relying on them.
     pub(crate) mlst_facts_chosen: bool,
+    /// The parsed listings have asked for the facts they read on this connection (or
+    /// found them all on already).
+    pub(crate) mlst_facts_asked: bool,
     /// A data connection handed to the caller (transfercmd) awaits its final reply.
     pub(crate) transfer: Option<OpenTransfer>,
     /// The TLS context of this connection, once TLS has started on it.
