@@ -190,6 +190,7 @@ impl Ftp {
     /// new one (from the local file's size with `resume`).
     pub fn retr_file(&mut self, remote: impl AsRef<[u8]>, local: &Path, opts: FileOptions) -> Result<u64> {
         let remote = remote.as_ref();
+        self.last_transfer_bytes = 0;
         self.reconnecting(("RETR", remote), Redo::Anytime, |ftp| {
             ftp.retr_file_listed(remote, local, opts, None, None, false)
         })
@@ -245,7 +246,18 @@ impl Ftp {
             0 // already complete
         } else {
             let rest = (offset > 0).then_some(offset);
-            let start = Start::whole_file(rest, remote_size);
+            // The progress total where the 150 reply may give none: SIZE's, the
+            // listing's, or with a progress sink and neither, SIZE asked now (a refusal
+            // leaves it unknown; the RETR says what is wrong).
+            let mut size_hint = remote_size.or(expected);
+            if size_hint.is_none() && self.progress.is_some() {
+                size_hint = match self.size(remote) {
+                    Ok(size) => size,
+                    Err(e) if crate::session::is_reply_error(&e) => None,
+                    Err(e) => return Err(e),
+                };
+            }
+            let start = Start::whole_file(rest, size_hint);
             match self.retr_into(remote, &mut file, start, Some(offset), &target, &mut 0) {
                 Ok(n) => n,
                 Err(e) => {
@@ -311,13 +323,16 @@ impl Ftp {
         let shown = Path::new("the output file");
         check_usable(out, true, shown)?;
         let mut moved = 0u64;
-        self.reconnecting(("RETR", remote), Redo::Anytime, |ftp| {
+        self.last_transfer_bytes = 0;
+        let done = self.reconnecting(("RETR", remote), Redo::Anytime, |ftp| {
             let before = moved;
             // A REST must be answered 350, as for retr_file.
             let start = Start::whole_file(ftp.continue_at(rest, moved)?.rest, None);
             ftp.retr_into(remote, out, start, None, shown, &mut moved).map(|_| moved - before)
-        })
-        .map(|_| moved)
+        });
+        // What reached the file in this call, over every connection it took.
+        self.last_transfer_bytes = moved;
+        done.map(|_| moved)
     }
 
     /// The download itself; with `cut_at`, the file is cut to that length once the data

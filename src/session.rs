@@ -172,6 +172,8 @@ pub struct Ftp {
     pub(crate) interrupter: Interrupter,
     /// The size the last transfer's 150 reply announced ("(N bytes)"), if any.
     pub(crate) announced: Option<u64>,
+    /// The bytes the last transfer moved on its data connection, also when it failed.
+    pub(crate) last_transfer_bytes: u64,
     /// The server and login of the last successful connect (and login): what `reopen`
     /// and a pool connect to. It outlives the connection, unlike `conn`.
     pub(crate) target: Option<Target>,
@@ -248,6 +250,7 @@ impl Default for Ftp {
             progress_interval: DEFAULT_PROGRESS_INTERVAL,
             interrupter: Interrupter::default(),
             announced: None,
+            last_transfer_bytes: 0,
             target: None,
             reconnect: Reconnect::default(),
         }
@@ -257,6 +260,13 @@ impl Default for Ftp {
 impl Ftp {
     pub fn new() -> Ftp {
         Ftp::default()
+    }
+
+    /// The bytes the last transfer (the last data connection of a call) moved, also
+    /// when it failed or was cancelled: how much of a download arrived (and was written)
+    /// or of an upload was sent. A REST offset is not counted.
+    pub fn last_transfer_bytes(&self) -> u64 {
+        self.last_transfer_bytes
     }
 
     /// Reports transfer progress to `sink` (None: no reports), at most once per

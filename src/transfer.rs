@@ -236,6 +236,7 @@ impl Ftp {
         let mut meter = Meter::new(self.progress.take(), self.progress_interval, self.interrupter.clone());
         let result = f(self, &mut meter);
         self.progress = meter.sink.take();
+        self.last_transfer_bytes = meter.bytes();
         result
     }
 
@@ -248,7 +249,7 @@ impl Ftp {
         let (conn, size) = self.ntransfercmd_typed(cmd, start, Some(ty))?;
         let offset = start.rest.unwrap_or(0);
         let whole = if offset == 0 { size.or(start.size_hint) } else { start.size_hint };
-        meter.set_total(whole.map(|s| s.saturating_sub(offset)));
+        meter.set_total(whole.map(|s| s.saturating_sub(offset)), offset);
         Ok(conn)
     }
 
