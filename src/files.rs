@@ -435,7 +435,8 @@ impl Ftp {
         let moved = match self.stor_file_now(local, &part, inner) {
             Ok(n) => n,
             Err(e) => {
-                let keep = opts.resume && !matches!(e.kind(), crate::ErrorKind::Cancelled | crate::ErrorKind::Interrupted);
+                let keep =
+                    opts.resume && !matches!(e.kind(), crate::ErrorKind::Cancelled | crate::ErrorKind::Interrupted);
                 return Err(if keep { e } else { self.remove_part(&part, e) });
             }
         };

@@ -600,8 +600,19 @@ impl Ftp {
 pub const MAX_LIST_TIME_OFFSET: u32 = 86_400;
 
 /// The MLST facts `Entry::from_mlsd` reads.
-pub(crate) const PARSED_FACTS: [&str; 11] =
-    ["type", "size", "sizd", "modify", "perm", "unique", "unix.mode", "unix.owner", "unix.uid", "unix.group", "unix.gid"];
+pub(crate) const PARSED_FACTS: [&str; 11] = [
+    "type",
+    "size",
+    "sizd",
+    "modify",
+    "perm",
+    "unique",
+    "unix.mode",
+    "unix.owner",
+    "unix.uid",
+    "unix.group",
+    "unix.gid",
+];
 
 /// The most entries a listing gathered in memory may have (`list_all`, the mirrors): a
 /// server that streams entries without end gets an error, not all of the memory.

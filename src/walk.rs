@@ -10,7 +10,7 @@
 
 use crate::control::check_line;
 use crate::entry::{Entry, EntryType};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::mirror::safe_name;
 use crate::progress::Flow;
 use crate::session::Ftp;
@@ -46,7 +46,9 @@ pub enum Refusal {
 enum Visit<'a> {
     Entry(WalkEntry<'a>),
     /// A directory entered earlier has had all its entries visited.
-    Leave { path: &'a [u8] },
+    Leave {
+        path: &'a [u8],
+    },
 }
 
 /// `dir` and `name` joined by one '/'.
@@ -235,17 +237,14 @@ impl Ftp {
             )));
         }
         let mut found = None;
-        let listed = self.list_entries(parent, |e| {
-            if e.kind != EntryType::Unknown && e.name == name {
+        // Read to the end (the first entry of the name wins): stopping early would
+        // cost an ABOR.
+        self.list_entries(parent, |e| {
+            if found.is_none() && e.kind != EntryType::Unknown && e.name == name {
                 found = Some(e.clone());
-                return Flow::Break(());
             }
             Flow::Continue(())
-        });
-        match listed {
-            Err(e) if !(found.is_some() && e.kind() == ErrorKind::Cancelled) => return Err(e),
-            _ => {}
-        }
+        })?;
         found.ok_or_else(|| {
             let parent = String::from_utf8_lossy(parent);
             Error::Proto(format!("the server has no MLST, and the listing of {parent:?} has no entry {shown:?}"))

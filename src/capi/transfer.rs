@@ -599,9 +599,8 @@ pub extern "C" fn ftp_set_progress_callback(
 /// (FTP_E_CANCELLED, the session stays usable). Must not call into the session
 /// (FTP_E_RECURSIVE).
 /// @since 1.1
-pub type ftp_progress2_cb = Option<
-    unsafe extern "C" fn(userdata: *mut c_void, offset: u64, bytes: u64, total: i64, rate: f64) -> c_int,
->;
+pub type ftp_progress2_cb =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, offset: u64, bytes: u64, total: i64, rate: f64) -> c_int>;
 
 /// ftp_set_progress_callback() with a callback that is also told the REST offset a
 /// transfer started at, so a resumed download can show both the bytes moved in this
