@@ -277,7 +277,7 @@ mod tests {
         let e = mlst_reply(&r).unwrap();
         assert_eq!((e.name.as_slice(), e.kind, e.size, e.mode), (&b"/a"[..], EntryType::File, Some(3), Some(0o644)));
         let r = crate::reply::Reply { code: 250, lines: lines(&["250 nothing"]) };
-        assert_eq!(mlst_reply(&r).unwrap_err().kind(), ErrorKind::Proto);
+        assert_eq!(mlst_reply(&r).unwrap_err().kind(), crate::ErrorKind::Proto);
     }
 
     #[test]
