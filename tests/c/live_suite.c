@@ -1342,7 +1342,8 @@ static void test_mlst_facts_and_list_times(const struct server *s) {
             if (strcmp(ftp_entry_name(e, NULL), "big.bin") != 0) continue;
             found = true;
             CHECK(ftp_entry_mode(e) == (int)(st.st_mode & 0777));
-            CHECK(ftp_entry_owner(e) != NULL);
+            /* pure-ftpd hides owners from anonymous users (no UNIX.uid even when asked). */
+            if (strcmp(s->name, "pure-ftpd") != 0) CHECK(ftp_entry_owner(e) != NULL);
             CHECK(ftp_entry_mtime(e, &times[pass], NULL));
         }
         CHECK(found);
