@@ -198,7 +198,8 @@
 #define FTP_FILE_PRESERVE_MTIME 2
 
 /**
- * Flag: download into "PATH.part" and rename it to PATH once complete. A failed
+ * Flag: download into "PATH.part" and rename it to PATH once complete (uploads since
+ * 1.1 likewise go to "REMOTE.part" on the server: see ftp_stor_file()). A failed
  * download keeps the part for FTP_FILE_RESUME, unless nothing arrived. PATH.part is
  * the library's name: anything found there but a plain file with one link (a symbolic
  * or hard link, a FIFO) is removed and created afresh, never written through (a
@@ -3118,7 +3119,7 @@ ftp_result ftp_batch_add_download_fd(ftp_batch *b, const char *remote, int fd, s
  * does with `flags` (FTP_FILE_RESUME, FTP_FILE_PRESERVE_MTIME, FTP_FILE_VERIFY_SIZE,
  * FTP_FILE_APPEND), and FTP_FILE_ATOMIC, which for a batch means: upload to
  * "REMOTE.part" and rename it to REMOTE once complete (RNFR/RNTO), so a failed upload
- * never replaces REMOTE. A retry after a dropped connection resumes what the server
+ * never replaces REMOTE; its size is checked first, as ftp_stor_file() does. A retry after a dropped connection resumes what the server
  * holds (REST+STOR, or APPE).
  *
  * @param b the batch.

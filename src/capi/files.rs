@@ -16,7 +16,8 @@ use std::path::Path;
 pub const FTP_FILE_RESUME: u32 = 1;
 /// Flag: give the copy the original's modification time.
 pub const FTP_FILE_PRESERVE_MTIME: u32 = 2;
-/// Flag: download into "PATH.part" and rename it to PATH once complete. A failed
+/// Flag: download into "PATH.part" and rename it to PATH once complete (uploads since
+/// 1.1 likewise go to "REMOTE.part" on the server: see ftp_stor_file()). A failed
 /// download keeps the part for FTP_FILE_RESUME, unless nothing arrived. PATH.part is
 /// the library's name: anything found there but a plain file with one link (a symbolic
 /// or hard link, a FIFO) is removed and created afresh, never written through (a
