@@ -725,7 +725,7 @@ impl Reporter<'_> {
         let elapsed = now - self.started;
         let secs = elapsed.as_secs_f64();
         let rate = if secs > 0.0 { bytes as f64 / secs } else { 0.0 };
-        sink(&Progress { bytes, total: Some(self.total), elapsed, rate })
+        sink(&Progress { bytes, total: Some(self.total), elapsed, rate, offset: 0 })
     }
 }
 

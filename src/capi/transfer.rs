@@ -554,9 +554,12 @@ pub type ftp_progress_cb =
 
 /// Reports the progress of the callback-driven transfers (ftp_retr_binary,
 /// ftp_retr_lines, ftp_stor_binary, ftp_stor_lines and the listings): at most once
-/// every `interval_ms`, plus once when all bytes have moved. The total comes from the
-/// server's 150 reply "(N bytes)", or for ftp_retr_file() with FTP_FILE_RESUME or
-/// FTP_FILE_VERIFY_SIZE from SIZE when the 150 has none, less a REST offset. After a
+/// every `interval_ms`, plus once when all bytes have moved (unless the last report
+/// already counted them all, as at interval 0). The total comes from the server's 150
+/// reply "(N bytes)", or for ftp_retr_file() from SIZE when the 150 has none (asked
+/// before the RETR when a progress callback is set; a mirror uses its listing's size),
+/// less a REST offset. `bytes` and `total` count from the REST offset: see
+/// ftp_set_progress_callback2() for a callback told the offset too. After a
 /// REST offset the 150's size is not used, since servers differ on what it counts
 /// (vsftpd the whole file, proftpd what is left): the total is then SIZE's less the
 /// offset in ftp_retr_file(), unknown (-1) in ftp_retr_binary(). ftp_retr_file(),
@@ -583,6 +586,54 @@ pub extern "C" fn ftp_set_progress_callback(
                 let total = p.total.and_then(|t| i64::try_from(t).ok()).unwrap_or(-1);
                 // SAFETY: the caller's callback with its own userdata (contract).
                 flow(unsafe { cb(ud.0, p.bytes, total, p.rate) })
+            })
+        });
+        s.ftp.set_progress(sink, std::time::Duration::from_millis(u64::from(interval_ms)));
+        Ok(())
+    })
+}
+
+/// Receives transfer progress with the resume point (see
+/// ftp_set_progress_callback2()): `offset` is where the transfer started in the file
+/// (its REST offset, 0 without one), `bytes` what has moved since, so `offset + bytes`
+/// is the absolute position; `total` is what is expected to move in all (-1 when
+/// unknown), so `offset + total` is the whole file's size; `rate` is the average in
+/// bytes per second. Return 0 to go on, non-zero to cancel the transfer
+/// (FTP_E_CANCELLED, the session stays usable). Must not call into the session
+/// (FTP_E_RECURSIVE).
+/// @since 1.1
+pub type ftp_progress2_cb =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, offset: u64, bytes: u64, total: i64, rate: f64) -> c_int>;
+
+/// ftp_set_progress_callback() with a callback that is also told the REST offset a
+/// transfer started at, so a resumed download can show both the bytes moved in this
+/// call and the absolute position in the file. The same transfers report through it,
+/// at the same times, with the same totals; one setting replaces the other (each
+/// session has one progress callback).
+///
+/// @param h the session.
+/// @param callback the callback, or NULL to stop reporting.
+/// @param userdata passed to callback as its first argument.
+/// @param interval_ms the least time between two reports; 0 reports after every block
+///        (and the final report is not repeated).
+/// @return FTP_OK (or one of the general errors, see the top of this header).
+/// @since 1.1
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_set_progress_callback2(
+    h: *mut ftp_session,
+    callback: ftp_progress2_cb,
+    userdata: *mut c_void,
+    interval_ms: u32,
+) -> ftp_result {
+    call(h, |s| {
+        let ud = UserData(userdata);
+        let sink = callback.map(|cb| -> crate::ProgressSink {
+            Box::new(move |p: &crate::Progress| {
+                // Use the whole (Send) wrapper, so the closure does not capture the raw pointer.
+                let ud: UserData = ud;
+                let total = p.total.and_then(|t| i64::try_from(t).ok()).unwrap_or(-1);
+                // SAFETY: the caller's callback with its own userdata (contract).
+                flow(unsafe { cb(ud.0, p.offset, p.bytes, total, p.rate) })
             })
         });
         s.ftp.set_progress(sink, std::time::Duration::from_millis(u64::from(interval_ms)));
