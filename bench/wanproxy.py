@@ -22,7 +22,7 @@ import asyncio
 import sys
 import time
 
-CHUNK = 256 * 1024
+CHUNK = 1024 * 1024
 # Chunks in flight per direction: more than a 10 ms one-way delay holds at loopback
 # speed, while a stalled reader stops the copy instead of filling memory.
 QUEUE = 512

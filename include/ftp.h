@@ -182,6 +182,19 @@
 #define FTP_TIMEOUT_DEFAULT -1
 
 /**
+ * ftp_walk_cb flag: the entry's name cannot be one path component ("", ".", "..", or
+ * holding '/', '\\', NUL, CR or LF): `path` is its parent's path and the name as
+ * listed, not a path to use, and nothing is done with it.
+ */
+#define FTP_WALK_UNSAFE_NAME 1
+
+/**
+ * ftp_walk_cb flag: a directory whose MLSD "unique" id is that of a directory above
+ * it (a link shown as a directory): reported, not entered.
+ */
+#define FTP_WALK_LOOP 2
+
+/**
  * Flag: continue a partial transfer (see ftp_retr_file() and ftp_stor_file()).
  */
 #define FTP_FILE_RESUME 1
@@ -192,7 +205,8 @@
 #define FTP_FILE_PRESERVE_MTIME 2
 
 /**
- * Flag: download into "PATH.part" and rename it to PATH once complete. A failed
+ * Flag: download into "PATH.part" and rename it to PATH once complete (uploads since
+ * 1.1 likewise go to "REMOTE.part" on the server: see ftp_stor_file()). A failed
  * download keeps the part for FTP_FILE_RESUME, unless nothing arrived. PATH.part is
  * the library's name: anything found there but a plain file with one link (a symbolic
  * or hard link, a FIFO) is removed and created afresh, never written through (a
@@ -738,6 +752,23 @@ typedef int (*ftp_read_cb)(void *userdata, uint8_t *buf, size_t cap, size_t *len
 typedef int (*ftp_progress_cb)(void *userdata, uint64_t bytes, int64_t total, double rate);
 
 /**
+ * Receives transfer progress with the resume point (see
+ * ftp_set_progress_callback2()): `offset` is where the transfer started in the file
+ * (its REST offset, 0 without one), `bytes` what has moved since, so `offset + bytes`
+ * is the absolute position; `total` is what is expected to move in all (-1 when
+ * unknown), so `offset + total` is the whole file's size; `rate` is the average in
+ * bytes per second. Return 0 to go on, non-zero to cancel the transfer
+ * (FTP_E_CANCELLED, the session stays usable). Must not call into the session
+ * (FTP_E_RECURSIVE).
+ * @since 1.1
+ */
+typedef int (*ftp_progress2_cb)(void *userdata,
+                                uint64_t offset,
+                                uint64_t bytes,
+                                int64_t total,
+                                double rate);
+
+/**
  * Receives one MLSD entry. Return 0 to go on, non-zero to cancel the listing.
  */
 typedef int (*ftp_mlsd_cb)(void *userdata, const ftp_mlsd_entry *entry);
@@ -747,6 +778,21 @@ typedef int (*ftp_mlsd_cb)(void *userdata, const ftp_mlsd_entry *entry);
  * non-zero to cancel (FTP_E_CANCELLED).
  */
 typedef int (*ftp_entry_cb)(void *userdata, const ftp_entry *entry);
+
+/**
+ * Receives one entry of a walk, valid only during the call: `path` (`path_len` bytes,
+ * then a NUL; the bytes may hold a NUL of their own only with FTP_WALK_UNSAFE_NAME) is
+ * the root joined with the names below it by '/', `depth` is 1 for the root's own
+ * entries, `entry` holds the type and facts (ftp_entry_* getters), and `flags` is 0 or
+ * FTP_WALK_UNSAFE_NAME or FTP_WALK_LOOP. Return 0 to go on, non-zero to stop the walk
+ * (FTP_E_CANCELLED). Must not call into the session (FTP_E_RECURSIVE).
+ */
+typedef int (*ftp_walk_cb)(void *userdata,
+                           const char *path,
+                           size_t path_len,
+                           uint32_t depth,
+                           const ftp_entry *entry,
+                           uint32_t flags);
 
 /**
  * Gives the passphrase of an encrypted private key to
@@ -1498,8 +1544,9 @@ const char *ftp_data_last_error(const ftp_data *d);
  * ftp_voidresp(). Reads and writes on d afterwards fail with FTP_E_STATE; a second
  * close does nothing and returns FTP_OK.
  *
- * ftp_data_free() alone also ends an upload, but waits at most 1 second: over a slow
- * link, close first with a bound of your choice, and see whether the end went out.
+ * ftp_data_free() alone also ends an upload, but waits up to 10 seconds and says
+ * nothing of how it went: close first, with a bound of your choice, to see whether the
+ * end went out.
  * Like ftp_data_read(), it is one call on d: FTP_E_BUSY while another thread is in a
  * call on d.
  *
@@ -1519,9 +1566,9 @@ ftp_result ftp_data_close(ftp_data *d, uint32_t timeout_ms);
 
 /**
  * Frees a data connection. If it was an upload not ended with ftp_data_close(), it is
- * ended here as ftp_data_close() would, waiting at most 1 second (in 1.0 up to 10
- * seconds, or the session's timeout if shorter): a free does not wait long on the
- * network. Then call ftp_voidresp() for the final reply (or ftp_abort() to stop a
+ * ended here as ftp_data_close() would, waiting up to 10 seconds (or the session's
+ * data timeout if shorter), as in 1.0; ftp_data_close() first bounds that wait as the
+ * caller chooses. Then call ftp_voidresp() for the final reply (or ftp_abort() to stop a
  * download early). ftp_data_free(NULL) does nothing.
  *
  * It may be called before or after ftp_free() of the session, from any thread. Called
@@ -1537,9 +1584,12 @@ void ftp_data_free(ftp_data *d);
 /**
  * Reports the progress of the callback-driven transfers (ftp_retr_binary,
  * ftp_retr_lines, ftp_stor_binary, ftp_stor_lines and the listings): at most once
- * every `interval_ms`, plus once when all bytes have moved. The total comes from the
- * server's 150 reply "(N bytes)", or for ftp_retr_file() with FTP_FILE_RESUME or
- * FTP_FILE_VERIFY_SIZE from SIZE when the 150 has none, less a REST offset. After a
+ * every `interval_ms`, plus once when all bytes have moved (unless the last report
+ * already counted them all, as at interval 0). The total comes from the server's 150
+ * reply "(N bytes)", or for ftp_retr_file() from SIZE when the 150 has none (asked
+ * before the RETR when a progress callback is set; a mirror uses its listing's size),
+ * less a REST offset. `bytes` and `total` count from the REST offset: see
+ * ftp_set_progress_callback2() for a callback told the offset too. After a
  * REST offset the 150's size is not used, since servers differ on what it counts
  * (vsftpd the whole file, proftpd what is left): the total is then SIZE's less the
  * offset in ftp_retr_file(), unknown (-1) in ftp_retr_binary(). ftp_retr_file(),
@@ -1555,6 +1605,26 @@ ftp_result ftp_set_progress_callback(ftp_session *h,
                                      ftp_progress_cb callback,
                                      void *userdata,
                                      uint32_t interval_ms);
+
+/**
+ * ftp_set_progress_callback() with a callback that is also told the REST offset a
+ * transfer started at, so a resumed download can show both the bytes moved in this
+ * call and the absolute position in the file. The same transfers report through it,
+ * at the same times, with the same totals; one setting replaces the other (each
+ * session has one progress callback).
+ *
+ * @param h the session.
+ * @param callback the callback, or NULL to stop reporting.
+ * @param userdata passed to callback as its first argument.
+ * @param interval_ms the least time between two reports; 0 reports after every block
+ *        (and the final report is not repeated).
+ * @return FTP_OK (or one of the general errors, see the top of this header).
+ * @since 1.1
+ */
+ftp_result ftp_set_progress_callback2(ftp_session *h,
+                                      ftp_progress2_cb callback,
+                                      void *userdata,
+                                      uint32_t interval_ms);
 
 /**
  * Stops what the session is doing right now, from any thread (the one thread-safe call
@@ -1685,7 +1755,17 @@ ftp_result ftp_dir(ftp_session *h, const char *args, ftp_line_cb callback, void 
  * (or when MLSD is refused with 500/502) LIST, parsed as Unix `ls -l` (symlinks,
  * devices, both date forms, with or without a group column) or DOS/IIS lines; a line
  * in no known format gives an FTP_ENTRY_UNKNOWN entry holding the whole line. LIST
- * times are the server's local time read as UTC, to the minute at best.
+ * times are the server's local time, read as UTC less the offset set with
+ * ftp_set_list_time_offset() (none by default), to the minute at best.
+ *
+ * Before the first MLSD on a connection (and again after an "OPTS MLST" of the
+ * caller's, from ftp_mlsd() with facts or ftp_sendcmd()), the facts FEAT offers that
+ * entries carry (type, size, sizd, modify, perm, unique, unix.mode, unix.owner,
+ * unix.uid, unix.group, unix.gid) are asked for with one "OPTS MLST", with those the
+ * server has on already; where they are all on, nothing is sent. So ftp_entry_mode(),
+ * ftp_entry_owner() and ftp_entry_group() are known wherever the server offers the
+ * facts (pyftpdlib offers unix.mode, unix.uid and unix.gid, off by default). A refused
+ * OPTS MLST is not an error: the server's choice of facts then stays.
  *
  * @param h the session.
  * @param path the directory (bytes as given; no CR/LF/NUL), or NULL for the current one.
@@ -1782,7 +1862,7 @@ bool ftp_entry_size(const ftp_entry *e, uint64_t *size_out);
 
 /**
  * The entry's modification time as UTC (from MLSD "modify", or LIST's date, which is
- * the server's local time taken as UTC).
+ * the server's local time taken as UTC less ftp_set_list_time_offset()'s offset).
  *
  * @param e the entry.
  * @param secs_out receives seconds since 1970-01-01 00:00 UTC (required).
@@ -1865,6 +1945,90 @@ const char *ftp_entry_raw(const ftp_entry *e, size_t *len_out);
 ftp_result ftp_parse_list_line(const char *line, ftp_entry_list **list_out);
 
 /**
+ * Sets the time zone a server's LIST times are in, as its offset from UTC in seconds
+ * (3600 for UTC+1, -18000 for UTC-5), so that parsed LIST entries (ftp_list(),
+ * ftp_list_all(), ftp_walk(), ftp_mirror(), ftp_mlst()'s fallback) carry UTC times:
+ * the offset is taken off each LIST time, and decides which year a date shown
+ * without one is in. MLSD and MLST times are UTC by definition and are not changed,
+ * nor are MDTM's. It stays for the session's life (reconnects included).
+ *
+ * @param h the session.
+ * @param seconds the offset: 0 (the default) takes LIST times as UTC; at most one
+ *        day (86400) either way.
+ * @return FTP_OK; FTP_E_INVALID for more than a day either way.
+ * @since 1.1
+ */
+ftp_result ftp_set_list_time_offset(ftp_session *h, int32_t seconds);
+
+/**
+ * The facts of one path with MLST (RFC 3659), parsed as ftp_list() parses an MLSD
+ * line, returned as a list of one entry. Its name is the server's (usually the whole
+ * path). Where FEAT lists no MLST, or the server answers it 500 or 502 (vsftpd), the
+ * parent directory is listed instead (as ftp_list(): MLSD or LIST) and the entry of
+ * that name is returned, named by its last component.
+ *
+ * @param h the session.
+ * @param path the file or directory (bytes as given; no CR/LF/NUL), or NULL or ""
+ *        for the working directory (MLST only: there is no parent to list).
+ * @param list_out receives a list of exactly one entry on success (required): read it
+ *        with ftp_entry_list_get(list, 0); the caller frees it with ftp_entry_list_free().
+ * @return FTP_OK; FTP_E_PERM for a path the server does not have (MLST's 550);
+ *         FTP_E_PROTO for an MLST reply with no entry line, or, without MLST, a path
+ *         with no parent to list ("", "/") or a name the parent's listing lacks; the
+ *         errors of ftp_list() for the fallback; FTP_E_NULL if list_out is NULL.
+ * @since 1.1
+ */
+ftp_result ftp_mlst(ftp_session *h, const char *path, ftp_entry_list **list_out);
+
+/**
+ * Walks the tree under a directory: lists it (as ftp_list(): MLSD, else LIST) and
+ * calls `callback` with each entry ("." and ".." left out), a directory before its
+ * contents, then walks each subdirectory the same way. Symbolic links are reported
+ * (FTP_ENTRY_LINK), never followed; a directory with the MLSD "unique" id of one above
+ * it is reported with FTP_WALK_LOOP and not entered; a name that is not a plain file
+ * name is reported with FTP_WALK_UNSAFE_NAME and not used (as ftp_mirror() refuses
+ * it). One listing is held in memory at a time per level.
+ *
+ * @param h the session.
+ * @param path the root directory (bytes as given; no CR/LF/NUL), or NULL or "" for
+ *        the working directory (paths passed to callback are then relative to it).
+ * @param max_depth how deep to go: 1 lists the root only, 2 its subdirectories too, and
+ *        so on; 0 for no limit but 100 levels, deeper than which the walk fails with
+ *        FTP_E_PROTO (a loop, most likely).
+ * @param callback receives each entry (required).
+ * @param userdata passed to callback as its first argument.
+ * @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero (the session stays
+ *         usable); FTP_E_PROTO for a tree deeper than 100 levels with max_depth 0;
+ *         the errors of ftp_list() for each directory listed (FTP_E_PERM for a root
+ *         the server does not have); FTP_E_NULL if callback is NULL.
+ * @since 1.1
+ */
+ftp_result ftp_walk(ftp_session *h,
+                    const char *path,
+                    uint32_t max_depth,
+                    ftp_walk_cb callback,
+                    void *userdata);
+
+/**
+ * Removes a directory and everything under it: a walk (as ftp_walk()) that deletes
+ * each file and link with DELE as it is met (a link is deleted, never followed) and
+ * each directory with RMD once emptied, then `path` itself. It stops at the first
+ * failure, leaving removed what was removed: an entry the walk refuses (an unsafe name,
+ * a loop) or a LIST line in no known format stops it before the directory holding it
+ * would be removed.
+ *
+ * @param h the session.
+ * @param path the directory to remove (bytes as given; no CR/LF/NUL); "" and "/" are
+ *        refused.
+ * @return FTP_OK; FTP_E_PERM (or FTP_E_TEMP) for a refused DELE, RMD or listing, with
+ *         that reply in ftp_session_last_reply(); FTP_E_PROTO for an entry refused as
+ *         above (the message names it); FTP_E_INVALID for "" or "/"; the errors of
+ *         ftp_list().
+ * @since 1.1
+ */
+ftp_result ftp_remove_tree(ftp_session *h, const char *path);
+
+/**
  * Downloads a file to a local path, in binary mode, with 64 KiB blocks.
  *
  * FTP_FILE_RESUME continues from the local file's size (REST), or from "PATH.part"'s
@@ -1887,7 +2051,10 @@ ftp_result ftp_parse_list_line(const char *line, ftp_entry_list **list_out);
  * @param remote the server's file (bytes as given; no CR/LF/NUL).
  * @param local_path where to write (bytes, as open(2) takes them); created if missing.
  * @param flags FTP_FILE_* values or'ed together, or 0.
- * @param bytes_out receives the bytes transferred (not those a resume kept); may be NULL.
+ * @param bytes_out receives the bytes transferred (not those a resume kept); may be
+ *        NULL. Since 1.1 it is written on failure too (unlike other outputs): the
+ *        bytes that arrived and were written before the download failed or was
+ *        cancelled (0 if it failed before the transfer began).
  * @return FTP_OK; FTP_E_IO for local file errors (the message names the file); the
  *         errors of ftp_retr_binary(), ftp_size() and ftp_mdtm(); FTP_E_PROTO if the
  *         sizes differ after the download, or SIZE is missing for
@@ -1909,7 +2076,16 @@ ftp_result ftp_retr_file(ftp_session *h,
  * the local one is replaced, one of the same size left alone. FTP_FILE_VERIFY_SIZE
  * compares the server's SIZE afterwards. FTP_FILE_PRESERVE_MTIME sends the local
  * modification time with MFMT where the server lists MFMT (and does nothing where it
- * does not). FTP_FILE_ATOMIC has no effect on uploads. FTP_FILE_APPEND sends the whole
+ * does not). FTP_FILE_ATOMIC (since 1.1; 1.0 ignored it on uploads) uploads to
+ * "REMOTE.part" in the same directory, checks its size with SIZE (as
+ * FTP_FILE_VERIFY_SIZE: a server without SIZE fails the call with FTP_E_PROTO), then
+ * renames it onto REMOTE (RNFR/RNTO); a server that refuses to rename onto an existing
+ * file gets DELE REMOTE and the rename again. So REMOTE is never a partial file. A
+ * failure or cancellation deletes "REMOTE.part" (where the session can still send
+ * DELE), except with FTP_FILE_RESUME when not cancelled: the next call then continues
+ * it. If REMOTE was deleted to make room and the second rename fails, the call fails
+ * with FTP_E_PROTO and the whole upload stays in "REMOTE.part". With FTP_FILE_APPEND
+ * it is FTP_E_INVALID. FTP_FILE_APPEND sends the whole
  * file with APPE instead of STOR, so the server adds it to the end of `remote` (creating
  * it where missing); with FTP_FILE_VERIFY_SIZE the server must then hold the size it
  * had before (SIZE; 0 where it answered 550) plus the local file's, and a server that
@@ -1925,8 +2101,10 @@ ftp_result ftp_retr_file(ftp_session *h,
  * @return FTP_OK; FTP_E_IO for local file errors (a directory is refused before any
  *         command); the errors of ftp_stor_binary(),
  *         ftp_size() and ftp_mfmt(); FTP_E_PROTO if the sizes differ afterwards;
- *         FTP_E_INVALID for unknown flags and for FTP_FILE_APPEND with FTP_FILE_RESUME
- *         (a resume picks its own command).
+ *         FTP_E_INVALID for unknown flags, for FTP_FILE_APPEND with FTP_FILE_RESUME
+ *         (a resume picks its own command) or with FTP_FILE_ATOMIC, and for an atomic
+ *         upload to a path naming no file ("", "dir/"); with FTP_FILE_ATOMIC, the
+ *         errors of ftp_rename() and ftp_delete() for the final rename.
  */
 ftp_result ftp_stor_file(ftp_session *h,
                          const char *local_path,
@@ -1948,7 +2126,9 @@ ftp_result ftp_stor_file(ftp_session *h,
  * @param remote the server's file (bytes as given; no CR/LF/NUL).
  * @param fd an open descriptor, writable; it stays open and the caller's.
  * @param rest_offset restart offset (>= 0), or FTP_NO_REST.
- * @param bytes_out receives the bytes transferred; may be NULL.
+ * @param bytes_out receives the bytes transferred; may be NULL. Since 1.1 it is
+ *        written on failure too: the bytes written to fd before the download failed or
+ *        was cancelled (0 if it failed before the transfer began).
  * @return FTP_OK; FTP_E_IO for write errors, or an fd not open for writing;
  *         FTP_E_INVALID for a negative fd; FTP_E_PROTO for a download short of its
  *         announced size; FTP_E_REPLY for a REST not answered 350; the errors of
@@ -2986,7 +3166,7 @@ ftp_result ftp_batch_add_download_fd(ftp_batch *b, const char *remote, int fd, s
  * does with `flags` (FTP_FILE_RESUME, FTP_FILE_PRESERVE_MTIME, FTP_FILE_VERIFY_SIZE,
  * FTP_FILE_APPEND), and FTP_FILE_ATOMIC, which for a batch means: upload to
  * "REMOTE.part" and rename it to REMOTE once complete (RNFR/RNTO), so a failed upload
- * never replaces REMOTE. A retry after a dropped connection resumes what the server
+ * never replaces REMOTE; its size is checked first, as ftp_stor_file() does. A retry after a dropped connection resumes what the server
  * holds (REST+STOR, or APPE).
  *
  * @param b the batch.

@@ -432,18 +432,11 @@ fn download_again(ftp: &mut PooledFtp, remote: &[u8], file: &mut File, start: Op
     }
 }
 
-/// An upload; with `atomic`, through "NAME.part" and a rename, so a failure never
-/// leaves NAME replaced. A retry resumes (REST STOR or APPE) what the server holds.
+/// An upload; with `atomic`, through "NAME.part" and a rename (`Ftp::stor_file`'s
+/// atomic upload), so a failure never leaves NAME replaced. A retry resumes (REST
+/// STOR or APPE) what the server holds.
 fn upload(ftp: &mut PooledFtp, local: &Path, remote: &[u8], options: FileOptions, again: bool) -> Result<u64> {
     let mut opts = options;
     opts.resume |= again && !opts.append;
-    if !opts.atomic {
-        return ftp.stor_file(local, remote, opts);
-    }
-    let mut part = remote.to_vec();
-    part.extend_from_slice(b".part");
-    opts.atomic = false;
-    let moved = ftp.stor_file(local, &part, opts)?;
-    ftp.rename(&part, remote)?;
-    Ok(moved)
+    ftp.stor_file(local, remote, opts)
 }

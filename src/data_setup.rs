@@ -30,8 +30,9 @@ impl Ftp {
     /// `FIRST_EPSV_WAIT` (shortened to the reply timeout). That wait is safe: EPSV was the
     /// last command sent, the connection stays in step, and a 229 coming late cannot
     /// answer PASV (or any later pipelined command), so it is dropped where it comes
-    /// (`Control::get_answer`); a late refusal of EPSV is taken as PASV's refusal, which
-    /// fails this transfer only. EPSV is not sent again on that connection.
+    /// (`Control::get_answer`). A refusal PASV then gets may be EPSV's, late: a NOOP
+    /// tells (PASV's own 227 comes before NOOP's 200 if so). EPSV is not sent again on
+    /// that connection.
     /// `ty`: the representation type the transfer needs, sent with the first command.
     pub(crate) fn makepasv(&mut self, mut ty: Option<&'static str>) -> Result<SocketAddr> {
         let peer = self.ctrl.peer()?;
@@ -49,6 +50,8 @@ impl Ftp {
             PassiveMode::EpsvOnly => true,
             PassiveMode::EpsvThenPasv => !ipv4 || !self.conn.epsv_refused,
         };
+        // EPSV went unanswered: its reply may still come, before PASV's.
+        let mut epsv_late = false;
         if use_epsv {
             // Only the connection's first EPSV gets the short wait: one that worked once
             // is answered, and one already dropped is not sent again.
@@ -69,17 +72,45 @@ impl Ftp {
                 // is still due, and dropped when it comes (it cannot answer PASV).
                 Err(e) if fallback && patience.is_some() && matches!(e, Error::Timeout(_)) && self.ctrl.is_usable() => {
                     self.ctrl.log.emit(1, crate::control::LogKind::Resp, &format!("{e}: trying PASV"));
-                    self.conn.epsv_refused = true
+                    self.conn.epsv_refused = true;
+                    epsv_late = true;
                 }
                 Err(e) => return Err(e),
             }
         }
-        let r = self.typed_command(ty, b"PASV")??;
+        let r = match self.typed_command(ty, b"PASV")? {
+            Ok(r) => r,
+            Err(e) if epsv_late && is_reply_error(&e) && e.reply().is_some_and(|r| r.code != 421) => {
+                match self.pasv_after_a_late_refusal()? {
+                    Some(r) => r,
+                    None => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        };
         if r.code != 227 {
             return Err(Error::Reply(r));
         }
         let (host, port) = parse::parse_227(r.first_line())?;
         Ok(if self.opts.trust_pasv_host { SocketAddr::new(IpAddr::V4(host), port) } else { with_port(peer, port) })
+    }
+
+    /// After a refusal that may have been EPSV's late answer rather than PASV's: NOOP,
+    /// and the replies up to its 200. PASV's 227 among them is PASV's answer (the
+    /// refusal was EPSV's); none means the refusal was PASV's own.
+    fn pasv_after_a_late_refusal(&mut self) -> Result<Option<Reply>> {
+        self.ctrl.send("NOOP")?;
+        let mut pasv = None;
+        for _ in 0..8 {
+            let r = self.ctrl.read_reply()?;
+            match r.code {
+                200 => return Ok(pasv),
+                227 => pasv = Some(r),
+                421 => return Err(self.ctrl.fail(Error::Temp(r))),
+                _ => {}
+            }
+        }
+        Err(self.ctrl.fail(Error::Proto("no reply to NOOP after a late EPSV refusal".into())))
     }
 
     /// Listens on the control connection's local address and tells the server with

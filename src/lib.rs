@@ -31,6 +31,7 @@ mod stream;
 mod tls;
 mod transfer;
 mod url;
+mod walk;
 mod zerocopy;
 mod pool;
 mod batch;
@@ -65,3 +66,4 @@ pub use session::{DEFAULT_PORT, FIRST_EPSV_WAIT, Ftp, Options, PassiveMode, Time
 pub use tls::{ChainVerdict, IMPLICIT_PORT, KeyPassphrase, TlsConfig, TlsMode, TlsVersion};
 pub use transfer::{CancelRead, DEFAULT_BLOCKSIZE, MAX_BLOCKSIZE, MAX_LISTED, MAX_LISTED_BYTES};
 pub use url::FtpUrl;
+pub use walk::{MAX_WALK_DEPTH, Refusal, WalkEntry};

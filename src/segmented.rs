@@ -72,6 +72,10 @@ impl Default for SegmentOptions {
     }
 }
 
+/// How long a cancelled segmented download lets the caller's own session stop between
+/// two blocks before its data connection is cut.
+const CALLER_STOP_GRACE: Duration = Duration::from_secs(1);
+
 /// The most segments one download takes.
 pub const MAX_SEGMENTS: usize = 64;
 
@@ -634,11 +638,21 @@ impl Ftp {
                 });
             }
             drop(done_tx);
+            // When a cancel came: the caller's own session is left to stop between two
+            // blocks and ABOR in step; its data connection is cut only if it is still
+            // at it after CALLER_STOP_GRACE (a stalled transfer). Cut first, a TLS data
+            // connection dies under the server's write, and vsftpd then ends the whole
+            // session instead of answering the ABOR.
+            let mut cancelled_at: Option<Instant> = None;
             while running > 0 {
                 match done_rx.recv_timeout(TICK) {
                     Ok(()) => running -= 1,
                     Err(mpsc::RecvTimeoutError::Timeout) => {}
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+                if cancelled_at.is_some_and(|t| t.elapsed() >= CALLER_STOP_GRACE) {
+                    cancelled_at = None;
+                    interrupter.interrupt_transfer();
                 }
                 if shared.cancel.load(Ordering::SeqCst) {
                     continue;
@@ -648,8 +662,8 @@ impl Ftp {
                     continue;
                 }
                 if reporter.report(shared.moved.load(Ordering::Relaxed), false).is_break() {
-                    interrupter.interrupt_transfer();
                     shared.stop(Error::Cancelled);
+                    cancelled_at = Some(Instant::now());
                     continue;
                 }
                 if saved_at.elapsed() >= STATE_INTERVAL {
@@ -711,7 +725,7 @@ impl Reporter<'_> {
         let elapsed = now - self.started;
         let secs = elapsed.as_secs_f64();
         let rate = if secs > 0.0 { bytes as f64 / secs } else { 0.0 };
-        sink(&Progress { bytes, total: Some(self.total), elapsed, rate })
+        sink(&Progress { bytes, total: Some(self.total), elapsed, rate, offset: 0 })
     }
 }
 

@@ -97,6 +97,10 @@ pub struct Options {
     /// A receiver on this machine is slowed by it: it then copies the bytes cold from
     /// our page cache instead of warm from our send copy (bench/RESULTS.md).
     pub zero_copy_upload: Option<bool>,
+    /// Seconds the server's LIST times are ahead of UTC (its time zone's offset, e.g.
+    /// 3600 for UTC+1; 0, the default: taken as UTC). Parsed LIST entries have it taken
+    /// off; MLSD and MDTM times are UTC and stay as they are. See `set_list_time_offset`.
+    pub list_time_offset: i32,
     /// The proxy control and data connections go through, from the next connect on
     /// (None, the default: direct). Passive mode only (`Ftp::set_proxy`).
     pub proxy: Option<crate::proxy::Proxy>,
@@ -150,6 +154,7 @@ impl Default for Options {
             cache_type: true,
             zero_copy_download: true,
             zero_copy_upload: None,
+            list_time_offset: 0,
             proxy: None,
         }
     }
@@ -171,6 +176,8 @@ pub struct Ftp {
     pub(crate) interrupter: Interrupter,
     /// The size the last transfer's 150 reply announced ("(N bytes)"), if any.
     pub(crate) announced: Option<u64>,
+    /// The bytes the last transfer moved on its data connection, also when it failed.
+    pub(crate) last_transfer_bytes: u64,
     /// The server and login of the last successful connect (and login): what `reopen`
     /// and a pool connect to. It outlives the connection, unlike `conn`.
     pub(crate) target: Option<Target>,
@@ -190,6 +197,9 @@ pub(crate) struct Connection {
     /// An `OPTS MLST` (from `mlsd` or `sendcmd`) chose the facts MLSD lists: the
     /// parsed listings ask for every fact again before relying on them.
     pub(crate) mlst_facts_chosen: bool,
+    /// The parsed listings have asked for the facts they read on this connection (or
+    /// found them all on already).
+    pub(crate) mlst_facts_asked: bool,
     /// A data connection handed to the caller (transfercmd) awaits its final reply.
     pub(crate) transfer: Option<OpenTransfer>,
     /// The TLS context of this connection, once TLS has started on it.
@@ -246,6 +256,7 @@ impl Default for Ftp {
             progress_interval: DEFAULT_PROGRESS_INTERVAL,
             interrupter: Interrupter::default(),
             announced: None,
+            last_transfer_bytes: 0,
             target: None,
             reconnect: Reconnect::default(),
         }
@@ -255,6 +266,13 @@ impl Default for Ftp {
 impl Ftp {
     pub fn new() -> Ftp {
         Ftp::default()
+    }
+
+    /// The bytes the last transfer (the last data connection of a call) moved, also
+    /// when it failed or was cancelled: how much of a download arrived (and was written)
+    /// or of an upload was sent. A REST offset is not counted.
+    pub fn last_transfer_bytes(&self) -> u64 {
+        self.last_transfer_bytes
     }
 
     /// Reports transfer progress to `sink` (None: no reports), at most once per

@@ -194,7 +194,7 @@ pub extern "C" fn ftp_batch_add_download_fd(
 /// does with `flags` (FTP_FILE_RESUME, FTP_FILE_PRESERVE_MTIME, FTP_FILE_VERIFY_SIZE,
 /// FTP_FILE_APPEND), and FTP_FILE_ATOMIC, which for a batch means: upload to
 /// "REMOTE.part" and rename it to REMOTE once complete (RNFR/RNTO), so a failed upload
-/// never replaces REMOTE. A retry after a dropped connection resumes what the server
+/// never replaces REMOTE; its size is checked first, as ftp_stor_file() does. A retry after a dropped connection resumes what the server
 /// holds (REST+STOR, or APPE).
 ///
 /// @param b the batch.

@@ -78,7 +78,7 @@ echo $! > "$work/pureftps.pid"
 # The same server in plain FTP, with anonymous access (as the system user "ftp", whose
 # home is the anonymous tree), for the live suite.
 id ftp >/dev/null 2>&1 || useradd -r -M -s /usr/sbin/nologin ftp
-usermod -d "$anon" ftp
+set_home ftp "$anon"
 pure_plain_port=$(free_port)
 "$bin/usr/sbin/pure-ftpd" -S "127.0.0.1,$pure_plain_port" -l unix -A -j -H \
   -O "clf:$work/pureftpd.log" > "$work/pureftpd.out" 2>&1 &

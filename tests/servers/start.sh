@@ -60,13 +60,23 @@ python3 -c 'import pyftpdlib' 2>/dev/null || fail "pyftpdlib missing; pip instal
 
 # --- users -------------------------------------------------------------------------
 # vsftpd changes to a user's home directory before anything else, so both homes are set
-# to this run's directories each time.
+# to this run's directories each time. Written into /etc/passwd directly: usermod
+# refuses while a process runs as the user, and processes of another server set (in
+# its own namespace, with the same uid) count too.
+set_home() { # USER DIR
+  local tmp
+  tmp=$(mktemp)
+  awk -F: -v OFS=: -v u="$1" -v d="$2" '$1 == u { $6 = d } { print }' /etc/passwd > "$tmp"
+  cat "$tmp" > /etc/passwd
+  rm -f "$tmp"
+  [ "$(getent passwd "$1" | cut -d: -f6)" = "$2" ] || fail "cannot set the home directory of $1"
+}
 id "$user" >/dev/null 2>&1 || useradd -M -s /bin/sh "$user"
-usermod -d "$data/vsftpd-user" "$user"
+set_home "$user" "$data/vsftpd-user"
 echo "$user:$pass" | chpasswd
 # vsftpd's anonymous sessions run as this unprivileged user of our own.
 id ftptest-anon >/dev/null 2>&1 || useradd -r -M -s /usr/sbin/nologin ftptest-anon
-usermod -d "$data/anon" ftptest-anon
+set_home ftptest-anon "$data/anon"
 # Our own PAM service, so nothing the system's vsftpd package might install is touched.
 cat > /etc/pam.d/libftp-vsftpd <<'PAM'
 auth     required pam_unix.so nodelay

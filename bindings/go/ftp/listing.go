@@ -5,11 +5,19 @@ package ftp
 #include <stdlib.h>
 
 extern int goftpMLSD(void *, ftp_mlsd_entry *);
+extern int goftpEntry(void *, ftp_entry *);
+extern int goftpLine(void *, char *, size_t);
 */
 import "C"
 
 import (
+	"context"
+	"errors"
+
+	"io/fs"
+	"path"
 	"strconv"
+	"strings"
 	"time"
 	"unsafe"
 )
@@ -29,19 +37,275 @@ const (
 	TypeOther   EntryType = C.FTP_ENTRY_OTHER   // another type the server named (an MLSD "OS.x=y" type)
 )
 
-// Entry is one entry of a List: from an MLSD entry when the server supports MLSD,
+// String names the type: "file", "dir", "cdir", "pdir", "link", "special", "other" or
+// "unknown".
+func (t EntryType) String() string {
+	switch t {
+	case TypeFile:
+		return "file"
+	case TypeDir:
+		return "dir"
+	case TypeCDir:
+		return "cdir"
+	case TypePDir:
+		return "pdir"
+	case TypeLink:
+		return "link"
+	case TypeSpecial:
+		return "special"
+	case TypeOther:
+		return "other"
+	case TypeUnknown:
+		return "unknown"
+	}
+	return "EntryType(" + strconv.Itoa(int(t)) + ")"
+}
+
+// Entry is one entry of a listing: from an MLSD entry when the server supports MLSD,
 // otherwise from a LIST line (Unix "ls -l" or DOS/IIS format). LIST times are the
 // server's local time read as UTC, to the minute at best.
 type Entry struct {
 	Name    string
 	Type    EntryType
-	Size    int64     // -1 when the listing gave none
-	ModTime time.Time // in UTC; zero when the listing gave none
-	Target  string    // a link's target (LIST "name -> target", MLSD "OS.unix=slink:target")
-	Raw     string    // as received: the MLSD facts ("type=file;size=5;") or the LIST line
+	Size    int64       // -1 when the listing gave none
+	ModTime time.Time   // in UTC; zero when the listing gave none
+	Mode    fs.FileMode // permission bits (and the type bits of Type); 0 when the listing gave none
+	HasMode bool        // whether the listing gave the permission bits
+	Perm    string      // the MLSD "perm" fact ("adfrw"), "" if none
+	Unique  string      // the MLSD "unique" fact, "" if none
+	Owner   string      // owner name or number, "" if none
+	Group   string      // group name or number, "" if none
+	Target  string      // a link's target (LIST "name -> target", MLSD "OS.unix=slink:target")
+	Raw     string      // as received: the MLSD facts ("type=file;size=5;") or the LIST line
 }
 
-// MLSDEntry is one MLSD entry: its name and its facts, names in lower case
+// IsDir reports whether the entry is a directory (TypeDir, TypeCDir or TypePDir).
+func (e *Entry) IsDir() bool { return e.Type == TypeDir || e.Type == TypeCDir || e.Type == TypePDir }
+
+func (t EntryType) modeBits() fs.FileMode {
+	switch t {
+	case TypeDir, TypeCDir, TypePDir:
+		return fs.ModeDir
+	case TypeLink:
+		return fs.ModeSymlink
+	case TypeSpecial:
+		return fs.ModeIrregular
+	}
+	return 0
+}
+
+func entryFrom(e *C.ftp_entry) *Entry {
+	var l C.size_t
+	entry := &Entry{Size: -1}
+	entry.Name = C.GoStringN(C.ftp_entry_name(e, &l), C.int(l))
+	entry.Type = EntryType(C.ftp_entry_kind(e))
+	var size C.uint64_t
+	if C.ftp_entry_size(e, &size) {
+		entry.Size = int64(size)
+	}
+	var secs C.int64_t
+	var nanos C.uint32_t
+	if C.ftp_entry_mtime(e, &secs, &nanos) {
+		entry.ModTime = time.Unix(int64(secs), int64(nanos)).UTC()
+	}
+	if m := C.ftp_entry_mode(e); m >= 0 {
+		entry.HasMode = true
+		entry.Mode = fs.FileMode(m)&fs.ModePerm | entry.Type.modeBits()
+		if m&04000 != 0 {
+			entry.Mode |= fs.ModeSetuid
+		}
+		if m&02000 != 0 {
+			entry.Mode |= fs.ModeSetgid
+		}
+		if m&01000 != 0 {
+			entry.Mode |= fs.ModeSticky
+		}
+	}
+	entry.Perm = goStringOrEmpty(C.ftp_entry_perm(e))
+	entry.Unique = goStringOrEmpty(C.ftp_entry_unique(e))
+	entry.Owner = goStringOrEmpty(C.ftp_entry_owner(e))
+	entry.Group = goStringOrEmpty(C.ftp_entry_group(e))
+	if t := C.ftp_entry_link_target(e, &l); t != nil {
+		entry.Target = C.GoStringN(t, C.int(l))
+	}
+	if r := C.ftp_entry_raw(e, &l); r != nil {
+		entry.Raw = C.GoStringN(r, C.int(l))
+	}
+	return entry
+}
+
+func entriesOf(list *C.ftp_entry_list) []*Entry {
+	n := int(C.ftp_entry_list_len(list))
+	out := make([]*Entry, 0, n)
+	for i := 0; i < n; i++ {
+		out = append(out, entryFrom(C.ftp_entry_list_get(list, C.size_t(i))))
+	}
+	return out
+}
+
+// optPath is NULL for "", else a C copy.
+func optPath(op, p string) (*C.char, error) {
+	if p == "" {
+		return nil, nil
+	}
+	if err := hasNUL(op, p); err != nil {
+		return nil, err
+	}
+	return cstr(p), nil
+}
+
+// List lists a directory ("" for the working one) as entries: with MLSD when the
+// server lists MLST in its FEAT reply, otherwise (or when the server refuses MLSD with
+// 500/502) with LIST, whose lines are parsed as Unix "ls -l" or DOS/IIS lines. The
+// listed directory itself and its parent (TypeCDir, TypePDir) are included when the
+// server lists them.
+func (c *Conn) List(ctx context.Context, dir string) ([]*Entry, error) {
+	p, err := optPath("List", dir)
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(unsafe.Pointer(p))
+	var list *C.ftp_entry_list
+	if err := c.run(ctx, "List", func() C.ftp_result { return C.ftp_list_all(c.h, p, &list) }); err != nil {
+		return nil, err
+	}
+	defer C.ftp_entry_list_free(list)
+	return entriesOf(list), nil
+}
+
+type entrySink struct {
+	failure
+	fn func(*Entry) error
+}
+
+//export goftpEntry
+func goftpEntry(ud unsafe.Pointer, e *C.ftp_entry) C.int {
+	s := unbox(ud).(*entrySink)
+	if !s.guard("the entry function", func() error { return s.fn(entryFrom(e)) }) {
+		return 1
+	}
+	return 0
+}
+
+// ListFunc lists a directory as List does, handing each entry to fn as it arrives
+// (for listings too big to hold); an error from fn stops the listing and is returned.
+func (c *Conn) ListFunc(ctx context.Context, dir string, fn func(*Entry) error) error {
+	p, err := optPath("ListFunc", dir)
+	if err != nil {
+		return err
+	}
+	defer C.free(unsafe.Pointer(p))
+	sink := &entrySink{fn: fn}
+	box := newBox(sink)
+	defer freeBox(box)
+	err = c.run(ctx, "ListFunc", func() C.ftp_result {
+		return C.ftp_list(c.h, p, (C.ftp_entry_cb)(unsafe.Pointer(C.goftpEntry)), box)
+	})
+	return sink.result(err)
+}
+
+// ParseListLine parses one LIST line (Unix "ls -l" or DOS/IIS format) as List would;
+// ok is false for a "total N" line, which names no entry.
+func ParseListLine(line string) (e *Entry, ok bool, err error) {
+	if err := hasNUL("ParseListLine", line); err != nil {
+		return nil, false, err
+	}
+	s := cstr(line)
+	defer C.free(unsafe.Pointer(s))
+	var list *C.ftp_entry_list
+	if rc := C.ftp_parse_list_line(s, &list); rc != C.FTP_OK {
+		return nil, false, &Error{Op: "ParseListLine", Code: Code(rc)}
+	}
+	defer C.ftp_entry_list_free(list)
+	entries := entriesOf(list)
+	if len(entries) == 0 {
+		return nil, false, nil
+	}
+	return entries[0], true, nil
+}
+
+// SkipAll, returned by a WalkFunc, ends Walk without an error (Go 1.19's io/fs has
+// no SkipAll yet).
+var SkipAll = errors.New("skip everything and stop the walk")
+
+// WalkFunc is called by Walk for each entry: p is its path (root joined with the
+// names below it), e its entry (nil, with err set, when listing the directory p
+// failed). Returning fs.SkipDir for a directory skips it; SkipAll ends the walk;
+// another error ends the walk with that error.
+type WalkFunc func(p string, e *Entry, err error) error
+
+// Walk walks the tree below root, listing each directory with List, in the order the
+// server lists the entries (TypeCDir and TypePDir entries left out). Links are not
+// followed.
+func (c *Conn) Walk(ctx context.Context, root string, fn WalkFunc) error {
+	err := c.walk(ctx, root, fn)
+	if err == fs.SkipDir || err == SkipAll {
+		return nil
+	}
+	return err
+}
+
+func (c *Conn) walk(ctx context.Context, dir string, fn WalkFunc) error {
+	entries, err := c.List(ctx, dir)
+	if err != nil {
+		if ferr := fn(dir, nil, err); ferr != nil {
+			return ferr
+		}
+		return nil
+	}
+	for _, e := range entries {
+		if e.Type == TypeCDir || e.Type == TypePDir || e.Name == "." || e.Name == ".." {
+			continue
+		}
+		p := path.Join(dir, e.Name)
+		if dir == "" {
+			p = e.Name
+		}
+		err := fn(p, e, nil)
+		if e.Type == TypeDir {
+			if err == fs.SkipDir {
+				continue
+			}
+			if err == nil {
+				err = c.walk(ctx, p, fn)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NameList lists a directory's names (NLST; "" for the working one).
+func (c *Conn) NameList(ctx context.Context, dir string) ([]string, error) {
+	return c.lines(ctx, "NameList", dir, func(p *C.char, box unsafe.Pointer) C.ftp_result {
+		return C.ftp_nlst(c.h, p, (C.ftp_line_cb)(unsafe.Pointer(C.goftpLine)), box)
+	})
+}
+
+// Dir returns a LIST listing's lines as the server sent them; args are LIST's
+// arguments ("" for none, "-a pub", ...).
+func (c *Conn) Dir(ctx context.Context, args string) ([]string, error) {
+	return c.lines(ctx, "Dir", args, func(p *C.char, box unsafe.Pointer) C.ftp_result {
+		return C.ftp_dir(c.h, p, (C.ftp_line_cb)(unsafe.Pointer(C.goftpLine)), box)
+	})
+}
+
+func (c *Conn) lines(ctx context.Context, op, arg string, f func(*C.char, unsafe.Pointer) C.ftp_result) ([]string, error) {
+	p, err := optPath(op, arg)
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(unsafe.Pointer(p))
+	sink := &lineSink{}
+	box := newBox(sink)
+	defer freeBox(box)
+	err = c.run(ctx, op, func() C.ftp_result { return f(p, box) })
+	return sink.lines, sink.result(err)
+}
+
+// MLSDEntry is one MLSD (or MLST) entry: its name and its facts, names in lower case
 // ("type", "size", "modify", "perm", "unix.mode", ...).
 type MLSDEntry struct {
 	Name  string
@@ -60,52 +324,101 @@ func (e MLSDEntry) Size() int64 {
 	return n
 }
 
-// List lists a directory ("" for the working one) as entries: with MLSD when the
-// server lists MLST in its FEAT reply, otherwise (or when the server refuses MLSD with
-// 500/502) with LIST, whose lines are parsed as Unix "ls -l" or DOS/IIS lines. MLSD
-// gives every entry's facts as the server sent them; see MLSD.
-func (c *Conn) List(path string) ([]Entry, error) {
-	var list *C.ftp_entry_list
-	err := c.withStrings("List", []string{path}, func(s []*C.char) C.ftp_result { return C.ftp_list_get(c.h, s[0], &list) })
+// ModTime is the entry's "modify" fact, or the zero time.
+func (e MLSDEntry) ModTime() time.Time {
+	m := e.Facts["modify"]
+	layout := "20060102150405"
+	if len(m) > len(layout) && m[len(layout)] == '.' {
+		layout += "." + strings.Repeat("0", len(m)-len(layout)-1)
+	}
+	t, err := time.Parse(layout, m)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// mlsdSink collects MLSD entries.
+type mlsdSink struct{ entries []MLSDEntry }
+
+//export goftpMLSD
+func goftpMLSD(ud unsafe.Pointer, e *C.ftp_mlsd_entry) C.int {
+	s := unbox(ud).(*mlsdSink)
+	var n C.size_t
+	name := C.ftp_mlsd_entry_name(e, &n)
+	entry := MLSDEntry{Name: C.GoStringN(name, C.int(n)), Facts: map[string]string{}}
+	for i := C.size_t(0); i < C.ftp_mlsd_entry_fact_count(e); i++ {
+		var k, v *C.char
+		if C.ftp_mlsd_entry_fact_at(e, i, &k, &v) == C.FTP_OK {
+			entry.Facts[C.GoString(k)] = C.GoString(v)
+		}
+	}
+	// The lookup by name agrees with the facts read in order: "type" is there.
+	if t := C.ftp_mlsd_entry_fact(e, typeFact); t != nil {
+		entry.Facts["type"] = C.GoString(t)
+	}
+	s.entries = append(s.entries, entry)
+	return 0
+}
+
+var typeFact = C.CString("type") // never freed: one small string for the process
+
+// MLSD lists a directory with MLSD ("" for the working one). With facts given, they
+// are asked for first ("OPTS MLST type;size;"), a choice that stays on the server.
+func (c *Conn) MLSD(ctx context.Context, dir string, facts ...string) ([]MLSDEntry, error) {
+	p, err := optPath("MLSD", dir)
 	if err != nil {
 		return nil, err
 	}
-	defer C.ftp_entry_list_free(list)
-	n := int(C.ftp_entry_list_len(list))
-	out := make([]Entry, 0, n)
-	for i := 0; i < n; i++ {
-		e := C.ftp_entry_list_get(list, C.size_t(i))
-		var l C.size_t
-		entry := Entry{Size: -1}
-		entry.Name = C.GoStringN(C.ftp_entry_name(e, &l), C.int(l))
-		entry.Type = EntryType(C.ftp_entry_kind(e))
-		var size C.uint64_t
-		if C.ftp_entry_size(e, &size) {
-			entry.Size = int64(size)
+	defer C.free(unsafe.Pointer(p))
+	var cfacts **C.char
+	if len(facts) > 0 {
+		if err := hasNUL("MLSD", facts...); err != nil {
+			return nil, err
 		}
-		var secs C.int64_t
-		var nanos C.uint32_t
-		if C.ftp_entry_mtime(e, &secs, &nanos) {
-			entry.ModTime = time.Unix(int64(secs), int64(nanos)).UTC()
+		arr := (*[1 << 20]*C.char)(C.malloc(C.size_t(len(facts)+1) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))[: len(facts)+1 : len(facts)+1]
+		for i, f := range facts {
+			arr[i] = cstr(f)
 		}
-		if t := C.ftp_entry_link_target(e, &l); t != nil {
-			entry.Target = C.GoStringN(t, C.int(l))
-		}
-		if r := C.ftp_entry_raw(e, &l); r != nil {
-			entry.Raw = C.GoStringN(r, C.int(l))
-		}
-		out = append(out, entry)
+		arr[len(facts)] = nil
+		defer func() {
+			for _, s := range arr {
+				C.free(unsafe.Pointer(s))
+			}
+			C.free(unsafe.Pointer(&arr[0]))
+		}()
+		cfacts = &arr[0]
 	}
-	return out, nil
-}
-
-// MLSD lists a directory with MLSD ("" for the working one).
-func (c *Conn) MLSD(path string) ([]MLSDEntry, error) {
 	sink := &mlsdSink{}
 	box := newBox(sink)
 	defer freeBox(box)
-	err := c.withStrings("MLSD", []string{path}, func(s []*C.char) C.ftp_result {
-		return C.ftp_mlsd(c.h, s[0], nil, (C.ftp_mlsd_cb)(unsafe.Pointer(C.goftpMLSD)), box)
+	err = c.run(ctx, "MLSD", func() C.ftp_result {
+		return C.ftp_mlsd(c.h, p, cfacts, (C.ftp_mlsd_cb)(unsafe.Pointer(C.goftpMLSD)), box)
 	})
 	return sink.entries, err
+}
+
+// MLST returns the facts of one path (MLST, over the control connection).
+func (c *Conn) MLST(ctx context.Context, p string) (MLSDEntry, error) {
+	_, text, err := c.SendCmd(ctx, "MLST "+p)
+	if err != nil {
+		return MLSDEntry{}, err
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if !strings.HasPrefix(line, " ") {
+			continue
+		}
+		facts, name, ok := strings.Cut(line[1:], " ")
+		if !ok {
+			continue
+		}
+		e := MLSDEntry{Name: name, Facts: map[string]string{}}
+		for _, f := range strings.Split(facts, ";") {
+			if k, v, ok := strings.Cut(f, "="); ok {
+				e.Facts[strings.ToLower(k)] = v
+			}
+		}
+		return e, nil
+	}
+	return MLSDEntry{}, &Error{Op: "MLST", Code: ErrProto, Message: "the MLST reply holds no entry line: " + text}
 }
