@@ -920,3 +920,44 @@ fn sessions_a_pool_lends_come_back_when_they_break() {
     let st = pool.stats();
     assert_eq!((st.in_use, st.idle, st.discarded), (0, 1, 1), "{st:?}");
 }
+
+#[test]
+#[ignore = "live: ctest rust_live runs it against the shared servers"]
+fn live_a_parallel_mirror_takes_its_sessions_from_a_pool_and_gives_them_back() {
+    let Some(env) = live_env() else { return };
+    for live in LIVE.iter().filter(|l| ["vsftpd", "proftpd-tls"].contains(&l.name)) {
+        let port: u16 = env[live.port_key].parse().unwrap();
+        let (remote_dir, name) = scratch(&env[live.root_key], &format!("mirror-{}", live.name));
+        let local = common::temp_dir(&format!("pool-mirror-{}", live.name));
+        let mut expected = Vec::new();
+        for d in 0..3 {
+            std::fs::create_dir_all(local.join(format!("d{d}"))).unwrap();
+            for f in 0..8 {
+                let rel = format!("d{d}/f{f}");
+                let data = content(d * 10 + f, 20_000 + f * 1000);
+                std::fs::write(local.join(&rel), &data).unwrap();
+                expected.push((rel, data));
+            }
+        }
+        let pool =
+            Pool::new(live_params(&env, port, live.tls), PoolOptions { max_sessions: 4, ..PoolOptions::default() });
+        let mut ftp = pool.get().unwrap();
+        let opts = ftp::MirrorOptions { parallel: 4, ..ftp::MirrorOptions::default() };
+        let stats = ftp
+            .mirror_upload_with(&local, name.as_bytes(), &opts, &mut |_, _, _| ftp::Flow::Continue(()), &pool)
+            .unwrap();
+        assert_eq!(stats.files_transferred, expected.len() as u64, "{}: {stats:?}", live.name);
+        assert!(stats.failures.is_empty(), "{}: {:?}", live.name, stats.failures);
+        for (rel, data) in &expected {
+            assert_eq!(&std::fs::read(remote_dir.0.join(rel)).unwrap(), data, "{}: {rel}", live.name);
+        }
+        let st = pool.stats();
+        assert!(st.opened >= 2, "{}: the pool lent sessions: {st:?}", live.name);
+        assert_eq!(st.in_use, 1, "{}: only the caller's session is out: {st:?}", live.name);
+        assert_eq!(st.open, st.idle + 1, "{}: {st:?}", live.name);
+        drop(ftp);
+        assert_eq!(pool.stats().in_use, 0);
+        pool.close_idle();
+        let _ = std::fs::remove_dir_all(&local);
+    }
+}
