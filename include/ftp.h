@@ -2760,8 +2760,9 @@ const char *ftp_mirror_failure(const ftp_session *h,
  *        ftp_pool_free().
  * @return FTP_OK; FTP_E_STATE if the template never connected; FTP_E_INVALID if
  *         max_sessions is 0; FTP_E_BUSY if another thread is in a call on the
- *         template; FTP_E_NULL if template_session or out is NULL. The message is
- *         ftp_pool_last_error()'s.
+ *         template; FTP_E_PANIC on an internal error (this call only: later ones
+ *         work as before); FTP_E_NULL if template_session or out is NULL. The
+ *         message is ftp_pool_last_error()'s.
  * @since 1.1
  */
 ftp_result ftp_pool_new(const ftp_session *template_session, uint32_t max_sessions, ftp_pool **out);

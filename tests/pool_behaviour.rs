@@ -961,3 +961,21 @@ fn live_a_parallel_mirror_takes_its_sessions_from_a_pool_and_gives_them_back() {
         let _ = std::fs::remove_dir_all(&local);
     }
 }
+
+#[test]
+fn a_segmented_download_from_a_session_with_a_source_port_still_opens_its_extra_sessions() {
+    let server = PoolServer::start(10);
+    let dir = common::temp_dir("pool-seg-port");
+    let data = content(12, 1_000_000);
+    server.put("big", data.clone());
+    let mut ftp = ftp::Ftp::new();
+    ftp.set_source_port(free_port());
+    ftp.connect("127.0.0.1", server.port, Some(Duration::from_secs(10)), None).unwrap();
+    ftp.login(Some("u"), Some("p"), None).unwrap();
+    let seg = ftp::SegmentOptions { segments: 4, min_segment: 64 * 1024, ..ftp::SegmentOptions::default() };
+    let n = ftp.retr_file_segmented("big", &dir.join("big"), FileOptions::default(), seg).unwrap();
+    assert_eq!(n, data.len() as u64);
+    assert_eq!(std::fs::read(dir.join("big")).unwrap(), data);
+    assert!(server.shared.logins.load(Ordering::SeqCst) >= 2, "no extra session could connect");
+    assert!(server.shared.peak.load(Ordering::SeqCst) >= 2);
+}

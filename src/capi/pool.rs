@@ -83,8 +83,9 @@ pub const FTP_POOL_WAITS: u32 = 9;
 ///        ftp_pool_free().
 /// @return FTP_OK; FTP_E_STATE if the template never connected; FTP_E_INVALID if
 ///         max_sessions is 0; FTP_E_BUSY if another thread is in a call on the
-///         template; FTP_E_NULL if template_session or out is NULL. The message is
-///         ftp_pool_last_error()'s.
+///         template; FTP_E_PANIC on an internal error (this call only: later ones
+///         work as before); FTP_E_NULL if template_session or out is NULL. The
+///         message is ftp_pool_last_error()'s.
 /// @since 1.1
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_pool_new(
