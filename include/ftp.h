@@ -2172,8 +2172,10 @@ ftp_result ftp_stor_fd(ftp_session *h,
  * SIZE (and MDTM for FTP_FILE_PRESERVE_MTIME) first, on h. The file is then split
  * into up to `segments` segments of at least 1 MiB each; h fetches one, and the
  * others go to new sessions opened with h's connection parameters (host, port, login,
- * TLS mode and settings, timeouts, passive or active mode, source address,
- * keep-alive and tuning: as ftp_connect() and ftp_login() last succeeded on h), which
+ * TLS mode and settings, timeouts, passive or active mode, source address (without
+ * its port: only one connection at a time can come from one local port to one
+ * server), keep-alive and tuning: as ftp_connect() and ftp_login() last succeeded on
+ * h), which
  * start in h's directory when `remote` is relative. Each segment is REST to its start,
  * RETR, its bytes written at their offset into "PATH.part", then ABOR once its end has
  * come (the session stays usable; one whose ABOR got an odd reply is not used again);
@@ -2201,7 +2203,9 @@ ftp_result ftp_stor_fd(ftp_session *h,
  * while this call runs (h's segment runs there), possibly at the same time as the
  * progress callback on the calling thread: userdata the two share needs a lock, and
  * a call into h from the log callback gets FTP_E_BUSY. The extra sessions have no
- * callbacks, and quit at the end.
+ * progress or log callback, and quit at the end; but they copy h's TLS
+ * configuration, so its certificate verify callback (ftp_tls_config_set_verify_cb())
+ * runs in their handshakes, on their threads, possibly several at once.
  *
  * @param h the session, connected and logged in.
  * @param remote the server's file (bytes as given; no CR/LF/NUL).
@@ -2639,7 +2643,11 @@ ftp_result ftp_tls_config_set_pinned_pubkey(ftp_tls_config *cfg, const char *pin
  *
  * The callback runs inside the TLS handshake, inside the libftp call that opened the
  * connection (ftp_connect(), ftp_auth(), a transfer...), on the thread making that
- * call. It must not call libftp functions on that session (they fail with
+ * call. Sessions opened from another session's settings copy its configuration, and
+ * with it this callback: a pool's sessions (ftp_pool_new()), the extra sessions of a
+ * segmented download (ftp_retr_file_segmented()) and of a parallel mirror
+ * (ftp_set_mirror_parallel()). It is then called on the threads those sessions run
+ * on, several at once. It must not call libftp functions on that session (they fail with
  * FTP_E_RECURSIVE) nor on this configuration, and must not unwind (longjmp, C++
  * exception) through libftp. A Rust panic never crosses the handshake: the Rust
  * core catches one from its closure and rejects the chain.
@@ -2894,7 +2902,9 @@ ftp_result ftp_mirror_upload(ftp_session *h,
  * How many sessions ftp_mirror() and ftp_mirror_upload() on this session transfer
  * with at once. With 1 (the default) the session does everything itself; with N, it
  * opens up to N - 1 more sessions to the same server, with the same login and
- * settings (TLS configuration, timeouts, passive mode, source address), as files
+ * settings (TLS configuration, with any verify callback in it, which is then called
+ * from their threads; timeouts, passive mode, source address without its port: one
+ * local port takes one connection to a server at a time), as files
  * need them, and closes them when the mirror returns. They list subdirectories ahead
  * of the walk and download or upload while this session walks the tree, then this
  * one transfers with them. Each opens its own TLS session (data connections resume
@@ -2957,6 +2967,11 @@ const char *ftp_mirror_failure(const ftp_session *h,
  * (user, password, account), TLS mode and configuration, timeouts, passive or active
  * mode, source address, keep-alive and tuning switches, as they are now. The template
  * is only read: it stays the caller's, and the pool does not use its connection.
+ * Neither its progress nor its log callback is copied; its TLS configuration is,
+ * with any certificate verify callback in it, which is then called from the threads
+ * that open the pool's sessions. Its source port is not copied (only one connection
+ * at a time can come from one local port to one server): the pool's sessions bind
+ * the source address alone, with a port of the system's choice.
  * Nothing is connected until a session is needed. The pool checks an idle session
  * with NOOP before handing it out when it has been idle for more than 15 seconds
  * (ftp_pool_set_idle_check()), replaces sessions the server dropped, and lowers its
@@ -2970,8 +2985,9 @@ const char *ftp_mirror_failure(const ftp_session *h,
  *        ftp_pool_free().
  * @return FTP_OK; FTP_E_STATE if the template never connected; FTP_E_INVALID if
  *         max_sessions is 0; FTP_E_BUSY if another thread is in a call on the
- *         template; FTP_E_NULL if template_session or out is NULL. The message is
- *         ftp_pool_last_error()'s.
+ *         template; FTP_E_PANIC on an internal error (this call only: later ones
+ *         work as before); FTP_E_NULL if template_session or out is NULL. The
+ *         message is ftp_pool_last_error()'s.
  * @since 1.1
  */
 ftp_result ftp_pool_new(const ftp_session *template_session, uint32_t max_sessions, ftp_pool **out);
@@ -2980,10 +2996,13 @@ ftp_result ftp_pool_new(const ftp_session *template_session, uint32_t max_sessio
  * Frees a pool handle. Never under a call still running on it in another thread:
  * the pool is freed when the last such call returns (a thread waiting in
  * ftp_pool_get() keeps it until a session comes free or its checkout timeout ends;
- * call ftp_pool_interrupt() first to wake it at once). Its idle sessions are then
- * closed (without QUIT) unless a batch made over the pool still holds it (they close
- * with the batch). Sessions checked out with ftp_pool_get() stay valid: ftp_pool_put()
- * or ftp_free() them as usual. Batches made over it stay usable.
+ * call ftp_pool_interrupt() first to wake it at once). Meanwhile every new call on it
+ * fails with FTP_E_STATE ("being freed"). Its idle sessions are then closed (without
+ * QUIT: ftp_pool_close_idle() first for a clean goodbye) unless a batch made over the
+ * pool still holds it (they close with the batch). Sessions checked out with
+ * ftp_pool_get() stay valid sessions: once this returns the pool handle must not be
+ * used again (ftp_pool_put() on it included): free them with ftp_free(), which
+ * closes them. Batches made over it stay usable.
  *
  * @param pool the pool, or NULL; invalid afterwards.
  * @since 1.1
@@ -2997,7 +3016,7 @@ void ftp_pool_free(ftp_pool *pool);
  *
  * @param pool the pool.
  * @param ms the idle time in milliseconds; 0 checks every session before reuse.
- * @return FTP_OK; FTP_E_NULL if pool is NULL.
+ * @return FTP_OK; FTP_E_STATE if the pool is being freed; FTP_E_NULL if pool is NULL.
  * @since 1.1
  */
 ftp_result ftp_pool_set_idle_check(ftp_pool *pool, uint32_t ms);
@@ -3008,7 +3027,7 @@ ftp_result ftp_pool_set_idle_check(ftp_pool *pool, uint32_t ms);
  *
  * @param pool the pool.
  * @param ms the longest wait in milliseconds; a negative value waits without limit.
- * @return FTP_OK; FTP_E_NULL if pool is NULL.
+ * @return FTP_OK; FTP_E_STATE if the pool is being freed; FTP_E_NULL if pool is NULL.
  * @since 1.1
  */
 ftp_result ftp_pool_set_checkout_timeout(ftp_pool *pool, int64_t ms);
@@ -3020,7 +3039,8 @@ ftp_result ftp_pool_set_checkout_timeout(ftp_pool *pool, int64_t ms);
  *
  * @param pool the pool.
  * @param max_sessions 1 or more.
- * @return FTP_OK; FTP_E_INVALID if max_sessions is 0; FTP_E_NULL if pool is NULL.
+ * @return FTP_OK; FTP_E_INVALID if max_sessions is 0; FTP_E_STATE if the pool is
+ *         being freed; FTP_E_NULL if pool is NULL.
  * @since 1.1
  */
 ftp_result ftp_pool_set_max_sessions(ftp_pool *pool, uint32_t max_sessions);
@@ -3032,16 +3052,18 @@ ftp_result ftp_pool_set_max_sessions(ftp_pool *pool, uint32_t max_sessions);
  * session is an ordinary ftp_session, connected and logged in, used by one thread at
  * a time as any session is (it may move between threads). Give it back with
  * ftp_pool_put(); ftp_free() on it closes it instead and frees its place in the pool.
- * Its working directory, TYPE and other connection state are what the previous user
- * left: set what you rely on.
+ * Its options and callbacks are the pool's (a previous user's are undone when it
+ * gives the session back), but its working directory, TYPE and other connection
+ * state are what the previous user left: set what you rely on.
  *
  * @param pool the pool.
  * @param out receives the session on success (required).
  * @return FTP_OK; FTP_E_TIMEOUT if no session came free within the checkout
  *         timeout; FTP_E_INTERRUPTED if ftp_pool_interrupt() was called while
  *         waiting; the connect or login error (FTP_E_IO, FTP_E_TEMP, FTP_E_PERM,
- *         FTP_E_TLS*...) when not even one session could be opened; FTP_E_NULL if
- *         pool or out is NULL. The message is ftp_pool_last_error()'s.
+ *         FTP_E_TLS*...) when not even one session could be opened; FTP_E_STATE if
+ *         the pool is being freed; FTP_E_NULL if pool or out is NULL. The message is
+ *         ftp_pool_last_error()'s.
  * @since 1.1
  */
 ftp_result ftp_pool_get(ftp_pool *pool, ftp_session **out);
@@ -3049,18 +3071,45 @@ ftp_result ftp_pool_get(ftp_pool *pool, ftp_session **out);
 /**
  * Gives a session from ftp_pool_get() back to its pool and frees the handle: the
  * connection is kept for reuse if it is usable (connected, between commands, no
- * transfer open), else closed. Its progress callback is removed.
+ * transfer open) and still logged in as the pool's user (a raw USER, PASS, ACCT or
+ * REIN sent with ftp_sendcmd() closes it instead), else closed. Whatever its user set
+ * is undone first: its progress and log callbacks are removed (neither is ever
+ * called again, from any thread), and its options (timeouts, passive mode, TLS
+ * configuration, reconnect policy, debug level...) go back to the pool's.
+ *
+ * If another thread is freeing the pool while a call (a waiting ftp_pool_get()) is
+ * still inside it, the session is still given back, which wakes that call.
  *
  * @param pool the pool the session came from.
- * @param session the session, invalid afterwards (also on failure, but for
- *        FTP_E_BUSY, FTP_E_RECURSIVE and FTP_E_INVALID, where it stays the caller's).
- * @return FTP_OK; FTP_E_INVALID if the session did not come from this pool (it is
- *         left as it was); FTP_E_BUSY if another thread is in a call on the session;
- *         FTP_E_RECURSIVE from the session's own callback; FTP_E_NULL if pool or
- *         session is NULL.
+ * @param session the session; on FTP_OK the handle is freed and invalid afterwards.
+ *        On every failure it stays valid and the caller's, as it was (give it back
+ *        again or free it with ftp_free()).
+ * @return FTP_OK; FTP_E_INVALID if the session did not come from this pool;
+ *         FTP_E_BUSY if another thread is in a call on the session or it is being
+ *         freed; FTP_E_RECURSIVE from the session's own callback; FTP_E_PANIC if the
+ *         session is unusable after an internal error (ftp_free() it); FTP_E_NULL if
+ *         pool or session is NULL. The message is ftp_pool_last_error()'s.
  * @since 1.1
  */
 ftp_result ftp_pool_put(ftp_pool *pool, ftp_session *session);
+
+/**
+ * Closes the pool's idle sessions with QUIT, waiting for the server's answers at most
+ * `timeout_ms` in all: a session whose turn comes after that, or whose QUIT is not
+ * answered in the time left, is closed without waiting. Sessions checked out are not
+ * touched; the pool opens new ones when asked again. ftp_pool_free() closes idle
+ * sessions without QUIT: call this first for a clean goodbye.
+ *
+ * @param pool the pool.
+ * @param timeout_ms the longest wait in milliseconds for all the sessions together; 0
+ *        closes them without QUIT; a negative value waits for each as long as its
+ *        reply timeout allows.
+ * @param closed receives how many sessions were closed, or NULL.
+ * @return FTP_OK; FTP_E_STATE if the pool is being freed; FTP_E_NULL if pool is
+ *         NULL. The message is ftp_pool_last_error()'s.
+ * @since 1.1
+ */
+ftp_result ftp_pool_close_idle(ftp_pool *pool, int64_t timeout_ms, uint32_t *closed);
 
 /**
  * Stops everything in flight on the pool, from any thread: the call running on each
@@ -3071,7 +3120,7 @@ ftp_result ftp_pool_put(ftp_pool *pool, ftp_session *session);
  * afterwards work as before.
  *
  * @param pool the pool.
- * @return FTP_OK; FTP_E_NULL if pool is NULL.
+ * @return FTP_OK; FTP_E_STATE if the pool is being freed; FTP_E_NULL if pool is NULL.
  * @since 1.1
  */
 ftp_result ftp_pool_interrupt(ftp_pool *pool);
@@ -3266,7 +3315,9 @@ ftp_result ftp_batch_set_retries(ftp_batch *b, uint32_t retries);
  *         (FTP_E_CANCELLED after a cancel from the callback, FTP_E_INTERRUPTED
  *         after ftp_pool_interrupt(), the connect error when the pool could not open
  *         a single session); FTP_E_NULL if b is NULL; FTP_E_BUSY if another thread
- *         runs or changes it; FTP_E_RECURSIVE from its own callback's thread.
+ *         runs or changes it, the batch's own progress callback included (it runs on
+ *         the worker threads, never on the thread that called ftp_batch_run(), so
+ *         a call on the batch from it is refused as busy, not as recursive).
  * @since 1.1
  */
 ftp_result ftp_batch_run(ftp_batch *b);
@@ -3290,7 +3341,8 @@ size_t ftp_batch_len(const ftp_batch *b);
  * @return FTP_OK if the item succeeded, else its failure's code (FTP_E_CANCELLED for
  *         one cancelled or never started); FTP_E_STATE if it has not run yet;
  *         FTP_E_INVALID if index is out of range; FTP_E_NULL if b is NULL;
- *         FTP_E_BUSY while the batch runs or another thread is in a getter on it.
+ *         FTP_E_BUSY while the batch runs (its progress callback included) or another
+ *         thread is in a getter on it.
  * @since 1.1
  */
 ftp_result ftp_batch_result(const ftp_batch *b, size_t index, uint64_t *bytes);

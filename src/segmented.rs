@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::files::{FileOptions, open_ours, part_path, system_time};
 use crate::filetime::FileTime;
 use crate::interrupt::Interrupter;
-use crate::params::ConnectParams;
+pub use crate::params::SessionSource;
 use crate::progress::{Flow, Progress, ProgressSink};
 use crate::session::Ftp;
 use crate::transfer::{Start, Step};
@@ -24,33 +24,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-
-/// Where the extra sessions of a segmented download come from: each is connected and
-/// logged in to the server of the session that asked. Called from several threads at
-/// once. A pool implements it to lend its sessions; `ConnectParams` opens new ones, and
-/// so does any `Fn() -> Result<Ftp> + Sync`.
-pub trait SessionSource: Sync {
-    /// A session ready for commands.
-    fn open(&self) -> Result<Ftp>;
-
-    /// Takes back a session the download is done with; it is usable (between
-    /// commands, in step with the server). A broken session is dropped instead.
-    fn release(&self, mut ftp: Ftp) {
-        let _ = ftp.quit();
-    }
-}
-
-impl SessionSource for ConnectParams {
-    fn open(&self) -> Result<Ftp> {
-        ConnectParams::open(self)
-    }
-}
-
-impl<F: Fn() -> Result<Ftp> + Sync> SessionSource for F {
-    fn open(&self) -> Result<Ftp> {
-        self()
-    }
-}
 
 /// How a segmented download splits the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,8 +261,11 @@ impl Shared<'_> {
     /// A fresh session, in the caller's directory where a relative path needs it.
     fn open(&self) -> Result<Ftp> {
         let mut ftp = self.source.open()?;
-        if let Some(dir) = &self.dir {
-            ftp.cwd(dir)?;
+        if let Some(dir) = &self.dir
+            && let Err(e) = ftp.cwd(dir)
+        {
+            self.source.release(ftp);
+            return Err(e);
         }
         self.opened.lock().unwrap_or_else(|p| p.into_inner()).push(ftp.interrupter());
         Ok(ftp)
@@ -420,21 +396,25 @@ fn work(shared: &Shared<'_>, mut session: Session<'_>) {
         match fetch(ftp, shared, &shared.segments[i], &mut buf) {
             Fetched::Done { usable } => {
                 if !usable {
-                    session = Session::None;
+                    end_session(shared, &mut session);
                 }
                 shared.finished(i, None);
             }
             Fetched::Failed(e) => {
                 // The caller's session stays as the failure left it; ours is dropped.
-                session = Session::None;
+                end_session(shared, &mut session);
                 shared.finished(i, Some(e));
             }
         }
     }
-    if let Session::Opened(ftp) = session {
-        if ftp.is_usable() {
-            shared.source.release(*ftp);
-        }
+    end_session(shared, &mut session);
+}
+
+/// Leaves a worker's session: one opened here goes back to its source, usable or not
+/// (a pool's place is never lost); the caller's stays the caller's.
+fn end_session(shared: &Shared<'_>, session: &mut Session<'_>) {
+    if let Session::Opened(ftp) = std::mem::replace(session, Session::None) {
+        shared.source.release(*ftp);
     }
 }
 

@@ -216,6 +216,9 @@ pub(crate) struct Connection {
     pub(crate) current_type: Option<&'static str>,
     /// The proxy this connection went through: its data connections go through it too.
     pub(crate) proxy: Option<crate::proxy::Proxy>,
+    /// A raw USER, PASS, ACCT or REIN went out (`sendcmd`) and no `login` completed
+    /// since: who the session is logged in as may not be its target's login.
+    pub(crate) identity_changed: bool,
 }
 
 /// What the session keeps of a data connection it handed to the caller.
@@ -377,6 +380,13 @@ impl Ftp {
     /// The last command sent (a password masked), to tell which command a reply answered.
     pub fn last_command(&self) -> Option<&str> {
         self.ctrl.last_command.as_deref()
+    }
+
+    /// Whether a raw USER, PASS, ACCT or REIN was sent (`sendcmd`) on this connection
+    /// since its last completed `login`: the session may then be logged in as someone
+    /// its target does not name (a pool does not keep such a session).
+    pub fn identity_changed(&self) -> bool {
+        self.conn.identity_changed
     }
 
     /// The last reply read (any class), if any.
@@ -541,6 +551,9 @@ impl Ftp {
         }
         if [&b"REIN"[..], b"USER"].iter().any(|v| verb.eq_ignore_ascii_case(v)) {
             self.reconnect.at_home();
+        }
+        if [&b"REIN"[..], b"USER", b"PASS", b"ACCT"].iter().any(|v| verb.eq_ignore_ascii_case(v)) {
+            self.conn.identity_changed = true;
         }
         let r = self.ctrl.command(cmd)?;
         if r.class() == 2 {
@@ -717,6 +730,7 @@ impl Ftp {
             let acct = Some(acct.to_string()).filter(|a| !a.is_empty());
             t.login = Some(Login { user, passwd, acct });
         }
+        self.conn.identity_changed = false;
         // The login's reply stays the last one: it is what the caller asked for.
         self.ctrl.last_reply = Some(r.clone());
         Ok(r)

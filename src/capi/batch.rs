@@ -357,7 +357,9 @@ pub extern "C" fn ftp_batch_set_retries(b: *mut ftp_batch, retries: u32) -> ftp_
 ///         (FTP_E_CANCELLED after a cancel from the callback, FTP_E_INTERRUPTED
 ///         after ftp_pool_interrupt(), the connect error when the pool could not open
 ///         a single session); FTP_E_NULL if b is NULL; FTP_E_BUSY if another thread
-///         runs or changes it; FTP_E_RECURSIVE from its own callback's thread.
+///         runs or changes it, the batch's own progress callback included (it runs on
+///         the worker threads, never on the thread that called ftp_batch_run(), so
+///         a call on the batch from it is refused as busy, not as recursive).
 /// @since 1.1
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_batch_run(b: *mut ftp_batch) -> ftp_result {
@@ -403,11 +405,12 @@ pub extern "C" fn ftp_batch_len(b: *const ftp_batch) -> usize {
 /// @return FTP_OK if the item succeeded, else its failure's code (FTP_E_CANCELLED for
 ///         one cancelled or never started); FTP_E_STATE if it has not run yet;
 ///         FTP_E_INVALID if index is out of range; FTP_E_NULL if b is NULL;
-///         FTP_E_BUSY while the batch runs or another thread is in a getter on it.
+///         FTP_E_BUSY while the batch runs (its progress callback included) or another
+///         thread is in a getter on it.
 /// @since 1.1
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_batch_result(b: *const ftp_batch, index: usize, bytes: *mut u64) -> ftp_result {
-    inspect(b, ftp_result::FTP_E_BUSY, |s| {
+    inspect(b, if b.is_null() { ftp_result::FTP_E_NULL } else { ftp_result::FTP_E_BUSY }, |s| {
         if index >= s.batch.len() {
             return ftp_result::FTP_E_INVALID;
         }
