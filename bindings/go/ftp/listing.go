@@ -243,7 +243,7 @@ type WalkFunc func(p string, e *Entry, err error) error
 // use c. A directory whose listing fails is handed to fn with the error (and e nil);
 // when fn returns nil the walk goes on after it.
 func (c *Conn) Walk(ctx context.Context, root string, fn WalkFunc) error {
-	err := c.walkTree(ctx, root, root, fn, nil)
+	err := c.walkTree(ctx, root, fn, nil)
 	if err == fs.SkipDir || err == SkipAll {
 		return nil
 	}
@@ -283,9 +283,9 @@ func (c *Conn) walked(ctx context.Context, dir string, maxDepth uint32) ([]walkI
 	return sink.items, err
 }
 
-// walkTree walks the tree under dir (part of root's walk), handing its entries to fn;
-// skipped holds the directories fn skipped (each with a trailing '/').
-func (c *Conn) walkTree(ctx context.Context, root, dir string, fn WalkFunc, skipped []string) error {
+// walkTree walks the tree under dir, handing its entries to fn; skipped holds the
+// directories fn skipped (each with a trailing '/').
+func (c *Conn) walkTree(ctx context.Context, dir string, fn WalkFunc, skipped []string) error {
 	items, werr := c.walked(ctx, dir, 0)
 	var last *walkItem
 	for i := range items {
@@ -321,7 +321,7 @@ func (c *Conn) walkTree(ctx context.Context, root, dir string, fn WalkFunc, skip
 			return err
 		}
 	}
-	return c.walkAfter(ctx, root, failed, fn, skipped)
+	return c.walkAfter(ctx, dir, failed, fn, skipped)
 }
 
 // walkAfter goes on with root's walk after the subtree at done: the entries that
@@ -357,7 +357,7 @@ func (c *Conn) walkAfter(ctx context.Context, root, done string, fn WalkFunc, sk
 				return err
 			}
 			if it.e.Type == TypeDir && it.flags == 0 {
-				if err := c.walkTree(ctx, root, it.path, fn, skipped); err != nil {
+				if err := c.walkTree(ctx, it.path, fn, skipped); err != nil {
 					return err
 				}
 			}

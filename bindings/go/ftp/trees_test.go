@@ -19,7 +19,7 @@ import (
 func TestWalkWithFailuresAndRemoveTree(t *testing.T) {
 	env := servers(t)
 	c, dir, disk := userConn(t, env, "trees")
-	for _, d := range []string{"/a", "/a/b", "/locked", "/z"} {
+	for _, d := range []string{"/a", "/a/b", "/locked", "/z", "/z/locked", "/z/y", "/a/locked"} {
 		if _, err := c.Mkd(bg, dir+d); err != nil {
 			t.Fatal(err)
 		}
@@ -27,12 +27,24 @@ func TestWalkWithFailuresAndRemoveTree(t *testing.T) {
 	mustStor(t, c, dir+"/top.txt", "top")
 	mustStor(t, c, dir+"/a/b/deep.txt", "deep!")
 	mustStor(t, c, dir+"/locked/hidden.txt", "x")
-	mustStor(t, c, dir+"/z/last.txt", "last")
-	// The server cannot list locked (it runs as the test user, not root).
-	if err := os.Chmod(filepath.Join(disk, "locked"), 0); err != nil {
-		t.Fatal(err)
+	mustStor(t, c, dir+"/z/y/last.txt", "last")
+	// The server cannot list the locked directories (it runs as the test user, not
+	// root): one at the top, two in subdirectories, so that in any listing order the
+	// walk goes on past a failure into a subtree with a failure of its own.
+	locked := []string{"locked", "z/locked", "a/locked"}
+	lock := func(mode os.FileMode) {
+		for _, l := range locked {
+			if err := os.Chmod(filepath.Join(disk, l), mode); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	t.Cleanup(func() { os.Chmod(filepath.Join(disk, "locked"), 0o755) })
+	lock(0)
+	t.Cleanup(func() {
+		for _, l := range locked {
+			os.Chmod(filepath.Join(disk, l), 0o755) // gone once RemoveTree went through
+		}
+	})
 
 	var walked, failed []string
 	pos := map[string]int{}
@@ -59,14 +71,16 @@ func TestWalkWithFailuresAndRemoveTree(t *testing.T) {
 	}
 	got := append([]string(nil), walked...)
 	sort.Strings(got)
-	want := []string{dir + "/a", dir + "/a/b", dir + "/a/b/deep.txt", dir + "/locked", dir + "/top.txt", dir + "/z", dir + "/z/last.txt"}
+	want := []string{dir + "/a", dir + "/a/b", dir + "/a/b/deep.txt", dir + "/a/locked", dir + "/locked", dir + "/top.txt",
+		dir + "/z", dir + "/z/locked", dir + "/z/y", dir + "/z/y/last.txt"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("Walk gave %q, want %q", walked, want)
 	}
-	if strings.Join(failed, " ") != dir+"/locked" {
-		t.Fatalf("Walk's failed listings: %q, want %s/locked", failed, dir)
+	sort.Strings(failed)
+	if strings.Join(failed, " ") != dir+"/a/locked "+dir+"/locked "+dir+"/z/locked" {
+		t.Fatalf("Walk's failed listings: %q, want the three locked directories", failed)
 	}
-	if !(pos[dir+"/a"] < pos[dir+"/a/b"] && pos[dir+"/a/b"] < pos[dir+"/a/b/deep.txt"] && pos[dir+"/z"] < pos[dir+"/z/last.txt"]) {
+	if !(pos[dir+"/a"] < pos[dir+"/a/b"] && pos[dir+"/a/b"] < pos[dir+"/a/b/deep.txt"] && pos[dir+"/z"] < pos[dir+"/z/y"] && pos[dir+"/z/y"] < pos[dir+"/z/y/last.txt"]) {
 		t.Fatalf("Walk: a directory after its contents: %q", walked)
 	}
 
@@ -78,7 +92,8 @@ func TestWalkWithFailuresAndRemoveTree(t *testing.T) {
 	if err := c.Walk(bg, dir, func(string, *ftp.Entry, error) error { n++; return ftp.SkipAll }); err != nil || n != 1 {
 		t.Fatalf("Walk with SkipAll: %d calls, %v", n, err)
 	}
-	// SkipDir on locked: its failure is not reported.
+	// SkipDir on the locked directory at the top and on a (holding the other): no
+	// failure is reported.
 	failed, walked = nil, nil
 	err = c.Walk(bg, dir, func(p string, e *ftp.Entry, err error) error {
 		if err != nil {
@@ -86,12 +101,12 @@ func TestWalkWithFailuresAndRemoveTree(t *testing.T) {
 			return err
 		}
 		walked = append(walked, p)
-		if p == dir+"/locked" || p == dir+"/a" {
+		if p == dir+"/locked" || p == dir+"/a" || p == dir+"/z/locked" {
 			return fs.SkipDir
 		}
 		return nil
 	})
-	if err != nil || len(failed) != 0 || len(walked) != 5 {
+	if err != nil || len(failed) != 0 || len(walked) != 7 {
 		t.Fatalf("Walk with SkipDir: %q, failed %q, %v", walked, failed, err)
 	}
 
@@ -99,9 +114,7 @@ func TestWalkWithFailuresAndRemoveTree(t *testing.T) {
 	if err := c.RemoveTree(bg, dir); !errors.Is(err, ftp.ErrPerm) {
 		t.Fatalf("RemoveTree with an unlistable directory: %v", err)
 	}
-	if err := os.Chmod(filepath.Join(disk, "locked"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	lock(0o755)
 	if err := c.RemoveTree(bg, dir); err != nil {
 		t.Fatalf("RemoveTree: %v", err)
 	}
