@@ -239,9 +239,10 @@ type WalkFunc func(p string, e *Entry, err error) error
 // (TypeCDir and TypePDir entries left out), a directory before its contents. Links are
 // not followed; a directory whose MLSD "unique" fact is that of one above it is handed
 // to fn but not entered; a name that cannot be one path component ("..", a '/') is left
-// out. fn is called once each listing is done, outside the session's lock, so it may
-// use c. A directory whose listing fails is handed to fn with the error (and e nil);
-// when fn returns nil the walk goes on after it.
+// out. fn is called once ftp_walk has listed the tree (its entries are held in memory
+// meanwhile), outside the session's lock, so it may use c. A directory whose listing
+// fails is handed to fn with the error (and e nil); when fn returns nil the walk goes
+// on after it (listing that directory's parent again to find what follows).
 func (c *Conn) Walk(ctx context.Context, root string, fn WalkFunc) error {
 	err := c.walkTree(ctx, root, fn, nil)
 	if err == fs.SkipDir || err == SkipAll {
