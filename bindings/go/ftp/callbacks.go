@@ -179,7 +179,7 @@ func goftpLine(ud unsafe.Pointer, line *C.char, n C.size_t) C.int {
 }
 
 //export goftpProgress
-func goftpProgress(ud unsafe.Pointer, done C.uint64_t, total C.int64_t, rate C.double) C.int {
+func goftpProgress(ud unsafe.Pointer, offset, done C.uint64_t, total C.int64_t, rate C.double) C.int {
 	p := unbox(ud).(*progress)
 	what, _ := p.what.Load().([2]string)
 	goOn := true
@@ -189,7 +189,7 @@ func goftpProgress(ud unsafe.Pointer, done C.uint64_t, total C.int64_t, rate C.d
 				goOn = false
 			}
 		}()
-		goOn = p.fn(Progress{Op: what[0], Path: what[1], Done: uint64(done), Total: int64(total), Rate: float64(rate)})
+		goOn = p.fn(Progress{Op: what[0], Path: what[1], Done: uint64(done), Total: int64(total), Rate: float64(rate), Offset: uint64(offset)})
 	}()
 	if goOn {
 		return 0

@@ -51,7 +51,7 @@ package ftp
 extern int goftpData(void *, uint8_t *, size_t);
 extern int goftpRead(void *, uint8_t *, size_t, size_t *);
 extern int goftpLine(void *, char *, size_t);
-extern int goftpProgress(void *, uint64_t, int64_t, double);
+extern int goftpProgress(void *, uint64_t, uint64_t, int64_t, double);
 extern void goftpLog(void *, ftp_log_kind, char *);
 */
 import "C"
@@ -88,9 +88,12 @@ const (
 type Progress struct {
 	Op    string  // the method: "RetrFile", "Stor", "Mirror", ...
 	Path  string  // the remote path of the file moving (for Mirror, the mirrored directory)
-	Done  uint64  // bytes moved so far
-	Total int64   // bytes expected, -1 when unknown
+	Done  uint64  // bytes moved so far (since Offset)
+	Total int64   // bytes expected to move (from Offset), -1 when unknown
 	Rate  float64 // average bytes per second
+	// Offset is where the transfer started in the file: a resume's REST offset, 0
+	// without one. Offset+Done is the position in the file, Offset+Total its size.
+	Offset uint64
 }
 
 type config struct {
@@ -112,6 +115,7 @@ type config struct {
 	abortUrgent                               bool
 	reconnectTries                            int
 	reconnectDelay                            time.Duration
+	listTimeOffset                            *time.Duration
 }
 
 // Option configures Dial.
@@ -207,6 +211,15 @@ func WithAbortUrgent() Option { return func(c *config) { c.abortUrgent = true } 
 // ftp_set_reconnect in ftp.h for which calls). Conn.Reconnects counts them.
 func WithReconnect(tries int, delay time.Duration) Option {
 	return func(c *config) { c.reconnectTries, c.reconnectDelay = tries, delay }
+}
+
+// WithListTimeOffset says which time zone the server's LIST times are in, as its
+// offset east of UTC (time.Hour for UTC+1, -5*time.Hour for UTC-5; at most 24 hours
+// either way, to the second), so that entries parsed from LIST (List, ListFunc, Walk,
+// Mirror, MLST's fallback) carry UTC times. MLSD and MLST times are UTC already and are
+// not changed. Without it LIST times are read as UTC.
+func WithListTimeOffset(offset time.Duration) Option {
+	return func(c *config) { c.listTimeOffset = &offset }
 }
 
 // Conn is one FTP session.
@@ -402,7 +415,15 @@ func (c *Conn) setup(op string, cfg *config) error {
 	if cfg.progress != nil {
 		c.prog = &progress{fn: cfg.progress}
 		box := c.keep.box(c.prog)
-		C.ftp_set_progress_callback(c.h, (C.ftp_progress_cb)(unsafe.Pointer(C.goftpProgress)), box, C.uint32_t(cfg.progressEvery/time.Millisecond))
+		C.ftp_set_progress_callback2(c.h, (C.ftp_progress2_cb)(unsafe.Pointer(C.goftpProgress)), box, C.uint32_t(cfg.progressEvery/time.Millisecond))
+	}
+	if o := cfg.listTimeOffset; o != nil {
+		if *o%time.Second != 0 || *o > 24*time.Hour || *o < -24*time.Hour {
+			return &Error{Op: op, Code: ErrInvalid, Message: "WithListTimeOffset: " + o.String() + " is not whole seconds within a day of UTC"}
+		}
+		if err := check(C.ftp_set_list_time_offset(c.h, C.int32_t(*o/time.Second))); err != nil {
+			return err
+		}
 	}
 	if cfg.debug != nil {
 		box := c.keep.box(&logSink{w: cfg.debug})

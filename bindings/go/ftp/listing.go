@@ -7,6 +7,7 @@ package ftp
 extern int goftpMLSD(void *, ftp_mlsd_entry *);
 extern int goftpEntry(void *, ftp_entry *);
 extern int goftpLine(void *, char *, size_t);
+extern int goftpWalk(void *, char *, size_t, uint32_t, ftp_entry *, uint32_t);
 */
 import "C"
 
@@ -15,7 +16,6 @@ import (
 	"errors"
 
 	"io/fs"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -234,47 +234,170 @@ var SkipAll = errors.New("skip everything and stop the walk")
 // another error ends the walk with that error.
 type WalkFunc func(p string, e *Entry, err error) error
 
-// Walk walks the tree below root, listing each directory with List, in the order the
-// server lists the entries (TypeCDir and TypePDir entries left out). Links are not
-// followed.
+// Walk walks the tree below root ("" for the working directory) with ftp_walk: each
+// directory is listed as List lists it, in the order the server lists the entries
+// (TypeCDir and TypePDir entries left out), a directory before its contents. Links are
+// not followed; a directory whose MLSD "unique" fact is that of one above it is handed
+// to fn but not entered; a name that cannot be one path component ("..", a '/') is left
+// out. fn is called once ftp_walk has listed the tree (its entries are held in memory
+// meanwhile), outside the session's lock, so it may use c. A directory whose listing
+// fails is handed to fn with the error (and e nil); when fn returns nil the walk goes
+// on after it (listing that directory's parent again to find what follows).
 func (c *Conn) Walk(ctx context.Context, root string, fn WalkFunc) error {
-	err := c.walk(ctx, root, fn)
+	err := c.walkTree(ctx, root, fn, nil)
 	if err == fs.SkipDir || err == SkipAll {
 		return nil
 	}
 	return err
 }
 
-func (c *Conn) walk(ctx context.Context, dir string, fn WalkFunc) error {
-	entries, err := c.List(ctx, dir)
+// walkItem is one entry ftp_walk reported.
+type walkItem struct {
+	path  string
+	e     *Entry
+	flags C.uint32_t
+}
+
+type walkSink struct{ items []walkItem }
+
+//export goftpWalk
+func goftpWalk(ud unsafe.Pointer, p *C.char, n C.size_t, depth C.uint32_t, e *C.ftp_entry, flags C.uint32_t) C.int {
+	s := unbox(ud).(*walkSink)
+	s.items = append(s.items, walkItem{path: C.GoStringN(p, C.int(n)), e: entryFrom(e), flags: flags})
+	return 0
+}
+
+// walked runs ftp_walk under dir down to maxDepth levels (0: no limit), returning
+// what it reported, also when it failed part way.
+func (c *Conn) walked(ctx context.Context, dir string, maxDepth uint32) ([]walkItem, error) {
+	p, err := optPath("Walk", dir)
 	if err != nil {
-		if ferr := fn(dir, nil, err); ferr != nil {
-			return ferr
-		}
-		return nil
+		return nil, err
 	}
-	for _, e := range entries {
-		if e.Type == TypeCDir || e.Type == TypePDir || e.Name == "." || e.Name == ".." {
+	defer C.free(unsafe.Pointer(p))
+	sink := &walkSink{}
+	box := newBox(sink)
+	defer freeBox(box)
+	err = c.run(ctx, "Walk", func() C.ftp_result {
+		return C.ftp_walk(c.h, p, C.uint32_t(maxDepth), (C.ftp_walk_cb)(unsafe.Pointer(C.goftpWalk)), box)
+	})
+	return sink.items, err
+}
+
+// walkTree walks the tree under dir, handing its entries to fn; skipped holds the
+// directories fn skipped (each with a trailing '/').
+func (c *Conn) walkTree(ctx context.Context, dir string, fn WalkFunc, skipped []string) error {
+	items, werr := c.walked(ctx, dir, 0)
+	var last *walkItem
+	for i := range items {
+		it := &items[i]
+		last = it
+		if it.flags&C.FTP_WALK_UNSAFE_NAME != 0 || isUnder(skipped, it.path) {
 			continue
 		}
-		p := path.Join(dir, e.Name)
-		if dir == "" {
-			p = e.Name
-		}
-		err := fn(p, e, nil)
-		if e.Type == TypeDir {
-			if err == fs.SkipDir {
-				continue
-			}
-			if err == nil {
-				err = c.walk(ctx, p, fn)
-			}
+		err := fn(it.path, it.e, nil)
+		if err == fs.SkipDir && it.e.Type == TypeDir {
+			skipped = append(skipped, it.path+"/")
+			continue
 		}
 		if err != nil {
 			return err
 		}
 	}
+	if werr == nil {
+		return nil
+	}
+	// The listing that failed is the one ftp_walk went into last: dir's own when
+	// nothing was reported, else the last entry's (a directory is listed right after
+	// it is reported). Any other failure ends the walk.
+	failed := dir
+	if last != nil {
+		if last.e.Type != TypeDir || last.flags != 0 {
+			return werr
+		}
+		failed = last.path
+	}
+	if !isUnder(skipped, failed+"/") {
+		if err := fn(failed, nil, werr); err != nil {
+			return err
+		}
+	}
+	return c.walkAfter(ctx, dir, failed, fn, skipped)
+}
+
+// walkAfter goes on with root's walk after the subtree at done: the entries that
+// follow done in its directory's listing, then those that follow that directory in
+// its own parent's, and so on up to root.
+func (c *Conn) walkAfter(ctx context.Context, root, done string, fn WalkFunc, skipped []string) error {
+	for done != root {
+		parent := parentPath(root, done)
+		siblings, err := c.walked(ctx, parent, 1)
+		if err != nil {
+			// parent was listed a moment ago; hand the failure over as for any listing.
+			if ferr := fn(parent, nil, err); ferr != nil {
+				return ferr
+			}
+			done = parent
+			continue
+		}
+		after := false
+		for _, it := range siblings {
+			if !after {
+				after = it.path == done
+				continue
+			}
+			if it.flags&C.FTP_WALK_UNSAFE_NAME != 0 || isUnder(skipped, it.path) {
+				continue
+			}
+			err := fn(it.path, it.e, nil)
+			if err == fs.SkipDir && it.e.Type == TypeDir {
+				skipped = append(skipped, it.path+"/")
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if it.e.Type == TypeDir && it.flags == 0 {
+				if err := c.walkTree(ctx, it.path, fn, skipped); err != nil {
+					return err
+				}
+			}
+		}
+		done = parent
+	}
 	return nil
+}
+
+// parentPath is the directory holding p, a path below root as ftp_walk joins them.
+func parentPath(root, p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if i < 0 || i < len(root) {
+		return root
+	}
+	return p[:i]
+}
+
+// isUnder says whether p is below one of the skipped directories (each ending in '/').
+func isUnder(skipped []string, p string) bool {
+	for _, s := range skipped {
+		if strings.HasPrefix(p, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// RemoveTree removes the directory p and everything under it (ftp_remove_tree): files
+// and links are deleted (DELE) as the walk meets them, links never followed, each
+// directory removed (RMD) once emptied. It stops at the first failure, leaving removed
+// what was removed; "" and "/" are refused (ErrInvalid).
+func (c *Conn) RemoveTree(ctx context.Context, p string) error {
+	if err := hasNUL("RemoveTree", p); err != nil {
+		return err
+	}
+	cp := cstr(p)
+	defer C.free(unsafe.Pointer(cp))
+	return c.run(ctx, "RemoveTree", func() C.ftp_result { return C.ftp_remove_tree(c.h, cp) })
 }
 
 // NameList lists a directory's names (NLST; "" for the working one).
@@ -398,27 +521,67 @@ func (c *Conn) MLSD(ctx context.Context, dir string, facts ...string) ([]MLSDEnt
 	return sink.entries, err
 }
 
-// MLST returns the facts of one path (MLST, over the control connection).
+// MLST returns the facts of one path ("" for the working directory) with ftp_mlst:
+// the MLST reply's entry, or where the server has no MLST (vsftpd), the path's entry in
+// its parent's listing (MLSD or LIST), named by its last component. Facts hold what the
+// server sent (MLST, MLSD) or, from a LIST line, what it gave: "type" ("file", "dir",
+// "link", ...), "size", "modify", "perm", "unique", "unix.mode", "unix.owner",
+// "unix.group". A path the server does not have is ErrPerm (MLST) or ErrProto (not in
+// the parent's listing).
 func (c *Conn) MLST(ctx context.Context, p string) (MLSDEntry, error) {
-	_, text, err := c.SendCmd(ctx, "MLST "+p)
+	cp, err := optPath("MLST", p)
 	if err != nil {
 		return MLSDEntry{}, err
 	}
-	for _, line := range strings.Split(text, "\n") {
-		if !strings.HasPrefix(line, " ") {
-			continue
-		}
-		facts, name, ok := strings.Cut(line[1:], " ")
-		if !ok {
-			continue
-		}
-		e := MLSDEntry{Name: name, Facts: map[string]string{}}
-		for _, f := range strings.Split(facts, ";") {
-			if k, v, ok := strings.Cut(f, "="); ok {
-				e.Facts[strings.ToLower(k)] = v
-			}
-		}
-		return e, nil
+	defer C.free(unsafe.Pointer(cp))
+	var list *C.ftp_entry_list
+	if err := c.run(ctx, "MLST", func() C.ftp_result { return C.ftp_mlst(c.h, cp, &list) }); err != nil {
+		return MLSDEntry{}, err
 	}
-	return MLSDEntry{}, &Error{Op: "MLST", Code: ErrProto, Message: "the MLST reply holds no entry line: " + text}
+	defer C.ftp_entry_list_free(list)
+	entries := entriesOf(list)
+	if len(entries) != 1 {
+		return MLSDEntry{}, &Error{Op: "MLST", Code: ErrProto, Message: "ftp_mlst gave " + strconv.Itoa(len(entries)) + " entries"}
+	}
+	return mlstEntry(entries[0]), nil
+}
+
+// mlstEntry gives an entry as facts: its raw facts when it came from MLST or MLSD,
+// else the facts its LIST line gave.
+func mlstEntry(e *Entry) MLSDEntry {
+	m := MLSDEntry{Name: e.Name, Facts: map[string]string{}}
+	if facts, _, _ := strings.Cut(e.Raw, " "); strings.Contains(facts, "=") {
+		ok := true
+		parsed := map[string]string{}
+		for _, f := range strings.Split(strings.TrimSuffix(facts, ";"), ";") {
+			k, v, found := strings.Cut(f, "=")
+			if !found || k == "" {
+				ok = false
+				break
+			}
+			parsed[strings.ToLower(k)] = v
+		}
+		if ok {
+			m.Facts = parsed
+			return m
+		}
+	}
+	if e.Type != TypeUnknown {
+		m.Facts["type"] = e.Type.String()
+	}
+	if e.Size >= 0 {
+		m.Facts["size"] = strconv.FormatInt(e.Size, 10)
+	}
+	if !e.ModTime.IsZero() {
+		m.Facts["modify"] = e.ModTime.UTC().Format("20060102150405")
+	}
+	if e.HasMode {
+		m.Facts["unix.mode"] = "0" + strconv.FormatUint(uint64(e.Mode.Perm()), 8)
+	}
+	for k, v := range map[string]string{"perm": e.Perm, "unique": e.Unique, "unix.owner": e.Owner, "unix.group": e.Group} {
+		if v != "" {
+			m.Facts[k] = v
+		}
+	}
+	return m
 }

@@ -259,8 +259,12 @@ pub const PassiveMode = enum(c_int) {
     epsv_only = c.FTP_PASSIVE_EPSV_ONLY,
 };
 
-/// A progress report (ftp_progress_cb).
+/// A progress report (ftp_progress2_cb).
 pub const Progress = struct {
+    /// where the transfer started in the file (its REST offset, 0 without one):
+    /// offset + bytes is the absolute position.
+    offset: u64 = 0,
+    /// bytes moved since offset.
     bytes: u64,
     /// null when unknown.
     total: ?u64,
@@ -319,6 +323,19 @@ pub const Entry = struct {
         var n: usize = 0;
         return spanLen(c.ftp_entry_raw(self.e, &n), n);
     }
+};
+
+/// One entry of a walk (ftp_walk_cb), valid only during the callback.
+pub const WalkEntry = struct {
+    /// the root joined with the names below it by '/'.
+    path: []const u8,
+    /// 1 for the root's own entries.
+    depth: u32,
+    entry: Entry,
+    /// the name is no plain file name: path is the parent's, nothing is done with it.
+    unsafe_name: bool = false,
+    /// a directory seen above (its MLSD "unique" id): reported, not entered.
+    loop: bool = false,
 };
 
 /// A whole listing in memory (ftp_entry_list); free with deinit().
@@ -679,17 +696,17 @@ pub const Session = struct {
     pub fn clearLogCallback(self: Session) Error!void {
         try check(c.ftp_set_log_callback(self.h, null, null));
     }
-    /// Reports transfer progress to `f(context, progress)` at most every interval_ms;
-    /// false cancels the transfer.
+    /// Reports transfer progress to `f(context, progress)` at most every interval_ms,
+    /// with the resume offset (Progress.offset); false cancels the transfer.
     pub fn setProgressCallback(self: Session, context: anytype, comptime f: fn (@TypeOf(context), Progress) bool, interval_ms: u32) Error!void {
         const Ctx = @TypeOf(context);
         const T = struct {
-            fn cb(p: ?*anyopaque, bytes: u64, total: i64, rate: f64) callconv(.c) c_int {
-                const pr: Progress = .{ .bytes = bytes, .total = if (total < 0) null else @intCast(total), .rate = rate };
+            fn cb(p: ?*anyopaque, offset: u64, bytes: u64, total: i64, rate: f64) callconv(.c) c_int {
+                const pr: Progress = .{ .offset = offset, .bytes = bytes, .total = if (total < 0) null else @intCast(total), .rate = rate };
                 return if (f(ctxOf(Ctx, p), pr)) 0 else 1;
             }
         };
-        try check(c.ftp_set_progress_callback(self.h, &T.cb, ud(context), interval_ms));
+        try check(c.ftp_set_progress_callback2(self.h, &T.cb, ud(context), interval_ms));
     }
     pub fn clearProgressCallback(self: Session) Error!void {
         try check(c.ftp_set_progress_callback(self.h, null, null, 0));
@@ -1077,6 +1094,41 @@ pub const Session = struct {
         var out: ?*c.ftp_entry_list = null;
         try check(c.ftp_list_all(self.h, optZ(path), &out));
         return .{ .h = out.? };
+    }
+    /// The facts of one path (MLST; where the server has none, the parent's listing):
+    /// a list of exactly one entry, get(0); deinit() it.
+    pub fn mlst(self: Session, path: ?[:0]const u8) Error!EntryList {
+        var out: ?*c.ftp_entry_list = null;
+        try check(c.ftp_mlst(self.h, optZ(path), &out));
+        return .{ .h = out.? };
+    }
+    /// Walks the tree under `path` (null: the working directory), a directory before
+    /// its contents, each entry to `f(context, walk_entry)`; false stops the walk
+    /// (error.Cancelled). max_depth 1 lists the root only, 0 has no limit (but 100).
+    pub fn walk(self: Session, path: ?[:0]const u8, max_depth: u32, context: anytype, comptime f: fn (@TypeOf(context), WalkEntry) bool) Error!void {
+        const Ctx = @TypeOf(context);
+        const T = struct {
+            fn cb(p: ?*anyopaque, wpath: [*c]const u8, len: usize, depth: u32, e: ?*const c.ftp_entry, flags: u32) callconv(.c) c_int {
+                const we: WalkEntry = .{
+                    .path = spanLen(wpath, len),
+                    .depth = depth,
+                    .entry = .{ .e = e.? },
+                    .unsafe_name = flags & c.FTP_WALK_UNSAFE_NAME != 0,
+                    .loop = flags & c.FTP_WALK_LOOP != 0,
+                };
+                return if (f(ctxOf(Ctx, p), we)) 0 else 1;
+            }
+        };
+        try check(c.ftp_walk(self.h, optZ(path), max_depth, &T.cb, ud(context)));
+    }
+    /// Removes a directory and everything under it (DELE, RMD); "" and "/" are
+    /// error.Invalid.
+    pub fn removeTree(self: Session, path: [:0]const u8) Error!void {
+        try check(c.ftp_remove_tree(self.h, path.ptr));
+    }
+    /// The server's time zone for LIST times, as seconds east of UTC (at most a day).
+    pub fn setListTimeOffset(self: Session, seconds: i32) Error!void {
+        try check(c.ftp_set_list_time_offset(self.h, seconds));
     }
 
     // mirroring

@@ -922,3 +922,123 @@ test "MLSD, MLST features, MFMT and MLSD entries on proftpd" {
     try s.delete(try printZ(&fbuf, "{s}/two.txt", .{dir}));
     try s.rmd(dir);
 }
+
+test "trees: walk, removeTree, mlst, LIST time offset, progress with the resume offset" {
+    const gpa = testing.allocator;
+    var s = try userSession();
+    defer s.deinit();
+    var dbuf: [64]u8 = undefined;
+    const root = try printZ(&dbuf, "zig-tree-{d}", .{std.c.getpid()});
+    var pbuf: [128]u8 = undefined;
+    try s.mkdAll(try printZ(&pbuf, "{s}/a/b", .{root}));
+    try s.storBytes(try printZ(&pbuf, "STOR {s}/top.txt", .{root}), "top\n", null);
+    try s.storBytes(try printZ(&pbuf, "STOR {s}/a/b/deep.txt", .{root}), "deep!\n", null);
+
+    // The walk: a directory before its contents, paths joined, depths counted.
+    const Walk = struct {
+        buf: [8][64]u8 = undefined,
+        paths: [8][]const u8 = undefined,
+        depths: [8]u32 = undefined,
+        n: usize = 0,
+        stop_at: usize = 100,
+        fn entry(self: *@This(), we: ftp.WalkEntry) bool {
+            if (self.n == self.stop_at) return false;
+            if (self.n == 8 or we.unsafe_name or we.loop) return false;
+            @memcpy(self.buf[self.n][0..we.path.len], we.path);
+            self.paths[self.n] = self.buf[self.n][0..we.path.len];
+            self.depths[self.n] = we.depth;
+            if (std.mem.endsWith(u8, we.path, "deep.txt") and we.entry.size() != 6) return false;
+            self.n += 1;
+            return true;
+        }
+        fn find(self: *const @This(), suffix: []const u8) ?usize {
+            for (self.paths[0..self.n], 0..) |p, i| if (std.mem.endsWith(u8, p, suffix)) return i;
+            return null;
+        }
+    };
+    var w: Walk = .{};
+    try s.walk(root, 0, &w, Walk.entry);
+    try testing.expectEqual(@as(usize, 4), w.n);
+    const a = w.find("/a").?;
+    const b = w.find("/a/b").?;
+    const deep = w.find("/a/b/deep.txt").?;
+    try testing.expect(a < b and b < deep);
+    try testing.expectEqual(@as(u32, 1), w.depths[a]);
+    try testing.expectEqual(@as(u32, 3), w.depths[deep]);
+    try testing.expectEqualStrings(try printZ(&pbuf, "{s}/a/b/deep.txt", .{root}), w.paths[deep]);
+    // max_depth 1 lists the root only; false stops the walk.
+    var shallow: Walk = .{};
+    try s.walk(root, 1, &shallow, Walk.entry);
+    try testing.expectEqual(@as(usize, 2), shallow.n);
+    var stopped: Walk = .{ .stop_at = 1 };
+    try testing.expectError(error.Cancelled, s.walk(root, 0, &stopped, Walk.entry));
+    try testing.expectEqual(@as(usize, 1), stopped.n);
+
+    // mlst on vsftpd (no MLST): the parent's listing, named by the last component.
+    var one = try s.mlst(try printZ(&pbuf, "{s}/a/b/deep.txt", .{root}));
+    defer one.deinit();
+    try testing.expectEqual(@as(usize, 1), one.len());
+    try testing.expectEqualStrings("deep.txt", one.get(0).name());
+    try testing.expectEqual(@as(?u64, 6), one.get(0).size());
+    try testing.expectError(error.Proto, s.mlst(try printZ(&pbuf, "{s}/missing.txt", .{root})));
+
+    // The LIST time offset moves the parsed times by exactly that much.
+    var before = try s.listAll(root);
+    defer before.deinit();
+    try s.setListTimeOffset(3600);
+    var after = try s.listAll(root);
+    defer after.deinit();
+    try s.setListTimeOffset(0);
+    try testing.expectEqual(before.find("top.txt").?.mtime().?.secs - 3600, after.find("top.txt").?.mtime().?.secs);
+    try testing.expectError(error.Invalid, s.setListTimeOffset(86401));
+
+    // Progress of a resumed download carries its REST offset.
+    const data = try pattern(gpa, 100_000, 5);
+    defer gpa.free(data);
+    try s.storBytes(try printZ(&pbuf, "STOR {s}/p.bin", .{root}), data, null);
+    var tmp: TmpDir = .{};
+    try tmp.init();
+    defer tmp.deinit();
+    var lbuf: [600]u8 = undefined;
+    const local = try tmp.join(&lbuf, "p.bin");
+    try writeFile(local, data[0..40_000]);
+    const Seen = struct {
+        last: ?ftp.Progress = null,
+        fn report(self: *@This(), p: ftp.Progress) bool {
+            self.last = p;
+            return true;
+        }
+    };
+    var seen: Seen = .{};
+    try s.setProgressCallback(&seen, Seen.report, 0);
+    try testing.expectEqual(@as(u64, 60_000), try s.retrFile(try printZ(&pbuf, "{s}/p.bin", .{root}), local, .{ .resume_partial = true }));
+    try s.clearProgressCallback();
+    try testing.expectEqual(@as(u64, 40_000), seen.last.?.offset);
+    try testing.expectEqual(@as(u64, 60_000), seen.last.?.bytes);
+    try testing.expectEqual(@as(?u64, 60_000), seen.last.?.total);
+
+    // removeTree takes it all; "/" is refused.
+    try testing.expectError(error.Invalid, s.removeTree("/"));
+    try s.removeTree(root);
+    try testing.expectError(error.Perm, s.cwd(root));
+}
+
+test "mlst with MLST on proftpd" {
+    try need(servers.proftpd_port);
+    var s = try ftp.Session.init();
+    defer s.deinit();
+    try s.connect("127.0.0.1", servers.proftpd_port, 10_000);
+    try s.login(servers.user, servers.pass);
+    var dbuf: [64]u8 = undefined;
+    const name = try printZ(&dbuf, "zig-mlst-{d}.txt", .{std.c.getpid()});
+    var cbuf: [96]u8 = undefined;
+    try s.storBytes(try printZ(&cbuf, "STOR {s}", .{name}), "hello, world\n", null);
+    var one = try s.mlst(name);
+    defer one.deinit();
+    try testing.expectEqual(@as(usize, 1), one.len());
+    try testing.expectEqual(ftp.EntryKind.file, one.get(0).kind());
+    try testing.expectEqual(@as(?u64, 13), one.get(0).size());
+    try testing.expect(std.mem.indexOf(u8, one.get(0).raw(), "size=13") != null);
+    try s.delete(name);
+    try testing.expectError(error.Perm, s.mlst(name));
+}
