@@ -35,6 +35,8 @@ const (
 	ErrTLSRequired Code = C.FTP_E_TLS_REQUIRED  // the server will not do TLS
 	ErrInterrupted Code = C.FTP_E_INTERRUPTED   // interrupted (the call's context was done)
 	ErrPinned      Code = C.FTP_E_TLS_PINNED    // the server's public key matches none of TLSConfig.PinnedPublicKeys
+	ErrProxy       Code = C.FTP_E_PROXY         // the proxy (WithProxy) would not connect to the server, or answered garbage
+	ErrProxyAuth   Code = C.FTP_E_PROXY_AUTH    // the proxy needs a user name and password, or refused them
 	ErrNull        Code = C.FTP_E_NULL          // a required argument was missing (a bug in this package)
 	ErrRecursive   Code = C.FTP_E_RECURSIVE     // a callback called into its own session
 	ErrPanic       Code = C.FTP_E_PANIC         // an internal error in libftp; the session is unusable

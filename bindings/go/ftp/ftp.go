@@ -116,6 +116,7 @@ type config struct {
 	reconnectTries                            int
 	reconnectDelay                            time.Duration
 	listTimeOffset                            *time.Duration
+	proxy                                     string
 }
 
 // Option configures Dial.
@@ -165,6 +166,14 @@ func WithSourceAddress(ip string) Option { return func(c *config) { c.source = i
 // WithSourcePort binds the control connection to a local port (data connections get
 // ports the system chooses).
 func WithSourcePort(port uint16) Option { return func(c *config) { c.sourcePort = port } }
+
+// WithProxy sends the control and every data connection through a proxy, given as
+// curl takes it: "socks5://[user:pass@]host[:port]" (the proxy's side resolves nothing:
+// names are resolved here), "socks5h://..." (the proxy resolves the server's name), or
+// "http://[user:pass@]host[:port]" (HTTP CONNECT). Only passive mode works through a
+// proxy (WithActive fails with ErrState). Failures: ErrProxy (the proxy would not
+// connect), ErrProxyAuth (credentials missing or refused), ErrInvalid (a bad URL).
+func WithProxy(url string) Option { return func(c *config) { c.proxy = url } }
 
 // WithProgress reports transfer progress at most every interval (0: after every
 // block), and once when all bytes have moved; returning false cancels the transfer
@@ -398,6 +407,16 @@ func (c *Conn) setup(op string, cfg *config) error {
 		a := cstr(cfg.activeAddress)
 		defer C.free(unsafe.Pointer(a))
 		if err := check(C.ftp_set_active_address(c.h, a)); err != nil {
+			return err
+		}
+	}
+	if cfg.proxy != "" {
+		if err := hasNUL(op, cfg.proxy); err != nil {
+			return err
+		}
+		u := cstr(cfg.proxy)
+		defer C.free(unsafe.Pointer(u))
+		if err := check(C.ftp_set_proxy(c.h, u)); err != nil {
 			return err
 		}
 	}

@@ -147,6 +147,19 @@ func (p *Pool) SetCheckoutTimeout(d time.Duration) error {
 	return p.setting("SetCheckoutTimeout", func(h *C.ftp_pool) C.ftp_result { return C.ftp_pool_set_checkout_timeout(h, ms) })
 }
 
+// CloseIdle says goodbye (QUIT) to the idle sessions and closes them, within timeout in
+// all (0: closed without QUIT; negative: each as long as its reply timeout allows);
+// sessions in use stay. It returns how many were closed.
+func (p *Pool) CloseIdle(timeout time.Duration) (int, error) {
+	ms := C.int64_t(-1)
+	if timeout >= 0 {
+		ms = C.int64_t(timeout / time.Millisecond)
+	}
+	var closed C.uint32_t
+	err := p.setting("CloseIdle", func(h *C.ftp_pool) C.ftp_result { return C.ftp_pool_close_idle(h, ms, &closed) })
+	return int(closed), err
+}
+
 // SetMaxSessions sets the most sessions open at once (1 or more).
 func (p *Pool) SetMaxSessions(n int) error {
 	if n < 1 {

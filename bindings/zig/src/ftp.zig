@@ -39,6 +39,8 @@ pub const Error = error{
     TlsRequired,
     Interrupted,
     TlsPinned,
+    Proxy,
+    ProxyAuth,
     /// A code this binding does not know (a newer library).
     Unknown,
 };
@@ -69,6 +71,8 @@ pub fn check(rc: c.ftp_result) Error!void {
         c.FTP_E_TLS_REQUIRED => error.TlsRequired,
         c.FTP_E_INTERRUPTED => error.Interrupted,
         c.FTP_E_TLS_PINNED => error.TlsPinned,
+        c.FTP_E_PROXY => error.Proxy,
+        c.FTP_E_PROXY_AUTH => error.ProxyAuth,
         else => error.Unknown,
     };
 }
@@ -98,6 +102,8 @@ pub fn code(err: Error) c_int {
         error.TlsRequired => c.FTP_E_TLS_REQUIRED,
         error.Interrupted => c.FTP_E_INTERRUPTED,
         error.TlsPinned => c.FTP_E_TLS_PINNED,
+        error.Proxy => c.FTP_E_PROXY,
+        error.ProxyAuth => c.FTP_E_PROXY_AUTH,
         error.Unknown => -1,
     };
 }
@@ -643,6 +649,14 @@ pub const Session = struct {
     /// The local port of the control connection from the next connect (0: any).
     pub fn setSourcePort(self: Session, port: u16) Error!void {
         try check(c.ftp_set_source_port(self.h, port));
+    }
+    /// Sends the control and every data connection through a proxy, as curl takes it:
+    /// "socks5://[user:pass@]host[:port]", "socks5h://..." (the proxy resolves the
+    /// server's name) or "http://[user:pass@]host[:port]" (HTTP CONNECT); null turns
+    /// it off. Passive mode only. A bad string is error.Invalid; failures to come
+    /// through are error.Proxy and error.ProxyAuth.
+    pub fn setProxy(self: Session, url: ?[:0]const u8) Error!void {
+        try check(c.ftp_set_proxy(self.h, if (url) |u| u.ptr else null));
     }
     /// The welcome reply (borrowed), null if not connected.
     pub fn welcome(self: Session) ?[]const u8 {
@@ -1304,11 +1318,19 @@ pub const Pool = struct {
         try check(c.ftp_pool_get(self.h, &out));
         return .{ .h = out.? };
     }
-    /// Gives a session back (the handle is then invalid, but after error.Busy,
-    /// error.Recursive and error.Invalid).
+    /// Gives a session back (the handle is then invalid; after an error it stays the
+    /// caller's).
     pub fn put(self: Pool, session: *Session) Error!void {
         try check(c.ftp_pool_put(self.h, session.h));
         session.* = undefined;
+    }
+    /// Says QUIT to the idle sessions and closes them, within `timeout_ms` in all (0:
+    /// closed without QUIT; null: each as long as its reply timeout allows). Returns
+    /// how many were closed; sessions in use stay.
+    pub fn closeIdle(self: Pool, timeout_ms: ?u32) Error!u32 {
+        var closed: u32 = 0;
+        try check(c.ftp_pool_close_idle(self.h, if (timeout_ms) |v| @as(i64, v) else -1, &closed));
+        return closed;
     }
     /// Stops everything in flight on the pool (error.Interrupted).
     pub fn interrupt(self: Pool) Error!void {

@@ -372,6 +372,20 @@ test "a source port: the control connection is bound to it" {
     try s1.noop();
 }
 
+test "a proxy setting: a bad URL is refused, off again with null, no proxy connects" {
+    try need(servers.port);
+    var s = try ftp.Session.init();
+    defer s.deinit();
+    try testing.expectError(error.Invalid, s.setProxy("gopher://example"));
+    // A SOCKS5 proxy on a port nothing listens on: the connect fails on the proxy.
+    try s.setProxy("socks5://127.0.0.1:1");
+    try testing.expect(if (s.connect("127.0.0.1", servers.port, 10_000)) |_| false else |_| true);
+    try s.setProxy(null);
+    try s.connect("127.0.0.1", servers.port, 10_000);
+    try s.login(null, null);
+    try s.noop();
+}
+
 test "resume: REST downloads and uploads, whole-file resume" {
     const gpa = testing.allocator;
     var s = try userSession();
@@ -681,6 +695,13 @@ test "pool and batch: checkouts, reuse, parallel items, per-item results" {
     try testing.expect(pool.stat(.reused) >= 1);
     try testing.expectEqual(@as(u64, 3), pool.stat(.max_sessions));
     try testing.expectEqual(@as(u64, 0), pool.stat(.in_use));
+    // The idle session says goodbye; the next get() opens another.
+    try testing.expectEqual(@as(u32, 1), try pool.closeIdle(5_000));
+    try testing.expectEqual(@as(u64, 0), pool.stat(.idle));
+    var d = try pool.get();
+    try d.noop();
+    try pool.put(&d);
+    try testing.expectEqual(@as(u64, 2), pool.stat(.opened));
 
     var tmp: TmpDir = .{};
     try tmp.init();
