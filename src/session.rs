@@ -804,7 +804,11 @@ impl Ftp {
         // ("150 0.501 seconds ...") and no final reply: the NOOP settles it too.
         let preliminary = first.class() == 1;
         let end = if was_open || preliminary || matches!(first.code, 426 | 451) { self.resync()? } else { None };
-        if !preliminary && !matches!(first.code, 225 | 226 | 426 | 451) {
+        // The transfer's own failure may come under another code than 426/451 (ftp-srv:
+        // "551 write ECONNRESET" once the data connection is reset), the ABOR's 225/226
+        // after it: that ends the transfer just as well. A 50x is ABOR's own refusal.
+        let failed_then_ended = was_open && matches!(first.code, 425..=459 | 550..=559) && end.is_some();
+        if !preliminary && !failed_then_ended && !matches!(first.code, 225 | 226 | 426 | 451) {
             return Err(Error::Proto(format!("unexpected reply to ABOR: {first}")));
         }
         let r = end.unwrap_or(first);

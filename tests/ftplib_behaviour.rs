@@ -1132,6 +1132,35 @@ fn abort_451_then_226_returns_the_226() {
 }
 
 #[test]
+fn abort_of_a_download_answered_551_then_226_returns_the_226() {
+    // ftp-srv 4.6.3: once the data connection is reset, the RETR fails with
+    // "551 write ECONNRESET" on the control connection, then ABOR gets its 226.
+    let mut s = vec![expect("EPSV"), Step::Epsv, expect("RETR big"), reply("150 sending"), Step::DataAccept];
+    s.extend([Step::DataSend(pattern(1000)), Step::ExpectRaw(ABOR_LINE.to_vec())]);
+    s.extend([reply("551 write ECONNRESET"), reply("226 Closing data connection")]);
+    s.extend([expect("NOOP"), reply("200 in step"), Step::DataClose]);
+    s.extend(quit());
+    let (server, mut ftp) = session(s);
+    let mut conn = ftp.transfercmd("RETR big", None).unwrap();
+    std::io::Read::read_exact(&mut conn, &mut [0u8; 1000]).unwrap();
+    let r = ftp.abort().unwrap();
+    assert_eq!(r.code, 226);
+    assert_eq!(ftp.last_reply().map(|r| r.code), Some(226));
+    drop(conn);
+    done(server, ftp);
+}
+
+#[test]
+fn abort_answered_551_alone_without_a_transfer_is_still_an_error() {
+    // Without an open transfer a 551 is no transfer's end: ABOR's answer is wrong.
+    let mut s = vec![Step::ExpectRaw(ABOR_LINE.to_vec()), reply("551 odd")];
+    s.extend(quit());
+    let (server, mut ftp) = session(s);
+    assert_eq!(ftp.abort().unwrap_err().kind(), ErrorKind::Proto);
+    done(server, ftp);
+}
+
+#[test]
 fn quit_accepts_221_without_line_ending_before_close() {
     let (server, mut ftp) = session(vec![expect("QUIT"), raw(b"221 Bye"), Step::Close]);
     assert_eq!(ftp.quit().unwrap().code, 221);

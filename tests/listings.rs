@@ -34,7 +34,14 @@ fn the_now_constant_is_right() {
 
 #[test]
 fn real_server_listings() {
-    let unix = ["vsftpd-list.txt", "proftpd-list.txt", "pure-ftpd-list.txt", "pyftpdlib-list.txt"];
+    let unix = [
+        "vsftpd-list.txt",
+        "proftpd-list.txt",
+        "pure-ftpd-list.txt",
+        "pyftpdlib-list.txt",
+        "inetutils-list.txt",
+        "netkit-list.txt",
+    ];
     let mlsd = ["proftpd-mlsd.txt", "pure-ftpd-mlsd.txt", "pyftpdlib-mlsd.txt"];
     for file in unix.iter().chain(&mlsd) {
         let entries = parse(file);
@@ -68,6 +75,25 @@ fn real_server_listings() {
     assert_eq!(find(&pure, b"script.sh").mode, Some(0o755));
     assert_eq!(find(&parse("pyftpdlib-mlsd.txt"), b"link-to-one").kind, EntryType::File, "pyftpdlib follows links");
     assert_eq!(find(&parse("vsftpd-list.txt"), b"future.txt").modified.unwrap().secs, date(2040, 1, 1, 0, 0, 0));
+    assert_eq!(find(&parse("netkit-list.txt"), b"future.txt").modified.unwrap().secs, date(2040, 1, 1, 0, 0, 0));
+}
+
+#[test]
+fn ftp_srv_listing() {
+    // ftp-srv 4.6.3 (Node.js) lists what it can stat by a UTF-8 name: the Latin-1 name and
+    // the dangling link are left out, and links show as what they point to.
+    let entries = parse("ftp-srv-list.txt");
+    assert_eq!(entries.len(), 11);
+    assert!(entries.iter().all(|e| e.kind != EntryType::Unknown), "{entries:?}");
+    assert_eq!(find(&entries, b"big.sparse").size, Some(5 << 30));
+    assert_eq!(find(&entries, b"with space.txt").size, Some(1234));
+    assert_eq!(find(&entries, "caf\u{e9} \u{fc}.txt".as_bytes()).kind, EntryType::File);
+    assert_eq!(find(&entries, b"link-to-one").kind, EntryType::File);
+    assert_eq!(find(&entries, b"sub dir").kind, EntryType::Dir);
+    assert_eq!(find(&entries, b"private").mode, Some(0o600));
+    assert_eq!(find(&entries, b"old.txt").modified.unwrap().secs, date(2001, 2, 3, 0, 0, 0));
+    assert_eq!(find(&entries, b"one").modified.unwrap().secs / 60, date(2026, 11, 24, 21, 23, 0) / 60);
+    assert!(entries.iter().all(|e| e.name != b"dangling" && !e.name.starts_with(b"latin1")));
 }
 
 #[test]
