@@ -1983,8 +1983,10 @@ ftp_result ftp_mlst(ftp_session *h, const char *path, ftp_entry_list **list_out)
 /**
  * Walks the tree under a directory: lists it (as ftp_list(): MLSD, else LIST) and
  * calls `callback` with each entry ("." and ".." left out), a directory before its
- * contents, then walks each subdirectory the same way. Symbolic links are reported
- * (FTP_ENTRY_LINK), never followed; a directory with the MLSD "unique" id of one above
+ * contents, then walks each subdirectory the same way. Symbolic links the server
+ * shows as links are reported (FTP_ENTRY_LINK), never followed; a server that follows
+ * them itself (pyftpdlib's MLSD lists a link to a directory as a directory) has that
+ * walked as a directory. A directory with the MLSD "unique" id of one above
  * it is reported with FTP_WALK_LOOP and not entered; a name that is not a plain file
  * name is reported with FTP_WALK_UNSAFE_NAME and not used (as ftp_mirror() refuses
  * it). One listing is held in memory at a time per level.
@@ -2012,7 +2014,9 @@ ftp_result ftp_walk(ftp_session *h,
 /**
  * Removes a directory and everything under it: a walk (as ftp_walk()) that deletes
  * each file and link with DELE as it is met (a link is deleted, never followed) and
- * each directory with RMD once emptied, then `path` itself. It stops at the first
+ * each directory with RMD once emptied, then `path` itself. Each directory is sent
+ * DELE first and entered only when that is refused, so a link a server lists as a
+ * directory is deleted as the link it is, never emptied. It stops at the first
  * failure, leaving removed what was removed: an entry the walk refuses (an unsafe name,
  * a loop) or a LIST line in no known format stops it before the directory holding it
  * would be removed.
@@ -2079,12 +2083,14 @@ ftp_result ftp_retr_file(ftp_session *h,
  * does not). FTP_FILE_ATOMIC (since 1.1; 1.0 ignored it on uploads) uploads to
  * "REMOTE.part" in the same directory, checks its size with SIZE (as
  * FTP_FILE_VERIFY_SIZE: a server without SIZE fails the call with FTP_E_PROTO), then
- * renames it onto REMOTE (RNFR/RNTO); a server that refuses to rename onto an existing
- * file gets DELE REMOTE and the rename again. So REMOTE is never a partial file. A
- * failure or cancellation deletes "REMOTE.part" (where the session can still send
- * DELE), except with FTP_FILE_RESUME when not cancelled: the next call then continues
- * it. If REMOTE was deleted to make room and the second rename fails, the call fails
- * with FTP_E_PROTO and the whole upload stays in "REMOTE.part". With FTP_FILE_APPEND
+ * renames it onto REMOTE (RNFR/RNTO); a server that refuses (5xx) to rename onto an
+ * existing file has the old REMOTE moved aside to "REMOTE.libftp-old", the rename done
+ * again, and the old file deleted only then. So REMOTE is never a partial file, and
+ * never lost: if the second rename fails, the old file is moved back and the call
+ * fails with FTP_E_PROTO, the whole upload kept in "REMOTE.part" (as after a passing
+ * 4xx refusal of the rename, returned as is). A failure or cancellation of the upload
+ * itself deletes "REMOTE.part" (where the session can still send DELE), except with
+ * FTP_FILE_RESUME when not cancelled: the next call then continues it. With FTP_FILE_APPEND
  * it is FTP_E_INVALID. FTP_FILE_APPEND sends the whole
  * file with APPE instead of STOR, so the server adds it to the end of `remote` (creating
  * it where missing); with FTP_FILE_VERIFY_SIZE the server must then hold the size it

@@ -456,35 +456,67 @@ impl Ftp {
         why
     }
 
-    /// Renames the complete `part` onto `target`. A refused RNTO (the server will not
-    /// replace an existing file) is followed by DELE `target` and the rename again; if
-    /// that fails too, `part` is kept (it holds the whole upload) and the error says so.
+    /// Renames the complete `part` onto `target`. A server that will not rename onto
+    /// an existing file (a 5xx to RNTO) has the old file moved aside first (to
+    /// "TARGET.libftp-old"), `part` renamed onto `target`, and the old one deleted only
+    /// then; if that rename fails too, the old file is put back and `part` kept (it
+    /// holds the whole upload), so the target is never lost. A 4xx (a passing refusal)
+    /// keeps `part` and leaves the target alone.
     fn replace_with(&mut self, part: &[u8], target: &[u8]) -> Result<()> {
-        let rnfr = |ftp: &mut Ftp| -> Result<()> {
-            let r = ftp.sendcmd(crate::control::verb_line("RNFR", part))?;
-            if r.class() != 3 { Err(Error::Reply(r)) } else { Ok(()) }
+        let rename = |ftp: &mut Ftp, from: &[u8], to: &[u8]| -> Result<()> {
+            let r = ftp.sendcmd(crate::control::verb_line("RNFR", from))?;
+            if r.class() != 3 {
+                return Err(Error::Reply(r));
+            }
+            ftp.voidcmd(crate::control::verb_line("RNTO", to)).map(|_| ())
         };
-        if let Err(e) = rnfr(self) {
-            return Err(self.remove_part(part, e));
+        // RNFR of the part first: refused, the part is gone or unusable (a passing 4xx
+        // keeps it for another try).
+        match self.sendcmd(crate::control::verb_line("RNFR", part)) {
+            Ok(r) if r.class() == 3 => {}
+            Ok(r) => return Err(self.remove_part(part, Error::Reply(r))),
+            Err(e @ Error::Temp(_)) => return Err(e),
+            Err(e) => return Err(self.remove_part(part, e)),
         }
         let refused = match self.voidcmd(crate::control::verb_line("RNTO", target)) {
             Ok(_) => return Ok(()),
-            Err(e @ (Error::Perm(_) | Error::Temp(_))) => e,
+            Err(e @ Error::Perm(_)) => e,
+            // A passing refusal, or the session's failure: the upload stays in part.
+            Err(e @ Error::Temp(_)) => return Err(e),
             Err(e) => return Err(self.remove_part(part, e)),
         };
-        // A server that will not rename onto an existing file: the old one goes first.
-        if self.delete(target).is_err() {
+        let mut aside = target.to_vec();
+        aside.extend_from_slice(b".libftp-old");
+        if rename(self, target, &aside).is_err() {
+            // No old file to move (or it cannot be moved): the refusal stands.
             return Err(self.remove_part(part, refused));
         }
-        let again = rnfr(self).and_then(|()| self.voidcmd(crate::control::verb_line("RNTO", target)).map(|_| ()));
-        again.map_err(|e| {
-            Error::Proto(format!(
-                "{} was deleted to make room, but renaming {} onto it failed ({e}); the upload is kept in {}",
-                String::from_utf8_lossy(target),
-                String::from_utf8_lossy(part),
-                String::from_utf8_lossy(part)
-            ))
-        })
+        if let Err(e) = rename(self, part, target) {
+            let back = rename(self, &aside, target);
+            let shown = |p: &[u8]| String::from_utf8_lossy(p).into_owned();
+            return Err(Error::Proto(match back {
+                Ok(()) => format!(
+                    "renaming {} onto {} failed ({e}); the old {} is in place, the upload kept in {}",
+                    shown(part),
+                    shown(target),
+                    shown(target),
+                    shown(part)
+                ),
+                Err(b) => format!(
+                    "renaming {} onto {} failed ({e}), and moving the old file back from {} failed ({b}); \
+                     the upload is kept in {}",
+                    shown(part),
+                    shown(target),
+                    shown(&aside),
+                    shown(part)
+                ),
+            }));
+        }
+        if let Err(e) = self.delete(&aside) {
+            let note = format!("could not remove the replaced {}: {e}", String::from_utf8_lossy(&aside));
+            self.ctrl.log.emit(1, crate::control::LogKind::Resp, &note);
+        }
+        Ok(())
     }
 
     fn stor_file_now(&mut self, local: &Path, remote: &[u8], opts: FileOptions) -> Result<u64> {

@@ -51,6 +51,16 @@ enum Visit<'a> {
     },
 }
 
+/// What a visitor wants after an entry.
+enum Next {
+    /// Go on (into the entry, if it is a directory).
+    Go,
+    /// Go on, but not into this directory (`remove_tree` deleted it as a link).
+    NotInto,
+    /// Stop the walk (`Error::Cancelled`).
+    Stop,
+}
+
 /// `dir` and `name` joined by one '/'.
 fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
     let mut p = dir.to_vec();
@@ -74,8 +84,8 @@ impl Ftp {
         mut callback: impl FnMut(&WalkEntry) -> Flow,
     ) -> Result<()> {
         self.walk_with(root.as_ref(), max_depth, &mut |_, visit| match visit {
-            Visit::Entry(w) => Ok(callback(&w)),
-            Visit::Leave { .. } => Ok(Flow::Continue(())),
+            Visit::Entry(w) => Ok(if callback(&w).is_break() { Next::Stop } else { Next::Go }),
+            Visit::Leave { .. } => Ok(Next::Go),
         })
     }
 
@@ -83,7 +93,7 @@ impl Ftp {
         &mut self,
         root: &[u8],
         max_depth: Option<usize>,
-        visit: &mut dyn FnMut(&mut Ftp, Visit) -> Result<Flow>,
+        visit: &mut dyn FnMut(&mut Ftp, Visit) -> Result<Next>,
     ) -> Result<()> {
         check_line("path", root)?;
         if max_depth == Some(0) {
@@ -99,7 +109,7 @@ impl Ftp {
         depth: usize,
         max_depth: Option<usize>,
         above: &mut Vec<String>,
-        visit: &mut dyn FnMut(&mut Ftp, Visit) -> Result<Flow>,
+        visit: &mut dyn FnMut(&mut Ftp, Visit) -> Result<Next>,
     ) -> Result<()> {
         if max_depth.is_none() && depth > MAX_WALK_DEPTH {
             let shown = String::from_utf8_lossy(dir);
@@ -124,12 +134,14 @@ impl Ftp {
         max_depth: Option<usize>,
         entries: &[Entry],
         above: &mut Vec<String>,
-        visit: &mut dyn FnMut(&mut Ftp, Visit) -> Result<Flow>,
+        visit: &mut dyn FnMut(&mut Ftp, Visit) -> Result<Next>,
     ) -> Result<()> {
-        fn step(ftp: &mut Ftp, visit: &mut dyn FnMut(&mut Ftp, Visit) -> Result<Flow>, v: Visit) -> Result<()> {
+        /// Whether to go into the entry visited (if a directory).
+        fn step(ftp: &mut Ftp, visit: &mut dyn FnMut(&mut Ftp, Visit) -> Result<Next>, v: Visit) -> Result<bool> {
             match visit(ftp, v)? {
-                Flow::Continue(()) => Ok(()),
-                Flow::Break(()) => Err(Error::Cancelled),
+                Next::Go => Ok(true),
+                Next::NotInto => Ok(false),
+                Next::Stop => Err(Error::Cancelled),
             }
         }
         for e in entries {
@@ -145,8 +157,8 @@ impl Ftp {
             let path = join(dir, name);
             let looped = e.kind == EntryType::Dir && e.unique.as_ref().is_some_and(|u| above.contains(u));
             let refused = looped.then_some(Refusal::Loop);
-            step(self, visit, Visit::Entry(WalkEntry { path: &path, depth, entry: e, refused }))?;
-            if e.kind == EntryType::Dir && !looped && max_depth.is_none_or(|m| depth < m) {
+            let into = step(self, visit, Visit::Entry(WalkEntry { path: &path, depth, entry: e, refused }))?;
+            if into && e.kind == EntryType::Dir && !looped && max_depth.is_none_or(|m| depth < m) {
                 let pushed = e.unique.clone().map(|u| above.push(u)).is_some();
                 let walked = self.walk_dir(&path, depth + 1, max_depth, above, visit);
                 if pushed {
@@ -161,7 +173,9 @@ impl Ftp {
 
     /// Removes the directory `path` and everything under it: a walk that deletes each
     /// file and link (DELE) as it is met, and each directory (RMD) once emptied, then
-    /// `path` itself. Links are deleted, never followed. An entry the walk refuses (an
+    /// `path` itself. Links are deleted, never followed: a directory entry is first
+    /// sent DELE, and entered only when that is refused, since some servers list a
+    /// link to a directory as a directory (pyftpdlib's MLSD follows links). An entry the walk refuses (an
     /// unsafe name, a loop) or a LIST line in no known format stops it with a protocol
     /// error before the directory holding it is removed; a refused DELE or RMD stops it
     /// with that reply's error. What was removed before a failure stays removed.
@@ -182,7 +196,13 @@ impl Ftp {
                         (Some(Refusal::Loop), _) => {
                             return Err(Error::Proto(format!("{shown}: a directory that contains itself")));
                         }
-                        (None, EntryType::Dir) => {}
+                        // A link the server shows as a directory goes with DELE; a real
+                        // directory refuses it (550) and is emptied, then removed.
+                        (None, EntryType::Dir) => {
+                            if ftp.delete(w.path).is_ok() {
+                                return Ok(Next::NotInto);
+                            }
+                        }
                         (None, EntryType::Unknown) => {
                             return Err(Error::Proto(format!("{shown}: a listing line in no known format")));
                         }
@@ -195,7 +215,7 @@ impl Ftp {
                     ftp.rmd(path)?;
                 }
             }
-            Ok(Flow::Continue(()))
+            Ok(Next::Go)
         })?;
         self.rmd(root)?;
         Ok(())

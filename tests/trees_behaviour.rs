@@ -69,39 +69,56 @@ fn an_atomic_upload_goes_to_a_part_file_checked_and_renamed() {
 }
 
 #[test]
-fn a_server_that_will_not_rename_onto_a_file_has_the_old_one_deleted_first() {
+fn a_server_that_will_not_rename_onto_a_file_has_the_old_one_moved_aside_then_deleted() {
     let local = local_file("atomic-stale", b"abc");
     let (server, mut ftp) = session(vec![
         upload("STOR up.bin.part", "226 ok"),
         size("up.bin.part", "213 3"),
         exchange("RNFR up.bin.part", "350 ready"),
         exchange("RNTO up.bin", "553 file exists"),
-        exchange("DELE up.bin", "250 deleted"),
+        exchange("RNFR up.bin", "350 ready"),
+        exchange("RNTO up.bin.libftp-old", "250 moved"),
         exchange("RNFR up.bin.part", "350 ready"),
         exchange("RNTO up.bin", "250 renamed"),
+        exchange("DELE up.bin.libftp-old", "250 deleted"),
     ]);
     assert_eq!(ftp.stor_file(&local, "up.bin", ATOMIC).unwrap(), 3);
     done(server, ftp);
 }
 
 #[test]
-fn a_failed_second_rename_keeps_the_part_and_says_so() {
+fn a_failed_second_rename_puts_the_old_file_back_and_keeps_the_part() {
     let local = local_file("atomic-kept", b"abc");
     let (server, mut ftp) = session(vec![
         upload("STOR up.bin.part", "226 ok"),
         size("up.bin.part", "213 3"),
         exchange("RNFR up.bin.part", "350 ready"),
         exchange("RNTO up.bin", "550 exists"),
-        exchange("DELE up.bin", "250 deleted"),
+        exchange("RNFR up.bin", "350 ready"),
+        exchange("RNTO up.bin.libftp-old", "250 moved"),
         exchange("RNFR up.bin.part", "350 ready"),
         exchange("RNTO up.bin", "550 still no"),
+        exchange("RNFR up.bin.libftp-old", "350 ready"),
+        exchange("RNTO up.bin", "250 back"),
     ]);
     let e = ftp.stor_file(&local, "up.bin", ATOMIC).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Proto, "{e}");
-    assert!(e.to_string().contains("kept in up.bin.part"), "{e}");
-    // No DELE of the part: it holds the whole upload.
-    let t = done(server, ftp);
-    assert_eq!(t.commands.iter().filter(|c| c.starts_with("DELE")).count(), 1, "{:?}", t.commands);
+    assert!(e.to_string().contains("the upload kept in up.bin.part"), "{e}");
+    // Nothing deleted: not the target (back in place), not the part (the whole upload).
+    assert_never_sent(&done(server, ftp), &["DELE"]);
+}
+
+#[test]
+fn a_passing_refusal_of_the_rename_keeps_the_part_and_the_target() {
+    let local = local_file("atomic-busy", b"abc");
+    let (server, mut ftp) = session(vec![
+        upload("STOR up.bin.part", "226 ok"),
+        size("up.bin.part", "213 3"),
+        exchange("RNFR up.bin.part", "350 ready"),
+        exchange("RNTO up.bin", "450 busy, try later"),
+    ]);
+    assert_eq!(ftp.stor_file(&local, "up.bin", ATOMIC).unwrap_err().kind(), ErrorKind::Temp);
+    assert_never_sent(&done(server, ftp), &["DELE", "RNFR up.bin\r"]);
 }
 
 #[test]
@@ -321,6 +338,8 @@ fn remove_tree_deletes_files_and_links_then_each_emptied_directory() {
     let (server, mut ftp) = session(vec![
         exchange("FEAT", FEAT_TREE),
         listing("MLSD t", &["type=cdir;unique=T; .", "type=dir;unique=S; s", "type=file;unique=1; f"]),
+        // A directory is tried with DELE first: a real one refuses it, and is entered.
+        exchange("DELE t/s", "550 Is a directory"),
         listing("MLSD t/s", &["type=OS.unix=slink:/;unique=L; l", "type=file;unique=2; g"]),
         exchange("DELE t/s/l", "250 ok"),
         exchange("DELE t/s/g", "250 ok"),
@@ -330,6 +349,20 @@ fn remove_tree_deletes_files_and_links_then_each_emptied_directory() {
     ]);
     ftp.remove_tree("t").unwrap();
     done(server, ftp);
+}
+
+#[test]
+fn remove_tree_deletes_a_link_listed_as_a_directory_and_never_goes_into_it() {
+    // pyftpdlib's MLSD follows links: "important" is a link to a directory elsewhere.
+    let (server, mut ftp) = session(vec![
+        exchange("FEAT", FEAT_TREE),
+        listing("MLSD t", &["type=cdir;unique=T; .", "type=dir;unique=X; important"]),
+        exchange("DELE t/important", "250 link removed"),
+        exchange("RMD t", "250 ok"),
+    ]);
+    ftp.remove_tree("t").unwrap();
+    // Nothing under the link was listed or deleted.
+    assert_never_sent(&done(server, ftp), &["MLSD t/important", "DELE t/important/"]);
 }
 
 #[test]

@@ -118,12 +118,14 @@ pub extern "C" fn ftp_retr_file(
 /// does not). FTP_FILE_ATOMIC (since 1.1; 1.0 ignored it on uploads) uploads to
 /// "REMOTE.part" in the same directory, checks its size with SIZE (as
 /// FTP_FILE_VERIFY_SIZE: a server without SIZE fails the call with FTP_E_PROTO), then
-/// renames it onto REMOTE (RNFR/RNTO); a server that refuses to rename onto an existing
-/// file gets DELE REMOTE and the rename again. So REMOTE is never a partial file. A
-/// failure or cancellation deletes "REMOTE.part" (where the session can still send
-/// DELE), except with FTP_FILE_RESUME when not cancelled: the next call then continues
-/// it. If REMOTE was deleted to make room and the second rename fails, the call fails
-/// with FTP_E_PROTO and the whole upload stays in "REMOTE.part". With FTP_FILE_APPEND
+/// renames it onto REMOTE (RNFR/RNTO); a server that refuses (5xx) to rename onto an
+/// existing file has the old REMOTE moved aside to "REMOTE.libftp-old", the rename done
+/// again, and the old file deleted only then. So REMOTE is never a partial file, and
+/// never lost: if the second rename fails, the old file is moved back and the call
+/// fails with FTP_E_PROTO, the whole upload kept in "REMOTE.part" (as after a passing
+/// 4xx refusal of the rename, returned as is). A failure or cancellation of the upload
+/// itself deletes "REMOTE.part" (where the session can still send DELE), except with
+/// FTP_FILE_RESUME when not cancelled: the next call then continues it. With FTP_FILE_APPEND
 /// it is FTP_E_INVALID. FTP_FILE_APPEND sends the whole
 /// file with APPE instead of STOR, so the server adds it to the end of `remote` (creating
 /// it where missing); with FTP_FILE_VERIFY_SIZE the server must then hold the size it

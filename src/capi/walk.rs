@@ -36,8 +36,10 @@ pub type ftp_walk_cb = Option<
 
 /// Walks the tree under a directory: lists it (as ftp_list(): MLSD, else LIST) and
 /// calls `callback` with each entry ("." and ".." left out), a directory before its
-/// contents, then walks each subdirectory the same way. Symbolic links are reported
-/// (FTP_ENTRY_LINK), never followed; a directory with the MLSD "unique" id of one above
+/// contents, then walks each subdirectory the same way. Symbolic links the server
+/// shows as links are reported (FTP_ENTRY_LINK), never followed; a server that follows
+/// them itself (pyftpdlib's MLSD lists a link to a directory as a directory) has that
+/// walked as a directory. A directory with the MLSD "unique" id of one above
 /// it is reported with FTP_WALK_LOOP and not entered; a name that is not a plain file
 /// name is reported with FTP_WALK_UNSAFE_NAME and not used (as ftp_mirror() refuses
 /// it). One listing is held in memory at a time per level.
@@ -89,7 +91,9 @@ pub extern "C" fn ftp_walk(
 
 /// Removes a directory and everything under it: a walk (as ftp_walk()) that deletes
 /// each file and link with DELE as it is met (a link is deleted, never followed) and
-/// each directory with RMD once emptied, then `path` itself. It stops at the first
+/// each directory with RMD once emptied, then `path` itself. Each directory is sent
+/// DELE first and entered only when that is refused, so a link a server lists as a
+/// directory is deleted as the link it is, never emptied. It stops at the first
 /// failure, leaving removed what was removed: an entry the walk refuses (an unsafe name,
 /// a loop) or a LIST line in no known format stops it before the directory holding it
 /// would be removed.
