@@ -104,9 +104,12 @@ impl Ftp {
         for _ in 0..8 {
             let r = self.ctrl.read_reply()?;
             match r.code {
-                200 => return Ok(pasv),
                 227 => pasv = Some(r),
                 421 => return Err(self.ctrl.fail(Error::Temp(r))),
+                // NOOP's answer (200, or another 2xx some servers give); a late 229 is
+                // EPSV's and skipped.
+                229 => {}
+                _ if r.class() == 2 => return Ok(pasv),
                 _ => {}
             }
         }

@@ -370,9 +370,12 @@ pub(crate) fn consume<H: Handle, T>(
         Ok(())
     });
     match (code, taken) {
-        (ftp_result::FTP_OK, Some(value)) => Ok(value),
+        // Once the value is taken FREEING is set, and the object is destroyed whatever
+        // `call` returns after (a panic in its end-of-call work included): the value is
+        // the caller's, and the handle must not be passed again.
+        (_, Some(value)) => Ok(value),
         (ftp_result::FTP_OK, None) => Err(ftp_result::FTP_E_PANIC),
-        (code, _) => Err(code),
+        (code, None) => Err(code),
     }
 }
 

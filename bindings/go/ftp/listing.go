@@ -307,6 +307,12 @@ func (c *Conn) walkTree(ctx context.Context, dir string, fn WalkFunc, skipped []
 	if werr == nil {
 		return nil
 	}
+	// Only a refused listing (a 4xx or 5xx for that directory) is one directory's
+	// failure, handed to fn; a cancelled context, a lost connection or a protocol error
+	// ends the walk.
+	if !errors.Is(werr, ErrPerm) && !errors.Is(werr, ErrTemp) {
+		return werr
+	}
 	// The listing that failed is the one ftp_walk went into last: dir's own when
 	// nothing was reported, else the last entry's (a directory is listed right after
 	// it is reported). Any other failure ends the walk.
@@ -332,6 +338,9 @@ func (c *Conn) walkAfter(ctx context.Context, root, done string, fn WalkFunc, sk
 	for done != root {
 		parent := parentPath(root, done)
 		siblings, err := c.walked(ctx, parent, 1)
+		if err != nil && !errors.Is(err, ErrPerm) && !errors.Is(err, ErrTemp) {
+			return err
+		}
 		if err != nil {
 			// parent was listed a moment ago; hand the failure over as for any listing.
 			if ferr := fn(parent, nil, err); ferr != nil {
