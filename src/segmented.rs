@@ -47,7 +47,7 @@ impl Default for SegmentOptions {
 
 /// How long a cancelled segmented download lets the caller's own session stop between
 /// two blocks before its data connection is cut.
-const CALLER_STOP_GRACE: Duration = Duration::from_secs(1);
+const CALLER_STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// The most segments one download takes.
 pub const MAX_SEGMENTS: usize = 64;
