@@ -420,25 +420,6 @@ fn interrupt_all_during_a_batch_fails_the_rest_as_interrupted() {
 
 // ---- Live tests against the shared servers ----
 
-/// The shared servers' settings, or None (a failure under CI=true).
-fn live_env() -> Option<HashMap<String, String>> {
-    let path = match std::env::var("LIBFTP_TEST_ENV") {
-        Ok(p) => p,
-        Err(_) if std::env::var("CI").as_deref() == Ok("true") => panic!("CI=true but LIBFTP_TEST_ENV is not set"),
-        Err(_) => {
-            eprintln!("skipped: LIBFTP_TEST_ENV is not set");
-            return None;
-        }
-    };
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("LIBFTP_TEST_ENV={path}: {e}"));
-    Some(
-        text.lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-            .collect(),
-    )
-}
-
 struct Live {
     name: &'static str,
     port_key: &'static str,
@@ -491,7 +472,7 @@ fn scratch(root: &str, what: &str) -> (Scratch, String) {
 #[test]
 #[ignore = "live: ctest rust_live runs it against the shared servers"]
 fn live_batches_of_many_small_files_and_a_few_large_ones() {
-    let Some(env) = live_env() else { return };
+    let Some(env) = common::live_env() else { return };
     let small = 1000;
     let large = [3 * 1024 * 1024 + 17, 5 * 1024 * 1024 + 3];
     for live in &LIVE {
@@ -555,7 +536,7 @@ fn live_batches_of_many_small_files_and_a_few_large_ones() {
 #[test]
 #[ignore = "live: ctest rust_live runs it against the shared servers"]
 fn live_a_session_killed_mid_batch_is_replaced_and_the_batch_completes() {
-    let Some(env) = live_env() else { return };
+    let Some(env) = common::live_env() else { return };
     for live in LIVE.iter().filter(|l| ["vsftpd", "proftpd", "pyftpdlib-tls"].contains(&l.name)) {
         let port: u16 = env[live.port_key].parse().unwrap();
         let (remote_dir, name) = scratch(&env[live.root_key], &format!("kill-{}", live.name));
@@ -703,7 +684,7 @@ fn limited_server() -> Option<LimitedServer> {
 #[test]
 #[ignore = "live: ctest rust_live runs it against the shared servers"]
 fn live_a_server_limiting_connections_below_the_pool_size_gets_the_whole_batch() {
-    let Some(_env) = live_env() else { return };
+    let Some(_env) = common::live_env() else { return };
     let server = limited_server().expect("python3 with pyftpdlib runs a private server");
     let local = common::temp_dir("pool-limited-local");
     let n = 60;
@@ -924,7 +905,7 @@ fn sessions_a_pool_lends_come_back_when_they_break() {
 #[test]
 #[ignore = "live: ctest rust_live runs it against the shared servers"]
 fn live_a_parallel_mirror_takes_its_sessions_from_a_pool_and_gives_them_back() {
-    let Some(env) = live_env() else { return };
+    let Some(env) = common::live_env() else { return };
     for live in LIVE.iter().filter(|l| ["vsftpd", "proftpd-tls"].contains(&l.name)) {
         let port: u16 = env[live.port_key].parse().unwrap();
         let (remote_dir, name) = scratch(&env[live.root_key], &format!("mirror-{}", live.name));

@@ -37,25 +37,6 @@ use std::time::{Duration, Instant};
 
 const TIMEOUT: Option<Duration> = Some(Duration::from_secs(20));
 
-/// The shared servers' settings, or None (a failure under CI=true).
-fn live_env() -> Option<HashMap<String, String>> {
-    let path = match std::env::var("LIBFTP_TEST_ENV") {
-        Ok(p) => p,
-        Err(_) if std::env::var("CI").as_deref() == Ok("true") => panic!("CI=true but LIBFTP_TEST_ENV is not set"),
-        Err(_) => {
-            eprintln!("skipped: LIBFTP_TEST_ENV is not set");
-            return None;
-        }
-    };
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("LIBFTP_TEST_ENV={path}: {e}"));
-    Some(
-        text.lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-            .collect(),
-    )
-}
-
 /// A missing prerequisite: a skip, or a failure under CI.
 fn missing(what: &str) -> bool {
     assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "{what} missing under CI");
@@ -225,7 +206,7 @@ fn port(env: &HashMap<String, String>, key: &str) -> u16 {
 }
 
 fn setup(what: &str) -> Option<(HashMap<String, String>, PathBuf)> {
-    let env = live_env()?;
+    let env = common::live_env()?;
     if !have("danted") || !have("tinyproxy") || !have("nsenter") {
         return None;
     }
