@@ -3219,10 +3219,9 @@ ftp_result ftp_batch_add_download_fd(ftp_batch *b, const char *remote, int fd, s
 /**
  * Queues the upload of the file at `local_path` to `remote`, done as ftp_stor_file()
  * does with `flags` (FTP_FILE_RESUME, FTP_FILE_PRESERVE_MTIME, FTP_FILE_VERIFY_SIZE,
- * FTP_FILE_APPEND), and FTP_FILE_ATOMIC, which for a batch means: upload to
- * "REMOTE.part" and rename it to REMOTE once complete (RNFR/RNTO), so a failed upload
- * never replaces REMOTE; its size is checked first, as ftp_stor_file() does. A retry after a dropped connection resumes what the server
- * holds (REST+STOR, or APPE).
+ * FTP_FILE_APPEND, FTP_FILE_ATOMIC: through "REMOTE.part", so a failed upload never
+ * replaces REMOTE). A retry after a dropped connection resumes what an earlier attempt
+ * sent (REST+STOR), or starts over if none was sent; an append is not sent twice.
  *
  * @param b the batch.
  * @param local_path the file to send (bytes, as open(2) takes them).
