@@ -22,7 +22,7 @@ import asyncio
 import sys
 import time
 
-CHUNK = 256 * 1024
+CHUNK = 1024 * 1024
 # Chunks in flight per direction: more than a 10 ms one-way delay holds at loopback
 # speed, while a stalled reader stops the copy instead of filling memory.
 QUEUE = 512
@@ -87,6 +87,18 @@ async def handle(client_r, client_w, target, port, delay):
             w.close()
 
 
+# The relaying tasks, held here: the event loop keeps only weak references to tasks,
+# and a connection whose both reads are paused (a full queue) is referenced by
+# nothing else, so its task would be collected while still pending.
+TASKS = set()
+
+
+def on_client(reader, writer, target, port, delay):
+    task = asyncio.ensure_future(handle(reader, writer, target, port, delay))
+    TASKS.add(task)
+    task.add_done_callback(TASKS.discard)
+
+
 async def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--listen", default="127.0.0.2")
@@ -98,7 +110,7 @@ async def main():
     servers = []
     for port in parse_ports(a.ports):
         servers.append(await asyncio.start_server(
-            lambda r, w, p=port: handle(r, w, a.target, p, delay), a.listen, port, backlog=256))
+            lambda r, w, p=port: on_client(r, w, a.target, p, delay), a.listen, port, backlog=256))
     print("wanproxy ready: %s -> %s, %d ports, %.1f ms each way" % (a.listen, a.target, len(servers), a.delay_ms),
           flush=True)
     await asyncio.gather(*(s.serve_forever() for s in servers))

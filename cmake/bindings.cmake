@@ -13,13 +13,25 @@ endif()
 # Go and Zig bindings and the docs' quick starts, each against an install of this
 # build in a temporary prefix, found through pkg-config (tests/bindings.sh).
 if(LIBFTP_BUILD_TESTS)
-  foreach(what go zig docs)
+  foreach(what go go-consumer zig zig-package docs)
     set(name "${what}_binding")
     if(what STREQUAL "docs")
       set(name "docs_quickstarts")
+    elseif(what STREQUAL "go-consumer")
+      set(name "go_consumer")
+    elseif(what STREQUAL "zig-package")
+      # A Zig project outside the checkout that depends on bindings/zig as
+      # docs/quickstart.md says.
+      set(name "zig_package")
     endif()
     add_test(NAME ${name}
       COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/tests/bindings.sh" ${what} "${CMAKE_CURRENT_BINARY_DIR}")
     libftp_uses_servers(${name})
   endforeach()
+endif()
+
+# Every exported ftp_* function is reachable from Go or Zig, or a listed omission.
+if(LIBFTP_BUILD_TESTS)
+  add_test(NAME binding_coverage
+    COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/tests/binding-coverage.sh" "${CMAKE_CURRENT_SOURCE_DIR}")
 endif()

@@ -17,6 +17,6 @@ install(DIRECTORY "${LIBFTP_MAN_DIR}" DESTINATION "${CMAKE_INSTALL_MANDIR}"
 
 if(LIBFTP_BUILD_TESTS)
   add_test(NAME man_pages
-    COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/cmake/check-man.sh" "${LIBFTP_MAN_DIR}" $<TARGET_FILE:ftp>)
+    COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/tests/checks/check-man.sh" "${LIBFTP_MAN_DIR}" $<TARGET_FILE:ftp>)
   set_tests_properties(man_pages PROPERTIES ENVIRONMENT "NM=${CMAKE_NM}")
 endif()

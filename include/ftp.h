@@ -121,6 +121,13 @@
  *   control connection is clear text and proves nothing: a TLS download must then
  *   end with close_notify, or it is FTP_E_TLS ("download truncated").
  *
+ * Proxies (since 1.1)
+ *   ftp_set_proxy() sends the control and every data connection through a SOCKS5
+ *   (socks5://, socks5h://: names resolved by the proxy) or HTTP CONNECT (http://)
+ *   proxy, with optional credentials, as curl's -x. Passive mode only: active mode
+ *   through a proxy is FTP_E_STATE. The proxy's refusals are FTP_E_PROXY_AUTH and
+ *   FTP_E_PROXY, its message naming the proxy. See docs/proxy.md.
+ *
  * Robustness
  *   No panic crosses this interface: an internal panic returns FTP_E_PANIC and
  *   marks the session unusable (only ftp_free, ftp_interrupt and the read-only
@@ -175,6 +182,19 @@
 #define FTP_TIMEOUT_DEFAULT -1
 
 /**
+ * ftp_walk_cb flag: the entry's name cannot be one path component ("", ".", "..", or
+ * holding '/', '\\', NUL, CR or LF): `path` is its parent's path and the name as
+ * listed, not a path to use, and nothing is done with it.
+ */
+#define FTP_WALK_UNSAFE_NAME 1
+
+/**
+ * ftp_walk_cb flag: a directory whose MLSD "unique" id is that of a directory above
+ * it (a link shown as a directory): reported, not entered.
+ */
+#define FTP_WALK_LOOP 2
+
+/**
  * Flag: continue a partial transfer (see ftp_retr_file() and ftp_stor_file()).
  */
 #define FTP_FILE_RESUME 1
@@ -185,7 +205,8 @@
 #define FTP_FILE_PRESERVE_MTIME 2
 
 /**
- * Flag: download into "PATH.part" and rename it to PATH once complete. A failed
+ * Flag: download into "PATH.part" and rename it to PATH once complete (uploads since
+ * 1.1 likewise go to "REMOTE.part" on the server: see ftp_stor_file()). A failed
  * download keeps the part for FTP_FILE_RESUME, unless nothing arrived. PATH.part is
  * the library's name: anything found there but a plain file with one link (a symbolic
  * or hard link, a FIFO) is removed and created afresh, never written through (a
@@ -435,6 +456,17 @@ typedef enum {
    * connection was closed before anything was sent over it. @since 1.1
    */
   FTP_E_TLS_PINNED = 22,
+  /**
+   * The proxy set with ftp_set_proxy() would not connect to the server (a SOCKS5
+   * reply code or an HTTP status, in the session's message), or its reply was
+   * garbled, cut short or too long. The message names the proxy. @since 1.1
+   */
+  FTP_E_PROXY = 23,
+  /**
+   * The proxy set with ftp_set_proxy() needs a user name and password, or refused
+   * the ones given. @since 1.1
+   */
+  FTP_E_PROXY_AUTH = 24,
 } ftp_result;
 
 /**
@@ -720,6 +752,23 @@ typedef int (*ftp_read_cb)(void *userdata, uint8_t *buf, size_t cap, size_t *len
 typedef int (*ftp_progress_cb)(void *userdata, uint64_t bytes, int64_t total, double rate);
 
 /**
+ * Receives transfer progress with the resume point (see
+ * ftp_set_progress_callback2()): `offset` is where the transfer started in the file
+ * (its REST offset, 0 without one), `bytes` what has moved since, so `offset + bytes`
+ * is the absolute position; `total` is what is expected to move in all (-1 when
+ * unknown), so `offset + total` is the whole file's size; `rate` is the average in
+ * bytes per second. Return 0 to go on, non-zero to cancel the transfer
+ * (FTP_E_CANCELLED, the session stays usable). Must not call into the session
+ * (FTP_E_RECURSIVE).
+ * @since 1.1
+ */
+typedef int (*ftp_progress2_cb)(void *userdata,
+                                uint64_t offset,
+                                uint64_t bytes,
+                                int64_t total,
+                                double rate);
+
+/**
  * Receives one MLSD entry. Return 0 to go on, non-zero to cancel the listing.
  */
 typedef int (*ftp_mlsd_cb)(void *userdata, const ftp_mlsd_entry *entry);
@@ -729,6 +778,21 @@ typedef int (*ftp_mlsd_cb)(void *userdata, const ftp_mlsd_entry *entry);
  * non-zero to cancel (FTP_E_CANCELLED).
  */
 typedef int (*ftp_entry_cb)(void *userdata, const ftp_entry *entry);
+
+/**
+ * Receives one entry of a walk, valid only during the call: `path` (`path_len` bytes,
+ * then a NUL; the bytes may hold a NUL of their own only with FTP_WALK_UNSAFE_NAME) is
+ * the root joined with the names below it by '/', `depth` is 1 for the root's own
+ * entries, `entry` holds the type and facts (ftp_entry_* getters), and `flags` is 0 or
+ * FTP_WALK_UNSAFE_NAME or FTP_WALK_LOOP. Return 0 to go on, non-zero to stop the walk
+ * (FTP_E_CANCELLED). Must not call into the session (FTP_E_RECURSIVE).
+ */
+typedef int (*ftp_walk_cb)(void *userdata,
+                           const char *path,
+                           size_t path_len,
+                           uint32_t depth,
+                           const ftp_entry *entry,
+                           uint32_t flags);
 
 /**
  * Gives the passphrase of an encrypted private key to
@@ -889,6 +953,34 @@ ftp_result ftp_connect(ftp_session *h,
  * @since 1.1
  */
 ftp_result ftp_set_source_port(ftp_session *h, uint16_t port);
+
+/**
+ * Sets the proxy that the control connection and every data connection go through,
+ * from the next ftp_connect() (or ftp_connect_url()) on, as curl's -x takes it:
+ * "socks5://host:port" (SOCKS5, RFC 1928; host names resolved by this library),
+ * "socks5h://host:port" (SOCKS5, host names resolved by the proxy), or
+ * "http://host:port" (an HTTP proxy asked with CONNECT; also the meaning of a string
+ * without a scheme). "user:password@" before the host gives the proxy's credentials
+ * (SOCKS5 user name and password, RFC 1929; HTTP basic authentication), with '%'
+ * escapes for special characters. Without a port, 1080. An IPv6 proxy address goes
+ * in brackets. Only passive mode works through a proxy: a transfer in active mode on
+ * a proxied connection fails with FTP_E_STATE. Each data connection goes through the
+ * proxy to the host given to ftp_connect() at the port the server names (by name
+ * for socks5h:// and http://: the proxy resolves it). The exchange with the proxy
+ * counts against the connect timeout. A connection already open keeps its proxy.
+ * Errors from the proxy: FTP_E_PROXY_AUTH (credentials wanted or refused), FTP_E_PROXY
+ * (target refused, garbled reply); the session's message names the proxy.
+ *
+ * @param h the session.
+ * @param proxy_url the proxy as above (UTF-8, copied), or NULL for direct connections
+ *        (the default).
+ * @return FTP_OK, FTP_E_INVALID for a string that is not such a proxy URL (unknown
+ *         scheme, bad port, a path, a SOCKS5 user name or password over 255 bytes;
+ *         the setting is then unchanged), or one of the general errors (see the top of
+ *         this header).
+ * @since 1.1
+ */
+ftp_result ftp_set_proxy(ftp_session *h, const char *proxy_url);
 
 /**
  * The welcome reply of the current connection (ftplib's getwelcome), all its lines
@@ -1452,8 +1544,9 @@ const char *ftp_data_last_error(const ftp_data *d);
  * ftp_voidresp(). Reads and writes on d afterwards fail with FTP_E_STATE; a second
  * close does nothing and returns FTP_OK.
  *
- * ftp_data_free() alone also ends an upload, but waits at most 1 second: over a slow
- * link, close first with a bound of your choice, and see whether the end went out.
+ * ftp_data_free() alone also ends an upload, but waits up to 10 seconds and says
+ * nothing of how it went: close first, with a bound of your choice, to see whether the
+ * end went out.
  * Like ftp_data_read(), it is one call on d: FTP_E_BUSY while another thread is in a
  * call on d.
  *
@@ -1473,9 +1566,9 @@ ftp_result ftp_data_close(ftp_data *d, uint32_t timeout_ms);
 
 /**
  * Frees a data connection. If it was an upload not ended with ftp_data_close(), it is
- * ended here as ftp_data_close() would, waiting at most 1 second (in 1.0 up to 10
- * seconds, or the session's timeout if shorter): a free does not wait long on the
- * network. Then call ftp_voidresp() for the final reply (or ftp_abort() to stop a
+ * ended here as ftp_data_close() would, waiting up to 10 seconds (or the session's
+ * data timeout if shorter), as in 1.0; ftp_data_close() first bounds that wait as the
+ * caller chooses. Then call ftp_voidresp() for the final reply (or ftp_abort() to stop a
  * download early). ftp_data_free(NULL) does nothing.
  *
  * It may be called before or after ftp_free() of the session, from any thread. Called
@@ -1491,9 +1584,12 @@ void ftp_data_free(ftp_data *d);
 /**
  * Reports the progress of the callback-driven transfers (ftp_retr_binary,
  * ftp_retr_lines, ftp_stor_binary, ftp_stor_lines and the listings): at most once
- * every `interval_ms`, plus once when all bytes have moved. The total comes from the
- * server's 150 reply "(N bytes)", or for ftp_retr_file() with FTP_FILE_RESUME or
- * FTP_FILE_VERIFY_SIZE from SIZE when the 150 has none, less a REST offset. After a
+ * every `interval_ms`, plus once when all bytes have moved (unless the last report
+ * already counted them all, as at interval 0). The total comes from the server's 150
+ * reply "(N bytes)", or for ftp_retr_file() from SIZE when the 150 has none (asked
+ * before the RETR when a progress callback is set; a mirror uses its listing's size),
+ * less a REST offset. `bytes` and `total` count from the REST offset: see
+ * ftp_set_progress_callback2() for a callback told the offset too. After a
  * REST offset the 150's size is not used, since servers differ on what it counts
  * (vsftpd the whole file, proftpd what is left): the total is then SIZE's less the
  * offset in ftp_retr_file(), unknown (-1) in ftp_retr_binary(). ftp_retr_file(),
@@ -1509,6 +1605,26 @@ ftp_result ftp_set_progress_callback(ftp_session *h,
                                      ftp_progress_cb callback,
                                      void *userdata,
                                      uint32_t interval_ms);
+
+/**
+ * ftp_set_progress_callback() with a callback that is also told the REST offset a
+ * transfer started at, so a resumed download can show both the bytes moved in this
+ * call and the absolute position in the file. The same transfers report through it,
+ * at the same times, with the same totals; one setting replaces the other (each
+ * session has one progress callback).
+ *
+ * @param h the session.
+ * @param callback the callback, or NULL to stop reporting.
+ * @param userdata passed to callback as its first argument.
+ * @param interval_ms the least time between two reports; 0 reports after every block
+ *        (and the final report is not repeated).
+ * @return FTP_OK (or one of the general errors, see the top of this header).
+ * @since 1.1
+ */
+ftp_result ftp_set_progress_callback2(ftp_session *h,
+                                      ftp_progress2_cb callback,
+                                      void *userdata,
+                                      uint32_t interval_ms);
 
 /**
  * Stops what the session is doing right now, from any thread (the one thread-safe call
@@ -1639,7 +1755,17 @@ ftp_result ftp_dir(ftp_session *h, const char *args, ftp_line_cb callback, void 
  * (or when MLSD is refused with 500/502) LIST, parsed as Unix `ls -l` (symlinks,
  * devices, both date forms, with or without a group column) or DOS/IIS lines; a line
  * in no known format gives an FTP_ENTRY_UNKNOWN entry holding the whole line. LIST
- * times are the server's local time read as UTC, to the minute at best.
+ * times are the server's local time, read as UTC less the offset set with
+ * ftp_set_list_time_offset() (none by default), to the minute at best.
+ *
+ * Before the first MLSD on a connection (and again after an "OPTS MLST" of the
+ * caller's, from ftp_mlsd() with facts or ftp_sendcmd()), the facts FEAT offers that
+ * entries carry (type, size, sizd, modify, perm, unique, unix.mode, unix.owner,
+ * unix.uid, unix.group, unix.gid) are asked for with one "OPTS MLST", with those the
+ * server has on already; where they are all on, nothing is sent. So ftp_entry_mode(),
+ * ftp_entry_owner() and ftp_entry_group() are known wherever the server offers the
+ * facts (pyftpdlib offers unix.mode, unix.uid and unix.gid, off by default). A refused
+ * OPTS MLST is not an error: the server's choice of facts then stays.
  *
  * @param h the session.
  * @param path the directory (bytes as given; no CR/LF/NUL), or NULL for the current one.
@@ -1736,7 +1862,7 @@ bool ftp_entry_size(const ftp_entry *e, uint64_t *size_out);
 
 /**
  * The entry's modification time as UTC (from MLSD "modify", or LIST's date, which is
- * the server's local time taken as UTC).
+ * the server's local time taken as UTC less ftp_set_list_time_offset()'s offset).
  *
  * @param e the entry.
  * @param secs_out receives seconds since 1970-01-01 00:00 UTC (required).
@@ -1819,6 +1945,94 @@ const char *ftp_entry_raw(const ftp_entry *e, size_t *len_out);
 ftp_result ftp_parse_list_line(const char *line, ftp_entry_list **list_out);
 
 /**
+ * Sets the time zone a server's LIST times are in, as its offset from UTC in seconds
+ * (3600 for UTC+1, -18000 for UTC-5), so that parsed LIST entries (ftp_list(),
+ * ftp_list_all(), ftp_walk(), ftp_mirror(), ftp_mlst()'s fallback) carry UTC times:
+ * the offset is taken off each LIST time, and decides which year a date shown
+ * without one is in. MLSD and MLST times are UTC by definition and are not changed,
+ * nor are MDTM's. It stays for the session's life (reconnects included).
+ *
+ * @param h the session.
+ * @param seconds the offset: 0 (the default) takes LIST times as UTC; at most one
+ *        day (86400) either way.
+ * @return FTP_OK; FTP_E_INVALID for more than a day either way.
+ * @since 1.1
+ */
+ftp_result ftp_set_list_time_offset(ftp_session *h, int32_t seconds);
+
+/**
+ * The facts of one path with MLST (RFC 3659), parsed as ftp_list() parses an MLSD
+ * line, returned as a list of one entry. Its name is the server's (usually the whole
+ * path). Where FEAT lists no MLST, or the server answers it 500 or 502 (vsftpd), the
+ * parent directory is listed instead (as ftp_list(): MLSD or LIST) and the entry of
+ * that name is returned, named by its last component.
+ *
+ * @param h the session.
+ * @param path the file or directory (bytes as given; no CR/LF/NUL), or NULL or ""
+ *        for the working directory (MLST only: there is no parent to list).
+ * @param list_out receives a list of exactly one entry on success (required): read it
+ *        with ftp_entry_list_get(list, 0); the caller frees it with ftp_entry_list_free().
+ * @return FTP_OK; FTP_E_PERM for a path the server does not have (MLST's 550);
+ *         FTP_E_PROTO for an MLST reply with no entry line, or, without MLST, a path
+ *         with no parent to list ("", "/") or a name the parent's listing lacks; the
+ *         errors of ftp_list() for the fallback; FTP_E_NULL if list_out is NULL.
+ * @since 1.1
+ */
+ftp_result ftp_mlst(ftp_session *h, const char *path, ftp_entry_list **list_out);
+
+/**
+ * Walks the tree under a directory: lists it (as ftp_list(): MLSD, else LIST) and
+ * calls `callback` with each entry ("." and ".." left out), a directory before its
+ * contents, then walks each subdirectory the same way. Symbolic links the server
+ * shows as links are reported (FTP_ENTRY_LINK), never followed; a server that follows
+ * them itself (pyftpdlib's MLSD lists a link to a directory as a directory) has that
+ * walked as a directory. A directory with the MLSD "unique" id of one above
+ * it is reported with FTP_WALK_LOOP and not entered; a name that is not a plain file
+ * name is reported with FTP_WALK_UNSAFE_NAME and not used (as ftp_mirror() refuses
+ * it). One listing is held in memory at a time per level.
+ *
+ * @param h the session.
+ * @param path the root directory (bytes as given; no CR/LF/NUL), or NULL or "" for
+ *        the working directory (paths passed to callback are then relative to it).
+ * @param max_depth how deep to go: 1 lists the root only, 2 its subdirectories too, and
+ *        so on; 0 for no limit but 100 levels, deeper than which the walk fails with
+ *        FTP_E_PROTO (a loop, most likely).
+ * @param callback receives each entry (required).
+ * @param userdata passed to callback as its first argument.
+ * @return FTP_OK; FTP_E_CANCELLED if callback returned non-zero (the session stays
+ *         usable); FTP_E_PROTO for a tree deeper than 100 levels with max_depth 0;
+ *         the errors of ftp_list() for each directory listed (FTP_E_PERM for a root
+ *         the server does not have); FTP_E_NULL if callback is NULL.
+ * @since 1.1
+ */
+ftp_result ftp_walk(ftp_session *h,
+                    const char *path,
+                    uint32_t max_depth,
+                    ftp_walk_cb callback,
+                    void *userdata);
+
+/**
+ * Removes a directory and everything under it: a walk (as ftp_walk()) that deletes
+ * each file and link with DELE as it is met (a link is deleted, never followed) and
+ * each directory with RMD once emptied, then `path` itself. Each directory is sent
+ * DELE first and entered only when that is refused, so a link a server lists as a
+ * directory is deleted as the link it is, never emptied. It stops at the first
+ * failure, leaving removed what was removed: an entry the walk refuses (an unsafe name,
+ * a loop) or a LIST line in no known format stops it before the directory holding it
+ * would be removed.
+ *
+ * @param h the session.
+ * @param path the directory to remove (bytes as given; no CR/LF/NUL); "" and "/" are
+ *        refused.
+ * @return FTP_OK; FTP_E_PERM (or FTP_E_TEMP) for a refused DELE, RMD or listing, with
+ *         that reply in ftp_session_last_reply(); FTP_E_PROTO for an entry refused as
+ *         above (the message names it); FTP_E_INVALID for "" or "/"; the errors of
+ *         ftp_list().
+ * @since 1.1
+ */
+ftp_result ftp_remove_tree(ftp_session *h, const char *path);
+
+/**
  * Downloads a file to a local path, in binary mode, with 64 KiB blocks.
  *
  * FTP_FILE_RESUME continues from the local file's size (REST), or from "PATH.part"'s
@@ -1841,7 +2055,10 @@ ftp_result ftp_parse_list_line(const char *line, ftp_entry_list **list_out);
  * @param remote the server's file (bytes as given; no CR/LF/NUL).
  * @param local_path where to write (bytes, as open(2) takes them); created if missing.
  * @param flags FTP_FILE_* values or'ed together, or 0.
- * @param bytes_out receives the bytes transferred (not those a resume kept); may be NULL.
+ * @param bytes_out receives the bytes transferred (not those a resume kept); may be
+ *        NULL. Since 1.1 it is written on failure too (unlike other outputs): the
+ *        bytes that arrived and were written before the download failed or was
+ *        cancelled (0 if it failed before the transfer began).
  * @return FTP_OK; FTP_E_IO for local file errors (the message names the file); the
  *         errors of ftp_retr_binary(), ftp_size() and ftp_mdtm(); FTP_E_PROTO if the
  *         sizes differ after the download, or SIZE is missing for
@@ -1863,7 +2080,18 @@ ftp_result ftp_retr_file(ftp_session *h,
  * the local one is replaced, one of the same size left alone. FTP_FILE_VERIFY_SIZE
  * compares the server's SIZE afterwards. FTP_FILE_PRESERVE_MTIME sends the local
  * modification time with MFMT where the server lists MFMT (and does nothing where it
- * does not). FTP_FILE_ATOMIC has no effect on uploads. FTP_FILE_APPEND sends the whole
+ * does not). FTP_FILE_ATOMIC (since 1.1; 1.0 ignored it on uploads) uploads to
+ * "REMOTE.part" in the same directory, checks its size with SIZE (as
+ * FTP_FILE_VERIFY_SIZE: a server without SIZE fails the call with FTP_E_PROTO), then
+ * renames it onto REMOTE (RNFR/RNTO); a server that refuses (5xx) to rename onto an
+ * existing file has the old REMOTE moved aside to "REMOTE.libftp-old", the rename done
+ * again, and the old file deleted only then. So REMOTE is never a partial file, and
+ * never lost: if the second rename fails, the old file is moved back and the call
+ * fails with FTP_E_PROTO, the whole upload kept in "REMOTE.part" (as after a passing
+ * 4xx refusal of the rename, returned as is). A failure or cancellation of the upload
+ * itself deletes "REMOTE.part" (where the session can still send DELE), except with
+ * FTP_FILE_RESUME when not cancelled: the next call then continues it. With FTP_FILE_APPEND
+ * it is FTP_E_INVALID. FTP_FILE_APPEND sends the whole
  * file with APPE instead of STOR, so the server adds it to the end of `remote` (creating
  * it where missing); with FTP_FILE_VERIFY_SIZE the server must then hold the size it
  * had before (SIZE; 0 where it answered 550) plus the local file's, and a server that
@@ -1879,8 +2107,10 @@ ftp_result ftp_retr_file(ftp_session *h,
  * @return FTP_OK; FTP_E_IO for local file errors (a directory is refused before any
  *         command); the errors of ftp_stor_binary(),
  *         ftp_size() and ftp_mfmt(); FTP_E_PROTO if the sizes differ afterwards;
- *         FTP_E_INVALID for unknown flags and for FTP_FILE_APPEND with FTP_FILE_RESUME
- *         (a resume picks its own command).
+ *         FTP_E_INVALID for unknown flags, for FTP_FILE_APPEND with FTP_FILE_RESUME
+ *         (a resume picks its own command) or with FTP_FILE_ATOMIC, and for an atomic
+ *         upload to a path naming no file ("", "dir/"); with FTP_FILE_ATOMIC, the
+ *         errors of ftp_rename() and ftp_delete() for the final rename.
  */
 ftp_result ftp_stor_file(ftp_session *h,
                          const char *local_path,
@@ -1902,7 +2132,9 @@ ftp_result ftp_stor_file(ftp_session *h,
  * @param remote the server's file (bytes as given; no CR/LF/NUL).
  * @param fd an open descriptor, writable; it stays open and the caller's.
  * @param rest_offset restart offset (>= 0), or FTP_NO_REST.
- * @param bytes_out receives the bytes transferred; may be NULL.
+ * @param bytes_out receives the bytes transferred; may be NULL. Since 1.1 it is
+ *        written on failure too: the bytes written to fd before the download failed or
+ *        was cancelled (0 if it failed before the transfer began).
  * @return FTP_OK; FTP_E_IO for write errors, or an fd not open for writing;
  *         FTP_E_INVALID for a negative fd; FTP_E_PROTO for a download short of its
  *         announced size; FTP_E_REPLY for a REST not answered 350; the errors of
@@ -1946,8 +2178,10 @@ ftp_result ftp_stor_fd(ftp_session *h,
  * SIZE (and MDTM for FTP_FILE_PRESERVE_MTIME) first, on h. The file is then split
  * into up to `segments` segments of at least 1 MiB each; h fetches one, and the
  * others go to new sessions opened with h's connection parameters (host, port, login,
- * TLS mode and settings, timeouts, passive or active mode, source address,
- * keep-alive and tuning: as ftp_connect() and ftp_login() last succeeded on h), which
+ * TLS mode and settings, timeouts, passive or active mode, source address (without
+ * its port: only one connection at a time can come from one local port to one
+ * server), keep-alive and tuning: as ftp_connect() and ftp_login() last succeeded on
+ * h), which
  * start in h's directory when `remote` is relative. Each segment is REST to its start,
  * RETR, its bytes written at their offset into "PATH.part", then ABOR once its end has
  * come (the session stays usable; one whose ABOR got an odd reply is not used again);
@@ -1975,7 +2209,9 @@ ftp_result ftp_stor_fd(ftp_session *h,
  * while this call runs (h's segment runs there), possibly at the same time as the
  * progress callback on the calling thread: userdata the two share needs a lock, and
  * a call into h from the log callback gets FTP_E_BUSY. The extra sessions have no
- * callbacks, and quit at the end.
+ * progress or log callback, and quit at the end; but they copy h's TLS
+ * configuration, so its certificate verify callback (ftp_tls_config_set_verify_cb())
+ * runs in their handshakes, on their threads, possibly several at once.
  *
  * @param h the session, connected and logged in.
  * @param remote the server's file (bytes as given; no CR/LF/NUL).
@@ -2413,7 +2649,11 @@ ftp_result ftp_tls_config_set_pinned_pubkey(ftp_tls_config *cfg, const char *pin
  *
  * The callback runs inside the TLS handshake, inside the libftp call that opened the
  * connection (ftp_connect(), ftp_auth(), a transfer...), on the thread making that
- * call. It must not call libftp functions on that session (they fail with
+ * call. Sessions opened from another session's settings copy its configuration, and
+ * with it this callback: a pool's sessions (ftp_pool_new()), the extra sessions of a
+ * segmented download (ftp_retr_file_segmented()) and of a parallel mirror
+ * (ftp_set_mirror_parallel()). It is then called on the threads those sessions run
+ * on, several at once. It must not call libftp functions on that session (they fail with
  * FTP_E_RECURSIVE) nor on this configuration, and must not unwind (longjmp, C++
  * exception) through libftp. A Rust panic never crosses the handshake: the Rust
  * core catches one from its closure and rejects the chain.
@@ -2668,7 +2908,9 @@ ftp_result ftp_mirror_upload(ftp_session *h,
  * How many sessions ftp_mirror() and ftp_mirror_upload() on this session transfer
  * with at once. With 1 (the default) the session does everything itself; with N, it
  * opens up to N - 1 more sessions to the same server, with the same login and
- * settings (TLS configuration, timeouts, passive mode, source address), as files
+ * settings (TLS configuration, with any verify callback in it, which is then called
+ * from their threads; timeouts, passive mode, source address without its port: one
+ * local port takes one connection to a server at a time), as files
  * need them, and closes them when the mirror returns. They list subdirectories ahead
  * of the walk and download or upload while this session walks the tree, then this
  * one transfers with them. Each opens its own TLS session (data connections resume
@@ -2731,6 +2973,11 @@ const char *ftp_mirror_failure(const ftp_session *h,
  * (user, password, account), TLS mode and configuration, timeouts, passive or active
  * mode, source address, keep-alive and tuning switches, as they are now. The template
  * is only read: it stays the caller's, and the pool does not use its connection.
+ * Neither its progress nor its log callback is copied; its TLS configuration is,
+ * with any certificate verify callback in it, which is then called from the threads
+ * that open the pool's sessions. Its source port is not copied (only one connection
+ * at a time can come from one local port to one server): the pool's sessions bind
+ * the source address alone, with a port of the system's choice.
  * Nothing is connected until a session is needed. The pool checks an idle session
  * with NOOP before handing it out when it has been idle for more than 15 seconds
  * (ftp_pool_set_idle_check()), replaces sessions the server dropped, and lowers its
@@ -2744,8 +2991,9 @@ const char *ftp_mirror_failure(const ftp_session *h,
  *        ftp_pool_free().
  * @return FTP_OK; FTP_E_STATE if the template never connected; FTP_E_INVALID if
  *         max_sessions is 0; FTP_E_BUSY if another thread is in a call on the
- *         template; FTP_E_NULL if template_session or out is NULL. The message is
- *         ftp_pool_last_error()'s.
+ *         template; FTP_E_PANIC on an internal error (this call only: later ones
+ *         work as before); FTP_E_NULL if template_session or out is NULL. The
+ *         message is ftp_pool_last_error()'s.
  * @since 1.1
  */
 ftp_result ftp_pool_new(const ftp_session *template_session, uint32_t max_sessions, ftp_pool **out);
@@ -2754,10 +3002,13 @@ ftp_result ftp_pool_new(const ftp_session *template_session, uint32_t max_sessio
  * Frees a pool handle. Never under a call still running on it in another thread:
  * the pool is freed when the last such call returns (a thread waiting in
  * ftp_pool_get() keeps it until a session comes free or its checkout timeout ends;
- * call ftp_pool_interrupt() first to wake it at once). Its idle sessions are then
- * closed (without QUIT) unless a batch made over the pool still holds it (they close
- * with the batch). Sessions checked out with ftp_pool_get() stay valid: ftp_pool_put()
- * or ftp_free() them as usual. Batches made over it stay usable.
+ * call ftp_pool_interrupt() first to wake it at once). Meanwhile every new call on it
+ * fails with FTP_E_STATE ("being freed"). Its idle sessions are then closed (without
+ * QUIT: ftp_pool_close_idle() first for a clean goodbye) unless a batch made over the
+ * pool still holds it (they close with the batch). Sessions checked out with
+ * ftp_pool_get() stay valid sessions: once this returns the pool handle must not be
+ * used again (ftp_pool_put() on it included): free them with ftp_free(), which
+ * closes them. Batches made over it stay usable.
  *
  * @param pool the pool, or NULL; invalid afterwards.
  * @since 1.1
@@ -2771,7 +3022,7 @@ void ftp_pool_free(ftp_pool *pool);
  *
  * @param pool the pool.
  * @param ms the idle time in milliseconds; 0 checks every session before reuse.
- * @return FTP_OK; FTP_E_NULL if pool is NULL.
+ * @return FTP_OK; FTP_E_STATE if the pool is being freed; FTP_E_NULL if pool is NULL.
  * @since 1.1
  */
 ftp_result ftp_pool_set_idle_check(ftp_pool *pool, uint32_t ms);
@@ -2782,7 +3033,7 @@ ftp_result ftp_pool_set_idle_check(ftp_pool *pool, uint32_t ms);
  *
  * @param pool the pool.
  * @param ms the longest wait in milliseconds; a negative value waits without limit.
- * @return FTP_OK; FTP_E_NULL if pool is NULL.
+ * @return FTP_OK; FTP_E_STATE if the pool is being freed; FTP_E_NULL if pool is NULL.
  * @since 1.1
  */
 ftp_result ftp_pool_set_checkout_timeout(ftp_pool *pool, int64_t ms);
@@ -2794,7 +3045,8 @@ ftp_result ftp_pool_set_checkout_timeout(ftp_pool *pool, int64_t ms);
  *
  * @param pool the pool.
  * @param max_sessions 1 or more.
- * @return FTP_OK; FTP_E_INVALID if max_sessions is 0; FTP_E_NULL if pool is NULL.
+ * @return FTP_OK; FTP_E_INVALID if max_sessions is 0; FTP_E_STATE if the pool is
+ *         being freed; FTP_E_NULL if pool is NULL.
  * @since 1.1
  */
 ftp_result ftp_pool_set_max_sessions(ftp_pool *pool, uint32_t max_sessions);
@@ -2806,16 +3058,18 @@ ftp_result ftp_pool_set_max_sessions(ftp_pool *pool, uint32_t max_sessions);
  * session is an ordinary ftp_session, connected and logged in, used by one thread at
  * a time as any session is (it may move between threads). Give it back with
  * ftp_pool_put(); ftp_free() on it closes it instead and frees its place in the pool.
- * Its working directory, TYPE and other connection state are what the previous user
- * left: set what you rely on.
+ * Its options and callbacks are the pool's (a previous user's are undone when it
+ * gives the session back), but its working directory, TYPE and other connection
+ * state are what the previous user left: set what you rely on.
  *
  * @param pool the pool.
  * @param out receives the session on success (required).
  * @return FTP_OK; FTP_E_TIMEOUT if no session came free within the checkout
  *         timeout; FTP_E_INTERRUPTED if ftp_pool_interrupt() was called while
  *         waiting; the connect or login error (FTP_E_IO, FTP_E_TEMP, FTP_E_PERM,
- *         FTP_E_TLS*...) when not even one session could be opened; FTP_E_NULL if
- *         pool or out is NULL. The message is ftp_pool_last_error()'s.
+ *         FTP_E_TLS*...) when not even one session could be opened; FTP_E_STATE if
+ *         the pool is being freed; FTP_E_NULL if pool or out is NULL. The message is
+ *         ftp_pool_last_error()'s.
  * @since 1.1
  */
 ftp_result ftp_pool_get(ftp_pool *pool, ftp_session **out);
@@ -2823,18 +3077,45 @@ ftp_result ftp_pool_get(ftp_pool *pool, ftp_session **out);
 /**
  * Gives a session from ftp_pool_get() back to its pool and frees the handle: the
  * connection is kept for reuse if it is usable (connected, between commands, no
- * transfer open), else closed. Its progress callback is removed.
+ * transfer open) and still logged in as the pool's user (a raw USER, PASS, ACCT or
+ * REIN sent with ftp_sendcmd() closes it instead), else closed. Whatever its user set
+ * is undone first: its progress and log callbacks are removed (neither is ever
+ * called again, from any thread), and its options (timeouts, passive mode, TLS
+ * configuration, reconnect policy, debug level...) go back to the pool's.
+ *
+ * If another thread is freeing the pool while a call (a waiting ftp_pool_get()) is
+ * still inside it, the session is still given back, which wakes that call.
  *
  * @param pool the pool the session came from.
- * @param session the session, invalid afterwards (also on failure, but for
- *        FTP_E_BUSY, FTP_E_RECURSIVE and FTP_E_INVALID, where it stays the caller's).
- * @return FTP_OK; FTP_E_INVALID if the session did not come from this pool (it is
- *         left as it was); FTP_E_BUSY if another thread is in a call on the session;
- *         FTP_E_RECURSIVE from the session's own callback; FTP_E_NULL if pool or
- *         session is NULL.
+ * @param session the session; on FTP_OK the handle is freed and invalid afterwards.
+ *        On every failure it stays valid and the caller's, as it was (give it back
+ *        again or free it with ftp_free()).
+ * @return FTP_OK; FTP_E_INVALID if the session did not come from this pool;
+ *         FTP_E_BUSY if another thread is in a call on the session or it is being
+ *         freed; FTP_E_RECURSIVE from the session's own callback; FTP_E_PANIC if the
+ *         session is unusable after an internal error (ftp_free() it); FTP_E_NULL if
+ *         pool or session is NULL. The message is ftp_pool_last_error()'s.
  * @since 1.1
  */
 ftp_result ftp_pool_put(ftp_pool *pool, ftp_session *session);
+
+/**
+ * Closes the pool's idle sessions with QUIT, waiting for the server's answers at most
+ * `timeout_ms` in all: a session whose turn comes after that, or whose QUIT is not
+ * answered in the time left, is closed without waiting. Sessions checked out are not
+ * touched; the pool opens new ones when asked again. ftp_pool_free() closes idle
+ * sessions without QUIT: call this first for a clean goodbye.
+ *
+ * @param pool the pool.
+ * @param timeout_ms the longest wait in milliseconds for all the sessions together; 0
+ *        closes them without QUIT; a negative value waits for each as long as its
+ *        reply timeout allows.
+ * @param closed receives how many sessions were closed, or NULL.
+ * @return FTP_OK; FTP_E_STATE if the pool is being freed; FTP_E_NULL if pool is
+ *         NULL. The message is ftp_pool_last_error()'s.
+ * @since 1.1
+ */
+ftp_result ftp_pool_close_idle(ftp_pool *pool, int64_t timeout_ms, uint32_t *closed);
 
 /**
  * Stops everything in flight on the pool, from any thread: the call running on each
@@ -2845,7 +3126,7 @@ ftp_result ftp_pool_put(ftp_pool *pool, ftp_session *session);
  * afterwards work as before.
  *
  * @param pool the pool.
- * @return FTP_OK; FTP_E_NULL if pool is NULL.
+ * @return FTP_OK; FTP_E_STATE if the pool is being freed; FTP_E_NULL if pool is NULL.
  * @since 1.1
  */
 ftp_result ftp_pool_interrupt(ftp_pool *pool);
@@ -2938,10 +3219,9 @@ ftp_result ftp_batch_add_download_fd(ftp_batch *b, const char *remote, int fd, s
 /**
  * Queues the upload of the file at `local_path` to `remote`, done as ftp_stor_file()
  * does with `flags` (FTP_FILE_RESUME, FTP_FILE_PRESERVE_MTIME, FTP_FILE_VERIFY_SIZE,
- * FTP_FILE_APPEND), and FTP_FILE_ATOMIC, which for a batch means: upload to
- * "REMOTE.part" and rename it to REMOTE once complete (RNFR/RNTO), so a failed upload
- * never replaces REMOTE. A retry after a dropped connection resumes what the server
- * holds (REST+STOR, or APPE).
+ * FTP_FILE_APPEND, FTP_FILE_ATOMIC: through "REMOTE.part", so a failed upload never
+ * replaces REMOTE). A retry after a dropped connection resumes what an earlier attempt
+ * sent (REST+STOR), or starts over if none was sent; an append is not sent twice.
  *
  * @param b the batch.
  * @param local_path the file to send (bytes, as open(2) takes them).
@@ -3040,7 +3320,9 @@ ftp_result ftp_batch_set_retries(ftp_batch *b, uint32_t retries);
  *         (FTP_E_CANCELLED after a cancel from the callback, FTP_E_INTERRUPTED
  *         after ftp_pool_interrupt(), the connect error when the pool could not open
  *         a single session); FTP_E_NULL if b is NULL; FTP_E_BUSY if another thread
- *         runs or changes it; FTP_E_RECURSIVE from its own callback's thread.
+ *         runs or changes it, the batch's own progress callback included (it runs on
+ *         the worker threads, never on the thread that called ftp_batch_run(), so
+ *         a call on the batch from it is refused as busy, not as recursive).
  * @since 1.1
  */
 ftp_result ftp_batch_run(ftp_batch *b);
@@ -3064,7 +3346,8 @@ size_t ftp_batch_len(const ftp_batch *b);
  * @return FTP_OK if the item succeeded, else its failure's code (FTP_E_CANCELLED for
  *         one cancelled or never started); FTP_E_STATE if it has not run yet;
  *         FTP_E_INVALID if index is out of range; FTP_E_NULL if b is NULL;
- *         FTP_E_BUSY while the batch runs or another thread is in a getter on it.
+ *         FTP_E_BUSY while the batch runs (its progress callback included) or another
+ *         thread is in a getter on it.
  * @since 1.1
  */
 ftp_result ftp_batch_result(const ftp_batch *b, size_t index, uint64_t *bytes);

@@ -129,6 +129,8 @@ struct Run {
     done: AtomicUsize,
     bytes: AtomicU64,
     retried: AtomicUsize,
+    /// Workers that got a session and have not ended: they will do the items left.
+    holding: AtomicUsize,
     files_total: usize,
     sink: Mutex<Option<BatchSink>>,
     results: Mutex<Vec<Option<Result<u64>>>>,
@@ -235,10 +237,13 @@ impl Batch {
     /// `Error::Interrupted`.
     pub fn run(&mut self) -> BatchSummary {
         let todo: Vec<usize> = (0..self.items.len()).filter(|&i| !matches!(self.results[i], Some(Ok(_)))).collect();
+        // No more workers than the pool can give sessions to now: a worker waiting for
+        // a session would only sit there (or time out).
         let workers = match self.options.workers {
             0 => self.pool.options().max_sessions,
             n => n,
         }
+        .min(self.pool.stats().limit)
         .clamp(1, todo.len().max(1));
         let run = Arc::new(Run {
             next: AtomicUsize::new(0),
@@ -247,6 +252,7 @@ impl Batch {
             done: AtomicUsize::new(0),
             bytes: AtomicU64::new(0),
             retried: AtomicUsize::new(0),
+            holding: AtomicUsize::new(0),
             files_total: todo.len(),
             sink: Mutex::new(self.sink.take()),
             results: Mutex::new(std::mem::take(&mut self.results)),
@@ -287,9 +293,64 @@ impl Batch {
 
 fn worker(pool: &Pool, run: &Arc<Run>, items: &[Mutex<BatchItem>], todo: &[usize], options: BatchOptions) {
     let mut session: Option<PooledFtp> = None;
+    let mut active = false;
+    work(pool, run, items, todo, options, &mut session, &mut active);
+    if active {
+        run.holding.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Takes a session for a worker: `Ok(None)` when the worker should end without taking
+/// an item (nothing left, or no session came free while other workers have theirs and
+/// will do the items); `Err` when the item to claim fails with that error.
+fn take_session(
+    pool: &Pool,
+    run: &Run,
+    todo: &[usize],
+    active: &mut bool,
+) -> std::result::Result<Option<PooledFtp>, Error> {
+    if run.next.load(Ordering::SeqCst) >= todo.len() {
+        return Ok(None);
+    }
+    match pool.get() {
+        Ok(s) => {
+            if !*active {
+                *active = true;
+                run.holding.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(Some(s))
+        }
+        Err(Error::Timeout(_)) | Err(Error::Interrupted)
+            if run.holding.load(Ordering::SeqCst) > usize::from(*active) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn work(
+    pool: &Pool,
+    run: &Arc<Run>,
+    items: &[Mutex<BatchItem>],
+    todo: &[usize],
+    options: BatchOptions,
+    session: &mut Option<PooledFtp>,
+    active: &mut bool,
+) {
     loop {
         if run.stopped() || pool.interrupted_since(run.epoch) {
             return;
+        }
+        // A session first, then an item: an item is never claimed by a worker that
+        // then waits (and times out) for a session.
+        let mut no_session = None;
+        if session.is_none() {
+            match take_session(pool, run, todo, active) {
+                Ok(Some(s)) => *session = Some(s),
+                Ok(None) => return,
+                Err(e) => no_session = Some(e),
+            }
         }
         let slot = run.next.fetch_add(1, Ordering::SeqCst);
         let Some(&index) = todo.get(slot) else { return };
@@ -300,7 +361,13 @@ fn worker(pool: &Pool, run: &Arc<Run>, items: &[Mutex<BatchItem>], todo: &[usize
             Local::Path(_) => None,
         };
         let mut attempt = 0;
+        // Whether an attempt moved bytes: only then has the item something to resume
+        // (or, for an append, something the server already appended).
+        let mut moved = false;
         let result = loop {
+            if let Some(e) = no_session.take() {
+                break Err(e);
+            }
             let mut ftp = match session.take() {
                 Some(s) => s,
                 None => match pool.get() {
@@ -308,14 +375,28 @@ fn worker(pool: &Pool, run: &Arc<Run>, items: &[Mutex<BatchItem>], todo: &[usize
                     Err(e) => break Err(e),
                 },
             };
-            let outcome = transfer(&mut ftp, run, index, &mut item, (attempt > 0).then_some(start), options);
+            let this = Attempt {
+                again: (attempt > 0).then_some(start),
+                resume: moved,
+                progressed: Arc::new(AtomicBool::new(false)),
+            };
+            let outcome = transfer(&mut ftp, run, index, &mut item, &this, options);
+            moved |= this.progressed.load(Ordering::SeqCst);
             if ftp.is_usable() {
-                session = Some(ftp);
+                *session = Some(ftp);
             } else {
                 ftp.discard();
             }
+            let append = item.direction == Direction::Upload && item.options.append;
             match outcome {
-                Err(e) if attempt < options.retries && (transient(&e) || data_failed(&e)) && !run.stopped() => {
+                // An append that sent bytes is never sent again: the server may hold
+                // any part of them, and a second APPE would add them twice.
+                Err(e)
+                    if attempt < options.retries
+                        && (transient(&e) || data_failed(&e))
+                        && !run.stopped()
+                        && !(append && moved) =>
+                {
                     attempt += 1;
                     run.retried.fetch_add(1, Ordering::SeqCst);
                     // Another session after a connection failure: this one may be the
@@ -352,14 +433,23 @@ fn worker(pool: &Pool, run: &Arc<Run>, items: &[Mutex<BatchItem>], todo: &[usize
     }
 }
 
-/// One attempt at one item on one session. `again`: a retry, with where an open file
-/// stood before the first attempt.
+/// What one attempt at an item starts from, and what it did.
+struct Attempt {
+    /// A retry, with where an open file stood before the first attempt.
+    again: Option<Option<u64>>,
+    /// An earlier attempt moved bytes: this one resumes from what they left.
+    resume: bool,
+    /// Set once this attempt's transfer moves a byte.
+    progressed: Arc<AtomicBool>,
+}
+
+/// One attempt at one item on one session.
 fn transfer(
     ftp: &mut PooledFtp,
     run: &Arc<Run>,
     index: usize,
     item: &mut BatchItem,
-    again: Option<Option<u64>>,
+    attempt: &Attempt,
     options: BatchOptions,
 ) -> Result<u64> {
     if run.stopped() {
@@ -370,7 +460,12 @@ fn transfer(
     let remote = item.remote.clone();
     let shared = Arc::clone(run);
     let mut last = 0u64;
+    let seen = Arc::clone(&attempt.progressed);
+    let (again, resume) = (attempt.again, attempt.resume);
     let sink = move |p: &Progress| -> Flow {
+        if p.bytes > 0 {
+            seen.store(true, Ordering::SeqCst);
+        }
         let delta = p.bytes.saturating_sub(last);
         last = p.bytes;
         let batch_bytes = shared.bytes.fetch_add(delta, Ordering::SeqCst) + delta;
@@ -394,19 +489,20 @@ fn transfer(
         }
     };
     ftp.set_progress(Some(Box::new(sink)), options.progress_interval);
-    let retry = again.is_some();
     let result = match (item.direction, &mut item.local) {
         (Direction::Download, Local::Path(local)) => {
             let mut opts = item.options;
-            // A retry continues the part (or the file) the failed attempt wrote.
-            opts.resume |= retry;
+            // A retry continues the part (or the file) an earlier attempt wrote to; where
+            // none moved a byte nothing was written, and what is there (an old file, an
+            // old part) is not this download's: it starts over, truncating it.
+            opts.resume |= resume;
             ftp.retr_file(&item.remote, local, opts)
         }
         (Direction::Download, Local::File(file)) => match again {
             None => ftp.retr_to(&item.remote, file, None),
             Some(start) => download_again(ftp, &item.remote, file, start),
         },
-        (Direction::Upload, Local::Path(local)) => upload(ftp, local, &item.remote, item.options, retry),
+        (Direction::Upload, Local::Path(local)) => upload(ftp, local, &item.remote, item.options, resume),
         (Direction::Upload, Local::File(file)) => match again {
             None => ftp.stor_from_file(file, &item.remote, None),
             // The whole upload again (STOR replaces what the cut one left).
@@ -432,18 +528,13 @@ fn download_again(ftp: &mut PooledFtp, remote: &[u8], file: &mut File, start: Op
     }
 }
 
-/// An upload; with `atomic`, through "NAME.part" and a rename, so a failure never
-/// leaves NAME replaced. A retry resumes (REST STOR or APPE) what the server holds.
-fn upload(ftp: &mut PooledFtp, local: &Path, remote: &[u8], options: FileOptions, again: bool) -> Result<u64> {
+/// An upload; with `atomic`, through "NAME.part" and a rename (`Ftp::stor_file`'s
+/// atomic upload), so a failure never leaves NAME replaced. `resume`: an earlier
+/// attempt moved bytes, so this one resumes (REST STOR or APPE) from what the server
+/// holds; else it starts over (STOR replaces whatever is there). An append is never
+/// retried once it moved bytes (see `work`).
+fn upload(ftp: &mut PooledFtp, local: &Path, remote: &[u8], options: FileOptions, resume: bool) -> Result<u64> {
     let mut opts = options;
-    opts.resume |= again && !opts.append;
-    if !opts.atomic {
-        return ftp.stor_file(local, remote, opts);
-    }
-    let mut part = remote.to_vec();
-    part.extend_from_slice(b".part");
-    opts.atomic = false;
-    let moved = ftp.stor_file(local, &part, opts)?;
-    ftp.rename(&part, remote)?;
-    Ok(moved)
+    opts.resume |= resume && !opts.append;
+    ftp.stor_file(local, remote, opts)
 }

@@ -35,6 +35,9 @@ pub struct DataConn {
     /// Set by `abort`, which resets the connection: reads then give end-of-file, not
     /// the reset's error.
     cut: Arc<AtomicBool>,
+    /// The connection goes through a proxy (`Ftp::set_proxy`): a TLS upload waits for
+    /// the server to close before its own half-close (see `finish_within`).
+    through_proxy: bool,
 }
 
 /// Bulk downloads over plain connections ask the kernel to wake the reader once per
@@ -63,7 +66,22 @@ const CLOSE_NOTIFY_WAIT: Duration = Duration::from_secs(10);
 
 impl DataConn {
     pub(crate) fn new(stream: Stream, expected: Option<u64>, replies_vouch: bool, cut: Arc<AtomicBool>) -> DataConn {
-        DataConn { stream, expected, replies_vouch, received: 0, wrote: false, finished: false, batching: None, cut }
+        DataConn {
+            stream,
+            expected,
+            replies_vouch,
+            received: 0,
+            wrote: false,
+            finished: false,
+            batching: None,
+            cut,
+            through_proxy: false,
+        }
+    }
+
+    /// Marks the connection as going through a proxy.
+    pub(crate) fn set_through_proxy(&mut self, on: bool) {
+        self.through_proxy = on;
     }
 
     fn is_cut(&self) -> bool {
@@ -91,11 +109,20 @@ impl DataConn {
         tcp.set_write_timeout(Some(bounded(tcp.write_timeout())))?;
         let deadline = Instant::now() + bounded(tcp.read_timeout());
         self.stream.send_close_notify()?;
-        self.stream.tcp().shutdown(Shutdown::Write)?;
+        // Through a proxy, close_notify alone ends the upload and the half-close waits
+        // for the server's close: a proxy that tears the tunnel down on the client's
+        // end of file (tinyproxy does) resets the server's side while records are still
+        // in flight, and the server loses the end of the file.
+        if !self.through_proxy {
+            self.stream.tcp().shutdown(Shutdown::Write)?;
+        }
         // The whole wait is bounded, not each read: a server trickling bytes or records
         // (tickets, say) would otherwise restart a read timeout again and again.
         self.stream.tcp().set_nonblocking(true)?;
         self.drain_until(deadline);
+        if self.through_proxy {
+            let _ = self.stream.tcp().shutdown(Shutdown::Write);
+        }
         self.stream.tcp().set_nonblocking(false)
     }
 

@@ -30,13 +30,19 @@ impl Ftp {
     /// `FIRST_EPSV_WAIT` (shortened to the reply timeout). That wait is safe: EPSV was the
     /// last command sent, the connection stays in step, and a 229 coming late cannot
     /// answer PASV (or any later pipelined command), so it is dropped where it comes
-    /// (`Control::get_answer`); a late refusal of EPSV is taken as PASV's refusal, which
-    /// fails this transfer only. EPSV is not sent again on that connection.
+    /// (`Control::get_answer`). A refusal PASV then gets may be EPSV's, late: a NOOP
+    /// tells (PASV's own 227 comes before NOOP's 200 if so). EPSV is not sent again on
+    /// that connection.
     /// `ty`: the representation type the transfer needs, sent with the first command.
     pub(crate) fn makepasv(&mut self, mut ty: Option<&'static str>) -> Result<SocketAddr> {
         let peer = self.ctrl.peer()?;
         // An IPv4-mapped peer ("::ffff:127.0.0.1") is an IPv4 server: PASV may help.
-        let ipv4 = peer.ip().to_canonical().is_ipv4();
+        // Through a proxy the peer is the proxy: the server's family is known only for
+        // an address, and PASV may help a server known by name.
+        let ipv4 = match &self.conn.proxy {
+            Some(_) => !matches!(net::numeric_host(&self.host), Some(IpAddr::V6(_))),
+            None => peer.ip().to_canonical().is_ipv4(),
+        };
         let mode = self.opts.passive_mode;
         let fallback = ipv4 && mode == PassiveMode::EpsvThenPasv;
         let use_epsv = match mode {
@@ -44,6 +50,8 @@ impl Ftp {
             PassiveMode::EpsvOnly => true,
             PassiveMode::EpsvThenPasv => !ipv4 || !self.conn.epsv_refused,
         };
+        // EPSV went unanswered: its reply may still come, before PASV's.
+        let mut epsv_late = false;
         if use_epsv {
             // Only the connection's first EPSV gets the short wait: one that worked once
             // is answered, and one already dropped is not sent again.
@@ -64,17 +72,48 @@ impl Ftp {
                 // is still due, and dropped when it comes (it cannot answer PASV).
                 Err(e) if fallback && patience.is_some() && matches!(e, Error::Timeout(_)) && self.ctrl.is_usable() => {
                     self.ctrl.log.emit(1, crate::control::LogKind::Resp, &format!("{e}: trying PASV"));
-                    self.conn.epsv_refused = true
+                    self.conn.epsv_refused = true;
+                    epsv_late = true;
                 }
                 Err(e) => return Err(e),
             }
         }
-        let r = self.typed_command(ty, b"PASV")??;
+        let r = match self.typed_command(ty, b"PASV")? {
+            Ok(r) => r,
+            Err(e) if epsv_late && is_reply_error(&e) && e.reply().is_some_and(|r| r.code != 421) => {
+                match self.pasv_after_a_late_refusal()? {
+                    Some(r) => r,
+                    None => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        };
         if r.code != 227 {
             return Err(Error::Reply(r));
         }
         let (host, port) = parse::parse_227(r.first_line())?;
         Ok(if self.opts.trust_pasv_host { SocketAddr::new(IpAddr::V4(host), port) } else { with_port(peer, port) })
+    }
+
+    /// After a refusal that may have been EPSV's late answer rather than PASV's: NOOP,
+    /// and the replies up to its 200. PASV's 227 among them is PASV's answer (the
+    /// refusal was EPSV's); none means the refusal was PASV's own.
+    fn pasv_after_a_late_refusal(&mut self) -> Result<Option<Reply>> {
+        self.ctrl.send("NOOP")?;
+        let mut pasv = None;
+        for _ in 0..8 {
+            let r = self.ctrl.read_reply()?;
+            match r.code {
+                227 => pasv = Some(r),
+                421 => return Err(self.ctrl.fail(Error::Temp(r))),
+                // NOOP's answer (200, or another 2xx some servers give); a late 229 is
+                // EPSV's and skipped.
+                229 => {}
+                _ if r.class() == 2 => return Ok(pasv),
+                _ => {}
+            }
+        }
+        Err(self.ctrl.fail(Error::Proto("no reply to NOOP after a late EPSV refusal".into())))
     }
 
     /// Listens on the control connection's local address and tells the server with
@@ -108,12 +147,35 @@ impl Ftp {
         net::set_keepalive(s, self.opts.keepalive).map_err(|e| Error::io("data connection keep-alive", e))
     }
 
+    /// Connects a passive data connection to `addr`, which `makepasv` made: directly,
+    /// or through the connection's proxy to the host the control connection went to
+    /// (the proxy's address stands in for the server's as the control peer), or to the
+    /// address a trusted 227 named.
+    fn connect_data(&self, addr: SocketAddr) -> Result<TcpStream> {
+        let timeout = self.opts.connect_timeout();
+        match &self.conn.proxy {
+            None => net::connect_addr(addr, timeout, self.opts.source_address),
+            Some(proxy) => {
+                let via_peer = self.ctrl.peer().is_ok_and(|p| p.ip() == addr.ip());
+                let host = if via_peer { self.host.clone() } else { addr.ip().to_string() };
+                proxy.connect(&host, addr.port(), timeout, self.opts.source_address, 0)
+            }
+        }
+    }
+
     /// Opens the data side before the transfer command is sent.
     /// `ty`: the representation type the transfer needs (None: leave it as it is).
     pub(crate) fn open_data(&mut self, ty: Option<&'static str>) -> Result<Pending> {
+        if !self.opts.passive
+            && let Some(proxy) = &self.conn.proxy
+        {
+            return Err(Error::State(format!(
+                "active mode does not work through a proxy ({proxy}): the server cannot connect back; use passive mode"
+            )));
+        }
         if self.opts.passive {
             let addr = self.makepasv(ty)?;
-            let s = net::connect_addr(addr, self.opts.connect_timeout(), self.opts.source_address)?;
+            let s = self.connect_data(addr)?;
             self.data_socket_options(&s)?;
             Ok(Pending::Connected(s))
         } else {
@@ -155,7 +217,7 @@ impl Ftp {
             Err(e) => Err(e),
         };
         let connected = match addr {
-            Ok(addr) => net::connect_addr(addr, self.opts.connect_timeout(), self.opts.source_address),
+            Ok(addr) => self.connect_data(addr),
             Err(e) if !self.ctrl.is_usable() => return Err(e),
             Err(e) => Err(e),
         };

@@ -94,9 +94,14 @@ impl Entry {
         e.unique = m.fact("unique").map(str::to_string);
         // Permission bits only: a server's file-type bits (0100644) or junk above them
         // would reach a caller's chmod.
+        // pyftpdlib writes Python's octal literal: "0o644".
         let octal = |v: &str| !v.is_empty() && v.bytes().all(|b| (b'0'..=b'7').contains(&b));
-        e.mode =
-            m.fact("unix.mode").filter(|v| octal(v)).and_then(|v| u32::from_str_radix(v, 8).ok()).map(|m| m & 0o7777);
+        e.mode = m
+            .fact("unix.mode")
+            .map(|v| v.strip_prefix("0o").unwrap_or(v))
+            .filter(|v| octal(v))
+            .and_then(|v| u32::from_str_radix(v, 8).ok())
+            .map(|m| m & 0o7777);
         e.owner = m.fact("unix.owner").or_else(|| m.fact("unix.uid")).map(str::to_string);
         e.group = m.fact("unix.group").or_else(|| m.fact("unix.gid")).map(str::to_string);
         e
@@ -395,7 +400,10 @@ mod tests {
         assert_eq!((e.name.as_slice(), e.kind, e.size), (&b"a b"[..], EntryType::File, Some(1234567)));
         assert_eq!(e.modified, Some(FileTime { secs: 981173106, nanos: 500_000_000 }));
         assert_eq!((e.perm.as_deref(), e.unique.as_deref(), e.mode), (Some("adfrw"), Some("803g3"), Some(0o640)));
-        for (fact, mode) in [("0100644", Some(0o644)), ("37777777777", Some(0o7777)), ("99", None), ("+644", None)] {
+        let modes = [("0100644", Some(0o644)), ("37777777777", Some(0o7777)), ("99", None), ("+644", None)];
+        // pyftpdlib: Python's octal literal.
+        let pyftpdlib = [("0o644", Some(0o644)), ("0o", None), ("0o9", None)];
+        for (fact, mode) in modes.into_iter().chain(pyftpdlib) {
             let e = Entry::from_mlsd(format!("type=file;unix.mode={fact}; f").as_bytes());
             assert_eq!(e.mode, mode, "{fact}");
         }

@@ -65,6 +65,22 @@ pub enum Error {
     /// when it is required, or a TLS data connection cut short.
     #[error("{detail}")]
     Tls { failure: TlsFailure, detail: String },
+    /// The proxy (`Ftp::set_proxy`) refused the credentials or the target, or its reply
+    /// made no sense; `detail` names the proxy.
+    #[error("{detail}")]
+    Proxy { failure: ProxyFailure, detail: String },
+}
+
+/// What kind of proxy failure an [`Error::Proxy`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyFailure {
+    /// The proxy wants credentials, or refused the user name or password given.
+    Auth,
+    /// The proxy would not connect to the target (a SOCKS5 reply code, or an HTTP
+    /// status other than 2xx and 407).
+    Refused,
+    /// The proxy's reply was garbled: not SOCKS5 or HTTP, cut short, or too long.
+    Proto,
 }
 
 /// What kind of TLS failure an [`Error::Tls`] is.
@@ -104,6 +120,7 @@ pub enum ErrorKind {
     Invalid,
     State,
     Tls(TlsFailure),
+    Proxy(ProxyFailure),
 }
 
 impl Error {
@@ -124,6 +141,7 @@ impl Error {
             Error::State(_) => ErrorKind::State,
             Error::Abandoned { cleanup, .. } => cleanup.kind(),
             Error::Tls { failure, .. } => ErrorKind::Tls(*failure),
+            Error::Proxy { failure, .. } => ErrorKind::Proxy(*failure),
             Error::Reconnect { failed: Some(failed), .. } => failed.kind(),
             Error::Reconnect { lost, .. } => lost.kind(),
         }

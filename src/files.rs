@@ -162,6 +162,19 @@ pub(crate) fn open_ours(path: &Path) -> Result<File> {
         .map_err(local_err("create", path))
 }
 
+/// The temporary name of an atomic upload to `remote`: "NAME.part" in the same
+/// directory. A path naming no file ("", "dir/") has none.
+pub(crate) fn remote_part(remote: &[u8]) -> Result<Vec<u8>> {
+    let name = remote.rsplit(|&b| b == b'/').next().unwrap_or(remote);
+    if name.is_empty() || name == b"." || name == b".." {
+        let shown = String::from_utf8_lossy(remote);
+        return Err(Error::Invalid(format!("{shown:?} names no file to upload into")));
+    }
+    let mut part = remote.to_vec();
+    part.extend_from_slice(b".part");
+    Ok(part)
+}
+
 pub(crate) fn system_time(t: FileTime) -> SystemTime {
     if t.secs >= 0 {
         UNIX_EPOCH + Duration::new(t.secs as u64, t.nanos)
@@ -177,6 +190,7 @@ impl Ftp {
     /// new one (from the local file's size with `resume`).
     pub fn retr_file(&mut self, remote: impl AsRef<[u8]>, local: &Path, opts: FileOptions) -> Result<u64> {
         let remote = remote.as_ref();
+        self.last_transfer_bytes = 0;
         self.reconnecting(("RETR", remote), Redo::Anytime, |ftp| {
             ftp.retr_file_listed(remote, local, opts, None, None, false)
         })
@@ -232,7 +246,18 @@ impl Ftp {
             0 // already complete
         } else {
             let rest = (offset > 0).then_some(offset);
-            let start = Start::whole_file(rest, remote_size);
+            // The progress total where the 150 reply may give none: SIZE's, the
+            // listing's, or with a progress sink and neither, SIZE asked now (a refusal
+            // leaves it unknown; the RETR says what is wrong).
+            let mut size_hint = remote_size.or(expected);
+            if size_hint.is_none() && self.progress.is_some() {
+                size_hint = match self.size(remote) {
+                    Ok(size) => size,
+                    Err(e) if crate::session::is_reply_error(&e) => None,
+                    Err(e) => return Err(e),
+                };
+            }
+            let start = Start::whole_file(rest, size_hint);
             match self.retr_into(remote, &mut file, start, Some(offset), &target, &mut 0) {
                 Ok(n) => n,
                 Err(e) => {
@@ -298,13 +323,16 @@ impl Ftp {
         let shown = Path::new("the output file");
         check_usable(out, true, shown)?;
         let mut moved = 0u64;
-        self.reconnecting(("RETR", remote), Redo::Anytime, |ftp| {
+        self.last_transfer_bytes = 0;
+        let done = self.reconnecting(("RETR", remote), Redo::Anytime, |ftp| {
             let before = moved;
             // A REST must be answered 350, as for retr_file.
             let start = Start::whole_file(ftp.continue_at(rest, moved)?.rest, None);
             ftp.retr_into(remote, out, start, None, shown, &mut moved).map(|_| moved - before)
-        })
-        .map(|_| moved)
+        });
+        // What reached the file in this call, over every connection it took.
+        self.last_transfer_bytes = moved;
+        done.map(|_| moved)
     }
 
     /// The download itself; with `cut_at`, the file is cut to that length once the data
@@ -384,7 +412,111 @@ impl Ftp {
         let remote = remote.as_ref();
         let redo = if opts.resume { Redo::Anytime } else { Redo::Unsent };
         let verb = if opts.append { "APPE" } else { "STOR" };
-        self.reconnecting((verb, remote), redo, |ftp| ftp.stor_file_now(local, remote, opts))
+        self.reconnecting((verb, remote), redo, |ftp| match opts.atomic {
+            true => ftp.stor_file_atomic(local, remote, opts),
+            false => ftp.stor_file_now(local, remote, opts),
+        })
+    }
+
+    /// An atomic upload: the bytes go to "NAME.part" in the same directory, its size
+    /// is checked (SIZE), and only then is it renamed onto NAME (RNFR/RNTO; where the
+    /// server refuses to rename onto an existing file, NAME is deleted and the rename
+    /// asked again). A failure or a cancellation removes NAME.part (DELE), unless
+    /// `resume` is set and the upload was not cancelled: then the next call continues it.
+    fn stor_file_atomic(&mut self, local: &Path, remote: &[u8], opts: FileOptions) -> Result<u64> {
+        check_line("path", remote)?;
+        if opts.append {
+            return Err(Error::Invalid("an atomic upload replaces the file: it cannot append".into()));
+        }
+        let part = remote_part(remote)?;
+        // Checked before any command, so a missing local file touches nothing remote.
+        File::open(local).map_err(local_err("open", local))?;
+        let inner = FileOptions { atomic: false, verify_size: true, append: false, ..opts };
+        let moved = match self.stor_file_now(local, &part, inner) {
+            Ok(n) => n,
+            Err(e) => {
+                let keep =
+                    opts.resume && !matches!(e.kind(), crate::ErrorKind::Cancelled | crate::ErrorKind::Interrupted);
+                return Err(if keep { e } else { self.remove_part(&part, e) });
+            }
+        };
+        self.replace_with(&part, remote)?;
+        Ok(moved)
+    }
+
+    /// Deletes an atomic upload's temporary file after `why`, where the session can
+    /// still send commands; returns `why` (a failed DELE is only logged).
+    fn remove_part(&mut self, part: &[u8], why: Error) -> Error {
+        if self.is_usable()
+            && let Err(e) = self.delete(part)
+        {
+            let note = format!("could not remove the temporary {}: {e}", String::from_utf8_lossy(part));
+            self.ctrl.log.emit(1, crate::control::LogKind::Resp, &note);
+        }
+        why
+    }
+
+    /// Renames the complete `part` onto `target`. A server that will not rename onto
+    /// an existing file (a 5xx to RNTO) has the old file moved aside first (to
+    /// "TARGET.libftp-old"), `part` renamed onto `target`, and the old one deleted only
+    /// then; if that rename fails too, the old file is put back and `part` kept (it
+    /// holds the whole upload), so the target is never lost. A 4xx (a passing refusal)
+    /// keeps `part` and leaves the target alone.
+    fn replace_with(&mut self, part: &[u8], target: &[u8]) -> Result<()> {
+        let rename = |ftp: &mut Ftp, from: &[u8], to: &[u8]| -> Result<()> {
+            let r = ftp.sendcmd(crate::control::verb_line("RNFR", from))?;
+            if r.class() != 3 {
+                return Err(Error::Reply(r));
+            }
+            ftp.voidcmd(crate::control::verb_line("RNTO", to)).map(|_| ())
+        };
+        // RNFR of the part first: refused, the part is gone or unusable (a passing 4xx
+        // keeps it for another try).
+        match self.sendcmd(crate::control::verb_line("RNFR", part)) {
+            Ok(r) if r.class() == 3 => {}
+            Ok(r) => return Err(self.remove_part(part, Error::Reply(r))),
+            Err(e @ Error::Temp(_)) => return Err(e),
+            Err(e) => return Err(self.remove_part(part, e)),
+        }
+        let refused = match self.voidcmd(crate::control::verb_line("RNTO", target)) {
+            Ok(_) => return Ok(()),
+            Err(e @ Error::Perm(_)) => e,
+            // A passing refusal, or the session's failure: the upload stays in part.
+            Err(e @ Error::Temp(_)) => return Err(e),
+            Err(e) => return Err(self.remove_part(part, e)),
+        };
+        let mut aside = target.to_vec();
+        aside.extend_from_slice(b".libftp-old");
+        if rename(self, target, &aside).is_err() {
+            // No old file to move (or it cannot be moved): the refusal stands.
+            return Err(self.remove_part(part, refused));
+        }
+        if let Err(e) = rename(self, part, target) {
+            let back = rename(self, &aside, target);
+            let shown = |p: &[u8]| String::from_utf8_lossy(p).into_owned();
+            return Err(Error::Proto(match back {
+                Ok(()) => format!(
+                    "renaming {} onto {} failed ({e}); the old {} is in place, the upload kept in {}",
+                    shown(part),
+                    shown(target),
+                    shown(target),
+                    shown(part)
+                ),
+                Err(b) => format!(
+                    "renaming {} onto {} failed ({e}), and moving the old file back from {} failed ({b}); \
+                     the upload is kept in {}",
+                    shown(part),
+                    shown(target),
+                    shown(&aside),
+                    shown(part)
+                ),
+            }));
+        }
+        if let Err(e) = self.delete(&aside) {
+            let note = format!("could not remove the replaced {}: {e}", String::from_utf8_lossy(&aside));
+            self.ctrl.log.emit(1, crate::control::LogKind::Resp, &note);
+        }
+        Ok(())
     }
 
     fn stor_file_now(&mut self, local: &Path, remote: &[u8], opts: FileOptions) -> Result<u64> {
@@ -524,6 +656,10 @@ mod tests {
         assert_eq!(part_path(Path::new("/a/b.iso")).unwrap(), Path::new("/a/b.iso.part"));
         assert_eq!(part_path(Path::new("/")).unwrap_err().kind(), crate::ErrorKind::Invalid);
         assert_eq!(part_path(Path::new("a/..")).unwrap_err().kind(), crate::ErrorKind::Invalid);
+        assert_eq!(remote_part(b"/up/x.iso").unwrap(), b"/up/x.iso.part");
+        for bad in [&b""[..], b"dir/", b"/", b"a/..", b"."] {
+            assert_eq!(remote_part(bad).unwrap_err().kind(), crate::ErrorKind::Invalid, "{bad:?}");
+        }
         assert_eq!(system_time(FileTime { secs: 10, nanos: 5 }), UNIX_EPOCH + Duration::new(10, 5));
         assert_eq!(system_time(FileTime { secs: -10, nanos: 0 }), UNIX_EPOCH - Duration::from_secs(10));
     }

@@ -109,6 +109,11 @@ impl Interrupter {
 
     /// At the start of a transfer: whether the call was already interrupted. Where
     /// calls are not marked, an earlier request is forgotten instead.
+    /// Whether `other` is this same interrupter (a clone of it): the same session.
+    pub(crate) fn same_as(&self, other: &Interrupter) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
     pub(crate) fn transfer_starts(&self) -> bool {
         if self.0.calls_marked.load(Ordering::SeqCst) {
             return self.requested();

@@ -59,12 +59,55 @@ impl ConnectParams {
         self
     }
 
+    /// The same parameters for sessions opened beside the one they come from (a pool's,
+    /// a segmented download's, a parallel mirror's): without a fixed source port, as a
+    /// second connection from the same local port to the same server fails.
+    pub fn for_extra_sessions(&self) -> ConnectParams {
+        let mut params = self.clone();
+        params.options.source_port = 0;
+        params
+    }
+
     /// Opens a new session: connects, and logs in when the parameters have a login.
     pub fn open(&self) -> Result<Ftp> {
         let mut ftp = Ftp::new();
         ftp.opts = self.options.clone();
         ftp.open_target(&self.target)?;
         Ok(ftp)
+    }
+}
+
+/// Where extra sessions come from, for the work that spreads over several of them
+/// (segmented downloads, parallel mirrors): each is connected and logged in to the
+/// server of the session that asked. Called from several threads at once. A `Pool`
+/// lends its sessions; `ConnectParams` opens new ones, and so does any
+/// `Fn() -> Result<Ftp> + Sync`.
+///
+/// Every session `open` returns goes back through `release`, usable or not, exactly
+/// once: a pool's place is then never lost. The default `release` quits a usable
+/// session and drops a broken one.
+pub trait SessionSource: Sync {
+    /// A session ready for commands.
+    fn open(&self) -> Result<Ftp>;
+
+    /// Takes back a session from `open` that the work is done with, usable or not
+    /// (`Ftp::is_usable`).
+    fn release(&self, mut ftp: Ftp) {
+        if ftp.is_usable() {
+            let _ = ftp.quit();
+        }
+    }
+}
+
+impl SessionSource for ConnectParams {
+    fn open(&self) -> Result<Ftp> {
+        self.for_extra_sessions().open()
+    }
+}
+
+impl<F: Fn() -> Result<Ftp> + Sync> SessionSource for F {
+    fn open(&self) -> Result<Ftp> {
+        self()
     }
 }
 

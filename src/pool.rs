@@ -5,7 +5,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::interrupt::Interrupter;
-use crate::params::ConnectParams;
+use crate::params::{ConnectParams, SessionSource};
 use crate::session::Ftp;
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
@@ -89,6 +89,9 @@ impl State {
 
 struct Inner {
     params: ConnectParams,
+    /// Places of the sessions lent through `SessionSource`, by their interrupter,
+    /// until `release` gives them back.
+    lent: Mutex<Vec<(Interrupter, Lease)>>,
     state: Mutex<State>,
     returned: Condvar,
 }
@@ -121,7 +124,11 @@ fn refused_more(e: &Error) -> bool {
 
 impl Pool {
     /// A pool opening sessions with `params`. Nothing is connected until `get`.
+    /// The source port of `params` is not used: it is cleared (only one connection at a
+    /// time can come from one local port to one server, so the second session would
+    /// fail and read as a refusal).
     pub fn new(params: ConnectParams, opts: PoolOptions) -> Pool {
+        let params = params.for_extra_sessions();
         let opts = PoolOptions { max_sessions: opts.max_sessions.max(1), ..opts };
         let stats = PoolStats { max_sessions: opts.max_sessions, limit: opts.max_sessions, ..PoolStats::default() };
         let state = State {
@@ -134,7 +141,8 @@ impl Pool {
             next_lease: 1,
             stats,
         };
-        Pool { inner: Arc::new(Inner { params, state: Mutex::new(state), returned: Condvar::new() }) }
+        let lent = Mutex::new(Vec::new());
+        Pool { inner: Arc::new(Inner { params, lent, state: Mutex::new(state), returned: Condvar::new() }) }
     }
 
     /// The parameters sessions are opened with.
@@ -169,10 +177,17 @@ impl Pool {
     /// even one session can be opened, and with `Error::Interrupted` when
     /// `interrupt_all` is called while waiting.
     pub fn get(&self) -> Result<PooledFtp> {
+        self.checkout(false)
+    }
+
+    /// `get`; with `no_wait`, a pool at its limit with nothing idle fails at once
+    /// (`Error::Timeout`) instead of waiting.
+    fn checkout(&self, no_wait: bool) -> Result<PooledFtp> {
         let inner = &self.inner;
         let mut state = inner.lock();
         let opts = state.opts;
-        let deadline = opts.checkout_timeout.map(|t| Instant::now() + t);
+        let wait = if no_wait { Some(Duration::ZERO) } else { opts.checkout_timeout };
+        let deadline = wait.map(|t| Instant::now() + t);
         let epoch = state.epoch;
         let mut waited = false;
         loop {
@@ -241,7 +256,7 @@ impl Pool {
                     if left.is_zero() {
                         return Err(Error::Timeout(format!(
                             "no pooled session came free within {:?} ({} in use)",
-                            opts.checkout_timeout.unwrap_or_default(),
+                            wait.unwrap_or_default(),
                             state.busy.len()
                         )));
                     }
@@ -294,9 +309,64 @@ impl Pool {
     /// Closes the idle sessions (QUIT, each bounded by the reply timeout). Sessions in
     /// use are closed when they come back only if the pool is dropped by then.
     pub fn close_idle(&self) {
+        self.close_idle_within(None);
+    }
+
+    /// Closes the idle sessions with QUIT, all of them within `limit` (None: each
+    /// bounded by its reply timeout only): a session whose turn comes after the time is
+    /// up, or whose QUIT is not answered in the time left, is closed without waiting.
+    /// Returns how many were closed.
+    pub fn close_idle_within(&self, limit: Option<Duration>) -> usize {
         let idle = std::mem::take(&mut self.inner.lock().idle);
+        let n = idle.len();
+        let deadline = limit.map(|l| Instant::now() + l);
         for mut s in idle {
-            let _ = s.ftp.quit();
+            match deadline.map(|d| d.saturating_duration_since(Instant::now())) {
+                Some(left) if left.is_zero() => s.ftp.close(),
+                Some(left) => {
+                    let bound = s.ftp.options().reply_timeout().map_or(left, |t| t.min(left));
+                    let timeouts = crate::Timeouts { reply: Some(Some(bound)), ..s.ftp.options().timeouts };
+                    if s.ftp.set_timeouts(timeouts).is_ok() {
+                        let _ = s.ftp.quit();
+                    }
+                    s.ftp.close();
+                }
+                None => {
+                    let _ = s.ftp.quit();
+                }
+            }
+        }
+        if n > 0 {
+            self.inner.returned.notify_all();
+        }
+        n
+    }
+}
+
+/// A pool lends its sessions to segmented downloads and parallel mirrors: `open` takes
+/// an idle session or opens one while under the limit, without waiting (a pool at its
+/// limit fails with `Error::Timeout`: the work goes on over the sessions it has);
+/// `release` gives it back as `Lease::restore` does.
+impl SessionSource for Pool {
+    fn open(&self) -> Result<Ftp> {
+        let (ftp, lease) = self.checkout(true)?.detach();
+        let mut lent = self.inner.lent.lock().unwrap_or_else(|p| p.into_inner());
+        lent.push((ftp.interrupter(), lease));
+        Ok(ftp)
+    }
+
+    fn release(&self, mut ftp: Ftp) {
+        let me = ftp.interrupter();
+        let mut lent = self.inner.lent.lock().unwrap_or_else(|p| p.into_inner());
+        let lease = lent.iter().position(|(i, _)| i.same_as(&me)).map(|at| lent.swap_remove(at).1);
+        drop(lent);
+        match lease {
+            Some(lease) => lease.restore(ftp),
+            // Not one of ours: as the trait's default does.
+            None if ftp.is_usable() => {
+                let _ = ftp.quit();
+            }
+            None => {}
         }
     }
 }
@@ -315,20 +385,24 @@ impl Lease {
         Arc::ptr_eq(&self.pool, &pool.inner)
     }
 
-    /// Gives `ftp` back to the pool: kept for reuse if usable and still connected to
-    /// the pool's server as the pool's user, else closed.
+    /// Gives `ftp` back to the pool: kept for reuse if usable, still connected to the
+    /// pool's server as the pool's user (no raw USER, PASS, ACCT or REIN was sent on
+    /// it), else closed. What its user set is undone first: progress and log sinks,
+    /// debug level, reconnect policy and every option (timeouts, passive mode, TLS
+    /// configuration...) go back to the pool's, so the next user, on whatever thread,
+    /// never calls into this one's callbacks.
     pub fn restore(mut self, mut ftp: Ftp) {
         self.done = true;
+        reset_to(&mut ftp, &self.pool.params);
         let mut state = self.pool.lock();
         state.busy.remove(&self.id);
-        ftp.set_progress(None, crate::progress::DEFAULT_PROGRESS_INTERVAL);
         ftp.interrupter().set_idle(true);
         // A session its user connected elsewhere meanwhile is not the pool's to keep.
         let want = &self.pool.params.target;
         let same_server = ftp
             .target()
             .is_some_and(|t| t.host == want.host && t.login == want.login && (t.port == want.port || want.port == 0));
-        if ftp.is_usable() && same_server && state.open() < state.limit {
+        if ftp.is_usable() && same_server && !ftp.identity_changed() && state.open() < state.limit {
             state.idle.push(Idle { ftp, since: Instant::now() });
             drop(state);
         } else {
@@ -336,7 +410,25 @@ impl Lease {
             drop(state);
             ftp.close();
         }
-        self.pool.returned.notify_one();
+        // Every waiter looks again: one woken alone may be leaving (timeout, interrupt)
+        // and would take the wakeup with it.
+        self.pool.returned.notify_all();
+    }
+}
+
+/// Undoes what a session's user set: back to the pool's options, no sinks, no trace,
+/// no reconnecting.
+fn reset_to(ftp: &mut Ftp, params: &ConnectParams) {
+    ftp.set_progress(None, crate::progress::DEFAULT_PROGRESS_INTERVAL);
+    ftp.set_log_sink(None);
+    ftp.set_debuglevel(0);
+    ftp.set_reconnect(None);
+    ftp.opts = params.options.clone();
+    // The reply timeout of the connection in place follows the options again; a
+    // connection that cannot take it is not kept (is_usable is then false or the
+    // next use fails and replaces it).
+    if ftp.set_timeouts(params.options.timeouts).is_err() {
+        ftp.close();
     }
 }
 
@@ -349,7 +441,7 @@ impl Drop for Lease {
         state.busy.remove(&self.id);
         state.stats.discarded += 1;
         drop(state);
-        self.pool.returned.notify_one();
+        self.pool.returned.notify_all();
     }
 }
 

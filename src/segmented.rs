@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::files::{FileOptions, open_ours, part_path, system_time};
 use crate::filetime::FileTime;
 use crate::interrupt::Interrupter;
-use crate::params::ConnectParams;
+pub use crate::params::SessionSource;
 use crate::progress::{Flow, Progress, ProgressSink};
 use crate::session::Ftp;
 use crate::transfer::{Start, Step};
@@ -24,33 +24,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-
-/// Where the extra sessions of a segmented download come from: each is connected and
-/// logged in to the server of the session that asked. Called from several threads at
-/// once. A pool implements it to lend its sessions; `ConnectParams` opens new ones, and
-/// so does any `Fn() -> Result<Ftp> + Sync`.
-pub trait SessionSource: Sync {
-    /// A session ready for commands.
-    fn open(&self) -> Result<Ftp>;
-
-    /// Takes back a session the download is done with; it is usable (between
-    /// commands, in step with the server). A broken session is dropped instead.
-    fn release(&self, mut ftp: Ftp) {
-        let _ = ftp.quit();
-    }
-}
-
-impl SessionSource for ConnectParams {
-    fn open(&self) -> Result<Ftp> {
-        ConnectParams::open(self)
-    }
-}
-
-impl<F: Fn() -> Result<Ftp> + Sync> SessionSource for F {
-    fn open(&self) -> Result<Ftp> {
-        self()
-    }
-}
 
 /// How a segmented download splits the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +44,10 @@ impl Default for SegmentOptions {
         SegmentOptions { segments: 4, min_segment: 1 << 20, retries: 3 }
     }
 }
+
+/// How long a cancelled segmented download lets the caller's own session stop between
+/// two blocks before its data connection is cut.
+const CALLER_STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// The most segments one download takes.
 pub const MAX_SEGMENTS: usize = 64;
@@ -284,8 +261,11 @@ impl Shared<'_> {
     /// A fresh session, in the caller's directory where a relative path needs it.
     fn open(&self) -> Result<Ftp> {
         let mut ftp = self.source.open()?;
-        if let Some(dir) = &self.dir {
-            ftp.cwd(dir)?;
+        if let Some(dir) = &self.dir
+            && let Err(e) = ftp.cwd(dir)
+        {
+            self.source.release(ftp);
+            return Err(e);
         }
         self.opened.lock().unwrap_or_else(|p| p.into_inner()).push(ftp.interrupter());
         Ok(ftp)
@@ -416,21 +396,25 @@ fn work(shared: &Shared<'_>, mut session: Session<'_>) {
         match fetch(ftp, shared, &shared.segments[i], &mut buf) {
             Fetched::Done { usable } => {
                 if !usable {
-                    session = Session::None;
+                    end_session(shared, &mut session);
                 }
                 shared.finished(i, None);
             }
             Fetched::Failed(e) => {
                 // The caller's session stays as the failure left it; ours is dropped.
-                session = Session::None;
+                end_session(shared, &mut session);
                 shared.finished(i, Some(e));
             }
         }
     }
-    if let Session::Opened(ftp) = session {
-        if ftp.is_usable() {
-            shared.source.release(*ftp);
-        }
+    end_session(shared, &mut session);
+}
+
+/// Leaves a worker's session: one opened here goes back to its source, usable or not
+/// (a pool's place is never lost); the caller's stays the caller's.
+fn end_session(shared: &Shared<'_>, session: &mut Session<'_>) {
+    if let Session::Opened(ftp) = std::mem::replace(session, Session::None) {
+        shared.source.release(*ftp);
     }
 }
 
@@ -634,11 +618,21 @@ impl Ftp {
                 });
             }
             drop(done_tx);
+            // When a cancel came: the caller's own session is left to stop between two
+            // blocks and ABOR in step; its data connection is cut only if it is still
+            // at it after CALLER_STOP_GRACE (a stalled transfer). Cut first, a TLS data
+            // connection dies under the server's write, and vsftpd then ends the whole
+            // session instead of answering the ABOR.
+            let mut cancelled_at: Option<Instant> = None;
             while running > 0 {
                 match done_rx.recv_timeout(TICK) {
                     Ok(()) => running -= 1,
                     Err(mpsc::RecvTimeoutError::Timeout) => {}
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+                if cancelled_at.is_some_and(|t| t.elapsed() >= CALLER_STOP_GRACE) {
+                    cancelled_at = None;
+                    interrupter.interrupt_transfer();
                 }
                 if shared.cancel.load(Ordering::SeqCst) {
                     continue;
@@ -648,8 +642,8 @@ impl Ftp {
                     continue;
                 }
                 if reporter.report(shared.moved.load(Ordering::Relaxed), false).is_break() {
-                    interrupter.interrupt_transfer();
                     shared.stop(Error::Cancelled);
+                    cancelled_at = Some(Instant::now());
                     continue;
                 }
                 if saved_at.elapsed() >= STATE_INTERVAL {
@@ -711,7 +705,7 @@ impl Reporter<'_> {
         let elapsed = now - self.started;
         let secs = elapsed.as_secs_f64();
         let rate = if secs > 0.0 { bytes as f64 / secs } else { 0.0 };
-        sink(&Progress { bytes, total: Some(self.total), elapsed, rate })
+        sink(&Progress { bytes, total: Some(self.total), elapsed, rate, offset: 0 })
     }
 }
 

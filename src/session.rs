@@ -97,6 +97,13 @@ pub struct Options {
     /// A receiver on this machine is slowed by it: it then copies the bytes cold from
     /// our page cache instead of warm from our send copy (bench/RESULTS.md).
     pub zero_copy_upload: Option<bool>,
+    /// Seconds the server's LIST times are ahead of UTC (its time zone's offset, e.g.
+    /// 3600 for UTC+1; 0, the default: taken as UTC). Parsed LIST entries have it taken
+    /// off; MLSD and MDTM times are UTC and stay as they are. See `set_list_time_offset`.
+    pub list_time_offset: i32,
+    /// The proxy control and data connections go through, from the next connect on
+    /// (None, the default: direct). Passive mode only (`Ftp::set_proxy`).
+    pub proxy: Option<crate::proxy::Proxy>,
 }
 
 /// Separate timeouts for the three kinds of waiting. A field left `None` follows the
@@ -147,6 +154,8 @@ impl Default for Options {
             cache_type: true,
             zero_copy_download: true,
             zero_copy_upload: None,
+            list_time_offset: 0,
+            proxy: None,
         }
     }
 }
@@ -167,6 +176,8 @@ pub struct Ftp {
     pub(crate) interrupter: Interrupter,
     /// The size the last transfer's 150 reply announced ("(N bytes)"), if any.
     pub(crate) announced: Option<u64>,
+    /// The bytes the last transfer moved on its data connection, also when it failed.
+    pub(crate) last_transfer_bytes: u64,
     /// The server and login of the last successful connect (and login): what `reopen`
     /// and a pool connect to. It outlives the connection, unlike `conn`.
     pub(crate) target: Option<Target>,
@@ -186,6 +197,9 @@ pub(crate) struct Connection {
     /// An `OPTS MLST` (from `mlsd` or `sendcmd`) chose the facts MLSD lists: the
     /// parsed listings ask for every fact again before relying on them.
     pub(crate) mlst_facts_chosen: bool,
+    /// The parsed listings have asked for the facts they read on this connection (or
+    /// found them all on already).
+    pub(crate) mlst_facts_asked: bool,
     /// A data connection handed to the caller (transfercmd) awaits its final reply.
     pub(crate) transfer: Option<OpenTransfer>,
     /// The TLS context of this connection, once TLS has started on it.
@@ -200,6 +214,11 @@ pub(crate) struct Connection {
     /// only when a transfer needs another one. Forgotten on login and when the caller
     /// sends TYPE, REIN or USER itself, but for an accepted TYPE I or A.
     pub(crate) current_type: Option<&'static str>,
+    /// The proxy this connection went through: its data connections go through it too.
+    pub(crate) proxy: Option<crate::proxy::Proxy>,
+    /// A raw USER, PASS, ACCT or REIN went out (`sendcmd`) and no `login` completed
+    /// since: who the session is logged in as may not be its target's login.
+    pub(crate) identity_changed: bool,
 }
 
 /// What the session keeps of a data connection it handed to the caller.
@@ -240,6 +259,7 @@ impl Default for Ftp {
             progress_interval: DEFAULT_PROGRESS_INTERVAL,
             interrupter: Interrupter::default(),
             announced: None,
+            last_transfer_bytes: 0,
             target: None,
             reconnect: Reconnect::default(),
         }
@@ -249,6 +269,13 @@ impl Default for Ftp {
 impl Ftp {
     pub fn new() -> Ftp {
         Ftp::default()
+    }
+
+    /// The bytes the last transfer (the last data connection of a call) moved, also
+    /// when it failed or was cancelled: how much of a download arrived (and was written)
+    /// or of an upload was sent. A REST offset is not counted.
+    pub fn last_transfer_bytes(&self) -> u64 {
+        self.last_transfer_bytes
     }
 
     /// Reports transfer progress to `sink` (None: no reports), at most once per
@@ -295,7 +322,11 @@ impl Ftp {
         // The identity TLS checks: an address the resolver reads as a number, written
         // as one ("127.1" is 127.0.0.1; "fe80::1%eth0" is the address alone).
         self.host = net::numeric_host(host).map_or_else(|| host.to_string(), |ip| ip.to_string());
-        let tcp = net::connect_host(host, port, self.opts.connect_timeout(), source, self.opts.source_port)?;
+        let tcp = match &self.opts.proxy {
+            Some(proxy) => proxy.connect(host, port, self.opts.connect_timeout(), source, self.opts.source_port)?,
+            None => net::connect_host(host, port, self.opts.connect_timeout(), source, self.opts.source_port)?,
+        };
+        self.conn.proxy = self.opts.proxy.clone();
         net::set_timeouts(&tcp, self.opts.reply_timeout()).map_err(|e| Error::io("control connection", e))?;
         net::set_keepalive(&tcp, self.opts.keepalive).map_err(|e| Error::io("control connection keep-alive", e))?;
         let stream = if mode == TlsMode::Implicit {
@@ -351,6 +382,13 @@ impl Ftp {
         self.ctrl.last_command.as_deref()
     }
 
+    /// Whether a raw USER, PASS, ACCT or REIN was sent (`sendcmd`) on this connection
+    /// since its last completed `login`: the session may then be logged in as someone
+    /// its target does not name (a pool does not keep such a session).
+    pub fn identity_changed(&self) -> bool {
+        self.conn.identity_changed
+    }
+
     /// The last reply read (any class), if any.
     pub fn last_reply(&self) -> Option<&Reply> {
         self.ctrl.last_reply.as_ref()
@@ -374,6 +412,16 @@ impl Ftp {
     /// Where the trace goes (None: stderr). Passwords arrive masked.
     pub fn set_log_sink(&mut self, sink: Option<LogSink>) {
         self.ctrl.log.sink = sink;
+    }
+
+    /// The proxy the control and data connections go through from the next connect on
+    /// (None: direct, the default). Only passive mode works through a proxy: a transfer
+    /// in active mode on a proxied connection fails with `Error::State`. Each data
+    /// connection goes through the proxy to the host given to `connect` (by name for
+    /// `socks5h://` and `http://`, so the proxy resolves it again) at the port the
+    /// server names. A connection already open keeps the proxy it was made with.
+    pub fn set_proxy(&mut self, proxy: Option<crate::proxy::Proxy>) {
+        self.opts.proxy = proxy;
     }
 
     /// Passive (true, the default) or active mode for later transfers.
@@ -503,6 +551,9 @@ impl Ftp {
         }
         if [&b"REIN"[..], b"USER"].iter().any(|v| verb.eq_ignore_ascii_case(v)) {
             self.reconnect.at_home();
+        }
+        if [&b"REIN"[..], b"USER", b"PASS", b"ACCT"].iter().any(|v| verb.eq_ignore_ascii_case(v)) {
+            self.conn.identity_changed = true;
         }
         let r = self.ctrl.command(cmd)?;
         if r.class() == 2 {
@@ -679,6 +730,7 @@ impl Ftp {
             let acct = Some(acct.to_string()).filter(|a| !a.is_empty());
             t.login = Some(Login { user, passwd, acct });
         }
+        self.conn.identity_changed = false;
         // The login's reply stays the last one: it is what the caller asked for.
         self.ctrl.last_reply = Some(r.clone());
         Ok(r)

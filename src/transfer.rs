@@ -199,7 +199,9 @@ impl Ftp {
         let expected = size.filter(|_| binary && rest.is_none_or(|r| r == 0));
         // After CCC (a connection that had TLS, in clear text now) replies prove nothing.
         let replies_vouch = self.ctrl.is_tls() || self.conn.tls.is_none();
-        Ok(Some((DataConn::new(stream, expected, replies_vouch, cut), size)))
+        let mut data = DataConn::new(stream, expected, replies_vouch, cut);
+        data.set_through_proxy(self.conn.proxy.is_some());
+        Ok(Some((data, size)))
     }
 
     /// `ntransfercmd` without the size (ftplib's `transfercmd`).
@@ -236,6 +238,7 @@ impl Ftp {
         let mut meter = Meter::new(self.progress.take(), self.progress_interval, self.interrupter.clone());
         let result = f(self, &mut meter);
         self.progress = meter.sink.take();
+        self.last_transfer_bytes = meter.bytes();
         result
     }
 
@@ -248,7 +251,7 @@ impl Ftp {
         let (conn, size) = self.ntransfercmd_typed(cmd, start, Some(ty))?;
         let offset = start.rest.unwrap_or(0);
         let whole = if offset == 0 { size.or(start.size_hint) } else { start.size_hint };
-        meter.set_total(whole.map(|s| s.saturating_sub(offset)));
+        meter.set_total(whole.map(|s| s.saturating_sub(offset)), offset);
         Ok(conn)
     }
 
@@ -595,6 +598,24 @@ impl Ftp {
     }
 }
 
+/// The largest LIST time-zone offset taken, in seconds (a day).
+pub const MAX_LIST_TIME_OFFSET: u32 = 86_400;
+
+/// The MLST facts `Entry::from_mlsd` reads.
+pub(crate) const PARSED_FACTS: [&str; 11] = [
+    "type",
+    "size",
+    "sizd",
+    "modify",
+    "perm",
+    "unique",
+    "unix.mode",
+    "unix.owner",
+    "unix.uid",
+    "unix.group",
+    "unix.gid",
+];
+
 /// The most entries a listing gathered in memory may have (`list_all`, the mirrors): a
 /// server that streams entries without end gets an error, not all of the memory.
 pub const MAX_LISTED: usize = 1_000_000;
@@ -632,16 +653,28 @@ impl Ftp {
         }
     }
 
-    /// After a caller chose MLSD's facts (`mlsd` with facts: no "type", say), asks for
-    /// every fact FEAT offers, which parsed entries need. A refusal leaves the choice.
-    fn all_mlst_facts(&mut self) -> Result<()> {
-        let facts: String = self.features()?.mlst_facts().iter().map(|(f, _)| format!("{f};")).collect();
-        match self.ctrl.command(format!("OPTS MLST {facts}")) {
-            Ok(r) if r.class() == 2 => self.conn.mlst_facts_chosen = false,
-            Ok(_) => {}
-            Err(e) if is_reply_error(&e) => {}
-            Err(e) => return Err(e),
+    /// Once per connection, and again after a caller chose MLSD's facts (`mlsd` with
+    /// facts: no "type", say): asks for the facts FEAT offers that parsed entries use
+    /// (`PARSED_FACTS`), with those on by default. Nothing is sent when they all are on
+    /// already. A refusal leaves the server's choice, and is not asked again.
+    pub(crate) fn our_mlst_facts(&mut self) -> Result<()> {
+        if self.conn.mlst_facts_asked && !self.conn.mlst_facts_chosen {
+            return Ok(());
         }
+        let offered = self.features()?.mlst_facts();
+        let wanted = |f: &str| PARSED_FACTS.contains(&f);
+        // After a caller's OPTS MLST, FEAT's marks no longer say what is on.
+        if self.conn.mlst_facts_chosen || offered.iter().any(|(f, on)| !on && wanted(f)) {
+            let facts: String =
+                offered.iter().filter(|(f, on)| *on || wanted(f)).map(|(f, _)| format!("{f};")).collect();
+            match self.ctrl.command(format!("OPTS MLST {facts}")) {
+                Ok(_) => {}
+                Err(e) if is_reply_error(&e) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.conn.mlst_facts_chosen = false;
+        self.conn.mlst_facts_asked = true;
         Ok(())
     }
 
@@ -656,9 +689,7 @@ impl Ftp {
 
     fn list_entries_now(&mut self, path: &[u8], callback: &mut impl FnMut(&Entry) -> Flow) -> Result<Reply> {
         if self.features()?.has("MLST") {
-            if self.conn.mlst_facts_chosen {
-                self.all_mlst_facts()?;
-            }
+            self.our_mlst_facts()?;
             // A blank line is no entry (LIST's are skipped too).
             let entry = |line: &[u8]| match line.iter().all(u8::is_ascii_whitespace) {
                 true => Flow::Continue(()),
@@ -669,11 +700,33 @@ impl Ftp {
                 other => return other,
             }
         }
+        // LIST shows the server's local time: its "now" decides the year of recent
+        // dates, and its offset comes off every time parsed.
+        let offset = i64::from(self.opts.list_time_offset);
         let now = FileTime::now();
-        self.retrlines(optional_arg("LIST", path), |line| match Entry::from_list(line, now) {
-            Some(e) => callback(&e),
+        let local_now = FileTime { secs: now.secs + offset, ..now };
+        self.retrlines(optional_arg("LIST", path), |line| match Entry::from_list(line, local_now) {
+            Some(mut e) => {
+                e.modified = e.modified.map(|t| FileTime { secs: t.secs - offset, ..t });
+                callback(&e)
+            }
             None => Flow::Continue(()),
         })
+    }
+
+    /// Sets the offset, in seconds, of the time zone a server's LIST times are in
+    /// (3600 for UTC+1, -18000 for UTC-5; 0, the default, takes them as UTC), for the
+    /// parsed listings (`list_entries`, `list_all`, the mirrors, `walk`) that fall back
+    /// to LIST. MLSD and MLST times are UTC by definition and are not changed. More
+    /// than a day either way is refused.
+    pub fn set_list_time_offset(&mut self, seconds: i32) -> Result<()> {
+        if seconds.unsigned_abs() > MAX_LIST_TIME_OFFSET {
+            return Err(Error::Invalid(format!(
+                "a time-zone offset of {seconds} seconds is more than a day ({MAX_LIST_TIME_OFFSET})"
+            )));
+        }
+        self.opts.list_time_offset = seconds;
+        Ok(())
     }
 }
 

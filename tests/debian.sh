@@ -55,26 +55,16 @@ else
   toolchain="rustup's $(rustc --version) (profile $profile)" build_args=(-P"$profile")
 fi
 
-cat >"$tmp/offline.sh" <<'INNER'
+# The network probe (tests/no-network.sh), then what runs without network.
+{ cat "$repo/tests/no-network.sh"; cat <<'INNER'
 set -euo pipefail
 tmp=$1; shift
 fail() { echo "debian.sh: FAIL: $*" >&2; exit 1; }
-export CARGO_HOME=$tmp/cargo-home CARGO_NET_RETRY=0
-mkdir -p "$CARGO_HOME"
-ifaces=$(awk -F: 'NR > 2 {gsub(/ /, "", $1); print $1}' /proc/net/dev | tr '\n' ' ')
-[ "$ifaces" = "lo " ] || fail "network interfaces in the namespace: $ifaces"
-mkdir -p "$tmp/probe/src"
-printf '[package]\nname = "probe"\nversion = "0.0.0"\nedition = "2021"\n\n[dependencies]\nitoa = "1"\n' \
-  >"$tmp/probe/Cargo.toml"
-echo 'fn main() {}' >"$tmp/probe/src/main.rs"
-if (cd "$tmp/probe" && timeout 60 cargo generate-lockfile) >"$tmp/probe.log" 2>&1; then
-  fail "cargo fetched the crates.io index: the namespace has network"
-fi
-grep -Eiq 'resolve|network|connect' "$tmp/probe.log" || { cat "$tmp/probe.log"; fail "the probe failed for another reason"; }
-echo "   no network: interfaces $ifaces; cargo: $(grep -Ei -m1 'resolve|network|connect' "$tmp/probe.log")"
+prove_no_network
 cd "$tmp/src"
 dpkg-buildpackage -us -uc -b "$@" >"$tmp/build.log" 2>&1
 INNER
+} >"$tmp/offline.sh"
 echo "== dpkg-buildpackage -us -uc -b ${build_args[*]} without network: $toolchain"
 unshare -n bash "$tmp/offline.sh" "$tmp" "${build_args[@]}" ||
   { [ -f "$tmp/build.log" ] && tail -60 "$tmp/build.log"; fail "dpkg-buildpackage failed"; }

@@ -113,24 +113,24 @@ fn an_interrupt_that_comes_as_a_file_ends_stops_the_mirror() {
     // The interrupt lands in the final progress report of "a": too late for a's
     // transfer, which ends well, but the call was interrupted: "b" is not fetched.
     let listing = "type=file;size=2; a\r\ntype=file;size=2; b\r\n";
-    let (server, mut ftp) = connected(mlsd_script(listing, retr("a", b"aa", "226 ok", true)));
+    // "a" comes in two pieces: the first is reported as it comes, the second (within
+    // the hour's interval) only by the final report, which is where the interrupt lands.
+    let mut then = exchange("TYPE I", "200 binary");
+    then.extend([expect("EPSV"), Step::Epsv, expect("RETR a"), reply("150 go"), Step::DataAccept]);
+    then.extend([Step::DataSendSplit(vec![b"a".to_vec(), b"a".to_vec()]), Step::DataClose, reply("226 ok")]);
+    let (server, mut ftp) = connected(mlsd_script(listing, then));
     let dir = temp_dir("mirror-interrupted");
     let interrupter = ftp.interrupter();
     // Calls marked as the C API marks them: the interrupt holds for the whole call.
     interrupter.set_idle(false);
-    // With no interval, a's 2 bytes are reported as they come, then once more at the end.
-    let mut reports_of_a = 0;
     ftp.set_progress(
         Some(Box::new(move |p: &ftp::Progress| {
             if p.bytes == 2 {
-                reports_of_a += 1;
-                if reports_of_a == 2 {
-                    interrupter.interrupt();
-                }
+                interrupter.interrupt();
             }
             Flow::Continue(())
         })),
-        std::time::Duration::ZERO,
+        std::time::Duration::from_secs(3600),
     );
     let (result, seen) = download(&mut ftp, &dir, &MirrorOptions::default());
     assert_eq!(result.unwrap_err().kind(), ftp::ErrorKind::Interrupted, "{seen:?}");

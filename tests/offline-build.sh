@@ -42,26 +42,13 @@ echo "== cargo vendor (with network or cargo's cache)"
 grep -q "^directory = \"$tmp/vendor\"" "$tmp/vendor-config.toml" ||
   { cat "$tmp/vendor-config.toml"; fail "cargo vendor printed no source replacement"; }
 
-# What runs without network. Arguments: mode, repo, tmp.
-cat >"$tmp/offline.sh" <<'INNER'
+# The network probe (tests/no-network.sh), then what runs without network.
+# Arguments: mode, repo, tmp.
+{ cat "$repo/tests/no-network.sh"; cat <<'INNER'
 set -euo pipefail
 mode=$1 repo=$2 tmp=$3
 fail() { echo "offline-build.sh ($mode): FAIL: $*" >&2; exit 1; }
-export CARGO_HOME=$tmp/cargo-home CARGO_NET_RETRY=0
-mkdir -p "$CARGO_HOME"
-
-echo "== no network here"
-ifaces=$(awk -F: 'NR > 2 {gsub(/ /, "", $1); print $1}' /proc/net/dev | tr '\n' ' ')
-[ "$ifaces" = "lo " ] || fail "network interfaces in the namespace: $ifaces"
-mkdir -p "$tmp/probe/src"
-printf '[package]\nname = "probe"\nversion = "0.0.0"\nedition = "2021"\n\n[dependencies]\nitoa = "1"\n' \
-  >"$tmp/probe/Cargo.toml"
-echo 'fn main() {}' >"$tmp/probe/src/main.rs"
-if (cd "$tmp/probe" && timeout 60 cargo generate-lockfile) >"$tmp/probe.log" 2>&1; then
-  fail "cargo fetched the crates.io index: the namespace has network"
-fi
-grep -Eiq 'resolve|network|connect' "$tmp/probe.log" || { cat "$tmp/probe.log"; fail "the probe failed for another reason"; }
-echo "   interfaces: $ifaces(loopback only); cargo cannot fetch: $(grep -Ei -m1 'resolve|network|connect' "$tmp/probe.log")"
+prove_no_network
 
 root=$tmp/root
 case "$mode" in
@@ -97,6 +84,7 @@ cargo-c)
   ;;
 esac
 INNER
+} >"$tmp/offline.sh"
 unshare -n -m bash "$tmp/offline.sh" "$mode" "$repo" "$tmp"
 
 echo "== the installed files"

@@ -428,6 +428,40 @@ fn an_unanswered_first_epsv_falls_back_to_pasv_and_its_late_229_is_dropped() {
 }
 
 #[test]
+fn a_late_refusal_of_an_unanswered_epsv_is_not_taken_for_pasv_s_answer() {
+    let data = pattern(300);
+    let script = vec![
+        // EPSV's refusal comes only after PASV went out, then PASV's 227: a NOOP tells.
+        vec![expect("TYPE I"), expect("EPSV"), reply("200 binary"), expect("PASV")],
+        vec![raw(b"500 EPSV not understood\r\n"), Step::Pasv("127,0,0,1".into())],
+        resync(),
+        vec![expect("RETR a")],
+        serve(&data),
+        noop(),
+        quit(),
+    ];
+    let (server, mut ftp) = session_with(script, Duration::from_millis(500), |_| {});
+    assert_eq!(download(&mut ftp, "RETR a").expect("PASV's own 227 is used").0, data);
+    assert_in_step(&mut ftp);
+    assert_eq!(cmds(&done(server, ftp)), ["TYPE I", "EPSV", "PASV", "NOOP", "RETR a", "NOOP", "QUIT"]);
+}
+
+#[test]
+fn pasv_refused_after_an_unanswered_epsv_is_pasv_s_refusal_and_the_session_stays_in_step() {
+    let script = vec![
+        vec![expect("TYPE I"), expect("EPSV"), reply("200 binary"), expect("PASV"), reply("502 PASV disabled")],
+        resync(),
+        noop(),
+        quit(),
+    ];
+    let (server, mut ftp) = session_with(script, Duration::from_millis(500), |_| {});
+    let e = download(&mut ftp, "RETR a").unwrap_err();
+    assert_eq!(e.reply().map(|r| r.code), Some(502), "{e}");
+    assert_in_step(&mut ftp);
+    assert_eq!(cmds(&done(server, ftp)), ["TYPE I", "EPSV", "PASV", "NOOP", "NOOP", "QUIT"]);
+}
+
+#[test]
 fn epsv_only_does_not_fall_back_when_epsv_goes_unanswered() {
     let script = vec![vec![expect("TYPE I"), expect("EPSV"), reply("200 binary"), Step::Sleep(1500), Step::Close]];
     let (server, mut ftp) =

@@ -48,25 +48,15 @@ tar -czf "$top/SOURCES/libftp-$version-vendor.tar.gz" -C "$tmp/src/libftp-$versi
 rm -rf "$tmp/src"
 ls -s --block-size=K "$top/SOURCES" | sed 's/^/   /'
 
-cat >"$tmp/offline.sh" <<'INNER'
+# The network probe (tests/no-network.sh), then what runs without network.
+{ cat "$repo/tests/no-network.sh"; cat <<'INNER'
 set -euo pipefail
 tmp=$1 top=$2 spec=$3
 fail() { echo "rpm.sh: FAIL: $*" >&2; exit 1; }
-export CARGO_HOME=$tmp/cargo-home CARGO_NET_RETRY=0
-mkdir -p "$CARGO_HOME"
-ifaces=$(awk -F: 'NR > 2 {gsub(/ /, "", $1); print $1}' /proc/net/dev | tr '\n' ' ')
-[ "$ifaces" = "lo " ] || fail "network interfaces in the namespace: $ifaces"
-mkdir -p "$tmp/probe/src"
-printf '[package]\nname = "probe"\nversion = "0.0.0"\nedition = "2021"\n\n[dependencies]\nitoa = "1"\n' \
-  >"$tmp/probe/Cargo.toml"
-echo 'fn main() {}' >"$tmp/probe/src/main.rs"
-if (cd "$tmp/probe" && timeout 60 cargo generate-lockfile) >"$tmp/probe.log" 2>&1; then
-  fail "cargo fetched the crates.io index: the namespace has network"
-fi
-grep -Eiq 'resolve|network|connect' "$tmp/probe.log" || { cat "$tmp/probe.log"; fail "the probe failed for another reason"; }
-echo "   no network: interfaces $ifaces; cargo: $(grep -Ei -m1 'resolve|network|connect' "$tmp/probe.log")"
+prove_no_network
 rpmbuild -bb --nodeps --define "_topdir $top" "$spec" >"$tmp/build.log" 2>&1
 INNER
+} >"$tmp/offline.sh"
 echo "== rpmbuild -bb without network: $(cargo --version)"
 unshare -n bash "$tmp/offline.sh" "$tmp" "$top" "$spec" ||
   { [ -f "$tmp/build.log" ] && tail -60 "$tmp/build.log"; fail "rpmbuild failed"; }
@@ -86,6 +76,9 @@ rpm -qlp "$sta" >"$tmp/sta.files"
 has() { grep -qx "$2" "$tmp/$1.files" || fail "$1 package lacks $2"; }
 has lib "$libdir/libftp.so.1"
 has lib "$libdir/libftp.so.$version"
+# %license: /usr/share/licenses/libftp on Fedora, where this rpm puts it otherwise.
+grep -q "/LICENSE-MIT$" "$tmp/lib.files" && grep -q "/LICENSE-APACHE$" "$tmp/lib.files" ||
+  fail "libftp lacks its license files"
 grep -E '\.so$|\.a$|/include/|/pkgconfig/|/cmake/|/man3/' "$tmp/lib.files" && fail "libftp holds development files"
 for f in "$includedir/ftp.h" "$libdir/libftp.so" "$libdir/pkgconfig/libftp.pc" \
          "$libdir/cmake/libftp/libftpConfig.cmake" "$libdir/cmake/libftp/libftpConfigVersion.cmake" \

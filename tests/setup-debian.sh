@@ -4,9 +4,12 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
+# dante-server and tinyproxy: the proxies tests/proxy_behaviour.rs and the C proxy test
+# start as private instances on free loopback ports (their system services are not used).
 need_apt=()
 for p in cmake pkg-config libssl-dev g++ curl binutils python3-pip ca-certificates \
-         golang-go valgrind dpkg-dev debhelper fakeroot groff-base lftp rpm; do
+         golang-go valgrind dpkg-dev debhelper fakeroot groff-base lftp rpm \
+         dante-server tinyproxy; do
   dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
 done
 # Node.js and npm for the ftp-srv test server (any Node.js >= 18 found on PATH will do).

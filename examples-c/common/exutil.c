@@ -47,13 +47,15 @@ int ex_parse_opts(int argc, char **argv, struct ex_opts *o) {
         else if (strcmp(a, "--cacert") == 0) value = &o->cacert;
         else if (strcmp(a, "--cert") == 0) value = &o->cert;
         else if (strcmp(a, "--key") == 0) value = &o->key;
+        /* curl's -x: socks5://, socks5h:// or http://[user:pass@]host[:port]. */
+        else if (strcmp(a, "-x") == 0 || strcmp(a, "--proxy") == 0) value = &o->proxy;
         else {
             fprintf(stderr, "unknown option %s\n", a);
             return -1;
         }
         if (value) {
             if (++i >= argc) {
-                fprintf(stderr, "%s needs a file name\n", a);
+                fprintf(stderr, "%s needs a %s\n", a, value == &o->proxy ? "proxy URL" : "file name");
                 return -1;
             }
             *value = argv[i];
@@ -143,6 +145,15 @@ ftp_session *ex_open(const ftp_url *u, const struct ex_opts *o) {
     if (o->verbose) {
         ftp_set_log_callback(h, trace, NULL);
         ftp_set_debuglevel(h, 1);
+    }
+    if (o->proxy) {
+        ftp_result prc = ftp_set_proxy(h, o->proxy);
+        if (prc != FTP_OK) {
+            ex_fail("proxy", "-x", h, prc);
+            ftp_free(h);
+            return NULL;
+        }
+        if (o->active) fprintf(stderr, "warning: --active does not work through a proxy (-x): transfers will fail\n");
     }
     if (o->active) ftp_set_pasv(h, false);
     ftp_set_passive_mode(h, o->passive_mode);

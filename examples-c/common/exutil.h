@@ -19,10 +19,12 @@ struct ex_opts {
     bool active;       /* --active: active mode (PORT/EPRT) instead of passive */
     int passive_mode;  /* --disable-epsv or --pasv-only: PASV only; --epsv-only: EPSV only
                           (an ftp_passive_mode; FTP_PASSIVE_EPSV_THEN_PASV by default) */
+    const char *proxy; /* -x PROXY or --proxy PROXY: socks5://, socks5h:// or http:// proxy,
+                          as curl's -x (ftp_set_proxy; passive mode only) */
 };
 
 #define EX_OPTS_USAGE "[-v] [--tls] [--cacert FILE] [--insecure] [--cert FILE --key FILE] [--active] " \
-                      "[--disable-epsv|--pasv-only|--epsv-only]"
+                      "[--disable-epsv|--pasv-only|--epsv-only] [-x PROXY]"
 
 /* Parses the options at the start of argv into o; returns the index of the first
  * other argument, or -1 after printing why the options are wrong. */

@@ -123,6 +123,20 @@ fn add(s: &mut BatchState, item: BatchItem, index: *mut usize) -> Result<(), Fai
     Ok(())
 }
 
+/// Queues a transfer to or from a duplicate of `fd` (the caller keeps its own), with the
+/// default options: the `_fd` variants of ftp_batch_add_download/upload.
+fn add_fd(
+    s: &mut BatchState,
+    direction: Direction,
+    remote: *const c_char,
+    fd: c_int,
+    index: *mut usize,
+) -> Result<(), Failure> {
+    let remote = bytes(remote, "remote")?.to_vec();
+    let file = borrowed_file(fd)?.try_clone().map_err(|e| Error::io(format!("duplicate descriptor {fd}"), e))?;
+    add(s, BatchItem { direction, remote, local: Local::File(file), options: FileOptions::default() }, index)
+}
+
 /// Queues the download of `remote` into the file at `local_path`, done as
 /// ftp_retr_file() does with `flags` (FTP_FILE_RESUME, FTP_FILE_ATOMIC,
 /// FTP_FILE_PRESERVE_MTIME, FTP_FILE_VERIFY_SIZE). Use FTP_FILE_ATOMIC so that a
@@ -177,25 +191,14 @@ pub extern "C" fn ftp_batch_add_download_fd(
     fd: c_int,
     index: *mut usize,
 ) -> ftp_result {
-    call(b, |s| {
-        let remote = bytes(remote, "remote")?.to_vec();
-        let file = borrowed_file(fd)?.try_clone().map_err(|e| Error::io(format!("duplicate descriptor {fd}"), e))?;
-        let item = BatchItem {
-            direction: Direction::Download,
-            remote,
-            local: Local::File(file),
-            options: FileOptions::default(),
-        };
-        add(s, item, index)
-    })
+    call(b, |s| add_fd(s, Direction::Download, remote, fd, index))
 }
 
 /// Queues the upload of the file at `local_path` to `remote`, done as ftp_stor_file()
 /// does with `flags` (FTP_FILE_RESUME, FTP_FILE_PRESERVE_MTIME, FTP_FILE_VERIFY_SIZE,
-/// FTP_FILE_APPEND), and FTP_FILE_ATOMIC, which for a batch means: upload to
-/// "REMOTE.part" and rename it to REMOTE once complete (RNFR/RNTO), so a failed upload
-/// never replaces REMOTE. A retry after a dropped connection resumes what the server
-/// holds (REST+STOR, or APPE).
+/// FTP_FILE_APPEND, FTP_FILE_ATOMIC: through "REMOTE.part", so a failed upload never
+/// replaces REMOTE). A retry after a dropped connection resumes what an earlier attempt
+/// sent (REST+STOR), or starts over if none was sent; an append is not sent twice.
 ///
 /// @param b the batch.
 /// @param local_path the file to send (bytes, as open(2) takes them).
@@ -241,17 +244,7 @@ pub extern "C" fn ftp_batch_add_upload_fd(
     remote: *const c_char,
     index: *mut usize,
 ) -> ftp_result {
-    call(b, |s| {
-        let remote = bytes(remote, "remote")?.to_vec();
-        let file = borrowed_file(fd)?.try_clone().map_err(|e| Error::io(format!("duplicate descriptor {fd}"), e))?;
-        let item = BatchItem {
-            direction: Direction::Upload,
-            remote,
-            local: Local::File(file),
-            options: FileOptions::default(),
-        };
-        add(s, item, index)
-    })
+    call(b, |s| add_fd(s, Direction::Upload, remote, fd, index))
 }
 
 /// Sets the progress callback (see ftp_batch_cb), called at most every `interval_ms`
@@ -357,7 +350,9 @@ pub extern "C" fn ftp_batch_set_retries(b: *mut ftp_batch, retries: u32) -> ftp_
 ///         (FTP_E_CANCELLED after a cancel from the callback, FTP_E_INTERRUPTED
 ///         after ftp_pool_interrupt(), the connect error when the pool could not open
 ///         a single session); FTP_E_NULL if b is NULL; FTP_E_BUSY if another thread
-///         runs or changes it; FTP_E_RECURSIVE from its own callback's thread.
+///         runs or changes it, the batch's own progress callback included (it runs on
+///         the worker threads, never on the thread that called ftp_batch_run(), so
+///         a call on the batch from it is refused as busy, not as recursive).
 /// @since 1.1
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_batch_run(b: *mut ftp_batch) -> ftp_result {
@@ -403,11 +398,12 @@ pub extern "C" fn ftp_batch_len(b: *const ftp_batch) -> usize {
 /// @return FTP_OK if the item succeeded, else its failure's code (FTP_E_CANCELLED for
 ///         one cancelled or never started); FTP_E_STATE if it has not run yet;
 ///         FTP_E_INVALID if index is out of range; FTP_E_NULL if b is NULL;
-///         FTP_E_BUSY while the batch runs or another thread is in a getter on it.
+///         FTP_E_BUSY while the batch runs (its progress callback included) or another
+///         thread is in a getter on it.
 /// @since 1.1
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_batch_result(b: *const ftp_batch, index: usize, bytes: *mut u64) -> ftp_result {
-    inspect(b, ftp_result::FTP_E_BUSY, |s| {
+    inspect(b, if b.is_null() { ftp_result::FTP_E_NULL } else { ftp_result::FTP_E_BUSY }, |s| {
         if index >= s.batch.len() {
             return ftp_result::FTP_E_INVALID;
         }

@@ -16,7 +16,8 @@ use std::path::Path;
 pub const FTP_FILE_RESUME: u32 = 1;
 /// Flag: give the copy the original's modification time.
 pub const FTP_FILE_PRESERVE_MTIME: u32 = 2;
-/// Flag: download into "PATH.part" and rename it to PATH once complete. A failed
+/// Flag: download into "PATH.part" and rename it to PATH once complete (uploads since
+/// 1.1 likewise go to "REMOTE.part" on the server: see ftp_stor_file()). A failed
 /// download keeps the part for FTP_FILE_RESUME, unless nothing arrived. PATH.part is
 /// the library's name: anything found there but a plain file with one link (a symbolic
 /// or hard link, a FIFO) is removed and created afresh, never written through (a
@@ -78,7 +79,10 @@ pub(crate) fn borrowed_file(fd: c_int) -> Result<ManuallyDrop<File>, Failure> {
 /// @param remote the server's file (bytes as given; no CR/LF/NUL).
 /// @param local_path where to write (bytes, as open(2) takes them); created if missing.
 /// @param flags FTP_FILE_* values or'ed together, or 0.
-/// @param bytes_out receives the bytes transferred (not those a resume kept); may be NULL.
+/// @param bytes_out receives the bytes transferred (not those a resume kept); may be
+///        NULL. Since 1.1 it is written on failure too (unlike other outputs): the
+///        bytes that arrived and were written before the download failed or was
+///        cancelled (0 if it failed before the transfer began).
 /// @return FTP_OK; FTP_E_IO for local file errors (the message names the file); the
 ///         errors of ftp_retr_binary(), ftp_size() and ftp_mdtm(); FTP_E_PROTO if the
 ///         sizes differ after the download, or SIZE is missing for
@@ -95,8 +99,10 @@ pub extern "C" fn ftp_retr_file(
     call(h, |s| {
         let remote = bytes(remote, "remote")?;
         let local = path(local_path, "local_path")?;
-        let n = s.ftp.retr_file(remote, local, options(flags)?)?;
-        put(bytes_out, n);
+        let opts = options(flags)?;
+        let got = s.ftp.retr_file(remote, local, opts);
+        put(bytes_out, *got.as_ref().unwrap_or(&s.ftp.last_transfer_bytes()));
+        got?;
         Ok(())
     })
 }
@@ -109,7 +115,18 @@ pub extern "C" fn ftp_retr_file(
 /// the local one is replaced, one of the same size left alone. FTP_FILE_VERIFY_SIZE
 /// compares the server's SIZE afterwards. FTP_FILE_PRESERVE_MTIME sends the local
 /// modification time with MFMT where the server lists MFMT (and does nothing where it
-/// does not). FTP_FILE_ATOMIC has no effect on uploads. FTP_FILE_APPEND sends the whole
+/// does not). FTP_FILE_ATOMIC (since 1.1; 1.0 ignored it on uploads) uploads to
+/// "REMOTE.part" in the same directory, checks its size with SIZE (as
+/// FTP_FILE_VERIFY_SIZE: a server without SIZE fails the call with FTP_E_PROTO), then
+/// renames it onto REMOTE (RNFR/RNTO); a server that refuses (5xx) to rename onto an
+/// existing file has the old REMOTE moved aside to "REMOTE.libftp-old", the rename done
+/// again, and the old file deleted only then. So REMOTE is never a partial file, and
+/// never lost: if the second rename fails, the old file is moved back and the call
+/// fails with FTP_E_PROTO, the whole upload kept in "REMOTE.part" (as after a passing
+/// 4xx refusal of the rename, returned as is). A failure or cancellation of the upload
+/// itself deletes "REMOTE.part" (where the session can still send DELE), except with
+/// FTP_FILE_RESUME when not cancelled: the next call then continues it. With FTP_FILE_APPEND
+/// it is FTP_E_INVALID. FTP_FILE_APPEND sends the whole
 /// file with APPE instead of STOR, so the server adds it to the end of `remote` (creating
 /// it where missing); with FTP_FILE_VERIFY_SIZE the server must then hold the size it
 /// had before (SIZE; 0 where it answered 550) plus the local file's, and a server that
@@ -125,8 +142,10 @@ pub extern "C" fn ftp_retr_file(
 /// @return FTP_OK; FTP_E_IO for local file errors (a directory is refused before any
 ///         command); the errors of ftp_stor_binary(),
 ///         ftp_size() and ftp_mfmt(); FTP_E_PROTO if the sizes differ afterwards;
-///         FTP_E_INVALID for unknown flags and for FTP_FILE_APPEND with FTP_FILE_RESUME
-///         (a resume picks its own command).
+///         FTP_E_INVALID for unknown flags, for FTP_FILE_APPEND with FTP_FILE_RESUME
+///         (a resume picks its own command) or with FTP_FILE_ATOMIC, and for an atomic
+///         upload to a path naming no file ("", "dir/"); with FTP_FILE_ATOMIC, the
+///         errors of ftp_rename() and ftp_delete() for the final rename.
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_stor_file(
     h: *mut ftp_session,
@@ -157,7 +176,9 @@ pub extern "C" fn ftp_stor_file(
 /// @param remote the server's file (bytes as given; no CR/LF/NUL).
 /// @param fd an open descriptor, writable; it stays open and the caller's.
 /// @param rest_offset restart offset (>= 0), or FTP_NO_REST.
-/// @param bytes_out receives the bytes transferred; may be NULL.
+/// @param bytes_out receives the bytes transferred; may be NULL. Since 1.1 it is
+///        written on failure too: the bytes written to fd before the download failed or
+///        was cancelled (0 if it failed before the transfer began).
 /// @return FTP_OK; FTP_E_IO for write errors, or an fd not open for writing;
 ///         FTP_E_INVALID for a negative fd; FTP_E_PROTO for a download short of its
 ///         announced size; FTP_E_REPLY for a REST not answered 350; the errors of
@@ -174,8 +195,9 @@ pub extern "C" fn ftp_retr_fd(
         let remote = bytes(remote, "remote")?;
         let rest = rest(rest_offset)?;
         let mut file = borrowed_file(fd)?;
-        let n = s.ftp.retr_to(remote, &mut file, rest)?;
-        put(bytes_out, n);
+        let got = s.ftp.retr_to(remote, &mut file, rest);
+        put(bytes_out, *got.as_ref().unwrap_or(&s.ftp.last_transfer_bytes()));
+        got?;
         Ok(())
     })
 }

@@ -12,6 +12,10 @@
 //! - `touch`: the thread-safe part of an object, outside its guard (ftp_interrupt).
 //! - `create` / `free`: construction, and destruction that is deferred to the end of
 //!   the call or reads still inside the object (a free from a callback included).
+//! - `consume`: a call that ends the object (ftp_pool_put gives a session back): it
+//!   takes what it needs out of the state and, on success, marks the object for
+//!   freeing in the same guarded step, so it is destroyed exactly once, when the call
+//!   leaves, whatever free another thread started meanwhile.
 //! - `pure`: calls on no object (ftp_strerror) or on plain data (listing entries).
 //! - `shared`: a call on an object made for sharing (a connection pool), whose state is
 //!   thread-safe itself: any number of threads inside at once, none refused as busy or
@@ -344,6 +348,37 @@ pub(crate) fn free<H: Handle>(h: *mut H) {
     }
 }
 
+/// Runs a call that ends the object: `f` takes from the state what outlives it. On
+/// success the object is marked for freeing before the call leaves, and destroyed as
+/// it leaves (no later step touches it, so a free deferred from another thread cannot
+/// make it destroyed twice or used after); on failure it stays as it was, the failure
+/// kept as its last error. `Err` carries the code: the guard's (FTP_E_NULL,
+/// FTP_E_BUSY, FTP_E_RECURSIVE, FTP_E_PANIC) or `f`'s failure's.
+pub(crate) fn consume<H: Handle, T>(
+    h: *const H,
+    f: impl FnOnce(&mut H::State) -> Result<T, Failure>,
+) -> Result<T, ftp_result> {
+    let mut taken = None;
+    let code = call(h, |state| {
+        let value = f(state)?;
+        // SAFETY: `call` has us admitted as the writer, so `h` is live; only the guard's
+        // atomic is touched. With FREEING set, the writer leaving is the last one out
+        // and `guarded` destroys the object once `call`'s borrows have ended.
+        let flags = &unsafe { &*h }.guard().flags;
+        flags.fetch_or(FREEING, Ordering::SeqCst);
+        taken = Some(value);
+        Ok(())
+    });
+    match (code, taken) {
+        // Once the value is taken FREEING is set, and the object is destroyed whatever
+        // `call` returns after (a panic in its end-of-call work included): the value is
+        // the caller's, and the handle must not be passed again.
+        (_, Some(value)) => Ok(value),
+        (ftp_result::FTP_OK, None) => Err(ftp_result::FTP_E_PANIC),
+        (code, None) => Err(code),
+    }
+}
+
 thread_local! {
     /// This thread's last failure in a `shared` call ("" after a success).
     static SHARED_ERROR: std::cell::RefCell<CString> = std::cell::RefCell::new(CString::default());
@@ -622,6 +657,41 @@ mod tests {
         free(h);
     }
 
+    #[test]
+    fn consume_destroys_once_even_with_a_free_deferred_inside_and_keeps_the_object_on_failure() {
+        // A failure leaves the object as it was, with the failure as its last error.
+        let (h, dropped) = thing();
+        assert_eq!(
+            consume(h, |_| -> Result<u32, Failure> { Err(Failure::Null("x")) }).err(),
+            Some(ftp_result::FTP_E_NULL)
+        );
+        assert!(!dropped.load(Ordering::SeqCst));
+        assert_eq!(message(h), "x is NULL");
+        // Success: the value comes out and the object is gone once the call leaves,
+        // also when a free (another thread's, deferred) came while it was inside.
+        let value = consume(h, |s| {
+            s.n = 7;
+            free(h);
+            assert!(!dropped.load(Ordering::SeqCst), "never freed under the running call");
+            Ok(s.n)
+        });
+        assert_eq!(value, Ok(7));
+        assert!(dropped.load(Ordering::SeqCst));
+        // Without a free inside it is destroyed as well.
+        let (h, dropped) = thing();
+        assert_eq!(consume(h, |_| Ok(())), Ok(()));
+        assert!(dropped.load(Ordering::SeqCst));
+        // Refusals are the guard's codes.
+        assert_eq!(consume(std::ptr::null::<Thing>(), |_| Ok(())), Err(ftp_result::FTP_E_NULL));
+        let (h, _) = thing();
+        let inner = call(h, |_| {
+            assert_eq!(consume(h, |_| Ok(())), Err(ftp_result::FTP_E_RECURSIVE));
+            Ok(())
+        });
+        assert_eq!(inner, ftp_result::FTP_OK);
+        free(h);
+    }
+
     /// The functions of this module an exported function's body may consist of. A new
     /// boundary function is added here (and documented at the top of this file).
     const BOUNDARY: &[&str] = &[
@@ -636,6 +706,7 @@ mod tests {
         "last_error",
         "last_error_exclusive",
         "shared",
+        "consume",
     ];
 
     /// What a variable an exported function fills in may start as (the documented

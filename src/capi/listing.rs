@@ -238,7 +238,7 @@ pub struct ftp_entry {
 }
 
 impl ftp_entry {
-    fn new(e: &Entry) -> ftp_entry {
+    pub(crate) fn new(e: &Entry) -> ftp_entry {
         let opt = |s: &Option<String>| s.as_deref().map(|v| c_string(v.as_bytes()));
         ftp_entry {
             name: BytesZ::new(&e.name),
@@ -261,7 +261,17 @@ pub type ftp_entry_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, entry
 /// (or when MLSD is refused with 500/502) LIST, parsed as Unix `ls -l` (symlinks,
 /// devices, both date forms, with or without a group column) or DOS/IIS lines; a line
 /// in no known format gives an FTP_ENTRY_UNKNOWN entry holding the whole line. LIST
-/// times are the server's local time read as UTC, to the minute at best.
+/// times are the server's local time, read as UTC less the offset set with
+/// ftp_set_list_time_offset() (none by default), to the minute at best.
+///
+/// Before the first MLSD on a connection (and again after an "OPTS MLST" of the
+/// caller's, from ftp_mlsd() with facts or ftp_sendcmd()), the facts FEAT offers that
+/// entries carry (type, size, sizd, modify, perm, unique, unix.mode, unix.owner,
+/// unix.uid, unix.group, unix.gid) are asked for with one "OPTS MLST", with those the
+/// server has on already; where they are all on, nothing is sent. So ftp_entry_mode(),
+/// ftp_entry_owner() and ftp_entry_group() are known wherever the server offers the
+/// facts (pyftpdlib offers unix.mode, unix.uid and unix.gid, off by default). A refused
+/// OPTS MLST is not an error: the server's choice of facts then stays.
 ///
 /// @param h the session.
 /// @param path the directory (bytes as given; no CR/LF/NUL), or NULL for the current one.
@@ -296,7 +306,7 @@ pub struct ftp_entry_list {
 
 impl ftp_entry_list {
     /// A new list for C, or the error of a panic while boxing it.
-    fn boxed(entries: Vec<ftp_entry>) -> *mut ftp_entry_list {
+    pub(crate) fn boxed(entries: Vec<ftp_entry>) -> *mut ftp_entry_list {
         create(|| ftp_entry_list { guard: Guard::new(EntryList { entries }) })
     }
 }
@@ -450,7 +460,7 @@ pub extern "C" fn ftp_entry_size(e: *const ftp_entry, size_out: *mut u64) -> boo
 }
 
 /// The entry's modification time as UTC (from MLSD "modify", or LIST's date, which is
-/// the server's local time taken as UTC).
+/// the server's local time taken as UTC less ftp_set_list_time_offset()'s offset).
 ///
 /// @param e the entry.
 /// @param secs_out receives seconds since 1970-01-01 00:00 UTC (required).
@@ -561,5 +571,58 @@ pub extern "C" fn ftp_parse_list_line(line: *const c_char, list_out: *mut *mut f
         }
         put(list_out, list);
         ftp_result::FTP_OK
+    })
+}
+
+/// Sets the time zone a server's LIST times are in, as its offset from UTC in seconds
+/// (3600 for UTC+1, -18000 for UTC-5), so that parsed LIST entries (ftp_list(),
+/// ftp_list_all(), ftp_walk(), ftp_mirror(), ftp_mlst()'s fallback) carry UTC times:
+/// the offset is taken off each LIST time, and decides which year a date shown
+/// without one is in. MLSD and MLST times are UTC by definition and are not changed,
+/// nor are MDTM's. It stays for the session's life (reconnects included).
+///
+/// @param h the session.
+/// @param seconds the offset: 0 (the default) takes LIST times as UTC; at most one
+///        day (86400) either way.
+/// @return FTP_OK; FTP_E_INVALID for more than a day either way.
+/// @since 1.1
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_set_list_time_offset(h: *mut ftp_session, seconds: i32) -> ftp_result {
+    call(h, |s| {
+        s.ftp.set_list_time_offset(seconds)?;
+        Ok(())
+    })
+}
+
+/// The facts of one path with MLST (RFC 3659), parsed as ftp_list() parses an MLSD
+/// line, returned as a list of one entry. Its name is the server's (usually the whole
+/// path). Where FEAT lists no MLST, or the server answers it 500 or 502 (vsftpd), the
+/// parent directory is listed instead (as ftp_list(): MLSD or LIST) and the entry of
+/// that name is returned, named by its last component.
+///
+/// @param h the session.
+/// @param path the file or directory (bytes as given; no CR/LF/NUL), or NULL or ""
+///        for the working directory (MLST only: there is no parent to list).
+/// @param list_out receives a list of exactly one entry on success (required): read it
+///        with ftp_entry_list_get(list, 0); the caller frees it with ftp_entry_list_free().
+/// @return FTP_OK; FTP_E_PERM for a path the server does not have (MLST's 550);
+///         FTP_E_PROTO for an MLST reply with no entry line, or, without MLST, a path
+///         with no parent to list ("", "/") or a name the parent's listing lacks; the
+///         errors of ftp_list() for the fallback; FTP_E_NULL if list_out is NULL.
+/// @since 1.1
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_mlst(h: *mut ftp_session, path: *const c_char, list_out: *mut *mut ftp_entry_list) -> ftp_result {
+    call(h, |s| {
+        if list_out.is_null() {
+            return Err(Failure::Null("list_out"));
+        }
+        let path = opt_bytes(path).unwrap_or_default();
+        let entry = s.ftp.mlst(path)?;
+        let list = ftp_entry_list::boxed(vec![ftp_entry::new(&entry)]);
+        if list.is_null() {
+            return Err(crate::Error::Invalid("internal error while making the list".into()).into());
+        }
+        put(list_out, list);
+        Ok(())
     })
 }

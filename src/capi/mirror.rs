@@ -311,7 +311,9 @@ pub extern "C" fn ftp_mirror_upload(
 /// How many sessions ftp_mirror() and ftp_mirror_upload() on this session transfer
 /// with at once. With 1 (the default) the session does everything itself; with N, it
 /// opens up to N - 1 more sessions to the same server, with the same login and
-/// settings (TLS configuration, timeouts, passive mode, source address), as files
+/// settings (TLS configuration, with any verify callback in it, which is then called
+/// from their threads; timeouts, passive mode, source address without its port: one
+/// local port takes one connection to a server at a time), as files
 /// need them, and closes them when the mirror returns. They list subdirectories ahead
 /// of the walk and download or upload while this session walks the tree, then this
 /// one transfers with them. Each opens its own TLS session (data connections resume

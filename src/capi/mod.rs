@@ -17,6 +17,7 @@ mod session;
 mod commands;
 mod transfer;
 mod listing;
+mod walk;
 mod files;
 mod segmented;
 mod tls;

@@ -1,7 +1,7 @@
 //! Connection pools: many sessions to one server, shared by any number of threads.
 
 use super::args::put;
-use super::handle::{Guard, Handle, Object, borrow_exclusive, create, free, pure, shared, shared_last_error};
+use super::handle::{Guard, Handle, Object, borrow_exclusive, consume, create, free, pure, shared, shared_last_error};
 use super::result::{Failure, ftp_result};
 use super::session::ftp_session;
 use crate::{Error, Pool, PoolOptions};
@@ -65,6 +65,11 @@ pub const FTP_POOL_WAITS: u32 = 9;
 /// (user, password, account), TLS mode and configuration, timeouts, passive or active
 /// mode, source address, keep-alive and tuning switches, as they are now. The template
 /// is only read: it stays the caller's, and the pool does not use its connection.
+/// Neither its progress nor its log callback is copied; its TLS configuration is,
+/// with any certificate verify callback in it, which is then called from the threads
+/// that open the pool's sessions. Its source port is not copied (only one connection
+/// at a time can come from one local port to one server): the pool's sessions bind
+/// the source address alone, with a port of the system's choice.
 /// Nothing is connected until a session is needed. The pool checks an idle session
 /// with NOOP before handing it out when it has been idle for more than 15 seconds
 /// (ftp_pool_set_idle_check()), replaces sessions the server dropped, and lowers its
@@ -78,8 +83,9 @@ pub const FTP_POOL_WAITS: u32 = 9;
 ///        ftp_pool_free().
 /// @return FTP_OK; FTP_E_STATE if the template never connected; FTP_E_INVALID if
 ///         max_sessions is 0; FTP_E_BUSY if another thread is in a call on the
-///         template; FTP_E_NULL if template_session or out is NULL. The message is
-///         ftp_pool_last_error()'s.
+///         template; FTP_E_PANIC on an internal error (this call only: later ones
+///         work as before); FTP_E_NULL if template_session or out is NULL. The
+///         message is ftp_pool_last_error()'s.
 /// @since 1.1
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_pool_new(
@@ -87,7 +93,17 @@ pub extern "C" fn ftp_pool_new(
     max_sessions: u32,
     out: *mut *mut ftp_pool,
 ) -> ftp_result {
-    shared(NEW.as_ref(), |_| {
+    // A maker of its own for each call: a panic inside poisons only this one, never
+    // ftp_pool_new() for the rest of the process; its message is this thread's
+    // ftp_pool_last_error() as for every pool call.
+    pure(ftp_result::FTP_E_PANIC, || {
+        let maker = Maker { guard: Guard::new(MakerState) };
+        shared(&maker, |_| make_pool(template_session, max_sessions, out))
+    })
+}
+
+fn make_pool(template_session: *const ftp_session, max_sessions: u32, out: *mut *mut ftp_pool) -> Result<(), Failure> {
+    {
         if out.is_null() {
             return Err(Failure::Null("out"));
         }
@@ -105,7 +121,7 @@ pub extern "C" fn ftp_pool_new(
         }
         put(out, handle);
         Ok(())
-    })
+    }
 }
 
 /// The object ftp_pool_new() runs in: it has no pool yet, but its failure message is
@@ -127,22 +143,16 @@ impl Handle for Maker {
     }
 }
 
-/// One for the whole process, never freed.
-static NEW: std::sync::LazyLock<Maker> = std::sync::LazyLock::new(|| Maker { guard: Guard::new(MakerState) });
-
-impl Maker {
-    fn as_ref(&self) -> *const Maker {
-        self
-    }
-}
-
 /// Frees a pool handle. Never under a call still running on it in another thread:
 /// the pool is freed when the last such call returns (a thread waiting in
 /// ftp_pool_get() keeps it until a session comes free or its checkout timeout ends;
-/// call ftp_pool_interrupt() first to wake it at once). Its idle sessions are then
-/// closed (without QUIT) unless a batch made over the pool still holds it (they close
-/// with the batch). Sessions checked out with ftp_pool_get() stay valid: ftp_pool_put()
-/// or ftp_free() them as usual. Batches made over it stay usable.
+/// call ftp_pool_interrupt() first to wake it at once). Meanwhile every new call on it
+/// fails with FTP_E_STATE ("being freed"). Its idle sessions are then closed (without
+/// QUIT: ftp_pool_close_idle() first for a clean goodbye) unless a batch made over the
+/// pool still holds it (they close with the batch). Sessions checked out with
+/// ftp_pool_get() stay valid sessions: once this returns the pool handle must not be
+/// used again (ftp_pool_put() on it included): free them with ftp_free(), which
+/// closes them. Batches made over it stay usable.
 ///
 /// @param pool the pool, or NULL; invalid afterwards.
 /// @since 1.1
@@ -157,7 +167,7 @@ pub extern "C" fn ftp_pool_free(pool: *mut ftp_pool) {
 ///
 /// @param pool the pool.
 /// @param ms the idle time in milliseconds; 0 checks every session before reuse.
-/// @return FTP_OK; FTP_E_NULL if pool is NULL.
+/// @return FTP_OK; FTP_E_STATE if the pool is being freed; FTP_E_NULL if pool is NULL.
 /// @since 1.1
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_pool_set_idle_check(pool: *mut ftp_pool, ms: u32) -> ftp_result {
@@ -173,7 +183,7 @@ pub extern "C" fn ftp_pool_set_idle_check(pool: *mut ftp_pool, ms: u32) -> ftp_r
 ///
 /// @param pool the pool.
 /// @param ms the longest wait in milliseconds; a negative value waits without limit.
-/// @return FTP_OK; FTP_E_NULL if pool is NULL.
+/// @return FTP_OK; FTP_E_STATE if the pool is being freed; FTP_E_NULL if pool is NULL.
 /// @since 1.1
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_pool_set_checkout_timeout(pool: *mut ftp_pool, ms: i64) -> ftp_result {
@@ -190,7 +200,8 @@ pub extern "C" fn ftp_pool_set_checkout_timeout(pool: *mut ftp_pool, ms: i64) ->
 ///
 /// @param pool the pool.
 /// @param max_sessions 1 or more.
-/// @return FTP_OK; FTP_E_INVALID if max_sessions is 0; FTP_E_NULL if pool is NULL.
+/// @return FTP_OK; FTP_E_INVALID if max_sessions is 0; FTP_E_STATE if the pool is
+///         being freed; FTP_E_NULL if pool is NULL.
 /// @since 1.1
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_pool_set_max_sessions(pool: *mut ftp_pool, max_sessions: u32) -> ftp_result {
@@ -209,16 +220,18 @@ pub extern "C" fn ftp_pool_set_max_sessions(pool: *mut ftp_pool, max_sessions: u
 /// session is an ordinary ftp_session, connected and logged in, used by one thread at
 /// a time as any session is (it may move between threads). Give it back with
 /// ftp_pool_put(); ftp_free() on it closes it instead and frees its place in the pool.
-/// Its working directory, TYPE and other connection state are what the previous user
-/// left: set what you rely on.
+/// Its options and callbacks are the pool's (a previous user's are undone when it
+/// gives the session back), but its working directory, TYPE and other connection
+/// state are what the previous user left: set what you rely on.
 ///
 /// @param pool the pool.
 /// @param out receives the session on success (required).
 /// @return FTP_OK; FTP_E_TIMEOUT if no session came free within the checkout
 ///         timeout; FTP_E_INTERRUPTED if ftp_pool_interrupt() was called while
 ///         waiting; the connect or login error (FTP_E_IO, FTP_E_TEMP, FTP_E_PERM,
-///         FTP_E_TLS*...) when not even one session could be opened; FTP_E_NULL if
-///         pool or out is NULL. The message is ftp_pool_last_error()'s.
+///         FTP_E_TLS*...) when not even one session could be opened; FTP_E_STATE if
+///         the pool is being freed; FTP_E_NULL if pool or out is NULL. The message is
+///         ftp_pool_last_error()'s.
 /// @since 1.1
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_pool_get(pool: *mut ftp_pool, out: *mut *mut ftp_session) -> ftp_result {
@@ -238,42 +251,92 @@ pub extern "C" fn ftp_pool_get(pool: *mut ftp_pool, out: *mut *mut ftp_session) 
 
 /// Gives a session from ftp_pool_get() back to its pool and frees the handle: the
 /// connection is kept for reuse if it is usable (connected, between commands, no
-/// transfer open), else closed. Its progress callback is removed.
+/// transfer open) and still logged in as the pool's user (a raw USER, PASS, ACCT or
+/// REIN sent with ftp_sendcmd() closes it instead), else closed. Whatever its user set
+/// is undone first: its progress and log callbacks are removed (neither is ever
+/// called again, from any thread), and its options (timeouts, passive mode, TLS
+/// configuration, reconnect policy, debug level...) go back to the pool's.
+///
+/// If another thread is freeing the pool while a call (a waiting ftp_pool_get()) is
+/// still inside it, the session is still given back, which wakes that call.
 ///
 /// @param pool the pool the session came from.
-/// @param session the session, invalid afterwards (also on failure, but for
-///        FTP_E_BUSY, FTP_E_RECURSIVE and FTP_E_INVALID, where it stays the caller's).
-/// @return FTP_OK; FTP_E_INVALID if the session did not come from this pool (it is
-///         left as it was); FTP_E_BUSY if another thread is in a call on the session;
-///         FTP_E_RECURSIVE from the session's own callback; FTP_E_NULL if pool or
-///         session is NULL.
+/// @param session the session; on FTP_OK the handle is freed and invalid afterwards.
+///        On every failure it stays valid and the caller's, as it was (give it back
+///        again or free it with ftp_free()).
+/// @return FTP_OK; FTP_E_INVALID if the session did not come from this pool;
+///         FTP_E_BUSY if another thread is in a call on the session or it is being
+///         freed; FTP_E_RECURSIVE from the session's own callback; FTP_E_PANIC if the
+///         session is unusable after an internal error (ftp_free() it); FTP_E_NULL if
+///         pool or session is NULL. The message is ftp_pool_last_error()'s.
 /// @since 1.1
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_pool_put(pool: *mut ftp_pool, session: *mut ftp_session) -> ftp_result {
-    shared(pool, |p| {
-        if session.is_null() {
-            return Err(Failure::Null("session"));
-        }
-        let mut back = None;
-        let rc = super::handle::call(session, |s| {
-            if !s.lease.as_ref().is_some_and(|l| l.belongs_to(&p.pool)) {
-                return Err(Error::Invalid("the session did not come from this pool".into()).into());
-            }
-            back = s.lease.take().map(|lease| (std::mem::take(&mut s.ftp), lease));
-            Ok(())
+    pure(ftp_result::FTP_E_PANIC, || {
+        let mut admitted = false;
+        let rc = shared(pool, |p| {
+            admitted = true;
+            give_back(session, Some(&p.pool))
         });
-        match (rc, back) {
-            (ftp_result::FTP_OK, Some((ftp, lease))) => {
-                lease.restore(ftp);
-                free(session);
-                Ok(())
-            }
-            (ftp_result::FTP_E_INVALID, _) => {
-                Err(Error::Invalid("the session did not come from this pool".into()).into())
-            }
-            (ftp_result::FTP_E_BUSY, _) => Err(Failure::Busy("the session".into())),
-            (code, _) => Err(Error::State(format!("the session could not be given back ({code:?})")).into()),
+        // Refused without running, with the pool still there: it is being freed (a
+        // call still inside keeps it). The session goes back to its own pool, which
+        // its lease keeps alive: that wakes a getter waiting there.
+        if rc == ftp_result::FTP_E_STATE && !admitted {
+            return give_back(session, None).map_or_else(|f| f.code(), |()| ftp_result::FTP_OK);
         }
+        rc
+    })
+}
+
+/// Takes the session's connection and place out of its handle and frees the handle in
+/// one guarded step (`consume`), then gives them back to the pool (`pool`: only if
+/// the session is that pool's; None: to whichever pool it came from).
+fn give_back(session: *mut ftp_session, pool: Option<&Pool>) -> Result<(), Failure> {
+    if session.is_null() {
+        return Err(Failure::Null("session"));
+    }
+    let taken = consume(session, |s| {
+        let ours = s.lease.as_ref().is_some_and(|l| pool.is_none_or(|p| l.belongs_to(p)));
+        if !ours {
+            return Err(Error::Invalid("the session did not come from this pool".into()).into());
+        }
+        let lease = s.lease.take().ok_or_else(|| Error::Invalid("the session has no pool".into()))?;
+        Ok((std::mem::take(&mut s.ftp), lease))
+    });
+    match taken {
+        Ok((ftp, lease)) => {
+            lease.restore(ftp);
+            Ok(())
+        }
+        Err(ftp_result::FTP_E_INVALID) => Err(Error::Invalid("the session did not come from this pool".into()).into()),
+        Err(ftp_result::FTP_E_BUSY) => Err(Failure::Busy("the session".into())),
+        Err(code) => Err(Failure::Summary(code, format!("the session could not be given back: {code:?}"))),
+    }
+}
+
+/// Closes the pool's idle sessions with QUIT, waiting for the server's answers at most
+/// `timeout_ms` in all: a session whose turn comes after that, or whose QUIT is not
+/// answered in the time left, is closed without waiting. Sessions checked out are not
+/// touched; the pool opens new ones when asked again. ftp_pool_free() closes idle
+/// sessions without QUIT: call this first for a clean goodbye.
+///
+/// @param pool the pool.
+/// @param timeout_ms the longest wait in milliseconds for all the sessions together; 0
+///        closes them without QUIT; a negative value waits for each as long as its
+///        reply timeout allows.
+/// @param closed receives how many sessions were closed, or NULL.
+/// @return FTP_OK; FTP_E_STATE if the pool is being freed; FTP_E_NULL if pool is
+///         NULL. The message is ftp_pool_last_error()'s.
+/// @since 1.1
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_pool_close_idle(pool: *mut ftp_pool, timeout_ms: i64, closed: *mut u32) -> ftp_result {
+    shared(pool, |p| {
+        let limit = u64::try_from(timeout_ms).ok().map(Duration::from_millis);
+        let n = p.pool.close_idle_within(limit);
+        if !closed.is_null() {
+            put(closed, u32::try_from(n).unwrap_or(u32::MAX));
+        }
+        Ok(())
     })
 }
 
@@ -285,7 +348,7 @@ pub extern "C" fn ftp_pool_put(pool: *mut ftp_pool, session: *mut ftp_session) -
 /// afterwards work as before.
 ///
 /// @param pool the pool.
-/// @return FTP_OK; FTP_E_NULL if pool is NULL.
+/// @return FTP_OK; FTP_E_STATE if the pool is being freed; FTP_E_NULL if pool is NULL.
 /// @since 1.1
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_pool_interrupt(pool: *mut ftp_pool) -> ftp_result {

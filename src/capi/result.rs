@@ -1,7 +1,7 @@
 //! Result codes and the one mapping from core errors to them.
 
 use super::handle::pure;
-use crate::error::{Error, ErrorKind, TlsFailure};
+use crate::error::{Error, ErrorKind, ProxyFailure, TlsFailure};
 use std::ffi::{CStr, c_char, c_int};
 
 /// Result of a libftp call. FTP_OK is 0; values are fixed forever, new ones are appended.
@@ -72,6 +72,13 @@ pub enum ftp_result {
     /// ftp_tls_config_set_pinned_pubkey(), on the control or a data connection; the
     /// connection was closed before anything was sent over it. @since 1.1
     FTP_E_TLS_PINNED = 22,
+    /// The proxy set with ftp_set_proxy() would not connect to the server (a SOCKS5
+    /// reply code or an HTTP status, in the session's message), or its reply was
+    /// garbled, cut short or too long. The message names the proxy. @since 1.1
+    FTP_E_PROXY = 23,
+    /// The proxy set with ftp_set_proxy() needs a user name and password, or refused
+    /// the ones given. @since 1.1
+    FTP_E_PROXY_AUTH = 24,
 }
 
 use ftp_result::*;
@@ -97,6 +104,8 @@ impl From<ErrorKind> for ftp_result {
             ErrorKind::Tls(TlsFailure::Expired) => FTP_E_TLS_EXPIRED,
             ErrorKind::Tls(TlsFailure::Required) => FTP_E_TLS_REQUIRED,
             ErrorKind::Tls(TlsFailure::Pinned) => FTP_E_TLS_PINNED,
+            ErrorKind::Proxy(ProxyFailure::Auth) => FTP_E_PROXY_AUTH,
+            ErrorKind::Proxy(ProxyFailure::Refused | ProxyFailure::Proto) => FTP_E_PROXY,
         }
     }
 }
@@ -143,7 +152,7 @@ impl Failure {
 impl ftp_result {
     /// Every code, in value order (a unit test checks the order); a new code goes here
     /// too, and text() will not compile without its text.
-    const ALL: [ftp_result; 23] = [
+    const ALL: [ftp_result; 25] = [
         FTP_OK,
         FTP_E_REPLY,
         FTP_E_TEMP,
@@ -167,6 +176,8 @@ impl ftp_result {
         FTP_E_TLS_REQUIRED,
         FTP_E_INTERRUPTED,
         FTP_E_TLS_PINNED,
+        FTP_E_PROXY,
+        FTP_E_PROXY_AUTH,
     ];
 
     fn from_int(code: c_int) -> Option<ftp_result> {
@@ -199,6 +210,8 @@ impl ftp_result {
             FTP_E_TLS_REQUIRED => c"TLS required but not available from the server",
             FTP_E_INTERRUPTED => c"interrupted by ftp_interrupt()",
             FTP_E_TLS_PINNED => c"server public key does not match the pinned key",
+            FTP_E_PROXY => c"proxy refused the connection or sent a garbled reply",
+            FTP_E_PROXY_AUTH => c"proxy authentication failed",
         }
     }
 }

@@ -17,8 +17,10 @@ pub const FTP_MAX_SEGMENTS: u32 = 64;
 /// SIZE (and MDTM for FTP_FILE_PRESERVE_MTIME) first, on h. The file is then split
 /// into up to `segments` segments of at least 1 MiB each; h fetches one, and the
 /// others go to new sessions opened with h's connection parameters (host, port, login,
-/// TLS mode and settings, timeouts, passive or active mode, source address,
-/// keep-alive and tuning: as ftp_connect() and ftp_login() last succeeded on h), which
+/// TLS mode and settings, timeouts, passive or active mode, source address (without
+/// its port: only one connection at a time can come from one local port to one
+/// server), keep-alive and tuning: as ftp_connect() and ftp_login() last succeeded on
+/// h), which
 /// start in h's directory when `remote` is relative. Each segment is REST to its start,
 /// RETR, its bytes written at their offset into "PATH.part", then ABOR once its end has
 /// come (the session stays usable; one whose ABOR got an odd reply is not used again);
@@ -46,7 +48,9 @@ pub const FTP_MAX_SEGMENTS: u32 = 64;
 /// while this call runs (h's segment runs there), possibly at the same time as the
 /// progress callback on the calling thread: userdata the two share needs a lock, and
 /// a call into h from the log callback gets FTP_E_BUSY. The extra sessions have no
-/// callbacks, and quit at the end.
+/// progress or log callback, and quit at the end; but they copy h's TLS
+/// configuration, so its certificate verify callback (ftp_tls_config_set_verify_cb())
+/// runs in their handshakes, on their threads, possibly several at once.
 ///
 /// @param h the session, connected and logged in.
 /// @param remote the server's file (bytes as given; no CR/LF/NUL).

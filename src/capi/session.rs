@@ -270,6 +270,39 @@ pub extern "C" fn ftp_set_source_port(h: *mut ftp_session, port: u16) -> ftp_res
     })
 }
 
+/// Sets the proxy that the control connection and every data connection go through,
+/// from the next ftp_connect() (or ftp_connect_url()) on, as curl's -x takes it:
+/// "socks5://host:port" (SOCKS5, RFC 1928; host names resolved by this library),
+/// "socks5h://host:port" (SOCKS5, host names resolved by the proxy), or
+/// "http://host:port" (an HTTP proxy asked with CONNECT; also the meaning of a string
+/// without a scheme). "user:password@" before the host gives the proxy's credentials
+/// (SOCKS5 user name and password, RFC 1929; HTTP basic authentication), with '%'
+/// escapes for special characters. Without a port, 1080. An IPv6 proxy address goes
+/// in brackets. Only passive mode works through a proxy: a transfer in active mode on
+/// a proxied connection fails with FTP_E_STATE. Each data connection goes through the
+/// proxy to the host given to ftp_connect() at the port the server names (by name
+/// for socks5h:// and http://: the proxy resolves it). The exchange with the proxy
+/// counts against the connect timeout. A connection already open keeps its proxy.
+/// Errors from the proxy: FTP_E_PROXY_AUTH (credentials wanted or refused), FTP_E_PROXY
+/// (target refused, garbled reply); the session's message names the proxy.
+///
+/// @param h the session.
+/// @param proxy_url the proxy as above (UTF-8, copied), or NULL for direct connections
+///        (the default).
+/// @return FTP_OK, FTP_E_INVALID for a string that is not such a proxy URL (unknown
+///         scheme, bad port, a path, a SOCKS5 user name or password over 255 bytes;
+///         the setting is then unchanged), or one of the general errors (see the top of
+///         this header).
+/// @since 1.1
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_set_proxy(h: *mut ftp_session, proxy_url: *const c_char) -> ftp_result {
+    call(h, |s| {
+        let proxy = opt_text(proxy_url, "proxy_url")?.map(crate::Proxy::parse).transpose()?;
+        s.ftp.set_proxy(proxy);
+        Ok(())
+    })
+}
+
 /// The welcome reply of the current connection (ftplib's getwelcome), all its lines
 /// joined by '\n', converted as for ftp_session_last_reply_text().
 ///

@@ -691,7 +691,11 @@ impl VerifyHook {
 ///
 /// The callback runs inside the TLS handshake, inside the libftp call that opened the
 /// connection (ftp_connect(), ftp_auth(), a transfer...), on the thread making that
-/// call. It must not call libftp functions on that session (they fail with
+/// call. Sessions opened from another session's settings copy its configuration, and
+/// with it this callback: a pool's sessions (ftp_pool_new()), the extra sessions of a
+/// segmented download (ftp_retr_file_segmented()) and of a parallel mirror
+/// (ftp_set_mirror_parallel()). It is then called on the threads those sessions run
+/// on, several at once. It must not call libftp functions on that session (they fail with
 /// FTP_E_RECURSIVE) nor on this configuration, and must not unwind (longjmp, C++
 /// exception) through libftp. A Rust panic never crosses the handshake: the Rust
 /// core catches one from its closure and rejects the chain.

@@ -293,8 +293,10 @@ pub(crate) struct DataState {
     closed: bool,
 }
 
-/// The longest ftp_data_free() waits to end an upload that ftp_data_close() did not.
-const FREE_WAIT: Duration = Duration::from_secs(1);
+/// The longest ftp_data_free() waits to end an upload that ftp_data_close() did not:
+/// 1.0's bound, kept, since a shorter one could cut an upload a 1.0 program sends
+/// over a slow link (ftp_data_close() gives a bound of the caller's choice).
+const FREE_WAIT: Duration = Duration::from_secs(10);
 
 impl DataState {
     /// Refuses reads and writes after ftp_data_close().
@@ -496,8 +498,9 @@ pub extern "C" fn ftp_data_last_error(d: *const ftp_data) -> *const c_char {
 /// ftp_voidresp(). Reads and writes on d afterwards fail with FTP_E_STATE; a second
 /// close does nothing and returns FTP_OK.
 ///
-/// ftp_data_free() alone also ends an upload, but waits at most 1 second: over a slow
-/// link, close first with a bound of your choice, and see whether the end went out.
+/// ftp_data_free() alone also ends an upload, but waits up to 10 seconds and says
+/// nothing of how it went: close first, with a bound of your choice, to see whether the
+/// end went out.
 /// Like ftp_data_read(), it is one call on d: FTP_E_BUSY while another thread is in a
 /// call on d.
 ///
@@ -524,9 +527,9 @@ pub extern "C" fn ftp_data_close(d: *mut ftp_data, timeout_ms: u32) -> ftp_resul
 }
 
 /// Frees a data connection. If it was an upload not ended with ftp_data_close(), it is
-/// ended here as ftp_data_close() would, waiting at most 1 second (in 1.0 up to 10
-/// seconds, or the session's timeout if shorter): a free does not wait long on the
-/// network. Then call ftp_voidresp() for the final reply (or ftp_abort() to stop a
+/// ended here as ftp_data_close() would, waiting up to 10 seconds (or the session's
+/// data timeout if shorter), as in 1.0; ftp_data_close() first bounds that wait as the
+/// caller chooses. Then call ftp_voidresp() for the final reply (or ftp_abort() to stop a
 /// download early). ftp_data_free(NULL) does nothing.
 ///
 /// It may be called before or after ftp_free() of the session, from any thread. Called
@@ -551,9 +554,12 @@ pub type ftp_progress_cb =
 
 /// Reports the progress of the callback-driven transfers (ftp_retr_binary,
 /// ftp_retr_lines, ftp_stor_binary, ftp_stor_lines and the listings): at most once
-/// every `interval_ms`, plus once when all bytes have moved. The total comes from the
-/// server's 150 reply "(N bytes)", or for ftp_retr_file() with FTP_FILE_RESUME or
-/// FTP_FILE_VERIFY_SIZE from SIZE when the 150 has none, less a REST offset. After a
+/// every `interval_ms`, plus once when all bytes have moved (unless the last report
+/// already counted them all, as at interval 0). The total comes from the server's 150
+/// reply "(N bytes)", or for ftp_retr_file() from SIZE when the 150 has none (asked
+/// before the RETR when a progress callback is set; a mirror uses its listing's size),
+/// less a REST offset. `bytes` and `total` count from the REST offset: see
+/// ftp_set_progress_callback2() for a callback told the offset too. After a
 /// REST offset the 150's size is not used, since servers differ on what it counts
 /// (vsftpd the whole file, proftpd what is left): the total is then SIZE's less the
 /// offset in ftp_retr_file(), unknown (-1) in ftp_retr_binary(). ftp_retr_file(),
@@ -580,6 +586,54 @@ pub extern "C" fn ftp_set_progress_callback(
                 let total = p.total.and_then(|t| i64::try_from(t).ok()).unwrap_or(-1);
                 // SAFETY: the caller's callback with its own userdata (contract).
                 flow(unsafe { cb(ud.0, p.bytes, total, p.rate) })
+            })
+        });
+        s.ftp.set_progress(sink, std::time::Duration::from_millis(u64::from(interval_ms)));
+        Ok(())
+    })
+}
+
+/// Receives transfer progress with the resume point (see
+/// ftp_set_progress_callback2()): `offset` is where the transfer started in the file
+/// (its REST offset, 0 without one), `bytes` what has moved since, so `offset + bytes`
+/// is the absolute position; `total` is what is expected to move in all (-1 when
+/// unknown), so `offset + total` is the whole file's size; `rate` is the average in
+/// bytes per second. Return 0 to go on, non-zero to cancel the transfer
+/// (FTP_E_CANCELLED, the session stays usable). Must not call into the session
+/// (FTP_E_RECURSIVE).
+/// @since 1.1
+pub type ftp_progress2_cb =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, offset: u64, bytes: u64, total: i64, rate: f64) -> c_int>;
+
+/// ftp_set_progress_callback() with a callback that is also told the REST offset a
+/// transfer started at, so a resumed download can show both the bytes moved in this
+/// call and the absolute position in the file. The same transfers report through it,
+/// at the same times, with the same totals; one setting replaces the other (each
+/// session has one progress callback).
+///
+/// @param h the session.
+/// @param callback the callback, or NULL to stop reporting.
+/// @param userdata passed to callback as its first argument.
+/// @param interval_ms the least time between two reports; 0 reports after every block
+///        (and the final report is not repeated).
+/// @return FTP_OK (or one of the general errors, see the top of this header).
+/// @since 1.1
+#[unsafe(no_mangle)]
+pub extern "C" fn ftp_set_progress_callback2(
+    h: *mut ftp_session,
+    callback: ftp_progress2_cb,
+    userdata: *mut c_void,
+    interval_ms: u32,
+) -> ftp_result {
+    call(h, |s| {
+        let ud = UserData(userdata);
+        let sink = callback.map(|cb| -> crate::ProgressSink {
+            Box::new(move |p: &crate::Progress| {
+                // Use the whole (Send) wrapper, so the closure does not capture the raw pointer.
+                let ud: UserData = ud;
+                let total = p.total.and_then(|t| i64::try_from(t).ok()).unwrap_or(-1);
+                // SAFETY: the caller's callback with its own userdata (contract).
+                flow(unsafe { cb(ud.0, p.offset, p.bytes, total, p.rate) })
             })
         });
         s.ftp.set_progress(sink, std::time::Duration::from_millis(u64::from(interval_ms)));

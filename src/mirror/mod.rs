@@ -107,7 +107,7 @@ pub struct MirrorStats {
 pub type MirrorSink<'a> = dyn FnMut(MirrorAction, &[u8], Option<u64>) -> Flow + 'a;
 
 /// A name that can be used as one path component, or None.
-fn safe_name(name: &[u8]) -> Option<&[u8]> {
+pub(crate) fn safe_name(name: &[u8]) -> Option<&[u8]> {
     let bad = name.is_empty()
         || name == b"."
         || name == b".."

@@ -1513,6 +1513,237 @@ static void test_download_active(const struct server *s) {
     test_download(s, false);
 }
 
+/* --- issue 24: atomic uploads, trees, MLST, LIST times, progress totals ------------- */
+
+static int cancel_at_first_report(void *userdata, uint64_t bytes, int64_t total, double rate) {
+    (void)userdata, (void)total, (void)rate;
+    return bytes > 0;
+}
+
+/* FTP_FILE_ATOMIC on uploads: REMOTE is replaced only once complete, and neither a
+ * finished nor a cancelled upload leaves REMOTE.part behind. */
+static void test_atomic_upload(const struct server *s) {
+    size_t big_len;
+    uint8_t *big = anon_file(s, "big.bin", &big_len);
+    char dir[] = "/tmp/libftp-atomic-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char local[4200], old[4200], remote[64], on_disk[4200], part[4300];
+    snprintf(local, sizeof local, "%s/new.bin", dir);
+    snprintf(old, sizeof old, "%s/old.txt", dir);
+    snprintf(remote, sizeof remote, "atomic-%d.bin", (int)getpid());
+    snprintf(on_disk, sizeof on_disk, "%s/%s", s->user_root, remote);
+    snprintf(part, sizeof part, "%s.part", on_disk);
+    CHECK(t_write_file(local, big, big_len));
+    CHECK(t_write_file(old, "old\n", 4));
+
+    ftp_session *h = open_user(s);
+    uint64_t n = 0;
+    CHECK_OK(h, ftp_stor_file(h, old, remote, 0, &n));
+    CHECK(file_equals(on_disk, "old\n", 4));
+    /* A cancelled atomic upload: the old file stays, the part is gone. */
+    CHECK_OK(h, ftp_set_progress_callback(h, cancel_at_first_report, NULL, 0));
+    CHECK_RC(h, ftp_stor_file(h, local, remote, FTP_FILE_ATOMIC, &n), FTP_E_CANCELLED);
+    CHECK_OK(h, ftp_set_progress_callback(h, NULL, NULL, 0));
+    CHECK(file_equals(on_disk, "old\n", 4));
+    CHECK(access(part, F_OK) != 0);
+    /* A complete one replaces it (over an existing file), with no part left. */
+    CHECK_OK(h, ftp_stor_file(h, local, remote, FTP_FILE_ATOMIC, &n));
+    CHECK(n == big_len && file_equals(on_disk, big, big_len));
+    CHECK(access(part, F_OK) != 0);
+    /* Refused before any command. */
+    CHECK_RC(h, ftp_stor_file(h, local, remote, FTP_FILE_ATOMIC | FTP_FILE_APPEND, &n), FTP_E_INVALID);
+    CHECK_OK(h, ftp_delete(h, remote));
+    ftp_quit(h);
+    ftp_free(h);
+    unlink(local);
+    unlink(old);
+    rmdir(dir);
+    free(big);
+}
+
+struct walk_seen {
+    int entries, loops, links, unsafe, deepest;
+    bool bad_path;
+    const char *root;
+};
+
+static int on_walk(void *userdata, const char *path, size_t len, uint32_t depth, const ftp_entry *e,
+                   uint32_t flags) {
+    struct walk_seen *w = userdata;
+    w->entries++;
+    if ((int)depth > w->deepest) w->deepest = (int)depth;
+    w->loops += (flags & FTP_WALK_LOOP) != 0;
+    w->unsafe += (flags & FTP_WALK_UNSAFE_NAME) != 0;
+    w->links += ftp_entry_kind(e) == FTP_ENTRY_LINK;
+    size_t rl = strlen(w->root);
+    /* Every path is the root, a '/', then the names below it, and has no NUL inside. */
+    if (len <= rl || strncmp(path, w->root, rl) != 0 || path[rl] != '/' || strlen(path) != len) w->bad_path = true;
+    return 0;
+}
+
+/* ftp_walk over the anonymous tree (counted against the files on disk: dir1 holds 7
+ * entries in 3 levels), a depth limit, a loop made with a symbolic link, and
+ * ftp_remove_tree of a tree the test user uploaded. */
+static void test_walk_and_remove_tree(const struct server *s) {
+    ftp_session *h = open_anon(s);
+    struct walk_seen w = {0, 0, 0, 0, 0, false, "dir1"};
+    CHECK_OK(h, ftp_walk(h, "dir1", 0, on_walk, &w));
+    CHECK(w.entries == 7 && w.deepest == 3 && !w.bad_path && w.loops == 0 && w.unsafe == 0);
+    memset(&w, 0, sizeof w);
+    w.root = "dir1";
+    CHECK_OK(h, ftp_walk(h, "dir1", 1, on_walk, &w));
+    CHECK(w.entries == 3 && w.deepest == 1);
+    CHECK_RC(h, ftp_walk(h, "dir1", 0, NULL, NULL), FTP_E_NULL);
+    /* A missing root: 550 from MLSD; vsftpd's LIST lists nothing instead. */
+    memset(&w, 0, sizeof w);
+    w.root = "no-such-dir";
+    ftp_result r = ftp_walk(h, "no-such-dir", 0, on_walk, &w);
+    CHECK(s->has_mlsd ? r == FTP_E_PERM : (r == FTP_OK && w.entries == 0));
+    ftp_quit(h);
+    ftp_free(h);
+
+    h = open_user(s);
+    char root[64], path[4200], disk[4300];
+    snprintf(root, sizeof root, "rt-%d", (int)getpid());
+    snprintf(path, sizeof path, "%s/a/b", root);
+    CHECK_OK(h, ftp_mkd_all(h, path));
+    static const char *files[] = {"f", "a/g", "a/b/h"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", root, files[i]);
+        struct t_src src = {(const uint8_t *)"x\n", 2, 0, 0};
+        char cmd[4300];
+        snprintf(cmd, sizeof cmd, "STOR %s", path);
+        CHECK_OK(h, ftp_stor_binary(h, cmd, t_src_read, 0, NULL, FTP_NO_REST, &src));
+    }
+    /* A link to a directory above: the walk must neither follow it forever nor fail. */
+    snprintf(disk, sizeof disk, "%s/%s/a/loop", s->user_root, root);
+    CHECK(symlink("..", disk) == 0);
+    memset(&w, 0, sizeof w);
+    w.root = root;
+    CHECK_OK(h, ftp_walk(h, root, 0, on_walk, &w));
+    CHECK(!w.bad_path && w.deepest <= 3 && (w.links + w.loops) >= 1);
+    unlink(disk);
+    /* A link to a file is deleted, not followed. */
+    snprintf(disk, sizeof disk, "%s/%s/a/lnk", s->user_root, root);
+    CHECK(symlink("g", disk) == 0);
+    CHECK_OK(h, ftp_remove_tree(h, root));
+    snprintf(disk, sizeof disk, "%s/%s", s->user_root, root);
+    CHECK(access(disk, F_OK) != 0);
+    CHECK_RC(h, ftp_remove_tree(h, root), FTP_E_PERM);
+    CHECK_RC(h, ftp_remove_tree(h, "/"), FTP_E_INVALID);
+    CHECK_RC(h, ftp_remove_tree(h, NULL), FTP_E_NULL);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+/* ftp_mlst of a file and a directory (MLST, or the parent's listing on vsftpd), the
+ * facts every parsed listing now has (mode and owner on every server), and the LIST
+ * time offset (applied on LIST servers only). */
+static void test_mlst_facts_and_list_times(const struct server *s) {
+    uint64_t big_size = strtoull(t_need("BIG_SIZE"), NULL, 10);
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/big.bin", s->anon_root);
+    CHECK(stat(path, &st) == 0);
+    ftp_session *h = open_anon(s);
+    ftp_entry_list *l = NULL;
+    CHECK_OK(h, ftp_mlst(h, "/big.bin", &l));
+    CHECK(ftp_entry_list_len(l) == 1);
+    const ftp_entry *e = ftp_entry_list_get(l, 0);
+    uint64_t size = 0;
+    int64_t secs = 0;
+    CHECK(ftp_entry_kind(e) == FTP_ENTRY_FILE && ftp_entry_size(e, &size) && size == big_size);
+    CHECK(ftp_entry_mtime(e, &secs, NULL) && (s->has_mlsd ? secs == st.st_mtime : secs / 60 == st.st_mtime / 60));
+    ftp_entry_list_free(l);
+    CHECK_OK(h, ftp_mlst(h, "/dir1", &l));
+    CHECK(ftp_entry_kind(ftp_entry_list_get(l, 0)) == FTP_ENTRY_DIR);
+    ftp_entry_list_free(l);
+    CHECK_RC(h, ftp_mlst(h, "/no-such-file", &l), s->has_mlsd ? FTP_E_PERM : FTP_E_PROTO);
+    CHECK_RC(h, ftp_mlst(h, "/big.bin", NULL), FTP_E_NULL);
+
+    /* Mode and owner are known from the first parsed listing on: pyftpdlib offers
+     * unix.mode and unix.uid but has them off until asked. */
+    int64_t times[2] = {0, 0};
+    for (int pass = 0; pass < 2; pass++) {
+        CHECK_OK(h, ftp_set_list_time_offset(h, pass ? 3600 : 0));
+        CHECK_OK(h, ftp_list_all(h, NULL, &l));
+        bool found = false;
+        for (size_t i = 0; i < ftp_entry_list_len(l); i++) {
+            e = ftp_entry_list_get(l, i);
+            if (strcmp(ftp_entry_name(e, NULL), "big.bin") != 0) continue;
+            found = true;
+            CHECK(ftp_entry_mode(e) == (int)(st.st_mode & 0777));
+            /* pure-ftpd hides owners from anonymous users (no UNIX.uid even when asked). */
+            if (strcmp(s->name, "pure-ftpd") != 0) CHECK(ftp_entry_owner(e) != NULL);
+            CHECK(ftp_entry_mtime(e, &times[pass], NULL));
+        }
+        CHECK(found);
+        ftp_entry_list_free(l);
+    }
+    CHECK(times[1] == (s->has_mlsd ? times[0] : times[0] - 3600));
+    CHECK_RC(h, ftp_set_list_time_offset(h, 86401), FTP_E_INVALID);
+    ftp_quit(h);
+    ftp_free(h);
+}
+
+struct progress2_seen {
+    int calls, repeats;
+    uint64_t offset, bytes;
+    int64_t total;
+    uint64_t stop_at;
+};
+
+static int on_progress2(void *userdata, uint64_t offset, uint64_t bytes, int64_t total, double rate) {
+    struct progress2_seen *p = userdata;
+    (void)rate;
+    if (p->calls && bytes == p->bytes) p->repeats++;
+    p->calls++;
+    p->offset = offset;
+    p->bytes = bytes;
+    p->total = total;
+    return p->stop_at && bytes >= p->stop_at;
+}
+
+/* Totals for whole-file downloads (150 or SIZE), offset and bytes after a resume, no
+ * repeated last report at interval 0, and bytes_out after a cancel. */
+static void test_progress_totals(const struct server *s) {
+    uint64_t big_size = strtoull(t_need("BIG_SIZE"), NULL, 10);
+    size_t big_len;
+    uint8_t *big = anon_file(s, "big.bin", &big_len);
+    char dir[] = "/tmp/libftp-progress-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char local[4200];
+    snprintf(local, sizeof local, "%s/big.bin", dir);
+    ftp_session *h = open_anon(s);
+    struct progress2_seen p = {0};
+    CHECK_OK(h, ftp_set_progress_callback2(h, on_progress2, &p, 0));
+    uint64_t n = 0;
+    CHECK_OK(h, ftp_retr_file(h, "big.bin", local, 0, &n));
+    CHECK(n == big_size && p.calls > 1 && p.repeats == 0);
+    CHECK(p.offset == 0 && p.bytes == big_size && p.total == (int64_t)big_size);
+
+    CHECK(t_write_file(local, big, big_len / 4));
+    memset(&p, 0, sizeof p);
+    CHECK_OK(h, ftp_retr_file(h, "big.bin", local, FTP_FILE_RESUME, &n));
+    CHECK(n == big_size - big_len / 4 && file_equals(local, big, big_len));
+    CHECK(p.offset == big_len / 4 && p.offset + p.bytes == big_size && p.offset + (uint64_t)p.total == big_size);
+    CHECK(p.repeats == 0);
+
+    unlink(local);
+    memset(&p, 0, sizeof p);
+    p.stop_at = 1000000;
+    n = 0;
+    CHECK_RC(h, ftp_retr_file(h, "big.bin", local, 0, &n), FTP_E_CANCELLED);
+    struct stat st;
+    CHECK(n >= 1000000 && n < big_size && stat(local, &st) == 0 && (uint64_t)st.st_size == n);
+    CHECK_OK(h, ftp_noop(h));
+    ftp_quit(h);
+    ftp_free(h);
+    unlink(local);
+    rmdir(dir);
+    free(big);
+}
+
 static const struct live_case {
     const char *name;
     void (*run)(const struct server *s);
@@ -1538,6 +1769,10 @@ static const struct live_case {
     {"file_helpers", test_file_helpers},
     {"replies_and_modes", test_replies_and_modes},
     {"mirror_parallel_and_failures", test_mirror_parallel_and_failures},
+    {"atomic_upload", test_atomic_upload},
+    {"walk_and_remove_tree", test_walk_and_remove_tree},
+    {"mlst_facts_and_list_times", test_mlst_facts_and_list_times},
+    {"progress_totals", test_progress_totals},
     {"compat", test_compat},
 };
 #define NCASES (sizeof cases / sizeof cases[0])

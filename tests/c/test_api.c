@@ -198,7 +198,7 @@ int main(void) {
     CHECK(ftp_version_num() == FTP_VERSION_NUM);
 
     /* Every code has a distinct static text; unknown codes too. */
-    for (int c = FTP_OK; c <= FTP_E_TLS_PINNED; c++) {
+    for (int c = FTP_OK; c <= FTP_E_PROXY_AUTH; c++) {
         CHECK(ftp_strerror(c) != NULL && strcmp(ftp_strerror(c), "unknown error code") != 0);
         for (int d = FTP_OK; d < c; d++) CHECK(strcmp(ftp_strerror(c), ftp_strerror(d)) != 0);
     }

@@ -112,6 +112,73 @@ static void *wait_main(void *arg) {
     return NULL;
 }
 
+/* A waiter that frees the session it gets (its pool handle may be gone by then). */
+static void *wait_free_main(void *arg) {
+    struct waiter *w = arg;
+    ftp_session *s = NULL;
+    w->rc = ftp_pool_get(w->pool, &s);
+    if (s) ftp_free(s);
+    return NULL;
+}
+
+static void count_line(void *ud, ftp_log_kind kind, const char *line) {
+    (void)kind;
+    (void)line;
+    (*(int *)ud)++;
+}
+
+/* A session given back forgets its user's log callback (whose userdata may be gone)
+ * and is closed after a raw USER; ftp_pool_close_idle() sends QUIT to the idle ones;
+ * a session given back while the pool is being freed wakes the waiter inside. */
+static void pool_hygiene(ftp_session *tpl) {
+    ftp_pool *pool = NULL;
+    CHECK_OK(NULL, ftp_pool_new(tpl, 1, &pool));
+    CHECK_OK(NULL, ftp_pool_set_idle_check(pool, 0)); /* NOOP before every reuse */
+    int lines = 0;
+    ftp_session *s = NULL;
+    CHECK_OK(NULL, ftp_pool_get(pool, &s));
+    CHECK_OK(s, ftp_set_log_callback(s, count_line, &lines));
+    CHECK_OK(s, ftp_set_debuglevel(s, 2));
+    CHECK_OK(s, ftp_noop(s));
+    CHECK(lines > 0);
+    CHECK_OK(NULL, ftp_pool_put(pool, s));
+    int before = lines;
+    CHECK_OK(NULL, ftp_pool_get(pool, &s));
+    CHECK_OK(s, ftp_noop(s));
+    CHECK(lines == before); /* neither the pool's NOOP nor the next user's */
+    CHECK(ftp_pool_stat(pool, FTP_POOL_REUSED) == 1);
+    /* A raw USER changes who the session is: it is closed, not kept. */
+    (void)ftp_sendcmd(s, "USER nobody-else");
+    CHECK_OK(NULL, ftp_pool_put(pool, s));
+    CHECK(ftp_pool_stat(pool, FTP_POOL_IDLE) == 0);
+    CHECK(ftp_pool_stat(pool, FTP_POOL_DISCARDED) == 1);
+
+    /* ftp_pool_close_idle: QUIT to each idle session, bounded. */
+    CHECK_OK(NULL, ftp_pool_get(pool, &s));
+    CHECK_OK(NULL, ftp_pool_put(pool, s));
+    CHECK(ftp_pool_stat(pool, FTP_POOL_IDLE) == 1);
+    uint32_t closed = 99;
+    CHECK_OK(NULL, ftp_pool_close_idle(pool, 5000, &closed));
+    CHECK(closed == 1);
+    CHECK(ftp_pool_stat(pool, FTP_POOL_IDLE) == 0 && ftp_pool_stat(pool, FTP_POOL_OPEN) == 0);
+    CHECK_OK(NULL, ftp_pool_close_idle(pool, 5000, &closed));
+    CHECK(closed == 0);
+    CHECK_RC(NULL, ftp_pool_close_idle(NULL, 0, NULL), FTP_E_NULL);
+
+    /* A waiter inside the pool while it is freed: giving the session back wakes it. */
+    ftp_session *held = NULL;
+    CHECK_OK(NULL, ftp_pool_get(pool, &held));
+    CHECK_OK(NULL, ftp_pool_set_checkout_timeout(pool, 5000));
+    struct waiter wt = {pool, FTP_E_PANIC};
+    pthread_t wth;
+    CHECK(pthread_create(&wth, NULL, wait_free_main, &wt) == 0);
+    usleep(200000);
+    ftp_pool_free(pool); /* deferred: the waiter is inside */
+    CHECK_OK(NULL, ftp_pool_put(pool, held));
+    pthread_join(wth, NULL);
+    CHECK_RC(NULL, wt.rc, FTP_OK);
+}
+
 static void run_server(const char *name, const char *port_key, const char *root_key) {
     uint16_t port = (uint16_t)atoi(t_need(port_key));
     const char *root = t_need(root_key);
@@ -128,6 +195,7 @@ static void run_server(const char *name, const char *port_key, const char *root_
     CHECK_RC(NULL, ftp_pool_new(tpl, 4, NULL), FTP_E_NULL);
     CHECK_OK(NULL, ftp_pool_new(tpl, 4, &pool));
     CHECK(ftp_pool_stat(pool, FTP_POOL_OPENED) == 0); /* lazy */
+    pool_hygiene(tpl);
 
     /* The server's directory for this run, seen from here too. */
     char remote_dir[128], disk_dir[512];
@@ -330,5 +398,6 @@ int main(void) {
     CHECK_RC(NULL, ftp_pool_get(NULL, NULL), FTP_E_NULL);
     ftp_pool_free(NULL);
     ftp_batch_free(NULL);
+    CHECK_RC(NULL, ftp_batch_result(NULL, 0, NULL), FTP_E_NULL);
     return t_done("test_live_pool");
 }

@@ -39,3 +39,22 @@ impl Drop for Watchdog {
         self.0.take();
     }
 }
+
+/// The shared servers' settings, or None (a failure under CI=true).
+pub fn live_env() -> Option<std::collections::HashMap<String, String>> {
+    let path = match std::env::var("LIBFTP_TEST_ENV") {
+        Ok(p) => p,
+        Err(_) if std::env::var("CI").as_deref() == Ok("true") => panic!("CI=true but LIBFTP_TEST_ENV is not set"),
+        Err(_) => {
+            eprintln!("skipped: LIBFTP_TEST_ENV is not set");
+            return None;
+        }
+    };
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("LIBFTP_TEST_ENV={path}: {e}"));
+    Some(
+        text.lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect(),
+    )
+}

@@ -68,7 +68,17 @@ set_home() { # USER DIR
   [ "$(getent passwd "$1" | cut -d: -f6)" = "$2" ] || fail "cannot set the home of $1"
 }
 # vsftpd changes to a user's home directory before anything else, so both homes are set
-# to this run's directories each time.
+# to this run's directories each time. Written into /etc/passwd directly: usermod
+# refuses while a process runs as the user, and processes of another server set (in
+# its own namespace, with the same uid) count too.
+set_home() { # USER DIR
+  local tmp
+  tmp=$(mktemp)
+  awk -F: -v OFS=: -v u="$1" -v d="$2" '$1 == u { $6 = d } { print }' /etc/passwd > "$tmp"
+  cat "$tmp" > /etc/passwd
+  rm -f "$tmp"
+  [ "$(getent passwd "$1" | cut -d: -f6)" = "$2" ] || fail "cannot set the home directory of $1"
+}
 id "$user" >/dev/null 2>&1 || useradd -M -s /bin/sh "$user"
 set_home "$user" "$data/vsftpd-user"
 echo "$user:$pass" | chpasswd

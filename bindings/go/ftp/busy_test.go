@@ -41,7 +41,7 @@ func within(t *testing.T, d time.Duration, what string, f func()) {
 func TestCloseWithAnOpenReaderReturns(t *testing.T) {
 	env := servers(t)
 	c := dial(t, context.Background(), env["VSFTPD_PORT"])
-	if err := c.Login("", ""); err != nil {
+	if err := c.Login(bg, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	var r io.ReadCloser
@@ -49,7 +49,7 @@ func TestCloseWithAnOpenReaderReturns(t *testing.T) {
 	download := func() error {
 		defer c.Close()
 		var err error
-		if r, err = c.Retr("big.bin"); err != nil {
+		if r, err = c.Retr(bg, "big.bin"); err != nil {
 			return err
 		}
 		if _, err := io.Copy(&failAfter{n: 100000, err: boom}, r); err != nil {
@@ -73,7 +73,7 @@ func TestCloseWithAnOpenReaderReturns(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatalf("the reader's second Close: %v, want nil", err)
 	}
-	if _, err := c.Pwd(); !errors.Is(err, ftp.ErrState) {
+	if _, err := c.Pwd(bg); !errors.Is(err, ftp.ErrState) {
 		t.Fatalf("Pwd after Close: %v", err)
 	}
 	if err := c.Close(); err != nil {
@@ -102,10 +102,10 @@ func TestCallsWhileAReaderIsOpenAreBusy(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := dial(t, context.Background(), env["VSFTPD_PORT"])
-	if err := c.Login("", ""); err != nil {
+	if err := c.Login(bg, "", ""); err != nil {
 		t.Fatal(err)
 	}
-	r, err := c.Retr("big.bin")
+	r, err := c.Retr(bg, "big.bin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,17 +114,17 @@ func TestCallsWhileAReaderIsOpenAreBusy(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Each error names the method (RetrTo's names "Retr", as before this change).
-	ops := map[string]string{"RetrTo": "Retr"}
+	ops := map[string]string{}
 	calls := map[string]func() error{
-		"Pwd":    func() error { _, err := c.Pwd(); return err },
-		"List":   func() error { _, err := c.List(""); return err },
-		"MLSD":   func() error { _, err := c.MLSD(""); return err },
-		"Size":   func() error { _, err := c.Size("big.bin"); return err },
-		"Cwd":    func() error { return c.Cwd("/") },
-		"Login":  func() error { return c.Login("", "") },
-		"RetrTo": func() error { return c.RetrTo("hello.txt", io.Discard) },
-		"Stor":   func() error { return c.Stor("x", strings.NewReader("x")) },
-		"Retr":   func() error { _, err := c.Retr("hello.txt"); return err },
+		"Pwd":    func() error { _, err := c.Pwd(bg); return err },
+		"List":   func() error { _, err := c.List(bg, ""); return err },
+		"MLSD":   func() error { _, err := c.MLSD(bg, ""); return err },
+		"Size":   func() error { _, err := c.Size(bg, "big.bin"); return err },
+		"Cwd":    func() error { return c.Cwd(bg, "/") },
+		"Login":  func() error { return c.Login(bg, "", "") },
+		"RetrTo": func() error { _, err := c.RetrTo(bg, "hello.txt", io.Discard); return err },
+		"Stor":   func() error { _, err := c.Stor(bg, "x", strings.NewReader("x")); return err },
+		"Retr":   func() error { _, err := c.Retr(bg, "hello.txt"); return err },
 	}
 	for name, call := range calls {
 		var err error
@@ -157,36 +157,36 @@ func TestCallsWhileAReaderIsOpenAreBusy(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatalf("second reader Close: %v", err)
 	}
-	if dir, err := c.Pwd(); err != nil || dir != "/" {
+	if dir, err := c.Pwd(bg); err != nil || dir != "/" {
 		t.Fatalf("Pwd after the reader's Close: %q, %v", dir, err)
 	}
 	var buf bytes.Buffer
-	if err := c.RetrTo("hello.txt", &buf); err != nil || buf.String() != "hello, world\n" {
+	if _, err := c.RetrTo(bg, "hello.txt", &buf); err != nil || buf.String() != "hello, world\n" {
 		t.Fatalf("RetrTo after the reader's Close: %q, %v", buf.String(), err)
 	}
 	// Also after a reader closed early (aborted).
-	r, err = c.Retr("big.bin")
+	r, err = c.Retr(bg, "big.bin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Size("big.bin"); !errors.Is(err, ftp.ErrBusy) {
+	if _, err := c.Size(bg, "big.bin"); !errors.Is(err, ftp.ErrBusy) {
 		t.Fatalf("Size with a second reader open: %v", err)
 	}
 	if err := r.Close(); err != nil {
 		t.Fatalf("early Close: %v", err)
 	}
-	if n, err := c.Size("big.bin"); err != nil || n != int64(len(want)) {
+	if n, err := c.Size(bg, "big.bin"); err != nil || n != int64(len(want)) {
 		t.Fatalf("Size after the early Close: %d, %v", n, err)
 	}
 	// Quit with a reader open sends nothing, says busy, and closes the connection.
-	if _, err = c.Retr("big.bin"); err != nil {
+	if _, err = c.Retr(bg, "big.bin"); err != nil {
 		t.Fatal(err)
 	}
-	within(t, 10*time.Second, "Quit with a reader open", func() { err = c.Quit() })
+	within(t, 10*time.Second, "Quit with a reader open", func() { err = c.Quit(bg) })
 	if !errors.Is(err, ftp.ErrBusy) {
 		t.Fatalf("Quit with a reader open: %v", err)
 	}
-	if _, err := c.Pwd(); !errors.Is(err, ftp.ErrState) {
+	if _, err := c.Pwd(bg); !errors.Is(err, ftp.ErrState) {
 		t.Fatalf("Pwd after Quit: %v", err)
 	}
 }
@@ -279,6 +279,7 @@ func (s *stallServer) serve(conn net.Conn) {
 			s.data = append(s.data, d) // held open, silent
 			s.mu.Unlock()
 			fmt.Fprint(conn, "150 Opening BINARY mode data connection\r\n")
+		case verb == "SITE": // never answered
 		case verb == "QUIT":
 			fmt.Fprint(conn, "221 Bye\r\n")
 			return
@@ -290,9 +291,9 @@ func (s *stallServer) serve(conn net.Conn) {
 
 // blockedRead starts a Read on a download that never sends anything and checks it is
 // still blocked after a while; the channel gets its error.
-func blockedRead(t *testing.T, c *ftp.Conn) (io.ReadCloser, chan error) {
+func blockedRead(t *testing.T, ctx context.Context, c *ftp.Conn) (io.ReadCloser, chan error) {
 	t.Helper()
-	r, err := c.Retr("stalled.bin")
+	r, err := c.Retr(ctx, "stalled.bin")
 	if err != nil {
 		t.Fatalf("Retr: %v", err)
 	}
@@ -326,9 +327,9 @@ func readEnded(t *testing.T, done chan error) error {
 func TestConnCloseWakesABlockedRead(t *testing.T) {
 	s := newStallServer(t)
 	c := dial(t, context.Background(), fmt.Sprint(s.ln.Addr().(*net.TCPAddr).Port), ftp.WithTimeout(60*time.Second))
-	r, done := blockedRead(t, c)
+	r, done := blockedRead(t, bg, c)
 	var err error
-	within(t, 10*time.Second, "Pwd with a Read blocked", func() { _, err = c.Pwd() })
+	within(t, 10*time.Second, "Pwd with a Read blocked", func() { _, err = c.Pwd(bg) })
 	if !errors.Is(err, ftp.ErrBusy) {
 		t.Fatalf("Pwd with a reader blocked in Read: %v", err)
 	}
@@ -351,7 +352,7 @@ func TestConnCloseWakesABlockedRead(t *testing.T) {
 func TestReaderCloseWakesABlockedRead(t *testing.T) {
 	s := newStallServer(t)
 	c := dial(t, context.Background(), fmt.Sprint(s.ln.Addr().(*net.TCPAddr).Port), ftp.WithTimeout(60*time.Second))
-	r, done := blockedRead(t, c)
+	r, done := blockedRead(t, bg, c)
 	within(t, 10*time.Second, "the reader's Close with a Read blocked", func() {
 		if err := r.Close(); err != nil {
 			t.Errorf("reader Close: %v", err)
@@ -360,7 +361,7 @@ func TestReaderCloseWakesABlockedRead(t *testing.T) {
 	if err := readEnded(t, done); err == nil || err == io.EOF || !errors.Is(err, ftp.ErrState) {
 		t.Fatalf("the blocked Read after the reader's Close: %v, want ErrState", err)
 	}
-	if dir, err := c.Pwd(); err != nil || dir != "/" {
+	if dir, err := c.Pwd(bg); err != nil || dir != "/" {
 		t.Fatalf("Pwd after the aborted download: %q, %v", dir, err)
 	}
 }
@@ -370,10 +371,10 @@ func TestReadAndBothClosesConcurrently(t *testing.T) {
 	env := servers(t)
 	for i := 0; i < 5; i++ {
 		c := dial(t, context.Background(), env["VSFTPD_PORT"])
-		if err := c.Login("", ""); err != nil {
+		if err := c.Login(bg, "", ""); err != nil {
 			t.Fatal(err)
 		}
-		r, err := c.Retr("big.bin")
+		r, err := c.Retr(bg, "big.bin")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -408,8 +409,8 @@ func TestContextCancelWakesABlockedRead(t *testing.T) {
 	s := newStallServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c := dial(t, ctx, fmt.Sprint(s.ln.Addr().(*net.TCPAddr).Port), ftp.WithTimeout(60*time.Second))
-	r, done := blockedRead(t, c)
+	c := dial(t, bg, fmt.Sprint(s.ln.Addr().(*net.TCPAddr).Port), ftp.WithTimeout(60*time.Second))
+	r, done := blockedRead(t, ctx, c)
 	cancel()
 	if err := readEnded(t, done); !errors.Is(err, context.Canceled) || !errors.Is(err, ftp.ErrInterrupted) {
 		t.Fatalf("the blocked Read after cancel: %v", err)
@@ -424,5 +425,57 @@ func TestContextCancelWakesABlockedRead(t *testing.T) {
 	})
 	if !s.saw("ABOR") {
 		t.Fatal("the cancel did not abort the transfer (no ABOR)")
+	}
+}
+
+// Per-call cancellation: a call waiting for a reply that never comes returns once its
+// context ends (the connection is then shut down), and a download that stalls inside
+// libftp (RetrTo) is aborted, the session staying usable.
+func TestContextCancelEndsOneCall(t *testing.T) {
+	s := newStallServer(t)
+	port := fmt.Sprint(s.ln.Addr().(*net.TCPAddr).Port)
+	c := dial(t, bg, port, ftp.WithTimeout(60*time.Second))
+	ctx, cancel := context.WithTimeout(bg, 300*time.Millisecond)
+	defer cancel()
+	var err error
+	within(t, 10*time.Second, "RetrTo of a stalled file with a deadline", func() { _, err = c.RetrTo(ctx, "stalled.bin", io.Discard) })
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ftp.ErrInterrupted) || !s.saw("ABOR") {
+		t.Fatalf("RetrTo after its deadline: %v (ABOR sent: %v)", err, s.saw("ABOR"))
+	}
+	if err := c.NoOp(bg); err != nil {
+		t.Fatalf("NoOp after the interrupted download: %v", err)
+	}
+	ctx2, cancel2 := context.WithCancel(bg)
+	time.AfterFunc(300*time.Millisecond, cancel2)
+	within(t, 10*time.Second, "a SITE never answered, cancelled", func() { err = c.Site(ctx2, "STALL") })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Site after cancel: %v", err)
+	}
+	if err := c.NoOp(bg); err == nil {
+		t.Fatal("NoOp after a call cut while waiting for its reply: the connection should be shut down")
+	}
+}
+
+// Close from another goroutine interrupts a call that would otherwise run on (a
+// download stalled inside libftp, with no context to end it) and returns.
+func TestCloseInterruptsARunningCall(t *testing.T) {
+	s := newStallServer(t)
+	c := dial(t, bg, fmt.Sprint(s.ln.Addr().(*net.TCPAddr).Port), ftp.WithTimeout(60*time.Second))
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.RetrTo(bg, "stalled.bin", io.Discard)
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	within(t, 10*time.Second, "Close with a RetrTo running", func() {
+		if err := c.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	if err := readEnded(t, done); !errors.Is(err, ftp.ErrInterrupted) {
+		t.Fatalf("the RetrTo Close interrupted: %v", err)
+	}
+	if _, err := c.Pwd(bg); !errors.Is(err, ftp.ErrState) {
+		t.Fatalf("Pwd after Close: %v", err)
 	}
 }

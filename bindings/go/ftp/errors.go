@@ -27,13 +27,19 @@ const (
 	ErrCancelled   Code = C.FTP_E_CANCELLED     // a callback asked to stop
 	ErrInvalid     Code = C.FTP_E_INVALID       // a bad argument (CR/LF in a path, say)
 	ErrState       Code = C.FTP_E_STATE         // not connected, or a transfer is open
-	ErrBusy        Code = C.FTP_E_BUSY          // a Retr reader is open (close it first), or another call is running
+	ErrBusy        Code = C.FTP_E_BUSY          // a transfer's reader or writer is open (close it first), or another call is running
 	ErrTLS         Code = C.FTP_E_TLS           // a TLS failure
 	ErrUntrusted   Code = C.FTP_E_TLS_UNTRUSTED // the certificate is not trusted
 	ErrHostname    Code = C.FTP_E_TLS_HOSTNAME  // the certificate names another host
 	ErrExpired     Code = C.FTP_E_TLS_EXPIRED   // the certificate has expired
 	ErrTLSRequired Code = C.FTP_E_TLS_REQUIRED  // the server will not do TLS
-	ErrInterrupted Code = C.FTP_E_INTERRUPTED   // interrupted (the context was cancelled)
+	ErrInterrupted Code = C.FTP_E_INTERRUPTED   // interrupted (the call's context was done)
+	ErrPinned      Code = C.FTP_E_TLS_PINNED    // the server's public key matches none of TLSConfig.PinnedPublicKeys
+	ErrProxy       Code = C.FTP_E_PROXY         // the proxy (WithProxy) would not connect to the server, or answered garbage
+	ErrProxyAuth   Code = C.FTP_E_PROXY_AUTH    // the proxy needs a user name and password, or refused them
+	ErrNull        Code = C.FTP_E_NULL          // a required argument was missing (a bug in this package)
+	ErrRecursive   Code = C.FTP_E_RECURSIVE     // a callback called into its own session
+	ErrPanic       Code = C.FTP_E_PANIC         // an internal error in libftp; the session is unusable
 )
 
 // Error describes the code; in Go terms where libftp's text (ftp_strerror) speaks of
@@ -41,11 +47,13 @@ const (
 func (c Code) Error() string {
 	switch c {
 	case ErrCancelled:
-		return "cancelled by the WithProgress function"
+		return "cancelled by a callback (a progress, line or mirror function, or an io.Reader or io.Writer that failed)"
 	case ErrBusy:
-		return "connection busy: a Retr reader is still open, or another call is running"
+		return "connection busy: a transfer's reader or writer is still open, or another call is running"
 	case ErrInterrupted:
-		return "interrupted: the context given to Dial is done"
+		return "interrupted: the call's context is done"
+	case ErrRecursive:
+		return "a callback called into its own connection"
 	}
 	return C.GoString(C.ftp_strerror(C.int(c)))
 }
@@ -53,7 +61,7 @@ func (c Code) Error() string {
 // Error is what a failed call returns: the operation, the code, the server's last
 // reply and libftp's message. Use errors.As to get at it, errors.Is to test the code.
 type Error struct {
-	Op        string // the Go method, e.g. "Retr" (RetrTo and a Retr reader's Close say "Retr" too)
+	Op        string // the Go method, e.g. "RetrTo" (a reader's Read and Close say "Read" and "Retr")
 	Code      Code
 	ReplyCode int    // the server's last reply code, 0 if none
 	ReplyText string // the server's last reply, its lines joined by "\n"
@@ -91,3 +99,5 @@ func (e *Error) Unwrap() error { return e.Code }
 // Is reports a call interrupted by its context as that context's error too, so
 // errors.Is(err, context.Canceled) holds.
 func (e *Error) Is(target error) bool { return e.ctxErr != nil && target == e.ctxErr }
+
+func itoa(i int) string { return strconv.Itoa(i) }

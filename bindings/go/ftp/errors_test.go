@@ -30,8 +30,8 @@ func TestErrorTextSaysTheReplyOnce(t *testing.T) {
 			Message: "timed out: data connection"},
 			"ftp Retr: timed out: data connection (last reply: 150-Opening | 150 data connection)"},
 		// No reply, no message: the code's text.
-		{&ftp.Error{Op: "Pwd", Code: ftp.ErrInterrupted}, "ftp Pwd: interrupted: the context given to Dial is done"},
-		{&ftp.Error{Op: "Pwd", Code: ftp.ErrBusy, ReplyCode: 257}, "ftp Pwd: connection busy: a Retr reader is still open, or another call is running (last reply: 257)"},
+		{&ftp.Error{Op: "Pwd", Code: ftp.ErrInterrupted}, "ftp Pwd: interrupted: the call's context is done"},
+		{&ftp.Error{Op: "Pwd", Code: ftp.ErrBusy, ReplyCode: 257}, "ftp Pwd: connection busy: a transfer's reader or writer is still open, or another call is running (last reply: 257)"},
 	} {
 		if got := tc.err.Error(); got != tc.want {
 			t.Errorf("Error()\n got %q\nwant %q", got, tc.want)
@@ -47,16 +47,16 @@ func TestErrorTextSaysTheReplyOnce(t *testing.T) {
 func TestErrorsIsAndAs(t *testing.T) {
 	env := servers(t)
 	c := dial(t, context.Background(), env["VSFTPD_PORT"])
-	if err := c.Login("", ""); err != nil {
+	if err := c.Login(bg, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	// A 5xx refusal, also once wrapped by the caller.
-	err := c.RetrTo("no-such-file", io.Discard)
+	_, err := c.RetrTo(bg, "no-such-file", io.Discard)
 	for _, err := range []error{err, fmt.Errorf("fetching: %w", err)} {
 		var fe *ftp.Error
 		var code ftp.Code
 		if !errors.Is(err, ftp.ErrPerm) || errors.Is(err, ftp.ErrTemp) || errors.Is(err, context.Canceled) ||
-			!errors.As(err, &fe) || fe.Code != ftp.ErrPerm || fe.ReplyCode != 550 || fe.Op != "Retr" ||
+			!errors.As(err, &fe) || fe.Code != ftp.ErrPerm || fe.ReplyCode != 550 || fe.Op != "RetrTo" ||
 			!errors.As(err, &code) || code != ftp.ErrPerm {
 			t.Fatalf("missing file: %v (%#v)", err, fe)
 		}
@@ -65,11 +65,11 @@ func TestErrorsIsAndAs(t *testing.T) {
 		}
 	}
 	// Busy: ErrBusy and nothing else.
-	r, err := c.Retr("big.bin")
+	r, err := c.Retr(bg, "big.bin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Pwd()
+	_, err = c.Pwd(bg)
 	var fe *ftp.Error
 	if !errors.Is(err, ftp.ErrBusy) || errors.Is(err, ftp.ErrState) || !errors.As(err, &fe) || fe.Code != ftp.ErrBusy {
 		t.Fatalf("Pwd with a reader open: %v", err)
@@ -80,13 +80,13 @@ func TestErrorsIsAndAs(t *testing.T) {
 	// Interrupted by the context: both the code and the context's error, said in Go.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c2 := dial(t, ctx, env["VSFTPD_PORT"])
-	if err := c2.Login("", ""); err != nil {
+	c2 := dial(t, bg, env["VSFTPD_PORT"])
+	if err := c2.Login(bg, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	for _, call := range []func() error{
-		func() error { return c2.RetrTo("big.bin", cancelAfter{cancel}) }, // interrupted inside libftp
-		func() error { _, err := c2.Pwd(); return err },                   // refused, the context being done
+		func() error { _, err := c2.RetrTo(ctx, "big.bin", cancelAfter{cancel}); return err }, // interrupted inside libftp
+		func() error { _, err := c2.Pwd(ctx); return err },                                    // refused, the context being done
 	} {
 		err := call()
 		var fe *ftp.Error

@@ -68,13 +68,13 @@ func TestRetrReadsTheWholeFileAndTheFinalReply(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := dial(t, context.Background(), env["VSFTPD_PORT"])
-	if err := c.Login("", ""); err != nil {
+	if err := c.Login(bg, "", ""); err != nil {
 		t.Fatalf("Login: %v", err)
 	}
 	if !strings.Contains(c.Welcome(), "220") {
 		t.Errorf("welcome %q", c.Welcome())
 	}
-	r, err := c.Retr("big.bin")
+	r, err := c.Retr(bg, "big.bin")
 	if err != nil {
 		t.Fatalf("Retr: %v", err)
 	}
@@ -90,10 +90,10 @@ func TestRetrReadsTheWholeFileAndTheFinalReply(t *testing.T) {
 	}
 	// Through a callback too, and the session goes on after an early Close.
 	var buf bytes.Buffer
-	if err := c.RetrTo("hello.txt", &buf); err != nil || buf.String() != "hello, world\n" {
+	if _, err := c.RetrTo(bg, "hello.txt", &buf); err != nil || buf.String() != "hello, world\n" {
 		t.Fatalf("RetrTo: %q, %v", buf.String(), err)
 	}
-	r, err = c.Retr("big.bin")
+	r, err = c.Retr(bg, "big.bin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,10 +103,10 @@ func TestRetrReadsTheWholeFileAndTheFinalReply(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatalf("early Close: %v", err)
 	}
-	if n, err := c.Size("big.bin"); err != nil || n != int64(len(want)) {
+	if n, err := c.Size(bg, "big.bin"); err != nil || n != int64(len(want)) {
 		t.Fatalf("Size after an aborted Retr: %d, %v", n, err)
 	}
-	if err := c.Quit(); err != nil {
+	if err := c.Quit(bg); err != nil {
 		t.Fatalf("Quit: %v", err)
 	}
 }
@@ -114,26 +114,26 @@ func TestRetrReadsTheWholeFileAndTheFinalReply(t *testing.T) {
 func TestErrorsCarryTheCodeAndTheReply(t *testing.T) {
 	env := servers(t)
 	c := dial(t, context.Background(), env["VSFTPD_PORT"])
-	if err := c.Login("", ""); err != nil {
+	if err := c.Login(bg, "", ""); err != nil {
 		t.Fatal(err)
 	}
-	err := c.RetrTo("no-such-file", io.Discard)
+	_, err := c.RetrTo(bg, "no-such-file", io.Discard)
 	var fe *ftp.Error
 	if !errors.Is(err, ftp.ErrPerm) || !errors.As(err, &fe) || fe.ReplyCode != 550 {
 		t.Fatalf("missing file: %v (want ErrPerm with reply 550)", err)
 	}
-	if err := c.Cwd("a\r\nDELE x"); !errors.Is(err, ftp.ErrInvalid) {
+	if err := c.Cwd(bg, "a\r\nDELE x"); !errors.Is(err, ftp.ErrInvalid) {
 		t.Fatalf("CR/LF in a path: %v", err)
 	}
-	if err := c.Cwd("a\x00b"); !errors.Is(err, ftp.ErrInvalid) {
+	if err := c.Cwd(bg, "a\x00b"); !errors.Is(err, ftp.ErrInvalid) {
 		t.Fatalf("NUL in a path: %v", err)
 	}
 	// A failing writer's error comes back as is.
 	boom := errors.New("disk full")
-	if err := c.RetrTo("big.bin", failingWriter{boom}); !errors.Is(err, boom) {
+	if _, err := c.RetrTo(bg, "big.bin", failingWriter{boom}); !errors.Is(err, boom) {
 		t.Fatalf("writer error: %v", err)
 	}
-	if _, err := c.Pwd(); err != nil {
+	if _, err := c.Pwd(bg); err != nil {
 		t.Fatalf("the session is usable after a cancelled download: %v", err)
 	}
 }
@@ -150,19 +150,19 @@ func TestStorMkdRenameListAndMLSD(t *testing.T) {
 	} {
 		t.Run(srv.name, func(t *testing.T) {
 			c := dial(t, context.Background(), srv.port)
-			if err := c.Login(env["FTP_USER"], env["FTP_PASS"]); err != nil {
+			if err := c.Login(bg, env["FTP_USER"], env["FTP_PASS"]); err != nil {
 				t.Fatal(err)
 			}
 			data := bytes.Repeat([]byte("0123456789abcdef"), 40000)
 			dir := "go-" + srv.name
 			os.RemoveAll(filepath.Join(srv.root, dir)) // left by an earlier, failed run
-			if err := c.Mkd(dir); err != nil {
+			if _, err := c.Mkd(bg, dir); err != nil {
 				t.Fatal(err)
 			}
-			if err := c.Stor(dir+"/up.bin", bytes.NewReader(data)); err != nil {
+			if _, err := c.Stor(bg, dir+"/up.bin", bytes.NewReader(data)); err != nil {
 				t.Fatalf("Stor: %v", err)
 			}
-			if err := c.Rename(dir+"/up.bin", dir+"/moved.bin"); err != nil {
+			if err := c.Rename(bg, dir+"/up.bin", dir+"/moved.bin"); err != nil {
 				t.Fatal(err)
 			}
 			got, err := os.ReadFile(filepath.Join(srv.root, dir, "moved.bin"))
@@ -170,8 +170,8 @@ func TestStorMkdRenameListAndMLSD(t *testing.T) {
 				t.Fatalf("the server has %d bytes (%v), want %d", len(got), err, len(data))
 			}
 			// List uses MLSD where the server has it (proftpd), with "." and "..".
-			all, err := c.List(dir)
-			var entries []ftp.Entry
+			all, err := c.List(bg, dir)
+			var entries []*ftp.Entry
 			for _, e := range all {
 				if e.Type != ftp.TypeCDir && e.Type != ftp.TypePDir {
 					entries = append(entries, e)
@@ -187,7 +187,7 @@ func TestStorMkdRenameListAndMLSD(t *testing.T) {
 				t.Fatalf("List on %s: Raw %q (want MLSD facts from proftpd, a LIST line from vsftpd)", srv.name, raw)
 			}
 			if srv.name == "proftpd" {
-				m, err := c.MLSD(dir)
+				m, err := c.MLSD(bg, dir)
 				var file *ftp.MLSDEntry
 				for i := range m {
 					if m[i].Name == "moved.bin" {
@@ -200,13 +200,13 @@ func TestStorMkdRenameListAndMLSD(t *testing.T) {
 			}
 			// A failing reader stops the upload with its error.
 			boom := errors.New("source broke")
-			if err := c.Stor(dir+"/broken.bin", io.MultiReader(bytes.NewReader(data[:1000]), failingReader{boom})); !errors.Is(err, boom) {
+			if _, err := c.Stor(bg, dir+"/broken.bin", io.MultiReader(bytes.NewReader(data[:1000]), failingReader{boom})); !errors.Is(err, boom) {
 				t.Fatalf("reader error: %v", err)
 			}
 			for _, f := range []string{"moved.bin", "broken.bin"} {
-				_ = c.Delete(dir + "/" + f)
+				_ = c.Delete(bg, dir+"/"+f)
 			}
-			if err := c.Rmd(dir); err != nil {
+			if err := c.Rmd(bg, dir); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -220,16 +220,16 @@ func (r failingReader) Read([]byte) (int, error) { return 0, r.err }
 func TestFTPS(t *testing.T) {
 	env := servers(t)
 	want, _ := os.ReadFile(filepath.Join(env["ANON_ROOT"], "big.bin"))
-	c := dial(t, context.Background(), env["VSFTPS_PORT"], ftp.WithTLS(ftp.TLSConfig{CAFile: env["CA_FILE"]}))
-	if err := c.Login("", ""); err != nil {
+	c := dial(t, context.Background(), env["VSFTPS_PORT"], ftp.WithTLS(&ftp.TLSConfig{CAFile: env["CA_FILE"]}))
+	if err := c.Login(bg, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := c.RetrTo("big.bin", &buf); err != nil || !bytes.Equal(buf.Bytes(), want) {
+	if _, err := c.RetrTo(bg, "big.bin", &buf); err != nil || !bytes.Equal(buf.Bytes(), want) {
 		t.Fatalf("FTPS download: %d bytes, %v", buf.Len(), err)
 	}
 	// Without the test CA the certificate is not trusted.
-	_, err := ftp.Dial(context.Background(), "127.0.0.1:"+env["VSFTPS_PORT"], ftp.WithTLS(ftp.TLSConfig{}))
+	_, err := ftp.Dial(context.Background(), "127.0.0.1:"+env["VSFTPS_PORT"], ftp.WithTLS(&ftp.TLSConfig{}))
 	if !errors.Is(err, ftp.ErrUntrusted) {
 		t.Fatalf("untrusted certificate: %v", err)
 	}
@@ -239,16 +239,20 @@ func TestProgressAndActiveMode(t *testing.T) {
 	env := servers(t)
 	var last uint64
 	var total int64
+	var op, path string
 	c := dial(t, context.Background(), env["VSFTPD_PORT"], ftp.WithActive(),
-		ftp.WithProgress(func(done uint64, tot int64) bool { last, total = done, tot; return true }))
-	if err := c.Login("", ""); err != nil {
+		ftp.WithProgress(func(p ftp.Progress) bool { last, total, op, path = p.Done, p.Total, p.Op, p.Path; return true }, 0))
+	if err := c.Login(bg, "", ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.RetrTo("big.bin", io.Discard); err != nil {
+	if _, err := c.RetrTo(bg, "big.bin", io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if size, _ := c.Size("big.bin"); last != uint64(size) || total != size {
+	if size, _ := c.Size(bg, "big.bin"); last != uint64(size) || total != size {
 		t.Fatalf("progress ended at %d of %d, want %d", last, total, size)
+	}
+	if op != "RetrTo" || path != "big.bin" {
+		t.Fatalf("progress named %q %q, want RetrTo big.bin", op, path)
 	}
 }
 
@@ -277,29 +281,33 @@ func TestContextCancelInterruptsDial(t *testing.T) {
 	}
 }
 
-// Cancelling the context mid-transfer interrupts it; the error says both why and what.
+// Cancelling a call's context mid-transfer interrupts that call only: the error says
+// both why and what, and the session goes on with other contexts.
 func TestContextCancelInterruptsATransfer(t *testing.T) {
 	env := servers(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c := dial(t, ctx, env["VSFTPD_PORT"])
-	if err := c.Login("", ""); err != nil {
+	c := dial(t, bg, env["VSFTPD_PORT"])
+	if err := c.Login(bg, "", ""); err != nil {
 		t.Fatal(err)
 	}
-	err := c.RetrTo("big.bin", cancelAfter{cancel})
+	_, err := c.RetrTo(ctx, "big.bin", cancelAfter{cancel})
 	if !errors.Is(err, context.Canceled) || !errors.Is(err, ftp.ErrInterrupted) {
 		t.Fatalf("RetrTo after cancel: %v", err)
 	}
-	if _, err := c.Pwd(); !errors.Is(err, context.Canceled) {
-		t.Fatalf("a call after cancel: %v", err)
+	if _, err := c.Pwd(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a call with the cancelled context: %v", err)
 	}
-	// A Retr reader blocked on a cancelled context ends too.
+	if dir, err := c.Pwd(bg); err != nil || dir != "/" {
+		t.Fatalf("a call with another context after the interrupted one: %q, %v", dir, err)
+	}
+	var buf bytes.Buffer
+	if _, err := c.RetrTo(bg, "hello.txt", &buf); err != nil || buf.String() != "hello, world\n" {
+		t.Fatalf("a download after the interrupted one: %q, %v", buf.String(), err)
+	}
+	// A Retr reader blocked on a cancelled context ends too; the session stays usable.
 	ctx2, cancel2 := context.WithCancel(context.Background())
-	c2 := dial(t, ctx2, env["VSFTPD_PORT"])
-	if err := c2.Login("", ""); err != nil {
-		t.Fatal(err)
-	}
-	r, err := c2.Retr("big.bin")
+	r, err := c.Retr(ctx2, "big.bin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,6 +319,23 @@ func TestContextCancelInterruptsATransfer(t *testing.T) {
 	if err := r.Close(); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Close after cancel: %v", err)
 	}
+	if err := c.NoOp(bg); err != nil {
+		t.Fatalf("NoOp after the aborted reader: %v", err)
+	}
+	// A deadline works as a cancel does.
+	dctx, dcancel := context.WithTimeout(bg, 30*time.Millisecond)
+	defer dcancel()
+	_, err = c.RetrTo(dctx, "big.bin", slowWriter{})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("RetrTo past its deadline: %v", err)
+	}
+}
+
+type slowWriter struct{}
+
+func (slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(20 * time.Millisecond)
+	return len(p), nil
 }
 
 type cancelAfter struct{ cancel context.CancelFunc }
@@ -320,3 +345,6 @@ func (w cancelAfter) Write(p []byte) (int, error) {
 	time.Sleep(50 * time.Millisecond) // let the watcher interrupt before the next block
 	return len(p), nil
 }
+
+// bg is the context of calls a test does not cancel.
+var bg = context.Background()

@@ -35,7 +35,7 @@ if [ -n "$gone" ]; then
 fi
 if [ -n "$added" ]; then
   echo "check-abi: FAIL: exported but not recorded in $list (check their version node, then" >&2
-  echo "  bash cmake/check-abi.sh $lib $list --update):" >&2
+  echo "  bash tests/checks/check-abi.sh $lib $list --update):" >&2
   printf '  %s\n' $added >&2
   fail=1
 fi
