@@ -1754,8 +1754,12 @@ ftp_result ftp_dir(ftp_session *h, const char *args, ftp_line_cb callback, void 
  * Lists a directory as entries: MLSD where the server lists MLST in FEAT, otherwise
  * (or when MLSD is refused with 500/502) LIST, parsed as Unix `ls -l` (symlinks,
  * devices, both date forms, with or without a group column) or DOS/IIS lines; a line
- * in no known format gives an FTP_ENTRY_UNKNOWN entry holding the whole line. LIST
- * times are the server's local time, read as UTC less the offset set with
+ * in no known format gives an FTP_ENTRY_UNKNOWN entry holding the whole line, except
+ * ls's complaint about the path ("PATH: No such file or directory", "ls: ..."), which
+ * servers that run ls send as the listing with a 226: that is no entry. A path with a
+ * blank, a wildcard (`*?[{~`) or a leading '-', which such servers split or expand, is
+ * listed from inside it: PWD, CWD path, LIST, CWD back (a refused CWD is the error).
+ * LIST times are the server's local time, read as UTC less the offset set with
  * ftp_set_list_time_offset() (none by default), to the minute at best.
  *
  * Before the first MLSD on a connection (and again after an "OPTS MLST" of the
@@ -2013,8 +2017,10 @@ ftp_result ftp_walk(ftp_session *h,
 
 /**
  * Removes a directory and everything under it: a walk (as ftp_walk()) that deletes
- * each file and link with DELE as it is met (a link is deleted, never followed) and
- * each directory with RMD once emptied, then `path` itself. Each directory is sent
+ * each file and link with DELE as it is met (a link is deleted, never followed, and
+ * before the other entries of its directory: some servers refuse DELE of a link whose
+ * target is gone) and each directory with RMD once emptied, then `path` itself. Each
+ * directory is sent
  * DELE first and entered only when that is refused, so a link a server lists as a
  * directory is deleted as the link it is, never emptied. It stops at the first
  * failure, leaving removed what was removed: an entry the walk refuses (an unsafe name,

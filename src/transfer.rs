@@ -4,7 +4,7 @@
 use crate::control::{LogKind, check_line, verb_line};
 use crate::data::DataConn;
 use crate::data_setup::Pending;
-use crate::entry::Entry;
+use crate::entry::{Entry, EntryType};
 use crate::error::{Error, ErrorKind, Result};
 use crate::filetime::FileTime;
 use crate::listing::MlsdEntry;
@@ -680,7 +680,10 @@ impl Ftp {
 
     /// A directory listing as parsed entries: MLSD where the server lists MLST in FEAT
     /// (asked once per login), otherwise (or if MLSD is refused with 500/502) LIST with
-    /// the Unix and DOS parsers. `path` may be empty for the working directory.
+    /// the Unix and DOS parsers. `path` may be empty for the working directory. A path
+    /// with blanks or wildcards goes to LIST from inside it (PWD, CWD, LIST, CWD back):
+    /// servers that run ls split or expand LIST's argument. ls's complaint about the
+    /// path, sent as the listing, is no entry.
     pub fn list_entries(&mut self, path: impl AsRef<[u8]>, mut callback: impl FnMut(&Entry) -> Flow) -> Result<Reply> {
         let path = path.as_ref();
         check_line("path", path)?;
@@ -700,12 +703,33 @@ impl Ftp {
                 other => return other,
             }
         }
+        // Servers that hand LIST's argument to ls (GNU inetutils, netkit) split it at
+        // blanks and expand wildcards: such a directory is listed from inside it.
+        // (Where PWD names no directory to come back to, LIST gets the path as is.)
+        let special = path.iter().any(|b| b" \t*?[{~".contains(b)) || path.starts_with(b"-");
+        let back = if special { self.pwd()? } else { Vec::new() };
+        if !back.is_empty() {
+            self.cwd(path)?;
+            let listed = self.list_lines(b"", callback);
+            let returned = self.cwd(&back);
+            let listed = listed?;
+            returned?;
+            return Ok(listed);
+        }
+        self.list_lines(path, callback)
+    }
+
+    /// LIST `path`, each line parsed (Unix or DOS format).
+    fn list_lines(&mut self, path: &[u8], callback: &mut impl FnMut(&Entry) -> Flow) -> Result<Reply> {
         // LIST shows the server's local time: its "now" decides the year of recent
         // dates, and its offset comes off every time parsed.
         let offset = i64::from(self.opts.list_time_offset);
         let now = FileTime::now();
         let local_now = FileTime { secs: now.secs + offset, ..now };
         self.retrlines(optional_arg("LIST", path), |line| match Entry::from_list(line, local_now) {
+            // ls's complaint about the argument ("dir: No such file or directory"),
+            // which ls-based servers send as the listing, with a 226: no entry.
+            Some(e) if e.kind == EntryType::Unknown && is_ls_complaint(line, path) => Flow::Continue(()),
             Some(mut e) => {
                 e.modified = e.modified.map(|t| FileTime { secs: t.secs - offset, ..t });
                 callback(&e)
@@ -728,6 +752,16 @@ impl Ftp {
         self.opts.list_time_offset = seconds;
         Ok(())
     }
+}
+
+/// Whether a LIST line is ls's complaint about the path listed: "PATH: message"
+/// (inetutils' own ls), or "ls: ..." / "/bin/ls: ..." as GNU ls writes it.
+fn is_ls_complaint(line: &[u8], path: &[u8]) -> bool {
+    let Some(colon) = line.windows(2).position(|w| w == b": ") else {
+        return false;
+    };
+    let before = &line[..colon];
+    (!path.is_empty() && before == path) || (before.ends_with(b"ls") && !before.contains(&b' '))
 }
 
 /// `VERB` alone when `arg` is empty, else `VERB arg`.

@@ -61,6 +61,14 @@ enum Next {
     Stop,
 }
 
+/// How a walk goes: how deep (None: down to `MAX_WALK_DEPTH`), and whether each
+/// directory's links come before its other entries.
+#[derive(Clone, Copy)]
+struct Order {
+    max_depth: Option<usize>,
+    links_first: bool,
+}
+
 /// `dir` and `name` joined by one '/'.
 fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
     let mut p = dir.to_vec();
@@ -83,7 +91,7 @@ impl Ftp {
         max_depth: Option<usize>,
         mut callback: impl FnMut(&WalkEntry) -> Flow,
     ) -> Result<()> {
-        self.walk_with(root.as_ref(), max_depth, &mut |_, visit| match visit {
+        self.walk_with(root.as_ref(), Order { max_depth, links_first: false }, &mut |_, visit| match visit {
             Visit::Entry(w) => Ok(if callback(&w).is_break() { Next::Stop } else { Next::Go }),
             Visit::Leave { .. } => Ok(Next::Go),
         })
@@ -92,35 +100,38 @@ impl Ftp {
     fn walk_with(
         &mut self,
         root: &[u8],
-        max_depth: Option<usize>,
+        order: Order,
         visit: &mut dyn FnMut(&mut Ftp, Visit) -> Result<Next>,
     ) -> Result<()> {
         check_line("path", root)?;
-        if max_depth == Some(0) {
+        if order.max_depth == Some(0) {
             return Err(Error::Invalid("a walk's depth limit must be at least 1".into()));
         }
         let mut above = Vec::new();
-        self.walk_dir(root, 1, max_depth, &mut above, visit)
+        self.walk_dir(root, 1, order, &mut above, visit)
     }
 
     fn walk_dir(
         &mut self,
         dir: &[u8],
         depth: usize,
-        max_depth: Option<usize>,
+        order: Order,
         above: &mut Vec<String>,
         visit: &mut dyn FnMut(&mut Ftp, Visit) -> Result<Next>,
     ) -> Result<()> {
-        if max_depth.is_none() && depth > MAX_WALK_DEPTH {
+        if order.max_depth.is_none() && depth > MAX_WALK_DEPTH {
             let shown = String::from_utf8_lossy(dir);
             return Err(Error::Proto(format!("{shown}: more than {MAX_WALK_DEPTH} directories deep (a loop?)")));
         }
-        let entries = self.list_all(dir)?;
+        let mut entries = self.list_all(dir)?;
+        if order.links_first {
+            entries.sort_by_key(|e| e.kind != EntryType::Link);
+        }
         // The listed directory's own id ("type=cdir;unique=..."), for loop checks below.
         let here = entries.iter().find(|e| e.kind == EntryType::CurrentDir).and_then(|e| e.unique.clone());
         let pushed = here.is_some();
         above.extend(here);
-        let walked = self.walk_entries(dir, depth, max_depth, &entries, above, visit);
+        let walked = self.walk_entries(dir, depth, order, &entries, above, visit);
         if pushed {
             above.pop();
         }
@@ -131,7 +142,7 @@ impl Ftp {
         &mut self,
         dir: &[u8],
         depth: usize,
-        max_depth: Option<usize>,
+        order: Order,
         entries: &[Entry],
         above: &mut Vec<String>,
         visit: &mut dyn FnMut(&mut Ftp, Visit) -> Result<Next>,
@@ -158,9 +169,9 @@ impl Ftp {
             let looped = e.kind == EntryType::Dir && e.unique.as_ref().is_some_and(|u| above.contains(u));
             let refused = looped.then_some(Refusal::Loop);
             let into = step(self, visit, Visit::Entry(WalkEntry { path: &path, depth, entry: e, refused }))?;
-            if into && e.kind == EntryType::Dir && !looped && max_depth.is_none_or(|m| depth < m) {
+            if into && e.kind == EntryType::Dir && !looped && order.max_depth.is_none_or(|m| depth < m) {
                 let pushed = e.unique.clone().map(|u| above.push(u)).is_some();
-                let walked = self.walk_dir(&path, depth + 1, max_depth, above, visit);
+                let walked = self.walk_dir(&path, depth + 1, order, above, visit);
                 if pushed {
                     above.pop();
                 }
@@ -172,8 +183,8 @@ impl Ftp {
     }
 
     /// Removes the directory `path` and everything under it: a walk that deletes each
-    /// file and link (DELE) as it is met, and each directory (RMD) once emptied, then
-    /// `path` itself. Links are deleted, never followed: a directory entry is first
+    /// file and link (DELE) as it is met (a directory's links before its other
+    /// entries), and each directory (RMD) once emptied, then `path` itself. Links are deleted, never followed: a directory entry is first
     /// sent DELE, and entered only when that is refused, since some servers list a
     /// link to a directory as a directory (pyftpdlib's MLSD follows links). An entry the walk refuses (an
     /// unsafe name, a loop) or a LIST line in no known format stops it with a protocol
@@ -185,7 +196,9 @@ impl Ftp {
         if root.is_empty() || root.iter().all(|&b| b == b'/') {
             return Err(Error::Invalid("remove_tree needs a directory other than the root or the current one".into()));
         }
-        self.walk_with(root, None, &mut |ftp, visit| {
+        // Links go first: servers that stat() what DELE names (GNU inetutils, netkit,
+        // ftp-srv) refuse a link whose target, a file beside it, is already deleted.
+        self.walk_with(root, Order { max_depth: None, links_first: true }, &mut |ftp, visit| {
             match visit {
                 Visit::Entry(w) => {
                     let shown = String::from_utf8_lossy(w.path);

@@ -260,8 +260,12 @@ pub type ftp_entry_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, entry
 /// Lists a directory as entries: MLSD where the server lists MLST in FEAT, otherwise
 /// (or when MLSD is refused with 500/502) LIST, parsed as Unix `ls -l` (symlinks,
 /// devices, both date forms, with or without a group column) or DOS/IIS lines; a line
-/// in no known format gives an FTP_ENTRY_UNKNOWN entry holding the whole line. LIST
-/// times are the server's local time, read as UTC less the offset set with
+/// in no known format gives an FTP_ENTRY_UNKNOWN entry holding the whole line, except
+/// ls's complaint about the path ("PATH: No such file or directory", "ls: ..."), which
+/// servers that run ls send as the listing with a 226: that is no entry. A path with a
+/// blank, a wildcard (`*?[{~`) or a leading '-', which such servers split or expand, is
+/// listed from inside it: PWD, CWD path, LIST, CWD back (a refused CWD is the error).
+/// LIST times are the server's local time, read as UTC less the offset set with
 /// ftp_set_list_time_offset() (none by default), to the minute at best.
 ///
 /// Before the first MLSD on a connection (and again after an "OPTS MLST" of the

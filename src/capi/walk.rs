@@ -90,8 +90,10 @@ pub extern "C" fn ftp_walk(
 }
 
 /// Removes a directory and everything under it: a walk (as ftp_walk()) that deletes
-/// each file and link with DELE as it is met (a link is deleted, never followed) and
-/// each directory with RMD once emptied, then `path` itself. Each directory is sent
+/// each file and link with DELE as it is met (a link is deleted, never followed, and
+/// before the other entries of its directory: some servers refuse DELE of a link whose
+/// target is gone) and each directory with RMD once emptied, then `path` itself. Each
+/// directory is sent
 /// DELE first and entered only when that is refused, so a link a server lists as a
 /// directory is deleted as the link it is, never emptied. It stops at the first
 /// failure, leaving removed what was removed: an entry the walk refuses (an unsafe name,

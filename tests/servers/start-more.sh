@@ -61,8 +61,6 @@ start_ftpsrv ftpsrvs --cert "$certs/server.pem" --key "$certs/server.key"
 # "any password".
 # It runs as root too.
 unftp_bin=$more_bin/unftp-0.16.0/bin/unftp
-unftp_wait=${LIBFTP_UNFTP_WAIT:-0}
-for _ in $(seq "$unftp_wait"); do [ -x "$unftp_bin" ] && break; sleep 1; done
 [ -x "$unftp_bin" ] || fail "unftp not built; run tests/servers/fetch-more.sh"
 # The roots must be directories under --root-dir (its file system refuses symlinks that
 # lead out): bind mounts, in the servers' private mount namespace.
