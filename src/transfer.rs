@@ -663,10 +663,10 @@ impl Ftp {
         }
         let offered = self.features()?.mlst_facts();
         let wanted = |f: &str| PARSED_FACTS.contains(&f);
-        // After a caller's OPTS MLST, FEAT's marks no longer say what is on.
-        if self.conn.mlst_facts_chosen || offered.iter().any(|(f, on)| !on && wanted(f)) {
-            let facts: String =
-                offered.iter().filter(|(f, on)| *on || wanted(f)).map(|(f, _)| format!("{f};")).collect();
+        // After a caller's OPTS MLST, FEAT's marks no longer say what is on. A FEAT
+        // that names no facts (unftp) gets no OPTS MLST: an empty list would ask for none.
+        let facts: String = offered.iter().filter(|(f, on)| *on || wanted(f)).map(|(f, _)| format!("{f};")).collect();
+        if !facts.is_empty() && (self.conn.mlst_facts_chosen || offered.iter().any(|(f, on)| !on && wanted(f))) {
             match self.ctrl.command(format!("OPTS MLST {facts}")) {
                 Ok(_) => {}
                 Err(e) if is_reply_error(&e) => {}

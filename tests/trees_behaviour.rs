@@ -488,3 +488,61 @@ fn after_a_cancelled_download_the_session_says_how_much_arrived() {
     assert_eq!(std::fs::metadata(&local).unwrap().len(), arrived);
     done(server, ftp);
 }
+
+#[test]
+fn remove_tree_deletes_a_directorys_links_before_its_files() {
+    // GNU inetutils, netkit and ftp-srv stat() what DELE names: a link to a file beside
+    // it is refused (550 No such file) once that file is gone, so the link goes first.
+    let (server, mut ftp) = session(vec![
+        exchange("FEAT", "211-x\r\n SIZE\r\n211 End"),
+        listing("LIST t", &["-rw-r--r-- 1 u g 2 Jan 02  2020 g", "lrwxrwxrwx 1 u g 1 Jan 02  2020 lnk -> g"]),
+        exchange("DELE t/lnk", "250 ok"),
+        exchange("DELE t/g", "250 ok"),
+        exchange("RMD t", "250 ok"),
+    ]);
+    ftp.remove_tree("t").unwrap();
+    done(server, ftp);
+}
+
+#[test]
+fn a_list_path_with_a_blank_is_listed_from_inside_and_ls_complaints_are_no_entries() {
+    // Servers that run ls (GNU inetutils, netkit) split "LIST a b" into two paths, and
+    // send ls's complaint about a missing path as the listing, with a 226.
+    let (server, mut ftp) = session(vec![
+        exchange("FEAT", "211-x\r\n SIZE\r\n211 End"),
+        exchange("PWD", "257 \"/home/u\" is current"),
+        exchange("CWD deeper dir", "250 ok"),
+        listing("LIST", &["-rw-r--r-- 1 u g 2 Jan 02  2020 x y.txt"]),
+        exchange("CWD /home/u", "250 ok"),
+        listing("LIST gone", &["gone: No such file or directory"]),
+        listing("LIST other", &["/bin/ls: cannot access 'other': No such file or directory"]),
+        // A line in no known format that is no complaint stays an entry.
+        listing("LIST odd", &["something else"]),
+        exchange("PWD", "257 \"/home/u\" is current"),
+        exchange("CWD missing dir", "550 No such directory"),
+    ]);
+    let listed = ftp.list_all("deeper dir").unwrap();
+    assert_eq!((listed.len(), listed[0].name.as_slice()), (1, &b"x y.txt"[..]));
+    assert!(ftp.list_all("gone").unwrap().is_empty());
+    assert!(ftp.list_all("other").unwrap().is_empty());
+    assert_eq!(ftp.list_all("odd").unwrap()[0].kind, EntryType::Unknown);
+    assert_eq!(ftp.list_all("missing dir").unwrap_err().kind(), ErrorKind::Perm);
+    done(server, ftp);
+}
+
+#[test]
+fn a_feat_that_names_no_mlst_facts_gets_no_empty_opts_mlst() {
+    // unftp lists "MLST" alone, and ends the connection on an OPTS MLST it cannot
+    // parse; after a caller's own OPTS MLST, a parsed listing asks again for the facts
+    // FEAT offers: here none, and an empty list would ask for no facts at all.
+    let (server, mut ftp) = session(vec![
+        exchange("OPTS MLST size;", "200 ok"),
+        listing("MLSD", &["size=1; a"]),
+        exchange("FEAT", "211-x\r\n MLST\r\n MLSD\r\n211 End"),
+        listing("MLSD", &["type=file;size=1; a"]),
+    ]);
+    ftp.mlsd("", &["size"], |_| Flow::Continue(())).unwrap();
+    assert_eq!(ftp.list_all("").unwrap()[0].kind, EntryType::File);
+    let t = done(server, ftp);
+    assert_eq!(t.commands.iter().filter(|c| c.starts_with("OPTS")).count(), 1, "{:?}", t.commands);
+}

@@ -27,6 +27,18 @@ struct server {
      * does not have (netkit); listings are read as the user, from the tree's real path. */
     bool anon_list_empty;
     bool no_active; /* PORT/EPRT refused with 502 (unftp has no active mode) */
+    /* FEAT's MLST names no facts; OPTS MLST is refused (501) and the server then ends
+     * the connection; MLSD lines have type, size and modify only (unftp). */
+    bool no_mlst_facts;
+    bool links_as_files;  /* MLSD shows a symbolic link as a file (unftp) */
+    bool mkd_unquoted;    /* MKD's 257 does not quote the path: none is parsed (unftp) */
+    bool no_site_help;    /* SITE HELP is 502 */
+    /* The urgent ABOR's Telnet IP/Synch bytes are refused ("500 Invalid UTF8 in
+     * command") and the server ends the connection (unftp). */
+    bool urgent_abort_ends_session;
+    /* The 426 of an aborted transfer can come after the ABOR's own answer: the next
+     * command gets it (unftp). */
+    bool late_abort_reply;
 };
 
 /* Runs every case (those T_ONLY names, if set) against s; fills in host (default
