@@ -36,9 +36,13 @@ def parse_ports(text):
     return ports
 
 
-async def pump(reader, writer, delay):
+async def pump(reader, writer, delay, source):
     """Copies one direction, each chunk written `delay` seconds after it was read, in
-    order; end-of-file is passed on with the same delay."""
+    order; end-of-file is passed on with the same delay. When the receiving side has
+    reset (a write fails), the sending side (`source`, the writer of the connection
+    `reader` reads) is reset too, `delay` later, as the reset would travel back over a
+    real path: a server writing a download the client cut then stops at once instead
+    of filling the queue and waiting."""
     queue = asyncio.Queue(QUEUE)
 
     async def read_side():
@@ -69,9 +73,15 @@ async def pump(reader, writer, delay):
                 writer.write(data)
                 await writer.drain()
             except (ConnectionError, OSError):
+                asyncio.get_running_loop().call_later(delay, source.transport.abort)
                 return
 
-    await asyncio.gather(read_side(), write_side())
+    # Once the writing stops (a reset), nothing reads the queue: stop the reading too.
+    reading = asyncio.ensure_future(read_side())
+    try:
+        await write_side()
+    finally:
+        reading.cancel()
 
 
 async def handle(client_r, client_w, target, port, delay):
@@ -81,7 +91,7 @@ async def handle(client_r, client_w, target, port, delay):
         client_w.transport.abort()
         return
     try:
-        await asyncio.gather(pump(client_r, server_w, delay), pump(server_r, client_w, delay))
+        await asyncio.gather(pump(client_r, server_w, delay, client_w), pump(server_r, client_w, delay, server_w))
     finally:
         for w in (client_w, server_w):
             w.close()

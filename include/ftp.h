@@ -1043,7 +1043,10 @@ ftp_result ftp_set_log_callback(ftp_session *h, ftp_log_cb cb, void *userdata);
 
 /**
  * Sends a command and reads its reply (ftplib's sendcmd). The reply is available
- * through ftp_session_last_reply_code() and ftp_session_last_reply_text().
+ * through ftp_session_last_reply_code() and ftp_session_last_reply_text(). A 426 to a
+ * command that opens no transfer (not RETR, STOR, STOU, APPE, LIST, NLST, MLSD, ABOR)
+ * is a late reply for a transfer aborted before: it is dropped (logged at level 1)
+ * and the command's own reply read.
  *
  * @param h the session.
  * @param cmd the command line without CRLF (bytes as given; CR, LF, NUL refused before sending).

@@ -564,9 +564,23 @@ impl Control {
     }
 
     /// ftplib's sendcmd: send a command, return its reply (1xx-3xx) or the error.
+    /// A 426 to a command that opens no transfer is a late reply for one aborted
+    /// before it (unftp sends it after ABOR's own answer): logged, dropped, and the
+    /// command's answer read after it.
     pub fn command(&mut self, line: impl AsRef<[u8]>) -> Result<Reply> {
-        self.send_fresh(&[line.as_ref()])?;
-        self.get_response()
+        let line = line.as_ref();
+        self.send_fresh(&[line])?;
+        let r = self.read_reply()?;
+        let verb = verb_of(line);
+        let transfer = ["RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD", "ABOR"]
+            .iter()
+            .any(|v| verb.eq_ignore_ascii_case(v.as_bytes()));
+        if r.code == 426 && !transfer {
+            let shown = String::from_utf8_lossy(verb);
+            self.log.emit(1, LogKind::Resp, &format!("dropped a late 426 that cannot answer {shown}"));
+            return self.get_response();
+        }
+        classify(r)
     }
 
     /// `send_many` for lines that start a new exchange: replies that arrived while no

@@ -1161,6 +1161,24 @@ fn abort_answered_551_alone_without_a_transfer_is_still_an_error() {
 }
 
 #[test]
+fn a_late_426_after_an_abort_is_not_the_next_commands_answer() {
+    // unftp 0.16.0: the aborted transfer's 426 can come after ABOR's answer and the
+    // resync's 200, when the next command is already sent.
+    let mut s = vec![expect("EPSV"), Step::Epsv, expect("RETR big"), reply("150 sending"), Step::DataAccept];
+    s.extend([Step::DataSend(pattern(1000)), Step::ExpectRaw(ABOR_LINE.to_vec())]);
+    s.extend([reply("226 ABOR ok"), expect("NOOP"), reply("200 in step"), Step::DataClose]);
+    s.extend([expect("PWD"), reply("426 Connection closed"), reply("257 \"/\" is current")]);
+    s.extend(quit());
+    let (server, mut ftp) = session(s);
+    let mut conn = ftp.transfercmd("RETR big", None).unwrap();
+    std::io::Read::read_exact(&mut conn, &mut [0u8; 1000]).unwrap();
+    ftp.abort().unwrap();
+    drop(conn);
+    assert_eq!(ftp.pwd().unwrap(), b"/");
+    done(server, ftp);
+}
+
+#[test]
 fn quit_accepts_221_without_line_ending_before_close() {
     let (server, mut ftp) = session(vec![expect("QUIT"), raw(b"221 Bye"), Step::Close]);
     assert_eq!(ftp.quit().unwrap().code, 221);

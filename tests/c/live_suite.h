@@ -36,9 +36,6 @@ struct server {
     /* The urgent ABOR's Telnet IP/Synch bytes are refused ("500 Invalid UTF8 in
      * command") and the server ends the connection (unftp). */
     bool urgent_abort_ends_session;
-    /* The 426 of an aborted transfer can come after the ABOR's own answer: the next
-     * command gets it (unftp). */
-    bool late_abort_reply;
 };
 
 /* Runs every case (those T_ONLY names, if set) against s; fills in host (default

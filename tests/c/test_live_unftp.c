@@ -1,6 +1,6 @@
 /* The live suite against unftp 0.16.0 (Rust, libunftp): no active mode (PORT/EPRT are
  * 502), no MLST facts beyond type/size/modify and no OPTS MLST, links shown as files,
- * an unquoted MKD reply, no SITE HELP, no urgent ABOR, a 426 that can come late (see
+ * an unquoted MKD reply, no SITE HELP, no urgent ABOR (see
  * docs/servers.md). It runs as root here, like pyftpdlib. */
 #include "live_suite.h"
 
@@ -19,6 +19,5 @@ int main(void) {
     s.mkd_unquoted = true;
     s.no_site_help = true;
     s.urgent_abort_ends_session = true;
-    s.late_abort_reply = true;
     return run_suite(&s);
 }
