@@ -387,6 +387,15 @@ fn work(
             } else {
                 ftp.discard();
             }
+            // A file stopped here (cancelled, interrupted) whose ending then cost the
+            // connection (netkit ends the session on a reset data connection) is
+            // still stopped here: that is its result, and it is not tried again.
+            let outcome = match outcome {
+                Err(Error::Abandoned { first, .. }) if matches!(*first, Error::Cancelled | Error::Interrupted) => {
+                    Err(*first)
+                }
+                other => other,
+            };
             let append = item.direction == Direction::Upload && item.options.append;
             match outcome {
                 // An append that sent bytes is never sent again: the server may hold

@@ -287,6 +287,30 @@ fn one_file_cancelled_from_the_callback_leaves_the_others() {
 }
 
 #[test]
+fn a_file_cancelled_where_that_ends_the_session_is_cancelled_and_not_tried_again() {
+    // netkit ftpd ends the session when a download's data connection is closed: the
+    // cancel's ABOR then fails, which must neither hide the cancel nor retry the file.
+    let server = PoolServer::start(10);
+    server.set_slow(Some(Duration::from_millis(2)));
+    server.shared.reset_ends_session.store(true, std::sync::atomic::Ordering::SeqCst);
+    let dir = common::temp_dir("pool-cancel-ends");
+    let mut batch = Batch::new(pool_for(&server, 2));
+    batch.options.progress_interval = Duration::ZERO;
+    for i in 0..4 {
+        server.put(&format!("f{i}"), content(i, 64 * 1024));
+        batch.add_download(format!("f{i}"), dir.join(format!("f{i}")), atomic());
+    }
+    batch.set_progress(Some(Box::new(|p| {
+        if !p.finished && p.index == 1 && p.bytes > 0 { BatchFlow::CancelFile } else { BatchFlow::Continue }
+    })));
+    let s = batch.run();
+    assert_eq!((s.ok, s.failed), (3, 1), "{s:?}");
+    assert_eq!(batch.result(1).unwrap().as_ref().unwrap_err().kind(), ErrorKind::Cancelled);
+    assert!(!dir.join("f1").exists());
+    assert_eq!(server.count("RETR"), 4, "f1 was not fetched again");
+}
+
+#[test]
 fn the_whole_batch_cancelled_from_the_callback_stops_every_file() {
     let server = PoolServer::start(10);
     server.set_slow(Some(Duration::from_millis(5)));

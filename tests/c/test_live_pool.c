@@ -1,5 +1,7 @@
-/* A connection pool and batches from C, against vsftpd and proftpd: one pool used by
- * four threads at once, batches of uploads and downloads compared byte for byte,
+/* A connection pool and batches from C, against every server the tests start that
+ * takes uploads (vsftpd, proftpd, pure-ftpd, pyftpdlib, GNU inetutils, netkit, unftp),
+ * and over explicit FTPS against vsftpd, pyftpdlib and unftp: one pool used by four
+ * threads at once, batches of uploads and downloads compared byte for byte,
  * cancelling one file and a whole batch from the progress callback, interrupting a
  * waiting checkout, and giving back a session that is not the pool's. */
 #include "harness.h"
@@ -179,18 +181,31 @@ static void pool_hygiene(ftp_session *tpl) {
     CHECK_RC(NULL, wt.rc, FTP_OK);
 }
 
-static void run_server(const char *name, const char *port_key, const char *root_key) {
-    uint16_t port = (uint16_t)atoi(t_need(port_key));
-    const char *root = t_need(root_key);
-    fprintf(stderr, "== %s\n", name);
+struct pool_server {
+    const char *name, *port_key, *root_key;
+    const char *user_key; /* NULL: FTP_USER */
+    bool tls;             /* explicit FTPS, the test CA trusted */
+};
+
+static void run_server(const struct pool_server *srv) {
+    uint16_t port = (uint16_t)atoi(t_need(srv->port_key));
+    const char *root = t_need(srv->root_key);
+    const char *login = srv->user_key ? t_need(srv->user_key) : user;
+    fprintf(stderr, "== %s%s\n", srv->name, srv->tls ? " (FTPS)" : "");
 
     /* The template: a session that connected and logged in once. */
     ftp_session *tpl = ftp_new();
     ftp_pool *pool = NULL;
     CHECK_RC(NULL, ftp_pool_new(tpl, 4, &pool), FTP_E_STATE);
     CHECK(strstr(ftp_pool_last_error(), "never connected") != NULL);
+    if (srv->tls) {
+        ftp_tls_config *cfg = ftp_tls_config_new();
+        CHECK_OK(NULL, ftp_tls_config_set_ca_file(cfg, t_need("CA_FILE")));
+        CHECK_OK(tpl, ftp_set_tls(tpl, FTP_TLS_EXPLICIT, cfg));
+        ftp_tls_config_free(cfg); /* copied by ftp_set_tls */
+    }
     CHECK_OK(tpl, ftp_connect(tpl, "127.0.0.1", port, 20000, NULL));
-    CHECK_OK(tpl, ftp_login(tpl, user, pass, NULL));
+    CHECK_OK(tpl, ftp_login(tpl, login, pass, NULL));
     CHECK_RC(NULL, ftp_pool_new(tpl, 0, &pool), FTP_E_INVALID);
     CHECK_RC(NULL, ftp_pool_new(tpl, 4, NULL), FTP_E_NULL);
     CHECK_OK(NULL, ftp_pool_new(tpl, 4, &pool));
@@ -199,7 +214,7 @@ static void run_server(const char *name, const char *port_key, const char *root_
 
     /* The server's directory for this run, seen from here too. */
     char remote_dir[128], disk_dir[512];
-    snprintf(remote_dir, sizeof remote_dir, "pool-c-%s-%d", name, (int)getpid());
+    snprintf(remote_dir, sizeof remote_dir, "pool-c-%s%s-%d", srv->name, srv->tls ? "-tls" : "", (int)getpid());
     snprintf(disk_dir, sizeof disk_dir, "%s/%s", root, remote_dir);
     CHECK_OK(tpl, ftp_mkd(tpl, remote_dir, NULL));
 
@@ -391,8 +406,23 @@ int main(void) {
     pass = t_need("FTP_PASS");
     snprintf(local_dir, sizeof local_dir, "/tmp/libftp-pool-c-%d", (int)getpid());
     mkdir(local_dir, 0700);
-    run_server("vsftpd", "VSFTPD_PORT", "VSFTPD_USER_ROOT");
-    run_server("proftpd", "PROFTPD_PORT", "PROFTPD_USER_ROOT");
+    static const struct pool_server servers[] = {
+        {"vsftpd", "VSFTPD_PORT", "VSFTPD_USER_ROOT", NULL, false},
+        {"proftpd", "PROFTPD_PORT", "PROFTPD_USER_ROOT", NULL, false},
+        {"pure-ftpd", "PUREFTPD_PORT", "PUREFTPD_USER_ROOT", NULL, false},
+        {"pyftpdlib", "PYFTPD_PORT", "PYFTPD_USER_ROOT", NULL, false},
+        {"inetutils", "INETUTILS_PORT", "INETUTILS_USER_ROOT", "INETUTILS_USER", false},
+        {"netkit", "NETKIT_PORT", "NETKIT_USER_ROOT", "NETKIT_USER", false},
+        {"unftp", "UNFTP_PORT", "UNFTP_USER_ROOT", NULL, false},
+        {"vsftpd", "VSFTPS_PORT", "VSFTPS_USER_ROOT", NULL, true},
+        {"pyftpdlib", "PYFTPS_PORT", "PYFTPS_USER_ROOT", NULL, true},
+        {"unftp", "UNFTPS_PORT", "UNFTP_USER_ROOT", NULL, true},
+    };
+    const char *only = getenv("T_ONLY"); /* server names, to rerun some */
+    for (size_t i = 0; i < sizeof servers / sizeof servers[0]; i++) {
+        if (only && !strstr(only, servers[i].name)) continue;
+        run_server(&servers[i]);
+    }
     rmdir(local_dir);
     CHECK(ftp_pool_stat(NULL, FTP_POOL_OPEN) == 0);
     CHECK_RC(NULL, ftp_pool_get(NULL, NULL), FTP_E_NULL);

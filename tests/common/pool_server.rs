@@ -39,6 +39,9 @@ pub struct Shared {
     pub cut_stor: Mutex<Option<(Vec<u8>, usize)>>,
     /// A pause after each 4 KiB sent on a data connection.
     pub slow_data: Mutex<Option<Duration>>,
+    /// A download's data connection closed by the client ends the whole session, with
+    /// no reply (netkit ftpd: the failed write's SIGPIPE ends its process).
+    pub reset_ends_session: AtomicBool,
     /// Control connections open now, to kill them all.
     controls: Mutex<Vec<TcpStream>>,
     stopping: AtomicBool,
@@ -279,6 +282,10 @@ impl Conn {
     /// After the client closed a data connection mid-transfer: 426, and a 226 for the
     /// ABOR that usually follows.
     fn abor_after_cut(&mut self) -> std::io::Result<()> {
+        if self.shared.reset_ends_session.load(Ordering::SeqCst) {
+            reset(&self.ctrl);
+            return Err(std::io::Error::other("the session ends, as the test asked"));
+        }
         self.reply("426 connection closed; transfer aborted")
     }
 
