@@ -193,7 +193,8 @@ impl Ftp {
     pub fn remove_tree(&mut self, path: impl AsRef<[u8]>) -> Result<()> {
         let root = path.as_ref();
         check_line("path", root)?;
-        if root.is_empty() || root.iter().all(|&b| b == b'/') {
+        // "", "/", "." and the like ("./", "/.", "//"): the root or the current directory.
+        if root.split(|&b| b == b'/').all(|c| c.is_empty() || c == b".") {
             return Err(Error::Invalid("remove_tree needs a directory other than the root or the current one".into()));
         }
         // Links go first: servers that stat() what DELE names (GNU inetutils, netkit,

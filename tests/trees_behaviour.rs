@@ -377,7 +377,7 @@ fn remove_tree_stops_at_a_refused_delete_or_an_unsafe_name() {
     assert_eq!((e.kind(), e.reply().map(|r| r.code)), (ErrorKind::Perm, Some(550)));
     let e = ftp.remove_tree("t").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Proto, "{e}");
-    for root in ["", "/", "//"] {
+    for root in ["", "/", "//", ".", "./", "/.", "./."] {
         assert_eq!(ftp.remove_tree(root).unwrap_err().kind(), ErrorKind::Invalid);
     }
     assert_never_sent(&done(server, ftp), &["RMD", "DELE t/g"]);

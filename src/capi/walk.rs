@@ -101,11 +101,12 @@ pub extern "C" fn ftp_walk(
 /// would be removed.
 ///
 /// @param h the session.
-/// @param path the directory to remove (bytes as given; no CR/LF/NUL); "" and "/" are
+/// @param path the directory to remove (bytes as given; no CR/LF/NUL); "", "/", "."
+///        and other spellings of the root or the current directory ("./", "/.") are
 ///        refused.
 /// @return FTP_OK; FTP_E_PERM (or FTP_E_TEMP) for a refused DELE, RMD or listing, with
 ///         that reply in ftp_session_last_reply(); FTP_E_PROTO for an entry refused as
-///         above (the message names it); FTP_E_INVALID for "" or "/"; the errors of
+///         above (the message names it); FTP_E_INVALID for those refused paths; the errors of
 ///         ftp_list().
 /// @since 1.1
 #[unsafe(no_mangle)]
