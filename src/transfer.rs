@@ -681,9 +681,9 @@ impl Ftp {
     /// A directory listing as parsed entries: MLSD where the server lists MLST in FEAT
     /// (asked once per login), otherwise (or if MLSD is refused with 500/502) LIST with
     /// the Unix and DOS parsers. `path` may be empty for the working directory. A path
-    /// with blanks or wildcards goes to LIST from inside it (PWD, CWD, LIST, CWD back):
-    /// servers that run ls split or expand LIST's argument. ls's complaint about the
-    /// path, sent as the listing, is no entry.
+    /// with blanks goes to LIST from inside it (PWD, CWD, LIST, CWD back): servers that
+    /// run ls split LIST's argument. ls's complaint that the path does not exist, sent
+    /// as the listing, is no entry.
     pub fn list_entries(&mut self, path: impl AsRef<[u8]>, mut callback: impl FnMut(&Entry) -> Flow) -> Result<Reply> {
         let path = path.as_ref();
         check_line("path", path)?;
@@ -703,11 +703,11 @@ impl Ftp {
                 other => return other,
             }
         }
-        // Servers that hand LIST's argument to ls (GNU inetutils, netkit) split it at
-        // blanks and expand wildcards: such a directory is listed from inside it.
-        // (Where PWD names no directory to come back to, LIST gets the path as is.)
-        let special = path.iter().any(|b| b" \t*?[{~".contains(b)) || path.starts_with(b"-");
-        let back = if special { self.pwd()? } else { Vec::new() };
+        // Servers that hand LIST's argument to ls (GNU inetutils) split it at blanks:
+        // such a directory is listed from inside it. (Where PWD fails or names no
+        // directory to come back to, LIST gets the path as is.)
+        let blank = path.iter().any(|b| matches!(b, b' ' | b'\t'));
+        let back = if blank { self.pwd().unwrap_or_default() } else { Vec::new() };
         if !back.is_empty() {
             self.cwd(path)?;
             let listed = self.list_lines(b"", callback);
@@ -754,14 +754,18 @@ impl Ftp {
     }
 }
 
-/// Whether a LIST line is ls's complaint about the path listed: "PATH: message"
-/// (inetutils' own ls), or "ls: ..." / "/bin/ls: ..." as GNU ls writes it.
+/// Whether a LIST line is ls's complaint that the path listed does not exist:
+/// "PATH: No such file or directory" (inetutils' own ls), or "ls: ..." /
+/// "/bin/ls: cannot access ...: No such file or directory" as GNU ls writes it. Other
+/// complaints (Permission denied) stay entries of unknown kind, so that a listing the
+/// server could not read never looks like an empty directory.
 fn is_ls_complaint(line: &[u8], path: &[u8]) -> bool {
     let Some(colon) = line.windows(2).position(|w| w == b": ") else {
         return false;
     };
     let before = &line[..colon];
-    (!path.is_empty() && before == path) || (before.ends_with(b"ls") && !before.contains(&b' '))
+    let by_ls = (!path.is_empty() && before == path) || (before.ends_with(b"ls") && !before.contains(&b' '));
+    by_ls && line.ends_with(b": No such file or directory")
 }
 
 /// `VERB` alone when `arg` is empty, else `VERB arg`.

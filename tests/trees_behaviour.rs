@@ -518,6 +518,8 @@ fn a_list_path_with_a_blank_is_listed_from_inside_and_ls_complaints_are_no_entri
         listing("LIST other", &["/bin/ls: cannot access 'other': No such file or directory"]),
         // A line in no known format that is no complaint stays an entry.
         listing("LIST odd", &["something else"]),
+        // Nor is another complaint: an unreadable directory must not look empty.
+        listing("LIST locked", &["/bin/ls: cannot open directory 'locked': Permission denied"]),
         exchange("PWD", "257 \"/home/u\" is current"),
         exchange("CWD missing dir", "550 No such directory"),
     ]);
@@ -526,6 +528,7 @@ fn a_list_path_with_a_blank_is_listed_from_inside_and_ls_complaints_are_no_entri
     assert!(ftp.list_all("gone").unwrap().is_empty());
     assert!(ftp.list_all("other").unwrap().is_empty());
     assert_eq!(ftp.list_all("odd").unwrap()[0].kind, EntryType::Unknown);
+    assert_eq!(ftp.list_all("locked").unwrap()[0].kind, EntryType::Unknown);
     assert_eq!(ftp.list_all("missing dir").unwrap_err().kind(), ErrorKind::Perm);
     done(server, ftp);
 }

@@ -261,10 +261,12 @@ pub type ftp_entry_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, entry
 /// (or when MLSD is refused with 500/502) LIST, parsed as Unix `ls -l` (symlinks,
 /// devices, both date forms, with or without a group column) or DOS/IIS lines; a line
 /// in no known format gives an FTP_ENTRY_UNKNOWN entry holding the whole line, except
-/// ls's complaint about the path ("PATH: No such file or directory", "ls: ..."), which
-/// servers that run ls send as the listing with a 226: that is no entry. A path with a
-/// blank, a wildcard (`*?[{~`) or a leading '-', which such servers split or expand, is
-/// listed from inside it: PWD, CWD path, LIST, CWD back (a refused CWD is the error).
+/// ls's complaint that the path does not exist ("PATH: No such file or directory",
+/// "ls: cannot access ...: No such file or directory"), which servers that run ls send
+/// as the listing with a 226: that is no entry (other complaints stay entries). A path
+/// with a blank, which such servers split, is listed from inside it: PWD, CWD path,
+/// LIST, CWD back (a refused CWD, or CWD back, is the error; where PWD fails, LIST
+/// gets the path as is).
 /// LIST times are the server's local time, read as UTC less the offset set with
 /// ftp_set_list_time_offset() (none by default), to the minute at best.
 ///

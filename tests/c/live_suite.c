@@ -409,7 +409,8 @@ static void test_mlsd(const struct server *s) {
             CHECK_RC(h, ftp_mlsd(h, NULL, facts, on_mlsd, &m), FTP_E_PERM);
             CHECK(ftp_session_last_reply_code(h) == 501);
             CHECK(strncmp(ftp_session_last_error(h), "OPTS MLST type;size;modify;: ", 29) == 0);
-            CHECK_RC(h, ftp_noop(h), FTP_E_CLOSED);
+            ftp_result closed = ftp_noop(h); /* an end or a reset, as it comes */
+            CHECK(closed == FTP_E_CLOSED || closed == FTP_E_IO);
             ftp_free(h);
             h = open_anon(s);
             memset(&m, 0, sizeof m);
