@@ -572,10 +572,7 @@ impl Control {
         self.send_fresh(&[line])?;
         let r = self.read_reply()?;
         let verb = verb_of(line);
-        let transfer = ["RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD", "ABOR"]
-            .iter()
-            .any(|v| verb.eq_ignore_ascii_case(v.as_bytes()));
-        if r.code == 426 && !transfer {
+        if is_late_426(verb, r.code) {
             let shown = String::from_utf8_lossy(verb);
             self.log.emit(1, LogKind::Resp, &format!("dropped a late 426 that cannot answer {shown}"));
             return self.get_response();
@@ -634,6 +631,9 @@ fn classify(r: Reply) -> Result<Reply> {
 /// 2xx before a transfer's 1xx is a transfer's end, never its start).
 pub fn can_answer(verb: &[u8], code: u16) -> bool {
     let class = code / 100;
+    if is_late_426(verb, code) {
+        return false;
+    }
     if !(1..=3).contains(&class) {
         return true;
     }
@@ -646,11 +646,22 @@ pub fn can_answer(verb: &[u8], code: u16) -> bool {
         code == 229
     } else if is("SIZE") {
         code == 213
-    } else if ["RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"].iter().any(|v| is(v)) {
+    } else if opens_transfer(verb) {
         class == 1
     } else {
         true
     }
+}
+
+/// Whether `verb` opens a data transfer.
+fn opens_transfer(verb: &[u8]) -> bool {
+    ["RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"].iter().any(|v| verb.eq_ignore_ascii_case(v.as_bytes()))
+}
+
+/// A 426 ("connection closed; transfer aborted") to a command that neither opens a
+/// transfer nor aborts one: a late reply for a transfer aborted before it.
+fn is_late_426(verb: &[u8], code: u16) -> bool {
+    code == 426 && !opens_transfer(verb) && !verb.eq_ignore_ascii_case(b"ABOR")
 }
 
 /// The verb of a command line: what comes before the first space.
@@ -687,6 +698,9 @@ mod tests {
             assert!(can_answer(verb, 421) && can_answer(verb, 550) && can_answer(verb, 650));
         }
         assert!(can_answer(b"NOOP", 229) && can_answer(b"CWD", 250));
+        // A 426 answers only a transfer or its ABOR: elsewhere it is a late one.
+        assert!(!can_answer(b"TYPE", 426) && !can_answer(b"EPSV", 426) && !can_answer(b"NOOP", 426));
+        assert!(can_answer(b"RETR", 426) && can_answer(b"ABOR", 426));
         assert_eq!(verb_of(b"RETR a b"), b"RETR");
     }
 
