@@ -399,7 +399,7 @@ func isUnder(skipped []string, p string) bool {
 // RemoveTree removes the directory p and everything under it (ftp_remove_tree): files
 // and links are deleted (DELE) as the walk meets them, links never followed, each
 // directory removed (RMD) once emptied. It stops at the first failure, leaving removed
-// what was removed; "" and "/" are refused (ErrInvalid).
+// what was removed; "", "/", "." and the like are refused (ErrInvalid).
 func (c *Conn) RemoveTree(ctx context.Context, p string) error {
 	if err := hasNUL("RemoveTree", p); err != nil {
 		return err

@@ -1135,8 +1135,8 @@ pub const Session = struct {
         };
         try check(c.ftp_walk(self.h, optZ(path), max_depth, &T.cb, ud(context)));
     }
-    /// Removes a directory and everything under it (DELE, RMD); "" and "/" are
-    /// error.Invalid.
+    /// Removes a directory and everything under it (DELE, RMD); "", "/", "." and the
+    /// like are error.Invalid.
     pub fn removeTree(self: Session, path: [:0]const u8) Error!void {
         try check(c.ftp_remove_tree(self.h, path.ptr));
     }
