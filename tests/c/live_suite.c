@@ -1498,10 +1498,13 @@ static void test_compat(const struct server *s) {
     ftp_result arc = ftp_abort(a);
     CHECK_OK(a, arc);
     int code = ftp_session_last_reply_code(a);
+    CHECK(code == 225 || code == 226);
     ftp_data_free(d);
     check_noop_after_abort(a);
+    /* No reply code in the table: 225 or 226 depends on whether the server had
+     * already handed the whole file to the kernel when the ABOR came (a race). */
     if (arc == FTP_OK) {
-        compat_put(&o, "abor", "yes (%d)", code);
+        compat_put(&o, "abor", "yes");
     } else {
         compat_put(&o, "abor", "no (libftp error %d)", (int)arc);
     }

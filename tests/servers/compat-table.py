@@ -33,7 +33,7 @@ COLUMNS = [
     ("mlsd", "MLSD / LIST parsing"),
     ("mdtm_mfmt", "MDTM / MFMT"),
     ("size", "SIZE"),
-    ("abor", "ABOR mid-transfer (reply)"),
+    ("abor", "ABOR mid-transfer"),
     ("utf8", "UTF-8 names"),
     ("tls_explicit", "explicit TLS"),
     ("tls_implicit", "implicit TLS"),
