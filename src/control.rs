@@ -150,6 +150,8 @@ struct Conn {
     broken: Option<String>,
     /// A reply read ahead of its time, handed out by the next read (see `hold`).
     held: Option<Reply>,
+    /// An ABOR whose own 225/226 has not come yet (see `owe_abort_reply`).
+    abort_reply_owed: bool,
 }
 
 /// The control channel of a session: the connection when there is one, plus what
@@ -178,7 +180,15 @@ impl Control {
         let tcp = stream.tcp().try_clone().map_err(ctx("socket"))?;
         let peer = tcp.peer_addr().map_err(ctx("peer address"))?;
         let local = tcp.local_addr().map_err(ctx("local address"))?;
-        self.conn = Some(Conn { reader: line_reader(stream), tcp, peer, local, broken: None, held: None });
+        self.conn = Some(Conn {
+            reader: line_reader(stream),
+            tcp,
+            peer,
+            local,
+            broken: None,
+            held: None,
+            abort_reply_owed: false,
+        });
         Ok(())
     }
 
@@ -563,21 +573,42 @@ impl Control {
         net::wait_until(&conn.tcp, false, until).map_err(|e| Error::io("wait for reply", e))
     }
 
+    /// Notes that an ABOR ended a transfer but its own 225/226 has not come: ftp-srv
+    /// handles commands concurrently and answers the NOOP after an ABOR before the
+    /// ABOR. The next command that cannot have such a reply drops one (`command`).
+    pub fn owe_abort_reply(&mut self) {
+        if let Some(c) = self.conn.as_mut() {
+            c.abort_reply_owed = true;
+        }
+    }
+
     /// ftplib's sendcmd: send a command, return its reply (1xx-3xx) or the error.
-    /// A 426 to a command that opens no transfer is a late reply for one aborted
-    /// before it (unftp sends it after ABOR's own answer): logged, dropped, and the
-    /// command's answer read after it.
+    /// A late reply of an aborted transfer is dropped, logged, and the command's answer
+    /// read after it: a 426 to a command that opens no transfer (unftp sends it after
+    /// ABOR's own answer), or the 225/226 an ABOR still owes (`owe_abort_reply`).
     pub fn command(&mut self, line: impl AsRef<[u8]>) -> Result<Reply> {
         let line = line.as_ref();
         self.send_fresh(&[line])?;
+        self.command_answer(verb_of(line))
+    }
+
+    /// `command`'s second half: the answer to `verb`, just sent (with work done
+    /// between, such as a data connection's TLS handshake).
+    pub fn command_answer(&mut self, verb: &[u8]) -> Result<Reply> {
         let r = self.read_reply()?;
-        let verb = verb_of(line);
-        if is_late_426(verb, r.code) {
-            let shown = String::from_utf8_lossy(verb);
-            self.log.emit(1, LogKind::Resp, &format!("dropped a late 426 that cannot answer {shown}"));
-            return self.get_response();
+        let owed = self.conn.as_ref().is_some_and(|c| c.abort_reply_owed);
+        let late = is_late_426(verb, r.code) || (owed && matches!(r.code, 225 | 226) && !can_end_transfer(verb));
+        if !late {
+            return classify(r);
         }
-        classify(r)
+        if matches!(r.code, 225 | 226)
+            && let Some(c) = self.conn.as_mut()
+        {
+            c.abort_reply_owed = false;
+        }
+        let shown = String::from_utf8_lossy(verb);
+        self.log.emit(1, LogKind::Resp, &format!("dropped a late {} that cannot answer {shown}", r.code));
+        self.get_response()
     }
 
     /// `send_many` for lines that start a new exchange: replies that arrived while no
@@ -603,6 +634,11 @@ impl Control {
             }
             let r = self.read_reply()?;
             self.log.emit(1, LogKind::Resp, &format!("dropped a reply nobody asked for: {}", r.code));
+            if matches!(r.code, 225 | 226)
+                && let Some(c) = self.conn.as_mut()
+            {
+                c.abort_reply_owed = false;
+            }
             if r.code == 421 {
                 // It answers no command of ours: none is named with it.
                 self.last_command = None;
@@ -658,10 +694,16 @@ fn opens_transfer(verb: &[u8]) -> bool {
     ["RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"].iter().any(|v| verb.eq_ignore_ascii_case(v.as_bytes()))
 }
 
-/// A 426 ("connection closed; transfer aborted") to a command that neither opens a
-/// transfer nor aborts one: a late reply for a transfer aborted before it.
+/// Whether a reply that ends a transfer or answers ABOR (225, 226, 426) can answer
+/// `verb`: only where it opens a transfer or aborts one.
+fn can_end_transfer(verb: &[u8]) -> bool {
+    opens_transfer(verb) || verb.eq_ignore_ascii_case(b"ABOR")
+}
+
+/// A 426 ("connection closed; transfer aborted") to a command that cannot end a
+/// transfer: a late reply for a transfer aborted before it.
 fn is_late_426(verb: &[u8], code: u16) -> bool {
-    code == 426 && !opens_transfer(verb) && !verb.eq_ignore_ascii_case(b"ABOR")
+    code == 426 && !can_end_transfer(verb)
 }
 
 /// The verb of a command line: what comes before the first space.

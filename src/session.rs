@@ -805,11 +805,18 @@ impl Ftp {
         let preliminary = first.class() == 1;
         let end = if was_open || preliminary || matches!(first.code, 426 | 451) { self.resync()? } else { None };
         // The transfer's own failure may come under another code than 426/451 (ftp-srv:
-        // "551 write ECONNRESET" once the data connection is reset), the ABOR's 225/226
-        // after it: that ends the transfer just as well. A 50x is ABOR's own refusal.
-        let failed_then_ended = was_open && matches!(first.code, 425..=459 | 550..=559) && end.is_some();
-        if !preliminary && !failed_then_ended && !matches!(first.code, 225 | 226 | 426 | 451) {
+        // "551 write ECONNRESET" once the data connection is reset): that ends the
+        // transfer just as well. ABOR's own 225/226 may come after it, or, from ftp-srv,
+        // only after the NOOP's 200; `Control::command` drops it then. A 50x is ABOR's
+        // own refusal.
+        let transfer_failed = was_open && matches!(first.code, 425..=459 | 550..=559);
+        if !preliminary && !transfer_failed && !matches!(first.code, 225 | 226 | 426 | 451) {
             return Err(Error::Proto(format!("unexpected reply to ABOR: {first}")));
+        }
+        // With a transfer open, two replies are due (the transfer's, then ABOR's own);
+        // if the NOOP's 200 came before a second one, ABOR's may still come (ftp-srv).
+        if was_open && end.is_none() {
+            self.ctrl.owe_abort_reply();
         }
         let r = end.unwrap_or(first);
         self.ctrl.last_reply = Some(r.clone());

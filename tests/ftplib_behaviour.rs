@@ -1179,6 +1179,44 @@ fn a_late_426_after_an_abort_is_not_the_next_commands_answer() {
 }
 
 #[test]
+fn abor_answered_after_the_noop_ends_the_transfer_and_is_not_the_next_answer() {
+    // ftp-srv 4.6.3 handles commands concurrently: the RETR fails with 551 once the
+    // data connection is reset, the resync's NOOP gets its 200, and only then comes
+    // ABOR's own 225, when the next commands are already sent.
+    let mut s = vec![expect("EPSV"), Step::Epsv, expect("RETR big"), reply("150 sending"), Step::DataAccept];
+    s.extend([Step::DataSend(pattern(1000)), Step::ExpectRaw(ABOR_LINE.to_vec())]);
+    s.extend([reply("551 write ECONNRESET"), expect("NOOP"), reply("200 in step"), Step::DataClose]);
+    s.extend([expect("CWD sub"), reply("225 Data connection open; no transfer in progress")]);
+    // Only the one owed is dropped: a 226 after it is a wrong answer, as it was before.
+    s.extend([reply("250 in sub"), expect("DELE x"), reply("226 odd")]);
+    s.extend(quit());
+    let (server, mut ftp) = session(s);
+    let mut conn = ftp.transfercmd("RETR big", None).unwrap();
+    std::io::Read::read_exact(&mut conn, &mut [0u8; 1000]).unwrap();
+    assert_eq!(ftp.abort().unwrap().code, 551);
+    drop(conn);
+    assert_eq!(ftp.cwd("sub").unwrap().code, 250);
+    assert_eq!(ftp.delete("x").unwrap_err().kind(), ErrorKind::Reply);
+    done(server, ftp);
+}
+
+#[test]
+fn abor_of_an_upload_the_server_saw_complete_owes_its_225_to_the_next_command() {
+    // ftp-srv 4.6.3: the closed data connection ends its STOR (226), the NOOP gets its
+    // 200, and ABOR's 225 comes after, as the answer to the DELE that follows.
+    let mut s = vec![expect("EPSV"), Step::Epsv, expect("STOR f.part"), reply("150 send"), Step::DataAccept];
+    s.extend([Step::ExpectRaw(ABOR_LINE.to_vec()), reply("226 /f.part"), expect("NOOP"), reply("200 in step")]);
+    s.extend([Step::DataClose, expect("DELE f.part"), reply("225 no transfer in progress"), reply("250 deleted")]);
+    s.extend(quit());
+    let (server, mut ftp) = session(s);
+    let conn = ftp.transfercmd("STOR f.part", None).unwrap();
+    assert_eq!(ftp.abort().unwrap().code, 226);
+    drop(conn);
+    assert_eq!(ftp.delete("f.part").unwrap().code, 250);
+    done(server, ftp);
+}
+
+#[test]
 fn quit_accepts_221_without_line_ending_before_close() {
     let (server, mut ftp) = session(vec![expect("QUIT"), raw(b"221 Bye"), Step::Close]);
     assert_eq!(ftp.quit().unwrap().code, 221);

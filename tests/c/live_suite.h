@@ -36,6 +36,22 @@ struct server {
     /* The urgent ABOR's Telnet IP/Synch bytes are refused ("500 Invalid UTF8 in
      * command") and the server ends the connection (unftp). */
     bool urgent_abort_ends_session;
+    /* ftp-srv's ways, each checked where it shows: */
+    /* A file-system error is answered with the OS's message: 551 for RETR, 451 for
+     * LIST, 550 only where the command checks first. */
+    bool os_error_replies;
+    /* Commands are handled concurrently: ABOR's own reply comes after the next
+     * command's, and ftp_abort returns the transfer's failure (551) instead. */
+    bool abor_answered_late;
+    /* A download whose data connection we close can leave the server's RETR waiting
+     * for ever with the control connection unread: the ABOR goes unanswered, and
+     * libftp gives up after the reply timeout and closes the session. */
+    bool reset_may_stall;
+    bool mkd_existing_ok;     /* MKD of an existing directory succeeds */
+    bool rest_stor_truncates; /* STOR after REST truncates (REST STREAM not in FEAT) */
+    /* LIST shows a symbolic link as what it points to: a link to a directory above
+     * is a directory (a loop no client can see), a dangling link cannot be deleted. */
+    bool links_followed;
 };
 
 /* Runs every case (those T_ONLY names, if set) against s; fills in host (default

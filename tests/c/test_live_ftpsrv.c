@@ -11,5 +11,12 @@ int main(void) {
     s.user_root = t_need("FTPSRV_USER_ROOT");
     s.has_mlsd = false;
     s.as_root = true;
+    s.no_site_help = true;
+    s.os_error_replies = true;
+    s.abor_answered_late = true;
+    s.reset_may_stall = true;
+    s.mkd_existing_ok = true;
+    s.rest_stor_truncates = true;
+    s.links_followed = true;
     return run_suite(&s);
 }
