@@ -7,6 +7,7 @@ use crate::net::{self, Ready};
 use crate::parse;
 use crate::reply::Reply;
 use crate::session::{FIRST_EPSV_WAIT, Ftp, PassiveMode, is_reply_error};
+use crate::tls::DataHandshake;
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
@@ -205,7 +206,9 @@ impl Ftp {
     /// 229 names, and returns the data connection and `cmd`'s first reply. This saves a
     /// round trip per transfer. A server that refuses `cmd` (e.g. 550) may close the
     /// port before we connect: its reply then wins over the connection error.
-    pub(crate) fn open_data_pipelined(&mut self, cmd: &[u8]) -> Result<(TcpStream, Reply)> {
+    /// With PROT P, the data connection's TLS handshake is started before `cmd`'s reply
+    /// is read (`early_data_tls`) and returned with it.
+    pub(crate) fn open_data_pipelined(&mut self, cmd: &[u8]) -> Result<(TcpStream, Option<DataHandshake>, Reply)> {
         let peer = self.ctrl.peer()?;
         self.ctrl.send_fresh(&[b"EPSV", cmd])?;
         // Each reply is matched to its command: a stray one (a duplicated 229, a late
@@ -224,8 +227,9 @@ impl Ftp {
         match connected {
             Ok(s) => {
                 self.data_socket_options(&s)?;
+                let early = self.early_data_tls(&s)?;
                 let r = self.ctrl.get_answer(verb)?;
-                Ok((s, r))
+                Ok((s, early, r))
             }
             // `cmd`'s reply is still due: read it so later replies stay in step.
             Err(e) => match self.ctrl.get_answer(verb) {

@@ -5,7 +5,7 @@ use crate::error::{Error, Result, TlsFailure};
 use crate::reply::Reply;
 use crate::session::{Connection, Ftp, is_reply_error};
 use crate::stream::Stream;
-use crate::tls::{TlsConfig, TlsContext, TlsMode};
+use crate::tls::{DataHandshake, TlsConfig, TlsContext, TlsMode};
 use std::net::TcpStream;
 use std::time::Duration;
 
@@ -141,17 +141,39 @@ impl Ftp {
         self.conn.data_resumed
     }
 
+    /// Starts the TLS handshake on a passive data connection right after the transfer
+    /// command went out, and runs it until the command's reply comes. RFC 4217 leaves
+    /// the order open: ftp-srv sends its 1xx only once the handshake is done (a client
+    /// that waits for the 1xx first, as curl does, gets 425 after five seconds), while
+    /// vsftpd starts its side only after its 1xx. None without PROT P; a failure shows
+    /// in `protect`, after the reply was read.
+    pub(crate) fn early_data_tls(&mut self, tcp: &TcpStream) -> Result<Option<DataHandshake>> {
+        if !self.conn.prot_p {
+            return Ok(None);
+        }
+        let Ftp { ctrl, conn, .. } = self;
+        let ctx = conn.tls.as_ref().ok_or_else(|| Error::State("PROT P without a TLS context".into()))?;
+        let dup = tcp.try_clone().map_err(|e| Error::io("data connection", e))?;
+        let mut hs = ctx.begin_data(dup)?;
+        ctx.advance_data(&mut hs, ctrl.stream()?, || ctrl.has_buffered_reply());
+        Ok(Some(hs))
+    }
+
     /// Wraps a new data connection in TLS when PROT P is in force. The flag is true when
     /// the server did not resume the session offered and then closed the connection at
     /// once: a server that requires reuse refusing the transfer (proftpd, once its TLS 1.3
     /// tickets, each good for one connection, ran out), or an empty file; the transfer's
     /// reply tells which.
-    pub(crate) fn protect(&mut self, tcp: TcpStream) -> Result<(Stream, bool)> {
+    /// `early`: the handshake `early_data_tls` started on this connection, if any.
+    pub(crate) fn protect(&mut self, tcp: TcpStream, early: Option<DataHandshake>) -> Result<(Stream, bool)> {
         if !self.conn.prot_p {
             return Ok((Stream::Plain(tcp), false));
         }
         let ctx = self.conn.tls.as_ref().ok_or_else(|| Error::State("PROT P without a TLS context".into()))?;
-        let tls = ctx.connect_data(tcp)?;
+        let tls = match early {
+            Some(hs) => ctx.finish_data(hs)?,
+            None => ctx.connect_data(tcp)?,
+        };
         self.conn.data_resumed = Some(tls.resumed);
         let mut stream = Stream::tls(tls.ssl);
         if !tls.offered || tls.resumed {

@@ -705,6 +705,14 @@ impl TlsContext {
     /// checks the certificate against the same host as the control connection (not the
     /// address a PASV reply named).
     pub fn connect_data(&self, tcp: TcpStream) -> Result<DataTls> {
+        let hs = self.begin_data(tcp)?;
+        self.finish_data(hs)
+    }
+
+    /// Starts `connect_data`'s handshake: sends the ClientHello and returns without
+    /// waiting for the server, when the socket has a read timeout to bound the whole
+    /// handshake (`finish_data` then runs it blocking, as `connect_data` does).
+    pub fn begin_data(&self, tcp: TcpStream) -> Result<DataHandshake> {
         let mut c = self.configure()?;
         read_ahead(&mut c);
         let mut offered = false;
@@ -717,11 +725,126 @@ impl TlsContext {
             offered = true;
         }
         let started = Instant::now();
-        let ssl = self.handshake(c, tcp, "data")?;
+        let Some(deadline) = tcp.read_timeout().ok().flatten().and_then(|t| started.checked_add(t)) else {
+            return Ok(DataHandshake { state: Handshaking::NotStarted(c, tcp), offered, started, deadline: None });
+        };
+        tcp.set_nonblocking(true).map_err(|e| self.data_socket_error(e))?;
+        let state = match c.connect(&self.host, tcp) {
+            Ok(s) => Handshaking::Done(s),
+            Err(HandshakeError::WouldBlock(mid)) => Handshaking::Mid(mid),
+            Err(e) => Handshaking::Failed(handshake_error(e, &self.host, "data", self.verify)),
+        };
+        Ok(DataHandshake { state, offered, started, deadline: Some(deadline) })
+    }
+
+    /// Goes on with a handshake `begin_data` started for as long as the server answers
+    /// on it and the control connection `ctrl` has nothing to read (`reply_waiting`:
+    /// a reply already buffered): a server may wait for the handshake before its 1xx
+    /// (ftp-srv), or for its 1xx before the handshake (vsftpd). A failure is kept for
+    /// `finish_data`, so the transfer command's reply is read first.
+    pub fn advance_data(&self, hs: &mut DataHandshake, ctrl: &TcpStream, reply_waiting: impl Fn() -> bool) {
+        let Some(deadline) = hs.deadline else { return };
+        loop {
+            let mid = match std::mem::replace(&mut hs.state, Handshaking::Taken) {
+                Handshaking::Mid(mid) => mid,
+                other => {
+                    hs.state = other;
+                    return;
+                }
+            };
+            if reply_waiting() {
+                hs.state = Handshaking::Mid(mid);
+                return;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            let ready = if mid.error().code() == ErrorCode::WANT_WRITE {
+                net::wait_until(mid.get_ref(), true, deadline).map(|done| done.then_some(net::Ready::First))
+            } else {
+                net::wait_readable(mid.get_ref(), ctrl, Some(left))
+            };
+            hs.state = match ready {
+                Ok(Some(net::Ready::First)) => match mid.handshake() {
+                    Ok(s) => Handshaking::Done(s),
+                    Err(HandshakeError::WouldBlock(mid)) => Handshaking::Mid(mid),
+                    Err(e) => Handshaking::Failed(handshake_error(e, &self.host, "data", self.verify)),
+                },
+                // A reply: the caller reads it, then `finish_data` goes on.
+                Ok(Some(net::Ready::Second)) => {
+                    hs.state = Handshaking::Mid(mid);
+                    return;
+                }
+                // Out of time: `finish_data` says so.
+                Ok(None) => Handshaking::Mid(mid),
+                Err(e) => Handshaking::Failed(self.data_socket_error(e)),
+            };
+            if deadline <= Instant::now() {
+                return;
+            }
+        }
+    }
+
+    /// Completes a handshake `begin_data` started, within the socket's read timeout
+    /// counted from the start, and checks the pinned keys.
+    pub fn finish_data(&self, hs: DataHandshake) -> Result<DataTls> {
+        let DataHandshake { state, offered, started, deadline } = hs;
+        let mut state = state;
+        let ssl = loop {
+            state = match state {
+                Handshaking::NotStarted(c, tcp) => {
+                    break c
+                        .connect(&self.host, tcp)
+                        .map_err(|e| handshake_error(e, &self.host, "data", self.verify))?;
+                }
+                Handshaking::Done(s) => {
+                    s.get_ref().set_nonblocking(false).map_err(|e| self.data_socket_error(e))?;
+                    break s;
+                }
+                Handshaking::Failed(e) => return Err(e),
+                Handshaking::Taken => return Err(Error::State("a data handshake taken twice".into())),
+                Handshaking::Mid(mid) => {
+                    let output = mid.error().code() == ErrorCode::WANT_WRITE;
+                    let deadline = deadline.expect("a handshake under way has a deadline");
+                    if !net::wait_until(mid.get_ref(), output, deadline).map_err(|e| self.data_socket_error(e))? {
+                        return Err(Error::Timeout(format!(
+                            "TLS handshake on the data connection to {}: not done within the timeout",
+                            self.host
+                        )));
+                    }
+                    match mid.handshake() {
+                        Ok(s) => Handshaking::Done(s),
+                        Err(HandshakeError::WouldBlock(mid)) => Handshaking::Mid(mid),
+                        Err(e) => return Err(handshake_error(e, &self.host, "data", self.verify)),
+                    }
+                }
+            };
+        };
         self.check_pins(&ssl, "data")?;
         let resumed = ssl.ssl().session_reused();
         Ok(DataTls { ssl, offered, resumed, handshake_time: started.elapsed() })
     }
+
+    fn data_socket_error(&self, e: std::io::Error) -> Error {
+        Error::io(format!("TLS handshake on the data connection to {}", self.host), e)
+    }
+}
+
+/// A data connection's TLS handshake under way: `TlsContext::begin_data`, then
+/// `advance_data` while the transfer command's reply is awaited, then `finish_data`.
+pub(crate) struct DataHandshake {
+    state: Handshaking,
+    offered: bool,
+    started: Instant,
+    deadline: Option<Instant>,
+}
+
+enum Handshaking {
+    /// No read timeout to bound it: `finish_data` runs it blocking.
+    NotStarted(ConnectConfiguration, TcpStream),
+    Mid(openssl::ssl::MidHandshakeSslStream<TcpStream>),
+    Done(SslStream<TcpStream>),
+    Failed(Error),
+    /// Only while `advance_data` holds the state.
+    Taken,
 }
 
 // Functions of libssl (1.1.0 and later) that openssl-sys does not bind.

@@ -123,9 +123,9 @@ impl Ftp {
     ) -> Result<Option<(DataConn, Option<u64>)>> {
         let rest = start.rest;
         self.idle()?;
-        let (pending, mut r) = if self.can_pipeline_transfer(rest, ty) {
-            let (s, r) = self.open_data_pipelined(cmd)?;
-            (Pending::Connected(s), r)
+        let (pending, early, mut r) = if self.can_pipeline_transfer(rest, ty) {
+            let (s, early, r) = self.open_data_pipelined(cmd)?;
+            (Pending::Connected(s), early, r)
         } else {
             let pending = self.open_data(ty)?;
             if let Some(offset) = rest {
@@ -134,8 +134,14 @@ impl Ftp {
                     return Err(Error::Reply(r));
                 }
             }
-            let r = self.ctrl.command(cmd)?;
-            (pending, r)
+            self.ctrl.send_fresh(&[cmd])?;
+            // A passive connection's TLS handshake starts now, before the reply.
+            let early = match &pending {
+                Pending::Connected(s) => self.early_data_tls(s)?,
+                Pending::Listening(_) => None,
+            };
+            let r = self.ctrl.command_answer(crate::control::verb_of(cmd))?;
+            (pending, early, r)
         };
         if r.class() == 2 {
             r = self.ctrl.get_response()?;
@@ -163,7 +169,7 @@ impl Ftp {
         let cut = Arc::new(AtomicBool::new(false));
         self.conn.transfer = Some(OpenTransfer { data: stream.try_clone().ok(), cut: cut.clone() });
         self.interrupter.set_data(Some(&stream));
-        let stream = match self.protect(stream) {
+        let stream = match self.protect(stream, early) {
             Ok((s, false)) => s,
             // The caller's interrupt shuts the connection too: then no retry, and the
             // reply just read keeps the session in step.

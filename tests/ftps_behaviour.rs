@@ -988,3 +988,41 @@ fn a_handshake_dripped_a_byte_at_a_time_is_bounded_by_the_timeout() {
     // Not a read that timed out once the drip stopped: the handshake as a whole did.
     assert!(err.to_string().contains("TLS handshake on the data connection to 127.0.0.1: not done within"), "{err}");
 }
+
+#[test]
+fn a_server_that_sends_its_1xx_only_after_the_data_handshake_is_served() {
+    // ftp-srv 4.6.3 waits for the data connection's TLS handshake before its 150 (and
+    // gives up with 425 after 5 s): the client must not wait for the 150 first.
+    let data = b"after the handshake".to_vec();
+    let mut script = auth_and_login();
+    script.extend(exchange("TYPE I", "200 type set"));
+    script.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), Step::DataAccept, Step::DataStartTls]);
+    script.extend([reply("150 here"), Step::DataSend(data.clone()), Step::DataClose, reply("226 done")]);
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    ftp.set_timeout(Some(Duration::from_secs(3))).unwrap();
+    let start = std::time::Instant::now();
+    assert_eq!(retr(&mut ftp).unwrap(), data);
+    assert!(start.elapsed() < Duration::from_secs(2), "took {:?}", start.elapsed());
+    done(server, ftp);
+}
+
+#[test]
+fn a_refusal_while_the_early_data_handshake_waits_is_the_error() {
+    // The handshake started before the reply; the server refuses the file and never
+    // handshakes: the 550 is reported at once, not a handshake timeout.
+    let mut script = auth_and_login();
+    script.extend(exchange("TYPE I", "200 type set"));
+    script.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), Step::DataAccept, reply("550 no such file")]);
+    script.extend([Step::DataClose]);
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    ftp.set_timeout(Some(Duration::from_secs(3))).unwrap();
+    let start = std::time::Instant::now();
+    let e = retr(&mut ftp).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Perm, "{e}");
+    assert!(start.elapsed() < Duration::from_secs(2), "took {:?}", start.elapsed());
+    done(server, ftp);
+}
