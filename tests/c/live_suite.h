@@ -52,6 +52,9 @@ struct server {
     /* LIST shows a symbolic link as what it points to: a link to a directory above
      * is a directory (a loop no client can see), a dangling link cannot be deleted. */
     bool links_followed;
+    /* AUTH TLS is answered 234 before the server reads TLS on the socket: a ClientHello
+     * that comes at once may be read as a command (one connect in five here). */
+    bool auth_tls_race;
 };
 
 /* Runs every case (those T_ONLY names, if set) against s; fills in host (default

@@ -18,5 +18,6 @@ int main(void) {
     s.mkd_existing_ok = true;
     s.rest_stor_truncates = true;
     s.links_followed = true;
+    s.auth_tls_race = true;
     return run_suite(&s);
 }

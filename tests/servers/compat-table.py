@@ -14,7 +14,6 @@ import sys
 
 # Row order, the name the suite writes, and the version tested (as installed by
 # tests/servers/fetch.sh and fetch-more.sh; pyftpdlib by pip, see tests/setup-debian.sh).
-# ftp-srv is started too but its suite is not in CI yet (docs/servers.md): no row.
 SERVERS = [
     ("vsftpd", "vsftpd 3.0.3 (Debian 3.0.3-13+b2)"),
     ("proftpd", "ProFTPD 1.3.8 (Debian 1.3.8+dfsg-4+deb12u5)"),
@@ -23,6 +22,7 @@ SERVERS = [
     ("inetutils", "GNU inetutils ftpd 2.4 (Debian 2:2.4-2+deb12u3)"),
     ("netkit", "netkit linux-ftpd-ssl 0.17 (Debian ftpd-ssl 0.17.36+really0.17-2)"),
     ("unftp", "unftp 0.16.0 (crates.io)"),
+    ("ftp-srv", "ftp-srv 4.6.3 (npm)"),
 ]
 COLUMNS = [
     ("login", "login"),

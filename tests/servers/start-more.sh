@@ -10,7 +10,7 @@
 #              service "ftp" from the package; AUTH TLS is offered but this build never
 #              loads its certificate (see docs/servers.md), so it runs plain, and one
 #              instance with -z cert=... shows what a client then gets (NETKIT_TLS_PORT)
-#   ftp-srv    ftp-srv 4.6.3 (Node.js), plain and explicit TLS (AUTH TLS)
+#   ftp-srv    ftp-srv 4.6.3 (Node.js), plain, explicit TLS (AUTH TLS) and implicit TLS
 #   unftp      unftp 0.16.0 (Rust, libunftp), plain and explicit TLS; JSON users file
 # The inetd children run as root until login, like under a real inetd.
 
@@ -52,6 +52,7 @@ start_ftpsrv() { # NAME [ftp-srv.js options...]
 }
 start_ftpsrv ftpsrv
 start_ftpsrv ftpsrvs --cert "$certs/server.pem" --key "$certs/server.key"
+start_ftpsrv ftpsrvi --cert "$certs/server.pem" --key "$certs/server.key" --implicit
 
 # --- unftp -------------------------------------------------------------------------------
 # One JSON file for both users; per-user roots (relative to --root-dir) come from a
@@ -86,9 +87,12 @@ start_unftp unftp
 start_unftp unftps --ftps-certs-file "$certs/server.pem" --ftps-key-file "$certs/server.key"
 
 # --- wait ----------------------------------------------------------------------------------
-for name in inetutils netkit netkit-tls ftpsrv ftpsrvs unftp unftps; do
+for name in inetutils netkit netkit-tls ftpsrv ftpsrvs ftpsrvi unftp unftps; do
   for _ in $(seq 100); do [ -s "$work/$name.port" ] && break; sleep 0.1; done
   [ -s "$work/$name.port" ] || fail_start "$name" "wrote no port"
+  # Implicit FTPS greets only after a TLS handshake: listening is enough (ftp-srv.js
+  # writes its port once it listens).
+  [ "$name" = ftpsrvi ] && continue
   wait_for "$name" 127.0.0.1 "$(cat "$work/$name.port")"
 done
 
@@ -106,6 +110,7 @@ FTPSRV_PORT=$(cat "$work/ftpsrv.port")
 FTPSRV_USER_ROOT=$data/ftpsrv-user
 FTPSRV_LOG=$work/ftpsrv.log
 FTPSRVS_PORT=$(cat "$work/ftpsrvs.port")
+FTPSRV_IMPLICIT_PORT=$(cat "$work/ftpsrvi.port")
 UNFTP_PORT=$(cat "$work/unftp.port")
 UNFTP_USER_ROOT=$data/unftp-user
 UNFTP_LOG=$work/unftp.log
