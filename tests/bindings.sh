@@ -180,10 +180,11 @@ PY
   pkg_libs=$(pkg-config --libs libftp)
   ran=0
   # Each quick start runs against every server the tests start in clear text with
-  # anonymous logins (vsftpd, proftpd, pure-ftpd, pyftpdlib, inetutils, netkit, unftp):
+  # anonymous logins (vsftpd, proftpd, pure-ftpd, pyftpdlib, inetutils, netkit, unftp,
+  # ftp-srv):
   # the listing and hello.txt, printed as "hello, world".
   ports=()
-  for key in VSFTPD_PORT PROFTPD_PORT PUREFTPD_PORT PYFTPD_PORT INETUTILS_PORT NETKIT_PORT UNFTP_PORT; do
+  for key in VSFTPD_PORT PROFTPD_PORT PUREFTPD_PORT PYFTPD_PORT INETUTILS_PORT NETKIT_PORT UNFTP_PORT FTPSRV_PORT; do
     [ -n "${!key:-}" ] || { echo "bindings.sh: $key is not in $env_file" >&2; exit 1; }
     ports+=("${!key}")
   done
