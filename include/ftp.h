@@ -1088,8 +1088,11 @@ ftp_result ftp_voidresp(ftp_session *h);
  * transfer's failure) usually followed by 225/226: NOOP is sent and replies are read up
  * to its 200, so a server that sends nothing more is not waited for. With a data
  * connection from ftp_transfercmd() open, a 225/226 is followed by the same NOOP step,
- * which skips replies queued before the ABOR reply, so the session stays in step. The
- * 225/226 (else the 426/451) is kept as the last reply.
+ * which skips replies queued before the ABOR reply, so the session stays in step. With
+ * a transfer open, the transfer's own failure under another code (ftp-srv: "551 write
+ * ECONNRESET") ends it too. The 225/226 (else the transfer's failure) is kept as the
+ * last reply; an ABOR reply that comes only after the NOOP's 200 (ftp-srv answers
+ * commands out of order) is dropped when the next command reads it.
  *
  * Unlike ftplib, the open data connection is also reset (its ftp_data handle then reads
  * end-of-file; still free it with ftp_data_free()). Servers that only look for ABOR

@@ -150,7 +150,8 @@ struct Conn {
     broken: Option<String>,
     /// A reply read ahead of its time, handed out by the next read (see `hold`).
     held: Option<Reply>,
-    /// An ABOR whose own 225/226 has not come yet (see `owe_abort_reply`).
+    /// An ABOR whose own 225/226 has not come yet (see `owe_abort_reply`); any 225/226
+    /// read settles it.
     abort_reply_owed: bool,
 }
 
@@ -464,6 +465,11 @@ impl Control {
                 }
                 self.last_reply = Some(r.clone());
                 self.replies_read += 1;
+                if matches!(r.code, 225 | 226)
+                    && let Some(c) = self.conn.as_mut()
+                {
+                    c.abort_reply_owed = false;
+                }
                 Ok(r)
             }
             Err(e) => {
@@ -595,16 +601,12 @@ impl Control {
     /// `command`'s second half: the answer to `verb`, just sent (with work done
     /// between, such as a data connection's TLS handshake).
     pub fn command_answer(&mut self, verb: &[u8]) -> Result<Reply> {
-        let r = self.read_reply()?;
+        // Read before the reply: reading a 225/226 settles the debt.
         let owed = self.conn.as_ref().is_some_and(|c| c.abort_reply_owed);
+        let r = self.read_reply()?;
         let late = is_late_426(verb, r.code) || (owed && matches!(r.code, 225 | 226) && !can_end_transfer(verb));
         if !late {
             return classify(r);
-        }
-        if matches!(r.code, 225 | 226)
-            && let Some(c) = self.conn.as_mut()
-        {
-            c.abort_reply_owed = false;
         }
         let shown = String::from_utf8_lossy(verb);
         self.log.emit(1, LogKind::Resp, &format!("dropped a late {} that cannot answer {shown}", r.code));
@@ -634,11 +636,6 @@ impl Control {
             }
             let r = self.read_reply()?;
             self.log.emit(1, LogKind::Resp, &format!("dropped a reply nobody asked for: {}", r.code));
-            if matches!(r.code, 225 | 226)
-                && let Some(c) = self.conn.as_mut()
-            {
-                c.abort_reply_owed = false;
-            }
             if r.code == 421 {
                 // It answers no command of ours: none is named with it.
                 self.last_command = None;

@@ -227,9 +227,14 @@ impl Ftp {
         match connected {
             Ok(s) => {
                 self.data_socket_options(&s)?;
-                let early = self.early_data_tls(&s)?;
-                let r = self.ctrl.get_answer(verb)?;
-                Ok((s, early, r))
+                let early = self.early_data_tls(&s);
+                match self.ctrl.get_answer(verb) {
+                    Ok(r) => Ok((s, early, r)),
+                    Err(e) => {
+                        self.drop_data_tls(early);
+                        Err(e)
+                    }
+                }
             }
             // `cmd`'s reply is still due: read it so later replies stay in step.
             Err(e) => match self.ctrl.get_answer(verb) {

@@ -145,18 +145,32 @@ impl Ftp {
     /// command went out, and runs it until the command's reply comes. RFC 4217 leaves
     /// the order open: ftp-srv sends its 1xx only once the handshake is done (a client
     /// that waits for the 1xx first, as curl does, gets 425 after five seconds), while
-    /// vsftpd starts its side only after its 1xx. None without PROT P; a failure shows
-    /// in `protect`, after the reply was read.
-    pub(crate) fn early_data_tls(&mut self, tcp: &TcpStream) -> Result<Option<DataHandshake>> {
+    /// vsftpd starts its side only after its 1xx. None without PROT P. Never an error:
+    /// a failure shows in `protect`, after the reply was read, so the replies stay in
+    /// step; a refused transfer hands its handshake to `drop_data_tls`.
+    pub(crate) fn early_data_tls(&mut self, tcp: &TcpStream) -> Option<DataHandshake> {
         if !self.conn.prot_p {
-            return Ok(None);
+            return None;
         }
         let Ftp { ctrl, conn, .. } = self;
-        let ctx = conn.tls.as_ref().ok_or_else(|| Error::State("PROT P without a TLS context".into()))?;
-        let dup = tcp.try_clone().map_err(|e| Error::io("data connection", e))?;
-        let mut hs = ctx.begin_data(dup)?;
-        ctx.advance_data(&mut hs, ctrl.stream()?, || ctrl.has_buffered_reply());
-        Ok(Some(hs))
+        let Some(ctx) = conn.tls.as_ref() else {
+            return Some(DataHandshake::failed(Error::State("PROT P without a TLS context".into())));
+        };
+        let mut hs = match tcp.try_clone() {
+            Ok(dup) => ctx.begin_data(dup),
+            Err(e) => return Some(DataHandshake::failed(Error::io("data connection", e))),
+        };
+        if let Ok(stream) = ctrl.stream() {
+            ctx.advance_data(&mut hs, stream, || ctrl.has_buffered_reply());
+        }
+        Some(hs)
+    }
+
+    /// Ends an `early_data_tls` handshake whose transfer the server refused.
+    pub(crate) fn drop_data_tls(&self, early: Option<DataHandshake>) {
+        if let (Some(hs), Some(ctx)) = (early, self.conn.tls.as_ref()) {
+            ctx.drop_data(hs);
+        }
     }
 
     /// Wraps a new data connection in TLS when PROT P is in force. The flag is true when

@@ -770,7 +770,9 @@ impl Ftp {
     /// transfer's failure) usually followed by 226. Some servers send nothing after the
     /// 426, so NOOP is sent to find the end without waiting for a reply that never comes.
     /// If a caller-held data connection was open, queued replies are skipped too. The
-    /// reply returned (and kept as the last reply) is the 225/226, else the 426/451.
+    /// reply returned (and kept as the last reply) is the 225/226, else the transfer's
+    /// failure (426/451, or another 425-459/550-559 with a transfer open); see
+    /// `abort_closing` for an ABOR reply that comes after the NOOP's.
     pub fn abort(&mut self) -> Result<Reply> {
         self.abort_closing(None)
     }

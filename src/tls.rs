@@ -14,8 +14,9 @@ use crate::net;
 use openssl::ex_data::Index;
 use openssl::pkey::{PKey, Private};
 use openssl::ssl::{
-    ConnectConfiguration, ErrorCode, HandshakeError, SslConnector, SslContext, SslContextBuilder, SslFiletype,
-    SslMethod, SslRef, SslSession, SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
+    ConnectConfiguration, ErrorCode, HandshakeError, MidHandshakeSslStream, SslConnector, SslContext,
+    SslContextBuilder, SslFiletype, SslMethod, SslRef, SslSession, SslSessionCacheMode, SslStream, SslVerifyMode,
+    SslVersion,
 };
 use openssl::x509::store::{X509Lookup, X509StoreBuilder};
 use openssl::x509::{X509, X509StoreContext, X509StoreContextRef, X509VerifyResult};
@@ -457,6 +458,17 @@ impl SessionPool {
         }
     }
 
+    /// Puts back a session `take` handed out and nobody used, unless it is still there.
+    fn give_back(&self, s: SslSession) {
+        let mut q = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if !q.iter().any(|k| k.id() == s.id()) {
+            q.push_back(s);
+            if q.len() > MAX_SESSIONS {
+                q.pop_front();
+            }
+        }
+    }
+
     /// The newest session. A TLS 1.3 ticket is taken out while others remain (servers
     /// accept each once); the last one, or a TLS 1.2 session, stays for next time.
     fn take(&self) -> Option<SslSession> {
@@ -654,20 +666,8 @@ impl TlsContext {
     }
 
     fn handshake(&self, c: ConnectConfiguration, tcp: TcpStream, which: &str) -> Result<SslStream<TcpStream>> {
-        if let Some(h) = &self.hook {
-            *h.rejection.lock().unwrap_or_else(|p| p.into_inner()) = None;
-        }
-        handshake(c, &self.host, tcp, which, self.verify).map_err(|e| {
-            let rejection =
-                self.hook.as_ref().and_then(|h| h.rejection.lock().unwrap_or_else(|p| p.into_inner()).take());
-            match rejection {
-                Some(why) => Error::tls(
-                    TlsFailure::Untrusted,
-                    format!("TLS handshake on the {which} connection to {} failed: {why}", self.host),
-                ),
-                None => e,
-            }
-        })
+        self.reset_rejection();
+        handshake(c, &self.host, tcp, which, self.verify).map_err(|e| self.with_rejection(e, which))
     }
 
     /// Checks the server's public key against the pins, if any: on every connection,
@@ -705,45 +705,62 @@ impl TlsContext {
     /// checks the certificate against the same host as the control connection (not the
     /// address a PASV reply named).
     pub fn connect_data(&self, tcp: TcpStream) -> Result<DataTls> {
-        let hs = self.begin_data(tcp)?;
-        self.finish_data(hs)
+        self.finish_data(self.begin_data(tcp))
     }
 
     /// Starts `connect_data`'s handshake: sends the ClientHello and returns without
-    /// waiting for the server, when the socket has a read timeout to bound the whole
-    /// handshake (`finish_data` then runs it blocking, as `connect_data` does).
-    pub fn begin_data(&self, tcp: TcpStream) -> Result<DataHandshake> {
+    /// waiting for the server. A failure is kept for `finish_data`.
+    pub fn begin_data(&self, tcp: TcpStream) -> DataHandshake {
+        let mut hs = DataHandshake {
+            state: Handshaking::Taken,
+            offered: None,
+            started: Instant::now(),
+            timeout: tcp.read_timeout().ok().flatten(),
+            done_in: None,
+        };
+        hs.state = match self.start_data(tcp, &mut hs.offered) {
+            Ok(Ok(s)) => {
+                hs.done_in = Some(hs.started.elapsed());
+                Handshaking::Done(s)
+            }
+            Ok(Err(mid)) => Handshaking::Mid(mid),
+            Err(e) => Handshaking::Failed(e),
+        };
+        hs
+    }
+
+    fn start_data(
+        &self,
+        tcp: TcpStream,
+        offered: &mut Option<SslSession>,
+    ) -> Result<std::result::Result<SslStream<TcpStream>, MidHandshakeSslStream<TcpStream>>> {
         let mut c = self.configure()?;
         read_ahead(&mut c);
-        let mut offered = false;
         if self.reuse
             && let Some(s) = self.sessions.take()
         {
             // SAFETY: the session comes from a connection of this same context, as
             // SSL_set_session requires.
             unsafe { c.set_session(&s) }.map_err(|e| setup_error("TLS session reuse", e))?;
-            offered = true;
+            *offered = Some(s);
         }
-        let started = Instant::now();
-        let Some(deadline) = tcp.read_timeout().ok().flatten().and_then(|t| started.checked_add(t)) else {
-            return Ok(DataHandshake { state: Handshaking::NotStarted(c, tcp), offered, started, deadline: None });
-        };
         tcp.set_nonblocking(true).map_err(|e| self.data_socket_error(e))?;
-        let state = match c.connect(&self.host, tcp) {
-            Ok(s) => Handshaking::Done(s),
-            Err(HandshakeError::WouldBlock(mid)) => Handshaking::Mid(mid),
-            Err(e) => Handshaking::Failed(handshake_error(e, &self.host, "data", self.verify)),
-        };
-        Ok(DataHandshake { state, offered, started, deadline: Some(deadline) })
+        self.reset_rejection();
+        match c.connect(&self.host, tcp) {
+            Ok(s) => Ok(Ok(s)),
+            Err(HandshakeError::WouldBlock(mid)) => Ok(Err(mid)),
+            Err(e) => Err(self.data_handshake_error(e)),
+        }
     }
 
     /// Goes on with a handshake `begin_data` started for as long as the server answers
     /// on it and the control connection `ctrl` has nothing to read (`reply_waiting`:
-    /// a reply already buffered): a server may wait for the handshake before its 1xx
-    /// (ftp-srv), or for its 1xx before the handshake (vsftpd). A failure is kept for
-    /// `finish_data`, so the transfer command's reply is read first.
+    /// a reply already buffered), within the data connection's timeout: a server may
+    /// wait for the handshake before its 1xx (ftp-srv), or for its 1xx before the
+    /// handshake (vsftpd). A failure is kept for `finish_data`, so the transfer
+    /// command's reply is read first.
     pub fn advance_data(&self, hs: &mut DataHandshake, ctrl: &TcpStream, reply_waiting: impl Fn() -> bool) {
-        let Some(deadline) = hs.deadline else { return };
+        let deadline = hs.timeout.and_then(|t| hs.started.checked_add(t));
         loop {
             let mid = match std::mem::replace(&mut hs.state, Handshaking::Taken) {
                 Handshaking::Mid(mid) => mid,
@@ -752,99 +769,156 @@ impl TlsContext {
                     return;
                 }
             };
-            if reply_waiting() {
+            // Writes wait only when the send buffer is full, which a ClientHello never
+            // fills: left to `finish_data`.
+            if reply_waiting() || mid.error().code() == ErrorCode::WANT_WRITE {
                 hs.state = Handshaking::Mid(mid);
                 return;
             }
-            let left = deadline.saturating_duration_since(Instant::now());
-            let ready = if mid.error().code() == ErrorCode::WANT_WRITE {
-                net::wait_until(mid.get_ref(), true, deadline).map(|done| done.then_some(net::Ready::First))
-            } else {
-                net::wait_readable(mid.get_ref(), ctrl, Some(left))
-            };
-            hs.state = match ready {
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if left.is_some_and(|l| l.is_zero()) {
+                hs.state = Handshaking::Mid(mid);
+                return;
+            }
+            hs.state = match net::wait_readable(mid.get_ref(), ctrl, left) {
                 Ok(Some(net::Ready::First)) => match mid.handshake() {
-                    Ok(s) => Handshaking::Done(s),
+                    Ok(s) => {
+                        hs.done_in = Some(hs.started.elapsed());
+                        Handshaking::Done(s)
+                    }
                     Err(HandshakeError::WouldBlock(mid)) => Handshaking::Mid(mid),
-                    Err(e) => Handshaking::Failed(handshake_error(e, &self.host, "data", self.verify)),
+                    Err(e) => Handshaking::Failed(self.data_handshake_error(e)),
                 },
-                // A reply: the caller reads it, then `finish_data` goes on.
-                Ok(Some(net::Ready::Second)) => {
+                // A reply, or out of time: the caller reads it, `finish_data` goes on.
+                Ok(Some(net::Ready::Second)) | Ok(None) => {
                     hs.state = Handshaking::Mid(mid);
                     return;
                 }
-                // Out of time: `finish_data` says so.
-                Ok(None) => Handshaking::Mid(mid),
                 Err(e) => Handshaking::Failed(self.data_socket_error(e)),
             };
-            if deadline <= Instant::now() {
-                return;
-            }
         }
     }
 
-    /// Completes a handshake `begin_data` started, within the socket's read timeout
-    /// counted from the start, and checks the pinned keys.
+    /// Completes a handshake `begin_data` started and checks the pinned keys. What is
+    /// left of it has the data connection's timeout as a whole, counted from here: the
+    /// time the server took to send its 1xx is not the handshake's.
     pub fn finish_data(&self, hs: DataHandshake) -> Result<DataTls> {
-        let DataHandshake { state, offered, started, deadline } = hs;
+        let DataHandshake { state, offered, timeout, done_in, .. } = hs;
+        let started = Instant::now();
+        let deadline = timeout.and_then(|t| started.checked_add(t));
         let mut state = state;
         let ssl = loop {
             state = match state {
-                Handshaking::NotStarted(c, tcp) => {
-                    break c
-                        .connect(&self.host, tcp)
-                        .map_err(|e| handshake_error(e, &self.host, "data", self.verify))?;
-                }
-                Handshaking::Done(s) => {
-                    s.get_ref().set_nonblocking(false).map_err(|e| self.data_socket_error(e))?;
-                    break s;
-                }
+                Handshaking::Done(s) => break s,
                 Handshaking::Failed(e) => return Err(e),
                 Handshaking::Taken => return Err(Error::State("a data handshake taken twice".into())),
                 Handshaking::Mid(mid) => {
-                    let output = mid.error().code() == ErrorCode::WANT_WRITE;
-                    let deadline = deadline.expect("a handshake under way has a deadline");
-                    if !net::wait_until(mid.get_ref(), output, deadline).map_err(|e| self.data_socket_error(e))? {
-                        return Err(Error::Timeout(format!(
-                            "TLS handshake on the data connection to {}: not done within the timeout",
-                            self.host
-                        )));
-                    }
-                    match mid.handshake() {
+                    let step = match deadline {
+                        Some(deadline) => {
+                            let output = mid.error().code() == ErrorCode::WANT_WRITE;
+                            if !net::wait_until(mid.get_ref(), output, deadline)
+                                .map_err(|e| self.data_socket_error(e))?
+                            {
+                                return Err(Error::Timeout(format!(
+                                    "TLS handshake on the data connection to {}: not done within the timeout",
+                                    self.host
+                                )));
+                            }
+                            mid.handshake()
+                        }
+                        // No timeout: the rest blocks, as a blocking socket's handshake does.
+                        None => {
+                            mid.get_ref().set_nonblocking(false).map_err(|e| self.data_socket_error(e))?;
+                            mid.handshake()
+                        }
+                    };
+                    match step {
                         Ok(s) => Handshaking::Done(s),
                         Err(HandshakeError::WouldBlock(mid)) => Handshaking::Mid(mid),
-                        Err(e) => return Err(handshake_error(e, &self.host, "data", self.verify)),
+                        Err(e) => return Err(self.data_handshake_error(e)),
                     }
                 }
             };
         };
+        ssl.get_ref().set_nonblocking(false).map_err(|e| self.data_socket_error(e))?;
         self.check_pins(&ssl, "data")?;
         let resumed = ssl.ssl().session_reused();
-        Ok(DataTls { ssl, offered, resumed, handshake_time: started.elapsed() })
+        let handshake_time = done_in.unwrap_or_else(|| started.elapsed());
+        Ok(DataTls { ssl, offered: offered.is_some(), resumed, handshake_time })
+    }
+
+    /// Ends a handshake `begin_data` started that will not be finished (the transfer
+    /// was refused): a TLS 1.3 ticket it offered goes back to the pool, since a server
+    /// that refused the transfer never took it (OpenSSL servers accept each once).
+    pub fn drop_data(&self, hs: DataHandshake) {
+        if let (Handshaking::Mid(_), Some(s)) = (&hs.state, hs.offered) {
+            self.sessions.give_back(s);
+        }
     }
 
     fn data_socket_error(&self, e: std::io::Error) -> Error {
         Error::io(format!("TLS handshake on the data connection to {}", self.host), e)
     }
+
+    /// Forgets the verify callback's last rejection, before a handshake.
+    fn reset_rejection(&self) {
+        if let Some(h) = &self.hook {
+            *h.rejection.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        }
+    }
+
+    /// `handshake_error` for a data connection, with the verify callback's reason
+    /// when it rejected the chain.
+    fn data_handshake_error(&self, e: HandshakeError<TcpStream>) -> Error {
+        let e = handshake_error(e, &self.host, "data", self.verify);
+        self.with_rejection(e, "data")
+    }
+
+    fn with_rejection(&self, e: Error, which: &str) -> Error {
+        let rejection = self.hook.as_ref().and_then(|h| h.rejection.lock().unwrap_or_else(|p| p.into_inner()).take());
+        match rejection {
+            Some(why) => Error::tls(
+                TlsFailure::Untrusted,
+                format!("TLS handshake on the {which} connection to {} failed: {why}", self.host),
+            ),
+            None => e,
+        }
+    }
 }
 
 /// A data connection's TLS handshake under way: `TlsContext::begin_data`, then
-/// `advance_data` while the transfer command's reply is awaited, then `finish_data`.
+/// `advance_data` while the transfer command's reply is awaited, then `finish_data`
+/// (or `drop_data`).
 pub(crate) struct DataHandshake {
     state: Handshaking,
-    offered: bool,
+    /// The session offered for resumption, if any.
+    offered: Option<SslSession>,
     started: Instant,
-    deadline: Option<Instant>,
+    /// The data connection's read timeout: the bound of each stage.
+    timeout: Option<Duration>,
+    /// How long it took, when it was done before `finish_data`.
+    done_in: Option<Duration>,
 }
 
 enum Handshaking {
-    /// No read timeout to bound it: `finish_data` runs it blocking.
-    NotStarted(ConnectConfiguration, TcpStream),
-    Mid(openssl::ssl::MidHandshakeSslStream<TcpStream>),
+    Mid(MidHandshakeSslStream<TcpStream>),
     Done(SslStream<TcpStream>),
     Failed(Error),
-    /// Only while `advance_data` holds the state.
+    /// Only while a step holds the state.
     Taken,
+}
+
+impl DataHandshake {
+    /// One that failed before it started (the failure shows in `finish_data`).
+    pub fn failed(e: Error) -> DataHandshake {
+        DataHandshake {
+            state: Handshaking::Failed(e),
+            offered: None,
+            started: Instant::now(),
+            timeout: None,
+            done_in: None,
+        }
+    }
 }
 
 // Functions of libssl (1.1.0 and later) that openssl-sys does not bind.

@@ -137,16 +137,28 @@ impl Ftp {
             self.ctrl.send_fresh(&[cmd])?;
             // A passive connection's TLS handshake starts now, before the reply.
             let early = match &pending {
-                Pending::Connected(s) => self.early_data_tls(s)?,
+                Pending::Connected(s) => self.early_data_tls(s),
                 Pending::Listening(_) => None,
             };
-            let r = self.ctrl.command_answer(crate::control::verb_of(cmd))?;
-            (pending, early, r)
+            match self.ctrl.command_answer(crate::control::verb_of(cmd)) {
+                Ok(r) => (pending, early, r),
+                Err(e) => {
+                    self.drop_data_tls(early);
+                    return Err(e);
+                }
+            }
         };
         if r.class() == 2 {
-            r = self.ctrl.get_response()?;
+            r = match self.ctrl.get_response() {
+                Ok(r) => r,
+                Err(e) => {
+                    self.drop_data_tls(early);
+                    return Err(e);
+                }
+            };
         }
         if r.class() != 1 {
+            self.drop_data_tls(early);
             return Err(Error::Reply(r));
         }
         let stream = match pending {

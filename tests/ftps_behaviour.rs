@@ -1009,6 +1009,24 @@ fn a_server_that_sends_its_1xx_only_after_the_data_handshake_is_served() {
 }
 
 #[test]
+fn a_server_that_sends_its_1xx_only_after_the_data_handshake_is_served_without_a_timeout() {
+    // The same with no timeout set (the default): the early handshake has no deadline
+    // and must still run while the reply is awaited.
+    let _w = common::watchdog("early data handshake without a timeout", Duration::from_secs(20));
+    let data = b"no timeout".to_vec();
+    let mut script = auth_and_login();
+    script.extend(exchange("TYPE I", "200 type set"));
+    script.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), Step::DataAccept, Step::DataStartTls]);
+    script.extend([reply("150 here"), Step::DataSend(data.clone()), Step::DataClose, reply("226 done")]);
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    ftp.set_timeout(None).unwrap();
+    assert_eq!(retr(&mut ftp).unwrap(), data);
+    done(server, ftp);
+}
+
+#[test]
 fn a_refusal_while_the_early_data_handshake_waits_is_the_error() {
     // The handshake started before the reply; the server refuses the file and never
     // handshakes: the 550 is reported at once, not a handshake timeout.

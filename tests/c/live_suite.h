@@ -40,8 +40,9 @@ struct server {
     /* A file-system error is answered with the OS's message: 551 for RETR, 451 for
      * LIST, 550 only where the command checks first. */
     bool os_error_replies;
-    /* Commands are handled concurrently: ABOR's own reply comes after the next
-     * command's, and ftp_abort returns the transfer's failure (551) instead. */
+    /* Commands are handled concurrently: ABOR's own reply may come after the resync
+     * NOOP's, as the next command's first reply (libftp drops it), and ftp_abort
+     * returns the transfer's failure (551) instead. */
     bool abor_answered_late;
     /* A download whose data connection we close can leave the server's RETR waiting
      * for ever with the control connection unread: the ABOR goes unanswered, and
