@@ -10,7 +10,7 @@ if(LIBFTP_BUILD_TESTS)
   set_tests_properties(debian_package rpm_package PROPERTIES SKIP_RETURN_CODE 77)
 endif()
 
-# cargo cinstall gives the same names (skipped where cargo-c is not installed).
+# cargo cinstall gives the same names (cargo-c: tests/setup-debian.sh builds it into a cache).
 if(LIBFTP_BUILD_TESTS)
   add_test(NAME cargo_c_install COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/tests/cargo-c.sh")
   set_tests_properties(cargo_c_install PROPERTIES SKIP_RETURN_CODE 77
@@ -18,7 +18,7 @@ if(LIBFTP_BUILD_TESTS)
 endif()
 
 # cargo vendor, then build and install without network (unshare -n) through CMake and
-# through cargo-c (which skips where cargo-c is not installed, like cargo_c_install).
+# through cargo-c (with the cargo-c of cargo_c_install).
 if(LIBFTP_BUILD_TESTS)
   foreach(mode cmake cargo-c)
     string(REPLACE "-" "_" _name "offline_build_${mode}")

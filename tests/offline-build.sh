@@ -10,9 +10,9 @@
 #            of the sources and runs `cargo cinstall` (DESTDIR).
 # It first proves there is no network there: cargo fails to fetch a crate. Then it
 # checks the installed files and builds and runs a program with pkg-config from them.
-# Needs root (unshare); skips (77) without it outside CI and fails under CI=true. The
-# cargo-c mode skips (77) where cargo-c is not installed, even under CI, like
-# tests/cargo-c.sh (building cargo-c takes about 11 minutes).
+# Needs root (unshare), and cargo-c for its mode (from PATH or tests/setup-debian.sh's
+# cache, tests/cargo-c-path.sh); skips (77) without them outside CI and fails under
+# CI=true.
 # KEEP_TMP=1 keeps the temporary directory.
 set -euo pipefail
 mode=${1:?usage: offline-build.sh cmake|cargo-c}
@@ -26,9 +26,9 @@ missing() { # WHAT: a missing tool fails under CI, skips elsewhere
   echo "offline-build.sh ($mode): $1; skipped"
   exit 77
 }
+. "$repo/tests/cargo-c-path.sh"
 if [ "$mode" = cargo-c ] && ! command -v cargo-cinstall >/dev/null; then
-  echo "offline-build.sh (cargo-c): cargo-c not installed; skipped"
-  exit 77
+  missing "cargo-c not installed (tests/setup-debian.sh builds it)"
 fi
 command -v unshare >/dev/null || missing "unshare (util-linux) not found"
 unshare -n -m true 2>/dev/null || missing "cannot create network and mount namespaces (unshare -n -m needs root)"

@@ -32,3 +32,19 @@ fi
 
 # The real FTP servers the tests run (unpacked, not installed: the packages conflict).
 bash "$here/servers/fetch.sh"
+
+# cargo-c, for the tests that install through it (tests/cargo-c.sh, offline-build.sh
+# cargo-c). The newest needs a newer rustc, Debian's is too old: this version, built
+# without optimisation (about 4 minutes on 2 cores instead of 11; it only drives cargo)
+# into a cache the tests find it in (tests/cargo-c-path.sh), kept between runs.
+cargo_c_version=0.10.24+cargo-0.98.0
+cargo_c=${XDG_CACHE_HOME:-$HOME/.cache}/libftp/cargo-c
+if [ "$(cat "$cargo_c/version" 2>/dev/null)" != "$cargo_c_version" ]; then
+  t0=$SECONDS
+  rm -rf "$cargo_c"
+  CARGO_TARGET_DIR="$cargo_c.build" cargo install --locked --quiet --debug --root "$cargo_c" \
+    cargo-c --version "$cargo_c_version"
+  rm -rf "$cargo_c.build"
+  echo "$cargo_c_version" > "$cargo_c/version"
+  echo "cargo-c $cargo_c_version built in $((SECONDS - t0)) s (cached in $cargo_c)"
+fi
