@@ -84,15 +84,15 @@ pub type ftp_batch_cb = Option<
 /// pool: it stays usable if the pool handle is freed first.
 ///
 /// @param pool the pool its items run over.
-/// @param out receives the batch on success (required); free it with ftp_batch_free().
-/// @return FTP_OK; FTP_E_NULL if pool or out is NULL (the message is
+/// @param batch_out receives the batch on success (required); free it with ftp_batch_free().
+/// @return FTP_OK; FTP_E_NULL if pool or batch_out is NULL (the message is
 ///         ftp_pool_last_error()'s).
 /// @since 1.1
 #[unsafe(no_mangle)]
-pub extern "C" fn ftp_batch_new(pool: *mut ftp_pool, out: *mut *mut ftp_batch) -> ftp_result {
+pub extern "C" fn ftp_batch_new(pool: *mut ftp_pool, batch_out: *mut *mut ftp_batch) -> ftp_result {
     shared(pool, |p| {
-        if out.is_null() {
-            return Err(Failure::Null("out"));
+        if batch_out.is_null() {
+            return Err(Failure::Null("batch_out"));
         }
         let state =
             BatchState { batch: Batch::new(p.pool.clone()), last_error: CString::default(), messages: Vec::new() };
@@ -100,7 +100,7 @@ pub extern "C" fn ftp_batch_new(pool: *mut ftp_pool, out: *mut *mut ftp_batch) -
         if handle.is_null() {
             return Err(Error::Invalid("internal error while making the batch".into()).into());
         }
-        put(out, handle);
+        put(batch_out, handle);
         Ok(())
     })
 }

@@ -79,33 +79,33 @@ pub const FTP_POOL_WAITS: u32 = 9;
 /// @param template_session a session that has connected and logged in (or connected,
 ///        for a server that needs no login) at least once; it may be closed since.
 /// @param max_sessions the most sessions open at once, 1 or more.
-/// @param out receives the pool on success (required); the caller frees it with
+/// @param pool_out receives the pool on success (required); the caller frees it with
 ///        ftp_pool_free().
 /// @return FTP_OK; FTP_E_STATE if the template never connected; FTP_E_INVALID if
 ///         max_sessions is 0; FTP_E_BUSY if another thread is in a call on the
 ///         template; FTP_E_PANIC on an internal error (this call only: later ones
-///         work as before); FTP_E_NULL if template_session or out is NULL. The
+///         work as before); FTP_E_NULL if template_session or pool_out is NULL. The
 ///         message is ftp_pool_last_error()'s.
 /// @since 1.1
 #[unsafe(no_mangle)]
 pub extern "C" fn ftp_pool_new(
     template_session: *const ftp_session,
     max_sessions: u32,
-    out: *mut *mut ftp_pool,
+    pool_out: *mut *mut ftp_pool,
 ) -> ftp_result {
     // A maker of its own for each call: a panic inside poisons only this one, never
     // ftp_pool_new() for the rest of the process; its message is this thread's
     // ftp_pool_last_error() as for every pool call.
     pure(ftp_result::FTP_E_PANIC, || {
         let maker = Maker { guard: Guard::new(MakerState) };
-        shared(&maker, |_| make_pool(template_session, max_sessions, out))
+        shared(&maker, |_| make_pool(template_session, max_sessions, pool_out))
     })
 }
 
-fn make_pool(template_session: *const ftp_session, max_sessions: u32, out: *mut *mut ftp_pool) -> Result<(), Failure> {
+fn make_pool(template_session: *const ftp_session, max_sessions: u32, pool_out: *mut *mut ftp_pool) -> Result<(), Failure> {
     {
-        if out.is_null() {
-            return Err(Failure::Null("out"));
+        if pool_out.is_null() {
+            return Err(Failure::Null("pool_out"));
         }
         if max_sessions == 0 {
             return Err(Error::Invalid("max_sessions is 0".into()).into());
@@ -119,7 +119,7 @@ fn make_pool(template_session: *const ftp_session, max_sessions: u32, out: *mut 
         if handle.is_null() {
             return Err(Error::Invalid("internal error while making the pool".into()).into());
         }
-        put(out, handle);
+        put(pool_out, handle);
         Ok(())
     }
 }
@@ -225,26 +225,26 @@ pub extern "C" fn ftp_pool_set_max_sessions(pool: *mut ftp_pool, max_sessions: u
 /// state are what the previous user left: set what you rely on.
 ///
 /// @param pool the pool.
-/// @param out receives the session on success (required).
+/// @param session_out receives the session on success (required).
 /// @return FTP_OK; FTP_E_TIMEOUT if no session came free within the checkout
 ///         timeout; FTP_E_INTERRUPTED if ftp_pool_interrupt() was called while
 ///         waiting; the connect or login error (FTP_E_IO, FTP_E_TEMP, FTP_E_PERM,
 ///         FTP_E_TLS*...) when not even one session could be opened; FTP_E_STATE if
-///         the pool is being freed; FTP_E_NULL if pool or out is NULL. The message is
+///         the pool is being freed; FTP_E_NULL if pool or session_out is NULL. The message is
 ///         ftp_pool_last_error()'s.
 /// @since 1.1
 #[unsafe(no_mangle)]
-pub extern "C" fn ftp_pool_get(pool: *mut ftp_pool, out: *mut *mut ftp_session) -> ftp_result {
+pub extern "C" fn ftp_pool_get(pool: *mut ftp_pool, session_out: *mut *mut ftp_session) -> ftp_result {
     shared(pool, |p| {
-        if out.is_null() {
-            return Err(Failure::Null("out"));
+        if session_out.is_null() {
+            return Err(Failure::Null("session_out"));
         }
         let (ftp, lease) = p.pool.get()?.detach();
         let session = create(|| ftp_session::pooled(ftp, lease));
         if session.is_null() {
             return Err(Error::Invalid("internal error while making the session".into()).into());
         }
-        put(out, session);
+        put(session_out, session);
         Ok(())
     })
 }

@@ -129,12 +129,9 @@ impl Read for CallbackReader {
 /// connection, sends REST `rest` (unless FTP_NO_REST) and `cmd`, hands every block to
 /// `callback`, then reads the final reply.
 ///
-/// Over a plain (not TLS) data connection bytes are read in bulk: the kernel wakes the
-/// reader once about 1 MiB has arrived rather than per packet, and a read that has
-/// waited 10 ms hands over whatever has come. A slow server's bytes therefore reach `callback` at most 10 ms late, the data
-/// timeout still runs from the last byte received, and on a fast link the reading
-/// costs far fewer wake-ups. On loopback the data socket also gets a fixed 4 MiB
-/// receive buffer (autotuning sizes it for long paths).
+/// Over a plain (not TLS) data connection bytes are read in bulk, so a slow server's
+/// bytes may reach `callback` up to 10 ms after they arrived; the data timeout still
+/// runs from the last byte received (docs/performance.md).
 ///
 /// @param h the session.
 /// @param cmd the command, e.g. "RETR file.bin" (bytes as given; no CR/LF/NUL).

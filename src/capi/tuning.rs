@@ -47,17 +47,14 @@ pub extern "C" fn ftp_set_type_caching(h: *mut ftp_session, on: bool) -> ftp_res
 }
 
 /// Whether whole-file transfers over a plain (not TLS) data connection move the bytes
-/// inside the kernel. Downloads (ftp_retr_file, ftp_retr_fd) splice(2) the socket into
-/// a regular file: on by default (about half curl's time and under half its CPU in
-/// bench/RESULTS.md). Uploads (ftp_stor_file, ftp_stor_fd) sendfile(2) a regular file
-/// to the socket, which saves the client both copies of read/write (under half the CPU
-/// in bench/RESULTS.md). By default they do so only when the server is on another
-/// host: a server on this machine (a loopback address, or one of the host's own) then
-/// has to copy the bytes cold from the client's page cache rather than warm from its
-/// send copy, and in the benchmark a server writing to tmpfs took longer for it.
-/// Other cases (TLS, pipes, files opened with O_APPEND, and files the kernel will not
-/// splice or sendfile, such as some under /proc) use read/write with a 64 KiB buffer. Progress reports, interrupts and timeouts work the same either way.
-/// This call sets both choices; only a new handle (ftp_new()) has the per-host default.
+/// inside the kernel: downloads (ftp_retr_file, ftp_retr_fd) splice(2) the socket into
+/// a regular file, on by default; uploads (ftp_stor_file, ftp_stor_fd) sendfile(2) a
+/// regular file to the socket, by default only when the server is on another host
+/// (not a loopback address or one of this host's own). Other cases (TLS, pipes, files
+/// opened with O_APPEND, files the kernel will not splice or sendfile) use read/write.
+/// Progress reports, interrupts and timeouts work the same either way; why and how
+/// much it saves: docs/performance.md. This call sets both choices; only a new handle
+/// (ftp_new()) has the per-host default.
 ///
 /// @param h the session.
 /// @param download splice downloads into files (default true).
