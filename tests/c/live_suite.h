@@ -14,7 +14,9 @@ struct server {
     const char *user_root; /* where the test user's uploads land on disk */
     const char *anon_root; /* the anonymous read-only tree */
     bool has_mlsd;
-    bool raw_names; /* file names are the bytes sent (vsftpd), not decoded as UTF-8 */
+    /* File names are the bytes sent (vsftpd, proftpd, pure-ftpd, inetutils, netkit), not
+     * decoded as UTF-8 (which turns a stray byte into U+FFFD). */
+    bool raw_names;
     /* What a server lacks or does its own way; the cases that meet it check that
      * libftp's fallback or error is the right one instead of skipping. */
     bool no_feat;      /* FEAT is a 500: no feature is known (netkit ftpd) */

@@ -11,6 +11,7 @@ int main(void) {
     s.user_root = t_need("INETUTILS_USER_ROOT");
     s.user = t_need("INETUTILS_USER"); /* a system user of its own: its home is its root */
     s.has_mlsd = false;
+    s.raw_names = true;
     /* BSD heritage like netkit: a download's data connection reset before the ABOR is
      * read ends the session (SIGPIPE) when the reset wins the race. */
     s.reset_ends_session = true;

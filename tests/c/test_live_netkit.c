@@ -11,6 +11,7 @@ int main(void) {
     s.user_root = t_need("NETKIT_USER_ROOT");
     s.user = t_need("NETKIT_USER"); /* a system user of its own: its home is its root */
     s.has_mlsd = false;
+    s.raw_names = true;
     s.no_feat = true;
     s.reset_ends_session = true;
     s.anon_list_empty = true;
