@@ -6,13 +6,18 @@ use ftp::{Entry, EntryType, FileTime};
 const NOW: FileTime = FileTime { secs: 1795555800, nanos: 0 }; // 2026-11-24 21:30 UTC
 
 fn parse(file: &str) -> Vec<Entry> {
+    parse_at(file, NOW)
+}
+
+/// `parse` with another "now" (for LIST dates without a year) than NOW.
+fn parse_at(file: &str, now: FileTime) -> Vec<Entry> {
     let path = format!("{}/tests/listings/{file}", env!("CARGO_MANIFEST_DIR"));
     let raw = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mlsd = file.ends_with("-mlsd.txt");
     raw.split(|&b| b == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
         .filter(|l| !l.is_empty())
-        .filter_map(|l| if mlsd { Some(Entry::from_mlsd(l)) } else { Entry::from_list(l, NOW) })
+        .filter_map(|l| if mlsd { Some(Entry::from_mlsd(l)) } else { Entry::from_list(l, now) })
         .collect()
 }
 
@@ -115,4 +120,41 @@ fn iis_and_unix_samples() {
     assert_eq!((ng.size, ng.owner.as_deref(), ng.group.as_deref()), (Some(1234), Some("ftp"), None));
     assert_eq!(find(&e, b"arrow name").link_target.as_deref(), Some(&b"target -> x"[..]));
     assert_eq!(find(&e, b"acl dir").kind, EntryType::Dir);
+}
+
+#[test]
+fn unftp_listings() {
+    // unftp 0.16.0, anonymous: LIST then MLSD of the root followed by those of dir1
+    // (recorded 2026-12-03 14:49 UTC; the files are dated 2026-12-03 14:32). LIST shows
+    // numeric owner and group (0 0) and no year; MLSD gives type, size and modify only.
+    const RECORDED: FileTime = FileTime { secs: 1796309340, nanos: 0 };
+    assert_eq!(RECORDED.secs, date(2026, 12, 3, 14, 49, 0));
+    let want: [(&[u8], EntryType, u64); 8] = [
+        (b"lines.txt", EntryType::File, 65),
+        (b"dir1", EntryType::Dir, 4096),
+        (b"hello.txt", EntryType::File, 13),
+        (b"with space.txt", EntryType::File, 6),
+        (b"big.bin", EntryType::File, 8 << 20),
+        (b"b.txt", EntryType::File, 2),
+        (b"sub", EntryType::Dir, 4096),
+        (b"a.txt", EntryType::File, 2),
+    ];
+    for file in ["unftp-list.txt", "unftp-mlsd.txt"] {
+        let entries = parse_at(file, RECORDED);
+        let got: Vec<(&[u8], EntryType, u64)> =
+            entries.iter().map(|e| (e.name.as_slice(), e.kind, e.size.unwrap_or(u64::MAX))).collect();
+        assert_eq!(got, want, "{file}");
+        let is_mlsd = file.ends_with("-mlsd.txt");
+        // MLSD: to the second, in UTC; LIST: to the minute, the year from "now".
+        let hello = find(&entries, b"hello.txt").modified.unwrap().secs;
+        assert_eq!(hello, if is_mlsd { date(2026, 12, 3, 14, 32, 3) } else { date(2026, 12, 3, 14, 32, 0) }, "{file}");
+        if is_mlsd {
+            assert_eq!(find(&entries, b"big.bin").modified.unwrap().secs, date(2026, 12, 3, 14, 32, 4));
+            assert!(entries.iter().all(|e| e.mode.is_none() && e.unique.is_none() && e.owner.is_none()));
+        } else {
+            let dir1 = find(&entries, b"dir1");
+            assert_eq!((dir1.mode, dir1.owner.as_deref(), dir1.group.as_deref()), (Some(0o755), Some("0"), Some("0")));
+            assert_eq!(find(&entries, b"a.txt").mode, Some(0o644));
+        }
+    }
 }
