@@ -1,7 +1,8 @@
 /* A connection pool and batches from C, against every server the tests start that
  * takes uploads (vsftpd, proftpd, pure-ftpd, pyftpdlib, GNU inetutils, netkit, unftp,
  * ftp-srv),
- * and over explicit FTPS against vsftpd, pyftpdlib and unftp: one pool used by four
+ * and over explicit FTPS against vsftpd, proftpd, pure-ftpd, pyftpdlib and unftp: one
+ * pool used by four
  * threads at once, batches of uploads and downloads compared byte for byte,
  * cancelling one file and a whole batch from the progress callback, interrupting a
  * waiting checkout, and giving back a session that is not the pool's. */
@@ -417,6 +418,8 @@ int main(void) {
         {"unftp", "UNFTP_PORT", "UNFTP_USER_ROOT", NULL, false},
         {"ftp-srv", "FTPSRV_PORT", "FTPSRV_USER_ROOT", NULL, false},
         {"vsftpd", "VSFTPS_PORT", "VSFTPS_USER_ROOT", NULL, true},
+        {"proftpd", "PROFTPS_PORT", "PROFTPS_USER_ROOT", NULL, true},
+        {"pure-ftpd", "PUREFTPS_PORT", "PUREFTPS_USER_ROOT", NULL, true},
         {"pyftpdlib", "PYFTPS_PORT", "PYFTPS_USER_ROOT", NULL, true},
         {"unftp", "UNFTPS_PORT", "UNFTP_USER_ROOT", NULL, true},
         /* Not ftp-srv over FTPS: its AUTH TLS race (docs/servers.md) fails about one
