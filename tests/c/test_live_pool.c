@@ -1,11 +1,10 @@
 /* A connection pool and batches from C, against every server the tests start that
  * takes uploads (vsftpd, proftpd, pure-ftpd, pyftpdlib, GNU inetutils, netkit, unftp,
- * ftp-srv),
- * and over explicit FTPS against vsftpd, proftpd, pure-ftpd, pyftpdlib and unftp: one
- * pool used by four
- * threads at once, batches of uploads and downloads compared byte for byte,
- * cancelling one file and a whole batch from the progress callback, interrupting a
- * waiting checkout, and giving back a session that is not the pool's. */
+ * ftp-srv), and over explicit FTPS against vsftpd, proftpd, pure-ftpd, pyftpdlib and
+ * unftp: one pool used by four threads at once, batches of uploads and downloads
+ * compared byte for byte, cancelling one file and a whole batch from the progress
+ * callback, interrupting a waiting checkout, and giving back a session that is not
+ * the pool's. */
 #include "harness.h"
 
 #include <pthread.h>
