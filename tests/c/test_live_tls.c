@@ -20,6 +20,9 @@ struct tls_server {
     bool data_tls_required; /* the server refuses PROT C or clear transfers */
     bool has_mlsd;
     bool resumes; /* data connections resume the control session (not pure-ftpd) */
+    /* ABOR's own reply may come late; ftp_abort returns the download's failure (ftp-srv,
+     * docs/servers.md). */
+    bool abor_late;
 };
 
 static const uint8_t *big;
@@ -111,7 +114,7 @@ static void round_trip(const struct tls_server *s, ftp_session *h, const char *t
 
 /* ABOR in the middle of a protected download, with either ftp_set_abort_urgent()
  * setting (over TLS ABOR is a plain line either way): answered, and in step. */
-static void abort_download(ftp_session *h) {
+static void abort_download(const struct tls_server *s, ftp_session *h) {
     char name[128], cmd[160];
     snprintf(name, sizeof name, "tls-abor-%d.bin", (int)getpid());
     snprintf(cmd, sizeof cmd, "STOR %s", name);
@@ -129,7 +132,7 @@ static void abort_download(ftp_session *h) {
         CHECK(n > 0);
         CHECK_OK(h, ftp_abort(h));
         int code = ftp_session_last_reply_code(h);
-        CHECK(code == 225 || code == 226);
+        CHECK(code == 225 || code == 226 || (s->abor_late && code == 551));
         ftp_data_free(d);
         CHECK_OK(h, ftp_voidcmd(h, "NOOP"));
         CHECK(ftp_session_last_reply_code(h) == 200);
@@ -150,8 +153,8 @@ static void test_server(const struct tls_server *s) {
 
     ftp_result rc = ftp_prot_c(h);
     if (s->data_tls_required) {
-        /* Clear data refused by the server's policy, at PROT C (proftpd) or at the
-         * transfer (vsftpd, pyftpdlib); the session goes on. */
+        /* Clear data refused by the server's policy, at PROT C (proftpd, ftp-srv) or at
+         * the transfer (vsftpd, pyftpdlib); the session goes on. */
         if (rc == FTP_OK) {
             struct t_buf got = {0};
             rc = ftp_dir(h, NULL, t_collect_line, &got);
@@ -167,7 +170,7 @@ static void test_server(const struct tls_server *s) {
     struct t_buf listing = {0};
     CHECK_OK(h, ftp_dir(h, NULL, t_collect_line, &listing));
     t_buf_free(&listing);
-    abort_download(h);
+    abort_download(s, h);
     CHECK_OK(h, ftp_quit(h));
     ftp_free(h);
 }
@@ -772,11 +775,15 @@ int main(void) {
 
     const struct tls_server servers[] = {
         {"vsftpd explicit (require_ssl_reuse)", "VSFTPS_PORT", FTP_TLS_EXPLICIT, "VSFTPS_USER_ROOT", true, false,
-         true},
-        {"vsftpd implicit", "VSFTPS_IMPLICIT_PORT", FTP_TLS_IMPLICIT, "VSFTPS_USER_ROOT", true, false, true},
-        {"proftpd mod_tls", "PROFTPS_PORT", FTP_TLS_EXPLICIT, "PROFTPS_USER_ROOT", true, true, true},
-        {"pure-ftpd (TLS required)", "PUREFTPS_PORT", FTP_TLS_EXPLICIT, "PUREFTPS_USER_ROOT", false, true, false},
-        {"pyftpdlib TLS", "PYFTPS_PORT", FTP_TLS_EXPLICIT, "PYFTPS_USER_ROOT", true, true, true},
+         true, false},
+        {"vsftpd implicit", "VSFTPS_IMPLICIT_PORT", FTP_TLS_IMPLICIT, "VSFTPS_USER_ROOT", true, false, true, false},
+        {"proftpd mod_tls", "PROFTPS_PORT", FTP_TLS_EXPLICIT, "PROFTPS_USER_ROOT", true, true, true, false},
+        {"pure-ftpd (TLS required)", "PUREFTPS_PORT", FTP_TLS_EXPLICIT, "PUREFTPS_USER_ROOT", false, true, false, false},
+        {"pyftpdlib TLS", "PYFTPS_PORT", FTP_TLS_EXPLICIT, "PYFTPS_USER_ROOT", true, true, true, false},
+        {"unftp", "UNFTPS_PORT", FTP_TLS_EXPLICIT, "UNFTP_USER_ROOT", false, true, true, false},
+        /* Not ftp-srv's explicit instance: its AUTH TLS race (docs/servers.md). Its data
+         * connections never resume (a TLS server of their own). */
+        {"ftp-srv implicit", "FTPSRV_IMPLICIT_PORT", FTP_TLS_IMPLICIT, "FTPSRV_USER_ROOT", true, false, false, true},
     };
     for (size_t i = 0; i < sizeof servers / sizeof servers[0]; i++) test_server(&servers[i]);
     test_vsftpd_reuse();
