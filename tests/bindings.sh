@@ -208,7 +208,8 @@ PY
   # again when its AUTH TLS race (docs/servers.md) made it say so.
   tls_everywhere() { # NAME
     local row port mode out n=0 tries
-    for row in "$VSFTPS_PORT" "$VSFTPS_IMPLICIT_PORT implicit" "$PROFTPS_PORT" "$PUREFTPS_PORT" \
+    for row in "$VSFTPS_PORT" "$VSFTPS_IMPLICIT_PORT implicit" "$PROFTPS_PORT" "$PROFTPS_IMPLICIT_PORT implicit" \
+               "$PUREFTPS_PORT" \
                "$PYFTPS_PORT" "$UNFTPS_PORT" "$FTPSRVS_PORT" "$FTPSRV_IMPLICIT_PORT implicit"; do
       read -r port mode <<<"$row"
       tries=0

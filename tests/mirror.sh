@@ -131,7 +131,8 @@ done
 # scheme is ftps:// (implicit). Not ftp-srv's explicit instance: its AUTH TLS race
 # (docs/servers.md) fails about one connection in five.
 for server in vsftpd:ftp:$VSFTPS_PORT:$VSFTPS_USER_ROOT vsftpd-implicit:ftps:$VSFTPS_IMPLICIT_PORT:$VSFTPS_USER_ROOT \
-              proftpd:ftp:$PROFTPS_PORT:$PROFTPS_USER_ROOT pure-ftpd:ftp:$PUREFTPS_PORT:$PUREFTPS_USER_ROOT \
+              proftpd:ftp:$PROFTPS_PORT:$PROFTPS_USER_ROOT proftpd-implicit:ftps:$PROFTPS_IMPLICIT_PORT:$PROFTPS_USER_ROOT \
+              pure-ftpd:ftp:$PUREFTPS_PORT:$PUREFTPS_USER_ROOT \
               pyftpdlib:ftp:$PYFTPS_PORT:$PYFTPS_USER_ROOT unftp:ftp:$UNFTPS_PORT:$UNFTP_USER_ROOT \
               ftp-srv-implicit:ftps:$FTPSRV_IMPLICIT_PORT:$FTPSRV_USER_ROOT; do
   IFS=: read -r name scheme port user_root <<< "$server"

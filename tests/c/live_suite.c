@@ -1357,7 +1357,7 @@ static const struct {
     const char *name, *explicit_port, *implicit_port;
 } tls_ports[] = {
     {"vsftpd", "VSFTPS_PORT", "VSFTPS_IMPLICIT_PORT"},
-    {"proftpd", "PROFTPS_PORT", NULL},
+    {"proftpd", "PROFTPS_PORT", "PROFTPS_IMPLICIT_PORT"},
     {"pure-ftpd", "PUREFTPS_PORT", NULL},
     {"pyftpdlib", "PYFTPS_PORT", NULL},
     {"netkit", "NETKIT_TLS_PORT", NULL},

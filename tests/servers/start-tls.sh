@@ -66,6 +66,12 @@ TLSLog $work/proftps.tls.log
 CONF
 "$bin/usr/sbin/proftpd" -n -c "$work/proftps.conf" > "$work/proftps.out" 2>&1 &
 echo $! > "$work/proftps.pid"
+# The same as implicit FTPS (TLS from the first byte: TLSOptions UseImplicitSSL).
+proftpsi_port=$(free_port)
+sed -e "s/^Port .*/Port $proftpsi_port/" -e "s|proftps\.|proftpsi.|g" "$work/proftps.conf" > "$work/proftpsi.conf"
+echo "TLSOptions UseImplicitSSL" >> "$work/proftpsi.conf"
+"$bin/usr/sbin/proftpd" -n -c "$work/proftpsi.conf" > "$work/proftpsi.out" 2>&1 &
+echo $! > "$work/proftpsi.pid"
 
 # --- pure-ftpd -----------------------------------------------------------------------
 # System users (-l unix): the test user's home is the one vsftpd uses. Foreground, so
@@ -104,6 +110,11 @@ for _ in $(seq 100); do
 done
 listening 127.0.0.1 "$(cat "$work/vsftps-implicit.port")" || fail_start vsftps-implicit "did not come up"
 wait_for proftps 127.0.0.1 "$proftps_port"
+for _ in $(seq 100); do
+  listening 127.0.0.1 "$proftpsi_port" && break
+  sleep 0.1
+done
+listening 127.0.0.1 "$proftpsi_port" || fail_start proftpsi "did not come up"
 wait_for pureftps 127.0.0.1 "$pure_port"
 wait_for pureftpd 127.0.0.1 "$pure_plain_port"
 declare -A pyftps_ports
@@ -124,6 +135,7 @@ VSFTPS_USER_ROOT=$data/vsftpd-user
 VSFTPS_IMPLICIT_PORT=$(cat "$work/vsftps-implicit.port")
 VSFTPS_IMPLICIT_LOG=$work/vsftps-implicit.log
 PROFTPS_PORT=$proftps_port
+PROFTPS_IMPLICIT_PORT=$proftpsi_port
 PROFTPS_LOG=$work/proftps.log
 PROFTPS_TLS_LOG=$work/proftps.tls.log
 PROFTPS_USER_ROOT=$data/proftpd-user
