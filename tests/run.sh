@@ -5,7 +5,7 @@
 # the same C tests under ASan+UBSan and under valgrind, header, export, install/consumer
 # checks and the bench smoke run), and last the fuzz targets for a bounded time.
 # Usage: bash tests/run.sh        (BUILD_DIR=... to build elsewhere than ./build;
-#                                  FUZZ_SECS=N per fuzz target, default 30; 0 skips)
+#                                  FUZZ_SECS=N per fuzz target, default 15; 0 skips)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$repo/build}
@@ -31,7 +31,7 @@ cmake --build "$build" -j"$(nproc)"
 )
 (cd "$build" && ctest --output-on-failure -j1)
 
-fuzz_secs=${FUZZ_SECS:-30}
+fuzz_secs=${FUZZ_SECS:-15}
 if [ "$fuzz_secs" = 0 ] && [ "${CI:-}" = true ]; then
   echo "tests/run.sh: FUZZ_SECS=0 skips fuzzing, which CI runs" >&2
   exit 1

@@ -30,21 +30,34 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
+# cargo-c, for the tests that install through it (tests/cargo-c.sh, offline-build.sh
+# cargo-c). The newest needs a newer rustc than this machine's stable: this version,
+# built without optimisation (about 4 minutes on 2 cores instead of 11; it only drives
+# cargo) into a cache the tests find it in (tests/cargo-c-path.sh), kept between runs.
+# It builds beside fetch.sh's unftp build: each leaves a core idle at times.
+cargo_c_version=0.10.24+cargo-0.98.0
+cargo_c=${XDG_CACHE_HOME:-$HOME/.cache}/libftp/cargo-c
+cargo_c_pid=
+if [ "$(cat "$cargo_c/version" 2>/dev/null)" != "$cargo_c_version" ]; then
+  mkdir -p "$(dirname "$cargo_c")"
+  (
+    t0=$SECONDS
+    rm -rf "$cargo_c"
+    CARGO_TARGET_DIR="$cargo_c.build" cargo install --locked --quiet --debug --root "$cargo_c" \
+      cargo-c --version "$cargo_c_version"
+    rm -rf "$cargo_c.build"
+    echo "$cargo_c_version" > "$cargo_c/version"
+    echo "cargo-c $cargo_c_version built in $((SECONDS - t0)) s (cached in $cargo_c)"
+  ) > "$cargo_c.log" 2>&1 &
+  cargo_c_pid=$!
+fi
+
 # The real FTP servers the tests run (unpacked, not installed: the packages conflict).
 bash "$here/servers/fetch.sh"
 
-# cargo-c, for the tests that install through it (tests/cargo-c.sh, offline-build.sh
-# cargo-c). The newest needs a newer rustc, Debian's is too old: this version, built
-# without optimisation (about 4 minutes on 2 cores instead of 11; it only drives cargo)
-# into a cache the tests find it in (tests/cargo-c-path.sh), kept between runs.
-cargo_c_version=0.10.24+cargo-0.98.0
-cargo_c=${XDG_CACHE_HOME:-$HOME/.cache}/libftp/cargo-c
-if [ "$(cat "$cargo_c/version" 2>/dev/null)" != "$cargo_c_version" ]; then
-  t0=$SECONDS
-  rm -rf "$cargo_c"
-  CARGO_TARGET_DIR="$cargo_c.build" cargo install --locked --quiet --debug --root "$cargo_c" \
-    cargo-c --version "$cargo_c_version"
-  rm -rf "$cargo_c.build"
-  echo "$cargo_c_version" > "$cargo_c/version"
-  echo "cargo-c $cargo_c_version built in $((SECONDS - t0)) s (cached in $cargo_c)"
+if [ -n "$cargo_c_pid" ]; then
+  status=0
+  wait "$cargo_c_pid" || status=$?
+  cat "$cargo_c.log"
+  [ "$status" = 0 ] || { echo "setup-debian.sh: building cargo-c failed" >&2; exit 1; }
 fi
