@@ -102,7 +102,11 @@ pub extern "C" fn ftp_pool_new(
     })
 }
 
-fn make_pool(template_session: *const ftp_session, max_sessions: u32, pool_out: *mut *mut ftp_pool) -> Result<(), Failure> {
+fn make_pool(
+    template_session: *const ftp_session,
+    max_sessions: u32,
+    pool_out: *mut *mut ftp_pool,
+) -> Result<(), Failure> {
     {
         if pool_out.is_null() {
             return Err(Failure::Null("pool_out"));
