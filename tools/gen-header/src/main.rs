@@ -103,11 +103,15 @@ fn source_dir() -> PathBuf {
     std::fs::canonicalize(&dir).unwrap_or(dir)
 }
 
-/// The header's bytes, as the library's build script generated them until 1.0.0:
-/// cbindgen.toml as the configuration, src/capi/mod.rs as the only source (the core's
-/// public items are for Rust users, not the header).
+/// The header's bytes: cbindgen.toml as the configuration, src/capi/overview.h as the
+/// comment that opens the header (prose is easier to edit in a file of its own than in
+/// a TOML string), src/capi/mod.rs as the only source (the core's public items are for
+/// Rust users, not the header).
 fn generate(source: &Path) -> Result<Vec<u8>, String> {
-    let config = cbindgen::Config::from_file(source.join("cbindgen.toml")).map_err(|e| e.to_string())?;
+    let mut config = cbindgen::Config::from_file(source.join("cbindgen.toml")).map_err(|e| e.to_string())?;
+    let overview = source.join("src").join("capi").join("overview.h");
+    let text = std::fs::read_to_string(&overview).map_err(|e| format!("{}: {e}", overview.display()))?;
+    config.header = Some(text);
     let bindings = cbindgen::Builder::new()
         .with_src(source.join("src").join("capi").join("mod.rs"))
         .with_config(config)
