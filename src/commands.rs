@@ -3,7 +3,7 @@
 use crate::control::{check_line, verb_line};
 use crate::error::{Error, Result};
 use crate::parse;
-use crate::reconnect::Redo;
+use crate::reconnect_state::Redo;
 use crate::reply::Reply;
 use crate::session::Ftp;
 

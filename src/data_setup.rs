@@ -4,9 +4,10 @@
 
 use crate::error::{Error, Result};
 use crate::net::{self, Ready};
+use crate::options::{FIRST_EPSV_WAIT, PassiveMode};
 use crate::parse;
 use crate::reply::Reply;
-use crate::session::{FIRST_EPSV_WAIT, Ftp, PassiveMode, is_reply_error};
+use crate::session::{Ftp, is_reply_error};
 use crate::tls::DataHandshake;
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};

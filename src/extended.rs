@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::features::Features;
 use crate::filetime::FileTime;
 use crate::parse;
-use crate::reconnect::Redo;
+use crate::reconnect_state::Redo;
 use crate::reply::Reply;
 use crate::session::{Ftp, is_reply_error};
 

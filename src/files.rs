@@ -6,7 +6,7 @@ use crate::control::check_line;
 use crate::error::{Error, Result};
 use crate::filetime::FileTime;
 use crate::interrupt::Interrupter;
-use crate::reconnect::Redo;
+use crate::reconnect_state::Redo;
 use crate::session::Ftp;
 use crate::transfer::{Start, Step};
 use crate::zerocopy::{self, MoveError};

@@ -5,7 +5,8 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::interrupt::Interrupter;
-use crate::params::{ConnectParams, SessionSource};
+use crate::opening::SessionSource;
+use crate::params::ConnectParams;
 use crate::session::Ftp;
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};

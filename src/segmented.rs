@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::files::{FileOptions, open_ours, part_path, system_time};
 use crate::filetime::FileTime;
 use crate::interrupt::Interrupter;
-pub use crate::params::SessionSource;
+pub use crate::opening::SessionSource;
 use crate::progress::{Flow, Progress, ProgressSink};
 use crate::session::Ftp;
 use crate::transfer::{Start, Step};

@@ -10,7 +10,7 @@ use crate::filetime::FileTime;
 use crate::listing::MlsdEntry;
 use crate::parse;
 use crate::progress::{Flow, Meter, Stop};
-use crate::reconnect::Redo;
+use crate::reconnect_state::Redo;
 use crate::reply::{LineError, LineReader, MAX_LINE, Reply};
 use crate::session::{Ftp, OpenTransfer, is_reply_error};
 use crate::session::{TYPE_ASCII, TYPE_BINARY};
