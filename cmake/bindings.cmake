@@ -11,7 +11,7 @@ if(LIBFTP_BUILD_TESTS)
 endif()
 
 # Go and Zig bindings and the docs' quick starts, each against an install of this
-# build in a temporary prefix, found through pkg-config (tests/bindings.sh).
+# build in a temporary prefix, found through pkg-config (tests/drivers/bindings.sh).
 if(LIBFTP_BUILD_TESTS)
   foreach(what go go-consumer zig zig-package docs)
     set(name "${what}_binding")
@@ -25,7 +25,7 @@ if(LIBFTP_BUILD_TESTS)
       set(name "zig_package")
     endif()
     add_test(NAME ${name}
-      COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/tests/bindings.sh" ${what} "${CMAKE_CURRENT_BINARY_DIR}")
+      COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/tests/drivers/bindings.sh" ${what} "${CMAKE_CURRENT_BINARY_DIR}")
     libftp_uses_servers(${name})
   endforeach()
 endif()
@@ -33,5 +33,5 @@ endif()
 # Every exported ftp_* function is reachable from Go or Zig, or a listed omission.
 if(LIBFTP_BUILD_TESTS)
   add_test(NAME binding_coverage
-    COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/tests/binding-coverage.sh" "${CMAKE_CURRENT_SOURCE_DIR}")
+    COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/tests/drivers/binding-coverage.sh" "${CMAKE_CURRENT_SOURCE_DIR}")
 endif()

@@ -38,7 +38,7 @@ if [ "$fuzz_secs" = 0 ] && [ "${CI:-}" = true ]; then
 fi
 fuzz_line="fuzz: skipped (FUZZ_SECS=0)"
 if [ "$fuzz_secs" != 0 ]; then
-  bash "$repo/tests/fuzz.sh" "$fuzz_secs" | tee "$build/fuzz.log"
+  bash "$repo/tests/drivers/fuzz.sh" "$fuzz_secs" | tee "$build/fuzz.log"
   fuzz_line=$(tail -n 1 "$build/fuzz.log")
 fi
 

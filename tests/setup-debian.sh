@@ -30,10 +30,10 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
-# cargo-c, for the tests that install through it (tests/cargo-c.sh, offline-build.sh
+# cargo-c, for the tests that install through it (tests/drivers/cargo-c.sh, offline-build.sh
 # cargo-c). The newest needs a newer rustc than this machine's stable: this version,
 # built without optimisation (about 4 minutes on 2 cores instead of 11; it only drives
-# cargo) into a cache the tests find it in (tests/cargo-c-path.sh), kept between runs.
+# cargo) into a cache the tests find it in (tests/drivers/cargo-c-path.sh), kept between runs.
 # It builds beside fetch.sh's unftp build: each leaves a core idle at times.
 cargo_c_version=0.10.24+cargo-0.98.0
 cargo_c=${XDG_CACHE_HOME:-$HOME/.cache}/libftp/cargo-c

@@ -1,6 +1,6 @@
 //! Builds the Zig binding of libftp against the installed library, found with
 //! pkg-config (`linkSystemLibrary("ftp")`), and `zig build test` runs its tests against
-//! the test servers (tests/servers/start.sh): tests/bindings.sh passes their values
+//! the test servers (tests/servers/start.sh): tests/drivers/bindings.sh passes their values
 //! as -D options (`zig build --help` lists them). Another project depends on this
 //! directory (build.zig.zon) and imports the module "ftp": see docs/quickstart.md.
 const std = @import("std");

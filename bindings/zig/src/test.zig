@@ -1,5 +1,5 @@
 //! The binding against the test servers (tests/servers/start.sh), their ports and
-//! files given as build options by tests/bindings.sh: vsftpd (anonymous and a user
+//! files given as build options by tests/drivers/bindings.sh: vsftpd (anonymous and a user
 //! who may upload) and vsftpd's explicit FTPS with the test CA.
 const std = @import("std");
 const ftp = @import("ftp");

@@ -2,9 +2,9 @@
 # Runs every cargo-fuzz target in fuzz/ for a bounded time, starting from the committed
 # seeds (fuzz/seeds/<target>) in a throwaway corpus, so runs never dirty the repository.
 # Any crash, leak report or timeout fails the script.
-# Usage: bash tests/fuzz.sh [SECONDS_PER_TARGET]   (default 30)
+# Usage: bash tests/drivers/fuzz.sh [SECONDS_PER_TARGET]   (default 30)
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${1:-30}
 export PATH="$HOME/.cargo/bin:$PATH"
 # libFuzzer needs nightly-only flags; cargo fuzz on stable works with this.

@@ -15,7 +15,7 @@
 set -euo pipefail
 mode=${1:?usage: bindings.sh go|go-consumer|zig|zig-package|docs BUILD_DIR}
 build=$(cd "${2:?usage: bindings.sh go|go-consumer|zig|zig-package|docs BUILD_DIR}" && pwd)
-repo=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 env_file=$(realpath "${LIBFTP_TEST_ENV:?LIBFTP_TEST_ENV must name the servers env file}")
 export LIBFTP_TEST_ENV=$env_file
 # shellcheck disable=SC1090
@@ -279,7 +279,7 @@ MOD
     *.zig)
       # A project's build.zig is run by the zig-package mode (with its src/main.zig).
       if head -1 "$f" | grep -q '^// build\.zig'; then
-        echo "docs: $name is a project's build.zig (tests/bindings.sh zig-package builds it)"
+        echo "docs: $name is a project's build.zig (tests/drivers/bindings.sh zig-package builds it)"
         continue
       fi
       hello_everywhere "$name" run_zig

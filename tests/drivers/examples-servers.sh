@@ -2,8 +2,8 @@
 # The example tools ftpput, ftpls and ftpget against every server tests/servers/start.sh
 # starts, in clear text and over each FTPS instance there is (explicit and implicit):
 # an upload compared on the server's disk, its listing, and the download compared with
-# the file sent. (ftpmirror: tests/mirror.sh; the tools' TLS options and failures:
-# tests/examples-tls.sh.)
+# the file sent. (ftpmirror: tests/drivers/mirror.sh; the tools' TLS options and failures:
+# tests/drivers/examples-tls.sh.)
 # Usage: examples-servers.sh ENV_FILE BUILD_DIR   (ENV_FILE written by start.sh)
 set -euo pipefail
 env_file=${1:?usage: examples-servers.sh ENV_FILE BUILD_DIR}

@@ -5,7 +5,7 @@
 # translated header, in bindings/zig), unless it is a deliberate omission below.
 # Prints, for information, what each binding leaves to the other.
 set -euo pipefail
-repo=$(cd "${1:-$(dirname "$0")/..}" && pwd)
+repo=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
 
 # Deliberate omissions: NAME, then why neither binding calls it. Keep this list short.
 omissions=(

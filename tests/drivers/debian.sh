@@ -17,7 +17,7 @@
 # Needs root (unshare); skips (77) without it outside CI and fails under CI=true.
 # KEEP_TMP=1 keeps the temporary directory.
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 export PATH="$HOME/.cargo/bin:$PATH"
 fail() { echo "debian.sh: FAIL: $*" >&2; exit 1; }
 if ! unshare -n true 2>/dev/null; then
@@ -55,8 +55,8 @@ else
   toolchain="rustup's $(rustc --version) (profile $profile)" build_args=(-P"$profile")
 fi
 
-# The network probe (tests/no-network.sh), then what runs without network.
-{ cat "$repo/tests/no-network.sh"; cat <<'INNER'
+# The network probe (tests/drivers/no-network.sh), then what runs without network.
+{ cat "$repo/tests/drivers/no-network.sh"; cat <<'INNER'
 set -euo pipefail
 tmp=$1; shift
 fail() { echo "debian.sh: FAIL: $*" >&2; exit 1; }

@@ -11,13 +11,13 @@
 # It first proves there is no network there: cargo fails to fetch a crate. Then it
 # checks the installed files and builds and runs a program with pkg-config from them.
 # Needs root (unshare), and cargo-c for its mode (from PATH or tests/setup-debian.sh's
-# cache, tests/cargo-c-path.sh); skips (77) without them outside CI and fails under
+# cache, tests/drivers/cargo-c-path.sh); skips (77) without them outside CI and fails under
 # CI=true.
 # KEEP_TMP=1 keeps the temporary directory.
 set -euo pipefail
 mode=${1:?usage: offline-build.sh cmake|cargo-c}
 case "$mode" in cmake|cargo-c) ;; *) echo "offline-build.sh: unknown mode '$mode'" >&2; exit 2 ;; esac
-repo=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 export PATH="$HOME/.cargo/bin:$PATH"
 export CMAKE=${CMAKE:-cmake}
 fail() { echo "offline-build.sh ($mode): FAIL: $*" >&2; exit 1; }
@@ -26,7 +26,7 @@ missing() { # WHAT: a missing tool fails under CI, skips elsewhere
   echo "offline-build.sh ($mode): $1; skipped"
   exit 77
 }
-. "$repo/tests/cargo-c-path.sh"
+. "$repo/tests/drivers/cargo-c-path.sh"
 if [ "$mode" = cargo-c ] && ! command -v cargo-cinstall >/dev/null; then
   missing "cargo-c not installed (tests/setup-debian.sh builds it)"
 fi
@@ -42,9 +42,9 @@ echo "== cargo vendor (with network or cargo's cache)"
 grep -q "^directory = \"$tmp/vendor\"" "$tmp/vendor-config.toml" ||
   { cat "$tmp/vendor-config.toml"; fail "cargo vendor printed no source replacement"; }
 
-# The network probe (tests/no-network.sh), then what runs without network.
+# The network probe (tests/drivers/no-network.sh), then what runs without network.
 # Arguments: mode, repo, tmp.
-{ cat "$repo/tests/no-network.sh"; cat <<'INNER'
+{ cat "$repo/tests/drivers/no-network.sh"; cat <<'INNER'
 set -euo pipefail
 mode=$1 repo=$2 tmp=$3
 fail() { echo "offline-build.sh ($mode): FAIL: $*" >&2; exit 1; }

@@ -7,7 +7,7 @@
 # directory between runs (ctest passes one in the build directory: later runs are
 # quick); it must serve Debug builds only. KEEP_TMP=1 keeps the temporary directory.
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 CMAKE=${CMAKE:-cmake}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/libftp-subproject.XXXXXX")
 [ "${KEEP_TMP:-0}" = 1 ] && echo "subproject.sh: keeping $tmp" || trap 'rm -rf "$tmp"' EXIT

@@ -3,12 +3,12 @@
 # installs (libftp.so and libftp.so.1 -> libftp.so.1.1.0 with SONAME libftp.so.1,
 # libftp.a, include/ftp.h identical to the committed header, libftp.pc), export only
 # ftp_* symbols, and a program must build with pkg-config from there and run.
-# cargo-c comes from PATH or from tests/setup-debian.sh's cache (tests/cargo-c-path.sh);
+# cargo-c comes from PATH or from tests/setup-debian.sh's cache (tests/drivers/cargo-c-path.sh);
 # without it this skips (77), and fails under CI=true.
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 export PATH="$HOME/.cargo/bin:$PATH"
-. "$repo/tests/cargo-c-path.sh"
+. "$repo/tests/drivers/cargo-c-path.sh"
 if ! command -v cargo-cinstall >/dev/null; then
   [ "${CI:-}" != true ] || { echo "cargo-c.sh: FAIL: cargo-c not installed (tests/setup-debian.sh builds it)" >&2; exit 1; }
   echo "cargo-c.sh: cargo-c not installed (tests/setup-debian.sh builds it); skipped"

@@ -15,7 +15,7 @@
 # likewise where rpmbuild is missing (tests/setup-debian.sh installs `rpm`).
 # KEEP_TMP=1 keeps the temporary directory.
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 export PATH="$HOME/.cargo/bin:$PATH"
 fail() { echo "rpm.sh: FAIL: $*" >&2; exit 1; }
 missing() {
@@ -48,8 +48,8 @@ tar -czf "$top/SOURCES/libftp-$version-vendor.tar.gz" -C "$tmp/src/libftp-$versi
 rm -rf "$tmp/src"
 ls -s --block-size=K "$top/SOURCES" | sed 's/^/   /'
 
-# The network probe (tests/no-network.sh), then what runs without network.
-{ cat "$repo/tests/no-network.sh"; cat <<'INNER'
+# The network probe (tests/drivers/no-network.sh), then what runs without network.
+{ cat "$repo/tests/drivers/no-network.sh"; cat <<'INNER'
 set -euo pipefail
 tmp=$1 top=$2 spec=$3
 fail() { echo "rpm.sh: FAIL: $*" >&2; exit 1; }
