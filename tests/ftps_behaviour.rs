@@ -384,6 +384,31 @@ fn explicit_single_use_tickets(script: Vec<Step>) -> (FakeServer, Ftp) {
     (server, ftp)
 }
 
+#[test]
+fn data_connections_offer_the_key_exchange_group_the_server_chose_first() {
+    // vsftpd takes only P-256 while OpenSSL offers X25519 first: the control
+    // connection's handshake needs a HelloRetryRequest (two ClientHellos), and the data
+    // connections, offering P-256 first from then on, one each.
+    let hellos = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let data = vec![5u8; 10_000];
+    let mut full = vec![reply("220 fake ready")];
+    full.extend(auth_and_login());
+    full.extend(tls_download("150 here", &data, Step::DataClose, "226 done"));
+    full.extend(tls_download("150 again", &data, Step::DataClose, "226 done"));
+    full.extend(quit());
+    let server = FakeServer::start_tls(full, tls::p256_only_acceptor(hellos.clone()), false);
+    let mut ftp = client();
+    ftp.set_tls(TlsMode::Explicit, config());
+    ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).expect("connect");
+    assert_eq!(hellos.load(std::sync::atomic::Ordering::SeqCst), 2, "the control handshake was retried");
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    assert_eq!(retr(&mut ftp).unwrap(), data);
+    assert_eq!(retr(&mut ftp).unwrap(), data);
+    let t = done(server, ftp);
+    assert_eq!(t.data_tls_resumed, vec![true, true]);
+    assert_eq!(hellos.load(std::sync::atomic::Ordering::SeqCst), 4, "one ClientHello per data connection");
+}
+
 /// An upload whose data connection starts TLS with `start`, then succeeds.
 fn tls_upload(start: Step) -> Vec<Step> {
     let mut s = exchange("TYPE I", "200 binary");

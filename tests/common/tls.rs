@@ -101,6 +101,19 @@ pub fn single_use_ticket_acceptor() -> SslAcceptor {
     b.build()
 }
 
+/// An acceptor that takes only P-256 for the key exchange (as vsftpd does), counting
+/// the ClientHellos it reads: a client whose first key share is another group sends two
+/// per handshake (the second after a HelloRetryRequest).
+pub fn p256_only_acceptor(hellos: std::sync::Arc<std::sync::atomic::AtomicUsize>) -> SslAcceptor {
+    let mut b = builder(&identities().good, None);
+    b.set_groups_list("P-256").unwrap();
+    b.set_client_hello_callback(move |_, _| {
+        hellos.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(openssl::ssl::ClientHelloResponse::SUCCESS)
+    });
+    b.build()
+}
+
 /// A TLS 1.2 acceptor that ends the handshake with an alert unless the client shows a
 /// certificate (any: the refusal is what a test looks at).
 pub fn client_cert_required_acceptor() -> SslAcceptor {
