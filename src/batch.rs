@@ -410,10 +410,10 @@ fn work(
                     run.retried.fetch_add(1, Ordering::SeqCst);
                     // Another session after a connection failure: this one may be the
                     // one the server dropped.
-                    if transient(&e)
-                        && let Some(s) = session.take()
-                    {
-                        s.discard();
+                    if transient(&e) {
+                        if let Some(s) = session.take() {
+                            s.discard();
+                        }
                     }
                 }
                 other => break other,

@@ -350,10 +350,10 @@ impl Control {
 
     /// Marks the connection out of step and passes the error on.
     pub fn fail(&mut self, err: Error) -> Error {
-        if let Some(conn) = &mut self.conn
-            && conn.broken.is_none()
-        {
-            conn.broken = Some(err.to_string());
+        if let Some(conn) = &mut self.conn {
+            if conn.broken.is_none() {
+                conn.broken = Some(err.to_string());
+            }
         }
         err
     }
@@ -465,10 +465,10 @@ impl Control {
                 }
                 self.last_reply = Some(r.clone());
                 self.replies_read += 1;
-                if matches!(r.code, 225 | 226)
-                    && let Some(c) = self.conn.as_mut()
-                {
-                    c.abort_reply_owed = false;
+                if matches!(r.code, 225 | 226) {
+                    if let Some(c) = self.conn.as_mut() {
+                        c.abort_reply_owed = false;
+                    }
                 }
                 Ok(r)
             }

@@ -256,18 +256,18 @@ impl Read for DataConn {
                 ),
             )));
         }
-        if n == 0
-            && self.stream.unclean_eof()
-            && let Some(expected) = self.expected
-            && expected != self.received
-        {
-            return Err(io::Error::other(Error::tls(
-                TlsFailure::Failed,
-                format!(
-                    "download truncated: the TLS data connection was closed without close_notify after {} of the {expected} bytes announced",
-                    self.received
-                ),
-            )));
+        if n == 0 && self.stream.unclean_eof() {
+            if let Some(expected) = self.expected {
+                if expected != self.received {
+                    return Err(io::Error::other(Error::tls(
+                        TlsFailure::Failed,
+                        format!(
+                            "download truncated: the TLS data connection was closed without close_notify after {} of the {expected} bytes announced",
+                            self.received
+                        ),
+                    )));
+                }
+            }
         }
         Ok(n)
     }

@@ -168,12 +168,12 @@ impl Ftp {
     /// Opens the data side before the transfer command is sent.
     /// `ty`: the representation type the transfer needs (None: leave it as it is).
     pub(crate) fn open_data(&mut self, ty: Option<&'static str>) -> Result<Pending> {
-        if !self.opts.passive
-            && let Some(proxy) = &self.conn.proxy
-        {
-            return Err(Error::State(format!(
-                "active mode does not work through a proxy ({proxy}): the server cannot connect back; use passive mode"
-            )));
+        if !self.opts.passive {
+            if let Some(proxy) = &self.conn.proxy {
+                return Err(Error::State(format!(
+                    "active mode does not work through a proxy ({proxy}): the server cannot connect back; use passive mode"
+                )));
+            }
         }
         if self.opts.passive {
             let addr = self.makepasv(ty)?;

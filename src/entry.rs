@@ -248,11 +248,11 @@ fn parse_unix(text: &[u8], now: FileTime) -> Option<Entry> {
     if name.is_empty() {
         return None;
     }
-    if kind == EntryType::Link
-        && let Some(p) = name.windows(4).position(|w| w == b" -> ")
-    {
-        e.link_target = Some(name[p + 4..].to_vec());
-        name.truncate(p);
+    if kind == EntryType::Link {
+        if let Some(p) = name.windows(4).position(|w| w == b" -> ") {
+            e.link_target = Some(name[p + 4..].to_vec());
+            name.truncate(p);
+        }
     }
     e.kind = match name.as_slice() {
         b"." if kind == EntryType::Dir => EntryType::CurrentDir,

@@ -355,10 +355,10 @@ impl Ftp {
         let out_fd = out.as_raw_fd();
         let wait = FdWait { timeout: self.opts.data_timeout(), interrupter: self.interrupter.clone() };
         self.download(&cmd, start, |conn| {
-            if let Some(len) = cut_at.take()
-                && let Err(e) = out.set_len(len)
-            {
-                return Step::Stop(local_err("truncate", shown)(e));
+            if let Some(len) = cut_at.take() {
+                if let Err(e) = out.set_len(len) {
+                    return Step::Stop(local_err("truncate", shown)(e));
+                }
             }
             let step = match (&mut splicer, conn.plain_tcp()) {
                 (Some(s), Some(sock)) => match s.step(sock, out_fd) {
@@ -447,11 +447,11 @@ impl Ftp {
     /// Deletes an atomic upload's temporary file after `why`, where the session can
     /// still send commands; returns `why` (a failed DELE is only logged).
     fn remove_part(&mut self, part: &[u8], why: Error) -> Error {
-        if self.is_usable()
-            && let Err(e) = self.delete(part)
-        {
-            let note = format!("could not remove the temporary {}: {e}", String::from_utf8_lossy(part));
-            self.ctrl.log.emit(1, crate::control::LogKind::Resp, &note);
+        if self.is_usable() {
+            if let Err(e) = self.delete(part) {
+                let note = format!("could not remove the temporary {}: {e}", String::from_utf8_lossy(part));
+                self.ctrl.log.emit(1, crate::control::LogKind::Resp, &note);
+            }
         }
         why
     }

@@ -261,11 +261,11 @@ impl Shared<'_> {
     /// A fresh session, in the caller's directory where a relative path needs it.
     fn open(&self) -> Result<Ftp> {
         let mut ftp = self.source.open()?;
-        if let Some(dir) = &self.dir
-            && let Err(e) = ftp.cwd(dir)
-        {
-            self.source.release(ftp);
-            return Err(e);
+        if let Some(dir) = &self.dir {
+            if let Err(e) = ftp.cwd(dir) {
+                self.source.release(ftp);
+                return Err(e);
+            }
         }
         self.opened.lock().unwrap_or_else(|p| p.into_inner()).push(ftp.interrupter());
         Ok(ftp)

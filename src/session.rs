@@ -209,11 +209,11 @@ impl Ftp {
         match welcome {
             Ok(r) if r.class() == 2 => {
                 self.conn.welcome = Some(r.clone());
-                if mode == TlsMode::Explicit
-                    && let Err(e) = self.secure_before_login(&r)
-                {
-                    self.close();
-                    return Err(e);
+                if mode == TlsMode::Explicit {
+                    if let Err(e) = self.secure_before_login(&r) {
+                        self.close();
+                        return Err(e);
+                    }
                 }
                 self.target = Some(Target { host: host.to_string(), port, tls_mode: mode, login: None });
                 Ok(r)
@@ -505,11 +505,11 @@ impl Ftp {
 
     /// The answer to `verb`, just sent: see `typed_command_within` for `patience`.
     fn answer_within(&mut self, verb: &[u8], patience: Option<Duration>) -> Result<Result<Reply>> {
-        if let Some(wait) = patience
-            && !self.ctrl.reply_within(wait)?
-        {
-            let shown = String::from_utf8_lossy(verb);
-            return Ok(Err(Error::Timeout(format!("no reply to {shown} within {} ms", wait.as_millis()))));
+        if let Some(wait) = patience {
+            if !self.ctrl.reply_within(wait)? {
+                let shown = String::from_utf8_lossy(verb);
+                return Ok(Err(Error::Timeout(format!("no reply to {shown} within {} ms", wait.as_millis()))));
+            }
         }
         Ok(self.ctrl.get_answer_resync(verb))
     }

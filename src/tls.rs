@@ -744,13 +744,13 @@ impl TlsContext {
         if let Some(groups) = &*self.data_groups.lock().unwrap_or_else(|p| p.into_inner()) {
             offer_groups(&mut c, groups);
         }
-        if self.reuse
-            && let Some(s) = self.sessions.take()
-        {
-            // SAFETY: the session comes from a connection of this same context, as
-            // SSL_set_session requires.
-            unsafe { c.set_session(&s) }.map_err(|e| setup_error("TLS session reuse", e))?;
-            *offered = Some(s);
+        if self.reuse {
+            if let Some(s) = self.sessions.take() {
+                // SAFETY: the session comes from a connection of this same context, as
+                // SSL_set_session requires.
+                unsafe { c.set_session(&s) }.map_err(|e| setup_error("TLS session reuse", e))?;
+                *offered = Some(s);
+            }
         }
         tcp.set_nonblocking(true).map_err(|e| self.data_socket_error(e))?;
         self.reset_rejection();

@@ -134,12 +134,12 @@ pub fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
                     continue;
                 }
                 b'[' => {
-                    if let Some((matched, len)) = class(&pattern[p..], text[t])
-                        && matched
-                    {
-                        p += len;
-                        t += 1;
-                        continue;
+                    if let Some((matched, len)) = class(&pattern[p..], text[t]) {
+                        if matched {
+                            p += len;
+                            t += 1;
+                            continue;
+                        }
                     }
                 }
                 c if c == text[t] => {
@@ -923,9 +923,11 @@ impl Ftp {
             run.stats.files_transferred += 1;
             return run.report(MirrorAction::Get, rel, size).map(|()| false);
         }
-        if local_dir && let Err(err) = std::fs::remove_dir_all(&local.path) {
-            run.dirs[dir].failed = true;
-            return run.entry_error(self, rel, io("remove", &local.path)(err)).map(|()| false);
+        if local_dir {
+            if let Err(err) = std::fs::remove_dir_all(&local.path) {
+                run.dirs[dir].failed = true;
+                return run.entry_error(self, rel, io("remove", &local.path)(err)).map(|()| false);
+            }
         }
         // "NAME.part" is the download's own name for NAME: where the server lists that
         // name too, a local directory has it, or NAME is too long to take the suffix,
@@ -1074,12 +1076,12 @@ impl Ftp {
                         (Some(_), Some(base)) => remote_path(base, &path),
                         _ => name.clone(),
                     };
-                    if !run.opts.dry_run
-                        && let Err(e) = self.mkd(&made)
-                    {
-                        run.dirs[index].failed = true;
-                        run.entry_error(self, &path, e)?;
-                        continue;
+                    if !run.opts.dry_run {
+                        if let Err(e) = self.mkd(&made) {
+                            run.dirs[index].failed = true;
+                            run.entry_error(self, &path, e)?;
+                            continue;
+                        }
                     }
                     run.stats.dirs_created += 1;
                 }

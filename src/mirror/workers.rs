@@ -175,10 +175,10 @@ pub(super) fn work(shared: &Shared, source: &dyn SessionSource, tx: Sender<Outco
             .unwrap_or_else(|_| Err(Error::State("internal error (panic) in a mirror worker".into())));
         // A broken session goes back to its source (a pool frees its place); the
         // next job gets a new one.
-        if !ftp.is_usable()
-            && let Some(broken) = session.take()
-        {
-            source.release(broken);
+        if !ftp.is_usable() {
+            if let Some(broken) = session.take() {
+                source.release(broken);
+            }
         }
         if tx.send(Outcome::Done { id: job.id, result }).is_err() {
             break;

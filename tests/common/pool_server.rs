@@ -311,14 +311,14 @@ impl Conn {
                 break;
             }
             got.extend_from_slice(&buf[..n]);
-            if let Some(at) = cut
-                && got.len() >= at
-            {
-                got.truncate(at);
-                self.store(name, append, rest, &got);
-                reset(&sock);
-                reset(&self.ctrl);
-                return Err(std::io::Error::other("cut as the test asked"));
+            if let Some(at) = cut {
+                if got.len() >= at {
+                    got.truncate(at);
+                    self.store(name, append, rest, &got);
+                    reset(&sock);
+                    reset(&self.ctrl);
+                    return Err(std::io::Error::other("cut as the test asked"));
+                }
             }
         }
         self.store(name, append, rest, &got);
