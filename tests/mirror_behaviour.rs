@@ -41,7 +41,6 @@ fn walk(listing: Vec<Step>, then: Vec<Step>) -> Vec<Step> {
     let mut s = exchange("PWD", "257 \"/home\"");
     s.extend(exchange("CWD /pub", "250 ok"));
     s.extend(exchange("PWD", "257 \"/pub\""));
-    s.extend(exchange("CWD /pub", "250 ok"));
     s.extend(listing);
     s.extend(then);
     s.extend(exchange("CWD /home", "250 ok"));
@@ -486,7 +485,6 @@ fn a_lost_control_connection_still_ends_the_mirror() {
     let mut s = exchange("PWD", "257 \"/home\"");
     s.extend(exchange("CWD /pub", "250 ok"));
     s.extend(exchange("PWD", "257 \"/pub\""));
-    s.extend(exchange("CWD /pub", "250 ok"));
     s.extend(mlsd(listing, true));
     s.extend(exchange("TYPE I", "200 binary"));
     s.extend([expect("EPSV"), Step::Epsv, expect("RETR a"), reply("421 Timeout."), Step::Close]);
@@ -706,7 +704,6 @@ fn upload_script(listing: &str, then: Vec<Step>) -> Vec<Step> {
     s.extend(exchange("PWD", "257 \"/home\""));
     s.extend(exchange("CWD /pub", "250 ok"));
     s.extend(exchange("PWD", "257 \"/pub\""));
-    s.extend(exchange("CWD /pub", "250 ok"));
     s.extend(mlsd(listing, true));
     s.extend(then);
     s.extend(exchange("CWD /home", "250 ok"));

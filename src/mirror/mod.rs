@@ -329,6 +329,9 @@ struct Run<'s, 'c> {
     /// The ids of those jobs, and the listings that came back for them.
     listing_ids: HashSet<usize>,
     listed: HashMap<usize, Result<Vec<Entry>>>,
+    /// The mirror's own session is still in the base directory, where the mirror's
+    /// start (CWD, PWD) left it: the base's listing needs no CWD, a round trip saved.
+    at_base: bool,
 }
 
 /// Errors that end a mirror whichever entry they came from: the caller's cancel or
@@ -371,6 +374,7 @@ impl<'s, 'c> Run<'s, 'c> {
             stats: MirrorStats::default(),
             walking: Vec::new(),
             local_base,
+            at_base: base.is_some(),
             base,
             workers,
             pending: HashMap::new(),
@@ -469,6 +473,10 @@ impl<'s, 'c> Run<'s, 'c> {
                 }
             }
         }
+        if rel.is_empty() && std::mem::take(&mut self.at_base) {
+            return ftp.list_all(b"");
+        }
+        self.at_base = false;
         ftp.remote_entries(base, rel)
     }
 

@@ -1158,8 +1158,11 @@ static void test_replies_and_modes(const struct server *s) {
         CHECK_OK(NULL, ftp_data_read(d, buf, sizeof buf, &n));
         CHECK(n > 0);
         if (urgent && s->urgent_abort_ends_session) {
-            /* Refused, and the connection ended: libftp says so, the session closed. */
-            CHECK_RC(h, ftp_abort(h), FTP_E_CLOSED);
+            /* Refused, and the connection ended: libftp says so, the session closed.
+             * unftp ends it with a close or a reset, or (rarely) leaves it silent
+             * after a 426, when the ABOR's reply times out (docs/servers.md). */
+            ftp_result arc = ftp_abort(h);
+            CHECK(arc == FTP_E_CLOSED || arc == FTP_E_IO || arc == FTP_E_TIMEOUT);
             ftp_data_free(d);
             CHECK_RC(h, ftp_noop(h), FTP_E_STATE);
             ftp_free(h);
