@@ -500,9 +500,9 @@ pub(crate) struct TlsContext {
     sessions: SessionPool,
     pins: Vec<[u8; 32]>,
     hook: Option<Arc<VerifyHook>>,
-    /// The key-exchange groups data connections offer, the one the server chose on the
-    /// control connection first (`groups_preferring`); None: OpenSSL's own order.
-    data_groups: Mutex<Option<Vec<libc::c_int>>>,
+    /// The key-exchange group data connections offer alone (`data_group`); None:
+    /// OpenSSL's own list.
+    data_group: Mutex<Option<libc::c_int>>,
 }
 
 /// The verify callback's state, kept in the OpenSSL context (so it lives as long as
@@ -650,7 +650,7 @@ impl TlsContext {
             sessions,
             pins: cfg.pins.clone(),
             hook,
-            data_groups: Mutex::new(None),
+            data_group: Mutex::new(None),
         })
     }
 
@@ -666,7 +666,7 @@ impl TlsContext {
     pub fn connect_control(&self, tcp: TcpStream) -> Result<SslStream<TcpStream>> {
         let ssl = self.handshake(self.configure()?, tcp, "control")?;
         self.check_pins(&ssl, "control")?;
-        *self.data_groups.lock().unwrap_or_else(|p| p.into_inner()) = groups_preferring(ssl.ssl());
+        *self.data_group.lock().unwrap_or_else(|p| p.into_inner()) = data_group(ssl.ssl());
         Ok(ssl)
     }
 
@@ -741,8 +741,8 @@ impl TlsContext {
     ) -> Result<std::result::Result<SslStream<TcpStream>, MidHandshakeSslStream<TcpStream>>> {
         let mut c = self.configure()?;
         read_ahead(&mut c);
-        if let Some(groups) = &*self.data_groups.lock().unwrap_or_else(|p| p.into_inner()) {
-            offer_groups(&mut c, groups);
+        if let Some(group) = *self.data_group.lock().unwrap_or_else(|p| p.into_inner()) {
+            offer_group(&mut c, group);
         }
         if self.reuse {
             if let Some(s) = self.sessions.take() {
@@ -968,71 +968,46 @@ pub(crate) fn return_after_non_data_records(c: &SslRef) {
     }
 }
 
-/// SSL_ctrl commands for key-exchange groups (SSL_get1_groups, SSL_set1_groups,
-/// SSL_get_negotiated_group), which openssl-sys does not name; and the flag OpenSSL sets
-/// on a group it has no NID for (TLSEXT_nid_unknown).
-const SSL_CTRL_GET_GROUPS: libc::c_int = 90;
+/// SSL_ctrl commands for key-exchange groups (SSL_set1_groups, and
+/// SSL_get_negotiated_group: OpenSSL 3.0 and later; 1.1.1 answers 0 to it), which
+/// openssl-sys does not name; and the flag OpenSSL sets on a group it has no NID for
+/// (TLSEXT_nid_unknown: a provider's group, such as 3.5's hybrid X25519MLKEM768).
 const SSL_CTRL_SET_GROUPS: libc::c_int = 91;
 const SSL_CTRL_GET_NEGOTIATED_GROUP: libc::c_int = 134;
 const NID_UNKNOWN_GROUP: libc::c_int = 0x100_0000;
-/// More groups than any OpenSSL offers: a longer list is left as it is.
-const MAX_GROUPS: usize = 64;
+/// X25519, the group OpenSSL offers a key share for first (3.5 adds one for its hybrid
+/// group beside it).
+const NID_X25519: libc::c_int = 1034;
 
-/// OpenSSL's own client list when none is configured (1.1.1 to 3.4: X25519, P-256,
-/// X448, P-521, P-384, then the FFDHE groups), as NIDs.
-const DEFAULT_GROUPS: [libc::c_int; 10] = [1034, 415, 1035, 716, 715, 1126, 1127, 1128, 1129, 1130];
-
-/// The groups `ssl` offered, reordered to put the one the server chose first, when it
-/// was not first already. A TLS 1.3 client sends a key share for its first group only;
-/// a server that wants another answers with a HelloRetryRequest, a round trip more for
-/// every data connection (vsftpd fixes P-256, OpenSSL offers X25519 first). The set of
-/// groups stays the one configured (OpenSSL's default set when none was); only the
-/// order changes. None when there is nothing to change or the list cannot be read.
-fn groups_preferring(ssl: &SslRef) -> Option<Vec<libc::c_int>> {
+/// The one group data connections should offer, when the server chose on the control
+/// connection (`ssl`) a TLS 1.3 group other than X25519. A TLS 1.3 client sends key
+/// shares for its first groups only; a server that wants another answers with a
+/// HelloRetryRequest, a round trip more for every data connection (vsftpd fixes P-256).
+/// Data connections go to the same server, which took this group under the system's
+/// TLS policy moments ago, so offering it alone changes nothing else. None where
+/// nothing is to gain: TLS 1.2 (no retry there), X25519, a group without a NID.
+fn data_group(ssl: &SslRef) -> Option<libc::c_int> {
     use foreign_types::ForeignTypeRef;
     if ssl.version2() != Some(SslVersion::TLS1_3) {
         return None;
     }
-    let p = ssl.as_ptr();
-    // SAFETY: `p` is a live SSL object; these SSL_ctrl calls only read its group lists.
-    // SSL_CTRL_GET_GROUPS with a NULL list returns the count, and with a list writes at
-    // most that count of ints, which the buffer holds.
-    let (chosen, configured) = unsafe {
-        let chosen = openssl_sys::SSL_ctrl(p, SSL_CTRL_GET_NEGOTIATED_GROUP, 0, std::ptr::null_mut());
-        let n = usize::try_from(openssl_sys::SSL_ctrl(p, SSL_CTRL_GET_GROUPS, 0, std::ptr::null_mut())).ok()?;
-        if n > MAX_GROUPS {
-            return None;
-        }
-        let mut groups = vec![0 as libc::c_int; n];
-        if n > 0 {
-            openssl_sys::SSL_ctrl(p, SSL_CTRL_GET_GROUPS, 0, groups.as_mut_ptr().cast());
-        }
-        (chosen, groups)
-    };
-    let chosen = libc::c_int::try_from(chosen).ok().filter(|&g| g > 0)?;
-    let mut groups = if configured.is_empty() { DEFAULT_GROUPS.to_vec() } else { configured };
-    // A group without a NID (a provider's) cannot be handed back to SSL_set1_groups.
-    if groups.iter().any(|&g| g <= 0 || g & NID_UNKNOWN_GROUP != 0) {
-        return None;
-    }
-    let at = groups.iter().position(|&g| g == chosen).filter(|&at| at > 0)?;
-    groups[..=at].rotate_right(1);
-    Some(groups)
+    // SAFETY: `ssl` is a live SSL object; SSL_get_negotiated_group only reads it.
+    let chosen = unsafe { openssl_sys::SSL_ctrl(ssl.as_ptr(), SSL_CTRL_GET_NEGOTIATED_GROUP, 0, std::ptr::null_mut()) };
+    libc::c_int::try_from(chosen).ok().filter(|&g| g > 0 && g != NID_X25519 && g & NID_UNKNOWN_GROUP == 0)
 }
 
-/// Makes a data connection offer `groups` in that order (`groups_preferring`). A list
-/// OpenSSL refuses leaves its own order: this only saves a round trip.
-fn offer_groups(c: &mut SslRef, groups: &[libc::c_int]) {
+/// Makes a data connection offer `group` only (`data_group`). Should OpenSSL refuse it,
+/// the connection keeps OpenSSL's own list (this only saves a round trip), and the
+/// refusal is taken off the thread's error queue, where the handshake would read it.
+fn offer_group(c: &mut SslRef, group: libc::c_int) {
     use foreign_types::ForeignTypeRef;
-    // SAFETY: `c` is a live SSL object this function has exclusive access to; OpenSSL
-    // copies the `groups.len()` ints the pointer gives and keeps no reference to them.
-    unsafe {
-        openssl_sys::SSL_ctrl(
-            c.as_ptr(),
-            SSL_CTRL_SET_GROUPS,
-            groups.len() as libc::c_long,
-            groups.as_ptr().cast_mut().cast(),
-        );
+    let groups = [group];
+    // SAFETY: `c` is a live SSL object this function has exclusive access to;
+    // SSL_set1_groups copies the one int the pointer gives and keeps no reference.
+    let set = unsafe { openssl_sys::SSL_ctrl(c.as_ptr(), SSL_CTRL_SET_GROUPS, 1, groups.as_ptr().cast_mut().cast()) };
+    if set != 1 {
+        // SAFETY: clears this thread's OpenSSL error queue; no other state is touched.
+        unsafe { openssl_sys::ERR_clear_error() };
     }
 }
 

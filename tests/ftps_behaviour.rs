@@ -384,11 +384,9 @@ fn explicit_single_use_tickets(script: Vec<Step>) -> (FakeServer, Ftp) {
     (server, ftp)
 }
 
-#[test]
-fn data_connections_offer_the_key_exchange_group_the_server_chose_first() {
-    // vsftpd takes only P-256 while OpenSSL offers X25519 first: the control
-    // connection's handshake needs a HelloRetryRequest (two ClientHellos), and the data
-    // connections, offering P-256 first from then on, one each.
+/// Two TLS downloads from a server taking only the key-exchange `groups` given, and
+/// the ClientHellos it read: after the control connection's handshake, and in all.
+fn hellos_for_two_downloads(groups: Option<&str>) -> (usize, usize) {
     let hellos = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let data = vec![5u8; 10_000];
     let mut full = vec![reply("220 fake ready")];
@@ -396,17 +394,30 @@ fn data_connections_offer_the_key_exchange_group_the_server_chose_first() {
     full.extend(tls_download("150 here", &data, Step::DataClose, "226 done"));
     full.extend(tls_download("150 again", &data, Step::DataClose, "226 done"));
     full.extend(quit());
-    let server = FakeServer::start_tls(full, tls::p256_only_acceptor(hellos.clone()), false);
+    let server = FakeServer::start_tls(full, tls::counting_acceptor(groups, hellos.clone()), false);
     let mut ftp = client();
     ftp.set_tls(TlsMode::Explicit, config());
     ftp.connect("127.0.0.1", server.port, Some(CLIENT_TIMEOUT), None).expect("connect");
-    assert_eq!(hellos.load(std::sync::atomic::Ordering::SeqCst), 2, "the control handshake was retried");
+    let control = hellos.load(std::sync::atomic::Ordering::SeqCst);
     ftp.login(Some("bob"), Some("pw"), None).unwrap();
     assert_eq!(retr(&mut ftp).unwrap(), data);
     assert_eq!(retr(&mut ftp).unwrap(), data);
     let t = done(server, ftp);
     assert_eq!(t.data_tls_resumed, vec![true, true]);
-    assert_eq!(hellos.load(std::sync::atomic::Ordering::SeqCst), 4, "one ClientHello per data connection");
+    (control, hellos.load(std::sync::atomic::Ordering::SeqCst))
+}
+
+#[test]
+fn data_connections_offer_the_key_exchange_group_the_server_chose() {
+    // vsftpd takes only P-256 while OpenSSL offers X25519 first: the control
+    // connection's handshake needs a HelloRetryRequest (two ClientHellos), and the data
+    // connections, offering P-256 from then on, one each.
+    assert_eq!(hellos_for_two_downloads(Some("P-256")), (2, 4));
+    // A server that takes X25519 never asks again.
+    assert_eq!(hellos_for_two_downloads(None), (1, 3));
+    // Nor does one that takes several, P-384 among them, and prefers it: offered
+    // alone on the data connections, it is the one taken.
+    assert_eq!(hellos_for_two_downloads(Some("P-384:P-256")), (2, 4));
 }
 
 /// An upload whose data connection starts TLS with `start`, then succeeds.

@@ -101,12 +101,15 @@ pub fn single_use_ticket_acceptor() -> SslAcceptor {
     b.build()
 }
 
-/// An acceptor that takes only P-256 for the key exchange (as vsftpd does), counting
-/// the ClientHellos it reads: a client whose first key share is another group sends two
-/// per handshake (the second after a HelloRetryRequest).
-pub fn p256_only_acceptor(hellos: std::sync::Arc<std::sync::atomic::AtomicUsize>) -> SslAcceptor {
+/// An acceptor counting the ClientHellos it reads, taking only the key-exchange
+/// `groups` given (vsftpd takes only "P-256"; None: OpenSSL's defaults, X25519 first). A
+/// client whose first key share is not one of them sends two per handshake (the second
+/// after a HelloRetryRequest).
+pub fn counting_acceptor(groups: Option<&str>, hellos: std::sync::Arc<std::sync::atomic::AtomicUsize>) -> SslAcceptor {
     let mut b = builder(&identities().good, None);
-    b.set_groups_list("P-256").unwrap();
+    if let Some(groups) = groups {
+        b.set_groups_list(groups).unwrap();
+    }
     b.set_client_hello_callback(move |_, _| {
         hellos.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(openssl::ssl::ClientHelloResponse::SUCCESS)
