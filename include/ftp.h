@@ -2922,9 +2922,8 @@ ftp_result ftp_mirror_upload(ftp_session *h,
  * opens up to N - 1 more sessions to the same server, with the same login and
  * settings (TLS configuration, with any verify callback in it, which is then called
  * from their threads; timeouts, passive mode, source address without its port: one
- * local port takes one connection to a server at a time) when the mirror starts, so
- * that they log in while this session lists the first directory, and closes them
- * when the mirror returns. They list subdirectories ahead
+ * local port takes one connection to a server at a time), as files
+ * need them, and closes them when the mirror returns. They list subdirectories ahead
  * of the walk and download or upload while this session walks the tree, then this
  * one transfers with them. Each opens its own TLS session (data connections resume
  * it, as servers that require reuse ask). A server that

@@ -677,8 +677,7 @@ impl Ftp {
     }
 
     /// `mirror_download` with up to `opts.parallel - 1` more sessions from `source`
-    /// (asked for when the mirror starts, so that they log in while this session lists
-    /// the base directory; fewer if it gives fewer): they list subdirectories
+    /// (asked for as work comes; fewer if it gives fewer): they list subdirectories
     /// ahead of the walk and download while this session walks the tree, then it
     /// downloads with them. The sink is called on this thread only. One difference:
     /// on a local file system that ignores case, of two new names that differ only in

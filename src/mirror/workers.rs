@@ -154,18 +154,9 @@ impl Shared {
 
 /// A worker thread: takes jobs until the queue closes, on a session from `source`
 /// (a new one after one became unusable). Without a session it hands its job back and
-/// stops. Its first session is opened at once, before any job comes: it connects and
-/// logs in while the mirror lists the base directory, instead of after (on a link with
-/// latency, the login's round trips are then off the mirror's critical path).
+/// stops.
 pub(super) fn work(shared: &Shared, source: &dyn SessionSource, tx: Sender<Outcome>) {
-    let mut session: Option<Ftp> = match source.open() {
-        Ok(ftp) => {
-            lock(&shared.interrupters).push(ftp.interrupter());
-            Some(ftp)
-        }
-        // A server that takes fewer connections: this worker is not needed.
-        Err(_) => return,
-    };
+    let mut session: Option<Ftp> = None;
     while let Some(job) = shared.pop() {
         let ftp = match &mut session {
             Some(ftp) => ftp,
