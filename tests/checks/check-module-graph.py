@@ -2,8 +2,8 @@
 """check-module-graph.py SOURCE_DIR
 
 Fails when the core's modules (src/*.rs, src/mirror/ counted as one) depend on each
-other in a cycle, naming the modules of each cycle. A dependency is a `crate::<module>`
-path anywhere in a file. The session is the hub that the method modules (commands,
+other in a cycle, naming the modules of each cycle. A dependency is a `crate::` path
+outside comments: to a module, or to a name the crate root re-exports from one. The session is the hub that the method modules (commands,
 transfer, files, ...) extend with `impl Ftp` blocks; the parsers, the transport and the
 session's own state stay below it, so the layers can be read bottom-up."""
 import glob
@@ -12,7 +12,21 @@ import re
 import sys
 
 
+def reexports(src):
+    """The crate root's `pub use module::{Name, ...}`: which module each name is from."""
+    with open(os.path.join(src, "lib.rs"), encoding="utf-8") as f:
+        text = re.sub(r"//[^\n]*", "", f.read())
+    names = {}
+    for m in re.finditer(r"pub use ([a-z_][a-z0-9_]*)::(\{[^}]*\}|\w+)", text):
+        for name in re.findall(r"\w+", m.group(2)):
+            names[name] = m.group(1)
+    return names
+
+
 def graph(src):
+    """module -> the modules it uses, through `crate::module`, `crate::{module::...}`
+    or a name the crate root re-exports (`crate::Error`, `crate::{Ftp, Reply}`)."""
+    names = reexports(src)
     deps = {}
     for path in glob.glob(os.path.join(src, "*.rs")) + glob.glob(os.path.join(src, "*", "*.rs")):
         rel = os.path.relpath(path, src)
@@ -21,7 +35,12 @@ def graph(src):
             continue
         module = parts[0]
         with open(path, encoding="utf-8") as f:
-            used = set(re.findall(r"crate::([a-z_][a-z0-9_]*)", f.read()))
+            code = re.sub(r"//[^\n]*", "", f.read())  # comments (doc comments too) name no dependency
+        used = set()
+        for m in re.finditer(r"crate::(\{[^}]*\}|\w+)", code):
+            # The first path segment of each item: a module, or a re-exported name.
+            for item in re.findall(r"(?:^|[{,])\s*(\w+)", m.group(1)):
+                used.add(names.get(item, item))
         deps.setdefault(module, set()).update(used - {module})
     return {m: {d for d in ds if d in deps} for m, ds in deps.items()}
 

@@ -5,7 +5,8 @@ Fails on let chains (`if a && let Some(x) = b`, `if let P = a && b`, the same af
 `while`) in src/, tests/, examples and tools: they need rustc 1.88, above this crate's
 rust-version (1.85, Debian 13's rustc, which the Debian package builds with). This
 machine's rustc is newer and accepts them, so without this check they creep back
-unnoticed. Comments, strings and character literals are blanked first."""
+unnoticed. Comments, strings and character literals are blanked first (so code in doc
+comments is not checked)."""
 import glob
 import os
 import re

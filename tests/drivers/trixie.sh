@@ -6,8 +6,9 @@
 # into it with their crates vendored, dpkg-buildpackage without network (unshare -n),
 # then the packages installed and a C program built against them through pkg-config.
 # Not part of ctest: it needs root and the Debian mirror, and takes about 3 minutes
-# (5 the first time). tests/drivers/debian.sh is the bookworm build that ctest runs;
-# ctest msrv_syntax keeps the code within rustc 1.85, trixie's.
+# (5 the first time). tests/drivers/debian.sh is the bookworm build that ctest runs.
+# Between runs of this script, ctest msrv_syntax keeps let chains (rustc 1.88 syntax)
+# out and clippy's incompatible_msrv lint std APIs newer than rust-version (1.85).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 root=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/libftp/trixie}
@@ -16,7 +17,7 @@ fail() { echo "trixie.sh: FAIL: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || fail "needs root (debootstrap, chroot)"
 
 if [ ! -x "$root/usr/bin/dpkg-buildpackage" ]; then
-  command -v debootstrap >/dev/null || apt-get install -y debootstrap >/dev/null
+  command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null; }
   rm -rf "$root"
   mkdir -p "$(dirname "$root")"
   debootstrap --variant=buildd trixie "$root" "$mirror" >"$root.log" 2>&1 || fail "debootstrap (see $root.log)"

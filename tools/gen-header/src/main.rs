@@ -37,7 +37,7 @@ fn main() -> ExitCode {
     let text = match generate(&source) {
         Ok(text) => text,
         Err(e) => {
-            eprintln!("gen-header: cbindgen failed on {}: {e}", source.join("src/capi/mod.rs").display());
+            eprintln!("gen-header: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -112,11 +112,12 @@ fn generate(source: &Path) -> Result<Vec<u8>, String> {
     let overview = source.join("src").join("capi").join("overview.h");
     let text = std::fs::read_to_string(&overview).map_err(|e| format!("{}: {e}", overview.display()))?;
     config.header = Some(text);
+    let capi = source.join("src").join("capi").join("mod.rs");
     let bindings = cbindgen::Builder::new()
-        .with_src(source.join("src").join("capi").join("mod.rs"))
+        .with_src(&capi)
         .with_config(config)
         .generate()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| format!("cbindgen failed on {}: {e}", capi.display()))?;
     let mut text = Vec::new();
     bindings.write(&mut text);
     Ok(text)
