@@ -46,6 +46,7 @@ class Wan:
         self.nfiles = 20 if self.smoke else 200
         self.nbatch = 50 if self.smoke else 1000
         self.big = 16 * MIB if self.smoke else 256 * MIB
+        self.only = args.only
         self.rows = []
         # Runs of another tool that failed and were tried again (`measure`).
         self.retried = []
@@ -223,6 +224,8 @@ class Wan:
     def run(self):
         self.load_start = "%.1f" % os.getloadavg()[0]
         for scenario, tools, nbytes, nfiles, what in self.commands():
+            if self.only and self.only not in scenario:
+                continue
             self.run_scenario(scenario, tools, nbytes, nfiles, what)
         self.load_end = "%.1f" % os.getloadavg()[0]
 
@@ -338,6 +341,8 @@ def main():
     ap.add_argument("--runs", type=int, help="runs per scenario (default 5, smoke 1)")
     ap.add_argument("--rtt-ms", type=float, default=20.0, help="round trip time the link adds (default 20)")
     ap.add_argument("--build-dir", default=os.path.join(base.REPO, "build"))
+    ap.add_argument("--only", metavar="TEXT", help="run only the scenarios whose name contains TEXT"
+                    " (the report then goes to a temp dir unless --out is given)")
     ap.add_argument("--out", help="where RESULTS-wan.md and wan.svg go (default bench/; --smoke: a temp dir)")
     args = ap.parse_args()
     if os.geteuid() != 0:
@@ -353,7 +358,7 @@ def main():
         w.run()
     finally:
         w.stop()
-    out = args.out or (tempfile.mkdtemp(prefix="libftp-wan-out-") if args.smoke else HERE)
+    out = args.out or (tempfile.mkdtemp(prefix="libftp-wan-out-") if args.smoke or args.only else HERE)
     w.report(out)
 
 
