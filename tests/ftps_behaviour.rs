@@ -1025,18 +1025,25 @@ fn a_handshake_dripped_a_byte_at_a_time_is_bounded_by_the_timeout() {
     assert!(err.to_string().contains("TLS handshake on the data connection to 127.0.0.1: not done within"), "{err}");
 }
 
+/// A logged-in client and a server that serves one download of `data` the way ftp-srv
+/// does: the data connection's TLS handshake first, its 150 only after.
+fn handshake_before_1xx(data: &[u8]) -> (FakeServer, Ftp) {
+    let mut script = auth_and_login();
+    script.extend(exchange("TYPE I", "200 type set"));
+    script.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), Step::DataAccept, Step::DataStartTls]);
+    script.extend([reply("150 here"), Step::DataSend(data.to_vec()), Step::DataClose, reply("226 done")]);
+    script.extend(quit());
+    let (server, mut ftp) = explicit(script, config(), None);
+    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    (server, ftp)
+}
+
 #[test]
 fn a_server_that_sends_its_1xx_only_after_the_data_handshake_is_served() {
     // ftp-srv 4.6.3 waits for the data connection's TLS handshake before its 150 (and
     // gives up with 425 after 5 s): the client must not wait for the 150 first.
     let data = b"after the handshake".to_vec();
-    let mut script = auth_and_login();
-    script.extend(exchange("TYPE I", "200 type set"));
-    script.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), Step::DataAccept, Step::DataStartTls]);
-    script.extend([reply("150 here"), Step::DataSend(data.clone()), Step::DataClose, reply("226 done")]);
-    script.extend(quit());
-    let (server, mut ftp) = explicit(script, config(), None);
-    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    let (server, mut ftp) = handshake_before_1xx(&data);
     ftp.set_timeout(Some(Duration::from_secs(3))).unwrap();
     let start = std::time::Instant::now();
     assert_eq!(retr(&mut ftp).unwrap(), data);
@@ -1050,13 +1057,7 @@ fn a_server_that_sends_its_1xx_only_after_the_data_handshake_is_served_without_a
     // and must still run while the reply is awaited.
     let _w = common::watchdog("early data handshake without a timeout", Duration::from_secs(20));
     let data = b"no timeout".to_vec();
-    let mut script = auth_and_login();
-    script.extend(exchange("TYPE I", "200 type set"));
-    script.extend([expect("EPSV"), Step::Epsv, expect("RETR f"), Step::DataAccept, Step::DataStartTls]);
-    script.extend([reply("150 here"), Step::DataSend(data.clone()), Step::DataClose, reply("226 done")]);
-    script.extend(quit());
-    let (server, mut ftp) = explicit(script, config(), None);
-    ftp.login(Some("bob"), Some("pw"), None).unwrap();
+    let (server, mut ftp) = handshake_before_1xx(&data);
     ftp.set_timeout(None).unwrap();
     assert_eq!(retr(&mut ftp).unwrap(), data);
     done(server, ftp);

@@ -33,6 +33,20 @@ fn assert_refused(ftp: &Ftp, e: &ftp::Error, cmd: &str, code: u16) {
     assert!(last.starts_with(cmd), "last command {last:?}, want {cmd:?}");
 }
 
+/// A download `cmd` the server refuses (FTP_E_PERM's kind): its error, nothing delivered.
+fn refused_download(ftp: &mut Ftp, cmd: &str) -> ftp::Error {
+    let mut got = Vec::new();
+    let e = ftp
+        .retrbinary(cmd, 8192, None, |b| {
+            got.extend_from_slice(b);
+            Flow::Continue(())
+        })
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Perm, "{e}");
+    assert!(got.is_empty(), "{cmd}: bytes delivered although refused");
+    e
+}
+
 /// NOOP answered, and the session between commands: the replies are still in step.
 fn assert_in_step(ftp: &mut Ftp) {
     assert_eq!(ftp.voidcmd("NOOP").unwrap().code, 200);
@@ -74,16 +88,8 @@ fn ftp_srv_retr_of_a_missing_file_is_551_without_150_and_the_session_stays_in_st
     retr.extend([expect("EPSV"), Step::Epsv, expect("RETR no-such-file"), Step::DataAccept, reply(missing)]);
     retr.push(Step::DataClose);
     let (server, mut ftp) = session(vec![retr, exchange("NOOP", "200 ok"), quit()], |_| {});
-    let mut got = Vec::new();
-    let e = ftp
-        .retrbinary("RETR no-such-file", 8192, None, |b| {
-            got.extend_from_slice(b);
-            Flow::Continue(())
-        })
-        .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Perm, "{e}");
+    let e = refused_download(&mut ftp, "RETR no-such-file");
     assert_refused(&ftp, &e, "RETR no-such-file", 551);
-    assert!(got.is_empty());
     assert_in_step(&mut ftp);
     done(server, ftp);
 }
@@ -160,16 +166,8 @@ fn unftp_refuses_active_mode_with_502_and_the_download_fails_naming_port() {
     let (server, mut ftp) = session(vec![retr, exchange("NOOP", "200 Successfully did nothing"), quit()], |ftp| {
         ftp.set_pasv(false);
     });
-    let mut got = Vec::new();
-    let e = ftp
-        .retrbinary("RETR hello.txt", 8192, None, |b| {
-            got.extend_from_slice(b);
-            Flow::Continue(())
-        })
-        .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Perm, "{e}");
+    let e = refused_download(&mut ftp, "RETR hello.txt");
     assert_refused(&ftp, &e, "PORT ", 502);
-    assert!(got.is_empty());
     assert_in_step(&mut ftp);
     // The refused PORT ends the download: no RETR, no other way to a data connection.
     assert_never_sent(&done(server, ftp), &["RETR", "EPRT", "EPSV", "PASV"]);
