@@ -7,6 +7,7 @@ use crate::net;
 use crate::reply::{self, LineError, LineReader, Reply, ReplyError};
 use crate::stream::Stream;
 use openssl::ssl::SslStream;
+use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
@@ -148,11 +149,20 @@ struct Conn {
     peer: SocketAddr,
     local: SocketAddr,
     broken: Option<String>,
-    /// A reply read ahead of its time, handed out by the next read (see `hold`).
-    held: Option<Reply>,
+    /// Replies read ahead of their time, handed out by the next reads, first to last
+    /// (see `hold`).
+    held: VecDeque<Reply>,
     /// An ABOR whose own 225/226 has not come yet (see `owe_abort_reply`); any 225/226
     /// read settles it.
     abort_reply_owed: bool,
+    /// A transfer command sent ahead with its EPSV (`send_ahead`), whose replies come
+    /// after the current transfer's end: no other command may go out before it is
+    /// taken (`take_ahead`).
+    ahead: Option<Vec<u8>>,
+    /// The server answered commands sent ahead before the transfer's end (it works on
+    /// commands while a transfer ends, as unftp does): nothing is sent ahead again on
+    /// this connection, as a refusal could then not be told from the transfer's end.
+    ahead_unordered: bool,
 }
 
 /// The control channel of a session: the connection when there is one, plus what
@@ -187,8 +197,10 @@ impl Control {
             peer,
             local,
             broken: None,
-            held: None,
+            held: VecDeque::new(),
             abort_reply_owed: false,
+            ahead: None,
+            ahead_unordered: false,
         });
         Ok(())
     }
@@ -327,7 +339,7 @@ impl Control {
     /// drops it as it drops any reply nobody asked for.
     pub fn hold(&mut self, r: Reply) {
         if let Some(c) = self.conn.as_mut() {
-            c.held = Some(r);
+            c.held.push_front(r);
         }
     }
 
@@ -335,7 +347,7 @@ impl Control {
     pub fn has_buffered_reply(&self) -> bool {
         self.conn
             .as_ref()
-            .is_some_and(|c| c.held.is_some() || c.reader.has_buffered() || c.reader.get_ref().stream.pending() > 0)
+            .is_some_and(|c| !c.held.is_empty() || c.reader.has_buffered() || c.reader.get_ref().stream.pending() > 0)
     }
 
     /// The TCP socket (for polling), whether or not TLS runs over it.
@@ -370,7 +382,7 @@ impl Control {
         for line in lines {
             check_line("command", line)?;
         }
-        self.conn()?;
+        self.refuse_while_ahead(lines.first().copied().unwrap_or_default())?;
         let mut buf = Vec::with_capacity(lines.iter().map(|l| l.len() + 2).sum());
         let mut verbs = Vec::new();
         for line in lines {
@@ -400,6 +412,77 @@ impl Control {
         res.map_err(|e| self.fail(Error::io(format!("send {}", verbs.join("+")), e)))
     }
 
+    /// Sends EPSV and the transfer command `cmd` ahead of time: while the current
+    /// transfer's final reply is still due, once its data has ended. Their replies
+    /// follow that final reply; the next transfer takes them (`take_ahead`). Until then
+    /// no other command may be sent: it would be answered out of turn.
+    pub(crate) fn send_ahead(&mut self, cmd: &[u8]) -> Result<()> {
+        self.send_many(&[b"EPSV", cmd])?;
+        if let Some(c) = self.conn.as_mut() {
+            c.ahead = Some(cmd.to_vec());
+        }
+        Ok(())
+    }
+
+    /// The transfer command sent ahead, if its replies are still due.
+    pub(crate) fn ahead(&self) -> Option<&[u8]> {
+        self.conn.as_ref()?.ahead.as_deref()
+    }
+
+    /// Takes the transfer command sent ahead: its replies are the caller's to read now.
+    pub(crate) fn take_ahead(&mut self) -> Option<Vec<u8>> {
+        self.conn.as_mut()?.ahead.take()
+    }
+
+    /// A command about to go out while a transfer sent ahead is outstanding would take
+    /// its replies: refused, and the connection, out of step, is marked unusable. The
+    /// session settles such a transfer before anything else (`Ftp::settle_ahead`).
+    fn refuse_while_ahead(&mut self, line: &[u8]) -> Result<()> {
+        let Some(ahead) = self.conn()?.ahead.as_ref() else { return Ok(()) };
+        let why = format!(
+            "internal error: {} about to be sent while {} sent ahead is outstanding",
+            String::from_utf8_lossy(verb_of(line)),
+            String::from_utf8_lossy(verb_of(ahead))
+        );
+        Err(self.fail(Error::State(why)))
+    }
+
+    /// Whether the server answered commands sent ahead out of turn on this connection
+    /// (see `get_transfer_end`): nothing is sent ahead on it again.
+    pub(crate) fn ahead_unordered(&self) -> bool {
+        self.conn.as_ref().is_some_and(|c| c.ahead_unordered)
+    }
+
+    /// The reply ending the current transfer. With a transfer sent ahead after it, a
+    /// server that answers commands while it still ends the transfer (unftp) sends the
+    /// EPSV's 229 and the RETR's 1xx first: those are kept, in order, for the transfer
+    /// sent ahead, and the next reply is the end. Such a server gets nothing sent ahead
+    /// again on this connection: a refusal of the RETR (4xx/5xx) coming first would
+    /// look like the end, so that one case is left to chance only once.
+    pub(crate) fn get_transfer_end(&mut self) -> Result<Reply> {
+        let mut early = Vec::new();
+        let end = loop {
+            let r = self.read_reply()?;
+            if self.ahead().is_some() && early.len() < 2 && (r.code == 229 || r.class() == 1) {
+                early.push(r);
+                continue;
+            }
+            break r;
+        };
+        if !early.is_empty() {
+            self.log.emit(
+                1,
+                LogKind::Resp,
+                "replies to the commands sent ahead came before the transfer's end: kept for them",
+            );
+            if let Some(c) = self.conn.as_mut() {
+                c.ahead_unordered = true;
+                c.held.extend(early);
+            }
+        }
+        classify(end)
+    }
+
     /// Sends ABOR the RFC 959 way: Telnet IP, then Synch (IAC marked urgent, then DM),
     /// then the command, so servers busy in a transfer notice it. Over TLS urgent data
     /// cannot be sent (it would corrupt the record stream), so ABOR goes as a plain
@@ -424,6 +507,7 @@ impl Control {
         if !urgent || self.conn()?.reader.get_ref().stream.is_tls() {
             return self.send("ABOR");
         }
+        self.refuse_while_ahead(b"ABOR")?;
         self.log.emit(1, LogKind::Cmd, "ABOR (after Telnet IP and Synch)");
         self.log.emit(2, LogKind::Put, "IAC IP IAC(urgent) DM ABOR");
         self.last_command = Some("ABOR".into());
@@ -439,7 +523,7 @@ impl Control {
     /// Reads one reply of any class.
     pub fn read_reply(&mut self) -> Result<Reply> {
         let conn = self.conn()?;
-        if let Some(r) = conn.held.take() {
+        if let Some(r) = conn.held.pop_front() {
             return Ok(r);
         }
         let deadline = conn.tcp.read_timeout().ok().flatten().and_then(|t| Instant::now().checked_add(t));

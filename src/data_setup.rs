@@ -2,6 +2,7 @@
 //! the transfer command where that is safe) and active (PORT/EPRT, then accepting the
 //! server's connection).
 
+use crate::control::check_line;
 use crate::error::{Error, Result};
 use crate::net::{self, Ready};
 use crate::options::{FIRST_EPSV_WAIT, PassiveMode};
@@ -209,9 +210,17 @@ impl Ftp {
     /// port before we connect: its reply then wins over the connection error.
     /// With PROT P, the data connection's TLS handshake is started before `cmd`'s reply
     /// is read (`early_data_tls`) and returned with it.
-    pub(crate) fn open_data_pipelined(&mut self, cmd: &[u8]) -> Result<(TcpStream, Option<DataHandshake>, Reply)> {
+    /// `sent_ahead`: EPSV and `cmd` went out already (`send_next_ahead`), and only
+    /// their replies are read here.
+    pub(crate) fn open_data_pipelined(
+        &mut self,
+        cmd: &[u8],
+        sent_ahead: bool,
+    ) -> Result<(TcpStream, Option<DataHandshake>, Reply)> {
         let peer = self.ctrl.peer()?;
-        self.ctrl.send_fresh(&[b"EPSV", cmd])?;
+        if !sent_ahead {
+            self.ctrl.send_fresh(&[b"EPSV", cmd])?;
+        }
         // Each reply is matched to its command: a stray one (a duplicated 229, a late
         // 226) is dropped, never taken for EPSV's or `cmd`'s answer.
         let verb = crate::control::verb_of(cmd);
@@ -245,6 +254,74 @@ impl Ftp {
                 Err(refused) if is_reply_error(&refused) => Err(refused),
                 Err(broken) => Err(broken),
             },
+        }
+    }
+
+    /// Whether the next download may be sent ahead (`send_next_ahead`) now: as for
+    /// `can_pipeline_transfer` in binary mode, and only on plain data connections
+    /// reached directly (a TLS data connection's close and a proxy's tunnel are left
+    /// to end in turn), with nothing sent ahead already, and not in a call being
+    /// interrupted (the next transfer would not start).
+    pub(crate) fn can_send_ahead(&self) -> bool {
+        !self.interrupter.requested()
+            && self.can_pipeline_transfer(None, Some(crate::session::TYPE_BINARY))
+            && !self.conn.prot_p
+            && self.conn.proxy.is_none()
+            && self.ctrl.is_usable()
+            && self.ctrl.ahead().is_none()
+            && !self.ctrl.ahead_unordered()
+    }
+
+    /// Once a download's data has ended, and before its final reply: asks `next` for
+    /// the path of the download to run next on this session and sends its EPSV and
+    /// RETR at once, so the server answers them right after the final reply instead of
+    /// a round trip later. `next` is asked only when that can be done; the caller runs
+    /// the download it gave next (which takes the replies), or settles it.
+    pub(crate) fn send_next_ahead(&mut self, next: &mut dyn FnMut() -> Option<Vec<u8>>) {
+        if !self.can_send_ahead() {
+            return;
+        }
+        let Some(path) = next() else { return };
+        if check_line("path", &path).is_err() {
+            return; // the download itself reports it
+        }
+        // A failed write leaves the connection unusable: the final reply read next
+        // says so, and the next download runs on another session.
+        let _ = self.ctrl.send_ahead(&crate::control::verb_line("RETR", &path));
+    }
+
+    /// Ends a transfer sent ahead that no download took (the download failed before
+    /// its RETR, say): its EPSV's reply is read, the data connection opened and reset
+    /// at once, and the transfer's replies read up to its end, so the session is in
+    /// step again. A failure leaves the connection unusable.
+    pub(crate) fn settle_ahead(&mut self) -> Result<()> {
+        let Some(cmd) = self.ctrl.take_ahead() else { return Ok(()) };
+        let verb = crate::control::verb_of(&cmd);
+        self.ctrl.log.emit(1, crate::control::LogKind::Resp, "ending a download sent ahead that was not run");
+        let peer = self.ctrl.peer()?;
+        let data = match self.ctrl.get_answer(b"EPSV") {
+            Ok(r) if r.code == 229 => {
+                let addr = parse::parse_229(r.first_line()).map(|port| with_port(peer, port));
+                addr.and_then(|a| self.connect_data(a)).ok()
+            }
+            Ok(_) => None,
+            Err(e) if is_reply_error(&e) => None,
+            Err(e) => return Err(e),
+        };
+        // Reset, not closed: the server's send fails at once, and no byte is taken
+        // for a whole file.
+        if let Some(s) = data {
+            net::reset(&s);
+        }
+        match self.ctrl.get_answer(verb) {
+            Ok(r) if r.class() == 1 => match self.ctrl.get_response() {
+                Ok(_) => Ok(()),
+                Err(e) if is_reply_error(&e) => Ok(()),
+                Err(e) => Err(e),
+            },
+            Ok(_) => Ok(()),
+            Err(e) if is_reply_error(&e) => Ok(()),
+            Err(e) => Err(e),
         }
     }
 

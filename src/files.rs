@@ -192,7 +192,7 @@ impl Ftp {
         let remote = remote.as_ref();
         self.last_transfer_bytes = 0;
         self.reconnecting(("RETR", remote), Redo::Anytime, |ftp| {
-            ftp.retr_file_listed(remote, local, opts, None, None, false)
+            ftp.retr_file_listed(remote, local, opts, None, None, false, None)
         })
     }
 
@@ -201,6 +201,10 @@ impl Ftp {
     /// replaces NAME (and on the open file, never through a path swapped meanwhile).
     /// `ours`: `local` is the library's to replace (a mirror's copy), so a link found
     /// there is replaced like one at NAME.part, not written through.
+    /// `next`: the path of the download this session runs next, asked for once this
+    /// one's data has ended (see `download`); only with options that send nothing after
+    /// the RETR (no `preserve_mtime`).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn retr_file_listed(
         &mut self,
         remote: &[u8],
@@ -209,6 +213,7 @@ impl Ftp {
         expected: Option<u64>,
         modified: Option<FileTime>,
         ours: bool,
+        next: Option<&mut dyn FnMut() -> Option<Vec<u8>>>,
     ) -> Result<u64> {
         check_line("path", remote)?;
         if opts.append {
@@ -258,7 +263,8 @@ impl Ftp {
                 };
             }
             let start = Start::whole_file(rest, size_hint);
-            match self.retr_into(remote, &mut file, start, Some(offset), &target, &mut 0) {
+            let next = next.filter(|_| !opts.preserve_mtime);
+            match self.retr_into(remote, &mut file, start, Some(offset), &target, &mut 0, next) {
                 Ok(n) => n,
                 Err(e) => {
                     // A part file that got nothing (RETR refused, say) is no use to a
@@ -328,7 +334,7 @@ impl Ftp {
             let before = moved;
             // A REST must be answered 350, as for retr_file.
             let start = Start::whole_file(ftp.continue_at(rest, moved)?.rest, None);
-            ftp.retr_into(remote, out, start, None, shown, &mut moved).map(|_| moved - before)
+            ftp.retr_into(remote, out, start, None, shown, &mut moved, None).map(|_| moved - before)
         });
         // What reached the file in this call, over every connection it took.
         self.last_transfer_bytes = moved;
@@ -336,7 +342,9 @@ impl Ftp {
     }
 
     /// The download itself; with `cut_at`, the file is cut to that length once the data
-    /// connection is open, so a refused RETR leaves it as it was.
+    /// connection is open, so a refused RETR leaves it as it was. `next`: as for
+    /// `download`.
+    #[allow(clippy::too_many_arguments)]
     fn retr_into(
         &mut self,
         remote: &[u8],
@@ -345,6 +353,7 @@ impl Ftp {
         mut cut_at: Option<u64>,
         shown: &Path,
         total: &mut u64,
+        next: Option<&mut dyn FnMut() -> Option<Vec<u8>>>,
     ) -> Result<u64> {
         let cmd = crate::control::verb_line("RETR", remote);
         let mut moved = 0u64;
@@ -354,7 +363,7 @@ impl Ftp {
         let mut buf = Vec::new();
         let out_fd = out.as_raw_fd();
         let wait = FdWait { timeout: self.opts.data_timeout(), interrupter: self.interrupter.clone() };
-        self.download(&cmd, start, |conn| {
+        self.download(&cmd, start, next, |conn| {
             if let Some(len) = cut_at.take() {
                 if let Err(e) = out.set_len(len) {
                     return Step::Stop(local_err("truncate", shown)(e));

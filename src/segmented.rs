@@ -297,7 +297,7 @@ fn fetch(ftp: &mut Ftp, shared: &Shared<'_>, seg: &Segment, buf: &mut [u8]) -> F
         true => zerocopy::Splicer::new().ok(),
         false => None,
     };
-    let result = ftp.download(&cmd, start, |conn| {
+    let result = ftp.download(&cmd, start, None, |conn| {
         if shared.cancel.load(Ordering::Relaxed) {
             return Step::Stop(Error::Cancelled);
         }

@@ -245,6 +245,15 @@ impl Ftp {
         self.ctrl.is_usable() && self.conn.transfer.is_none() && !self.ctrl.has_buffered_reply()
     }
 
+    /// `is_usable`, or in step with a download sent ahead whose replies are due (and
+    /// may have come): usable by the download that takes them (`send_next_ahead`).
+    pub(crate) fn in_step(&self) -> bool {
+        match self.ctrl.ahead() {
+            Some(_) => self.ctrl.is_usable() && self.conn.transfer.is_none(),
+            None => self.is_usable(),
+        }
+    }
+
     /// The last command sent (a password masked), to tell which command a reply answered.
     pub fn last_command(&self) -> Option<&str> {
         self.ctrl.last_command.as_deref()
@@ -537,7 +546,7 @@ impl Ftp {
     pub fn voidresp(&mut self) -> Result<Reply> {
         self.conn.transfer = None;
         self.interrupter.set_data(None);
-        let r = self.ctrl.get_response()?;
+        let r = self.ctrl.get_transfer_end()?;
         if r.class() != 2 {
             return Err(Error::Reply(r));
         }

@@ -123,8 +123,15 @@ impl Ftp {
     ) -> Result<Option<(DataConn, Option<u64>)>> {
         let rest = start.rest;
         self.idle()?;
-        let (pending, early, mut r) = if self.can_pipeline_transfer(rest, ty) {
-            let (s, early, r) = self.open_data_pipelined(cmd)?;
+        // This very download sent ahead (`send_next_ahead`): only its replies are due.
+        let sent_ahead = self.ctrl.ahead() == Some(cmd) && self.can_pipeline_transfer(rest, ty) && !self.conn.prot_p;
+        if sent_ahead {
+            self.ctrl.take_ahead();
+        } else {
+            self.settle_ahead()?;
+        }
+        let (pending, early, mut r) = if sent_ahead || self.can_pipeline_transfer(rest, ty) {
+            let (s, early, r) = self.open_data_pipelined(cmd, sent_ahead)?;
             (Pending::Connected(s), early, r)
         } else {
             let pending = self.open_data(ty)?;
@@ -306,7 +313,7 @@ impl Ftp {
         let mut delivered = 0u64;
         self.reconnecting(("", cmd), Redo::Anytime, |ftp| {
             let start = ftp.continue_at(rest, delivered)?;
-            ftp.download(cmd, start, |conn| match conn.read_batched(&mut buf) {
+            ftp.download(cmd, start, None, |conn| match conn.read_batched(&mut buf) {
                 Ok(0) => Step::End,
                 Ok(n) => {
                     delivered += n as u64;
@@ -337,10 +344,13 @@ impl Ftp {
     /// A binary download (TYPE I) whose bytes `step` moves out of the data connection,
     /// one step at a time, until it reports the end. Progress, interrupts and every
     /// failure are handled here, for the buffered and the zero-copy paths alike.
+    /// `next`: where this session runs another download right after this one, gives
+    /// its path once this one's data has ended, to send it ahead (`send_next_ahead`).
     pub(crate) fn download(
         &mut self,
         cmd: &[u8],
         start: Start,
+        next: Option<&mut dyn FnMut() -> Option<Vec<u8>>>,
         mut step: impl FnMut(&mut DataConn) -> Step,
     ) -> Result<Reply> {
         check_line("command", cmd)?;
@@ -364,6 +374,9 @@ impl Ftp {
                 return Err(this.stopped(conn, stop));
             }
             drop(conn);
+            if let Some(next) = next {
+                this.send_next_ahead(next);
+            }
             this.voidresp()
         })
     }

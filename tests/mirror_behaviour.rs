@@ -1057,3 +1057,87 @@ fn a_parallel_upload_sends_the_tree_and_reports_as_a_serial_one() {
     assert!(files_under(&root.join("in")) == files_under(&local), "the upload differs");
     ftp.quit().unwrap();
 }
+
+/// The end of a download sent ahead: the server reads EPSV and `next`'s RETR before it
+/// sends `end`, the final reply of the transfer just done.
+fn ended_with_next_ahead(end: &str, next: &str) -> Vec<Step> {
+    vec![expect("EPSV"), expect(&format!("RETR {next}")), reply(end), Step::Epsv, reply("150 go")]
+}
+
+#[test]
+fn each_download_goes_out_before_the_one_before_it_has_ended() {
+    // The server holds back each transfer's 226 until the next file's EPSV and RETR
+    // have come: a client that waited for the 226 first would stall the script.
+    let listing = "type=file;size=1; a\r\ntype=file;size=2; b\r\ntype=file;size=3; c\r\n";
+    let mut then = exchange("TYPE I", "200 binary");
+    then.extend([expect("EPSV"), Step::Epsv, expect("RETR a"), reply("150 go")]);
+    then.extend([Step::DataAccept, Step::DataSend(b"a".to_vec()), Step::DataClose]);
+    then.extend(ended_with_next_ahead("226 a done", "b"));
+    then.extend([Step::DataAccept, Step::DataSend(b"bb".to_vec()), Step::DataClose]);
+    then.extend(ended_with_next_ahead("226 b done", "c"));
+    then.extend([Step::DataAccept, Step::DataSend(b"ccc".to_vec()), Step::DataClose, reply("226 c done")]);
+    let (server, mut ftp) = connected(mlsd_script(listing, then));
+    let dir = temp_dir("mirror-ahead");
+    let (stats, seen) = download(&mut ftp, &dir, &MirrorOptions::default());
+    let stats = stats.unwrap();
+    assert_eq!((stats.files_transferred, stats.failures.len()), (3, 0), "{stats:?}");
+    for (name, data) in [("a", &b"a"[..]), ("b", b"bb"), ("c", b"ccc")] {
+        assert_eq!(std::fs::read(dir.join(name)).unwrap(), data);
+    }
+    let got: Vec<_> = seen.iter().map(|(a, p)| (*a, p.as_str())).collect();
+    assert_eq!(got, [(MirrorAction::Get, "a"), (MirrorAction::Get, "b"), (MirrorAction::Get, "c")]);
+    assert!(ftp.is_usable());
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
+fn a_download_sent_ahead_that_cannot_run_is_ended_and_the_mirror_goes_on() {
+    // The second file's RETR went out ahead, then its local file could not be made (a
+    // name too long here): the client connects to the port it was given and resets the
+    // connection, reads the transfer's replies, and goes on with the third file.
+    let long = "n".repeat(300);
+    let listing = format!("type=file;size=1; a\r\ntype=file;size=1; {long}\r\ntype=file;size=2; c\r\n");
+    let mut then = exchange("TYPE I", "200 binary");
+    then.extend([expect("EPSV"), Step::Epsv, expect("RETR a"), reply("150 go")]);
+    then.extend([Step::DataAccept, Step::DataSend(b"a".to_vec()), Step::DataClose]);
+    then.extend(ended_with_next_ahead("226 a done", &long));
+    then.extend([Step::DataAccept, Step::DataSendUntilCut(vec![b'n'; 1 << 20]), reply("426 connection reset")]);
+    then.extend(retr("c", b"cc", "226 ok", false));
+    let (server, mut ftp) = connected(mlsd_script(&listing, then));
+    let dir = temp_dir("mirror-ahead-unrun");
+    let (stats, _) = download(&mut ftp, &dir, &MirrorOptions::default());
+    let stats = stats.unwrap();
+    let failed: Vec<_> = stats.failures.iter().map(|f| (f.path.len(), f.kind)).collect();
+    assert_eq!(failed, [(300, ftp::ErrorKind::Io)], "{stats:?}");
+    assert_eq!(stats.files_transferred, 2);
+    assert_eq!(std::fs::read(dir.join("a")).unwrap(), b"a");
+    assert_eq!(std::fs::read(dir.join("c")).unwrap(), b"cc");
+    assert!(ftp.is_usable(), "the replies of the transfer not run were read");
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
+fn a_server_answering_commands_sent_ahead_before_the_transfer_ends_is_followed() {
+    // unftp's order: the next file's 229 and 150 come before this file's 226. They are
+    // kept for the next file, whose data is then read, and the mirror completes.
+    let listing = "type=file;size=1; a\r\ntype=file;size=2; b\r\ntype=file;size=3; c\r\n";
+    let mut then = exchange("TYPE I", "200 binary");
+    then.extend([expect("EPSV"), Step::Epsv, expect("RETR a"), reply("150 go")]);
+    then.extend([Step::DataAccept, Step::DataSend(b"a".to_vec()), Step::DataClose]);
+    then.extend([expect("EPSV"), expect("RETR b"), Step::Epsv, reply("150 go"), reply("226 a done")]);
+    then.extend([Step::DataAccept, Step::DataSend(b"bb".to_vec()), Step::DataClose, reply("226 b done")]);
+    then.extend(retr("c", b"ccc", "226 c done", false));
+    let (server, mut ftp) = connected(mlsd_script(listing, then));
+    let dir = temp_dir("mirror-ahead-unordered");
+    let (stats, _) = download(&mut ftp, &dir, &MirrorOptions::default());
+    let stats = stats.unwrap();
+    assert_eq!((stats.files_transferred, stats.failures.len()), (3, 0), "{stats:?}");
+    for (name, data) in [("a", &b"a"[..]), ("b", b"bb"), ("c", b"ccc")] {
+        assert_eq!(std::fs::read(dir.join(name)).unwrap(), data);
+    }
+    assert!(ftp.is_usable());
+    ftp.quit().unwrap();
+    server.finish();
+}

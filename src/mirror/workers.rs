@@ -42,14 +42,19 @@ pub(super) enum Product {
     Listed(Vec<Entry>),
 }
 
+/// Asked, once a download's data has ended, for the path of the download the session
+/// runs next (see `Ftp::send_next_ahead`).
+pub(super) type Next<'a> = &'a mut dyn FnMut() -> Option<Vec<u8>>;
+
 impl Task {
     /// Runs the task on `ftp`; `remote` replaces its own remote path (the mirror's
-    /// session, in the directory, uses the bare name).
-    pub(super) fn run(&self, ftp: &mut Ftp, remote: Option<&[u8]>) -> Result<Product> {
+    /// session, in the directory, uses the bare name). `next`: for a download, what
+    /// the session runs after it (`ahead_path`).
+    pub(super) fn run(&self, ftp: &mut Ftp, remote: Option<&[u8]>, next: Option<Next<'_>>) -> Result<Product> {
         match self {
-            Task::Get { remote: path, local, opts, size, modified } => {
-                ftp.retr_file_listed(remote.unwrap_or(path), local, *opts, *size, *modified, true).map(Product::Moved)
-            }
+            Task::Get { remote: path, local, opts, size, modified } => ftp
+                .retr_file_listed(remote.unwrap_or(path), local, *opts, *size, *modified, true, next)
+                .map(Product::Moved),
             Task::Put { local, remote: path } => {
                 let opts = FileOptions { preserve_mtime: true, ..FileOptions::default() };
                 ftp.stor_file(local, remote.unwrap_or(path), opts).map(Product::Moved)
@@ -60,6 +65,53 @@ impl Task {
             }
         }
     }
+}
+
+impl Task {
+    /// The path this task's RETR names when RETR is the first command it sends on a
+    /// session (with `progress`: the session reports progress, so a size not listed
+    /// is asked first), so that it can be sent ahead; None for any other task.
+    pub(super) fn ahead_path(&self, remote: Option<&[u8]>, progress: bool) -> Option<Vec<u8>> {
+        match self {
+            Task::Get { remote: path, opts, size, .. }
+                if !opts.resume && !opts.verify_size && (size.is_some() || !progress) =>
+            {
+                Some(remote.unwrap_or(path).to_vec())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Runs `job` on `ftp`, offering the next job `upcoming` gives (a download whose RETR
+/// can go ahead: see `Task::ahead_path`) to be sent ahead of the current one's end.
+/// Returns the job's result and the next job if one was taken (it must run next on
+/// `ftp`, which then has its replies due, or on another session if `ftp` broke).
+/// Anything sent ahead that the job did not take is settled first.
+pub(super) fn run_chained<J>(
+    ftp: &mut Ftp,
+    task: &Task,
+    remote: Option<&[u8]>,
+    mut upcoming: impl FnMut(bool) -> Option<(J, Vec<u8>)>,
+) -> (Result<Product>, Option<J>) {
+    let progress = ftp.progress.is_some();
+    let mut taken = None;
+    let result = {
+        let mut next = || {
+            let (job, path) = upcoming(progress)?;
+            taken = Some(job);
+            Some(path)
+        };
+        task.run(ftp, remote, Some(&mut next))
+    };
+    // Sent ahead for this task, which failed before its RETR: ended now, before
+    // anything else is sent.
+    if taken.is_none() && ftp.ctrl.ahead().is_some() {
+        if let Err(e) = ftp.settle_ahead() {
+            ftp.ctrl.fail(e);
+        }
+    }
+    (result, taken)
 }
 
 pub(super) struct Job {
@@ -116,6 +168,21 @@ impl Shared {
         q.jobs.remove(at)
     }
 
+    /// The job at the head of the queue if it is a download whose RETR can go ahead
+    /// (`Task::ahead_path`), with that path.
+    fn pop_ahead(&self, progress: bool) -> Option<(Job, Vec<u8>)> {
+        let mut q = lock(&self.queue);
+        if q.closed {
+            return None;
+        }
+        let path = q.jobs.front()?.task.ahead_path(None, progress)?;
+        Some((q.jobs.pop_front()?, path))
+    }
+
+    fn is_closed(&self) -> bool {
+        lock(&self.queue).closed
+    }
+
     /// A job for the mirror's own session, if one is waiting.
     pub(super) fn try_pop(&self) -> Option<Job> {
         lock(&self.queue).jobs.pop_front()
@@ -157,7 +224,9 @@ impl Shared {
 /// stops.
 pub(super) fn work(shared: &Shared, source: &dyn SessionSource, tx: Sender<Outcome>) {
     let mut session: Option<Ftp> = None;
-    while let Some(job) = shared.pop() {
+    // A download taken while the last one ended, its RETR sent ahead on `session`.
+    let mut next: Option<Job> = None;
+    while let Some(job) = next.take().filter(|_| !shared.is_closed()).or_else(|| shared.pop()) {
         let ftp = match &mut session {
             Some(ftp) => ftp,
             None => match source.open() {
@@ -171,11 +240,13 @@ pub(super) fn work(shared: &Shared, source: &dyn SessionSource, tx: Sender<Outco
                 }
             },
         };
-        let result = catch_unwind(AssertUnwindSafe(|| job.task.run(ftp, None)))
-            .unwrap_or_else(|_| Err(Error::State("internal error (panic) in a mirror worker".into())));
+        let (result, taken) =
+            catch_unwind(AssertUnwindSafe(|| run_chained(ftp, &job.task, None, |p| shared.pop_ahead(p))))
+                .unwrap_or_else(|_| (Err(Error::State("internal error (panic) in a mirror worker".into())), None));
+        next = taken;
         // A broken session goes back to its source (a pool frees its place); the
         // next job gets a new one.
-        if !ftp.is_usable() {
+        if !ftp.in_step() {
             if let Some(broken) = session.take() {
                 source.release(broken);
             }
@@ -184,7 +255,12 @@ pub(super) fn work(shared: &Shared, source: &dyn SessionSource, tx: Sender<Outco
             break;
         }
     }
-    if let Some(ftp) = session {
+    if let Some(mut ftp) = session {
+        // A download sent ahead whose job was dropped (the mirror stopping): ended, so
+        // the session goes back in step.
+        if ftp.settle_ahead().is_err() {
+            ftp.close();
+        }
         source.release(ftp);
     }
 }
