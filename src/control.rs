@@ -155,14 +155,28 @@ struct Conn {
     /// An ABOR whose own 225/226 has not come yet (see `owe_abort_reply`); any 225/226
     /// read settles it.
     abort_reply_owed: bool,
-    /// A transfer command sent ahead with its EPSV (`send_ahead`), whose replies come
-    /// after the current transfer's end: no other command may go out before it is
-    /// taken (`take_ahead`).
-    ahead: Option<Vec<u8>>,
-    /// The server answered commands sent ahead before the transfer's end (it works on
-    /// commands while a transfer ends, as unftp does): nothing is sent ahead again on
-    /// this connection, as a refusal could then not be told from the transfer's end.
-    ahead_unordered: bool,
+    /// What was sent ahead of the current transfer's end (`send_ahead`,
+    /// `send_order_probe`), its replies still due: no other command may go out first.
+    ahead: Option<Ahead>,
+    ahead_order: AheadOrder,
+}
+
+/// Commands sent while the current transfer's final reply is still due.
+enum Ahead {
+    /// EPSV and this transfer command, for the next transfer to take.
+    Transfer(Vec<u8>),
+    /// A NOOP, to learn the order of replies.
+    Probe,
+}
+
+/// The order a server answers commands sent while a transfer ends, as seen on one
+/// connection: transfers are sent ahead only to one known to answer in turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) enum AheadOrder {
+    #[default]
+    Unknown,
+    InTurn,
+    OutOfTurn,
 }
 
 /// The control channel of a session: the connection when there is one, plus what
@@ -200,7 +214,7 @@ impl Control {
             held: VecDeque::new(),
             abort_reply_owed: false,
             ahead: None,
-            ahead_unordered: false,
+            ahead_order: AheadOrder::Unknown,
         });
         Ok(())
     }
@@ -415,72 +429,136 @@ impl Control {
     /// Sends EPSV and the transfer command `cmd` ahead of time: while the current
     /// transfer's final reply is still due, once its data has ended. Their replies
     /// follow that final reply; the next transfer takes them (`take_ahead`). Until then
-    /// no other command may be sent: it would be answered out of turn.
+    /// no other command may be sent: it would be answered out of turn. The last
+    /// command stays the current transfer's, whose reply comes first.
     pub(crate) fn send_ahead(&mut self, cmd: &[u8]) -> Result<()> {
-        self.send_many(&[b"EPSV", cmd])?;
+        let current = self.last_command.take();
+        let sent = self.send_many(&[b"EPSV", cmd]);
+        self.last_command = current;
+        sent?;
         if let Some(c) = self.conn.as_mut() {
-            c.ahead = Some(cmd.to_vec());
+            c.ahead = Some(Ahead::Transfer(cmd.to_vec()));
         }
         Ok(())
     }
 
+    /// Sends NOOP while the current transfer's final reply is still due, to learn the
+    /// order the server answers in (`ahead_order`): its 200 comes after that reply
+    /// from a server that works on one command at a time, before it from one that
+    /// answers while it still ends a transfer. `get_transfer_end` reads both.
+    pub(crate) fn send_order_probe(&mut self) -> Result<()> {
+        let current = self.last_command.take();
+        let sent = self.send_many(&[b"NOOP"]);
+        self.last_command = current;
+        sent?;
+        if let Some(c) = self.conn.as_mut() {
+            c.ahead = Some(Ahead::Probe);
+        }
+        Ok(())
+    }
+
+    /// What is known on this connection of the order replies come in while a
+    /// transfer ends.
+    pub(crate) fn ahead_order(&self) -> AheadOrder {
+        self.conn.as_ref().map_or(AheadOrder::Unknown, |c| c.ahead_order)
+    }
+
     /// The transfer command sent ahead, if its replies are still due.
     pub(crate) fn ahead(&self) -> Option<&[u8]> {
-        self.conn.as_ref()?.ahead.as_deref()
+        match self.conn.as_ref()?.ahead.as_ref()? {
+            Ahead::Transfer(cmd) => Some(cmd),
+            Ahead::Probe => None,
+        }
     }
 
-    /// Takes the transfer command sent ahead: its replies are the caller's to read now.
+    /// Whether anything sent ahead still has replies due.
+    pub(crate) fn has_ahead(&self) -> bool {
+        self.conn.as_ref().is_some_and(|c| c.ahead.is_some())
+    }
+
+    /// Takes the transfer command sent ahead: its replies are the caller's to read now,
+    /// and it is the last command sent as far as error messages go.
     pub(crate) fn take_ahead(&mut self) -> Option<Vec<u8>> {
-        self.conn.as_mut()?.ahead.take()
+        let c = self.conn.as_mut()?;
+        let Some(Ahead::Transfer(cmd)) = c.ahead.take() else { return None };
+        self.last_command = Some(mask_password(&String::from_utf8_lossy(&cmd)));
+        Some(cmd)
     }
 
-    /// A command about to go out while a transfer sent ahead is outstanding would take
-    /// its replies: refused, and the connection, out of step, is marked unusable. The
-    /// session settles such a transfer before anything else (`Ftp::settle_ahead`).
+    /// A command about to go out while something sent ahead is outstanding would take
+    /// its replies: refused, and the connection, out of step, is marked unusable. Only
+    /// the transfer sent ahead may run next (or `Ftp::settle_ahead` end it).
     fn refuse_while_ahead(&mut self, line: &[u8]) -> Result<()> {
         let Some(ahead) = self.conn()?.ahead.as_ref() else { return Ok(()) };
+        let outstanding = match ahead {
+            Ahead::Transfer(cmd) => String::from_utf8_lossy(verb_of(cmd)).into_owned(),
+            Ahead::Probe => "NOOP".into(),
+        };
         let why = format!(
-            "internal error: {} about to be sent while {} sent ahead is outstanding",
+            "internal error: {} about to be sent while {outstanding} sent ahead is outstanding",
             String::from_utf8_lossy(verb_of(line)),
-            String::from_utf8_lossy(verb_of(ahead))
         );
         Err(self.fail(Error::State(why)))
     }
 
-    /// Whether the server answered commands sent ahead out of turn on this connection
-    /// (see `get_transfer_end`): nothing is sent ahead on it again.
-    pub(crate) fn ahead_unordered(&self) -> bool {
-        self.conn.as_ref().is_some_and(|c| c.ahead_unordered)
-    }
-
-    /// The reply ending the current transfer. With a transfer sent ahead after it, a
-    /// server that answers commands while it still ends the transfer (unftp) sends the
-    /// EPSV's 229 and the RETR's 1xx first: those are kept, in order, for the transfer
-    /// sent ahead, and the next reply is the end. Such a server gets nothing sent ahead
-    /// again on this connection: a refusal of the RETR (4xx/5xx) coming first would
-    /// look like the end, so that one case is left to chance only once.
+    /// The reply ending the current transfer, and with it the replies to what was sent
+    /// ahead of its end where they come first.
+    /// - After an order probe (`send_order_probe`): both replies are read; NOOP's 200
+    ///   first and then another reply marks the server as answering out of turn.
+    /// - After a transfer sent ahead: a server that answers commands while it still
+    ///   ends the transfer (unftp, sometimes, after answering the probe in turn) sends
+    ///   the EPSV's 229 and the RETR's 1xx first. They are kept, in order, for the
+    ///   transfer sent ahead, the next reply is the end, and nothing is sent ahead on
+    ///   that connection again. A refusal (4xx/5xx) after an early 229 alone could be
+    ///   the end or the RETR's: the connection is then out of step, and the transfer
+    ///   fails rather than be taken as complete on a guess.
     pub(crate) fn get_transfer_end(&mut self) -> Result<Reply> {
-        let mut early = Vec::new();
-        let end = loop {
-            let r = self.read_reply()?;
-            if self.ahead().is_some() && early.len() < 2 && (r.code == 229 || r.class() == 1) {
-                early.push(r);
-                continue;
+        match self.conn.as_ref().and_then(|c| c.ahead.as_ref()) {
+            None => self.get_response(),
+            Some(Ahead::Probe) => {
+                let first = self.read_reply()?;
+                let second = self.read_reply()?;
+                let (end, order) = if first.code == 200 && second.code != 200 {
+                    (second, AheadOrder::OutOfTurn)
+                } else {
+                    (first, AheadOrder::InTurn)
+                };
+                if let Some(c) = self.conn.as_mut() {
+                    c.ahead = None;
+                    c.ahead_order = order;
+                }
+                classify(end)
             }
-            break r;
-        };
-        if !early.is_empty() {
-            self.log.emit(
-                1,
-                LogKind::Resp,
-                "replies to the commands sent ahead came before the transfer's end: kept for them",
-            );
-            if let Some(c) = self.conn.as_mut() {
-                c.ahead_unordered = true;
-                c.held.extend(early);
+            Some(Ahead::Transfer(_)) => {
+                let mut early = Vec::new();
+                let end = loop {
+                    let r = self.read_reply()?;
+                    if early.len() < 2 && (r.code == 229 || r.class() == 1) {
+                        early.push(r);
+                        continue;
+                    }
+                    break r;
+                };
+                if early.is_empty() {
+                    return classify(end);
+                }
+                self.log.emit(1, LogKind::Resp, "replies to the commands sent ahead came before the transfer's end");
+                if let Some(c) = self.conn.as_mut() {
+                    c.ahead_order = AheadOrder::OutOfTurn;
+                }
+                if early.len() == 1 && end.class() >= 4 {
+                    return Err(self.fail(Error::Proto(format!(
+                        "the server answered commands sent ahead before the transfer's end, then sent {}: \
+                         the end of the transfer or the refusal of the next one",
+                        end.code
+                    ))));
+                }
+                if let Some(c) = self.conn.as_mut() {
+                    c.held.extend(early);
+                }
+                classify(end)
             }
         }
-        classify(end)
     }
 
     /// Sends ABOR the RFC 959 way: Telnet IP, then Synch (IAC marked urgent, then DM),

@@ -2,7 +2,7 @@
 //! the transfer command where that is safe) and active (PORT/EPRT, then accepting the
 //! server's connection).
 
-use crate::control::check_line;
+use crate::control::{AheadOrder, check_line};
 use crate::error::{Error, Result};
 use crate::net::{self, Ready};
 use crate::options::{FIRST_EPSV_WAIT, PassiveMode};
@@ -268,20 +268,29 @@ impl Ftp {
             && !self.conn.prot_p
             && self.conn.proxy.is_none()
             && self.ctrl.is_usable()
-            && self.ctrl.ahead().is_none()
-            && !self.ctrl.ahead_unordered()
+            && !self.ctrl.has_ahead()
+            && self.ctrl.ahead_order() != AheadOrder::OutOfTurn
     }
 
     /// Once a download's data has ended, and before its final reply: asks `next` for
     /// the path of the download to run next on this session and sends its EPSV and
     /// RETR at once, so the server answers them right after the final reply instead of
     /// a round trip later. `next` is asked only when that can be done; the caller runs
-    /// the download it gave next (which takes the replies), or settles it.
+    /// the download it gave next (which takes the replies, or runs in turn), or settles
+    /// it. On a connection where the order the server answers in is not known yet, a
+    /// NOOP goes instead, to learn it (`Control::send_order_probe`): transfers go ahead
+    /// only to a server that answers in turn.
     pub(crate) fn send_next_ahead(&mut self, next: &mut dyn FnMut() -> Option<Vec<u8>>) {
         if !self.can_send_ahead() {
             return;
         }
+        // Asked first even for the probe: no probe without a next download, and one
+        // taken then just runs next, in turn.
         let Some(path) = next() else { return };
+        if self.ctrl.ahead_order() == AheadOrder::Unknown {
+            let _ = self.ctrl.send_order_probe();
+            return;
+        }
         if check_line("path", &path).is_err() {
             return; // the download itself reports it
         }
@@ -291,13 +300,19 @@ impl Ftp {
     }
 
     /// Ends a transfer sent ahead that no download took (the download failed before
-    /// its RETR, say): its EPSV's reply is read, the data connection opened and reset
-    /// at once, and the transfer's replies read up to its end, so the session is in
-    /// step again. A failure leaves the connection unusable.
+    /// its RETR, say): its EPSV's reply is read and the data connection opened; once
+    /// the RETR is answered with a 1xx, the connection is reset (before that the server
+    /// may not have accepted it, and a reset one can vanish from its queue, leaving it
+    /// waiting) and the transfer's final reply read. The session is then in step
+    /// again; a failure leaves the connection unusable.
     pub(crate) fn settle_ahead(&mut self) -> Result<()> {
         let Some(cmd) = self.ctrl.take_ahead() else { return Ok(()) };
-        let verb = crate::control::verb_of(&cmd);
         self.ctrl.log.emit(1, crate::control::LogKind::Resp, "ending a download sent ahead that was not run");
+        let settled = self.settle_transfer(crate::control::verb_of(&cmd));
+        settled.map_err(|e| self.ctrl.fail(e))
+    }
+
+    fn settle_transfer(&mut self, verb: &[u8]) -> Result<()> {
         let peer = self.ctrl.peer()?;
         let data = match self.ctrl.get_answer(b"EPSV") {
             Ok(r) if r.code == 229 => {
@@ -308,21 +323,23 @@ impl Ftp {
             Err(e) if is_reply_error(&e) => None,
             Err(e) => return Err(e),
         };
+        let started = match self.ctrl.get_answer(verb) {
+            Ok(r) => r.class() == 1,
+            Err(e) if is_reply_error(&e) => false,
+            Err(e) => return Err(e),
+        };
         // Reset, not closed: the server's send fails at once, and no byte is taken
         // for a whole file.
         if let Some(s) = data {
             net::reset(&s);
         }
-        match self.ctrl.get_answer(verb) {
-            Ok(r) if r.class() == 1 => match self.ctrl.get_response() {
-                Ok(_) => Ok(()),
-                Err(e) if is_reply_error(&e) => Ok(()),
-                Err(e) => Err(e),
-            },
-            Ok(_) => Ok(()),
-            Err(e) if is_reply_error(&e) => Ok(()),
-            Err(e) => Err(e),
+        if started {
+            match self.ctrl.get_response() {
+                Err(e) if !is_reply_error(&e) => return Err(e),
+                _ => {}
+            }
         }
+        Ok(())
     }
 
     /// Waits for the server to connect in active mode. Connections from any address but

@@ -240,9 +240,13 @@ impl Ftp {
 
     /// Connected, in step with the server, and between commands: no data connection
     /// handed out awaits its reply and no reply is held back. A session that is not
-    /// usable needs a new connection (a pool discards it).
+    /// usable needs a new connection (a pool discards it). A download sent ahead of
+    /// another's end (a mirror's) is not ended yet either.
     pub fn is_usable(&self) -> bool {
-        self.ctrl.is_usable() && self.conn.transfer.is_none() && !self.ctrl.has_buffered_reply()
+        self.ctrl.is_usable()
+            && self.conn.transfer.is_none()
+            && !self.ctrl.has_buffered_reply()
+            && !self.ctrl.has_ahead()
     }
 
     /// `is_usable`, or in step with a download sent ahead whose replies are due (and

@@ -83,6 +83,15 @@ fn retr(name: &str, data: &[u8], end: &str, first: bool) -> Vec<Step> {
     s
 }
 
+/// `retr` for a connection's first download with more to come in the directory: its
+/// end carries the order probe (a NOOP, answered in turn; see `ended_with_probe`).
+fn retr_probed(name: &str, data: &[u8], end: &str) -> Vec<Step> {
+    let mut s = retr(name, data, end, true);
+    s.pop();
+    s.extend([expect("NOOP"), reply(end), reply("200 NOOP ok")]);
+    s
+}
+
 #[test]
 fn hostile_names_from_the_server_are_refused() {
     let listing = "type=file;size=4; ../escape\r\ntype=file;size=4; a/b\r\ntype=file;size=4; back\\slash\r\n\
@@ -278,7 +287,8 @@ fn followed_links_ignore_the_links_own_size_and_a_link_to_a_directory_is_left_ou
     let listing = "lrwxrwxrwx 1 u g 7 Jan  1  2020 big -> big.bin\r\nlrwxrwxrwx 1 u g 3 Jan  1  2020 sub -> dir\r\n";
     let mut then = exchange("TYPE I", "200 binary");
     then.extend([expect("EPSV"), Step::Epsv, expect("RETR big"), reply("150 go")]);
-    then.extend([Step::DataAccept, Step::DataSend(vec![7u8; 1000]), Step::DataClose, reply("226 ok")]);
+    then.extend([Step::DataAccept, Step::DataSend(vec![7u8; 1000]), Step::DataClose]);
+    then.extend([expect("NOOP"), reply("226 ok"), reply("200 NOOP ok")]);
     then.extend([expect("EPSV"), Step::Epsv, expect("RETR sub"), reply("550 not a plain file")]);
     let (server, mut ftp) = connected(list_script(listing, then));
     let dir = temp_dir("follow-size");
@@ -390,7 +400,7 @@ fn a_name_listed_twice_is_mirrored_once() {
 
 #[test]
 fn a_download_short_of_the_listed_size_leaves_the_old_copy_in_place_and_the_mirror_goes_on() {
-    let mut then = retr("f", b"short", "226 ok", true);
+    let mut then = retr_probed("f", b"short", "226 ok");
     then.extend(retr("g", b"gg", "226 ok", false));
     let (server, mut ftp) = connected(mlsd_script("type=file;size=10; f\r\ntype=file;size=2; g\r\n", then));
     let dir = temp_dir("short-mirror");
@@ -413,7 +423,7 @@ fn a_file_the_server_refuses_is_a_failure_and_its_directory_keeps_what_deleting_
     // b is refused (550): a and c are fetched; with deleting asked for, the local extra
     // in /pub stays (an entry there failed), while the one in /pub/sub goes.
     let listing = "type=file;size=1; a\r\ntype=file;size=1; b\r\ntype=file;size=1; c\r\ntype=dir; sub\r\n";
-    let mut then = retr("a", b"a", "226 ok", true);
+    let mut then = retr_probed("a", b"a", "226 ok");
     then.extend([expect("EPSV"), Step::Epsv, expect("RETR b"), reply("550 Permission denied.")]);
     then.extend(retr("c", b"c", "226 ok", false));
     then.extend(exchange("CWD /pub/sub", "250 ok"));
@@ -503,7 +513,7 @@ fn a_listed_name_part_is_not_taken_for_the_download_of_name() {
     // Both files are mirrored whole; "a" is written in place since "a.part" is the
     // server's own file here.
     let listing = "type=file;size=4; a.part\r\ntype=file;size=3; a\r\n";
-    let mut then = retr("a.part", b"part", "226 ok", true);
+    let mut then = retr_probed("a.part", b"part", "226 ok");
     then.extend(retr("a", b"aaa", "226 ok", false));
     let (server, mut ftp) = connected(mlsd_script(listing, then));
     let dir = temp_dir("part-clash");
@@ -680,7 +690,7 @@ fn a_file_written_in_place_replaces_a_local_link_never_writes_through_it() {
             std::os::unix::fs::symlink(&outside, dir.join("a")).unwrap();
         }
         let listing = "type=file;size=4; a.part\r\ntype=file;size=3; a\r\n";
-        let mut then = retr("a.part", b"part", "226 ok", true);
+        let mut then = retr_probed("a.part", b"part", "226 ok");
         then.extend(retr("a", b"new", "226 ok", false));
         let (server, mut ftp) = connected(mlsd_script(listing, then));
         let (stats, seen) = download(&mut ftp, &dir, &MirrorOptions::default());
@@ -1064,28 +1074,57 @@ fn ended_with_next_ahead(end: &str, next: &str) -> Vec<Step> {
     vec![expect("EPSV"), expect(&format!("RETR {next}")), reply(end), Step::Epsv, reply("150 go")]
 }
 
+/// The end of a connection's first download: the order probe (NOOP) comes before the
+/// final reply `end`, and is answered after it, in turn.
+fn ended_with_probe(end: &str) -> Vec<Step> {
+    vec![expect("NOOP"), reply(end), reply("200 NOOP ok")]
+}
+
+/// A file `name` sent as `data`: data connection accepted, sent, closed.
+fn served(data: &[u8]) -> Vec<Step> {
+    vec![Step::DataAccept, Step::DataSend(data.to_vec()), Step::DataClose]
+}
+
+/// TYPE I, then EPSV and RETR `first` in turn, served with `data`.
+fn first_retr(first: &str, data: &[u8]) -> Vec<Step> {
+    let mut s = exchange("TYPE I", "200 binary");
+    s.extend([expect("EPSV"), Step::Epsv, expect(&format!("RETR {first}")), reply("150 go")]);
+    s.extend(served(data));
+    s
+}
+
+/// EPSV and RETR `name` pipelined, in turn, served with `data`.
+fn pipelined_retr(name: &str, data: &[u8]) -> Vec<Step> {
+    let mut s = vec![expect("EPSV"), Step::Epsv, expect(&format!("RETR {name}")), reply("150 go")];
+    s.extend(served(data));
+    s
+}
+
 #[test]
 fn each_download_goes_out_before_the_one_before_it_has_ended() {
     // The server holds back each transfer's 226 until the next file's EPSV and RETR
-    // have come: a client that waited for the 226 first would stall the script.
-    let listing = "type=file;size=1; a\r\ntype=file;size=2; b\r\ntype=file;size=3; c\r\n";
-    let mut then = exchange("TYPE I", "200 binary");
-    then.extend([expect("EPSV"), Step::Epsv, expect("RETR a"), reply("150 go")]);
-    then.extend([Step::DataAccept, Step::DataSend(b"a".to_vec()), Step::DataClose]);
-    then.extend(ended_with_next_ahead("226 a done", "b"));
-    then.extend([Step::DataAccept, Step::DataSend(b"bb".to_vec()), Step::DataClose]);
+    // have come: a client that waited for the 226 first would stall the script. The
+    // first file's end carries the order probe (NOOP) instead, answered in turn.
+    let listing = "type=file;size=1; a\r\ntype=file;size=2; b\r\ntype=file;size=3; c\r\ntype=file;size=4; d\r\n";
+    let mut then = first_retr("a", b"a");
+    then.extend(ended_with_probe("226 a done"));
+    then.extend(pipelined_retr("b", b"bb"));
     then.extend(ended_with_next_ahead("226 b done", "c"));
-    then.extend([Step::DataAccept, Step::DataSend(b"ccc".to_vec()), Step::DataClose, reply("226 c done")]);
+    then.extend(served(b"ccc"));
+    then.extend(ended_with_next_ahead("226 c done", "d"));
+    then.extend(served(b"dddd"));
+    then.push(reply("226 d done"));
     let (server, mut ftp) = connected(mlsd_script(listing, then));
     let dir = temp_dir("mirror-ahead");
     let (stats, seen) = download(&mut ftp, &dir, &MirrorOptions::default());
     let stats = stats.unwrap();
-    assert_eq!((stats.files_transferred, stats.failures.len()), (3, 0), "{stats:?}");
-    for (name, data) in [("a", &b"a"[..]), ("b", b"bb"), ("c", b"ccc")] {
+    assert_eq!((stats.files_transferred, stats.failures.len()), (4, 0), "{stats:?}");
+    for (name, data) in [("a", &b"a"[..]), ("b", b"bb"), ("c", b"ccc"), ("d", b"dddd")] {
         assert_eq!(std::fs::read(dir.join(name)).unwrap(), data);
     }
     let got: Vec<_> = seen.iter().map(|(a, p)| (*a, p.as_str())).collect();
-    assert_eq!(got, [(MirrorAction::Get, "a"), (MirrorAction::Get, "b"), (MirrorAction::Get, "c")]);
+    let want: Vec<_> = ["a", "b", "c", "d"].into_iter().map(|n| (MirrorAction::Get, n)).collect();
+    assert_eq!(got, want);
     assert!(ftp.is_usable());
     ftp.quit().unwrap();
     server.finish();
@@ -1093,15 +1132,16 @@ fn each_download_goes_out_before_the_one_before_it_has_ended() {
 
 #[test]
 fn a_download_sent_ahead_that_cannot_run_is_ended_and_the_mirror_goes_on() {
-    // The second file's RETR went out ahead, then its local file could not be made (a
-    // name too long here): the client connects to the port it was given and resets the
-    // connection, reads the transfer's replies, and goes on with the third file.
+    // The third file's RETR went out ahead, then its local file could not be made (a
+    // name too long here): the client connects to the port it was given, and once the
+    // RETR is answered resets the connection, reads the transfer's end, and goes on.
     let long = "n".repeat(300);
-    let listing = format!("type=file;size=1; a\r\ntype=file;size=1; {long}\r\ntype=file;size=2; c\r\n");
-    let mut then = exchange("TYPE I", "200 binary");
-    then.extend([expect("EPSV"), Step::Epsv, expect("RETR a"), reply("150 go")]);
-    then.extend([Step::DataAccept, Step::DataSend(b"a".to_vec()), Step::DataClose]);
-    then.extend(ended_with_next_ahead("226 a done", &long));
+    let listing =
+        format!("type=file;size=1; a\r\ntype=file;size=1; b\r\ntype=file;size=1; {long}\r\ntype=file;size=2; c\r\n");
+    let mut then = first_retr("a", b"a");
+    then.extend(ended_with_probe("226 a done"));
+    then.extend(pipelined_retr("b", b"b"));
+    then.extend(ended_with_next_ahead("226 b done", &long));
     then.extend([Step::DataAccept, Step::DataSendUntilCut(vec![b'n'; 1 << 20]), reply("426 connection reset")]);
     then.extend(retr("c", b"cc", "226 ok", false));
     let (server, mut ftp) = connected(mlsd_script(&listing, then));
@@ -1110,8 +1150,8 @@ fn a_download_sent_ahead_that_cannot_run_is_ended_and_the_mirror_goes_on() {
     let stats = stats.unwrap();
     let failed: Vec<_> = stats.failures.iter().map(|f| (f.path.len(), f.kind)).collect();
     assert_eq!(failed, [(300, ftp::ErrorKind::Io)], "{stats:?}");
-    assert_eq!(stats.files_transferred, 2);
-    assert_eq!(std::fs::read(dir.join("a")).unwrap(), b"a");
+    assert_eq!(stats.files_transferred, 3);
+    assert_eq!(std::fs::read(dir.join("b")).unwrap(), b"b");
     assert_eq!(std::fs::read(dir.join("c")).unwrap(), b"cc");
     assert!(ftp.is_usable(), "the replies of the transfer not run were read");
     ftp.quit().unwrap();
@@ -1119,16 +1159,37 @@ fn a_download_sent_ahead_that_cannot_run_is_ended_and_the_mirror_goes_on() {
 }
 
 #[test]
-fn a_server_answering_commands_sent_ahead_before_the_transfer_ends_is_followed() {
-    // unftp's order: the next file's 229 and 150 come before this file's 226. They are
-    // kept for the next file, whose data is then read, and the mirror completes.
+fn a_server_answering_the_order_probe_out_of_turn_is_followed() {
+    // ftp-srv and unftp answer NOOP while they still end the transfer: its 200 comes
+    // before the 226, which is still taken as the transfer's end.
+    let listing = "type=file;size=1; a\r\ntype=file;size=2; b\r\n";
+    let mut then = first_retr("a", b"a");
+    then.extend([expect("NOOP"), reply("200 NOOP ok"), reply("451 a: local error")]);
+    then.extend(retr("b", b"bb", "226 b done", false));
+    let (server, mut ftp) = connected(mlsd_script(listing, then));
+    let dir = temp_dir("mirror-probe-out-of-turn");
+    let (stats, _) = download(&mut ftp, &dir, &MirrorOptions::default());
+    let stats = stats.unwrap();
+    let failed: Vec<_> = stats.failures.iter().map(|f| (f.path.clone(), f.reply_code)).collect();
+    assert_eq!(failed, [(b"a".to_vec(), Some(451))], "{stats:?}");
+    assert!(!dir.join("a").exists(), "a transfer that failed at its end is not put in place");
+    assert_eq!(std::fs::read(dir.join("b")).unwrap(), b"bb");
+    assert!(ftp.is_usable());
+    ftp.quit().unwrap();
+    server.finish();
+}
+
+#[test]
+fn replies_to_a_download_sent_ahead_that_come_before_the_transfers_end_are_kept_for_it() {
+    // unftp's order once in a while, after answering the probe in turn: the next
+    // file's 229 and 150 before this file's 226.
     let listing = "type=file;size=1; a\r\ntype=file;size=2; b\r\ntype=file;size=3; c\r\n";
-    let mut then = exchange("TYPE I", "200 binary");
-    then.extend([expect("EPSV"), Step::Epsv, expect("RETR a"), reply("150 go")]);
-    then.extend([Step::DataAccept, Step::DataSend(b"a".to_vec()), Step::DataClose]);
-    then.extend([expect("EPSV"), expect("RETR b"), Step::Epsv, reply("150 go"), reply("226 a done")]);
-    then.extend([Step::DataAccept, Step::DataSend(b"bb".to_vec()), Step::DataClose, reply("226 b done")]);
-    then.extend(retr("c", b"ccc", "226 c done", false));
+    let mut then = first_retr("a", b"a");
+    then.extend(ended_with_probe("226 a done"));
+    then.extend(pipelined_retr("b", b"bb"));
+    then.extend([expect("EPSV"), expect("RETR c"), Step::Epsv, reply("150 go"), reply("226 b done")]);
+    then.extend(served(b"ccc"));
+    then.push(reply("226 c done"));
     let (server, mut ftp) = connected(mlsd_script(listing, then));
     let dir = temp_dir("mirror-ahead-unordered");
     let (stats, _) = download(&mut ftp, &dir, &MirrorOptions::default());
@@ -1140,4 +1201,49 @@ fn a_server_answering_commands_sent_ahead_before_the_transfer_ends_is_followed()
     assert!(ftp.is_usable());
     ftp.quit().unwrap();
     server.finish();
+}
+
+#[test]
+fn a_refusal_after_an_early_229_is_not_guessed_at() {
+    // 229, then 550, then 226: the 550 may end b or refuse c. Neither is guessed: b
+    // is not put in place, the connection is out of step, and the mirror ends (no
+    // hang waiting for a reply that was taken for another).
+    let listing = "type=file;size=1; a\r\ntype=file;size=2; b\r\ntype=file;size=3; c\r\n";
+    let mut then = first_retr("a", b"a");
+    then.extend(ended_with_probe("226 a done"));
+    then.extend(pipelined_retr("b", b"bb"));
+    then.extend([expect("EPSV"), expect("RETR c"), Step::Epsv, reply("550 c: no such file"), reply("226 b done")]);
+    let (server, mut ftp) = connected(mlsd_script(listing, then));
+    let dir = temp_dir("mirror-ahead-ambiguous");
+    let (result, _) = download(&mut ftp, &dir, &MirrorOptions::default());
+    let e = result.unwrap_err();
+    assert_eq!(e.kind(), ftp::ErrorKind::Proto, "{e}");
+    assert!(e.to_string().contains("sent ahead"), "{e}");
+    assert_eq!(std::fs::read(dir.join("a")).unwrap(), b"a");
+    assert!(!dir.join("b").exists() && !dir.join("c").exists());
+    assert!(!ftp.is_usable());
+    server.finish_any();
+}
+
+#[test]
+fn a_download_sent_ahead_that_the_server_gave_up_waiting_for_runs_again_in_turn() {
+    // The server refuses c's data connection (it waited too long while the mirror
+    // finished b, say): c is asked again the usual way and fetched.
+    let listing = "type=file;size=1; a\r\ntype=file;size=2; b\r\ntype=file;size=3; c\r\n";
+    let mut then = first_retr("a", b"a");
+    then.extend(ended_with_probe("226 a done"));
+    then.extend(pipelined_retr("b", b"bb"));
+    then.extend([expect("EPSV"), expect("RETR c"), reply("226 b done"), Step::Epsv]);
+    then.push(reply("425 Failed to establish connection."));
+    then.extend(pipelined_retr("c", b"ccc"));
+    then.push(reply("226 c done"));
+    let (server, mut ftp) = connected(mlsd_script(listing, then));
+    let dir = temp_dir("mirror-ahead-425");
+    let (stats, _) = download(&mut ftp, &dir, &MirrorOptions::default());
+    let stats = stats.unwrap();
+    assert_eq!((stats.files_transferred, stats.failures.len()), (3, 0), "{stats:?}");
+    assert_eq!(std::fs::read(dir.join("c")).unwrap(), b"ccc");
+    ftp.quit().unwrap();
+    let t = server.finish();
+    assert_eq!(t.commands.iter().filter(|c| *c == "RETR c").count(), 2);
 }

@@ -449,14 +449,19 @@ impl<'s, 'c> Run<'s, 'c> {
     /// Runs the downloads `submit` deferred, in order, on the mirror's own session (in
     /// their directory): each one's RETR goes out as the one before ends, which saves
     /// a round trip per file (`Ftp::send_next_ahead`).
-    fn flush(&mut self, ftp: &mut Ftp) -> Result<()> {
+    /// Returns the local path and listed name of each file fetched.
+    fn flush(&mut self, ftp: &mut Ftp) -> Result<Vec<(PathBuf, Vec<u8>)>> {
+        let mut fetched = Vec::new();
         while let Some((id, name, task)) = self.deferred.pop_front() {
             let deferred = &self.deferred;
             let upcoming = |progress| {
                 let (_, name, task) = deferred.front()?;
                 task.ahead_path(Some(name), progress).map(|path| ((), path))
             };
-            let (result, _) = run_chained(ftp, &task, Some(&name), upcoming);
+            let result = run_chained(ftp, &task, Some(&name), &mut None, upcoming);
+            if let (Ok(_), Task::Get { local, .. }) = (&result, &task) {
+                fetched.push((local.clone(), name));
+            }
             if let Err(e) = self.finish(ftp, id, moved(result), true) {
                 // The mirror ends here: nothing sent ahead is left due on the session.
                 self.deferred.clear();
@@ -466,7 +471,7 @@ impl<'s, 'c> Run<'s, 'c> {
                 return Err(e);
             }
         }
-        Ok(())
+        Ok(fetched)
     }
 
     /// With workers: asks one to list the directory `rel` ahead of the walk.
@@ -809,6 +814,9 @@ impl Ftp {
         // A LIST line in no known format gives no name for certain (its "name" is the
         // whole line): what the server has is then unknown, and nothing is deleted.
         let mut all_named = true;
+        // Without workers: the case-folded names of the downloads waiting to run
+        // (`Run::flush`).
+        let mut waiting: HashSet<Vec<u8>> = HashSet::new();
         for e in entries {
             if matches!(e.kind, EntryType::CurrentDir | EntryType::ParentDir) {
                 continue;
@@ -837,8 +845,19 @@ impl Ftp {
             if !seen.insert(name.to_vec()) {
                 continue;
             }
+            let file = matches!(e.kind, EntryType::File | EntryType::Link);
+            if file && run.workers.is_none() && !waiting.insert(fold_case(name)) {
+                // A name here that folds to this one waits to be fetched: fetched
+                // first, so that where the file system ignores case this one meets the
+                // file it made (and is refused), as when each file came at once.
+                for (fetched, owner) in run.flush(self)? {
+                    owners.claim_path(&fetched, &owner);
+                }
+                waiting.clear();
+                waiting.insert(fold_case(name));
+            }
             let local = Local::at(local_path(local_base, &path));
-            if matches!(e.kind, EntryType::File | EntryType::Link) && !owners.claim(local.meta.as_ref(), name) {
+            if file && !owners.claim(local.meta.as_ref(), name) {
                 // Another listed name has this local entry (the file system folds case).
                 run.stats.refused += 1;
                 run.report(MirrorAction::Refused, &path, None)?;
@@ -860,7 +879,9 @@ impl Ftp {
                 _ => {}
             }
         }
-        run.flush(self)?;
+        for (fetched, owner) in run.flush(self)? {
+            owners.claim_path(&fetched, &owner);
+        }
         if run.opts.delete && all_named {
             run.plan_deletion(self, dir, Deletion::Local { rel: rel.to_vec(), seen, owners: owners.clone() })?;
         }

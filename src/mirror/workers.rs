@@ -4,7 +4,7 @@
 //! gives no session (a server refusing more connections) only means fewer workers.
 
 use crate::entry::Entry;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::files::FileOptions;
 use crate::filetime::FileTime;
 use crate::interrupt::Interrupter;
@@ -83,35 +83,43 @@ impl Task {
     }
 }
 
-/// Runs `job` on `ftp`, offering the next job `upcoming` gives (a download whose RETR
-/// can go ahead: see `Task::ahead_path`) to be sent ahead of the current one's end.
-/// Returns the job's result and the next job if one was taken (it must run next on
-/// `ftp`, which then has its replies due, or on another session if `ftp` broke).
-/// Anything sent ahead that the job did not take is settled first.
+/// Runs `task` on `ftp`, offering the next job `upcoming` gives (a download whose RETR
+/// can go ahead: see `Task::ahead_path`) to be sent ahead of the current one's end;
+/// the job taken goes to `taken`, and must run next on `ftp` (which then has its
+/// replies due), or on another session if `ftp` broke. Anything sent ahead that the
+/// task did not take is settled. A download sent ahead that the server then refused
+/// with a 4xx (it may have waited too long for the connection, while the local side
+/// finished the last file) runs once more the usual way.
 pub(super) fn run_chained<J>(
     ftp: &mut Ftp,
     task: &Task,
     remote: Option<&[u8]>,
+    taken: &mut Option<J>,
     mut upcoming: impl FnMut(bool) -> Option<(J, Vec<u8>)>,
-) -> (Result<Product>, Option<J>) {
+) -> Result<Product> {
     let progress = ftp.progress.is_some();
-    let mut taken = None;
-    let result = {
+    let sent_ahead = ftp.ctrl.ahead().is_some();
+    let mut next = || {
+        let (job, path) = upcoming(progress)?;
+        *taken = Some(job);
+        Some(path)
+    };
+    let mut result = task.run(ftp, remote, Some(&mut next));
+    let again = |r: &Result<Product>| matches!(r, Err(e) if e.kind() == ErrorKind::Temp && e.reply().is_some());
+    if sent_ahead && again(&result) && ftp.in_step() && ftp.ctrl.ahead().is_none() {
         let mut next = || {
             let (job, path) = upcoming(progress)?;
-            taken = Some(job);
+            *taken = Some(job);
             Some(path)
         };
-        task.run(ftp, remote, Some(&mut next))
-    };
+        result = task.run(ftp, remote, Some(&mut next));
+    }
     // Sent ahead for this task, which failed before its RETR: ended now, before
     // anything else is sent.
     if taken.is_none() && ftp.ctrl.ahead().is_some() {
-        if let Err(e) = ftp.settle_ahead() {
-            ftp.ctrl.fail(e);
-        }
+        let _ = ftp.settle_ahead();
     }
-    (result, taken)
+    result
 }
 
 pub(super) struct Job {
@@ -240,10 +248,14 @@ pub(super) fn work(shared: &Shared, source: &dyn SessionSource, tx: Sender<Outco
                 }
             },
         };
-        let (result, taken) =
-            catch_unwind(AssertUnwindSafe(|| run_chained(ftp, &job.task, None, |p| shared.pop_ahead(p))))
-                .unwrap_or_else(|_| (Err(Error::State("internal error (panic) in a mirror worker".into())), None));
-        next = taken;
+        let result =
+            catch_unwind(AssertUnwindSafe(|| run_chained(ftp, &job.task, None, &mut next, |p| shared.pop_ahead(p))))
+                .unwrap_or_else(|_| {
+                    // Whatever the session was doing is unknown: a job taken to run next
+                    // runs on a new one.
+                    ftp.close();
+                    Err(Error::State("internal error (panic) in a mirror worker".into()))
+                });
         // A broken session goes back to its source (a pool frees its place); the
         // next job gets a new one.
         if !ftp.in_step() {

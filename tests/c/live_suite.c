@@ -1388,8 +1388,9 @@ static void compat_tls(const struct server *s, struct compat_out *o, int mode, c
     CHECK_OK(h, ftp_set_tls(h, mode, cfg));
     ftp_tls_config_free(cfg);
     ftp_result rc = ftp_connect(h, s->host, port_num, 10000, NULL);
-    for (int tries = 1; s->auth_tls_race && rc == FTP_E_TLS && tries < 10; tries++) {
-        /* ftp-srv's race: the ClientHello was read as a command; libftp said so. */
+    for (int tries = 1; s->auth_tls_race && rc == FTP_E_TLS_REQUIRED && tries < 10; tries++) {
+        /* ftp-srv's race: the ClientHello was read as a command, and what came back
+         * was no TLS; libftp said so (FTP_E_TLS_REQUIRED, "did not answer in TLS"). */
         CHECK(strstr(ftp_session_last_error(h), "did not answer in TLS") != NULL);
         usleep(200 * 1000);
         rc = ftp_connect(h, s->host, port_num, 10000, NULL);
