@@ -179,6 +179,20 @@ pub(crate) enum AheadOrder {
     OutOfTurn,
 }
 
+impl AheadOrder {
+    fn shown(self) -> &'static str {
+        match self {
+            AheadOrder::Unknown => "of unknown order",
+            AheadOrder::InTurn => "in turn",
+            AheadOrder::OutOfTurn => "out of turn",
+        }
+    }
+}
+
+/// How long the reply to an order probe (`send_order_probe`) may take once the
+/// transfer's end has come.
+const PROBE_WAIT: Duration = Duration::from_secs(5);
+
 /// The control channel of a session: the connection when there is one, plus what
 /// outlives connections (the trace settings and the last reply).
 #[derive(Default)]
@@ -503,8 +517,11 @@ impl Control {
 
     /// The reply ending the current transfer, and with it the replies to what was sent
     /// ahead of its end where they come first.
-    /// - After an order probe (`send_order_probe`): both replies are read; NOOP's 200
-    ///   first and then another reply marks the server as answering out of turn.
+    /// - After an order probe (`send_order_probe`): both replies are read (NOOP's
+    ///   within `PROBE_WAIT`, else the connection is out of step). The end and then
+    ///   NOOP's 200 marks the server as answering in turn; NOOP's 200 first makes the
+    ///   second reply the end; any other pair takes the first as the end, and either
+    ///   way nothing is sent ahead on the connection.
     /// - After a transfer sent ahead: a server that answers commands while it still
     ///   ends the transfer (unftp, sometimes, after answering the probe in turn) sends
     ///   the EPSV's 229 and the RETR's 1xx first. They are kept, in order, for the
@@ -517,16 +534,43 @@ impl Control {
             None => self.get_response(),
             Some(Ahead::Probe) => {
                 let first = self.read_reply()?;
-                let second = self.read_reply()?;
-                let (end, order) = if first.code == 200 && second.code != 200 {
-                    (second, AheadOrder::OutOfTurn)
-                } else {
-                    (first, AheadOrder::InTurn)
-                };
                 if let Some(c) = self.conn.as_mut() {
                     c.ahead = None;
+                    c.ahead_order = AheadOrder::OutOfTurn;
+                }
+                if first.code == 421 {
+                    return Err(self.fail(Error::Temp(first)));
+                }
+                // NOOP's reply is bounded: a server that drops commands sent during a
+                // transfer would otherwise hold the download that has ended.
+                if !self.reply_within(PROBE_WAIT)? {
+                    let e = Error::Proto(format!("no reply to a NOOP within {} s", PROBE_WAIT.as_secs()));
+                    self.fail(e);
+                    return match first.code {
+                        200 => {
+                            Err(self
+                                .fail(Error::Proto("the transfer's end and NOOP's reply cannot be told apart".into())))
+                        }
+                        _ => classify(first),
+                    };
+                }
+                let second = self.read_reply()?;
+                // In turn only for the end, then NOOP's 200; any other pair leaves the
+                // order unknown, and nothing is sent ahead on this connection.
+                let (end, order) = match (first.code, second.code) {
+                    (200, s) if s != 200 => (second, AheadOrder::OutOfTurn),
+                    (f, 200) if f != 200 => (first, AheadOrder::InTurn),
+                    _ => (first, AheadOrder::OutOfTurn),
+                };
+                self.log.emit(
+                    1,
+                    LogKind::Resp,
+                    &format!("replies {} to commands sent while a transfer ends", order.shown()),
+                );
+                if let Some(c) = self.conn.as_mut() {
                     c.ahead_order = order;
                 }
+                self.last_reply = Some(end.clone());
                 classify(end)
             }
             Some(Ahead::Transfer(_)) => {

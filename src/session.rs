@@ -240,8 +240,8 @@ impl Ftp {
 
     /// Connected, in step with the server, and between commands: no data connection
     /// handed out awaits its reply and no reply is held back. A session that is not
-    /// usable needs a new connection (a pool discards it). A download sent ahead of
-    /// another's end (a mirror's) is not ended yet either.
+    /// usable needs a new connection (a pool discards it). Nor is one with commands
+    /// sent ahead of a transfer's end (a mirror's download or order probe) unanswered.
     pub fn is_usable(&self) -> bool {
         self.ctrl.is_usable()
             && self.conn.transfer.is_none()

@@ -258,6 +258,13 @@ impl LocalOwners {
     }
 }
 
+/// What two names that may be one local file share: the case-folded name where it is
+/// ASCII; one key for every other name, as file systems that fold case may also fold
+/// Unicode normal forms (NFC, NFD), which `fold_case` leaves apart.
+fn collision_key(name: &[u8]) -> Vec<u8> {
+    if name.is_ascii() { fold_case(name) } else { vec![0xff] }
+}
+
 /// `name` with its case folded (Unicode lower case for UTF-8, ASCII otherwise): the
 /// names a server that ignores case takes for one. Unicode normal forms (NFC, NFD)
 /// are not folded.
@@ -814,8 +821,8 @@ impl Ftp {
         // A LIST line in no known format gives no name for certain (its "name" is the
         // whole line): what the server has is then unknown, and nothing is deleted.
         let mut all_named = true;
-        // Without workers: the case-folded names of the downloads waiting to run
-        // (`Run::flush`).
+        // Without workers: the collision keys of the file names walked since the
+        // downloads waiting to run (`Run::flush`) were last fetched.
         let mut waiting: HashSet<Vec<u8>> = HashSet::new();
         for e in entries {
             if matches!(e.kind, EntryType::CurrentDir | EntryType::ParentDir) {
@@ -846,7 +853,7 @@ impl Ftp {
                 continue;
             }
             let file = matches!(e.kind, EntryType::File | EntryType::Link);
-            if file && run.workers.is_none() && !waiting.insert(fold_case(name)) {
+            if file && run.workers.is_none() && !waiting.insert(collision_key(name)) {
                 // A name here that folds to this one waits to be fetched: fetched
                 // first, so that where the file system ignores case this one meets the
                 // file it made (and is refused), as when each file came at once.
@@ -854,7 +861,7 @@ impl Ftp {
                     owners.claim_path(&fetched, &owner);
                 }
                 waiting.clear();
-                waiting.insert(fold_case(name));
+                waiting.insert(collision_key(name));
             }
             let local = Local::at(local_path(local_base, &path));
             if file && !owners.claim(local.meta.as_ref(), name) {

@@ -88,8 +88,9 @@ impl Task {
 /// the job taken goes to `taken`, and must run next on `ftp` (which then has its
 /// replies due), or on another session if `ftp` broke. Anything sent ahead that the
 /// task did not take is settled. A download sent ahead that the server then refused
-/// with a 4xx (it may have waited too long for the connection, while the local side
-/// finished the last file) runs once more the usual way.
+/// with a 4xx other than 421 before any byte moved (it may have waited too long for
+/// the connection while the local side finished the last file) runs once more the
+/// usual way.
 pub(super) fn run_chained<J>(
     ftp: &mut Ftp,
     task: &Task,
@@ -105,8 +106,16 @@ pub(super) fn run_chained<J>(
         Some(path)
     };
     let mut result = task.run(ftp, remote, Some(&mut next));
-    let again = |r: &Result<Product>| matches!(r, Err(e) if e.kind() == ErrorKind::Temp && e.reply().is_some());
-    if sent_ahead && again(&result) && ftp.in_step() && ftp.ctrl.ahead().is_none() {
+    // Refused before any byte moved (not a 421: the server is closing), nothing
+    // else taken or sent ahead meanwhile.
+    let refused = |r: &Result<Product>| matches!(r, Err(e) if e.kind() == ErrorKind::Temp && e.reply().is_some_and(|r| r.code != 421));
+    if sent_ahead
+        && refused(&result)
+        && ftp.last_transfer_bytes() == 0
+        && taken.is_none()
+        && ftp.in_step()
+        && ftp.ctrl.ahead().is_none()
+    {
         let mut next = || {
             let (job, path) = upcoming(progress)?;
             *taken = Some(job);
@@ -232,7 +241,8 @@ impl Shared {
 /// stops.
 pub(super) fn work(shared: &Shared, source: &dyn SessionSource, tx: Sender<Outcome>) {
     let mut session: Option<Ftp> = None;
-    // A download taken while the last one ended, its RETR sent ahead on `session`.
+    // A download taken while the last one ended, to run next on `session` (its RETR
+    // sent ahead, or in turn after an order probe).
     let mut next: Option<Job> = None;
     while let Some(job) = next.take().filter(|_| !shared.is_closed()).or_else(|| shared.pop()) {
         let ftp = match &mut session {
