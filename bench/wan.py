@@ -76,7 +76,7 @@ class Wan:
                                    "print(s.getsockname()[1])"]))
         with open(os.path.join(srv, "vsftpd.conf")) as f:
             conf = [l for l in f.read().splitlines() if not l.startswith(("listen_port=", "vsftpd_log_file="))]
-        conf += ["listen_port=%d" % self.rate_port, "local_max_rate=%d" % RATE,
+        conf += ["listen_port=%d" % self.rate_port, "local_max_rate=%d" % RATE, "use_sendfile=NO",
                  "vsftpd_log_file=%s" % os.path.join(srv, "vsftpd-rate.log")]
         rate_conf = os.path.join(srv, "vsftpd-rate.conf")
         with open(rate_conf, "w") as f:
