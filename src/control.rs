@@ -658,9 +658,6 @@ impl Control {
                 return Err(self.fail(Error::io("control connection socket", e)));
             }
         }
-        if read.is_ok() {
-            net::ack_now(&conn.tcp);
-        }
         match read {
             Ok(r) => {
                 if self.log.level >= 2 {

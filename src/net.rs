@@ -168,14 +168,6 @@ pub fn send_urgent(stream: &TcpStream, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// Acknowledges what has come at once, not when the delayed-ACK timer fires (up to
-/// 40 ms on Linux): a server that writes two replies in a row without TCP_NODELAY
-/// (inetutils and netkit ftpd, unftp, ftp-srv do) holds the second back (Nagle) until
-/// the first is acknowledged, which costs every pipelined exchange that wait.
-pub fn ack_now(stream: &TcpStream) {
-    let _ = socket2::SockRef::from(stream).set_quickack(true);
-}
-
 /// Resets a TCP connection (RST) through any of its descriptors, without closing them:
 /// a peer blocked writing to it fails at once, and a local reader wakes up. Closing the
 /// last descriptor with SO_LINGER 0 would do the same, but the caller of a transfer may
