@@ -1100,6 +1100,25 @@ fn pipelined_retr(name: &str, data: &[u8]) -> Vec<Step> {
     s
 }
 
+/// Three files, a, b and c (1, 2 and 3 bytes).
+const ABC: &str = "type=file;size=1; a\r\ntype=file;size=2; b\r\ntype=file;size=3; c\r\n";
+
+/// a fetched in turn with the order probe at its end (answered in turn), then b's
+/// EPSV and RETR pipelined and b served: the steps before b's end.
+fn a_probed_then_b() -> Vec<Step> {
+    let mut s = first_retr("a", b"a");
+    s.extend(ended_with_probe("226 a done"));
+    s.extend(pipelined_retr("b", b"bb"));
+    s
+}
+
+/// a, b and c fetched whole into `dir`.
+fn assert_abc(dir: &std::path::Path) {
+    for (name, data) in [("a", &b"a"[..]), ("b", b"bb"), ("c", b"ccc")] {
+        assert_eq!(std::fs::read(dir.join(name)).unwrap(), data);
+    }
+}
+
 #[test]
 fn each_download_goes_out_before_the_one_before_it_has_ended() {
     // The server holds back each transfer's 226 until the next file's EPSV and RETR
@@ -1183,21 +1202,16 @@ fn a_server_answering_the_order_probe_out_of_turn_is_followed() {
 fn replies_to_a_download_sent_ahead_that_come_before_the_transfers_end_are_kept_for_it() {
     // unftp's order once in a while, after answering the probe in turn: the next
     // file's 229 and 150 before this file's 226.
-    let listing = "type=file;size=1; a\r\ntype=file;size=2; b\r\ntype=file;size=3; c\r\n";
-    let mut then = first_retr("a", b"a");
-    then.extend(ended_with_probe("226 a done"));
-    then.extend(pipelined_retr("b", b"bb"));
+    let mut then = a_probed_then_b();
     then.extend([expect("EPSV"), expect("RETR c"), Step::Epsv, reply("150 go"), reply("226 b done")]);
     then.extend(served(b"ccc"));
     then.push(reply("226 c done"));
-    let (server, mut ftp) = connected(mlsd_script(listing, then));
+    let (server, mut ftp) = connected(mlsd_script(ABC, then));
     let dir = temp_dir("mirror-ahead-unordered");
     let (stats, _) = download(&mut ftp, &dir, &MirrorOptions::default());
     let stats = stats.unwrap();
     assert_eq!((stats.files_transferred, stats.failures.len()), (3, 0), "{stats:?}");
-    for (name, data) in [("a", &b"a"[..]), ("b", b"bb"), ("c", b"ccc")] {
-        assert_eq!(std::fs::read(dir.join(name)).unwrap(), data);
-    }
+    assert_abc(&dir);
     assert!(ftp.is_usable());
     ftp.quit().unwrap();
     server.finish();
@@ -1208,12 +1222,9 @@ fn a_refusal_after_an_early_229_is_not_guessed_at() {
     // 229, then 550, then 226: the 550 may end b or refuse c. Neither is guessed: b
     // is not put in place, the connection is out of step, and the mirror ends (no
     // hang waiting for a reply that was taken for another).
-    let listing = "type=file;size=1; a\r\ntype=file;size=2; b\r\ntype=file;size=3; c\r\n";
-    let mut then = first_retr("a", b"a");
-    then.extend(ended_with_probe("226 a done"));
-    then.extend(pipelined_retr("b", b"bb"));
+    let mut then = a_probed_then_b();
     then.extend([expect("EPSV"), expect("RETR c"), Step::Epsv, reply("550 c: no such file"), reply("226 b done")]);
-    let (server, mut ftp) = connected(mlsd_script(listing, then));
+    let (server, mut ftp) = connected(mlsd_script(ABC, then));
     let dir = temp_dir("mirror-ahead-ambiguous");
     let (result, _) = download(&mut ftp, &dir, &MirrorOptions::default());
     let e = result.unwrap_err();
@@ -1229,15 +1240,12 @@ fn a_refusal_after_an_early_229_is_not_guessed_at() {
 fn a_download_sent_ahead_that_the_server_gave_up_waiting_for_runs_again_in_turn() {
     // The server refuses c's data connection (it waited too long while the mirror
     // finished b, say): c is asked again the usual way and fetched.
-    let listing = "type=file;size=1; a\r\ntype=file;size=2; b\r\ntype=file;size=3; c\r\n";
-    let mut then = first_retr("a", b"a");
-    then.extend(ended_with_probe("226 a done"));
-    then.extend(pipelined_retr("b", b"bb"));
+    let mut then = a_probed_then_b();
     then.extend([expect("EPSV"), expect("RETR c"), reply("226 b done"), Step::Epsv]);
     then.push(reply("425 Failed to establish connection."));
     then.extend(pipelined_retr("c", b"ccc"));
     then.push(reply("226 c done"));
-    let (server, mut ftp) = connected(mlsd_script(listing, then));
+    let (server, mut ftp) = connected(mlsd_script(ABC, then));
     let dir = temp_dir("mirror-ahead-425");
     let (stats, _) = download(&mut ftp, &dir, &MirrorOptions::default());
     let stats = stats.unwrap();
