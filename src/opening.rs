@@ -24,8 +24,8 @@ impl ConnectParams {
 /// `Fn() -> Result<Ftp> + Sync`.
 ///
 /// Every session `open` returns goes back through `release`, usable or not, exactly
-/// once: a pool's place is then never lost. The default `release` quits a usable
-/// session and drops a broken one.
+/// once: a pool's place is then never lost. The default `release` ends a usable
+/// session with QUIT, without waiting for its reply, and drops a broken one.
 pub trait SessionSource: Sync {
     /// A session ready for commands.
     fn open(&self) -> Result<Ftp>;
@@ -34,8 +34,15 @@ pub trait SessionSource: Sync {
     /// (`Ftp::is_usable`).
     fn release(&self, mut ftp: Ftp) {
         if ftp.is_usable() {
-            let _ = ftp.quit();
+            ftp.hang_up();
         }
+    }
+
+    /// Whether the sessions given back are used again (a pool's). Where they are not,
+    /// the work may end one in the middle of a transfer it no longer needs (a
+    /// segmented download's last segment to end) instead of aborting it in step.
+    fn reuses(&self) -> bool {
+        false
     }
 }
 

@@ -356,6 +356,10 @@ impl SessionSource for Pool {
         Ok(ftp)
     }
 
+    fn reuses(&self) -> bool {
+        true
+    }
+
     fn release(&self, mut ftp: Ftp) {
         let me = ftp.interrupter();
         let mut lent = self.inner.lent.lock().unwrap_or_else(|p| p.into_inner());
@@ -364,9 +368,7 @@ impl SessionSource for Pool {
         match lease {
             Some(lease) => lease.restore(ftp),
             // Not one of ours: as the trait's default does.
-            None if ftp.is_usable() => {
-                let _ = ftp.quit();
-            }
+            None if ftp.is_usable() => ftp.hang_up(),
             None => {}
         }
     }

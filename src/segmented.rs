@@ -163,6 +163,15 @@ fn split(from: u64, size: u64, n: usize, min: u64) -> Vec<Segment> {
     segments
 }
 
+/// Where the sessions opened here go before a relative path: the caller's working
+/// directory, which its own session asks for (PWD) while the others log in.
+enum Dir {
+    Pending,
+    Known(Vec<u8>),
+    /// The caller's session could not say (the download stops).
+    Unknown,
+}
+
 /// The segments not yet done, and who works on what.
 struct Queue {
     pending: VecDeque<usize>,
@@ -172,13 +181,20 @@ struct Queue {
     alive: usize,
     /// The download ends: the first error that ended it.
     stop: Option<Error>,
+    /// The caller's directory, for `remote` relative to it.
+    dir: Dir,
 }
 
 /// What the workers share.
 struct Shared<'a> {
     remote: &'a [u8],
-    /// A directory fresh sessions go to first (the caller's, for a relative path).
-    dir: Option<Vec<u8>>,
+    /// `remote` is relative: a session opened here changes to the caller's directory
+    /// first, unless both are where their login put them (`caller_home`).
+    relative: bool,
+    caller_home: bool,
+    /// MDTM is asked for (by the caller's session, as the others log in), and its answer.
+    want_mtime: bool,
+    mtime: Mutex<Option<FileTime>>,
     file: &'a File,
     size: u64,
     segments: &'a [Segment],
@@ -261,14 +277,67 @@ impl Shared<'_> {
     /// A fresh session, in the caller's directory where a relative path needs it.
     fn open(&self) -> Result<Ftp> {
         let mut ftp = self.source.open()?;
-        if let Some(dir) = &self.dir {
-            if let Err(e) = ftp.cwd(dir) {
+        if self.relative && !(self.caller_home && ftp.at_login_dir()) {
+            let changed = match self.caller_dir() {
+                Some(dir) => ftp.cwd(dir).map(drop),
+                None => Err(Error::Cancelled),
+            };
+            if let Err(e) = changed {
                 self.source.release(ftp);
                 return Err(e);
             }
         }
         self.opened.lock().unwrap_or_else(|p| p.into_inner()).push(ftp.interrupter());
         Ok(ftp)
+    }
+
+    /// The caller's directory once its session has it; None if it cannot say or the
+    /// download stops.
+    fn caller_dir(&self) -> Option<Vec<u8>> {
+        let mut q = self.queue();
+        loop {
+            match &q.dir {
+                Dir::Known(d) => return Some(d.clone()),
+                Dir::Unknown => return None,
+                Dir::Pending if q.stop.is_some() => return None,
+                Dir::Pending => q = self.wake.wait(q).unwrap_or_else(|p| p.into_inner()),
+            }
+        }
+    }
+
+    /// What the caller's session asks before its first segment, while the sessions
+    /// opened here log in: MDTM where wanted, and PWD for a relative path (those
+    /// sessions wait for it). A failure stops the download.
+    fn prepare(&self, ftp: &mut Ftp) {
+        let asked = (|| {
+            if self.want_mtime {
+                let t = match ftp.mdtm(self.remote) {
+                    Ok(t) => Some(t),
+                    Err(Error::Perm(r)) if matches!(r.code, 500 | 502 | 504) => None,
+                    Err(e) => return Err(e),
+                };
+                *self.mtime.lock().unwrap_or_else(|p| p.into_inner()) = t;
+            }
+            if self.relative { ftp.pwd().map(Some) } else { Ok(None) }
+        })();
+        match asked {
+            Ok(dir) => {
+                if let Some(dir) = dir {
+                    self.queue().dir = Dir::Known(dir);
+                    self.wake.notify_all();
+                }
+            }
+            Err(e) => {
+                self.queue().dir = Dir::Unknown;
+                self.stop(e);
+            }
+        }
+    }
+
+    /// Whether no segment waits for a session: the one now ended leaves nothing for
+    /// its session to do (one that fails later is tried again on a fresh session).
+    fn nothing_waits(&self) -> bool {
+        self.queue().pending.is_empty()
     }
 }
 
@@ -283,8 +352,10 @@ enum Fetched {
 
 /// Fetches what is missing of segment `seg` on `ftp`: REST to the first missing byte,
 /// RETR, its bytes written at their offsets, then ABOR once the segment's end has come
-/// (the last segment reads to the end of the file instead).
-fn fetch(ftp: &mut Ftp, shared: &Shared<'_>, seg: &Segment, buf: &mut [u8]) -> Fetched {
+/// (the last segment reads to the end of the file instead). A session that is
+/// `disposable` (opened here, not a pool's) hangs up instead of aborting when no
+/// segment waits for it: the download then ends two round trips sooner.
+fn fetch(ftp: &mut Ftp, shared: &Shared<'_>, seg: &Segment, buf: &mut [u8], disposable: bool) -> Fetched {
     let mut pos = seg.start + seg.done.load(Ordering::Acquire);
     if pos >= seg.end {
         return Fetched::Done { usable: ftp.is_usable() };
@@ -304,6 +375,9 @@ fn fetch(ftp: &mut Ftp, shared: &Shared<'_>, seg: &Segment, buf: &mut [u8]) -> F
         let left = seg.end - pos;
         if left == 0 && !last {
             reached = true;
+            if disposable && shared.nothing_waits() {
+                return Step::HangUp(Error::Cancelled);
+            }
             return Step::Stop(Error::Cancelled);
         }
         // The last segment reads on to the end of the file: one byte more than it
@@ -376,6 +450,9 @@ enum Session<'a> {
 /// One worker: takes segments until none is left, on its session, replacing it with a
 /// fresh one after a failure.
 fn work(shared: &Shared<'_>, mut session: Session<'_>) {
+    if let Session::Caller(ftp) = &mut session {
+        shared.prepare(ftp);
+    }
     let mut buf = vec![0u8; SEGMENT_BLOCK];
     while let Some(i) = shared.next() {
         if matches!(session, Session::None) {
@@ -388,12 +465,13 @@ fn work(shared: &Shared<'_>, mut session: Session<'_>) {
                 }
             }
         }
+        let disposable = matches!(session, Session::Opened(_)) && !shared.source.reuses();
         let ftp = match &mut session {
             Session::Caller(f) => &mut **f,
             Session::Opened(f) => f,
             Session::None => unreachable!("opened above"),
         };
-        match fetch(ftp, shared, &shared.segments[i], &mut buf) {
+        match fetch(ftp, shared, &shared.segments[i], &mut buf, disposable) {
             Fetched::Done { usable } => {
                 if !usable {
                     end_session(shared, &mut session);
@@ -501,15 +579,6 @@ impl Ftp {
                 return self.retr_file(remote, local, single);
             }
         }
-        let mtime = if opts.preserve_mtime {
-            match self.mdtm(remote) {
-                Ok(t) => Some(t),
-                Err(Error::Perm(r)) if matches!(r.code, 500 | 502 | 504) => None,
-                Err(e) => return Err(e),
-            }
-        } else {
-            None
-        };
         let file = open_ours(&part)?;
         let have = file.metadata().map_err(|e| Error::io(format!("stat {}", part.display()), e))?.len();
         let segments = match saved {
@@ -527,9 +596,8 @@ impl Ftp {
         if have != size {
             file.set_len(size).map_err(|e| Error::io(format!("size {}", part.display()), e))?;
         }
-        let parallel = segments.iter().filter(|s| s.left() > 0).count().min(seg.segments) > 1;
-        let dir = if parallel && !remote.starts_with(b"/") { Some(self.pwd()?) } else { None };
-        let moved = self.fetch_segments(remote, dir, &file, size, &segments, seg, more, &state)?;
+        let (moved, mtime) =
+            self.fetch_segments(remote, opts.preserve_mtime, &file, size, &segments, seg, more, &state)?;
         let holds = file.metadata().map_err(|e| Error::io(format!("stat {}", part.display()), e))?.len();
         let missing: u64 = segments.iter().map(Segment::left).sum();
         if holds != size || missing != 0 {
@@ -551,24 +619,28 @@ impl Ftp {
 
     /// Runs the workers and reports progress until every segment is done or the
     /// download stops; the state file is kept up to date meanwhile and at the end.
+    /// Returns the bytes moved and, with `want_mtime`, the file's modification time.
     #[allow(clippy::too_many_arguments)]
     fn fetch_segments(
         &mut self,
         remote: &[u8],
-        dir: Option<Vec<u8>>,
+        want_mtime: bool,
         file: &File,
         size: u64,
         segments: &[Segment],
         seg: SegmentOptions,
         more: &dyn SessionSource,
         state: &Path,
-    ) -> Result<u64> {
+    ) -> Result<(u64, Option<FileTime>)> {
         let pending: VecDeque<usize> = (0..segments.len()).filter(|&i| segments[i].left() > 0).collect();
         let workers = pending.len().min(seg.segments);
         let total: u64 = segments.iter().map(Segment::left).sum();
         let shared = Shared {
             remote,
-            dir,
+            relative: !remote.starts_with(b"/"),
+            caller_home: self.at_login_dir(),
+            want_mtime,
+            mtime: Mutex::new(None),
             file,
             size,
             segments,
@@ -579,6 +651,7 @@ impl Ftp {
                 failures: vec![0; segments.len()],
                 alive: workers,
                 stop: None,
+                dir: Dir::Pending,
             }),
             wake: Condvar::new(),
             cancel: AtomicBool::new(false),
@@ -667,7 +740,7 @@ impl Ftp {
             }
             (None, None) => match reporter.report(moved, true) {
                 Flow::Break(()) => Err(Error::Cancelled),
-                Flow::Continue(()) => Ok(moved),
+                Flow::Continue(()) => Ok((moved, shared.mtime.lock().unwrap_or_else(|p| p.into_inner()).take())),
             },
         };
         self.progress = sink;

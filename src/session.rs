@@ -249,6 +249,12 @@ impl Ftp {
             && !self.ctrl.has_ahead()
     }
 
+    /// Whether the session is known to be in the directory its login put it in: no
+    /// CWD or CDUP (nor PWD) since, so a new session of the same login is there too.
+    pub(crate) fn at_login_dir(&self) -> bool {
+        self.reconnect.cwd.as_ref().is_some_and(Vec::is_empty)
+    }
+
     /// `is_usable`, or in step with a download sent ahead whose replies are due (and
     /// may have come): usable by the download that takes them (`send_next_ahead`).
     pub(crate) fn in_step(&self) -> bool {
@@ -635,6 +641,16 @@ impl Ftp {
         self.close();
         self.ctrl.last_reply = None;
         self.ctrl.last_command = None;
+    }
+
+    /// Ends the session without waiting for the server: QUIT goes out, its reply is not
+    /// read, and the connection (an open data connection with it) is closed. For a
+    /// session dropped once its work is done, where the 221 would only cost a round trip.
+    pub(crate) fn hang_up(&mut self) {
+        if self.ctrl.is_connected() {
+            let _ = self.ctrl.send("QUIT");
+        }
+        self.close();
     }
 
     /// Closes the connection without a word to the server (ftplib's `close`).

@@ -34,6 +34,10 @@ pub(crate) enum Step {
     DataFailed(io::Error),
     /// Stop the transfer for this reason (cancelled, a local file error, ...).
     Stop(Error),
+    /// A download whose session is dropped next: end the session at once (`hang_up`)
+    /// instead of aborting the transfer in step, and fail with this reason. An upload
+    /// takes it as `Stop`: a data connection closed early would look complete.
+    HangUp(Error),
 }
 
 /// Put inside an `io::Error` by an upload source to cancel the transfer
@@ -368,6 +372,11 @@ impl Ftp {
                         return Err(this.data_failed(meter, conn, Error::io("read data connection", e)));
                     }
                     Step::Stop(why) => return Err(this.abandon(Some(conn), why)),
+                    Step::HangUp(why) => {
+                        drop(conn);
+                        this.hang_up();
+                        return Err(why);
+                    }
                 }
             }
             if let Err(stop) = meter.finish() {
@@ -487,7 +496,7 @@ impl Ftp {
                         }
                     }
                     Step::DataFailed(e) => return Err(this.upload_failed(meter, conn, e)),
-                    Step::Stop(why) => return Err(this.abandon(Some(conn), why)),
+                    Step::Stop(why) | Step::HangUp(why) => return Err(this.abandon(Some(conn), why)),
                 }
             }
             if let Err(stop) = meter.finish() {

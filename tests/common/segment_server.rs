@@ -34,6 +34,10 @@ pub struct Seen {
     pub retrs: Vec<u64>,
     /// ABOR commands.
     pub abors: usize,
+    /// The session of each ABOR, numbered from 0 in the order they connected.
+    pub abor_sessions: Vec<usize>,
+    /// Each CWD: its session and directory.
+    pub cwds: Vec<(usize, String)>,
     /// Bytes written to data connections.
     pub sent: u64,
 }
@@ -62,11 +66,15 @@ impl SegmentServer {
                 match listener.accept() {
                     Ok((s, _)) => {
                         s.set_nonblocking(false).unwrap();
-                        seen2.lock().unwrap().sessions += 1;
+                        let session = {
+                            let mut seen = seen2.lock().unwrap();
+                            seen.sessions += 1;
+                            seen.sessions - 1
+                        };
                         let (data, b, seen, count) =
                             (data.clone(), behaviour.clone(), seen2.clone(), retr_count.clone());
                         thread::spawn(move || {
-                            let _ = serve(s, &data, &b, &seen, &count);
+                            let _ = serve(s, session, &data, &b, &seen, &count);
                         });
                     }
                     Err(_) => thread::sleep(Duration::from_millis(5)),
@@ -89,6 +97,7 @@ impl Drop for SegmentServer {
 
 fn serve(
     ctrl: TcpStream,
+    session: usize,
     data: &[u8],
     b: &Behaviour,
     seen: &Mutex<Seen>,
@@ -119,7 +128,10 @@ fn serve(
             "OPTS" => say("200 ok")?,
             "TYPE" => say("200 type set")?,
             "PWD" => say("257 \"/home\" is the directory")?,
-            "CWD" => say("250 ok")?,
+            "CWD" => {
+                seen.lock().unwrap().cwds.push((session, arg.to_string()));
+                say("250 ok")?
+            }
             "NOOP" => say("200 noop")?,
             "SIZE" => say(&format!("213 {}", data.len()))?,
             "MDTM" => say("213 20200102030405")?,
@@ -180,7 +192,10 @@ fn serve(
                 }
             }
             "ABOR" => {
-                seen.lock().unwrap().abors += 1;
+                let mut seen = seen.lock().unwrap();
+                seen.abors += 1;
+                seen.abor_sessions.push(session);
+                drop(seen);
                 say("226 abort successful")?
             }
             "QUIT" => {
