@@ -98,6 +98,8 @@ class Wan:
         time.sleep(0.3)  # the rate-limited vsftpd listening too
 
     def stop(self):
+        if not hasattr(self, "work"):
+            return
         for p in self.procs:
             p.kill()
             p.wait()
@@ -352,8 +354,9 @@ def main():
             sys.exit("bench/wan.py: %s not found (bash tests/setup-debian.sh installs it)" % tool)
     w = Wan(args)
     w.build()
-    w.start()
     try:
+        # Inside: servers that started before a later step failed are stopped too.
+        w.start()
         w.make_data()
         w.run()
     finally:
